@@ -1,0 +1,83 @@
+"""Reading the conversation: which municipality, which procedure, what was typed."""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.answers.reply import Reply
+from bot.catalogue.catalogue import Catalogue
+from bot.catalogue.model import Municipality
+from bot.config import default_municipality
+
+
+def latest_text(tracker: Tracker) -> str:
+    """What the citizen typed last (empty for a button without text)."""
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str:
+    """The intent of the citizen's last message."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def entity(tracker: Tracker, name: str) -> Optional[str]:
+    """The first value of an entity in the last message."""
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def _metadata(tracker: Tracker) -> Dict[str, Any]:
+    latest = (tracker.latest_message or {}).get("metadata") or {}
+    session = tracker.get_slot("session_started_metadata") or {}
+    return {**session, **latest}
+
+
+def municipality(tracker: Tracker, catalogue: Catalogue) -> Optional[Municipality]:
+    """The citizen's municipality: chosen, given by the channel, configured, or the only one."""
+    candidates = [
+        tracker.get_slot("municipio"),
+        _metadata(tracker).get("municipio"),
+        default_municipality(),
+    ]
+    for slug in candidates:
+        if slug and slug in catalogue.municipalities:
+            return catalogue.municipalities[slug]
+    if len(catalogue.municipalities) == 1:
+        return next(iter(catalogue.municipalities.values()))
+    return None
+
+
+# Intents that mean the assistant could not help with the message.
+UNHELPED_INTENTS = {"nlu_fallback", "fuera_de_alcance"}
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many of the citizen's last messages in a row were not understood or out of scope."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if ((event.get("parse_data") or {}).get("intent") or {}).get("name") in UNHELPED_INTENTS:
+            count += 1
+        else:
+            break
+    return count
+
+
+def send(dispatcher: CollectingDispatcher, replies: Iterable[Reply]) -> None:
+    """Send replies in order."""
+    for reply in replies:
+        dispatcher.utter_message(**reply.as_dispatch())
+
+
+def pending(intent: str, text: str, slug: Optional[str]) -> Dict[str, Any]:
+    """What to answer once the commune is known."""
+    return {"intent": intent, "text": text, "tramite": slug}
+
+
+def as_list(value: Any) -> List[Any]:
+    """A slot value as a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,145 @@
+"""Conversation basics: session start, greeting, help, fallback, yes/no, a person."""
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import consecutive_fallbacks, municipality, send
+from actions.procedure_turns import procedure_question
+from actions.services import current_catalogue
+from bot.answers import conversation as replies
+from bot.answers.municipality import ask_commune
+
+
+def retention_days() -> int:
+    """How long conversations are kept (the privacy notice says it)."""
+    return int(os.environ.get("RETENTION_DAYS", "180"))
+
+
+class ActionSessionStart(Action):
+    """Start a session keeping slots, and take the municipality from the channel's metadata."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        events: List[Dict[Text, Any]] = [SessionStarted()]
+        keep = ("municipio", "aviso_privacidad")
+        events += [SlotSet(name, tracker.get_slot(name)) for name in keep if tracker.get_slot(name) is not None]
+        metadata = tracker.get_slot("session_started_metadata") or {}
+        if metadata.get("municipio"):
+            catalogue = await current_catalogue()
+            if metadata["municipio"] in catalogue.municipalities:
+                events.append(SlotSet("municipio", metadata["municipio"]))
+        events.append(ActionExecuted("action_listen"))
+        return events
+
+
+class ActionSaludar(Action):
+    """Greeting with a short introduction and, at first contact, the privacy notice."""
+
+    def name(self) -> Text:
+        return "action_saludar"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        catalogue = await current_catalogue()
+        town = municipality(tracker, catalogue)
+        first = not tracker.get_slot("aviso_privacidad")
+        send(dispatcher, [replies.greeting(town, first, retention_days())])
+        return [SlotSet("aviso_privacidad", True)]
+
+
+class ActionAyuda(Action):
+    """Bot challenge and "¿qué puedes hacer?"."""
+
+    def name(self) -> Text:
+        return "action_ayuda"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        send(dispatcher, [replies.capabilities()])
+        return []
+
+
+class ActionFallback(Action):
+    """Ask to rephrase; after repeated misunderstanding, offer a person."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        send(dispatcher, [replies.fallback(consecutive_fallbacks(tracker))])
+        return []
+
+
+class ActionFueraDeAlcance(Action):
+    """Out of scope: steer back to municipal topics; offer a person after repeated misses."""
+
+    def name(self) -> Text:
+        return "action_fuera_de_alcance"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        send(dispatcher, [replies.out_of_scope(consecutive_fallbacks(tracker))])
+        return []
+
+
+class ActionHablarConFuncionario(Action):
+    """The citizen wants a person: how to reach the municipality's staff."""
+
+    def name(self) -> Text:
+        return "action_hablar_con_funcionario"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        catalogue = await current_catalogue()
+        town = municipality(tracker, catalogue)
+        if town is None:
+            send(dispatcher, [ask_commune(catalogue.municipalities.values())])
+            return [SlotSet("pendiente", {"intent": "hablar_con_funcionario", "text": "", "tramite": None})]
+        send(dispatcher, [replies.human_contact(town)])
+        return [SlotSet("municipio", town.slug)]
+
+
+class ActionAfirmar(Action):
+    """"Sí": confirms a suggested procedure, or just acknowledges."""
+
+    def name(self) -> Text:
+        return "action_afirmar"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        suggested = tracker.get_slot("tramite_sugerido")
+        catalogue = await current_catalogue()
+        town = municipality(tracker, catalogue)
+        if suggested and town:
+            turn = procedure_question(catalogue, town, "", suggested, None, None)
+            send(dispatcher, turn.replies)
+            return [SlotSet("municipio", town.slug), *turn.events]
+        dispatcher.utter_message(text="¡Bien! ¿En qué más te ayudo?")
+        return []
+
+
+class ActionNegar(Action):
+    """"No": rejects a suggested procedure, or just acknowledges."""
+
+    def name(self) -> Text:
+        return "action_negar"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("tramite_sugerido"):
+            dispatcher.utter_message(
+                text="Ok. ¿Me dices con otras palabras qué trámite buscas? También puedo mostrarte la lista.",
+                buttons=[{"title": "Ver trámites", "payload": "/listar_tramites"}],
+            )
+            return [SlotSet("tramite_sugerido", None)]
+        dispatcher.utter_message(text="Ok. ¿En qué más te ayudo?")
+        return []

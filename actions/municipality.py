@@ -1,0 +1,51 @@
+"""The citizen gives data: a commune chooses the municipality and answers what was waiting."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import entity, municipality, send
+from actions.procedures import answer_pending
+from actions.services import current_catalogue
+from bot.answers import conversation
+from bot.answers.municipality import ask_commune, commune_not_served, commune_set
+
+
+class ActionRecibirDato(Action):
+    """``informar``: use a commune; other data is only useful inside a request."""
+
+    def name(self) -> Text:
+        return "action_recibir_dato"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        catalogue = await current_catalogue()
+        commune = entity(tracker, "comuna")
+        if commune is None:
+            if tracker.get_slot("pendiente"):
+                send(dispatcher, [ask_commune(catalogue.municipalities.values())])
+            else:
+                dispatcher.utter_message(
+                    text="Gracias. ¿Para qué trámite es ese dato? Cuéntame qué necesitas hacer."
+                )
+            return []
+        town = catalogue.municipality_for_commune(commune)
+        if town is None:
+            known = next((c for c in catalogue.communes if c.name == commune), None)
+            if known is not None:
+                send(dispatcher, [commune_not_served(known, catalogue.municipalities.values())])
+            return []
+        send(dispatcher, [commune_set(town)])
+        events: List[Dict[Text, Any]] = [SlotSet("municipio", town.slug), SlotSet("pendiente", None)]
+        waiting = tracker.get_slot("pendiente")
+        if waiting:
+            if waiting.get("intent") == "hablar_con_funcionario":
+                send(dispatcher, [conversation.human_contact(town)])
+            else:
+                turn = answer_pending(catalogue, town, waiting, tracker.get_slot("tramite"))
+                send(dispatcher, turn.replies)
+                events += turn.events
+        return events

@@ -1,0 +1,101 @@
+"""What to answer when a citizen asks about, or wants to do, a procedure.
+
+Pure functions over the catalogue (no Rasa objects), shared by the procedure actions
+and by the replay of a question that waited for the commune.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk.events import SlotSet
+
+from bot.answers import procedures as answers
+from bot.answers.reply import Reply
+from bot.catalogue.catalogue import Catalogue
+from bot.catalogue.model import Municipality
+from bot.matching.aspects import asked_aspects
+from bot.matching.procedures import ProcedureMatcher
+
+_matchers: Dict[int, ProcedureMatcher] = {}
+
+
+@dataclass
+class Turn:
+    """Replies to send and slot events to return."""
+
+    replies: List[Reply] = field(default_factory=list)
+    events: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def matcher_for(catalogue: Catalogue) -> ProcedureMatcher:
+    """A matcher over this catalogue (municipality-only procedures included), built once."""
+    key = id(catalogue)
+    if key not in _matchers:
+        _matchers.clear()
+        _matchers[key] = ProcedureMatcher(catalogue.names_and_aliases())
+    return _matchers[key]
+
+
+def _resolve(catalogue: Catalogue, text: str, named: Optional[str], remembered: Optional[str],
+             follow_up_ok: bool) -> tuple[Optional[str], Optional[Turn]]:
+    """The procedure meant, or a turn that asks the citizen to choose or rephrase."""
+    typed = bool(text) and not text.startswith("/")
+    matcher = matcher_for(catalogue)
+    if typed:
+        rivals = matcher.ambiguous(text)
+        if len(rivals) > 1 and (named is None or named in {r.key for r in rivals}):
+            options = [catalogue.procedures.get(r.key) for r in rivals]
+            options = [o for o in options if o is not None]
+            if len(options) > 1:
+                return None, Turn([answers.ask_which(options)])
+    if named:
+        return named, None
+    if typed:
+        best = matcher.best(text)
+        if best:
+            return best.key, None
+    if remembered and follow_up_ok:
+        return remembered, None
+    if typed:
+        suggestions = matcher.suggestions(text, limit=1)
+        if suggestions:
+            slug = suggestions[0].key
+            return None, Turn(
+                [answers.did_you_mean(catalogue.display_name(slug), slug)],
+                [SlotSet("tramite_sugerido", slug)],
+            )
+    return None, None
+
+
+def procedure_question(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str],
+                       remembered: Optional[str], aspect: Optional[str]) -> Turn:
+    """Answer a question about a procedure (``consultar_tramite``)."""
+    aspects = [aspect] if aspect else asked_aspects(text)
+    slug, turn = _resolve(catalogue, text, named, remembered, follow_up_ok=True)
+    if turn:
+        return turn
+    if slug is None:
+        return Turn([answers.ask_procedure() if aspects else answers.no_match()])
+    return _answer(catalogue, town, slug, aspects)
+
+
+def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str],
+                      remembered: Optional[str]) -> Turn:
+    """The citizen wants to do a procedure now (``iniciar_tramite``): explain how to do it."""
+    slug, turn = _resolve(catalogue, text, named, remembered, follow_up_ok=not text or text.startswith("/"))
+    if turn:
+        return turn
+    if slug is None:
+        return Turn([answers.no_match()])
+    return _answer(catalogue, town, slug, ["pasos", "lugar", "en_linea"])
+
+
+def _answer(catalogue: Catalogue, town: Municipality, slug: str, aspects: List[str]) -> Turn:
+    events = [SlotSet("tramite", slug), SlotSet("tramite_sugerido", None)]
+    if slug in catalogue.non_municipal:
+        return Turn([answers.national_answer(catalogue.non_municipal[slug])], events)
+    proc = catalogue.procedure_for(town.slug, slug)
+    if proc is None:
+        return Turn([answers.not_offered(town, catalogue.display_name(slug))], [SlotSet("tramite", None)])
+    return Turn(answers.procedure_answer(town, proc, aspects), events)

@@ -1,0 +1,97 @@
+"""Actions about procedures: list them, answer questions, explain how to do them."""
+from __future__ import annotations
+
+import abc
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import entity, latest_intent, latest_text, municipality, pending, send
+from actions.procedure_turns import Turn, procedure_question, procedure_request
+from actions.services import current_catalogue
+from bot.answers import procedures as answers
+from bot.answers.municipality import ask_commune
+from bot.catalogue.catalogue import Catalogue
+from bot.catalogue.model import Municipality
+from bot.matching.aspects import asked_aspects
+
+
+def answer_pending(catalogue: Catalogue, town: Municipality, waiting: Dict[str, Any],
+                   remembered: str | None) -> Turn:
+    """Answer a question that waited for the commune."""
+    intent, text, slug = waiting.get("intent"), waiting.get("text") or "", waiting.get("tramite")
+    if intent == "listar_tramites":
+        online = "en_linea" in asked_aspects(text)
+        return Turn([answers.categories_list(town, catalogue.procedures_for(town.slug), online)])
+    if intent == "iniciar_tramite":
+        return procedure_request(catalogue, town, text, slug, remembered)
+    return procedure_question(catalogue, town, text, slug, remembered, waiting.get("aspecto"))
+
+
+class NeedsMunicipality(Action, abc.ABC):
+    """Base for actions that answer with a municipality's data: asks the commune first."""
+
+    @abc.abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        """Answer for the citizen's municipality, or ask which one and keep the question."""
+        catalogue = await current_catalogue()
+        town = municipality(tracker, catalogue)
+        if town is None:
+            waiting = pending(latest_intent(tracker), latest_text(tracker), entity(tracker, "tramite"))
+            waiting["aspecto"] = entity(tracker, "aspecto")
+            send(dispatcher, [ask_commune(catalogue.municipalities.values())])
+            return [SlotSet("pendiente", waiting)]
+        turn = self.answer(catalogue, town, tracker)
+        send(dispatcher, turn.replies)
+        return [SlotSet("municipio", town.slug), *turn.events]
+
+    @abc.abstractmethod
+    def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
+        """The turn for a known municipality."""
+
+
+class ActionListarTramites(NeedsMunicipality):
+    """``listar_tramites``: areas first, then the procedures of the chosen area."""
+
+    def name(self) -> Text:
+        return "action_listar_tramites"
+
+    def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
+        offered = catalogue.procedures_for(town.slug)
+        category = entity(tracker, "categoria")
+        if category:
+            return Turn([answers.category_procedures(town, offered, category)])
+        online = "en_linea" in asked_aspects(latest_text(tracker))
+        return Turn([answers.categories_list(town, offered, online)])
+
+
+class ActionResponderTramite(NeedsMunicipality):
+    """``consultar_tramite``: the aspect asked first, or a summary; follow-ups keep the procedure."""
+
+    def name(self) -> Text:
+        return "action_responder_tramite"
+
+    def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
+        return procedure_question(
+            catalogue, town, latest_text(tracker), entity(tracker, "tramite"),
+            tracker.get_slot("tramite"), entity(tracker, "aspecto"),
+        )
+
+
+class ActionIniciarTramite(NeedsMunicipality):
+    """``iniciar_tramite``: how to do the procedure in this municipality."""
+
+    def name(self) -> Text:
+        return "action_iniciar_tramite"
+
+    def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
+        return procedure_request(
+            catalogue, town, latest_text(tracker), entity(tracker, "tramite"), tracker.get_slot("tramite"),
+        )

@@ -1,0 +1,1 @@
+"""Municipal assistant: catalogue, storage, matching, NLU components and command line."""

@@ -1,0 +1,84 @@
+"""Greeting, help, fallback and other conversation basics."""
+from __future__ import annotations
+
+from typing import Optional
+
+from bot.answers.reply import Button, Reply, intent_payload
+from bot.catalogue.model import Municipality
+
+
+def greeting(town: Optional[Municipality], first_contact: bool, retention_days: int) -> Reply:
+    """Hello, what I do and, at first contact, what is stored and for how long."""
+    who = f"el asistente virtual de la {town.name}" if town else "el asistente virtual de tu municipalidad"
+    text = (
+        f"¡Hola! Soy {who}. Te ayudo con trámites: qué piden, cuánto cuestan, dónde y cuándo, "
+        "y con solicitudes como retiro de voluminosos o reportar una luminaria apagada."
+    )
+    if first_contact:
+        text += "\n\n" + privacy_notice(retention_days)
+    return Reply(text + "\n\n¿En qué te ayudo?")
+
+
+def privacy_notice(retention_days: int) -> str:
+    """What is stored, for how long, and that the citizen can ask to delete it."""
+    return (
+        "Privacidad: guardo tus mensajes y los datos de tus solicitudes solo para atenderte, "
+        f"por {retention_days} días. Puedes pedir que los borremos cuando quieras escribiendo "
+        "«hablar con una persona» o en la OIRS de tu municipalidad."
+    )
+
+
+def capabilities() -> Reply:
+    """The bot challenge and "¿qué puedes hacer?"."""
+    return Reply(
+        "Soy un asistente virtual (un programa, no una persona). Puedo:\n"
+        "• Explicarte trámites: requisitos, costo, dónde, horario y plazo\n"
+        "• Mostrarte los trámites de tu municipalidad\n"
+        "• Ayudarte a pedir o reportar cosas (voluminosos, luminarias, baches…)\n"
+        "• Comunicarte con una persona de la municipalidad",
+        [Button("Ver trámites", intent_payload("listar_tramites")),
+         Button("Hablar con una persona", intent_payload("hablar_con_funcionario"))],
+    )
+
+
+def _offer_person() -> Reply:
+    return Reply(
+        "Sigo sin entenderte, perdón. ¿Quieres que te comunique con una persona de la municipalidad?",
+        [Button("Sí, con una persona", intent_payload("hablar_con_funcionario")),
+         Button("Ver trámites", intent_payload("listar_tramites"))],
+    )
+
+
+def fallback(consecutive: int) -> Reply:
+    """Ask to rephrase; from the second miss in a row, offer a person."""
+    if consecutive >= 2:
+        return _offer_person()
+    return Reply(
+        "Perdón, no te entendí. ¿Me lo dices de otra forma? Por ejemplo: "
+        "«cuánto cuesta el permiso de circulación» o «quiero pedir retiro de cachureos»."
+    )
+
+
+def out_of_scope(consecutive: int) -> Reply:
+    """Steer back to municipal topics; from the second miss in a row, offer a person."""
+    if consecutive >= 2:
+        return _offer_person()
+    return Reply(
+        "Eso no lo sé, solo sé de trámites y servicios municipales. Puedo decirte, por ejemplo, "
+        "qué necesitas para la licencia de conducir o ayudarte a pedir el retiro de voluminosos."
+    )
+
+
+def human_contact(town: Optional[Municipality]) -> Reply:
+    """How to reach a person at the municipality."""
+    if town is None:
+        return Reply("Para hablar con una persona necesito saber tu comuna. ¿De qué comuna eres?")
+    principal = town.office("principal")
+    lines = [f"Puedes hablar con una persona de la {town.name}:"]
+    if town.phone:
+        lines.append(f"• Teléfono: {town.phone}")
+    if town.email:
+        lines.append(f"• Correo: {town.email}")
+    if principal:
+        lines.append(f"• En persona: {principal.address}")
+    return Reply("\n".join(lines))

@@ -1,0 +1,171 @@
+"""Answers about procedures: a summary, or the aspects the citizen asked first."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Dict, List, Sequence
+
+from bot.answers.reply import Button, Reply, intent_payload
+from bot.catalogue.hours import describe_hours
+from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
+
+ASPECT_TITLES = OrderedDict([
+    ("requisitos", "Requisitos"),
+    ("costo", "Costo"),
+    ("lugar", "Dónde y cuándo"),
+    ("plazo", "Plazo"),
+    ("en_linea", "En línea"),
+    ("pasos", "Pasos"),
+])
+
+
+def _where(town: Municipality, proc: Procedure) -> str:
+    office = town.office_for(proc)
+    place = proc.place.strip().rstrip(".")
+    if office is None:
+        return f"Dónde: {place}."
+    if office.name.lower() in place.lower() or place.lower() in office.name.lower():
+        lines = [f"Dónde: {office.name}, {office.address}."]
+    else:
+        lines = [f"Dónde: {place}, en {office.name} ({office.address})."]
+    lines.append(f"Horario: {describe_hours(office.hours)}.")
+    if office.phone:
+        lines.append(f"Teléfono: {office.phone}")
+    return "\n".join(lines)
+
+
+def _online(town: Municipality, proc: Procedure) -> str:
+    if proc.online_url:
+        return f"Se puede hacer en línea: {proc.online_url}"
+    return f"En {town.comuna} este trámite no está en línea: se hace de forma presencial."
+
+
+def _bullets(items: Sequence[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def aspect_text(town: Municipality, proc: Procedure, aspect: str) -> str:
+    """The answer to one aspect (``costo``, ``requisitos``, ``lugar``, ``horario``...)."""
+    if aspect == "costo":
+        return f"Costo: {proc.cost}"
+    if aspect == "requisitos":
+        return "Requisitos:\n" + _bullets(proc.requirements)
+    if aspect in ("lugar", "horario"):
+        return _where(town, proc)
+    if aspect == "plazo":
+        return f"Plazo: {proc.response_time}"
+    if aspect == "en_linea":
+        return _online(town, proc)
+    if aspect == "pasos":
+        return "Pasos:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(proc.steps, 1))
+    raise ValueError(f"unknown aspect {aspect!r}")
+
+
+def _more_buttons(proc: Procedure, skip: Sequence[str]) -> List[Button]:
+    skip_keys = {"lugar" if s == "horario" else s for s in skip}
+    buttons = [
+        Button(title, intent_payload("consultar_tramite", tramite=proc.slug, aspecto=key))
+        for key, title in ASPECT_TITLES.items() if key not in skip_keys
+    ]
+    if proc.chat_request:
+        buttons.insert(0, Button("¿Cómo lo pido?", intent_payload("iniciar_tramite", tramite=proc.slug)))
+    return buttons[:4] if proc.chat_request else buttons[:3]
+
+
+def procedure_answer(town: Municipality, proc: Procedure, aspects: Sequence[str]) -> List[Reply]:
+    """Answer the asked aspects first, or give a short summary, then offer the rest."""
+    if aspects:
+        parts = []
+        for aspect in aspects:
+            text = aspect_text(town, proc, aspect)
+            if text not in parts:
+                parts.append(text)
+        body = f"{proc.name} en {town.comuna}\n\n" + "\n\n".join(parts)
+        return [Reply(body), Reply("¿Quieres saber algo más de este trámite?", _more_buttons(proc, aspects))]
+    summary = [
+        f"{proc.name} en {town.comuna}",
+        proc.description,
+        "",
+        f"Costo: {proc.cost}",
+        f"Plazo: {proc.response_time}",
+        _where(town, proc),
+    ]
+    if proc.online_url:
+        summary.append(f"En línea: {proc.online_url}")
+    return [Reply("\n".join(summary)), Reply("¿Qué más quieres saber?", _more_buttons(proc, ["costo", "plazo", "lugar"]))]
+
+
+def national_answer(national: NonMunicipalProcedure) -> Reply:
+    """A pointer to the national service that does this procedure."""
+    return Reply(f"{national.answer}\n{national.service}: {national.url}")
+
+
+def not_offered(town: Municipality, name: str) -> Reply:
+    """The municipality does not have this procedure in its catalogue."""
+    contact = f" Puedes consultar en la municipalidad: {town.phone}." if town.phone else ""
+    return Reply(
+        f"La {town.name} no tiene «{name}» en su catálogo de trámites.{contact}",
+        [Button("Ver trámites", intent_payload("listar_tramites"))],
+    )
+
+
+def ask_which(options: Sequence[Procedure]) -> Reply:
+    """Two or more procedures fit: let the citizen choose."""
+    return Reply(
+        "¿Sobre cuál trámite me preguntas?",
+        [Button(p.name, intent_payload("consultar_tramite", tramite=p.slug)) for p in options],
+    )
+
+
+def did_you_mean(proc_name: str, slug: str) -> Reply:
+    """A weak match: confirm before answering."""
+    return Reply(
+        f"¿Te refieres a «{proc_name}»?",
+        [Button("Sí", intent_payload("consultar_tramite", tramite=slug)), Button("No", intent_payload("negar"))],
+    )
+
+
+def no_match() -> Reply:
+    """No procedure matched the message."""
+    return Reply(
+        "No encontré ese trámite. ¿Me lo dices con otras palabras? "
+        "También puedo mostrarte la lista o comunicarte con una persona.",
+        [Button("Ver trámites", intent_payload("listar_tramites")),
+         Button("Hablar con una persona", intent_payload("hablar_con_funcionario"))],
+    )
+
+
+def ask_procedure() -> Reply:
+    """A follow-up question, but no procedure in the conversation yet."""
+    return Reply(
+        "¿Sobre qué trámite? Por ejemplo: «permiso de circulación» o «retiro de voluminosos».",
+        [Button("Ver trámites", intent_payload("listar_tramites"))],
+    )
+
+
+def categories_list(town: Municipality, offered: Dict[str, Procedure], online_only: bool = False) -> Reply:
+    """The municipality's areas, each a button that lists its procedures."""
+    procs = [p for p in offered.values() if p.online_url or not online_only]
+    if not procs:
+        return Reply(f"Por ahora {town.name} no tiene trámites en línea en su catálogo.")
+    by_category: Dict[str, int] = {}
+    for proc in procs:
+        by_category[proc.category] = by_category.get(proc.category, 0) + 1
+    intro = "en línea " if online_only else ""
+    text = f"La {town.name} tiene {len(procs)} trámites {intro}que te puedo explicar. Elige un área:"
+    buttons = [
+        Button(f"{cat} ({n})", intent_payload("listar_tramites", categoria=cat))
+        for cat, n in sorted(by_category.items())
+    ]
+    return Reply(text, buttons)
+
+
+def category_procedures(town: Municipality, offered: Dict[str, Procedure], category: str) -> Reply:
+    """The procedures of one area, each a button that explains it."""
+    procs = sorted((p for p in offered.values() if p.category == category), key=lambda p: p.name)
+    if not procs:
+        return Reply(f"No encontré trámites del área «{category}» en {town.comuna}.")
+    lines = [f"{category} en {town.comuna}:"]
+    lines += [f"• {p.name}" + (" (en línea)" if p.online_url else "") for p in procs]
+    lines.append("Elige uno o pregúntame directamente, por ejemplo «¿cuánto cuesta…?».")
+    buttons = [Button(p.name, intent_payload("consultar_tramite", tramite=p.slug)) for p in procs]
+    return Reply("\n".join(lines), buttons)

@@ -1,0 +1,1 @@
+"""The procedure catalogue: data model, file loading, validation and import."""

@@ -1,0 +1,84 @@
+"""``Catalogue``: the base procedures, the municipalities and what each one offers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
+from bot.text import normalise
+
+
+@dataclass(frozen=True)
+class Commune:
+    """A commune of Chile (official name with accents) and its region."""
+
+    name: str
+    region: str
+    aliases: Tuple[str, ...] = ()
+
+
+@dataclass
+class Catalogue:
+    """Everything the assistant knows about procedures, for every municipality."""
+
+    procedures: Dict[str, Procedure]
+    municipalities: Dict[str, Municipality]
+    non_municipal: Dict[str, NonMunicipalProcedure] = field(default_factory=dict)
+    communes: List[Commune] = field(default_factory=list)
+
+    def procedures_for(self, municipality: str) -> Dict[str, Procedure]:
+        """The procedures a municipality offers, with its overrides applied, by slug."""
+        town = self.municipalities[municipality]
+        offered = {
+            slug: proc.with_overrides(town.overrides.get(slug, {}))
+            for slug, proc in self.procedures.items()
+            if slug not in town.exclude
+        }
+        offered.update({p.slug: p for p in town.extra})
+        return offered
+
+    def procedure_for(self, municipality: str, slug: str) -> Optional[Procedure]:
+        """One procedure as this municipality offers it, or ``None`` if it does not."""
+        return self.procedures_for(municipality).get(slug)
+
+    def municipality_for_commune(self, commune: str) -> Optional[Municipality]:
+        """The served municipality of a commune (accent- and case-insensitive), if any."""
+        key = normalise(commune)
+        return next((m for m in self.municipalities.values() if normalise(m.comuna) == key), None)
+
+    def municipality_for_whatsapp(self, number: str) -> Optional[Municipality]:
+        """The municipality whose WhatsApp sender is ``number`` (E.164, ``whatsapp:`` allowed)."""
+        number = number.replace("whatsapp:", "").strip()
+        return next((m for m in self.municipalities.values() if number in m.whatsapp_numbers), None)
+
+    def municipality_for_telegram_bot(self, username: str) -> Optional[Municipality]:
+        """The municipality whose Telegram bot has this username."""
+        key = username.lstrip("@").lower()
+        return next(
+            (m for m in self.municipalities.values() if m.telegram_bot.lower() == key), None
+        )
+
+    def names_and_aliases(self) -> Dict[str, List[str]]:
+        """Every way of naming each procedure (base, municipality-only and national), by slug."""
+        index: Dict[str, List[str]] = {}
+        every = list(self.procedures.values()) + [
+            p for m in self.municipalities.values() for p in m.extra
+        ]
+        for proc in every:
+            index.setdefault(proc.slug, [])
+            index[proc.slug].extend([proc.name, *proc.aliases])
+        for national in self.non_municipal.values():
+            index[national.slug] = [national.name, *national.aliases]
+        return index
+
+    def display_name(self, slug: str) -> str:
+        """The name of any procedure, municipal or national, for messages."""
+        if slug in self.procedures:
+            return self.procedures[slug].name
+        if slug in self.non_municipal:
+            return self.non_municipal[slug].name
+        for town in self.municipalities.values():
+            for proc in town.extra:
+                if proc.slug == slug:
+                    return proc.name
+        return slug

@@ -1,0 +1,93 @@
+"""Reading the catalogue folder (catalogue/) into a ``Catalogue``.
+
+Layout (see catalogue/SCHEMA.md): ``procedures/<slug>.yml``, ``municipalities/<slug>.yml``,
+``imports/<slug>.yml`` (what the Transparencia importer produced for a municipality),
+``non_municipal.yml`` and ``comunas.csv``.
+"""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any, Dict, List
+
+import yaml
+
+from bot.catalogue.catalogue import Catalogue, Commune
+from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
+
+
+class CatalogueFileError(ValueError):
+    """A catalogue file that cannot be read; the message names the file."""
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        raise CatalogueFileError(f"{path}: YAML inválido: {exc}") from exc
+
+
+def read_procedure_dicts(folder: Path) -> List[Dict[str, Any]]:
+    """The raw mappings of ``procedures/*.yml``, each with ``_file`` for error messages."""
+    result = []
+    for path in sorted((folder / "procedures").glob("*.yml")):
+        data = _read_yaml(path)
+        if not isinstance(data, dict):
+            raise CatalogueFileError(f"{path}: se esperaba un trámite (un mapa YAML)")
+        result.append({**data, "_file": path.name})
+    return result
+
+
+def _merge_import(municipality: Dict[str, Any], imported: Dict[str, Any]) -> Dict[str, Any]:
+    """Overlay an importer file (overrides and extra procedures) on a municipality mapping."""
+    procedures = dict(municipality.get("procedures") or {})
+    overrides = dict(procedures.get("overrides") or {})
+    for slug, values in (imported.get("overrides") or {}).items():
+        overrides[slug] = {**overrides.get(slug, {}), **values}
+    extra = {p["slug"]: p for p in procedures.get("extra") or []}
+    extra.update({p["slug"]: p for p in imported.get("extra") or []})
+    procedures.update(overrides=overrides, extra=list(extra.values()))
+    return {**municipality, "procedures": procedures}
+
+
+def _procedure(data: Dict[str, Any]) -> Procedure:
+    try:
+        return Procedure.from_dict(data)
+    except (TypeError, KeyError) as exc:
+        raise CatalogueFileError(f"procedures/{data.get('_file')}: dato faltante o desconocido: {exc}") from exc
+
+
+def read_communes(path: Path) -> List[Commune]:
+    """All communes of Chile from ``comunas.csv``."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [
+            Commune(row["comuna"], row["region"], tuple(filter(None, (row.get("alias") or "").split("|"))))
+            for row in csv.DictReader(handle)
+        ]
+
+
+def load_catalogue(folder: Path | str) -> Catalogue:
+    """Read and build the whole catalogue; raises ``CatalogueFileError`` on unreadable files."""
+    folder = Path(folder)
+    try:
+        procedures = [_procedure(d) for d in read_procedure_dicts(folder)]
+        municipalities = []
+        for path in sorted((folder / "municipalities").glob("*.yml")):
+            data = _read_yaml(path)
+            imported = folder / "imports" / path.name
+            if imported.exists():
+                data = _merge_import(data, _read_yaml(imported) or {})
+            municipalities.append(Municipality.from_dict(data))
+        non_municipal_path = folder / "non_municipal.yml"
+        non_municipal = [
+            NonMunicipalProcedure(**d) for d in (_read_yaml(non_municipal_path) or [])
+        ] if non_municipal_path.exists() else []
+    except (TypeError, KeyError) as exc:
+        raise CatalogueFileError(f"{folder}: dato faltante o desconocido: {exc}") from exc
+    return Catalogue(
+        procedures={p.slug: p for p in procedures},
+        municipalities={m.slug: m for m in municipalities},
+        non_municipal={p.slug: p for p in non_municipal},
+        communes=read_communes(folder / "comunas.csv"),
+    )

@@ -1,0 +1,128 @@
+"""Command line: ``python -m bot <command>``.
+
+    run                          start the whole assistant (embedded defaults)
+    shell                        chat in the terminal with a running assistant
+    db init                      create our tables
+    catalogue validate           check catalogue/ and exit non-zero on problems
+    catalogue load               validate and load catalogue/ into the database
+    eval [--heldout FILE]        NLU report on the held-out set
+    bench                        speed and memory figures
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from bot.config import catalogue_dir, database_url
+
+
+def _db():
+    from bot.storage.db import Database
+
+    db = Database(database_url())
+    db.create_schema()
+    return db
+
+
+def cmd_db_init(_args) -> int:
+    _db()
+    print(f"Tablas listas en {database_url()}")
+    return 0
+
+
+def cmd_catalogue_validate(args) -> int:
+    from bot.catalogue.validate import validate_catalogue
+
+    problems = validate_catalogue(args.dir or catalogue_dir())
+    for problem in problems:
+        print(f"ERROR {problem}", file=sys.stderr)
+    if problems:
+        print(f"El catálogo tiene {len(problems)} problema(s).", file=sys.stderr)
+        return 1
+    print("Catálogo válido.")
+    return 0
+
+
+def cmd_catalogue_load(args) -> int:
+    from bot.catalogue.files import load_catalogue
+    from bot.storage.catalogue_store import load_catalogue_into
+
+    if cmd_catalogue_validate(args) != 0:
+        return 1
+    folder = args.dir or catalogue_dir()
+    catalogue = load_catalogue(folder)
+    changed = load_catalogue_into(_db(), catalogue, str(folder))
+    state = "cargado" if changed else "sin cambios"
+    print(f"Catálogo {state}: {len(catalogue.procedures)} trámites base, "
+          f"{len(catalogue.municipalities)} municipalidades.")
+    return 0
+
+
+def cmd_run(_args) -> int:
+    from bot.launcher import run
+
+    return run()
+
+
+def cmd_shell(args) -> int:
+    from bot.shell import chat
+
+    return chat(args.url, args.sender, args.municipio)
+
+
+def cmd_eval(args) -> int:
+    from bot.evaluation import evaluate
+
+    return evaluate(args.heldout, args.model, args.report)
+
+
+def cmd_bench(args) -> int:
+    from bot.benchmark import run_benchmark
+
+    return run_benchmark(args.model, args.heldout, args.rounds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Asistente municipal")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="inicia el asistente completo").set_defaults(func=cmd_run)
+
+    shell = sub.add_parser("shell", help="conversa en la terminal con el asistente en marcha")
+    shell.add_argument("--url", default=None, help="URL del canal REST")
+    shell.add_argument("--sender", default="terminal", help="identificador del vecino")
+    shell.add_argument("--municipio", default=None, help="slug de la municipalidad (opcional)")
+    shell.set_defaults(func=cmd_shell)
+
+    db = sub.add_parser("db", help="base de datos").add_subparsers(dest="db_command", required=True)
+    db.add_parser("init", help="crea las tablas").set_defaults(func=cmd_db_init)
+
+    cat = sub.add_parser("catalogue", help="catálogo de trámites").add_subparsers(dest="cat_command", required=True)
+    for name, func, help_text in (
+        ("validate", cmd_catalogue_validate, "revisa los datos del catálogo"),
+        ("load", cmd_catalogue_load, "carga el catálogo en la base de datos"),
+    ):
+        p = cat.add_parser(name, help=help_text)
+        p.add_argument("--dir", default=None, help="carpeta del catálogo (por defecto catalogue/)")
+        p.set_defaults(func=func)
+
+    ev = sub.add_parser("eval", help="evalúa el NLU en el conjunto reservado")
+    ev.add_argument("--heldout", default="eval/heldout.yml")
+    ev.add_argument("--model", default="models")
+    ev.add_argument("--report", default="results/nlu_heldout.json")
+    ev.set_defaults(func=cmd_eval)
+
+    bench = sub.add_parser("bench", help="mide latencia y memoria")
+    bench.add_argument("--model", default="models")
+    bench.add_argument("--heldout", default="eval/heldout.yml")
+    bench.add_argument("--rounds", type=int, default=3)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)

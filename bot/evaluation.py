@@ -1,0 +1,100 @@
+"""NLU evaluation on the held-out set (``make eval``).
+
+The held-out file (eval/heldout.yml) is never used for training: it lists messages
+with their intent and the procedure they name. The report prints intent accuracy,
+procedure accuracy and the confusions, and writes them as JSON.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import yaml
+
+INTENT_TARGET = 0.92
+PROCEDURE_TARGET = 0.92
+
+
+def load_heldout(path: str | Path) -> List[Dict[str, Any]]:
+    """The held-out examples: ``text``, ``intent`` and ``tramite`` (or ``None``)."""
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["examples"]
+
+
+def main_procedure(parse: Dict[str, Any]) -> Optional[str]:
+    """The most confident ``tramite`` entity of a parse result."""
+    found = [e for e in parse.get("entities") or [] if e.get("entity") == "tramite"]
+    if not found:
+        return None
+    return max(found, key=lambda e: e.get("confidence_entity") or 0)["value"]
+
+
+def score(examples: List[Dict[str, Any]], parses: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Accuracies and errors of parse results against the gold labels."""
+    intent_hits, proc_hits, proc_total, false_procs = 0, 0, 0, 0
+    errors: List[Dict[str, Any]] = []
+    confusions: Counter = Counter()
+    for example, parse in zip(examples, parses):
+        intent = (parse.get("intent") or {}).get("name")
+        procedure = main_procedure(parse)
+        intent_ok = intent == example["intent"]
+        intent_hits += intent_ok
+        if not intent_ok:
+            confusions[f"{example['intent']} -> {intent}"] += 1
+        gold = example.get("tramite")
+        proc_ok = procedure == gold
+        if gold:
+            proc_total += 1
+            proc_hits += proc_ok
+        elif procedure:
+            false_procs += 1
+        if not (intent_ok and proc_ok):
+            errors.append({"text": example["text"], "intent": example["intent"], "predicted_intent": intent,
+                           "tramite": gold, "predicted_tramite": procedure})
+    total = len(examples)
+    nulls = total - proc_total
+    return {
+        "examples": total,
+        "intent_accuracy": intent_hits / total if total else 0.0,
+        "procedure_accuracy": proc_hits / proc_total if proc_total else 0.0,
+        "procedure_examples": proc_total,
+        "procedure_false_positive_rate": false_procs / nulls if nulls else 0.0,
+        "intent_confusions": dict(confusions.most_common()),
+        "errors": errors,
+    }
+
+
+async def _parse_all(model: str, texts: List[str]) -> List[Dict[str, Any]]:
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.model import get_local_model
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+
+    agent = Agent.load(get_local_model(model))
+    return [await agent.parse_message(text) for text in texts]
+
+
+def evaluate(heldout: str, model: str, report: str) -> int:
+    """Parse the held-out set with the trained model, print and save the report."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    examples = load_heldout(heldout)
+    parses = asyncio.run(_parse_all(model, [e["text"] for e in examples]))
+    result = score(examples, parses)
+    Path(report).parent.mkdir(parents=True, exist_ok=True)
+    Path(report).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"Conjunto reservado: {result['examples']} mensajes ({heldout})")
+    print(f"intent_accuracy      {result['intent_accuracy']:.3f}  (meta {INTENT_TARGET})")
+    print(f"procedure_accuracy   {result['procedure_accuracy']:.3f}  (meta {PROCEDURE_TARGET}, "
+          f"{result['procedure_examples']} mensajes con trámite)")
+    print(f"procedure_false_pos  {result['procedure_false_positive_rate']:.3f}  (trámite donde no hay)")
+    for confusion, count in list(result["intent_confusions"].items())[:10]:
+        print(f"  {count:3d}  {confusion}")
+    print(f"Detalle y errores: {report}")
+    return 0

@@ -1,0 +1,1 @@
+"""Fuzzy matching of citizen messages against catalogue names, aliases and communes."""

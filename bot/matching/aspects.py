@@ -1,0 +1,43 @@
+"""What a citizen asks about a procedure: cost, requirements, place, hours, deadline, online."""
+from __future__ import annotations
+
+import re
+from typing import List
+
+from bot.text import normalise
+
+# Aspect -> regular expressions over the normalised message. Order is the order of answers.
+ASPECT_PATTERNS = {
+    "costo": [
+        r"\bcuanto (cuesta|sale|vale|cobran|es|hay que pagar|pago|seria|saldria|costaria)",
+        r"\b(valor|precio|costo|cobro|tarifa|arancel|gratis|gratuito|se paga|pagar|pago|plata|lucas|utm)\b",
+    ],
+    "requisitos": [
+        r"\b(requisito|requisitos|documento|documentos|papel|papeles|antecedentes|necesito|necesita|necesitan)\b",
+        r"\bque (piden|pide|hay que llevar|debo llevar|tengo que llevar|llevo|se necesita)\b",
+    ],
+    "lugar": [
+        r"\b(donde|adonde|direccion|oficina|lugar|ubicacion|ubicada|ubicado|queda|dpto|departamento)\b",
+    ],
+    "horario": [
+        r"\b(horario|horarios|hora|horas|atienden|atencion|abren|cierran|abierto|sabado|domingo)\b",
+    ],
+    "plazo": [
+        r"\b(demora|demoran|demoran|tarda|tardan|plazo|cuanto tiempo|cuantos dias|hasta cuando|vence|vencimiento|fecha)\b",
+        r"\bcuando (esta|estaria|sale|me lo|me la|lo entregan|la entregan)\b",
+    ],
+    "en_linea": [
+        r"\b(online|on line|en linea|internet|web|pagina|link|enlace|sitio|virtual|remoto|por aca|por aqui|desde la casa|desde mi casa|sin ir)\b",
+    ],
+    "pasos": [
+        r"\bcomo (se|lo|la|hago|puedo|saco|pido|solicito|postulo|inscribo|tramito|es el)\b",
+        r"\b(pasos|etapas|proceso|procedimiento)\b",
+    ],
+}
+_COMPILED = {aspect: [re.compile(p) for p in patterns] for aspect, patterns in ASPECT_PATTERNS.items()}
+
+
+def asked_aspects(text: str) -> List[str]:
+    """The aspects the message asks about, in a stable order (may be empty)."""
+    norm = normalise(text)
+    return [aspect for aspect, patterns in _COMPILED.items() if any(p.search(norm) for p in patterns)]

@@ -1,0 +1,40 @@
+"""A statistical fallback for naming procedures: TF-IDF features and logistic regression.
+
+Aliases catch how a procedure is usually named; citizens also describe it ("el taller
+de al lado martilla hasta las 2", "quiero postular al suf"). This classifier learns
+from the catalogue's names and aliases plus the training examples labelled with a
+``tramite``, and from unlabelled examples as the class ``NONE``.
+"""
+from __future__ import annotations
+
+from typing import List, Sequence, Tuple
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, make_pipeline
+
+from bot.text import normalise
+
+NONE = "__none__"
+
+
+class ProcedureClassifier:
+    """Predicts which procedure (or ``NONE``) a whole message is about."""
+
+    def __init__(self, texts: Sequence[str], labels: Sequence[str]) -> None:
+        features = FeatureUnion([
+            ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True)),
+            ("chars", TfidfVectorizer(
+                preprocessor=normalise, analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+            )),
+        ])
+        self._model = make_pipeline(features, LogisticRegression(C=20.0, max_iter=3000))
+        self._model.fit(list(texts), list(labels))
+        self._classes = list(self._model.classes_)
+
+    def ranked(self, text: str, limit: int = 3) -> List[Tuple[str, float]]:
+        """The most probable labels for ``text`` with their probabilities, best first."""
+        probs = self._model.predict_proba([text])[0]
+        order = np.argsort(probs)[::-1][:limit]
+        return [(self._classes[i], float(probs[i])) for i in order]

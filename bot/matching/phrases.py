@@ -1,0 +1,117 @@
+"""Fuzzy search of known phrases inside a message, with rapidfuzz.
+
+Every phrase (an alias, a commune name) is compared with every window of the
+normalised message that has about as many words; one ``cdist`` call scores them
+all in C++. The threshold depends on the phrase length: short words must match
+exactly, long phrases tolerate typos ("permiso de sircualcion").
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Sequence, Tuple
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
+
+from bot.text import normalise, words_with_spans
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    """``key`` was named in the message by ``phrase`` at ``start:end`` with ``score`` (0-100)."""
+
+    key: str
+    phrase: str
+    score: float
+    start: int
+    end: int
+    first_word: int
+    last_word: int
+
+    @property
+    def exact(self) -> bool:
+        """Whether the window matched the phrase exactly after normalisation."""
+        return self.score >= 100.0
+
+
+def threshold_for(phrase: str) -> float:
+    """Minimum score for a phrase of this length: exact for short words, tolerant for long phrases."""
+    length = len(phrase)
+    if length <= 4:
+        return 100.0
+    if length <= 7:
+        return 85.0
+    if length <= 12:
+        return 82.0
+    return 84.0
+
+
+class PhraseMatcher:
+    """Finds which keys a message names, given the phrases of each key."""
+
+    def __init__(self, phrases: Dict[str, Iterable[str]], min_score: float | None = None) -> None:
+        seen: Dict[str, str] = {}
+        for key, key_phrases in phrases.items():
+            for phrase in key_phrases:
+                norm = normalise(phrase)
+                if norm and norm not in seen:
+                    seen[norm] = key
+        self._phrases: List[str] = list(seen)
+        self._keys: List[str] = [seen[p] for p in self._phrases]
+        self._lengths = np.array([len(p.split()) for p in self._phrases])
+        self._thresholds = np.array(
+            [min_score if min_score is not None else threshold_for(p) for p in self._phrases]
+        )
+        self._max_words = int(self._lengths.max()) + 1 if self._phrases else 1
+
+    def _windows(self, words: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int]]:
+        windows = []
+        for size in range(1, self._max_words + 1):
+            for first in range(0, len(words) - size + 1):
+                text = " ".join(w for w, _, _ in words[first:first + size])
+                windows.append((text, first, first + size - 1))
+        return windows
+
+    def candidates(self, text: str, slack: float = 0.0) -> List[PhraseMatch]:
+        """Every (key, window) pair scoring at least the threshold minus ``slack``, best first."""
+        words = words_with_spans(text)
+        windows = self._windows(words)
+        if not windows or not self._phrases:
+            return []
+        scores = cdist(
+            [w for w, _, _ in windows], self._phrases, scorer=fuzz.ratio,
+            score_cutoff=max(0.0, float(self._thresholds.min()) - slack), dtype=np.float32,
+        )
+        sizes = np.array([last - first + 1 for _, first, last in windows])
+        # A window may have one word more or less than the phrase.
+        size_ok = np.abs(sizes[:, None] - self._lengths[None, :]) <= 1
+        good = (scores >= self._thresholds[None, :] - slack) & size_ok
+        found = []
+        for w_index, p_index in zip(*np.nonzero(good)):
+            _, first, last = windows[w_index]
+            found.append(PhraseMatch(
+                key=self._keys[p_index], phrase=self._phrases[p_index],
+                score=float(scores[w_index, p_index]),
+                start=words[first][1], end=words[last][2], first_word=first, last_word=last,
+            ))
+        found.sort(key=lambda m: (-round(m.score), -len(m.phrase.split()), -len(m.phrase)))
+        return found
+
+    def find(self, text: str) -> List[PhraseMatch]:
+        """The best match of each key named in ``text``, in non-overlapping spans, best first."""
+        chosen: List[PhraseMatch] = []
+        for match in self.candidates(text):
+            if any(c.key == match.key for c in chosen):
+                continue
+            if any(match.first_word <= c.last_word and c.first_word <= match.last_word for c in chosen):
+                continue
+            chosen.append(match)
+        return chosen
+
+    def best_per_key(self, text: str, slack: float) -> List[PhraseMatch]:
+        """The best-scoring match of each key, allowing ``slack`` below the thresholds."""
+        best: Dict[str, PhraseMatch] = {}
+        for match in self.candidates(text, slack=slack):
+            best.setdefault(match.key, match)
+        return list(best.values())

@@ -1,0 +1,109 @@
+"""Finders for the structured entities citizens type: RUT, e-mail, phone and folio.
+
+Each finder returns ``Found`` items with the normalised value and the span of
+the original text, the shape the NLU extractor turns into Rasa entities.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, List
+
+import phonenumbers
+from stdnum.cl import rut as stdnum_rut
+
+from bot.folio import FOLIO_RE
+
+
+@dataclass(frozen=True)
+class Found:
+    """A value found in a message, normalised, with its character span."""
+
+    entity: str
+    value: str
+    start: int
+    end: int
+    confidence: float = 1.0
+
+
+# 12.345.678-5, 12345678-5, 12345678 - k, 1.234.567-4
+_RUT_RE = re.compile(r"(?<![\w.])(\d{1,2}\.\d{3}\.\d{3}|\d{7,8})\s?-\s?([\dkK])(?![\w])")
+# 123456785 right after the word "rut"
+_BARE_RUT_RE = re.compile(r"\brut\b\D{0,12}?(?<!\d)(\d{8,9}|\d{7,8}[kK])(?![\w])", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+
+
+def format_rut(raw: str) -> str | None:
+    """``12345678-5`` for a valid RUT in any usual spelling, else ``None``."""
+    try:
+        compact = stdnum_rut.validate(raw)
+    except Exception:  # stdnum raises several ValidationError subclasses
+        return None
+    return f"{compact[:-1]}-{compact[-1].upper()}"
+
+
+def find_ruts(text: str) -> List[Found]:
+    """RUTs with a valid check digit, as ``12345678-5``."""
+    found = []
+    for match in _RUT_RE.finditer(text):
+        value = format_rut(match.group(1) + match.group(2))
+        if value:
+            found.append(Found("rut", value, match.start(), match.end()))
+    for match in _BARE_RUT_RE.finditer(text):
+        value = format_rut(match.group(1))
+        if value and not _overlaps(match.start(1), match.end(1), found):
+            found.append(Found("rut", value, match.start(1), match.end(1)))
+    return found
+
+
+def find_emails(text: str) -> List[Found]:
+    """E-mail addresses, lower-cased."""
+    return [
+        Found("email", m.group().rstrip(".").lower(), m.start(), m.start() + len(m.group().rstrip(".")))
+        for m in _EMAIL_RE.finditer(text)
+    ]
+
+
+def find_phones(text: str) -> List[Found]:
+    """Chilean (or international) phone numbers in E.164, e.g. ``+56987654321``."""
+    found = []
+    for match in phonenumbers.PhoneNumberMatcher(text, "CL", leniency=phonenumbers.Leniency.VALID):
+        value = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        found.append(Found("telefono", value, match.start, match.end))
+    return found
+
+
+def format_phone(raw: str) -> str | None:
+    """E.164 form of one phone number typed alone, or ``None`` when it is not valid."""
+    try:
+        number = phonenumbers.parse(raw, "CL")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def find_folios(text: str) -> List[Found]:
+    """Folios such as ``PEN-7KX4M2`` (any case), upper-cased."""
+    return [
+        Found("folio", f"{m.group(1).upper()}-{m.group(2).upper()}", m.start(), m.end())
+        for m in FOLIO_RE.finditer(text)
+    ]
+
+
+def find_structured(text: str) -> List[Found]:
+    """Every RUT, e-mail, folio and phone in ``text``, without overlapping spans.
+
+    RUTs, e-mails and folios win over phones: a RUT's digits must not be read as a phone.
+    """
+    found: List[Found] = []
+    for finder in (find_ruts, find_emails, find_folios, find_phones):
+        for item in finder(text):
+            if not _overlaps(item.start, item.end, found):
+                found.append(item)
+    return sorted(found, key=lambda f: f.start)
+
+
+def _overlaps(start: int, end: int, others: Iterable[Found]) -> bool:
+    return any(start < o.end and o.start < end for o in others)

@@ -1,0 +1,204 @@
+"""Rasa NLU component that extracts the municipal entities, already normalised.
+
+``tramite`` (catalogue slug), ``comuna`` (official name), ``rut`` (12345678-5),
+``email``, ``telefono`` (E.164) and ``folio`` come out ready to use, so
+``POST /model/parse`` returns values an action can use as they are.
+
+Procedures are found two ways and reconciled: rapidfuzz against the catalogue's
+names and aliases (precise when a known phrase is there, even misspelt), and a
+classifier trained on those phrases plus the training examples whose metadata
+names a ``tramite`` (for descriptions such as "el vecino martilla hasta las 2").
+The catalogue phrases and the examples are stored in the model, so a trained
+model answers the same whatever the catalogue folder holds later.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.catalogue.catalogue import Commune
+from bot.catalogue.files import load_catalogue
+from bot.config import catalogue_dir
+from bot.matching.classifier import NONE, ProcedureClassifier
+from bot.matching.communes import CommuneMatcher
+from bot.matching.phrases import PhraseMatch
+from bot.matching.procedures import ProcedureMatcher
+from bot.nlu.entities import find_structured
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "municipal_entities.json"
+# A second procedure in the same message is reported only when named this clearly.
+SECOND_PROCEDURE_SCORE = 95.0
+# An alias match this good wins unless the classifier is very sure of another procedure.
+STRONG_ALIAS_SCORE = 90.0
+CLASSIFIER_OVERRIDES_ALIAS = 0.7
+# Without a strong alias, the classifier names a procedure from this probability.
+CLASSIFIER_MIN_PROBABILITY = 0.3
+
+
+def example_procedure(message: Message) -> Optional[str]:
+    """The ``tramite`` slug in a training example's metadata, if any."""
+    metadata = message.get("metadata") or {}
+    example = metadata.get("example") or {}
+    return example.get("tramite") if isinstance(example, dict) else None
+
+
+class ProcedureResolver:
+    """Reconciles alias matching and the classifier into one decision per message."""
+
+    def __init__(self, phrases: Dict[str, List[str]], texts: List[str], labels: List[str]) -> None:
+        self.matcher = ProcedureMatcher(phrases)
+        catalogue_texts = [p for ps in phrases.values() for p in ps]
+        catalogue_labels = [slug for slug, ps in phrases.items() for _ in ps]
+        self.classifier = ProcedureClassifier(catalogue_texts + texts, catalogue_labels + labels)
+
+    def resolve(self, text: str) -> List[Tuple[str, float, int, int]]:
+        """``(slug, confidence, start, end)`` for the procedures named in ``text``, main first."""
+        aliases = self.matcher.find(text)
+        alias: Optional[PhraseMatch] = aliases[0] if aliases else None
+        top, probability = self.classifier.ranked(text, limit=1)[0]
+        chosen: Optional[Tuple[str, float, int, int]] = None
+        if alias and alias.score >= STRONG_ALIAS_SCORE:
+            if top not in (NONE, alias.key) and probability >= CLASSIFIER_OVERRIDES_ALIAS:
+                chosen = (top, probability, 0, len(text))
+            else:
+                chosen = (alias.key, alias.score / 100, alias.start, alias.end)
+        elif top != NONE and probability >= CLASSIFIER_MIN_PROBABILITY:
+            chosen = (top, probability, 0, len(text))
+        elif alias:
+            chosen = (alias.key, alias.score / 100, alias.start, alias.end)
+        if chosen is None:
+            return []
+        others = [
+            (m.key, m.score / 100, m.start, m.end)
+            for m in aliases[1:] if m.score >= SECOND_PROCEDURE_SCORE and m.key != chosen[0]
+        ]
+        return [chosen, *others]
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
+)
+class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Finds procedures, communes, RUTs, e-mails, phones and folios in a message."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """``catalogue_dir``: the catalogue folder (default: $CATALOGUE_DIR or ./catalogue)."""
+        return {"catalogue_dir": None}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        data: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._data = data
+        self._resolver: Optional[ProcedureResolver] = None
+        self._communes: Optional[CommuneMatcher] = None
+        if data:
+            self._build(data)
+
+    def _build(self, data: Dict[str, Any]) -> None:
+        self._resolver = ProcedureResolver(data["phrases"], data["texts"], data["labels"])
+        self._communes = CommuneMatcher([Commune(*c) for c in data["communes"]])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "MunicipalEntityExtractor":
+        """An untrained component (see ``train``)."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Collect catalogue phrases and labelled examples, fit, and persist them."""
+        folder = Path(self._config.get("catalogue_dir") or catalogue_dir())
+        catalogue = load_catalogue(folder)
+        texts, labels = [], []
+        for message in training_data.intent_examples:
+            texts.append(message.get(TEXT))
+            labels.append(example_procedure(message) or NONE)
+        data = {
+            "phrases": catalogue.names_and_aliases(),
+            "texts": texts,
+            "labels": labels,
+            "communes": [[c.name, c.region, list(c.aliases)] for c in catalogue.communes],
+        }
+        self._data = data
+        self._build(data)
+        with self._model_storage.write_to(self._resource) as path:
+            (path / MODEL_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "MunicipalEntityExtractor":
+        """Rebuild the matchers and refit the classifier from the stored data."""
+        with model_storage.read_from(resource) as path:
+            data = json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))
+        return cls(config, model_storage, resource, data)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training messages keep their annotations; nothing to add."""
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Add the entities found in each message to its parse result."""
+        for message in messages:
+            found = self.extract(message.get(TEXT) or "")
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+    def extract(self, text: str) -> List[Dict[str, Any]]:
+        """The entities of one text, as Rasa entity dictionaries."""
+        if self._resolver is None or self._communes is None:
+            raise RuntimeError("MunicipalEntityExtractor is not trained")
+        entities = [
+            self._entity(f.entity, f.value, f.start, f.end, f.confidence) for f in find_structured(text)
+        ]
+        taken = [(e["start"], e["end"]) for e in entities]
+        for slug, confidence, start, end in self._resolver.resolve(text):
+            entities.append(self._entity("tramite", slug, start, end, confidence))
+            if (start, end) != (0, len(text)):  # a named procedure, not a whole-message guess
+                taken.append((start, end))
+        for match in self._communes.find(text):
+            # "certificado de nacimiento" names a procedure, not the commune Nacimiento.
+            if not any(match.start < end and start < match.end for start, end in taken):
+                entities.append(self._entity("comuna", match.key, match.start, match.end, match.score / 100))
+        return sorted(entities, key=lambda e: e["start"])
+
+    def _entity(self, name: str, value: str, start: int, end: int, confidence: float) -> Dict[str, Any]:
+        return {
+            "entity": name,
+            "value": value,
+            "start": start,
+            "end": end,
+            "confidence_entity": round(float(confidence), 3),
+            "extractor": self.__class__.__name__,
+        }

@@ -1,0 +1,94 @@
+"""Chat with the assistant in the terminal, through the REST channel.
+
+Buttons are shown numbered; typing the number sends that button's payload. If no
+assistant answers at the URL, one is started for the session and stopped at exit.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from typing import Any, Dict, List, Optional
+
+from bot.config import PROJECT_ROOT, var_dir
+from bot.launcher import embedded_environment, stop, wait_until_up
+
+REQUEST_TIMEOUT_SECONDS = 60
+
+
+def send_message(url: str, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    """POST one message to the REST channel; returns the assistant's messages."""
+    body = {"sender": sender, "message": text}
+    if metadata:
+        body["metadata"] = metadata
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
+        return json.loads(response.read().decode() or "[]")
+
+
+def _server_up(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base, timeout=2):
+            return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _print(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    buttons: List[Dict[str, Any]] = []
+    for message in messages:
+        if message.get("text"):
+            print(f"\nAsistente: {message['text']}")
+        for button in message.get("buttons") or []:
+            buttons.append(button)
+            print(f"  {len(buttons)}. {button['title']}")
+    return buttons
+
+
+def chat(url: Optional[str], sender: str, municipio: Optional[str]) -> int:
+    """Interactive loop until Ctrl-D, Ctrl-C or "/salir"."""
+    env = embedded_environment()
+    base = f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/"
+    url = url or base + "webhooks/rest/webhook"
+    started: Optional[subprocess.Popen] = None
+    if not _server_up(base):
+        log = open(var_dir() / "assistant.log", "a", encoding="utf-8")
+        print("Iniciando el asistente (registro en var/assistant.log)…")
+        started = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT,
+                                   stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(base, started, timeout=400)
+        except (RuntimeError, TimeoutError) as exc:
+            print(f"No se pudo iniciar el asistente: {exc}", file=sys.stderr)
+            stop([started])
+            return 1
+    metadata = {"municipio": municipio} if municipio else None
+    print("Escribe tu mensaje (Ctrl-D o /salir para terminar).")
+    buttons: List[Dict[str, Any]] = []
+    try:
+        while True:
+            try:
+                text = input("\nTú: ").strip()
+            except EOFError:
+                break
+            if text in ("/salir", "/exit"):
+                break
+            if not text:
+                continue
+            if text.isdigit() and 0 < int(text) <= len(buttons):
+                text = buttons[int(text) - 1]["payload"]
+            try:
+                buttons = _print(send_message(url, sender, text, metadata))
+            except (urllib.error.URLError, OSError) as exc:
+                print(f"(sin respuesta del asistente: {exc})", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if started is not None:
+            stop([started])
+    return 0

@@ -1,0 +1,1 @@
+"""Our own tables (SQLAlchemy): the catalogue as loaded, requests, handoffs."""

@@ -1,0 +1,62 @@
+"""Table definitions for our own data."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, Column, DateTime, Integer, String, Text
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+def utcnow() -> datetime:
+    """The current time in UTC (timezone-aware)."""
+    return datetime.now(timezone.utc)
+
+
+class ProcedureRow(Base):
+    """A base procedure, as in ``catalogue/procedures/<slug>.yml``."""
+
+    __tablename__ = "procedures"
+    slug = Column(String(80), primary_key=True)
+    name = Column(String(200), nullable=False)
+    category = Column(String(80), nullable=False, index=True)
+    data = Column(JSON, nullable=False)
+
+
+class MunicipalityRow(Base):
+    """A served municipality with its offices, overrides and extra procedures."""
+
+    __tablename__ = "municipalities"
+    slug = Column(String(80), primary_key=True)
+    name = Column(String(200), nullable=False)
+    comuna = Column(String(120), nullable=False, unique=True)
+    code = Column(String(3), nullable=False, unique=True)
+    data = Column(JSON, nullable=False)
+
+
+class NonMunicipalRow(Base):
+    """A national service's procedure the assistant points to."""
+
+    __tablename__ = "non_municipal_procedures"
+    slug = Column(String(80), primary_key=True)
+    data = Column(JSON, nullable=False)
+
+
+class CommuneRow(Base):
+    """A commune of Chile."""
+
+    __tablename__ = "communes"
+    name = Column(String(120), primary_key=True)
+    region = Column(String(120), nullable=False)
+    aliases = Column(Text, nullable=False, default="")
+
+
+class CatalogueVersionRow(Base):
+    """One row per load of the catalogue; readers reload when the newest id changes."""
+
+    __tablename__ = "catalogue_versions"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    loaded_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    source = Column(String(300), nullable=False)
+    fingerprint = Column(String(64), nullable=False)

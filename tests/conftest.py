@@ -1,0 +1,129 @@
+"""Shared fixtures: the catalogue, databases, trackers and the trained model."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+from bot.catalogue.catalogue import Catalogue
+from bot.catalogue.files import load_catalogue
+from bot.config import PROJECT_ROOT
+from bot.storage.catalogue_store import load_catalogue_into
+from bot.storage.db import Database
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+MODEL_PATH = PROJECT_ROOT / "models" / "asistente.tar.gz"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a service is missing; in CI a missing service fails the run."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true y falta un servicio: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    """The repository's catalogue, read from the files."""
+    return load_catalogue(PROJECT_ROOT / "catalogue")
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    """An empty SQLite database with our tables."""
+    db = Database(f"sqlite:///{tmp_path / 'municipal.db'}")
+    db.create_schema()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def postgres_db() -> Iterator[Database]:
+    """A fresh PostgreSQL database on localhost with our tables, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    admin_url = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"municipal_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # any connection problem means the service is missing
+        require(False, f"PostgreSQL no disponible en {admin_url}: {exc}")
+    db = Database(admin_url.rsplit("/", 1)[0] + f"/{name}")
+    db.create_schema()
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def loaded_services(sqlite_db: Database, catalogue: Catalogue, monkeypatch) -> Database:
+    """The action server's services pointed at a database with the catalogue loaded."""
+    from actions import services
+
+    load_catalogue_into(sqlite_db, catalogue, "tests")
+    monkeypatch.setenv("DATABASE_URL", sqlite_db.url)
+    monkeypatch.delenv("DEFAULT_MUNICIPIO", raising=False)
+    services.reset()
+    yield sqlite_db
+    services.reset()
+
+
+def user_event(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
+               metadata: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A tracker ``user`` event as Rasa sends it to the action server."""
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": intent, "confidence": 0.99}, "entities": entities or [], "text": text},
+        "metadata": metadata or {},
+    }
+
+
+def make_tracker(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
+                 slots: Optional[Dict[str, Any]] = None, events: Optional[List[Dict[str, Any]]] = None,
+                 metadata: Optional[Dict[str, Any]] = None, sender: str = "vecino-test"):
+    """A rasa-sdk ``Tracker`` whose latest message is ``text`` with ``intent`` and ``entities``."""
+    from rasa_sdk import Tracker
+
+    latest = user_event(text, intent, entities, metadata)
+    history = list(events or []) + [latest]
+    return Tracker(
+        sender_id=sender,
+        slots=dict(slots or {}),
+        latest_message={**latest["parse_data"], "metadata": latest["metadata"]},
+        events=history,
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def ent(name: str, value: str) -> Dict[str, Any]:
+    """A minimal entity dictionary."""
+    return {"entity": name, "value": value, "start": 0, "end": 0}
+
+
+@pytest.fixture(scope="session")
+def nlu_agent():
+    """The trained model (``make train``), loaded once for the NLU tests."""
+    if not MODEL_PATH.exists():
+        pytest.fail(f"No hay modelo entrenado en {MODEL_PATH}: ejecuta 'make train' (make test lo hace).")
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    return Agent.load(str(MODEL_PATH))

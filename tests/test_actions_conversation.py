@@ -1,0 +1,98 @@
+"""Conversation basics: greeting with privacy notice, help, fallback, a person, session start."""
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import (
+    ActionAyuda, ActionFallback, ActionHablarConFuncionario, ActionSaludar, ActionSessionStart,
+)
+from actions.requests import ActionConsultarEstado
+from tests.conftest import make_tracker, user_event
+
+pytestmark = pytest.mark.usefixtures("loaded_services")
+
+
+async def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+async def test_first_greeting_has_privacy_notice_once():
+    messages, events = await run(ActionSaludar(), make_tracker("hola", "saludar"))
+    text = messages[0]["text"]
+    assert text.startswith("¡Hola!") and "Privacidad" in text and "180 días" in text and "borremos" in text
+    assert {"event": "slot", "name": "aviso_privacidad", "value": True, "timestamp": None} in events
+    messages, _ = await run(ActionSaludar(), make_tracker("hola", "saludar", slots={"aviso_privacidad": True}))
+    assert "Privacidad" not in messages[0]["text"]
+
+
+async def test_greeting_names_the_municipality_when_known(monkeypatch):
+    monkeypatch.setenv("RETENTION_DAYS", "90")
+    messages, _ = await run(ActionSaludar(), make_tracker("hola", "saludar", slots={"municipio": "angol"}))
+    assert "Municipalidad de Angol" in messages[0]["text"] and "90 días" in messages[0]["text"]
+
+
+async def test_default_municipality_from_environment(monkeypatch):
+    monkeypatch.setenv("DEFAULT_MUNICIPIO", "penalolen")
+    messages, _ = await run(ActionSaludar(), make_tracker("hola", "saludar"))
+    assert "Municipalidad de Peñalolén" in messages[0]["text"]
+
+
+async def test_help_says_it_is_a_bot():
+    messages, _ = await run(ActionAyuda(), make_tracker("eres un robot?", "consultar_bot"))
+    assert "no una persona" in messages[0]["text"]
+
+
+async def test_fallback_offers_a_person_after_two_misses():
+    first = make_tracker("asdf", "nlu_fallback", events=[user_event("hola", "saludar")])
+    messages, _ = await run(ActionFallback(), first)
+    assert "no te entendí" in messages[0]["text"] and not messages[0].get("buttons")
+    second = make_tracker("qwer", "nlu_fallback", events=[user_event("asdf", "nlu_fallback")])
+    messages, _ = await run(ActionFallback(), second)
+    assert "persona" in messages[0]["text"]
+    assert any(b["payload"] == "/hablar_con_funcionario" for b in messages[0]["buttons"])
+
+
+async def test_person_contact_of_own_municipality():
+    messages, _ = await run(ActionHablarConFuncionario(),
+                            make_tracker("quiero hablar con una persona", "hablar_con_funcionario",
+                                         slots={"municipio": "angol"}))
+    assert "Municipalidad de Angol" in messages[0]["text"] and "+5645" in messages[0]["text"]
+
+
+async def test_person_without_commune_asks_it():
+    messages, events = await run(ActionHablarConFuncionario(),
+                                 make_tracker("con una persona", "hablar_con_funcionario"))
+    assert "¿De qué comuna eres?" in messages[0]["text"]
+
+
+async def test_session_start_takes_municipality_from_channel_metadata():
+    tracker = make_tracker("hola", "saludar", slots={"session_started_metadata": {"municipio": "angol"}})
+    _, events = await run(ActionSessionStart(), tracker)
+    assert events[0]["event"] == "session_started"
+    assert {"event": "slot", "name": "municipio", "value": "angol", "timestamp": None} in events
+    assert events[-1]["event"] == "action" and events[-1]["name"] == "action_listen"
+
+
+async def test_session_start_ignores_unknown_municipality():
+    tracker = make_tracker("hola", "saludar", slots={"session_started_metadata": {"municipio": "narnia"}})
+    _, events = await run(ActionSessionStart(), tracker)
+    assert not any(e.get("name") == "municipio" for e in events)
+
+
+async def test_status_question_is_honest_about_what_it_can_do():
+    messages, _ = await run(ActionConsultarEstado(),
+                            make_tracker("en que va mi solicitud", "consultar_estado", slots={"municipio": "angol"}))
+    assert "folio" in messages[0]["text"] and "+5645" in messages[0]["text"]
+
+
+async def test_out_of_scope_steers_back_then_offers_a_person():
+    from actions.conversation import ActionFueraDeAlcance
+
+    first = make_tracker("cuentame un chiste", "fuera_de_alcance", events=[user_event("hola", "saludar")])
+    messages, _ = await run(ActionFueraDeAlcance(), first)
+    assert "trámites y servicios municipales" in messages[0]["text"]
+    second = make_tracker("y quien gano el partido", "fuera_de_alcance",
+                          events=[user_event("cuentame un chiste", "fuera_de_alcance")])
+    messages, _ = await run(ActionFueraDeAlcance(), second)
+    assert any(b["payload"] == "/hablar_con_funcionario" for b in messages[0]["buttons"])

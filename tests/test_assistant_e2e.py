@@ -1,0 +1,151 @@
+"""The whole assistant as ``make run`` starts it, driven over HTTP like an integrator would.
+
+One assistant (action server + Rasa server on free ports, SQLite in a temporary
+folder) serves every test in this module; stopping it checks that SIGTERM (what
+Ctrl-C does for the launcher) stops both processes.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
+import uuid
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.launcher import wait_until_up
+from tests.conftest import MODEL_PATH
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def post(url: str, body: dict, timeout: float = 60) -> tuple:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read().decode() or "null")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    if not MODEL_PATH.exists():
+        pytest.fail("No hay modelo entrenado: ejecuta 'make train'.")
+    var = tmp_path_factory.mktemp("var")
+    env = dict(os.environ, VAR_DIR=str(var), RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()),
+               PYTHONPATH=str(PROJECT_ROOT), RASA_TELEMETRY_ENABLED="false", DATABASE_URL="", TRACKER_DB="",
+               ACTION_ENDPOINT_URL="")
+    env.pop("DEFAULT_MUNICIPIO", None)
+    log = open(var / "assistant.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{env['RASA_PORT']}"
+    try:
+        wait_until_up(base + "/", process, timeout=300)
+    except Exception:
+        process.kill()
+        pytest.fail("el asistente no inició:\n" + (var / "assistant.log").read_text()[-3000:])
+    yield {"base": base, "process": process, "env": env, "var": var}
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+def chat(assistant, sender: str, text: str, metadata: dict = None) -> list:
+    body = {"sender": sender, "message": text}
+    if metadata:
+        body["metadata"] = metadata
+    status, messages = post(assistant["base"] + "/webhooks/rest/webhook", body)
+    assert status == 200, messages
+    return messages
+
+
+def joined(messages) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def parse(assistant, text: str) -> dict:
+    status, result = post(assistant["base"] + "/model/parse", {"text": text})
+    assert status == 200, result
+    return result
+
+
+def entities(result) -> dict:
+    return {e["entity"]: e["value"] for e in result["entities"]}
+
+
+@pytest.mark.parametrize("text, intent, expected", [
+    ("cuanto cuesta el permiso de sircualcion", "consultar_tramite", {"tramite": "permiso-circulacion"}),
+    ("mi rut es 12.345.678-5", "informar", {"rut": "12345678-5"}),
+    ("soy de penalolen", "informar", {"comuna": "Peñalolén"}),
+    ("mi cel es 9 8765 4321", "informar", {"telefono": "+56987654321"}),
+    ("mi correo es Cata.Soto@Gmail.com", "informar", {"email": "cata.soto@gmail.com"}),
+    ("en q va mi solicitud pen-7kx4m2", "consultar_estado", {"folio": "PEN-7KX4M2"}),
+])
+def test_model_parse_returns_normalised_entities(assistant, text, intent, expected):
+    result = parse(assistant, text)
+    assert result["intent"]["name"] == intent
+    found = entities(result)
+    for name, value in expected.items():
+        assert found.get(name) == value
+
+
+def test_invalid_rut_is_not_an_entity(assistant):
+    assert "rut" not in entities(parse(assistant, "mi rut es 12.345.678-4"))
+
+
+def test_conversation_procedure_question_with_commune_and_follow_up(assistant):
+    sender = f"vecino-{uuid.uuid4().hex[:8]}"
+    greeting = joined(chat(assistant, sender, "hola"))
+    assert "asistente virtual" in greeting and "Privacidad" in greeting
+    asked = chat(assistant, sender, "cuanto cuesta el permiso de circulacion?")
+    assert "¿De qué comuna eres?" in joined(asked)
+    answer = joined(chat(assistant, sender, "soy de providencia"))
+    assert "Permiso de circulación en Providencia" in answer and "Costo:" in answer
+    follow = joined(chat(assistant, sender, "y donde se paga?"))
+    assert "Permiso de circulación en Providencia" in follow and "Dónde:" in follow
+    again = joined(chat(assistant, sender, "hola"))
+    assert "Privacidad" not in again  # notice only at first contact
+
+
+def test_conversation_metadata_chooses_municipality(assistant):
+    sender = f"vecino-{uuid.uuid4().hex[:8]}"
+    answer = joined(chat(assistant, sender, "q necesito pa sacar la licencia de conducir",
+                         metadata={"municipio": "angol"}))
+    assert "en Angol" in answer and "Requisitos" in answer
+
+
+def test_conversation_two_misunderstandings_offer_a_person(assistant):
+    sender = f"vecino-{uuid.uuid4().hex[:8]}"
+    chat(assistant, sender, "xkcd qwpz")
+    second = chat(assistant, sender, "zzkq wprt")
+    buttons = [b["payload"] for m in second for b in m.get("buttons", [])]
+    assert "/hablar_con_funcionario" in buttons
+
+
+def test_garbage_and_long_input_get_an_answer(assistant):
+    sender = f"vecino-{uuid.uuid4().hex[:8]}"
+    assert chat(assistant, sender, "🙂🙂🙂")
+    assert chat(assistant, sender, "permiso " * 2000)
+    status, _ = post(assistant["base"] + "/webhooks/rest/webhook", {"nada": 1})
+    assert 400 <= status < 500 or status == 200  # rasa answers malformed REST bodies without crashing
+    assert chat(assistant, sender, "hola")  # still alive
+
+
+def test_sigterm_stops_both_processes(assistant):
+    process = assistant["process"]
+    actions_url = f"http://127.0.0.1:{assistant['env']['ACTIONS_PORT']}/health"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
+    for url in (assistant["base"] + "/", actions_url):
+        with pytest.raises(OSError):
+            urllib.request.urlopen(url, timeout=2)

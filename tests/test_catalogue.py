@@ -1,0 +1,135 @@
+"""Catalogue data: loading, per-municipality overrides, office hours and validation."""
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.catalogue.files import load_catalogue
+from bot.catalogue.hours import HoursFormatError, describe_hours, is_open, next_opening, parse_hours
+from bot.catalogue.validate import validate_catalogue
+from bot.config import PROJECT_ROOT
+
+REQUIRED_SLUGS = """permiso-circulacion licencia-conducir renovacion-licencia duplicado-licencia patente-comercial
+patente-alcoholes comercio-ambulante derechos-aseo permiso-edificacion recepcion-final certificado-numero
+certificado-informaciones-previas regularizacion-vivienda permiso-demolicion certificado-residencia
+acceso-informacion retiro-voluminosos retiro-escombros poda-arboles desratizacion esterilizacion-mascotas
+registro-mascotas registro-social-hogares ayuda-social subsidio-agua-potable subsidio-familiar beca-municipal
+inscripcion-cesfam multas-jpl audiencia-alcalde organizacion-comunitaria fondos-concursables permiso-evento
+reclamo-oirs reporte-luminaria reporte-bache denuncia-microbasural denuncia-ruidos""".split()
+CHAT_FORMS = """retiro-voluminosos retiro-escombros poda-arboles desratizacion esterilizacion-mascotas
+reporte-luminaria reporte-bache denuncia-microbasural denuncia-ruidos reclamo-oirs audiencia-alcalde
+certificado-residencia""".split()
+
+
+def test_repository_catalogue_is_valid():
+    assert validate_catalogue(PROJECT_ROOT / "catalogue") == []
+
+
+def test_base_catalogue_has_every_required_procedure(catalogue):
+    assert set(REQUIRED_SLUGS) <= set(catalogue.procedures)
+    for slug in CHAT_FORMS:
+        proc = catalogue.procedures[slug]
+        assert proc.chat_request and proc.form, slug
+
+
+def test_four_municipalities_and_all_communes(catalogue):
+    assert {m.comuna for m in catalogue.municipalities.values()} == {"Providencia", "Peñalolén", "Angol", "Independencia"}
+    assert len(catalogue.communes) == 346
+    assert catalogue.municipality_for_commune("penalolen").slug == "penalolen"
+
+
+def test_overrides_change_only_that_municipality(catalogue):
+    base = catalogue.procedures["derechos-aseo"].cost
+    costs = {slug: catalogue.procedure_for(slug, "derechos-aseo").cost for slug in catalogue.municipalities}
+    assert len(set(costs.values())) == 4, "each municipality states its own fee"
+    assert base not in costs.values() or list(costs.values()).count(base) <= 1
+
+
+def test_excluded_and_extra_procedures(catalogue):
+    angol = catalogue.procedures_for("angol")
+    assert "retiro-escombros" not in angol
+    assert "registro-comerciante-lena" in angol
+    assert "registro-comerciante-lena" not in catalogue.procedures_for("providencia")
+
+
+def test_office_for_uses_override_then_department(catalogue):
+    town = catalogue.municipalities["angol"]
+    proc = catalogue.procedure_for("angol", "permiso-circulacion")
+    assert town.office_for(proc).key == "transito"
+    oirs = catalogue.procedure_for("angol", "reclamo-oirs")
+    assert "OIRS" in town.office_for(oirs).departments or town.office_for(oirs).key == "principal"
+
+
+def test_channel_lookup(catalogue):
+    town = catalogue.municipalities["providencia"]
+    assert catalogue.municipality_for_whatsapp(f"whatsapp:{town.whatsapp_numbers[0]}").slug == "providencia"
+    assert catalogue.municipality_for_telegram_bot("@" + town.telegram_bot).slug == "providencia"
+
+
+def test_hours_parse_describe_and_open():
+    hours = "lun-jue 08:30-17:30; vie 08:30-16:30"
+    assert describe_hours(hours) == "Lunes a jueves de 8:30 a 17:30; viernes de 8:30 a 16:30"
+    assert is_open(hours, datetime(2026, 11, 26, 10, 0))  # Thursday
+    assert not is_open(hours, datetime(2026, 11, 27, 17, 0))  # Friday after closing
+    assert next_opening(hours, datetime(2026, 11, 28, 12, 0)) == datetime(2026, 11, 30, 8, 30)  # Sat -> Mon
+    with pytest.raises(HoursFormatError):
+        parse_hours("todos los dias")
+
+
+@pytest.fixture
+def broken_catalogue(tmp_path: Path) -> Path:
+    folder = tmp_path / "catalogue"
+    shutil.copytree(PROJECT_ROOT / "catalogue", folder)
+    return folder
+
+
+def _edit(path: Path, change):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def test_validator_reports_missing_required_field(broken_catalogue):
+    _edit(broken_catalogue / "procedures/poda-arboles.yml", lambda d: d.pop("cost"))
+    problems = validate_catalogue(broken_catalogue)
+    assert any("poda-arboles.yml" in p and "cost" in p for p in problems)
+
+
+def test_validator_reports_duplicate_slug(broken_catalogue):
+    shutil.copy(broken_catalogue / "procedures/poda-arboles.yml", broken_catalogue / "procedures/poda-2.yml")
+    problems = validate_catalogue(broken_catalogue)
+    assert any("slug duplicado" in p for p in problems)
+    assert any("no coincide con el nombre del archivo" in p for p in problems)
+
+
+def test_validator_reports_colliding_aliases(broken_catalogue):
+    _edit(broken_catalogue / "procedures/reporte-bache.yml", lambda d: d["aliases"].append("Luminaria apagada"))
+    problems = validate_catalogue(broken_catalogue)
+    assert any("luminaria apagada" in p and "reporte-bache" in p and "reporte-luminaria" in p for p in problems)
+
+
+def test_validator_reports_bad_override_and_hours(broken_catalogue):
+    def change(d):
+        d["procedures"]["overrides"]["no-existe"] = {"cost": "1 UTM"}
+        d["offices"][0]["hours"] = "siempre"
+    _edit(broken_catalogue / "municipalities/angol.yml", change)
+    problems = validate_catalogue(broken_catalogue)
+    assert any("no-existe" in p for p in problems)
+    assert any("horario" in p for p in problems)
+
+
+def test_validator_reports_invalid_yaml(broken_catalogue):
+    (broken_catalogue / "procedures/poda-arboles.yml").write_text("slug: [sin cerrar", encoding="utf-8")
+    problems = validate_catalogue(broken_catalogue)
+    assert problems and "poda-arboles.yml" in problems[0]
+
+
+def test_loader_merges_importer_file(broken_catalogue):
+    imports = broken_catalogue / "imports"
+    imports.mkdir()
+    (imports / "angol.yml").write_text(yaml.safe_dump({"overrides": {"poda-arboles": {"cost": "$1.000"}}}))
+    catalogue = load_catalogue(broken_catalogue)
+    assert catalogue.procedure_for("angol", "poda-arboles").cost == "$1.000"
+    assert catalogue.procedure_for("angol", "permiso-circulacion").online_url  # own overrides kept
