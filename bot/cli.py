@@ -5,6 +5,7 @@
     db init                      create our tables
     catalogue validate           check catalogue/ and exit non-zero on problems
     catalogue load               validate and load catalogue/ into the database
+    catalogue import M FILE      import municipality M's Transparencia "Trámites" CSV
     eval [--heldout FILE]        NLU report on the held-out set
     bench                        speed and memory figures
 """
@@ -59,6 +60,25 @@ def cmd_catalogue_load(args) -> int:
     return 0
 
 
+def cmd_catalogue_import(args) -> int:
+    from pathlib import Path
+
+    from bot.catalogue.files import load_catalogue
+    from bot.catalogue.importer import import_table, write_import
+
+    folder = Path(args.dir or catalogue_dir())
+    try:
+        raw = Path(args.csv).read_bytes()
+        report = import_table(raw, load_catalogue(folder), args.municipio)
+    except (OSError, KeyError, ValueError) as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    path = write_import(report, folder, args.municipio)
+    print(report.summary())
+    print(f"Escrito {path}. Revise el archivo y luego ejecute: python -m bot catalogue load")
+    return 0
+
+
 def cmd_run(_args) -> int:
     from bot.launcher import run
 
@@ -107,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         p = cat.add_parser(name, help=help_text)
         p.add_argument("--dir", default=None, help="carpeta del catálogo (por defecto catalogue/)")
         p.set_defaults(func=func)
+
+    imp = cat.add_parser("import", help="importa la tabla de Trámites de Transparencia Activa (CSV)")
+    imp.add_argument("municipio", help="slug de la municipalidad, p. ej. angol")
+    imp.add_argument("csv", help="archivo CSV exportado")
+    imp.add_argument("--dir", default=None, help="carpeta del catálogo (por defecto catalogue/)")
+    imp.set_defaults(func=cmd_catalogue_import)
 
     ev = sub.add_parser("eval", help="evalúa el NLU en el conjunto reservado")
     ev.add_argument("--heldout", default="eval/heldout.yml")
