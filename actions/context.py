@@ -81,3 +81,14 @@ def as_list(value: Any) -> List[Any]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+QUESTION_START = ("cuanto", "cuando", "donde", "que ", "como", "por que", "hasta", "cual", "se puede")
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a message asks something ("¿cuánto se demoran?") rather than answers."""
+    from bot.text import normalise
+
+    norm = normalise(text)
+    return text.strip().endswith("?") or text.strip().startswith("¿") or norm.startswith(QUESTION_START)

@@ -21,7 +21,8 @@ def retention_days() -> int:
 
 
 class ActionSessionStart(Action):
-    """Start a session keeping slots, and take the municipality from the channel's metadata."""
+    """Start a session: keep the municipality, take it from the channel, and at first contact
+    introduce the assistant with the privacy notice, whatever the first message is."""
 
     def name(self) -> Text:
         return "action_session_start"
@@ -32,16 +33,20 @@ class ActionSessionStart(Action):
         keep = ("municipio", "aviso_privacidad")
         events += [SlotSet(name, tracker.get_slot(name)) for name in keep if tracker.get_slot(name) is not None]
         metadata = tracker.get_slot("session_started_metadata") or {}
-        if metadata.get("municipio"):
-            catalogue = await current_catalogue()
-            if metadata["municipio"] in catalogue.municipalities:
-                events.append(SlotSet("municipio", metadata["municipio"]))
+        catalogue = await current_catalogue()
+        town_slug = metadata.get("municipio") or tracker.get_slot("municipio")
+        if metadata.get("municipio") in catalogue.municipalities:
+            events.append(SlotSet("municipio", metadata["municipio"]))
+        if not tracker.get_slot("aviso_privacidad"):
+            town = catalogue.municipalities.get(town_slug or "") or municipality(tracker, catalogue)
+            send(dispatcher, [replies.first_contact(town, retention_days())])
+            events.append(SlotSet("aviso_privacidad", True))
         events.append(ActionExecuted("action_listen"))
         return events
 
 
 class ActionSaludar(Action):
-    """Greeting with a short introduction and, at first contact, the privacy notice."""
+    """Greeting with a short introduction of what the assistant does."""
 
     def name(self) -> Text:
         return "action_saludar"
@@ -50,9 +55,9 @@ class ActionSaludar(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
-        first = not tracker.get_slot("aviso_privacidad")
-        send(dispatcher, [replies.greeting(town, first, retention_days())])
-        return [SlotSet("aviso_privacidad", True)]
+        earlier = [e for e in tracker.events if e.get("event") == "user"][:-1]
+        send(dispatcher, [replies.greeting(town, just_introduced=not earlier)])
+        return []
 
 
 class ActionAyuda(Action):
@@ -116,6 +121,10 @@ class ActionAfirmar(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("solicitud_por_enviar"):
+            from actions.forms import ActionEnviarSolicitud
+
+            return await ActionEnviarSolicitud().run(dispatcher, tracker, domain)
         suggested = tracker.get_slot("tramite_sugerido")
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)

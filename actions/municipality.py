@@ -7,8 +7,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity, municipality, send
-from actions.procedures import answer_pending
+from actions.context import entity, latest_text, looks_like_question, send
+from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.services import current_catalogue
 from bot.answers import conversation
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
@@ -24,28 +24,39 @@ class ActionRecibirDato(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalogue = await current_catalogue()
         commune = entity(tracker, "comuna")
+        no_form = [SlotSet("formulario_listo", False)]
         if commune is None:
+            if entity(tracker, "tramite") and not tracker.get_slot("pendiente"):
+                # "quiero pedir el retiro de un colchón, mi rut es ...": data plus a procedure.
+                handler = ActionResponderTramite() if looks_like_question(latest_text(tracker)) \
+                    else ActionIniciarTramite()
+                events = await handler.run(dispatcher, tracker, domain)
+                if not any(e.get("name") == "formulario_listo" for e in events):
+                    events += no_form
+                return events
             if tracker.get_slot("pendiente"):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             else:
                 dispatcher.utter_message(
                     text="Gracias. ¿Para qué trámite es ese dato? Cuéntame qué necesitas hacer."
                 )
-            return []
+            return no_form
         town = catalogue.municipality_for_commune(commune)
         if town is None:
             known = next((c for c in catalogue.communes if c.name == commune), None)
             if known is not None:
                 send(dispatcher, [commune_not_served(known, catalogue.municipalities.values())])
-            return []
+            return no_form
         send(dispatcher, [commune_set(town)])
-        events: List[Dict[Text, Any]] = [SlotSet("municipio", town.slug), SlotSet("pendiente", None)]
+        events: List[Dict[Text, Any]] = [
+            SlotSet("municipio", town.slug), SlotSet("pendiente", None), SlotSet("formulario_listo", False),
+        ]
         waiting = tracker.get_slot("pendiente")
         if waiting:
             if waiting.get("intent") == "hablar_con_funcionario":
                 send(dispatcher, [conversation.human_contact(town)])
             else:
-                turn = answer_pending(catalogue, town, waiting, tracker.get_slot("tramite"))
+                turn = answer_pending(catalogue, town, waiting, tracker.get_slot("tramite"), tracker)
                 send(dispatcher, turn.replies)
                 events += turn.events
         return events

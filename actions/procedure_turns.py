@@ -81,14 +81,27 @@ def procedure_question(catalogue: Catalogue, town: Municipality, text: str, name
 
 
 def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str],
-                      remembered: Optional[str]) -> Turn:
-    """The citizen wants to do a procedure now (``iniciar_tramite``): explain how to do it."""
+                      remembered: Optional[str], tracker: Any = None) -> Turn:
+    """The citizen wants to do a procedure now (``iniciar_tramite``).
+
+    A procedure taken in chat starts its guided form; any other is explained:
+    steps, where and the online link.
+    """
+    from actions.forms import start_form
+    from bot.answers.forms import introduction
+
+    not_starting = [SlotSet("formulario_listo", False)]
     slug, turn = _resolve(catalogue, text, named, remembered, follow_up_ok=not text or text.startswith("/"))
     if turn:
-        return turn
+        return Turn(turn.replies, turn.events + not_starting)
     if slug is None:
-        return Turn([answers.no_match()])
-    return _answer(catalogue, town, slug, ["pasos", "lugar", "en_linea"])
+        return Turn([answers.no_match()], not_starting)
+    proc = catalogue.procedure_for(town.slug, slug)
+    if proc is not None and proc.chat_request and proc.form and tracker is not None:
+        events = [SlotSet("tramite", slug), SlotSet("tramite_sugerido", None)]
+        return Turn([introduction(proc)], events + start_form(catalogue, town, proc, tracker))
+    turn = _answer(catalogue, town, slug, ["pasos", "lugar", "en_linea"])
+    return Turn(turn.replies, turn.events + not_starting)
 
 
 def _answer(catalogue: Catalogue, town: Municipality, slug: str, aspects: List[str]) -> Turn:

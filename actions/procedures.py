@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity, latest_intent, latest_text, municipality, pending, send
+from actions.context import entity, latest_text, municipality, pending, send
 from actions.procedure_turns import Turn, procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import procedures as answers
@@ -20,19 +20,22 @@ from bot.matching.aspects import asked_aspects
 
 
 def answer_pending(catalogue: Catalogue, town: Municipality, waiting: Dict[str, Any],
-                   remembered: str | None) -> Turn:
+                   remembered: str | None, tracker: Tracker) -> Turn:
     """Answer a question that waited for the commune."""
     intent, text, slug = waiting.get("intent"), waiting.get("text") or "", waiting.get("tramite")
     if intent == "listar_tramites":
         online = "en_linea" in asked_aspects(text)
         return Turn([answers.categories_list(town, catalogue.procedures_for(town.slug), online)])
     if intent == "iniciar_tramite":
-        return procedure_request(catalogue, town, text, slug, remembered)
+        return procedure_request(catalogue, town, text, slug, remembered, tracker)
     return procedure_question(catalogue, town, text, slug, remembered, waiting.get("aspecto"))
 
 
 class NeedsMunicipality(Action, abc.ABC):
     """Base for actions that answer with a municipality's data: asks the commune first."""
+
+    #: The intent answered, replayed once the commune is known.
+    handles_intent = ""
 
     @abc.abstractmethod
     def name(self) -> Text:
@@ -44,10 +47,10 @@ class NeedsMunicipality(Action, abc.ABC):
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
         if town is None:
-            waiting = pending(latest_intent(tracker), latest_text(tracker), entity(tracker, "tramite"))
+            waiting = pending(self.handles_intent, latest_text(tracker), entity(tracker, "tramite"))
             waiting["aspecto"] = entity(tracker, "aspecto")
             send(dispatcher, [ask_commune(catalogue.municipalities.values())])
-            return [SlotSet("pendiente", waiting)]
+            return [SlotSet("pendiente", waiting), SlotSet("formulario_listo", False)]
         turn = self.answer(catalogue, town, tracker)
         send(dispatcher, turn.replies)
         return [SlotSet("municipio", town.slug), *turn.events]
@@ -59,6 +62,8 @@ class NeedsMunicipality(Action, abc.ABC):
 
 class ActionListarTramites(NeedsMunicipality):
     """``listar_tramites``: areas first, then the procedures of the chosen area."""
+
+    handles_intent = "listar_tramites"
 
     def name(self) -> Text:
         return "action_listar_tramites"
@@ -75,6 +80,8 @@ class ActionListarTramites(NeedsMunicipality):
 class ActionResponderTramite(NeedsMunicipality):
     """``consultar_tramite``: the aspect asked first, or a summary; follow-ups keep the procedure."""
 
+    handles_intent = "consultar_tramite"
+
     def name(self) -> Text:
         return "action_responder_tramite"
 
@@ -88,10 +95,12 @@ class ActionResponderTramite(NeedsMunicipality):
 class ActionIniciarTramite(NeedsMunicipality):
     """``iniciar_tramite``: how to do the procedure in this municipality."""
 
+    handles_intent = "iniciar_tramite"
+
     def name(self) -> Text:
         return "action_iniciar_tramite"
 
     def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
         return procedure_request(
-            catalogue, town, latest_text(tracker), entity(tracker, "tramite"), tracker.get_slot("tramite"),
+            catalogue, town, latest_text(tracker), entity(tracker, "tramite"), tracker.get_slot("tramite"), tracker,
         )

@@ -17,24 +17,30 @@ async def run(action, tracker):
     return dispatcher.messages, events
 
 
-async def test_first_greeting_has_privacy_notice_once():
-    messages, events = await run(ActionSaludar(), make_tracker("hola", "saludar"))
-    text = messages[0]["text"]
-    assert text.startswith("¡Hola!") and "Privacidad" in text and "180 días" in text and "borremos" in text
-    assert {"event": "slot", "name": "aviso_privacidad", "value": True, "timestamp": None} in events
-    messages, _ = await run(ActionSaludar(), make_tracker("hola", "saludar", slots={"aviso_privacidad": True}))
-    assert "Privacidad" not in messages[0]["text"]
-
-
-async def test_greeting_names_the_municipality_when_known(monkeypatch):
+async def test_first_contact_gets_privacy_notice_once_whatever_the_message(monkeypatch):
     monkeypatch.setenv("RETENTION_DAYS", "90")
-    messages, _ = await run(ActionSaludar(), make_tracker("hola", "saludar", slots={"municipio": "angol"}))
-    assert "Municipalidad de Angol" in messages[0]["text"] and "90 días" in messages[0]["text"]
+    tracker = make_tracker("cuanto cuesta el permiso", "consultar_tramite",
+                           slots={"session_started_metadata": {"municipio": "angol"}})
+    messages, events = await run(ActionSessionStart(), tracker)
+    text = messages[0]["text"]
+    assert "Municipalidad de Angol" in text and "Privacidad" in text and "90 días" in text and "borremos" in text
+    assert {"event": "slot", "name": "aviso_privacidad", "value": True, "timestamp": None} in events
+    messages, _ = await run(ActionSessionStart(), make_tracker("hola", "saludar", slots={"aviso_privacidad": True}))
+    assert messages == []
+
+
+async def test_greeting_introduces_unless_just_introduced():
+    first = make_tracker("hola", "saludar", slots={"municipio": "angol"})
+    messages, _ = await run(ActionSaludar(), first)
+    assert not messages[0]["text"].startswith("¡Hola!") and "¿En qué te ayudo?" in messages[0]["text"]
+    later = make_tracker("hola", "saludar", slots={"municipio": "angol"}, events=[user_event("gracias", "agradecer")])
+    messages, _ = await run(ActionSaludar(), later)
+    assert messages[0]["text"].startswith("¡Hola! Soy el asistente virtual de la Municipalidad de Angol")
 
 
 async def test_default_municipality_from_environment(monkeypatch):
     monkeypatch.setenv("DEFAULT_MUNICIPIO", "penalolen")
-    messages, _ = await run(ActionSaludar(), make_tracker("hola", "saludar"))
+    messages, _ = await run(ActionSaludar(), make_tracker("hola", "saludar", events=[user_event("x", "saludar")]))
     assert "Municipalidad de Peñalolén" in messages[0]["text"]
 
 

@@ -141,6 +141,52 @@ def test_garbage_and_long_input_get_an_answer(assistant):
     assert chat(assistant, sender, "hola")  # still alive
 
 
+def test_conversation_guided_request_gets_a_folio(assistant):
+    import re
+    sender = f"vecino-{uuid.uuid4().hex[:8]}"
+    meta = {"municipio": "penalolen"}
+    start = joined(chat(assistant, sender, "quiero pedir el retiro de un colchon, mi rut es 12.345.678-5", meta))
+    assert "Te ayudo a pedir" in start and "¿Cuál es tu nombre" in start  # RUT not asked again
+    for answer in ("Juan Pérez", "pasaje los aromos 1234", "cel 123"):
+        reply = joined(chat(assistant, sender, answer, meta))
+    assert "teléfono no parece válido" in reply
+    middle = joined(chat(assistant, sender, "cuanto se demoran?", meta))
+    assert "Plazo:" in middle and "Sigamos con tu solicitud" in middle
+    chat(assistant, sender, "987654321", meta)
+    chat(assistant, sender, "un colchon de dos plazas", meta)
+    summary = joined(chat(assistant, sender, "omitir", meta))
+    assert "Revisa tu solicitud" in summary and "RUT: 12345678-5" in summary
+    corrected = joined(chat(assistant, sender, "no, mi correo es juan@gmail.com", meta))
+    assert "Correo: juan@gmail.com" in corrected
+    done = joined(chat(assistant, sender, "si", meta))
+    folio = re.search(r"folio (PEN-[2-9A-Z]{6})", done)
+    assert folio, done
+    again = joined(chat(assistant, sender, "si", meta))  # a double tap sends nothing new
+    assert "folio" not in again
+    from sqlalchemy import select
+
+    from bot.storage.db import Database
+    from bot.storage.tables import RequestRow
+    db = Database(f"sqlite:///{assistant['var'] / 'municipal.db'}")
+    with db.session() as session:
+        rows = session.execute(select(RequestRow).where(RequestRow.sender_id == sender)).scalars().all()
+    db.dispose()
+    assert [(r.folio, r.procedure, r.rut, r.channel) for r in rows] == [
+        (folio.group(1), "retiro-voluminosos", "12345678-5", "rest")]
+    assert rows[0].fields["email"] == "juan@gmail.com" and rows[0].fields["telefono"] == "+56987654321"
+
+
+def test_cancelled_request_sends_nothing(assistant):
+    sender = f"vecino-{uuid.uuid4().hex[:8]}"
+    meta = {"municipio": "angol"}
+    chat(assistant, sender, "hay una luminaria apagada en mi pasaje", meta)
+    chat(assistant, sender, "los aromos con las acacias", meta)
+    reply = joined(chat(assistant, sender, "cancelar", meta))
+    assert "No se envió nada" in reply
+    after = joined(chat(assistant, sender, "cuanto cuesta el permiso de circulacion", meta))
+    assert "Permiso de circulación en Angol" in after  # back to normal conversation
+
+
 def test_sigterm_stops_both_processes(assistant):
     process = assistant["process"]
     actions_url = f"http://127.0.0.1:{assistant['env']['ACTIONS_PORT']}/health"

@@ -133,3 +133,22 @@ def test_loader_merges_importer_file(broken_catalogue):
     catalogue = load_catalogue(broken_catalogue)
     assert catalogue.procedure_for("angol", "poda-arboles").cost == "$1.000"
     assert catalogue.procedure_for("angol", "permiso-circulacion").online_url  # own overrides kept
+
+
+def test_examples_in_form_help_pass_their_own_validation(catalogue):
+    """A citizen who copies the example must not get an error."""
+    import re
+    from datetime import date
+
+    from bot.forms.fields import AnswerContext, validate_answer
+
+    checked = 0
+    for proc in catalogue.procedures.values():
+        for form_field in proc.form:
+            match = re.search(r"por ejemplo:?\s*(.+?)\.?$", form_field.help or "", re.IGNORECASE)
+            if match and form_field.type in ("rut", "email", "telefono"):
+                example = match.group(1).strip().rstrip(".")
+                result = validate_answer(form_field, example, AnswerContext(today=date(2026, 1, 1)))
+                assert result.ok, f"{proc.slug}.{form_field.name}: {example!r}"
+                checked += 1
+    assert checked >= 10

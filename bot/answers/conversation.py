@@ -7,16 +7,24 @@ from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.model import Municipality
 
 
-def greeting(town: Optional[Municipality], first_contact: bool, retention_days: int) -> Reply:
-    """Hello, what I do and, at first contact, what is stored and for how long."""
-    who = f"el asistente virtual de la {town.name}" if town else "el asistente virtual de tu municipalidad"
-    text = (
-        f"¡Hola! Soy {who}. Te ayudo con trámites: qué piden, cuánto cuestan, dónde y cuándo, "
-        "y con solicitudes como retiro de voluminosos o reportar una luminaria apagada."
-    )
-    if first_contact:
-        text += "\n\n" + privacy_notice(retention_days)
-    return Reply(text + "\n\n¿En qué te ayudo?")
+def _who(town: Optional[Municipality]) -> str:
+    return f"el asistente virtual de la {town.name}" if town else "el asistente virtual de tu municipalidad"
+
+
+WHAT_I_DO = ("Te ayudo con trámites: qué piden, cuánto cuestan, dónde y cuándo, y con solicitudes "
+             "como retiro de voluminosos o reportar una luminaria apagada.")
+
+
+def greeting(town: Optional[Municipality], just_introduced: bool) -> Reply:
+    """Hello and what I do (shorter when the first-contact notice was just sent)."""
+    if just_introduced:
+        return Reply(f"{WHAT_I_DO} ¿En qué te ayudo?")
+    return Reply(f"¡Hola! Soy {_who(town)}. {WHAT_I_DO} ¿En qué te ayudo?")
+
+
+def first_contact(town: Optional[Municipality], retention_days: int) -> Reply:
+    """Sent once, before the first answer: who I am and the privacy notice."""
+    return Reply(f"¡Hola! Soy {_who(town)}.\n{privacy_notice(retention_days)}")
 
 
 def privacy_notice(retention_days: int) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -60,3 +60,36 @@ class CatalogueVersionRow(Base):
     loaded_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     source = Column(String(300), nullable=False)
     fingerprint = Column(String(64), nullable=False)
+
+
+class RequestRow(Base):
+    """A citizen's request (solicitud) taken in chat."""
+
+    __tablename__ = "requests"
+    __table_args__ = (UniqueConstraint("municipality", "folio", name="uq_requests_municipality_folio"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    folio = Column(String(16), nullable=False)
+    municipality = Column(String(80), nullable=False, index=True)
+    procedure = Column(String(80), nullable=False)
+    fields = Column(JSON, nullable=False)
+    rut = Column(String(12), nullable=True, index=True)
+    channel = Column(String(40), nullable=False)
+    sender_id = Column(String(200), nullable=False, index=True)
+    status = Column(String(20), nullable=False)
+    idempotency_key = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class RequestStatusRow(Base):
+    """One entry of a request's status history, with who made the change."""
+
+    __tablename__ = "request_status_history"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    request_id = Column(Integer, ForeignKey("requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    status = Column(String(20), nullable=False)
+    note = Column(Text, nullable=False, default="")
+    changed_by = Column(String(120), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

@@ -1,0 +1,77 @@
+"""What the citizen reads while filling in a guided request."""
+from __future__ import annotations
+
+from typing import List
+
+from bot.answers.reply import Button, Reply, intent_payload
+from bot.catalogue.model import FormField, Procedure
+from bot.forms.state import FormState, label
+
+
+def introduction(proc: Procedure) -> Reply:
+    """Start of a request: what it is and how to leave."""
+    count = len(proc.form)
+    return Reply(
+        f"Te ayudo a pedir «{proc.name}». Son {count} preguntas breves. "
+        "Puedes escribir «cancelar» en cualquier momento."
+    )
+
+
+def question(form_field: FormField) -> Reply:
+    """The question of one field, with buttons when there are choices."""
+    text = form_field.question
+    if not form_field.required:
+        text += " (opcional: escribe «omitir» para saltarla)"
+    if form_field.type == "opcion":
+        return Reply(text, [Button(o, str(i)) for i, o in enumerate(form_field.options, 1)])
+    if form_field.type == "si_no":
+        return Reply(text, [Button("Sí", "sí"), Button("No", "no")])
+    return Reply(text)
+
+
+def summary(proc: Procedure, state: FormState) -> Reply:
+    """All answers, and the question that sends the request."""
+    lines = [f"Revisa tu solicitud de {proc.name}:"]
+    for form_field in proc.form:
+        if form_field.name in state.displays:
+            lines.append(f"• {label(form_field)}: {state.displays[form_field.name]}")
+    lines.append("¿Está todo correcto?")
+    return Reply("\n".join(lines), [Button("Sí, enviar", "sí"), Button("Corregir un dato", "no")])
+
+
+def submitted(proc: Procedure, folio: str) -> Reply:
+    """The request was registered: the folio and when to expect an answer."""
+    return Reply(
+        f"¡Listo! Tu solicitud de {proc.name} quedó registrada con el folio {folio}.\n"
+        f"Plazo de respuesta: {proc.response_time}.\n"
+        "Guarda el folio: con él puedes preguntarme cómo va."
+    )
+
+
+def cancelled(proc_name: str) -> Reply:
+    """The citizen stopped the request: nothing was sent."""
+    return Reply(f"Listo, cancelé la solicitud de {proc_name}. No se envió nada. ¿Te ayudo con otra cosa?")
+
+
+def storage_failed() -> Reply:
+    """The database failed: nothing half-written, the answers are kept."""
+    return Reply(
+        "Tuvimos un problema al registrar tu solicitud y no se alcanzó a guardar. "
+        "Tus respuestas siguen aquí: ¿lo intento de nuevo?",
+        [Button("Sí, reintentar", intent_payload("afirmar")), Button("Cancelar", intent_payload("cancelar"))],
+    )
+
+
+def finish_first(current: str) -> Reply:
+    """Another request in the middle of this one."""
+    return Reply(f"Primero terminemos tu solicitud de {current}, o escribe «cancelar» para dejarla.")
+
+
+def still_open() -> Reply:
+    """After answering a question in the middle of a form."""
+    return Reply("Sigamos con tu solicitud:")
+
+
+def field_labels(fields: List[FormField]) -> List[str]:
+    """Labels of the fields, for messages."""
+    return [label(f) for f in fields]

@@ -1,0 +1,1 @@
+"""Guided request forms: fields defined in the catalogue, validated here, one machinery for all."""

@@ -1,0 +1,41 @@
+"""Dates as citizens write them: "mañana", "el lunes", "15 de marzo", "20/12"."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Optional
+
+import dateparser
+from dateutil.relativedelta import relativedelta
+
+from bot.text import normalise
+
+FILLER = {"el", "este", "esta", "proximo", "proxima", "dia", "en", "la", "tarde", "noche", "por", "ojala",
+          "idealmente", "puede", "ser", "a", "las", "de", "mañana_tarde"}
+
+
+def parse_date(text: str, today: date) -> Optional[date]:
+    """The date meant by ``text``, preferring the future, or ``None``."""
+    norm = normalise(text)
+    if not norm:
+        return None
+    if "pasado manana" in norm:
+        return today + timedelta(days=2)
+    base = datetime.combine(today, datetime.min.time()).replace(hour=9)
+    settings = {"PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY", "RELATIVE_BASE": base}
+    candidates = [text, norm]
+    words = norm.split()
+    kept = [w for i, w in enumerate(words) if w not in FILLER or (w == "de" and 0 < i < len(words) - 1
+                                                                   and words[i - 1].isdigit())]
+    candidates.append(" ".join(kept))
+    for candidate in candidates:
+        if not candidate.strip():
+            continue
+        parsed = dateparser.parse(candidate, languages=["es"], settings=settings)
+        if parsed is None:
+            continue
+        result = parsed.date()
+        if re.fullmatch(r"\d{1,2}", candidate.strip()) and result < today:
+            result = result + relativedelta(months=1)  # "el 20" said on the 25th means next month
+        return result
+    return None

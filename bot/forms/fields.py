@@ -1,0 +1,212 @@
+"""Validation of one answer for one form field, with a clear Spanish message when it fails.
+
+``validate_answer(field, text, context)`` returns a ``FieldResult``: the normalised
+value to store, how to show it in the summary, or the error to tell the citizen.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Dict, List, Optional
+
+from rapidfuzz import fuzz, process
+
+from bot.catalogue.model import FormField
+from bot.forms.dates import parse_date
+from bot.nlu.entities import find_emails, find_phones, find_ruts, format_phone, format_rut
+from bot.text import normalise
+
+SKIP_WORDS = {"no", "omitir", "saltar", "paso", "no tengo", "no se", "ninguno", "ninguna", "nada", "sin", "no quiero"}
+YES = {"si", "sip", "sii", "si po", "sipo", "claro", "ok", "dale", "ya", "bueno", "correcto", "afirmativo", "obvio",
+       "de acuerdo", "esta bien", "si gracias"}
+NO = {"no", "nop", "no po", "nopo", "negativo", "para nada", "no gracias"}
+NAME_PREFIX = re.compile(r"^\s*(me llamo|mi nombre es|mi nombre|soy|nombre:?)\s+", re.IGNORECASE)
+COORDINATES = re.compile(r"(-?\d{1,2}\.\d{3,})\s*[,; ]\s*(-?\d{1,3}\.\d{3,})")
+MAX_DAYS_AHEAD = 365
+
+
+@dataclass(frozen=True)
+class FieldResult:
+    """The outcome of validating one answer."""
+
+    ok: bool
+    value: Any = None
+    display: str = ""
+    error: str = ""
+
+
+@dataclass
+class AnswerContext:
+    """What else is known when validating: today, the municipality, a shared location, entities."""
+
+    today: date
+    commune: str = ""
+    location: Optional[Dict[str, float]] = None
+    entities: Dict[str, str] = field(default_factory=dict)
+    intent: str = ""
+
+
+def _fail(message: str) -> FieldResult:
+    return FieldResult(False, error=message)
+
+
+def _ok(value: Any, display: Optional[str] = None) -> FieldResult:
+    return FieldResult(True, value, display if display is not None else str(value))
+
+
+def is_skip(text: str) -> bool:
+    """Whether the citizen declines an optional field."""
+    return normalise(text) in SKIP_WORDS
+
+
+def yes_no(text: str, intent: str = "") -> Optional[bool]:
+    """``True`` for yes, ``False`` for no, ``None`` when neither."""
+    norm = normalise(text)
+    if norm in YES or intent == "afirmar" and norm not in NO:
+        return True
+    if norm in NO or intent == "negar":
+        return False
+    return None
+
+
+def _name(text: str, _f: FormField, _c: AnswerContext) -> FieldResult:
+    name = NAME_PREFIX.sub("", text).strip(" .,")
+    letters = sum(ch.isalpha() for ch in name)
+    if letters < 2 or any(ch.isdigit() for ch in name) or len(name) > 80:
+        return _fail("Necesito tu nombre, sin números. Por ejemplo: María José Soto.")
+    if not re.fullmatch(r"[\w .'\-]+", name, re.UNICODE):
+        return _fail("Escribe solo tu nombre y apellido, por ejemplo: María José Soto.")
+    pretty = " ".join(w[:1].upper() + w[1:] for w in name.split())
+    return _ok(pretty)
+
+
+def _rut(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
+    value = context.entities.get("rut") or next((f.value for f in find_ruts(text)), None) or format_rut(text.strip())
+    if value:
+        return _ok(value)
+    if len(re.sub(r"\D", "", text)) >= 7:
+        return _fail("Ese RUT no es válido: revisa el dígito verificador (el número o K después del guion).")
+    return _fail("Necesito tu RUT con dígito verificador, por ejemplo 12.345.678-5.")
+
+
+def _email(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
+    value = context.entities.get("email") or next((f.value for f in find_emails(text)), None)
+    if value and re.fullmatch(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", value):
+        return _ok(value)
+    return _fail("Ese correo no parece válido. Escríbelo completo, por ejemplo nombre@gmail.com.")
+
+
+def _phone(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
+    value = context.entities.get("telefono") or next((f.value for f in find_phones(text)), None) \
+        or format_phone(re.sub(r"[^\d+]", "", text))
+    if value:
+        return _ok(value)
+    return _fail("Ese teléfono no parece válido. Escribe un celular de 9 dígitos, por ejemplo 9 8765 4321.")
+
+
+def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
+    if context.location and normalise(text) in {"", "ubicacion", "mi ubicacion", "aca", "aqui"}:
+        return _location_result(context.location)
+    address = " ".join(text.split()).strip(" .,")
+    if len(address) < 5 or not re.search(r"[a-zA-ZáéíóúñÁÉÍÓÚÑ]{3,}", address):
+        return _fail("Necesito la dirección con calle y número, o la esquina. Por ejemplo: Pasaje Los Aromos 1234.")
+    if len(address) > 150:
+        return _fail("Esa dirección es muy larga: escribe solo calle, número y alguna referencia breve.")
+    other = context.entities.get("comuna")
+    if other and context.commune and normalise(other) != normalise(context.commune):
+        return _fail(f"Esa dirección parece estar en {other}. Solo puedo recibir solicitudes para direcciones "
+                     f"de {context.commune}.")
+    return _ok(address)
+
+
+def _location_result(location: Dict[str, float]) -> FieldResult:
+    lat, lon = float(location["lat"]), float(location["lon"])
+    if not (-56.0 <= lat <= -17.0 and -110.0 <= lon <= -66.0):
+        return _fail("Esa ubicación no está en Chile. Comparte de nuevo tu ubicación o escribe la dirección.")
+    return _ok({"lat": lat, "lon": lon}, f"Ubicación compartida ({lat:.5f}, {lon:.5f})")
+
+
+def _location(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
+    if context.location:
+        return _location_result(context.location)
+    match = COORDINATES.search(text)
+    if match:
+        return _location_result({"lat": float(match.group(1)), "lon": float(match.group(2))})
+    return _fail("Comparte tu ubicación con el botón de adjuntar (📎 > Ubicación) o escribe la dirección.")
+
+
+def _date(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
+    parsed = parse_date(text, context.today)
+    if parsed is None:
+        return _fail("No entendí la fecha. Escríbela así: 15 de marzo, el lunes o 20/12.")
+    if parsed < context.today:
+        return _fail("Esa fecha ya pasó. Indica una fecha de hoy en adelante.")
+    if (parsed - context.today).days > MAX_DAYS_AHEAD:
+        return _fail("Esa fecha está muy lejos. Indica una fecha dentro del próximo año.")
+    return _ok(parsed.isoformat(), parsed.strftime("%d/%m/%Y"))
+
+
+def _text(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
+    value = " ".join(text.split())
+    if len(value) < 3 or not re.search(r"\w", value):
+        return _fail("Cuéntame un poco más, con al menos algunas palabras.")
+    if len(value) > form_field.max_length:
+        return _fail(f"Es un poco largo: resúmelo en menos de {form_field.max_length} caracteres "
+                     f"(escribiste {len(value)}).")
+    return _ok(value)
+
+
+def _choice(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
+    options = form_field.options
+    norm = normalise(text).replace("la ", "").replace("el ", "").replace("opcion ", "").strip()
+    if norm.isdigit() and 1 <= int(norm) <= len(options):
+        return _ok(options[int(norm) - 1])
+    best = process.extractOne(normalise(text), [normalise(o) for o in options], scorer=fuzz.WRatio, score_cutoff=80)
+    if best:
+        return _ok(options[best[2]])
+    listed = ", ".join(f"{i}) {o}" for i, o in enumerate(options, 1))
+    return _fail(f"Elige una de las opciones: {listed}.")
+
+
+def _yes_no(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
+    answer = yes_no(text, context.intent)
+    if answer is None:
+        return _fail("Responde sí o no, por favor.")
+    return _ok(answer, "Sí" if answer else "No")
+
+
+VALIDATORS = {
+    "nombre": _name, "rut": _rut, "email": _email, "telefono": _phone, "direccion": _address,
+    "fecha": _date, "texto": _text, "opcion": _choice, "si_no": _yes_no, "ubicacion": _location,
+}
+
+
+def validate_answer(form_field: FormField, text: str, context: AnswerContext) -> FieldResult:
+    """Validate ``text`` as the answer to ``form_field``; optional fields accept "omitir"."""
+    if not form_field.required and form_field.type not in ("si_no",) and is_skip(text):
+        return _ok(None, "(no indicado)")
+    return VALIDATORS[form_field.type](text, form_field, context)
+
+
+def example_for(form_field: FormField) -> str:
+    """An example answer, for the second failed attempt."""
+    if form_field.help:
+        return form_field.help
+    examples = {
+        "nombre": "Por ejemplo: María José Soto.", "rut": "Por ejemplo: 12.345.678-5.",
+        "email": "Por ejemplo: nombre@gmail.com.", "telefono": "Por ejemplo: 9 8765 4321.",
+        "direccion": "Por ejemplo: Pasaje Los Aromos 1234.", "fecha": "Por ejemplo: 15 de marzo.",
+        "texto": "Por ejemplo: un colchón de dos plazas y un sillón.", "si_no": "Responde sí o no.",
+        "ubicacion": "Usa 📎 > Ubicación en tu teléfono.",
+    }
+    if form_field.type == "opcion":
+        return "Responde con el número de la opción: " + ", ".join(
+            f"{i}) {o}" for i, o in enumerate(form_field.options, 1))
+    return examples[form_field.type]
+
+
+def known_values(fields: List[FormField], entities: Dict[str, str]) -> Dict[str, Any]:
+    """Values already given in the conversation ("mi rut es ...") for fields of matching type."""
+    by_type = {"rut": entities.get("rut"), "email": entities.get("email"), "telefono": entities.get("telefono")}
+    return {f.name: by_type[f.type] for f in fields if by_type.get(f.type)}

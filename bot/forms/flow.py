@@ -1,0 +1,124 @@
+"""How one citizen message moves a guided request forward.
+
+``handle_message`` is pure: given the state, the form's fields and the message, it
+returns the new state and what to say. Questions in the middle of the form are
+detected by the action, which answers them and asks the same field again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+from bot.answers.reply import Button, Reply, intent_payload
+from bot.catalogue.model import FormField
+from bot.forms.fields import AnswerContext, FieldResult, example_for, validate_answer, yes_no
+from bot.forms.state import ASKING, CONFIRMING, CORRECTING, DONE, FormState, label
+from bot.text import normalise
+
+# Words that name a field type when the citizen corrects a value: "no, mi correo es ...".
+FIELD_WORDS = {
+    "email": {"correo", "mail", "email", "e-mail"},
+    "telefono": {"telefono", "celular", "cel", "fono", "numero"},
+    "rut": {"rut"},
+    "nombre": {"nombre", "llamo"},
+    "direccion": {"direccion", "calle", "domicilio"},
+    "fecha": {"fecha", "dia"},
+}
+MAX_ATTEMPTS_BEFORE_HELP = 2
+
+
+@dataclass
+class Step:
+    """The new state and the replies to send before the next question."""
+
+    state: FormState
+    replies: List[Reply] = field(default_factory=list)
+
+
+def handle_message(state: FormState, fields: List[FormField], text: str, context: AnswerContext,
+                   chosen_field: Optional[str] = None) -> Step:
+    """Apply one message: an answer, a confirmation or a correction."""
+    if state.stage == CONFIRMING:
+        return _confirmation(state, fields, text, context, chosen_field)
+    form_field = state.field(fields)
+    if form_field is None:  # fields changed in the catalogue meanwhile
+        state.advance(fields)
+        return Step(state)
+    result = validate_answer(form_field, text, context)
+    if result.ok:
+        state.store(form_field, result.value, result.display)
+        state.advance(fields)
+        return Step(state)
+    return _failed(state, form_field, result)
+
+
+def _failed(state: FormState, form_field: FormField, result: FieldResult) -> Step:
+    state.attempts += 1
+    if state.attempts < MAX_ATTEMPTS_BEFORE_HELP:
+        return Step(state, [Reply(result.error)])
+    return Step(state, [Reply(
+        f"{result.error}\n{example_for(form_field)}\n"
+        "Si prefieres, escribe «hablar con una persona» y te ayudamos, o «cancelar» para dejarlo."
+    )])
+
+
+def _field_named(fields: List[FormField], text: str) -> Optional[FormField]:
+    words = set(normalise(text).split())
+    for form_field in fields:
+        if form_field.name in words or normalise(label(form_field)) in normalise(text):
+            return form_field
+        synonyms = FIELD_WORDS.get(form_field.type, set()) | FIELD_WORDS.get(form_field.name, set())
+        if words & synonyms:
+            return form_field
+    return None
+
+
+def _new_value_after(text: str) -> str:
+    """"no, la dirección es Los Aromos 12" -> "Los Aromos 12"."""
+    match = re.search(r"\b(es|era|son|seria|sería|:)\s+(.+)$", text, re.IGNORECASE)
+    return match.group(2).strip() if match else ""
+
+
+def _confirmation(state: FormState, fields: List[FormField], text: str, context: AnswerContext,
+                  chosen_field: Optional[str]) -> Step:
+    if chosen_field and state.field(fields, chosen_field):
+        state.current, state.stage, state.attempts = chosen_field, CORRECTING, 0
+        return Step(state)
+    corrected = _correct_from_entities(state, fields, context)
+    named = _field_named(fields, text)
+    if named and not corrected:
+        value = _new_value_after(text)
+        if value:
+            result = validate_answer(named, value, context)
+            if result.ok:
+                state.store(named, result.value, result.display)
+                corrected.append(named)
+            else:
+                state.current, state.stage = named.name, CORRECTING
+                return _failed(state, named, result)
+        else:
+            state.current, state.stage, state.attempts = named.name, CORRECTING, 0
+            return Step(state)
+    if corrected:
+        names = ", ".join(label(f).lower() for f in corrected)
+        return Step(state, [Reply(f"Listo, corregí: {names}.")])
+    answer = yes_no(text, context.intent)
+    if answer is True:
+        state.stage = DONE
+        return Step(state)
+    if answer is False:
+        buttons = [Button(label(f), intent_payload("informar", campo=f.name)) for f in fields]
+        return Step(state, [Reply("¿Qué dato quieres corregir?", buttons)])
+    return Step(state, [Reply("Responde «sí» para enviar la solicitud, o dime qué dato quieres corregir.")])
+
+
+def _correct_from_entities(state: FormState, fields: List[FormField], context: AnswerContext) -> List[FormField]:
+    corrected = []
+    for form_field in fields:
+        if form_field.type in ("rut", "email", "telefono") and context.entities.get(form_field.type):
+            result = validate_answer(form_field, context.entities[form_field.type], context)
+            if result.ok and state.values.get(form_field.name) != result.value:
+                state.store(form_field, result.value, result.display)
+                corrected.append(form_field)
+    return corrected

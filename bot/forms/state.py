@@ -1,0 +1,74 @@
+"""The state of one guided request while the citizen fills it in.
+
+Kept in the ``solicitud`` slot as a plain dict, so it survives restarts of either
+server and travels with the conversation's tracker.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, List, Optional
+
+from bot.catalogue.model import FormField
+
+ASKING, CONFIRMING, CORRECTING, DONE = "preguntando", "confirmando", "corrigiendo", "listo"
+
+LABELS = {
+    "nombre": "Nombre", "rut": "RUT", "email": "Correo", "telefono": "Teléfono", "direccion": "Dirección",
+    "descripcion": "Descripción", "motivo": "Motivo", "fecha_preferida": "Fecha preferida", "materia": "Materia",
+    "referencia": "Referencia", "ubicacion": "Ubicación", "objetos": "Objetos", "volumen": "Volumen",
+    "tipo": "Tipo", "anonima": "Anónima", "horario": "Horario", "especie": "Especie", "lugar": "Lugar",
+}
+
+
+def label(form_field: FormField) -> str:
+    """How a field is named in the summary: "Dirección", "Ubicacion arbol" -> "Ubicación árbol"."""
+    if form_field.name in LABELS:
+        return LABELS[form_field.name]
+    text = form_field.name.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+@dataclass
+class FormState:
+    """Answers so far, the field being asked, failed attempts and the stage."""
+
+    procedure: str
+    municipality: str
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    values: Dict[str, Any] = field(default_factory=dict)
+    displays: Dict[str, str] = field(default_factory=dict)
+    current: Optional[str] = None
+    attempts: int = 0
+    stage: str = ASKING
+
+    @classmethod
+    def from_dict(cls, data: Optional[Dict[str, Any]]) -> Optional["FormState"]:
+        """Rebuild from the slot value (``None`` when no form is in progress)."""
+        if not data:
+            return None
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The slot value."""
+        return asdict(self)
+
+    def store(self, form_field: FormField, value: Any, display: str) -> None:
+        """Keep a valid answer and reset the attempt counter."""
+        self.values[form_field.name] = value
+        self.displays[form_field.name] = display
+        self.attempts = 0
+
+    def advance(self, fields: List[FormField]) -> None:
+        """Move to the next unanswered field, or to the confirmation."""
+        missing = [f.name for f in fields if f.name not in self.values]
+        if missing:
+            self.current, self.stage = missing[0], ASKING
+        else:
+            self.current, self.stage = None, CONFIRMING
+        self.attempts = 0
+
+    def field(self, fields: List[FormField], name: Optional[str] = None) -> Optional[FormField]:
+        """The field definition named ``name`` (default: the one being asked)."""
+        wanted = name or self.current
+        return next((f for f in fields if f.name == wanted), None)

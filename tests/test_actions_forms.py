@@ -1,0 +1,171 @@
+"""The guided request actions as the citizen sees them: start, answers, questions, cancel, folio."""
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+from actions.conversation import ActionAfirmar
+from actions.forms import (
+    ActionAskRespuestaFormulario, ActionCancelarSolicitud, ActionEnviarSolicitud, ValidateFormularioSolicitud,
+)
+from actions.procedures import ActionIniciarTramite
+from bot.forms.state import CONFIRMING, DONE, FormState
+from bot.storage.tables import RequestRow
+from tests.conftest import ent, make_tracker
+
+pytestmark = pytest.mark.usefixtures("loaded_services")
+
+
+async def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}, events
+
+
+def texts(messages):
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+async def validate(state, text, intent="informar", entities=None, slots=None, metadata=None):
+    action = ValidateFormularioSolicitud()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(text, intent, entities, metadata=metadata,
+                           slots={"solicitud": state.to_dict(), "municipio": state.municipality, **(slots or {})})
+    result = await action.validate_respuesta_formulario(text, dispatcher, tracker, {})
+    return dispatcher.messages, result
+
+
+async def test_start_prefills_data_given_in_the_first_message():
+    tracker = make_tracker("quiero pedir retiro de un colchon, mi rut es 12.345.678-5", "iniciar_tramite",
+                           [ent("tramite", "retiro-voluminosos"), ent("rut", "12345678-5")],
+                           slots={"municipio": "penalolen", "rut": "12345678-5"})
+    messages, slots, _ = await run(ActionIniciarTramite(), tracker)
+    assert "Te ayudo a pedir" in messages[0]["text"] and "cancelar" in messages[0]["text"]
+    state = FormState.from_dict(slots["solicitud"])
+    assert state.values == {"rut": "12345678-5"} and state.current == "nombre"
+    assert slots["formulario_listo"] is True
+
+
+async def test_procedure_not_taken_in_chat_does_not_start_a_form():
+    tracker = make_tracker("quiero sacar licencia", "iniciar_tramite", [ent("tramite", "licencia-conducir")],
+                           slots={"municipio": "penalolen"})
+    messages, slots, _ = await run(ActionIniciarTramite(), tracker)
+    assert slots["formulario_listo"] is False and "solicitud" not in slots
+    assert "Pasos:" in texts(messages)
+
+
+async def test_ask_action_asks_current_field_with_buttons_for_choices():
+    state = FormState("retiro-escombros", "penalolen", current="volumen")
+    messages, _, _ = await run(ActionAskRespuestaFormulario(),
+                               make_tracker("x", "informar", slots={"solicitud": state.to_dict()}))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["1", "2", "3"]
+
+
+async def test_valid_answer_advances_invalid_explains():
+    state = FormState("poda-arboles", "penalolen")
+    state.current = "rut"
+    messages, result = await validate(state, "12.345.678-4")
+    assert result["respuesta_formulario"] is None
+    assert "dígito verificador" in messages[0]["text"]
+    messages, result = await validate(FormState.from_dict(result["solicitud"]), "12.345.678-5")
+    new_state = FormState.from_dict(result["solicitud"])
+    assert new_state.values["rut"] == "12345678-5" and new_state.current != "rut"
+
+
+async def test_question_in_the_middle_is_answered_and_form_resumes():
+    state = FormState("retiro-voluminosos", "penalolen", current="telefono")
+    messages, result = await validate(state, "cuanto se demoran?", intent="consultar_tramite")
+    text = texts(messages)
+    assert "Plazo:" in text and "Sigamos con tu solicitud" in text
+    assert result == {"respuesta_formulario": None}  # state untouched: the same field is asked again
+
+
+async def test_question_about_another_procedure_in_the_middle():
+    state = FormState("retiro-voluminosos", "penalolen", current="objetos")
+    messages, result = await validate(state, "cuanto cuesta el permiso de circulacion?", intent="consultar_tramite",
+                                      entities=[ent("tramite", "permiso-circulacion")])
+    assert "Permiso de circulación en Peñalolén" in texts(messages)
+    assert result == {"respuesta_formulario": None}
+
+
+async def test_free_text_answer_is_not_mistaken_for_a_question():
+    state = FormState("retiro-voluminosos", "penalolen", current="objetos")
+    _, result = await validate(state, "un colchon y un sillon", intent="iniciar_tramite",
+                               entities=[ent("tramite", "retiro-voluminosos")])
+    assert FormState.from_dict(result["solicitud"]).values["objetos"] == "un colchon y un sillon"
+
+
+async def test_asking_for_a_person_in_the_middle_keeps_the_form():
+    state = FormState("retiro-voluminosos", "penalolen", current="telefono")
+    messages, result = await validate(state, "quiero hablar con una persona", intent="hablar_con_funcionario")
+    assert "Municipalidad de Peñalolén" in texts(messages) and result == {"respuesta_formulario": None}
+
+
+async def test_confirmation_yes_finishes():
+    state = FormState("reporte-luminaria", "penalolen", values={"direccion": "Los Aromos 12", "referencia": None,
+                                                               "telefono": None}, stage=CONFIRMING)
+    _, result = await validate(state, "si", intent="afirmar")
+    assert result["respuesta_formulario"] == "listo" and FormState.from_dict(result["solicitud"]).stage == DONE
+
+
+def done_state(key="clave-1"):
+    return FormState("reporte-luminaria", "penalolen", key=key, stage=DONE,
+                     values={"direccion": "Los Aromos 12", "referencia": None, "telefono": "+56987654321"})
+
+
+async def test_submit_gives_folio_and_response_time(loaded_services):
+    tracker = make_tracker("si", "afirmar", slots={"solicitud": done_state().to_dict()})
+    messages, slots, _ = await run(ActionEnviarSolicitud(), tracker)
+    text = messages[0]["text"]
+    assert "folio PEN-" in text and "Plazo de respuesta" in text
+    assert slots["solicitud"] is None and slots["formulario_listo"] is False
+    with loaded_services.session() as session:
+        row = session.execute(select(RequestRow)).scalar_one()
+    assert row.municipality == "penalolen" and row.procedure == "reporte-luminaria" and row.folio in text
+    assert row.fields["direccion"] == "Los Aromos 12" and row.sender_id == "vecino-test"
+
+
+async def test_submitting_twice_creates_one_request(loaded_services):
+    tracker = make_tracker("si", "afirmar", slots={"solicitud": done_state("same").to_dict()})
+    first, _, _ = await run(ActionEnviarSolicitud(), tracker)
+    second, _, _ = await run(ActionEnviarSolicitud(), tracker)
+    assert first[0]["text"] == second[0]["text"]
+    with loaded_services.session() as session:
+        assert session.execute(select(func.count(RequestRow.id))).scalar() == 1
+
+
+async def test_database_failure_apologises_keeps_answers_and_retries(loaded_services, monkeypatch):
+    import actions.forms as forms_module
+    from sqlalchemy.exc import OperationalError
+
+    def broken(*args, **kwargs):
+        raise OperationalError("insert", {}, Exception("database is locked"))
+
+    real = forms_module.submit_request
+    monkeypatch.setattr(forms_module, "submit_request", broken)
+    tracker = make_tracker("si", "afirmar", slots={"solicitud": done_state("retry").to_dict()})
+    messages, slots, _ = await run(ActionEnviarSolicitud(), tracker)
+    assert "problema" in messages[0]["text"] and "intento de nuevo" in messages[0]["text"]
+    assert slots["solicitud_por_enviar"]["key"] == "retry"
+    with loaded_services.session() as session:
+        assert session.execute(select(func.count(RequestRow.id))).scalar() == 0  # nothing half-written
+
+    monkeypatch.setattr(forms_module, "submit_request", real)
+    retry = make_tracker("si", "afirmar", slots={"solicitud_por_enviar": slots["solicitud_por_enviar"]})
+    messages, slots, _ = await run(ActionAfirmar(), retry)
+    assert "folio PEN-" in messages[0]["text"] and slots["solicitud_por_enviar"] is None
+
+
+async def test_cancel_says_nothing_was_sent(loaded_services):
+    state = FormState("poda-arboles", "penalolen", current="rut")
+    messages, slots, events = await run(ActionCancelarSolicitud(),
+                                        make_tracker("cancelar", "cancelar", slots={"solicitud": state.to_dict()}))
+    assert "No se envió nada" in messages[0]["text"] and "Poda" in messages[0]["text"]
+    assert slots["solicitud"] is None
+    assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
+    with loaded_services.session() as session:
+        assert session.execute(select(func.count(RequestRow.id))).scalar() == 0
+
+
+async def test_cancel_without_form_is_a_plain_acknowledgement():
+    messages, _, _ = await run(ActionCancelarSolicitud(), make_tracker("cancelar", "cancelar"))
+    assert messages[0]["text"].startswith("Listo, lo dejamos")

@@ -1,0 +1,98 @@
+"""Every field type of the guided forms, with good and bad answers."""
+from datetime import date
+
+import pytest
+
+from bot.catalogue.model import FormField
+from bot.forms.fields import AnswerContext, known_values, validate_answer
+
+TODAY = date(2026, 11, 25)
+
+
+def ctx(**kwargs):
+    return AnswerContext(today=TODAY, commune="Peñalolén", **kwargs)
+
+
+def field(kind, **kwargs):
+    return FormField(name=kwargs.pop("name", kind), type=kind, question="?", **kwargs)
+
+
+@pytest.mark.parametrize("kind, text, value", [
+    ("nombre", "me llamo juan pérez", "Juan Pérez"),
+    ("nombre", "María José Soto", "María José Soto"),
+    ("rut", "12.345.678-5", "12345678-5"),
+    ("rut", "mi rut es 15882390k", "15882390-K"),
+    ("email", "Juan.Perez@Gmail.com", "juan.perez@gmail.com"),
+    ("telefono", "9 8765 4321", "+56987654321"),
+    ("telefono", "+56 2 2654 3000", "+56226543000"),
+    ("direccion", "Pasaje Los Aromos 1234, depto 21", "Pasaje Los Aromos 1234, depto 21"),
+    ("fecha", "15 de diciembre", "2026-12-15"),
+    ("fecha", "mañana", "2026-11-26"),
+    ("texto", "un colchón de dos plazas", "un colchón de dos plazas"),
+    ("si_no", "si po", True),
+    ("si_no", "no", False),
+])
+def test_good_answers(kind, text, value):
+    result = validate_answer(field(kind), text, ctx())
+    assert result.ok and result.value == value
+
+
+@pytest.mark.parametrize("kind, text, expected_in_error", [
+    ("nombre", "12345", "sin números"),
+    ("nombre", "x", "nombre"),
+    ("rut", "12.345.678-4", "dígito verificador"),
+    ("rut", "no me acuerdo", "12.345.678-5"),
+    ("email", "juan arroba gmail", "correo"),
+    ("telefono", "123", "9 dígitos"),
+    ("direccion", "ahi", "calle y número"),
+    ("direccion", "x" * 200, "muy larga"),
+    ("fecha", "cuando puedan", "No entendí la fecha"),
+    ("fecha", "1 de enero de 2020", "ya pasó"),
+    ("fecha", "1 de enero de 2030", "muy lejos"),
+    ("texto", "?", "Cuéntame"),
+    ("si_no", "quizas", "sí o no"),
+    ("ubicacion", "por aca", "Ubicación"),
+])
+def test_bad_answers_say_what_is_expected(kind, text, expected_in_error):
+    result = validate_answer(field(kind), text, ctx())
+    assert not result.ok and expected_in_error in result.error
+
+
+def test_text_length_limit():
+    result = validate_answer(field("texto", max_length=20), "a" * 21, ctx())
+    assert not result.ok and "menos de 20 caracteres" in result.error
+
+
+def test_choice_by_number_text_or_typo():
+    choice = field("opcion", options=["Perro", "Gato"])
+    assert validate_answer(choice, "2", ctx()).value == "Gato"
+    assert validate_answer(choice, "la 1", ctx()).value == "Perro"
+    assert validate_answer(choice, "GATO", ctx()).value == "Gato"
+    assert validate_answer(choice, "perrp", ctx()).value == "Perro"
+    bad = validate_answer(choice, "tortuga", ctx())
+    assert not bad.ok and "1) Perro" in bad.error
+
+
+def test_location_shared_from_the_phone():
+    loc = field("ubicacion")
+    result = validate_answer(loc, "", ctx(location={"lat": -33.48, "lon": -70.54}))
+    assert result.ok and result.value == {"lat": -33.48, "lon": -70.54}
+    assert validate_answer(loc, "-33.4812, -70.5401", ctx()).ok
+    assert not validate_answer(loc, "", ctx(location={"lat": 48.85, "lon": 2.35})).ok  # Paris
+
+
+def test_address_can_be_a_shared_location_and_must_be_in_the_commune():
+    address = field("direccion")
+    assert validate_answer(address, "", ctx(location={"lat": -33.48, "lon": -70.54})).ok
+    other = validate_answer(address, "Av. Pajaritos 123, Maipú", ctx(entities={"comuna": "Maipú"}))
+    assert not other.ok and "Peñalolén" in other.error
+
+
+def test_optional_fields_can_be_skipped_required_cannot():
+    assert validate_answer(field("email", required=False), "omitir", ctx()).value is None
+    assert not validate_answer(field("email"), "omitir", ctx()).ok
+
+
+def test_known_values_reuse_data_given_before():
+    fields = [field("rut"), field("email"), field("nombre")]
+    assert known_values(fields, {"rut": "12345678-5", "telefono": "+56987654321"}) == {"rut": "12345678-5"}

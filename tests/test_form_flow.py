@@ -1,0 +1,87 @@
+"""A guided request moving forward: answers, failed attempts, confirmation and corrections."""
+from datetime import date
+
+import pytest
+
+from bot.forms.fields import AnswerContext
+from bot.forms.flow import handle_message
+from bot.forms.state import CONFIRMING, CORRECTING, DONE, FormState
+
+
+@pytest.fixture
+def form(catalogue):
+    return catalogue.procedures["retiro-voluminosos"].form
+
+
+def ctx(**kwargs):
+    return AnswerContext(today=date(2026, 11, 25), commune="Peñalolén", **kwargs)
+
+
+ANSWERS = {"nombre": "Juan Pérez", "rut": "12.345.678-5", "direccion": "Los Aromos 1234",
+           "telefono": "987654321", "objetos": "un colchón y un sillón", "email": "omitir"}
+
+
+def filled(form):
+    state = FormState("retiro-voluminosos", "penalolen")
+    state.advance(form)
+    while state.stage != CONFIRMING:
+        handle_message(state, form, ANSWERS[state.current], ctx())
+    return state
+
+
+def test_answers_in_order_then_confirmation(form):
+    state = filled(form)
+    assert state.values["rut"] == "12345678-5" and state.values["telefono"] == "+56987654321"
+    assert state.values["email"] is None  # optional, skipped
+    step = handle_message(state, form, "si", ctx(intent="afirmar"))
+    assert step.state.stage == DONE
+
+
+def test_second_failure_explains_with_example_and_offers_a_person(form):
+    state = FormState("retiro-voluminosos", "penalolen")
+    state.advance(form)
+    handle_message(state, form, "Juan", ctx())
+    first = handle_message(state, form, "no se", ctx())
+    assert state.current == "rut" and "persona" not in first.replies[0].text
+    second = handle_message(state, form, "tampoco", ctx())
+    text = second.replies[0].text
+    assert "12.345.678-5" in text and "hablar con una persona" in text and "cancelar" in text
+    handle_message(state, form, "12.345.678-5", ctx())
+    assert state.current == "direccion" and state.attempts == 0
+
+
+def test_correction_with_a_new_value_in_the_same_message(form):
+    state = filled(form)
+    step = handle_message(state, form, "no, mi correo es ana@correo.cl", ctx(entities={"email": "ana@correo.cl"}))
+    assert state.values["email"] == "ana@correo.cl" and state.stage == CONFIRMING
+    assert "corregí: correo" in step.replies[0].text
+
+
+def test_correction_naming_the_field_and_the_value(form):
+    state = filled(form)
+    handle_message(state, form, "la direccion es Pasaje Las Acacias 55", ctx())
+    assert state.values["direccion"] == "Pasaje Las Acacias 55" and state.stage == CONFIRMING
+    assert state.values["nombre"] == "Juan Pérez"  # nothing else changed
+
+
+def test_correction_naming_only_the_field_asks_it_again(form):
+    state = filled(form)
+    handle_message(state, form, "esta malo el telefono", ctx())
+    assert state.stage == CORRECTING and state.current == "telefono"
+    handle_message(state, form, "998765432", ctx())
+    assert state.stage == CONFIRMING and state.values["telefono"] == "+56998765432"
+
+
+def test_plain_no_offers_the_fields_as_buttons(form):
+    state = filled(form)
+    step = handle_message(state, form, "no", ctx(intent="negar"))
+    titles = [b.title for b in step.replies[0].buttons]
+    assert "Dirección" in titles and "RUT" in titles
+    step = handle_message(state, form, "", ctx(), chosen_field="direccion")
+    assert state.stage == CORRECTING and state.current == "direccion"
+
+
+def test_unclear_confirmation_asks_again(form):
+    state = filled(form)
+    step = handle_message(state, form, "mmm", ctx())
+    assert state.stage == CONFIRMING and "«sí»" in step.replies[0].text
