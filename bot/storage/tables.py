@@ -93,3 +93,36 @@ class RequestStatusRow(Base):
     note = Column(Text, nullable=False, default="")
     changed_by = Column(String(120), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class NotificationRow(Base):
+    """A message to send to a citizen (outbox): kept until delivered or given up."""
+
+    __tablename__ = "notifications"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    request_id = Column(Integer, ForeignKey("requests.id", ondelete="CASCADE"), nullable=True, index=True)
+    municipality = Column(String(80), nullable=False)
+    channel = Column(String(40), nullable=False)
+    recipient = Column(String(200), nullable=False)
+    text = Column(Text, nullable=False)
+    # pendiente -> enviada | fallida (gave up); attempts and the last error are kept
+    state = Column(String(20), nullable=False, default="pendiente", index=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    last_error = Column(Text, nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    sent_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class ApiTokenRow(Base):
+    """A back-office API token of one municipality (only its SHA-256 is stored)."""
+
+    __tablename__ = "api_tokens"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    name = Column(String(120), nullable=False)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    revoked_at = Column(DateTime(timezone=True), nullable=True)
