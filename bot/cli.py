@@ -7,6 +7,8 @@
     catalogue load               validate and load catalogue/ into the database
     catalogue import M FILE      import municipality M's Transparencia "Trámites" CSV
     eval [--heldout FILE]        NLU report on the held-out set
+    telegram set-webhook URL     point every municipality's bot at the public webhook
+    telegram poll                development: read Telegram with getUpdates, no public URL
     bench                        speed and memory figures
 """
 from __future__ import annotations
@@ -97,6 +99,39 @@ def cmd_eval(args) -> int:
     return evaluate(args.heldout, args.model, args.report)
 
 
+def cmd_telegram_webhook(args) -> int:
+    import asyncio
+
+    from channels.telegram_api import TelegramSender, TelegramSettings
+
+    settings = TelegramSettings.from_env()
+    if not settings.configured:
+        print("ERROR Faltan TELEGRAM_BOT_TOKENS y TELEGRAM_WEBHOOK_SECRET.", file=sys.stderr)
+        return 1
+    results = asyncio.run(TelegramSender(settings).set_webhooks(args.url))
+    for slug, ok in results.items():
+        print(f"{slug}: {'webhook configurado' if ok else 'Telegram rechazó el webhook'}")
+    return 0 if all(results.values()) else 1
+
+
+def cmd_telegram_poll(args) -> int:
+    import asyncio
+
+    from channels.telegram_polling import poll
+    from channels.telegram_api import TelegramSettings
+
+    settings = TelegramSettings.from_env()
+    if not settings.configured:
+        print("ERROR Faltan TELEGRAM_BOT_TOKENS y TELEGRAM_WEBHOOK_SECRET.", file=sys.stderr)
+        return 1
+    print(f"Leyendo mensajes de Telegram y enviándolos a {args.webhook} (Ctrl-C para detener)")
+    try:
+        asyncio.run(poll(settings, args.webhook))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_bench(args) -> int:
     from bot.benchmark import run_benchmark
 
@@ -139,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default="models")
     ev.add_argument("--report", default="results/nlu_heldout.json")
     ev.set_defaults(func=cmd_eval)
+
+    tg = sub.add_parser("telegram", help="bots de Telegram").add_subparsers(dest="tg_command", required=True)
+    hook = tg.add_parser("set-webhook", help="apunta el webhook de cada bot a esta URL pública")
+    hook.add_argument("url", help="p. ej. https://asistente.muni.cl/webhooks/telegram/webhook")
+    hook.set_defaults(func=cmd_telegram_webhook)
+    poll = tg.add_parser("poll", help="modo desarrollo: lee mensajes con getUpdates, sin URL pública")
+    poll.add_argument("--webhook", default="http://127.0.0.1:5005/webhooks/telegram/webhook")
+    poll.set_defaults(func=cmd_telegram_poll)
 
     bench = sub.add_parser("bench", help="mide latencia y memoria")
     bench.add_argument("--model", default="models")

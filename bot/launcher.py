@@ -41,6 +41,10 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
         # No telemetry or error reports leave the municipality's server.
         "RASA_TELEMETRY_ENABLED": "false",
     }
+    # Channel settings referenced from credentials.yml: empty means "not configured".
+    for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "WHATSAPP_PUBLIC_URL", "TWILIO_API_BASE_URL",
+                "TELEGRAM_BOT_TOKENS", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_BASE_URL"):
+        env.setdefault(key, "")
     for key, value in defaults.items():
         if not env.get(key):
             env[key] = value

@@ -5,25 +5,14 @@ folder) serves every test in this module; stopping it checks that SIGTERM (what
 Ctrl-C does for the launcher) stops both processes.
 """
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
+import urllib.error
 import urllib.request
 import uuid
 
 import pytest
 
-from bot.config import PROJECT_ROOT
-from bot.launcher import wait_until_up
-from tests.conftest import MODEL_PATH
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.assistant_process import start_assistant, stop_assistant
 
 
 def post(url: str, body: dict, timeout: float = 60) -> tuple:
@@ -38,26 +27,9 @@ def post(url: str, body: dict, timeout: float = 60) -> tuple:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    if not MODEL_PATH.exists():
-        pytest.fail("No hay modelo entrenado: ejecuta 'make train'.")
-    var = tmp_path_factory.mktemp("var")
-    env = dict(os.environ, VAR_DIR=str(var), RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()),
-               PYTHONPATH=str(PROJECT_ROOT), RASA_TELEMETRY_ENABLED="false", DATABASE_URL="", TRACKER_DB="",
-               ACTION_ENDPOINT_URL="")
-    env.pop("DEFAULT_MUNICIPIO", None)
-    log = open(var / "assistant.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT,
-                               stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{env['RASA_PORT']}"
-    try:
-        wait_until_up(base + "/", process, timeout=300)
-    except Exception:
-        process.kill()
-        pytest.fail("el asistente no inició:\n" + (var / "assistant.log").read_text()[-3000:])
-    yield {"base": base, "process": process, "env": env, "var": var}
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+    running = start_assistant(tmp_path_factory.mktemp("var"))
+    yield running
+    stop_assistant(running)
 
 
 def chat(assistant, sender: str, text: str, metadata: dict = None) -> list:

@@ -126,3 +126,25 @@ class ApiTokenRow(Base):
     token_hash = Column(String(64), nullable=False, unique=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     revoked_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class ProcessedMessageRow(Base):
+    """An incoming channel message already taken (Twilio and Telegram retry webhooks)."""
+
+    __tablename__ = "processed_messages"
+    __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_processed_messages"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    channel = Column(String(40), nullable=False)
+    message_id = Column(String(120), nullable=False)
+    received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class ChannelButtonsRow(Base):
+    """The last buttons shown to a conversation, so "2" or a button id maps to its payload."""
+
+    __tablename__ = "channel_buttons"
+
+    sender_id = Column(String(200), primary_key=True)
+    buttons = Column(JSON, nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)

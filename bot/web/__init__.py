@@ -1,0 +1,1 @@
+"""HTTP services for the municipalities: the back-office API (and, later, the staff console)."""

@@ -1,0 +1,1 @@
+"""Our own Rasa input and output channels: WhatsApp through Twilio, and Telegram."""

@@ -1,0 +1,188 @@
+"""What both channels share: buttons as text, long replies, duplicates, order, media replies.
+
+- Buttons: WhatsApp has none, so they become a numbered list; a reply "2", "la 2"
+  or the option's text maps back to the button's payload. Telegram keeps buttons,
+  but its callback data holds 64 bytes, so it carries the button's number. The
+  last buttons of each conversation are stored, so this survives restarts.
+- Long replies are split below the channel's limit, at paragraphs, lines or words.
+- A message id seen before (a retried webhook) is processed once.
+- Messages of one conversation are processed one after the other, in arrival order.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.runtime import database, run_blocking
+from bot.storage.tables import ChannelButtonsRow, ProcessedMessageRow
+from bot.text import normalise
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = "Tuvimos un problema, intenta de nuevo en unos minutos."
+MEDIA_REPLIES = {
+    "audio": "Por ahora no puedo escuchar audios. ¿Me lo escribes, por favor?",
+    "image": "Recibí tu imagen, pero por ahora solo puedo leer texto. Cuéntame por escrito qué necesitas.",
+    "video": "Por ahora no puedo ver videos. ¿Me cuentas por escrito qué necesitas?",
+    "document": "Recibí tu archivo, pero no puedo abrir documentos. Escríbeme lo que necesitas y te ayudo.",
+    "sticker": "¡Buen sticker! Para ayudarte necesito que me escribas qué necesitas.",
+    "contact": "Recibí un contacto, pero no puedo usarlo. Escríbeme los datos que quieras darme.",
+    "other": "No puedo leer ese tipo de mensaje. ¿Me lo escribes, por favor?",
+}
+_NUMBER_REPLY = re.compile(r"^(?:la|el|opcion|opción|numero|número|n°|#)?\s*(\d{1,2})\s*[.)]?$", re.IGNORECASE)
+
+
+# ---------- buttons ----------------------------------------------------------------
+
+def numbered_list(text: str, buttons: List[Dict[str, Any]]) -> str:
+    """The text followed by the buttons as a numbered list, for channels without buttons."""
+    if not buttons:
+        return text
+    numbers = [str(i) for i in range(1, len(buttons) + 1)]
+    if len(numbers) == 1:
+        answer = "Responde 1."
+    elif len(numbers) <= 3:
+        answer = "Responde " + ", ".join(numbers[:-1]) + f" o {numbers[-1]}."
+    else:
+        answer = "Responde con el número de tu opción."
+    lines = [f"{i}. {b['title']}" for i, b in enumerate(buttons, 1)]
+    return f"{text}\n\n" + "\n".join(lines) + f"\n{answer}"
+
+
+def payload_for_reply(text: str, buttons: List[Dict[str, Any]]) -> Optional[str]:
+    """The payload of the button the citizen chose by number or by its text, if any."""
+    if not buttons:
+        return None
+    match = _NUMBER_REPLY.match(text.strip())
+    if match:
+        index = int(match.group(1))
+        return buttons[index - 1]["payload"] if 1 <= index <= len(buttons) else None
+    titles = [normalise(b["title"]) for b in buttons]
+    best = process.extractOne(normalise(text), titles, scorer=fuzz.ratio, score_cutoff=85)
+    return buttons[best[2]]["payload"] if best else None
+
+
+def _save_buttons(sender_id: str, buttons: List[Dict[str, Any]]) -> None:
+    with database().session() as session:
+        row = session.get(ChannelButtonsRow, sender_id)
+        if row is None:
+            session.add(ChannelButtonsRow(sender_id=sender_id, buttons=buttons))
+        else:
+            row.buttons = buttons
+
+
+def _load_buttons(sender_id: str) -> List[Dict[str, Any]]:
+    with database().session() as session:
+        row = session.get(ChannelButtonsRow, sender_id)
+        return list(row.buttons) if row else []
+
+
+async def remember_buttons(sender_id: str, buttons: List[Dict[str, Any]]) -> None:
+    """Store the buttons just shown (an empty list forgets the previous ones)."""
+    await run_blocking(_save_buttons, sender_id, [{"title": b["title"], "payload": b["payload"]} for b in buttons])
+
+
+async def last_buttons(sender_id: str) -> List[Dict[str, Any]]:
+    """The buttons last shown to this conversation."""
+    return await run_blocking(_load_buttons, sender_id)
+
+
+# ---------- long replies -----------------------------------------------------------
+
+def split_message(text: str, limit: int) -> List[str]:
+    """Parts of at most ``limit`` characters, cut between paragraphs, else lines, else words.
+
+    A paragraph (a list, say) that fits in one part is never cut.
+    """
+    if len(text) <= limit:
+        return [text]
+    blocks: List[tuple] = []
+    for paragraph in text.split("\n\n"):
+        if len(paragraph) <= limit:
+            blocks.append(("\n\n", paragraph))
+        else:
+            blocks.extend(("\n", chunk) for chunk in _split_piece(paragraph, limit))
+    parts: List[str] = []
+    current = ""
+    for separator, block in blocks:
+        candidate = f"{current}{separator}{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            if current:
+                parts.append(current)
+            current = block
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _split_piece(piece: str, limit: int) -> List[str]:
+    """Lines of a paragraph, and words of a line that is itself too long."""
+    chunks: List[str] = []
+    for line in piece.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > 0 else limit
+            chunks.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+        chunks.append(line)
+    return chunks
+
+
+# ---------- duplicates and order --------------------------------------------------
+
+def _mark_processed(channel: str, message_id: str) -> bool:
+    try:
+        with database().session() as session:
+            session.add(ProcessedMessageRow(channel=channel, message_id=message_id))
+        return True
+    except IntegrityError:
+        return False
+
+
+async def first_time_seen(channel: str, message_id: str) -> bool:
+    """``True`` the first time a message id arrives, ``False`` for a retry of it."""
+    return await run_blocking(_mark_processed, channel, message_id)
+
+
+class ConversationQueues:
+    """Runs the work of each conversation one piece at a time, in arrival order."""
+
+    def __init__(self) -> None:
+        self._locks: Dict[str, asyncio.Lock] = {}
+        self._waiting: Dict[str, int] = {}
+        self._tasks: set = set()
+
+    def submit(self, key: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task:
+        """Schedule ``work`` after the earlier work of the same conversation."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+
+        async def run() -> None:
+            try:
+                async with lock:
+                    await work()
+            except Exception:  # never lose the loop to one message; the work reports its own errors
+                logger.exception("error procesando un mensaje de %s", key)
+            finally:
+                self._waiting[key] -= 1
+                if not self._waiting[key]:
+                    self._waiting.pop(key, None)
+                    self._locks.pop(key, None)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self) -> None:
+        """Wait for all scheduled work (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -1,0 +1,179 @@
+"""Telegram with python-telegram-bot: webhook ``/webhooks/telegram/webhook``.
+
+The ``X-Telegram-Bot-Api-Secret-Token`` header must match one bot's secret (403
+otherwise) and tells which municipality's bot received the update. Updates are
+answered at once and processed in the background, in order per chat and once per
+``update_id``. Buttons are inline keyboards; pressing one answers the callback and
+continues the conversation. Photos, voice notes, documents and stickers get a
+clear reply; a shared location is passed to the conversation; an edited message
+is taken as the citizen's new message. No Bot API call is made that the update
+does not need.
+
+credentials.yml::
+
+    channels.telegram.TelegramInput:
+      bot_tokens: ${TELEGRAM_BOT_TOKENS}
+      webhook_secret: ${TELEGRAM_WEBHOOK_SECRET}
+      api_base_url: ${TELEGRAM_API_BASE_URL}
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Update
+
+from channels.common import (
+    APOLOGY, MEDIA_REPLIES, ConversationQueues, first_time_seen, last_buttons, remember_buttons, split_message,
+)
+from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings, sender_id_for
+
+logger = logging.getLogger(__name__)
+
+MEDIA_FIELDS = (("voice", "audio"), ("audio", "audio"), ("photo", "image"), ("video", "video"),
+                ("video_note", "video"), ("animation", "video"), ("document", "document"),
+                ("sticker", "sticker"), ("contact", "contact"))
+STALE_BUTTON = "Esa opción ya no está disponible. Escríbeme tu respuesta, por favor."
+
+
+class TelegramOutput(OutputChannel):
+    """Replies to a Telegram chat."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    def __init__(self, sender: TelegramSender) -> None:
+        self._sender = sender
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        """Send text, split below Telegram's limit."""
+        for part in split_message(text, TELEGRAM_LIMIT):
+            await self._sender.send_text(recipient_id, part)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
+                                     **kwargs: Any) -> None:
+        """Text with an inline keyboard; the keyboard goes with the last part."""
+        await remember_buttons(recipient_id, buttons)
+        parts = split_message(text, TELEGRAM_LIMIT)
+        for part in parts[:-1]:
+            await self._sender.send_text(recipient_id, part)
+        await self._sender.send_text(recipient_id, parts[-1], buttons)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        """Images are sent as their link."""
+        await self.send_text_message(recipient_id, image)
+
+
+class TelegramInput(InputChannel):
+    """Receives the webhooks of every municipality's Telegram bot."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
+        credentials = credentials or {}
+        return cls(TelegramSettings.from_values(str(credentials.get("bot_tokens") or ""),
+                                                str(credentials.get("webhook_secret") or ""),
+                                                str(credentials.get("api_base_url") or "")))
+
+    def __init__(self, settings: TelegramSettings) -> None:
+        self.settings = settings
+        self._sender = TelegramSender(settings)
+        self.queues = ConversationQueues()
+
+    def get_output_channel(self) -> OutputChannel:
+        return TelegramOutput(self._sender)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("telegram_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.settings.configured else "sin configurar"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.settings.configured:
+                logger.error("Telegram: llegó un webhook pero no hay bots configurados")
+                return response.json({"error": "Telegram no está configurado"}, status=503)
+            municipality = self.settings.municipality_for_secret(
+                request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""))
+            if municipality is None:
+                logger.warning("Telegram: secreto inválido desde %s", request.ip)
+                return response.json({"error": "secreto inválido"}, status=403)
+            try:
+                data = json.loads(request.body or b"")
+                if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                    raise ValueError("falta update_id")
+                update = Update.de_json(data, self._sender.bot(municipality))
+            except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+                logger.warning("Telegram: actualización inválida: %s", exc)
+                return response.json({"error": "actualización inválida"}, status=400)
+            if update is None or update.effective_chat is None:
+                return response.json({"status": "ignorado"})  # e.g. my_chat_member: nothing to answer
+            sender_id = sender_id_for(municipality, update.effective_chat.id)
+            self.queues.submit(sender_id, lambda: self._process(update, municipality, sender_id, on_new_message))
+            return response.json({"status": "ok"})
+
+        return webhook
+
+    async def _process(self, update: Update, municipality: str, sender_id: str,
+                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """One update, in the background."""
+        if not await first_time_seen("telegram", f"{municipality}:{update.update_id}"):
+            logger.info("Telegram: update %s ya procesado", update.update_id)
+            return
+        output = TelegramOutput(self._sender)
+        try:
+            text, metadata = await self._incoming(update, municipality, sender_id, output)
+            if text is None:
+                return
+            await remember_buttons(sender_id, [])
+            await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(),
+                                             message_id=str(update.update_id), metadata=metadata))
+        except Exception:
+            logger.exception("Telegram: error procesando el update %s", update.update_id)
+            try:
+                await output.send_text_message(sender_id, APOLOGY)
+            except Exception:
+                logger.exception("Telegram: tampoco se pudo enviar la disculpa a %s", sender_id)
+
+    async def _incoming(self, update: Update, municipality: str, sender_id: str,
+                        output: TelegramOutput) -> tuple[Optional[str], Dict[str, Any]]:
+        """The text to pass to the assistant (``None``: already answered here) and its metadata."""
+        metadata: Dict[str, Any] = {"municipio": municipality}
+        callback = update.callback_query
+        if callback is not None:
+            await self._sender.answer_callback(municipality, callback.id)
+            payload = _button_payload(callback.data or "", await last_buttons(sender_id))
+            if payload is None:
+                await output.send_text_message(sender_id, STALE_BUTTON)
+            return payload, metadata
+        message = update.message or update.edited_message
+        if message is None:
+            return None, metadata
+        if message.location is not None:
+            metadata["location"] = {"lat": message.location.latitude, "lon": message.location.longitude}
+            return "ubicacion", metadata
+        text = (message.text or message.caption or "").strip()
+        if text:
+            return text, metadata
+        kind = next((kind for name, kind in MEDIA_FIELDS if getattr(message, name, None)), "other")
+        await output.send_text_message(sender_id, MEDIA_REPLIES[kind])
+        return None, metadata
+
+
+def _button_payload(data: str, buttons: List[Dict[str, Any]]) -> Optional[str]:
+    if data.startswith("b") and data[1:].isdigit():
+        index = int(data[1:])
+        if 1 <= index <= len(buttons):
+            return buttons[index - 1]["payload"]
+    return None

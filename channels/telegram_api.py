@@ -1,0 +1,131 @@
+"""Talking to the Telegram Bot API with python-telegram-bot: one bot per municipality.
+
+Configuration (environment variables, referenced from credentials.yml):
+
+- ``TELEGRAM_BOT_TOKENS``: ``penalolen=123:AAA,angol=456:BBB`` (municipality slug = bot token);
+- ``TELEGRAM_WEBHOOK_SECRET``: a long random string; each bot's webhook gets its own
+  secret derived from it, so the ``X-Telegram-Bot-Api-Secret-Token`` header both
+  authenticates the request and tells which bot (municipality) it is for;
+- ``TELEGRAM_API_BASE_URL``: empty for Telegram itself (a local stand-in in tests).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.request import HTTPXRequest
+
+TELEGRAM_LIMIT = 4000  # the API accepts 4096 characters
+TIMEOUT_SECONDS = 10
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+def parse_tokens(text: str) -> Dict[str, str]:
+    """``"a=1:x,b=2:y"`` -> ``{"a": "1:x", "b": "2:y"}`` (blank entries ignored)."""
+    tokens = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        slug, _, token = item.partition("=")
+        if slug.strip() and token.strip():
+            tokens[slug.strip()] = token.strip()
+    return tokens
+
+
+@dataclass
+class TelegramSettings:
+    """Bot tokens by municipality, the webhook secret and the API address."""
+
+    tokens: Dict[str, str] = field(default_factory=dict)
+    webhook_secret: str = ""
+    api_base_url: str = ""
+
+    @classmethod
+    def from_values(cls, tokens: str, secret: str, base_url: str) -> "TelegramSettings":
+        """From the raw configuration strings."""
+        return cls(parse_tokens(tokens), secret or "", base_url or "")
+
+    @classmethod
+    def from_env(cls) -> "TelegramSettings":
+        """From TELEGRAM_BOT_TOKENS, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_API_BASE_URL."""
+        return cls.from_values(os.environ.get("TELEGRAM_BOT_TOKENS", ""),
+                               os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
+                               os.environ.get("TELEGRAM_API_BASE_URL", ""))
+
+    @property
+    def configured(self) -> bool:
+        """Whether at least one bot and the secret are set."""
+        return bool(self.tokens and self.webhook_secret)
+
+    def secret_for(self, municipality: str) -> str:
+        """The webhook secret of one municipality's bot."""
+        digest = hmac.new(self.webhook_secret.encode(), municipality.encode(), hashlib.sha256).hexdigest()
+        return digest[:48]
+
+    def municipality_for_secret(self, secret: str) -> Optional[str]:
+        """Which bot a webhook request is for, from its secret header (constant-time compare)."""
+        found = None
+        for municipality in self.tokens:
+            if hmac.compare_digest(self.secret_for(municipality), secret or ""):
+                found = municipality
+        return found
+
+
+def sender_id_for(municipality: str, chat_id: int | str) -> str:
+    """The conversation id of a Telegram chat with one municipality's bot."""
+    return f"telegram:{municipality}:{chat_id}"
+
+
+def split_sender(sender_id: str) -> tuple[str, str]:
+    """``telegram:<municipality>:<chat id>`` -> (municipality, chat id)."""
+    parts = sender_id.split(":")
+    if len(parts) != 3 or parts[0] != "telegram":
+        raise ValueError(f"no es un remitente de Telegram: {sender_id!r}")
+    return parts[1], parts[2]
+
+
+def keyboard(buttons: List[Dict[str, Any]]) -> Optional[InlineKeyboardMarkup]:
+    """Buttons as an inline keyboard, one per row; callback data is the button number."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b["title"][:64], callback_data=f"b{i}")]
+                                 for i, b in enumerate(buttons, 1)])
+
+
+class TelegramSender:
+    """One ``telegram.Bot`` per municipality, created once and reused."""
+
+    def __init__(self, settings: TelegramSettings) -> None:
+        self.settings = settings
+        self._bots: Dict[str, Bot] = {}
+
+    def bot(self, municipality: str) -> Bot:
+        """The bot of a municipality (``KeyError`` when it has none)."""
+        if municipality not in self._bots:
+            token = self.settings.tokens[municipality]
+            request = HTTPXRequest(connect_timeout=TIMEOUT_SECONDS, read_timeout=TIMEOUT_SECONDS,
+                                   write_timeout=TIMEOUT_SECONDS, pool_timeout=TIMEOUT_SECONDS)
+            kwargs: Dict[str, Any] = {"request": request}
+            if self.settings.api_base_url:
+                kwargs["base_url"] = self.settings.api_base_url.rstrip("/") + "/bot"
+            self._bots[municipality] = Bot(token, **kwargs)
+        return self._bots[municipality]
+
+    async def send_text(self, sender_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None) -> None:
+        """Send one message (at most ``TELEGRAM_LIMIT`` characters), with buttons if any."""
+        municipality, chat_id = split_sender(sender_id)
+        await self.bot(municipality).send_message(chat_id=chat_id, text=text, reply_markup=keyboard(buttons or []))
+
+    async def answer_callback(self, municipality: str, callback_id: str, text: Optional[str] = None) -> None:
+        """Stop the button's loading spinner."""
+        await self.bot(municipality).answer_callback_query(callback_id, text=text)
+
+    async def set_webhooks(self, url: str) -> Dict[str, bool]:
+        """Point every bot's webhook at ``url`` with its own secret."""
+        return {
+            slug: await self.bot(slug).set_webhook(url=url, secret_token=self.settings.secret_for(slug),
+                                                   allowed_updates=ALLOWED_UPDATES)
+            for slug in self.settings.tokens
+        }

@@ -1,0 +1,190 @@
+"""WhatsApp through Twilio: webhook ``/webhooks/whatsapp/webhook``.
+
+Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise). Twilio
+gets its answer at once; the message is processed in the background, one at a time
+per conversation, and each ``MessageSid`` only once. The ``To`` number chooses the
+municipality. Replies go out through Twilio's Messages API (channels/whatsapp_api.py)
+with buttons as a numbered list and long texts split.
+
+credentials.yml::
+
+    channels.whatsapp.WhatsAppInput:
+      account_sid: ${TWILIO_ACCOUNT_SID}
+      auth_token: ${TWILIO_AUTH_TOKEN}
+      public_url: ${WHATSAPP_PUBLIC_URL}     # the webhook URL as Twilio calls it
+      api_base_url: ${TWILIO_API_BASE_URL}   # empty: Twilio's own
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qs
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+
+from bot.runtime import current_catalogue
+from channels.common import (
+    APOLOGY, MEDIA_REPLIES, ConversationQueues, first_time_seen, last_buttons, numbered_list, payload_for_reply,
+    remember_buttons, split_message,
+)
+from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender, sender_id_for
+
+logger = logging.getLogger(__name__)
+
+
+def media_kind(content_type: str) -> str:
+    """``audio``, ``image``, ``video``, ``document``, ``sticker`` or ``other`` for a MIME type."""
+    content_type = (content_type or "").lower()
+    if content_type == "image/webp":
+        return "sticker"
+    for kind in ("audio", "image", "video"):
+        if content_type.startswith(kind + "/"):
+            return kind
+    if content_type.startswith(("application/", "text/")):
+        return "document"
+    if "vcard" in content_type:
+        return "contact"
+    return "other"
+
+
+class WhatsAppOutput(OutputChannel):
+    """Replies to a WhatsApp conversation."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "whatsapp"
+
+    def __init__(self, sender: WhatsAppSender) -> None:
+        self._sender = sender
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        """Send text, split below WhatsApp's limit."""
+        for part in split_message(text, WHATSAPP_LIMIT):
+            await self._sender.send_text(recipient_id, part)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
+                                     **kwargs: Any) -> None:
+        """Buttons become a numbered list; the payloads are kept to map the answer."""
+        await remember_buttons(recipient_id, buttons)
+        await self.send_text_message(recipient_id, numbered_list(text, buttons))
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        """Images are sent as their link."""
+        await self.send_text_message(recipient_id, image)
+
+
+class WhatsAppInput(InputChannel):
+    """Receives Twilio's WhatsApp webhooks."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "whatsapp"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WhatsAppInput":
+        credentials = credentials or {}
+        settings = TwilioSettings(
+            str(credentials.get("account_sid") or ""), str(credentials.get("auth_token") or ""),
+            str(credentials.get("api_base_url") or ""),
+        )
+        return cls(settings, str(credentials.get("public_url") or ""))
+
+    def __init__(self, settings: TwilioSettings, public_url: str = "") -> None:
+        self._settings = settings
+        self._public_url = public_url
+        self._sender = WhatsAppSender(settings)
+        self._validator = RequestValidator(settings.auth_token) if settings.auth_token else None
+        self.queues = ConversationQueues()
+
+    def get_output_channel(self) -> OutputChannel:
+        return WhatsAppOutput(self._sender)
+
+    def _url(self, request: Request) -> str:
+        """The URL Twilio signed: the configured public one, else rebuilt from proxy headers."""
+        if self._public_url:
+            query = f"?{request.query_string}" if request.query_string else ""
+            return self._public_url + query if "?" not in self._public_url else self._public_url
+        proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+        host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+        query = f"?{request.query_string}" if request.query_string else ""
+        return f"{proto}://{host}{request.path}{query}"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("whatsapp_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self._settings.configured else "sin configurar"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if self._validator is None:
+                logger.error("WhatsApp: llegó un webhook pero Twilio no está configurado")
+                return response.json({"error": "WhatsApp no está configurado"}, status=503)
+            # Parsed here, keeping blank values: Twilio signs "Body=" of a media message too.
+            try:
+                parsed = parse_qs(request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            except UnicodeDecodeError:
+                return response.json({"error": "cuerpo inválido"}, status=400)
+            form = {key: values[0] for key, values in parsed.items()}
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not signature or not self._validator.validate(self._url(request), form, signature):
+                logger.warning("WhatsApp: firma inválida desde %s", request.ip)
+                return response.json({"error": "firma inválida"}, status=403)
+            sid, origin, to = form.get("MessageSid"), form.get("From", ""), form.get("To", "")
+            if not sid or not origin.startswith("whatsapp:") or not to.startswith("whatsapp:"):
+                logger.warning("WhatsApp: mensaje sin MessageSid, From o To: %s", sorted(form))
+                return response.json({"error": "faltan MessageSid, From o To"}, status=400)
+            sender_id = sender_id_for(to.split(":", 1)[1], origin.split(":", 1)[1])
+            self.queues.submit(sender_id, lambda: self._process(form, sender_id, on_new_message))
+            return response.text("<Response/>", content_type="text/xml")
+
+        return webhook
+
+    async def _process(self, form: Dict[str, str], sender_id: str,
+                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        """One incoming message, in the background."""
+        if not await first_time_seen("whatsapp", form["MessageSid"]):
+            logger.info("WhatsApp: %s ya procesado (reintento de Twilio)", form["MessageSid"])
+            return
+        output = WhatsAppOutput(self._sender)
+        try:
+            metadata = await self._metadata(form)
+            text = (form.get("Body") or "").strip()
+            if "location" in metadata and not text:
+                text = "ubicacion"
+            media = int(form.get("NumMedia") or 0)
+            if media and not text:
+                await output.send_text_message(sender_id, MEDIA_REPLIES[media_kind(form.get("MediaContentType0", ""))])
+                return
+            if not text:
+                return
+            payload = payload_for_reply(text, await last_buttons(sender_id))
+            await remember_buttons(sender_id, [])
+            await on_new_message(UserMessage(payload or text, output, sender_id, input_channel=self.name(),
+                                             message_id=form["MessageSid"], metadata=metadata))
+        except Exception:
+            logger.exception("WhatsApp: error procesando %s", form.get("MessageSid"))
+            try:
+                await output.send_text_message(sender_id, APOLOGY)
+            except Exception:
+                logger.exception("WhatsApp: tampoco se pudo enviar la disculpa a %s", sender_id)
+
+    async def _metadata(self, form: Dict[str, str]) -> Dict[str, Any]:
+        metadata: Dict[str, Any] = {}
+        try:
+            town = (await current_catalogue()).municipality_for_whatsapp(form.get("To", ""))
+        except LookupError:
+            town = None
+        if town is not None:
+            metadata["municipio"] = town.slug
+        if form.get("Latitude") and form.get("Longitude"):
+            try:
+                metadata["location"] = {"lat": float(form["Latitude"]), "lon": float(form["Longitude"])}
+            except ValueError:
+                logger.warning("WhatsApp: ubicación inválida %r", (form.get("Latitude"), form.get("Longitude")))
+        return metadata

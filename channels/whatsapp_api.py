@@ -1,0 +1,115 @@
+"""Sending WhatsApp messages through Twilio's Messages API, without blocking.
+
+Used by the WhatsApp output channel and by anything else that writes to a citizen
+(status notifications, staff replies). Requests have a timeout and are retried with
+exponential backoff on 429, 5xx and network errors.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass
+from typing import Optional
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+logger = logging.getLogger(__name__)
+
+WHATSAPP_LIMIT = 1500  # Twilio accepts 1600 characters for WhatsApp; keep a margin
+RETRIES = 4
+BACKOFF_SECONDS = 0.5
+TIMEOUT_SECONDS = 10
+
+
+class WhatsAppNotConfigured(RuntimeError):
+    """TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN are not set."""
+
+
+class WhatsAppSendError(RuntimeError):
+    """Twilio did not accept the message after the retries."""
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """Twilio account and where its API lives (a local stand-in in tests)."""
+
+    account_sid: str
+    auth_token: str
+    api_base_url: str = ""
+
+    @classmethod
+    def from_env(cls) -> "TwilioSettings":
+        """From TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_API_BASE_URL."""
+        return cls(os.environ.get("TWILIO_ACCOUNT_SID", ""), os.environ.get("TWILIO_AUTH_TOKEN", ""),
+                   os.environ.get("TWILIO_API_BASE_URL", ""))
+
+    @property
+    def configured(self) -> bool:
+        """Whether an account is set."""
+        return bool(self.account_sid and self.auth_token)
+
+
+def split_sender(sender_id: str) -> tuple[str, str]:
+    """``whatsapp:<municipality number>:<citizen number>`` -> (municipality number, citizen number)."""
+    parts = sender_id.split(":")
+    if len(parts) != 3 or parts[0] != "whatsapp":
+        raise ValueError(f"no es un remitente de WhatsApp: {sender_id!r}")
+    return parts[1], parts[2]
+
+
+def sender_id_for(municipality_number: str, citizen_number: str) -> str:
+    """The conversation id of a citizen writing to one municipality's number."""
+    return f"whatsapp:{municipality_number}:{citizen_number}"
+
+
+class WhatsAppSender:
+    """Sends text messages to WhatsApp conversations, retrying transient failures."""
+
+    def __init__(self, settings: TwilioSettings) -> None:
+        self._settings = settings
+        self._client: Optional[Client] = None
+
+    def _twilio(self) -> Client:
+        if not self._settings.configured:
+            raise WhatsAppNotConfigured("Faltan TWILIO_ACCOUNT_SID y TWILIO_AUTH_TOKEN")
+        if self._client is None:
+            http = AsyncTwilioHttpClient(timeout=TIMEOUT_SECONDS)
+            self._client = Client(self._settings.account_sid, self._settings.auth_token, http_client=http)
+            if self._settings.api_base_url:
+                self._client.api.base_url = self._settings.api_base_url.rstrip("/")
+        return self._client
+
+    async def send_text(self, sender_id: str, text: str) -> str:
+        """Send one message (at most ``WHATSAPP_LIMIT`` characters); returns Twilio's message SID."""
+        municipality_number, citizen_number = split_sender(sender_id)
+        client = self._twilio()
+        delay = BACKOFF_SECONDS
+        for attempt in range(1, RETRIES + 1):
+            try:
+                message = await client.messages.create_async(
+                    from_=f"whatsapp:{municipality_number}", to=f"whatsapp:{citizen_number}", body=text,
+                )
+                return message.sid
+            except TwilioRestException as exc:
+                retryable = exc.status == 429 or exc.status >= 500
+                error = f"Twilio respondió {exc.status}: {exc.msg}"
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                retryable, error = True, f"error de red con Twilio: {exc!r}"
+            if not retryable or attempt == RETRIES:
+                raise WhatsAppSendError(error)
+            logger.warning("reintentando envío a WhatsApp (%s), intento %d", error, attempt)
+            await asyncio.sleep(delay)
+            delay *= 2
+        raise WhatsAppSendError("sin intentos")  # pragma: no cover - the loop always returns or raises
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._client is not None:
+            http = self._client.http_client
+            if isinstance(http, AsyncTwilioHttpClient) and http.session is not None:
+                await http.session.close()
+            self._client = None

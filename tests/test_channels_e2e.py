@@ -1,0 +1,308 @@
+"""WhatsApp and Telegram webhooks driven like Twilio and Telegram would, through the Rasa server.
+
+Replies are captured by local stand-ins of the Twilio and Telegram HTTP APIs
+(tests/standins.py). WhatsApp requests carry real signatures computed with
+twilio's RequestValidator; Telegram requests are real update JSON.
+"""
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+from twilio.request_validator import RequestValidator
+
+from bot.catalogue.files import load_catalogue
+from bot.config import PROJECT_ROOT
+from tests.assistant_process import start_assistant, stop_assistant
+from tests.standins import TelegramStandIn, TwilioStandIn
+
+AUTH_TOKEN = "token-de-prueba-twilio"
+PUBLIC_URL = "https://asistente.ejemplo.cl/webhooks/whatsapp/webhook"  # as Twilio sees it, behind a proxy
+_CATALOGUE = load_catalogue(PROJECT_ROOT / "catalogue")
+PENALOLEN_WA = _CATALOGUE.municipalities["penalolen"].whatsapp_numbers[0]
+ANGOL_WA = _CATALOGUE.municipalities["angol"].whatsapp_numbers[0]
+TOKENS = {"penalolen": "111:PENALOLEN", "angol": "222:ANGOL"}
+TG_SECRET = "secreto-de-webhook-de-prueba"
+
+
+@pytest.fixture(scope="module")
+def standins():
+    twilio, telegram = TwilioStandIn().start(), TelegramStandIn().start()
+    yield twilio, telegram
+    twilio.stop()
+    telegram.stop()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, standins):
+    twilio, telegram = standins
+    running = start_assistant(tmp_path_factory.mktemp("var"), {
+        "TWILIO_ACCOUNT_SID": "ACprueba", "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "WHATSAPP_PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_API_BASE_URL": twilio.url,
+        "TELEGRAM_BOT_TOKENS": ",".join(f"{k}={v}" for k, v in TOKENS.items()),
+        "TELEGRAM_WEBHOOK_SECRET": TG_SECRET, "TELEGRAM_API_BASE_URL": telegram.url,
+    })
+    yield running
+    stop_assistant(running)
+
+
+def citizen() -> str:
+    return "+5699" + str(uuid.uuid4().int)[:7]
+
+
+def post_form(url, params, headers):
+    data = urllib.parse.urlencode(params).encode()
+    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def whatsapp(assistant, sender, body="", to=PENALOLEN_WA, sign=True, sid=None, **extra):
+    params = {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "AccountSid": "ACprueba",
+              "From": f"whatsapp:{sender}", "To": f"whatsapp:{to}", "Body": body, "NumMedia": "0", **extra}
+    params = {k: v for k, v in params.items() if v is not None}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if sign:
+        headers["X-Twilio-Signature"] = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL, params)
+    return post_form(assistant["base"] + "/webhooks/whatsapp/webhook", params, headers)
+
+
+def wa_replies(twilio, sender, count, timeout=60):
+    twilio.wait_for(lambda r: r.get("To") == f"whatsapp:{sender}" and "sid" in r, count, timeout)
+    return twilio.bodies_to(sender)
+
+
+# ---------------- WhatsApp ----------------
+
+def test_unsigned_or_badly_signed_requests_are_rejected(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    assert whatsapp(assistant, sender, "hola", sign=False)[0] == 403
+    params = {"MessageSid": "SMx", "From": f"whatsapp:{sender}", "To": f"whatsapp:{PENALOLEN_WA}", "Body": "hola"}
+    bad = {"X-Twilio-Signature": RequestValidator("otro-token").compute_signature(PUBLIC_URL, params)}
+    assert post_form(assistant["base"] + "/webhooks/whatsapp/webhook", params, bad)[0] == 403
+    time.sleep(2)
+    assert twilio.bodies_to(sender) == []
+
+
+def test_answers_twilio_at_once_and_replies_through_the_api(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    started = time.monotonic()
+    status, body = whatsapp(assistant, sender, "hola")
+    assert status == 200 and "<Response" in body and time.monotonic() - started < 5
+    replies = wa_replies(twilio, sender, 2)
+    assert "Municipalidad de Peñalolén" in replies[0] and "Privacidad" in replies[0]
+    sent = twilio.matching(lambda r: r.get("To") == f"whatsapp:{sender}")
+    assert all(r["From"] == f"whatsapp:{PENALOLEN_WA}" for r in sent)
+
+
+def test_the_number_chooses_the_municipality(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    whatsapp(assistant, sender, "cuanto cuesta el permiso de circulacion", to=ANGOL_WA)
+    replies = wa_replies(twilio, sender, 2)
+    assert any("Permiso de circulación en Angol" in r for r in replies)
+
+
+def test_retried_message_is_processed_once(assistant, standins):
+    twilio, _ = standins
+    sender, sid = citizen(), f"SM{uuid.uuid4().hex}"
+    for _ in range(3):
+        assert whatsapp(assistant, sender, "gracias", sid=sid)[0] == 200
+    wa_replies(twilio, sender, 1)
+    time.sleep(3)
+    thanks = [b for b in twilio.bodies_to(sender) if "nada" in b or "gusto" in b]
+    assert len(thanks) == 1
+
+
+def test_messages_of_one_citizen_are_answered_in_order(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    for text in ("cuanto cuesta el permiso de circulacion", "y donde queda?", "q papeles piden"):
+        whatsapp(assistant, sender, text)
+    replies = "\n".join(wa_replies(twilio, sender, 7))
+    cost, place, requirements = replies.find("Costo:"), replies.find("Dónde:"), replies.find("Requisitos:")
+    assert -1 < cost < place < requirements
+
+
+def test_buttons_become_a_numbered_list_and_the_number_picks_one(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    whatsapp(assistant, sender, "que tramites hay")
+    replies = wa_replies(twilio, sender, 2)
+    listing = replies[-1]
+    assert "Responde con el número" in listing and "/listar_tramites" not in listing and "{" not in listing
+    number = next(line.split(".")[0] for line in listing.splitlines() if line.split(".")[-1].strip().startswith("Tránsito"))
+    whatsapp(assistant, sender, f"la {number}")
+    replies = wa_replies(twilio, sender, 3)
+    assert "Permiso de circulación" in replies[-1] and all("/consultar_tramite" not in r for r in replies)
+
+
+def test_voice_note_and_image_get_a_clear_reply(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    whatsapp(assistant, sender, "", NumMedia="1", MediaContentType0="audio/ogg", MediaUrl0="https://x/y")
+    assert "escuchar audios" in wa_replies(twilio, sender, 1)[-1]
+    whatsapp(assistant, sender, "", NumMedia="1", MediaContentType0="image/jpeg", MediaUrl0="https://x/z")
+    assert "imagen" in wa_replies(twilio, sender, 2)[-1]
+
+
+def test_shared_location_fills_an_address(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    whatsapp(assistant, sender, "hay una luminaria apagada en mi pasaje")
+    wa_replies(twilio, sender, 3)
+    whatsapp(assistant, sender, "", Latitude="-33.4861", Longitude="-70.5453")
+    whatsapp(assistant, sender, "omitir")
+    whatsapp(assistant, sender, "omitir")
+    replies = wa_replies(twilio, sender, 6)
+    assert any("Ubicación compartida (-33.48610, -70.54530)" in r for r in replies)
+
+
+def test_twilio_errors_are_retried(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    twilio.fail_next(500, 429)
+    whatsapp(assistant, sender, "gracias")
+    replies = wa_replies(twilio, sender, 1)
+    assert replies
+    assert len(twilio.matching(lambda r: r.get("To") == f"whatsapp:{sender}" and "failed" in r)) == 2
+
+
+def test_malformed_payloads_get_a_4xx(assistant):
+    sender = citizen()
+    assert whatsapp(assistant, sender, "hola", MessageSid=None)[0] == 400
+    params = {"MessageSid": "SMy", "Body": "hola"}
+    headers = {"X-Twilio-Signature": RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL, params)}
+    assert post_form(assistant["base"] + "/webhooks/whatsapp/webhook", params, headers)[0] == 400
+
+
+def test_long_replies_are_split_without_cutting_words(standins):
+    import asyncio
+
+    from channels.whatsapp import WhatsAppOutput
+    from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender
+
+    twilio, _ = standins
+    sender = citizen()
+    text = "Requisitos:\n" + "\n".join(f"• documento número {i} que hay que llevar" for i in range(40)) \
+        + "\n\n" + "palabra " * 250
+    output_sender = WhatsAppSender(TwilioSettings("ACprueba", AUTH_TOKEN, twilio.url))
+
+    async def send():
+        await WhatsAppOutput(output_sender).send_text_message(f"whatsapp:{PENALOLEN_WA}:{sender}", text)
+        await output_sender.close()
+
+    asyncio.run(send())
+    bodies = twilio.bodies_to(sender)
+    assert len(bodies) >= 2 and all(len(b) <= WHATSAPP_LIMIT for b in bodies)
+    assert " ".join(" ".join(bodies).split()) == " ".join(text.split())
+
+
+# ---------------- Telegram ----------------
+
+def tg_post(assistant, update, secret_for="penalolen", raw=None):
+    from channels.telegram_api import TelegramSettings
+
+    settings = TelegramSettings.from_values(",".join(f"{k}={v}" for k, v in TOKENS.items()), TG_SECRET, "")
+    secret = settings.secret_for(secret_for) if secret_for else "incorrecto"
+    data = raw if raw is not None else json.dumps(update).encode()
+    request = urllib.request.Request(assistant["base"] + "/webhooks/telegram/webhook", data=data, method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "X-Telegram-Bot-Api-Secret-Token": secret})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def tg_message(chat_id, text=None, update_id=None, kind="message", **fields):
+    message = {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
+               "from": {"id": chat_id, "is_bot": False, "first_name": "Vecina"}, **fields}
+    if text is not None:
+        message["text"] = text
+    return {"update_id": update_id or int(uuid.uuid4().int % 10**9), kind: message}
+
+
+def new_chat():
+    return int(uuid.uuid4().int % 10**9)
+
+
+def test_telegram_secret_and_malformed_updates(assistant, standins):
+    assert tg_post(assistant, tg_message(new_chat(), "hola"), secret_for=None) == 403
+    assert tg_post(assistant, None, raw=b"{no es json") == 400
+    assert tg_post(assistant, {"message": {"text": "hola"}}) == 400
+    assert tg_post(assistant, {"update_id": 5, "my_chat_member": {}}) in (200, 400)
+
+
+def test_telegram_text_reply_from_the_right_bot(assistant, standins):
+    _, telegram = standins
+    chat = new_chat()
+    assert tg_post(assistant, tg_message(chat, "cuanto cuesta el permiso de circulacion"), secret_for="angol") == 200
+    telegram.wait_for(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat), 2)
+    sent = telegram.sent(chat)
+    assert all(r["token"] == TOKENS["angol"] for r in sent)
+    assert any("Permiso de circulación en Angol" in r["text"] for r in sent)
+    assert not telegram.matching(lambda r: r.get("method") == "getMe")  # no API call that is not needed
+
+
+def test_telegram_buttons_and_callback(assistant, standins):
+    _, telegram = standins
+    chat = new_chat()
+    tg_post(assistant, tg_message(chat, "que tramites hay"))
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and r.get("reply_markup"), 1)
+    keyboard = telegram.sent(chat)[-1]["reply_markup"]["inline_keyboard"]
+    transit = next(row[0] for row in keyboard if row[0]["text"].startswith("Tránsito"))
+    callback = {"update_id": int(uuid.uuid4().int % 10**9), "callback_query": {
+        "id": "cb-1", "chat_instance": "x", "data": transit["callback_data"],
+        "from": {"id": chat, "is_bot": False, "first_name": "Vecina"},
+        "message": {"message_id": 9, "date": int(time.time()), "chat": {"id": chat, "type": "private"}}}}
+    assert tg_post(assistant, callback) == 200
+    telegram.wait_for(lambda r: r.get("method") == "answerCallbackQuery" and r.get("callback_query_id") == "cb-1")
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "Permiso de circulación" in r.get("text", ""))
+
+
+def test_telegram_media_location_edits_and_duplicates(assistant, standins):
+    _, telegram = standins
+    chat = new_chat()
+    tg_post(assistant, tg_message(chat, photo=[{"file_id": "f", "file_unique_id": "u", "width": 1, "height": 1}]))
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "imagen" in r.get("text", ""))
+    tg_post(assistant, tg_message(chat, voice={"file_id": "v", "file_unique_id": "w", "duration": 3}))
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "audios" in r.get("text", ""))
+    tg_post(assistant, tg_message(chat, sticker={"file_id": "s", "file_unique_id": "t", "width": 1, "height": 1,
+                                                 "is_animated": False, "is_video": False, "type": "regular"}))
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "sticker" in r.get("text", ""))
+    update = tg_message(chat, "gracias", kind="edited_message", edit_date=int(time.time()))
+    for _ in range(2):
+        tg_post(assistant, update)
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and ("nada" in r.get("text", "") or "gusto" in r.get("text", "")))
+    time.sleep(2)
+    thanks = [r for r in telegram.sent(chat) if "nada" in r["text"] or "gusto" in r["text"]]
+    assert len(thanks) == 1
+
+
+def test_telegram_polling_mode_and_webhook_setup(assistant, standins):
+    import asyncio
+
+    from channels.telegram_api import TelegramSender, TelegramSettings
+    from channels.telegram_polling import poll
+
+    _, telegram = standins
+    settings = TelegramSettings.from_values(f"angol={TOKENS['angol']}", TG_SECRET, telegram.url)
+    chat = new_chat()
+    telegram.pending_updates[TOKENS["angol"]] = [tg_message(chat, "hola")]
+    forwarded = asyncio.run(poll(settings, assistant["base"] + "/webhooks/telegram/webhook", rounds=1, wait_seconds=1))
+    assert forwarded == 1
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "Angol" in r.get("text", ""))
+    result = asyncio.run(TelegramSender(settings).set_webhooks("https://asistente.ejemplo.cl/webhooks/telegram/webhook"))
+    assert result == {"angol": True}
+    hook = telegram.matching(lambda r: r.get("method") == "setWebhook")[-1]
+    assert hook["secret_token"] == settings.secret_for("angol") and hook["url"].endswith("/webhooks/telegram/webhook")
