@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import database, run_blocking
-from bot.storage.tables import ChannelButtonsRow, ProcessedMessageRow
+from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, ProcessedMessageRow, utcnow
 from bot.text import normalise
 
 logger = logging.getLogger(__name__)
@@ -134,6 +134,22 @@ def _split_piece(piece: str, limit: int) -> List[str]:
             line = line[cut:].lstrip()
         chunks.append(line)
     return chunks
+
+
+# ---------- activity ---------------------------------------------------------------
+
+def _touch(sender_id: str) -> None:
+    with database().session() as session:
+        row = session.get(ConversationActivityRow, sender_id)
+        if row is None:
+            session.add(ConversationActivityRow(sender_id=sender_id, last_inbound_at=utcnow()))
+        else:
+            row.last_inbound_at = utcnow()
+
+
+async def record_inbound(sender_id: str) -> None:
+    """Note that the citizen just wrote (for WhatsApp's 24-hour window)."""
+    await run_blocking(_touch, sender_id)
 
 
 # ---------- duplicates and order --------------------------------------------------

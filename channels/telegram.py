@@ -29,7 +29,8 @@ from sanic.response import HTTPResponse
 from telegram import Update
 
 from channels.common import (
-    APOLOGY, MEDIA_REPLIES, ConversationQueues, first_time_seen, last_buttons, remember_buttons, split_message,
+    APOLOGY, MEDIA_REPLIES, ConversationQueues, first_time_seen, last_buttons, record_inbound, remember_buttons,
+    split_message,
 )
 from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings, sender_id_for
 
@@ -133,6 +134,7 @@ class TelegramInput(InputChannel):
             return
         output = TelegramOutput(self._sender)
         try:
+            await record_inbound(sender_id)
             text, metadata = await self._incoming(update, municipality, sender_id, output)
             if text is None:
                 return

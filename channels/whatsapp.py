@@ -29,7 +29,7 @@ from twilio.request_validator import RequestValidator
 from bot.runtime import current_catalogue
 from channels.common import (
     APOLOGY, MEDIA_REPLIES, ConversationQueues, first_time_seen, last_buttons, numbered_list, payload_for_reply,
-    remember_buttons, split_message,
+    record_inbound, remember_buttons, split_message,
 )
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender, sender_id_for
 
@@ -153,6 +153,7 @@ class WhatsAppInput(InputChannel):
             return
         output = WhatsAppOutput(self._sender)
         try:
+            await record_inbound(sender_id)
             metadata = await self._metadata(form)
             text = (form.get("Body") or "").strip()
             if "location" in metadata and not text:

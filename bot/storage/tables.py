@@ -148,3 +148,12 @@ class ChannelButtonsRow(Base):
     sender_id = Column(String(200), primary_key=True)
     buttons = Column(JSON, nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class ConversationActivityRow(Base):
+    """When a conversation last wrote to us (WhatsApp allows free text only within 24 hours)."""
+
+    __tablename__ = "conversation_activity"
+
+    sender_id = Column(String(200), primary_key=True)
+    last_inbound_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
