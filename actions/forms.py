@@ -217,4 +217,5 @@ class ActionCancelarSolicitud(Action):
             catalogue = await current_catalogue()
             send(dispatcher, [form_replies.cancelled(catalogue.display_name(state.procedure))])
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(ANSWER_SLOT, None),
-                SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", None), SlotSet("formulario_listo", False)]
+                SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", None), SlotSet("formulario_listo", False),
+                SlotSet("folio_consulta", None), SlotSet("rut_consulta", None), SlotSet("consulta_lista", False)]

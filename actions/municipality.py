@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import entity, latest_text, looks_like_question, send
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
+from actions.requests import status_turn
 from actions.services import current_catalogue
 from bot.answers import conversation
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
@@ -24,16 +25,15 @@ class ActionRecibirDato(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalogue = await current_catalogue()
         commune = entity(tracker, "comuna")
-        no_form = [SlotSet("formulario_listo", False)]
+        no_form = [SlotSet("formulario_listo", False), SlotSet("consulta_lista", False)]
         if commune is None:
             if entity(tracker, "tramite") and not tracker.get_slot("pendiente"):
                 # "quiero pedir el retiro de un colchón, mi rut es ...": data plus a procedure.
                 handler = ActionResponderTramite() if looks_like_question(latest_text(tracker)) \
                     else ActionIniciarTramite()
                 events = await handler.run(dispatcher, tracker, domain)
-                if not any(e.get("name") == "formulario_listo" for e in events):
-                    events += no_form
-                return events
+                given = {e.get("name") for e in events}
+                return events + [e for e in no_form if e["name"] not in given]
             if tracker.get_slot("pendiente"):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             else:
@@ -48,13 +48,13 @@ class ActionRecibirDato(Action):
                 send(dispatcher, [commune_not_served(known, catalogue.municipalities.values())])
             return no_form
         send(dispatcher, [commune_set(town)])
-        events: List[Dict[Text, Any]] = [
-            SlotSet("municipio", town.slug), SlotSet("pendiente", None), SlotSet("formulario_listo", False),
-        ]
+        events: List[Dict[Text, Any]] = [SlotSet("municipio", town.slug), SlotSet("pendiente", None), *no_form]
         waiting = tracker.get_slot("pendiente")
         if waiting:
             if waiting.get("intent") == "hablar_con_funcionario":
                 send(dispatcher, [conversation.human_contact(town)])
+            elif waiting.get("intent") == "consultar_estado":
+                events += await status_turn(dispatcher, tracker, town)
             else:
                 turn = answer_pending(catalogue, town, waiting, tracker.get_slot("tramite"), tracker)
                 send(dispatcher, turn.replies)

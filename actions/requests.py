@@ -1,17 +1,68 @@
-"""Actions about requests (solicitudes) the citizen already made."""
+"""Status of a citizen's requests: their own from this chat, or any by folio + RUT.
+
+A folio + RUT mismatch and an unknown folio get the same neutral answer, and a
+conversation that fails too many lookups must wait (bot/storage/lookups.py).
+"""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from actions.context import municipality
-from actions.services import current_catalogue
+from actions.context import entity, latest_text, municipality, send
+from actions.services import current_catalogue, database, run_blocking
+from bot.answers import status as replies
+from bot.answers.municipality import ask_commune
+from bot.catalogue.model import Municipality
+from bot.folio import normalise_folio
+from bot.nlu.entities import find_ruts, format_rut
+from bot.storage.lookups import is_blocked, record_failure
+from bot.storage.requests import FINAL_STATUSES, find_by_folio_and_rut, get_request, requests_for_sender
+
+LOOKUP_SLOTS = ("folio_consulta", "rut_consulta")
+
+
+def _channel(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "desconocido"
+
+
+async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
+                      town: Municipality) -> List[Dict[Text, Any]]:
+    """Answer "¿en qué va mi solicitud?" for a known municipality; may start the lookup form."""
+    catalogue = await current_catalogue()
+    db = database()
+    done = [SlotSet("municipio", town.slug), SlotSet("consulta_lista", False)]
+    if await run_blocking(is_blocked, db, tracker.sender_id):
+        dispatcher.utter_message(text=replies.BLOCKED)
+        return done
+    own = await run_blocking(requests_for_sender, db, town.slug, _channel(tracker), tracker.sender_id,
+                             open_only=False, limit=50)
+    folio = entity(tracker, "folio") or normalise_folio(latest_text(tracker))
+    if folio:
+        if any(r["folio"] == folio for r in own):
+            detail = await run_blocking(get_request, db, town.slug, folio)
+            send(dispatcher, [replies.request_detail(detail, catalogue.display_name)])
+            return done
+        send(dispatcher, [replies.ask_rut()])
+        return [SlotSet("municipio", town.slug), SlotSet("folio_consulta", folio), SlotSet("rut_consulta", None),
+                SlotSet("consulta_lista", True)]
+    still_open = [r for r in own if r["status"] not in FINAL_STATUSES]
+    if still_open:
+        send(dispatcher, [replies.open_requests(still_open, catalogue.display_name)])
+        return done
+    if own:
+        send(dispatcher, [replies.request_detail(await run_blocking(get_request, db, town.slug, own[0]["folio"]),
+                                                 catalogue.display_name)])
+        return done
+    return [SlotSet("municipio", town.slug), SlotSet("folio_consulta", None), SlotSet("rut_consulta", None),
+            SlotSet("consulta_lista", True)]
 
 
 class ActionConsultarEstado(Action):
-    """``consultar_estado``: where to follow a request (lookups arrive with stored requests)."""
+    """``consultar_estado``: the citizen's requests, or a lookup by folio and RUT."""
 
     def name(self) -> Text:
         return "action_consultar_estado"
@@ -20,11 +71,80 @@ class ActionConsultarEstado(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
-        contact = f" al {town.phone}" if town and town.phone else ""
-        dispatcher.utter_message(
-            text=(
-                "Todavía no puedo ver el estado de solicitudes desde este chat. "
-                f"Para saber cómo va la tuya, llama a la municipalidad{contact} con tu número de folio."
-            )
-        )
+        if town is None:
+            send(dispatcher, [ask_commune(catalogue.municipalities.values())])
+            return [SlotSet("pendiente", {"intent": "consultar_estado", "text": latest_text(tracker),
+                                          "tramite": None}), SlotSet("consulta_lista", False)]
+        return await status_turn(dispatcher, tracker, town)
+
+
+class ValidateFormularioConsulta(FormValidationAction):
+    """Checks the folio and the RUT of a lookup."""
+
+    def name(self) -> Text:
+        return "validate_formulario_consulta"
+
+    async def validate_folio_consulta(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> Dict[Text, Any]:
+        folio = entity(tracker, "folio") or normalise_folio(str(value or ""))
+        if folio is None:
+            send(dispatcher, [replies.bad_folio()])
+        return {"folio_consulta": folio}
+
+    async def validate_rut_consulta(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "")
+        rut = entity(tracker, "rut") or next((f.value for f in find_ruts(text)), None) or format_rut(text.strip())
+        if rut is None:
+            send(dispatcher, [replies.bad_rut()])
+        return {"rut_consulta": rut}
+
+
+class ActionAskFolioConsulta(Action):
+    """Asks the folio."""
+
+    def name(self) -> Text:
+        return "action_ask_folio_consulta"
+
+    async def run(self, dispatcher, tracker, domain):
+        send(dispatcher, [replies.ask_folio()])
         return []
+
+
+class ActionAskRutConsulta(Action):
+    """Asks the RUT."""
+
+    def name(self) -> Text:
+        return "action_ask_rut_consulta"
+
+    async def run(self, dispatcher, tracker, domain):
+        send(dispatcher, [replies.ask_rut()])
+        return []
+
+
+class ActionResultadoConsulta(Action):
+    """Shows the request when folio and RUT belong together; otherwise the neutral answer."""
+
+    def name(self) -> Text:
+        return "action_resultado_consulta"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        reset = [SlotSet(name, None) for name in LOOKUP_SLOTS] + [SlotSet("consulta_lista", False),
+                                                                  SlotSet("requested_slot", None)]
+        catalogue = await current_catalogue()
+        town = municipality(tracker, catalogue)
+        folio, rut = tracker.get_slot("folio_consulta"), tracker.get_slot("rut_consulta")
+        if town is None or not folio or not rut:
+            return reset
+        db = database()
+        if await run_blocking(is_blocked, db, tracker.sender_id):
+            dispatcher.utter_message(text=replies.BLOCKED)
+            return reset
+        found: Optional[Dict[str, Any]] = await run_blocking(find_by_folio_and_rut, db, town.slug, folio, rut)
+        if found is None:
+            await run_blocking(record_failure, db, tracker.sender_id)
+            dispatcher.utter_message(text=replies.NOT_FOUND)
+            return reset
+        send(dispatcher, [replies.request_detail(found, catalogue.display_name)])
+        return reset

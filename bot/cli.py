@@ -7,6 +7,8 @@
     catalogue load               validate and load catalogue/ into the database
     catalogue import M FILE      import municipality M's Transparencia "Trámites" CSV
     eval [--heldout FILE]        NLU report on the held-out set
+    web                          back-office API and notifications (started by run)
+    token create|revoke M NAME   back-office API tokens of municipality M
     telegram set-webhook URL     point every municipality's bot at the public webhook
     telegram poll                development: read Telegram with getUpdates, no public URL
     bench                        speed and memory figures
@@ -132,6 +134,37 @@ def cmd_telegram_poll(args) -> int:
     return 0
 
 
+def cmd_web(args) -> int:
+    from bot.web.app import run_web
+
+    run_web(args.host, args.port)
+    return 0
+
+
+def cmd_token_create(args) -> int:
+    from bot.catalogue.files import load_catalogue
+    from bot.storage.tokens import create_token
+
+    if args.municipio not in load_catalogue(catalogue_dir()).municipalities:
+        print(f"ERROR municipalidad desconocida: {args.municipio}", file=sys.stderr)
+        return 1
+    try:
+        token = create_token(_db(), args.municipio, args.nombre)
+    except ValueError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    print(f"Token para {args.municipio} ({args.nombre}). Guárdelo: no se puede volver a mostrar.\n{token}")
+    return 0
+
+
+def cmd_token_revoke(args) -> int:
+    from bot.storage.tokens import revoke_token
+
+    count = revoke_token(_db(), args.municipio, args.nombre)
+    print(f"Tokens revocados: {count}")
+    return 0 if count else 1
+
+
 def cmd_bench(args) -> int:
     from bot.benchmark import run_benchmark
 
@@ -174,6 +207,20 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default="models")
     ev.add_argument("--report", default="results/nlu_heldout.json")
     ev.set_defaults(func=cmd_eval)
+
+    web = sub.add_parser("web", help="API de la municipalidad y avisos (lo inicia 'run')")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8080)
+    web.set_defaults(func=cmd_web)
+
+    tok = sub.add_parser("token", help="tokens de la API por municipalidad").add_subparsers(
+        dest="token_command", required=True)
+    for name, func, help_text in (("create", cmd_token_create, "crea un token y lo muestra una vez"),
+                                  ("revoke", cmd_token_revoke, "revoca los tokens con ese nombre")):
+        p = tok.add_parser(name, help=help_text)
+        p.add_argument("municipio", help="slug de la municipalidad")
+        p.add_argument("nombre", help="quién usa el token, p. ej. 'sistema-oirs'")
+        p.set_defaults(func=func)
 
     tg = sub.add_parser("telegram", help="bots de Telegram").add_subparsers(dest="tg_command", required=True)
     hook = tg.add_parser("set-webhook", help="apunta el webhook de cada bot a esta URL pública")

@@ -1,8 +1,9 @@
-"""Starts the whole assistant: action server and Rasa server, stopped together.
+"""Starts the whole assistant: action server, web app and Rasa server, stopped together.
 
 ``python -m bot run`` prepares the database, loads the catalogue, starts the action
-server, waits until it answers, then starts Rasa with the REST channel. Ctrl-C (or
-SIGTERM) stops both; if one of them dies, the other is stopped too.
+server and the web app (back-office API, notifications), waits until they answer,
+then starts Rasa with its channels. Ctrl-C (or SIGTERM) stops them all; if one
+dies, the others are stopped too.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
     var.mkdir(parents=True, exist_ok=True)
     actions_port = env.setdefault("ACTIONS_PORT", "5055")
     defaults = {
+        "WEB_PORT": "8080",
+        "WEB_HOST": "127.0.0.1",
         "RASA_PORT": "5005",
         "RASA_HOST": "127.0.0.1",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
@@ -55,6 +58,11 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
 def action_server_command(env: Dict[str, str]) -> List[str]:
     """Command line of the action server."""
     return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", env["ACTIONS_PORT"]]
+
+
+def web_server_command(env: Dict[str, str]) -> List[str]:
+    """Command line of the web app: back-office API, staff console, notifications."""
+    return [sys.executable, "-m", "bot", "web", "--host", env["WEB_HOST"], "--port", env["WEB_PORT"]]
 
 
 def rasa_server_command(env: Dict[str, str]) -> List[str]:
@@ -119,7 +127,10 @@ def run() -> int:
     try:
         actions = subprocess.Popen(action_server_command(env), env=env, cwd=PROJECT_ROOT)
         processes.append(actions)
+        web = subprocess.Popen(web_server_command(env), env=env, cwd=PROJECT_ROOT)
+        processes.append(web)
         wait_until_up(f"http://127.0.0.1:{env['ACTIONS_PORT']}/health", actions, timeout=120)
+        wait_until_up(f"http://{env['WEB_HOST']}:{env['WEB_PORT']}/health", web, timeout=60)
         rasa = subprocess.Popen(rasa_server_command(env), env=env, cwd=PROJECT_ROOT)
         processes.append(rasa)
         wait_until_up(f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/", rasa, timeout=300)
@@ -127,7 +138,8 @@ def run() -> int:
             "\nAsistente listo. Escríbele por el canal REST:\n"
             f"  curl -s -XPOST http://{env['RASA_HOST']}:{env['RASA_PORT']}/webhooks/rest/webhook "
             "-d '{\"sender\": \"vecino-1\", \"message\": \"hola\"}'\n"
-            "o en la terminal con: make shell   (Ctrl-C para detener)\n",
+            "o en la terminal con: make shell   (Ctrl-C para detener)\n"
+            f"API de la municipalidad y consola: http://{env['WEB_HOST']}:{env['WEB_PORT']}/\n",
             flush=True,
         )
         while all(p.poll() is None for p in processes):

@@ -7,10 +7,11 @@ exponential backoff on 429, 5xx and network errors.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 from dataclasses import dataclass
-from typing import Optional
+from typing import Dict, Optional
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -86,13 +87,26 @@ class WhatsAppSender:
     async def send_text(self, sender_id: str, text: str) -> str:
         """Send one message (at most ``WHATSAPP_LIMIT`` characters); returns Twilio's message SID."""
         municipality_number, citizen_number = split_sender(sender_id)
+        return await self._create(from_=f"whatsapp:{municipality_number}", to=f"whatsapp:{citizen_number}",
+                                  body=text)
+
+    async def send_template(self, sender_id: str, content_sid: str, variables: Dict[str, str]) -> str:
+        """Send an approved template (Twilio Content SID ``HX…``) with its variables; returns the message SID.
+
+        Outside WhatsApp's 24-hour window only approved templates are delivered.
+        """
+        municipality_number, citizen_number = split_sender(sender_id)
+        return await self._create(from_=f"whatsapp:{municipality_number}", to=f"whatsapp:{citizen_number}",
+                                  content_sid=content_sid,
+                                  content_variables=json.dumps(variables, ensure_ascii=False))
+
+    async def _create(self, **params: str) -> str:
+        """``messages.create`` with retries on 429, 5xx and network errors; returns the message SID."""
         client = self._twilio()
         delay = BACKOFF_SECONDS
         for attempt in range(1, RETRIES + 1):
             try:
-                message = await client.messages.create_async(
-                    from_=f"whatsapp:{municipality_number}", to=f"whatsapp:{citizen_number}", body=text,
-                )
+                message = await client.messages.create_async(**params)
                 return message.sid
             except TwilioRestException as exc:
                 retryable = exc.status == 429 or exc.status >= 500

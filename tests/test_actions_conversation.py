@@ -5,7 +5,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import (
     ActionAyuda, ActionFallback, ActionHablarConFuncionario, ActionSaludar, ActionSessionStart,
 )
-from actions.requests import ActionConsultarEstado
 from tests.conftest import make_tracker, user_event
 
 pytestmark = pytest.mark.usefixtures("loaded_services")
@@ -84,12 +83,6 @@ async def test_session_start_ignores_unknown_municipality():
     tracker = make_tracker("hola", "saludar", slots={"session_started_metadata": {"municipio": "narnia"}})
     _, events = await run(ActionSessionStart(), tracker)
     assert not any(e.get("name") == "municipio" for e in events)
-
-
-async def test_status_question_is_honest_about_what_it_can_do():
-    messages, _ = await run(ActionConsultarEstado(),
-                            make_tracker("en que va mi solicitud", "consultar_estado", slots={"municipio": "angol"}))
-    assert "folio" in messages[0]["text"] and "+5645" in messages[0]["text"]
 
 
 async def test_out_of_scope_steers_back_then_offers_a_person():

@@ -15,6 +15,9 @@ import pytest
 from tests.assistant_process import start_assistant, stop_assistant
 
 
+SHARED: dict = {}
+
+
 def post(url: str, body: dict, timeout: float = 60) -> tuple:
     request = urllib.request.Request(url, data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"}, method="POST")
@@ -146,6 +149,39 @@ def test_conversation_guided_request_gets_a_folio(assistant):
     assert [(r.folio, r.procedure, r.rut, r.channel) for r in rows] == [
         (folio.group(1), "retiro-voluminosos", "12345678-5", "rest")]
     assert rows[0].fields["email"] == "juan@gmail.com" and rows[0].fields["telefono"] == "+56987654321"
+    SHARED.update(folio=folio.group(1), sender=sender)
+
+
+def test_status_lookup_own_and_by_folio_and_rut_after_a_staff_update(assistant):
+    from bot.storage.db import Database
+    from bot.storage.tokens import create_token
+
+    assert SHARED, "depends on test_conversation_guided_request_gets_a_folio"
+    meta = {"municipio": "penalolen"}
+    own = joined(chat(assistant, SHARED["sender"], "en que va mi solicitud?", meta))
+    assert SHARED["folio"] in own and "recibida" in own
+
+    db = Database(f"sqlite:///{assistant['var'] / 'municipal.db'}")
+    token = create_token(db, "penalolen", "sistema-aseo")
+    db.dispose()
+    web = f"http://127.0.0.1:{assistant['env']['WEB_PORT']}"
+    request = urllib.request.Request(
+        f"{web}/api/v1/solicitudes/{SHARED['folio']}/estado", method="POST",
+        data=json.dumps({"estado": "en_terreno", "nota": "El camión pasa el jueves"}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+
+    stranger = f"vecino-{uuid.uuid4().hex[:8]}"
+    asked = joined(chat(assistant, stranger, "quiero saber el estado de mi solicitud", meta))
+    assert "folio" in asked
+    assert "RUT" in joined(chat(assistant, stranger, SHARED["folio"].lower(), meta))
+    wrong = joined(chat(assistant, stranger, "11.111.111-1", meta))
+    assert "No encontré una solicitud con esos datos" in wrong
+    chat(assistant, stranger, "en que va mi solicitud", meta)
+    chat(assistant, stranger, SHARED["folio"], meta)
+    right = joined(chat(assistant, stranger, "12.345.678-5", meta))
+    assert "en terreno" in right and "El camión pasa el jueves" in right and "sistema-aseo" not in right
 
 
 def test_cancelled_request_sends_nothing(assistant):

@@ -157,3 +157,13 @@ class ConversationActivityRow(Base):
 
     sender_id = Column(String(200), primary_key=True)
     last_inbound_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class LookupFailureRow(Base):
+    """A failed folio + RUT lookup, to stop a sender from guessing folios."""
+
+    __tablename__ = "lookup_failures"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    sender_id = Column(String(200), nullable=False, index=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)

@@ -4,16 +4,22 @@
 ``add_<part>(app, …)`` function (the API's bearer-token check is per route, so it does
 not reach other parts), and the staff console can join with one more call. ``run_web``
 serves it. Parts are not aiohttp sub-applications: see ``bot.web.backoffice``.
+
+Given a ``Notifier``, the application also runs it in the background (citizens' notices
+of status changes) from startup to cleanup.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Callable, Optional
+import os
+from typing import AsyncIterator, Callable, Optional
 
 from aiohttp import web
 
 from bot.catalogue.catalogue import Catalogue
 from bot.config import database_url
+from bot.notifications import Notifier, notifier_from_env
 from bot.storage.catalogue_store import CatalogueCache
 from bot.storage.db import Database
 from bot.web.backoffice import add_backoffice
@@ -22,6 +28,9 @@ from bot.web.openapi import API_PREFIX
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+NOTIFIER_STOP_SECONDS = 15  # a send in progress may finish; then the worker is cancelled
+
+NOTIFIER_KEY = web.AppKey("notifier", Notifier)
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +40,38 @@ async def health(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def create_app(db: Database, catalogue_provider: Optional[Callable[[], Catalogue]] = None) -> web.Application:
-    """The web application over ``db``; ``catalogue_provider`` gives procedure names for citizens' notices."""
+def _notifier_worker(notifier: Notifier) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context: ``notifier.run_forever`` from startup, stopped and closed on cleanup."""
+
+    async def worker(_app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(notifier.run_forever(stop), name="notifier")
+        yield
+        stop.set()
+        try:
+            await asyncio.wait_for(task, NOTIFIER_STOP_SECONDS)  # cancels it when the time is up
+        except asyncio.TimeoutError:
+            log.warning("el envío de avisos no terminó a tiempo; se retomará al volver a iniciar")
+        except Exception:
+            log.exception("el envío de avisos terminó con un error")
+        finally:
+            await notifier.close()
+
+    return worker
+
+
+def create_app(db: Database, catalogue_provider: Optional[Callable[[], Catalogue]] = None,
+               notifier: Optional[Notifier] = None) -> web.Application:
+    """The web application over ``db``; ``catalogue_provider`` gives procedure names for citizens' notices.
+
+    With a ``notifier``, it sends the queued notices in the background while the application runs.
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES)  # applies to every mounted part
     app.router.add_get("/health", health, name="health")
     add_backoffice(app, db, catalogue_provider)
+    if notifier is not None:
+        app[NOTIFIER_KEY] = notifier
+        app.cleanup_ctx.append(_notifier_worker(notifier))
     return app
 
 
@@ -44,7 +80,13 @@ def run_web(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     db = Database(database_url())
     db.create_schema()
     catalogue = CatalogueCache(db)
-    app = create_app(db, catalogue.get)
+    notifier = None
+    if os.environ.get("NOTIFY_DISABLED", "").strip() != "1":
+        notifier = notifier_from_env(db)
+        if not notifier.has_channels:
+            log.warning("sin WhatsApp ni Telegram configurados: los avisos de cambio de estado quedan pendientes")
+            notifier = None
+    app = create_app(db, catalogue.get, notifier)
 
     async def close_database(_app: web.Application) -> None:
         db.dispose()

@@ -1,0 +1,60 @@
+"""Replies about the status of requests, in plain Spanish with dates."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Callable, Dict, List
+from zoneinfo import ZoneInfo
+
+from bot.answers.reply import Reply
+from bot.config import timezone_name
+
+NOT_FOUND = "No encontré una solicitud con esos datos. Revisa el folio y el RUT, y vuelve a intentarlo."
+BLOCKED = ("Hubo varios intentos sin resultado, así que por seguridad debes esperar una hora antes de "
+           "volver a consultar. Si necesitas ayuda, escribe «hablar con una persona».")
+
+
+def _date(iso: str) -> str:
+    moment = datetime.fromisoformat(iso)
+    return moment.astimezone(ZoneInfo(timezone_name())).strftime("%d/%m/%Y")
+
+
+def open_requests(requests: List[Dict[str, Any]], name_of: Callable[[str], str]) -> Reply:
+    """The citizen's open requests from this chat."""
+    lines = ["Estas son tus solicitudes abiertas:"]
+    for request in requests:
+        lines.append(f"• {request['folio']} · {name_of(request['procedure'])}: {request['status_label']} "
+                     f"(desde {_date(request['updated_at'])})")
+    lines.append("Para ver el detalle de una, escríbeme su folio.")
+    return Reply("\n".join(lines))
+
+
+def request_detail(request: Dict[str, Any], name_of: Callable[[str], str]) -> Reply:
+    """One request with its history of statuses."""
+    lines = [f"Solicitud {request['folio']} · {name_of(request['procedure'])}",
+             f"Estado: {request['status_label']}", "", "Historial:"]
+    for entry in request.get("history") or []:
+        note = f" — {entry['note']}" if entry.get("note") else ""
+        lines.append(f"• {_date(entry['at'])}: {entry['label']}{note}")
+    return Reply("\n".join(lines))
+
+
+def ask_folio() -> Reply:
+    """No request from this chat: ask for the folio."""
+    return Reply("No veo solicitudes hechas desde este chat. Para buscarla, ¿cuál es el folio? "
+                 "Es un código como PEN-7KX4M2.")
+
+
+def ask_rut() -> Reply:
+    """Second step of the lookup."""
+    return Reply("¿Con qué RUT se hizo la solicitud? Por ejemplo: 12.345.678-5.")
+
+
+def bad_folio() -> Reply:
+    """Not shaped like a folio."""
+    return Reply("Ese no parece un folio. Es un código de tres letras, un guion y seis caracteres, "
+                 "por ejemplo PEN-7KX4M2.")
+
+
+def bad_rut() -> Reply:
+    """Not a valid RUT."""
+    return Reply("Ese RUT no es válido. Escríbelo con dígito verificador, por ejemplo 12.345.678-5.")

@@ -1,0 +1,369 @@
+"""Sending the citizens' notices of request status changes (the ``notifications`` outbox).
+
+``change_status`` queues a ``NotificationRow`` in the same transaction as the change; a
+``Notifier`` (``run_forever`` in the web application) sends due rows through the channel
+of the request: WhatsApp through Twilio, Telegram through the municipality's bot.
+
+- Each row is claimed before sending with a compare-and-set UPDATE that moves its
+  ``next_attempt_at`` forward by a lease: two workers (two replicas) never send the same
+  notice, and a notice whose worker died mid-send is taken again when the lease ends.
+- A failed send is retried with exponential backoff (``NOTIFY_BACKOFF_SECONDS`` doubled
+  per failure, at most one hour) up to ``NOTIFY_MAX_ATTEMPTS``; then the row is "fallida"
+  with the reason. Everything lives in the database, so a restart loses nothing.
+- WhatsApp allows free text only within 24 hours of the citizen's last message
+  (``conversation_activity``); outside it the approved template
+  ``WHATSAPP_STATUS_TEMPLATE_SID`` is sent (variables 1: folio, 2: status, 3: procedure),
+  or, without one, the notice is given up.
+- A channel that cannot send notices (e.g. "rest") or is not configured here gives up at once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Dict, List, Optional, Tuple
+
+from sqlalchemy import select, update
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.storage.db import Database
+from bot.storage.requests import STATUS_LABELS
+from bot.storage.tables import ConversationActivityRow, NotificationRow, RequestRow, utcnow
+from channels.common import split_message
+from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings
+from channels.telegram_api import split_sender as split_telegram
+from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSendError, WhatsAppSender
+from channels.whatsapp_api import split_sender as split_whatsapp
+
+log = logging.getLogger(__name__)
+
+PENDING, SENT, FAILED = "pendiente", "enviada", "fallida"
+MAX_BACKOFF_SECONDS = 3600.0
+
+# The first line of the texts written by ``bot.storage.requests._notification_text``.
+_CHANGED_RE = re.compile(r"Tu solicitud (?P<folio>\S+) \((?P<procedure>.+)\) cambió a: (?P<label>.+)\.")
+_SAME_RE = re.compile(r"Hay novedades en tu solicitud (?P<folio>\S+) \((?P<procedure>.+)\), "
+                      r"que sigue en estado: (?P<label>.+)\.")
+
+
+def _env_number(name: str, default: float, minimum: float) -> float:
+    """A number from the environment (``default`` when unset); a bad value is a clear error."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} debe ser un número (se recibió {raw!r})") from None
+    if value < minimum:
+        raise ValueError(f"{name} debe ser al menos {minimum:g} (se recibió {raw!r})")
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime (SQLite gives back naive datetimes, stored as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class NotifierSettings:
+    """Retry policy, polling and WhatsApp's window and template."""
+
+    max_attempts: int = 6
+    backoff_seconds: float = 30.0
+    poll_seconds: float = 5.0
+    whatsapp_template_sid: str = ""
+    whatsapp_window_hours: float = 24.0
+    lease_seconds: float = 300.0  # a claimed row is not taken by another worker for this long
+    batch_size: int = 50
+
+    @classmethod
+    def from_env(cls) -> "NotifierSettings":
+        """From NOTIFY_MAX_ATTEMPTS, NOTIFY_BACKOFF_SECONDS, NOTIFY_POLL_SECONDS,
+        WHATSAPP_STATUS_TEMPLATE_SID and WHATSAPP_WINDOW_HOURS."""
+        return cls(
+            max_attempts=int(_env_number("NOTIFY_MAX_ATTEMPTS", 6, 1)),
+            backoff_seconds=_env_number("NOTIFY_BACKOFF_SECONDS", 30, 0),
+            poll_seconds=_env_number("NOTIFY_POLL_SECONDS", 5, 0.1),
+            whatsapp_template_sid=os.environ.get("WHATSAPP_STATUS_TEMPLATE_SID", "").strip(),
+            whatsapp_window_hours=_env_number("WHATSAPP_WINDOW_HOURS", 24, 0),
+        )
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Wait after the ``attempts``-th failure: backoff * 2**(attempts-1), at most one hour."""
+        seconds = self.backoff_seconds * 2 ** max(attempts - 1, 0)
+        return timedelta(seconds=min(seconds, MAX_BACKOFF_SECONDS))
+
+
+@dataclass(frozen=True)
+class _Due:
+    """A due notification as read before claiming it."""
+
+    id: int
+    request_id: Optional[int]
+    channel: str
+    recipient: str
+    text: str
+    attempts: int
+    next_attempt_at: datetime  # exactly as read: the claim compares against it
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What happened to one send: delivered, or the reason and whether to try again."""
+
+    sent: bool
+    error: str = ""
+    final: bool = False  # give up now, whatever the attempts left
+    remaining_text: Optional[str] = None  # parts not yet delivered of a split text
+
+
+def _gave_up(reason: str) -> _Outcome:
+    return _Outcome(False, reason, final=True)
+
+
+class Notifier:
+    """Sends due notifications; several may run at once over one database."""
+
+    def __init__(self, db: Database, whatsapp: Optional[WhatsAppSender], telegram: Optional[TelegramSender],
+                 settings: Optional[NotifierSettings] = None) -> None:
+        self.db = db
+        self.whatsapp = whatsapp
+        self.telegram = telegram
+        self.settings = settings or NotifierSettings()
+
+    @property
+    def has_channels(self) -> bool:
+        """Whether at least one channel can send."""
+        return self.whatsapp is not None or self.telegram is not None
+
+    # ---------- the loop ----------------------------------------------------------
+
+    async def run_once(self, now: Optional[datetime] = None) -> int:
+        """Send the notifications due at ``now`` (default: the current time); returns how many were attempted."""
+        attempted, _ = await self._run_batch(_as_utc(now or utcnow()), None)
+        return attempted
+
+    async def run_forever(self, stop_event: asyncio.Event) -> None:
+        """Poll every ``poll_seconds`` until ``stop_event`` is set (a full batch polls again at once)."""
+        log.info("avisos de cambios de estado: en marcha")
+        while not stop_event.is_set():
+            full = False
+            try:
+                _, full = await self._run_batch(utcnow(), stop_event)
+            except Exception:  # the database may be briefly away; keep the loop alive
+                log.exception("error procesando avisos pendientes")
+            if full:
+                continue
+            try:
+                await asyncio.wait_for(stop_event.wait(), timeout=self.settings.poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+        log.info("avisos de cambios de estado: detenido")
+
+    async def close(self) -> None:
+        """Close the senders' HTTP sessions."""
+        if self.whatsapp is not None:
+            await self.whatsapp.close()
+        if self.telegram is not None:
+            for bot in list(getattr(self.telegram, "_bots", {}).values()):
+                try:
+                    await bot.request.shutdown()
+                except Exception:  # best effort at shutdown
+                    log.debug("no se pudo cerrar un bot de Telegram", exc_info=True)
+
+    async def _run_batch(self, now: datetime, stop_event: Optional[asyncio.Event]) -> Tuple[int, bool]:
+        """(how many were attempted, whether the batch was full)."""
+        due = await asyncio.to_thread(self._due, now)
+        attempted = 0
+        for item in due:
+            if stop_event is not None and stop_event.is_set():
+                break
+            lease_until = now + timedelta(seconds=self.settings.lease_seconds)
+            if not await asyncio.to_thread(self._claim, item, lease_until):
+                continue  # another worker took it
+            attempted += 1
+            outcome = await self._deliver_within_lease(item, now)
+            await asyncio.to_thread(self._record, item, lease_until, outcome, now)
+        return attempted, len(due) >= self.settings.batch_size
+
+    # ---------- database ----------------------------------------------------------
+
+    def _due(self, now: datetime) -> List[_Due]:
+        with self.db.session() as session:
+            rows = session.execute(
+                select(NotificationRow.id, NotificationRow.request_id, NotificationRow.channel,
+                       NotificationRow.recipient, NotificationRow.text, NotificationRow.attempts,
+                       NotificationRow.next_attempt_at)
+                .where(NotificationRow.state == PENDING, NotificationRow.next_attempt_at <= now)
+                .order_by(NotificationRow.next_attempt_at, NotificationRow.id)
+                .limit(self.settings.batch_size)
+            ).all()
+        return [_Due(*row) for row in rows]
+
+    def _claim(self, item: _Due, lease_until: datetime) -> bool:
+        """Compare-and-set: only the worker that still sees the value it read takes the row."""
+        with self.db.session() as session:
+            result = session.execute(
+                update(NotificationRow)
+                .where(NotificationRow.id == item.id, NotificationRow.state == PENDING,
+                       NotificationRow.next_attempt_at == item.next_attempt_at)
+                .values(next_attempt_at=lease_until)
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
+    def _record(self, item: _Due, lease_until: datetime, outcome: _Outcome, now: datetime) -> None:
+        """Store the outcome, only if the row is still ours (its lease did not run out meanwhile)."""
+        if outcome.sent:
+            values = {"state": SENT, "sent_at": utcnow()}
+        else:
+            attempts = item.attempts + 1
+            values = {"attempts": attempts, "last_error": outcome.error[:2000]}
+            if outcome.final or attempts >= self.settings.max_attempts:
+                values.update(state=FAILED, next_attempt_at=now)
+                log.warning("aviso %s abandonado tras %d intento(s): %s", item.id, attempts, outcome.error)
+            else:
+                values["next_attempt_at"] = now + self.settings.backoff(attempts)
+                log.info("aviso %s falló (intento %d), se reintentará: %s", item.id, attempts, outcome.error)
+            if outcome.remaining_text is not None:
+                values["text"] = outcome.remaining_text  # never resend the parts already delivered
+        with self.db.session() as session:
+            result = session.execute(
+                update(NotificationRow)
+                .where(NotificationRow.id == item.id, NotificationRow.state == PENDING,
+                       NotificationRow.next_attempt_at == lease_until)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+        if result.rowcount != 1:
+            log.warning("el aviso %s cambió mientras se enviaba (plazo de reserva vencido)", item.id)
+
+    def _last_inbound(self, sender_id: str) -> Optional[datetime]:
+        with self.db.session() as session:
+            value = session.execute(
+                select(ConversationActivityRow.last_inbound_at).where(ConversationActivityRow.sender_id == sender_id)
+            ).scalar_one_or_none()
+        return _as_utc(value) if value is not None else None
+
+    def _template_variables(self, item: _Due) -> Optional[Dict[str, str]]:
+        """{"1": folio, "2": status label, "3": procedure}: from the request, the label and the name
+        as written in this notice when its text says them (the request may have changed again since)."""
+        folio = label = procedure = None
+        if item.request_id is not None:
+            with self.db.session() as session:
+                row = session.execute(
+                    select(RequestRow.folio, RequestRow.status, RequestRow.procedure)
+                    .where(RequestRow.id == item.request_id)
+                ).first()
+            if row is not None:
+                folio, label, procedure = row.folio, STATUS_LABELS.get(row.status, row.status), row.procedure
+        first_line = item.text.split("\n", 1)[0]
+        match = _CHANGED_RE.fullmatch(first_line) or _SAME_RE.fullmatch(first_line)
+        if match:
+            folio = folio or match["folio"]
+            label, procedure = match["label"], match["procedure"]
+        if not (folio and label and procedure):
+            return None
+        return {"1": folio, "2": label, "3": procedure}
+
+    # ---------- channels ----------------------------------------------------------
+
+    async def _deliver_within_lease(self, item: _Due, now: datetime) -> _Outcome:
+        """Deliver, but never past most of the lease (else another worker could take the row)."""
+        try:
+            return await asyncio.wait_for(self._deliver(item, now), timeout=self.settings.lease_seconds * 0.8)
+        except asyncio.TimeoutError:
+            return _Outcome(False, "el envío tardó demasiado y se canceló")
+        except Exception as exc:  # never lose the row to an unexpected error: record and retry
+            log.exception("error inesperado enviando el aviso %s", item.id)
+            return _Outcome(False, f"error inesperado: {exc!r}")
+
+    async def _deliver(self, item: _Due, now: datetime) -> _Outcome:
+        if not item.text.strip():
+            return _gave_up("el aviso no tiene texto")
+        if item.channel == "whatsapp":
+            return await self._deliver_whatsapp(item, now)
+        if item.channel == "telegram":
+            return await self._deliver_telegram(item)
+        return _gave_up(f"el canal {item.channel} no permite enviar avisos")
+
+    async def _deliver_whatsapp(self, item: _Due, now: datetime) -> _Outcome:
+        if self.whatsapp is None:
+            return _gave_up("el canal whatsapp no está configurado (faltan TWILIO_ACCOUNT_SID y TWILIO_AUTH_TOKEN)")
+        try:
+            split_whatsapp(item.recipient)
+        except ValueError as exc:
+            return _gave_up(str(exc))
+        last = await asyncio.to_thread(self._last_inbound, item.recipient)
+        window = timedelta(hours=self.settings.whatsapp_window_hours)
+        if last is not None and now - last <= window:
+            return await self._send_parts(item.text, WHATSAPP_LIMIT,
+                                          lambda part: self.whatsapp.send_text(item.recipient, part))
+        hours = f"{self.settings.whatsapp_window_hours:g}"
+        if not self.settings.whatsapp_template_sid:
+            return _gave_up(f"fuera de la ventana de {hours} horas y sin plantilla aprobada configurada")
+        variables = await asyncio.to_thread(self._template_variables, item)
+        if variables is None:
+            return _gave_up(f"fuera de la ventana de {hours} horas y sin datos de la solicitud para la plantilla")
+        try:
+            await self.whatsapp.send_template(item.recipient, self.settings.whatsapp_template_sid, variables)
+        except WhatsAppSendError as exc:
+            return _Outcome(False, str(exc))
+        return _Outcome(True)
+
+    async def _deliver_telegram(self, item: _Due) -> _Outcome:
+        if self.telegram is None:
+            return _gave_up("el canal telegram no está configurado (falta TELEGRAM_BOT_TOKENS)")
+        try:
+            municipality, _ = split_telegram(item.recipient)
+        except ValueError as exc:
+            return _gave_up(str(exc))
+        if municipality not in self.telegram.settings.tokens:
+            return _gave_up(f"no hay bot de Telegram configurado para {municipality}")
+        return await self._send_parts(item.text, TELEGRAM_LIMIT,
+                                      lambda part: self.telegram.send_text(item.recipient, part))
+
+    @staticmethod
+    async def _send_parts(text: str, limit: int, send) -> _Outcome:
+        """Send every part in order; on a failure, keep only the parts not yet delivered."""
+        parts = split_message(text, limit)
+        for index, part in enumerate(parts):
+            try:
+                await send(part)
+            except WhatsAppSendError as exc:
+                error, final = str(exc), False
+            except (Forbidden, BadRequest) as exc:  # blocked bot, unknown chat: retrying will not help
+                error, final = f"Telegram rechazó el mensaje: {exc}", True
+            except TelegramError as exc:
+                error, final = f"error de Telegram: {exc}", False
+            except Exception as exc:  # noqa: BLE001 - recorded and retried like any failure
+                log.exception("error inesperado enviando un aviso")
+                error, final = f"error inesperado: {exc!r}", False
+            else:
+                continue
+            remaining = "\n\n".join(parts[index:]) if index else None
+            if remaining is not None:
+                error = f"{error} (se enviaron {index} de {len(parts)} partes)"
+            return _Outcome(False, error, final=final, remaining_text=remaining)
+        return _Outcome(True)
+
+
+def notifier_from_env(db: Database, settings: Optional[NotifierSettings] = None) -> Notifier:
+    """A notifier with the senders configured in the environment (a channel without configuration is ``None``).
+
+    Telegram needs only TELEGRAM_BOT_TOKENS to send (the webhook secret is for receiving).
+    """
+    twilio = TwilioSettings.from_env()
+    telegram = TelegramSettings.from_env()
+    return Notifier(
+        db,
+        WhatsAppSender(twilio) if twilio.configured else None,
+        TelegramSender(telegram) if telegram.tokens else None,
+        settings or NotifierSettings.from_env(),
+    )
