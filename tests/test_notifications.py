@@ -34,18 +34,30 @@ def db(request):
     return request.getfixturevalue(f"{request.param}_db")
 
 
-@pytest.fixture
-def twilio():
-    standin = TwilioStandIn().start()
-    yield standin
-    standin.stop()
+@pytest.fixture(scope="module")
+def standins():
+    servers = TwilioStandIn().start(), TelegramStandIn().start()
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def fresh(standin):
+    """The stand-in with no recorded requests and no pending simulated failures."""
+    with standin._lock:
+        standin.requests.clear()
+        standin.failures.clear()
+    return standin
 
 
 @pytest.fixture
-def telegram():
-    standin = TelegramStandIn().start()
-    yield standin
-    standin.stop()
+def twilio(standins):
+    return fresh(standins[0])
+
+
+@pytest.fixture
+def telegram(standins):
+    return fresh(standins[1])
 
 
 def make_notifier(db, twilio=None, telegram=None, **settings) -> Notifier:

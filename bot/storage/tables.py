@@ -167,3 +167,39 @@ class LookupFailureRow(Base):
     id = Column(Integer, primary_key=True, autoincrement=True)
     sender_id = Column(String(200), nullable=False, index=True)
     at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class HandoffRow(Base):
+    """A conversation handed to municipal staff, with the context the assistant had."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    sender_id = Column(String(200), nullable=False, index=True)
+    channel = Column(String(40), nullable=False)
+    # hablar_con_funcionario | no_entendido | formulario | funcionario
+    reason = Column(String(40), nullable=False)
+    procedure = Column(String(80), nullable=True)
+    form_data = Column(JSON, nullable=True)
+    # esperando -> atendiendo -> cerrada | devuelta | desistida
+    status = Column(String(20), nullable=False, default="esperando", index=True)
+    assigned_to = Column(String(120), nullable=True)
+    outcome = Column(String(200), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    taken_at = Column(DateTime(timezone=True), nullable=True)
+    closed_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class StaffMessageRow(Base):
+    """A message a staffer wrote to a citizen from the console."""
+
+    __tablename__ = "staff_messages"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=True, index=True)
+    sender_id = Column(String(200), nullable=False, index=True)
+    staff = Column(String(120), nullable=False)
+    text = Column(Text, nullable=False)
+    delivered = Column(String(20), nullable=False, default="pendiente")
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

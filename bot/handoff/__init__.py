@@ -1,0 +1,1 @@
+"""Handing a conversation to municipal staff: state, transcript and delivery of staff replies."""

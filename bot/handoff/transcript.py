@@ -1,0 +1,115 @@
+"""A conversation's transcript: Rasa's stored events plus what staff wrote.
+
+Rasa's SQL tracker store keeps every event of a conversation (table ``events``);
+we read it directly, read-only, with the same settings Rasa uses
+(TRACKER_DB_URL, or TRACKER_DB_DIALECT + TRACKER_DB), and merge staff messages
+from our own table, ordered by time.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, delete, select
+from sqlalchemy.engine import Engine
+
+from bot.storage.db import Database
+from bot.storage.tables import StaffMessageRow
+
+_metadata = MetaData()
+RASA_EVENTS = Table(
+    "events", _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sender_id", String(255)),
+    Column("type_name", String(255)),
+    Column("timestamp", Float),
+    Column("intent_name", String(255)),
+    Column("action_name", String(255)),
+    Column("data", Text),
+)
+
+
+@dataclass
+class Turn:
+    """One line of the transcript."""
+
+    at: datetime
+    who: str  # "vecino" | "asistente" | "funcionario"
+    text: str
+    intent: Optional[str] = None
+    confidence: Optional[float] = None
+    staff: Optional[str] = None
+    event_id: Optional[int] = None
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+def tracker_url(env: Optional[Dict[str, str]] = None) -> str:
+    """SQLAlchemy URL of Rasa's tracker store, from the same variables as endpoints.yml."""
+    env = dict(os.environ if env is None else env)
+    if env.get("TRACKER_DB_URL"):
+        return env["TRACKER_DB_URL"]
+    dialect = env.get("TRACKER_DB_DIALECT") or "sqlite"
+    return f"{dialect}:///{env.get('TRACKER_DB') or 'var/rasa_tracker.db'}"
+
+
+class TranscriptReader:
+    """Reads conversations from Rasa's tracker store."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+
+    def rasa_turns(self, sender_id: str) -> List[Turn]:
+        """Citizen and assistant messages of a conversation, with intent and confidence."""
+        query = select(RASA_EVENTS).where(RASA_EVENTS.c.sender_id == sender_id,
+                                          RASA_EVENTS.c.type_name.in_(("user", "bot"))).order_by(RASA_EVENTS.c.id)
+        turns = []
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).fetchall()
+        except Exception:  # the tracker store does not exist yet: no conversations
+            return []
+        for row in rows:
+            data = json.loads(row.data or "{}")
+            at = datetime.fromtimestamp(row.timestamp or 0, tz=timezone.utc)
+            if row.type_name == "user":
+                intent = (data.get("parse_data") or {}).get("intent") or {}
+                turns.append(Turn(at, "vecino", data.get("text") or "", intent.get("name"),
+                                  intent.get("confidence"), event_id=row.id))
+            else:
+                buttons = [b.get("title") for b in (data.get("data") or {}).get("buttons") or []]
+                turns.append(Turn(at, "asistente", data.get("text") or "", event_id=row.id,
+                                  extra={"buttons": buttons} if buttons else {}))
+        return turns
+
+    def delete_conversation(self, sender_id: str) -> int:
+        """Remove every stored event of a conversation; returns how many."""
+        with self.engine.begin() as conn:
+            return conn.execute(delete(RASA_EVENTS).where(RASA_EVENTS.c.sender_id == sender_id)).rowcount
+
+    def delete_older_than(self, cutoff: datetime) -> int:
+        """Remove the events of conversations whose last event is older than ``cutoff``."""
+        from sqlalchemy import func
+
+        last = select(RASA_EVENTS.c.sender_id).group_by(RASA_EVENTS.c.sender_id).having(
+            func.max(RASA_EVENTS.c.timestamp) < cutoff.timestamp())
+        with self.engine.begin() as conn:
+            senders = [r[0] for r in conn.execute(last)]
+            total = 0
+            for sender in senders:
+                total += conn.execute(delete(RASA_EVENTS).where(RASA_EVENTS.c.sender_id == sender)).rowcount
+        return total
+
+
+def transcript(reader: TranscriptReader, db: Database, sender_id: str) -> List[Turn]:
+    """The whole conversation: citizen, assistant and staff turns, in time order."""
+    turns = reader.rasa_turns(sender_id)
+    with db.session() as session:
+        staff = session.execute(select(StaffMessageRow).where(StaffMessageRow.sender_id == sender_id)
+                                .order_by(StaffMessageRow.id)).scalars().all()
+        for row in staff:
+            at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc)
+            turns.append(Turn(at, "funcionario", row.text, staff=row.staff))
+    return sorted(turns, key=lambda t: t.at)
