@@ -80,7 +80,14 @@ class ActionFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        send(dispatcher, [replies.fallback(consecutive_fallbacks(tracker))])
+        from actions.handoff import DELIVERABLE_CHANNELS, handoff_for
+
+        misses = consecutive_fallbacks(tracker)
+        if misses >= 2 and (tracker.get_latest_input_channel() or "") in DELIVERABLE_CHANNELS:
+            events = await handoff_for(dispatcher, tracker, "no_entendido")
+            if events is not None:
+                return events
+        send(dispatcher, [replies.fallback(misses)])
         return []
 
 
@@ -97,7 +104,7 @@ class ActionFueraDeAlcance(Action):
 
 
 class ActionHablarConFuncionario(Action):
-    """The citizen wants a person: how to reach the municipality's staff."""
+    """The citizen wants a person: hand the conversation to staff (or give the contact)."""
 
     def name(self) -> Text:
         return "action_hablar_con_funcionario"
@@ -109,8 +116,9 @@ class ActionHablarConFuncionario(Action):
         if town is None:
             send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             return [SlotSet("pendiente", {"intent": "hablar_con_funcionario", "text": "", "tramite": None})]
-        send(dispatcher, [replies.human_contact(town)])
-        return [SlotSet("municipio", town.slug)]
+        from actions.handoff import start_handoff
+
+        return await start_handoff(dispatcher, tracker, town, "hablar_con_funcionario")
 
 
 class ActionAfirmar(Action):
@@ -121,6 +129,10 @@ class ActionAfirmar(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("confirmar_borrado"):
+            from actions.handoff import delete_confirmed
+
+            return await delete_confirmed(dispatcher, tracker)
         if tracker.get_slot("solicitud_por_enviar"):
             from actions.forms import ActionEnviarSolicitud
 
@@ -144,6 +156,11 @@ class ActionNegar(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("confirmar_borrado"):
+            from bot.answers.handoff import not_deleted
+
+            send(dispatcher, [not_deleted()])
+            return [SlotSet("confirmar_borrado", False)]
         if tracker.get_slot("tramite_sugerido"):
             dispatcher.utter_message(
                 text="Ok. ¿Me dices con otras palabras qué trámite buscas? También puedo mostrarte la lista.",

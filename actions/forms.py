@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import latest_intent, looks_like_question, send
+from actions.handoff import DELIVERABLE_CHANNELS, start_handoff
 from actions.procedure_turns import procedure_question
 from actions.services import current_catalogue, database, run_blocking
 from bot.answers import conversation, forms as form_replies
@@ -34,6 +35,9 @@ from bot.storage.requests import FolioExhausted, submit_request
 from bot.text import normalise
 
 FORM = "formulario_solicitud"
+HANDED_OVER = "derivado"
+# Failed answers to one field before a person takes over (help with an example comes at 2).
+ATTEMPTS_BEFORE_HANDOFF = 3
 ANSWER_SLOT = "respuesta_formulario"
 QUESTION_INTENTS = {"consultar_tramite", "listar_tramites", "consultar_estado", "consultar_bot"}
 FREE_TEXT_TYPES = {"nombre", "direccion", "texto"}
@@ -84,7 +88,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         """One generic slot while the request is not confirmed."""
         state = FormState.from_dict(tracker.get_slot("solicitud"))
-        return [ANSWER_SLOT] if state and state.stage != DONE else []
+        return [ANSWER_SLOT] if state and state.stage not in (DONE, HANDED_OVER) else []
 
     async def validate_respuesta_formulario(self, value: Any, dispatcher: CollectingDispatcher,
                                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -106,6 +110,12 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return {ANSWER_SLOT: None}
         chosen = context.entities.get("campo")
         step = handle_message(state, proc.form, "" if text.startswith("/") else text, context, chosen)
+        if step.state.attempts >= ATTEMPTS_BEFORE_HANDOFF and (tracker.get_latest_input_channel() or "") \
+                in DELIVERABLE_CHANNELS:
+            events = await start_handoff(dispatcher, tracker, town, "formulario")
+            slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+            step.state.stage = HANDED_OVER
+            return {**slots, ANSWER_SLOT: HANDED_OVER, "solicitud": step.state.to_dict()}
         send(dispatcher, step.replies)
         answer = "listo" if step.state.stage == DONE else None
         return {ANSWER_SLOT: answer, "solicitud": step.state.to_dict()}

@@ -11,7 +11,6 @@ from actions.context import entity, latest_text, looks_like_question, send
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.requests import status_turn
 from actions.services import current_catalogue
-from bot.answers import conversation
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 
 
@@ -52,7 +51,9 @@ class ActionRecibirDato(Action):
         waiting = tracker.get_slot("pendiente")
         if waiting:
             if waiting.get("intent") == "hablar_con_funcionario":
-                send(dispatcher, [conversation.human_contact(town)])
+                from actions.handoff import start_handoff
+
+                events += await start_handoff(dispatcher, tracker, town, "hablar_con_funcionario")
             elif waiting.get("intent") == "consultar_estado":
                 events += await status_turn(dispatcher, tracker, town)
             else:

@@ -24,7 +24,7 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import select, update
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -330,7 +330,7 @@ class Notifier:
                                       lambda part: self.telegram.send_text(item.recipient, part))
 
     @staticmethod
-    async def _send_parts(text: str, limit: int, send) -> _Outcome:
+    async def _send_parts(text: str, limit: int, send: Callable[[str], Awaitable[Any]]) -> _Outcome:
         """Send every part in order; on a failure, keep only the parts not yet delivered."""
         parts = split_message(text, limit)
         for index, part in enumerate(parts):

@@ -306,3 +306,20 @@ def test_telegram_polling_mode_and_webhook_setup(assistant, standins):
     assert result == {"angol": True}
     hook = telegram.matching(lambda r: r.get("method") == "setWebhook")[-1]
     assert hook["secret_token"] == settings.secret_for("angol") and hook["url"].endswith("/webhooks/telegram/webhook")
+
+
+def test_handoff_keeps_the_assistant_silent_until_the_citizen_stops_waiting(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    whatsapp(assistant, sender, "quiero hablar con una persona")
+    replies = wa_replies(twilio, sender, 2)
+    assert "ya no, gracias" in replies[-1] and ("en breve" in replies[-1] or "fuera de horario" in replies[-1])
+    count = len(replies)
+    whatsapp(assistant, sender, "hola? alguien?")
+    whatsapp(assistant, sender, "cuanto cuesta el permiso de circulacion")
+    time.sleep(4)
+    assert len(twilio.bodies_to(sender)) == count  # silent: the messages are for the staff
+    whatsapp(assistant, sender, "ya no, gracias")
+    assert "cancelé la espera" in wa_replies(twilio, sender, count + 1)[-1]
+    whatsapp(assistant, sender, "cuanto cuesta el permiso de circulacion")
+    assert any("Costo" in b for b in wa_replies(twilio, sender, count + 3))

@@ -34,6 +34,14 @@ def db(request):
     return request.getfixturevalue(f"{request.param}_db")
 
 
+@pytest.fixture
+def quick_twilio_retries(monkeypatch):
+    """The sender's own retries (4 tries) without its half-second waits."""
+    import channels.whatsapp_api
+
+    monkeypatch.setattr(channels.whatsapp_api, "BACKOFF_SECONDS", 0.01)
+
+
 @pytest.fixture(scope="module")
 def standins():
     servers = TwilioStandIn().start(), TelegramStandIn().start()
@@ -183,7 +191,7 @@ async def test_long_notice_is_split_and_a_failure_midway_does_not_resend_parts(s
 
 # ---------------- failures, retries, giving up, restarts ----------------
 
-async def test_whatsapp_failure_is_retried_with_backoff(db, twilio):
+async def test_whatsapp_failure_is_retried_with_backoff(db, twilio, quick_twilio_retries):
     folio = submit(db, "k1")
     wrote_hours_ago(db, WA_SENDER, 1)
     store.change_status(db, "penalolen", folio, "derivada", "", "sistema-dom")
@@ -251,7 +259,7 @@ async def test_gives_up_after_max_attempts_with_the_reason(db, telegram):
     assert tg_delivered(telegram, 888) == []
 
 
-async def test_a_restart_sends_what_was_pending(db, twilio):
+async def test_a_restart_sends_what_was_pending(db, twilio, quick_twilio_retries):
     folio = submit(db, "k1")
     wrote_hours_ago(db, WA_SENDER, 1)
     store.change_status(db, "penalolen", folio, "en_revision", "", "sistema-dom")

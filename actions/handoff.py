@@ -1,0 +1,149 @@
+"""Handing the conversation to a person, silence while they attend it, and data deletion."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any, Dict, List, Optional, Text
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+from actions.context import municipality, send
+from actions.services import current_catalogue, database, run_blocking
+from bot.answers import conversation, handoff as replies
+from bot.catalogue.model import Municipality
+from bot.config import timezone_name
+from bot.forms.state import FormState
+from bot.storage.db import Database
+from bot.storage.tables import HandoffRow, utcnow
+
+DELIVERABLE_CHANNELS = {"whatsapp", "telegram"}
+OPEN_STATUSES = ("esperando", "atendiendo")
+
+
+def now_local() -> datetime:
+    """The current local time of the municipalities (naive, for office hours)."""
+    return datetime.now(ZoneInfo(timezone_name())).replace(tzinfo=None)
+
+
+def _open_handoff(db: Database, municipality_slug: str, sender_id: str) -> Optional[int]:
+    with db.session() as session:
+        return session.execute(select(HandoffRow.id).where(
+            HandoffRow.municipality == municipality_slug, HandoffRow.sender_id == sender_id,
+            HandoffRow.status.in_(OPEN_STATUSES))).scalar()
+
+
+def _create_handoff(db: Database, **values: Any) -> int:
+    with db.session() as session:
+        row = HandoffRow(**values)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _end_wait(db: Database, sender_id: str) -> int:
+    with db.session() as session:
+        rows = session.execute(select(HandoffRow).where(
+            HandoffRow.sender_id == sender_id, HandoffRow.status.in_(OPEN_STATUSES))).scalars().all()
+        for row in rows:
+            row.status, row.closed_at, row.outcome = "desistida", utcnow(), "el vecino dejó de esperar"
+        return len(rows)
+
+
+async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, town: Municipality,
+                        reason: str) -> List[Dict[Text, Any]]:
+    """Hand the conversation to staff with its context, or give the contact when the channel can't."""
+    channel = tracker.get_latest_input_channel() or ""
+    if channel not in DELIVERABLE_CHANNELS:
+        send(dispatcher, [conversation.human_contact(town)])
+        return [SlotSet("municipio", town.slug)]
+    db = database()
+    events: List[Dict[Text, Any]] = [SlotSet("municipio", town.slug), SlotSet("con_funcionario", True)]
+    if tracker.active_loop.get("name"):
+        events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+    if await run_blocking(_open_handoff, db, town.slug, tracker.sender_id):
+        send(dispatcher, [replies.already_waiting()])
+        return events
+    state = FormState.from_dict(tracker.get_slot("solicitud"))
+    form_data = dict(state.displays) if state else None
+    await run_blocking(_create_handoff, db, municipality=town.slug, sender_id=tracker.sender_id, channel=channel,
+                       reason=reason, procedure=tracker.get_slot("tramite") or (state.procedure if state else None),
+                       form_data=form_data)
+    send(dispatcher, [replies.handed_over(town, now_local())])
+    return events
+
+
+class ActionConFuncionario(Action):
+    """While staff attends the conversation: say nothing (the message reaches the console)."""
+
+    def name(self) -> Text:
+        return "action_con_funcionario"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        return []
+
+
+class ActionTerminarEspera(Action):
+    """"ya no, gracias" while waiting for a person: close the handoff."""
+
+    def name(self) -> Text:
+        return "action_terminar_espera"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        await run_blocking(_end_wait, database(), tracker.sender_id)
+        send(dispatcher, [replies.wait_ended()])
+        return [SlotSet("con_funcionario", False)]
+
+
+def _forget(sender_id: str) -> None:
+    from bot.handoff.transcript import TranscriptReader, tracker_url
+    from bot.storage.staff import delete_citizen_data
+
+    delete_citizen_data(database(), TranscriptReader(tracker_url()), sender_id)
+
+
+def _forget_conversation_later(sender_id: str) -> None:
+    """Rasa stores this turn right after the action: delete its events again once it has."""
+    from bot.handoff.transcript import TranscriptReader, tracker_url
+
+    def delete() -> None:
+        TranscriptReader(tracker_url()).delete_conversation(sender_id)
+
+    for delay in (3.0, 15.0):
+        timer = threading.Timer(delay, delete)
+        timer.daemon = True
+        timer.start()
+
+
+class ActionBorrarDatos(Action):
+    """"borra mis datos": ask for confirmation (ActionAfirmar performs it)."""
+
+    def name(self) -> Text:
+        return "action_borrar_datos"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        send(dispatcher, [replies.confirm_deletion()])
+        return [SlotSet("confirmar_borrado", True)]
+
+
+async def delete_confirmed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Delete the citizen's data after "sí"."""
+    await run_blocking(_forget, tracker.sender_id)
+    _forget_conversation_later(tracker.sender_id)
+    send(dispatcher, [replies.deleted()])
+    return [SlotSet("confirmar_borrado", False)]
+
+
+async def handoff_for(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> Optional[List[Dict]]:
+    """Start a handoff if the municipality is known; ``None`` otherwise."""
+    catalogue = await current_catalogue()
+    town = municipality(tracker, catalogue)
+    if town is None:
+        return None
+    return await start_handoff(dispatcher, tracker, town, reason)

@@ -1,0 +1,579 @@
+"""Municipal staff of the console: accounts, sessions, audit, handoff work, NLU reviews, retention.
+
+Staff tables are declared here on the shared ``Base`` (``Database.create_schema``
+creates them once this module is imported). Everything is a plain function over a
+``Database`` with short-lived sessions, so the web console, a command and an action
+use the same code. Every handoff query takes the staffer's municipality and never
+returns another municipality's rows.
+
+- Passwords: ``hashlib.scrypt`` with a random salt, stored with its parameters.
+- Sessions: a random token given to the browser once; only its SHA-256 is stored, with a
+  CSRF token; a session ends ``CONSOLE_SESSION_MINUTES`` (480) after login or after
+  ``CONSOLE_IDLE_MINUTES`` (60) without use.
+- Retention: ``delete_older_than`` (handoffs, staff messages, audit, Rasa events of
+  inactive conversations) and ``delete_citizen_data`` (one citizen's data, on request).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Dict, List, Optional, Tuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, Text, delete, func, or_, select,
+                        update)
+
+from bot.config import timezone_name
+from bot.storage.db import Database
+from bot.storage.tables import (Base, ChannelButtonsRow, ConversationActivityRow, HandoffRow, LookupFailureRow,
+                                NotificationRow, RequestRow, StaffMessageRow, utcnow)
+
+ROLES = ("agente", "admin")
+OPEN_STATUSES = ("esperando", "atendiendo")
+HANDOFF_STATUSES = ("esperando", "atendiendo", "cerrada", "devuelta", "desistida")
+PASSWORD_MIN_LENGTH = 10
+USERNAME_MAX_LENGTH = 60
+OUTCOME_MAX_LENGTH = 200
+LOGIN_MAX_FAILURES = 10  # failed logins of one username within LOGIN_FAILURE_WINDOW lock it for that long
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+TOUCH_EVERY = timedelta(seconds=60)  # how often a used session's last_seen_at is written
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+_DUMMY_HASH: Optional[str] = None
+
+
+# --- Tables -------------------------------------------------------------------------------------
+
+class StaffRow(Base):
+    """A staffer of one municipality who uses the console."""
+
+    __tablename__ = "staff"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    username = Column(String(USERNAME_MAX_LENGTH), nullable=False, unique=True)
+    name = Column(String(120), nullable=False)
+    role = Column(String(20), nullable=False, default="agente")  # agente | admin
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class SessionRow(Base):
+    """A console login; ``id`` is the SHA-256 of the token kept in the browser's cookie."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(String(64), primary_key=True)
+    staff_id = Column(Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class AuditRow(Base):
+    """Who did what in the console (views and exports of conversations included)."""
+
+    __tablename__ = "staff_audit"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    staff = Column(String(USERNAME_MAX_LENGTH), nullable=False, index=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    action = Column(String(40), nullable=False)
+    handoff_id = Column(Integer, nullable=True, index=True)
+    target = Column(String(200), nullable=True)  # sender id, staffer username…
+    detail = Column(Text, nullable=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class ReviewRow(Base):
+    """A staffer's mark on one turn of a conversation: the assistant got it wrong."""
+
+    __tablename__ = "nlu_reviews"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    event_id = Column(Integer, nullable=False)  # id of the user/bot event in Rasa's ``events`` table
+    wrong = Column(Boolean, nullable=False, default=True)
+    intended_intent = Column(String(80), nullable=True)
+    intended_procedure = Column(String(80), nullable=True)
+    comment = Column(Text, nullable=True)
+    by = Column(String(USERNAME_MAX_LENGTH), nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+# --- Small helpers ------------------------------------------------------------------------------
+
+def aware(moment: Optional[datetime]) -> Optional[datetime]:
+    """``moment`` with UTC attached when the database returned it naive (SQLite)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _minutes_env(name: str, default: int) -> timedelta:
+    raw = os.environ.get(name, "").strip()
+    try:
+        minutes = int(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} debe ser un número entero de minutos (se recibió {raw!r})") from None
+    return timedelta(minutes=max(1, minutes))
+
+
+def session_lifetime() -> timedelta:
+    """How long a login lasts (``CONSOLE_SESSION_MINUTES``, default 480)."""
+    return _minutes_env("CONSOLE_SESSION_MINUTES", 480)
+
+
+def idle_limit() -> timedelta:
+    """How long a login lasts unused (``CONSOLE_IDLE_MINUTES``, default 60)."""
+    return _minutes_env("CONSOLE_IDLE_MINUTES", 60)
+
+
+def _local_day_bounds(day: date) -> Tuple[datetime, datetime]:
+    zone = ZoneInfo(timezone_name())
+    start = datetime.combine(day, time(), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+
+
+# --- Passwords ----------------------------------------------------------------------------------
+
+def hash_password(password: str) -> str:
+    """``scrypt$n$r$p$salt$hash`` (base64) of ``password`` with a fresh random salt."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
+    b64 = base64.b64encode
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a hash written by ``hash_password`` (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
+                                p=int(p), dklen=len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise ValueError(f"La contraseña debe tener al menos {PASSWORD_MIN_LENGTH} caracteres.")
+    if len(password) > 200:
+        raise ValueError("La contraseña es demasiado larga (máximo 200 caracteres).")
+
+
+# --- Staff accounts -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Staffer:
+    """A staffer as the console sees them (never the password hash)."""
+
+    id: int
+    municipality: str
+    username: str
+    name: str
+    role: str
+    active: bool
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the staffer manages the municipality's team."""
+        return self.role == "admin"
+
+
+def _staffer(row: StaffRow) -> Staffer:
+    return Staffer(row.id, row.municipality, row.username, row.name, row.role, bool(row.active))
+
+
+def create_staff(db: Database, municipality: str, username: str, name: str, password: str,
+                 role: str = "agente") -> Staffer:
+    """A new active staffer; raises ``ValueError`` (Spanish message) on bad or taken data."""
+    municipality, username, name = municipality.strip(), username.strip().lower(), " ".join(name.split())
+    if not municipality:
+        raise ValueError("Falta la municipalidad.")
+    if not username or len(username) > USERNAME_MAX_LENGTH or not all(c.isalnum() or c in "._-" for c in username):
+        raise ValueError(f"El usuario debe tener entre 1 y {USERNAME_MAX_LENGTH} letras, números, '.', '_' o '-'.")
+    if not name or len(name) > 120:
+        raise ValueError("El nombre debe tener entre 1 y 120 caracteres.")
+    if role not in ROLES:
+        raise ValueError(f"Rol no válido: use {' o '.join(ROLES)}.")
+    _check_password(password)
+    hashed = hash_password(password)
+    with db.session() as session:
+        if session.execute(select(StaffRow.id).where(StaffRow.username == username)).first():
+            raise ValueError(f"El usuario '{username}' ya existe.")
+        row = StaffRow(municipality=municipality, username=username, name=name, role=role, password_hash=hashed,
+                       active=True)
+        session.add(row)
+        session.flush()
+        return _staffer(row)
+
+
+def create_first_admin(db: Database, municipality: str, username: str, name: str, password: str) -> Staffer:
+    """The municipality's first administrator; refuses (``ValueError``) when it already has an active one."""
+    with db.session() as session:
+        exists = session.execute(select(StaffRow.id).where(
+            StaffRow.municipality == municipality.strip(), StaffRow.role == "admin", StaffRow.active.is_(True))).first()
+    if exists:
+        raise ValueError(f"La municipalidad '{municipality}' ya tiene un administrador; "
+                         "los demás usuarios se crean desde la consola (Equipo).")
+    return create_staff(db, municipality, username, name, password, role="admin")
+
+
+def list_staff(db: Database, municipality: str) -> List[Staffer]:
+    """The municipality's staff, active first, by username."""
+    with db.session() as session:
+        rows = session.execute(select(StaffRow).where(StaffRow.municipality == municipality)
+                               .order_by(StaffRow.active.desc(), StaffRow.username)).scalars().all()
+        return [_staffer(r) for r in rows]
+
+
+def deactivate_staff(db: Database, municipality: str, staff_id: int) -> bool:
+    """Deactivate a staffer of this municipality and end their sessions; ``False`` if not found there."""
+    with db.session() as session:
+        result = session.execute(update(StaffRow).where(StaffRow.id == staff_id, StaffRow.municipality == municipality)
+                                 .values(active=False).execution_options(synchronize_session=False))
+        if not result.rowcount:
+            return False
+        session.execute(delete(SessionRow).where(SessionRow.staff_id == staff_id))
+        return True
+
+
+def _recent_failures(db: Database, username: str, now: datetime) -> int:
+    with db.session() as session:
+        return session.execute(select(func.count(AuditRow.id)).where(
+            AuditRow.action == "ingreso_fallido", AuditRow.target == username,
+            AuditRow.at >= now - LOGIN_FAILURE_WINDOW)).scalar_one()
+
+
+def authenticate(db: Database, username: str, password: str, now: Optional[datetime] = None) -> Optional[Staffer]:
+    """The active staffer with these credentials, or ``None`` (failures are audited and rate-limited)."""
+    global _DUMMY_HASH
+    now = now or utcnow()
+    username = username.strip().lower()[:USERNAME_MAX_LENGTH]
+    with db.session() as session:
+        row = session.execute(select(StaffRow).where(StaffRow.username == username)).scalar_one_or_none()
+    if row is None:
+        _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
+        verify_password(password, _DUMMY_HASH)  # the same work as for a real user: no timing hint
+        return None
+    if _recent_failures(db, username, now) >= LOGIN_MAX_FAILURES:
+        record_audit(db, username, row.municipality, "ingreso_bloqueado", target=username)
+        return None
+    if not verify_password(password, row.password_hash) or not row.active:
+        record_audit(db, username, row.municipality, "ingreso_fallido", target=username,
+                     detail=None if row.active else "usuario desactivado")
+        return None
+    return _staffer(row)
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StaffSession:
+    """A valid login: the staffer and the CSRF token of their forms."""
+
+    staffer: Staffer
+    csrf_token: str
+    expires_at: datetime
+
+
+def _token_id(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_session(db: Database, staffer: Staffer, now: Optional[datetime] = None) -> Tuple[str, StaffSession]:
+    """A new login: ``(token for the cookie, session)``; the token itself is never stored."""
+    now = now or utcnow()
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    expires = now + session_lifetime()
+    with db.session() as session:
+        session.add(SessionRow(id=_token_id(token), staff_id=staffer.id, csrf_token=csrf, created_at=now,
+                               last_seen_at=now, expires_at=expires))
+    record_audit(db, staffer.username, staffer.municipality, "ingreso")
+    return token, StaffSession(staffer, csrf, expires)
+
+
+def get_session(db: Database, token: str, now: Optional[datetime] = None) -> Optional[StaffSession]:
+    """The valid session of a cookie token (and marks it used), or ``None`` if unknown, expired or idle."""
+    if not token or len(token) > 200:
+        return None
+    now = now or utcnow()
+    with db.session() as session:
+        found = session.execute(select(SessionRow, StaffRow).join(StaffRow, StaffRow.id == SessionRow.staff_id)
+                                .where(SessionRow.id == _token_id(token))).first()
+        if found is None:
+            return None
+        row, staff = found
+        if aware(row.expires_at) <= now or aware(row.last_seen_at) + idle_limit() <= now or not staff.active:
+            session.delete(row)
+            return None
+        if now - aware(row.last_seen_at) >= TOUCH_EVERY:
+            row.last_seen_at = now
+        return StaffSession(_staffer(staff), row.csrf_token, aware(row.expires_at))
+
+
+def expire_sessions(db: Database, now: Optional[datetime] = None) -> int:
+    """Delete expired and idle sessions; returns how many."""
+    now = now or utcnow()
+    with db.session() as session:
+        return session.execute(delete(SessionRow).where(
+            or_(SessionRow.expires_at <= now, SessionRow.last_seen_at <= now - idle_limit()))
+            .execution_options(synchronize_session=False)).rowcount or 0
+
+
+def logout(db: Database, token: str) -> None:
+    """End the session of this cookie token."""
+    with db.session() as session:
+        session.execute(delete(SessionRow).where(SessionRow.id == _token_id(token or "")))
+
+
+# --- Audit --------------------------------------------------------------------------------------
+
+def record_audit(db: Database, staff: str, municipality: str, action: str, handoff_id: Optional[int] = None,
+                 target: Optional[str] = None, detail: Optional[str] = None) -> None:
+    """Keep one audit entry."""
+    with db.session() as session:
+        session.add(AuditRow(staff=staff, municipality=municipality, action=action, handoff_id=handoff_id,
+                             target=(target or None) and target[:200], detail=detail))
+
+
+def audit_entries(db: Database, municipality: str, action: Optional[str] = None,
+                  handoff_id: Optional[int] = None) -> List[AuditRow]:
+    """The municipality's audit entries, oldest first (optionally of one action or handoff)."""
+    query = select(AuditRow).where(AuditRow.municipality == municipality)
+    if action:
+        query = query.where(AuditRow.action == action)
+    if handoff_id is not None:
+        query = query.where(AuditRow.handoff_id == handoff_id)
+    with db.session() as session:
+        return list(session.execute(query.order_by(AuditRow.id)).scalars().all())
+
+
+# --- Handoffs -----------------------------------------------------------------------------------
+
+class HandoffStateError(ValueError):
+    """The handoff's status does not allow this change (Spanish message)."""
+
+
+def open_handoffs(db: Database, municipality: str) -> List[HandoffRow]:
+    """Handoffs waiting or being attended in this municipality, longest waiting first."""
+    with db.session() as session:
+        return list(session.execute(
+            select(HandoffRow).where(HandoffRow.municipality == municipality, HandoffRow.status.in_(OPEN_STATUSES))
+            .order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all())
+
+
+def waiting_time(row: HandoffRow, now: Optional[datetime] = None) -> timedelta:
+    """How long the citizen has waited (until taken, or until now)."""
+    end = aware(row.taken_at) or aware(row.closed_at) or now or utcnow()
+    return max(timedelta(0), end - aware(row.created_at))
+
+
+def get_handoff(db: Database, municipality: str, handoff_id: int) -> Optional[HandoffRow]:
+    """One handoff of this municipality; ``None`` for an unknown id or another municipality's."""
+    with db.session() as session:
+        return session.execute(select(HandoffRow).where(
+            HandoffRow.id == handoff_id, HandoffRow.municipality == municipality)).scalar_one_or_none()
+
+
+def _transition(db: Database, municipality: str, handoff_id: int, staff: str,
+                **values: Any) -> Optional[HandoffRow]:
+    """Move an open handoff of this municipality to new values; ``None`` if not found there."""
+    with db.session() as session:
+        row = session.execute(select(HandoffRow).where(
+            HandoffRow.id == handoff_id, HandoffRow.municipality == municipality).with_for_update()).scalar_one_or_none()
+        if row is None:
+            return None
+        if row.status not in OPEN_STATUSES:
+            raise HandoffStateError(f"La conversación ya está {row.status}: no admite ese cambio.")
+        if row.taken_at is None:
+            row.taken_at = utcnow()
+        if values.pop("assign", False) or not row.assigned_to:
+            row.assigned_to = staff
+        for key, value in values.items():
+            setattr(row, key, value)
+        return row
+
+
+def take_handoff(db: Database, municipality: str, handoff_id: int, staff: str) -> Optional[HandoffRow]:
+    """Assign the handoff to ``staff`` (status "atendiendo"); ``None`` if not found in this municipality."""
+    return _transition(db, municipality, handoff_id, staff, status="atendiendo", assign=True)
+
+
+def close_handoff(db: Database, municipality: str, handoff_id: int, staff: str,
+                  outcome: str) -> Optional[HandoffRow]:
+    """Close the handoff with its outcome (the reason); ``None`` if not found in this municipality."""
+    outcome = " ".join(outcome.split())[:OUTCOME_MAX_LENGTH]
+    if not outcome:
+        raise ValueError("Indique el motivo del cierre.")
+    return _transition(db, municipality, handoff_id, staff, status="cerrada", outcome=outcome, closed_at=utcnow())
+
+
+def hand_back(db: Database, municipality: str, handoff_id: int, staff: str) -> Optional[HandoffRow]:
+    """Give the conversation back to the assistant (status "devuelta"); ``None`` if not found."""
+    return _transition(db, municipality, handoff_id, staff, status="devuelta", outcome="Devuelta al asistente",
+                       closed_at=utcnow())
+
+
+def add_staff_message(db: Database, handoff: HandoffRow, staff: str, text: str,
+                      delivered: str = "enviado") -> None:
+    """Keep a message a staffer sent to the citizen of ``handoff``."""
+    with db.session() as session:
+        session.add(StaffMessageRow(handoff_id=handoff.id, sender_id=handoff.sender_id, staff=staff, text=text,
+                                    delivered=delivered))
+
+
+def folios_for(db: Database, municipality: str, sender_id: str) -> List[str]:
+    """Folios of the requests this conversation made in this municipality."""
+    with db.session() as session:
+        return list(session.execute(select(RequestRow.folio).where(
+            RequestRow.municipality == municipality, RequestRow.sender_id == sender_id)
+            .order_by(RequestRow.id)).scalars().all())
+
+
+def search_handoffs(db: Database, municipality: str, date_from: Optional[date] = None,
+                    date_to: Optional[date] = None, procedure: Optional[str] = None, folio: Optional[str] = None,
+                    outcome: Optional[str] = None, status: Optional[str] = None,
+                    limit: int = 200) -> List[HandoffRow]:
+    """The municipality's handoffs by creation day (local time, inclusive), procedure, folio of a request of
+    the same conversation, outcome (text contained, any case) and status; newest first."""
+    query = select(HandoffRow).where(HandoffRow.municipality == municipality)
+    if date_from:
+        query = query.where(HandoffRow.created_at >= _local_day_bounds(date_from)[0])
+    if date_to:
+        query = query.where(HandoffRow.created_at < _local_day_bounds(date_to)[1])
+    if procedure:
+        query = query.where(HandoffRow.procedure == procedure)
+    if status:
+        query = query.where(HandoffRow.status == status)
+    if outcome:
+        query = query.where(func.lower(HandoffRow.outcome).contains(outcome.strip().lower(), autoescape=True))
+    if folio:
+        query = query.where(HandoffRow.sender_id.in_(select(RequestRow.sender_id).where(
+            RequestRow.municipality == municipality, RequestRow.folio == folio.strip().upper())))
+    with db.session() as session:
+        return list(session.execute(query.order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
+                                    .limit(limit)).scalars().all())
+
+
+# --- Reviews of the assistant's understanding ---------------------------------------------------
+
+def add_review(db: Database, handoff: HandoffRow, event_id: int, by: str, intended_intent: Optional[str] = None,
+               intended_procedure: Optional[str] = None, comment: Optional[str] = None) -> ReviewRow:
+    """Mark a turn (Rasa event id) of the handoff's conversation as wrong, with what was meant."""
+    with db.session() as session:
+        row = ReviewRow(handoff_id=handoff.id, municipality=handoff.municipality, event_id=event_id, wrong=True,
+                        intended_intent=(intended_intent or "").strip()[:80] or None,
+                        intended_procedure=(intended_procedure or "").strip()[:80] or None,
+                        comment=(comment or "").strip()[:1000] or None, by=by)
+        session.add(row)
+        session.flush()
+        return row
+
+
+def reviews_for(db: Database, municipality: str, handoff_id: int) -> List[ReviewRow]:
+    """Reviews of one handoff of this municipality, oldest first."""
+    with db.session() as session:
+        return list(session.execute(select(ReviewRow).where(
+            ReviewRow.municipality == municipality, ReviewRow.handoff_id == handoff_id)
+            .order_by(ReviewRow.id)).scalars().all())
+
+
+def nlu_candidates(db: Database, municipality: str, reader: Any = None) -> List[Dict[str, Optional[str]]]:
+    """``[{text, intent, tramite}]``: citizen messages marked as misunderstood, with what they meant.
+
+    A mark on an assistant turn refers to the citizen message just before it. ``reader`` is a
+    ``TranscriptReader`` (by default over ``tracker_url()``).
+    """
+    if reader is None:
+        from bot.handoff.transcript import TranscriptReader, tracker_url
+
+        reader = TranscriptReader(tracker_url())
+    with db.session() as session:
+        rows = session.execute(select(ReviewRow, HandoffRow.sender_id)
+                               .join(HandoffRow, HandoffRow.id == ReviewRow.handoff_id)
+                               .where(ReviewRow.municipality == municipality, ReviewRow.wrong.is_(True))
+                               .order_by(ReviewRow.id)).all()
+    turns_by_sender: Dict[str, list] = {}
+    found: List[Dict[str, Optional[str]]] = []
+    seen = set()
+    for review, sender_id in rows:
+        if sender_id not in turns_by_sender:
+            turns_by_sender[sender_id] = reader.rasa_turns(sender_id)
+        citizen = [t for t in turns_by_sender[sender_id]
+                   if t.who == "vecino" and t.event_id is not None and t.event_id <= review.event_id]
+        if not citizen or not citizen[-1].text.strip():
+            continue
+        text = " ".join(citizen[-1].text.split())
+        key = (text, review.intended_intent, review.intended_procedure)
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append({"text": text, "intent": review.intended_intent, "tramite": review.intended_procedure})
+    return found
+
+
+# --- Retention ----------------------------------------------------------------------------------
+
+def delete_older_than(db: Database, reader: Any, days: int, now: Optional[datetime] = None) -> Dict[str, int]:
+    """Delete handoffs, staff messages and audit entries older than ``days`` days, expired sessions, and
+    Rasa's events of conversations inactive for ``days`` days; returns counts by kind."""
+    if days < 1:
+        raise ValueError("Los días de retención deben ser al menos 1.")
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    counts: Dict[str, int] = {}
+    with db.session() as session:
+        old = select(HandoffRow.id).where(HandoffRow.created_at < cutoff)
+        counts["revisiones"] = session.execute(delete(ReviewRow).where(ReviewRow.handoff_id.in_(old))
+                                               .execution_options(synchronize_session=False)).rowcount or 0
+        counts["mensajes_funcionarios"] = session.execute(
+            delete(StaffMessageRow).where(or_(StaffMessageRow.created_at < cutoff, StaffMessageRow.handoff_id.in_(old)))
+            .execution_options(synchronize_session=False)).rowcount or 0
+        counts["derivaciones"] = session.execute(delete(HandoffRow).where(HandoffRow.created_at < cutoff)
+                                                 .execution_options(synchronize_session=False)).rowcount or 0
+        counts["auditoria"] = session.execute(delete(AuditRow).where(AuditRow.at < cutoff)
+                                              .execution_options(synchronize_session=False)).rowcount or 0
+    counts["sesiones"] = expire_sessions(db, now)
+    counts["eventos_rasa"] = reader.delete_older_than(cutoff)
+    return counts
+
+
+def delete_citizen_data(db: Database, reader: Any, sender_id: str) -> Dict[str, int]:
+    """Delete what we keep of one conversation (the citizen asked): Rasa events, handoffs with their reviews
+    and staff messages, buttons, activity, failed lookups and notices. Requests keep folio, status and
+    procedure, with fields emptied and no RUT; audit entries keep the action but lose the sender id."""
+    counts: Dict[str, int] = {}
+    opts = {"synchronize_session": False}
+    with db.session() as session:
+        handoffs = select(HandoffRow.id).where(HandoffRow.sender_id == sender_id)
+        counts["revisiones"] = session.execute(delete(ReviewRow).where(ReviewRow.handoff_id.in_(handoffs))
+                                               .execution_options(**opts)).rowcount or 0
+        counts["mensajes_funcionarios"] = session.execute(delete(StaffMessageRow).where(
+            StaffMessageRow.sender_id == sender_id).execution_options(**opts)).rowcount or 0
+        counts["derivaciones"] = session.execute(delete(HandoffRow).where(HandoffRow.sender_id == sender_id)
+                                                 .execution_options(**opts)).rowcount or 0
+        for name, table in (("botones", ChannelButtonsRow), ("actividad", ConversationActivityRow),
+                            ("consultas_fallidas", LookupFailureRow)):
+            counts[name] = session.execute(delete(table).where(table.sender_id == sender_id)
+                                           .execution_options(**opts)).rowcount or 0
+        counts["avisos"] = session.execute(delete(NotificationRow).where(NotificationRow.recipient == sender_id)
+                                           .execution_options(**opts)).rowcount or 0
+        counts["solicitudes_anonimizadas"] = session.execute(
+            update(RequestRow).where(RequestRow.sender_id == sender_id)
+            .values(fields={}, rut=None, sender_id="(eliminado)").execution_options(**opts)).rowcount or 0
+        session.execute(update(AuditRow).where(AuditRow.target == sender_id)
+                        .values(target="(eliminado)").execution_options(**opts))
+    counts["eventos_rasa"] = reader.delete_conversation(sender_id)
+    return counts

@@ -1,0 +1,101 @@
+"""Handing conversations to staff: triggers, context, office hours, silence and ending the wait."""
+from datetime import datetime
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+
+import actions.handoff as handoff
+from actions.conversation import ActionFallback, ActionHablarConFuncionario
+from actions.forms import ValidateFormularioSolicitud
+from actions.handoff import ActionConFuncionario, ActionTerminarEspera
+from bot.forms.state import FormState
+from bot.storage.tables import HandoffRow
+from tests.conftest import make_tracker, user_event
+
+pytestmark = pytest.mark.usefixtures("loaded_services")
+SENDER = "whatsapp:+56924868000:+56987654321"
+THURSDAY_10 = datetime(2026, 11, 26, 10, 0)
+SATURDAY_12 = datetime(2026, 11, 28, 12, 0)
+
+
+def on_whatsapp(tracker):
+    for event in tracker.events:
+        if event.get("event") == "user":
+            event["input_channel"] = "whatsapp"
+    return tracker
+
+
+def tracker_for(text, intent, slots=None, events=None, channel_ok=True):
+    tracker = make_tracker(text, intent, slots={"municipio": "penalolen", **(slots or {})}, events=events,
+                           sender=SENDER)
+    return on_whatsapp(tracker) if channel_ok else tracker
+
+
+async def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages), \
+        {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def handoffs(db):
+    with db.session() as session:
+        return session.execute(select(HandoffRow)).scalars().all()
+
+
+async def test_asking_for_a_person_within_office_hours(loaded_services, monkeypatch):
+    monkeypatch.setattr(handoff, "now_local", lambda: THURSDAY_10)
+    text, slots = await run(ActionHablarConFuncionario(),
+                            tracker_for("quiero hablar con una persona", "hablar_con_funcionario",
+                                        slots={"tramite": "poda-arboles"}))
+    assert "persona de la Municipalidad de Peñalolén" in text and "en breve" in text and "ya no, gracias" in text
+    assert slots["con_funcionario"] is True
+    [row] = handoffs(loaded_services)
+    assert (row.municipality, row.sender_id, row.channel, row.reason, row.procedure, row.status) == \
+        ("penalolen", SENDER, "whatsapp", "hablar_con_funcionario", "poda-arboles", "esperando")
+
+
+async def test_outside_office_hours_says_when(loaded_services, monkeypatch):
+    monkeypatch.setattr(handoff, "now_local", lambda: SATURDAY_12)
+    text, _ = await run(ActionHablarConFuncionario(), tracker_for("con una persona", "hablar_con_funcionario"))
+    assert "fuera de horario" in text and "el lunes 30/11 desde las 8:30" in text
+
+
+async def test_second_request_does_not_duplicate(loaded_services):
+    await run(ActionHablarConFuncionario(), tracker_for("persona", "hablar_con_funcionario"))
+    text, _ = await run(ActionHablarConFuncionario(), tracker_for("persona!!", "hablar_con_funcionario"))
+    assert "Ya avisé" in text and len(handoffs(loaded_services)) == 1
+
+
+async def test_channel_without_push_gives_the_contact_instead(loaded_services):
+    text, slots = await run(ActionHablarConFuncionario(),
+                            tracker_for("persona", "hablar_con_funcionario", channel_ok=False))
+    assert "+562" in text and "con_funcionario" not in slots and handoffs(loaded_services) == []
+
+
+async def test_two_misunderstood_messages_hand_over(loaded_services):
+    tracker = tracker_for("qwe asd", "nlu_fallback", events=[user_event("zxc", "nlu_fallback")])
+    text, slots = await run(ActionFallback(), tracker)
+    assert slots["con_funcionario"] is True and handoffs(loaded_services)[0].reason == "no_entendido"
+
+
+async def test_silent_while_with_staff_and_the_citizen_can_stop_waiting(loaded_services):
+    await run(ActionHablarConFuncionario(), tracker_for("persona", "hablar_con_funcionario"))
+    text, slots = await run(ActionConFuncionario(), tracker_for("hola?", "saludar", slots={"con_funcionario": True}))
+    assert text == "" and slots == {}
+    text, slots = await run(ActionTerminarEspera(), tracker_for("ya no, gracias", "cancelar"))
+    assert "cancelé la espera" in text and slots["con_funcionario"] is False
+    assert handoffs(loaded_services)[0].status == "desistida"
+
+
+async def test_repeated_failures_in_a_form_field_hand_over_with_the_form_data(loaded_services):
+    state = FormState("retiro-voluminosos", "penalolen", current="rut", attempts=2,
+                      values={"nombre": "Ana Soto"}, displays={"nombre": "Ana Soto"})
+    tracker = tracker_for("no se", "informar", slots={"solicitud": state.to_dict()})
+    dispatcher = CollectingDispatcher()
+    result = await ValidateFormularioSolicitud().validate_respuesta_formulario("no se", dispatcher, tracker, {})
+    assert result["con_funcionario"] is True and result["respuesta_formulario"] == "derivado"
+    [row] = handoffs(loaded_services)
+    assert row.reason == "formulario" and row.form_data == {"nombre": "Ana Soto"}
+    assert row.procedure == "retiro-voluminosos"
