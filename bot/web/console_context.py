@@ -1,0 +1,73 @@
+"""What every console handler needs: the databases, delivery, the Rasa switch and the catalogue."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Dict, Optional, Tuple
+
+import yaml
+from aiohttp import web
+
+from bot.catalogue.catalogue import Catalogue
+from bot.config import PROJECT_ROOT
+from bot.handoff.delivery import Delivery
+from bot.handoff.transcript import TranscriptReader
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+SetWithStaff = Callable[[str, bool], Awaitable[None]]
+
+
+@dataclass
+class ConsoleContext:
+    """Shared by the console's handlers (stored in the application under ``CONSOLE_KEY``)."""
+
+    db: Database
+    reader: TranscriptReader
+    delivery: Optional[Delivery]
+    set_with_staff: SetWithStaff
+    catalogue_provider: Optional[Callable[[], Catalogue]] = None
+    secure_cookies: bool = False
+    intents: Tuple[str, ...] = field(default_factory=tuple)
+
+    def _catalogue(self) -> Optional[Catalogue]:
+        if self.catalogue_provider is None:
+            return None
+        try:
+            return self.catalogue_provider()
+        except Exception:  # the console works without names; slugs are shown instead
+            log.warning("catálogo no disponible para la consola", exc_info=True)
+            return None
+
+    def procedures(self, municipality: str) -> Dict[str, str]:
+        """Slug -> name of the municipality's procedures (blocking: may read the database)."""
+        catalogue = self._catalogue()
+        if catalogue is None or municipality not in catalogue.municipalities:
+            return {}
+        return {slug: proc.name for slug, proc in catalogue.procedures_for(municipality).items()}
+
+    def municipality_name(self, slug: str) -> str:
+        """The municipality's name, or its slug (blocking: may read the database)."""
+        catalogue = self._catalogue()
+        town = catalogue.municipalities.get(slug) if catalogue else None
+        return town.name if town else slug
+
+
+CONSOLE_KEY = web.AppKey("console", ConsoleContext)
+
+
+def console(request: web.Request) -> ConsoleContext:
+    """The console context of the request's application."""
+    return request.app[CONSOLE_KEY]
+
+
+def domain_intents() -> Tuple[str, ...]:
+    """Intent names of ``domain.yml`` (for the review form's suggestions); empty if unreadable."""
+    try:
+        data = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
+        names = [i if isinstance(i, str) else next(iter(i)) for i in data.get("intents") or []]
+        return tuple(sorted(n for n in names if isinstance(n, str)))
+    except Exception:
+        log.warning("no se pudieron leer las intenciones de domain.yml", exc_info=True)
+        return ()
