@@ -323,3 +323,26 @@ def test_handoff_keeps_the_assistant_silent_until_the_citizen_stops_waiting(assi
     assert "cancelé la espera" in wa_replies(twilio, sender, count + 1)[-1]
     whatsapp(assistant, sender, "cuanto cuesta el permiso de circulacion")
     assert any("Costo" in b for b in wa_replies(twilio, sender, count + 3))
+
+
+def test_fuzzed_webhook_payloads_never_get_a_5xx(assistant):
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+                               lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+                               max_leaves=10)
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(form=st.dictionaries(st.sampled_from(["MessageSid", "From", "To", "Body", "NumMedia", "Latitude",
+                                                 "Longitude", "MediaContentType0", "Otro"]),
+                                st.text(max_size=40), max_size=8),
+           update=json_values, raw=st.binary(max_size=200))
+    def check(form, update, raw):
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL, form)
+        status, _ = post_form(assistant["base"] + "/webhooks/whatsapp/webhook", form,
+                              {"X-Twilio-Signature": signature})
+        assert status < 500
+        assert tg_post(assistant, update) < 500
+        assert tg_post(assistant, None, raw=raw) < 500
+
+    check()

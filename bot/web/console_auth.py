@@ -1,0 +1,147 @@
+"""Console login: cookies, CSRF tokens, and the checks every handler goes through.
+
+- The session cookie (``consola_sesion``) holds a random token; the database keeps only its
+  hash. It is HttpOnly, SameSite=Strict, limited to ``/consola`` and Secure when
+  ``CONSOLE_SECURE_COOKIES=1``.
+- Every POST carries the session's CSRF token in the ``csrf`` field (403 otherwise). The login
+  form, before any session, uses a double-submit token: a random cookie that the form repeats.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+from functools import wraps
+from typing import Awaitable, Callable, Optional
+
+from aiohttp import web
+
+from bot.storage import staff as store
+from bot.web.console_context import console
+from bot.web.console_pages import forbidden, notices_from, page
+from bot.web.console_render import render
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SESSION_COOKIE = "consola_sesion"
+LOGIN_COOKIE = "consola_ingreso"
+COOKIE_PATH = "/consola"
+LOGIN_PATH = "/consola/ingresar"
+
+
+def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str) -> None:
+    response.set_cookie(name, value, path=COOKIE_PATH, httponly=True, samesite="Strict",
+                        secure=console(request).secure_cookies)
+
+
+def _same(given: object, expected: str) -> bool:
+    return isinstance(given, str) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+async def load_session(request: web.Request) -> Optional[store.StaffSession]:
+    """The request's valid session (also stored in the request for the layout), or ``None``."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        return None
+    ctx = console(request)
+
+    def work():
+        found = store.get_session(ctx.db, token)
+        return found, ctx.municipality_name(found.staffer.municipality) if found else ""
+
+    session, town = await asyncio.to_thread(work)
+    if session is not None:
+        request["console_session"], request["console_municipality_name"] = session, town
+    return session
+
+
+def staff_only(handler: Handler) -> Handler:
+    """Require a session: GETs without one go to the login page; POSTs need the session's CSRF token."""
+
+    @wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        session = await load_session(request)
+        if request.method == "POST":
+            form = await request.post()
+            if session is None:
+                return forbidden(request, "Tu sesión terminó o no es válida: vuelve a ingresar.")
+            if not _same(form.get("csrf"), session.csrf_token):
+                return forbidden(request, "El formulario venció o no es válido: recarga la página e inténtalo de nuevo.")
+            request["console_form"] = form
+        elif session is None:
+            stale = bool(request.cookies.get(SESSION_COOKIE))
+            redirect = web.HTTPSeeOther(LOGIN_PATH + ("?aviso=expirada" if stale else ""))
+            if stale:
+                redirect.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+            raise redirect
+        return await handler(request)
+
+    return checked
+
+
+def admin_only(handler: Handler) -> Handler:
+    """``staff_only`` and the administrator role (403 otherwise)."""
+
+    async def role_checked(request: web.Request) -> web.StreamResponse:
+        if not request["console_session"].staffer.is_admin:
+            return forbidden(request, "Solo un administrador de la municipalidad puede gestionar el equipo.")
+        return await handler(request)
+
+    return staff_only(wraps(handler)(role_checked))
+
+
+def session_of(request: web.Request) -> store.StaffSession:
+    """The session that ``staff_only`` checked."""
+    return request["console_session"]
+
+
+def _login_page(request: web.Request, csrf: str, username: str = "", status: int = 200,
+                error: Optional[str] = None) -> web.Response:
+    notices = notices_from(request.query) + ([("error", error)] if error else [])
+    response = page(request, "Ingresar", render("login.html", csrf=csrf, username=username), status=status,
+                    notices=notices)
+    _set_cookie(request, response, LOGIN_COOKIE, csrf)
+    return response
+
+
+async def login_form(request: web.Request) -> web.StreamResponse:
+    """GET /consola/ingresar"""
+    if await load_session(request) is not None:
+        raise web.HTTPSeeOther("/consola")
+    csrf = request.cookies.get(LOGIN_COOKIE, "")
+    if not (20 <= len(csrf) <= 100):
+        csrf = secrets.token_urlsafe(32)
+    return _login_page(request, csrf)
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    """POST /consola/ingresar"""
+    form = await request.post()
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not _same(form.get("csrf"), expected):
+        return forbidden(request, "El formulario de ingreso venció: vuelve a abrir la página de ingreso.")
+    username, password = str(form.get("usuario") or "").strip(), str(form.get("clave") or "")
+    ctx = console(request)
+
+    def work():
+        staffer = store.authenticate(ctx.db, username, password) if username and password else None
+        return store.create_session(ctx.db, staffer) if staffer else None
+
+    created = await asyncio.to_thread(work)
+    if created is None:
+        return _login_page(request, expected, username[:60], status=401,
+                           error="Usuario o contraseña incorrectos, o el usuario está desactivado.")
+    token, _session = created
+    response = web.HTTPSeeOther("/consola")
+    _set_cookie(request, response, SESSION_COOKIE, token)
+    response.del_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
+    raise response
+
+
+@staff_only
+async def logout(request: web.Request) -> web.StreamResponse:
+    """POST /consola/salir"""
+    await asyncio.to_thread(store.logout, console(request).db, request.cookies.get(SESSION_COOKIE, ""))
+    response = web.HTTPSeeOther(LOGIN_PATH + "?aviso=salida")
+    response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    raise response
