@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install train run shell test test-python test-data test-stories eval bench lock clean
+.PHONY: help install browser train run shell test test-python test-data test-stories eval bench lock clean
 
 help:
 	@echo "make run     instala, entrena si hace falta e inicia el asistente (REST en :5005)"
@@ -51,7 +51,13 @@ run: $(MODEL_STAMP)
 shell: $(MODEL_STAMP)
 	$(PY) -m bot shell
 
-test: $(MODEL_STAMP) test-data test-python test-stories
+test: $(MODEL_STAMP) browser test-data test-python test-stories
+
+# Browser tests drive Debian's Chromium with Playwright (no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Instalando Chromium de Debian para las pruebas de navegador…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test-data: $(INSTALLED)
 	$(PY) -m bot catalogue validate

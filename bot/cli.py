@@ -9,6 +9,9 @@
     eval [--heldout FILE]        NLU report on the held-out set
     web                          back-office API and notifications (started by run)
     token create|revoke M NAME   back-office API tokens of municipality M
+    staff create M USER NAME     console account (--rol admin --primero for the first admin)
+    retention [--dias N]         delete conversations older than RETENTION_DAYS (daily cron)
+    forget SENDER_ID             delete one conversation's personal data
     telegram set-webhook URL     point every municipality's bot at the public webhook
     telegram poll                development: read Telegram with getUpdates, no public URL
     bench                        speed and memory figures
@@ -165,6 +168,50 @@ def cmd_token_revoke(args) -> int:
     return 0 if count else 1
 
 
+def cmd_staff_create(args) -> int:
+    import getpass
+    import os
+
+    from bot.catalogue.files import load_catalogue
+    from bot.storage.staff import create_first_admin, create_staff
+
+    if args.municipio not in load_catalogue(catalogue_dir()).municipalities:
+        print(f"ERROR municipalidad desconocida: {args.municipio}", file=sys.stderr)
+        return 1
+    password = os.environ.get("CONSOLE_PASSWORD") or getpass.getpass("Contraseña: ")
+    try:
+        if args.rol == "admin" and args.primero:
+            create_first_admin(_db(), args.municipio, args.usuario, args.nombre, password)
+        else:
+            create_staff(_db(), args.municipio, args.usuario, args.nombre, password, args.rol)
+    except ValueError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    print(f"Cuenta {args.usuario} ({args.rol}) creada para {args.municipio}.")
+    return 0
+
+
+def cmd_retention(args) -> int:
+    import os
+
+    from bot.handoff.transcript import TranscriptReader, tracker_url
+    from bot.storage.staff import delete_older_than
+
+    days = args.dias or int(os.environ.get("RETENTION_DAYS", "180"))
+    counts = delete_older_than(_db(), TranscriptReader(tracker_url()), days)
+    print(f"Datos con más de {days} días borrados: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_forget(args) -> int:
+    from bot.handoff.transcript import TranscriptReader, tracker_url
+    from bot.storage.staff import delete_citizen_data
+
+    counts = delete_citizen_data(_db(), TranscriptReader(tracker_url()), args.conversacion)
+    print("Borrado: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+    return 0
+
+
 def cmd_bench(args) -> int:
     from bot.benchmark import run_benchmark
 
@@ -221,6 +268,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("municipio", help="slug de la municipalidad")
         p.add_argument("nombre", help="quién usa el token, p. ej. 'sistema-oirs'")
         p.set_defaults(func=func)
+
+    staff = sub.add_parser("staff", help="cuentas de la consola").add_subparsers(dest="staff_command", required=True)
+    create = staff.add_parser("create", help="crea una cuenta (contraseña por CONSOLE_PASSWORD o teclado)")
+    create.add_argument("municipio")
+    create.add_argument("usuario")
+    create.add_argument("nombre")
+    create.add_argument("--rol", choices=["agente", "admin"], default="agente")
+    create.add_argument("--primero", action="store_true", help="primer admin de la municipalidad")
+    create.set_defaults(func=cmd_staff_create)
+
+    retention = sub.add_parser("retention", help="borra conversaciones más antiguas que RETENTION_DAYS (diario)")
+    retention.add_argument("--dias", type=int, default=None)
+    retention.set_defaults(func=cmd_retention)
+
+    forget = sub.add_parser("forget", help="borra los datos de una conversación (id de conversación)")
+    forget.add_argument("conversacion")
+    forget.set_defaults(func=cmd_forget)
 
     tg = sub.add_parser("telegram", help="bots de Telegram").add_subparsers(dest="tg_command", required=True)
     hook = tg.add_parser("set-webhook", help="apunta el webhook de cada bot a esta URL pública")

@@ -30,7 +30,9 @@ class Database:
         self._sessions = sessionmaker(bind=self.engine, future=True, expire_on_commit=False)
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent)."""
+        """Create missing tables (idempotent), the staff console's included."""
+        import bot.storage.staff  # noqa: F401  (registers the staff tables on Base)
+
         Base.metadata.create_all(self.engine)
 
     @contextmanager

@@ -367,18 +367,46 @@ class HandoffStateError(ValueError):
     """The handoff's status does not allow this change (Spanish message)."""
 
 
-def open_handoffs(db: Database, municipality: str) -> List[HandoffRow]:
-    """Handoffs waiting or being attended in this municipality, longest waiting first."""
-    with db.session() as session:
-        return list(session.execute(
-            select(HandoffRow).where(HandoffRow.municipality == municipality, HandoffRow.status.in_(OPEN_STATUSES))
-            .order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all())
+@dataclass(frozen=True)
+class HandoffSummary:
+    """A handoff as lists show it, with how long the citizen waited."""
+
+    id: int
+    municipality: str
+    sender_id: str
+    channel: str
+    reason: str
+    procedure: Optional[str]
+    form_data: Optional[Dict[str, Any]]
+    status: str
+    assigned_to: Optional[str]
+    outcome: Optional[str]
+    created_at: datetime
+    taken_at: Optional[datetime]
+    closed_at: Optional[datetime]
+    waiting: timedelta
 
 
-def waiting_time(row: HandoffRow, now: Optional[datetime] = None) -> timedelta:
-    """How long the citizen has waited (until taken, or until now)."""
+def waiting_time(row: Any, now: Optional[datetime] = None) -> timedelta:
+    """How long the citizen has waited (until taken or closed, or until now)."""
     end = aware(row.taken_at) or aware(row.closed_at) or now or utcnow()
     return max(timedelta(0), end - aware(row.created_at))
+
+
+def _summary(row: HandoffRow, now: datetime) -> HandoffSummary:
+    return HandoffSummary(row.id, row.municipality, row.sender_id, row.channel, row.reason, row.procedure,
+                          row.form_data, row.status, row.assigned_to, row.outcome, aware(row.created_at),
+                          aware(row.taken_at), aware(row.closed_at), waiting_time(row, now))
+
+
+def open_handoffs(db: Database, municipality: str) -> List[HandoffSummary]:
+    """Handoffs waiting or being attended in this municipality, longest waiting first."""
+    now = utcnow()
+    with db.session() as session:
+        rows = session.execute(
+            select(HandoffRow).where(HandoffRow.municipality == municipality, HandoffRow.status.in_(OPEN_STATUSES))
+            .order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all()
+        return [_summary(r, now) for r in rows]
 
 
 def get_handoff(db: Database, municipality: str, handoff_id: int) -> Optional[HandoffRow]:
@@ -392,8 +420,8 @@ def _transition(db: Database, municipality: str, handoff_id: int, staff: str,
                 **values: Any) -> Optional[HandoffRow]:
     """Move an open handoff of this municipality to new values; ``None`` if not found there."""
     with db.session() as session:
-        row = session.execute(select(HandoffRow).where(
-            HandoffRow.id == handoff_id, HandoffRow.municipality == municipality).with_for_update()).scalar_one_or_none()
+        query = select(HandoffRow).where(HandoffRow.id == handoff_id, HandoffRow.municipality == municipality)
+        row = session.execute(query.with_for_update()).scalar_one_or_none()
         if row is None:
             return None
         if row.status not in OPEN_STATUSES:
@@ -446,7 +474,7 @@ def folios_for(db: Database, municipality: str, sender_id: str) -> List[str]:
 def search_handoffs(db: Database, municipality: str, date_from: Optional[date] = None,
                     date_to: Optional[date] = None, procedure: Optional[str] = None, folio: Optional[str] = None,
                     outcome: Optional[str] = None, status: Optional[str] = None,
-                    limit: int = 200) -> List[HandoffRow]:
+                    limit: int = 200) -> List[HandoffSummary]:
     """The municipality's handoffs by creation day (local time, inclusive), procedure, folio of a request of
     the same conversation, outcome (text contained, any case) and status; newest first."""
     query = select(HandoffRow).where(HandoffRow.municipality == municipality)
@@ -463,9 +491,11 @@ def search_handoffs(db: Database, municipality: str, date_from: Optional[date] =
     if folio:
         query = query.where(HandoffRow.sender_id.in_(select(RequestRow.sender_id).where(
             RequestRow.municipality == municipality, RequestRow.folio == folio.strip().upper())))
+    now = utcnow()
     with db.session() as session:
-        return list(session.execute(query.order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
-                                    .limit(limit)).scalars().all())
+        rows = session.execute(query.order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
+                               .limit(limit)).scalars().all()
+        return [_summary(r, now) for r in rows]
 
 
 # --- Reviews of the assistant's understanding ---------------------------------------------------

@@ -19,10 +19,13 @@ from aiohttp import web
 
 from bot.catalogue.catalogue import Catalogue
 from bot.config import database_url
+from bot.handoff.delivery import Delivery
+from bot.handoff.transcript import TranscriptReader, tracker_url
 from bot.notifications import Notifier, notifier_from_env
 from bot.storage.catalogue_store import CatalogueCache
 from bot.storage.db import Database
 from bot.web.backoffice import add_backoffice
+from bot.web.console import add_console
 from bot.web.openapi import API_PREFIX
 
 MAX_BODY_BYTES = 64 * 1024
@@ -87,10 +90,12 @@ def run_web(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
             log.warning("sin WhatsApp ni Telegram configurados: los avisos de cambio de estado quedan pendientes")
             notifier = None
     app = create_app(db, catalogue.get, notifier)
+    add_console(app, db, TranscriptReader(tracker_url()), Delivery.from_env(), catalogue_provider=catalogue.get)
 
     async def close_database(_app: web.Application) -> None:
         db.dispose()
 
     app.on_cleanup.append(close_database)
     log.info("API de solicitudes en http://%s:%s%s", host, port, API_PREFIX)
+    log.info("consola de funcionarios en http://%s:%s/consola", host, port)
     web.run_app(app, host=host, port=port)

@@ -66,7 +66,8 @@ def staff_only(handler: Handler) -> Handler:
             if session is None:
                 return forbidden(request, "Tu sesión terminó o no es válida: vuelve a ingresar.")
             if not _same(form.get("csrf"), session.csrf_token):
-                return forbidden(request, "El formulario venció o no es válido: recarga la página e inténtalo de nuevo.")
+                return forbidden(request, "El formulario venció o no es válido: "
+                                          "recarga la página e inténtalo de nuevo.")
             request["console_form"] = form
         elif session is None:
             stale = bool(request.cookies.get(SESSION_COOKIE))

@@ -52,14 +52,14 @@ def _inline_template(text: str) -> string.Template:
     return string.Template(text)
 
 
-def render(name: str, **values: Any) -> Markup:
+def render(name: str, /, **values: Any) -> Markup:
     """The template file ``name`` with ``$values`` escaped."""
     return Markup(_file_template(name).substitute({k: escape(v) for k, v in values.items()}))
 
 
-def fragment(text: str, **values: Any) -> Markup:
+def fragment(source: str, /, **values: Any) -> Markup:
     """A small inline template (``$name`` placeholders) with its values escaped."""
-    return Markup(_inline_template(text).substitute({k: escape(v) for k, v in values.items()}))
+    return Markup(_inline_template(source).substitute({k: escape(v) for k, v in values.items()}))
 
 
 def local_time(moment: Optional[datetime], seconds: bool = False) -> str:

@@ -1,0 +1,134 @@
+"""The staff console (``/consola``): server-rendered HTML for municipal staff.
+
+Staff log in, see the queue of conversations handed over by the assistant in their own
+municipality, read a whole transcript, answer through the citizen's channel, take the
+conversation, hand it back to the assistant or close it, mark misunderstood messages,
+search past conversations and export transcripts and NLU candidates; administrators
+manage their municipality's team. Storage is ``bot.storage.staff``.
+
+``add_console`` adds the routes with their prefix to the main application (not as a
+sub-application, and nothing reads ``request.url``: see ``bot.web.backoffice``). Under
+``/consola`` a middleware adds security headers (no scripts at all: CSP
+``default-src 'none'``) and turns HTTP errors into HTML pages.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Callable, Optional
+
+from aiohttp import web
+
+from bot.catalogue.catalogue import Catalogue
+from bot.handoff.delivery import Delivery
+from bot.handoff.delivery import set_with_staff as rasa_set_with_staff
+from bot.handoff.transcript import TranscriptReader
+from bot.storage.db import Database
+from bot.storage.tables import Base
+from bot.web import console_auth, console_handoffs, console_tools
+from bot.web.console_context import CONSOLE_KEY, ConsoleContext, SetWithStaff, domain_intents
+from bot.web.console_pages import message_page, not_found
+from bot.web.console_render import STATIC_DIR
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/consola"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+_ERROR_PAGES = {
+    405: ("Método no permitido", "Esta dirección no acepta esa operación."),
+    413: ("Demasiado grande", "El formulario enviado es demasiado grande."),
+}
+
+
+def _in_console(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+@web.middleware
+async def console_errors(request: web.Request, handler) -> web.StreamResponse:
+    """Under ``/consola``: HTML error pages and security headers; other paths pass untouched."""
+    if not _in_console(request.path):
+        return await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            exc.headers.update(SECURITY_HEADERS)
+            raise
+        if exc.status == 404:
+            response = not_found(request)
+        else:
+            heading, text = _ERROR_PAGES.get(exc.status, ("Error", exc.reason))
+            response = message_page(request, exc.status, heading, text)
+            if "Allow" in exc.headers:
+                response.headers["Allow"] = exc.headers["Allow"]
+    except Exception:
+        log.exception("error inesperado en la consola: %s %s", request.method, request.path)
+        response = message_page(request, 500, "Error interno", "Algo falló en el servidor. Inténtalo de nuevo; "
+                                "si se repite, avisa al equipo técnico.")
+    response.headers.update(SECURITY_HEADERS)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+async def stylesheet(_request: web.Request) -> web.Response:
+    """GET /consola/estatico/consola.css"""
+    css = (STATIC_DIR / "consola.css").read_text(encoding="utf-8")
+    return web.Response(text=css, content_type="text/css", charset="utf-8",
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
+async def to_queue(_request: web.Request) -> web.Response:
+    """GET /consola/ -> /consola"""
+    raise web.HTTPSeeOther(PREFIX)
+
+
+def add_console(app: web.Application, db: Database, reader: TranscriptReader, delivery: Optional[Delivery],
+                set_with_staff: Optional[SetWithStaff] = None,
+                catalogue_provider: Optional[Callable[[], Catalogue]] = None,
+                secure_cookies: Optional[bool] = None) -> None:
+    """Add the staff console under ``/consola`` to ``app`` (before it starts).
+
+    ``set_with_staff(sender_id, value)`` switches the assistant off or on for a conversation
+    (default: Rasa's HTTP API from ``RASA_URL``); ``delivery`` reaches citizens (``None``: replies
+    cannot be sent). Secure cookies follow ``CONSOLE_SECURE_COOKIES=1`` unless told.
+    """
+    Base.metadata.create_all(db.engine)  # the staff tables (idempotent)
+    if secure_cookies is None:
+        secure_cookies = os.environ.get("CONSOLE_SECURE_COOKIES", "").strip() == "1"
+    app[CONSOLE_KEY] = ConsoleContext(db, reader, delivery, set_with_staff or rasa_set_with_staff,
+                                      catalogue_provider, secure_cookies, domain_intents())
+    app.middlewares.append(console_errors)
+    if delivery is not None:
+        async def close_delivery(_app: web.Application) -> None:
+            await delivery.close()
+
+        app.on_cleanup.append(close_delivery)
+    conversation = PREFIX + r"/conversacion/{id:\d{1,9}}"
+    routes = [
+        ("GET", PREFIX, console_handoffs.queue, "consola"),
+        ("GET", PREFIX + "/", to_queue, None),
+        ("GET", PREFIX + "/estatico/consola.css", stylesheet, "consola-css"),
+        ("GET", PREFIX + "/ingresar", console_auth.login_form, "consola-ingresar"),
+        ("POST", PREFIX + "/ingresar", console_auth.login, None),
+        ("POST", PREFIX + "/salir", console_auth.logout, "consola-salir"),
+        ("GET", conversation, console_handoffs.conversation, "consola-conversacion"),
+        ("POST", conversation + "/responder", console_handoffs.reply, None),
+        ("POST", conversation + "/tomar", console_handoffs.take, None),
+        ("POST", conversation + "/devolver", console_handoffs.hand_back, None),
+        ("POST", conversation + "/cerrar", console_handoffs.close, None),
+        ("POST", conversation + "/revisar", console_handoffs.review, None),
+        ("GET", conversation + "/exportar", console_handoffs.export_transcript, None),
+        ("GET", PREFIX + "/buscar", console_tools.search, "consola-buscar"),
+        ("GET", PREFIX + "/revision/exportar", console_tools.export_nlu, "consola-nlu"),
+        ("GET", PREFIX + "/equipo", console_tools.team, "consola-equipo"),
+        ("POST", PREFIX + "/equipo", console_tools.team_change, None),
+    ]
+    for method, path, handler, name in routes:
+        app.router.add_route(method, path, handler, name=name)

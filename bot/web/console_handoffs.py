@@ -1,0 +1,410 @@
+"""The queue and one conversation: transcript, reply, take, hand back, close, error marks and export.
+
+Every handler filters by the staffer's municipality: another municipality's handoff
+answers the same 404 as one that does not exist. Database and tracker reads run in
+threads; sending to the citizen and switching the assistant off or on are awaited with
+the timeouts of ``bot.handoff.delivery``.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bot.config import timezone_name
+from bot.handoff.delivery import NotDeliverable
+from bot.handoff.transcript import Turn, transcript
+from bot.storage import staff as store
+from bot.storage.tables import HandoffRow, utcnow
+from bot.web.console_auth import session_of, staff_only
+from bot.web.console_context import ConsoleContext, console
+from bot.web.console_mask import masked_identity
+from bot.web.console_pages import NOTICES, Notice, not_found, notices_from, page
+from bot.web.console_render import (CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, Markup, duration, fragment, join,
+                                    local_time, options, render)
+
+log = logging.getLogger(__name__)
+
+HAND_BACK_TEXT = "Te devuelvo al asistente virtual. ¿En qué más te ayudo?"
+CLOSE_REASONS = ("Resuelta", "Derivada a una oficina municipal", "Sin respuesta del vecino o vecina",
+                 "Fuera de competencia municipal", "Otro motivo")
+REPLY_MAX_LENGTH = 1500
+WHO = {"vecino": "Vecino o vecina", "asistente": "Asistente", "funcionario": "Funcionario/a"}
+NOT_DELIVERABLE_TEXT = ("No se pudo enviar: esta conversación llegó por un canal que no recibe mensajes desde la "
+                        "consola (por ejemplo, el chat web), o ese canal no está configurado en este servidor. "
+                        "Contacta al vecino o vecina por otro medio.")
+SEND_FAILED_TEXT = ("No se pudo enviar el mensaje: el servicio de WhatsApp o Telegram no respondió o lo rechazó. "
+                    "Tu texto sigue abajo; inténtalo de nuevo en unos minutos.")
+_INTENT_RE = re.compile(r"[a-z][a-z0-9_]{0,79}")
+_PROCEDURE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+
+
+def _id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+def _back(handoff_id: int, *codes: str) -> web.HTTPSeeOther:
+    query = urlencode([("aviso", c) for c in codes])
+    return web.HTTPSeeOther(f"/consola/conversacion/{handoff_id}" + (f"?{query}" if query else ""))
+
+
+async def _switch(ctx: ConsoleContext, sender_id: str, value: bool) -> bool:
+    """Set ``con_funcionario`` in Rasa; ``False`` (logged) when Rasa cannot be reached."""
+    try:
+        await ctx.set_with_staff(sender_id, value)
+        return True
+    except Exception:  # network errors, timeouts, Rasa's 4xx/5xx: the change stays, staff is told
+        log.warning("no se pudo cambiar con_funcionario=%s de una conversación", value, exc_info=True)
+        return False
+
+
+async def _send(ctx: ConsoleContext, sender_id: str, text: str) -> None:
+    """Send through the conversation's channel; ``NotDeliverable`` when it has none here."""
+    if ctx.delivery is None:
+        raise NotDeliverable("no hay canales configurados en este servidor")
+    await ctx.delivery.send(sender_id, text)
+
+
+def _confidence(value: Optional[float]) -> str:
+    return f"{value:.2f}".replace(".", ",") if isinstance(value, (int, float)) else "sin dato"
+
+
+def _procedure_label(names: Dict[str, str], slug: Optional[str]) -> str:
+    if not slug:
+        return "Sin trámite"
+    return f"{names[slug]} ({slug})" if slug in names else slug
+
+
+# --- Queue --------------------------------------------------------------------------------------
+
+@staff_only
+async def queue(request: web.Request) -> web.Response:
+    """GET /consola: open handoffs of the staffer's municipality, with masked identities."""
+    ctx, municipality = console(request), session_of(request).staffer.municipality
+    rows, names = await asyncio.to_thread(lambda: (store.open_handoffs(ctx.db, municipality),
+                                                   ctx.procedures(municipality)))
+    lines = [fragment(
+        '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$waiting</td>'
+        '<td>$procedure</td><td>$who</td><td>$status</td><td>$channel</td><td>$reason</td><td>$assigned</td></tr>',
+        waiting=duration(r.waiting), status=STATUS_NAMES.get(r.status, r.status),
+        procedure=names.get(r.procedure or "", r.procedure or "Sin trámite"),
+        channel=CHANNEL_NAMES.get(r.channel, r.channel), who=masked_identity(r.sender_id, r.form_data),
+        reason=REASON_NAMES.get(r.reason, r.reason), assigned=r.assigned_to or "Nadie", id=r.id) for r in rows]
+    if not lines:
+        lines = [Markup('<tr><td colspan="8">No hay conversaciones esperando. ¡Bien!</td></tr>')]
+    caption = f"{len(rows)} conversación abierta" if len(rows) == 1 else f"{len(rows)} conversaciones abiertas"
+    return page(request, "Cola", render("queue.html", caption=caption, rows=join(lines)),
+                notices=notices_from(request.query), head='<meta http-equiv="refresh" content="60">')
+
+
+# --- One conversation ---------------------------------------------------------------------------
+
+@dataclass
+class Conversation:
+    """What the conversation page shows."""
+
+    handoff: HandoffRow
+    turns: List[Turn]
+    folios: List[str]
+    procedures: Dict[str, str]
+    reviews: Dict[int, List[store.ReviewRow]] = field(default_factory=dict)
+
+
+def _load(ctx: ConsoleContext, staffer: store.Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
+    """The conversation of one handoff of the staffer's municipality (audited as ``action``), or ``None``."""
+    handoff = store.get_handoff(ctx.db, staffer.municipality, handoff_id)
+    if handoff is None:
+        return None
+    found = Conversation(handoff, transcript(ctx.reader, ctx.db, handoff.sender_id),
+                         store.folios_for(ctx.db, staffer.municipality, handoff.sender_id),
+                         ctx.procedures(staffer.municipality))
+    for review in store.reviews_for(ctx.db, staffer.municipality, handoff.id):
+        found.reviews.setdefault(review.event_id, []).append(review)
+    store.record_audit(ctx.db, staffer.username, staffer.municipality, action, handoff.id, target=handoff.sender_id)
+    return found
+
+
+def _value_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _form_data_html(data: Optional[Dict[str, Any]]) -> Markup:
+    if not data:
+        return Markup("<p>Sin datos de formulario.</p>")
+    rows = join(fragment('<tr><th scope="row">$key</th><td>$value</td></tr>', key=k, value=_value_text(v))
+                for k, v in data.items())
+    return fragment('<div class="tabla"><table><caption>Datos del formulario</caption><tbody>$rows</tbody>'
+                    '</table></div>', rows=rows)
+
+
+def _turn_html(turn: Turn, conv: Conversation, csrf: str) -> Markup:
+    if turn.who == "vecino":
+        meta = f" · intención: {turn.intent or 'sin dato'} (confianza {_confidence(turn.confidence)})"
+    else:
+        meta = ""
+    label = WHO.get(turn.who, turn.who) + (f" ({turn.staff})" if turn.staff else "")
+    extra = []
+    if turn.extra.get("buttons"):
+        buttons = " · ".join(map(str, turn.extra["buttons"]))
+        extra.append(fragment('<p class="meta">Botones: $buttons</p>', buttons=buttons))
+    for review in conv.reviews.get(turn.event_id or -1, []):
+        said = [f"intención correcta: {review.intended_intent}" if review.intended_intent else "",
+                f"trámite correcto: {review.intended_procedure}" if review.intended_procedure else "",
+                f"«{review.comment}»" if review.comment else ""]
+        extra.append(fragment('<p class="marca-error">Marcado como error por $by$said</p>', by=review.by,
+                              said="".join(f" · {s}" for s in said if s)))
+    if turn.event_id is not None and turn.who in ("vecino", "asistente"):
+        extra.append(render("review.html", id=conv.handoff.id, csrf=csrf, event_id=turn.event_id))
+    iso = turn.at.isoformat()
+    return fragment('<li class="turno $who"><p class="meta"><span class="quien">$label</span> · '
+                    '<time datetime="$iso">$at</time>$meta</p><p class="texto">$text</p>$extra</li>',
+                    who=turn.who, label=label, iso=iso, at=local_time(turn.at, seconds=True), meta=meta,
+                    text=turn.text, extra=join(extra))
+
+
+def _datalists(ctx: ConsoleContext, conv: Conversation) -> Markup:
+    intents = join(fragment('<option value="$v">', v=i) for i in ctx.intents)
+    procedures = join(fragment('<option value="$v">$name</option>', v=slug, name=name)
+                      for slug, name in sorted(conv.procedures.items(), key=lambda item: item[1]))
+    return fragment('<datalist id="intenciones">$i</datalist><datalist id="tramites">$p</datalist>',
+                    i=intents, p=procedures)
+
+
+def _conversation_page(request: web.Request, conv: Conversation, notices: Sequence[Notice] = (),
+                       draft: str = "", status: int = 200) -> web.Response:
+    ctx, session, handoff = console(request), session_of(request), conv.handoff
+    channel = CHANNEL_NAMES.get(handoff.channel, handoff.channel)
+    if handoff.status in store.OPEN_STATUSES:
+        mine = handoff.status == "atendiendo" and handoff.assigned_to == session.staffer.username
+        take_form = Markup("") if mine else fragment(
+            '<form method="post" action="/consola/conversacion/$id/tomar"><input type="hidden" name="csrf" '
+            'value="$csrf"><button type="submit">Tomar</button></form>', id=handoff.id, csrf=session.csrf_token)
+        actions = render("actions.html", id=handoff.id, csrf=session.csrf_token, channel=channel, draft=draft,
+                         take=take_form,
+                         reasons=options([(r, r) for r in CLOSE_REASONS], empty="Elige un motivo"))
+    else:
+        actions = fragment('<section class="tarjeta" aria-labelledby="acciones"><h2 id="acciones">Acciones</h2>'
+                           '<p>Esta conversación está $status: ya no admite respuestas ni cambios.</p></section>',
+                           status=STATUS_NAMES.get(handoff.status, handoff.status).lower())
+    content = render(
+        "conversation.html", id=handoff.id, status=STATUS_NAMES.get(handoff.status, handoff.status),
+        procedure=_procedure_label(conv.procedures, handoff.procedure), channel=channel, sender=handoff.sender_id,
+        reason=REASON_NAMES.get(handoff.reason, handoff.reason), created=local_time(handoff.created_at),
+        waiting=duration(store.waiting_time(handoff)), assigned=handoff.assigned_to or "Nadie",
+        outcome=handoff.outcome or "—", folios=", ".join(conv.folios) or "—",
+        form_data=_form_data_html(handoff.form_data), zone=timezone_name(),
+        turns=join(_turn_html(t, conv, session.csrf_token) for t in conv.turns) or
+        Markup("<li>No hay mensajes guardados de esta conversación.</li>"),
+        datalists=_datalists(ctx, conv), actions=actions)
+    return page(request, f"Conversación n.º {handoff.id}", content, status=status, notices=notices)
+
+
+async def _show(request: web.Request, handoff_id: int, notices: Sequence[Notice] = (), draft: str = "",
+                status: int = 200) -> web.Response:
+    ctx, staffer = console(request), session_of(request).staffer
+    conv = await asyncio.to_thread(_load, ctx, staffer, handoff_id, "ver_transcripcion")
+    if conv is None:
+        return not_found(request)
+    return _conversation_page(request, conv, notices, draft, status)
+
+
+@staff_only
+async def conversation(request: web.Request) -> web.Response:
+    """GET /consola/conversacion/{id}: the whole transcript (viewing it is audited)."""
+    return await _show(request, _id(request), notices_from(request.query))
+
+
+@staff_only
+async def reply(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/responder: send the staffer's text through the citizen's channel."""
+    ctx, staffer, form = console(request), session_of(request).staffer, request["console_form"]
+    text = str(form.get("texto") or "").replace("\r\n", "\n").strip()
+    handoff = await asyncio.to_thread(store.get_handoff, ctx.db, staffer.municipality, _id(request))
+    if handoff is None:
+        return not_found(request)
+    problem = None
+    if not text:
+        problem = "Escribe el mensaje antes de enviarlo."
+    elif len(text) > REPLY_MAX_LENGTH:
+        problem = f"El mensaje es demasiado largo (máximo {REPLY_MAX_LENGTH} caracteres)."
+    elif handoff.status not in store.OPEN_STATUSES:
+        problem = "La conversación ya no está abierta: no se pueden enviar mensajes."
+    if problem:
+        return await _show(request, handoff.id, [("error", problem)], draft=text, status=400)
+    codes: List[str] = []
+    if handoff.status == "esperando":  # answering takes the conversation: the assistant goes silent
+        handoff = await asyncio.to_thread(store.take_handoff, ctx.db, staffer.municipality, handoff.id,
+                                          staffer.username) or handoff
+        codes.append("tomada")
+        if not await _switch(ctx, handoff.sender_id, True):
+            codes.append("sin_rasa")
+    try:
+        await _send(ctx, handoff.sender_id, text)
+    except Exception as exc:
+        undeliverable = isinstance(exc, NotDeliverable)
+        if not undeliverable:
+            log.warning("no se pudo enviar la respuesta de un funcionario", exc_info=True)
+        await asyncio.to_thread(store.record_audit, ctx.db, staffer.username, staffer.municipality,
+                                "responder_fallido", handoff.id, handoff.sender_id, type(exc).__name__)
+        notices = [NOTICES[c] for c in codes] + [
+            ("error", NOT_DELIVERABLE_TEXT if undeliverable else SEND_FAILED_TEXT)]
+        return await _show(request, handoff.id, notices, draft=text, status=409 if undeliverable else 502)
+
+    def save() -> None:
+        store.add_staff_message(ctx.db, handoff, staffer.username, text)
+        store.record_audit(ctx.db, staffer.username, staffer.municipality, "responder", handoff.id, handoff.sender_id)
+
+    await asyncio.to_thread(save)
+    raise _back(handoff.id, "enviado", *codes)
+
+
+async def _transition(request: web.Request, change: Any, *args: Any) -> Tuple[Optional[HandoffRow], bool]:
+    """Run a status change of ``store``; ``(None, False)`` if not found, ``(row, False)`` if refused."""
+    ctx, staffer = console(request), session_of(request).staffer
+    try:
+        row = await asyncio.to_thread(change, ctx.db, staffer.municipality, _id(request), staffer.username, *args)
+    except store.HandoffStateError:
+        return await asyncio.to_thread(store.get_handoff, ctx.db, staffer.municipality, _id(request)), False
+    return row, row is not None
+
+
+def _audit(request: web.Request, action: str, handoff: HandoffRow, detail: Optional[str] = None) -> Any:
+    staffer = session_of(request).staffer
+    return asyncio.to_thread(store.record_audit, console(request).db, staffer.username, staffer.municipality, action,
+                             handoff.id, handoff.sender_id, detail)
+
+
+@staff_only
+async def take(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/tomar: assign to me; the assistant goes silent."""
+    handoff, changed = await _transition(request, store.take_handoff)
+    if handoff is None:
+        return not_found(request)
+    if not changed:
+        raise _back(handoff.id, "estado")
+    codes = ["tomada"]
+    if not await _switch(console(request), handoff.sender_id, True):
+        codes.append("sin_rasa")
+    await _audit(request, "tomar", handoff)
+    raise _back(handoff.id, *codes)
+
+
+@staff_only
+async def hand_back(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/devolver: back to the assistant, and the citizen is told."""
+    ctx = console(request)
+    handoff, changed = await _transition(request, store.hand_back)
+    if handoff is None:
+        return not_found(request)
+    if not changed:
+        raise _back(handoff.id, "estado")
+    codes = ["devuelta"]
+    if not await _switch(ctx, handoff.sender_id, False):
+        codes.append("sin_rasa")
+    try:
+        await _send(ctx, handoff.sender_id, HAND_BACK_TEXT)
+        await asyncio.to_thread(store.add_staff_message, ctx.db, handoff, session_of(request).staffer.username,
+                                HAND_BACK_TEXT)
+    except Exception:
+        log.warning("no se pudo avisar la devolución al vecino", exc_info=True)
+        codes.append("sin_aviso")
+    await _audit(request, "devolver", handoff)
+    raise _back(handoff.id, *codes)
+
+
+@staff_only
+async def close(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/cerrar: closed with a reason (the outcome)."""
+    form = request["console_form"]
+    reason = str(form.get("motivo") or "")
+    detail = " ".join(str(form.get("detalle") or "").split())[:150]
+    if reason not in CLOSE_REASONS:
+        return await _show(request, _id(request), [("error", "Elige el motivo del cierre.")], status=400)
+    outcome = f"{reason}: {detail}" if detail else reason
+    handoff, changed = await _transition(request, store.close_handoff, outcome)
+    if handoff is None:
+        return not_found(request)
+    if not changed:
+        raise _back(handoff.id, "estado")
+    codes = ["cerrada"]
+    if not await _switch(console(request), handoff.sender_id, False):  # the assistant answers again
+        codes.append("sin_rasa")
+    await _audit(request, "cerrar", handoff, outcome)
+    raise _back(handoff.id, *codes)
+
+
+@staff_only
+async def review(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/revisar: mark a citizen or assistant turn as misunderstood."""
+    ctx, staffer, form = console(request), session_of(request).staffer, request["console_form"]
+    event = str(form.get("evento") or "")
+    intent = str(form.get("intencion") or "").strip()
+    procedure = str(form.get("tramite") or "").strip()
+    comment = " ".join(str(form.get("comentario") or "").split())[:500]
+    handoff = await asyncio.to_thread(store.get_handoff, ctx.db, staffer.municipality, _id(request))
+    if handoff is None:
+        return not_found(request)
+    problem = None
+    if intent and not _INTENT_RE.fullmatch(intent):
+        problem = "La intención se escribe en minúsculas y con guiones bajos, por ejemplo consultar_tramite."
+    elif procedure and not _PROCEDURE_RE.fullmatch(procedure):
+        problem = "El trámite se indica con su identificador, por ejemplo permiso-circulacion."
+    elif not event.isdigit() or len(event) > 12:
+        problem = "No se indicó qué mensaje marcar."
+    if problem is None:
+        turns = await asyncio.to_thread(ctx.reader.rasa_turns, handoff.sender_id)
+        if int(event) not in {t.event_id for t in turns}:
+            problem = "Ese mensaje no pertenece a esta conversación."
+    if problem:
+        return await _show(request, handoff.id, [("error", problem)], status=400)
+
+    def save() -> None:
+        store.add_review(ctx.db, handoff, int(event), staffer.username, intent, procedure, comment)
+        store.record_audit(ctx.db, staffer.username, staffer.municipality, "marcar_error", handoff.id,
+                           handoff.sender_id, f"evento {event}")
+
+    await asyncio.to_thread(save)
+    raise _back(handoff.id, "marcada")
+
+
+def transcript_text(conv: Conversation, staffer: store.Staffer) -> str:
+    """The plain-text export of a conversation."""
+    handoff = conv.handoff
+    lines = [f"Conversación n.º {handoff.id} — {staffer.municipality}",
+             f"Trámite: {_procedure_label(conv.procedures, handoff.procedure)}",
+             f"Canal: {CHANNEL_NAMES.get(handoff.channel, handoff.channel)} · Conversación: {handoff.sender_id}",
+             f"Estado: {STATUS_NAMES.get(handoff.status, handoff.status)} · Resultado: {handoff.outcome or '—'}",
+             f"Folios: {', '.join(conv.folios) or '—'}",
+             f"Exportada por {staffer.username} el {local_time(utcnow(), seconds=True)} (hora de {timezone_name()})",
+             ""]
+    if handoff.form_data:
+        lines.append("Datos del formulario:")
+        lines += [f"  {k}: {_value_text(v)}" for k, v in handoff.form_data.items()]
+        lines.append("")
+    for turn in conv.turns:
+        who = WHO.get(turn.who, turn.who)
+        if turn.who == "vecino":
+            who += f" (intención {turn.intent or 'sin dato'}, confianza {_confidence(turn.confidence)})"
+        elif turn.staff:
+            who += f" ({turn.staff})"
+        text = turn.text.replace("\r\n", "\n").replace("\n", "\n    ")
+        lines.append(f"[{local_time(turn.at, seconds=True)}] {who}: {text}")
+    return "\n".join(lines) + "\n"
+
+
+@staff_only
+async def export_transcript(request: web.Request) -> web.Response:
+    """GET /consola/conversacion/{id}/exportar: the transcript as a text download (audited)."""
+    ctx, staffer = console(request), session_of(request).staffer
+    conv = await asyncio.to_thread(_load, ctx, staffer, _id(request), "exportar")
+    if conv is None:
+        return not_found(request)
+    return web.Response(text=transcript_text(conv, staffer), content_type="text/plain", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="conversacion-{conv.handoff.id}.txt"'})
+

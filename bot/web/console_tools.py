@@ -1,0 +1,232 @@
+"""Console tools beyond one conversation: search, the NLU candidates export and the team page."""
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from aiohttp import web
+
+from bot.storage import staff as store
+from bot.storage.tables import utcnow
+from bot.web.console_auth import admin_only, session_of, staff_only
+from bot.web.console_context import console
+from bot.web.console_mask import mask_text, masked_identity
+from bot.web.console_pages import Notice, forbidden, message_page, notices_from, page
+from bot.web.console_render import (CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, join, local_time, options,
+                                    render)
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PROCEDURE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+_FOLIO_RE = re.compile(r"[A-Za-z0-9-]{1,16}")
+SEARCH_LIMIT = 200
+SEARCH_PARAMS = ("desde", "hasta", "tramite", "folio", "estado", "resultado")
+
+
+# --- Search -------------------------------------------------------------------------------------
+
+def _day(value: str, label: str, problems: List[str]) -> Optional[date]:
+    if not value:
+        return None
+    try:
+        if _DATE_RE.fullmatch(value):
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    problems.append(f"La fecha '{label}' no es válida: usa el formato AAAA-MM-DD.")
+    return None
+
+
+def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]:
+    """``(search_handoffs keyword arguments, raw values for the form, problems)`` from the query string."""
+    raw = {k: str(query.get(k, "")).strip()[:100] for k in SEARCH_PARAMS}
+    problems: List[str] = []
+    options_: Dict[str, Any] = {"date_from": _day(raw["desde"], "desde", problems),
+                                "date_to": _day(raw["hasta"], "hasta", problems)}
+    if options_["date_from"] and options_["date_to"] and options_["date_from"] > options_["date_to"]:
+        problems.append("'Desde' no puede ser posterior a 'hasta'.")
+    if raw["tramite"]:
+        if _PROCEDURE_RE.fullmatch(raw["tramite"]):
+            options_["procedure"] = raw["tramite"]
+        else:
+            problems.append("Trámite no válido.")
+    if raw["folio"]:
+        if _FOLIO_RE.fullmatch(raw["folio"]):
+            options_["folio"] = raw["folio"]
+        else:
+            problems.append("Folio no válido: por ejemplo PEN-7KX4M2.")
+    if raw["estado"]:
+        if raw["estado"] in store.HANDOFF_STATUSES:
+            options_["status"] = raw["estado"]
+        else:
+            problems.append("Estado no válido.")
+    if raw["resultado"]:
+        options_["outcome"] = raw["resultado"]
+    return {k: v for k, v in options_.items() if v is not None}, raw, problems
+
+
+def _results_html(rows: Sequence[Any], names: Dict[str, str]) -> Markup:
+    lines = [fragment(
+        '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$at</td>'
+        '<td>$procedure</td><td>$who</td><td>$status</td><td>$outcome</td><td>$channel</td><td>$assigned</td></tr>',
+        at=local_time(r.created_at), status=STATUS_NAMES.get(r.status, r.status),
+        procedure=names.get(r.procedure or "", r.procedure or "Sin trámite"),
+        channel=CHANNEL_NAMES.get(r.channel, r.channel),
+        who=masked_identity(r.sender_id, r.form_data), outcome=mask_text(r.outcome or "—"),
+        assigned=r.assigned_to or "—", id=r.id) for r in rows]
+    if not lines:
+        lines = [Markup('<tr><td colspan="8">No hay conversaciones con esos criterios.</td></tr>')]
+    more = " (se muestran las más recientes)" if len(rows) >= SEARCH_LIMIT else ""
+    return render("results.html", caption=f"Resultados: {len(rows)}{more}", rows=join(lines))
+
+
+@staff_only
+async def search(request: web.Request) -> web.Response:
+    """GET /consola/buscar: the municipality's handoffs by dates, procedure, folio, status and outcome."""
+    ctx, municipality = console(request), session_of(request).staffer.municipality
+    criteria, raw, problems = parse_search(request.query)
+    asked = any(raw.values())
+
+    def work():
+        names = ctx.procedures(municipality)
+        rows = store.search_handoffs(ctx.db, municipality, limit=SEARCH_LIMIT, **criteria) \
+            if asked and not problems else []
+        return names, rows
+
+    names, rows = await asyncio.to_thread(work)
+    procedure_choices = sorted(names.items(), key=lambda item: item[1])
+    if raw["tramite"] and raw["tramite"] not in names:
+        procedure_choices.append((raw["tramite"], raw["tramite"]))
+    content = render(
+        "search.html", date_from=raw["desde"], date_to=raw["hasta"], folio=raw["folio"], outcome=raw["resultado"],
+        procedures=options(procedure_choices, raw["tramite"], empty="Todos"),
+        statuses=options(list(STATUS_NAMES.items()), raw["estado"], empty="Todos"),
+        results=_results_html(rows, names) if asked and not problems else Markup(""))
+    return page(request, "Buscar", content, status=400 if problems else 200,
+                notices=[("error", p) for p in problems])
+
+
+# --- NLU candidates -----------------------------------------------------------------------------
+
+def _yaml_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def nlu_yaml(candidates: Sequence[Dict[str, Optional[str]]], municipality: str, when: str) -> str:
+    """Candidates in Rasa's NLU format, one block per intent and procedure, with the procedure as a comment."""
+    lines = [f"# Mensajes que el asistente no entendió, marcados en la consola ({municipality}, {when}).",
+             "# Revísalos antes de agregarlos a nlu_data/ (los ejemplos de trámites llevan metadata tramite).",
+             'version: "3.1"', "nlu:"]
+    groups: Dict[Tuple[str, str], List[str]] = {}
+    without_intent: List[Dict[str, Optional[str]]] = []
+    for item in candidates:
+        if not item.get("intent"):
+            without_intent.append(item)
+            continue
+        groups.setdefault((item["intent"], item.get("tramite") or ""), []).append(_yaml_line(item["text"] or ""))
+    for (intent, procedure), texts in groups.items():
+        lines.append(f"# trámite: {procedure or '(ninguno)'}")
+        lines.append(f"- intent: {intent}")
+        lines.append("  examples: |")
+        lines += [f"    - {text}" for text in texts]
+    if not groups:
+        lines[-1] = "nlu: []"
+    if without_intent:
+        lines.append("# Sin intención indicada (trámite entre paréntesis):")
+        lines += [f"#   {_yaml_line(i['text'] or '')} ({i.get('tramite') or 'sin trámite'})" for i in without_intent]
+    return "\n".join(lines) + "\n"
+
+
+@staff_only
+async def export_nlu(request: web.Request) -> web.Response:
+    """GET /consola/revision/exportar: NLU candidates of the municipality as Rasa YAML (audited)."""
+    ctx, staffer = console(request), session_of(request).staffer
+
+    def work() -> List[Dict[str, Optional[str]]]:
+        found = store.nlu_candidates(ctx.db, staffer.municipality, ctx.reader)
+        store.record_audit(ctx.db, staffer.username, staffer.municipality, "exportar_nlu",
+                           detail=f"{len(found)} ejemplos")
+        return found
+
+    candidates = await asyncio.to_thread(work)
+    body = nlu_yaml(candidates, staffer.municipality, local_time(utcnow()))
+    return web.Response(text=body, content_type="text/plain", charset="utf-8", headers={
+        "Content-Disposition": f'attachment; filename="candidatos-nlu-{staffer.municipality}.yml"'})
+
+
+# --- Team ---------------------------------------------------------------------------------------
+
+def _team_page(request: web.Request, team: Sequence[store.Staffer], notices: Sequence[Notice] = (),
+               status: int = 200, username: str = "", name: str = "") -> web.Response:
+    session = session_of(request)
+    rows = []
+    for member in team:
+        if member.active and member.id != session.staffer.id:
+            action = fragment('<form method="post" action="/consola/equipo"><input type="hidden" name="csrf" '
+                              'value="$csrf"><input type="hidden" name="accion" value="desactivar">'
+                              '<input type="hidden" name="id" value="$id"><button type="submit" '
+                              'aria-label="Desactivar a $username">Desactivar</button></form>',
+                              csrf=session.csrf_token, id=member.id, username=member.username)
+        else:
+            action = "—" if not member.active else "(tú)"
+        rows.append(fragment('<tr><td>$username</td><td>$name</td><td>$role</td><td>$state</td><td>$action</td></tr>',
+                             username=member.username, name=member.name,
+                             role="Administrador" if member.is_admin else "Agente",
+                             state="Activo" if member.active else "Desactivado", action=action))
+    content = render("team.html", caption=f"Personas de la consola ({len(team)})", rows=join(rows),
+                     csrf=session.csrf_token, username=username, name=name, min_password=store.PASSWORD_MIN_LENGTH)
+    return page(request, "Equipo", content, status=status, notices=notices)
+
+
+@admin_only
+async def team(request: web.Request) -> web.Response:
+    """GET /consola/equipo (administrators): the municipality's staff."""
+    ctx, municipality = console(request), session_of(request).staffer.municipality
+    members = await asyncio.to_thread(store.list_staff, ctx.db, municipality)
+    return _team_page(request, members, notices_from(request.query))
+
+
+@admin_only
+async def team_change(request: web.Request) -> web.StreamResponse:
+    """POST /consola/equipo (administrators): create a staffer or deactivate one, of their own municipality."""
+    ctx, staffer, form = console(request), session_of(request).staffer, request["console_form"]
+    action = form.get("accion")
+    if action == "crear":
+        username, name = str(form.get("usuario") or "").strip(), str(form.get("nombre") or "").strip()
+        role = str(form.get("rol") or "agente")
+
+        def create() -> Optional[str]:
+            try:
+                created = store.create_staff(ctx.db, staffer.municipality, username, name,
+                                             str(form.get("clave") or ""), role)
+            except ValueError as exc:
+                return str(exc)
+            store.record_audit(ctx.db, staffer.username, staffer.municipality, "crear_funcionario",
+                               target=created.username, detail=created.role)
+            return None
+
+        problem = await asyncio.to_thread(create)
+        if problem:
+            members = await asyncio.to_thread(store.list_staff, ctx.db, staffer.municipality)
+            return _team_page(request, members, [("error", problem)], 400, username[:60], name[:120])
+        raise web.HTTPSeeOther("/consola/equipo?aviso=creado")
+    if action == "desactivar":
+        target = str(form.get("id") or "")
+        if not target.isdigit() or len(target) > 9:
+            return forbidden(request, "Usuario no válido.")
+        if int(target) == staffer.id:
+            return forbidden(request, "No puedes desactivar tu propio usuario.")
+
+        def deactivate() -> bool:
+            done = store.deactivate_staff(ctx.db, staffer.municipality, int(target))
+            if done:
+                store.record_audit(ctx.db, staffer.username, staffer.municipality, "desactivar_funcionario",
+                                   target=target)
+            return done
+
+        if not await asyncio.to_thread(deactivate):
+            raise web.HTTPNotFound()
+        raise web.HTTPSeeOther("/consola/equipo?aviso=desactivado")
+    return message_page(request, 400, "Acción no válida", "El formulario no indica una acción conocida.",
+                        "/consola/equipo", "Volver al equipo")

@@ -1,0 +1,79 @@
+"""The production endpoints (deploy/endpoints.prod.yml) against the real PostgreSQL and Redis.
+
+Rasa's own tracker store and lock store are built from the file exactly as
+``rasa run --endpoints deploy/endpoints.prod.yml`` would, then used: a conversation
+saved by one store object is read by another (another replica), and a lock held by
+one blocks the other.
+"""
+import asyncio
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.config import PROJECT_ROOT
+from tests.conftest import require
+
+ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def production_env(monkeypatch):
+    name = f"rasa_test_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        require(False, f"PostgreSQL no disponible: {exc}")
+    import redis
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
+    except Exception as exc:
+        require(False, f"Redis no disponible: {exc}")
+    values = {"ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
+              "TRACKER_DB_URL": ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", "TRACKER_DB": name,
+              "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_PASSWORD": "", "REDIS_LOCK_DB": "1"}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    yield values
+    with admin.connect() as conn:
+        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
+
+
+def test_two_replicas_share_conversations_and_locks(production_env):
+    from rasa.core.lock_store import LockStore
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.core.utils import read_endpoints_from_path
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    endpoints = read_endpoints_from_path(PROJECT_ROOT / "deploy" / "endpoints.prod.yml")
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    sender = f"replica-test-{uuid.uuid4().hex[:10]}"
+
+    # Built outside the event loop, as Rasa does at start-up.
+    replica_a = TrackerStore.create(endpoints.tracker_store, domain=domain)
+    replica_b = TrackerStore.create(endpoints.tracker_store, domain=domain)
+    locks_a, locks_b = LockStore.create(endpoints.lock_store), LockStore.create(endpoints.lock_store)
+
+    async def scenario():
+        tracker = DialogueStateTracker(sender, domain.slots)
+        tracker.update(UserUttered("hola", {"name": "saludar", "confidence": 1.0}))
+        await replica_a.save(tracker)
+        seen = await replica_b.retrieve(sender)
+        assert [e.text for e in seen.events if isinstance(e, UserUttered)] == ["hola"]
+
+        assert type(locks_a).__name__ == "RedisLockStore"
+        async with locks_a.lock(sender, wait_time_in_seconds=0.05):
+            assert locks_b.is_someone_waiting(sender)  # replica B sees A's lock in Redis
+        assert not locks_b.is_someone_waiting(sender)
+        async with locks_b.lock(sender, wait_time_in_seconds=0.05):
+            assert locks_a.is_someone_waiting(sender)
+
+    asyncio.run(scenario())
