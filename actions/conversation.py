@@ -73,7 +73,7 @@ class ActionAyuda(Action):
 
 
 class ActionFallback(Action):
-    """Ask to rephrase; after repeated misunderstanding, offer a person."""
+    """Ask to rephrase; after repeated misunderstanding, hand over to a person (or offer one)."""
 
     def name(self) -> Text:
         return "action_fallback"

@@ -99,3 +99,37 @@ async def test_repeated_failures_in_a_form_field_hand_over_with_the_form_data(lo
     [row] = handoffs(loaded_services)
     assert row.reason == "formulario" and row.form_data == {"nombre": "Ana Soto"}
     assert row.procedure == "retiro-voluminosos"
+
+
+async def test_delete_my_data_needs_confirmation_and_removes_only_mine(loaded_services, tmp_path, monkeypatch):
+    from actions.conversation import ActionAfirmar, ActionNegar
+    from actions.handoff import ActionBorrarDatos
+    from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
+    from bot.storage.requests import submit_request
+    from bot.storage.tables import RequestRow
+
+    tracker_db = tmp_path / "tracker.db"
+    monkeypatch.setenv("TRACKER_DB_DIALECT", "sqlite")
+    monkeypatch.setenv("TRACKER_DB", str(tracker_db))
+    reader = TranscriptReader(f"sqlite:///{tracker_db}")
+    RASA_EVENTS.metadata.create_all(reader.engine)
+    with reader.engine.begin() as conn:
+        for sender in (SENDER, "whatsapp:+56924868000:+56911111111"):
+            conn.execute(RASA_EVENTS.insert().values(sender_id=sender, type_name="user", timestamp=1.0,
+                                                     data='{"text": "mi rut es 12.345.678-5"}'))
+    for sender, key in ((SENDER, "mine"), ("whatsapp:+56924868000:+56911111111", "theirs")):
+        submit_request(loaded_services, key=key, municipality="penalolen", code="PEN", procedure="poda-arboles",
+                       fields={"nombre": "Ana"}, rut="12345678-5", channel="whatsapp", sender_id=sender)
+
+    text, slots = await run(ActionBorrarDatos(), tracker_for("borra mis datos", "borrar_datos"))
+    assert "¿Quieres que borre tus datos?" in text and slots["confirmar_borrado"] is True
+    text, _ = await run(ActionNegar(), tracker_for("no", "negar", slots={"confirmar_borrado": True}))
+    assert "no borré nada" in text and len(reader.rasa_turns(SENDER)) == 1
+
+    text, slots = await run(ActionAfirmar(), tracker_for("si", "afirmar", slots={"confirmar_borrado": True}))
+    assert "borré tus datos" in text and slots["confirmar_borrado"] is False
+    assert reader.rasa_turns(SENDER) == [] and len(reader.rasa_turns("whatsapp:+56924868000:+56911111111")) == 1
+    with loaded_services.session() as session:
+        rows = {r.idempotency_key: r for r in session.query(RequestRow).all()}
+    assert rows["mine"].rut is None and rows["mine"].fields == {} and rows["mine"].folio
+    assert rows["theirs"].rut == "12345678-5"
