@@ -15,9 +15,6 @@ import pytest
 from tests.assistant_process import start_assistant, stop_assistant
 
 
-SHARED: dict = {}
-
-
 def post(url: str, body: dict, timeout: float = 60) -> tuple:
     request = urllib.request.Request(url, data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"}, method="POST")
@@ -116,7 +113,9 @@ def test_garbage_and_long_input_get_an_answer(assistant):
     assert chat(assistant, sender, "hola")  # still alive
 
 
-def test_conversation_guided_request_gets_a_folio(assistant):
+@pytest.fixture(scope="module")
+def guided_request(assistant):
+    """A citizen fills in a whole guided request (with a question and a correction) and gets a folio."""
     import re
     sender = f"vecino-{uuid.uuid4().hex[:8]}"
     meta = {"municipio": "penalolen"}
@@ -138,25 +137,29 @@ def test_conversation_guided_request_gets_a_folio(assistant):
     assert folio, done
     again = joined(chat(assistant, sender, "si", meta))  # a double tap sends nothing new
     assert "folio" not in again
+    return {"folio": folio.group(1), "sender": sender}
+
+
+def test_conversation_guided_request_gets_a_folio(assistant, guided_request):
     from sqlalchemy import select
 
     from bot.storage.db import Database
     from bot.storage.tables import RequestRow
     db = Database(f"sqlite:///{assistant['var'] / 'municipal.db'}")
     with db.session() as session:
-        rows = session.execute(select(RequestRow).where(RequestRow.sender_id == sender)).scalars().all()
+        rows = session.execute(select(RequestRow).where(
+            RequestRow.sender_id == guided_request["sender"])).scalars().all()
     db.dispose()
     assert [(r.folio, r.procedure, r.rut, r.channel) for r in rows] == [
-        (folio.group(1), "retiro-voluminosos", "12345678-5", "rest")]
+        (guided_request["folio"], "retiro-voluminosos", "12345678-5", "rest")]
     assert rows[0].fields["email"] == "juan@gmail.com" and rows[0].fields["telefono"] == "+56987654321"
-    SHARED.update(folio=folio.group(1), sender=sender)
 
 
-def test_status_lookup_own_and_by_folio_and_rut_after_a_staff_update(assistant):
+def test_status_lookup_own_and_by_folio_and_rut_after_a_staff_update(assistant, guided_request):
     from bot.storage.db import Database
     from bot.storage.tokens import create_token
 
-    assert SHARED, "depends on test_conversation_guided_request_gets_a_folio"
+    SHARED = guided_request
     meta = {"municipio": "penalolen"}
     own = joined(chat(assistant, SHARED["sender"], "en que va mi solicitud?", meta))
     assert SHARED["folio"] in own and "recibida" in own

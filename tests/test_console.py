@@ -688,3 +688,96 @@ def test_masking():
     assert mask_text("rut 12.345.678-5, fono 9 8765 4321, correo juan@gmail.com, el 2024-05-31") == \
         "rut 12.***.***-5, fono +56 9 **** 4321, correo j***@gmail.com, el 2024-05-31"
     assert masked_identity("telegram:angol:55501234") == "Telegram ···234"
+
+
+# --- Taking a live conversation from the console ------------------------------------------------
+
+PEN_LIVE = "whatsapp:+56924868000:+56911223344"  # Peñalolén's number in the catalogue
+ANGOL_LIVE = "whatsapp:+56945299050:+56955667788"  # Angol's
+PEN_TG_LIVE = "telegram:penalolen:77700123"
+PEN_STALE = "whatsapp:+56924868000:+56900001111"  # wrote 8 days ago: not listed
+
+
+@pytest.fixture
+def live(world):
+    with world["db"].session() as session:
+        for sender, at in ((PEN_LIVE, ago(minutes=2)), (ANGOL_LIVE, ago(minutes=1)), (PEN_TG_LIVE, ago(hours=3)),
+                           (PEN_STALE, ago(days=8))):
+            session.add(ConversationActivityRow(sender_id=sender, last_inbound_at=at))
+    return world
+
+
+async def test_live_conversations_list_own_municipality(browsers, live):
+    ana = await browsers("ana")
+    response, text = await ana.get("/consola")
+    assert 'href="/consola/conversaciones"' in text
+    response, text = await ana.get("/consola/conversaciones")
+    assert response.status == 200, text
+    assert f'value="{PEN_LIVE}"' in text and f'value="{PEN_TG_LIVE}"' in text
+    assert ANGOL_LIVE not in text and PEN_STALE not in text and "+56 9 **** 7788" not in text
+    assert "+56 9 **** 3344" in text and "Telegram ···123" in text and "Tomar conversación" in text
+    assert text.index(PEN_LIVE) < text.index(PEN_TG_LIVE)  # newest first
+    assert 'action="/consola/conversaciones/tomar"' in text and f'name="csrf" value="{ana.csrf}"' in text
+    pedro = await browsers("pedro")
+    _, text = await pedro.get("/consola/conversaciones")
+    assert f'value="{ANGOL_LIVE}"' in text and PEN_LIVE not in text and PEN_TG_LIVE not in text
+
+
+async def test_taking_a_live_conversation(browsers, live, rasa):
+    db, ana = live["db"], await browsers("ana")
+    response, _ = await ana.post("/consola/conversaciones/tomar", {"sender_id": PEN_LIVE})
+    assert response.status == 303, response.headers
+    location = response.headers["Location"]
+    assert re.fullmatch(r"/consola/conversacion/\d+\?aviso=tomada", location)
+    row = handoff(db, int(location.split("/")[-1].split("?")[0]))
+    assert (row.municipality, row.sender_id, row.channel, row.reason, row.status, row.assigned_to) == (
+        "penalolen", PEN_LIVE, "whatsapp", "funcionario", "atendiendo", "ana")
+    assert row.taken_at is not None
+    assert rasa.switches(PEN_LIVE) == [True]
+    assert [(a.staff, a.handoff_id, a.target) for a in audits(db, "tomar_conversacion")] == [
+        ("ana", row.id, PEN_LIVE)]
+    _, text = await ana.get(location)
+    assert "Tomaste la conversación" in text
+    _, text = await ana.get("/consola/conversaciones")  # the list shows the open handoff
+    assert f'href="/consola/conversacion/{row.id}"' in text and "en atención, ana" in text
+    # Taking it again (another staffer) takes the same open handoff; no second one is created.
+    jefa = await browsers("jefa")
+    response, _ = await jefa.post("/consola/conversaciones/tomar", {"sender_id": PEN_LIVE})
+    assert response.headers["Location"] == location
+    assert handoff(db, row.id).assigned_to == "jefa"
+    with db.session() as session:
+        assert len(session.execute(select(HandoffRow).where(HandoffRow.sender_id == PEN_LIVE)).all()) == 1
+
+
+async def test_taking_a_live_conversation_when_rasa_is_down(browsers, live, rasa):
+    ana = await browsers("ana")
+    rasa.fail_next(500)
+    response, _ = await ana.post("/consola/conversaciones/tomar", {"sender_id": PEN_TG_LIVE})
+    assert response.status == 303 and "aviso=sin_rasa" in response.headers["Location"]
+    _, text = await ana.get(response.headers["Location"])
+    assert "No se pudo avisar al asistente virtual" in text
+    with live["db"].session() as session:
+        row = session.execute(select(HandoffRow).where(HandoffRow.sender_id == PEN_TG_LIVE)).scalar_one()
+    assert (row.channel, row.status, row.assigned_to) == ("telegram", "atendiendo", "ana")
+
+
+async def test_taking_another_municipality_conversation_is_404(browsers, live, rasa):
+    pedro = await browsers("pedro")
+    for sender in (PEN_LIVE, PEN_TG_LIVE, "whatsapp:+56945299050:+56999999999", "vecino-web-7", ""):
+        response, text = await pedro.post("/consola/conversaciones/tomar", {"sender_id": sender})
+        assert response.status == 404, sender
+        assert "No encontrada" in text
+    with live["db"].session() as session:
+        assert session.execute(select(HandoffRow).where(HandoffRow.sender_id.in_([PEN_LIVE, PEN_TG_LIVE]))).first() \
+            is None
+    assert rasa.requests == [] and audits(live["db"], "tomar_conversacion") == []
+
+
+async def test_taking_a_live_conversation_needs_csrf(browsers, live, rasa):
+    ana = await browsers("ana")
+    for csrf in (None, "x" * 43):
+        response, _ = await ana.post("/consola/conversaciones/tomar", {"sender_id": PEN_LIVE}, csrf=csrf)
+        assert response.status == 403
+    with live["db"].session() as session:
+        assert session.execute(select(HandoffRow).where(HandoffRow.sender_id == PEN_LIVE)).first() is None
+    assert rasa.requests == []

@@ -607,3 +607,109 @@ def delete_citizen_data(db: Database, reader: Any, sender_id: str) -> Dict[str, 
                         .values(target="(eliminado)").execution_options(**opts))
     counts["eventos_rasa"] = reader.delete_conversation(sender_id)
     return counts
+
+
+# --- Live conversations (a staffer takes one from the console) ----------------------------------
+
+CONVERSATIONS_MAX_AGE = timedelta(days=7)
+CONVERSATIONS_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class LiveConversation:
+    """A conversation that wrote to us recently, with its open handoff if it has one."""
+
+    sender_id: str
+    channel: str
+    last_inbound_at: datetime
+    handoff_id: Optional[int] = None
+    handoff_status: Optional[str] = None
+    assigned_to: Optional[str] = None
+    form_data: Optional[Dict[str, Any]] = None
+
+
+def _conversation_prefixes(municipality: str, whatsapp_numbers: Any) -> List[str]:
+    numbers = [str(n).replace("whatsapp:", "").strip() for n in whatsapp_numbers or ()]
+    return [f"whatsapp:{n}:" for n in numbers if n] + [f"telegram:{municipality}:"]
+
+
+def conversation_channel(sender_id: str, municipality: str, whatsapp_numbers: Any) -> Optional[str]:
+    """``"whatsapp"`` or ``"telegram"`` when ``sender_id`` is a conversation with this municipality
+    (``whatsapp:<one of its numbers>:<citizen>`` or ``telegram:<its slug>:<chat>``); ``None`` otherwise."""
+    parts = (sender_id or "").split(":")
+    if len(parts) != 3 or not parts[2] or len(sender_id) > 200 or not municipality:
+        return None
+    kind, owner, _ = parts
+    numbers = {str(n).replace("whatsapp:", "").strip() for n in whatsapp_numbers or ()}
+    if kind == "whatsapp" and owner and owner in numbers:
+        return "whatsapp"
+    if kind == "telegram" and owner == municipality:
+        return "telegram"
+    return None
+
+
+def _open_handoff_rows(session: Any, municipality: str, senders: List[str]) -> Dict[str, HandoffRow]:
+    """The newest open handoff of each sender, in this municipality."""
+    if not senders:
+        return {}
+    rows = session.execute(select(HandoffRow).where(
+        HandoffRow.municipality == municipality, HandoffRow.sender_id.in_(senders),
+        HandoffRow.status.in_(OPEN_STATUSES)).order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all()
+    return {r.sender_id: r for r in rows}  # later (newer) rows win
+
+
+def recent_conversations(db: Database, municipality: str, whatsapp_numbers: Any,
+                         max_age: timedelta = CONVERSATIONS_MAX_AGE, limit: int = CONVERSATIONS_LIMIT,
+                         now: Optional[datetime] = None) -> List[LiveConversation]:
+    """Conversations with this municipality (its WhatsApp numbers and its Telegram bot) that wrote within
+    ``max_age``, newest first, at most ``limit``, each with its open handoff if any."""
+    since = (now or utcnow()) - max_age
+    matches = or_(*[ConversationActivityRow.sender_id.startswith(p, autoescape=True)
+                    for p in _conversation_prefixes(municipality, whatsapp_numbers)])
+    with db.session() as session:
+        rows = session.execute(select(ConversationActivityRow).where(
+            matches, ConversationActivityRow.last_inbound_at >= since)
+            .order_by(ConversationActivityRow.last_inbound_at.desc(), ConversationActivityRow.sender_id)
+            .limit(limit)).scalars().all()
+        found = []
+        for row in rows:  # the prefix match is re-checked exactly (a chat id has no colon)
+            channel = conversation_channel(row.sender_id, municipality, whatsapp_numbers)
+            if channel:
+                found.append((row.sender_id, channel, aware(row.last_inbound_at)))
+        handoffs = _open_handoff_rows(session, municipality, [s for s, _, _ in found])
+        result = []
+        for sender, channel, at in found:
+            open_row = handoffs.get(sender)
+            result.append(LiveConversation(sender, channel, at, *(
+                (open_row.id, open_row.status, open_row.assigned_to, open_row.form_data) if open_row else ())))
+        return result
+
+
+def conversation_last_inbound(db: Database, sender_id: str) -> Optional[datetime]:
+    """When this conversation last wrote to us, or ``None`` if we have no record of it."""
+    with db.session() as session:
+        return aware(session.execute(select(ConversationActivityRow.last_inbound_at).where(
+            ConversationActivityRow.sender_id == sender_id)).scalar_one_or_none())
+
+
+def take_conversation(db: Database, municipality: str, sender_id: str, channel: str,
+                      staff: str) -> Tuple[HandoffRow, bool]:
+    """A staffer takes a live conversation: its open handoff is assigned to them ("atendiendo"), or a new one
+    is created (reason "funcionario"); returns ``(handoff, created)``."""
+    now = utcnow()
+    with db.session() as session:
+        row = session.execute(select(HandoffRow).where(
+            HandoffRow.municipality == municipality, HandoffRow.sender_id == sender_id,
+            HandoffRow.status.in_(OPEN_STATUSES)).order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
+            .limit(1).with_for_update()).scalar_one_or_none()
+        created = row is None
+        if created:
+            row = HandoffRow(municipality=municipality, sender_id=sender_id, channel=channel, reason="funcionario",
+                             status="atendiendo", assigned_to=staff, created_at=now, taken_at=now)
+            session.add(row)
+            session.flush()
+        else:
+            row.status, row.assigned_to = "atendiendo", staff
+            if row.taken_at is None:
+                row.taken_at = now
+        return row, created

@@ -2,9 +2,10 @@
 
 Staff log in, see the queue of conversations handed over by the assistant in their own
 municipality, read a whole transcript, answer through the citizen's channel, take the
-conversation, hand it back to the assistant or close it, mark misunderstood messages,
-search past conversations and export transcripts and NLU candidates; administrators
-manage their municipality's team. Storage is ``bot.storage.staff``.
+conversation (or, from the list of live conversations, one the assistant is still handling),
+hand it back to the assistant or close it, mark misunderstood messages, search past
+conversations and export transcripts and NLU candidates; administrators manage their
+municipality's team. Storage is ``bot.storage.staff``.
 
 ``add_console`` adds the routes with their prefix to the main application (not as a
 sub-application, and nothing reads ``request.url``: see ``bot.web.backoffice``). Under
@@ -25,7 +26,7 @@ from bot.handoff.delivery import set_with_staff as rasa_set_with_staff
 from bot.handoff.transcript import TranscriptReader
 from bot.storage.db import Database
 from bot.storage.tables import Base
-from bot.web import console_auth, console_handoffs, console_tools
+from bot.web import console_auth, console_conversations, console_handoffs, console_tools
 from bot.web.console_context import CONSOLE_KEY, ConsoleContext, SetWithStaff, domain_intents
 from bot.web.console_pages import message_page, not_found
 from bot.web.console_render import STATIC_DIR
@@ -118,6 +119,8 @@ def add_console(app: web.Application, db: Database, reader: TranscriptReader, de
         ("GET", PREFIX + "/ingresar", console_auth.login_form, "consola-ingresar"),
         ("POST", PREFIX + "/ingresar", console_auth.login, None),
         ("POST", PREFIX + "/salir", console_auth.logout, "consola-salir"),
+        ("GET", PREFIX + "/conversaciones", console_conversations.live, "consola-conversaciones"),
+        ("POST", PREFIX + "/conversaciones/tomar", console_conversations.take_live, None),
         ("GET", conversation, console_handoffs.conversation, "consola-conversacion"),
         ("POST", conversation + "/responder", console_handoffs.reply, None),
         ("POST", conversation + "/tomar", console_handoffs.take, None),

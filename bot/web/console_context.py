@@ -47,6 +47,12 @@ class ConsoleContext:
             return {}
         return {slug: proc.name for slug, proc in catalogue.procedures_for(municipality).items()}
 
+    def whatsapp_numbers(self, municipality: str) -> Tuple[str, ...]:
+        """The municipality's WhatsApp numbers (E.164); empty without a catalogue (blocking: may read the database)."""
+        catalogue = self._catalogue()
+        town = catalogue.municipalities.get(municipality) if catalogue else None
+        return tuple(town.whatsapp_numbers) if town else ()
+
     def municipality_name(self, slug: str) -> str:
         """The municipality's name, or its slug (blocking: may read the database)."""
         catalogue = self._catalogue()

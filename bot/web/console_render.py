@@ -23,7 +23,7 @@ CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "rest": "Chat w
 STATUS_NAMES = {"esperando": "Esperando", "atendiendo": "En atención", "cerrada": "Cerrada",
                 "devuelta": "Devuelta al asistente", "desistida": "Desistida"}
 REASON_NAMES = {"hablar_con_funcionario": "Pidió hablar con una persona", "no_entendido": "El asistente no entendió",
-                "formulario": "Problema en un formulario", "funcionario": "Derivada por el asistente"}
+                "formulario": "Problema en un formulario", "funcionario": "Tomada por un funcionario desde la consola"}
 
 
 class Markup(str):
