@@ -33,6 +33,16 @@ def _db():
     return db
 
 
+def _known_municipality(slug: str) -> bool:
+    """Whether the catalogue has this municipality (prints an error when not)."""
+    from bot.catalogue.files import load_catalogue
+
+    if slug in load_catalogue(catalogue_dir()).municipalities:
+        return True
+    print(f"ERROR municipalidad desconocida: {slug}", file=sys.stderr)
+    return False
+
+
 def cmd_db_init(_args) -> int:
     _db()
     print(f"Tablas listas en {database_url()}")
@@ -145,11 +155,9 @@ def cmd_web(args) -> int:
 
 
 def cmd_token_create(args) -> int:
-    from bot.catalogue.files import load_catalogue
     from bot.storage.tokens import create_token
 
-    if args.municipio not in load_catalogue(catalogue_dir()).municipalities:
-        print(f"ERROR municipalidad desconocida: {args.municipio}", file=sys.stderr)
+    if not _known_municipality(args.municipio):
         return 1
     try:
         token = create_token(_db(), args.municipio, args.nombre)
@@ -172,11 +180,9 @@ def cmd_staff_create(args) -> int:
     import getpass
     import os
 
-    from bot.catalogue.files import load_catalogue
     from bot.storage.staff import create_first_admin, create_staff
 
-    if args.municipio not in load_catalogue(catalogue_dir()).municipalities:
-        print(f"ERROR municipalidad desconocida: {args.municipio}", file=sys.stderr)
+    if not _known_municipality(args.municipio):
         return 1
     password = os.environ.get("CONSOLE_PASSWORD") or getpass.getpass("Contraseña: ")
     try:

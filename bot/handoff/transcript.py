@@ -84,8 +84,16 @@ class TranscriptReader:
                                   extra={"buttons": buttons} if buttons else {}))
         return turns
 
+    def has_events_table(self) -> bool:
+        """Whether Rasa has created its events table yet (not before its first conversation)."""
+        from sqlalchemy import inspect
+
+        return inspect(self.engine).has_table("events")
+
     def delete_conversation(self, sender_id: str) -> int:
         """Remove every stored event of a conversation; returns how many."""
+        if not self.has_events_table():
+            return 0
         with self.engine.begin() as conn:
             return conn.execute(delete(RASA_EVENTS).where(RASA_EVENTS.c.sender_id == sender_id)).rowcount
 
@@ -93,6 +101,8 @@ class TranscriptReader:
         """Remove the events of conversations whose last event is older than ``cutoff``."""
         from sqlalchemy import func
 
+        if not self.has_events_table():
+            return 0
         last = select(RASA_EVENTS.c.sender_id).group_by(RASA_EVENTS.c.sender_id).having(
             func.max(RASA_EVENTS.c.timestamp) < cutoff.timestamp())
         with self.engine.begin() as conn:
