@@ -17,6 +17,11 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def input_channel(tracker: Tracker) -> str:
+    """The channel of the citizen's last message ("whatsapp", "telegram", "rest"...)."""
+    return tracker.get_latest_input_channel() or "desconocido"
+
+
 def latest_intent(tracker: Tracker) -> str:
     """The intent of the citizen's last message."""
     return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""

@@ -80,10 +80,10 @@ class ActionFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        from actions.handoff import DELIVERABLE_CHANNELS, handoff_for
+        from actions.handoff import handoff_for, staff_can_reach
 
         misses = consecutive_fallbacks(tracker)
-        if misses >= 2 and (tracker.get_latest_input_channel() or "") in DELIVERABLE_CHANNELS:
+        if misses >= 2 and staff_can_reach(tracker):
             events = await handoff_for(dispatcher, tracker, "no_entendido")
             if events is not None:
                 return events

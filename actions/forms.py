@@ -18,8 +18,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.context import latest_intent, looks_like_question, send
-from actions.handoff import DELIVERABLE_CHANNELS, start_handoff
+from actions.context import input_channel, latest_intent, looks_like_question, send
+from actions.handoff import staff_can_reach, start_handoff
 from actions.procedure_turns import procedure_question
 from actions.services import current_catalogue, database, run_blocking
 from bot.answers import conversation, forms as form_replies
@@ -28,7 +28,7 @@ from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
-from bot.forms.fields import AnswerContext, validate_answer
+from bot.forms.fields import AnswerContext, known_values, validate_answer
 from bot.forms.flow import handle_message
 from bot.forms.state import CONFIRMING, DONE, FormState
 from bot.storage.requests import FolioExhausted, submit_request
@@ -45,8 +45,6 @@ FREE_TEXT_TYPES = {"nombre", "direccion", "texto"}
 
 def start_form(catalogue: Catalogue, town: Municipality, proc: Procedure, tracker: Tracker) -> List[Dict[str, Any]]:
     """Events that start the form for ``proc``, prefilled with data already given."""
-    from bot.forms.fields import known_values
-
     state = FormState(procedure=proc.slug, municipality=town.slug)
     entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
     context = _context(tracker, town)
@@ -110,8 +108,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return {ANSWER_SLOT: None}
         chosen = context.entities.get("campo")
         step = handle_message(state, proc.form, "" if text.startswith("/") else text, context, chosen)
-        if step.state.attempts >= ATTEMPTS_BEFORE_HANDOFF and (tracker.get_latest_input_channel() or "") \
-                in DELIVERABLE_CHANNELS:
+        if step.state.attempts >= ATTEMPTS_BEFORE_HANDOFF and staff_can_reach(tracker):
             events = await start_handoff(dispatcher, tracker, town, "formulario")
             slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
             step.state.stage = HANDED_OVER
@@ -175,10 +172,6 @@ class ActionAskRespuestaFormulario(Action):
         return []
 
 
-def _channel(tracker: Tracker) -> str:
-    return tracker.get_latest_input_channel() or "desconocido"
-
-
 class ActionEnviarSolicitud(Action):
     """Registers the confirmed request and gives the folio; on failure keeps the answers."""
 
@@ -197,11 +190,11 @@ class ActionEnviarSolicitud(Action):
         if proc is None:
             dispatcher.utter_message(text="Ese trámite ya no se puede pedir por aquí. No se envió nada.")
             return [*reset, SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", None)]
-        rut = next((v for f, v in ((f, state.values.get(f.name)) for f in proc.form) if f.type == "rut" and v), None)
+        rut = next((state.values[f.name] for f in proc.form if f.type == "rut" and state.values.get(f.name)), None)
         try:
             result = await run_blocking(
                 submit_request, database(), key=state.key, municipality=town.slug, code=town.code,
-                procedure=proc.slug, fields=state.values, rut=rut, channel=_channel(tracker),
+                procedure=proc.slug, fields=state.values, rut=rut, channel=input_channel(tracker),
                 sender_id=tracker.sender_id,
             )
         except (SQLAlchemyError, FolioExhausted, OSError):

@@ -11,7 +11,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
-from actions.context import municipality, send
+from actions.context import input_channel, municipality, send
 from actions.services import current_catalogue, database, run_blocking
 from bot.answers import conversation, handoff as replies
 from bot.catalogue.model import Municipality
@@ -22,6 +22,11 @@ from bot.storage.tables import HandoffRow, utcnow
 
 DELIVERABLE_CHANNELS = {"whatsapp", "telegram"}
 OPEN_STATUSES = ("esperando", "atendiendo")
+
+
+def staff_can_reach(tracker: Tracker) -> bool:
+    """Whether staff can write to this conversation later (its channel can push messages)."""
+    return input_channel(tracker) in DELIVERABLE_CHANNELS
 
 
 def now_local() -> datetime:
@@ -56,8 +61,7 @@ def _end_wait(db: Database, sender_id: str) -> int:
 async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, town: Municipality,
                         reason: str) -> List[Dict[Text, Any]]:
     """Hand the conversation to staff with its context, or give the contact when the channel can't."""
-    channel = tracker.get_latest_input_channel() or ""
-    if channel not in DELIVERABLE_CHANNELS:
+    if not staff_can_reach(tracker):
         send(dispatcher, [conversation.human_contact(town)])
         return [SlotSet("municipio", town.slug)]
     db = database()
@@ -69,7 +73,8 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, town
         return events
     state = FormState.from_dict(tracker.get_slot("solicitud"))
     form_data = dict(state.displays) if state else None
-    await run_blocking(_create_handoff, db, municipality=town.slug, sender_id=tracker.sender_id, channel=channel,
+    await run_blocking(_create_handoff, db, municipality=town.slug, sender_id=tracker.sender_id,
+                       channel=input_channel(tracker),
                        reason=reason, procedure=tracker.get_slot("tramite") or (state.procedure if state else None),
                        form_data=form_data)
     send(dispatcher, [replies.handed_over(town, now_local())])

@@ -12,21 +12,17 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.context import entity, latest_text, municipality, send
+from actions.context import entity, input_channel, latest_text, municipality, send
 from actions.services import current_catalogue, database, run_blocking
 from bot.answers import status as replies
 from bot.answers.municipality import ask_commune
 from bot.catalogue.model import Municipality
 from bot.folio import normalise_folio
-from bot.nlu.entities import find_ruts, format_rut
+from bot.nlu.entities import first_rut
 from bot.storage.lookups import is_blocked, record_failure
 from bot.storage.requests import FINAL_STATUSES, find_by_folio_and_rut, get_request, requests_for_sender
 
 LOOKUP_SLOTS = ("folio_consulta", "rut_consulta")
-
-
-def _channel(tracker: Tracker) -> str:
-    return tracker.get_latest_input_channel() or "desconocido"
 
 
 async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -38,7 +34,7 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
     if await run_blocking(is_blocked, db, tracker.sender_id):
         dispatcher.utter_message(text=replies.BLOCKED)
         return done
-    own = await run_blocking(requests_for_sender, db, town.slug, _channel(tracker), tracker.sender_id,
+    own = await run_blocking(requests_for_sender, db, town.slug, input_channel(tracker), tracker.sender_id,
                              open_only=False, limit=50)
     folio = entity(tracker, "folio") or normalise_folio(latest_text(tracker))
     if folio:
@@ -94,7 +90,7 @@ class ValidateFormularioConsulta(FormValidationAction):
     async def validate_rut_consulta(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "")
-        rut = entity(tracker, "rut") or next((f.value for f in find_ruts(text)), None) or format_rut(text.strip())
+        rut = entity(tracker, "rut") or first_rut(text)
         if rut is None:
             send(dispatcher, [replies.bad_rut()])
         return {"rut_consulta": rut}

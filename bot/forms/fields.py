@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue.model import FormField
 from bot.forms.dates import parse_date
-from bot.nlu.entities import find_emails, find_phones, find_ruts, format_phone, format_rut
+from bot.nlu.entities import find_emails, find_phones, first_rut, format_phone
 from bot.text import normalise
 
 SKIP_WORDS = {"no", "omitir", "saltar", "paso", "no tengo", "no se", "ninguno", "ninguna", "nada", "sin", "no quiero"}
@@ -82,7 +82,7 @@ def _name(text: str, _f: FormField, _c: AnswerContext) -> FieldResult:
 
 
 def _rut(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
-    value = context.entities.get("rut") or next((f.value for f in find_ruts(text)), None) or format_rut(text.strip())
+    value = context.entities.get("rut") or first_rut(text)
     if value:
         return _ok(value)
     if len(re.sub(r"\D", "", text)) >= 7:

@@ -56,6 +56,11 @@ def find_ruts(text: str) -> List[Found]:
     return found
 
 
+def first_rut(text: str) -> str | None:
+    """The first valid RUT written in ``text``, or ``text`` itself as a RUT; else ``None``."""
+    return next((f.value for f in find_ruts(text)), None) or format_rut(text.strip())
+
+
 def find_emails(text: str) -> List[Found]:
     """E-mail addresses, lower-cased."""
     return [
