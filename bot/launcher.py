@@ -39,6 +39,8 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
         "TRACKER_DB": str(var / "rasa_tracker.db"),
         "DATABASE_URL": f"sqlite:///{var / 'municipal.db'}",
         "RASA_MODEL": str(PROJECT_ROOT / "models"),
+        # Production: RASA_ENDPOINTS=deploy/endpoints.prod.yml (PostgreSQL tracker, Redis lock store).
+        "RASA_ENDPOINTS": "endpoints.yml",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         # No telemetry or error reports leave the municipality's server.
@@ -69,7 +71,7 @@ def rasa_server_command(env: Dict[str, str]) -> List[str]:
     """Command line of the Rasa server (REST channel and HTTP API)."""
     command = [
         sys.executable, "-m", "rasa", "run", "--enable-api",
-        "--model", env["RASA_MODEL"], "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--model", env["RASA_MODEL"], "--endpoints", env["RASA_ENDPOINTS"], "--credentials", "credentials.yml",
         "--interface", env["RASA_HOST"], "--port", env["RASA_PORT"],
     ]
     if env.get("RASA_API_TOKEN"):

@@ -5,22 +5,18 @@
   but its callback data holds 64 bytes, so it carries the button's number. The
   last buttons of each conversation are stored, so this survives restarts.
 - Long replies are split below the channel's limit, at paragraphs, lines or words.
-- A message id seen before (a retried webhook) is processed once.
-- Messages of one conversation are processed one after the other, in arrival order.
+- Duplicates and order are the inbox's job (channels/inbox.py).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import database, run_blocking
-from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, ProcessedMessageRow, utcnow
+from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, utcnow
 from bot.text import normalise
 
 logger = logging.getLogger(__name__)
@@ -150,55 +146,3 @@ def _touch(sender_id: str) -> None:
 async def record_inbound(sender_id: str) -> None:
     """Note that the citizen just wrote (for WhatsApp's 24-hour window)."""
     await run_blocking(_touch, sender_id)
-
-
-# ---------- duplicates and order --------------------------------------------------
-
-def _mark_processed(channel: str, message_id: str) -> bool:
-    try:
-        with database().session() as session:
-            session.add(ProcessedMessageRow(channel=channel, message_id=message_id))
-        return True
-    except IntegrityError:
-        return False
-
-
-async def first_time_seen(channel: str, message_id: str) -> bool:
-    """``True`` the first time a message id arrives, ``False`` for a retry of it."""
-    return await run_blocking(_mark_processed, channel, message_id)
-
-
-class ConversationQueues:
-    """Runs the work of each conversation one piece at a time, in arrival order."""
-
-    def __init__(self) -> None:
-        self._locks: Dict[str, asyncio.Lock] = {}
-        self._waiting: Dict[str, int] = {}
-        self._tasks: set = set()
-
-    def submit(self, key: str, work: Callable[[], Awaitable[None]]) -> asyncio.Task:
-        """Schedule ``work`` after the earlier work of the same conversation."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-
-        async def run() -> None:
-            try:
-                async with lock:
-                    await work()
-            except Exception:  # never lose the loop to one message; the work reports its own errors
-                logger.exception("error procesando un mensaje de %s", key)
-            finally:
-                self._waiting[key] -= 1
-                if not self._waiting[key]:
-                    self._waiting.pop(key, None)
-                    self._locks.pop(key, None)
-
-        task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    async def drain(self) -> None:
-        """Wait for all scheduled work (tests and shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)

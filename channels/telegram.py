@@ -2,8 +2,10 @@
 
 The ``X-Telegram-Bot-Api-Secret-Token`` header must match one bot's secret (403
 otherwise) and tells which municipality's bot received the update. Updates are
-answered at once and processed in the background, in order per chat and once per
-``update_id``. Buttons are inline keyboards; pressing one answers the callback and
+stored in the inbox (channels/inbox.py), answered at once and processed in the
+background, in order per chat and once per ``update_id``, even with several
+replicas; if the database cannot store an update the webhook answers 503 and
+Telegram delivers it again later. Buttons are inline keyboards; pressing one answers the callback and
 continues the conversation. Photos, voice notes, documents and stickers get a
 clear reply; a shared location is passed to the conversation; an edited message
 is taken as the citizen's new message. No Bot API call is made that the update
@@ -28,10 +30,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Update
 
-from channels.common import (
-    APOLOGY, MEDIA_REPLIES, ConversationQueues, first_time_seen, last_buttons, record_inbound, remember_buttons,
-    split_message,
-)
+from channels.common import APOLOGY, MEDIA_REPLIES, last_buttons, record_inbound, remember_buttons, split_message
+from channels.inbox import Inbox, InboxUnavailable, Message
+from channels.turns import already_handled, ready_agent, run_turn
 from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings, sender_id_for
 
 logger = logging.getLogger(__name__)
@@ -51,11 +52,13 @@ class TelegramOutput(OutputChannel):
 
     def __init__(self, sender: TelegramSender) -> None:
         self._sender = sender
+        self.sent = 0
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         """Send text, split below Telegram's limit."""
         for part in split_message(text, TELEGRAM_LIMIT):
             await self._sender.send_text(recipient_id, part)
+            self.sent += 1
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
@@ -65,6 +68,7 @@ class TelegramOutput(OutputChannel):
         for part in parts[:-1]:
             await self._sender.send_text(recipient_id, part)
         await self._sender.send_text(recipient_id, parts[-1], buttons)
+        self.sent += len(parts)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         """Images are sent as their link."""
@@ -88,13 +92,25 @@ class TelegramInput(InputChannel):
     def __init__(self, settings: TelegramSettings) -> None:
         self.settings = settings
         self._sender = TelegramSender(settings)
-        self.queues = ConversationQueues()
+        self._app: Any = None
+        self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
+        self.inbox = Inbox(self.name(), self._handle)
 
     def get_output_channel(self) -> OutputChannel:
         return TelegramOutput(self._sender)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("telegram_webhook", __name__)
+        self._on_new_message = on_new_message
+
+        @webhook.listener("after_server_start")
+        async def start_sweeper(app: Any, _loop: Any) -> None:
+            self._app = app
+            self.inbox.start_sweeper()
+
+        @webhook.listener("before_server_stop")
+        async def stop_sweeper(_app: Any, _loop: Any) -> None:
+            await self.inbox.stop()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -121,32 +137,39 @@ class TelegramInput(InputChannel):
             if update is None or update.effective_chat is None:
                 return response.json({"status": "ignorado"})  # e.g. my_chat_member: nothing to answer
             sender_id = sender_id_for(municipality, update.effective_chat.id)
-            self.queues.submit(sender_id, lambda: self._process(update, municipality, sender_id, on_new_message))
+            self._app = request.app
+            try:
+                await self.inbox.accept(f"{municipality}:{update.update_id}", sender_id,
+                                        {"municipio": municipality, "update": data})
+            except InboxUnavailable as exc:
+                logger.error("Telegram: no se pudo guardar el update %s (%s)", update.update_id, exc)
+                return response.json({"error": "intente más tarde"}, status=503)  # Telegram retries
             return response.json({"status": "ok"})
 
         return webhook
 
-    async def _process(self, update: Update, municipality: str, sender_id: str,
-                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """One update, in the background."""
-        if not await first_time_seen("telegram", f"{municipality}:{update.update_id}"):
-            logger.info("Telegram: update %s ya procesado", update.update_id)
+    async def _handle(self, message: Message) -> None:
+        """One stored update: the assistant's turn, or a direct reply, or an apology."""
+        agent = ready_agent(self._app)
+        municipality = message.payload["municipio"]
+        update = Update.de_json(message.payload["update"], self._sender.bot(municipality))
+        if message.retried and await already_handled(agent, message.sender_id, str(update.update_id)):
             return
         output = TelegramOutput(self._sender)
         try:
-            await record_inbound(sender_id)
-            text, metadata = await self._incoming(update, municipality, sender_id, output)
+            await record_inbound(message.sender_id)
+            text, metadata = await self._incoming(update, municipality, message.sender_id, output)
             if text is None:
                 return
-            await remember_buttons(sender_id, [])
-            await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(),
-                                             message_id=str(update.update_id), metadata=metadata))
+            await remember_buttons(message.sender_id, [])
         except Exception:
-            logger.exception("Telegram: error procesando el update %s", update.update_id)
-            try:
-                await output.send_text_message(sender_id, APOLOGY)
-            except Exception:
-                logger.exception("Telegram: tampoco se pudo enviar la disculpa a %s", sender_id)
+            logger.exception("Telegram: error preparando el update %s", update.update_id)
+            await output.send_text_message(message.sender_id, APOLOGY)
+            return
+        await run_turn(agent, self._on_new_message,
+                       UserMessage(text, output, message.sender_id, input_channel=self.name(),
+                                   message_id=str(update.update_id), metadata=metadata),
+                       output)
 
     async def _incoming(self, update: Update, municipality: str, sender_id: str,
                         output: TelegramOutput) -> tuple[Optional[str], Dict[str, Any]]:

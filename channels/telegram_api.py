@@ -7,20 +7,39 @@ Configuration (environment variables, referenced from credentials.yml):
   secret derived from it, so the ``X-Telegram-Bot-Api-Secret-Token`` header both
   authenticates the request and tells which bot (municipality) it is for;
 - ``TELEGRAM_API_BASE_URL``: empty for Telegram itself (a local stand-in in tests).
+
+Calls have a timeout (``CHANNEL_TIMEOUT_SECONDS``, 10 by default) and are retried
+with exponential backoff on network errors, timeouts, 5xx and 429 (waiting what
+Telegram asks); a refused request (400, 403) is not retried.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from datetime import timedelta
+from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.request import HTTPXRequest
 
+from channels.timeouts import channel_timeout
+
+logger = logging.getLogger(__name__)
+
 TELEGRAM_LIMIT = 4000  # the API accepts 4096 characters
-TIMEOUT_SECONDS = 10
+RETRIES = 4
+BACKOFF_SECONDS = 0.5
+MAX_RETRY_AFTER_SECONDS = 30
+T = TypeVar("T")
+
+
+class TelegramSendError(RuntimeError):
+    """Telegram did not take the call after the retries."""
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
@@ -105,8 +124,9 @@ class TelegramSender:
         """The bot of a municipality (``KeyError`` when it has none)."""
         if municipality not in self._bots:
             token = self.settings.tokens[municipality]
-            request = HTTPXRequest(connect_timeout=TIMEOUT_SECONDS, read_timeout=TIMEOUT_SECONDS,
-                                   write_timeout=TIMEOUT_SECONDS, pool_timeout=TIMEOUT_SECONDS)
+            timeout = channel_timeout()
+            request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout,
+                                   pool_timeout=timeout)
             kwargs: Dict[str, Any] = {"request": request}
             if self.settings.api_base_url:
                 kwargs["base_url"] = self.settings.api_base_url.rstrip("/") + "/bot"
@@ -116,11 +136,13 @@ class TelegramSender:
     async def send_text(self, sender_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None) -> None:
         """Send one message (at most ``TELEGRAM_LIMIT`` characters), with buttons if any."""
         municipality, chat_id = split_sender(sender_id)
-        await self.bot(municipality).send_message(chat_id=chat_id, text=text, reply_markup=keyboard(buttons or []))
+        bot = self.bot(municipality)
+        await with_retries(lambda: bot.send_message(chat_id=chat_id, text=text, reply_markup=keyboard(buttons or [])))
 
     async def answer_callback(self, municipality: str, callback_id: str, text: Optional[str] = None) -> None:
         """Stop the button's loading spinner."""
-        await self.bot(municipality).answer_callback_query(callback_id, text=text)
+        bot = self.bot(municipality)
+        await with_retries(lambda: bot.answer_callback_query(callback_id, text=text))
 
     async def set_webhooks(self, url: str) -> Dict[str, bool]:
         """Point every bot's webhook at ``url`` with its own secret."""
@@ -129,3 +151,25 @@ class TelegramSender:
                                                    allowed_updates=ALLOWED_UPDATES)
             for slug in self.settings.tokens
         }
+
+
+async def with_retries(call: Callable[[], Awaitable[T]]) -> T:
+    """``call()`` retried on network errors, timeouts, 5xx and 429; ``TelegramSendError`` when it gives up."""
+    delay = BACKOFF_SECONDS
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            after = exc.retry_after
+            wait = after.total_seconds() if isinstance(after, timedelta) else float(after)
+            wait, error = min(wait, MAX_RETRY_AFTER_SECONDS), f"Telegram pide esperar {wait:.0f} s"
+        except BadRequest:
+            raise
+        except NetworkError as exc:  # includes TimedOut and 5xx answers
+            wait, error = delay, f"error de red con Telegram: {exc}"
+            delay *= 2
+        if attempt == RETRIES:
+            raise TelegramSendError(error)
+        logger.warning("reintentando llamada a Telegram (%s), intento %d", error, attempt)
+        await asyncio.sleep(wait)
+    raise TelegramSendError("sin intentos")  # pragma: no cover - the loop always returns or raises

@@ -1,9 +1,10 @@
 """WhatsApp through Twilio: webhook ``/webhooks/whatsapp/webhook``.
 
-Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise). Twilio
-gets its answer at once; the message is processed in the background, one at a time
-per conversation, and each ``MessageSid`` only once. The ``To`` number chooses the
-municipality. Replies go out through Twilio's Messages API (channels/whatsapp_api.py)
+Every request must carry a valid ``X-Twilio-Signature`` (403 otherwise). The
+message is stored in the inbox (channels/inbox.py) and Twilio gets its answer at
+once; the message is then processed in the background, in order per conversation
+and each ``MessageSid`` only once, even with several replicas. The ``To`` number
+chooses the municipality. Replies go out through Twilio's Messages API (channels/whatsapp_api.py)
 with buttons as a numbered list and long texts split.
 
 credentials.yml::
@@ -28,9 +29,11 @@ from twilio.request_validator import RequestValidator
 
 from bot.runtime import current_catalogue
 from channels.common import (
-    APOLOGY, MEDIA_REPLIES, ConversationQueues, first_time_seen, last_buttons, numbered_list, payload_for_reply,
-    record_inbound, remember_buttons, split_message,
+    APOLOGY, MEDIA_REPLIES, last_buttons, numbered_list, payload_for_reply, record_inbound, remember_buttons,
+    split_message,
 )
+from channels.inbox import Inbox, InboxUnavailable, Message
+from channels.turns import already_handled, ready_agent, run_turn
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender, sender_id_for
 
 logger = logging.getLogger(__name__)
@@ -60,11 +63,13 @@ class WhatsAppOutput(OutputChannel):
 
     def __init__(self, sender: WhatsAppSender) -> None:
         self._sender = sender
+        self.sent = 0
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         """Send text, split below WhatsApp's limit."""
         for part in split_message(text, WHATSAPP_LIMIT):
             await self._sender.send_text(recipient_id, part)
+            self.sent += 1
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
                                      **kwargs: Any) -> None:
@@ -98,7 +103,9 @@ class WhatsAppInput(InputChannel):
         self._public_url = public_url
         self._sender = WhatsAppSender(settings)
         self._validator = RequestValidator(settings.auth_token) if settings.auth_token else None
-        self.queues = ConversationQueues()
+        self._app: Any = None
+        self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
+        self.inbox = Inbox(self.name(), self._handle)
 
     def get_output_channel(self) -> OutputChannel:
         return WhatsAppOutput(self._sender)
@@ -115,6 +122,16 @@ class WhatsAppInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
+        self._on_new_message = on_new_message
+
+        @webhook.listener("after_server_start")
+        async def start_sweeper(app: Any, _loop: Any) -> None:
+            self._app = app
+            self.inbox.start_sweeper()
+
+        @webhook.listener("before_server_stop")
+        async def stop_sweeper(_app: Any, _loop: Any) -> None:
+            await self.inbox.stop()
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -140,40 +157,50 @@ class WhatsAppInput(InputChannel):
                 logger.warning("WhatsApp: mensaje sin MessageSid, From o To: %s", sorted(form))
                 return response.json({"error": "faltan MessageSid, From o To"}, status=400)
             sender_id = sender_id_for(to.split(":", 1)[1], origin.split(":", 1)[1])
-            self.queues.submit(sender_id, lambda: self._process(form, sender_id, on_new_message))
+            self._app = request.app
+            try:
+                await self.inbox.accept(sid, sender_id, form)
+            except InboxUnavailable as exc:
+                # Our database is down: handle it now, without the inbox, rather than lose it.
+                logger.error("WhatsApp: no se pudo guardar %s (%s); se procesa sin bandeja", sid, exc)
+                self.inbox.handle_unstored(sid, sender_id, form)
             return response.text("<Response/>", content_type="text/xml")
 
         return webhook
 
-    async def _process(self, form: Dict[str, str], sender_id: str,
-                       on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """One incoming message, in the background."""
-        if not await first_time_seen("whatsapp", form["MessageSid"]):
-            logger.info("WhatsApp: %s ya procesado (reintento de Twilio)", form["MessageSid"])
+    async def _handle(self, message: Message) -> None:
+        """One stored message: the assistant's turn, or a direct reply (media), or an apology."""
+        agent = ready_agent(self._app)
+        if message.retried and await already_handled(agent, message.sender_id, message.message_id):
             return
         output = WhatsAppOutput(self._sender)
         try:
-            await record_inbound(sender_id)
-            metadata = await self._metadata(form)
-            text = (form.get("Body") or "").strip()
-            if "location" in metadata and not text:
-                text = "ubicacion"
-            media = int(form.get("NumMedia") or 0)
-            if media and not text:
-                await output.send_text_message(sender_id, MEDIA_REPLIES[media_kind(form.get("MediaContentType0", ""))])
-                return
-            if not text:
-                return
-            payload = payload_for_reply(text, await last_buttons(sender_id))
-            await remember_buttons(sender_id, [])
-            await on_new_message(UserMessage(payload or text, output, sender_id, input_channel=self.name(),
-                                             message_id=form["MessageSid"], metadata=metadata))
+            user_message = await self._user_message(message, output)
         except Exception:
-            logger.exception("WhatsApp: error procesando %s", form.get("MessageSid"))
-            try:
-                await output.send_text_message(sender_id, APOLOGY)
-            except Exception:
-                logger.exception("WhatsApp: tampoco se pudo enviar la disculpa a %s", sender_id)
+            logger.exception("WhatsApp: error preparando %s", message.message_id)
+            await output.send_text_message(message.sender_id, APOLOGY)
+            return
+        if user_message is not None:
+            await run_turn(agent, self._on_new_message, user_message, output)
+
+    async def _user_message(self, message: Message, output: "WhatsAppOutput") -> Optional[UserMessage]:
+        """The message for the assistant, or ``None`` when answered here (media) or empty."""
+        form, sender_id = message.payload, message.sender_id
+        await record_inbound(sender_id)
+        metadata = await self._metadata(form)
+        text = (form.get("Body") or "").strip()
+        if "location" in metadata and not text:
+            text = "ubicacion"
+        media = int(form.get("NumMedia") or 0) if str(form.get("NumMedia") or "0").isdigit() else 0
+        if media and not text:
+            await output.send_text_message(sender_id, MEDIA_REPLIES[media_kind(form.get("MediaContentType0", ""))])
+            return None
+        if not text:
+            return None
+        payload = payload_for_reply(text, await last_buttons(sender_id))
+        await remember_buttons(sender_id, [])
+        return UserMessage(payload or text, output, sender_id, input_channel=self.name(),
+                           message_id=message.message_id, metadata=metadata)
 
     async def _metadata(self, form: Dict[str, str]) -> Dict[str, Any]:
         metadata: Dict[str, Any] = {}

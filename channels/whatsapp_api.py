@@ -18,12 +18,13 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from channels.timeouts import channel_timeout
+
 logger = logging.getLogger(__name__)
 
 WHATSAPP_LIMIT = 1500  # Twilio accepts 1600 characters for WhatsApp; keep a margin
 RETRIES = 4
 BACKOFF_SECONDS = 0.5
-TIMEOUT_SECONDS = 10
 
 
 class WhatsAppNotConfigured(RuntimeError):
@@ -78,7 +79,7 @@ class WhatsAppSender:
         if not self._settings.configured:
             raise WhatsAppNotConfigured("Faltan TWILIO_ACCOUNT_SID y TWILIO_AUTH_TOKEN")
         if self._client is None:
-            http = AsyncTwilioHttpClient(timeout=TIMEOUT_SECONDS)
+            http = AsyncTwilioHttpClient(timeout=channel_timeout())
             self._client = Client(self._settings.account_sid, self._settings.auth_token, http_client=http)
             if self._settings.api_base_url:
                 self._client.api.base_url = self._settings.api_base_url.rstrip("/")

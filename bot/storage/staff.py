@@ -30,8 +30,8 @@ from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, 
 
 from bot.config import timezone_name
 from bot.storage.db import Database
-from bot.storage.tables import (Base, ChannelButtonsRow, ConversationActivityRow, HandoffRow, LookupFailureRow,
-                                NotificationRow, RequestRow, StaffMessageRow, utcnow)
+from bot.storage.tables import (Base, ChannelButtonsRow, ConversationActivityRow, HandoffRow, InboundMessageRow,
+                                LookupFailureRow, NotificationRow, RequestRow, StaffMessageRow, utcnow)
 
 ROLES = ("agente", "admin")
 OPEN_STATUSES = ("esperando", "atendiendo")
@@ -558,8 +558,8 @@ def nlu_candidates(db: Database, municipality: str, reader: Any = None) -> List[
 # --- Retention ----------------------------------------------------------------------------------
 
 def delete_older_than(db: Database, reader: Any, days: int, now: Optional[datetime] = None) -> Dict[str, int]:
-    """Delete handoffs, staff messages and audit entries older than ``days`` days, expired sessions, and
-    Rasa's events of conversations inactive for ``days`` days; returns counts by kind."""
+    """Delete handoffs, staff messages, audit entries and handled inbox rows older than ``days`` days,
+    expired sessions, and Rasa's events of conversations inactive for ``days`` days; returns counts by kind."""
     if days < 1:
         raise ValueError("Los días de retención deben ser al menos 1.")
     cutoff = (now or utcnow()) - timedelta(days=days)
@@ -575,6 +575,10 @@ def delete_older_than(db: Database, reader: Any, days: int, now: Optional[dateti
                                                  .execution_options(synchronize_session=False)).rowcount or 0
         counts["auditoria"] = session.execute(delete(AuditRow).where(AuditRow.at < cutoff)
                                               .execution_options(synchronize_session=False)).rowcount or 0
+        counts["mensajes_recibidos"] = session.execute(
+            delete(InboundMessageRow).where(InboundMessageRow.received_at < cutoff,
+                                            InboundMessageRow.status.in_(("listo", "fallido")))
+            .execution_options(synchronize_session=False)).rowcount or 0
     counts["sesiones"] = expire_sessions(db, now)
     counts["eventos_rasa"] = reader.delete_older_than(cutoff)
     return counts
@@ -582,7 +586,7 @@ def delete_older_than(db: Database, reader: Any, days: int, now: Optional[dateti
 
 def delete_citizen_data(db: Database, reader: Any, sender_id: str) -> Dict[str, int]:
     """Delete what we keep of one conversation (the citizen asked): Rasa events, handoffs with their reviews
-    and staff messages, buttons, activity, failed lookups and notices. Requests keep folio, status and
+    and staff messages, buttons, activity, inbox rows, failed lookups and notices. Requests keep folio, status and
     procedure, with fields emptied and no RUT; audit entries keep the action but lose the sender id."""
     counts: Dict[str, int] = {}
     opts = {"synchronize_session": False}
@@ -595,7 +599,7 @@ def delete_citizen_data(db: Database, reader: Any, sender_id: str) -> Dict[str, 
         counts["derivaciones"] = session.execute(delete(HandoffRow).where(HandoffRow.sender_id == sender_id)
                                                  .execution_options(**opts)).rowcount or 0
         for name, table in (("botones", ChannelButtonsRow), ("actividad", ConversationActivityRow),
-                            ("consultas_fallidas", LookupFailureRow)):
+                            ("consultas_fallidas", LookupFailureRow), ("mensajes_recibidos", InboundMessageRow)):
             counts[name] = session.execute(delete(table).where(table.sender_id == sender_id)
                                            .execution_options(**opts)).rowcount or 0
         counts["avisos"] = session.execute(delete(NotificationRow).where(NotificationRow.recipient == sender_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -128,16 +128,31 @@ class ApiTokenRow(Base):
     revoked_at = Column(DateTime(timezone=True), nullable=True)
 
 
-class ProcessedMessageRow(Base):
-    """An incoming channel message already taken (Twilio and Telegram retry webhooks)."""
+class InboundMessageRow(Base):
+    """An incoming channel message, stored before the webhook is answered.
 
-    __tablename__ = "processed_messages"
-    __table_args__ = (UniqueConstraint("channel", "message_id", name="uq_processed_messages"),)
+    Twilio and Telegram retry webhooks, so (channel, message_id) is unique: a retry
+    is recognised and dropped. Messages are processed in ``id`` order per
+    conversation, by whichever replica holds the conversation's lock; a message
+    left ``pendiente`` or ``procesando`` by a stopped replica is picked up again.
+    The payload (what the citizen wrote) is cleared once the message is handled.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "message_id", name="uq_inbound_messages"),
+        Index("ix_inbound_messages_open", "status", "sender_id", "id"),
+    )
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     channel = Column(String(40), nullable=False)
     message_id = Column(String(120), nullable=False)
+    sender_id = Column(String(200), nullable=False, index=True)
+    payload = Column(JSON, nullable=True)
+    status = Column(String(20), nullable=False, default="pendiente")  # pendiente|procesando|listo|fallido
+    attempts = Column(Integer, nullable=False, default=0)
     received_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
 
 class ChannelButtonsRow(Base):

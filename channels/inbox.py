@@ -1,0 +1,261 @@
+"""The durable inbox: every incoming message is stored before the webhook is answered.
+
+Then it is processed once, in arrival order per conversation, by whichever worker
+(or replica) holds the conversation's lock:
+
+1. ``accept`` stores the message (``pendiente``); a retried webhook is recognised by
+   its (channel, message id) and dropped.
+2. ``drain`` takes the conversation's lock and handles its open messages by ``id``
+   order. A message is ``procesando`` while handled, ``listo`` after; its payload
+   (what the citizen wrote) is cleared then.
+3. If handling fails (the channel's API is down, the assistant is not ready), the
+   message goes back to ``pendiente`` and the conversation waits: ``sweep`` (every
+   ``SWEEP_SECONDS`` in each replica) retries it after ``INBOX_RETRY_SECONDS``, and also picks up messages a
+   stopped replica left behind. After ``GIVE_UP_AFTER`` it is ``fallido`` and logged.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import timedelta
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.runtime import database, run_blocking
+from bot.storage.tables import InboundMessageRow, utcnow
+from channels.locks import ConversationLocks
+
+logger = logging.getLogger(__name__)
+
+
+def _seconds(name: str, default: float) -> float:
+    try:
+        return max(0.5, float(os.environ.get(name) or default))
+    except ValueError:
+        return default
+
+
+# A message waiting this long (its worker failed or stopped) is retried by any replica.
+RETRY_AFTER = timedelta(seconds=_seconds("INBOX_RETRY_SECONDS", 20))
+SWEEP_SECONDS = min(10.0, RETRY_AFTER.total_seconds() / 2)
+GIVE_UP_AFTER = timedelta(hours=1)
+NOT_READY_RETRY_SECONDS = 2.0
+OPEN = ("pendiente", "procesando")
+
+
+class NotReady(RuntimeError):
+    """The assistant cannot handle messages yet (model loading): keep the message for later."""
+
+
+class InboxUnavailable(RuntimeError):
+    """The database did not take the message."""
+
+
+class Message:
+    """An open message handed to the channel: its conversation, payload and attempt number."""
+
+    def __init__(self, message_id: str, sender_id: str, payload: Dict[str, Any], attempts: int = 1,
+                 row_id: Optional[int] = None) -> None:
+        self.id = row_id
+        self.message_id = message_id
+        self.sender_id = sender_id
+        self.payload = dict(payload or {})
+        self.attempts = attempts
+
+    @classmethod
+    def from_row(cls, row: InboundMessageRow) -> "Message":
+        """The message held by an inbox row."""
+        return cls(row.message_id, row.sender_id, row.payload or {}, row.attempts, row.id)
+
+    @property
+    def retried(self) -> bool:
+        """Whether an earlier attempt started handling this message."""
+        return self.attempts > 1
+
+
+Handler = Callable[[Message], Awaitable[None]]
+
+
+class Inbox:
+    """The inbox of one channel."""
+
+    def __init__(self, channel: str, handle: Handler, locks: Optional[ConversationLocks] = None) -> None:
+        self.channel = channel
+        self._handle = handle
+        self._locks = locks or ConversationLocks.from_env()
+        self._tasks: Set[asyncio.Task] = set()
+        self._sweeper: Optional[asyncio.Task] = None
+
+    # ---- intake ----------------------------------------------------------------------
+
+    async def accept(self, message_id: str, sender_id: str, payload: Dict[str, Any]) -> bool:
+        """Store a new message and schedule its conversation; ``False`` for a retry already stored.
+
+        Raises ``InboxUnavailable`` when the database cannot store it.
+        """
+        try:
+            stored = await run_blocking(_store, self.channel, message_id, sender_id, payload)
+        except Exception as exc:
+            raise InboxUnavailable(str(exc)) from exc
+        if stored:
+            self.schedule(sender_id)
+        return stored
+
+    def handle_unstored(self, message_id: str, sender_id: str, payload: Dict[str, Any]) -> asyncio.Task:
+        """Handle a message the database could not store, now and only once (best effort)."""
+
+        async def work() -> None:
+            try:
+                async with self._locks.hold(f"{self.channel}:{sender_id}"):
+                    await self._handle(Message(message_id, sender_id, payload))
+            except Exception:
+                logger.exception("%s: se perdió el mensaje %s de %s", self.channel, message_id, sender_id)
+
+        return self._track(asyncio.get_running_loop().create_task(work()))
+
+    def schedule(self, sender_id: str) -> asyncio.Task:
+        """Handle the conversation's open messages in the background."""
+        return self._track(asyncio.get_running_loop().create_task(self.drain(sender_id)))
+
+    def _track(self, task: asyncio.Task) -> asyncio.Task:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # ---- processing ------------------------------------------------------------------
+
+    async def drain(self, sender_id: str) -> None:
+        """Handle the conversation's open messages in order, until none is left or one must wait."""
+        try:
+            while True:
+                async with self._locks.hold(f"{self.channel}:{sender_id}"):
+                    message = await run_blocking(_claim_next, self.channel, sender_id)
+                    if message is None:
+                        return
+                    if not await self._process(message):
+                        return
+        except Exception:
+            logger.exception("%s: no se pudo procesar la conversación %s; se reintentará", self.channel, sender_id)
+
+    async def _process(self, message: Message) -> bool:
+        """Handle one claimed message; ``False`` when it must wait for a later attempt."""
+        try:
+            await self._handle(message)
+        except NotReady:
+            await run_blocking(_release, message.id, False)
+            asyncio.get_running_loop().call_later(NOT_READY_RETRY_SECONDS, self.schedule, message.sender_id)
+            return False
+        except Exception:
+            logger.exception("%s: falló el mensaje %s (intento %d)", self.channel, message.message_id,
+                             message.attempts)
+            gave_up = await run_blocking(_release, message.id, True)
+            if gave_up:
+                logger.error("%s: el mensaje %s quedó sin procesar tras %s", self.channel,
+                             message.message_id, GIVE_UP_AFTER)
+                return True
+            return False
+        await run_blocking(_finish, message.id, "listo")
+        return True
+
+    # ---- recovery --------------------------------------------------------------------
+
+    async def sweep(self) -> List[str]:
+        """Schedule every conversation with a message waiting longer than ``RETRY_AFTER``; returns them."""
+        senders = await run_blocking(_stale_senders, self.channel)
+        for sender_id in senders:
+            self.schedule(sender_id)
+        return senders
+
+    def start_sweeper(self, ready: Callable[[], bool] = lambda: True) -> None:
+        """Sweep every ``SWEEP_SECONDS`` while this process runs (once ``ready()`` says so)."""
+        if self._sweeper is not None and not self._sweeper.done():
+            return
+
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(SWEEP_SECONDS)
+                try:
+                    if ready():
+                        await self.sweep()
+                except Exception:
+                    logger.exception("%s: falló la revisión de mensajes pendientes", self.channel)
+
+        self._sweeper = asyncio.get_running_loop().create_task(loop())
+
+    async def stop(self) -> None:
+        """Stop sweeping (messages in flight finish or are picked up after a restart)."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        await self._locks.close()
+
+    async def wait_idle(self) -> None:
+        """Wait for the background work scheduled so far (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+# ---- database work (run in a worker thread) -------------------------------------------
+
+def _store(channel: str, message_id: str, sender_id: str, payload: Dict[str, Any]) -> bool:
+    try:
+        with database().session() as session:
+            session.add(InboundMessageRow(channel=channel, message_id=message_id, sender_id=sender_id,
+                                          payload=payload, status="pendiente", attempts=0))
+        return True
+    except IntegrityError:
+        return False
+
+
+def _claim_next(channel: str, sender_id: str) -> Optional[Message]:
+    """The conversation's oldest open message, marked ``procesando`` (caller holds the lock)."""
+    with database().session() as session:
+        row = session.execute(
+            select(InboundMessageRow)
+            .where(InboundMessageRow.channel == channel, InboundMessageRow.sender_id == sender_id,
+                   InboundMessageRow.status.in_(OPEN))
+            .order_by(InboundMessageRow.id).limit(1)
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        row.status = "procesando"
+        row.attempts += 1
+        session.flush()
+        return Message.from_row(row)
+
+
+def _finish(row_id: int, status: str) -> None:
+    with database().session() as session:
+        session.execute(update(InboundMessageRow).where(InboundMessageRow.id == row_id)
+                        .values(status=status, payload=None, updated_at=utcnow()))
+
+
+def _release(row_id: int, failed: bool) -> bool:
+    """Back to ``pendiente`` for a later attempt, or ``fallido`` when too old; ``True`` if it gave up."""
+    with database().session() as session:
+        row = session.get(InboundMessageRow, row_id)
+        if row is None:
+            return True
+        received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=utcnow().tzinfo)
+        if failed and utcnow() - received > GIVE_UP_AFTER:
+            row.status, row.payload = "fallido", None
+            return True
+        row.status = "pendiente"
+        if not failed:
+            row.attempts = max(0, row.attempts - 1)  # waiting for the assistant is not an attempt
+        row.updated_at = utcnow()
+        return False
+
+
+def _stale_senders(channel: str) -> List[str]:
+    cutoff = utcnow() - RETRY_AFTER
+    with database().session() as session:
+        rows = session.execute(
+            select(InboundMessageRow.sender_id)
+            .where(InboundMessageRow.channel == channel, InboundMessageRow.status.in_(OPEN),
+                   InboundMessageRow.updated_at < cutoff)
+            .distinct()
+        ).scalars().all()
+    return list(rows)

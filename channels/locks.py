@@ -1,0 +1,85 @@
+"""One lock per conversation, so only one worker handles a conversation's messages at a time.
+
+Embedded mode (one Rasa process) uses in-process asyncio locks. With several Rasa
+replicas the lock lives in Redis, the same server as Rasa's lock store (the
+``REDIS_HOST``, ``REDIS_PORT``, ``REDIS_PASSWORD`` and ``REDIS_LOCK_DB`` variables of
+deploy/endpoints.prod.yml). A Redis lock has a lease: if its replica dies, the lock
+frees itself after ``INBOX_LOCK_LEASE_SECONDS`` (120 by default).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Dict, Optional
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = float(os.environ.get("INBOX_LOCK_LEASE_SECONDS") or 120)  # longer than any turn
+KEY_PREFIX = "asistente:conversacion:"
+
+
+class ConversationLocks:
+    """Mutual exclusion per conversation key, in this process or across replicas through Redis."""
+
+    def __init__(self, redis_client: Optional[object] = None, lease_seconds: float = LEASE_SECONDS) -> None:
+        self._redis = redis_client
+        self._lease = lease_seconds
+        self._local: Dict[str, asyncio.Lock] = {}
+        self._users: Dict[str, int] = {}
+
+    @classmethod
+    def from_env(cls, env: Optional[Dict[str, str]] = None) -> "ConversationLocks":
+        """Redis locks when ``REDIS_HOST`` is set, in-process locks otherwise."""
+        env = dict(os.environ if env is None else env)
+        host = (env.get("REDIS_HOST") or "").strip()
+        if not host:
+            return cls()
+        import redis.asyncio
+
+        client = redis.asyncio.Redis(
+            host=host, port=int(env.get("REDIS_PORT") or 6379), db=int(env.get("REDIS_LOCK_DB") or 1),
+            password=env.get("REDIS_PASSWORD") or None, socket_timeout=5, socket_connect_timeout=5,
+        )
+        return cls(client)
+
+    @property
+    def shared(self) -> bool:
+        """Whether the locks are shared with other replicas (Redis)."""
+        return self._redis is not None
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold the lock of ``key`` for the duration of the block."""
+        if self._redis is None:
+            async with self._local_lock(key):
+                yield
+            return
+        lock = self._redis.lock(KEY_PREFIX + key, timeout=self._lease, sleep=0.02)
+        await lock.acquire()
+        try:
+            yield
+        finally:
+            try:
+                await lock.release()
+            except Exception:  # the lease expired meanwhile: someone else may hold it now
+                logger.warning("el candado de %s venció antes de liberarse", key)
+
+    @asynccontextmanager
+    async def _local_lock(self, key: str) -> AsyncIterator[None]:
+        lock = self._local.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                self._users.pop(key, None)
+                self._local.pop(key, None)
+
+    async def close(self) -> None:
+        """Close the Redis connection, if any."""
+        if self._redis is not None:
+            await self._redis.close()
