@@ -33,7 +33,7 @@ from bot.storage.db import Database
 from bot.storage.requests import STATUS_LABELS
 from bot.storage.tables import ConversationActivityRow, NotificationRow, RequestRow, utcnow
 from channels.common import split_message
-from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings
+from channels.telegram_api import TELEGRAM_LIMIT, TelegramSendError, TelegramSender, TelegramSettings
 from channels.telegram_api import split_sender as split_telegram
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSendError, WhatsAppSender
 from channels.whatsapp_api import split_sender as split_whatsapp
@@ -340,7 +340,7 @@ class Notifier:
                 error, final = str(exc), False
             except (Forbidden, BadRequest) as exc:  # blocked bot, unknown chat: retrying will not help
                 error, final = f"Telegram rechazó el mensaje: {exc}", True
-            except TelegramError as exc:
+            except (TelegramError, TelegramSendError) as exc:
                 error, final = f"error de Telegram: {exc}", False
             except Exception as exc:  # noqa: BLE001 - recorded and retried like any failure
                 log.exception("error inesperado enviando un aviso")

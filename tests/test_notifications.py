@@ -42,6 +42,14 @@ def quick_twilio_retries(monkeypatch):
     monkeypatch.setattr(channels.whatsapp_api, "BACKOFF_SECONDS", 0.01)
 
 
+@pytest.fixture
+def quick_telegram_retries(monkeypatch):
+    """The Telegram sender's own retries (4 tries) without their waits."""
+    import channels.telegram_api
+
+    monkeypatch.setattr(channels.telegram_api, "BACKOFF_SECONDS", 0.01)
+
+
 @pytest.fixture(scope="module")
 def standins():
     servers = TwilioStandIn().start(), TelegramStandIn().start()
@@ -214,10 +222,10 @@ async def test_whatsapp_failure_is_retried_with_backoff(db, twilio, quick_twilio
     assert row.state == "enviada" and row.attempts == 1 and row.sent_at is not None
 
 
-async def test_telegram_failures_back_off_exponentially_then_deliver(db, telegram):
+async def test_telegram_failures_back_off_exponentially_then_deliver(db, telegram, quick_telegram_retries):
     folio = submit(db, "k1", channel="telegram", sender_id="telegram:penalolen:777")
     store.change_status(db, "penalolen", folio, "en_revision", "", "sistema-dom")
-    telegram.fail_next(500, 502)
+    telegram.fail_next(*[500] * 4, *[502] * 4)  # each run exhausts the sender's own 4 tries
     notifier = make_notifier(db, telegram=telegram, backoff_seconds=10)
     now = utcnow()
     try:
@@ -241,10 +249,10 @@ def test_backoff_is_capped_at_one_hour():
     assert [settings.backoff(n).total_seconds() for n in (1, 2, 3, 7, 8, 20)] == [30, 60, 120, 1920, 3600, 3600]
 
 
-async def test_gives_up_after_max_attempts_with_the_reason(db, telegram):
+async def test_gives_up_after_max_attempts_with_the_reason(db, telegram, quick_telegram_retries):
     folio = submit(db, "k1", channel="telegram", sender_id="telegram:penalolen:888")
     store.change_status(db, "penalolen", folio, "resuelta", "Retirado", "sistema-dom")
-    telegram.fail_next(500, 500, 500)
+    telegram.fail_next(*[500] * 8)
     notifier = make_notifier(db, telegram=telegram, max_attempts=2)
     now = utcnow()
     try:
