@@ -2,7 +2,10 @@
 
     run                          start the whole assistant (embedded defaults)
     shell                        chat in the terminal with a running assistant
-    db init                      create our tables
+    db init                      create or update our tables (same as db upgrade)
+    db upgrade                   apply the pending schema migrations
+    db current [--check]         the database's migration revision
+    db revision -m MESSAGE       write a new migration for the table changes
     catalogue validate           check catalogue/ and exit non-zero on problems
     catalogue load               validate and load catalogue/ into the database
     catalogue import M FILE      import municipality M's Transparencia "Trámites" CSV
@@ -14,7 +17,7 @@
     forget SENDER_ID             delete one conversation's personal data
     telegram set-webhook URL     point every municipality's bot at the public webhook
     telegram poll                development: read Telegram with getUpdates, no public URL
-    bench                        speed and memory figures
+    bench [--conversations N] [--skip-plain] [--nlu-only]   end-to-end load, speed and memory figures
 """
 from __future__ import annotations
 
@@ -43,9 +46,76 @@ def _known_municipality(slug: str) -> bool:
     return False
 
 
+def _shown_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def cmd_db_init(_args) -> int:
-    _db()
-    print(f"Tablas listas en {database_url()}")
+    from bot.storage.migrate import current_revision
+
+    db = _db()
+    try:
+        print(f"Tablas listas en {_shown_url(db.url)} (revisión {current_revision(db)})")
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_db_upgrade(_args) -> int:
+    from bot.storage.db import Database
+    from bot.storage.migrate import current_revision, upgrade
+
+    db = Database(database_url())
+    try:
+        before = current_revision(db)
+        after = upgrade(db)
+    except Exception as exc:  # reported to the operator; nothing half done on PostgreSQL
+        print(f"ERROR no se pudo actualizar la base de datos {_shown_url(db.url)}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    if before == after:
+        print(f"La base de datos {_shown_url(db.url)} ya estaba al día (revisión {after}).")
+    else:
+        print(f"Base de datos {_shown_url(db.url)} actualizada: revisión {before or 'ninguna'} → {after}.")
+    return 0
+
+
+def cmd_db_current(args) -> int:
+    from bot.storage.db import Database
+    from bot.storage.migrate import current_revision, head_revision
+
+    db = Database(database_url())
+    try:
+        revision = current_revision(db)
+    except Exception as exc:
+        print(f"ERROR no se pudo leer la base de datos {_shown_url(db.url)}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    head = head_revision()
+    if revision is None:
+        print("ninguna (base de datos vacía o creada sin migraciones; ejecute: python -m bot db upgrade)")
+    elif revision == head:
+        print(f"{revision} (al día)")
+    else:
+        print(f"{revision} (falta llegar a {head}; ejecute: python -m bot db upgrade)")
+    return 0 if revision == head or not args.check else 1
+
+
+def cmd_db_revision(args) -> int:
+    from bot.storage.migrate import new_revision
+
+    try:
+        path = new_revision(args.message, autogenerate=not args.vacia, allow_empty=args.vacia)
+    except ValueError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    print(f"Migración creada: {path}\nRevísela (autogenerate no detecta renombres) y pruébela con: "
+          "python -m pytest -q tests/test_migrations.py")
     return 0
 
 
@@ -219,9 +289,13 @@ def cmd_forget(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from bot.benchmark import run_benchmark
+    from bot.benchmark import run_benchmark, run_nlu_benchmark
 
-    return run_benchmark(args.model, args.heldout, args.rounds)
+    if args.nlu_only:
+        return run_nlu_benchmark(args.model, args.heldout, args.rounds)
+    report = run_benchmark(args.conversations, args.rounds, args.skip_plain, args.think_ms, args.output,
+                           args.keep)
+    return 0 if report["assistant"]["errors"] == 0 and report["assistant"]["lost_replies"] == 0 else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,7 +312,15 @@ def build_parser() -> argparse.ArgumentParser:
     shell.set_defaults(func=cmd_shell)
 
     db = sub.add_parser("db", help="base de datos").add_subparsers(dest="db_command", required=True)
-    db.add_parser("init", help="crea las tablas").set_defaults(func=cmd_db_init)
+    db.add_parser("init", help="crea o actualiza las tablas (igual que 'db upgrade')").set_defaults(func=cmd_db_init)
+    db.add_parser("upgrade", help="aplica las migraciones pendientes").set_defaults(func=cmd_db_upgrade)
+    current = db.add_parser("current", help="muestra la revisión de migraciones de la base de datos")
+    current.add_argument("--check", action="store_true", help="termina con código 1 si faltan migraciones")
+    current.set_defaults(func=cmd_db_current)
+    revision = db.add_parser("revision", help="crea una migración con los cambios de las tablas")
+    revision.add_argument("-m", "--message", required=True, help="qué cambia, p. ej. 'agrega columna x a requests'")
+    revision.add_argument("--vacia", action="store_true", help="migración vacía, para escribirla a mano")
+    revision.set_defaults(func=cmd_db_revision)
 
     cat = sub.add_parser("catalogue", help="catálogo de trámites").add_subparsers(dest="cat_command", required=True)
     for name, func, help_text in (
@@ -300,10 +382,17 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--webhook", default="http://127.0.0.1:5005/webhooks/telegram/webhook")
     poll.set_defaults(func=cmd_telegram_poll)
 
-    bench = sub.add_parser("bench", help="mide latencia y memoria")
+    bench = sub.add_parser("bench", help="mide latencia y memoria (conversaciones por WhatsApp, y rasa init)")
+    bench.add_argument("--conversations", type=int, default=20, help="conversaciones simultáneas")
+    bench.add_argument("--rounds", type=int, default=3,
+                       help="conversaciones seguidas por cada simultánea (con --nlu-only: pasadas por el conjunto)")
+    bench.add_argument("--think-ms", type=int, default=0, help="pausa del vecino entre mensajes")
+    bench.add_argument("--skip-plain", action="store_true", help="sin el bot de 'rasa init'")
+    bench.add_argument("--nlu-only", action="store_true", help="solo el NLU, en este proceso")
+    bench.add_argument("--output", default="results/bench.json")
+    bench.add_argument("--keep", action="store_true", help="conserva las bases y registros de la corrida")
     bench.add_argument("--model", default="models")
     bench.add_argument("--heldout", default="eval/heldout.yml")
-    bench.add_argument("--rounds", type=int, default=3)
     bench.set_defaults(func=cmd_bench)
     return parser
 

@@ -13,8 +13,6 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.tables import Base
-
 
 class Database:
     """An engine plus a session factory for one database URL."""
@@ -30,10 +28,14 @@ class Database:
         self._sessions = sessionmaker(bind=self.engine, future=True, expire_on_commit=False)
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent), the staff console's included."""
-        import bot.storage.staff  # noqa: F401  (registers the staff tables on Base)
+        """Bring our tables, the staff console's included, to the newest migration.
 
-        Base.metadata.create_all(self.engine)
+        Idempotent and safe when several processes start at once; a database made
+        earlier by ``create_all`` is adopted (see ``bot.storage.migrate``).
+        """
+        from bot.storage.migrate import upgrade
+
+        upgrade(self)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

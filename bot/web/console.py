@@ -25,7 +25,6 @@ from bot.handoff.delivery import Delivery
 from bot.handoff.delivery import set_with_staff as rasa_set_with_staff
 from bot.handoff.transcript import TranscriptReader
 from bot.storage.db import Database
-from bot.storage.tables import Base
 from bot.web import console_auth, console_conversations, console_handoffs, console_tools
 from bot.web.console_context import CONSOLE_KEY, ConsoleContext, SetWithStaff, domain_intents
 from bot.web.console_pages import message_page, not_found
@@ -100,7 +99,7 @@ def add_console(app: web.Application, db: Database, reader: TranscriptReader, de
     (default: Rasa's HTTP API from ``RASA_URL``); ``delivery`` reaches citizens (``None``: replies
     cannot be sent). Secure cookies follow ``CONSOLE_SECURE_COOKIES=1`` unless told.
     """
-    Base.metadata.create_all(db.engine)  # the staff tables (idempotent)
+    db.create_schema()  # our tables, the staff console's included (migrations; idempotent)
     if secure_cookies is None:
         secure_cookies = os.environ.get("CONSOLE_SECURE_COOKIES", "").strip() == "1"
     app[CONSOLE_KEY] = ConsoleContext(db, reader, delivery, set_with_staff or rasa_set_with_staff,

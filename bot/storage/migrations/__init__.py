@@ -1,0 +1,1 @@
+"""Alembic migrations of our tables (run with ``python -m bot db upgrade``; see ``bot.storage.migrate``)."""
