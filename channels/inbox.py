@@ -9,7 +9,8 @@ Then it is processed once, in arrival order per conversation, by whichever worke
    order. A message is ``procesando`` while handled, ``listo`` after; its payload
    (what the citizen wrote) is cleared then.
 3. If handling fails (the channel's API is down, the assistant is not ready), the
-   message goes back to ``pendiente`` and the conversation waits: ``sweep`` (every
+   message goes back to ``pendiente`` (with the replies the channel did not take, so
+   the turn is not run twice) and the conversation waits: ``sweep`` (every
    ``SWEEP_SECONDS`` in each replica) retries it after ``INBOX_RETRY_SECONDS``, and also picks up messages a
    stopped replica left behind. After ``GIVE_UP_AFTER`` it is ``fallido`` and logged.
 """
@@ -27,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.runtime import database, run_blocking
 from bot.storage.tables import InboundMessageRow, utcnow
 from channels.locks import ConversationLocks
+from channels.replies import UndeliveredReplies
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ RETRY_AFTER = timedelta(seconds=_seconds("INBOX_RETRY_SECONDS", 20))
 SWEEP_SECONDS = min(10.0, RETRY_AFTER.total_seconds() / 2)
 GIVE_UP_AFTER = timedelta(hours=1)
 NOT_READY_RETRY_SECONDS = 2.0
+PENDING_REPLIES = "respuestas_pendientes"
 OPEN = ("pendiente", "procesando")
 
 
@@ -69,6 +72,11 @@ class Message:
     def from_row(cls, row: InboundMessageRow) -> "Message":
         """The message held by an inbox row."""
         return cls(row.message_id, row.sender_id, row.payload or {}, row.attempts, row.id)
+
+    @property
+    def pending_replies(self) -> List[Dict[str, Any]]:
+        """Replies of an earlier attempt that the channel did not take, to deliver as they are."""
+        return list(self.payload.get(PENDING_REPLIES) or [])
 
     @property
     def retried(self) -> bool:
@@ -148,6 +156,12 @@ class Inbox:
             await run_blocking(_release, message.id, False)
             asyncio.get_running_loop().call_later(NOT_READY_RETRY_SECONDS, self.schedule, message.sender_id)
             return False
+        except UndeliveredReplies as exc:
+            logger.warning("%s: %s del mensaje %s; se reintentará", self.channel, exc, message.message_id)
+            gave_up = await run_blocking(_release, message.id, True, {PENDING_REPLIES: exc.remaining})
+            if gave_up:
+                logger.error("%s: no se pudieron entregar las respuestas a %s", self.channel, message.sender_id)
+            return gave_up
         except Exception:
             logger.exception("%s: falló el mensaje %s (intento %d)", self.channel, message.message_id,
                              message.attempts)
@@ -232,8 +246,9 @@ def _finish(row_id: int, status: str) -> None:
                         .values(status=status, payload=None, updated_at=utcnow()))
 
 
-def _release(row_id: int, failed: bool) -> bool:
-    """Back to ``pendiente`` for a later attempt, or ``fallido`` when too old; ``True`` if it gave up."""
+def _release(row_id: int, failed: bool, payload: Optional[Dict[str, Any]] = None) -> bool:
+    """Back to ``pendiente`` for a later attempt (with a new ``payload`` if given), or ``fallido`` when
+    too old; ``True`` if it gave up."""
     with database().session() as session:
         row = session.get(InboundMessageRow, row_id)
         if row is None:
@@ -243,6 +258,8 @@ def _release(row_id: int, failed: bool) -> bool:
             row.status, row.payload = "fallido", None
             return True
         row.status = "pendiente"
+        if payload is not None:
+            row.payload = payload
         if not failed:
             row.attempts = max(0, row.attempts - 1)  # waiting for the assistant is not an attempt
         row.updated_at = utcnow()

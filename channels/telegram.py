@@ -32,6 +32,7 @@ from telegram import Update
 
 from channels.common import APOLOGY, MEDIA_REPLIES, last_buttons, record_inbound, remember_buttons, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
+from channels.replies import Reply, ReplyOutput
 from channels.turns import already_handled, ready_agent, run_turn
 from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings, sender_id_for
 
@@ -43,36 +44,26 @@ MEDIA_FIELDS = (("voice", "audio"), ("audio", "audio"), ("photo", "image"), ("vi
 STALE_BUTTON = "Esa opción ya no está disponible. Escríbeme tu respuesta, por favor."
 
 
-class TelegramOutput(OutputChannel):
-    """Replies to a Telegram chat."""
+class TelegramOutput(ReplyOutput):
+    """Replies to a Telegram chat: buttons as an inline keyboard, long texts split."""
 
     @classmethod
     def name(cls) -> Text:
         return "telegram"
 
-    def __init__(self, sender: TelegramSender) -> None:
+    def __init__(self, sender: TelegramSender, collect: bool = False) -> None:
+        super().__init__(collect)
         self._sender = sender
-        self.sent = 0
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        """Send text, split below Telegram's limit."""
-        for part in split_message(text, TELEGRAM_LIMIT):
-            await self._sender.send_text(recipient_id, part)
-            self.sent += 1
-
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
-        """Text with an inline keyboard; the keyboard goes with the last part."""
-        await remember_buttons(recipient_id, buttons)
-        parts = split_message(text, TELEGRAM_LIMIT)
+    async def deliver_one(self, recipient_id: Text, reply: Reply) -> None:
+        """Send one reply; the keyboard goes with its last part and its payloads are kept."""
+        buttons = reply.get("buttons") or []
+        if buttons:
+            await remember_buttons(recipient_id, buttons)
+        parts = split_message(reply["text"], TELEGRAM_LIMIT)
         for part in parts[:-1]:
             await self._sender.send_text(recipient_id, part)
-        await self._sender.send_text(recipient_id, parts[-1], buttons)
-        self.sent += len(parts)
-
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        """Images are sent as their link."""
-        await self.send_text_message(recipient_id, image)
+        await self._sender.send_text(recipient_id, parts[-1], buttons or None)
 
 
 class TelegramInput(InputChannel):
@@ -150,21 +141,25 @@ class TelegramInput(InputChannel):
 
     async def _handle(self, message: Message) -> None:
         """One stored update: the assistant's turn, or a direct reply, or an apology."""
+        output = TelegramOutput(self._sender, collect=True)
+        if message.pending_replies:  # handled before; Telegram failed to take these
+            await output.deliver(message.sender_id, message.pending_replies)
+            return
         agent = ready_agent(self._app)
         municipality = message.payload["municipio"]
         update = Update.de_json(message.payload["update"], self._sender.bot(municipality))
         if message.retried and await already_handled(agent, message.sender_id, str(update.update_id)):
             return
-        output = TelegramOutput(self._sender)
         try:
             await record_inbound(message.sender_id)
             text, metadata = await self._incoming(update, municipality, message.sender_id, output)
             if text is None:
+                await output.deliver(message.sender_id, output.replies)
                 return
             await remember_buttons(message.sender_id, [])
         except Exception:
             logger.exception("Telegram: error preparando el update %s", update.update_id)
-            await output.send_text_message(message.sender_id, APOLOGY)
+            await output.deliver(message.sender_id, [{"text": APOLOGY}])
             return
         await run_turn(agent, self._on_new_message,
                        UserMessage(text, output, message.sender_id, input_channel=self.name(),

@@ -1,10 +1,12 @@
 """Running one citizen turn through Rasa, and telling the citizen when it went wrong.
 
+The turn's replies are collected (channels/replies.py) and delivered when it is over.
 A turn fails when Rasa raises (the tracker store is down), takes longer than
-``TURN_TIMEOUT_SECONDS`` (a slow action server), or ends without a reply where one
-was due (Rasa swallows an unreachable action server and just logs it). The citizen
-then gets ``APOLOGY`` instead of silence. If even the apology cannot be sent (the
-channel's API is down), the error propagates so the inbox retries the message later.
+``TURN_TIMEOUT_SECONDS`` (a slow action server), runs an action that failed (Rasa
+swallows an unreachable action server: it logs the error and carries on, which
+would end in a misleading "no entendí"), or ends without a reply where one was due.
+The citizen then gets only ``APOLOGY``. If the channel's API cannot take the replies
+(or the apology), ``UndeliveredReplies`` propagates and the inbox keeps them for later.
 """
 from __future__ import annotations
 
@@ -16,12 +18,28 @@ from typing import Any, Awaitable, Callable, Optional
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import UserUttered
 
+from bot.turn_state import begin_turn, end_turn, mark_failed
 from channels.common import APOLOGY
 from channels.inbox import NotReady
 
 logger = logging.getLogger(__name__)
 
 SILENCE_SLOT = "con_funcionario"  # while staff attend the conversation the assistant says nothing
+# What rasa.core.processor logs (and otherwise ignores) when an action raised or the action server failed.
+ACTION_FAILURE_LOG = "Encountered an exception while running action"
+
+
+class _ActionFailureListener(logging.Handler):
+    """Marks the current turn when Rasa logs a failed action (it runs in the turn's own task)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if str(record.msg).startswith(ACTION_FAILURE_LOG):
+            mark_failed("accion")
+
+
+_processor_logger = logging.getLogger("rasa.core.processor")
+if not any(isinstance(h, _ActionFailureListener) for h in _processor_logger.handlers):
+    _processor_logger.addHandler(_ActionFailureListener(level=logging.ERROR))
 
 
 def turn_timeout() -> float:
@@ -59,14 +77,21 @@ async def _silence_expected(agent: Any, sender_id: str) -> bool:
 
 async def run_turn(agent: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
                    output: Any, timeout: Optional[float] = None) -> None:
-    """Run the turn; send ``APOLOGY`` when it failed. ``output.sent`` counts the replies sent."""
+    """Run the turn with a collecting ``output``, then deliver its replies, or ``APOLOGY`` if it failed."""
+    limit = timeout or turn_timeout()
+    state, token = begin_turn()
     try:
-        await asyncio.wait_for(on_new_message(message), timeout or turn_timeout())
-        if output.sent or await _silence_expected(agent, message.sender_id):
-            return
-        logger.error("la conversación %s no recibió respuesta (¿servidor de acciones caído?)", message.sender_id)
+        await asyncio.wait_for(on_new_message(message), limit)
+        failure = state.failure
+        if not failure and not output.replies and not await _silence_expected(agent, message.sender_id):
+            failure = "sin respuesta"
     except asyncio.TimeoutError:
-        logger.error("la conversación %s tardó más de %.0f s", message.sender_id, timeout or turn_timeout())
+        failure = f"más de {limit:.0f} s"
     except Exception:
         logger.exception("falló el turno de %s", message.sender_id)
-    await output.send_text_message(message.sender_id, APOLOGY)
+        failure = "error"
+    finally:
+        end_turn(token)
+    if failure:
+        logger.error("turno fallido de %s (%s): se envía una disculpa", message.sender_id, failure)
+    await output.deliver(message.sender_id, [{"text": APOLOGY}] if failure else output.replies)

@@ -33,6 +33,7 @@ from channels.common import (
     split_message,
 )
 from channels.inbox import Inbox, InboxUnavailable, Message
+from channels.replies import Reply, ReplyOutput
 from channels.turns import already_handled, ready_agent, run_turn
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender, sender_id_for
 
@@ -54,32 +55,25 @@ def media_kind(content_type: str) -> str:
     return "other"
 
 
-class WhatsAppOutput(OutputChannel):
-    """Replies to a WhatsApp conversation."""
+class WhatsAppOutput(ReplyOutput):
+    """Replies to a WhatsApp conversation: buttons as a numbered list, long texts split."""
 
     @classmethod
     def name(cls) -> Text:
         return "whatsapp"
 
-    def __init__(self, sender: WhatsAppSender) -> None:
+    def __init__(self, sender: WhatsAppSender, collect: bool = False) -> None:
+        super().__init__(collect)
         self._sender = sender
-        self.sent = 0
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        """Send text, split below WhatsApp's limit."""
+    async def deliver_one(self, recipient_id: Text, reply: Reply) -> None:
+        """Send one reply; the buttons' payloads are kept to map the citizen's answer."""
+        text = reply["text"]
+        if reply.get("buttons"):
+            await remember_buttons(recipient_id, reply["buttons"])
+            text = numbered_list(text, reply["buttons"])
         for part in split_message(text, WHATSAPP_LIMIT):
             await self._sender.send_text(recipient_id, part)
-            self.sent += 1
-
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
-        """Buttons become a numbered list; the payloads are kept to map the answer."""
-        await remember_buttons(recipient_id, buttons)
-        await self.send_text_message(recipient_id, numbered_list(text, buttons))
-
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        """Images are sent as their link."""
-        await self.send_text_message(recipient_id, image)
 
 
 class WhatsAppInput(InputChannel):
@@ -170,17 +164,22 @@ class WhatsAppInput(InputChannel):
 
     async def _handle(self, message: Message) -> None:
         """One stored message: the assistant's turn, or a direct reply (media), or an apology."""
+        output = WhatsAppOutput(self._sender, collect=True)
+        if message.pending_replies:  # handled before; the channel failed to deliver these
+            await output.deliver(message.sender_id, message.pending_replies)
+            return
         agent = ready_agent(self._app)
         if message.retried and await already_handled(agent, message.sender_id, message.message_id):
             return
-        output = WhatsAppOutput(self._sender)
         try:
             user_message = await self._user_message(message, output)
         except Exception:
             logger.exception("WhatsApp: error preparando %s", message.message_id)
-            await output.send_text_message(message.sender_id, APOLOGY)
+            await output.deliver(message.sender_id, [{"text": APOLOGY}])
             return
-        if user_message is not None:
+        if user_message is None:
+            await output.deliver(message.sender_id, output.replies)
+        else:
             await run_turn(agent, self._on_new_message, user_message, output)
 
     async def _user_message(self, message: Message, output: "WhatsAppOutput") -> Optional[UserMessage]:

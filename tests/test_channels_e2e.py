@@ -4,28 +4,18 @@ Replies are captured by local stand-ins of the Twilio and Telegram HTTP APIs
 (tests/standins.py). WhatsApp requests carry real signatures computed with
 twilio's RequestValidator; Telegram requests are real update JSON.
 """
-import json
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bot.catalogue.files import load_catalogue
-from bot.config import PROJECT_ROOT
 from tests.assistant_process import start_assistant, stop_assistant
+from tests.channel_clients import (
+    ANGOL_WA, AUTH_TOKEN, PENALOLEN_WA, PUBLIC_URL, TG_SECRET, TOKENS, channel_env, citizen, new_chat, post_form,
+    tg_message, tg_post, wa_replies, whatsapp,
+)
 from tests.standins import TelegramStandIn, TwilioStandIn
-
-AUTH_TOKEN = "token-de-prueba-twilio"
-PUBLIC_URL = "https://asistente.ejemplo.cl/webhooks/whatsapp/webhook"  # as Twilio sees it, behind a proxy
-_CATALOGUE = load_catalogue(PROJECT_ROOT / "catalogue")
-PENALOLEN_WA = _CATALOGUE.municipalities["penalolen"].whatsapp_numbers[0]
-ANGOL_WA = _CATALOGUE.municipalities["angol"].whatsapp_numbers[0]
-TOKENS = {"penalolen": "111:PENALOLEN", "angol": "222:ANGOL"}
-TG_SECRET = "secreto-de-webhook-de-prueba"
 
 
 @pytest.fixture(scope="module")
@@ -39,43 +29,9 @@ def standins():
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, standins):
     twilio, telegram = standins
-    running = start_assistant(tmp_path_factory.mktemp("var"), {
-        "TWILIO_ACCOUNT_SID": "ACprueba", "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "WHATSAPP_PUBLIC_URL": PUBLIC_URL,
-        "TWILIO_API_BASE_URL": twilio.url,
-        "TELEGRAM_BOT_TOKENS": ",".join(f"{k}={v}" for k, v in TOKENS.items()),
-        "TELEGRAM_WEBHOOK_SECRET": TG_SECRET, "TELEGRAM_API_BASE_URL": telegram.url,
-    })
+    running = start_assistant(tmp_path_factory.mktemp("var"), channel_env(twilio, telegram))
     yield running
     stop_assistant(running)
-
-
-def citizen() -> str:
-    return "+5699" + str(uuid.uuid4().int)[:7]
-
-
-def post_form(url, params, headers):
-    data = urllib.parse.urlencode(params).encode()
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def whatsapp(assistant, sender, body="", to=PENALOLEN_WA, sign=True, sid=None, **extra):
-    params = {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "AccountSid": "ACprueba",
-              "From": f"whatsapp:{sender}", "To": f"whatsapp:{to}", "Body": body, "NumMedia": "0", **extra}
-    params = {k: v for k, v in params.items() if v is not None}
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    if sign:
-        headers["X-Twilio-Signature"] = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL, params)
-    return post_form(assistant["base"] + "/webhooks/whatsapp/webhook", params, headers)
-
-
-def wa_replies(twilio, sender, count, timeout=60):
-    twilio.wait_for(lambda r: r.get("To") == f"whatsapp:{sender}" and "sid" in r, count, timeout)
-    return twilio.bodies_to(sender)
 
 
 # ---------------- WhatsApp ----------------
@@ -197,7 +153,7 @@ def test_long_replies_are_split_without_cutting_words(standins):
     output_sender = WhatsAppSender(TwilioSettings("ACprueba", AUTH_TOKEN, twilio.url))
 
     async def send():
-        await WhatsAppOutput(output_sender).send_text_message(f"whatsapp:{PENALOLEN_WA}:{sender}", text)
+        await WhatsAppOutput(output_sender).send_text_message(f"whatsapp:{PENALOLEN_WA}:{sender}", text)  # at once
         await output_sender.close()
 
     asyncio.run(send())
@@ -207,34 +163,6 @@ def test_long_replies_are_split_without_cutting_words(standins):
 
 
 # ---------------- Telegram ----------------
-
-def tg_post(assistant, update, secret_for="penalolen", raw=None):
-    from channels.telegram_api import TelegramSettings
-
-    settings = TelegramSettings.from_values(",".join(f"{k}={v}" for k, v in TOKENS.items()), TG_SECRET, "")
-    secret = settings.secret_for(secret_for) if secret_for else "incorrecto"
-    data = raw if raw is not None else json.dumps(update).encode()
-    request = urllib.request.Request(assistant["base"] + "/webhooks/telegram/webhook", data=data, method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              "X-Telegram-Bot-Api-Secret-Token": secret})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def tg_message(chat_id, text=None, update_id=None, kind="message", **fields):
-    message = {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"},
-               "from": {"id": chat_id, "is_bot": False, "first_name": "Vecina"}, **fields}
-    if text is not None:
-        message["text"] = text
-    return {"update_id": update_id or int(uuid.uuid4().int % 10**9), kind: message}
-
-
-def new_chat():
-    return int(uuid.uuid4().int % 10**9)
-
 
 def test_telegram_secret_and_malformed_updates(assistant, standins):
     assert tg_post(assistant, tg_message(new_chat(), "hola"), secret_for=None) == 403
