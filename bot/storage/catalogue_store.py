@@ -1,7 +1,7 @@
 """The catalogue in the database: load it from the files, read it back.
 
 ``load_catalogue_into`` replaces the catalogue tables in one transaction, so readers
-never see half a catalogue. ``CatalogueCache`` gives the action server the current
+never see half a catalogue; replicas starting together load it one at a time. ``CatalogueCache`` gives the action server the current
 catalogue and notices a new load within ``refresh_seconds``.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from bot.catalogue.catalogue import Catalogue, Commune
 from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
@@ -20,6 +20,10 @@ from bot.storage.db import Database
 from bot.storage.tables import (
     CatalogueVersionRow, CommuneRow, MunicipalityRow, NonMunicipalRow, ProcedureRow,
 )
+
+
+# PostgreSQL advisory lock held while loading, so two replicas starting at once do not collide.
+LOAD_LOCK_KEY = 0x636174616C6F67  # "catalog"
 
 
 def fingerprint(catalogue: Catalogue) -> str:
@@ -37,6 +41,8 @@ def load_catalogue_into(db: Database, catalogue: Catalogue, source: str) -> bool
     """Replace the stored catalogue; returns ``False`` when it was already identical."""
     digest = fingerprint(catalogue)
     with db.session() as session:
+        if session.get_bind().dialect.name == "postgresql":  # SQLite serialises writers by itself
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOAD_LOCK_KEY})
         newest = session.execute(
             select(CatalogueVersionRow).order_by(CatalogueVersionRow.id.desc()).limit(1)
         ).scalar_one_or_none()
