@@ -223,10 +223,13 @@ def test_telegram_5xx_and_timeouts_are_retried(faulty):
 # ---------------- a restart in the middle of a turn ----------------
 
 def _rasa_pid(assistant):
-    found = subprocess.run(["pgrep", "-f", f"rasa run .*--port {assistant['env']['RASA_PORT']}"],
-                           capture_output=True, text=True).stdout.split()
-    assert found, "no se encontró el proceso de Rasa"
-    return int(found[0])
+    """The Rasa server started by this assistant's launcher."""
+    children = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(assistant["process"].pid)],
+                              capture_output=True, text=True).stdout.splitlines()
+    found = [int(line.split()[0]) for line in children if "--enable-api" in line]  # only Rasa has it
+    assert found, f"no se encontró el proceso de Rasa entre {children}:\n" \
+                  + (assistant["var"] / "assistant.log").read_text()[-3000:]
+    return found[0]
 
 
 def test_a_message_in_flight_when_rasa_is_killed_is_answered_after_the_restart(tmp_path, standins):

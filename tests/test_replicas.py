@@ -59,7 +59,12 @@ def replicas(tmp_path_factory, shared_services):
            "TRACKER_DB": shared_services["tracker_name"],
            "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_PASSWORD": "", "REDIS_LOCK_DB": "1"}
     with ThreadPoolExecutor(2) as pool:  # both start at once, as after a deployment (migrations included)
-        started = list(pool.map(lambda n: start_assistant(tmp_path_factory.mktemp(f"replica{n}"), env), (1, 2)))
+        futures = [pool.submit(start_assistant, tmp_path_factory.mktemp(f"replica{n}"), env) for n in (1, 2)]
+    started = [f.result() for f in futures if f.exception() is None]
+    if len(started) < 2:
+        for running in started:
+            stop_assistant(running)
+        raise next(f.exception() for f in futures if f.exception() is not None)
     yield started, twilio
     for running in started:
         stop_assistant(running)
