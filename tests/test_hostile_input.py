@@ -1,8 +1,9 @@
 """Hostile input at the NLU entry points: nothing crashes, whatever a citizen types.
 
 Property-based tests (hypothesis) over the normaliser, the entity finders, the
-procedure and commune matchers and every form field validator: very long text,
-emoji, control characters, other scripts, SQL and HTML.
+procedure and commune matchers, every form field validator and the whole trained
+NLU pipeline: very long text, emoji, control characters, other scripts, SQL and HTML.
+(The webhooks are fuzzed in test_channels_e2e.py.)
 """
 from datetime import date
 
@@ -59,3 +60,16 @@ def test_every_field_type_answers_with_a_message_or_a_value(text, kind):
     form_field = FormField(name="campo", type=kind, question="?", options=["Uno", "Dos"], max_length=100)
     result = validate_answer(form_field, text, AnswerContext(today=date(2026, 11, 25), commune="Angol"))
     assert result.ok or (isinstance(result.error, str) and result.error)
+
+
+@given(text=HOSTILE)
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_trained_nlu_pipeline_parses_anything(nlu_agent, text):
+    """The whole trained pipeline (tokenizer, DIET, entity extractor, unknown-words guard) never crashes
+    and always names an intent the domain knows; entities point inside the text."""
+    import asyncio
+
+    parsed = asyncio.run(nlu_agent.parse_message(text))
+    assert parsed["intent"]["name"] in nlu_agent.domain.intents or parsed["intent"]["name"] == "nlu_fallback"
+    for entity in parsed.get("entities", []):
+        assert 0 <= entity["start"] <= entity["end"] <= len(parsed["text"])
