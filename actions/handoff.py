@@ -10,6 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from actions.context import input_channel, municipality, send
 from actions.services import current_catalogue, database, run_blocking
@@ -41,12 +42,16 @@ def _open_handoff(db: Database, municipality_slug: str, sender_id: str) -> Optio
             HandoffRow.status.in_(OPEN_STATUSES))).scalar()
 
 
-def _create_handoff(db: Database, **values: Any) -> int:
-    with db.session() as session:
-        row = HandoffRow(**values)
-        session.add(row)
-        session.flush()
-        return row.id
+def _create_handoff(db: Database, **values: Any) -> Optional[int]:
+    """The new handoff's id, or ``None`` when the conversation has one open already (a staffer took it)."""
+    try:
+        with db.session() as session:
+            row = HandoffRow(**values)
+            session.add(row)
+            session.flush()
+            return row.id
+    except IntegrityError:
+        return None
 
 
 def _end_wait(db: Database, sender_id: str) -> int:
@@ -73,10 +78,13 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, town
         return events
     state = FormState.from_dict(tracker.get_slot("solicitud"))
     form_data = dict(state.displays) if state else None
-    await run_blocking(_create_handoff, db, municipality=town.slug, sender_id=tracker.sender_id,
-                       channel=input_channel(tracker),
-                       reason=reason, procedure=tracker.get_slot("tramite") or (state.procedure if state else None),
-                       form_data=form_data)
+    created = await run_blocking(
+        _create_handoff, db, municipality=town.slug, sender_id=tracker.sender_id, channel=input_channel(tracker),
+        reason=reason, procedure=tracker.get_slot("tramite") or (state.procedure if state else None),
+        form_data=form_data)
+    if created is None:
+        send(dispatcher, [replies.already_waiting()])
+        return events
     send(dispatcher, [replies.handed_over(town, now_local())])
     return events
 

@@ -133,3 +133,19 @@ async def test_delete_my_data_needs_confirmation_and_removes_only_mine(loaded_se
         rows = {r.idempotency_key: r for r in session.query(RequestRow).all()}
     assert rows["mine"].rut is None and rows["mine"].fields == {} and rows["mine"].folio
     assert rows["theirs"].rut == "12345678-5"
+
+
+async def test_a_staffer_taking_the_conversation_at_the_same_instant_leaves_one_open_handoff(loaded_services):
+    """The assistant checked "no open handoff" just before a staffer took the conversation from the console."""
+    from bot.storage.staff import take_conversation
+
+    sender = "whatsapp:+56924868000:+56911112222"
+    taken, created = take_conversation(loaded_services, "penalolen", sender, "whatsapp", "ana")
+    assert created
+    duplicate = handoff._create_handoff(loaded_services, municipality="penalolen", sender_id=sender,
+                                        channel="whatsapp", reason="no_entendido")
+    assert duplicate is None
+    again, created = take_conversation(loaded_services, "penalolen", sender, "whatsapp", "luis")
+    assert not created and again.id == taken.id and again.assigned_to == "luis"
+    with loaded_services.session() as session:
+        assert len(session.execute(select(HandoffRow).where(HandoffRow.sender_id == sender)).all()) == 1

@@ -20,6 +20,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from bot.cli import main
 from bot.storage import migrate
@@ -73,11 +74,13 @@ def schema_differences(db: Database) -> List:
 
 def legacy_metadata() -> MetaData:
     """The schema the last release made with ``create_all``: today's tables but ``processed_messages``
-    instead of ``inbound_messages``."""
+    instead of ``inbound_messages``, and no index limiting open handoffs (0002)."""
     old = MetaData()
     for table in migrate.metadata().sorted_tables:
         if table.name != "inbound_messages":
-            table.to_metadata(old)
+            copy = table.to_metadata(old)
+            for index in [i for i in copy.indexes if i.name == "uq_handoffs_open_per_sender"]:
+                copy.indexes.discard(index)
     Table("processed_messages", old,
           Column("id", Integer, primary_key=True, autoincrement=True),
           Column("channel", String(40), nullable=False),
@@ -221,17 +224,19 @@ def test_new_revision_writes_the_missing_migration(tmp_path, monkeypatch):
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", folder)
     monkeypatch.setattr(migrate, "metadata", lambda: changed)
     migrate._script.cache_clear()
+    head = migrate.head_revision()
+    following = f"{int(head) + 1:04d}"
     try:
         path = migrate.new_revision("agrega poblacion a communes")
-        assert path.parent == folder / "versions" and path.name == "0002_agrega_poblacion_a_communes.py"
+        assert path.parent == folder / "versions" and path.name == f"{following}_agrega_poblacion_a_communes.py"
         assert "add_column" in path.read_text() and "poblacion" in path.read_text()
         db = Database(f"sqlite:///{tmp_path / 'dev.db'}")
-        assert migrate.upgrade(db) == "0002"
+        assert migrate.upgrade(db) == following
         assert migrate.differences(db) == []
-        assert migrate.downgrade(db, "0001") == "0001"
+        assert migrate.downgrade(db, head) == head
         assert "poblacion" not in {c["name"] for c in inspect(db.engine).get_columns("communes")}
         db.dispose()
-        with pytest.raises(ValueError):  # nothing changed since 0002
+        with pytest.raises(ValueError):  # nothing changed since the new revision
             migrate.new_revision("otra vez")
     finally:
         migrate._script.cache_clear()
@@ -272,3 +277,31 @@ def test_cli_hides_the_password(monkeypatch, capsys):
     assert main(["db", "upgrade"]) == 1
     err = capsys.readouterr().err
     assert "secreta" not in err and "***" in err
+
+
+def _add_handoff(conn, sender: str, status: str, when: datetime) -> None:
+    conn.execute(text("INSERT INTO handoffs (municipality, sender_id, channel, reason, status, created_at) "
+                      "VALUES ('angol', :sender, 'telegram', 'no_entendido', :status, :when)"),
+                 {"sender": sender, "status": status, "when": when})
+
+
+def test_0002_keeps_the_newest_open_handoff_and_forbids_a_second_one(empty_db):
+    db = empty_db
+    migrate.upgrade(db, "0001")
+    now = datetime.now(timezone.utc)
+    with db.engine.begin() as conn:  # what two simultaneous takes could leave before 0002
+        _add_handoff(conn, "telegram:angol:1", "esperando", now)
+        _add_handoff(conn, "telegram:angol:1", "atendiendo", now)
+        _add_handoff(conn, "telegram:angol:1", "cerrada", now)
+        _add_handoff(conn, "telegram:angol:2", "esperando", now)
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT sender_id, status, outcome FROM handoffs ORDER BY id")).all()
+    assert [(r[0][-1], r[1]) for r in rows] == [("1", "desistida"), ("1", "atendiendo"), ("1", "cerrada"),
+                                                ("2", "esperando")]
+    assert "duplicada" in rows[0][2]
+    with pytest.raises(IntegrityError):
+        with db.engine.begin() as conn:
+            _add_handoff(conn, "telegram:angol:2", "atendiendo", now)
+    with db.engine.begin() as conn:  # a closed one next to the open one is fine
+        _add_handoff(conn, "telegram:angol:2", "cerrada", now)

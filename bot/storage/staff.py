@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, Text, delete, func, or_, select,
                         update)
+from sqlalchemy.exc import IntegrityError
 
 from bot.config import timezone_name
 from bot.storage.db import Database
@@ -700,6 +701,14 @@ def take_conversation(db: Database, municipality: str, sender_id: str, channel: 
                       staff: str) -> Tuple[HandoffRow, bool]:
     """A staffer takes a live conversation: its open handoff is assigned to them ("atendiendo"), or a new one
     is created (reason "funcionario"); returns ``(handoff, created)``."""
+    try:
+        return _take_conversation(db, municipality, sender_id, channel, staff)
+    except IntegrityError:  # the assistant (or another staffer) opened one at this very moment: take that one
+        return _take_conversation(db, municipality, sender_id, channel, staff)
+
+
+def _take_conversation(db: Database, municipality: str, sender_id: str, channel: str,
+                       staff: str) -> Tuple[HandoffRow, bool]:
     now = utcnow()
     with db.session() as session:
         row = session.execute(select(HandoffRow).where(

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
+
+OPEN_HANDOFF_CONDITION = "status IN ('esperando', 'atendiendo')"
 
 
 def utcnow() -> datetime:
@@ -188,6 +190,11 @@ class HandoffRow(Base):
     """A conversation handed to municipal staff, with the context the assistant had."""
 
     __tablename__ = "handoffs"
+    __table_args__ = (
+        # One open handoff per conversation, even when a staffer and the assistant open one at once.
+        Index("uq_handoffs_open_per_sender", "municipality", "sender_id", unique=True,
+              postgresql_where=text(OPEN_HANDOFF_CONDITION), sqlite_where=text(OPEN_HANDOFF_CONDITION)),
+    )
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     municipality = Column(String(80), nullable=False, index=True)
