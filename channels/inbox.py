@@ -96,6 +96,19 @@ class Inbox:
         self._locks = locks or ConversationLocks.from_env()
         self._tasks: Set[asyncio.Task] = set()
         self._sweeper: Optional[asyncio.Task] = None
+        self.app: Any = None  # the Sanic app of the Rasa server, once known (its ``ctx.agent`` runs turns)
+
+    def bind(self, blueprint: Any) -> None:
+        """Sweep while the server runs: start after it starts, stop before it stops."""
+
+        @blueprint.listener("after_server_start")
+        async def start_sweeper(app: Any, _loop: Any) -> None:
+            self.app = app
+            self.start_sweeper()
+
+        @blueprint.listener("before_server_stop")
+        async def stop_sweeper(_app: Any, _loop: Any) -> None:
+            await self.stop()
 
     # ---- intake ----------------------------------------------------------------------
 

@@ -83,7 +83,6 @@ class TelegramInput(InputChannel):
     def __init__(self, settings: TelegramSettings) -> None:
         self.settings = settings
         self._sender = TelegramSender(settings)
-        self._app: Any = None
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.inbox = Inbox(self.name(), self._handle)
 
@@ -94,14 +93,7 @@ class TelegramInput(InputChannel):
         webhook = Blueprint("telegram_webhook", __name__)
         self._on_new_message = on_new_message
 
-        @webhook.listener("after_server_start")
-        async def start_sweeper(app: Any, _loop: Any) -> None:
-            self._app = app
-            self.inbox.start_sweeper()
-
-        @webhook.listener("before_server_stop")
-        async def stop_sweeper(_app: Any, _loop: Any) -> None:
-            await self.inbox.stop()
+        self.inbox.bind(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -128,7 +120,7 @@ class TelegramInput(InputChannel):
             if update is None or update.effective_chat is None:
                 return response.json({"status": "ignorado"})  # e.g. my_chat_member: nothing to answer
             sender_id = sender_id_for(municipality, update.effective_chat.id)
-            self._app = request.app
+            self.inbox.app = request.app
             try:
                 await self.inbox.accept(f"{municipality}:{update.update_id}", sender_id,
                                         {"municipio": municipality, "update": data})
@@ -145,7 +137,7 @@ class TelegramInput(InputChannel):
         if message.pending_replies:  # handled before; Telegram failed to take these
             await output.deliver(message.sender_id, message.pending_replies)
             return
-        agent = ready_agent(self._app)
+        agent = ready_agent(self.inbox.app)
         municipality = message.payload["municipio"]
         update = Update.de_json(message.payload["update"], self._sender.bot(municipality))
         if message.retried and await already_handled(agent, message.sender_id, str(update.update_id)):

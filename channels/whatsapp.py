@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from urllib.parse import parse_qs
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -97,7 +97,6 @@ class WhatsAppInput(InputChannel):
         self._public_url = public_url
         self._sender = WhatsAppSender(settings)
         self._validator = RequestValidator(settings.auth_token) if settings.auth_token else None
-        self._app: Any = None
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.inbox = Inbox(self.name(), self._handle)
 
@@ -118,14 +117,7 @@ class WhatsAppInput(InputChannel):
         webhook = Blueprint("whatsapp_webhook", __name__)
         self._on_new_message = on_new_message
 
-        @webhook.listener("after_server_start")
-        async def start_sweeper(app: Any, _loop: Any) -> None:
-            self._app = app
-            self.inbox.start_sweeper()
-
-        @webhook.listener("before_server_stop")
-        async def stop_sweeper(_app: Any, _loop: Any) -> None:
-            await self.inbox.stop()
+        self.inbox.bind(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -151,7 +143,7 @@ class WhatsAppInput(InputChannel):
                 logger.warning("WhatsApp: mensaje sin MessageSid, From o To: %s", sorted(form))
                 return response.json({"error": "faltan MessageSid, From o To"}, status=400)
             sender_id = sender_id_for(to.split(":", 1)[1], origin.split(":", 1)[1])
-            self._app = request.app
+            self.inbox.app = request.app
             try:
                 await self.inbox.accept(sid, sender_id, form)
             except InboxUnavailable as exc:
@@ -168,7 +160,7 @@ class WhatsAppInput(InputChannel):
         if message.pending_replies:  # handled before; the channel failed to deliver these
             await output.deliver(message.sender_id, message.pending_replies)
             return
-        agent = ready_agent(self._app)
+        agent = ready_agent(self.inbox.app)
         if message.retried and await already_handled(agent, message.sender_id, message.message_id):
             return
         try:

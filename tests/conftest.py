@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -42,28 +43,62 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def fresh_postgres(prefix: str, count: int = 1) -> Iterator[List[str]]:
+    """URLs of ``count`` new, empty PostgreSQL databases on localhost, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    names = [f"{prefix}_{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    try:
+        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # any connection problem means the service is missing
+        require(False, f"PostgreSQL no disponible en {POSTGRES_ADMIN_URL}: {exc}")
+    try:
+        yield [POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}" for name in names]
+    finally:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def require_redis() -> None:
+    """Fail (in CI) or skip (elsewhere) when Redis does not answer on localhost."""
+    import redis
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
+    except Exception as exc:
+        require(False, f"Redis no disponible: {exc}")
+
+
 @pytest.fixture
 def postgres_db() -> Iterator[Database]:
     """A fresh PostgreSQL database on localhost with our tables, dropped afterwards."""
-    from sqlalchemy import create_engine, text
+    with fresh_postgres("municipal_test") as (url,):
+        db = Database(url)
+        db.create_schema()
+        try:
+            yield db
+        finally:
+            db.dispose()
 
-    admin_url = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"municipal_test_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any connection problem means the service is missing
-        require(False, f"PostgreSQL no disponible en {admin_url}: {exc}")
-    db = Database(admin_url.rsplit("/", 1)[0] + f"/{name}")
-    db.create_schema()
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+
+@pytest.fixture(scope="module")
+def standins():
+    """Local stand-ins of the Twilio and Telegram APIs for one test module: ``(twilio, telegram)``."""
+    from bot.devtools.standins import TelegramStandIn, TwilioStandIn
+
+    twilio, telegram = TwilioStandIn().start(), TelegramStandIn().start()
+    yield twilio, telegram
+    twilio.stop()
+    telegram.stop()
 
 
 @pytest.fixture

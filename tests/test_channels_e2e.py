@@ -15,16 +15,6 @@ from tests.channel_clients import (
     ANGOL_WA, AUTH_TOKEN, PENALOLEN_WA, PUBLIC_URL, TG_SECRET, TOKENS, channel_env, citizen, new_chat, post_form,
     tg_message, tg_post, wa_replies, whatsapp,
 )
-from tests.standins import TelegramStandIn, TwilioStandIn
-
-
-@pytest.fixture(scope="module")
-def standins():
-    twilio, telegram = TwilioStandIn().start(), TelegramStandIn().start()
-    yield twilio, telegram
-    twilio.stop()
-    telegram.stop()
-
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, standins):

@@ -6,16 +6,6 @@ import pytest
 from bot.handoff.delivery import Delivery, NotDeliverable
 from channels.telegram_api import TelegramSender, TelegramSettings
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
-from tests.standins import TelegramStandIn, TwilioStandIn
-
-
-@pytest.fixture(scope="module")
-def standins():
-    twilio, telegram = TwilioStandIn().start(), TelegramStandIn().start()
-    yield twilio, telegram
-    twilio.stop()
-    telegram.stop()
-
 
 def test_staff_reply_goes_out_on_whatsapp_and_telegram_and_not_on_rest(standins):
     twilio, telegram = standins

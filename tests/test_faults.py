@@ -13,49 +13,28 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
 
 from bot.storage.tables import InboundMessageRow, RequestRow
 from channels.common import APOLOGY
 from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import channel_env, citizen, new_chat, tg_message, tg_post, whatsapp
-from tests.conftest import require
+from tests.conftest import fresh_postgres
 from tests.faults import ActionServerProxy, TcpCutter
-from tests.standins import TelegramStandIn, TwilioStandIn, free_port
+from tests.standins import free_port
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 FAST_RECOVERY = {"TURN_TIMEOUT_SECONDS": "4", "INBOX_RETRY_SECONDS": "2", "CHANNEL_TIMEOUT_SECONDS": "1"}
 COST_QUESTION = "cuanto cuesta el permiso de circulacion"
 
 
 @pytest.fixture(scope="module")
-def standins():
-    twilio, telegram = TwilioStandIn().start(), TelegramStandIn().start()
-    yield twilio, telegram
-    twilio.stop()
-    telegram.stop()
-
-
-@pytest.fixture(scope="module")
 def databases():
-    """Two fresh PostgreSQL databases (ours and Rasa's tracker), dropped afterwards."""
-    names = [f"faults_{kind}_{uuid.uuid4().hex[:8]}" for kind in ("municipal", "tracker")]
-    try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        require(False, f"PostgreSQL no disponible: {exc}")
-    yield names
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    """Two fresh PostgreSQL databases: ours and Rasa's tracker."""
+    with fresh_postgres("faults", 2) as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
@@ -63,17 +42,18 @@ def faulty(tmp_path_factory, standins, databases):
     """The assistant with its database and action server behind fault injectors."""
     twilio, telegram = standins
     municipal, tracker = databases
-    host, port = ADMIN_URL.split("@", 1)[1].split("/", 1)[0].split(":")
-    cutter = TcpCutter(host, int(port))
-    base = ADMIN_URL.rsplit("@", 1)[0] + f"@127.0.0.1:{cutter.port}"
+    server = make_url(municipal)
+    cutter = TcpCutter(server.host, server.port or 5432)
+    through_cutter = {url: make_url(url).set(host="127.0.0.1", port=cutter.port) for url in databases}
     actions_port = free_port()
     proxy = ActionServerProxy(f"http://127.0.0.1:{actions_port}")
     running = start_assistant(tmp_path_factory.mktemp("var"), {
         **channel_env(twilio, telegram), **FAST_RECOVERY,
         "ACTIONS_PORT": str(actions_port), "ACTION_ENDPOINT_URL": proxy.url,
-        "DATABASE_URL": f"{base}/{municipal}", "TRACKER_DB_URL": f"{base}/{tracker}", "TRACKER_DB": tracker,
+        "DATABASE_URL": str(through_cutter[municipal]), "TRACKER_DB_URL": str(through_cutter[tracker]),
+        "TRACKER_DB": make_url(tracker).database,
     })
-    direct = create_engine(ADMIN_URL.rsplit("/", 1)[0] + f"/{municipal}", future=True)
+    direct = create_engine(municipal, future=True)
     yield {**running, "twilio": twilio, "telegram": telegram, "cutter": cutter, "proxy": proxy, "db": direct}
     cutter.restore()
     proxy.up()

@@ -10,7 +10,6 @@ import os
 import shutil
 import threading
 import traceback
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, List
@@ -25,10 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.cli import main
 from bot.storage import migrate
 from bot.storage.db import Database
-from tests.conftest import require
-
-ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
+from tests.conftest import fresh_postgres
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_db(request, tmp_path: Path) -> Iterator[Database]:
@@ -38,23 +34,12 @@ def empty_db(request, tmp_path: Path) -> Iterator[Database]:
         yield db
         db.dispose()
         return
-    from sqlalchemy import create_engine
-
-    name = f"municipal_mig_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # any connection problem means the service is missing
-        require(False, f"PostgreSQL no disponible en {ADMIN_URL}: {exc}")
-    db = Database(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres("municipal_mig") as (url,):
+        db = Database(url)
+        try:
+            yield db
+        finally:
+            db.dispose()
 
 
 def our_tables() -> set:

@@ -5,7 +5,6 @@ resolver (aliases + classifier) on the other folds and is scored on this one. Th
 guards against changes to aliases, thresholds or the classifier that hurt recognition.
 """
 import random
-from pathlib import Path
 
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data

@@ -6,43 +6,25 @@ saved by one store object is read by another (another replica), and a lock held 
 one blocks the other.
 """
 import asyncio
-import os
 import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT
-from tests.conftest import require
-
-ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests.conftest import fresh_postgres, require_redis
 
 
 @pytest.fixture
 def production_env(monkeypatch):
-    name = f"rasa_test_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        require(False, f"PostgreSQL no disponible: {exc}")
-    import redis
-
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
-    except Exception as exc:
-        require(False, f"Redis no disponible: {exc}")
-    values = {"ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
-              "TRACKER_DB_URL": ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", "TRACKER_DB": name,
-              "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_PASSWORD": "", "REDIS_LOCK_DB": "1"}
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    yield values
-    with admin.connect() as conn:
-        conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    require_redis()
+    with fresh_postgres("rasa_test") as (url,):
+        name = make_url(url).database
+        values = {"ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook", "TRACKER_DB_URL": url, "TRACKER_DB": name,
+                  "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_PASSWORD": "", "REDIS_LOCK_DB": "1"}
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+        yield values
 
 
 def test_two_replicas_share_conversations_and_locks(production_env):

@@ -6,54 +6,34 @@ arrive alternately at one replica and the other, without waiting for the replies
 must be processed exactly once and in the order it arrived.
 """
 import json
-import os
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 
 from bot.storage.tables import InboundMessageRow
 from channels.common import APOLOGY
 from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import channel_env, citizen, whatsapp
-from tests.conftest import require
-from tests.standins import TelegramStandIn, TwilioStandIn
+from tests.conftest import fresh_postgres, require_redis
 
-ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MESSAGES = ("hola", "cuanto cuesta el permiso de circulacion", "y donde queda?", "q papeles piden", "gracias")
 CONVERSATIONS = 6
 
 
 @pytest.fixture(scope="module")
 def shared_services():
-    names = [f"replicas_{kind}_{uuid.uuid4().hex[:8]}" for kind in ("municipal", "tracker")]
-    try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        require(False, f"PostgreSQL no disponible: {exc}")
-    import redis
-
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, socket_timeout=2).ping()
-    except Exception as exc:
-        require(False, f"Redis no disponible: {exc}")
-    base = ADMIN_URL.rsplit("/", 1)[0]
-    yield {"municipal": f"{base}/{names[0]}", "tracker": f"{base}/{names[1]}", "tracker_name": names[1]}
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"))
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
+    """Fresh PostgreSQL databases (ours and Rasa's tracker) and Redis, shared by both replicas."""
+    require_redis()
+    with fresh_postgres("replicas", 2) as (municipal, tracker):
+        yield {"municipal": municipal, "tracker": tracker, "tracker_name": make_url(tracker).database}
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory, shared_services):
-    twilio, telegram = TwilioStandIn().start(), TelegramStandIn().start()
+def replicas(tmp_path_factory, shared_services, standins):
+    twilio, telegram = standins
     env = {**channel_env(twilio, telegram), "RASA_ENDPOINTS": "deploy/endpoints.prod.yml",
            "DATABASE_URL": shared_services["municipal"], "TRACKER_DB_URL": shared_services["tracker"],
            "TRACKER_DB": shared_services["tracker_name"],
@@ -68,8 +48,6 @@ def replicas(tmp_path_factory, shared_services):
     yield started, twilio
     for running in started:
         stop_assistant(running)
-    twilio.stop()
-    telegram.stop()
 
 
 def _user_texts(tracker_url, senders):
