@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
 from sqlalchemy import select, update
@@ -46,6 +46,7 @@ SWEEP_SECONDS = min(10.0, RETRY_AFTER.total_seconds() / 2)
 GIVE_UP_AFTER = timedelta(hours=1)
 NOT_READY_RETRY_SECONDS = 2.0
 PENDING_REPLIES = "respuestas_pendientes"
+MAX_ATTEMPTS = 3  # for unexpected errors; a channel or the assistant being down is retried until GIVE_UP_AFTER
 OPEN = ("pendiente", "procesando")
 
 
@@ -178,12 +179,12 @@ class Inbox:
         except Exception:
             logger.exception("%s: falló el mensaje %s (intento %d)", self.channel, message.message_id,
                              message.attempts)
-            gave_up = await run_blocking(_release, message.id, True)
+            # An unexpected error (a bug) must not hold the conversation back for long.
+            gave_up = await run_blocking(_release, message.id, True, None, MAX_ATTEMPTS)
             if gave_up:
-                logger.error("%s: el mensaje %s quedó sin procesar tras %s", self.channel,
-                             message.message_id, GIVE_UP_AFTER)
-                return True
-            return False
+                logger.error("%s: el mensaje %s quedó sin procesar tras %d intentos", self.channel,
+                             message.message_id, message.attempts)
+            return gave_up
         await run_blocking(_finish, message.id, "listo")
         return True
 
@@ -196,8 +197,8 @@ class Inbox:
             self.schedule(sender_id)
         return senders
 
-    def start_sweeper(self, ready: Callable[[], bool] = lambda: True) -> None:
-        """Sweep every ``SWEEP_SECONDS`` while this process runs (once ``ready()`` says so)."""
+    def start_sweeper(self) -> None:
+        """Sweep every ``SWEEP_SECONDS`` while this process runs."""
         if self._sweeper is not None and not self._sweeper.done():
             return
 
@@ -205,8 +206,7 @@ class Inbox:
             while True:
                 await asyncio.sleep(SWEEP_SECONDS)
                 try:
-                    if ready():
-                        await self.sweep()
+                    await self.sweep()
                 except Exception:
                     logger.exception("%s: falló la revisión de mensajes pendientes", self.channel)
 
@@ -236,8 +236,13 @@ def _store(channel: str, message_id: str, sender_id: str, payload: Dict[str, Any
         return False
 
 
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite drops the zone
+
+
 def _claim_next(channel: str, sender_id: str) -> Optional[Message]:
-    """The conversation's oldest open message, marked ``procesando`` (caller holds the lock)."""
+    """The conversation's oldest open message, marked ``procesando`` (caller holds the lock); ``None``
+    when there is none, or when it was tried less than ``RETRY_AFTER`` ago (the conversation waits)."""
     with database().session() as session:
         row = session.execute(
             select(InboundMessageRow)
@@ -245,7 +250,7 @@ def _claim_next(channel: str, sender_id: str) -> Optional[Message]:
                    InboundMessageRow.status.in_(OPEN))
             .order_by(InboundMessageRow.id).limit(1)
         ).scalar_one_or_none()
-        if row is None:
+        if row is None or (row.attempts and _as_utc(row.updated_at) > utcnow() - RETRY_AFTER):
             return None
         row.status = "procesando"
         row.attempts += 1
@@ -259,15 +264,16 @@ def _finish(row_id: int, status: str) -> None:
                         .values(status=status, payload=None, updated_at=utcnow()))
 
 
-def _release(row_id: int, failed: bool, payload: Optional[Dict[str, Any]] = None) -> bool:
+def _release(row_id: int, failed: bool, payload: Optional[Dict[str, Any]] = None,
+             max_attempts: Optional[int] = None) -> bool:
     """Back to ``pendiente`` for a later attempt (with a new ``payload`` if given), or ``fallido`` when
-    too old; ``True`` if it gave up."""
+    too old or tried ``max_attempts`` times; ``True`` if it gave up."""
     with database().session() as session:
         row = session.get(InboundMessageRow, row_id)
         if row is None:
             return True
-        received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=utcnow().tzinfo)
-        if failed and utcnow() - received > GIVE_UP_AFTER:
+        received = _as_utc(row.received_at)
+        if failed and (utcnow() - received > GIVE_UP_AFTER or (max_attempts and row.attempts >= max_attempts)):
             row.status, row.payload = "fallido", None
             return True
         row.status = "pendiente"
