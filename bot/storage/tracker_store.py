@@ -9,7 +9,12 @@ real one once the database is back. This store
   an outage is replaced instead of failing the next turn;
 - marks the turn failed when the database errors (bot/turn_state.py), so the channel
   drops the turn's replies and apologises;
-- never saves the conversation of a failed turn.
+- never saves the conversation of a failed turn;
+- keeps the conversations it saved last in memory (``TRACKER_CACHE_SIZE``, 2000 by
+  default): the next turn gets the tracker back without reading and rebuilding every
+  event, after one small query checks that nobody else (another replica, a deletion)
+  changed the conversation meanwhile. A tracker is handed out once and comes back only
+  when its turn is saved, so a failed turn never leaves its events in the cache.
 
 endpoints.yml::
 
@@ -20,7 +25,9 @@ endpoints.yml::
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, Text
+import os
+from collections import OrderedDict
+from typing import Any, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
@@ -40,10 +47,22 @@ class SafeSQLTrackerStore(SQLTrackerStore):
         self.engine.dispose()
         self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self._cache: "OrderedDict[str, Tuple[DialogueStateTracker, Tuple[int, Optional[int]]]]" = OrderedDict()
+        self._cache_size = int(os.environ.get("TRACKER_CACHE_SIZE") or 2000)
+
+    def _stored_version(self, sender_id: Text) -> Tuple[int, Optional[int]]:
+        """(events in the latest session, newest event id) as stored: changes with any write or deletion."""
+        with self.session_scope() as session:
+            count, newest = self._event_query(session, sender_id, fetch_events_from_all_sessions=False) \
+                .order_by(None).with_entities(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)).one()
+        return int(count), newest
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation; on a database error the turn is marked failed and the error raised."""
         try:
+            cached = self._cache.pop(sender_id, None)
+            if cached is not None and cached[1] == self._stored_version(sender_id):
+                return cached[0]
             return await super().retrieve(sender_id)
         except Exception:
             mark_failed("conversacion")
@@ -64,6 +83,12 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             return
         try:
             await super().save(tracker)
+            version = self._stored_version(tracker.sender_id)
         except Exception:
             mark_failed("conversacion")
             raise
+        if version[0] == len(tracker.events):  # exactly what retrieve() would rebuild
+            self._cache[tracker.sender_id] = (tracker, version)
+            self._cache.move_to_end(tracker.sender_id)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)

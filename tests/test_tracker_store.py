@@ -1,0 +1,107 @@
+"""SafeSQLTrackerStore: the remembered conversation is used only while the database still holds it
+unchanged; a failed turn is never saved."""
+import asyncio
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, text
+
+from bot.config import PROJECT_ROOT
+from bot.storage.tracker_store import SafeSQLTrackerStore
+from bot.turn_state import begin_turn, end_turn, mark_failed
+
+
+@pytest.fixture
+def stores(tmp_path):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    path = tmp_path / "rasa.db"
+    first = SafeSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))
+    second = SafeSQLTrackerStore(domain=domain, dialect="sqlite", db=str(path))  # another replica
+    yield first, second, path
+    first.engine.dispose()
+    second.engine.dispose()
+
+
+def turn(tracker, text_):
+    tracker.update(UserUttered(text_, {"name": "saludo", "confidence": 1.0}))
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def new_tracker(store, sender="vecino"):
+    tracker = DialogueStateTracker(sender, store.domain.slots)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    return tracker
+
+
+def test_the_saved_conversation_comes_back_without_rebuilding_while_unchanged(stores):
+    first, _, _ = stores
+
+    async def scenario():
+        opened = new_tracker(first)
+        turn(opened, "hola")
+        await first.save(opened)
+        # The session's first save holds an event from before the session start, which the database
+        # does not return: that tracker is not remembered.
+        tracker = await first.retrieve("vecino")
+        assert tracker is not opened
+        turn(tracker, "gracias")
+        await first.save(tracker)
+        again = await first.retrieve("vecino")
+        assert again is tracker  # from memory
+        rebuilt = await first.retrieve("vecino")  # handed out once: this one is read from the database
+        assert rebuilt is not tracker and [e.as_dict() for e in rebuilt.events] == [e.as_dict() for e in tracker.events]
+
+    asyncio.run(scenario())
+
+
+def test_a_change_by_another_replica_or_a_deletion_is_seen(stores):
+    first, second, path = stores
+
+    async def scenario():
+        opened = new_tracker(first)
+        turn(opened, "hola")
+        await first.save(opened)
+        tracker = await first.retrieve("vecino")
+        turn(tracker, "gracias")
+        await first.save(tracker)  # remembered by the first replica
+        other = await second.retrieve("vecino")
+        turn(other, "cuanto cuesta la licencia")
+        other.update(SlotSet("tramite", "licencia-conducir"))
+        await second.save(other)
+        seen = await first.retrieve("vecino")
+        assert seen is not tracker and seen.get_slot("tramite") == "licencia-conducir"
+        turn(seen, "ok")
+        await first.save(seen)
+        assert first._cache["vecino"][0] is seen  # remembered again, then deleted behind its back
+        engine = create_engine(f"sqlite:///{path}")
+        with engine.begin() as conn:  # "borra mis datos" deletes the events directly
+            conn.execute(text("DELETE FROM events WHERE sender_id = 'vecino'"))
+        engine.dispose()
+        assert await first.retrieve("vecino") is None
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_turn_is_not_saved_nor_remembered(stores):
+    first, _, _ = stores
+
+    async def scenario():
+        tracker = new_tracker(first)
+        turn(tracker, "hola")
+        await first.save(tracker)
+        current = await first.retrieve("vecino")
+        state, token = begin_turn()
+        try:
+            turn(current, "si")  # e.g. the action server failed in this turn
+            mark_failed("accion")
+            await first.save(current)
+        finally:
+            end_turn(token)
+        stored = await first.retrieve("vecino")
+        assert [e.text for e in stored.events if isinstance(e, UserUttered)] == ["hola"]
+
+    asyncio.run(scenario())
