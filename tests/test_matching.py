@@ -86,3 +86,20 @@ def test_words_that_are_also_communes_need_context(communes, text):
 ])
 def test_aspects(text, aspects):
     assert asked_aspects(text) == aspects
+
+
+def test_classifier_probabilities_are_scikit_learns(catalogue):
+    """The classifier's own product gives predict_proba's numbers (it only avoids a copy)."""
+    import numpy as np
+
+    from bot.matching.classifier import NONE, ProcedureClassifier
+
+    texts, labels = ["hola", "gracias", "buenas tardes"], [NONE] * 3
+    for slug, procedure in catalogue.procedures.items():
+        texts += [procedure.name, *procedure.aliases]
+        labels += [slug] * (1 + len(procedure.aliases))
+    classifier = ProcedureClassifier(texts, labels)
+    for text in ("cuanto cuesta el permiso de circulacion", "la luz de mi pasaje no prende", "🙂", ""):
+        expected = classifier._model.predict_proba([text])[0]
+        assert np.allclose(classifier.probabilities(text), expected, atol=1e-9)
+        assert classifier.ranked(text, 1)[0][0] == classifier._classes[int(np.argmax(expected))]
