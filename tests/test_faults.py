@@ -119,7 +119,8 @@ def test_slow_action_server_the_citizen_is_told_in_time(faulty):
     assert replies == [APOLOGY] and elapsed < 9  # TURN_TIMEOUT_SECONDS=4, not the 10 s of the slow server
     time.sleep(7)  # the slow call finishes in the background and must not answer late
     assert faulty["twilio"].bodies_to(sender) == [APOLOGY]
-    assert any("Costo:" in r for r in say(faulty, sender, COST_QUESTION))
+    replies = say(faulty, sender, COST_QUESTION)
+    assert any("Costo:" in r for r in replies), replies
 
 
 # ---------------- the database ----------------

@@ -105,3 +105,18 @@ def test_a_failed_turn_is_not_saved_nor_remembered(stores):
         assert [e.text for e in stored.events if isinstance(e, UserUttered)] == ["hola"]
 
     asyncio.run(scenario())
+
+
+def test_a_tracker_changed_after_it_was_saved_is_not_reused(stores):
+    """Rasa saves a new conversation and keeps using that object; if the turn then fails unsaved, the next
+    turn must not see the failed turn's events."""
+    first, _, _ = stores
+
+    async def scenario():
+        created = await first.create_tracker("vecino")  # saved with one action_listen, as Rasa does
+        turn(created, "cuanto cuesta la licencia")  # the turn goes on in memory... and is never saved
+        again = await first.retrieve("vecino")
+        assert again is not created
+        assert [e for e in again.events if isinstance(e, UserUttered)] == []
+
+    asyncio.run(scenario())

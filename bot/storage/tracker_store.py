@@ -61,7 +61,10 @@ class SafeSQLTrackerStore(SQLTrackerStore):
         """The conversation; on a database error the turn is marked failed and the error raised."""
         try:
             cached = self._cache.pop(sender_id, None)
-            if cached is not None and cached[1] == self._stored_version(sender_id):
+            # Unchanged in the database, and not changed in memory after it was saved (Rasa keeps using
+            # the tracker it has just saved when it creates a conversation: a failed turn may follow).
+            if cached is not None and len(cached[0].events) == cached[1][0] \
+                    and cached[1] == self._stored_version(sender_id):
                 return cached[0]
             return await super().retrieve(sender_id)
         except Exception:
