@@ -30,10 +30,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Update
 
-from channels.common import APOLOGY, MEDIA_REPLIES, last_buttons, record_inbound, remember_buttons, split_message
+from channels.common import MEDIA_REPLIES, last_buttons, record_inbound, remember_buttons, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.replies import Reply, ReplyOutput
-from channels.turns import already_handled, ready_agent, run_turn
+from channels.turns import handle_stored
 from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings, sender_id_for
 
 logger = logging.getLogger(__name__)
@@ -132,31 +132,21 @@ class TelegramInput(InputChannel):
         return webhook
 
     async def _handle(self, message: Message) -> None:
-        """One stored update: the assistant's turn, or a direct reply, or an apology."""
-        output = TelegramOutput(self._sender, collect=True)
-        if message.pending_replies:  # handled before; Telegram failed to take these
-            await output.deliver(message.sender_id, message.pending_replies)
-            return
-        agent = ready_agent(self.inbox.app)
+        """One stored update (see channels/turns.py)."""
+        await handle_stored(message, TelegramOutput(self._sender, collect=True), self.inbox.app,
+                            self._on_new_message, self._user_message)
+
+    async def _user_message(self, message: Message, output: "TelegramOutput") -> Optional[UserMessage]:
+        """The message for the assistant, or ``None`` when answered here (media, a stale button)."""
         municipality = message.payload["municipio"]
         update = Update.de_json(message.payload["update"], self._sender.bot(municipality))
-        if message.retried and await already_handled(agent, message.sender_id, str(update.update_id)):
-            return
-        try:
-            await record_inbound(message.sender_id)
-            text, metadata = await self._incoming(update, municipality, message.sender_id, output)
-            if text is None:
-                await output.deliver(message.sender_id, output.replies)
-                return
-            await remember_buttons(message.sender_id, [])
-        except Exception:
-            logger.exception("Telegram: error preparando el update %s", update.update_id)
-            await output.deliver(message.sender_id, [{"text": APOLOGY}])
-            return
-        await run_turn(agent, self._on_new_message,
-                       UserMessage(text, output, message.sender_id, input_channel=self.name(),
-                                   message_id=str(update.update_id), metadata=metadata),
-                       output)
+        await record_inbound(message.sender_id)
+        text, metadata = await self._incoming(update, municipality, message.sender_id, output)
+        if text is None:
+            return None
+        await remember_buttons(message.sender_id, [])
+        return UserMessage(text, output, message.sender_id, input_channel=self.name(),
+                           message_id=message.message_id, metadata=metadata)
 
     async def _incoming(self, update: Update, municipality: str, sender_id: str,
                         output: TelegramOutput) -> tuple[Optional[str], Dict[str, Any]]:

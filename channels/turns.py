@@ -20,7 +20,7 @@ from rasa.shared.core.events import UserUttered
 
 from bot.turn_state import begin_turn, end_turn, mark_failed
 from channels.common import APOLOGY
-from channels.inbox import NotReady
+from channels.inbox import Message, NotReady
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def turn_timeout() -> float:
 
 def ready_agent(app: Any) -> Any:
     """Rasa's agent of this server, or ``NotReady`` while there is none (model still loading)."""
-    agent = getattr(getattr(app, "ctx", None), "agent", None) if app is not None else None
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
     if agent is None or not agent.is_ready():
         raise NotReady("el asistente aún no está listo")
     return agent
@@ -95,3 +95,33 @@ async def run_turn(agent: Any, on_new_message: Callable[[UserMessage], Awaitable
     if failure:
         logger.error("turno fallido de %s (%s): se envía una disculpa", message.sender_id, failure)
     await output.deliver(message.sender_id, [{"text": APOLOGY}] if failure else output.replies)
+
+
+Prepare = Callable[[Message, Any], Awaitable[Optional[UserMessage]]]
+
+
+async def handle_stored(message: Message, output: Any, app: Any,
+                        on_new_message: Callable[[UserMessage], Awaitable[Any]], prepare: Prepare) -> None:
+    """One message from a channel's inbox, with a collecting ``output``.
+
+    Replies an earlier attempt could not deliver are delivered as they are; a message whose turn a
+    stopped worker already finished is skipped; otherwise ``prepare`` turns the message into the
+    assistant's ``UserMessage``, or answers it itself (a voice note, a stale button) and returns
+    ``None``. When preparing fails the citizen gets ``APOLOGY``.
+    """
+    if message.pending_replies:
+        await output.deliver(message.sender_id, message.pending_replies)
+        return
+    agent = ready_agent(app)
+    if message.retried and await already_handled(agent, message.sender_id, message.message_id):
+        return
+    try:
+        user_message = await prepare(message, output)
+    except Exception:
+        logger.exception("error preparando el mensaje %s de %s", message.message_id, message.sender_id)
+        await output.deliver(message.sender_id, [{"text": APOLOGY}])
+        return
+    if user_message is None:
+        await output.deliver(message.sender_id, output.replies)
+    else:
+        await run_turn(agent, on_new_message, user_message, output)

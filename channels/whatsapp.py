@@ -29,12 +29,12 @@ from twilio.request_validator import RequestValidator
 
 from bot.runtime import current_catalogue
 from channels.common import (
-    APOLOGY, MEDIA_REPLIES, last_buttons, numbered_list, payload_for_reply, record_inbound, remember_buttons,
+    MEDIA_REPLIES, last_buttons, numbered_list, payload_for_reply, record_inbound, remember_buttons,
     split_message,
 )
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.replies import Reply, ReplyOutput
-from channels.turns import already_handled, ready_agent, run_turn
+from channels.turns import handle_stored
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender, sender_id_for
 
 logger = logging.getLogger(__name__)
@@ -155,24 +155,9 @@ class WhatsAppInput(InputChannel):
         return webhook
 
     async def _handle(self, message: Message) -> None:
-        """One stored message: the assistant's turn, or a direct reply (media), or an apology."""
-        output = WhatsAppOutput(self._sender, collect=True)
-        if message.pending_replies:  # handled before; the channel failed to deliver these
-            await output.deliver(message.sender_id, message.pending_replies)
-            return
-        agent = ready_agent(self.inbox.app)
-        if message.retried and await already_handled(agent, message.sender_id, message.message_id):
-            return
-        try:
-            user_message = await self._user_message(message, output)
-        except Exception:
-            logger.exception("WhatsApp: error preparando %s", message.message_id)
-            await output.deliver(message.sender_id, [{"text": APOLOGY}])
-            return
-        if user_message is None:
-            await output.deliver(message.sender_id, output.replies)
-        else:
-            await run_turn(agent, self._on_new_message, user_message, output)
+        """One stored message (see channels/turns.py)."""
+        await handle_stored(message, WhatsAppOutput(self._sender, collect=True), self.inbox.app,
+                            self._on_new_message, self._user_message)
 
     async def _user_message(self, message: Message, output: "WhatsAppOutput") -> Optional[UserMessage]:
         """The message for the assistant, or ``None`` when answered here (media) or empty."""
@@ -182,8 +167,8 @@ class WhatsAppInput(InputChannel):
         text = (form.get("Body") or "").strip()
         if "location" in metadata and not text:
             text = "ubicacion"
-        media = int(form.get("NumMedia") or 0) if str(form.get("NumMedia") or "0").isdigit() else 0
-        if media and not text:
+        media = str(form.get("NumMedia") or "0")
+        if media.isdigit() and int(media) and not text:
             await output.send_text_message(sender_id, MEDIA_REPLIES[media_kind(form.get("MediaContentType0", ""))])
             return None
         if not text:
