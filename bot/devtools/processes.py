@@ -101,6 +101,7 @@ class Running:
     var: Path
     log: Path
     extra: Dict[str, str] = field(default_factory=dict)
+    env: Dict[str, str] = field(default_factory=dict)  # the environment it was started with
 
     @property
     def webhook(self) -> str:
@@ -149,19 +150,21 @@ def _base_env(var: Path) -> Dict[str, str]:
     return env
 
 
-def start_assistant(var: Path, twilio_url: str, extra_env: Optional[Dict[str, str]] = None) -> Running:
-    """``python -m bot run`` on free ports with its data in ``var`` and WhatsApp pointed at the stand-in."""
+def start_assistant(var: Path, twilio_url: Optional[str], extra_env: Optional[Dict[str, str]] = None) -> Running:
+    """``python -m bot run`` on free ports with its data in ``var`` and WhatsApp pointed at the stand-in
+    (``twilio_url``; ``None``: channels as ``extra_env`` sets them). Raises ``RuntimeError`` with the end of
+    its log when it does not come up."""
     var.mkdir(parents=True, exist_ok=True)
     env = _base_env(var)
     env.update(RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()), WEB_PORT=str(free_port()),
-               TRACKER_DB="", ACTION_ENDPOINT_URL="", **twilio_env(twilio_url))
+               TRACKER_DB="", ACTION_ENDPOINT_URL="", **(twilio_env(twilio_url) if twilio_url else {}))
     env.update(extra_env or {})
     log = var / "assistant.log"
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT,
                                stdout=open(log, "w"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{env['RASA_PORT']}"
     _wait(base, process, log)
-    return Running("asistente", base, process, var, log, extra_env or {})
+    return Running("asistente", base, process, var, log, extra_env or {}, env)
 
 
 def plain_project(cache: Path) -> Path:
@@ -205,7 +208,7 @@ def start_plain(project: Path, var: Path, twilio_url: str, extra_env: Optional[D
         env=env, cwd=project, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     _wait(base, process, log)
-    return Running("rasa_init", base, process, var, log, extra_env or {})
+    return Running("rasa_init", base, process, var, log, extra_env or {}, env)
 
 
 def _wait(base: str, process: subprocess.Popen, log: Path) -> None:
