@@ -185,7 +185,7 @@ class Inbox:
                 logger.error("%s: el mensaje %s quedó sin procesar tras %d intentos", self.channel,
                              message.message_id, message.attempts)
             return gave_up
-        await run_blocking(_finish, message.id, "listo")
+        await run_blocking(_mark_done, message.id)
         return True
 
     # ---- recovery --------------------------------------------------------------------
@@ -258,10 +258,11 @@ def _claim_next(channel: str, sender_id: str) -> Optional[Message]:
         return Message.from_row(row)
 
 
-def _finish(row_id: int, status: str) -> None:
+def _mark_done(row_id: int) -> None:
+    """``listo``, without the payload (what the citizen wrote is not kept)."""
     with database().session() as session:
         session.execute(update(InboundMessageRow).where(InboundMessageRow.id == row_id)
-                        .values(status=status, payload=None, updated_at=utcnow()))
+                        .values(status="listo", payload=None, updated_at=utcnow()))
 
 
 def _release(row_id: int, failed: bool, payload: Optional[Dict[str, Any]] = None,

@@ -44,11 +44,6 @@ class ConversationLocks:
         )
         return cls(client)
 
-    @property
-    def shared(self) -> bool:
-        """Whether the locks are shared with other replicas (Redis)."""
-        return self._redis is not None
-
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
         """Hold the lock of ``key`` for the duration of the block."""

@@ -120,7 +120,6 @@ class TelegramInput(InputChannel):
             if update is None or update.effective_chat is None:
                 return response.json({"status": "ignorado"})  # e.g. my_chat_member: nothing to answer
             sender_id = sender_id_for(municipality, update.effective_chat.id)
-            self.inbox.app = request.app
             try:
                 await self.inbox.accept(f"{municipality}:{update.update_id}", sender_id,
                                         {"municipio": municipality, "update": data})

@@ -143,7 +143,6 @@ class WhatsAppInput(InputChannel):
                 logger.warning("WhatsApp: mensaje sin MessageSid, From o To: %s", sorted(form))
                 return response.json({"error": "faltan MessageSid, From o To"}, status=400)
             sender_id = sender_id_for(to.split(":", 1)[1], origin.split(":", 1)[1])
-            self.inbox.app = request.app
             try:
                 await self.inbox.accept(sid, sender_id, form)
             except InboxUnavailable as exc:
