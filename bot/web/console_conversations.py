@@ -18,8 +18,9 @@ from bot.web.console_context import console
 from bot.web.console_handoffs import _back, _switch
 from bot.web.console_mask import masked_identity
 from bot.web.console_pages import not_found, notices_from, page
-from bot.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, join, local_time, render
+from bot.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, render, table
 
+CONVERSATION_COLUMNS = ("Vecino o vecina", "Canal", "Último mensaje", "Derivación abierta", "Acción")
 _TAKE_FORM = ('<form method="post" action="/consola/conversaciones/tomar"><input type="hidden" name="csrf" '
               'value="$csrf"><input type="hidden" name="sender_id" value="$sender"><button type="submit" '
               'aria-label="Tomar conversación de $who">Tomar conversación</button></form>')
@@ -53,7 +54,7 @@ async def live(request: web.Request) -> web.Response:
         lines = [Markup('<tr><td colspan="5">No hay conversaciones en los últimos 7 días.</td></tr>')]
     more = " (se muestran las más recientes)" if len(rows) >= store.CONVERSATIONS_LIMIT else ""
     caption = ("1 conversación reciente" if len(rows) == 1 else f"{len(rows)} conversaciones recientes") + more
-    return page(request, "Conversaciones", render("conversations.html", caption=caption, rows=join(lines)),
+    return page(request, "Conversaciones", render("conversations.html", table=table(caption, CONVERSATION_COLUMNS, lines)),
                 notices=notices_from(request.query))
 
 

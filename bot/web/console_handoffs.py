@@ -27,10 +27,11 @@ from bot.web.console_context import ConsoleContext, console
 from bot.web.console_mask import masked_identity
 from bot.web.console_pages import NOTICES, Notice, not_found, notices_from, page
 from bot.web.console_render import (CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, Markup, duration, fragment, join,
-                                    local_time, options, render)
+                                    local_time, options, render, table)
 
 log = logging.getLogger(__name__)
 
+QUEUE_COLUMNS = ("Conversación", "Espera", "Trámite", "Vecino o vecina", "Estado", "Canal", "Motivo", "Atiende")
 HAND_BACK_TEXT = "Te devuelvo al asistente virtual. ¿En qué más te ayudo?"
 CLOSE_REASONS = ("Resuelta", "Derivada a una oficina municipal", "Sin respuesta del vecino o vecina",
                  "Fuera de competencia municipal", "Otro motivo")
@@ -99,7 +100,7 @@ async def queue(request: web.Request) -> web.Response:
     if not lines:
         lines = [Markup('<tr><td colspan="8">No hay conversaciones esperando. ¡Bien!</td></tr>')]
     caption = f"{len(rows)} conversación abierta" if len(rows) == 1 else f"{len(rows)} conversaciones abiertas"
-    return page(request, "Cola", render("queue.html", caption=caption, rows=join(lines)),
+    return page(request, "Cola", render("queue.html", table=table(caption, QUEUE_COLUMNS, lines)),
                 notices=notices_from(request.query), head='<meta http-equiv="refresh" content="60">')
 
 

@@ -11,7 +11,7 @@ import string
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 from bot.config import timezone_name
@@ -55,6 +55,12 @@ def _inline_template(text: str) -> string.Template:
 def render(name: str, /, **values: Any) -> Markup:
     """The template file ``name`` with ``$values`` escaped."""
     return Markup(_file_template(name).substitute({k: escape(v) for k, v in values.items()}))
+
+
+def table(caption: str, headers: Sequence[str], rows: Iterable[Any]) -> Markup:
+    """A data table (templates/table.html): column ``headers`` and rows already rendered as ``<tr>``."""
+    header_cells = Markup("".join(f'<th scope="col">{escape(h)}</th>' for h in headers))
+    return render("table.html", caption=caption, headers=header_cells, rows=join(rows))
 
 
 def fragment(source: str, /, **values: Any) -> Markup:

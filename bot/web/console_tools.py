@@ -14,9 +14,11 @@ from bot.web.console_auth import admin_only, session_of, staff_only
 from bot.web.console_context import console
 from bot.web.console_mask import mask_text, masked_identity
 from bot.web.console_pages import Notice, forbidden, message_page, notices_from, page
-from bot.web.console_render import (CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, join, local_time, options,
-                                    render)
+from bot.web.console_render import (CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, options, render,
+                                    table)
 
+RESULT_COLUMNS = ("Conversación", "Fecha", "Trámite", "Vecino o vecina", "Estado", "Resultado", "Canal", "Atendió")
+TEAM_COLUMNS = ("Usuario", "Nombre", "Rol", "Estado", "Acción")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PROCEDURE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 _FOLIO_RE = re.compile(r"[A-Za-z0-9-]{1,16}")
@@ -78,7 +80,7 @@ def _results_html(rows: Sequence[Any], names: Dict[str, str]) -> Markup:
     if not lines:
         lines = [Markup('<tr><td colspan="8">No hay conversaciones con esos criterios.</td></tr>')]
     more = " (se muestran las más recientes)" if len(rows) >= SEARCH_LIMIT else ""
-    return render("results.html", caption=f"Resultados: {len(rows)}{more}", rows=join(lines))
+    return table(f"Resultados: {len(rows)}{more}", RESULT_COLUMNS, lines)
 
 
 @staff_only
@@ -174,7 +176,7 @@ def _team_page(request: web.Request, team: Sequence[store.Staffer], notices: Seq
                              username=member.username, name=member.name,
                              role="Administrador" if member.is_admin else "Agente",
                              state="Activo" if member.active else "Desactivado", action=action))
-    content = render("team.html", caption=f"Personas de la consola ({len(team)})", rows=join(rows),
+    content = render("team.html", table=table(f"Personas de la consola ({len(team)})", TEAM_COLUMNS, rows),
                      csrf=session.csrf_token, username=username, name=name, min_password=store.PASSWORD_MIN_LENGTH)
     return page(request, "Equipo", content, status=status, notices=notices)
 
