@@ -10,6 +10,7 @@ from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality
 from bot.config import default_municipality
+from bot.conversation_id import channel_of
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -18,8 +19,12 @@ def latest_text(tracker: Tracker) -> str:
 
 
 def input_channel(tracker: Tracker) -> str:
-    """The channel of the citizen's last message ("whatsapp", "telegram", "rest"...)."""
-    return tracker.get_latest_input_channel() or "desconocido"
+    """The conversation's channel ("whatsapp", "telegram", "rest" or "desconocido").
+
+    Read from the conversation id, which only our channels build: never from the
+    message's ``input_channel``, which a caller of Rasa's API could choose.
+    """
+    return channel_of(tracker.sender_id)
 
 
 def latest_intent(tracker: Tracker) -> str:

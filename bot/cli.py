@@ -175,7 +175,7 @@ def cmd_run(_args) -> int:
 def cmd_shell(args) -> int:
     from bot.shell import chat
 
-    return chat(args.url, args.sender, args.municipio)
+    return chat(args.url, args.sender)
 
 
 def cmd_eval(args) -> int:
@@ -308,7 +308,6 @@ def build_parser() -> argparse.ArgumentParser:
     shell = sub.add_parser("shell", help="conversa en la terminal con el asistente en marcha")
     shell.add_argument("--url", default=None, help="URL del canal REST")
     shell.add_argument("--sender", default="terminal", help="identificador del vecino")
-    shell.add_argument("--municipio", default=None, help="slug de la municipalidad (opcional)")
     shell.set_defaults(func=cmd_shell)
 
     db = sub.add_parser("db", help="base de datos").add_subparsers(dest="db_command", required=True)

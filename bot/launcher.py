@@ -2,8 +2,10 @@
 
 ``python -m bot run`` prepares the database, loads the catalogue, starts the action
 server and the web app (back-office API, notifications), waits until they answer,
-then starts Rasa with its channels. Ctrl-C (or SIGTERM) stops them all; if one
-dies, the others are stopped too.
+then starts Rasa with its channels. Ctrl-C (or SIGTERM) stops them all. A process
+that dies is restarted with growing waits (1, 2, 4… 30 s) while the others keep
+serving: the inbox keeps taking WhatsApp and Telegram messages while the action
+server is restarted, and processes them when it is back.
 """
 from __future__ import annotations
 
@@ -14,26 +16,54 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
 from bot.config import PROJECT_ROOT, var_dir
+from bot.local_secrets import local_secrets
 
 STOP_TIMEOUT_SECONDS = 15
+STABLE_SECONDS = 60  # a child that ran this long before dying is restarted after 1 s again
+MAX_BACKOFF_SECONDS = 30
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+class UnsafeSettings(RuntimeError):
+    """The settings would expose an internal port without a secret the operator chose."""
 
 
 def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """The environment with the embedded defaults filled in where unset."""
+    """The environment with the embedded defaults filled in where unset.
+
+    Internal ports listen on 127.0.0.1 and always require a token: tokens the
+    operator did not set are made once per VAR_DIR (bot/local_secrets.py). The REST
+    channel gets a ``local`` integration for ``make shell`` unless REST_CHANNEL_TOKENS
+    says otherwise (``off`` turns it off). Raises ``UnsafeSettings`` when Rasa or the
+    action server would listen beyond localhost with a token nobody chose.
+    """
     env = dict(os.environ if base is None else base)
     var = Path(env.get("VAR_DIR") or var_dir())
     var.mkdir(parents=True, exist_ok=True)
+    for host, token in (("RASA_HOST", "RASA_API_TOKEN"), ("ACTIONS_HOST", "ACTIONS_TOKEN")):
+        if env.get(host) and env[host] not in LOOPBACK_HOSTS and not env.get(token):
+            raise UnsafeSettings(f"{host}={env[host]} expone un puerto interno: defina {token} "
+                                 f"(un secreto largo) o deje {host} en 127.0.0.1 (ver README, «Seguridad»)")
+    made = local_secrets(var)
     actions_port = env.setdefault("ACTIONS_PORT", "5055")
+    actions_host = env.get("ACTIONS_HOST") or "127.0.0.1"
     defaults = {
         "WEB_PORT": "8080",
         "WEB_HOST": "127.0.0.1",
         "RASA_PORT": "5005",
         "RASA_HOST": "127.0.0.1",
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "ACTIONS_HOST": actions_host,
+        "ACTION_ENDPOINT_URL": f"http://{actions_host}:{actions_port}/webhook",
+        "RASA_API_TOKEN": made["rasa_api_token"],
+        "ACTIONS_TOKEN": made["actions_token"],
+        "REST_CHANNEL_TOKENS": f"local={made['rest_local_token']}",
         "TRACKER_DB_DIALECT": "sqlite",
         "TRACKER_DB_URL": "",
         "TRACKER_DB": str(var / "rasa_tracker.db"),
@@ -58,8 +88,8 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
 
 
 def action_server_command(env: Dict[str, str]) -> List[str]:
-    """Command line of the action server."""
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", env["ACTIONS_PORT"]]
+    """Command line of the action server (bot/action_server.py: localhost and a token)."""
+    return [sys.executable, "-m", "bot.action_server", "--host", env["ACTIONS_HOST"], "--port", env["ACTIONS_PORT"]]
 
 
 def web_server_command(env: Dict[str, str]) -> List[str]:
@@ -68,18 +98,16 @@ def web_server_command(env: Dict[str, str]) -> List[str]:
 
 
 def rasa_server_command(env: Dict[str, str]) -> List[str]:
-    """Command line of the Rasa server (REST channel and HTTP API).
+    """Command line of the Rasa server (channels and HTTP API, always behind RASA_API_TOKEN).
 
     ``bot.rasa_server`` is ``rasa run`` with measured speed-ups (see that module).
     """
-    command = [
+    return [
+        # The token reaches Rasa through the environment (bot/rasa_server.py), not the process list.
         sys.executable, "-m", "bot.rasa_server", "run", "--enable-api",
         "--model", env["RASA_MODEL"], "--endpoints", env["RASA_ENDPOINTS"], "--credentials", "credentials.yml",
         "--interface", env["RASA_HOST"], "--port", env["RASA_PORT"],
     ]
-    if env.get("RASA_API_TOKEN"):
-        command += ["--auth-token", env["RASA_API_TOKEN"]]
-    return command
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
@@ -117,40 +145,84 @@ def prepare(env: Dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "bot", "catalogue", "load"], env=env, cwd=PROJECT_ROOT, check=True)
 
 
+@dataclass
+class Child:
+    """One supervised process: how to start it, where it answers, and its restart history."""
+
+    name: str
+    command: List[str]
+    health_url: str
+    start_timeout: float
+    process: Optional[subprocess.Popen] = None
+    started_at: float = 0.0
+    failures: int = 0  # consecutive deaths soon after starting: the backoff grows with them
+    restart_at: Optional[float] = None
+
+    def start(self, env: Dict[str, str]) -> None:
+        self.process = subprocess.Popen(self.command, env=env, cwd=PROJECT_ROOT)
+        self.started_at, self.restart_at = time.monotonic(), None
+
+    def backoff(self) -> float:
+        """Seconds to wait before the next restart: 1, 2, 4… up to MAX_BACKOFF_SECONDS."""
+        return min(MAX_BACKOFF_SECONDS, 2.0 ** max(0, self.failures - 1))
+
+
+def children_of(env: Dict[str, str]) -> List[Child]:
+    """The action server, the web process and Rasa, in start order."""
+    return [
+        Child("action server", action_server_command(env), f"http://{env['ACTIONS_HOST']}:{env['ACTIONS_PORT']}/health", 120),
+        Child("proceso web", web_server_command(env), f"http://{env['WEB_HOST']}:{env['WEB_PORT']}/health", 60),
+        Child("Rasa", rasa_server_command(env), f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/", 300),
+    ]
+
+
+def supervise(children: List[Child], env: Dict[str, str], poll_seconds: float = 0.5) -> None:
+    """Restart any child that dies, with backoff, while the others keep serving (until Ctrl-C)."""
+    while True:
+        now = time.monotonic()
+        for child in children:
+            assert child.process is not None
+            code = child.process.poll()
+            if code is not None and child.restart_at is None:
+                child.failures = 1 if now - child.started_at > STABLE_SECONDS else child.failures + 1
+                child.restart_at = now + child.backoff()
+                print(f"El {child.name} terminó (código {code}); se reinicia en {child.backoff():.0f} s. "
+                      "Los demás procesos siguen atendiendo.", file=sys.stderr, flush=True)
+            elif child.restart_at is not None and now >= child.restart_at:
+                child.start(env)
+                print(f"El {child.name} se reinició.", file=sys.stderr, flush=True)
+        time.sleep(poll_seconds)
+
+
 def run() -> int:
-    """Run everything until Ctrl-C or until a process dies; returns an exit code."""
-    env = embedded_environment()
+    """Run everything until Ctrl-C; a process that dies is restarted. Returns an exit code."""
+    try:
+        env = embedded_environment()
+    except UnsafeSettings as exc:
+        print(f"No se inicia el asistente: {exc}", file=sys.stderr)
+        return 2
     prepare(env)
-    processes: List[subprocess.Popen] = []
-    stopping = {"signal": False}
+    children = children_of(env)
 
     def on_signal(signum, _frame):
-        stopping["signal"] = True
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        actions = subprocess.Popen(action_server_command(env), env=env, cwd=PROJECT_ROOT)
-        processes.append(actions)
-        web = subprocess.Popen(web_server_command(env), env=env, cwd=PROJECT_ROOT)
-        processes.append(web)
-        wait_until_up(f"http://127.0.0.1:{env['ACTIONS_PORT']}/health", actions, timeout=120)
-        wait_until_up(f"http://{env['WEB_HOST']}:{env['WEB_PORT']}/health", web, timeout=60)
-        rasa = subprocess.Popen(rasa_server_command(env), env=env, cwd=PROJECT_ROOT)
-        processes.append(rasa)
-        wait_until_up(f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/", rasa, timeout=300)
+        *services, rasa = children  # Rasa calls the action server: it starts once the others answer
+        for group in (services, [rasa]):
+            for child in group:
+                child.start(env)
+            for child in group:
+                assert child.process is not None
+                wait_until_up(child.health_url, child.process, timeout=child.start_timeout)
         print(
-            "\nAsistente listo. Escríbele por el canal REST:\n"
-            f"  curl -s -XPOST http://{env['RASA_HOST']}:{env['RASA_PORT']}/webhooks/rest/webhook "
-            "-d '{\"sender\": \"vecino-1\", \"message\": \"hola\"}'\n"
-            "o en la terminal con: make shell   (Ctrl-C para detener)\n"
+            "\nAsistente listo. Conversa con él en la terminal con: make shell   (Ctrl-C para detener)\n"
             f"API de la municipalidad y consola: http://{env['WEB_HOST']}:{env['WEB_PORT']}/\n",
             flush=True,
         )
-        while all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-        print("Un proceso del asistente terminó; deteniendo el resto.", file=sys.stderr)
-        return 1
+        supervise(children, env)
+        return 0
     except KeyboardInterrupt:
         print("\nDeteniendo el asistente…", file=sys.stderr)
         return 0
@@ -158,4 +230,4 @@ def run() -> int:
         print(f"No se pudo iniciar el asistente: {exc}", file=sys.stderr)
         return 1
     finally:
-        stop(processes)
+        stop([child.process for child in children if child.process is not None])

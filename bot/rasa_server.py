@@ -89,6 +89,9 @@ def main() -> None:
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
+    if sys.argv[1:2] == ["run"] and os.environ.get("RASA_API_TOKEN") and "--auth-token" not in sys.argv:
+        # From the environment, so the token never shows in the process list.
+        sys.argv += ["--auth-token", os.environ["RASA_API_TOKEN"]]
     rasa_main()
 
 

@@ -14,18 +14,18 @@ import urllib.request
 from typing import Any, Dict, List, Optional
 
 from bot.config import PROJECT_ROOT, var_dir
-from bot.launcher import embedded_environment, stop, wait_until_up
+from bot.launcher import UnsafeSettings, embedded_environment, stop, wait_until_up
+from channels.rest import parse_tokens
 
 REQUEST_TIMEOUT_SECONDS = 60
 
 
-def send_message(url: str, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-    """POST one message to the REST channel; returns the assistant's messages."""
+def send_message(url: str, token: str, sender: str, text: str) -> List[Dict[str, Any]]:
+    """POST one message to the REST channel as the integration of ``token``; returns the assistant's messages."""
     body = {"sender": sender, "message": text}
-    if metadata:
-        body["metadata"] = metadata
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST",
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
         return json.loads(response.read().decode() or "[]")
@@ -50,9 +50,25 @@ def _print(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return buttons
 
 
-def chat(url: Optional[str], sender: str, municipio: Optional[str]) -> int:
+def rest_token(env: Dict[str, str]) -> str:
+    """The REST token the shell uses: the ``local`` integration's, else the first one."""
+    tokens = parse_tokens(env.get("REST_CHANNEL_TOKENS", ""))
+    local = [token for token, integration in tokens.items() if integration.name == "local"]
+    return (local or list(tokens) or [""])[0]
+
+
+def chat(url: Optional[str], sender: str) -> int:
     """Interactive loop until Ctrl-D, Ctrl-C or "/salir"."""
-    env = embedded_environment()
+    try:
+        env = embedded_environment()
+    except UnsafeSettings as exc:
+        print(f"No se puede conversar: {exc}", file=sys.stderr)
+        return 2
+    token = rest_token(env)
+    if not token:
+        print("El canal REST está apagado (REST_CHANNEL_TOKENS=off): no hay cómo conversar en la terminal.",
+              file=sys.stderr)
+        return 1
     base = f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/"
     url = url or base + "webhooks/rest/webhook"
     started: Optional[subprocess.Popen] = None
@@ -67,8 +83,7 @@ def chat(url: Optional[str], sender: str, municipio: Optional[str]) -> int:
             print(f"No se pudo iniciar el asistente: {exc}", file=sys.stderr)
             stop([started])
             return 1
-    metadata = {"municipio": municipio} if municipio else None
-    print("Escribe tu mensaje (Ctrl-D o /salir para terminar).")
+    print("Escribe tu mensaje (Ctrl-D o /salir para terminar). Para elegir comuna: «soy de Angol».")
     buttons: List[Dict[str, Any]] = []
     try:
         while True:
@@ -83,7 +98,7 @@ def chat(url: Optional[str], sender: str, municipio: Optional[str]) -> int:
             if text.isdigit() and 0 < int(text) <= len(buttons):
                 text = buttons[int(text) - 1]["payload"]
             try:
-                buttons = _print(send_message(url, sender, text, metadata))
+                buttons = _print(send_message(url, token, sender, text))
             except (urllib.error.URLError, OSError) as exc:
                 print(f"(sin respuesta del asistente: {exc})", file=sys.stderr)
     except KeyboardInterrupt:

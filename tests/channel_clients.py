@@ -86,7 +86,3 @@ def tg_message(chat_id, text=None, update_id=None, kind="message", **fields):
 
 def new_chat():
     return int(uuid.uuid4().int % 10**9)
-
-
-def new_chat():
-    return int(uuid.uuid4().int % 10**9)

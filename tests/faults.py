@@ -54,9 +54,10 @@ class ActionServerProxy(_LoopThread):
         if self.mode == "slow":
             await asyncio.sleep(self.delay)
         body = await request.read()
+        kept = {name: request.headers[name] for name in ("Content-Type", "X-Actions-Token") if name in request.headers}
         async with aiohttp.ClientSession() as http:
             async with http.request(request.method, self.target + "/" + request.match_info["tail"], data=body,
-                                    headers={"Content-Type": request.headers.get("Content-Type", "")}) as answer:
+                                    headers=kept) as answer:
                 return web.Response(status=answer.status, body=await answer.read(),
                                     content_type=answer.content_type)
 

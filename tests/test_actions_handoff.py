@@ -19,17 +19,20 @@ THURSDAY_10 = datetime(2026, 11, 26, 10, 0)
 SATURDAY_12 = datetime(2026, 11, 28, 12, 0)
 
 
-def on_whatsapp(tracker):
-    for event in tracker.events:
-        if event.get("event") == "user":
-            event["input_channel"] = "whatsapp"
-    return tracker
+REST_SENDER = "rest:local:vecino-1"
 
 
-def tracker_for(text, intent, slots=None, events=None, channel_ok=True):
+def tracker_for(text, intent, slots=None, events=None, channel_ok=True, input_channel=None):
+    """A tracker of a WhatsApp conversation (``channel_ok``) or of a REST one, which cannot be pushed to.
+
+    ``input_channel`` is what Rasa's API caller claims: the conversation id decides, never that.
+    """
     tracker = make_tracker(text, intent, slots={"municipio": "penalolen", **(slots or {})}, events=events,
-                           sender=SENDER)
-    return on_whatsapp(tracker) if channel_ok else tracker
+                           sender=SENDER if channel_ok else REST_SENDER)
+    for event in tracker.events:
+        if event.get("event") == "user" and input_channel:
+            event["input_channel"] = input_channel
+    return tracker
 
 
 async def run(action, tracker):
@@ -71,6 +74,12 @@ async def test_second_request_does_not_duplicate(loaded_services):
 async def test_channel_without_push_gives_the_contact_instead(loaded_services):
     text, slots = await run(ActionHablarConFuncionario(),
                             tracker_for("persona", "hablar_con_funcionario", channel_ok=False))
+    assert "+562" in text and "con_funcionario" not in slots and handoffs(loaded_services) == []
+
+
+async def test_a_claimed_input_channel_does_not_open_a_whatsapp_handoff(loaded_services):
+    tracker = tracker_for("persona", "hablar_con_funcionario", channel_ok=False, input_channel="whatsapp")
+    text, slots = await run(ActionHablarConFuncionario(), tracker)
     assert "+562" in text and "con_funcionario" not in slots and handoffs(loaded_services) == []
 
 

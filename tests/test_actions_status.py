@@ -7,7 +7,7 @@ from bot.storage.requests import change_status, submit_request
 from tests.conftest import ent, make_tracker
 
 pytestmark = pytest.mark.usefixtures("loaded_services")
-SENDER = "vecino-test"
+SENDER = "rest:prueba:vecino-test"
 
 
 def make_request(db, key, sender=SENDER, municipality="penalolen", code="PEN", rut="12345678-5"):
@@ -16,10 +16,7 @@ def make_request(db, key, sender=SENDER, municipality="penalolen", code="PEN", r
 
 
 def tracker_for(text, intent="consultar_estado", entities=None, slots=None, sender=SENDER):
-    tracker = make_tracker(text, intent, entities, slots={"municipio": "penalolen", **(slots or {})}, sender=sender)
-    tracker.events[-1]["input_channel"] = "rest"
-    tracker.latest_message["input_channel"] = "rest"
-    return tracker
+    return make_tracker(text, intent, entities, slots={"municipio": "penalolen", **(slots or {})}, sender=sender)
 
 
 async def run(action, tracker):

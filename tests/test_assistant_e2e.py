@@ -15,9 +15,16 @@ import pytest
 from tests.assistant_process import start_assistant, stop_assistant
 
 
-def post(url: str, body: dict, timeout: float = 60) -> tuple:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
+# REST integrations of this module: one free, two bound to a municipality (channels/rest.py).
+REST_TOKENS = {None: "token-rest-libre-0001", "angol": "token-rest-angol-0001", "penalolen": "token-rest-penalolen-01"}
+RASA_API_TOKEN = "token-api-rasa-de-prueba"
+
+
+def post(url: str, body: dict, timeout: float = 60, token: str = "") -> tuple:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read().decode() or "null")
@@ -27,16 +34,17 @@ def post(url: str, body: dict, timeout: float = 60) -> tuple:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    running = start_assistant(tmp_path_factory.mktemp("var"))
+    tokens = ",".join(f"prueba@{town}={token}" if town else f"prueba={token}" for town, token in REST_TOKENS.items())
+    running = start_assistant(tmp_path_factory.mktemp("var"),
+                              {"REST_CHANNEL_TOKENS": tokens, "RASA_API_TOKEN": RASA_API_TOKEN})
     yield running
     stop_assistant(running)
 
 
-def chat(assistant, sender: str, text: str, metadata: dict = None) -> list:
+def chat(assistant, sender: str, text: str, town: str = None) -> list:
+    """One REST turn as the integration bound to ``town`` (or the free one)."""
     body = {"sender": sender, "message": text}
-    if metadata:
-        body["metadata"] = metadata
-    status, messages = post(assistant["base"] + "/webhooks/rest/webhook", body)
+    status, messages = post(assistant["base"] + "/webhooks/rest/webhook", body, token=REST_TOKENS[town])
     assert status == 200, messages
     return messages
 
@@ -46,7 +54,7 @@ def joined(messages) -> str:
 
 
 def parse(assistant, text: str) -> dict:
-    status, result = post(assistant["base"] + "/model/parse", {"text": text})
+    status, result = post(assistant["base"] + f"/model/parse?token={RASA_API_TOKEN}", {"text": text})
     assert status == 200, result
     return result
 
@@ -89,10 +97,9 @@ def test_conversation_procedure_question_with_commune_and_follow_up(assistant):
     assert "Privacidad" not in again  # notice only at first contact
 
 
-def test_conversation_metadata_chooses_municipality(assistant):
+def test_the_integration_token_chooses_municipality(assistant):
     sender = f"vecino-{uuid.uuid4().hex[:8]}"
-    answer = joined(chat(assistant, sender, "q necesito pa sacar la licencia de conducir",
-                         metadata={"municipio": "angol"}))
+    answer = joined(chat(assistant, sender, "q necesito pa sacar la licencia de conducir", "angol"))
     assert "en Angol" in answer and "Requisitos" in answer
 
 
@@ -108,8 +115,8 @@ def test_garbage_and_long_input_get_an_answer(assistant):
     sender = f"vecino-{uuid.uuid4().hex[:8]}"
     assert chat(assistant, sender, "🙂🙂🙂")
     assert chat(assistant, sender, "permiso " * 2000)
-    status, _ = post(assistant["base"] + "/webhooks/rest/webhook", {"nada": 1})
-    assert 400 <= status < 500 or status == 200  # rasa answers malformed REST bodies without crashing
+    status, _ = post(assistant["base"] + "/webhooks/rest/webhook", {"nada": 1}, token=REST_TOKENS[None])
+    assert status == 400  # a malformed body is refused with a clear error
     assert chat(assistant, sender, "hola")  # still alive
 
 
@@ -118,7 +125,7 @@ def guided_request(assistant):
     """A citizen fills in a whole guided request (with a question and a correction) and gets a folio."""
     import re
     sender = f"vecino-{uuid.uuid4().hex[:8]}"
-    meta = {"municipio": "penalolen"}
+    meta = "penalolen"
     start = joined(chat(assistant, sender, "quiero pedir el retiro de un colchon, mi rut es 12.345.678-5", meta))
     assert "Te ayudo a pedir" in start and "¿Cuál es tu nombre" in start  # RUT not asked again
     for answer in ("Juan Pérez", "pasaje los aromos 1234", "cel 123"):
@@ -148,7 +155,7 @@ def test_conversation_guided_request_gets_a_folio(assistant, guided_request):
     db = Database(f"sqlite:///{assistant['var'] / 'municipal.db'}")
     with db.session() as session:
         rows = session.execute(select(RequestRow).where(
-            RequestRow.sender_id == guided_request["sender"])).scalars().all()
+            RequestRow.sender_id == f"rest:prueba:{guided_request['sender']}")).scalars().all()
     db.dispose()
     assert [(r.folio, r.procedure, r.rut, r.channel) for r in rows] == [
         (guided_request["folio"], "retiro-voluminosos", "12345678-5", "rest")]
@@ -160,7 +167,7 @@ def test_status_lookup_own_and_by_folio_and_rut_after_a_staff_update(assistant, 
     from bot.storage.tokens import create_token
 
     SHARED = guided_request
-    meta = {"municipio": "penalolen"}
+    meta = "penalolen"
     own = joined(chat(assistant, SHARED["sender"], "en que va mi solicitud?", meta))
     assert SHARED["folio"] in own and "recibida" in own
 
@@ -189,7 +196,7 @@ def test_status_lookup_own_and_by_folio_and_rut_after_a_staff_update(assistant, 
 
 def test_cancelled_request_sends_nothing(assistant):
     sender = f"vecino-{uuid.uuid4().hex[:8]}"
-    meta = {"municipio": "angol"}
+    meta = "angol"
     chat(assistant, sender, "hay una luminaria apagada en mi pasaje", meta)
     chat(assistant, sender, "los aromos con las acacias", meta)
     reply = joined(chat(assistant, sender, "cancelar", meta))

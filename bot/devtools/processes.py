@@ -75,7 +75,7 @@ def command_line(pid: int) -> str:
 
 def role_of(cmdline: str) -> str:
     """A short name for one of our processes from its command line."""
-    if "rasa_sdk" in cmdline:
+    if "rasa_sdk" in cmdline or "bot.action_server" in cmdline:
         return "action_server"
     if " -m bot web" in cmdline:
         return "web"

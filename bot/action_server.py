@@ -1,0 +1,71 @@
+"""The action server: rasa-sdk's app for ``actions/``, reachable only by our Rasa server.
+
+rasa-sdk listens on 0.0.0.0 without authentication, and its ``/webhook`` runs any
+action on any conversation it is told about. Ours listens on ``ACTIONS_HOST``
+(127.0.0.1 unless set) and refuses every call but ``/health`` that lacks the
+``X-Actions-Token`` header with ``ACTIONS_TOKEN`` (Rasa sends it: endpoints.yml).
+
+    python -m bot.action_server --port 5055
+"""
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import os
+
+from rasa_sdk import utils
+from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+from rasa_sdk.endpoint import create_app
+from rasa_sdk.plugin import plugin_manager
+from sanic import Sanic, response
+from sanic.request import Request
+
+TOKEN_HEADER = "X-Actions-Token"
+OPEN_PATHS = ("/health",)
+
+logger = logging.getLogger(__name__)
+
+
+def protect(app: Sanic, token: str) -> Sanic:
+    """Refuse (401) every request but ``/health`` without the right token header."""
+    if not token:
+        raise ValueError("ACTIONS_TOKEN vacío: el action server no se inicia sin token")
+    expected = token.encode()
+
+    @app.middleware("request")
+    async def require_token(request: Request):  # type: ignore[no-untyped-def]
+        if request.path in OPEN_PATHS:
+            return None
+        presented = (request.headers.get(TOKEN_HEADER) or "").encode("utf-8", "replace")
+        if not hmac.compare_digest(presented, expected):
+            logger.warning("action server: llamada sin token válido desde %s a %s", request.ip, request.path)
+            return response.json({"error": "token inválido"}, status=401)
+        return None
+
+    return app
+
+
+def build_app(token: str) -> Sanic:
+    """The protected action server app for the ``actions`` package."""
+    app = create_app("actions", cors_origins=None)
+    plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    return protect(app, token)
+
+
+def main() -> None:
+    """Run the action server on ACTIONS_HOST:--port with ACTIONS_TOKEN."""
+    parser = argparse.ArgumentParser(description="action server del asistente")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT") or 5055))
+    parser.add_argument("--host", default=os.environ.get("ACTIONS_HOST") or "127.0.0.1")
+    args = parser.parse_args()
+    utils.configure_colored_logging(os.environ.get("LOG_LEVEL_ACTIONS", "INFO"))
+    logging.getLogger(APPLICATION_ROOT_LOGGER_NAME).setLevel(os.environ.get("LOG_LEVEL_ACTIONS", "INFO"))
+    utils.update_sanic_log_level()
+    app = build_app(os.environ.get("ACTIONS_TOKEN", ""))
+    logger.info("action server en http://%s:%s", args.host, args.port)
+    app.run(args.host, args.port, workers=1, access_log=False)
+
+
+if __name__ == "__main__":
+    main()
