@@ -19,9 +19,10 @@ from sqlalchemy import insert, select, update
 
 from bot.handoff.delivery import Delivery, set_with_staff
 from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
+from bot.storage import personal_data
 from bot.storage import requests as requests_store
 from bot.storage import staff as store
-from bot.storage.tables import (ChannelButtonsRow, ConversationActivityRow, HandoffRow, LookupFailureRow,
+from bot.storage.tables import (ChannelButtonsRow, ConversationActivityRow, HandoffRow,
                                 RequestRow, StaffMessageRow, utcnow)
 from bot.web.app import create_app
 from bot.web.console import add_console
@@ -619,7 +620,7 @@ def test_retention_deletes_old_data_and_keeps_recent(world):
         session.add(store.AuditRow(staff="ana", municipality="penalolen", action="ver_transcripcion",
                                    handoff_id=world["old"], target=old_sender, at=ago(days=40)))
     store.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
-    counts = store.delete_older_than(db, reader, 30)
+    counts = personal_data.delete_older_than(db, reader, 30)
     assert counts["derivaciones"] == 1 and counts["mensajes_funcionarios"] == 1 and counts["auditoria"] == 1
     assert counts["eventos_rasa"] == 1
     assert handoff(db, world["old"]) is None and reader.rasa_turns(old_sender) == []
@@ -628,7 +629,7 @@ def test_retention_deletes_old_data_and_keeps_recent(world):
     with db.session() as session:
         assert session.execute(select(StaffMessageRow.text)).scalars().all() == ["Hola, te atiendo ahora."]
     with pytest.raises(ValueError):
-        store.delete_older_than(db, reader, 0)
+        personal_data.delete_older_than(db, reader, 0)
 
 
 def test_delete_citizen_data_only_that_sender(world):
@@ -640,15 +641,14 @@ def test_delete_citizen_data_only_that_sender(world):
         for sender in (WA_SENDER, TG_SENDER):
             session.add(ChannelButtonsRow(sender_id=sender, buttons=[{"title": "Sí"}]))
             session.add(ConversationActivityRow(sender_id=sender))
-            session.add(LookupFailureRow(sender_id=sender))
     handoff_row = store.get_handoff(db, "penalolen", world["wa"])
     store.add_review(db, handoff_row, world["events"]["bot"], "ana", "consultar_tramite")
     store.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
-    counts = store.delete_citizen_data(db, reader, WA_SENDER)
+    counts = personal_data.delete_citizen_data(db, reader, WA_SENDER)
     assert counts["eventos_rasa"] == 4 and counts["derivaciones"] == 1 and counts["mensajes_funcionarios"] == 1
     assert reader.rasa_turns(WA_SENDER) == [] and len(reader.rasa_turns(TG_SENDER)) == 1
     with db.session() as session:
-        for table in (ChannelButtonsRow, ConversationActivityRow, LookupFailureRow):
+        for table in (ChannelButtonsRow, ConversationActivityRow):
             assert session.execute(select(table.sender_id)).scalars().all() == [TG_SENDER]
         assert session.execute(select(HandoffRow.sender_id).where(HandoffRow.sender_id == WA_SENDER)).first() is None
         assert session.execute(select(store.ReviewRow)).first() is None

@@ -1,4 +1,4 @@
-"""Municipal staff of the console: accounts, sessions, audit, handoff work, NLU reviews, retention.
+"""Municipal staff of the console: accounts, sessions, audit, handoff work, NLU reviews.
 
 Staff tables are declared here on the shared ``Base`` (``Database.create_schema``
 creates them once this module is imported). Everything is a plain function over a
@@ -10,8 +10,7 @@ returns another municipality's rows.
 - Sessions: a random token given to the browser once; only its SHA-256 is stored, with a
   CSRF token; a session ends ``CONSOLE_SESSION_MINUTES`` (480) after login or after
   ``CONSOLE_IDLE_MINUTES`` (60) without use.
-- Retention: ``delete_older_than`` (handoffs, staff messages, audit, Rasa events of
-  inactive conversations) and ``delete_citizen_data`` (one citizen's data, on request).
+- Retention and deletion of personal data: ``bot.storage.personal_data``.
 """
 from __future__ import annotations
 
@@ -25,14 +24,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, Text, delete, func, or_, select,
-                        update)
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func,
+                        or_, select, update)
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import timezone_name
 from bot.storage.db import Database
-from bot.storage.tables import (Base, ChannelButtonsRow, ConversationActivityRow, HandoffRow, InboundMessageRow,
-                                LookupFailureRow, NotificationRow, RequestRow, StaffMessageRow, utcnow)
+from bot.storage.tables import Base, ConversationActivityRow, HandoffRow, RequestRow, StaffMessageRow, utcnow
 
 ROLES = ("agente", "admin")
 OPEN_STATUSES = ("esperando", "atendiendo")
@@ -53,10 +51,11 @@ class StaffRow(Base):
     """A staffer of one municipality who uses the console."""
 
     __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("municipality", "username", name="uq_staff_municipality_username"),)
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     municipality = Column(String(80), nullable=False, index=True)
-    username = Column(String(USERNAME_MAX_LENGTH), nullable=False, unique=True)
+    username = Column(String(USERNAME_MAX_LENGTH), nullable=False)
     name = Column(String(120), nullable=False)
     role = Column(String(20), nullable=False, default="agente")  # agente | admin
     password_hash = Column(String(255), nullable=False)
@@ -554,64 +553,6 @@ def nlu_candidates(db: Database, municipality: str, reader: Any = None) -> List[
         seen.add(key)
         found.append({"text": text, "intent": review.intended_intent, "tramite": review.intended_procedure})
     return found
-
-
-# --- Retention ----------------------------------------------------------------------------------
-
-def delete_older_than(db: Database, reader: Any, days: int, now: Optional[datetime] = None) -> Dict[str, int]:
-    """Delete handoffs, staff messages, audit entries and handled inbox rows older than ``days`` days,
-    expired sessions, and Rasa's events of conversations inactive for ``days`` days; returns counts by kind."""
-    if days < 1:
-        raise ValueError("Los días de retención deben ser al menos 1.")
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    counts: Dict[str, int] = {}
-    with db.session() as session:
-        old = select(HandoffRow.id).where(HandoffRow.created_at < cutoff)
-        counts["revisiones"] = session.execute(delete(ReviewRow).where(ReviewRow.handoff_id.in_(old))
-                                               .execution_options(synchronize_session=False)).rowcount or 0
-        counts["mensajes_funcionarios"] = session.execute(
-            delete(StaffMessageRow).where(or_(StaffMessageRow.created_at < cutoff, StaffMessageRow.handoff_id.in_(old)))
-            .execution_options(synchronize_session=False)).rowcount or 0
-        counts["derivaciones"] = session.execute(delete(HandoffRow).where(HandoffRow.created_at < cutoff)
-                                                 .execution_options(synchronize_session=False)).rowcount or 0
-        counts["auditoria"] = session.execute(delete(AuditRow).where(AuditRow.at < cutoff)
-                                              .execution_options(synchronize_session=False)).rowcount or 0
-        counts["mensajes_recibidos"] = session.execute(
-            delete(InboundMessageRow).where(InboundMessageRow.received_at < cutoff,
-                                            InboundMessageRow.status.in_(("listo", "fallido")))
-            .execution_options(synchronize_session=False)).rowcount or 0
-    counts["sesiones"] = expire_sessions(db, now)
-    counts["eventos_rasa"] = reader.delete_older_than(cutoff)
-    return counts
-
-
-def delete_citizen_data(db: Database, reader: Any, sender_id: str) -> Dict[str, int]:
-    """Delete what we keep of one conversation (the citizen asked): Rasa events, handoffs with their reviews
-    and staff messages, buttons, activity, inbox rows, failed lookups and notices. Requests keep folio, status and
-    procedure, with fields emptied and no RUT; audit entries keep the action but lose the sender id."""
-    counts: Dict[str, int] = {}
-    opts = {"synchronize_session": False}
-    with db.session() as session:
-        handoffs = select(HandoffRow.id).where(HandoffRow.sender_id == sender_id)
-        counts["revisiones"] = session.execute(delete(ReviewRow).where(ReviewRow.handoff_id.in_(handoffs))
-                                               .execution_options(**opts)).rowcount or 0
-        counts["mensajes_funcionarios"] = session.execute(delete(StaffMessageRow).where(
-            StaffMessageRow.sender_id == sender_id).execution_options(**opts)).rowcount or 0
-        counts["derivaciones"] = session.execute(delete(HandoffRow).where(HandoffRow.sender_id == sender_id)
-                                                 .execution_options(**opts)).rowcount or 0
-        for name, table in (("botones", ChannelButtonsRow), ("actividad", ConversationActivityRow),
-                            ("consultas_fallidas", LookupFailureRow), ("mensajes_recibidos", InboundMessageRow)):
-            counts[name] = session.execute(delete(table).where(table.sender_id == sender_id)
-                                           .execution_options(**opts)).rowcount or 0
-        counts["avisos"] = session.execute(delete(NotificationRow).where(NotificationRow.recipient == sender_id)
-                                           .execution_options(**opts)).rowcount or 0
-        counts["solicitudes_anonimizadas"] = session.execute(
-            update(RequestRow).where(RequestRow.sender_id == sender_id)
-            .values(fields={}, rut=None, sender_id="(eliminado)").execution_options(**opts)).rowcount or 0
-        session.execute(update(AuditRow).where(AuditRow.target == sender_id)
-                        .values(target="(eliminado)").execution_options(**opts))
-    counts["eventos_rasa"] = reader.delete_conversation(sender_id)
-    return counts
 
 
 # --- Live conversations (a staffer takes one from the console) ----------------------------------
