@@ -29,17 +29,17 @@ from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, 
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import timezone_name
+from bot.storage import login_limits
 from bot.storage.db import Database
+from bot.storage.password_policy import MIN_LENGTH, password_problem
 from bot.storage.tables import Base, ConversationActivityRow, HandoffRow, RequestRow, StaffMessageRow, utcnow
 
 ROLES = ("agente", "admin")
 OPEN_STATUSES = ("esperando", "atendiendo")
 HANDOFF_STATUSES = ("esperando", "atendiendo", "cerrada", "devuelta", "desistida")
-PASSWORD_MIN_LENGTH = 10
+PASSWORD_MIN_LENGTH = MIN_LENGTH
 USERNAME_MAX_LENGTH = 60
 OUTCOME_MAX_LENGTH = 200
-LOGIN_MAX_FAILURES = 10  # failed logins of one username within LOGIN_FAILURE_WINDOW lock it for that long
-LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 TOUCH_EVERY = timedelta(seconds=60)  # how often a used session's last_seen_at is written
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 _DUMMY_HASH: Optional[str] = None
@@ -166,11 +166,10 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def _check_password(password: str) -> None:
-    if len(password) < PASSWORD_MIN_LENGTH:
-        raise ValueError(f"La contraseña debe tener al menos {PASSWORD_MIN_LENGTH} caracteres.")
-    if len(password) > 200:
-        raise ValueError("La contraseña es demasiado larga (máximo 200 caracteres).")
+def _check_password(password: str, personal: Tuple[str, ...]) -> None:
+    problem = password_problem(password, personal)
+    if problem:
+        raise ValueError(problem)
 
 
 # --- Staff accounts -----------------------------------------------------------------------------
@@ -208,11 +207,12 @@ def create_staff(db: Database, municipality: str, username: str, name: str, pass
         raise ValueError("El nombre debe tener entre 1 y 120 caracteres.")
     if role not in ROLES:
         raise ValueError(f"Rol no válido: use {' o '.join(ROLES)}.")
-    _check_password(password)
+    _check_password(password, (username, name, municipality))
     hashed = hash_password(password)
     with db.session() as session:
-        if session.execute(select(StaffRow.id).where(StaffRow.username == username)).first():
-            raise ValueError(f"El usuario '{username}' ya existe.")
+        if session.execute(select(StaffRow.id).where(StaffRow.municipality == municipality,
+                                                     StaffRow.username == username)).first():
+            raise ValueError(f"El usuario '{username}' ya existe en esta municipalidad.")
         row = StaffRow(municipality=municipality, username=username, name=name, role=role, password_hash=hashed,
                        active=True)
         session.add(row)
@@ -250,28 +250,39 @@ def deactivate_staff(db: Database, municipality: str, staff_id: int) -> bool:
         return True
 
 
-def _recent_failures(db: Database, username: str, now: datetime) -> int:
-    with db.session() as session:
-        return session.execute(select(func.count(AuditRow.id)).where(
-            AuditRow.action == "ingreso_fallido", AuditRow.target == username,
-            AuditRow.at >= now - LOGIN_FAILURE_WINDOW)).scalar_one()
+class TooManyAttempts(ValueError):
+    """Logins from this client (or to this account) must wait; the message is for the user (Spanish)."""
 
 
-def authenticate(db: Database, username: str, password: str, now: Optional[datetime] = None) -> Optional[Staffer]:
-    """The active staffer with these credentials, or ``None`` (failures are audited and rate-limited)."""
+def authenticate(db: Database, municipality: str, username: str, password: str, client: str = "",
+                 now: Optional[datetime] = None) -> Optional[Staffer]:
+    """The active staffer of ``municipality`` with these credentials, or ``None``.
+
+    ``client`` is the client's IP address: failures are counted per client and per account
+    (``bot.storage.login_limits``) and audited; raises ``TooManyAttempts`` while a limit holds.
+    """
     global _DUMMY_HASH
     now = now or utcnow()
+    municipality = municipality.strip().lower()[:80]
     username = username.strip().lower()[:USERNAME_MAX_LENGTH]
+    minutes = int(login_limits.WINDOW.total_seconds() // 60)
+    if login_limits.client_throttled(db, client, now):
+        raise TooManyAttempts(f"Hubo demasiados intentos fallidos desde este equipo. Espera {minutes} minutos "
+                              "y vuelve a intentarlo.")
     with db.session() as session:
-        row = session.execute(select(StaffRow).where(StaffRow.username == username)).scalar_one_or_none()
+        row = session.execute(select(StaffRow).where(StaffRow.municipality == municipality,
+                                                     StaffRow.username == username)).scalar_one_or_none()
     if row is None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
         verify_password(password, _DUMMY_HASH)  # the same work as for a real user: no timing hint
+        login_limits.record_failure(db, municipality, username, client, now)
         return None
-    if _recent_failures(db, username, now) >= LOGIN_MAX_FAILURES:
+    if login_limits.account_locked(db, municipality, username, now):
         record_audit(db, username, row.municipality, "ingreso_bloqueado", target=username)
-        return None
+        raise TooManyAttempts(f"Esta cuenta recibió demasiados intentos fallidos. Espera {minutes} minutos o "
+                              "pide ayuda a un administrador de tu municipalidad.")
     if not verify_password(password, row.password_hash) or not row.active:
+        login_limits.record_failure(db, municipality, username, client, now)
         record_audit(db, username, row.municipality, "ingreso_fallido", target=username,
                      detail=None if row.active else "usuario desactivado")
         return None
