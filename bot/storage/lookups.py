@@ -26,7 +26,7 @@ from bot.storage.tables import LookupFailureRow, utcnow
 
 SENDER_MAX_FAILURES = 5
 FOLIO_MAX_FAILURES = 5
-MUNICIPALITY_MAX_FAILURES = 30
+MUNICIPALITY_MAX_FAILURES = 100  # folios are 6 of 31 characters: about 9 million hours to try them all
 WINDOW = timedelta(hours=1)
 FOLIO_MAX_LENGTH = 16  # LookupFailureRow.folio
 
