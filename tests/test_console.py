@@ -636,6 +636,7 @@ def test_guessing_spread_over_many_clients_locks_the_account(db):
 
 
 @pytest.mark.parametrize("password", ["aaaaaaaaaa", "1234567890", "qwertyuiop", "contraseña123", "penalolen2024",
+                                      "lápiz nube tranvía cerezo",
                                       "corta"])
 def test_common_and_trivial_passwords_are_refused(db, password):
     with pytest.raises(ValueError, match="al menos 10 caracteres|demasiado fácil de adivinar"):

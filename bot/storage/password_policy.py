@@ -17,10 +17,11 @@ MIN_SCORE = 3
 SPANISH_WORDS = ("contraseña", "contrasena", "clave", "municipalidad", "municipal", "municipio", "consola",
                  "asistente", "funcionario", "funcionaria", "chile", "santiago", "bienvenido", "hola", "secreto",
                  "admin", "administrador", "usuario", "agente")
+EXAMPLE = "lápiz nube tranvía cerezo"  # shown as an example, hence refused
 RULE = (f"Usa al menos {MIN_LENGTH} caracteres y que no sea fácil de adivinar: nada de repeticiones "
         "(«aaaaaaaaaa»), secuencias («1234567890», «qwerty»), claves comunes, palabras solas ni tu nombre, usuario "
         "o municipalidad. Una buena opción: tres o cuatro palabras que no vayan juntas, como "
-        "«lápiz nube tranvía cerezo».")
+        f"«{EXAMPLE}» (esa no: es el ejemplo).")
 
 
 def _words(personal: Iterable[str]) -> List[str]:
@@ -36,6 +37,7 @@ def password_problem(password: str, personal: Iterable[str] = ()) -> str:
         return f"La contraseña debe tener al menos {MIN_LENGTH} caracteres. {RULE}"
     if len(password) > MAX_LENGTH:
         return f"La contraseña es demasiado larga (máximo {MAX_LENGTH} caracteres)."
-    if zxcvbn(password, user_inputs=_words(personal))["score"] < MIN_SCORE:
+    if " ".join(password.lower().split()) == EXAMPLE or \
+            zxcvbn(password, user_inputs=_words(personal))["score"] < MIN_SCORE:
         return f"La contraseña es demasiado fácil de adivinar. {RULE}"
     return ""
