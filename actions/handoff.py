@@ -115,7 +115,7 @@ class ActionTerminarEspera(Action):
 
 def _forget(sender_id: str) -> None:
     from bot.handoff.transcript import TranscriptReader, tracker_url
-    from bot.storage.staff import delete_citizen_data
+    from bot.storage.personal_data import delete_citizen_data
 
     delete_citizen_data(database(), TranscriptReader(tracker_url()), sender_id)
 

@@ -1,7 +1,7 @@
 """Status of a citizen's requests: their own from this chat, or any by folio + RUT.
 
-A folio + RUT mismatch and an unknown folio get the same neutral answer, and a
-conversation that fails too many lookups must wait (bot/storage/lookups.py).
+A folio + RUT mismatch and an unknown folio get the same neutral answer; failed lookups
+are limited per conversation, per folio and per municipality (bot/storage/lookups.py).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from bot.answers.municipality import ask_commune
 from bot.catalogue.model import Municipality
 from bot.folio import normalise_folio
 from bot.nlu.entities import first_rut
-from bot.storage.lookups import is_blocked, record_failure
+from bot.storage.lookups import blocked, record_failure
 from bot.storage.requests import FINAL_STATUSES, find_by_folio_and_rut, get_request, requests_for_sender
 
 LOOKUP_SLOTS = ("folio_consulta", "rut_consulta")
@@ -31,8 +31,9 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
     catalogue = await current_catalogue()
     db = database()
     done = [SlotSet("municipio", town.slug), SlotSet("consulta_lista", False)]
-    if await run_blocking(is_blocked, db, tracker.sender_id):
-        dispatcher.utter_message(text=replies.BLOCKED)
+    reason = await run_blocking(blocked, db, town.slug, tracker.sender_id)
+    if reason:
+        dispatcher.utter_message(text=replies.blocked(reason))
         return done
     own = await run_blocking(requests_for_sender, db, town.slug, input_channel(tracker), tracker.sender_id,
                              open_only=False, limit=50)
@@ -41,6 +42,10 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
         if any(r["folio"] == folio for r in own):
             detail = await run_blocking(get_request, db, town.slug, folio)
             send(dispatcher, [replies.request_detail(detail, catalogue.display_name)])
+            return done
+        reason = await run_blocking(blocked, db, town.slug, tracker.sender_id, folio)
+        if reason:
+            dispatcher.utter_message(text=replies.blocked(reason))
             return done
         send(dispatcher, [replies.ask_rut()])
         return [SlotSet("municipio", town.slug), SlotSet("folio_consulta", folio), SlotSet("rut_consulta", None),
@@ -134,12 +139,13 @@ class ActionResultadoConsulta(Action):
         if town is None or not folio or not rut:
             return reset
         db = database()
-        if await run_blocking(is_blocked, db, tracker.sender_id):
-            dispatcher.utter_message(text=replies.BLOCKED)
+        reason = await run_blocking(blocked, db, town.slug, tracker.sender_id, folio)
+        if reason:
+            dispatcher.utter_message(text=replies.blocked(reason))
             return reset
         found: Optional[Dict[str, Any]] = await run_blocking(find_by_folio_and_rut, db, town.slug, folio, rut)
         if found is None:
-            await run_blocking(record_failure, db, tracker.sender_id)
+            await run_blocking(record_failure, db, town.slug, tracker.sender_id, folio)
             dispatcher.utter_message(text=replies.NOT_FOUND)
             return reset
         send(dispatcher, [replies.request_detail(found, catalogue.display_name)])

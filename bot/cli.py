@@ -271,7 +271,7 @@ def cmd_retention(args) -> int:
     import os
 
     from bot.handoff.transcript import TranscriptReader, tracker_url
-    from bot.storage.staff import delete_older_than
+    from bot.storage.personal_data import delete_older_than
 
     days = args.dias or int(os.environ.get("RETENTION_DAYS", "180"))
     counts = delete_older_than(_db(), TranscriptReader(tracker_url()), days)
@@ -281,7 +281,7 @@ def cmd_retention(args) -> int:
 
 def cmd_forget(args) -> int:
     from bot.handoff.transcript import TranscriptReader, tracker_url
-    from bot.storage.staff import delete_citizen_data
+    from bot.storage.personal_data import delete_citizen_data
 
     counts = delete_citizen_data(_db(), TranscriptReader(tracker_url()), args.conversacion)
     print("Borrado: " + ", ".join(f"{k}={v}" for k, v in counts.items()))

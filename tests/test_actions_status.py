@@ -95,3 +95,68 @@ async def test_folio_and_rut_validation_messages():
     assert result == {"rut_consulta": None} and "no es válido" in dispatcher.messages[-1]["text"]
     result = await action.validate_rut_consulta("12.345.678-5", dispatcher, tracker_for("x", "informar"), {})
     assert result == {"rut_consulta": "12345678-5"}
+
+
+# --- Limits across conversations: per folio, per municipality, and through "borra mis datos" ----------
+
+def lookup(folio, rut, sender):
+    return run(ActionResultadoConsulta(), tracker_for("x", "informar", sender=sender,
+                                                      slots={"folio_consulta": folio, "rut_consulta": rut}))
+
+
+async def test_failed_lookups_of_one_folio_from_many_chats_block_that_folio(loaded_services):
+    from bot.answers.status import FOLIO_BLOCKED
+    from bot.storage.lookups import FOLIO_MAX_FAILURES
+
+    folio = make_request(loaded_services, "a", sender="duena")
+    other = make_request(loaded_services, "b", sender="otra-duena")
+    for attempt in range(FOLIO_MAX_FAILURES):  # a new chat for every guess of the RUT
+        text, _ = await lookup(folio, "11111111-1", f"adivino-{attempt}")
+        assert text.startswith("No encontré una solicitud")
+    text, _ = await lookup(folio, "12345678-5", "adivino-nuevo")  # even the right RUT: the folio waits
+    assert text == FOLIO_BLOCKED and folio not in text
+    text, _ = await run(ActionConsultarEstado(), tracker_for(f"en que va {folio}", sender="otro-mas",
+                                                             entities=[ent("folio", folio)]))
+    assert text == FOLIO_BLOCKED  # told at once, before asking the RUT
+    text, _ = await lookup(other, "12345678-5", "adivino-nuevo")
+    assert other in text  # other folios are not affected
+    text, _ = await run(ActionConsultarEstado(), tracker_for(f"en que va {folio}", sender="duena",
+                                                             entities=[ent("folio", folio)]))
+    assert "Historial" in text  # the owner's own chat still sees it
+
+
+async def test_failed_lookups_across_a_municipality_are_capped(loaded_services):
+    from bot.answers.status import MUNICIPALITY_BLOCKED
+    from bot.storage import lookups
+
+    folio = make_request(loaded_services, "a", sender="duena")
+    angol = make_request(loaded_services, "b", sender="duena-angol", municipality="angol", code="ANG")
+    for attempt in range(lookups.MUNICIPALITY_MAX_FAILURES):  # a new chat and a new folio every time
+        text, _ = await lookup(f"PEN-{attempt:06d}".replace("0", "Z"), "12345678-5", f"bot-{attempt}")
+        assert text.startswith("No encontré una solicitud"), attempt
+    text, _ = await lookup(folio, "12345678-5", "vecina-cualquiera")
+    assert text == MUNICIPALITY_BLOCKED and folio not in text
+    tracker = tracker_for("x", "informar", sender="vecina-angol",
+                          slots={"municipio": "angol", "folio_consulta": angol, "rut_consulta": "12345678-5"})
+    text, _ = await run(ActionResultadoConsulta(), tracker)
+    assert angol in text  # another municipality is not affected
+
+
+async def test_deleting_my_data_does_not_reset_the_limit_and_counters_hold_no_personal_data(loaded_services):
+    from sqlalchemy import select
+
+    from bot.handoff.transcript import TranscriptReader
+    from bot.storage.personal_data import delete_citizen_data
+    from bot.storage.tables import LookupFailureRow
+
+    folio = make_request(loaded_services, "a", sender="alguien-mas")
+    sender = "whatsapp:+56924868000:+56912345678"
+    for _ in range(5):
+        await lookup("PEN-ZZZZZZ", "12345678-5", sender)
+    delete_citizen_data(loaded_services, TranscriptReader(loaded_services.url), sender)
+    text, _ = await lookup(folio, "12345678-5", sender)
+    assert "esperar una hora" in text and folio not in text
+    with loaded_services.session() as session:
+        rows = session.execute(select(LookupFailureRow)).scalars().all()
+    stored = " ".join(f"{r.municipality} {r.folio} {r.sender_key}" for r in rows)
+    assert len(rows) == 5 and "56912345678" not in stored and "12345678" not in stored and sender not in stored

@@ -19,9 +19,10 @@ from sqlalchemy import insert, select, update
 
 from bot.handoff.delivery import Delivery, set_with_staff
 from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
+from bot.storage import login_limits, personal_data
 from bot.storage import requests as requests_store
 from bot.storage import staff as store
-from bot.storage.tables import (ChannelButtonsRow, ConversationActivityRow, HandoffRow, LookupFailureRow,
+from bot.storage.tables import (ChannelButtonsRow, ConversationActivityRow, HandoffRow, LoginFailureRow,
                                 RequestRow, StaffMessageRow, utcnow)
 from bot.web.app import create_app
 from bot.web.console import add_console
@@ -184,6 +185,9 @@ async def server(world, twilio, rasa, catalogue):
         yield test_server
 
 
+TOWN_OF = {"pedro": "angol"}  # the municipality each test staffer logs in to (default Peñalolén)
+
+
 class Browser:
     """One staffer's cookie jar against the test server."""
 
@@ -206,10 +210,11 @@ class Browser:
         async with self.http.post(self.base + path, data=form, allow_redirects=False, **kwargs) as response:
             return response, await response.text()
 
-    async def login(self, username: str, password: str = PASSWORD):
+    async def login(self, username: str, password: str = PASSWORD, municipality: Optional[str] = None):
         _, body = await self.get("/consola/ingresar")
-        response, text = await self.post("/consola/ingresar", {"usuario": username, "clave": password},
-                                         csrf=CSRF_RE.search(body).group(1))
+        form = {"municipio": municipality or TOWN_OF.get(username, "penalolen"), "usuario": username,
+                "clave": password}
+        response, text = await self.post("/consola/ingresar", form, csrf=CSRF_RE.search(body).group(1))
         self.last_login = response
         if response.status == 303:
             _, queue = await self.get("/consola")
@@ -246,7 +251,7 @@ async def test_login_success_and_failures(browsers, world):
     for username, password in (("ana", "equivocada-123"), ("ex", PASSWORD), ("nadie", PASSWORD)):
         response, text = await browser.login(username, password)
         assert response.status == 401, username
-        assert "Usuario o contraseña incorrectos" in text
+        assert "Municipalidad, usuario o contraseña incorrectos" in text
         assert "consola_sesion" not in response.cookies
     response, _ = await browser.login("ana")
     assert response.status == 303 and response.headers["Location"] == "/consola"
@@ -307,7 +312,7 @@ async def test_session_expiry_and_idle(browsers, world, monkeypatch):
     assert (await browser.get("/consola"))[0].status == 303
     # Lifetime from CONSOLE_SESSION_MINUTES; expired rows are deleted.
     monkeypatch.setenv("CONSOLE_SESSION_MINUTES", "30")
-    staffer = store.authenticate(db, "ana", PASSWORD)
+    staffer = store.authenticate(db, "penalolen", "ana", PASSWORD)
     token, created = store.create_session(db, staffer)
     assert timedelta(minutes=29) < created.expires_at - utcnow() <= timedelta(minutes=30)
     assert store.get_session(db, token) is not None
@@ -571,21 +576,28 @@ async def test_team_page_is_for_admins_of_their_municipality(browsers, world):
     response, _ = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "Luis", "nombre": "Luis R",
                                                       "clave": PASSWORD, "rol": "agente"})
     assert response.status == 303
-    response, text = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "pedro", "nombre": "Otro",
+    response, text = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "ana", "nombre": "Otra",
                                                          "clave": PASSWORD, "rol": "agente"})
-    assert response.status == 400 and "ya existe" in text
+    assert response.status == 400 and "ya existe en esta municipalidad" in text
+    # Angol's "pedro" is not Peñalolén's business: the same username is free here (nothing to discover).
+    response, _ = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "pedro", "nombre": "Pedro P",
+                                                      "clave": PASSWORD, "rol": "agente"})
+    assert response.status == 303
+    response, text = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "mario", "nombre": "Mario",
+                                                         "clave": "aaaaaaaaaa", "rol": "agente"})
+    assert response.status == 400 and "demasiado fácil de adivinar" in text and "«lápiz nube" in text
     luis = next(s for s in store.list_staff(db, "penalolen") if s.username == "luis")
     assert luis.role == "agente" and luis.municipality == "penalolen"
     luis_browser = await browsers("luis")
     assert (await luis_browser.get("/consola"))[0].status == 200
     pedro = next(s for s in store.list_staff(db, "angol") if s.username == "pedro")
     assert (await jefa.post("/consola/equipo", {"accion": "desactivar", "id": str(pedro.id)}))[0].status == 404
-    assert store.authenticate(db, "pedro", PASSWORD) is not None
+    assert store.authenticate(db, "angol", "pedro", PASSWORD) is not None
     response, _ = await jefa.post("/consola/equipo", {"accion": "desactivar", "id": str(luis.id)})
     assert response.status == 303
     assert (await luis_browser.get("/consola"))[0].status == 303  # the session ended
     assert (await luis_browser.login("luis"))[0].status == 401
-    assert [a.target for a in audits(db, "crear_funcionario")] == ["luis"]
+    assert [a.target for a in audits(db, "crear_funcionario")] == ["luis", "pedro"]
 
 
 def test_create_first_admin_refuses_a_second(db):
@@ -594,17 +606,41 @@ def test_create_first_admin_refuses_a_second(db):
     with pytest.raises(ValueError, match="ya tiene un administrador"):
         store.create_first_admin(db, "penalolen", "otra", "Otra", PASSWORD)
     assert store.create_first_admin(db, "angol", "jefe-angol", "Jefe", PASSWORD).municipality == "angol"
-    with pytest.raises(ValueError):
-        store.create_staff(db, "angol", "JEFA", "Duplicada", PASSWORD)  # usernames are global
+    with pytest.raises(ValueError, match="ya existe en esta municipalidad"):
+        store.create_staff(db, "angol", "JEFE-ANGOL", "Duplicado", PASSWORD)
+    assert store.create_staff(db, "angol", "JEFA", "Otra Jefa", PASSWORD).username == "jefa"  # per municipality
 
 
-def test_login_attempts_are_limited(db):
+def test_login_failures_throttle_the_client_not_the_account(db):
     store.create_staff(db, "penalolen", "ana", "Ana", PASSWORD)
-    for _ in range(store.LOGIN_MAX_FAILURES):
-        assert store.authenticate(db, "ana", "mala-clave-123") is None
-    assert store.authenticate(db, "ana", PASSWORD) is None  # locked for a while
-    later = utcnow() + store.LOGIN_FAILURE_WINDOW + timedelta(seconds=1)
-    assert store.authenticate(db, "ana", PASSWORD, now=later) is not None
+    attacker, office = "203.0.113.7", "198.51.100.20"
+    for _ in range(login_limits.CLIENT_MAX_FAILURES):
+        assert store.authenticate(db, "penalolen", "ana", "mala-clave-123", attacker) is None
+    with pytest.raises(store.TooManyAttempts, match="desde este equipo"):
+        store.authenticate(db, "penalolen", "ana", PASSWORD, attacker)  # the attacker waits, even with the right one
+    assert store.authenticate(db, "penalolen", "ana", PASSWORD, office) is not None  # Ana, elsewhere, does not
+    later = utcnow() + login_limits.WINDOW + timedelta(seconds=1)
+    assert store.authenticate(db, "penalolen", "ana", PASSWORD, attacker, now=later) is not None
+
+
+def test_guessing_spread_over_many_clients_locks_the_account(db):
+    store.create_staff(db, "penalolen", "ana", "Ana", PASSWORD)
+    for attempt in range(login_limits.ACCOUNT_MAX_FAILURES):
+        assert store.authenticate(db, "penalolen", "ana", "mala-clave-123", f"10.0.{attempt // 200}.{attempt}") is None
+    with pytest.raises(store.TooManyAttempts, match="Esta cuenta"):
+        store.authenticate(db, "penalolen", "ana", PASSWORD, "198.51.100.20")
+    assert store.authenticate(db, "angol", "ana", PASSWORD, "198.51.100.20") is None  # another account entirely
+    with db.session() as session:  # clients are kept as keyed hashes, never as addresses
+        keys = session.execute(select(LoginFailureRow.client_key)).scalars().all()
+    assert keys and not any("10.0." in k for k in keys) and all(len(k) == 64 for k in keys)
+
+
+@pytest.mark.parametrize("password", ["aaaaaaaaaa", "1234567890", "qwertyuiop", "contraseña123", "penalolen2024",
+                                      "lápiz nube tranvía cerezo",
+                                      "corta"])
+def test_common_and_trivial_passwords_are_refused(db, password):
+    with pytest.raises(ValueError, match="al menos 10 caracteres|demasiado fácil de adivinar"):
+        store.create_staff(db, "penalolen", "ana", "Ana", password)
 
 
 # --- Retention and deletion ---------------------------------------------------------------------
@@ -619,7 +655,7 @@ def test_retention_deletes_old_data_and_keeps_recent(world):
         session.add(store.AuditRow(staff="ana", municipality="penalolen", action="ver_transcripcion",
                                    handoff_id=world["old"], target=old_sender, at=ago(days=40)))
     store.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
-    counts = store.delete_older_than(db, reader, 30)
+    counts = personal_data.delete_older_than(db, reader, 30)
     assert counts["derivaciones"] == 1 and counts["mensajes_funcionarios"] == 1 and counts["auditoria"] == 1
     assert counts["eventos_rasa"] == 1
     assert handoff(db, world["old"]) is None and reader.rasa_turns(old_sender) == []
@@ -628,7 +664,7 @@ def test_retention_deletes_old_data_and_keeps_recent(world):
     with db.session() as session:
         assert session.execute(select(StaffMessageRow.text)).scalars().all() == ["Hola, te atiendo ahora."]
     with pytest.raises(ValueError):
-        store.delete_older_than(db, reader, 0)
+        personal_data.delete_older_than(db, reader, 0)
 
 
 def test_delete_citizen_data_only_that_sender(world):
@@ -640,15 +676,14 @@ def test_delete_citizen_data_only_that_sender(world):
         for sender in (WA_SENDER, TG_SENDER):
             session.add(ChannelButtonsRow(sender_id=sender, buttons=[{"title": "Sí"}]))
             session.add(ConversationActivityRow(sender_id=sender))
-            session.add(LookupFailureRow(sender_id=sender))
     handoff_row = store.get_handoff(db, "penalolen", world["wa"])
     store.add_review(db, handoff_row, world["events"]["bot"], "ana", "consultar_tramite")
     store.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
-    counts = store.delete_citizen_data(db, reader, WA_SENDER)
+    counts = personal_data.delete_citizen_data(db, reader, WA_SENDER)
     assert counts["eventos_rasa"] == 4 and counts["derivaciones"] == 1 and counts["mensajes_funcionarios"] == 1
     assert reader.rasa_turns(WA_SENDER) == [] and len(reader.rasa_turns(TG_SENDER)) == 1
     with db.session() as session:
-        for table in (ChannelButtonsRow, ConversationActivityRow, LookupFailureRow):
+        for table in (ChannelButtonsRow, ConversationActivityRow):
             assert session.execute(select(table.sender_id)).scalars().all() == [TG_SENDER]
         assert session.execute(select(HandoffRow.sender_id).where(HandoffRow.sender_id == WA_SENDER)).first() is None
         assert session.execute(select(store.ReviewRow)).first() is None

@@ -99,8 +99,9 @@ def site(tmp_path: Path, catalogue) -> Iterator[dict]:
         db.dispose()
 
 
-def _login(page, base: str, username: str) -> None:
+def _login(page, base: str, username: str, municipality: str) -> None:
     page.goto(base + "/consola/ingresar")
+    page.get_by_label("Municipalidad").select_option(label=f"Municipalidad de {municipality}")
     page.get_by_label("Usuario").fill(username)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Ingresar").click()
@@ -119,13 +120,13 @@ def test_console_in_a_browser(site):
         try:
             phone = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, locale="es-CL")
             page = phone.new_page()
-            _login(page, base, "ana")
+            _login(page, base, "ana", "Peñalolén")
             page.screenshot(path="/tmp/console-phone.png", full_page=True)
             phone.close()
 
             ana = browser.new_context(viewport={"width": 1100, "height": 900}, locale="es-CL")
             page = ana.new_page()
-            _login(page, base, "ana")
+            _login(page, base, "ana", "Peñalolén")
             queue_text = page.locator("main").inner_text()
             assert "+56 9 **** 4321" in queue_text and CITIZEN not in queue_text and "Carla Rojas" not in queue_text
             page.get_by_role("link", name=f"Abrir conversación n.º {handoff_id}").click()
@@ -152,7 +153,7 @@ def test_console_in_a_browser(site):
 
             angol = browser.new_context()
             page = angol.new_page()
-            _login(page, base, "pedro")
+            _login(page, base, "pedro", "Angol")
             assert page.get_by_role("link", name=f"Abrir conversación n.º {handoff_id}").count() == 0
             assert "4321" not in page.locator("main").inner_text()
             response = page.goto(f"{base}/consola/conversacion/{handoff_id}")

@@ -59,13 +59,22 @@ def schema_differences(db: Database) -> List:
 
 def legacy_metadata() -> MetaData:
     """The schema the last release made with ``create_all``: today's tables but ``processed_messages``
-    instead of ``inbound_messages``, and no index limiting open handoffs (0002)."""
+    instead of ``inbound_messages``, no index limiting open handoffs (0002), lookup failures per sender id,
+    no login failures nor server secrets (0003) and usernames unique across municipalities (0004)."""
     old = MetaData()
     for table in migrate.metadata().sorted_tables:
-        if table.name != "inbound_messages":
+        if table.name not in ("inbound_messages", "lookup_failures", "login_failures", "server_secrets", "staff"):
             copy = table.to_metadata(old)
             for index in [i for i in copy.indexes if i.name == "uq_handoffs_open_per_sender"]:
                 copy.indexes.discard(index)
+    staff = migrate.metadata().tables["staff"]
+    Table("staff", old, *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable,
+                                 index=c.name == "municipality", unique=c.name == "username")
+                          for c in staff.columns])
+    Table("lookup_failures", old,
+          Column("id", Integer, primary_key=True, autoincrement=True),
+          Column("sender_id", String(200), nullable=False, index=True),
+          Column("at", staff.c.created_at.type, nullable=False, index=True))
     Table("processed_messages", old,
           Column("id", Integer, primary_key=True, autoincrement=True),
           Column("channel", String(40), nullable=False),

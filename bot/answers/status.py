@@ -11,6 +11,18 @@ from bot.config import timezone_name
 NOT_FOUND = "No encontré una solicitud con esos datos. Revisa el folio y el RUT, y vuelve a intentarlo."
 BLOCKED = ("Hubo varios intentos sin resultado, así que por seguridad debes esperar una hora antes de "
            "volver a consultar. Si necesitas ayuda, escribe «hablar con una persona».")
+FOLIO_BLOCKED = ("Ese folio tuvo varios intentos de consulta sin resultado, así que por seguridad no se puede "
+                 "consultar con folio y RUT durante una hora. Si la solicitud es tuya, pregúntame «¿en qué va mi "
+                 "solicitud?» desde el chat donde la hiciste, o escribe «hablar con una persona».")
+MUNICIPALITY_BLOCKED = ("En este momento hay demasiadas consultas por folio sin resultado, así que por seguridad "
+                        "las pausamos por un rato. Intenta de nuevo en una hora; si lo necesitas antes, escribe "
+                        "«hablar con una persona».")
+_BLOCKED_BY = {"conversacion": BLOCKED, "folio": FOLIO_BLOCKED, "municipalidad": MUNICIPALITY_BLOCKED}
+
+
+def blocked(reason: str) -> str:
+    """What the citizen reads when a lookup must wait (``reason`` from ``bot.storage.lookups.blocked``)."""
+    return _BLOCKED_BY.get(reason, BLOCKED)
 
 
 def _date(iso: str) -> str:

@@ -1,4 +1,4 @@
-"""Municipal staff of the console: accounts, sessions, audit, handoff work, NLU reviews, retention.
+"""Municipal staff of the console: accounts, sessions, audit, handoff work, NLU reviews.
 
 Staff tables are declared here on the shared ``Base`` (``Database.create_schema``
 creates them once this module is imported). Everything is a plain function over a
@@ -10,8 +10,7 @@ returns another municipality's rows.
 - Sessions: a random token given to the browser once; only its SHA-256 is stored, with a
   CSRF token; a session ends ``CONSOLE_SESSION_MINUTES`` (480) after login or after
   ``CONSOLE_IDLE_MINUTES`` (60) without use.
-- Retention: ``delete_older_than`` (handoffs, staff messages, audit, Rasa events of
-  inactive conversations) and ``delete_citizen_data`` (one citizen's data, on request).
+- Retention and deletion of personal data: ``bot.storage.personal_data``.
 """
 from __future__ import annotations
 
@@ -25,23 +24,22 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, Text, delete, func, or_, select,
-                        update)
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func,
+                        or_, select, update)
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import timezone_name
+from bot.storage import login_limits
 from bot.storage.db import Database
-from bot.storage.tables import (Base, ChannelButtonsRow, ConversationActivityRow, HandoffRow, InboundMessageRow,
-                                LookupFailureRow, NotificationRow, RequestRow, StaffMessageRow, utcnow)
+from bot.storage.password_policy import MIN_LENGTH, password_problem
+from bot.storage.tables import Base, ConversationActivityRow, HandoffRow, RequestRow, StaffMessageRow, utcnow
 
 ROLES = ("agente", "admin")
 OPEN_STATUSES = ("esperando", "atendiendo")
 HANDOFF_STATUSES = ("esperando", "atendiendo", "cerrada", "devuelta", "desistida")
-PASSWORD_MIN_LENGTH = 10
+PASSWORD_MIN_LENGTH = MIN_LENGTH
 USERNAME_MAX_LENGTH = 60
 OUTCOME_MAX_LENGTH = 200
-LOGIN_MAX_FAILURES = 10  # failed logins of one username within LOGIN_FAILURE_WINDOW lock it for that long
-LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 TOUCH_EVERY = timedelta(seconds=60)  # how often a used session's last_seen_at is written
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 _DUMMY_HASH: Optional[str] = None
@@ -53,10 +51,11 @@ class StaffRow(Base):
     """A staffer of one municipality who uses the console."""
 
     __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("municipality", "username", name="uq_staff_municipality_username"),)
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     municipality = Column(String(80), nullable=False, index=True)
-    username = Column(String(USERNAME_MAX_LENGTH), nullable=False, unique=True)
+    username = Column(String(USERNAME_MAX_LENGTH), nullable=False)
     name = Column(String(120), nullable=False)
     role = Column(String(20), nullable=False, default="agente")  # agente | admin
     password_hash = Column(String(255), nullable=False)
@@ -167,11 +166,10 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def _check_password(password: str) -> None:
-    if len(password) < PASSWORD_MIN_LENGTH:
-        raise ValueError(f"La contraseña debe tener al menos {PASSWORD_MIN_LENGTH} caracteres.")
-    if len(password) > 200:
-        raise ValueError("La contraseña es demasiado larga (máximo 200 caracteres).")
+def _check_password(password: str, personal: Tuple[str, ...]) -> None:
+    problem = password_problem(password, personal)
+    if problem:
+        raise ValueError(problem)
 
 
 # --- Staff accounts -----------------------------------------------------------------------------
@@ -209,11 +207,12 @@ def create_staff(db: Database, municipality: str, username: str, name: str, pass
         raise ValueError("El nombre debe tener entre 1 y 120 caracteres.")
     if role not in ROLES:
         raise ValueError(f"Rol no válido: use {' o '.join(ROLES)}.")
-    _check_password(password)
+    _check_password(password, (username, name, municipality))
     hashed = hash_password(password)
     with db.session() as session:
-        if session.execute(select(StaffRow.id).where(StaffRow.username == username)).first():
-            raise ValueError(f"El usuario '{username}' ya existe.")
+        if session.execute(select(StaffRow.id).where(StaffRow.municipality == municipality,
+                                                     StaffRow.username == username)).first():
+            raise ValueError(f"El usuario '{username}' ya existe en esta municipalidad.")
         row = StaffRow(municipality=municipality, username=username, name=name, role=role, password_hash=hashed,
                        active=True)
         session.add(row)
@@ -251,28 +250,39 @@ def deactivate_staff(db: Database, municipality: str, staff_id: int) -> bool:
         return True
 
 
-def _recent_failures(db: Database, username: str, now: datetime) -> int:
-    with db.session() as session:
-        return session.execute(select(func.count(AuditRow.id)).where(
-            AuditRow.action == "ingreso_fallido", AuditRow.target == username,
-            AuditRow.at >= now - LOGIN_FAILURE_WINDOW)).scalar_one()
+class TooManyAttempts(ValueError):
+    """Logins from this client (or to this account) must wait; the message is for the user (Spanish)."""
 
 
-def authenticate(db: Database, username: str, password: str, now: Optional[datetime] = None) -> Optional[Staffer]:
-    """The active staffer with these credentials, or ``None`` (failures are audited and rate-limited)."""
+def authenticate(db: Database, municipality: str, username: str, password: str, client: str = "",
+                 now: Optional[datetime] = None) -> Optional[Staffer]:
+    """The active staffer of ``municipality`` with these credentials, or ``None``.
+
+    ``client`` is the client's IP address: failures are counted per client and per account
+    (``bot.storage.login_limits``) and audited; raises ``TooManyAttempts`` while a limit holds.
+    """
     global _DUMMY_HASH
     now = now or utcnow()
+    municipality = municipality.strip().lower()[:80]
     username = username.strip().lower()[:USERNAME_MAX_LENGTH]
+    minutes = int(login_limits.WINDOW.total_seconds() // 60)
+    if login_limits.client_throttled(db, client, now):
+        raise TooManyAttempts(f"Hubo demasiados intentos fallidos desde este equipo. Espera {minutes} minutos "
+                              "y vuelve a intentarlo.")
     with db.session() as session:
-        row = session.execute(select(StaffRow).where(StaffRow.username == username)).scalar_one_or_none()
+        row = session.execute(select(StaffRow).where(StaffRow.municipality == municipality,
+                                                     StaffRow.username == username)).scalar_one_or_none()
     if row is None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
         verify_password(password, _DUMMY_HASH)  # the same work as for a real user: no timing hint
+        login_limits.record_failure(db, municipality, username, client, now)
         return None
-    if _recent_failures(db, username, now) >= LOGIN_MAX_FAILURES:
+    if login_limits.account_locked(db, municipality, username, now):
         record_audit(db, username, row.municipality, "ingreso_bloqueado", target=username)
-        return None
+        raise TooManyAttempts(f"Esta cuenta recibió demasiados intentos fallidos. Espera {minutes} minutos o "
+                              "pide ayuda a un administrador de tu municipalidad.")
     if not verify_password(password, row.password_hash) or not row.active:
+        login_limits.record_failure(db, municipality, username, client, now)
         record_audit(db, username, row.municipality, "ingreso_fallido", target=username,
                      detail=None if row.active else "usuario desactivado")
         return None
@@ -554,64 +564,6 @@ def nlu_candidates(db: Database, municipality: str, reader: Any = None) -> List[
         seen.add(key)
         found.append({"text": text, "intent": review.intended_intent, "tramite": review.intended_procedure})
     return found
-
-
-# --- Retention ----------------------------------------------------------------------------------
-
-def delete_older_than(db: Database, reader: Any, days: int, now: Optional[datetime] = None) -> Dict[str, int]:
-    """Delete handoffs, staff messages, audit entries and handled inbox rows older than ``days`` days,
-    expired sessions, and Rasa's events of conversations inactive for ``days`` days; returns counts by kind."""
-    if days < 1:
-        raise ValueError("Los días de retención deben ser al menos 1.")
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    counts: Dict[str, int] = {}
-    with db.session() as session:
-        old = select(HandoffRow.id).where(HandoffRow.created_at < cutoff)
-        counts["revisiones"] = session.execute(delete(ReviewRow).where(ReviewRow.handoff_id.in_(old))
-                                               .execution_options(synchronize_session=False)).rowcount or 0
-        counts["mensajes_funcionarios"] = session.execute(
-            delete(StaffMessageRow).where(or_(StaffMessageRow.created_at < cutoff, StaffMessageRow.handoff_id.in_(old)))
-            .execution_options(synchronize_session=False)).rowcount or 0
-        counts["derivaciones"] = session.execute(delete(HandoffRow).where(HandoffRow.created_at < cutoff)
-                                                 .execution_options(synchronize_session=False)).rowcount or 0
-        counts["auditoria"] = session.execute(delete(AuditRow).where(AuditRow.at < cutoff)
-                                              .execution_options(synchronize_session=False)).rowcount or 0
-        counts["mensajes_recibidos"] = session.execute(
-            delete(InboundMessageRow).where(InboundMessageRow.received_at < cutoff,
-                                            InboundMessageRow.status.in_(("listo", "fallido")))
-            .execution_options(synchronize_session=False)).rowcount or 0
-    counts["sesiones"] = expire_sessions(db, now)
-    counts["eventos_rasa"] = reader.delete_older_than(cutoff)
-    return counts
-
-
-def delete_citizen_data(db: Database, reader: Any, sender_id: str) -> Dict[str, int]:
-    """Delete what we keep of one conversation (the citizen asked): Rasa events, handoffs with their reviews
-    and staff messages, buttons, activity, inbox rows, failed lookups and notices. Requests keep folio, status and
-    procedure, with fields emptied and no RUT; audit entries keep the action but lose the sender id."""
-    counts: Dict[str, int] = {}
-    opts = {"synchronize_session": False}
-    with db.session() as session:
-        handoffs = select(HandoffRow.id).where(HandoffRow.sender_id == sender_id)
-        counts["revisiones"] = session.execute(delete(ReviewRow).where(ReviewRow.handoff_id.in_(handoffs))
-                                               .execution_options(**opts)).rowcount or 0
-        counts["mensajes_funcionarios"] = session.execute(delete(StaffMessageRow).where(
-            StaffMessageRow.sender_id == sender_id).execution_options(**opts)).rowcount or 0
-        counts["derivaciones"] = session.execute(delete(HandoffRow).where(HandoffRow.sender_id == sender_id)
-                                                 .execution_options(**opts)).rowcount or 0
-        for name, table in (("botones", ChannelButtonsRow), ("actividad", ConversationActivityRow),
-                            ("consultas_fallidas", LookupFailureRow), ("mensajes_recibidos", InboundMessageRow)):
-            counts[name] = session.execute(delete(table).where(table.sender_id == sender_id)
-                                           .execution_options(**opts)).rowcount or 0
-        counts["avisos"] = session.execute(delete(NotificationRow).where(NotificationRow.recipient == sender_id)
-                                           .execution_options(**opts)).rowcount or 0
-        counts["solicitudes_anonimizadas"] = session.execute(
-            update(RequestRow).where(RequestRow.sender_id == sender_id)
-            .values(fields={}, rut=None, sender_id="(eliminado)").execution_options(**opts)).rowcount or 0
-        session.execute(update(AuditRow).where(AuditRow.target == sender_id)
-                        .values(target="(eliminado)").execution_options(**opts))
-    counts["eventos_rasa"] = reader.delete_conversation(sender_id)
-    return counts
 
 
 # --- Live conversations (a staffer takes one from the console) ----------------------------------

@@ -45,9 +45,15 @@ def create_token(db: Database, municipality: str, name: str) -> str:
     return token
 
 
+def is_well_formed(token: str) -> bool:
+    """Whether ``token`` could be one of ours: printable ASCII only (ours are URL-safe base64)."""
+    return bool(token) and token.isascii() and token.isprintable()
+
+
 def municipality_for_token(db: Database, token: str) -> Optional[Tuple[str, str]]:
-    """``(municipality, token name)`` of a valid, non-revoked token; ``None`` otherwise."""
-    if not token:
+    """``(municipality, token name)`` of a valid, non-revoked token; ``None`` otherwise (also for a token
+    that is not printable ASCII: HTTP headers can carry bytes that are not valid text)."""
+    if not is_well_formed(token):
         return None
     with db.session() as session:
         row = session.execute(

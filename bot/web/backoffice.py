@@ -30,7 +30,7 @@ from bot.catalogue.catalogue import Catalogue
 from bot.config import timezone_name
 from bot.storage import requests as store
 from bot.storage.db import Database
-from bot.storage.tokens import municipality_for_token
+from bot.storage.tokens import is_well_formed, municipality_for_token
 from bot.web.openapi import API_PREFIX, AUTHOR_MAX_LENGTH, openapi_document
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,8 @@ async def _authenticate(request: web.Request) -> Optional[web.Response]:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return json_error(401, "Falta el token: envíe el encabezado 'Authorization: Bearer <token>'.", challenge)
+    if not is_well_formed(token):
+        return json_error(401, "El token no es válido: solo puede tener letras, números y signos ASCII.", challenge)
     found = None
     if len(token) <= TOKEN_MAX_LENGTH:
         found = await asyncio.to_thread(municipality_for_token, request.app[DB_KEY], token)
@@ -240,6 +242,8 @@ async def change_status_handler(request: web.Request) -> web.Response:
         body = await request.json()
     except ValueError:  # JSONDecodeError and UnicodeDecodeError
         return json_error(400, "El cuerpo no es JSON válido.")
+    except RecursionError:  # e.g. [[[[…]]]] thousands deep: the decoder gives up
+        return json_error(400, "El cuerpo JSON tiene demasiados niveles anidados.")
     try:
         change = parse_status_change(body)
     except BadInput as exc:

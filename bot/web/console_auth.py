@@ -12,14 +12,15 @@ import asyncio
 import hmac
 import secrets
 from functools import wraps
-from typing import Awaitable, Callable, Optional
+from typing import Awaitable, Callable, List, Optional, Tuple
 
 from aiohttp import web
 
 from bot.storage import staff as store
 from bot.web.console_context import console
 from bot.web.console_pages import forbidden, notices_from, page
-from bot.web.console_render import render
+from bot.web.client_address import client_address
+from bot.web.console_render import Markup, fragment, options, render
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -96,11 +97,21 @@ def session_of(request: web.Request) -> store.StaffSession:
     return request["console_session"]
 
 
-def _login_page(request: web.Request, csrf: str, username: str = "", status: int = 200,
-                error: Optional[str] = None) -> web.Response:
+def _municipality_field(towns: List[Tuple[str, str]], chosen: str) -> Markup:
+    if not towns:  # no catalogue at hand: the slug is typed
+        return fragment('<input id="municipio" name="municipio" required maxlength="80" value="$chosen">',
+                        chosen=chosen)
+    return fragment('<select id="municipio" name="municipio" required>$choices</select>',
+                    choices=options(towns, chosen, empty="Elige tu municipalidad"))
+
+
+async def _login_page(request: web.Request, csrf: str, username: str = "", municipality: str = "",
+                      status: int = 200, error: Optional[str] = None) -> web.Response:
+    towns = await asyncio.to_thread(console(request).municipalities)
     notices = notices_from(request.query) + ([("error", error)] if error else [])
-    response = page(request, "Ingresar", render("login.html", csrf=csrf, username=username), status=status,
-                    notices=notices)
+    content = render("login.html", csrf=csrf, username=username,
+                     municipality=_municipality_field(towns, municipality))
+    response = page(request, "Ingresar", content, status=status, notices=notices)
     _set_cookie(request, response, LOGIN_COOKIE, csrf)
     return response
 
@@ -112,26 +123,34 @@ async def login_form(request: web.Request) -> web.StreamResponse:
     csrf = request.cookies.get(LOGIN_COOKIE, "")
     if not (20 <= len(csrf) <= 100):
         csrf = secrets.token_urlsafe(32)
-    return _login_page(request, csrf)
+    return await _login_page(request, csrf)
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    """POST /consola/ingresar"""
+    """POST /consola/ingresar (municipality, username and password; failures limited per client address)"""
     form = await request.post()
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not _same(form.get("csrf"), expected):
         return forbidden(request, "El formulario de ingreso venció: vuelve a abrir la página de ingreso.")
+    municipality = str(form.get("municipio") or "").strip()[:80]
     username, password = str(form.get("usuario") or "").strip(), str(form.get("clave") or "")
     ctx = console(request)
+    client = client_address(request, ctx.trusted_proxies)
 
     def work():
-        staffer = store.authenticate(ctx.db, username, password) if username and password else None
+        if not (municipality and username and password):
+            return None
+        staffer = store.authenticate(ctx.db, municipality, username, password, client)
         return store.create_session(ctx.db, staffer) if staffer else None
 
-    created = await asyncio.to_thread(work)
+    try:
+        created = await asyncio.to_thread(work)
+    except store.TooManyAttempts as exc:
+        return await _login_page(request, expected, username[:60], municipality, status=429, error=str(exc))
     if created is None:
-        return _login_page(request, expected, username[:60], status=401,
-                           error="Usuario o contraseña incorrectos, o el usuario está desactivado.")
+        return await _login_page(request, expected, username[:60], municipality, status=401,
+                                 error="Municipalidad, usuario o contraseña incorrectos, o el usuario está "
+                                       "desactivado.")
     token, _session = created
     response = web.HTTPSeeOther("/consola")
     _set_cookie(request, response, SESSION_COOKIE, token)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Dict, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import yaml
 from aiohttp import web
@@ -30,6 +30,7 @@ class ConsoleContext:
     catalogue_provider: Optional[Callable[[], Catalogue]] = None
     secure_cookies: bool = False
     intents: Tuple[str, ...] = field(default_factory=tuple)
+    trusted_proxies: List[Any] = field(default_factory=list)  # networks, see bot.web.client_address
 
     def _catalogue(self) -> Optional[Catalogue]:
         if self.catalogue_provider is None:
@@ -52,6 +53,12 @@ class ConsoleContext:
         catalogue = self._catalogue()
         town = catalogue.municipalities.get(municipality) if catalogue else None
         return tuple(town.whatsapp_numbers) if town else ()
+
+    def municipalities(self) -> List[Tuple[str, str]]:
+        """``(slug, name)`` of every municipality, by name; empty without a catalogue (blocking)."""
+        catalogue = self._catalogue()
+        towns = catalogue.municipalities.values() if catalogue else ()
+        return sorted(((t.slug, t.name) for t in towns), key=lambda item: item[1])
 
     def municipality_name(self, slug: str) -> str:
         """The municipality's name, or its slug (blocking: may read the database)."""

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from aiohttp import web
 
 from bot.storage import staff as store
+from bot.storage.password_policy import RULE as PASSWORD_RULE
 from bot.storage.tables import utcnow
 from bot.web.console_auth import admin_only, session_of, staff_only
 from bot.web.console_context import console
@@ -24,6 +25,7 @@ _PROCEDURE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 _FOLIO_RE = re.compile(r"[A-Za-z0-9-]{1,16}")
 SEARCH_LIMIT = 200
 SEARCH_PARAMS = ("desde", "hasta", "tramite", "folio", "estado", "resultado")
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # search dates outside are refused (no overflow)
 
 
 # --- Search -------------------------------------------------------------------------------------
@@ -33,7 +35,12 @@ def _day(value: str, label: str, problems: List[str]) -> Optional[date]:
         return None
     try:
         if _DATE_RE.fullmatch(value):
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
+            if FIRST_DAY <= day <= LAST_DAY:
+                return day
+            problems.append(f"La fecha '{label}' está fuera de rango: usa una fecha entre "
+                            f"{FIRST_DAY.isoformat()} y {LAST_DAY.isoformat()}.")
+            return None
     except ValueError:
         pass
     problems.append(f"La fecha '{label}' no es válida: usa el formato AAAA-MM-DD.")
@@ -177,7 +184,8 @@ def _team_page(request: web.Request, team: Sequence[store.Staffer], notices: Seq
                              role="Administrador" if member.is_admin else "Agente",
                              state="Activo" if member.active else "Desactivado", action=action))
     content = render("team.html", table=table(f"Personas de la consola ({len(team)})", TEAM_COLUMNS, rows),
-                     csrf=session.csrf_token, username=username, name=name, min_password=store.PASSWORD_MIN_LENGTH)
+                     csrf=session.csrf_token, username=username, name=name, min_password=store.PASSWORD_MIN_LENGTH,
+                     password_rule=PASSWORD_RULE)
     return page(request, "Equipo", content, status=status, notices=notices)
 
 
