@@ -7,16 +7,22 @@ from bot.storage.requests import change_status, submit_request
 from tests.conftest import ent, make_tracker
 
 pytestmark = pytest.mark.usefixtures("loaded_services")
-SENDER = "rest:prueba:vecino-test"
+SENDER = "vecino-test"
+
+
+def conversation(sender):
+    """The conversation id of a test chat: a REST one unless a full id is given (the channel is read from it)."""
+    return sender if ":" in sender else f"rest:prueba:{sender}"
 
 
 def make_request(db, key, sender=SENDER, municipality="penalolen", code="PEN", rut="12345678-5"):
     return submit_request(db, key=key, municipality=municipality, code=code, procedure="retiro-voluminosos",
-                          fields={"nombre": "Ana"}, rut=rut, channel="rest", sender_id=sender).folio
+                          fields={"nombre": "Ana"}, rut=rut, channel="rest", sender_id=conversation(sender)).folio
 
 
 def tracker_for(text, intent="consultar_estado", entities=None, slots=None, sender=SENDER):
-    return make_tracker(text, intent, entities, slots={"municipio": "penalolen", **(slots or {})}, sender=sender)
+    return make_tracker(text, intent, entities, slots={"municipio": "penalolen", **(slots or {})},
+                        sender=conversation(sender))
 
 
 async def run(action, tracker):
