@@ -30,7 +30,11 @@ class Found:
 _RUT_RE = re.compile(r"(?<![\w.])(\d{1,2}\.\d{3}\.\d{3}|\d{7,8})\s?-\s?([\dkK])(?![\w])")
 # 123456785 right after the word "rut"
 _BARE_RUT_RE = re.compile(r"\brut\b\D{0,12}?(?<!\d)(\d{8,9}|\d{7,8}[kK])(?![\w])", re.IGNORECASE)
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# An address starts where a run of address characters starts: without the look-behind the engine
+# would retry from every character of a long run ("aaaa…" without "@"), quadratic in its length.
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# A message with more candidates than this is not a list of phones; this bounds the matcher's work.
+MAX_PHONE_CANDIDATES = 200
 
 
 def format_rut(raw: str) -> str | None:
@@ -65,14 +69,15 @@ def find_emails(text: str) -> List[Found]:
     """E-mail addresses, lower-cased."""
     return [
         Found("email", m.group().rstrip(".").lower(), m.start(), m.start() + len(m.group().rstrip(".")))
-        for m in _EMAIL_RE.finditer(text)
+        for m in EMAIL_RE.finditer(text)
     ]
 
 
 def find_phones(text: str) -> List[Found]:
     """Chilean (or international) phone numbers in E.164, e.g. ``+56987654321``."""
     found = []
-    for match in phonenumbers.PhoneNumberMatcher(text, "CL", leniency=phonenumbers.Leniency.VALID):
+    for match in phonenumbers.PhoneNumberMatcher(text, "CL", leniency=phonenumbers.Leniency.VALID,
+                                                    max_tries=MAX_PHONE_CANDIDATES):
         value = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         found.append(Found("telefono", value, match.start, match.end))
     return found
