@@ -49,3 +49,19 @@ def test_install_redacts_every_handler_and_quiets_httpx():
     text = stream.getvalue()
     assert "PENALOLEN" not in text and "56987654321" not in text and "token-de-prueba-twilio" not in text
     assert "RuntimeError" in text and "+*******4321" in text
+
+
+def test_database_errors_do_not_quote_what_the_citizen_wrote(sqlite_db):
+    """Our tables' errors are logged with their traceback: without the statement's parameters."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.storage.tables import InboundMessageRow
+
+    row = dict(channel="whatsapp", message_id="SM1", sender_id="whatsapp:+56229999999:+56987654321",
+               payload={"Body": "me llamo Rosa Pérez y vivo en Los Aromos 1234"}, status="pendiente", attempts=0)
+    with sqlite_db.session() as session:
+        session.add(InboundMessageRow(**row))
+    with pytest.raises(IntegrityError) as error:
+        with sqlite_db.session() as session:
+            session.add(InboundMessageRow(**row))
+    assert "Rosa" not in str(error.value) and "56987654321" not in str(error.value)

@@ -60,7 +60,7 @@ class TranscriptReader:
     """Reads conversations from Rasa's tracker store."""
 
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
 
     def rasa_turns(self, sender_id: str) -> List[Turn]:
         """Citizen and assistant messages of a conversation, with intent and confidence."""
