@@ -57,7 +57,10 @@ def body_too_large(request: Any, limit: int) -> Optional[Any]:
     from sanic import response
 
     declared = request.headers.get("content-length", "")
-    size = int(declared) if declared.isdigit() else 0
+    if declared.isascii() and declared.isdigit():
+        size = int(declared) if len(declared) <= 15 else limit + 1  # a 16-digit length is too large anyway
+    else:
+        size = 0  # none (chunked) or not a number: the body's real size decides
     if size > limit or len(request.body or b"") > limit:
         return response.json({"error": TOO_LARGE_ERROR, "limite_bytes": limit}, status=413)
     return None

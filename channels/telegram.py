@@ -239,7 +239,7 @@ def _finite_float(literal: str) -> float:
 
 
 def _button_payload(data: str, buttons: List[Dict[str, Any]]) -> Optional[str]:
-    if data.startswith("b") and data[1:].isdigit():
+    if data.startswith("b") and data[1:].isascii() and data[1:].isdigit() and len(data) <= 4:
         index = int(data[1:])
         if 1 <= index <= len(buttons):
             return buttons[index - 1]["payload"]

@@ -182,7 +182,7 @@ class WhatsAppInput(InputChannel):
         if "location" in metadata and not text:
             text = "ubicacion"
         media = str(form.get("NumMedia") or "0")
-        if media.isdigit() and int(media) and not text:
+        if media.isascii() and media.isdigit() and media.strip("0") and not text:
             await output.send_text_message(sender_id, MEDIA_REPLIES[media_kind(form.get("MediaContentType0", ""))])
             return None
         if not text:

@@ -221,6 +221,20 @@ def test_malformed_telegram_updates_get_a_400_with_a_reason(assistant, name, raw
     assert json.loads(body)["error"].startswith("actualización inválida"), body
 
 
+def test_a_forged_button_press_gets_the_stale_button_reply(assistant):
+    """Callback data is the client's to send: "b²" passes isdigit() but not int()."""
+    from channels.telegram import STALE_BUTTON
+
+    telegram, chat = assistant["telegram"], new_chat()
+    update = {"update_id": int(uuid.uuid4().int % 10**9), "callback_query": {
+        "id": "77", "from": {"id": chat, "is_bot": False, "first_name": "A"}, "chat_instance": "1", "data": "b²",
+        "message": {"message_id": 1, "date": int(time.time()), "chat": {"id": chat, "type": "private"}}}}
+    assert tg_post(assistant, update) == 200
+    texts = [r["text"] for r in telegram.wait_for(
+        lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat), 1)]
+    assert texts == [STALE_BUTTON]
+
+
 @pytest.mark.parametrize("name, fields", [
     ("From without a number", {"From": "whatsapp:alguien"}),
     ("From very long", {"From": "whatsapp:+" + "5" * 5_000}),
@@ -234,9 +248,13 @@ def test_odd_whatsapp_fields_get_a_400(assistant, name, fields):
     assert status == 400 and json.loads(body)["error"], (name, status, body)
 
 
-def test_odd_whatsapp_values_that_pass_are_handled_without_error(assistant):
+@pytest.mark.parametrize("weird", [
+    {"Latitude": "nan", "Longitude": "inf", "NumMedia": "9" * 40, "MediaContentType0": "x" * 300},
+    {"Latitude": "1e400", "Longitude": "-1e400", "NumMedia": "²"},  # "²".isdigit(), but int("²") raises
+    {"NumMedia": "1" * 5000},  # more digits than int() takes
+])
+def test_odd_whatsapp_values_that_pass_are_handled_without_error(assistant, weird):
     twilio, sender = assistant["twilio"], citizen()
-    weird = {"Latitude": "nan", "Longitude": "inf", "NumMedia": "9" * 40, "MediaContentType0": "x" * 300}
     data, headers = signed_form(wa_params(sender, "gracias", **weird))
     assert post_raw(assistant["base"] + "/webhooks/whatsapp/webhook", data, headers)[0] == 200
     replies = wait_bodies(twilio, sender, 2)

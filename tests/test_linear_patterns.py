@@ -146,3 +146,10 @@ def test_the_email_finder_keeps_its_behaviour():
 ])
 def test_cap_text_cuts_at_a_word_boundary(text, limit, expected, cut):
     assert cap_text(text, limit) == (expected, cut)
+
+
+@pytest.mark.parametrize("text", ["²", "1" * 5000, "٣", "¹²³"])
+def test_digit_like_answers_to_a_choice_never_crash(text):
+    """"²".isdigit() is true but int("²") raises; 5,000 digits exceed Python's int() limit."""
+    result = _field("opcion")(text)
+    assert result.ok or result.error
