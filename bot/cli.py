@@ -25,6 +25,7 @@ import argparse
 import sys
 from typing import List, Optional
 
+from bot import log_safety
 from bot.config import catalogue_dir, database_url
 
 
@@ -398,5 +399,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point."""
+    log_safety.install()
     args = build_parser().parse_args(argv)
     return args.func(args)

@@ -85,6 +85,9 @@ def apply_speedups() -> None:
 
 
 def main() -> None:
+    from bot import log_safety
+
+    log_safety.install()  # before Rasa logs anything: no tokens nor personal data in its log
     apply_speedups()
     from rasa.__main__ import main as rasa_main
 

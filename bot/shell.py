@@ -95,7 +95,7 @@ def chat(url: Optional[str], sender: str) -> int:
                 break
             if not text:
                 continue
-            if text.isdigit() and 0 < int(text) <= len(buttons):
+            if text.isascii() and text.isdigit() and len(text) <= 3 and 0 < int(text) <= len(buttons):
                 text = buttons[int(text) - 1]["payload"]
             try:
                 buttons = _print(send_message(url, token, sender, text))

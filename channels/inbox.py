@@ -13,6 +13,12 @@ Then it is processed once, in arrival order per conversation, by whichever worke
    the turn is not run twice) and the conversation waits: ``sweep`` (every
    ``SWEEP_SECONDS`` in each replica) retries it after ``INBOX_RETRY_SECONDS``, and also picks up messages a
    stopped replica left behind. After ``GIVE_UP_AFTER`` it is ``fallido`` and logged.
+4. A poison message never blocks its conversation twice: one claimed ``MAX_ATTEMPTS``
+   times without finishing (each claim counts, so a turn that froze the process and was
+   picked up again after the restart counts too), one that failed ``MAX_ATTEMPTS`` times
+   with an unexpected error, or one whose turn ran past the turn timeout (``GiveUp``) is
+   ``fallido``: logged at ERROR and the citizen gets ``APOLOGY`` once, through the channel's
+   handler as a kept reply, then the conversation goes on.
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.runtime import database, run_blocking
 from bot.storage.tables import InboundMessageRow, utcnow
+from channels.common import APOLOGY
 from channels.locks import ConversationLocks
 from channels.replies import UndeliveredReplies
 
@@ -46,7 +53,10 @@ SWEEP_SECONDS = min(10.0, RETRY_AFTER.total_seconds() / 2)
 GIVE_UP_AFTER = timedelta(hours=1)
 NOT_READY_RETRY_SECONDS = 2.0
 PENDING_REPLIES = "respuestas_pendientes"
-MAX_ATTEMPTS = 3  # for unexpected errors; a channel or the assistant being down is retried until GIVE_UP_AFTER
+GIVEN_UP = "abandonado"  # payload flag: the message is given up, its pending reply is the apology
+# Claims of a turn that never finished, or unexpected errors; a channel or the assistant being down
+# (replies kept for later, the model loading) is retried until GIVE_UP_AFTER.
+MAX_ATTEMPTS = 3
 OPEN = ("pendiente", "procesando")
 
 
@@ -56,6 +66,10 @@ class NotReady(RuntimeError):
 
 class InboxUnavailable(RuntimeError):
     """The database did not take the message."""
+
+
+class GiveUp(RuntimeError):
+    """The message must not be tried again (its turn ran too long); the citizen was already told."""
 
 
 class Message:
@@ -68,6 +82,7 @@ class Message:
         self.sender_id = sender_id
         self.payload = dict(payload or {})
         self.attempts = attempts
+        self.newly_given_up = False  # set by the claim that gave it up (to log it once)
 
     @classmethod
     def from_row(cls, row: InboundMessageRow) -> "Message":
@@ -78,6 +93,11 @@ class Message:
     def pending_replies(self) -> List[Dict[str, Any]]:
         """Replies of an earlier attempt that the channel did not take, to deliver as they are."""
         return list(self.payload.get(PENDING_REPLIES) or [])
+
+    @property
+    def given_up(self) -> bool:
+        """Whether the inbox gave this message up (what is left is delivering the apology)."""
+        return bool(self.payload.get(GIVEN_UP))
 
     @property
     def retried(self) -> bool:
@@ -164,8 +184,16 @@ class Inbox:
 
     async def _process(self, message: Message) -> bool:
         """Handle one claimed message; ``False`` when it must wait for a later attempt."""
+        if message.newly_given_up:
+            logger.error("%s: el mensaje %s quedó fallido: se tomó %d veces sin terminar; se envía una disculpa",
+                         self.channel, message.message_id, message.attempts - 1)
         try:
             await self._handle(message)
+        except GiveUp as exc:
+            logger.error("%s: el mensaje %s queda fallido (%s); no se reintentará", self.channel,
+                         message.message_id, exc)
+            await run_blocking(_mark_failed, message.id)
+            return True
         except NotReady:
             await run_blocking(_release, message.id, False)
             asyncio.get_running_loop().call_later(NOT_READY_RETRY_SECONDS, self.schedule, message.sender_id)
@@ -180,12 +208,17 @@ class Inbox:
             logger.exception("%s: falló el mensaje %s (intento %d)", self.channel, message.message_id,
                              message.attempts)
             # An unexpected error (a bug) must not hold the conversation back for long.
-            gave_up = await run_blocking(_release, message.id, True, None, MAX_ATTEMPTS)
+            if message.attempts >= MAX_ATTEMPTS and not message.given_up:
+                logger.error("%s: el mensaje %s quedó fallido tras %d intentos con error; se envía una disculpa",
+                             self.channel, message.message_id, message.attempts)
+                given_up = await run_blocking(_give_up, message.id)
+                return given_up is None or await self._process(given_up)
+            gave_up = await run_blocking(_release, message.id, True)
             if gave_up:
                 logger.error("%s: el mensaje %s quedó sin procesar tras %d intentos", self.channel,
                              message.message_id, message.attempts)
             return gave_up
-        await run_blocking(_mark_done, message.id)
+        await run_blocking(_mark_failed if message.given_up else _mark_done, message.id)
         return True
 
     # ---- recovery --------------------------------------------------------------------
@@ -252,8 +285,30 @@ def _claim_next(channel: str, sender_id: str) -> Optional[Message]:
         ).scalar_one_or_none()
         if row is None or (row.attempts and _as_utc(row.updated_at) > utcnow() - RETRY_AFTER):
             return None
+        poison = row.attempts >= MAX_ATTEMPTS and not (row.payload or {}).get(PENDING_REPLIES)
+        if poison:  # claimed MAX_ATTEMPTS times and never finished (it froze or killed its worker)
+            _abandon(row)
         row.status = "procesando"
         row.attempts += 1
+        session.flush()
+        message = Message.from_row(row)
+        message.newly_given_up = poison
+        return message
+
+
+def _abandon(row: InboundMessageRow) -> None:
+    """Give the message up: what the citizen wrote is dropped, what is left is the apology
+    (delivered once, then the message is ``fallido``)."""
+    row.payload = {GIVEN_UP: True, PENDING_REPLIES: [{"text": APOLOGY}]}
+
+
+def _give_up(row_id: int) -> Optional[Message]:
+    """The claimed message, given up (see ``_abandon``); ``None`` if it is gone."""
+    with database().session() as session:
+        row = session.get(InboundMessageRow, row_id)
+        if row is None:
+            return None
+        _abandon(row)
         session.flush()
         return Message.from_row(row)
 
@@ -265,21 +320,28 @@ def _mark_done(row_id: int) -> None:
                         .values(status="listo", payload=None, updated_at=utcnow()))
 
 
-def _release(row_id: int, failed: bool, payload: Optional[Dict[str, Any]] = None,
-             max_attempts: Optional[int] = None) -> bool:
+def _mark_failed(row_id: int) -> None:
+    """``fallido``, without the payload; staff find it by its status."""
+    with database().session() as session:
+        session.execute(update(InboundMessageRow).where(InboundMessageRow.id == row_id)
+                        .values(status="fallido", payload=None, updated_at=utcnow()))
+
+
+def _release(row_id: int, failed: bool, payload: Optional[Dict[str, Any]] = None) -> bool:
     """Back to ``pendiente`` for a later attempt (with a new ``payload`` if given), or ``fallido`` when
-    too old or tried ``max_attempts`` times; ``True`` if it gave up."""
+    too old; ``True`` if it gave up."""
     with database().session() as session:
         row = session.get(InboundMessageRow, row_id)
         if row is None:
             return True
         received = _as_utc(row.received_at)
-        if failed and (utcnow() - received > GIVE_UP_AFTER or (max_attempts and row.attempts >= max_attempts)):
+        if failed and utcnow() - received > GIVE_UP_AFTER:
             row.status, row.payload = "fallido", None
             return True
         row.status = "pendiente"
         if payload is not None:
-            row.payload = payload
+            row.payload = {**payload, GIVEN_UP: row.payload[GIVEN_UP]} \
+                if (row.payload or {}).get(GIVEN_UP) else payload
         if not failed:
             row.attempts = max(0, row.attempts - 1)  # waiting for the assistant is not an attempt
         row.updated_at = utcnow()

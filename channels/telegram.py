@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -32,6 +33,9 @@ from telegram import Update
 
 from channels.common import MEDIA_REPLIES, last_buttons, record_inbound, remember_buttons, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
+from channels.limits import (
+    CUT_NOTE, FULL_TEXT_KEY, TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text,
+)
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
 from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings, sender_id_for
@@ -109,14 +113,15 @@ class TelegramInput(InputChannel):
             if municipality is None:
                 logger.warning("Telegram: secreto inválido desde %s", request.ip)
                 return response.json({"error": "secreto inválido"}, status=403)
+            too_large = body_too_large(request, TELEGRAM_MAX_BODY_BYTES)
+            if too_large is not None:
+                logger.warning("Telegram: cuerpo de más de %d bytes rechazado", TELEGRAM_MAX_BODY_BYTES)
+                return too_large
             try:
-                data = json.loads(request.body or b"")
-                if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
-                    raise ValueError("falta update_id")
-                update = Update.de_json(data, self._sender.bot(municipality))
-            except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+                data, update = parse_update(request.body or b"", self._sender.bot(municipality))
+            except InvalidUpdate as exc:
                 logger.warning("Telegram: actualización inválida: %s", exc)
-                return response.json({"error": "actualización inválida"}, status=400)
+                return response.json({"error": f"actualización inválida: {exc}"}, status=400)
             if update is None or update.effective_chat is None:
                 return response.json({"status": "ignorado"})  # e.g. my_chat_member: nothing to answer
             sender_id = sender_id_for(municipality, update.effective_chat.id)
@@ -166,14 +171,75 @@ class TelegramInput(InputChannel):
             return "ubicacion", metadata
         text = (message.text or message.caption or "").strip()
         if text:
-            return text, metadata
+            capped, cut = cap_text(text, TELEGRAM_MAX_CHARS)
+            if cut:
+                metadata[FULL_TEXT_KEY] = text
+                await output.send_text_message(sender_id, CUT_NOTE)
+            return capped, metadata
         kind = next((kind for name, kind in MEDIA_FIELDS if getattr(message, name, None)), "other")
         await output.send_text_message(sender_id, MEDIA_REPLIES[kind])
         return None, metadata
 
 
+_MAX_ID = 2 ** 53  # Telegram's ids fit in 52 bits (and in our message id column)
+
+
+class InvalidUpdate(ValueError):
+    """A webhook body that is not a Telegram update we can handle; the message says why (in Spanish)."""
+
+
+def parse_update(body: bytes, bot: Any) -> tuple[Dict[str, Any], Update]:
+    """The update's JSON and its ``Update``; ``InvalidUpdate`` for anything malformed.
+
+    Whatever the body holds (invalid UTF-8, NaN, 30,000 nested arrays, a date in the year 10^12,
+    a chat id that is not a number, a text that is not a string) the sender gets a 400, never a 500.
+    """
+    try:
+        data = json.loads(body, parse_constant=_no_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise InvalidUpdate("JSON demasiado anidado") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidUpdate("no es JSON válido") from exc
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        raise InvalidUpdate("falta update_id")
+    if not 0 <= data["update_id"] < _MAX_ID:
+        raise InvalidUpdate("update_id fuera de rango")
+    try:
+        update = Update.de_json(data, bot)
+    except RecursionError:
+        raise InvalidUpdate("JSON demasiado anidado") from None
+    except Exception as exc:  # python-telegram-bot raises whatever a malformed field leads to
+        raise InvalidUpdate("campos con formato inesperado") from exc
+    chat = update.effective_chat if update is not None else None
+    if chat is not None and (type(chat.id) is not int or not -_MAX_ID < chat.id < _MAX_ID):
+        raise InvalidUpdate("chat.id no es un número válido")
+    message = (update.message or update.edited_message) if update is not None else None
+    if message is not None:
+        for name in ("text", "caption"):
+            if getattr(message, name, None) is not None and not isinstance(getattr(message, name), str):
+                raise InvalidUpdate(f"{name} no es texto")
+        location = message.location
+        if location is not None and not all(type(v) in (int, float) for v in (location.latitude, location.longitude)):
+            raise InvalidUpdate("la ubicación no tiene coordenadas numéricas")
+    callback = update.callback_query if update is not None else None
+    if callback is not None and callback.data is not None and not isinstance(callback.data, str):
+        raise InvalidUpdate("callback_query.data no es texto")
+    return data, update
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} no es JSON válido")
+
+
+def _finite_float(literal: str) -> float:
+    value = float(literal)
+    if not math.isfinite(value):  # 1e400 is read as infinity, which JSON columns refuse
+        raise ValueError("número fuera de rango")
+    return value
+
+
 def _button_payload(data: str, buttons: List[Dict[str, Any]]) -> Optional[str]:
-    if data.startswith("b") and data[1:].isdigit():
+    if data.startswith("b") and data[1:].isascii() and data[1:].isdigit() and len(data) <= 4:
         index = int(data[1:])
         if 1 <= index <= len(buttons):
             return buttons[index - 1]["payload"]

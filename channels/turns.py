@@ -20,7 +20,7 @@ from rasa.shared.core.events import UserUttered
 
 from bot.turn_state import begin_turn, end_turn, mark_failed
 from channels.common import APOLOGY
-from channels.inbox import Message, NotReady
+from channels.inbox import GiveUp, Message, NotReady
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +77,13 @@ async def _silence_expected(agent: Any, sender_id: str) -> bool:
 
 async def run_turn(agent: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
                    output: Any, timeout: Optional[float] = None) -> None:
-    """Run the turn with a collecting ``output``, then deliver its replies, or ``APOLOGY`` if it failed."""
+    """Run the turn with a collecting ``output``, then deliver its replies, or ``APOLOGY`` if it failed.
+
+    A turn that ran past the time limit raises ``GiveUp`` once the apology is delivered: the
+    message is not tried again (channels/inbox.py).
+    """
     limit = timeout or turn_timeout()
+    timed_out = False
     state, token = begin_turn()
     try:
         await asyncio.wait_for(on_new_message(message), limit)
@@ -86,7 +91,7 @@ async def run_turn(agent: Any, on_new_message: Callable[[UserMessage], Awaitable
         if not failure and not output.replies and not await _silence_expected(agent, message.sender_id):
             failure = "sin respuesta"
     except asyncio.TimeoutError:
-        failure = f"más de {limit:.0f} s"
+        failure, timed_out = f"más de {limit:.0f} s", True
     except Exception:
         logger.exception("falló el turno de %s", message.sender_id)
         failure = "error"
@@ -95,6 +100,8 @@ async def run_turn(agent: Any, on_new_message: Callable[[UserMessage], Awaitable
     if failure:
         logger.error("turno fallido de %s (%s): se envía una disculpa", message.sender_id, failure)
     await output.deliver(message.sender_id, [{"text": APOLOGY}] if failure else output.replies)
+    if timed_out:
+        raise GiveUp(f"el turno duró más de {limit:.0f} s")
 
 
 Prepare = Callable[[Message, Any], Awaitable[Optional[UserMessage]]]

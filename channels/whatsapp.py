@@ -18,6 +18,8 @@ credentials.yml::
 from __future__ import annotations
 
 import logging
+import math
+import re
 from urllib.parse import parse_qs
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -33,11 +35,17 @@ from channels.common import (
     split_message,
 )
 from channels.inbox import Inbox, InboxUnavailable, Message
+from channels.limits import (
+    CUT_NOTE, FULL_TEXT_KEY, WHATSAPP_MAX_BODY_BYTES, WHATSAPP_MAX_CHARS, body_too_large, cap_text,
+)
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender, sender_id_for
 
 logger = logging.getLogger(__name__)
+
+_SID = re.compile(r"[A-Za-z0-9]{2,64}")  # Twilio's MessageSid: "SM" + 32 hex characters
+_ADDRESS = re.compile(r"whatsapp:\+?\d{4,20}")  # "whatsapp:+56912345678"
 
 
 def media_kind(content_type: str) -> str:
@@ -128,6 +136,10 @@ class WhatsAppInput(InputChannel):
             if self._validator is None:
                 logger.error("WhatsApp: llegó un webhook pero Twilio no está configurado")
                 return response.json({"error": "WhatsApp no está configurado"}, status=503)
+            too_large = body_too_large(request, WHATSAPP_MAX_BODY_BYTES)
+            if too_large is not None:
+                logger.warning("WhatsApp: cuerpo de más de %d bytes rechazado", WHATSAPP_MAX_BODY_BYTES)
+                return too_large
             # Parsed here, keeping blank values: Twilio signs "Body=" of a media message too.
             try:
                 parsed = parse_qs(request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
@@ -139,9 +151,9 @@ class WhatsAppInput(InputChannel):
                 logger.warning("WhatsApp: firma inválida desde %s", request.ip)
                 return response.json({"error": "firma inválida"}, status=403)
             sid, origin, to = form.get("MessageSid"), form.get("From", ""), form.get("To", "")
-            if not sid or not origin.startswith("whatsapp:") or not to.startswith("whatsapp:"):
-                logger.warning("WhatsApp: mensaje sin MessageSid, From o To: %s", sorted(form))
-                return response.json({"error": "faltan MessageSid, From o To"}, status=400)
+            if not _SID.fullmatch(sid or "") or not _ADDRESS.fullmatch(origin) or not _ADDRESS.fullmatch(to):
+                logger.warning("WhatsApp: mensaje sin MessageSid, From o To válidos: %s", sorted(form)[:20])
+                return response.json({"error": "faltan MessageSid, From o To, o no son válidos"}, status=400)
             sender_id = sender_id_for(to.split(":", 1)[1], origin.split(":", 1)[1])
             try:
                 await self.inbox.accept(sid, sender_id, form)
@@ -163,11 +175,14 @@ class WhatsAppInput(InputChannel):
         form, sender_id = message.payload, message.sender_id
         await record_inbound(sender_id)
         metadata = await self._metadata(form)
-        text = (form.get("Body") or "").strip()
+        text, cut = cap_text((form.get("Body") or "").strip(), WHATSAPP_MAX_CHARS)
+        if cut:
+            metadata[FULL_TEXT_KEY] = (form.get("Body") or "").strip()
+            await output.send_text_message(sender_id, CUT_NOTE)
         if "location" in metadata and not text:
             text = "ubicacion"
         media = str(form.get("NumMedia") or "0")
-        if media.isdigit() and int(media) and not text:
+        if media.isascii() and media.isdigit() and media.strip("0") and not text:
             await output.send_text_message(sender_id, MEDIA_REPLIES[media_kind(form.get("MediaContentType0", ""))])
             return None
         if not text:
@@ -187,7 +202,10 @@ class WhatsAppInput(InputChannel):
             metadata["municipio"] = town.slug
         if form.get("Latitude") and form.get("Longitude"):
             try:
-                metadata["location"] = {"lat": float(form["Latitude"]), "lon": float(form["Longitude"])}
+                lat, lon = float(form["Latitude"]), float(form["Longitude"])
+                if not (math.isfinite(lat) and math.isfinite(lon)):
+                    raise ValueError("no es un número finito")
+                metadata["location"] = {"lat": lat, "lon": lon}
             except ValueError:
-                logger.warning("WhatsApp: ubicación inválida %r", (form.get("Latitude"), form.get("Longitude")))
+                logger.warning("WhatsApp: ubicación inválida (se ignora)")  # the coordinates are personal data
         return metadata

@@ -27,6 +27,7 @@ from bot.storage.tables import (ChannelButtonsRow, ConversationActivityRow, Hand
 from bot.web.app import create_app
 from bot.web.console import add_console
 from bot.web.console_handoffs import HAND_BACK_TEXT
+from channels.limits import FULL_TEXT_KEY, cap_text
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
 from tests.standins import StandIn, TwilioStandIn
 
@@ -387,6 +388,23 @@ async def test_transcript_view_escaped_and_audited(browsers, world):
     views = audits(world["db"], "ver_transcripcion")
     assert [(v.staff, v.municipality, v.handoff_id, v.target) for v in views] == [("ana", "penalolen", world["wa"],
                                                                                    WA_SENDER)]
+
+
+async def test_a_long_message_cut_for_the_assistant_is_shown_whole_to_staff(browsers, world):
+    """The channel cut it for the NLU (channels/limits.py) and kept the whole text in the metadata."""
+    full = "Quiero reclamar por el bache de mi calle. " * 60 + "FIN-DEL-MENSAJE"
+    read, cut = cap_text(full, 1600)
+    assert cut
+    event_id = add_event(world["reader"], WA_SENDER, "user", read, world["start"] - timedelta(seconds=50),
+                         "informar", 0.8)
+    with world["reader"].engine.begin() as conn:
+        data = json.loads(conn.execute(select(RASA_EVENTS.c.data).where(RASA_EVENTS.c.id == event_id)).scalar_one())
+        data["metadata"] = {FULL_TEXT_KEY: full}
+        conn.execute(RASA_EVENTS.update().where(RASA_EVENTS.c.id == event_id).values(data=json.dumps(data)))
+    ana = await browsers("ana")
+    response, text = await ana.get(f"/consola/conversacion/{world['wa']}")
+    assert response.status == 200 and "FIN-DEL-MENSAJE" in text
+    assert f"el asistente leyó solo los primeros {len(read)} caracteres" in text
 
 
 async def test_reply_reaches_citizen_and_transcript(browsers, world, twilio, rasa):

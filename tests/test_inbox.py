@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from bot import runtime
 from bot.storage.tables import InboundMessageRow, utcnow
 from channels import inbox as inbox_module
-from channels.inbox import Inbox, Message, NotReady
+from channels.common import APOLOGY
+from channels.inbox import GiveUp, Inbox, Message, NotReady
 from channels.replies import UndeliveredReplies
 
 
@@ -105,9 +106,60 @@ async def test_an_unexpected_error_gives_up_after_three_attempts_and_frees_the_c
         recorder.fail_with["m1"] = ValueError("un error de programación")
         await inbox.sweep()
         await inbox.wait_idle()
-    assert [h[0] for h in recorder.handled] == ["m2"]
+    # The third failure gives it up: the citizen gets the apology (once), then m2 goes on.
+    assert recorder.handled == [("m1", True, [{"text": APOLOGY}]), ("m2", False, [])]
     assert [r[1:3] for r in rows(db)] == [("fallido", 3), ("listo", 1)]
     assert rows(db)[0][3] is None  # what the citizen wrote is not kept
+
+
+async def test_a_message_claimed_max_attempts_times_without_finishing_is_given_up(db, monkeypatch, caplog):
+    """A turn that froze its process: every restart claimed it again and never finished it."""
+    monkeypatch.setattr(inbox_module, "RETRY_AFTER", timedelta(seconds=30))
+    recorder = Recorder()
+    inbox = Inbox("whatsapp", recorder)
+    with db.session() as session:
+        session.add(InboundMessageRow(channel="whatsapp", message_id="m1", sender_id="vecino",
+                                      payload={"Body": "x" * 1000}, status="procesando",
+                                      attempts=inbox_module.MAX_ATTEMPTS))
+        session.add(InboundMessageRow(channel="whatsapp", message_id="m2", sender_id="vecino",
+                                      payload={"Body": "hola"}, status="pendiente", attempts=0))
+    with db.session() as session:
+        session.execute(update(InboundMessageRow).values(updated_at=utcnow() - timedelta(minutes=1)))
+    assert await inbox.sweep() == ["vecino"]
+    await inbox.wait_idle()
+    # Not run again: only the apology is delivered, then the conversation goes on.
+    assert recorder.handled == [("m1", True, [{"text": APOLOGY}]), ("m2", False, [])]
+    assert [r[1] for r in rows(db)] == ["fallido", "listo"] and rows(db)[0][3] is None
+    assert any(r.levelname == "ERROR" and "m1" in r.getMessage() and "fallido" in r.getMessage()
+               for r in caplog.records)
+    assert await inbox.sweep() == []  # and never again
+
+
+async def test_the_apology_of_a_given_up_message_is_kept_when_the_channel_is_down(db, monkeypatch):
+    monkeypatch.setattr(inbox_module, "RETRY_AFTER", timedelta(0))
+    recorder = Recorder()
+    inbox = Inbox("whatsapp", recorder)
+    with db.session() as session:
+        session.add(InboundMessageRow(channel="whatsapp", message_id="m1", sender_id="vecino", payload={},
+                                      status="procesando", attempts=inbox_module.MAX_ATTEMPTS))
+    recorder.fail_with["m1"] = UndeliveredReplies([{"text": APOLOGY}])
+    await inbox.sweep()
+    await inbox.wait_idle()
+    assert recorder.handled == [] and rows(db)[0][1] == "pendiente"
+    await inbox.sweep()
+    await inbox.wait_idle()
+    assert recorder.handled == [("m1", True, [{"text": APOLOGY}])] and rows(db)[0][1] == "fallido"
+
+
+async def test_a_turn_past_its_time_limit_is_not_tried_again(db):
+    recorder = Recorder()
+    recorder.fail_with["m1"] = GiveUp("el turno duró más de 30 s")
+    inbox = Inbox("telegram", recorder)
+    await inbox.accept("m1", "vecino", {"text": "hola"})
+    await inbox.accept("m2", "vecino", {"text": "chao"})
+    await inbox.wait_idle()
+    assert recorder.handled == [("m2", False, [])]
+    assert [r[1:] for r in rows(db)] == [("fallido", 1, None), ("listo", 1, None)]
 
 
 async def test_a_message_left_processing_by_a_stopped_worker_is_taken_again(db, monkeypatch):

@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot.text import normalise
 
+MAX_DATE_LENGTH = 200  # "el próximo lunes 15 de marzo en la tarde, idealmente" is about 50
 FILLER = {"el", "este", "esta", "proximo", "proxima", "dia", "en", "la", "tarde", "noche", "por", "ojala",
           "idealmente", "puede", "ser", "a", "las", "de", "mañana_tarde"}
 
@@ -17,7 +18,7 @@ FILLER = {"el", "este", "esta", "proximo", "proxima", "dia", "en", "la", "tarde"
 def parse_date(text: str, today: date) -> Optional[date]:
     """The date meant by ``text``, preferring the future, or ``None``."""
     norm = normalise(text)
-    if not norm:
+    if not norm or len(norm) > MAX_DATE_LENGTH:  # dateparser recurses once per word of a long text
         return None
     if "pasado manana" in norm:
         return today + timedelta(days=2)

@@ -159,10 +159,11 @@ def _text(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
 
 def _choice(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
     options = form_field.options
-    norm = normalise(text).replace("la ", "").replace("el ", "").replace("opcion ", "").strip()
-    if norm.isdigit() and 1 <= int(norm) <= len(options):
+    normalised = normalise(text)
+    norm = normalised.replace("la ", "").replace("el ", "").replace("opcion ", "").strip()
+    if norm.isascii() and norm.isdigit() and len(norm) <= 3 and 1 <= int(norm) <= len(options):
         return _ok(options[int(norm) - 1])
-    best = process.extractOne(normalise(text), [normalise(o) for o in options], scorer=fuzz.WRatio, score_cutoff=80)
+    best = process.extractOne(normalised, [normalise(o) for o in options], scorer=fuzz.WRatio, score_cutoff=80)
     if best:
         return _ok(options[best[2]])
     listed = ", ".join(f"{i}) {o}" for i, o in enumerate(options, 1))

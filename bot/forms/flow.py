@@ -63,6 +63,9 @@ def _failed(state: FormState, form_field: FormField, result: FieldResult) -> Ste
     )])
 
 
+_VALUE_INTRO = re.compile(r"\b(?:es|era|son|seria|sería|:)\s+", re.IGNORECASE)
+
+
 def _field_named(fields: List[FormField], text: str) -> Optional[FormField]:
     words = set(normalise(text).split())
     for form_field in fields:
@@ -75,9 +78,18 @@ def _field_named(fields: List[FormField], text: str) -> Optional[FormField]:
 
 
 def _new_value_after(text: str) -> str:
-    """"no, la dirección es Los Aromos 12" -> "Los Aromos 12"."""
-    match = re.search(r"\b(es|era|son|seria|sería|:)\s+(.+)$", text, re.IGNORECASE)
-    return match.group(2).strip() if match else ""
+    """"no, la dirección es Los Aromos 12" -> "Los Aromos 12".
+
+    The value is what follows the first "es", "era"… (or ":") after which only the last line is
+    left. In linear time: one pass over the candidates, compared with the last line's start (the
+    single pattern ``…\\s+(.+)$`` re-scanned the rest of the text after every candidate).
+    """
+    body = text[:-1] if text.endswith("\n") else text  # "$" also matches before a final newline
+    last_line = body.rfind("\n")
+    for match in _VALUE_INTRO.finditer(body):
+        if match.end() > last_line:
+            return body[match.end():].strip()
+    return ""
 
 
 def _confirmation(state: FormState, fields: List[FormField], text: str, context: AnswerContext,

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from bot.storage.db import Database
 from bot.storage.tables import StaffMessageRow
+from channels.limits import FULL_TEXT_KEY
 
 _metadata = MetaData()
 RASA_EVENTS = Table(
@@ -59,7 +60,7 @@ class TranscriptReader:
     """Reads conversations from Rasa's tracker store."""
 
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True, hide_parameters=True)
 
     def rasa_turns(self, sender_id: str) -> List[Turn]:
         """Citizen and assistant messages of a conversation, with intent and confidence."""
@@ -76,8 +77,14 @@ class TranscriptReader:
             at = datetime.fromtimestamp(row.timestamp or 0, tz=timezone.utc)
             if row.type_name == "user":
                 intent = (data.get("parse_data") or {}).get("intent") or {}
-                turns.append(Turn(at, "vecino", data.get("text") or "", intent.get("name"),
-                                  intent.get("confidence"), event_id=row.id))
+                read = data.get("text") or ""
+                # A message longer than its channel's limit reached the assistant cut; the channel
+                # kept the whole text in the metadata (channels/limits.py), and staff see all of it.
+                full = (data.get("metadata") or {}).get(FULL_TEXT_KEY)
+                cut = isinstance(full, str) and len(full) > len(read)
+                turns.append(Turn(at, "vecino", full if cut else read, intent.get("name"),
+                                  intent.get("confidence"), event_id=row.id,
+                                  extra={"leido": len(read)} if cut else {}))
             else:
                 buttons = [b.get("title") for b in (data.get("data") or {}).get("buttons") or []]
                 turns.append(Turn(at, "asistente", data.get("text") or "", event_id=row.id,

@@ -5,9 +5,10 @@ the original text, the shape the NLU extractor turns into Rasa entities.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
-from typing import Iterable, List
+from typing import List
 
 import phonenumbers
 from stdnum.cl import rut as stdnum_rut
@@ -30,7 +31,11 @@ class Found:
 _RUT_RE = re.compile(r"(?<![\w.])(\d{1,2}\.\d{3}\.\d{3}|\d{7,8})\s?-\s?([\dkK])(?![\w])")
 # 123456785 right after the word "rut"
 _BARE_RUT_RE = re.compile(r"\brut\b\D{0,12}?(?<!\d)(\d{8,9}|\d{7,8}[kK])(?![\w])", re.IGNORECASE)
-_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# An address starts where a run of address characters starts: without the look-behind the engine
+# would retry from every character of a long run ("aaaa…" without "@"), quadratic in its length.
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# A message with more candidates than this is not a list of phones; this bounds the matcher's work.
+MAX_PHONE_CANDIDATES = 200
 
 
 def format_rut(raw: str) -> str | None:
@@ -44,16 +49,17 @@ def format_rut(raw: str) -> str | None:
 
 def find_ruts(text: str) -> List[Found]:
     """RUTs with a valid check digit, as ``12345678-5``."""
-    found = []
+    found = _Spans()
     for match in _RUT_RE.finditer(text):
         value = format_rut(match.group(1) + match.group(2))
         if value:
-            found.append(Found("rut", value, match.start(), match.end()))
+            found.add_unless_overlapping(Found("rut", value, match.start(), match.end()))
+    ordered = list(found.items)
     for match in _BARE_RUT_RE.finditer(text):
         value = format_rut(match.group(1))
-        if value and not _overlaps(match.start(1), match.end(1), found):
-            found.append(Found("rut", value, match.start(1), match.end(1)))
-    return found
+        if value and not found.overlaps(match.start(1), match.end(1)):
+            ordered.append(Found("rut", value, match.start(1), match.end(1)))
+    return ordered
 
 
 def first_rut(text: str) -> str | None:
@@ -65,14 +71,15 @@ def find_emails(text: str) -> List[Found]:
     """E-mail addresses, lower-cased."""
     return [
         Found("email", m.group().rstrip(".").lower(), m.start(), m.start() + len(m.group().rstrip(".")))
-        for m in _EMAIL_RE.finditer(text)
+        for m in EMAIL_RE.finditer(text)
     ]
 
 
 def find_phones(text: str) -> List[Found]:
     """Chilean (or international) phone numbers in E.164, e.g. ``+56987654321``."""
     found = []
-    for match in phonenumbers.PhoneNumberMatcher(text, "CL", leniency=phonenumbers.Leniency.VALID):
+    for match in phonenumbers.PhoneNumberMatcher(text, "CL", leniency=phonenumbers.Leniency.VALID,
+                                                    max_tries=MAX_PHONE_CANDIDATES):
         value = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         found.append(Found("telefono", value, match.start, match.end))
     return found
@@ -102,13 +109,31 @@ def find_structured(text: str) -> List[Found]:
 
     RUTs, e-mails and folios win over phones: a RUT's digits must not be read as a phone.
     """
-    found: List[Found] = []
+    found = _Spans()
     for finder in (find_ruts, find_emails, find_folios, find_phones):
         for item in finder(text):
-            if not _overlaps(item.start, item.end, found):
-                found.append(item)
-    return sorted(found, key=lambda f: f.start)
+            found.add_unless_overlapping(item)
+    return found.items
 
 
-def _overlaps(start: int, end: int, others: Iterable[Found]) -> bool:
-    return any(start < o.end and o.start < end for o in others)
+class _Spans:
+    """Found items without overlaps, sorted by start; checking one costs O(log n), not O(n)
+    (a long message may hold thousands of e-mail-like pieces)."""
+
+    def __init__(self) -> None:
+        self.items: List[Found] = []
+        self._starts: List[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps an item (items do not overlap each other)."""
+        index = bisect.bisect_left(self._starts, end)  # items starting before ``end``
+        return index > 0 and self.items[index - 1].end > start
+
+    def add_unless_overlapping(self, item: Found) -> bool:
+        """Add ``item`` unless it overlaps one already found; whether it was added."""
+        if self.overlaps(item.start, item.end):
+            return False
+        index = bisect.bisect_left(self._starts, item.start)
+        self._starts.insert(index, item.start)
+        self.items.insert(index, item)
+        return True

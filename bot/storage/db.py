@@ -19,7 +19,8 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        kwargs = {"future": True, "pool_pre_ping": True}
+        # hide_parameters: a database error logged with its traceback must not quote what a citizen wrote.
+        kwargs = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
         self.engine: Engine = create_engine(url, **kwargs)

@@ -154,6 +154,9 @@ def _turn_html(turn: Turn, conv: Conversation, csrf: str) -> Markup:
     if turn.extra.get("buttons"):
         buttons = " · ".join(map(str, turn.extra["buttons"]))
         extra.append(fragment('<p class="meta">Botones: $buttons</p>', buttons=buttons))
+    if turn.extra.get("leido"):
+        extra.append(fragment('<p class="meta">Mensaje largo: el asistente leyó solo los primeros $read '
+                              'caracteres.</p>', read=str(turn.extra["leido"])))
     for review in conv.reviews.get(turn.event_id or -1, []):
         said = [f"intención correcta: {review.intended_intent}" if review.intended_intent else "",
                 f"trámite correcto: {review.intended_procedure}" if review.intended_procedure else "",

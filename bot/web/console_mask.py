@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
+from bot.nlu.entities import EMAIL_RE as _EMAIL_IN_TEXT  # linear time on long text
+
 _RUT_RE = re.compile(r"^\s*(\d{1,2})\.?(\d{3})\.?(\d{3})\s*-?\s*([\dkK])\s*$")
-_EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _RUT_IN_TEXT = re.compile(r"\b\d{1,2}\.\d{3}\.\d{3}-?[\dkK]\b|\b\d{7,8}-[\dkK]\b")
 _PHONE_IN_TEXT = re.compile(r"\+?\d[\d\s-]{6,}\d")
 
