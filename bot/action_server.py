@@ -22,6 +22,9 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 TOKEN_HEADER = "X-Actions-Token"
+# Rasa sends the whole conversation on every call: more than the Rasa server's own cap
+# (SANIC_REQUEST_MAX_SIZE, channels/limits.py), which would otherwise apply here too.
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
 OPEN_PATHS = ("/health",)
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ def protect(app: Sanic, token: str) -> Sanic:
 def build_app(token: str) -> Sanic:
     """The protected action server app for the ``actions`` package."""
     app = create_app("actions", cors_origins=None)
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     return protect(app, token)
 

@@ -22,6 +22,7 @@ from typing import Dict, List, Optional
 
 from bot.config import PROJECT_ROOT, var_dir
 from bot.local_secrets import local_secrets
+from channels.limits import SERVER_MAX_REQUEST_BYTES, SERVER_MAX_REQUEST_ENV
 
 STOP_TIMEOUT_SECONDS = 15
 STABLE_SECONDS = 60  # a child that ran this long before dying is restarted after 1 s again
@@ -75,6 +76,8 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         # No telemetry or error reports leave the municipality's server.
         "RASA_TELEMETRY_ENABLED": "false",
+        # Sanic refuses (413) any larger request to Rasa, before reading it (channels/limits.py).
+        SERVER_MAX_REQUEST_ENV: str(SERVER_MAX_REQUEST_BYTES),
     }
     # Channel settings referenced from credentials.yml: empty means "not configured".
     for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "WHATSAPP_PUBLIC_URL", "TWILIO_API_BASE_URL",

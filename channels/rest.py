@@ -33,7 +33,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.conversation_id import ConversationId
-from channels.inbox import NotReady
+from channels.inbox import GiveUp, NotReady
+from channels.limits import CUT_NOTE, FULL_TEXT_KEY, REST_MAX_BODY_BYTES, REST_MAX_CHARS, body_too_large, cap_text
 from channels.replies import Reply, ReplyOutput
 from channels.turns import ready_agent, run_turn
 
@@ -125,6 +126,9 @@ class RestInput(InputChannel):
             integration = self.integration(request)
             if integration is None:
                 return response.json({"error": "falta un token válido (Authorization: Bearer …)"}, status=401)
+            too_large = body_too_large(request, REST_MAX_BODY_BYTES)
+            if too_large is not None:
+                return too_large
             try:
                 body = request.json
             except Exception:  # sanic raises InvalidUsage on bad JSON
@@ -141,10 +145,17 @@ class RestInput(InputChannel):
             except NotReady:
                 return response.json({"error": "el asistente aún no está listo"}, status=503)
             conversation = str(ConversationId(self.name(), integration.name, sender))
-            metadata = {"municipio": integration.municipality} if integration.municipality else {}
+            metadata: Dict[str, Any] = {"municipio": integration.municipality} if integration.municipality else {}
             output = RestOutput()
-            message = UserMessage(text, output, conversation, input_channel=self.name(), metadata=metadata)
-            await run_turn(agent, on_new_message, message, output)
+            read, cut = cap_text(text.strip(), REST_MAX_CHARS)
+            if cut:
+                metadata[FULL_TEXT_KEY] = text.strip()
+                output.delivered.append({"recipient_id": conversation, "text": CUT_NOTE})
+            message = UserMessage(read, output, conversation, input_channel=self.name(), metadata=metadata)
+            try:
+                await run_turn(agent, on_new_message, message, output)
+            except GiveUp:  # the turn ran past its time: the apology is already in the answer
+                pass
             return response.json(output.delivered)
 
         return webhook

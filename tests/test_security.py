@@ -126,6 +126,16 @@ def test_the_local_token_lets_a_developer_chat(assistant):
     assert messages[0]["recipient_id"] == "rest:local:vecino-1"
 
 
+def test_long_rest_messages_are_cut_and_huge_bodies_refused(assistant):
+    from channels.limits import CUT_NOTE
+
+    token = secrets_of(assistant)["rest_local_token"]
+    status, messages = rest(assistant, {"sender": "vecino-largo", "message": "cuanto cuesta el permiso de "
+                                        "circulacion " + "por favor " * 2000}, token)
+    assert status == 200 and messages[0]["text"] == CUT_NOTE and len(messages) > 1
+    assert rest(assistant, {"sender": "vecino-largo", "message": "a" * 100_000}, token)[0] == 413
+
+
 def test_make_shell_chats_with_the_running_assistant(assistant):
     env = {**assistant["env"], "REST_CHANNEL_TOKENS": ""}  # as `make shell` in another terminal: from var/
     done = subprocess.run([sys.executable, "-m", "bot", "shell", "--sender", "terminal-prueba"], env=env,
