@@ -95,6 +95,6 @@ def install(env: Optional[Dict[str, str]] = None) -> None:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     _secrets[:] = configured_secrets(env)
-    if _original_format is None:
+    if logging.Formatter.format is not _safe_format:  # never wrap twice (a wrapped wrapper would recurse)
         _original_format = logging.Formatter.format
         logging.Formatter.format = _safe_format  # type: ignore[assignment]

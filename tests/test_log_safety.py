@@ -32,7 +32,7 @@ def test_install_redacts_every_handler_and_quiets_httpx():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)  # installed after install(), like Rasa's and Sanic's
     logger = logging.getLogger("prueba.log_safety")
-    original = logging.Formatter.format
+    original, wrapped = logging.Formatter.format, log_safety._original_format
     try:
         log_safety.install(ENV)
         logger.addHandler(handler)
@@ -44,8 +44,7 @@ def test_install_redacts_every_handler_and_quiets_httpx():
         assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
     finally:
         logger.removeHandler(handler)
-        logging.Formatter.format = original
-        log_safety._original_format = None
+        logging.Formatter.format, log_safety._original_format = original, wrapped
     text = stream.getvalue()
     assert "PENALOLEN" not in text and "56987654321" not in text and "token-de-prueba-twilio" not in text
     assert "RuntimeError" in text and "+*******4321" in text

@@ -20,7 +20,8 @@ def production_env(monkeypatch):
     require_redis()
     with fresh_postgres("rasa_test") as (url,):
         name = make_url(url).database
-        values = {"ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook", "TRACKER_DB_URL": url, "TRACKER_DB": name,
+        values = {"ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook", "ACTIONS_TOKEN": "token-de-prueba-acciones",
+                  "TRACKER_DB_URL": url, "TRACKER_DB": name,
                   "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_PASSWORD": "", "REDIS_LOCK_DB": "1"}
         for key, value in values.items():
             monkeypatch.setenv(key, value)
