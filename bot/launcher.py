@@ -5,7 +5,8 @@ server and the web app (back-office API, notifications), waits until they answer
 then starts Rasa with its channels. Ctrl-C (or SIGTERM) stops them all. A process
 that dies is restarted with growing waits (1, 2, 4… 30 s) while the others keep
 serving: the inbox keeps taking WhatsApp and Telegram messages while the action
-server is restarted, and processes them when it is back.
+server is restarted, and processes them when it is back. A process that is alive
+but does not answer its health URL for WATCHDOG_SECONDS (60) is killed and restarted.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from channels.limits import SERVER_MAX_REQUEST_BYTES, SERVER_MAX_REQUEST_ENV
 STOP_TIMEOUT_SECONDS = 15
 STABLE_SECONDS = 60  # a child that ran this long before dying is restarted after 1 s again
 MAX_BACKOFF_SECONDS = 30
+PROBE_SECONDS = 5  # how often the supervisor checks that each process answers
+PROBE_TIMEOUT_SECONDS = 3
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -160,10 +163,26 @@ class Child:
     started_at: float = 0.0
     failures: int = 0  # consecutive deaths soon after starting: the backoff grows with them
     restart_at: Optional[float] = None
+    answered_at: float = 0.0  # last time its health URL answered
+    probed_at: float = 0.0
 
     def start(self, env: Dict[str, str]) -> None:
         self.process = subprocess.Popen(self.command, env=env, cwd=PROJECT_ROOT)
-        self.started_at, self.restart_at = time.monotonic(), None
+        self.started_at, self.restart_at, self.answered_at = time.monotonic(), None, 0.0
+
+    def answers(self) -> bool:
+        """Whether its health URL answers 200 within PROBE_TIMEOUT_SECONDS."""
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=PROBE_TIMEOUT_SECONDS) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def frozen(self, now: float, watchdog_seconds: float) -> bool:
+        """Alive but not answering: for ``watchdog_seconds`` since it last answered, or never since its start."""
+        if self.answered_at >= self.started_at:
+            return now - self.answered_at > watchdog_seconds
+        return now - self.started_at > self.start_timeout
 
     def backoff(self) -> float:
         """Seconds to wait before the next restart: 1, 2, 4… up to MAX_BACKOFF_SECONDS."""
@@ -179,13 +198,36 @@ def children_of(env: Dict[str, str]) -> List[Child]:
     ]
 
 
+def watchdog_seconds() -> float:
+    """How long a process may stop answering its health URL before it is killed and restarted."""
+    try:
+        return max(2.0, float(os.environ.get("WATCHDOG_SECONDS") or 60))
+    except ValueError:
+        return 60.0
+
+
 def supervise(children: List[Child], env: Dict[str, str], poll_seconds: float = 0.5) -> None:
-    """Restart any child that dies, with backoff, while the others keep serving (until Ctrl-C)."""
+    """Restart any child that dies, with backoff, while the others keep serving (until Ctrl-C).
+
+    A child that is alive but stopped answering (a turn stuck in Rasa's event loop, say) for
+    WATCHDOG_SECONDS is killed, and so restarted like one that died.
+    """
+    patience = watchdog_seconds()
     while True:
         now = time.monotonic()
         for child in children:
             assert child.process is not None
             code = child.process.poll()
+            if code is None and child.restart_at is None and now - child.probed_at >= PROBE_SECONDS:
+                child.probed_at = now
+                if child.answers():
+                    child.answered_at = time.monotonic()
+                elif child.frozen(time.monotonic(), patience):
+                    print(f"El {child.name} no responde hace más de {patience:.0f} s; se detiene y se reinicia.",
+                          file=sys.stderr, flush=True)
+                    child.process.kill()
+                    child.process.wait()
+                    code = child.process.poll()
             if code is not None and child.restart_at is None:
                 child.failures = 1 if now - child.started_at > STABLE_SECONDS else child.failures + 1
                 child.restart_at = now + child.backoff()
@@ -219,6 +261,7 @@ def run() -> int:
             for child in group:
                 assert child.process is not None
                 wait_until_up(child.health_url, child.process, timeout=child.start_timeout)
+                child.answered_at = time.monotonic()
         print(
             "\nAsistente listo. Conversa con él en la terminal con: make shell   (Ctrl-C para detener)\n"
             f"API de la municipalidad y consola: http://{env['WEB_HOST']}:{env['WEB_PORT']}/\n",

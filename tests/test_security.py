@@ -30,7 +30,7 @@ from tests.channel_clients import PENALOLEN_WA, channel_env, citizen, wa_replies
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, standins):
     twilio, telegram = standins
-    env = channel_env(twilio, telegram)
+    env = {**channel_env(twilio, telegram), "WATCHDOG_SECONDS": "10"}
     for name in ("RASA_API_TOKEN", "ACTIONS_TOKEN", "REST_CHANNEL_TOKENS"):
         os.environ.pop(name, None)  # as on a fresh machine: the launcher makes them
     running = start_assistant(tmp_path_factory.mktemp("var"), env)
@@ -257,3 +257,22 @@ def test_a_dead_web_process_is_restarted(assistant):
             pass
         time.sleep(0.5)
     assert status == 200 and pid_of(assistant, "web") != first
+
+
+def test_a_frozen_rasa_is_killed_and_restarted(assistant, standins):
+    twilio, _ = standins
+    frozen = pid_of(assistant, "rasa")
+    os.kill(frozen, signal.SIGSTOP)  # alive, but answers nothing: as a turn stuck in its event loop
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(assistant["base"] + "/", timeout=2) as response:
+                if response.status == 200 and pid_of(assistant, "rasa") != frozen:
+                    break
+        except (OSError, AssertionError):
+            pass
+        time.sleep(1)
+    assert pid_of(assistant, "rasa") != frozen and assistant["process"].poll() is None
+    number = citizen()
+    assert whatsapp(assistant, number, "cuanto cuesta el permiso de circulacion")[0] == 200
+    assert any("Costo:" in r for r in wa_replies(twilio, number, 2))
