@@ -30,7 +30,7 @@ from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
 from bot.forms.fields import AnswerContext, known_values, validate_answer
 from bot.forms.flow import handle_message
-from bot.forms.state import CONFIRMING, DONE, FormState
+from bot.forms.state import CHOOSING, CONFIRMING, DONE, FormState
 from bot.storage.requests import FolioExhausted, submit_request
 from bot.text import normalise
 
@@ -128,8 +128,8 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return [form_replies.finish_first(proc.name)]
         if intent not in QUESTION_INTENTS or text.startswith("/"):
             return None
-        if state.stage == CONFIRMING:
-            if normalise(text) in {"si", "no"}:
+        if state.stage in (CONFIRMING, CHOOSING):
+            if normalise(text) in {"si", "no"} or context.entities.get("campo"):
                 return None
         else:
             form_field = state.field(proc.form)
@@ -165,6 +165,8 @@ class ActionAskRespuestaFormulario(Action):
             return []
         if state.stage == CONFIRMING:
             send(dispatcher, [form_replies.summary(proc, state)])
+        elif state.stage == CHOOSING:
+            send(dispatcher, [form_replies.field_picker(proc)])
         else:
             form_field = state.field(proc.form)
             if form_field is not None:

@@ -264,3 +264,83 @@ def test_fuzzed_webhook_payloads_never_get_a_5xx(assistant):
         assert tg_post(assistant, None, raw=raw) < 500
 
     check()
+
+
+# ---------------- correcting a field on the summary ----------------
+
+FORM_ANSWERS = ("Juan Pérez", "pasaje los aromos 1234", "987654321", "un colchon de dos plazas", "omitir")
+
+
+def _number_of(option, text):
+    import re
+
+    found = dict((title.strip(), number) for number, title in re.findall(r"^(\d{1,2})\. (.+)$", text, re.M))
+    assert option in found, text
+    return found[option]
+
+
+def test_whatsapp_correction_by_number_asks_the_new_value_before_any_folio(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+
+    def say(text, count_before):
+        whatsapp(assistant, sender, text)
+        twilio.wait_for(lambda r: r.get("To") == f"whatsapp:{sender}" and "sid" in r, count_before + 1, 60)
+        time.sleep(1.5)  # the rest of the turn's replies
+        return twilio.bodies_to(sender)[count_before:]
+
+    seen = len(say("quiero pedir el retiro de un colchon, mi rut es 12.345.678-5", 0))
+    for answer in FORM_ANSWERS:
+        replies = say(answer, seen)
+        seen += len(replies)
+    summary = replies[-1]
+    assert "Revisa tu solicitud" in summary
+    picker = say(_number_of("Corregir un dato", summary), seen)
+    seen += len(picker)
+    assert picker[-1].startswith("¿Qué dato quieres corregir?") and not any("folio" in r for r in picker)
+    asked = say(_number_of("Dirección", picker[-1]), seen)
+    seen += len(asked)
+    assert not any("folio" in r or "Revisa tu solicitud" in r for r in asked) and "dirección" in asked[-1].lower()
+    again = say("Pasaje Las Acacias 55", seen)
+    seen += len(again)
+    assert "Dirección: Pasaje Las Acacias 55" in again[-1]
+    done = say(_number_of("Sí, enviar", again[-1]), seen)
+    assert any("folio" in r for r in done)
+
+
+def test_telegram_correction_by_button_asks_the_new_value_before_any_folio(assistant, standins):
+    _, telegram = standins
+    chat = new_chat()
+
+    def say(update, count_before):
+        assert tg_post(assistant, update) == 200
+        telegram.wait_for(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat),
+                          count_before + 1, 60)
+        time.sleep(1.5)
+        return telegram.sent(chat)[count_before:]
+
+    def press(message, title):
+        keyboard = message["reply_markup"]["inline_keyboard"]
+        data = next(b["callback_data"] for row in keyboard for b in row if b["text"] == title)
+        return {"update_id": int(uuid.uuid4().int % 10**9), "callback_query": {
+            "id": f"cb-{uuid.uuid4().hex[:6]}", "chat_instance": "x", "data": data,
+            "from": {"id": chat, "is_bot": False, "first_name": "Vecina"},
+            "message": {"message_id": 9, "date": int(time.time()), "chat": {"id": chat, "type": "private"}}}}
+
+    seen = len(say(tg_message(chat, "quiero pedir el retiro de un colchon, mi rut es 12.345.678-5"), 0))
+    for answer in FORM_ANSWERS:
+        replies = say(tg_message(chat, answer), seen)
+        seen += len(replies)
+    assert "Revisa tu solicitud" in replies[-1]["text"]
+    picker = say(press(replies[-1], "Corregir un dato"), seen)
+    seen += len(picker)
+    assert picker[-1]["text"].startswith("¿Qué dato quieres corregir?")
+    assert not any("folio" in m["text"] for m in picker)
+    asked = say(press(picker[-1], "Dirección"), seen)
+    seen += len(asked)
+    assert not any("folio" in m["text"] for m in asked) and "dirección" in asked[-1]["text"].lower()
+    again = say(tg_message(chat, "Pasaje Las Acacias 55"), seen)
+    seen += len(again)
+    assert "Dirección: Pasaje Las Acacias 55" in again[-1]["text"]
+    done = say(press(again[-1], "Sí, enviar"), seen)
+    assert any("folio" in m["text"] for m in done)

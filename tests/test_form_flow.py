@@ -5,7 +5,7 @@ import pytest
 
 from bot.forms.fields import AnswerContext
 from bot.forms.flow import handle_message
-from bot.forms.state import CONFIRMING, CORRECTING, DONE, FormState
+from bot.forms.state import CHOOSING, CONFIRMING, CORRECTING, DONE, FormState
 
 
 @pytest.fixture
@@ -72,13 +72,31 @@ def test_correction_naming_only_the_field_asks_it_again(form):
     assert state.stage == CONFIRMING and state.values["telefono"] == "+56998765432"
 
 
-def test_plain_no_offers_the_fields_as_buttons(form):
+def test_plain_no_asks_which_field_and_the_chosen_one_is_asked_again(form, catalogue):
+    from bot.answers.forms import field_picker
+
     state = filled(form)
     step = handle_message(state, form, "no", ctx(intent="negar"))
-    titles = [b.title for b in step.replies[0].buttons]
+    assert state.stage == CHOOSING and step.replies == []  # the picker is the next question, alone
+    titles = [b.title for b in field_picker(catalogue.procedures["retiro-voluminosos"]).buttons]
     assert "Dirección" in titles and "RUT" in titles
-    step = handle_message(state, form, "", ctx(), chosen_field="direccion")
+    handle_message(state, form, "", ctx(), chosen_field="direccion")
     assert state.stage == CORRECTING and state.current == "direccion"
+    handle_message(state, form, "Pasaje Las Acacias 55", ctx())
+    assert state.stage == CONFIRMING and state.values["direccion"] == "Pasaje Las Acacias 55"
+
+
+def test_the_field_picker_takes_a_named_field_or_goes_back(form):
+    state = filled(form)
+    handle_message(state, form, "no", ctx(intent="negar"))
+    handle_message(state, form, "el telefono", ctx())
+    assert state.stage == CORRECTING and state.current == "telefono"
+    state = filled(form)
+    handle_message(state, form, "no", ctx(intent="negar"))
+    step = handle_message(state, form, "zzz", ctx())
+    assert state.stage == CHOOSING and "Elige uno de la lista" in step.replies[0].text
+    handle_message(state, form, "ninguno", ctx())
+    assert state.stage == CONFIRMING and state.values["rut"] == "12345678-5"  # nothing submitted, nothing lost
 
 
 def test_unclear_confirmation_asks_again(form):

@@ -39,6 +39,12 @@ def summary(proc: Procedure, state: FormState) -> Reply:
     return Reply("\n".join(lines), [Button("Sí, enviar", "sí"), Button("Corregir un dato", "no")])
 
 
+def field_picker(proc: Procedure) -> Reply:
+    """The question after "Corregir un dato": one option per field."""
+    return Reply("¿Qué dato quieres corregir?",
+                 [Button(label(f), intent_payload("informar", campo=f.name)) for f in proc.form])
+
+
 def submitted(proc: Procedure, folio: str) -> Reply:
     """The request was registered: the folio and when to expect an answer."""
     return Reply(

@@ -10,10 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from bot.answers.reply import Button, Reply, intent_payload
+from bot.answers.reply import Reply
 from bot.catalogue.model import FormField
 from bot.forms.fields import AnswerContext, FieldResult, example_for, validate_answer, yes_no
-from bot.forms.state import ASKING, CONFIRMING, CORRECTING, DONE, FormState, label
+from bot.forms.state import ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
 from bot.text import normalise
 
 # Words that name a field type when the citizen corrects a value: "no, mi correo es ...".
@@ -26,6 +26,7 @@ FIELD_WORDS = {
     "fecha": {"fecha", "dia"},
 }
 MAX_ATTEMPTS_BEFORE_HELP = 2
+NOTHING_TO_CORRECT = {"ninguno", "ninguna", "nada", "ninguno gracias", "esta bien", "todo bien", "volver"}
 
 
 @dataclass
@@ -41,6 +42,8 @@ def handle_message(state: FormState, fields: List[FormField], text: str, context
     """Apply one message: an answer, a confirmation or a correction."""
     if state.stage == CONFIRMING:
         return _confirmation(state, fields, text, context, chosen_field)
+    if state.stage == CHOOSING:
+        return _choice_of_field(state, fields, text, context, chosen_field)
     form_field = state.field(fields)
     if form_field is None:  # fields changed in the catalogue meanwhile
         state.advance(fields)
@@ -119,10 +122,26 @@ def _confirmation(state: FormState, fields: List[FormField], text: str, context:
     if answer is True:
         state.stage = DONE
         return Step(state)
-    if answer is False:
-        buttons = [Button(label(f), intent_payload("informar", campo=f.name)) for f in fields]
-        return Step(state, [Reply("¿Qué dato quieres corregir?", buttons)])
+    if answer is False:  # the field picker is asked next, as the only question (its buttons are the current ones)
+        state.stage = CHOOSING
+        return Step(state)
     return Step(state, [Reply("Responde «sí» para enviar la solicitud, o dime qué dato quieres corregir.")])
+
+
+def _choice_of_field(state: FormState, fields: List[FormField], text: str, context: AnswerContext,
+                     chosen_field: Optional[str]) -> Step:
+    """The answer to the field picker: a field (by its option, its name or with the new value), or nothing."""
+    if chosen_field and state.field(fields, chosen_field):
+        state.current, state.stage, state.attempts = chosen_field, CORRECTING, 0
+        return Step(state)
+    if _field_named(fields, text) or _correct_from_entities(state, fields, context):
+        state.stage = CONFIRMING  # "el correo es …" or "el rut": as on the summary
+        return _confirmation(state, fields, text, context, None)
+    if yes_no(text, context.intent) is not None or normalise(text) in NOTHING_TO_CORRECT:
+        state.stage = CONFIRMING  # changed their mind: back to the summary
+        return Step(state)
+    return Step(state, [Reply("No reconocí ese dato. Elige uno de la lista, o escribe «ninguno» para volver al "
+                              "resumen.")])
 
 
 def _correct_from_entities(state: FormState, fields: List[FormField], context: AnswerContext) -> List[FormField]:

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional
 from bot.catalogue.model import FormField
 
 ASKING, CONFIRMING, CORRECTING, DONE = "preguntando", "confirmando", "corrigiendo", "listo"
+CHOOSING = "eligiendo"  # "Corregir un dato" was chosen: the field picker is the question
 
 LABELS = {
     "nombre": "Nombre", "rut": "RUT", "email": "Correo", "telefono": "Teléfono", "direccion": "Dirección",
