@@ -9,7 +9,7 @@
     catalogue validate           check catalogue/ and exit non-zero on problems
     catalogue load               validate and load catalogue/ into the database
     catalogue import M FILE      import municipality M's Transparencia "Trámites" CSV
-    eval [--heldout FILE]        NLU report on the held-out set
+    eval [--heldout FILE]        NLU report on the held-out set, then the multi-turn scenarios
     web                          back-office API and notifications (started by run)
     token create|revoke M NAME   back-office API tokens of municipality M
     staff create M USER NAME     console account (--rol admin --primero for the first admin)
@@ -182,7 +182,13 @@ def cmd_shell(args) -> int:
 def cmd_eval(args) -> int:
     from bot.evaluation import evaluate
 
-    return evaluate(args.heldout, args.model, args.report)
+    code = evaluate(args.heldout, args.model, args.report)
+    if args.scenarios and not args.nlu_only:
+        from bot.devtools.scenarios import run_all
+
+        print()
+        run_all(args.scenarios, args.scenarios_report, workers=args.workers)
+    return code
 
 
 def cmd_telegram_webhook(args) -> int:
@@ -341,6 +347,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--heldout", default="eval/heldout.yml")
     ev.add_argument("--model", default="models")
     ev.add_argument("--report", default="results/nlu_heldout.json")
+    ev.add_argument("--scenarios", default="eval/scenarios.yml", help="escenarios de varias vueltas")
+    ev.add_argument("--scenarios-report", default="results/scenarios.json")
+    ev.add_argument("--workers", type=int, default=4, help="escenarios a la vez")
+    ev.add_argument("--nlu-only", action="store_true", help="solo el conjunto reservado de mensajes")
     ev.set_defaults(func=cmd_eval)
 
     web = sub.add_parser("web", help="API de la municipalidad y avisos (lo inicia 'run')")
