@@ -116,18 +116,23 @@ def rasa_server_command(env: Dict[str, str]) -> List[str]:
     ]
 
 
+def answers(url: str, timeout: float = 2) -> bool:
+    """Whether ``url`` answers 200 within ``timeout`` seconds."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float) -> None:
     """Wait for ``url`` to answer 200; raise if the process dies or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"el proceso terminó antes de estar listo ({url})")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
+        if answers(url):
+            return
         time.sleep(0.5)
     raise TimeoutError(f"{url} no respondió en {timeout:.0f} s")
 
@@ -169,14 +174,6 @@ class Child:
     def start(self, env: Dict[str, str]) -> None:
         self.process = subprocess.Popen(self.command, env=env, cwd=PROJECT_ROOT)
         self.started_at, self.restart_at, self.answered_at = time.monotonic(), None, 0.0
-
-    def answers(self) -> bool:
-        """Whether its health URL answers 200 within PROBE_TIMEOUT_SECONDS."""
-        try:
-            with urllib.request.urlopen(self.health_url, timeout=PROBE_TIMEOUT_SECONDS) as response:
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
 
     def frozen(self, now: float, watchdog_seconds: float) -> bool:
         """Alive but not answering: for ``watchdog_seconds`` since it last answered, or never since its start."""
@@ -220,7 +217,7 @@ def supervise(children: List[Child], env: Dict[str, str], poll_seconds: float = 
             code = child.process.poll()
             if code is None and child.restart_at is None and now - child.probed_at >= PROBE_SECONDS:
                 child.probed_at = now
-                if child.answers():
+                if answers(child.health_url, PROBE_TIMEOUT_SECONDS):
                     child.answered_at = time.monotonic()
                 elif child.frozen(time.monotonic(), patience):
                     print(f"El {child.name} no responde hace más de {patience:.0f} s; se detiene y se reinicia.",

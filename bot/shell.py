@@ -14,7 +14,7 @@ import urllib.request
 from typing import Any, Dict, List, Optional
 
 from bot.config import PROJECT_ROOT, var_dir
-from bot.launcher import UnsafeSettings, embedded_environment, stop, wait_until_up
+from bot.launcher import UnsafeSettings, answers, embedded_environment, stop, wait_until_up
 from channels.rest import parse_tokens
 
 REQUEST_TIMEOUT_SECONDS = 60
@@ -29,14 +29,6 @@ def send_message(url: str, token: str, sender: str, text: str) -> List[Dict[str,
     )
     with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
         return json.loads(response.read().decode() or "[]")
-
-
-def _server_up(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(base, timeout=2):
-            return True
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _print(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -72,7 +64,7 @@ def chat(url: Optional[str], sender: str) -> int:
     base = f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/"
     url = url or base + "webhooks/rest/webhook"
     started: Optional[subprocess.Popen] = None
-    if not _server_up(base):
+    if not answers(base):
         log = open(var_dir() / "assistant.log", "a", encoding="utf-8")
         print("Iniciando el asistente (registro en var/assistant.log)…")
         started = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT,

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
 from bot.devtools.processes import children, command_line, role_of
+from bot.launcher import answers
 from bot.storage.db import Database
 from bot.storage.requests import submit_request
 from bot.storage.tables import HandoffRow
@@ -30,9 +31,9 @@ from tests.channel_clients import PENALOLEN_WA, channel_env, citizen, wa_replies
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, standins):
     twilio, telegram = standins
-    env = {**channel_env(twilio, telegram), "WATCHDOG_SECONDS": "10"}
-    for name in ("RASA_API_TOKEN", "ACTIONS_TOKEN", "REST_CHANNEL_TOKENS"):
-        os.environ.pop(name, None)  # as on a fresh machine: the launcher makes them
+    # No tokens, as on a fresh machine: the launcher makes them (an empty value counts as unset).
+    env = {**channel_env(twilio, telegram), "WATCHDOG_SECONDS": "10",
+           "RASA_API_TOKEN": "", "ACTIONS_TOKEN": "", "REST_CHANNEL_TOKENS": ""}
     running = start_assistant(tmp_path_factory.mktemp("var"), env)
     yield running
     stop_assistant(running)
@@ -79,6 +80,19 @@ def listening_addresses(port: int) -> set:
                 else:
                     found.add("ipv6:" + address)
     return found
+
+
+def wait_for_restart(assistant, role: str, url: str, old_pid: int, timeout: float) -> None:
+    """Wait until another process of ``role`` replaced ``old_pid`` and ``url`` answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if answers(url) and pid_of(assistant, role) != old_pid:
+                return
+        except AssertionError:  # no process of that role right now: being restarted
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"el proceso {role} no se reinició en {timeout:.0f} s")
 
 
 def pid_of(assistant, role: str) -> int:
@@ -226,16 +240,9 @@ def test_a_dead_action_server_is_restarted_and_webhooks_keep_working(assistant, 
     os.kill(first, signal.SIGKILL)
     number = citizen()
     assert whatsapp(assistant, number, "hola")[0] == 200  # the inbox keeps taking messages
-    deadline = time.monotonic() + 120
-    health = f"http://127.0.0.1:{assistant['env']['ACTIONS_PORT']}/health"
-    while time.monotonic() < deadline:
-        try:
-            if http("GET", health, timeout=2)[0] == 200:
-                break
-        except OSError:
-            pass
-        time.sleep(0.5)
-    assert pid_of(assistant, "action_server") != first and assistant["process"].poll() is None
+    wait_for_restart(assistant, "action_server", f"http://127.0.0.1:{assistant['env']['ACTIONS_PORT']}/health",
+                     first, 120)
+    assert assistant["process"].poll() is None
     later = citizen()
     assert whatsapp(assistant, later, "cuanto cuesta el permiso de circulacion")[0] == 200
     assert any("Costo:" in r for r in wa_replies(twilio, later, 2))
@@ -245,34 +252,15 @@ def test_a_dead_action_server_is_restarted_and_webhooks_keep_working(assistant, 
 def test_a_dead_web_process_is_restarted(assistant):
     first = pid_of(assistant, "web")
     os.kill(first, signal.SIGKILL)
-    health = f"http://127.0.0.1:{assistant['env']['WEB_PORT']}/health"
-    deadline = time.monotonic() + 90
-    status = None
-    while time.monotonic() < deadline:
-        try:
-            status = http("GET", health, timeout=2)[0]
-            if status == 200 and pid_of(assistant, "web") != first:
-                break
-        except (OSError, AssertionError):
-            pass
-        time.sleep(0.5)
-    assert status == 200 and pid_of(assistant, "web") != first
+    wait_for_restart(assistant, "web", f"http://127.0.0.1:{assistant['env']['WEB_PORT']}/health", first, 90)
 
 
 def test_a_frozen_rasa_is_killed_and_restarted(assistant, standins):
     twilio, _ = standins
     frozen = pid_of(assistant, "rasa")
     os.kill(frozen, signal.SIGSTOP)  # alive, but answers nothing: as a turn stuck in its event loop
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(assistant["base"] + "/", timeout=2) as response:
-                if response.status == 200 and pid_of(assistant, "rasa") != frozen:
-                    break
-        except (OSError, AssertionError):
-            pass
-        time.sleep(1)
-    assert pid_of(assistant, "rasa") != frozen and assistant["process"].poll() is None
+    wait_for_restart(assistant, "rasa", assistant["base"] + "/", frozen, 240)
+    assert assistant["process"].poll() is None
     number = citizen()
     assert whatsapp(assistant, number, "cuanto cuesta el permiso de circulacion")[0] == 200
     assert any("Costo:" in r for r in wa_replies(twilio, number, 2))
