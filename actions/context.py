@@ -1,6 +1,7 @@
 """Reading the conversation: which municipality, which procedure, what was typed."""
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, Iterable, List, Optional
 
 from rasa_sdk import Tracker
@@ -44,7 +45,15 @@ def _metadata(tracker: Tracker) -> Dict[str, Any]:
 
 
 def municipality(tracker: Tracker, catalogue: Catalogue) -> Optional[Municipality]:
-    """The citizen's municipality: chosen, given by the channel, configured, or the only one."""
+    """The citizen's municipality: named in this message, chosen, given by the channel, configured, or the only one.
+
+    A served commune named in the message ("soy de Peñalolén, ¿cuánto cuesta…?") wins, so the
+    first message's question is answered for it without asking the commune again.
+    """
+    named = entity(tracker, "comuna")
+    town = catalogue.municipality_for_commune(named) if named else None
+    if town is not None:
+        return town
     candidates = [
         tracker.get_slot("municipio"),
         _metadata(tracker).get("municipio"),
@@ -93,12 +102,23 @@ def as_list(value: Any) -> List[Any]:
     return value if isinstance(value, list) else [value]
 
 
-QUESTION_START = ("cuanto", "cuando", "donde", "que ", "como", "por que", "hasta", "cual", "se puede")
+def last_buttons(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The buttons of the assistant's last message: what a "sí" or a number answers."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            continue
+        if event.get("event") == "bot":
+            return list((event.get("data") or {}).get("buttons") or [])
+    return []
 
 
-def looks_like_question(text: str) -> bool:
-    """Whether a message asks something ("¿cuánto se demoran?") rather than answers."""
-    from bot.text import normalise
-
-    norm = normalise(text)
-    return text.strip().endswith("?") or text.strip().startswith("¿") or norm.startswith(QUESTION_START)
+def offered_request(tracker: Tracker) -> Optional[str]:
+    """The procedure whose request the last message offered ("¿Quieres hacer la solicitud ahora?")."""
+    for button in last_buttons(tracker):
+        payload = str(button.get("payload") or "")
+        if payload.startswith("/iniciar_tramite{"):
+            try:
+                return json.loads(payload[len("/iniciar_tramite"):]).get("tramite")
+            except ValueError:
+                return None
+    return None

@@ -2,17 +2,23 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import consecutive_fallbacks, municipality, send
-from actions.procedure_turns import procedure_question
+from actions.context import consecutive_fallbacks, latest_text, municipality, offered_request, send
+from actions.procedure_turns import procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import conversation as replies
 from bot.answers.municipality import ask_commune
+from bot.dialogue.cues import is_follow_up
+from bot.matching.aspects import asked_aspects
+
+
+# A "sí" starts the form only when it accepted an offered request (the rules read this slot).
+NO_FORM = [SlotSet("formulario_listo", False)]
 
 
 def retention_days() -> int:
@@ -72,6 +78,23 @@ class ActionAyuda(Action):
         return []
 
 
+async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """A short question about an aspect of the procedure in focus ("¿a q hora?"), answered; else ``None``.
+
+    Such a message carries no procedure and few words, so the NLU may take it for small talk.
+    """
+    text, focus = latest_text(tracker), tracker.get_slot("tramite")
+    if not focus or not is_follow_up(text) or not asked_aspects(text):
+        return None
+    catalogue = await current_catalogue()
+    town = municipality(tracker, catalogue)
+    if town is None:
+        return None
+    turn = procedure_question(catalogue, town, text, None, focus, None)
+    send(dispatcher, turn.replies)
+    return [SlotSet("municipio", town.slug), *turn.events]
+
+
 class ActionFallback(Action):
     """Ask to rephrase; after repeated misunderstanding, hand over to a person (or offer one)."""
 
@@ -82,12 +105,15 @@ class ActionFallback(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         from actions.handoff import handoff_for, staff_can_reach
 
+        answered = await follow_up(dispatcher, tracker)
+        if answered is not None:
+            return answered
         misses = consecutive_fallbacks(tracker)
         if misses >= 2 and staff_can_reach(tracker):
             events = await handoff_for(dispatcher, tracker, "no_entendido")
             if events is not None:
                 return events
-        send(dispatcher, [replies.fallback(misses)])
+        send(dispatcher, [replies.fallback(misses, latest_text(tracker))])
         return []
 
 
@@ -99,7 +125,10 @@ class ActionFueraDeAlcance(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        send(dispatcher, [replies.out_of_scope(consecutive_fallbacks(tracker))])
+        answered = await follow_up(dispatcher, tracker)
+        if answered is not None:
+            return answered
+        send(dispatcher, [replies.out_of_scope(consecutive_fallbacks(tracker), latest_text(tracker))])
         return []
 
 
@@ -122,13 +151,20 @@ class ActionHablarConFuncionario(Action):
 
 
 class ActionAfirmar(Action):
-    """"Sí": confirms a suggested procedure, or just acknowledges."""
+    """"Sí": to the last question asked (delete my data, retry, a suggested procedure, an offered request)."""
 
     def name(self) -> Text:
         return "action_afirmar"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        events = await self._answer(dispatcher, tracker, domain)
+        if not any(e.get("name") == "formulario_listo" for e in events):
+            events += NO_FORM
+        return events
+
+    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                      domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if tracker.get_slot("confirmar_borrado"):
             from actions.handoff import delete_confirmed
 
@@ -137,9 +173,14 @@ class ActionAfirmar(Action):
             from actions.forms import ActionEnviarSolicitud
 
             return await ActionEnviarSolicitud().run(dispatcher, tracker, domain)
-        suggested = tracker.get_slot("tramite_sugerido")
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
+        offered = offered_request(tracker)
+        if offered and town:
+            turn = procedure_request(catalogue, town, "", offered, None, tracker)
+            send(dispatcher, turn.replies)
+            return [SlotSet("municipio", town.slug), *turn.events]
+        suggested = tracker.get_slot("tramite_sugerido")
         if suggested and town:
             turn = procedure_question(catalogue, town, "", suggested, None, None)
             send(dispatcher, turn.replies)

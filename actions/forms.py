@@ -18,9 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.context import input_channel, latest_intent, looks_like_question, send
+from actions.context import input_channel, latest_intent, send
 from actions.handoff import staff_can_reach, start_handoff
-from actions.procedure_turns import procedure_question
+from actions.procedure_turns import procedure_question, procedure_request
 from actions.services import current_catalogue, database, run_blocking
 from bot.answers import conversation, forms as form_replies
 from bot.answers.procedures import categories_list
@@ -28,33 +28,49 @@ from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
-from bot.forms.fields import AnswerContext, known_values, validate_answer
+from bot.dialogue.form_moves import CANCEL, OTHER_REQUEST, PERSON, QUESTION, form_move
+from bot.dialogue.message import Message
+from bot.forms.fields import AnswerContext, known_values, validate_answer, yes_no
 from bot.forms.flow import handle_message
 from bot.forms.state import CHOOSING, CONFIRMING, DONE, FormState
 from bot.storage.requests import FolioExhausted, submit_request
-from bot.text import normalise
 
 FORM = "formulario_solicitud"
 HANDED_OVER = "derivado"
 # Failed answers to one field before a person takes over (help with an example comes at 2).
 ATTEMPTS_BEFORE_HANDOFF = 3
 ANSWER_SLOT = "respuesta_formulario"
-QUESTION_INTENTS = {"consultar_tramite", "listar_tramites", "consultar_estado", "consultar_bot"}
-FREE_TEXT_TYPES = {"nombre", "direccion", "texto"}
+# Personal data worth carrying to another request when the citizen switches (not descriptions).
+CARRIED_TYPES = {"nombre", "rut", "email", "telefono", "direccion"}
 
 
 def start_form(catalogue: Catalogue, town: Municipality, proc: Procedure, tracker: Tracker) -> List[Dict[str, Any]]:
     """Events that start the form for ``proc``, prefilled with data already given."""
-    state = FormState(procedure=proc.slug, municipality=town.slug)
     entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
-    context = _context(tracker, town)
-    for name, value in known_values(proc.form, entities).items():
+    state = new_form_state(town, proc, known_values(proc.form, entities), _context(tracker, town))
+    return [SlotSet("solicitud", state.to_dict()), SlotSet("formulario_listo", True), SlotSet(ANSWER_SLOT, None)]
+
+
+def new_form_state(town: Municipality, proc: Procedure, known: Dict[str, Any], context: AnswerContext) -> FormState:
+    """A request for ``proc`` with the valid ``known`` values stored, at its first missing field."""
+    state = FormState(procedure=proc.slug, municipality=town.slug)
+    for name, value in known.items():
         form_field = state.field(proc.form, name)
+        if form_field is None:
+            continue
         result = validate_answer(form_field, value, context)
         if result.ok:
             state.store(form_field, result.value, result.display)
     state.advance(proc.form)
-    return [SlotSet("solicitud", state.to_dict()), SlotSet("formulario_listo", True), SlotSet(ANSWER_SLOT, None)]
+    return state
+
+
+def carried_values(old: Procedure, state: FormState, new: Procedure) -> Dict[str, Any]:
+    """Answers of a dropped request that the new one asks too (same name and type: RUT, name, phone...)."""
+    old_types = {f.name: f.type for f in old.form}
+    return {f.name: state.values[f.name] for f in new.form
+            if old_types.get(f.name) == f.type and state.values.get(f.name) is not None
+            and f.type in CARRIED_TYPES}
 
 
 def _today(now: Optional[datetime] = None):
@@ -90,7 +106,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
 
     async def validate_respuesta_formulario(self, value: Any, dispatcher: CollectingDispatcher,
                                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        """Apply the citizen's message to the request."""
+        """Apply the citizen's message to the request: what it means is decided by ``form_move``."""
         state = FormState.from_dict(tracker.get_slot("solicitud"))
         catalogue = await current_catalogue()
         if state is None or state.municipality not in catalogue.municipalities:
@@ -100,53 +116,77 @@ class ValidateFormularioSolicitud(FormValidationAction):
         if proc is None:
             dispatcher.utter_message(text="Ese trámite ya no se puede pedir por aquí. Cancelé la solicitud.")
             return {ANSWER_SLOT: "cancelado", "solicitud": None}
-        text = str(value or "")
+        message = Message.from_parse(tracker.latest_message)
         context = _context(tracker, town)
-        interruption = self._interruption(catalogue, town, proc, state, text, context, tracker)
-        if interruption is not None:
-            send(dispatcher, interruption + [form_replies.still_open()])
+        if state.switch_to:
+            switched = self._answer_to_switch(catalogue, town, proc, state, message, context, dispatcher)
+            if switched is not None:
+                return switched
+        move = form_move(state.stage, state.field(proc.form), message, context, proc.slug)
+        if move == CANCEL:
+            send(dispatcher, [form_replies.cancelled(proc.name)])
+            return {ANSWER_SLOT: "cancelado", "solicitud": None, "solicitud_por_enviar": None}
+        if move == PERSON:
+            return await self._hand_over(dispatcher, tracker, town, state, "hablar_con_funcionario")
+        if move == OTHER_REQUEST:
+            other = catalogue.display_name(message.entities["tramite"])
+            state.switch_to = message.entities["tramite"]
+            send(dispatcher, [form_replies.offer_switch(proc.name, other)])
+            return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
+        if move == QUESTION:
+            send(dispatcher, self._answer_question(catalogue, town, proc, message, context) + [
+                form_replies.still_open()])
             return {ANSWER_SLOT: None}
-        chosen = context.entities.get("campo")
-        step = handle_message(state, proc.form, "" if text.startswith("/") else text, context, chosen)
+        step = handle_message(state, proc.form, message.typed, context, context.entities.get("campo"))
         if step.state.attempts >= ATTEMPTS_BEFORE_HANDOFF and staff_can_reach(tracker):
-            events = await start_handoff(dispatcher, tracker, town, "formulario")
-            slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
-            step.state.stage = HANDED_OVER
-            return {**slots, ANSWER_SLOT: HANDED_OVER, "solicitud": step.state.to_dict()}
+            return await self._hand_over(dispatcher, tracker, town, step.state, "formulario")
         send(dispatcher, step.replies)
         answer = "listo" if step.state.stage == DONE else None
         return {ANSWER_SLOT: answer, "solicitud": step.state.to_dict()}
 
-    def _interruption(self, catalogue: Catalogue, town: Municipality, proc: Procedure, state: FormState,
-                      text: str, context: AnswerContext, tracker: Tracker) -> Optional[List[Reply]]:
-        """Replies for a message that is not an answer (a question, a person), else ``None``."""
-        intent = context.intent
-        if intent == "hablar_con_funcionario":
-            return [conversation.human_contact(town)]
-        other = context.entities.get("tramite")
-        if intent == "iniciar_tramite" and other and other != proc.slug:
-            return [form_replies.finish_first(proc.name)]
-        if intent not in QUESTION_INTENTS or text.startswith("/"):
+    async def _hand_over(self, dispatcher: CollectingDispatcher, tracker: Tracker, town: Municipality,
+                         state: FormState, reason: str) -> Dict[Text, Any]:
+        """Staff take the conversation (the form ends; its answers stay in the transcript)."""
+        if not staff_can_reach(tracker):
+            send(dispatcher, [conversation.human_contact(town), form_replies.still_open()])
+            return {ANSWER_SLOT: None}
+        events = await start_handoff(dispatcher, tracker, town, reason)
+        slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+        state.stage = HANDED_OVER
+        return {**slots, ANSWER_SLOT: HANDED_OVER, "solicitud": state.to_dict()}
+
+    def _answer_to_switch(self, catalogue: Catalogue, town: Municipality, proc: Procedure, state: FormState,
+                          message: Message, context: AnswerContext,
+                          dispatcher: CollectingDispatcher) -> Optional[Dict[Text, Any]]:
+        """The reply to "¿dejamos esta solicitud y pedimos la otra?"; ``None``: not a yes or no."""
+        target, state.switch_to = state.switch_to, None
+        answer = yes_no(message.typed or message.text, message.intent)
+        if answer is None:
             return None
-        if state.stage in (CONFIRMING, CHOOSING):
-            if normalise(text) in {"si", "no"} or context.entities.get("campo"):
-                return None
-        else:
-            form_field = state.field(proc.form)
-            if form_field is None:
-                return None
-            if form_field.type in FREE_TEXT_TYPES:
-                if not looks_like_question(text):
-                    return None
-            elif validate_answer(form_field, text, context).ok:
-                return None
-        if intent == "listar_tramites":
+        if answer is False:
+            send(dispatcher, [form_replies.still_open()])
+            return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
+        other = catalogue.procedure_for(town.slug, target or "")
+        if other is None or not other.chat_request or not other.form:
+            send(dispatcher, [form_replies.cancelled(proc.name)])
+            turn = procedure_request(catalogue, town, "", target, None)
+            send(dispatcher, turn.replies)
+            return {ANSWER_SLOT: "cancelado", "solicitud": None, "tramite": target}
+        new_state = new_form_state(town, other, carried_values(proc, state, other), context)
+        send(dispatcher, [form_replies.switched(proc.name), form_replies.introduction(other)])
+        return {ANSWER_SLOT: None, "solicitud": new_state.to_dict(), "tramite": other.slug}
+
+    def _answer_question(self, catalogue: Catalogue, town: Municipality, proc: Procedure, message: Message,
+                         context: AnswerContext) -> List[Reply]:
+        """A question in the middle of the form, answered about the procedure in focus unless another is named."""
+        if message.intent == "listar_tramites":
             return [categories_list(town, catalogue.procedures_for(town.slug))]
-        if intent == "consultar_bot":
+        if message.intent == "consultar_bot":
             return [conversation.capabilities()]
-        if intent == "consultar_estado":
+        if message.intent == "consultar_estado":
             return [Reply("Cuando terminemos esta solicitud te ayudo con eso.")]
-        turn = procedure_question(catalogue, town, text, other, proc.slug, context.entities.get("aspecto"))
+        turn = procedure_question(catalogue, town, message.text, message.entities.get("tramite"), proc.slug,
+                                  message.entities.get("aspecto"))
         return turn.replies
 
 
@@ -167,7 +207,7 @@ class ActionAskRespuestaFormulario(Action):
             send(dispatcher, [form_replies.summary(proc, state)])
         elif state.stage == CHOOSING:
             send(dispatcher, [form_replies.field_picker(proc)])
-        else:
+        elif not state.switch_to:  # else "¿dejamos esta solicitud?" was just asked
             form_field = state.field(proc.form)
             if form_field is not None:
                 send(dispatcher, [form_replies.question(form_field)])

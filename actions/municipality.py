@@ -7,10 +7,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity, latest_text, looks_like_question, send
+from actions.context import entity, latest_text, send
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.requests import status_turn
 from actions.services import current_catalogue
+from bot.dialogue.cues import looks_like_question
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 
 

@@ -11,10 +11,13 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk.events import SlotSet
 
 from bot.answers import procedures as answers
+from bot.answers.municipality import town_hall
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality
+from bot.dialogue.cues import asks_about_town_hall, is_follow_up
 from bot.matching.aspects import asked_aspects
+from bot.matching.generic import generic_candidates
 from bot.matching.procedures import ProcedureMatcher
 
 _matchers: Dict[int, ProcedureMatcher] = {}
@@ -37,19 +40,30 @@ def matcher_for(catalogue: Catalogue) -> ProcedureMatcher:
     return _matchers[key]
 
 
-def _resolve(catalogue: Catalogue, text: str, named: Optional[str], remembered: Optional[str],
-             follow_up_ok: bool) -> tuple[Optional[str], Optional[Turn]]:
-    """The procedure meant, or a turn that asks the citizen to choose or rephrase."""
+def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str], remembered: Optional[str],
+             follow_up_ok: bool, intent: str = "consultar_tramite") -> tuple[Optional[str], Optional[Turn]]:
+    """The procedure meant, or a turn that asks the citizen to choose or rephrase.
+
+    Only the kind named ("un certificado") or two procedures matching equally: ask which.
+    A follow-up that names no procedure by its words ("¿y se puede pagar por internet?")
+    stays on the one in focus, even when the NLU guessed another from a loose word.
+    """
     typed = bool(text) and not text.startswith("/")
     matcher = matcher_for(catalogue)
     if typed:
+        generic = generic_candidates(text, catalogue.procedures_for(town.slug).values())
+        if generic and (named is None or named in {p.slug for p in generic}):
+            return None, Turn([answers.ask_which(generic, intent)])
         rivals = matcher.ambiguous(text)
         if len(rivals) > 1 and (named is None or named in {r.key for r in rivals}):
             options = [catalogue.procedures.get(r.key) for r in rivals]
             options = [o for o in options if o is not None]
             if len(options) > 1:
-                return None, Turn([answers.ask_which(options)])
+                return None, Turn([answers.ask_which(options, intent)])
     if named:
+        if typed and follow_up_ok and remembered and named != remembered and is_follow_up(text) \
+                and matcher.best(text) is None:
+            return remembered, None
         return named, None
     if typed:
         best = matcher.best(text)
@@ -70,9 +84,11 @@ def _resolve(catalogue: Catalogue, text: str, named: Optional[str], remembered: 
 
 def procedure_question(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str],
                        remembered: Optional[str], aspect: Optional[str]) -> Turn:
-    """Answer a question about a procedure (``consultar_tramite``)."""
+    """Answer a question about a procedure (``consultar_tramite``), or about the town hall itself."""
+    if named is None and asks_about_town_hall(text) and not matcher_for(catalogue).best(text):
+        return Turn([town_hall(town, text)])
     aspects = [aspect] if aspect else asked_aspects(text)
-    slug, turn = _resolve(catalogue, text, named, remembered, follow_up_ok=True)
+    slug, turn = _resolve(catalogue, town, text, named, remembered, follow_up_ok=True)
     if turn:
         return turn
     if slug is None:
@@ -91,7 +107,8 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
     from bot.answers.forms import introduction
 
     not_starting = [SlotSet("formulario_listo", False)]
-    slug, turn = _resolve(catalogue, text, named, remembered, follow_up_ok=not text or text.startswith("/"))
+    slug, turn = _resolve(catalogue, town, text, named, remembered, follow_up_ok=not text or text.startswith("/"),
+                          intent="iniciar_tramite")
     if turn:
         return Turn(turn.replies, turn.events + not_starting)
     if slug is None:

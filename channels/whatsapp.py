@@ -40,6 +40,7 @@ from channels.limits import (
 )
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
+from channels.typed import typed_text
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender, sender_id_for
 
 logger = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ class WhatsAppInput(InputChannel):
             return None
         payload = payload_for_reply(text, await last_buttons(sender_id))
         await remember_buttons(sender_id, [])
-        return UserMessage(payload or text, output, sender_id, input_channel=self.name(),
+        return UserMessage(payload or typed_text(text), output, sender_id, input_channel=self.name(),
                            message_id=message.message_id, metadata=metadata)
 
     async def _metadata(self, form: Dict[str, str]) -> Dict[str, Any]:

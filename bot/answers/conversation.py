@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from bot.dialogue.cues import sounds_upset
 from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.model import Municipality
 
@@ -57,8 +58,20 @@ def _offer_person() -> Reply:
     )
 
 
-def fallback(consecutive: int) -> Reply:
-    """Ask to rephrase; from the second miss in a row, offer a person."""
+def upset() -> Reply:
+    """A complaint that fits no procedure: a formal complaint or a person, never the same question again."""
+    return Reply(
+        "Lamento que no te haya servido. Puedo comunicarte con una persona de la municipalidad, "
+        "o ayudarte a dejar un reclamo formal en la OIRS.",
+        [Button("Hablar con una persona", intent_payload("hablar_con_funcionario")),
+         Button("Hacer un reclamo (OIRS)", intent_payload("iniciar_tramite", tramite="reclamo-oirs"))],
+    )
+
+
+def fallback(consecutive: int, text: str = "") -> Reply:
+    """Ask to rephrase; for an upset citizen or from the second miss in a row, offer a person."""
+    if sounds_upset(text):
+        return upset()
     if consecutive >= 2:
         return _offer_person()
     return Reply(
@@ -67,8 +80,10 @@ def fallback(consecutive: int) -> Reply:
     )
 
 
-def out_of_scope(consecutive: int) -> Reply:
-    """Steer back to municipal topics; from the second miss in a row, offer a person."""
+def out_of_scope(consecutive: int, text: str = "") -> Reply:
+    """Steer back to municipal topics; for an upset citizen or from the second miss in a row, offer a person."""
+    if sounds_upset(text):
+        return upset()
     if consecutive >= 2:
         return _offer_person()
     return Reply(

@@ -5,7 +5,9 @@ from typing import List
 
 from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.model import FormField, Procedure
+from bot.forms.fields import example_for
 from bot.forms.state import FormState, label
+from bot.text import normalise
 
 
 def introduction(proc: Procedure) -> Reply:
@@ -21,7 +23,9 @@ def question(form_field: FormField) -> Reply:
     """The question of one field, with buttons when there are choices."""
     text = form_field.question
     if not form_field.required:
-        text += " (opcional: escribe «omitir» para saltarla)"
+        already_says = "opcional" in normalise(text)
+        text += " Si no quieres responderla, escribe «omitir»." if already_says \
+            else " (opcional: escribe «omitir» para saltarla)"
     if form_field.type == "opcion":
         return Reply(text, [Button(o, str(i)) for i, o in enumerate(form_field.options, 1)])
     if form_field.type == "si_no":
@@ -71,6 +75,22 @@ def storage_failed() -> Reply:
 def finish_first(current: str) -> Reply:
     """Another request in the middle of this one."""
     return Reply(f"Primero terminemos tu solicitud de {current}, o escribe «cancelar» para dejarla.")
+
+
+def offer_switch(current: str, other: str) -> Reply:
+    """Another procedure asked for in the middle of a request: switch, or go on."""
+    return Reply(f"Estamos con tu solicitud de {current}. ¿Quieres dejarla (no se envía) y pedir «{other}»?",
+                 [Button(f"Sí, pedir {other}", "sí"), Button("No, seguir con esta", "no")])
+
+
+def switched(dropped: str) -> Reply:
+    """The request was dropped for another one."""
+    return Reply(f"Dejé la solicitud de {dropped} sin enviar.")
+
+
+def give_value(form_field: FormField) -> Reply:
+    """A "sí" to a question that wants the value itself ("¿Quieres recibirla por correo? Escríbelo")."""
+    return Reply(f"¡Bien! Escríbeme tu {label(form_field).lower()} aquí. {example_for(form_field)}")
 
 
 def still_open() -> Reply:

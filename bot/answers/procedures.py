@@ -67,8 +67,15 @@ def _more_buttons(proc: Procedure, skip: Sequence[str]) -> List[Button]:
         for key, title in ASPECT_TITLES.items() if key not in skip_keys
     ]
     if proc.chat_request:
-        buttons.insert(0, Button("¿Cómo lo pido?", intent_payload("iniciar_tramite", tramite=proc.slug)))
+        buttons.insert(0, Button("Sí, hacer la solicitud", intent_payload("iniciar_tramite", tramite=proc.slug)))
     return buttons[:4] if proc.chat_request else buttons[:3]
+
+
+def _more_prompt(proc: Procedure, default: str) -> str:
+    """After an answer: offer the request when it can be made here (never start it unasked)."""
+    if proc.chat_request:
+        return "¿Quieres hacer la solicitud ahora por aquí? También puedo contarte más:"
+    return default
 
 
 def procedure_answer(town: Municipality, proc: Procedure, aspects: Sequence[str]) -> List[Reply]:
@@ -80,7 +87,8 @@ def procedure_answer(town: Municipality, proc: Procedure, aspects: Sequence[str]
             if text not in parts:
                 parts.append(text)
         body = f"{proc.name} en {town.comuna}\n\n" + "\n\n".join(parts)
-        return [Reply(body), Reply("¿Quieres saber algo más de este trámite?", _more_buttons(proc, aspects))]
+        return [Reply(body), Reply(_more_prompt(proc, "¿Quieres saber algo más de este trámite?"),
+                                   _more_buttons(proc, aspects))]
     summary = [
         f"{proc.name} en {town.comuna}",
         proc.description,
@@ -91,7 +99,8 @@ def procedure_answer(town: Municipality, proc: Procedure, aspects: Sequence[str]
     ]
     if proc.online_url:
         summary.append(f"En línea: {proc.online_url}")
-    return [Reply("\n".join(summary)), Reply("¿Qué más quieres saber?", _more_buttons(proc, ["costo", "plazo", "lugar"]))]
+    return [Reply("\n".join(summary)), Reply(_more_prompt(proc, "¿Qué más quieres saber?"),
+                                                _more_buttons(proc, ["costo", "plazo", "lugar"]))]
 
 
 def national_answer(national: NonMunicipalProcedure) -> Reply:
@@ -108,12 +117,11 @@ def not_offered(town: Municipality, name: str) -> Reply:
     )
 
 
-def ask_which(options: Sequence[Procedure]) -> Reply:
-    """Two or more procedures fit: let the citizen choose."""
-    return Reply(
-        "¿Sobre cuál trámite me preguntas?",
-        [Button(p.name, intent_payload("consultar_tramite", tramite=p.slug)) for p in options],
-    )
+def ask_which(options: Sequence[Procedure], intent: str = "consultar_tramite") -> Reply:
+    """Two or more procedures fit: let the citizen choose (the choice keeps asking, or requesting)."""
+    question = "¿Cuál de estos trámites quieres hacer?" if intent == "iniciar_tramite" \
+        else "¿Sobre cuál de estos trámites me preguntas?"
+    return Reply(question, [Button(p.name, intent_payload(intent, tramite=p.slug)) for p in options])
 
 
 def did_you_mean(proc_name: str, slug: str) -> Reply:

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue.model import FormField
 from bot.forms.dates import parse_date
+from bot.forms.option_words import option_named
 from bot.nlu.entities import find_emails, find_phones, first_rut, format_phone
 from bot.text import normalise
 
@@ -24,6 +25,7 @@ NO = {"no", "nop", "no po", "nopo", "negativo", "para nada", "no gracias"}
 NAME_PREFIX = re.compile(r"^\s*(me llamo|mi nombre es|mi nombre|soy|nombre:?)\s+", re.IGNORECASE)
 COORDINATES = re.compile(r"(-?\d{1,2}\.\d{3,})\s*[,; ]\s*(-?\d{1,3}\.\d{3,})")
 MAX_DAYS_AHEAD = 365
+OTHER_OPTIONS = {"otro", "otra", "otros", "otras"}
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,15 @@ def _ok(value: Any, display: Optional[str] = None) -> FieldResult:
     return FieldResult(True, value, display if display is not None else str(value))
 
 
+# "no puedo", "no tengo correo", "prefiero no darlo": a short message starting like this declines.
+SKIP_STARTS = ("no ", "prefiero no", "mejor no", "sin ", "paso")
+MAX_SKIP_WORDS = 5
+
+
 def is_skip(text: str) -> bool:
     """Whether the citizen declines an optional field."""
-    return normalise(text) in SKIP_WORDS
+    norm = normalise(text)
+    return norm in SKIP_WORDS or (len(norm.split()) <= MAX_SKIP_WORDS and norm.startswith(SKIP_STARTS))
 
 
 def yes_no(text: str, intent: str = "") -> Optional[bool]:
@@ -166,6 +174,13 @@ def _choice(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
     best = process.extractOne(normalised, [normalise(o) for o in options], scorer=fuzz.WRatio, score_cutoff=80)
     if best:
         return _ok(options[best[2]])
+    named = option_named(text, options)
+    if named:
+        return _ok(named)
+    other = next((o for o in options if normalise(o) in OTHER_OPTIONS), None)
+    if other and sum(ch.isalpha() for ch in text) >= 3:  # «Otro», keeping what the citizen wrote
+        value = f"{other}: {' '.join(text.split())[:form_field.max_length]}"
+        return _ok(value)
     listed = ", ".join(f"{i}) {o}" for i, o in enumerate(options, 1))
     return _fail(f"Elige una de las opciones: {listed}.")
 

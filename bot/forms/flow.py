@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from rapidfuzz import fuzz, process
+
+from bot.answers.forms import give_value
 from bot.answers.reply import Reply
 from bot.catalogue.model import FormField
 from bot.forms.fields import AnswerContext, FieldResult, example_for, validate_answer, yes_no
@@ -26,6 +29,9 @@ FIELD_WORDS = {
     "fecha": {"fecha", "dia"},
 }
 MAX_ATTEMPTS_BEFORE_HELP = 2
+# Fields whose answer is a value: a "sí" means the citizen is willing to give it, not the value.
+VALUE_TYPES = {"nombre", "rut", "email", "telefono", "direccion", "fecha", "ubicacion"}
+MAX_CORRECTION_WORDS = 6
 NOTHING_TO_CORRECT = {"ninguno", "ninguna", "nada", "ninguno gracias", "esta bien", "todo bien", "volver"}
 
 
@@ -48,6 +54,8 @@ def handle_message(state: FormState, fields: List[FormField], text: str, context
     if form_field is None:  # fields changed in the catalogue meanwhile
         state.advance(fields)
         return Step(state)
+    if form_field.type in VALUE_TYPES and yes_no(text) is True:  # "sí" to "¿Quieres dejar tu correo?"
+        return Step(state, [give_value(form_field)])
     result = validate_answer(form_field, text, context)
     if result.ok:
         state.store(form_field, result.value, result.display)
@@ -95,6 +103,19 @@ def _new_value_after(text: str) -> str:
     return ""
 
 
+_CORRECTION_WORDS = ("corregir", "corrijo", "corrige", "corregir un dato", "cambiar", "cambio", "modificar",
+                     "editar", "arreglar", "error", "equivocado", "equivoque", "mal")
+
+
+def wants_to_correct(text: str) -> bool:
+    """The citizen wants to change an answer on the summary ("corregir", "quiero cambiar algo", "corejir")."""
+    words = normalise(text).split()
+    if len(words) > MAX_CORRECTION_WORDS:
+        return False
+    return any(process.extractOne(word, _CORRECTION_WORDS, scorer=fuzz.ratio, score_cutoff=80)
+               for word in words if len(word) >= 5 or word == "mal")
+
+
 def _confirmation(state: FormState, fields: List[FormField], text: str, context: AnswerContext,
                   chosen_field: Optional[str]) -> Step:
     if chosen_field and state.field(fields, chosen_field):
@@ -118,6 +139,9 @@ def _confirmation(state: FormState, fields: List[FormField], text: str, context:
     if corrected:
         names = ", ".join(label(f).lower() for f in corrected)
         return Step(state, [Reply(f"Listo, corregí: {names}.")])
+    if wants_to_correct(text):  # "corregir", "quiero cambiar algo": the field picker comes next
+        state.stage = CHOOSING
+        return Step(state)
     answer = yes_no(text, context.intent)
     if answer is True:
         state.stage = DONE

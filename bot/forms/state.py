@@ -42,6 +42,8 @@ class FormState:
     current: Optional[str] = None
     attempts: int = 0
     stage: str = ASKING
+    # Another procedure the citizen asked for mid-form: "¿dejamos esta y pedimos esa?" is pending.
+    switch_to: Optional[str] = None
 
     @classmethod
     def from_dict(cls, data: Optional[Dict[str, Any]]) -> Optional["FormState"]:

@@ -1,0 +1,88 @@
+"""Words that signal what a citizen means, whatever the NLU guessed: stop, a person, a question.
+
+Linear-time patterns over the normalised text (bot.text.normalise), tested with
+adversarial input in tests/test_linear_patterns.py.
+"""
+from __future__ import annotations
+
+import re
+
+from bot.text import normalise
+
+# Phrases that stop a request, on their own or inside a short message ("ya no quiero seguir").
+_STOP_MESSAGES = {
+    "cancelar", "cancela", "cancelo", "cancelalo", "cancelemos", "anular", "anula", "anulalo", "salir", "basta",
+    "stop", "detener", "terminar", "olvidalo", "olvidate", "dejalo", "dejemoslo", "dejalo asi", "mejor dejalo",
+    "ya no", "no sigamos", "no quiero seguir", "ya no quiero", "cancelar solicitud", "cancelar todo",
+}
+_STOP_WORDS = re.compile(
+    r"\b(?:cancel(?:ar|a|o|alo|emos|en|ala)|anul(?:ar|a|alo|emos)|olvid(?:alo|ate|emoslo)|dejemoslo"
+    r"|no quiero seguir|ya no quiero (?:seguir|hacer|pedir|la solicitud|el tramite|nada))\b"
+)
+_MAX_STOP_WORDS = 8
+# Asking for a person, as words (the NLU's intent alone could be a description of a neighbour).
+_PERSON_WORDS = re.compile(
+    r"\b(?:persona|humano|humana|funcionari[oa]|ejecutiv[oa]|operador[a]?|alguien de (?:la muni|ahi|alla)"
+    r"|hablar con alguien|atencion humana)\b"
+)
+
+
+def is_stop(text: str) -> bool:
+    """An explicit wish to drop what we are doing ("cancelar", "ya no quiero seguir")."""
+    norm = normalise(text).strip(" .!")
+    if norm in _STOP_MESSAGES:
+        return True
+    return len(norm.split()) <= _MAX_STOP_WORDS and bool(_STOP_WORDS.search(norm))
+
+
+def names_a_person(text: str) -> bool:
+    """The message asks for a person in words ("con una persona", "un funcionario")."""
+    return bool(_PERSON_WORDS.search(normalise(text)))
+
+
+_TOWN_HALL = re.compile(r"\b(?:muni|municipalidad|municipio|alcaldia|consistorial)\b")
+_OPEN_OR_WHERE = re.compile(
+    r"\b(?:abre|abren|abierta|abierto|cierra|cierran|cerrada|atiende|atienden|atencion|horario|horarios|hora"
+    r"|queda|ubicada|ubicado|direccion|donde|telefono|fono)\b"
+)
+
+
+def asks_about_town_hall(text: str) -> bool:
+    """A question about the municipality itself: when it opens, where it is ("¿a q hora abre la muni?")."""
+    norm = normalise(text)
+    return bool(_TOWN_HALL.search(norm) and _OPEN_OR_WHERE.search(norm))
+
+
+_UPSET = re.compile(
+    r"\b(?:no (?:me )?sirve|no sirven|no funciona|no me ayuda|no ayuda|nadie (?:contesta|responde|me responde|atiende)"
+    r"|pesim[oa]|malisim[oa]|una porqueria|una mierda|estoy chat[oa]|chato|harto|aburrid[oa]|indignad[oa]"
+    r"|una verguenza|que rabia|me tienen|inutil|ya pero que hago|y ahora que hago|no entiendes)\b"
+)
+MIN_SHOUTED_LETTERS = 10
+
+
+def sounds_upset(text: str) -> bool:
+    """An angry or desperate message ("NO ME SIRVE NADA DE ESTO", "nadie contesta")."""
+    letters = [ch for ch in text if ch.isalpha()]
+    shouting = len(letters) >= MIN_SHOUTED_LETTERS and all(ch.isupper() for ch in letters)
+    return shouting or bool(_UPSET.search(normalise(text)))
+
+
+MAX_FOLLOW_UP_WORDS = 8
+
+
+def is_follow_up(text: str) -> bool:
+    """A short message continuing the topic ("¿y se puede por internet?", "a q hora?")."""
+    norm = normalise(text)
+    return norm.startswith(("y ", "e ", "pero ", "entonces ")) or len(norm.split()) <= MAX_FOLLOW_UP_WORDS
+
+
+QUESTION_START = ("cuanto", "cuando", "donde", "que ", "q ", "como", "por que", "hasta", "cual", "se puede",
+                  "a que hora", "a q hora", "hay que", "tengo que", "puedo")
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a message asks something ("¿cuánto se demoran?") rather than answers."""
+    norm = normalise(text)
+    stripped = text.strip()
+    return stripped.endswith("?") or stripped.startswith("¿") or norm.startswith(QUESTION_START)

@@ -1,0 +1,71 @@
+"""What a message means while a guided request waits for an answer.
+
+The pending question has first claim on the message: an option by number, text or
+a close spelling, a yes or no, a valid RUT, date or address is an answer, whatever
+intent the NLU guessed. Only an explicit signal interrupts the form: a clear cancel
+phrase, asking for a person, or a question (or another request) that is not a
+valid answer to what was asked. Pure: no Rasa objects, no I/O.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from bot.catalogue.model import FormField
+from bot.dialogue.cues import is_stop, looks_like_question, names_a_person
+from bot.dialogue.message import Message
+from bot.dialogue.procedure_moves import explicit_request
+from bot.forms.fields import AnswerContext, validate_answer, yes_no
+from bot.forms.flow import wants_to_correct
+from bot.forms.state import ASKING, CORRECTING
+
+ANSWER = "respuesta"
+CANCEL = "cancelar"
+PERSON = "persona"
+QUESTION = "pregunta"
+OTHER_REQUEST = "otro_tramite"
+
+# Types whose validation accepts almost any text: a question must look like one to interrupt them.
+FREE_TEXT_TYPES = {"nombre", "direccion", "texto"}
+QUESTION_INTENTS = {"consultar_tramite", "listar_tramites", "consultar_estado", "consultar_bot"}
+
+
+def form_move(stage: str, form_field: Optional[FormField], message: Message, context: AnswerContext,
+              current_procedure: str) -> str:
+    """ANSWER, CANCEL, PERSON, QUESTION or OTHER_REQUEST for a message during the form."""
+    if message.is_button:
+        if message.intent == "cancelar":
+            return CANCEL
+        return PERSON if message.intent == "hablar_con_funcionario" else ANSWER
+    text = message.text
+    if is_stop(text):
+        return CANCEL
+    if stage not in (ASKING, CORRECTING):
+        return _summary_move(text, message)
+    accepted = form_field is not None and validate_answer(form_field, text, context).ok
+    wants_person = message.means("hablar_con_funcionario")
+    if wants_person and (not accepted or names_a_person(text)):
+        return PERSON
+    other = message.entities.get("tramite")
+    free_text = form_field is not None and form_field.type in FREE_TEXT_TYPES
+    if accepted and not free_text:
+        return ANSWER
+    # Another procedure: a description may name one ("las ramas tapan la luz"), so free text needs the words of a request.
+    if other and other != current_procedure and message.means("iniciar_tramite") \
+            and (not accepted or (free_text and explicit_request(text))):
+        return OTHER_REQUEST
+    asks = message.intent in QUESTION_INTENTS and message.confidence >= 0.5
+    if asks and (not accepted or looks_like_question(text)):
+        return QUESTION
+    if not accepted and looks_like_question(text):
+        return QUESTION
+    return ANSWER
+
+
+def _summary_move(text: str, message: Message) -> str:
+    """On the summary or the field picker: a yes, a no, a field or a correction are answers."""
+    if message.means("hablar_con_funcionario") and names_a_person(text):
+        return PERSON
+    if looks_like_question(text) and yes_no(text, message.intent) is None and not wants_to_correct(text) \
+            and not message.entities.get("campo"):
+        return QUESTION
+    return ANSWER

@@ -1,0 +1,60 @@
+"""Whether a message about a procedure asks about it or asks for it.
+
+A question ("¿qué piden para la patente?", "¿se llevan refrigeradores?") is answered,
+and a request that can be made in chat is then *offered*; only an explicit request
+("quiero pedir…", "vengan a retirar…", "hay una luminaria apagada…") starts it.
+The NLU's intent decides only when the words say neither. Pure: no Rasa, no I/O.
+"""
+from __future__ import annotations
+
+import re
+
+from bot.dialogue.message import Message
+from bot.text import normalise
+
+ASK = "pregunta"
+DO = "solicitud"
+
+_WANT = r"(?:quiero|quisiera|queria|queremos|necesito|necesitamos|necesitaria|me gustaria|deseo|vengo a)"
+_ACT = (r"(?:pedir|solicitar|hacer (?:un|una|el|la)|ingresar|postular|inscribir|inscribirme|reservar|agendar"
+        r"|denunciar|reclamar|reportar|avisar|registrar|que (?:vengan|retiren|poden|saquen|arreglen|manden|vayan"
+        r"|pasen|corten|limpien|revisen|fiscalicen|me))")
+_REQUEST = re.compile(
+    rf"\b{_WANT} {_ACT}\b"
+    r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|inscribanme|anotenme|agendenme|necesito que)\b"
+    r"|^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclamar|quiero denunciar)\b"
+)
+# Words that ask (not nouns such as "hora" or "pago", which a request names as well).
+_ASKS = re.compile(
+    r"\b(?:cuanto|cuanta|cuantos|cuantas|donde|adonde|(?:hasta|desde|para) cuando|a que hora"
+    r"|que (?:piden|pide|necesito|se necesita|hay que|documentos|papeles|requisitos|tengo que llevar)|como (?:se|lo|la|hago|puedo|saco|pido|es|funciona"
+    r"|registro|inscribo|postulo|pago|obtengo)|se puede|puedo|hay que|tiene costo|es gratis|cobran|requisitos"
+    r"|quien(?:es)? (?:puede|pueden|se encarga|corta|retira|hace|ve|atiende)|sirve)\b"
+)
+# A report of something broken or dirty in the street is a request for the municipality to act.
+_REPORT_START = re.compile(r"\b(?:hay|tengo|esta|estan|se cayo|se quemo|se rompio|llevan?)\b")
+_REPORT_WORDS = re.compile(
+    r"\b(?:apagad[oa]s?|quemad[oa]s?|rot[oa]s?|caid[oa]s?|cayendo|tirad[oa]s?|hoyo|hoyos|bache|baches|basural"
+    r"|microbasural|fuga|sin luz|a oscuras|oscur[oa])\b"
+)
+
+
+def procedure_move(message: Message) -> str:
+    """ASK (answer, then offer the request) or DO (start the request now)."""
+    if message.is_button:
+        return DO if message.intent == "iniciar_tramite" else ASK
+    norm = normalise(message.text)
+    request = _REQUEST.search(norm)
+    rest = norm[:request.start()] + " " + norm[request.end():] if request else norm
+    reports = bool(_REPORT_START.search(norm) and _REPORT_WORDS.search(norm))
+    asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or bool(_ASKS.search(rest))
+    if (request or reports) and not asks:
+        return DO
+    if asks:
+        return ASK
+    return DO if message.intent == "iniciar_tramite" else ASK
+
+
+def explicit_request(text: str) -> bool:
+    """The words ask for something to be done ("quiero pedir…", "en realidad quiero reportar…", "vengan a…")."""
+    return bool(_REQUEST.search(normalise(text)))

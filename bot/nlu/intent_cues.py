@@ -1,0 +1,78 @@
+"""Words that settle what the classifier is unsure of. Not trainable.
+
+- Asking about a procedure or asking for it: the classifier confuses ``consultar_tramite``
+  and ``iniciar_tramite`` on messages such as "¿cómo registro a mi gato?" or "vengan a
+  buscar un refri". When it picks one of the two, the words decide
+  (bot/dialogue/procedure_moves.py: question words and "?" ask; "quiero pedir…",
+  "vengan a…", a broken street light… request) and the two intents swap confidences.
+- A question about the town hall itself ("¿a q hora abre la muni el sábado?") is
+  ``consultar_tramite`` (answered with the main office), whatever else was guessed.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message as RasaMessage
+
+from bot.dialogue.cues import asks_about_town_hall
+from bot.dialogue.message import Message
+from bot.dialogue.procedure_moves import DO, procedure_move
+
+ASKING, DOING = "consultar_tramite", "iniciar_tramite"
+# Guesses a town-hall question is often given ("¿a q hora cierra la muni?" read as the list of procedures).
+TOWN_HALL_GUESSES = {"listar_tramites", "fuera_de_alcance", "consultar_bot", "saludar", "nlu_fallback", "informar"}
+# A relabelled message is not sent to the fallback for the classifier's low confidence.
+CUED_CONFIDENCE = 0.5
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class IntentCues(GraphComponent):
+    """Relabels a message when its words say another intent than the classifier's guess."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "IntentCues":
+        """No state: the cues are in bot/dialogue/."""
+        return cls()
+
+    def process(self, messages: List[RasaMessage]) -> List[RasaMessage]:
+        """Relabel each message whose words say another intent than the one guessed."""
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            text = message.get(TEXT) or ""
+            if not intent.get("name") or text.startswith("/"):
+                continue
+            wanted = _cued_intent(text, intent["name"])
+            if wanted == intent["name"]:
+                continue
+            confidence = max(intent.get("confidence") or 0.0, CUED_CONFIDENCE)
+            message.set(INTENT, {**intent, "name": wanted, "confidence": confidence}, add_to_output=True)
+            ranking = _swapped(message.get(INTENT_RANKING_KEY) or [], intent["name"], wanted)
+            if ranking and ranking[0]["name"] == wanted:
+                ranking[0] = {**ranking[0], "confidence": confidence}
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: Any) -> Any:
+        """Nothing to add to training data."""
+        return training_data
+
+
+def _cued_intent(text: str, guessed: str) -> str:
+    """The intent the words of ``text`` say, given the classifier's guess."""
+    if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
+        return ASKING
+    if guessed in (ASKING, DOING):
+        return DOING if procedure_move(Message(text=text, intent=guessed)) == DO else ASKING
+    return guessed
+
+
+def _swapped(ranking: List[Dict[str, Any]], old: str, new: str) -> List[Dict[str, Any]]:
+    """The ranking with the names ``old`` and ``new`` exchanged (each takes the other's confidence)."""
+    swap = {old: new, new: old}
+    return [{**row, "name": swap.get(row["name"], row["name"])} for row in ranking]
