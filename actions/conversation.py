@@ -9,11 +9,11 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import consecutive_fallbacks, latest_text, municipality, offered_request, send
-from actions.procedure_turns import procedure_question, procedure_request
+from actions.procedure_turns import TOWN_HALL, procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import conversation as replies
 from bot.answers.municipality import ask_commune
-from bot.dialogue.cues import is_follow_up
+from bot.dialogue.cues import asks_town_hall_detail, is_follow_up
 from bot.matching.aspects import asked_aspects
 
 
@@ -83,14 +83,15 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
 
     Such a message carries no procedure and few words, so the NLU may take it for small talk.
     """
-    text, focus = latest_text(tracker), tracker.get_slot("tramite")
-    if not focus or not is_follow_up(text) or not asked_aspects(text):
+    text, focus, topic = latest_text(tracker), tracker.get_slot("tramite"), tracker.get_slot("tema")
+    about_town_hall = topic == TOWN_HALL and asks_town_hall_detail(text)
+    if not about_town_hall and (not focus or not is_follow_up(text) or not asked_aspects(text)):
         return None
     catalogue = await current_catalogue()
     town = municipality(tracker, catalogue)
     if town is None:
         return None
-    turn = procedure_question(catalogue, town, text, None, focus, None)
+    turn = procedure_question(catalogue, town, text, None, focus, None, topic)
     send(dispatcher, turn.replies)
     return [SlotSet("municipio", town.slug), *turn.events]
 

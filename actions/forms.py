@@ -125,7 +125,8 @@ class ValidateFormularioSolicitud(FormValidationAction):
         move = form_move(state.stage, state.field(proc.form), message, context, proc.slug)
         if move == CANCEL:
             send(dispatcher, [form_replies.cancelled(proc.name)])
-            return {ANSWER_SLOT: "cancelado", "solicitud": None, "solicitud_por_enviar": None}
+            return {ANSWER_SLOT: "cancelado", "solicitud": None, "solicitud_por_enviar": None,
+                    "tramite_siguiente": None}
         if move == PERSON:
             return await self._hand_over(dispatcher, tracker, town, state, "hablar_con_funcionario")
         if move == OTHER_REQUEST:
@@ -243,8 +244,14 @@ class ActionEnviarSolicitud(Action):
             send(dispatcher, [form_replies.storage_failed()])
             return [*reset, SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", state.to_dict())]
         send(dispatcher, [form_replies.submitted(proc, result.folio)])
-        return [*reset, SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", None),
-                SlotSet("tramite", proc.slug)]
+        events = [*reset, SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", None),
+                  SlotSet("tramite", proc.slug)]
+        following = tracker.get_slot("tramite_siguiente")
+        next_proc = following and catalogue.procedure_for(town.slug, following)
+        if next_proc:
+            send(dispatcher, [form_replies.offer_next(next_proc)])
+            events.append(SlotSet("tramite_siguiente", None))
+        return events
 
 
 class ActionCancelarSolicitud(Action):
@@ -263,4 +270,5 @@ class ActionCancelarSolicitud(Action):
             send(dispatcher, [form_replies.cancelled(catalogue.display_name(state.procedure))])
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(ANSWER_SLOT, None),
                 SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", None), SlotSet("formulario_listo", False),
-                SlotSet("folio_consulta", None), SlotSet("rut_consulta", None), SlotSet("consulta_lista", False)]
+                SlotSet("folio_consulta", None), SlotSet("rut_consulta", None), SlotSet("consulta_lista", False),
+                SlotSet("tramite_siguiente", None)]

@@ -14,13 +14,15 @@ from bot.answers import procedures as answers
 from bot.answers.municipality import town_hall
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
-from bot.catalogue.model import Municipality
-from bot.dialogue.cues import asks_about_town_hall, is_follow_up
+from bot.catalogue.model import Municipality, Procedure
+from bot.dialogue.cues import asks_about_town_hall, asks_town_hall_detail, is_follow_up
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import generic_candidates
 from bot.matching.procedures import ProcedureMatcher
 
 _matchers: Dict[int, ProcedureMatcher] = {}
+SEVERAL_SCORE = 95.0  # a second procedure in the same message is answered only when named this clearly
+TOWN_HALL = "municipalidad"  # value of the ``tema`` slot after an answer about the town hall
 
 
 @dataclass
@@ -83,17 +85,43 @@ def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optiona
 
 
 def procedure_question(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str],
-                       remembered: Optional[str], aspect: Optional[str]) -> Turn:
-    """Answer a question about a procedure (``consultar_tramite``), or about the town hall itself."""
-    if named is None and asks_about_town_hall(text) and not matcher_for(catalogue).best(text):
-        return Turn([town_hall(town, text)])
+                       remembered: Optional[str], aspect: Optional[str], topic: Optional[str] = None) -> Turn:
+    """Answer a question about a procedure (``consultar_tramite``), or about the town hall itself.
+
+    ``topic`` is "municipalidad" right after an answer about the town hall: "¿y el lunes?" is about it.
+    """
+    about_town_hall = asks_about_town_hall(text) or (topic == TOWN_HALL and asks_town_hall_detail(text))
+    if named is None and about_town_hall and not matcher_for(catalogue).best(text):
+        return Turn([town_hall(town, text)], [SlotSet("tema", TOWN_HALL), SlotSet("tramite", None)])
     aspects = [aspect] if aspect else asked_aspects(text)
+    several = named_procedures(catalogue, text)
+    if len(several) > 1 and (named is None or named in several):
+        return _answer_several(catalogue, town, several, aspects)
     slug, turn = _resolve(catalogue, town, text, named, remembered, follow_up_ok=True)
     if turn:
         return turn
     if slug is None:
         return Turn([answers.ask_procedure() if aspects else answers.no_match()])
     return _answer(catalogue, town, slug, aspects)
+
+
+def named_procedures(catalogue: Catalogue, text: str) -> List[str]:
+    """The procedures a typed message names confidently, in the order it names them."""
+    if not text or text.startswith("/"):
+        return []
+    found = sorted(matcher_for(catalogue).find(text), key=lambda m: m.first_word)
+    return list(dict.fromkeys(m.key for m in found if m.score >= SEVERAL_SCORE))
+
+
+def _answer_several(catalogue: Catalogue, town: Municipality, slugs: List[str], aspects: List[str]) -> Turn:
+    """Two procedures in one question: each answered, then a choice of which to go on with."""
+    replies: List[Reply] = []
+    for slug in slugs:
+        replies += _answer(catalogue, town, slug, aspects).replies[:1]
+    offered = [p for p in (catalogue.procedure_for(town.slug, s) for s in slugs) if p is not None]
+    if offered:
+        replies.append(answers.ask_which(offered, "consultar_tramite", "¿De cuál quieres saber más?"))
+    return Turn(replies, [SlotSet("tramite", slugs[-1]), SlotSet("tramite_sugerido", None), SlotSet("tema", None)])
 
 
 def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str],
@@ -104,10 +132,10 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
     steps, where and the online link.
     """
     from actions.forms import start_form
-    from bot.answers.forms import introduction
+    from bot.answers.forms import introduction, two_requests
 
     not_starting = [SlotSet("formulario_listo", False)]
-    slug, turn = _resolve(catalogue, town, text, named, remembered, follow_up_ok=not text or text.startswith("/"),
+    slug, turn = _resolve(catalogue, town, text, named, remembered, follow_up_ok=True,
                           intent="iniciar_tramite")
     if turn:
         return Turn(turn.replies, turn.events + not_starting)
@@ -116,13 +144,23 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
     proc = catalogue.procedure_for(town.slug, slug)
     if proc is not None and proc.chat_request and proc.form and tracker is not None:
         events = [SlotSet("tramite", slug), SlotSet("tramite_sugerido", None)]
-        return Turn([introduction(proc)], events + start_form(catalogue, town, proc, tracker))
+        later = [other for other in named_procedures(catalogue, text) if other != slug
+                 and _requestable(catalogue.procedure_for(town.slug, other))]
+        intro = [introduction(proc)]
+        if later:  # "hay un poste sin luz y un hoyo": this one first, the other is offered after the folio
+            intro.insert(0, two_requests(proc.name, catalogue.display_name(later[0])))
+            events.append(SlotSet("tramite_siguiente", later[0]))
+        return Turn(intro, events + start_form(catalogue, town, proc, tracker))
     turn = _answer(catalogue, town, slug, ["pasos", "lugar", "en_linea"])
     return Turn(turn.replies, turn.events + not_starting)
 
 
+def _requestable(proc: Optional[Procedure]) -> bool:
+    return proc is not None and proc.chat_request and bool(proc.form)
+
+
 def _answer(catalogue: Catalogue, town: Municipality, slug: str, aspects: List[str]) -> Turn:
-    events = [SlotSet("tramite", slug), SlotSet("tramite_sugerido", None)]
+    events = [SlotSet("tramite", slug), SlotSet("tramite_sugerido", None), SlotSet("tema", None)]
     if slug in catalogue.non_municipal:
         return Turn([answers.national_answer(catalogue.non_municipal[slug])], events)
     proc = catalogue.procedure_for(town.slug, slug)

@@ -88,7 +88,7 @@ class ActionResponderTramite(NeedsMunicipality):
     def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
         return procedure_question(
             catalogue, town, latest_text(tracker), entity(tracker, "tramite"),
-            tracker.get_slot("tramite"), entity(tracker, "aspecto"),
+            tracker.get_slot("tramite"), entity(tracker, "aspecto"), tracker.get_slot("tema"),
         )
 
 

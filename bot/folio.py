@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from typing import Iterator, Tuple
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 6
-FOLIO_RE = re.compile(rf"\b([A-Za-z]{{3}})\s*-\s*([{ALPHABET}{ALPHABET.lower()}]{{{LENGTH}}})\b")
+FOLIO_RE = re.compile(rf"\b([A-Za-z]{{3}})(\s*-\s*|\s+)([{ALPHABET}{ALPHABET.lower()}]{{{LENGTH}}})\b")
 
 
 def new_folio(code: str) -> str:
@@ -20,9 +21,15 @@ def new_folio(code: str) -> str:
     return f"{code.upper()}-{body}"
 
 
+def folios_in(text: str) -> Iterator[Tuple[str, int, int]]:
+    """Each folio written in ``text``, canonical ("pen-7kx4m2", "ang zzz997" -> "ANG-ZZZ997"), with its span."""
+    for match in FOLIO_RE.finditer(text):
+        code, separator, body = match.groups()
+        # Written with a space ("ang zzz997"), a folio must show a digit, or "que muchas" would be one.
+        if "-" in separator or any(ch.isdigit() for ch in body):
+            yield f"{code.upper()}-{body.upper()}", match.start(), match.end()
+
+
 def normalise_folio(text: str) -> str | None:
-    """The canonical form of a folio written in ``text`` ("pen-7kx4m2" -> "PEN-7KX4M2")."""
-    match = FOLIO_RE.search(text)
-    if not match:
-        return None
-    return f"{match.group(1).upper()}-{match.group(2).upper()}"
+    """The canonical form of the first folio written in ``text`` ("pen-7kx4m2" -> "PEN-7KX4M2")."""
+    return next((folio for folio, _, _ in folios_in(text)), None)

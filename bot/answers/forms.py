@@ -77,6 +77,19 @@ def finish_first(current: str) -> Reply:
     return Reply(f"Primero terminemos tu solicitud de {current}, o escribe «cancelar» para dejarla.")
 
 
+def two_requests(first: str, second: str) -> Reply:
+    """Two requests in one message: one after the other."""
+    return Reply(f"Veo dos solicitudes: «{first}» y «{second}». Empecemos por la primera; "
+                 "cuando terminemos te ofrezco la segunda.")
+
+
+def offer_next(proc: Procedure) -> Reply:
+    """After a folio: the second request the citizen mentioned."""
+    return Reply(f"¿Seguimos ahora con «{proc.name}»?",
+                 [Button("Sí, seguir", intent_payload("iniciar_tramite", tramite=proc.slug)),
+                  Button("No, gracias", intent_payload("negar"))])
+
+
 def offer_switch(current: str, other: str) -> Reply:
     """Another procedure asked for in the middle of a request: switch, or go on."""
     return Reply(f"Estamos con tu solicitud de {current}. ¿Quieres dejarla (no se envía) y pedir «{other}»?",

@@ -62,4 +62,8 @@ def town_hall(town: Municipality, text: str = "") -> Reply:
             lines.insert(1, f"El {DAY_NAMES[day]} no atiende.")
     if office.phone or town.phone:
         lines.append(f"Teléfono: {office.phone or town.phone}")
+    if town.email:
+        lines.append(f"Correo: {town.email}")
+    if town.website:
+        lines.append(f"Sitio web: {town.website}")
     return Reply("\n".join(lines))

@@ -117,10 +117,10 @@ def not_offered(town: Municipality, name: str) -> Reply:
     )
 
 
-def ask_which(options: Sequence[Procedure], intent: str = "consultar_tramite") -> Reply:
+def ask_which(options: Sequence[Procedure], intent: str = "consultar_tramite", question: str = "") -> Reply:
     """Two or more procedures fit: let the citizen choose (the choice keeps asking, or requesting)."""
-    question = "¿Cuál de estos trámites quieres hacer?" if intent == "iniciar_tramite" \
-        else "¿Sobre cuál de estos trámites me preguntas?"
+    question = question or ("¿Cuál de estos trámites quieres hacer?" if intent == "iniciar_tramite"
+                            else "¿Sobre cuál de estos trámites me preguntas?")
     return Reply(question, [Button(p.name, intent_payload(intent, tramite=p.slug)) for p in options])
 
 

@@ -47,6 +47,17 @@ _OPEN_OR_WHERE = re.compile(
 )
 
 
+_TOWN_HALL_DETAILS = re.compile(
+    r"\b(?:lunes|martes|miercoles|jueves|viernes|sabado|sabados|domingo|domingos|telefono|fono|numero|correo|mail"
+    r"|email|web|pagina|sitio|direccion|horario|hora|abre|cierra|atiende|atienden|donde|queda)\b"
+)
+
+
+def asks_town_hall_detail(text: str) -> bool:
+    """A follow-up about the town hall just described ("¿y el lunes?", "¿y el correo?")."""
+    return is_follow_up(text) and bool(_TOWN_HALL_DETAILS.search(normalise(text)))
+
+
 def asks_about_town_hall(text: str) -> bool:
     """A question about the municipality itself: when it opens, where it is ("¿a q hora abre la muni?")."""
     norm = normalise(text)

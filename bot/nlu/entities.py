@@ -13,7 +13,7 @@ from typing import List
 import phonenumbers
 from stdnum.cl import rut as stdnum_rut
 
-from bot.folio import FOLIO_RE
+from bot.folio import folios_in
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,7 @@ def format_phone(raw: str) -> str | None:
 
 def find_folios(text: str) -> List[Found]:
     """Folios such as ``PEN-7KX4M2`` (any case), upper-cased."""
-    return [
-        Found("folio", f"{m.group(1).upper()}-{m.group(2).upper()}", m.start(), m.end())
-        for m in FOLIO_RE.finditer(text)
-    ]
+    return [Found("folio", folio, start, end) for folio, start, end in folios_in(text)]
 
 
 def find_structured(text: str) -> List[Found]:

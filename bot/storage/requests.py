@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.folio import FOLIO_RE, new_folio
+from bot.folio import new_folio, normalise_folio
 from bot.nlu.entities import format_rut
 from bot.storage.db import Database
 from bot.storage.tables import NotificationRow, RequestRow, RequestStatusRow, utcnow
@@ -112,10 +112,8 @@ def _iso(value: datetime) -> str:
 
 def _canonical_folio(folio: str) -> str:
     """``"pen-7kx4m2"`` -> ``"PEN-7KX4M2"``; anything else is just stripped and upper-cased."""
-    match = FOLIO_RE.fullmatch(folio.strip())
-    if match:
-        return f"{match.group(1).upper()}-{match.group(2).upper()}"
-    return folio.strip().upper()
+    found = normalise_folio(folio.strip())
+    return found if found else folio.strip().upper()
 
 
 def _summary(row: RequestRow) -> Dict[str, Any]:
