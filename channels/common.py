@@ -1,9 +1,10 @@
 """What both channels share: buttons as text, long replies, duplicates, order, media replies.
 
 - Buttons: WhatsApp has none, so they become a numbered list; a reply "2", "la 2"
-  or the option's text maps back to the button's payload. Telegram keeps buttons,
-  but its callback data holds 64 bytes, so it carries the button's number. The
-  last buttons of each conversation are stored, so this survives restarts.
+  or the option's text maps back to the payload of the last list sent. The last
+  buttons of each conversation are stored, so this survives restarts. Telegram
+  keeps buttons, and each message with buttons is a menu of its own, so an old
+  button never acts on a newer question (channels/menus.py).
 - Long replies are split below the channel's limit, at paragraphs, lines or words.
 - Duplicates and order are the inbox's job (channels/inbox.py).
 """

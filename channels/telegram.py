@@ -6,7 +6,9 @@ stored in the inbox (channels/inbox.py), answered at once and processed in the
 background, in order per chat and once per ``update_id``, even with several
 replicas; if the database cannot store an update the webhook answers 503 and
 Telegram delivers it again later. Buttons are inline keyboards; pressing one answers the callback and
-continues the conversation. Photos, voice notes, documents and stickers get a
+continues the conversation; a button of an older message gets "esa opción ya no está
+disponible" and the pending question again, and never reaches the assistant
+(channels/menus.py says what is current). Photos, voice notes, documents and stickers get a
 clear reply; a shared location is passed to the conversation; an edited message
 is taken as the citizen's new message. No Bot API call is made that the update
 does not need.
@@ -23,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -31,10 +33,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Update
 
-from channels.common import MEDIA_REPLIES, last_buttons, record_inbound, remember_buttons, split_message
+from channels.common import MEDIA_REPLIES, record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import (
     CUT_NOTE, FULL_TEXT_KEY, TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text,
+)
+from channels.menus import (
+    MENU_KEY, STALE_BUTTON, Question, forget_menu, is_question, note, open_menu, pending_question, record_question,
 )
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
@@ -45,7 +50,6 @@ logger = logging.getLogger(__name__)
 MEDIA_FIELDS = (("voice", "audio"), ("audio", "audio"), ("photo", "image"), ("video", "video"),
                 ("video_note", "video"), ("animation", "video"), ("document", "document"),
                 ("sticker", "sticker"), ("contact", "contact"))
-STALE_BUTTON = "Esa opción ya no está disponible. Escríbeme tu respuesta, por favor."
 
 
 class TelegramOutput(ReplyOutput):
@@ -60,14 +64,28 @@ class TelegramOutput(ReplyOutput):
         self._sender = sender
 
     async def deliver_one(self, recipient_id: Text, reply: Reply) -> None:
-        """Send one reply; the keyboard goes with its last part and its payloads are kept."""
+        """Send one reply; the keyboard goes with its last part. A reply with buttons is a new menu
+        (unless it re-sends the current one); one without is the pending question unless it is a note."""
         buttons = reply.get("buttons") or []
-        if buttons:
-            await remember_buttons(recipient_id, buttons)
+        menu = reply.get(MENU_KEY)
+        if buttons and menu is None:
+            menu = await open_menu(recipient_id, reply["text"], buttons)
         parts = split_message(reply["text"], TELEGRAM_LIMIT)
         for part in parts[:-1]:
             await self._sender.send_text(recipient_id, part)
-        await self._sender.send_text(recipient_id, parts[-1], buttons or None)
+        await self._sender.send_text(recipient_id, parts[-1], buttons or None, menu)
+        if not buttons and is_question(reply):
+            await record_question(recipient_id, reply["text"])
+
+    async def send_note(self, recipient_id: Text, text: Text) -> None:
+        """A message of the channel itself (not the assistant's question)."""
+        await self._add(recipient_id, note(text))
+
+    async def send_stale_button(self, recipient_id: Text, question: Optional[Question]) -> None:
+        """"Esa opción ya no está disponible", then the pending question again (if there is one)."""
+        await self.send_note(recipient_id, STALE_BUTTON)
+        if question is not None:
+            await self._add(recipient_id, question.again())
 
 
 class TelegramInput(InputChannel):
@@ -148,7 +166,7 @@ class TelegramInput(InputChannel):
         text, metadata = await self._incoming(update, municipality, message.sender_id, output)
         if text is None:
             return None
-        await remember_buttons(message.sender_id, [])
+        await forget_menu(message.sender_id)
         return UserMessage(text, output, message.sender_id, input_channel=self.name(),
                            message_id=message.message_id, metadata=metadata)
 
@@ -159,9 +177,10 @@ class TelegramInput(InputChannel):
         callback = update.callback_query
         if callback is not None:
             await self._sender.answer_callback(municipality, callback.id)
-            payload = _button_payload(callback.data or "", await last_buttons(sender_id))
+            question = await pending_question(sender_id)
+            payload = question.payload(callback.data or "") if question else None
             if payload is None:
-                await output.send_text_message(sender_id, STALE_BUTTON)
+                await output.send_stale_button(sender_id, question)
             return payload, metadata
         message = update.message or update.edited_message
         if message is None:
@@ -174,10 +193,10 @@ class TelegramInput(InputChannel):
             capped, cut = cap_text(text, TELEGRAM_MAX_CHARS)
             if cut:
                 metadata[FULL_TEXT_KEY] = text
-                await output.send_text_message(sender_id, CUT_NOTE)
+                await output.send_note(sender_id, CUT_NOTE)
             return capped, metadata
         kind = next((kind for name, kind in MEDIA_FIELDS if getattr(message, name, None)), "other")
-        await output.send_text_message(sender_id, MEDIA_REPLIES[kind])
+        await output.send_note(sender_id, MEDIA_REPLIES[kind])
         return None, metadata
 
 
@@ -236,11 +255,3 @@ def _finite_float(literal: str) -> float:
     if not math.isfinite(value):  # 1e400 is read as infinity, which JSON columns refuse
         raise ValueError("número fuera de rango")
     return value
-
-
-def _button_payload(data: str, buttons: List[Dict[str, Any]]) -> Optional[str]:
-    if data.startswith("b") and data[1:].isascii() and data[1:].isdigit() and len(data) <= 4:
-        index = int(data[1:])
-        if 1 <= index <= len(buttons):
-            return buttons[index - 1]["payload"]
-    return None

@@ -19,9 +19,10 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError, RetryAfter
@@ -36,6 +37,8 @@ RETRIES = 4
 BACKOFF_SECONDS = 0.5
 MAX_RETRY_AFTER_SECONDS = 30
 T = TypeVar("T")
+MAX_MENU_ID = 999_999_999  # menu ids of a chat count up to here, then start at 1 again
+_CALLBACK_DATA = re.compile(r"m([1-9][0-9]{0,8})\.([1-9][0-9]?)")  # m<menu>.<button>, as callback_data writes
 
 
 class TelegramSendError(RuntimeError):
@@ -105,11 +108,33 @@ def split_sender(sender_id: str) -> tuple[str, str]:
     return parts[1], parts[2]
 
 
-def keyboard(buttons: List[Dict[str, Any]]) -> Optional[InlineKeyboardMarkup]:
-    """Buttons as an inline keyboard, one per row; callback data is the button number."""
+class Press(NamedTuple):
+    """A button press as its callback data tells: which menu (message) and which of its buttons."""
+
+    menu: int
+    number: int
+
+
+def callback_data(menu: int, number: int) -> str:
+    """``m<menu>.<number>``: the chat's menu id and the button's number (1 first); well under 64 bytes."""
+    return f"m{menu}.{number}"
+
+
+def parse_callback_data(data: str) -> Optional[Press]:
+    """The press that ``callback_data`` wrote, or ``None`` for anything else (the old ``b<N>``, junk).
+
+    Callback data is the client's to send: only ASCII digits without leading zeros, at most nine
+    for the menu (``MAX_MENU_ID``) and two for the button, so nothing odd reaches ``int()``.
+    """
+    match = _CALLBACK_DATA.fullmatch(data or "")
+    return Press(int(match.group(1)), int(match.group(2))) if match else None
+
+
+def keyboard(buttons: List[Dict[str, Any]], menu: int) -> Optional[InlineKeyboardMarkup]:
+    """Buttons as an inline keyboard, one per row; callback data names the menu and the button."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b["title"][:64], callback_data=f"b{i}")]
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b["title"][:64], callback_data=callback_data(menu, i))]
                                  for i, b in enumerate(buttons, 1)])
 
 
@@ -133,11 +158,16 @@ class TelegramSender:
             self._bots[municipality] = Bot(token, **kwargs)
         return self._bots[municipality]
 
-    async def send_text(self, sender_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None) -> None:
-        """Send one message (at most ``TELEGRAM_LIMIT`` characters), with buttons if any."""
+    async def send_text(self, sender_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None,
+                        menu: Optional[int] = None) -> None:
+        """Send one message (at most ``TELEGRAM_LIMIT`` characters), with buttons if any: they need the
+        message's ``menu`` id (channels/menus.py)."""
+        if buttons and menu is None:
+            raise ValueError("botones sin número de menú")
         municipality, chat_id = split_sender(sender_id)
         bot = self.bot(municipality)
-        await with_retries(lambda: bot.send_message(chat_id=chat_id, text=text, reply_markup=keyboard(buttons or [])))
+        markup = keyboard(buttons or [], menu or 0)
+        await with_retries(lambda: bot.send_message(chat_id=chat_id, text=text, reply_markup=markup))
 
     async def answer_callback(self, municipality: str, callback_id: str, text: Optional[str] = None) -> None:
         """Stop the button's loading spinner."""

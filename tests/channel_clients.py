@@ -84,5 +84,13 @@ def tg_message(chat_id, text=None, update_id=None, kind="message", **fields):
     return {"update_id": update_id or int(uuid.uuid4().int % 10**9), kind: message}
 
 
+def tg_callback(chat_id, data, callback_id=None, message_id=9, update_id=None):
+    """A button press as Telegram sends it: a ``callback_query`` with the button's data."""
+    return {"update_id": update_id or int(uuid.uuid4().int % 10**9), "callback_query": {
+        "id": callback_id or f"cb-{uuid.uuid4().hex[:6]}", "chat_instance": "x", "data": data,
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Vecina"},
+        "message": {"message_id": message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}}}}
+
+
 def new_chat():
     return int(uuid.uuid4().int % 10**9)

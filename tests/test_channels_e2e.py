@@ -4,6 +4,7 @@ Replies are captured by local stand-ins of the Twilio and Telegram HTTP APIs
 (tests/standins.py). WhatsApp requests carry real signatures computed with
 twilio's RequestValidator; Telegram requests are real update JSON.
 """
+import functools
 import time
 import uuid
 
@@ -13,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import (
     ANGOL_WA, AUTH_TOKEN, PENALOLEN_WA, PUBLIC_URL, TG_SECRET, TOKENS, channel_env, citizen, new_chat, post_form,
-    tg_message, tg_post, wa_replies, whatsapp,
+    tg_callback, tg_message, tg_post, wa_replies, whatsapp,
 )
 
 @pytest.fixture(scope="module")
@@ -179,11 +180,7 @@ def test_telegram_buttons_and_callback(assistant, standins):
     telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and r.get("reply_markup"), 1)
     keyboard = telegram.sent(chat)[-1]["reply_markup"]["inline_keyboard"]
     transit = next(row[0] for row in keyboard if row[0]["text"].startswith("Tránsito"))
-    callback = {"update_id": int(uuid.uuid4().int % 10**9), "callback_query": {
-        "id": "cb-1", "chat_instance": "x", "data": transit["callback_data"],
-        "from": {"id": chat, "is_bot": False, "first_name": "Vecina"},
-        "message": {"message_id": 9, "date": int(time.time()), "chat": {"id": chat, "type": "private"}}}}
-    assert tg_post(assistant, callback) == 200
+    assert tg_post(assistant, tg_callback(chat, transit["callback_data"], "cb-1")) == 200
     telegram.wait_for(lambda r: r.get("method") == "answerCallbackQuery" and r.get("callback_query_id") == "cb-1")
     telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "Permiso de circulación" in r.get("text", ""))
 
@@ -308,31 +305,39 @@ def test_whatsapp_correction_by_number_asks_the_new_value_before_any_folio(assis
     assert any("folio" in r for r in done)
 
 
-def test_telegram_correction_by_button_asks_the_new_value_before_any_folio(assistant, standins):
-    _, telegram = standins
-    chat = new_chat()
+def _tg_say(assistant, telegram, chat, update, count_before):
+    """Post ``update`` and return the messages the chat got for it (the whole turn)."""
+    assert tg_post(assistant, update) == 200
+    telegram.wait_for(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat),
+                      count_before + 1, 60)
+    time.sleep(1.5)  # the rest of the turn's replies
+    return telegram.sent(chat)[count_before:]
 
-    def say(update, count_before):
-        assert tg_post(assistant, update) == 200
-        telegram.wait_for(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat),
-                          count_before + 1, 60)
-        time.sleep(1.5)
-        return telegram.sent(chat)[count_before:]
 
-    def press(message, title):
-        keyboard = message["reply_markup"]["inline_keyboard"]
-        data = next(b["callback_data"] for row in keyboard for b in row if b["text"] == title)
-        return {"update_id": int(uuid.uuid4().int % 10**9), "callback_query": {
-            "id": f"cb-{uuid.uuid4().hex[:6]}", "chat_instance": "x", "data": data,
-            "from": {"id": chat, "is_bot": False, "first_name": "Vecina"},
-            "message": {"message_id": 9, "date": int(time.time()), "chat": {"id": chat, "type": "private"}}}}
+def _tg_press(chat, message, title):
+    """The press of the button ``title`` of a message the chat got."""
+    keyboard = message["reply_markup"]["inline_keyboard"]
+    return tg_callback(chat, next(b["callback_data"] for row in keyboard for b in row if b["text"] == title))
 
+
+def _tg_summary(say, chat):
+    """Fill the mattress pick-up form up to its summary; the messages seen and the summary."""
     seen = len(say(tg_message(chat, "quiero pedir el retiro de un colchon, mi rut es 12.345.678-5"), 0))
     for answer in FORM_ANSWERS:
         replies = say(tg_message(chat, answer), seen)
         seen += len(replies)
     assert "Revisa tu solicitud" in replies[-1]["text"]
-    picker = say(press(replies[-1], "Corregir un dato"), seen)
+    return seen, replies[-1]
+
+
+def test_telegram_correction_by_button_asks_the_new_value_before_any_folio(assistant, standins):
+    _, telegram = standins
+    chat = new_chat()
+    say = functools.partial(_tg_say, assistant, telegram, chat)
+    press = functools.partial(_tg_press, chat)
+
+    seen, summary = _tg_summary(say, chat)
+    picker = say(press(summary, "Corregir un dato"), seen)
     seen += len(picker)
     assert picker[-1]["text"].startswith("¿Qué dato quieres corregir?")
     assert not any("folio" in m["text"] for m in picker)
@@ -342,5 +347,48 @@ def test_telegram_correction_by_button_asks_the_new_value_before_any_folio(assis
     again = say(tg_message(chat, "Pasaje Las Acacias 55"), seen)
     seen += len(again)
     assert "Dirección: Pasaje Las Acacias 55" in again[-1]["text"]
+    done = say(press(again[-1], "Sí, enviar"), seen)
+    assert any("folio" in m["text"] for m in done)
+
+
+# ---------------- Telegram: a button means what its own message offered ----------------
+
+def test_telegram_old_buttons_are_stale_and_the_pending_question_is_asked_again(assistant, standins):
+    from channels.telegram import STALE_BUTTON
+
+    _, telegram = standins
+    chat = new_chat()
+    say = functools.partial(_tg_say, assistant, telegram, chat)
+    press = functools.partial(_tg_press, chat)
+    texts = lambda messages: [m["text"] for m in messages]  # noqa: E731
+
+    seen, summary = _tg_summary(say, chat)
+    picker = say(press(summary, "Corregir un dato"), seen)  # a button of the current menu acts
+    seen += len(picker)
+    assert picker[-1]["text"].startswith("¿Qué dato quieres corregir?")
+
+    # The summary's "Sí, enviar" is a button of an older message: the field picker is asked again.
+    stale = say(press(summary, "Sí, enviar"), seen)
+    seen += len(stale)
+    assert texts(stale) == [STALE_BUTTON, picker[-1]["text"]]
+    assert stale[-1]["reply_markup"] == picker[-1]["reply_markup"]  # the same menu, under the same id
+    # The data of the buttons sent before menus existed ("b<N>") is stale too.
+    old = say(tg_callback(chat, "b1"), seen)
+    seen += len(old)
+    assert texts(old) == [STALE_BUTTON, picker[-1]["text"]] and old[-1]["reply_markup"] == picker[-1]["reply_markup"]
+
+    asked = say(press(stale[-1], "Dirección"), seen)  # the re-sent picker works
+    seen += len(asked)
+    assert "dirección" in asked[-1]["text"].lower() and not asked[-1].get("reply_markup")
+    # No menu is current now (a free-text question): an old button gets the note and that question.
+    pending = say(press(picker[-1], "Nombre"), seen)
+    seen += len(pending)
+    assert texts(pending) == [STALE_BUTTON, asked[-1]["text"]] and not pending[-1].get("reply_markup")
+
+    # Nothing of the old presses was applied: the address is what is being corrected, no folio yet.
+    again = say(tg_message(chat, "Pasaje Las Acacias 55"), seen)
+    seen += len(again)
+    assert "Dirección: Pasaje Las Acacias 55" in again[-1]["text"] and "Juan Pérez" in again[-1]["text"]
+    assert not any("folio" in m["text"] for m in telegram.sent(chat))
     done = say(press(again[-1], "Sí, enviar"), seen)
     assert any("folio" in m["text"] for m in done)

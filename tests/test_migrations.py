@@ -60,10 +60,12 @@ def schema_differences(db: Database) -> List:
 def legacy_metadata() -> MetaData:
     """The schema the last release made with ``create_all``: today's tables but ``processed_messages``
     instead of ``inbound_messages``, no index limiting open handoffs (0002), lookup failures per sender id,
-    no login failures nor server secrets (0003) and usernames unique across municipalities (0004)."""
+    no login failures nor server secrets (0003), usernames unique across municipalities (0004) and
+    channel buttons without Telegram menus (0005)."""
     old = MetaData()
     for table in migrate.metadata().sorted_tables:
-        if table.name not in ("inbound_messages", "lookup_failures", "login_failures", "server_secrets", "staff"):
+        if table.name not in ("inbound_messages", "lookup_failures", "login_failures", "server_secrets", "staff",
+                              "channel_buttons"):
             copy = table.to_metadata(old)
             for index in [i for i in copy.indexes if i.name == "uq_handoffs_open_per_sender"]:
                 copy.indexes.discard(index)
@@ -71,6 +73,9 @@ def legacy_metadata() -> MetaData:
     Table("staff", old, *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable,
                                  index=c.name == "municipality", unique=c.name == "username")
                           for c in staff.columns])
+    buttons = migrate.metadata().tables["channel_buttons"]
+    Table("channel_buttons", old, *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                                    for c in buttons.columns if c.name not in ("menu_id", "question")])
     Table("lookup_failures", old,
           Column("id", Integer, primary_key=True, autoincrement=True),
           Column("sender_id", String(200), nullable=False, index=True),
@@ -299,3 +304,19 @@ def test_0002_keeps_the_newest_open_handoff_and_forbids_a_second_one(empty_db):
             _add_handoff(conn, "telegram:angol:2", "atendiendo", now)
     with db.engine.begin() as conn:  # a closed one next to the open one is fine
         _add_handoff(conn, "telegram:angol:2", "cerrada", now)
+
+
+def test_0005_keeps_the_buttons_and_leaves_old_rows_without_a_menu(empty_db):
+    db = empty_db
+    migrate.upgrade(db, "0004")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO channel_buttons (sender_id, buttons, updated_at) VALUES (:s, :b, :now)"),
+                     {"s": "telegram:angol:1", "b": '[{"title": "Sí", "payload": "/afirmar"}]',
+                      "now": datetime.now(timezone.utc)})
+    migrate.upgrade(db)
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT buttons, menu_id, question FROM channel_buttons")).one()
+    assert "/afirmar" in str(row[0]) and row[1] == 0 and row[2] is None
+    migrate.downgrade(db, "0004")
+    assert {c["name"] for c in inspect(db.engine).get_columns("channel_buttons")} == {
+        "sender_id", "buttons", "updated_at"}

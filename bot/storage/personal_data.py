@@ -119,7 +119,7 @@ POLICIES: Tuple[TablePolicy, ...] = (
         on_deletion=(Rule("derivaciones", lambda s: HandoffRow.sender_id == s),),
         on_retention=(Rule("derivaciones", lambda c: HandoffRow.created_at < c),)),
     TablePolicy(
-        ChannelButtonsRow, personal=("sender_id", "buttons"), other=("updated_at",),
+        ChannelButtonsRow, personal=("sender_id", "buttons", "question"), other=("menu_id", "updated_at"),
         on_deletion=(Rule("botones", lambda s: ChannelButtonsRow.sender_id == s),),
         on_retention=(Rule("botones", lambda c: ChannelButtonsRow.updated_at < c),)),
     TablePolicy(

@@ -158,12 +158,20 @@ class InboundMessageRow(Base):
 
 
 class ChannelButtonsRow(Base):
-    """The last buttons shown to a conversation, so "2" or a button id maps to its payload."""
+    """The last buttons shown to a conversation, so "2" or a button id maps to its payload.
+
+    On Telegram every message with buttons is a menu (channels/menus.py): ``menu_id`` is the id of
+    the last one sent to the chat (0: none yet), ``buttons`` those of the current menu (empty: no
+    current menu) and ``question`` the text the citizen has pending, re-sent when an old button
+    is pressed. WhatsApp uses only ``buttons``.
+    """
 
     __tablename__ = "channel_buttons"
 
     sender_id = Column(String(200), primary_key=True)
     buttons = Column(JSON, nullable=False)
+    menu_id = Column(Integer, nullable=False, default=0, server_default="0")
+    question = Column(Text, nullable=True)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 
 
