@@ -27,6 +27,13 @@ class ActionRecibirDato(Action):
         commune = entity(tracker, "comuna")
         no_form = [SlotSet("formulario_listo", False), SlotSet("consulta_lista", False)]
         if commune is None:
+            if entity(tracker, "folio") and not tracker.get_slot("pendiente"):
+                # "folio ang zzz997 rut 11.111.111-1": a folio on its own asks how the request is going.
+                from actions.requests import ActionConsultarEstado
+
+                events = await ActionConsultarEstado().run(dispatcher, tracker, domain)
+                given = {e.get("name") for e in events}
+                return events + [e for e in no_form if e["name"] not in given]
             if entity(tracker, "tramite") and not tracker.get_slot("pendiente"):
                 # "quiero pedir el retiro de un colchón, mi rut es ...": data plus a procedure.
                 handler = ActionResponderTramite() if looks_like_question(latest_text(tracker)) \

@@ -47,8 +47,9 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
         if reason:
             dispatcher.utter_message(text=replies.blocked(reason))
             return done
-        send(dispatcher, [replies.ask_rut()])
-        return [SlotSet("municipio", town.slug), SlotSet("folio_consulta", folio), SlotSet("rut_consulta", None),
+        # The lookup form asks the RUT, unless it came with the folio ("folio ang zzz997 rut 11.111.111-1").
+        rut = entity(tracker, "rut") or first_rut(latest_text(tracker))
+        return [SlotSet("municipio", town.slug), SlotSet("folio_consulta", folio), SlotSet("rut_consulta", rut),
                 SlotSet("consulta_lista", True)]
     still_open = [r for r in own if r["status"] not in FINAL_STATUSES]
     if still_open:
@@ -87,18 +88,28 @@ class ValidateFormularioConsulta(FormValidationAction):
 
     async def validate_folio_consulta(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> Dict[Text, Any]:
-        folio = entity(tracker, "folio") or normalise_folio(str(value or ""))
+        """The folio; a RUT written next to it ("PEN-7KX4M2 12.345.678-5") is taken too."""
+        text = str(value or "")
+        folio = entity(tracker, "folio") or normalise_folio(text)
         if folio is None:
-            send(dispatcher, [replies.bad_folio()])
-        return {"folio_consulta": folio}
+            if _was_asked(tracker, "folio_consulta"):
+                send(dispatcher, [replies.bad_folio()])
+            return {"folio_consulta": None}
+        rut = entity(tracker, "rut") or first_rut(text)
+        return {"folio_consulta": folio, **({"rut_consulta": rut} if rut else {})}
 
     async def validate_rut_consulta(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "")
         rut = entity(tracker, "rut") or first_rut(text)
-        if rut is None:
+        if rut is None and _was_asked(tracker, "rut_consulta"):
             send(dispatcher, [replies.bad_rut()])
         return {"rut_consulta": rut}
+
+
+def _was_asked(tracker: Tracker, slot: str) -> bool:
+    """Whether the message answered the question for ``slot`` (not the one that started the lookup)."""
+    return tracker.get_slot("requested_slot") == slot
 
 
 class ActionAskFolioConsulta(Action):

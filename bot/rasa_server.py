@@ -94,7 +94,7 @@ def main() -> None:
     sys.argv[0] = "rasa"
     if sys.argv[1:2] == ["run"] and os.environ.get("RASA_API_TOKEN") and "--auth-token" not in sys.argv:
         # From the environment, so the token never shows in the process list.
-        sys.argv += ["--auth-token", os.environ["RASA_API_TOKEN"]]
+        sys.argv.append(f"--auth-token={os.environ['RASA_API_TOKEN']}")  # "=": a token may start with "-"
     rasa_main()
 
 

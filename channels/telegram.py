@@ -43,6 +43,7 @@ from channels.menus import (
 )
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
+from channels.typed import typed_text
 from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings, sender_id_for
 
 logger = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ class TelegramInput(InputChannel):
             if cut:
                 metadata[FULL_TEXT_KEY] = text
                 await output.send_note(sender_id, CUT_NOTE)
-            return capped, metadata
+            return typed_text(capped), metadata
         kind = next((kind for name, kind in MEDIA_FIELDS if getattr(message, name, None)), "other")
         await output.send_note(sender_id, MEDIA_REPLIES[kind])
         return None, metadata

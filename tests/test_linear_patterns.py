@@ -19,7 +19,11 @@ import pytest
 
 from bot import log_safety
 from bot.catalogue.model import FormField
+from bot.dialogue import cues
+from bot.dialogue.message import Message
+from bot.dialogue.procedure_moves import procedure_move
 from bot.folio import FOLIO_RE
+from bot.forms.option_words import option_named
 from bot.forms import flow
 from bot.forms.fields import COORDINATES, NAME_PREFIX, VALIDATORS, AnswerContext, validate_answer
 from bot.matching.aspects import asked_aspects
@@ -28,6 +32,7 @@ from bot.text import normalise, words_with_spans
 from bot.web.console_mask import mask_text
 from channels.common import payload_for_reply
 from channels.limits import cap_text
+from channels.typed import typed_text
 
 SIZE = 100_000
 BUDGET_SECONDS = 1.0  # generous: the quadratic e-mail pattern took about a minute on 100 KB
@@ -91,6 +96,14 @@ ENTRY_POINTS: Dict[str, Callable[[str], object]] = {
     "mask_text": mask_text,
     "log redact": lambda text: log_safety.redact(text, SECRETS),
     "cap_text": lambda text: cap_text(text, 1600),
+    "is_stop": cues.is_stop,
+    "names_a_person": cues.names_a_person,
+    "asks_about_town_hall": cues.asks_about_town_hall,
+    "sounds_upset": cues.sounds_upset,
+    "procedure_move": lambda text: procedure_move(Message(text, "consultar_tramite", 0.9)),
+    "wants_to_correct": flow.wants_to_correct,
+    "option_named": lambda text: option_named(text, ["Fiesta o música", "Otro"]),
+    "typed_text": typed_text,
     # Every form field type except dates (dateparser, not our patterns; fed at most 4,096 characters).
     **{f"field {kind}": _field(kind) for kind in sorted(VALIDATORS) if kind != "fecha"},
 }

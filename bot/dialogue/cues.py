@@ -20,11 +20,16 @@ _STOP_WORDS = re.compile(
     r"|no quiero seguir|ya no quiero (?:seguir|hacer|pedir|la solicitud|el tramite|nada))\b"
 )
 _MAX_STOP_WORDS = 8
-# Asking for a person, as words (the NLU's intent alone could be a description of a neighbour).
-_PERSON_WORDS = re.compile(
-    r"\b(?:persona|humano|humana|funcionari[oa]|ejecutiv[oa]|operador[a]?|alguien de (?:la muni|ahi|alla)"
-    r"|hablar con alguien|atencion humana)\b"
+# Asking for a person, in words: a person named next to a verb of contact, or on its own
+# ("una persona"); "la persona del lado bota basura" describes a neighbour.
+_PERSON_NOUNS = re.compile(
+    r"\b(?:persona|humano|humana|funcionari[oa]|ejecutiv[oa]|operador[a]?|alguien|atencion humana)\b"
 )
+_CONTACT_VERBS = re.compile(
+    r"\b(?:hablar|hablo|conversar|comunicar|comunicarme|comunicame|contactar|atienda|atiende|atender|pasame"
+    r"|pasar|derivar|derivame|llame|llamen|llamar|responda|escriba)\b"
+)
+MAX_BARE_PERSON_WORDS = 4
 
 
 def is_stop(text: str) -> bool:
@@ -37,13 +42,17 @@ def is_stop(text: str) -> bool:
 
 def names_a_person(text: str) -> bool:
     """The message asks for a person in words ("con una persona", "un funcionario")."""
-    return bool(_PERSON_WORDS.search(normalise(text)))
+    norm = normalise(text)
+    if not _PERSON_NOUNS.search(norm):
+        return False
+    return bool(_CONTACT_VERBS.search(norm)) or len(norm.split()) <= MAX_BARE_PERSON_WORDS
 
 
 _TOWN_HALL = re.compile(r"\b(?:muni|municipalidad|municipio|alcaldia|consistorial)\b")
 _OPEN_OR_WHERE = re.compile(
     r"\b(?:abre|abren|abierta|abierto|cierra|cierran|cerrada|atiende|atienden|atencion|horario|horarios|hora"
-    r"|queda|ubicada|ubicado|direccion|donde|telefono|fono)\b"
+    r"|queda|ubicada|ubicado|ubicacion|direccion|donde|calle|esta|llego|llegar|telefono|fono|correo|mail|web"
+    r"|pagina)\b"
 )
 
 

@@ -1,0 +1,128 @@
+"""A citizen's message understood in the light of what was just said, through the real channels.
+
+Each test is one conversation as a citizen would have it on WhatsApp (signed Twilio
+webhooks, sender ids with the "+") or Telegram (Bot API updates), against the assistant
+started as ``make run`` starts it, with the channels' HTTP APIs replaced by stand-ins.
+What is checked is what the citizen reads.
+"""
+import re
+import time
+
+import pytest
+
+from bot.answers.status import NOT_FOUND
+from tests.assistant_process import start_assistant, stop_assistant
+from tests.channel_clients import ANGOL_WA, channel_env, citizen, new_chat, tg_message, tg_post, whatsapp
+
+FOLIO = re.compile(r"\b[A-Z]{3}-[0-9A-Z]{6}\b")
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, standins):
+    twilio, telegram = standins
+    running = start_assistant(tmp_path_factory.mktemp("var"), channel_env(twilio, telegram))
+    yield running
+    stop_assistant(running)
+
+
+class WhatsAppChat:
+    """One citizen writing to a municipality's WhatsApp number; ``say`` returns the turn's replies."""
+
+    def __init__(self, assistant, twilio, to=None):
+        self.assistant, self.twilio, self.sender, self.to, self.seen = assistant, twilio, citizen(), to, 0
+
+    def say(self, text: str) -> str:
+        extra = {"to": self.to} if self.to else {}
+        assert whatsapp(self.assistant, self.sender, text, **extra)[0] == 200
+        self.twilio.wait_for(lambda r: r.get("To") == f"whatsapp:{self.sender}" and "sid" in r, self.seen + 1, 60)
+        time.sleep(1.5)  # the rest of the turn's replies
+        replies = self.twilio.bodies_to(self.sender)[self.seen:]
+        self.seen += len(replies)
+        return "\n".join(replies)
+
+
+@pytest.fixture
+def chat(assistant, standins):
+    return WhatsAppChat(assistant, standins[0])
+
+
+def test_an_option_typed_in_chat_words_is_taken_and_a_name_never_cancels(chat):
+    chat.say("quiero denunciar ruidos molestos")
+    asked = chat.say("pasaje los olmos 455")
+    assert "tipo de ruido" in asked.lower()
+    after = chat.say("es puro carrete")  # «Fiesta o música», in Chilean
+    assert "horario" in after.lower() and "Primero terminemos" not in after
+    summary = chat.say("viernes y sabado en la noche")
+    assert "Tipo ruido: Fiesta o música" in summary and "Revisa tu solicitud" in summary
+
+
+def test_a_question_about_a_procedure_is_answered_and_the_request_only_offered(chat):
+    answer = chat.say("cuanto cuesta el retiro de cachureos")
+    assert "$8.000" in answer and "¿Quieres hacer la solicitud ahora" in answer
+    assert "¿Cuál es tu nombre" not in answer
+    follow_up = chat.say("y cuanto se demoran?")
+    assert "5 días hábiles" in follow_up and "¿Cuál es tu nombre" not in follow_up
+    started = chat.say("si")
+    assert "Te ayudo a pedir «Retiro de residuos voluminosos" in started and "¿Cuál es tu nombre" in started
+
+
+def test_the_commune_and_the_question_of_a_first_message_are_both_used(assistant, standins):
+    chat = WhatsAppChat(assistant, standins[0])  # Peñalolén's number, a citizen of Angol
+    answer = chat.say("hola buenas, soy de angol y queria saber cuanto cuesta el permiso de circulacion")
+    assert "Permiso de circulación en Angol" in answer and "¿De qué comuna eres?" not in answer
+
+
+def test_questions_about_the_town_hall_and_their_follow_up(chat):
+    answer = chat.say("a q hora abre la muni el sabado?")
+    assert "El sábado no atiende" in answer and "Grecia 8735" in answer
+    follow_up = chat.say("y el lunes?")
+    assert "El lunes atiende de 8:30 a 17:30" in follow_up
+
+
+def test_a_procedure_named_only_by_its_kind_asks_which(chat):
+    answer = chat.say("necesito un certificado")
+    assert "Certificado de residencia" in answer and "Certificado de número domiciliario" in answer
+    assert "1." in answer and "¿Cuál es tu nombre" not in answer
+
+
+def test_a_clear_cancel_drops_the_form_and_nothing_is_sent(chat):
+    chat.say("quiero pedir el retiro de un sillon")
+    chat.say("Daniela Ortiz")
+    stopped = chat.say("ya no quiero seguir")
+    assert "cancelé la solicitud" in stopped and not FOLIO.search(stopped)
+
+
+def test_another_procedure_mid_form_is_offered_as_a_switch_keeping_the_name(chat):
+    chat.say("quiero pedir el retiro de un sillon")
+    chat.say("Daniela Ortiz")
+    offer = chat.say("sabes que mejor no, en realidad quiero reportar una luminaria apagada")
+    assert "¿Quieres dejarla" in offer and "luminaria" in offer.lower()
+    switched = chat.say("si")
+    assert "Dejé la solicitud de Retiro de residuos voluminosos" in switched
+    assert "Te ayudo a pedir «Reporte de luminaria" in switched and "¿Cuál es tu nombre" not in switched
+
+
+def test_a_folio_with_spaces_and_the_rut_in_one_message_is_looked_up_once(chat):
+    answer = chat.say("en q va mi solicitud, folio pen zzz998 rut 7.654.321-6")
+    assert NOT_FOUND in answer and "¿Con qué RUT" not in answer
+
+
+def test_an_angry_message_gets_a_person_or_a_formal_complaint(chat):
+    answer = chat.say("NO ME SIRVE NADA DE ESTO")
+    assert "persona" in answer and "OIRS" in answer
+
+
+def test_two_procedures_in_one_question_are_both_answered(assistant, standins):
+    chat = WhatsAppChat(assistant, standins[0], to=ANGOL_WA)
+    answer = chat.say("cuanto sale el permiso de circulacion y la licencia de conducir?")
+    assert "Permiso de circulación en Angol" in answer and "Licencia de conducir" in answer
+
+
+def test_telegram_start_command_is_a_greeting_not_intent_syntax(assistant, standins):
+    _, telegram = standins
+    chat_id = new_chat()
+    assert tg_post(assistant, tg_message(chat_id, "/start")) == 200
+    telegram.wait_for(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat_id), 1, 60)
+    time.sleep(1.5)
+    said = "\n".join(m["text"] for m in telegram.sent(chat_id))
+    assert "asistente virtual" in said and "{" not in said and "no te entendí" not in said.lower()

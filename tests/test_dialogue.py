@@ -1,0 +1,129 @@
+"""What a message means given the dialogue (bot/dialogue), without a Rasa server."""
+from datetime import date
+
+import pytest
+
+from bot.catalogue.files import load_catalogue
+from bot.catalogue.model import FormField
+from bot.config import catalogue_dir
+from bot.dialogue.cues import asks_about_town_hall, is_stop, sounds_upset
+from bot.dialogue.form_moves import ANSWER, CANCEL, OTHER_REQUEST, PERSON, QUESTION, form_move
+from bot.dialogue.message import Message
+from bot.dialogue.procedure_moves import ASK, DO, procedure_move
+from bot.forms.fields import AnswerContext, validate_answer
+from bot.forms.flow import handle_message
+from bot.forms.state import CHOOSING, CONFIRMING, FormState
+from bot.matching.generic import generic_candidates
+from bot.nlu.intent_cues import _cued_intent
+from channels.typed import typed_text
+
+CONTEXT = AnswerContext(today=date(2026, 12, 1), commune="Peñalolén")
+PET = FormField("especie", "opcion", "¿Tu mascota es perro o gato?", options=["Perro", "Gato"])
+REASON = FormField("motivo", "opcion", "¿Para qué lo necesitas?", options=["Trabajo", "Estudios", "Otro"])
+DESCRIPTION = FormField("descripcion", "texto", "¿Qué pasó?")
+RUT = FormField("rut", "rut", "¿Cuál es tu RUT?")
+EMAIL = FormField("email", "email", "¿Quieres recibirla por correo? Escríbelo", required=False)
+PLACE = FormField("ubicacion", "ubicacion", "Comparte la ubicación", required=False)
+
+
+def move(form_field, text, intent="informar", confidence=0.9, stage="preguntando", **entities):
+    return form_move(stage, form_field, Message(text, intent, confidence, entities), CONTEXT, "esterilizacion")
+
+
+@pytest.mark.parametrize("text,intent,entities", [
+    ("perro", "iniciar_tramite", {"tramite": "registro-mascotas"}),  # an option, whatever the NLU says
+    ("1", "consultar_estado", {}),
+])
+def test_the_pending_question_has_first_claim(text, intent, entities):
+    assert move(PET, text, intent, **entities) == ANSWER
+
+
+def test_only_clear_words_cancel_a_form():
+    assert move(DESCRIPTION, "para la pega", "cancelar", 0.95) == ANSWER
+    assert move(RUT, "Daniela Ortiz", "cancelar", 0.99) == ANSWER  # an invalid RUT, explained, not a cancel
+    for text in ("cancelar", "ya no quiero seguir", "mejor no, cancela", "olvidalo"):
+        assert move(DESCRIPTION, text) == CANCEL, text
+    assert not is_stop("el vecino cancela la fiesta siempre tarde y sigue la musica hasta las cuatro")
+
+
+def test_a_person_is_asked_for_in_words_not_guessed_from_a_description():
+    assert move(RUT, "quiero hablar con una persona", "hablar_con_funcionario") == PERSON
+    assert move(DESCRIPTION, "la persona del lado bota basura", "hablar_con_funcionario", 0.7) == ANSWER
+
+
+def test_questions_interrupt_only_when_they_are_not_answers():
+    assert move(RUT, "cuanto se demoran?", "consultar_tramite") == QUESTION
+    assert move(DESCRIPTION, "¿y esto cuánto cuesta?", "consultar_tramite") == QUESTION
+    assert move(DESCRIPTION, "las ramas tapan la luz y la calle esta oscura", "iniciar_tramite",
+                tramite="reporte-luminaria") == ANSWER
+
+
+def test_another_request_mid_form_needs_the_words_of_a_request():
+    assert move(RUT, "en realidad quiero reportar una luminaria apagada", "iniciar_tramite",
+                tramite="reporte-luminaria") == OTHER_REQUEST
+    assert move(DESCRIPTION, "mejor quiero pedir la poda de un arbol", "iniciar_tramite",
+                tramite="poda-arboles") == OTHER_REQUEST
+
+
+def test_on_the_summary_yes_no_and_corrections_are_answers():
+    for text in ("si", "corregir", "quiero cambiar el telefono"):
+        assert move(None, text, "afirmar", stage=CONFIRMING) == ANSWER
+    assert move(None, "a q hora abre la muni?", "consultar_tramite", stage=CONFIRMING) == QUESTION
+
+
+def test_chat_words_choose_an_option_and_other_keeps_the_text():
+    assert validate_answer(PET, "es una perrita", CONTEXT).value == "Perro"
+    assert validate_answer(REASON, "pa la pega", CONTEXT).value == "Trabajo"
+    assert validate_answer(REASON, "pa un tramite en la notaria", CONTEXT).value == "Otro: pa un tramite en la notaria"
+
+
+def test_declining_and_accepting_optional_fields():
+    assert validate_answer(PLACE, "no puedo", CONTEXT).ok and validate_answer(EMAIL, "no tengo correo", CONTEXT).ok
+    state = FormState("x", "penalolen", current="email")
+    step = handle_message(state, [EMAIL], "si", CONTEXT)
+    assert step.state.current == "email" and "correo" in step.replies[0].text and step.state.attempts == 0
+
+
+def test_corregir_on_the_summary_opens_the_field_picker():
+    state = FormState("x", "penalolen", stage=CONFIRMING, values={"rut": "12345678-5"},
+                      displays={"rut": "12345678-5"})
+    for text in ("corregir", "corejir", "quiero corregir"):
+        state.stage = CONFIRMING
+        assert handle_message(state, [RUT], text, CONTEXT).state.stage == CHOOSING, text
+
+
+@pytest.mark.parametrize("text,intent,expected", [
+    ("como registro a mi gato", "iniciar_tramite", ASK),
+    ("se llevan refrigeradores viejos?", "iniciar_tramite", ASK),
+    ("q piden pa la patente de un negocio", "iniciar_tramite", ASK),
+    ("vengan a buscar un refri que ya no funciona", "consultar_tramite", DO),
+    ("hay una luminaria apagada en mi pasaje", "consultar_tramite", DO),
+    ("quiero pedir el retiro de un colchon", "consultar_tramite", DO),
+    ("necesito un certificado de residencia pa la pega", "iniciar_tramite", DO),
+])
+def test_asking_about_a_procedure_or_asking_for_it(text, intent, expected):
+    assert procedure_move(Message(text, intent, 0.9)) == expected
+
+
+def test_town_hall_questions_are_relabelled_whatever_was_guessed():
+    assert asks_about_town_hall("a q hora cierra la muni los viernes")
+    assert _cued_intent("en q calle esta la municipalidad", "listar_tramites") == "consultar_tramite"
+    assert _cued_intent("hola", "saludar") == "saludar"
+
+
+def test_a_kind_of_procedure_alone_is_ambiguous():
+    offered = load_catalogue(catalogue_dir()).procedures_for("penalolen").values()
+    assert {p.slug for p in generic_candidates("necesito un certificado", offered)} >= {
+        "certificado-residencia", "certificado-numero"}
+    assert generic_candidates("necesito el certificado de residencia", offered) == []
+
+
+def test_upset_messages():
+    assert sounds_upset("NO ME SIRVE NADA DE ESTO") and sounds_upset("nadie contesta el telefono")
+    assert not sounds_upset("hola, cuanto cuesta la patente")
+
+
+def test_typed_slash_is_text_and_telegram_commands_are_words():
+    assert typed_text("/start") == "hola" and typed_text("/start@MuniBot") == "hola"
+    assert typed_text('/iniciar_tramite{"tramite":"poda-arboles"}') == 'iniciar_tramite{"tramite":"poda-arboles"}'
+    assert typed_text("hola") == "hola"
