@@ -7,11 +7,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity, latest_text, send
+from actions.context import entity, latest_intent, latest_text, send
+from actions.conversation import follow_up
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.requests import status_turn
 from actions.services import current_catalogue
-from bot.dialogue.cues import looks_like_question
+from bot.dialogue.cues import asks_about_town_hall, looks_like_question
+from bot.dialogue.message import Message
+from bot.dialogue.procedure_moves import DO, procedure_move
+from bot.matching.aspects import asked_aspects
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 
 
@@ -27,6 +31,9 @@ class ActionRecibirDato(Action):
         commune = entity(tracker, "comuna")
         no_form = [SlotSet("formulario_listo", False), SlotSet("consulta_lista", False)]
         if commune is None:
+            answered = None if tracker.get_slot("pendiente") else await follow_up(dispatcher, tracker)
+            if answered is not None:  # "¿y el lunes?" right after the town hall's hours
+                return answered + no_form
             if entity(tracker, "folio") and not tracker.get_slot("pendiente"):
                 # "folio ang zzz997 rut 11.111.111-1": a folio on its own asks how the request is going.
                 from actions.requests import ActionConsultarEstado
@@ -68,4 +75,19 @@ class ActionRecibirDato(Action):
                 turn = answer_pending(catalogue, town, waiting, tracker.get_slot("tramite"), tracker)
                 send(dispatcher, turn.replies)
                 events += turn.events
+        elif _says_more(tracker):  # "hola soy de providensia, q necesito pa la tarjeta…": answer it now
+            text = latest_text(tracker)
+            intent = "iniciar_tramite" if procedure_move(Message(text, latest_intent(tracker), 0.9)) == DO \
+                else "consultar_tramite"
+            turn = answer_pending(catalogue, town, {"intent": intent, "text": text, "tramite": entity(tracker, "tramite"),
+                                                    "aspecto": None}, None, tracker)
+            send(dispatcher, turn.replies)
+            events += turn.events
         return events
+
+
+def _says_more(tracker: Tracker) -> bool:
+    """The message with the commune also asks or requests something."""
+    text = latest_text(tracker)
+    return bool(entity(tracker, "tramite")) or looks_like_question(text) or bool(asked_aspects(text)) \
+        or asks_about_town_hall(text)

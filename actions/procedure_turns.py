@@ -11,11 +11,11 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk.events import SlotSet
 
 from bot.answers import procedures as answers
-from bot.answers.municipality import town_hall
+from bot.answers.municipality import office_named, town_hall
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
-from bot.dialogue.cues import asks_about_town_hall, asks_town_hall_detail, is_follow_up
+from bot.dialogue.cues import asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import generic_candidates
 from bot.matching.procedures import ProcedureMatcher
@@ -90,8 +90,9 @@ def procedure_question(catalogue: Catalogue, town: Municipality, text: str, name
 
     ``topic`` is "municipalidad" right after an answer about the town hall: "¿y el lunes?" is about it.
     """
-    about_town_hall = asks_about_town_hall(text) or (topic == TOWN_HALL and asks_town_hall_detail(text))
-    if named is None and about_town_hall and not matcher_for(catalogue).best(text):
+    about_town_hall = asks_about_town_hall(text) or (topic == TOWN_HALL and asks_town_hall_detail(text)) \
+        or (office_named(text, town) is not None and asks_open_or_where(text))
+    if about_town_hall and not matcher_for(catalogue).best(text):  # no procedure named by its words
         return Turn([town_hall(town, text)], [SlotSet("tema", TOWN_HALL), SlotSet("tramite", None)])
     aspects = [aspect] if aspect else asked_aspects(text)
     several = named_procedures(catalogue, text)

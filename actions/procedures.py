@@ -13,7 +13,7 @@ from actions.context import entity, latest_text, municipality, pending, send
 from actions.procedure_turns import Turn, procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import procedures as answers
-from bot.answers.municipality import ask_commune
+from bot.answers.municipality import ask_commune, commune_not_served
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality
 from bot.matching.aspects import asked_aspects
@@ -45,6 +45,12 @@ class NeedsMunicipality(Action, abc.ABC):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         """Answer for the citizen's municipality, or ask which one and keep the question."""
         catalogue = await current_catalogue()
+        named = entity(tracker, "comuna")
+        unserved = named and catalogue.municipality_for_commune(named) is None \
+            and next((c for c in catalogue.communes if c.name == named), None)
+        if unserved:  # "soy de Las Condes, ¿cómo saco…?": not this deployment's; say so rather than answer for another
+            send(dispatcher, [commune_not_served(unserved, catalogue.municipalities.values())])
+            return [SlotSet("formulario_listo", False)]
         town = municipality(tracker, catalogue)
         if town is None:
             waiting = pending(self.handles_intent, latest_text(tracker), entity(tracker, "tramite"))

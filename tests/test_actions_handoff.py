@@ -62,7 +62,7 @@ async def test_asking_for_a_person_within_office_hours(loaded_services, monkeypa
 async def test_outside_office_hours_says_when(loaded_services, monkeypatch):
     monkeypatch.setattr(handoff, "now_local", lambda: SATURDAY_12)
     text, _ = await run(ActionHablarConFuncionario(), tracker_for("con una persona", "hablar_con_funcionario"))
-    assert "fuera de horario" in text and "el lunes 30/11 desde las 8:30" in text
+    assert "fuera de horario" in text and "el lunes 30/11 desde las 08:30" in text
 
 
 async def test_second_request_does_not_duplicate(loaded_services):

@@ -70,7 +70,7 @@ def test_channel_lookup(catalogue):
 
 def test_hours_parse_describe_and_open():
     hours = "lun-jue 08:30-17:30; vie 08:30-16:30"
-    assert describe_hours(hours) == "Lunes a jueves de 8:30 a 17:30; viernes de 8:30 a 16:30"
+    assert describe_hours(hours) == "Lunes a jueves de 08:30 a 17:30; viernes de 08:30 a 16:30"
     assert is_open(hours, datetime(2026, 11, 26, 10, 0))  # Thursday
     assert not is_open(hours, datetime(2026, 11, 27, 17, 0))  # Friday after closing
     assert next_opening(hours, datetime(2026, 11, 28, 12, 0)) == datetime(2026, 11, 30, 8, 30)  # Sat -> Mon

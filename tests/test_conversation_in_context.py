@@ -76,7 +76,7 @@ def test_questions_about_the_town_hall_and_their_follow_up(chat):
     answer = chat.say("a q hora abre la muni el sabado?")
     assert "El sábado no atiende" in answer and "Grecia 8735" in answer
     follow_up = chat.say("y el lunes?")
-    assert "El lunes atiende de 8:30 a 17:30" in follow_up
+    assert "El lunes atiende de 08:30 a 17:30" in follow_up
 
 
 def test_a_procedure_named_only_by_its_kind_asks_which(chat):

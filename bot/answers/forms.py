@@ -39,7 +39,7 @@ def summary(proc: Procedure, state: FormState) -> Reply:
     for form_field in proc.form:
         if form_field.name in state.displays:
             lines.append(f"• {label(form_field)}: {state.displays[form_field.name]}")
-    lines.append("¿Está todo correcto?")
+    lines.append("¿Está todo correcto? Puedes enviarla o corregir un dato.")
     return Reply("\n".join(lines), [Button("Sí, enviar", "sí"), Button("Corregir un dato", "no")])
 
 

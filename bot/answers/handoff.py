@@ -17,7 +17,7 @@ def handed_over(town: Municipality, now: datetime) -> Reply:
         return Reply(f"Te comunico con una persona de la {town.name}. Te responderá por aquí en breve; "
                      f"mientras tanto, yo no responderé. {END_WAIT}")
     opening = next_opening(office.hours, now)
-    when = (f"el {DAY_NAMES[opening.weekday()]} {opening:%d/%m} desde las {opening.hour}:{opening.minute:02d}"
+    when = (f"el {DAY_NAMES[opening.weekday()]} {opening:%d/%m} desde las {opening:%H:%M}"
             if opening else "en el próximo horario de atención")
     return Reply(f"Ahora la {town.name} está fuera de horario (atiende {describe_hours(office.hours).lower()}). "
                  f"Dejé tu conversación a una persona, que te responderá por aquí {when}. {END_WAIT}")

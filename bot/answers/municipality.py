@@ -5,8 +5,8 @@ from typing import Iterable, Optional
 
 from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.catalogue import Commune
-from bot.catalogue.hours import DAY_NAMES, describe_hours, parse_hours
-from bot.catalogue.model import Municipality
+from bot.catalogue.hours import DAY_NAMES, clock, describe_hours, parse_hours
+from bot.catalogue.model import Municipality, Office
 from bot.text import normalise
 
 _DAY_WORDS = {normalise(name): index for index, name in enumerate(DAY_NAMES)}
@@ -44,19 +44,36 @@ def asked_day(text: str) -> Optional[int]:
     return None
 
 
+# Words of office names that do not tell one office from another.
+_OFFICE_FILLER = {"direccion", "de", "del", "la", "el", "los", "las", "y", "departamento", "oficina", "municipal",
+                  "edificio", "centro", "en", "a"}
+
+
+def office_named(text: str, town: Municipality) -> Optional[Office]:
+    """The office a message names by a word of its name or its key ("¿a q hora atiende tránsito?")."""
+    said = set(normalise(text).split())
+    for office in town.offices:
+        words = (set(normalise(office.name).split()) | {normalise(office.key)}) - _OFFICE_FILLER
+        words -= set(normalise(town.comuna).split())
+        if office.key != "principal" and words & said:
+            return office
+    return None
+
+
 def town_hall(town: Municipality, text: str = "") -> Reply:
-    """Where the municipality is and when it is open, answering the day asked if any."""
-    office = town.office("principal") or (town.offices[0] if town.offices else None)
+    """Where the municipality (or the office named) is and when it is open, answering the day asked if any."""
+    office = office_named(text, town) or town.office("principal") or (town.offices[0] if town.offices else None)
     if office is None:
         contact = f" Teléfono: {town.phone}." if town.phone else ""
         return Reply(f"No tengo la dirección de la {town.name} en mis datos.{contact}")
-    lines = [f"{town.name}: {office.name}, {office.address}.", f"Horario: {describe_hours(office.hours)}."]
+    place = town.name if office.key == "principal" else f"{office.name} ({town.name})"
+    lines = [f"{place}: {office.name}, {office.address}." if office.key == "principal"
+             else f"{place}: {office.address}.", f"Horario: {describe_hours(office.hours)}."]
     day = asked_day(text)
     if day is not None:
         open_that_day = [r for r in parse_hours(office.hours) if day in r.days]
         if open_that_day:
-            hours = ", ".join(f"{r.opens.hour}:{r.opens.minute:02d} a {r.closes.hour}:{r.closes.minute:02d}"
-                              for r in open_that_day)
+            hours = ", ".join(f"{clock(r.opens)} a {clock(r.closes)}" for r in open_that_day)
             lines.insert(1, f"El {DAY_NAMES[day]} atiende de {hours}.")
         else:
             lines.insert(1, f"El {DAY_NAMES[day]} no atiende.")

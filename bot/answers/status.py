@@ -52,8 +52,8 @@ def request_detail(request: Dict[str, Any], name_of: Callable[[str], str]) -> Re
 
 def ask_folio() -> Reply:
     """No request from this chat: ask for the folio."""
-    return Reply("No veo solicitudes hechas desde este chat. Para buscarla, ¿cuál es el folio? "
-                 "Es un código como PEN-7KX4M2.")
+    return Reply("No veo solicitudes hechas desde este chat. La busco con el folio y el RUT con que se hizo: "
+                 "¿cuál es el folio? Es un código como PEN-7KX4M2.")
 
 
 def ask_rut() -> Reply:

@@ -60,8 +60,9 @@ def parse_hours(text: str) -> List[HoursRange]:
     return ranges
 
 
-def _fmt(t: time) -> str:
-    return f"{t.hour}:{t.minute:02d}"
+def clock(t: time) -> str:
+    """A time as the municipalities publish it: ``08:30``."""
+    return f"{t.hour:02d}:{t.minute:02d}"
 
 
 def describe_hours(text: str) -> str:
@@ -70,7 +71,7 @@ def describe_hours(text: str) -> str:
     for r in parse_hours(text):
         first, last = DAY_NAMES[r.days[0]], DAY_NAMES[r.days[-1]]
         days = first if len(r.days) == 1 else f"{first} a {last}"
-        parts.append(f"{days} de {_fmt(r.opens)} a {_fmt(r.closes)}")
+        parts.append(f"{days} de {clock(r.opens)} a {clock(r.closes)}")
     text_out = "; ".join(parts)
     return text_out[0].upper() + text_out[1:]
 

@@ -64,7 +64,8 @@ class Reply:
 
 def check(expected: Dict[str, Any], reply: Reply) -> List[str]:
     """The facts of ``expected`` that ``reply`` does not hold (empty: the turn passes)."""
-    said = normalise(reply.text)
+    # What the citizen sees: the texts and, on Telegram, the titles of the buttons under them.
+    said = normalise("\n".join([reply.text, *(o["title"] for o in reply.options)]))
     problems = []
     for fact in expected.get("contiene") or []:
         if normalise(str(fact)) not in said:

@@ -67,6 +67,11 @@ def asks_town_hall_detail(text: str) -> bool:
     return is_follow_up(text) and bool(_TOWN_HALL_DETAILS.search(normalise(text)))
 
 
+def asks_open_or_where(text: str) -> bool:
+    """The message asks when something opens or where it is."""
+    return bool(_OPEN_OR_WHERE.search(normalise(text)))
+
+
 def asks_about_town_hall(text: str) -> bool:
     """A question about the municipality itself: when it opens, where it is ("¿a q hora abre la muni?")."""
     norm = normalise(text)
@@ -86,6 +91,17 @@ def sounds_upset(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     shouting = len(letters) >= MIN_SHOUTED_LETTERS and all(ch.isupper() for ch in letters)
     return shouting or bool(_UPSET.search(normalise(text)))
+
+
+_STATUS_WORDS = re.compile(
+    r"\b(?:estado|solicitud|solicitudes|folio|pedido|va mi|van mis|como va|en que va|quedo|avance|avanza|respuesta"
+    r"|respondieron|contestaron|resolvieron|hice|hicimos|pedi|ingrese|reclame|reporte|denuncie|mande)\b"
+)
+
+
+def asks_status(text: str) -> bool:
+    """The message speaks of a request already made ("¿cómo va mi solicitud?", "lo que pedí")."""
+    return bool(_STATUS_WORDS.search(normalise(text)))
 
 
 MAX_FOLLOW_UP_WORDS = 8

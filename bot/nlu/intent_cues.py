@@ -5,25 +5,27 @@
   buscar un refri". When it picks one of the two, the words decide
   (bot/dialogue/procedure_moves.py: question words and "?" ask; "quiero pedir…",
   "vengan a…", a broken street light… request) and the two intents swap confidences.
+- "consulta por la licencia" is a question about the licence, not about a request's status,
+  unless it speaks of a request (folio, "mi solicitud", "cómo va").
 - A question about the town hall itself ("¿a q hora abre la muni el sábado?") is
   ``consultar_tramite`` (answered with the main office), whatever else was guessed.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Set, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message as RasaMessage
 
-from bot.dialogue.cues import asks_about_town_hall
+from bot.dialogue.cues import asks_about_town_hall, asks_status
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, procedure_move
 
-ASKING, DOING = "consultar_tramite", "iniciar_tramite"
+ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
 # Guesses a town-hall question is often given ("¿a q hora cierra la muni?" read as the list of procedures).
 TOWN_HALL_GUESSES = {"listar_tramites", "fuera_de_alcance", "consultar_bot", "saludar", "nlu_fallback", "informar"}
 # A relabelled message is not sent to the fallback for the classifier's low confidence.
@@ -47,7 +49,8 @@ class IntentCues(GraphComponent):
             text = message.get(TEXT) or ""
             if not intent.get("name") or text.startswith("/"):
                 continue
-            wanted = _cued_intent(text, intent["name"])
+            named = {e.get("entity") for e in message.get(ENTITIES) or []}
+            wanted = _cued_intent(text, intent["name"], named)
             if wanted == intent["name"]:
                 continue
             confidence = max(intent.get("confidence") or 0.0, CUED_CONFIDENCE)
@@ -63,10 +66,12 @@ class IntentCues(GraphComponent):
         return training_data
 
 
-def _cued_intent(text: str, guessed: str) -> str:
-    """The intent the words of ``text`` say, given the classifier's guess."""
+def _cued_intent(text: str, guessed: str, entities: Set[str] = frozenset()) -> str:
+    """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
         return ASKING
+    if guessed == STATUS and "tramite" in entities and "folio" not in entities and not asks_status(text):
+        return ASKING  # "consulta por la licencia": a question about the licence, not about a request
     if guessed in (ASKING, DOING):
         return DOING if procedure_move(Message(text=text, intent=guessed)) == DO else ASKING
     return guessed
