@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import abc
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, Iterable, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -15,8 +15,9 @@ from actions.services import current_catalogue
 from bot.answers import procedures as answers
 from bot.answers.municipality import ask_commune, commune_not_served
 from bot.catalogue.catalogue import Catalogue
-from bot.catalogue.model import Municipality
+from bot.catalogue.model import Municipality, Procedure
 from bot.matching.aspects import asked_aspects
+from bot.text import normalise
 
 
 def answer_pending(catalogue: Catalogue, town: Municipality, waiting: Dict[str, Any],
@@ -76,11 +77,17 @@ class ActionListarTramites(NeedsMunicipality):
 
     def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
         offered = catalogue.procedures_for(town.slug)
-        category = entity(tracker, "categoria")
+        category = entity(tracker, "categoria") or _category_named(latest_text(tracker), offered.values())
         if category:
             return Turn([answers.category_procedures(town, offered, category)])
         online = "en_linea" in asked_aspects(latest_text(tracker))
         return Turn([answers.categories_list(town, offered, online)])
+
+
+def _category_named(text: str, offered: Iterable[Procedure]) -> Optional[str]:
+    """The area of procedures a typed message names ("ver los trámites de tránsito" -> "Tránsito")."""
+    said = f" {normalise(text)} "
+    return next((c for c in sorted({p.category for p in offered}) if f" {normalise(c)} " in said), None)
 
 
 class ActionResponderTramite(NeedsMunicipality):

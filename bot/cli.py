@@ -344,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_catalogue_import)
 
     ev = sub.add_parser("eval", help="evalúa el NLU en el conjunto reservado")
-    ev.add_argument("--heldout", default="eval/heldout.yml")
+    ev.add_argument("--heldout", default="eval/heldout.yml,eval/heldout_b.yml",
+                    help="conjuntos reservados, separados por comas")
     ev.add_argument("--model", default="models")
     ev.add_argument("--report", default="results/nlu_heldout.json")
     ev.add_argument("--scenarios", default="eval/scenarios.yml", help="escenarios de varias vueltas")

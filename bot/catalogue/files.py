@@ -7,6 +7,7 @@ Layout (see catalogue/SCHEMA.md): ``procedures/<slug>.yml``, ``municipalities/<s
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -18,6 +19,21 @@ from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
 
 class CatalogueFileError(ValueError):
     """A catalogue file that cannot be read; the message names the file."""
+
+
+def catalogue_fingerprint(folder: Path | str) -> str:
+    """A hash of every file of the catalogue folder (names and contents).
+
+    Rasa caches trained components by their configuration and training data; the NLU
+    components that learn the catalogue's names and aliases add this to their cache key,
+    so an edited alias is learned by the next ``make train`` instead of restored stale.
+    """
+    digest = hashlib.sha256()
+    root = Path(folder)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _read_yaml(path: Path) -> Any:

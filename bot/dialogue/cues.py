@@ -95,8 +95,18 @@ def sounds_upset(text: str) -> bool:
 
 _STATUS_WORDS = re.compile(
     r"\b(?:estado|solicitud|solicitudes|folio|pedido|va mi|van mis|como va|en que va|quedo|avance|avanza|respuesta"
-    r"|respondieron|contestaron|resolvieron|hice|hicimos|pedi|ingrese|reclame|reporte|denuncie|mande)\b"
+    r"|respondieron|contestaron|resolvieron|hice|hicimos|pedi|ingrese|reclame|reporte|denuncie|mande|postule"
+    r"|aprobaron|aprobado|aprobada|listo|lista|revisaron|paso|pasa|llaman|llamaron|actualizaron|todavia|aun|ya"
+    r"|mi|mis|nuestra|nuestro)\b"
 )
+
+
+_LIST_WORDS = re.compile(r"\b(?:tramites|lista|listado|menu|opciones|servicios|que (?:se puede|puedo|hay|tienen|hacen))\b")
+
+
+def asks_for_list(text: str) -> bool:
+    """The message asks what can be done ("¿qué trámites hay?", "ver los trámites de tránsito")."""
+    return bool(_LIST_WORDS.search(normalise(text)))
 
 
 def asks_status(text: str) -> bool:

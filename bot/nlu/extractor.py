@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.catalogue.catalogue import Commune
-from bot.catalogue.files import load_catalogue
+from bot.catalogue.files import catalogue_fingerprint, load_catalogue
 from bot.config import catalogue_dir
 from bot.matching.classifier import NONE, ProcedureClassifier
 from bot.matching.communes import CommuneMatcher
@@ -93,6 +93,11 @@ class ProcedureResolver:
 )
 class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Finds procedures, communes, RUTs, e-mails, phones and folios in a message."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """The catalogue is learned too: a catalogue edit retrains this component (not restored from cache)."""
+        return catalogue_fingerprint(catalogue_dir())
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

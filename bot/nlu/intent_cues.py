@@ -5,6 +5,8 @@
   buscar un refri". When it picks one of the two, the words decide
   (bot/dialogue/procedure_moves.py: question words and "?" ask; "quiero pedir…",
   "vengan a…", a broken street light… request) and the two intents swap confidences.
+- A procedure named in a message read as the list of procedures or as a cancel, without the
+  words of either ("¿entregan composteras?", "q necesito pa vender leña"), is about that procedure.
 - "consulta por la licencia" is a question about the licence, not about a request's status,
   unless it speaks of a request (folio, "mi solicitud", "cómo va").
 - A question about the town hall itself ("¿a q hora abre la muni el sábado?") is
@@ -21,11 +23,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message as RasaMessage
 
-from bot.dialogue.cues import asks_about_town_hall, asks_status
+from bot.dialogue.cues import asks_about_town_hall, asks_for_list, asks_status, is_stop, looks_like_question
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, procedure_move
 
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
+LISTING, STOPPING = "listar_tramites", "cancelar"
 # Guesses a town-hall question is often given ("¿a q hora cierra la muni?" read as the list of procedures).
 TOWN_HALL_GUESSES = {"listar_tramites", "fuera_de_alcance", "consultar_bot", "saludar", "nlu_fallback", "informar"}
 # A relabelled message is not sent to the fallback for the classifier's low confidence.
@@ -70,6 +73,10 @@ def _cued_intent(text: str, guessed: str, entities: Set[str] = frozenset()) -> s
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
         return ASKING
+    if guessed == LISTING and "tramite" in entities and not asks_for_list(text):
+        return ASKING  # "¿entregan composteras?": about that procedure, not the list of all
+    if guessed == STOPPING and not is_stop(text) and ("tramite" in entities or looks_like_question(text)):
+        guessed = ASKING  # "q necesito pa vender leña" is no cancel: then question or request, by its words
     if guessed == STATUS and "tramite" in entities and "folio" not in entities and not asks_status(text):
         return ASKING  # "consulta por la licencia": a question about the licence, not about a request
     if guessed in (ASKING, DOING):

@@ -20,7 +20,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.catalogue.files import load_catalogue
+from bot.catalogue.files import catalogue_fingerprint, load_catalogue
 from bot.config import catalogue_dir
 from bot.text import normalise
 
@@ -34,6 +34,11 @@ KNOWN_WORD_SCORE = 70.0
 )
 class UnknownWordsGuard(GraphComponent):
     """Zeroes the intent confidence of messages with no known word and no entity."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """The catalogue is learned too: a catalogue edit retrains this component (not restored from cache)."""
+        return catalogue_fingerprint(catalogue_dir())
 
     def __init__(self, model_storage: ModelStorage, resource: Resource,
                  vocabulary: Optional[List[str]] = None) -> None:
