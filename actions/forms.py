@@ -8,6 +8,7 @@ the same field is asked again.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 from zoneinfo import ZoneInfo
@@ -116,7 +117,9 @@ class ValidateFormularioSolicitud(FormValidationAction):
         if proc is None:
             dispatcher.utter_message(text="Ese trámite ya no se puede pedir por aquí. Cancelé la solicitud.")
             return {ANSWER_SLOT: "cancelado", "solicitud": None}
-        message = Message.from_parse(tracker.latest_message)
+        if value is None:  # the form is starting: no answer yet (the message that started it is not one)
+            return {ANSWER_SLOT: None}
+        message = replace(Message.from_parse(tracker.latest_message), text=str(value))
         context = _context(tracker, town)
         if state.switch_to:
             switched = self._answer_to_switch(catalogue, town, proc, state, message, context, dispatcher)

@@ -50,8 +50,9 @@ def form_move(stage: str, form_field: Optional[FormField], message: Message, con
     if accepted and not free_text:
         return ANSWER
     # Another procedure: a description may name one ("las ramas tapan la luz"), so free text needs the words of a request.
-    if other and other != current_procedure and message.means("iniciar_tramite") \
-            and (not accepted or (free_text and explicit_request(text))):
+    requested = explicit_request(text)
+    if other and other != current_procedure and (requested or (message.means("iniciar_tramite") and not accepted)) \
+            and (not accepted or free_text):
         return OTHER_REQUEST
     asks = message.intent in QUESTION_INTENTS and message.confidence >= 0.5
     if asks and (not accepted or looks_like_question(text)):
