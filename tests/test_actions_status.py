@@ -93,14 +93,28 @@ async def test_failed_lookups_are_limited_per_sender(loaded_services):
 async def test_folio_and_rut_validation_messages():
     action = ValidateFormularioConsulta()
     dispatcher = CollectingDispatcher()
-    result = await action.validate_folio_consulta("mi folio es pen 123", dispatcher, tracker_for("x", "informar"), {})
+    asked_folio = tracker_for("x", "informar", slots={"requested_slot": "folio_consulta"})
+    asked_rut = tracker_for("x", "informar", slots={"requested_slot": "rut_consulta"})
+    result = await action.validate_folio_consulta("mi folio es pen 123", dispatcher, asked_folio, {})
     assert result == {"folio_consulta": None} and "PEN-7KX4M2" in dispatcher.messages[0]["text"]
-    result = await action.validate_folio_consulta("pen-7kx4m2", dispatcher, tracker_for("x", "informar"), {})
+    result = await action.validate_folio_consulta("pen-7kx4m2", dispatcher, asked_folio, {})
     assert result == {"folio_consulta": "PEN-7KX4M2"}
-    result = await action.validate_rut_consulta("12.345.678-4", dispatcher, tracker_for("x", "informar"), {})
+    result = await action.validate_folio_consulta("PEN-7KX4M2 12.345.678-5", dispatcher, asked_folio, {})
+    assert result == {"folio_consulta": "PEN-7KX4M2", "rut_consulta": "12345678-5"}  # the RUT next to it too
+    result = await action.validate_rut_consulta("12.345.678-4", dispatcher, asked_rut, {})
     assert result == {"rut_consulta": None} and "no es válido" in dispatcher.messages[-1]["text"]
-    result = await action.validate_rut_consulta("12.345.678-5", dispatcher, tracker_for("x", "informar"), {})
+    result = await action.validate_rut_consulta("12.345.678-5", dispatcher, asked_rut, {})
     assert result == {"rut_consulta": "12345678-5"}
+
+
+async def test_the_message_that_starts_a_lookup_gets_no_error_for_what_was_not_asked_yet():
+    action, dispatcher = ValidateFormularioConsulta(), CollectingDispatcher()
+    starting = tracker_for("en q va mi solicitud?")
+    assert await action.validate_folio_consulta("en q va mi solicitud?", dispatcher, starting, {}) == {
+        "folio_consulta": None}
+    assert await action.validate_rut_consulta("en q va mi solicitud?", dispatcher, starting, {}) == {
+        "rut_consulta": None}
+    assert dispatcher.messages == []
 
 
 # --- Limits across conversations: per folio, per municipality, and through "borra mis datos" ----------
