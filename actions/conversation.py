@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import consecutive_fallbacks, latest_text, municipality, offered_request, send
-from actions.procedure_turns import TOWN_HALL, procedure_question, procedure_request
+from actions.context import consecutive_fallbacks, last_buttons, latest_text, municipality, offered_request, send
+from actions.procedure_turns import TOWN_HALL, chosen_offer, procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import conversation as replies
 from bot.answers.municipality import ask_commune
@@ -79,17 +79,23 @@ class ActionAyuda(Action):
 
 
 async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
-    """A short question about an aspect of the procedure in focus ("¿a q hora?"), answered; else ``None``.
+    """An offered procedure chosen in words, or a short question about an aspect of the procedure in focus
+    ("¿a q hora?"), answered; else ``None``.
 
     Such a message carries no procedure and few words, so the NLU may take it for small talk.
     """
     text, focus, topic = latest_text(tracker), tracker.get_slot("tramite"), tracker.get_slot("tema")
-    about_town_hall = topic == TOWN_HALL and asks_town_hall_detail(text)
-    if not about_town_hall and (not focus or not is_follow_up(text) or not asked_aspects(text)):
-        return None
     catalogue = await current_catalogue()
     town = municipality(tracker, catalogue)
     if town is None:
+        return None
+    chosen = chosen_offer(catalogue, town, text, last_buttons(tracker))
+    if chosen is not None:  # "los cachureos" after "¿Cuál de estos trámites…?"
+        turn = procedure_question(catalogue, town, "", chosen[1], None, None)
+        send(dispatcher, turn.replies)
+        return [SlotSet("municipio", town.slug), *turn.events]
+    about_town_hall = topic == TOWN_HALL and asks_town_hall_detail(text)
+    if not about_town_hall and (not focus or not is_follow_up(text) or not asked_aspects(text)):
         return None
     turn = procedure_question(catalogue, town, text, None, focus, None, topic)
     send(dispatcher, turn.replies)

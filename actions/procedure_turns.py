@@ -6,7 +6,7 @@ and by the replay of a question that waited for the commune.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk.events import SlotSet
 
@@ -15,6 +15,7 @@ from bot.answers.municipality import office_named, town_hall
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
+from bot.dialogue.choices import choose, offered_procedures
 from bot.dialogue.cues import asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import generic_candidates
@@ -104,6 +105,24 @@ def procedure_question(catalogue: Catalogue, town: Municipality, text: str, name
     if slug is None:
         return Turn([answers.ask_procedure() if aspects else answers.no_match()])
     return _answer(catalogue, town, slug, aspects)
+
+
+def chosen_offer(catalogue: Catalogue, town: Municipality, text: str,
+                 buttons: List[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
+    """(intent, slug) of the procedure a typed answer picks among those the last message offered.
+
+    "el del auto" after "¿Cuál de estos trámites?" is the permiso de circulación; a message
+    that names another procedure by its own words is a new question, not a choice.
+    """
+    if not text or text.startswith("/"):
+        return None
+    offered = offered_procedures(buttons)
+    candidates = [p for p in (catalogue.procedure_for(town.slug, slug) for _, slug in offered) if p is not None]
+    best = matcher_for(catalogue).best(text)
+    if best and best.key not in {p.slug for p in candidates}:
+        return None
+    picked = choose(text, candidates)
+    return next(((intent, slug) for intent, slug in offered if picked and slug == picked.slug), None)
 
 
 def named_procedures(catalogue: Catalogue, text: str) -> List[str]:

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import abc
 
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity, latest_text, municipality, pending, send
-from actions.procedure_turns import Turn, procedure_question, procedure_request
+from actions.context import entity, last_buttons, latest_text, municipality, pending, send
+from actions.procedure_turns import Turn, chosen_offer, procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import procedures as answers
 from bot.answers.municipality import ask_commune, commune_not_served
@@ -30,6 +30,14 @@ def answer_pending(catalogue: Catalogue, town: Municipality, waiting: Dict[str, 
     if intent == "iniciar_tramite":
         return procedure_request(catalogue, town, text, slug, remembered, tracker)
     return procedure_question(catalogue, town, text, slug, remembered, waiting.get("aspecto"))
+
+
+def chosen_turn(catalogue: Catalogue, town: Municipality, chosen: Tuple[str, str], tracker: Optional[Tracker]) -> Turn:
+    """The turn for an offered procedure chosen in words: a request starts only where a form can follow."""
+    intent, slug = chosen
+    if intent == "iniciar_tramite" and tracker is not None:
+        return procedure_request(catalogue, town, "", slug, None, tracker)
+    return procedure_question(catalogue, town, "", slug, None, None)
 
 
 class NeedsMunicipality(Action, abc.ABC):
@@ -58,7 +66,11 @@ class NeedsMunicipality(Action, abc.ABC):
             waiting["aspecto"] = entity(tracker, "aspecto")
             send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             return [SlotSet("pendiente", waiting), SlotSet("formulario_listo", False)]
-        turn = self.answer(catalogue, town, tracker)
+        chosen = chosen_offer(catalogue, town, latest_text(tracker), last_buttons(tracker))
+        if chosen is not None:  # "el del auto": the answer to "¿Cuál de estos trámites…?"
+            turn = chosen_turn(catalogue, town, chosen, tracker if self.handles_intent == "iniciar_tramite" else None)
+        else:
+            turn = self.answer(catalogue, town, tracker)
         send(dispatcher, turn.replies)
         return [SlotSet("municipio", town.slug), *turn.events]
 

@@ -109,6 +109,17 @@ def asks_for_list(text: str) -> bool:
     return bool(_LIST_WORDS.search(normalise(text)))
 
 
+_STATUS_PHRASES = re.compile(
+    r"\b(?:estado de (?:mi|mis|la|el|un|una)|en que va|en que van|como va|como van|folio|mi solicitud"
+    r"|mis solicitudes|mi reclamo|mi denuncia|mi reporte|mi pedido|lo que pedi)\b"
+)
+
+
+def speaks_of_a_request_made(text: str) -> bool:
+    """Clearly about a request already made ("el estado de un trámite", "¿en qué va mi solicitud?")."""
+    return bool(_STATUS_PHRASES.search(normalise(text)))
+
+
 def asks_status(text: str) -> bool:
     """The message speaks of a request already made ("¿cómo va mi solicitud?", "lo que pedí")."""
     return bool(_STATUS_WORDS.search(normalise(text)))
@@ -124,7 +135,7 @@ def is_follow_up(text: str) -> bool:
 
 
 QUESTION_START = ("cuanto", "cuando", "donde", "que ", "q ", "como", "por que", "hasta", "cual", "se puede",
-                  "a que hora", "a q hora", "hay que", "tengo que", "puedo")
+                  "a que hora", "a q hora", "hay que", "tengo que", "puedo", "quien", "y como", "y donde", "y cuanto")
 
 
 def looks_like_question(text: str) -> bool:

@@ -23,16 +23,21 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message as RasaMessage
 
-from bot.dialogue.cues import asks_about_town_hall, asks_for_list, asks_status, is_stop, looks_like_question
+from bot.dialogue.cues import (
+    asks_about_town_hall, asks_for_list, asks_status, is_stop, looks_like_question, sounds_upset,
+    speaks_of_a_request_made,
+)
 from bot.dialogue.message import Message
-from bot.dialogue.procedure_moves import DO, procedure_move
+from bot.dialogue.procedure_moves import DO, explicit_request, procedure_move
 
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
-LISTING, STOPPING = "listar_tramites", "cancelar"
+LISTING, STOPPING, OUT_OF_SCOPE = "listar_tramites", "cancelar", "fuera_de_alcance"
+SMALL_TALK = {"saludar", "despedirse", "agradecer", "afirmar", "negar", "consultar_bot"}
 # Guesses a town-hall question is often given ("¿a q hora cierra la muni?" read as the list of procedures).
 TOWN_HALL_GUESSES = {"listar_tramites", "fuera_de_alcance", "consultar_bot", "saludar", "nlu_fallback", "informar"}
 # A relabelled message is not sent to the fallback for the classifier's low confidence.
 CUED_CONFIDENCE = 0.5
+CUED_MARGIN = 0.1
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -54,14 +59,17 @@ class IntentCues(GraphComponent):
                 continue
             named = {e.get("entity") for e in message.get(ENTITIES) or []}
             wanted = _cued_intent(text, intent["name"], named)
-            if wanted == intent["name"]:
+            if wanted == intent["name"] and not (wanted in (ASKING, DOING) and "tramite" in named):
                 continue
-            confidence = max(intent.get("confidence") or 0.0, CUED_CONFIDENCE)
-            message.set(INTENT, {**intent, "name": wanted, "confidence": confidence}, add_to_output=True)
             ranking = _swapped(message.get(INTENT_RANKING_KEY) or [], intent["name"], wanted)
-            if ranking and ranking[0]["name"] == wanted:
-                ranking[0] = {**ranking[0], "confidence": confidence}
-            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            others = [r.get("confidence") or 0.0 for r in ranking if r.get("name") != wanted]
+            # Sure enough not to fall back for being low or close to the runner-up.
+            confidence = min(1.0, max(intent.get("confidence") or 0.0, CUED_CONFIDENCE,
+                                      max(others, default=0.0) + CUED_MARGIN))
+            message.set(INTENT, {**intent, "name": wanted, "confidence": confidence}, add_to_output=True)
+            ranking = [{**r, "confidence": confidence} if r.get("name") == wanted else r for r in ranking]
+            message.set(INTENT_RANKING_KEY, sorted(ranking, key=lambda r: -(r.get("confidence") or 0.0)),
+                        add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: Any) -> Any:
@@ -71,8 +79,15 @@ class IntentCues(GraphComponent):
 
 def _cued_intent(text: str, guessed: str, entities: Set[str] = frozenset()) -> str:
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
+    if guessed in SMALL_TALK and sounds_upset(text):
+        return OUT_OF_SCOPE  # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
         return ASKING
+    if guessed in (ASKING, DOING) and speaks_of_a_request_made(text):
+        return STATUS  # "quiero saber el estado de un trámite"
+    if guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar"} and "tramite" in entities \
+            and (looks_like_question(text) or explicit_request(text)):
+        guessed = ASKING  # "buenas, vivo en pealolen. ¿cómo pido una compostera?": then question or request
     if guessed == LISTING and "tramite" in entities and not asks_for_list(text):
         return ASKING  # "¿entregan composteras?": about that procedure, not the list of all
     if guessed == STOPPING and not is_stop(text) and ("tramite" in entities or looks_like_question(text)):
