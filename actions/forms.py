@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -33,8 +33,9 @@ from bot.dialogue.form_moves import CANCEL, OTHER_REQUEST, PERSON, QUESTION, for
 from bot.dialogue.message import Message
 from bot.forms.fields import AnswerContext, known_values, validate_answer, yes_no
 from bot.forms.flow import handle_message
-from bot.forms.state import CHOOSING, CONFIRMING, DONE, FormState
+from bot.forms.state import ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
 from bot.storage.requests import FolioExhausted, submit_request
+from bot.text import normalise
 
 FORM = "formulario_solicitud"
 HANDED_OVER = "derivado"
@@ -64,6 +65,52 @@ def new_form_state(town: Municipality, proc: Procedure, known: Dict[str, Any], c
             state.store(form_field, result.value, result.display)
     state.advance(proc.form)
     return state
+
+
+STRUCTURED = ("rut", "email", "telefono")
+# Words that introduce a datum ("mi rut es", "y mi cel"): nothing left for the question asked.
+DATA_WORDS = {"mi", "rut", "es", "y", "correo", "email", "mail", "telefono", "celular", "cel", "fono", "numero",
+              "el", "la", "de", "mis", "datos", "son", "e", "con", "run"}
+
+
+def _store_other_data(state: FormState, fields: List[Any], tracker: Tracker,
+                      context: AnswerContext) -> Tuple[List[str], str]:
+    """Store RUT, e-mail and phone written in the message into their unanswered fields (not the one asked).
+
+    Returns the names of the fields filled and the text left for the field being asked, without those
+    data and the words that introduced them ("mi rut es"); the text is "" when nothing is left.
+    """
+    asked = state.field(fields)
+    message = tracker.latest_message or {}
+    text, taken, stored = str(message.get("text") or ""), [], []
+    for item in message.get("entities") or []:
+        kind = item.get("entity")
+        target = next((f for f in fields if f.type == kind and f.name not in state.values), None)
+        if kind not in STRUCTURED or target is None or (asked is not None and target.name == asked.name):
+            continue
+        result = validate_answer(target, str(item.get("value")), context)
+        if result.ok and isinstance(item.get("start"), int) and isinstance(item.get("end"), int):
+            state.store(target, result.value, result.display)
+            taken.append((item["start"], item["end"]))
+            stored.append(target.name)
+    if not taken:
+        return [], ""
+    words = _words_without(text, taken)
+    meaningful = [w for w in words if normalise(w) not in DATA_WORDS]
+    return stored, " ".join(words).strip(" .;-") if meaningful else ""
+
+
+def _words_without(text: str, spans: List[Tuple[int, int]]) -> List[str]:
+    """The words of ``text`` outside ``spans``, without the data words just before each ("mi rut es", "cel")."""
+    words: List[str] = []
+    cursor = 0
+    for start, end in sorted(spans):
+        before = text[cursor:start].replace(",", " ").split()
+        while before and normalise(before[-1]) in DATA_WORDS:
+            before.pop()
+        words += before
+        cursor = end
+    return words + text[cursor:].replace(",", " ").split()
 
 
 def carried_values(old: Procedure, state: FormState, new: Procedure) -> Dict[str, Any]:
@@ -141,7 +188,15 @@ class ValidateFormularioSolicitud(FormValidationAction):
             send(dispatcher, self._answer_question(catalogue, town, proc, message, context) + [
                 form_replies.still_open()])
             return {ANSWER_SLOT: None}
-        step = handle_message(state, proc.form, message.typed, context, context.entities.get("campo"))
+        text = message.typed
+        if state.stage in (ASKING, CORRECTING):  # "Ana Soto, 12.345.678-5, ana@gmail.com": every datum to its field
+            stored, rest = _store_other_data(state, proc.form, tracker, context)
+            if stored and not rest:  # only data for other questions: noted, and the pending one is asked again
+                names = ", ".join(label(f).lower() for f in proc.form if f.name in stored)
+                send(dispatcher, [Reply(f"Anoté: {names}.")])
+                return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
+            text = rest or text
+        step = handle_message(state, proc.form, text, context, context.entities.get("campo"))
         if step.state.attempts >= ATTEMPTS_BEFORE_HANDOFF and staff_can_reach(tracker):
             return await self._hand_over(dispatcher, tracker, town, step.state, "formulario")
         send(dispatcher, step.replies)

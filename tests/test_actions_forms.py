@@ -169,3 +169,21 @@ async def test_cancel_says_nothing_was_sent(loaded_services):
 async def test_cancel_without_form_is_a_plain_acknowledgement():
     messages, _, _ = await run(ActionCancelarSolicitud(), make_tracker("cancelar", "cancelar"))
     assert messages[0]["text"].startswith("Listo, lo dejamos")
+
+
+async def test_several_data_in_one_answer_each_go_to_their_field():
+    state = FormState("retiro-voluminosos", "penalolen", current="nombre")
+    text = "Ana Soto, 12.345.678-5, cel 987654321"
+    entities = [dict(ent("rut", "12345678-5"), start=10, end=22), dict(ent("telefono", "+56987654321"), start=28, end=37)]
+    messages, result = await validate(state, text, entities=entities)
+    new_state = FormState.from_dict(result["solicitud"])
+    assert new_state.values["nombre"] == "Ana Soto" and new_state.values["rut"] == "12345678-5"
+    assert new_state.values["telefono"] == "+56987654321" and new_state.current == "direccion"
+
+
+async def test_only_data_for_other_questions_is_noted_and_the_question_asked_again():
+    state = FormState("retiro-voluminosos", "penalolen", current="nombre")
+    messages, result = await validate(state, "mi rut es 12.345.678-5",
+                                      entities=[dict(ent("rut", "12345678-5"), start=10, end=22)])
+    new_state = FormState.from_dict(result["solicitud"])
+    assert "Anoté: rut" in texts(messages) and new_state.current == "nombre" and "nombre" not in new_state.values
