@@ -15,13 +15,12 @@ from bot.answers.municipality import office_named, town_hall
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
-from bot.dialogue.choices import choose, offered_procedures
+from bot.dialogue.choices import chosen_procedure
 from bot.dialogue.cues import asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import generic_candidates
-from bot.matching.procedures import ProcedureMatcher
+from bot.matching.procedures import matcher_for
 
-_matchers: Dict[int, ProcedureMatcher] = {}
 SEVERAL_SCORE = 95.0  # a second procedure in the same message is answered only when named this clearly
 TOWN_HALL = "municipalidad"  # value of the ``tema`` slot after an answer about the town hall
 
@@ -32,15 +31,6 @@ class Turn:
 
     replies: List[Reply] = field(default_factory=list)
     events: List[Dict[str, Any]] = field(default_factory=list)
-
-
-def matcher_for(catalogue: Catalogue) -> ProcedureMatcher:
-    """A matcher over this catalogue (municipality-only procedures included), built once."""
-    key = id(catalogue)
-    if key not in _matchers:
-        _matchers.clear()
-        _matchers[key] = ProcedureMatcher(catalogue.names_and_aliases())
-    return _matchers[key]
 
 
 def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str], remembered: Optional[str],
@@ -111,18 +101,10 @@ def chosen_offer(catalogue: Catalogue, town: Municipality, text: str,
                  buttons: List[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
     """(intent, slug) of the procedure a typed answer picks among those the last message offered.
 
-    "el del auto" after "¿Cuál de estos trámites?" is the permiso de circulación; a message
-    that names another procedure by its own words is a new question, not a choice.
+    The channels map such answers to the button's payload before Rasa sees them; this covers
+    the conversations whose channel keeps no buttons (the REST channel).
     """
-    if not text or text.startswith("/"):
-        return None
-    offered = offered_procedures(buttons)
-    candidates = [p for p in (catalogue.procedure_for(town.slug, slug) for _, slug in offered) if p is not None]
-    best = matcher_for(catalogue).best(text)
-    if best and best.key not in {p.slug for p in candidates}:
-        return None
-    picked = choose(text, candidates)
-    return next(((intent, slug) for intent, slug in offered if picked and slug == picked.slug), None)
+    return chosen_procedure(catalogue, text, buttons, lambda slug: catalogue.procedure_for(town.slug, slug))
 
 
 def named_procedures(catalogue: Catalogue, text: str) -> List[str]:

@@ -43,7 +43,7 @@ from channels.menus import (
 )
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
-from channels.typed import typed_text
+from channels.typed import button_for_text, typed_text
 from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings, sender_id_for
 
 logger = logging.getLogger(__name__)
@@ -195,7 +195,9 @@ class TelegramInput(InputChannel):
             if cut:
                 metadata[FULL_TEXT_KEY] = text
                 await output.send_note(sender_id, CUT_NOTE)
-            return typed_text(capped), metadata
+            question = await pending_question(sender_id)
+            chosen = await button_for_text(capped, question.buttons) if question and question.menu else None
+            return chosen or typed_text(capped), metadata
         kind = next((kind for name, kind in MEDIA_FIELDS if getattr(message, name, None)), "other")
         await output.send_note(sender_id, MEDIA_REPLIES[kind])
         return None, metadata

@@ -6,6 +6,8 @@ through here first. Telegram's commands become the words they stand for.
 """
 from __future__ import annotations
 
+from typing import Any, Dict, List, Optional
+
 COMMANDS = {"start": "hola", "help": "ayuda", "ayuda": "ayuda", "menu": "ver tramites", "cancel": "cancelar",
             "cancelar": "cancelar"}
 
@@ -19,3 +21,17 @@ def typed_text(text: str) -> str:
     if command in COMMANDS:
         return COMMANDS[command]
     return stripped.lstrip("/").strip() or "hola"
+
+
+async def button_for_text(text: str, buttons: List[Dict[str, Any]]) -> Optional[str]:
+    """The payload of the offered procedure a typed answer chooses in words ("el del auto"), if any.
+
+    Numbers and button titles are mapped by each channel; this adds the procedure's own words
+    (its name and aliases), so the pending "¿Cuál de estos trámites…?" has first claim on the answer.
+    """
+    if not buttons or not text.strip():
+        return None
+    from bot.dialogue.choices import choice_payload
+    from bot.runtime import current_catalogue
+
+    return choice_payload(await current_catalogue(), text, buttons)

@@ -40,7 +40,7 @@ from channels.limits import (
 )
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
-from channels.typed import typed_text
+from channels.typed import button_for_text, typed_text
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender, sender_id_for
 
 logger = logging.getLogger(__name__)
@@ -188,7 +188,8 @@ class WhatsAppInput(InputChannel):
             return None
         if not text:
             return None
-        payload = payload_for_reply(text, await last_buttons(sender_id))
+        buttons = await last_buttons(sender_id)
+        payload = payload_for_reply(text, buttons) or await button_for_text(text, buttons)
         await remember_buttons(sender_id, [])
         return UserMessage(payload or typed_text(text), output, sender_id, input_channel=self.name(),
                            message_id=message.message_id, metadata=metadata)

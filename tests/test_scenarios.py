@@ -10,6 +10,12 @@ def test_facts_are_matched_without_accents_or_case():
     assert len(problems) == 4
 
 
+def test_punctuation_facts_are_looked_for_as_written_and_button_titles_count_as_seen():
+    reply = Reply(["¡Hola! ¿En qué te ayudo?"], [{"title": "Certificado de residencia", "answer": "1"}])
+    assert check({"no_contiene": ["{"], "contiene": ["residencia"]}, reply) == []
+    assert check({"no_contiene": ["¡"]}, reply) == ["sobra «¡»"]
+
+
 def test_folio_and_options():
     reply = Reply(["Listo, tu folio es PEN-7KX4M2."], [{"title": "Sí, enviar", "answer": "1"}])
     assert check({"folio": True, "opciones": ["si"]}, reply) == []

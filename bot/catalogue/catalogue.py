@@ -71,6 +71,12 @@ class Catalogue:
             index[national.slug] = [national.name, *national.aliases]
         return index
 
+    def any_procedure(self, slug: str) -> Optional[Procedure]:
+        """A base or municipality-only procedure by slug, as the catalogue defines it (no overrides)."""
+        if slug in self.procedures:
+            return self.procedures[slug]
+        return next((p for town in self.municipalities.values() for p in town.extra if p.slug == slug), None)
+
     def display_name(self, slug: str) -> str:
         """The name of any procedure, municipal or national, for messages."""
         if slug in self.procedures:

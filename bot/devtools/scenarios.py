@@ -65,16 +65,23 @@ class Reply:
 def check(expected: Dict[str, Any], reply: Reply) -> List[str]:
     """The facts of ``expected`` that ``reply`` does not hold (empty: the turn passes)."""
     # What the citizen sees: the texts and, on Telegram, the titles of the buttons under them.
-    said = normalise("\n".join([reply.text, *(o["title"] for o in reply.options)]))
+    seen = "\n".join([reply.text, *(o["title"] for o in reply.options)])
+    said = normalise(seen)
+
+    def holds(fact: Any) -> bool:
+        # A fact made only of punctuation ("{") is looked for as written: normalised it would be empty.
+        norm = normalise(str(fact))
+        return norm in said if norm else str(fact) in seen
+
     problems = []
     for fact in expected.get("contiene") or []:
-        if normalise(str(fact)) not in said:
+        if not holds(fact):
             problems.append(f"falta «{fact}»")
     anyone = expected.get("alguno") or []
-    if anyone and not any(normalise(str(fact)) in said for fact in anyone):
+    if anyone and not any(holds(fact) for fact in anyone):
         problems.append(f"falta alguno de {anyone}")
     for fact in expected.get("no_contiene") or []:
-        if normalise(str(fact)) in said:
+        if holds(fact):
             problems.append(f"sobra «{fact}»")
     if "folio" in expected and bool(FOLIO.search(reply.text)) != bool(expected["folio"]):
         problems.append("falta el folio" if expected["folio"] else "no debía dar folio")

@@ -7,12 +7,16 @@ spelling of one) chooses it, even when it names no procedure on its own. Pure.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from rapidfuzz import fuzz, process
 
 from bot.catalogue.model import Procedure
+from bot.matching.procedures import matcher_for
 from bot.text import normalise
+
+if TYPE_CHECKING:
+    from bot.catalogue.catalogue import Catalogue
 
 PROCEDURE_INTENTS = ("consultar_tramite", "iniciar_tramite")
 # Words that say nothing about which procedure ("el de…", "la del…").
@@ -59,3 +63,29 @@ def choose(text: str, candidates: Sequence[Procedure]) -> Optional[Procedure]:
         scores.append(hits)
     best = max(scores)
     return candidates[scores.index(best)] if best and scores.count(best) == 1 else None
+
+
+def chosen_procedure(catalogue: "Catalogue", text: str, buttons: Iterable[Dict[str, Any]],
+                     procedure: Callable[[str], Optional[Procedure]]) -> Optional[Tuple[str, str]]:
+    """(intent, slug) of the offered procedure a typed answer picks, if it picks exactly one.
+
+    ``procedure`` looks a slug up (with the municipality's overrides when known). A message that
+    names another procedure by its own words is a new question, not a choice.
+    """
+    if not text or text.startswith("/"):
+        return None
+    offered = offered_procedures(buttons)
+    candidates = [p for p in (procedure(slug) for _, slug in offered) if p is not None]
+    best = matcher_for(catalogue).best(text)
+    if best and best.key not in {p.slug for p in candidates}:
+        return None
+    picked = choose(text, candidates)
+    return next(((intent, slug) for intent, slug in offered if picked and slug == picked.slug), None)
+
+
+def choice_payload(catalogue: "Catalogue", text: str, buttons: List[Dict[str, Any]]) -> Optional[str]:
+    """The payload of the button a typed answer chooses by the words of its procedure ("el del auto")."""
+    chosen = chosen_procedure(catalogue, text, buttons, catalogue.any_procedure)
+    if chosen is None:
+        return None
+    return next((str(b["payload"]) for b in buttons if (chosen[0], chosen[1]) in offered_procedures([b])), None)

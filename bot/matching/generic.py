@@ -30,6 +30,11 @@ def _phrase_words(proc: Procedure) -> Set[str]:
     return words
 
 
+def names_a_kind(text: str) -> bool:
+    """The message names a kind of procedure ("un certificado", "los permisos")."""
+    return bool({_head(w) for w in normalise(text).split()} & HEAD_WORDS)
+
+
 def generic_candidates(text: str, offered: Iterable[Procedure]) -> List[Procedure]:
     """The procedures a message could mean when it names only their kind (empty when it says more)."""
     said = {_head(w) for w in normalise(text).split()}

@@ -1,9 +1,12 @@
 """Which procedure a message is about, from the catalogue's names and aliases."""
 from __future__ import annotations
 
-from typing import Dict, Iterable, List
+from typing import TYPE_CHECKING, Dict, Iterable, List
 
 from bot.matching.phrases import PhraseMatch, PhraseMatcher
+
+if TYPE_CHECKING:
+    from bot.catalogue.catalogue import Catalogue
 
 # How far below the confident threshold a match may be to be offered as "¿Te refieres a...?".
 SUGGESTION_SLACK = 14.0
@@ -45,3 +48,15 @@ class ProcedureMatcher:
     def suggestions(self, text: str, limit: int = 3) -> List[PhraseMatch]:
         """Weak matches worth offering as "¿Te refieres a...?", best first."""
         return self._matcher.best_per_key(text, slack=SUGGESTION_SLACK)[:limit]
+
+
+_matchers: Dict[int, ProcedureMatcher] = {}
+
+
+def matcher_for(catalogue: "Catalogue") -> ProcedureMatcher:
+    """A matcher over this catalogue (municipality-only procedures included), built once per catalogue."""
+    key = id(catalogue)
+    if key not in _matchers:
+        _matchers.clear()
+        _matchers[key] = ProcedureMatcher(catalogue.names_and_aliases())
+    return _matchers[key]

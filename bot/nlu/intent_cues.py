@@ -29,6 +29,7 @@ from bot.dialogue.cues import (
 )
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, explicit_request, procedure_move
+from bot.matching.generic import names_a_kind
 
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
 LISTING, STOPPING, OUT_OF_SCOPE = "listar_tramites", "cancelar", "fuera_de_alcance"
@@ -58,6 +59,8 @@ class IntentCues(GraphComponent):
             if not intent.get("name") or text.startswith("/"):
                 continue
             named = {e.get("entity") for e in message.get(ENTITIES) or []}
+            if names_a_kind(text):  # "necesito un permiso": a procedure, of a kind the dialogue asks about
+                named.add("tramite")
             wanted = _cued_intent(text, intent["name"], named)
             if wanted == intent["name"] and not (wanted in (ASKING, DOING) and "tramite" in named):
                 continue
