@@ -85,6 +85,25 @@ def test_a_procedure_named_only_by_its_kind_asks_which(chat):
     assert "1." in answer and "¿Cuál es tu nombre" not in answer
 
 
+def test_the_choice_of_procedure_answered_in_words_on_both_channels(assistant, standins):
+    chat = WhatsAppChat(assistant, standins[0], to=ANGOL_WA)
+    assert "Renovación o control de licencia" in chat.say("consulta por la licencia")
+    answer = chat.say("se me vencio")  # no procedure on its own: the answer to the pending choice
+    assert "Renovación o control de licencia de conducir en Angol" in answer
+    _, telegram = standins
+    chat_id = new_chat()
+    for text, expected in (("necesito un certificado", "Certificado de número"),
+                           ("el del numero de la casa", "Certificado de número domiciliario en Peñalolén")):
+        before = len(telegram.sent(chat_id))
+        assert tg_post(assistant, tg_message(chat_id, text)) == 200
+        telegram.wait_for(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat_id),
+                          before + 1, 60)
+        time.sleep(1.5)
+        seen = [m["text"] + " ".join(b["text"] for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+                                     for b in row) for m in telegram.sent(chat_id)[before:]]
+        assert any(expected in text for text in seen), seen
+
+
 def test_a_clear_cancel_drops_the_form_and_nothing_is_sent(chat):
     chat.say("quiero pedir el retiro de un sillon")
     chat.say("Daniela Ortiz")
