@@ -72,10 +72,16 @@ def asks_open_or_where(text: str) -> bool:
     return bool(_OPEN_OR_WHERE.search(normalise(text)))
 
 
+_CONTACT = re.compile(r"\b(?:pagina web|pagina|sitio web|web|correo|mail|email|telefono|fono|numero de telefono)\b")
+
+
 def asks_about_town_hall(text: str) -> bool:
-    """A question about the municipality itself: when it opens, where it is ("¿a q hora abre la muni?")."""
+    """A question about the municipality itself: when it opens, where it is ("¿a q hora abre la muni?"),
+    or how to reach it ("¿tienen página web?", "¿cuál es el teléfono?")."""
     norm = normalise(text)
-    return bool(_TOWN_HALL.search(norm) and _OPEN_OR_WHERE.search(norm))
+    if _TOWN_HALL.search(norm) and _OPEN_OR_WHERE.search(norm):
+        return True
+    return bool(_CONTACT.search(norm)) and ("?" in text or looks_like_question(text))
 
 
 _UPSET = re.compile(
