@@ -45,6 +45,9 @@ def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optiona
     matcher = matcher_for(catalogue)
     if typed:
         generic = generic_candidates(text, catalogue.procedures_for(town.slug).values())
+        exact = matcher.best(text)
+        if exact and exact.exact and len(exact.phrase.split()) > 1:
+            generic = []  # "la licencia de conducir" is that procedure's own name, not only its kind
         if generic and (named is None or named in {p.slug for p in generic}):
             return None, Turn([answers.ask_which(generic, intent)])
         rivals = matcher.ambiguous(text)

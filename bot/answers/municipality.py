@@ -30,7 +30,7 @@ def commune_not_served(commune: Commune, served: Iterable[Municipality]) -> Repl
     """A commune that this deployment does not serve: point to its own municipality."""
     names = ", ".join(sorted(t.comuna for t in served))
     return Reply(
-        f"Por ahora este asistente no atiende a {commune.name}. Para tus trámites te recomiendo contactar "
+        f"Por ahora este asistente no está disponible para {commune.name}. Para tus trámites te recomiendo contactar "
         f"directamente a la Municipalidad de {commune.name} ({commune.region}). "
         f"Este asistente atiende a: {names}. Si en realidad eres de una de ellas, dime cuál."
     )

@@ -87,7 +87,8 @@ def asks_about_town_hall(text: str) -> bool:
 _UPSET = re.compile(
     r"\b(?:no (?:me )?sirve|no sirven|no funciona|no me ayuda|no ayuda|nadie (?:contesta|responde|me responde|atiende)"
     r"|pesim[oa]|malisim[oa]|una porqueria|una mierda|estoy chat[oa]|chato|harto|aburrid[oa]|indignad[oa]"
-    r"|una verguenza|que rabia|me tienen|inutil|ya pero que hago|y ahora que hago|no entiendes)\b"
+    r"|una verguenza|que rabia|me tienen|inutil|inutiles|flojos|desastre|sinverguenzas|ladrones|ya pero que hago"
+    r"|y ahora que hago|no entiendes)\b"
 )
 MIN_SHOUTED_LETTERS = 10
 

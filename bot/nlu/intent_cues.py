@@ -24,16 +24,19 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message as RasaMessage
 
 from bot.dialogue.cues import (
-    asks_about_town_hall, asks_for_list, asks_status, is_stop, looks_like_question, sounds_upset,
+    asks_about_town_hall, asks_for_list, asks_status, asks_town_hall_detail, is_stop, looks_like_question,
+    sounds_upset,
     speaks_of_a_request_made,
 )
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, explicit_request, procedure_move
+from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_a_kind
 
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
 LISTING, STOPPING, OUT_OF_SCOPE = "listar_tramites", "cancelar", "fuera_de_alcance"
 SMALL_TALK = {"saludar", "despedirse", "agradecer", "afirmar", "negar", "consultar_bot"}
+GREETINGS = {"saludar", "despedirse", "agradecer"}
 # Guesses a town-hall question is often given ("¿a q hora cierra la muni?" read as the list of procedures).
 TOWN_HALL_GUESSES = {"listar_tramites", "fuera_de_alcance", "consultar_bot", "saludar", "nlu_fallback", "informar"}
 # A relabelled message is not sent to the fallback for the classifier's low confidence.
@@ -82,8 +85,10 @@ class IntentCues(GraphComponent):
 
 def _cued_intent(text: str, guessed: str, entities: Set[str] = frozenset()) -> str:
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
-    if guessed in SMALL_TALK and sounds_upset(text):
+    if sounds_upset(text) and (guessed in SMALL_TALK or (guessed == STATUS and "folio" not in entities)):
         return OUT_OF_SCOPE  # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint
+    if guessed in GREETINGS and looks_like_question(text) and (asked_aspects(text) or asks_town_hall_detail(text)):
+        return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
         return ASKING
     if guessed in (ASKING, DOING) and speaks_of_a_request_made(text):
