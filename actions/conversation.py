@@ -9,7 +9,7 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import consecutive_fallbacks, last_buttons, latest_text, municipality, offered_request, send
-from actions.procedure_turns import TOWN_HALL, chosen_offer, procedure_question, procedure_request
+from actions.procedure_turns import chosen_offer, procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import conversation as replies
 from bot.answers.municipality import ask_commune
@@ -94,7 +94,7 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
         turn = procedure_question(catalogue, town, "", chosen[1], None, None)
         send(dispatcher, turn.replies)
         return [SlotSet("municipio", town.slug), *turn.events]
-    about_town_hall = topic == TOWN_HALL and asks_town_hall_detail(text)
+    about_town_hall = bool(topic) and asks_town_hall_detail(text)
     if not about_town_hall and (not focus or not is_follow_up(text) or not asked_aspects(text)):
         return None
     turn = procedure_question(catalogue, town, text, None, focus, None, topic)

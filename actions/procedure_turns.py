@@ -22,7 +22,8 @@ from bot.matching.generic import generic_candidates
 from bot.matching.procedures import matcher_for
 
 SEVERAL_SCORE = 95.0  # a second procedure in the same message is answered only when named this clearly
-TOWN_HALL = "municipalidad"  # value of the ``tema`` slot after an answer about the town hall
+# The ``tema`` slot after an answer about the town hall or one of its offices holds the office's key
+# ("principal", "transito"…), so "¿y hasta q hora atienden?" is about that office.
 
 
 @dataclass
@@ -82,12 +83,15 @@ def procedure_question(catalogue: Catalogue, town: Municipality, text: str, name
                        remembered: Optional[str], aspect: Optional[str], topic: Optional[str] = None) -> Turn:
     """Answer a question about a procedure (``consultar_tramite``), or about the town hall itself.
 
-    ``topic`` is "municipalidad" right after an answer about the town hall: "¿y el lunes?" is about it.
+    ``topic`` is the key of the office just described ("principal" for the town hall): "¿y el lunes?"
+    is about it.
     """
-    about_town_hall = asks_about_town_hall(text) or (topic == TOWN_HALL and asks_town_hall_detail(text)) \
+    about_town_hall = asks_about_town_hall(text) or (bool(topic) and asks_town_hall_detail(text)) \
         or (office_named(text, town) is not None and asks_open_or_where(text))
     if about_town_hall and not matcher_for(catalogue).best(text):  # no procedure named by its words
-        return Turn([town_hall(town, text)], [SlotSet("tema", TOWN_HALL), SlotSet("tramite", None)])
+        office = office_named(text, town) or town.office(topic or "") or town.office("principal")
+        return Turn([town_hall(town, text, office)],
+                    [SlotSet("tema", office.key if office else None), SlotSet("tramite", None)])
     aspects = [aspect] if aspect else asked_aspects(text)
     several = named_procedures(catalogue, text)
     if len(several) > 1 and (named is None or named in several):

@@ -60,9 +60,11 @@ def office_named(text: str, town: Municipality) -> Optional[Office]:
     return None
 
 
-def town_hall(town: Municipality, text: str = "") -> Reply:
-    """Where the municipality (or the office named) is and when it is open, answering the day asked if any."""
-    office = office_named(text, town) or town.office("principal") or (town.offices[0] if town.offices else None)
+def town_hall(town: Municipality, text: str = "", office: Optional[Office] = None) -> Reply:
+    """Where the municipality (or ``office``, or the office named) is and when it is open, answering the
+    day asked if any."""
+    office = office or office_named(text, town) or town.office("principal") \
+        or (town.offices[0] if town.offices else None)
     if office is None:
         contact = f" Teléfono: {town.phone}." if town.phone else ""
         return Reply(f"No tengo la dirección de la {town.name} en mis datos.{contact}")

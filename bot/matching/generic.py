@@ -16,7 +16,11 @@ from bot.text import normalise
 HEAD_WORDS = {"certificado", "licencia", "permiso", "patente", "subsidio", "retiro", "denuncia", "reporte",
               "inscripcion", "solicitud", "beca", "multa", "registro"}
 MIN_CANDIDATES, MAX_CANDIDATES = 2, 5
-_FILLER = {"de", "del", "la", "el", "los", "las", "y", "o", "en", "a", "al", "para", "por", "con", "un", "una"}
+# Words that do not tell procedures apart, though an alias may hold them ("cuánto cuesta el certificado…").
+_FILLER = {"de", "del", "la", "el", "los", "las", "y", "o", "en", "a", "al", "para", "por", "con", "un", "una",
+           "cuanto", "cuesta", "sale", "vale", "valor", "precio", "donde", "como", "que", "necesito", "piden",
+           "sacar", "saco", "pedir", "pido", "quiero", "hacer", "tramite", "saber", "se", "me", "mi", "solicitar",
+           "obtener", "es", "hay", "tiene", "tienen", "puedo", "consulta", "info", "informacion"}
 
 
 def _head(word: str) -> str:
