@@ -184,10 +184,15 @@ def cmd_eval(args) -> int:
 
     code = evaluate(args.heldout, args.model, args.report)
     if args.scenarios and not args.nlu_only:
+        from pathlib import Path
+
         from bot.devtools.scenarios import run_all
 
-        print()
-        run_all(args.scenarios, args.scenarios_report, workers=args.workers)
+        report = Path(args.scenarios_report)
+        for path in (p.strip() for p in args.scenarios.split(",") if p.strip()):
+            suffix = Path(path).stem.replace("scenarios", "")
+            print()
+            run_all(path, str(report.with_name(report.stem + suffix + report.suffix)), workers=args.workers)
     return code
 
 
@@ -344,11 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_catalogue_import)
 
     ev = sub.add_parser("eval", help="evalúa el NLU en el conjunto reservado")
-    ev.add_argument("--heldout", default="eval/heldout.yml,eval/heldout_b.yml",
+    ev.add_argument("--heldout", default="eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml",
                     help="conjuntos reservados, separados por comas")
     ev.add_argument("--model", default="models")
     ev.add_argument("--report", default="results/nlu_heldout.json")
-    ev.add_argument("--scenarios", default="eval/scenarios.yml", help="escenarios de varias vueltas")
+    ev.add_argument("--scenarios", default="eval/scenarios.yml,eval/scenarios_b.yml",
+                    help="escenarios de varias vueltas, archivos separados por comas")
     ev.add_argument("--scenarios-report", default="results/scenarios.json")
     ev.add_argument("--workers", type=int, default=4, help="escenarios a la vez")
     ev.add_argument("--nlu-only", action="store_true", help="solo el conjunto reservado de mensajes")
