@@ -177,7 +177,8 @@ def test_twilio_down_the_message_waits_and_is_answered_once_it_is_back(faulty):
     twilio.wait_for(lambda r: r.get("To") == f"whatsapp:{sender}" and "sid" in r, 2, timeout=60)
     time.sleep(3)
     delivered = twilio.bodies_to(sender)  # the first contact's greeting, then the answer: once each
-    assert len(delivered) == 2 and "asistente virtual" in delivered[0] and "gusto" in delivered[1]
+    thanks = ("De nada", "Con gusto")  # utter_de_nada has two wordings, chosen at random
+    assert len(delivered) == 2 and "asistente virtual" in delivered[0] and any(t in delivered[1] for t in thanks)
     assert len(twilio.matching(lambda r: r.get("To") == f"whatsapp:{sender}" and "failed" in r)) == 8
     assert inbox_statuses(faulty, sender) == ["listo"]
 
