@@ -97,6 +97,24 @@ def test_conversation_procedure_question_with_commune_and_follow_up(assistant):
     assert "Privacidad" not in again  # notice only at first contact
 
 
+def test_rest_conversation_in_context(assistant):
+    """Through the REST channel, which keeps no buttons: the choice in words, the offer, a name that is no cancel."""
+    sender = f"vecino-{uuid.uuid4().hex[:8]}"
+    which = joined(chat(assistant, sender, "consulta por la licencia", town="angol"))
+    assert "Renovación o control de licencia de conducir" in which
+    assert "Renovación o control de licencia de conducir en Angol" in joined(
+        chat(assistant, sender, "se me vencio", town="angol"))
+    other = f"vecino-{uuid.uuid4().hex[:8]}"
+    offer = joined(chat(assistant, other, "cuanto cuesta el retiro de cachureos", town="penalolen"))
+    assert "¿Quieres hacer la solicitud ahora" in offer and "¿Cuál es tu nombre" not in offer
+    assert "¿Cuál es tu nombre" in joined(chat(assistant, other, "si", town="penalolen"))
+    assert "¿Cuál es tu RUT?" in joined(chat(assistant, other, "Daniela Ortiz", town="penalolen"))
+
+
+def test_an_empty_text_is_parsed_not_a_server_error(assistant):
+    assert parse(assistant, "")["intent"]["name"] == "nlu_fallback"
+
+
 def test_the_integration_token_chooses_municipality(assistant):
     sender = f"vecino-{uuid.uuid4().hex[:8]}"
     answer = joined(chat(assistant, sender, "q necesito pa sacar la licencia de conducir", "angol"))
