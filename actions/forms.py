@@ -29,7 +29,7 @@ from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
-from bot.dialogue.form_moves import CANCEL, OTHER_REQUEST, PERSON, QUESTION, form_move
+from bot.dialogue.form_moves import ACKNOWLEDGED, CANCEL, OTHER_REQUEST, PERSON, QUESTION, form_move
 from bot.dialogue.message import Message
 from bot.forms.fields import AnswerContext, known_values, validate_answer, yes_no
 from bot.forms.flow import handle_message
@@ -184,6 +184,9 @@ class ValidateFormularioSolicitud(FormValidationAction):
             state.switch_to = message.entities["tramite"]
             send(dispatcher, [form_replies.offer_switch(proc.name, other)])
             return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
+        if move == ACKNOWLEDGED:
+            send(dispatcher, [Reply("¡Vamos con esa!")])
+            return {ANSWER_SLOT: None}
         if move == QUESTION:
             send(dispatcher, self._answer_question(catalogue, town, proc, message, context) + [
                 form_replies.still_open()])

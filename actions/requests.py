@@ -15,8 +15,10 @@ from rasa_sdk.types import DomainDict
 from actions.context import entity, input_channel, latest_text, municipality, send
 from actions.services import current_catalogue, database, run_blocking
 from bot.answers import status as replies
+from bot.answers.conversation import upset
 from bot.answers.municipality import ask_commune
 from bot.catalogue.model import Municipality
+from bot.dialogue.cues import sounds_upset
 from bot.folio import normalise_folio
 from bot.nlu.entities import first_rut
 from bot.storage.lookups import blocked, record_failure
@@ -92,8 +94,8 @@ class ValidateFormularioConsulta(FormValidationAction):
         text = str(value or "")
         folio = entity(tracker, "folio") or normalise_folio(text)
         if folio is None:
-            if _was_asked(tracker, "folio_consulta"):
-                send(dispatcher, [replies.bad_folio()])
+            if _was_asked(tracker, "folio_consulta"):  # an upset citizen is offered a person, not a format
+                send(dispatcher, [upset() if sounds_upset(text) else replies.bad_folio()])
             return {"folio_consulta": None}
         rut = entity(tracker, "rut") or first_rut(text)
         return {"folio_consulta": folio, **({"rut_consulta": rut} if rut else {})}

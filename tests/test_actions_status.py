@@ -107,6 +107,13 @@ async def test_folio_and_rut_validation_messages():
     assert result == {"rut_consulta": "12345678-5"}
 
 
+async def test_an_upset_answer_to_the_folio_question_is_offered_a_person():
+    dispatcher = CollectingDispatcher()
+    asked = tracker_for("x", "informar", slots={"requested_slot": "folio_consulta"})
+    await ValidateFormularioConsulta().validate_folio_consulta("NO ME SIRVE NADA DE ESTO", dispatcher, asked, {})
+    assert "persona" in dispatcher.messages[0]["text"] and "OIRS" in dispatcher.messages[0]["text"]
+
+
 async def test_the_message_that_starts_a_lookup_gets_no_error_for_what_was_not_asked_yet():
     action, dispatcher = ValidateFormularioConsulta(), CollectingDispatcher()
     starting = tracker_for("en q va mi solicitud?")

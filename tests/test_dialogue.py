@@ -7,7 +7,7 @@ from bot.catalogue.files import load_catalogue
 from bot.catalogue.model import FormField
 from bot.config import catalogue_dir
 from bot.dialogue.cues import asks_about_town_hall, is_stop, sounds_upset
-from bot.dialogue.form_moves import ANSWER, CANCEL, OTHER_REQUEST, PERSON, QUESTION, form_move
+from bot.dialogue.form_moves import ACKNOWLEDGED, ANSWER, CANCEL, OTHER_REQUEST, PERSON, QUESTION, form_move
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import ASK, DO, procedure_move
 from bot.forms.fields import AnswerContext, validate_answer
@@ -63,6 +63,19 @@ def test_another_request_mid_form_needs_the_words_of_a_request():
                 tramite="reporte-luminaria") == OTHER_REQUEST
     assert move(DESCRIPTION, "mejor quiero pedir la poda de un arbol", "iniciar_tramite",
                 tramite="poda-arboles") == OTHER_REQUEST
+
+
+def test_naming_the_request_being_filled_answers_nothing():
+    address = FormField("direccion", "direccion", "¿Dónde está la luminaria?")
+    assert form_move("preguntando", address, Message("primero el poste", "informar", 0.9,
+                                                      {"tramite": "reporte-luminaria"}), CONTEXT,
+                     "reporte-luminaria") == ACKNOWLEDGED
+    assert form_move("preguntando", address, Message("poste frente al 1234", "informar", 0.9,
+                                                      {"tramite": "reporte-luminaria"}), CONTEXT,
+                     "reporte-luminaria") == ANSWER
+    assert form_move("preguntando", DESCRIPTION, Message("un hoyo grande", "informar", 0.9,
+                                                          {"tramite": "reporte-bache"}), CONTEXT,
+                     "reporte-bache") == ANSWER
 
 
 def test_on_the_summary_yes_no_and_corrections_are_answers():

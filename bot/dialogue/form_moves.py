@@ -23,6 +23,8 @@ CANCEL = "cancelar"
 PERSON = "persona"
 QUESTION = "pregunta"
 OTHER_REQUEST = "otro_tramite"
+ACKNOWLEDGED = "de_acuerdo"  # names the procedure being filled in, answers nothing: ask the question again
+MAX_ACKNOWLEDGING_WORDS = 4
 
 # Types whose validation accepts almost any text: a question must look like one to interrupt them.
 FREE_TEXT_TYPES = {"nombre", "direccion", "texto"}
@@ -31,7 +33,7 @@ QUESTION_INTENTS = {"consultar_tramite", "listar_tramites", "consultar_estado", 
 
 def form_move(stage: str, form_field: Optional[FormField], message: Message, context: AnswerContext,
               current_procedure: str) -> str:
-    """ANSWER, CANCEL, PERSON, QUESTION or OTHER_REQUEST for a message during the form."""
+    """ANSWER, CANCEL, PERSON, QUESTION, OTHER_REQUEST or ACKNOWLEDGED for a message during the form."""
     if message.is_button:
         if message.intent == "cancelar":
             return CANCEL
@@ -49,6 +51,10 @@ def form_move(stage: str, form_field: Optional[FormField], message: Message, con
     free_text = form_field is not None and form_field.type in FREE_TEXT_TYPES
     if accepted and not free_text:
         return ANSWER
+    # Only for an address: a description may well name its own procedure ("un hoyo grande").
+    if form_field is not None and form_field.type == "direccion" and other == current_procedure \
+            and _only_names_the_procedure(text):
+        return ACKNOWLEDGED  # "primero el poste" after "veo dos solicitudes": this one first, so ask again
     # Another procedure: a description may name one ("las ramas tapan la luz"), so free text needs the words of a request.
     requested = explicit_request(text)
     if other and other != current_procedure and (requested or (message.means("iniciar_tramite") and not accepted)) \
@@ -60,6 +66,12 @@ def form_move(stage: str, form_field: Optional[FormField], message: Message, con
     if not accepted and looks_like_question(text):
         return QUESTION
     return ANSWER
+
+
+def _only_names_the_procedure(text: str) -> bool:
+    """A few words without a number: "primero el poste" names the request, it is no address nor description."""
+    words = text.split()
+    return len(words) <= MAX_ACKNOWLEDGING_WORDS and not any(ch.isdigit() for ch in text)
 
 
 def _summary_move(text: str, message: Message) -> str:
