@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 from rapidfuzz import fuzz, process
 
@@ -16,7 +16,7 @@ from bot.answers.forms import give_value
 from bot.answers.reply import Reply
 from bot.catalogue.model import FormField
 from bot.forms.fields import AnswerContext, FieldResult, example_for, validate_answer, yes_no
-from bot.forms.state import ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
+from bot.forms.state import CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
 from bot.text import normalise
 
 # Words that name a field type when the citizen corrects a value: "no, mi correo es ...".
