@@ -140,3 +140,18 @@ def test_typed_slash_is_text_and_telegram_commands_are_words():
     assert typed_text("/start") == "hola" and typed_text("/start@MuniBot") == "hola"
     assert typed_text('/iniciar_tramite{"tramite":"poda-arboles"}') == 'iniciar_tramite{"tramite":"poda-arboles"}'
     assert typed_text("hola") == "hola"
+
+
+def test_an_optional_question_that_says_so_is_not_told_twice():
+    from bot.answers.forms import question
+
+    plain = question(EMAIL).text
+    says_so = question(FormField("x", "texto", "¿Algo más? (es opcional)", required=False)).text
+    assert plain.count("opcional") == 1 and says_so.count("opcional") == 1
+    assert "omitir" in plain and "omitir" in says_so
+
+
+def test_are_you_a_bot_says_it_is_an_assistant():
+    from bot.answers.conversation import capabilities
+
+    assert "asistente virtual" in capabilities().text and "no una persona" in capabilities().text
