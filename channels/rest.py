@@ -33,10 +33,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.conversation_id import ConversationId
+from channels.common import last_buttons, remember_buttons
 from channels.inbox import GiveUp, NotReady
 from channels.limits import CUT_NOTE, FULL_TEXT_KEY, REST_MAX_BODY_BYTES, REST_MAX_CHARS, body_too_large, cap_text
 from channels.replies import Reply, ReplyOutput
 from channels.turns import ready_agent, run_turn
+from channels.typed import button_for_text
 
 logger = logging.getLogger(__name__)
 
@@ -151,11 +153,15 @@ class RestInput(InputChannel):
             if cut:
                 metadata[FULL_TEXT_KEY] = text.strip()
                 output.delivered.append({"recipient_id": conversation, "text": CUT_NOTE})
-            message = UserMessage(read, output, conversation, input_channel=self.name(), metadata=metadata)
+            # An answer in words to the last buttons ("el del auto") is that button, as on WhatsApp.
+            chosen = await button_for_text(read, await last_buttons(conversation))
+            message = UserMessage(chosen or read, output, conversation, input_channel=self.name(), metadata=metadata)
             try:
                 await run_turn(agent, on_new_message, message, output)
             except GiveUp:  # the turn ran past its time: the apology is already in the answer
                 pass
+            await remember_buttons(conversation, next(
+                (m["buttons"] for m in reversed(output.delivered) if m.get("buttons")), []))
             return response.json(output.delivered)
 
         return webhook
