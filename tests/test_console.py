@@ -50,7 +50,9 @@ class RasaStandIn(StandIn):
 
     async def events(self, request: web.Request) -> web.Response:
         body = await request.json()
-        sender = request.match_info["sender"]
+        # As Rasa's Sanic routes do: the id is the path segment as sent, not percent-decoded
+        # ("%2B" would be another conversation than "+").
+        sender = request.raw_path.split("?")[0].split("/")[2]
         failure = self.next_failure()
         if failure:
             self.record({"failed": failure, "sender": sender, "events": body})

@@ -57,7 +57,8 @@ async def set_with_staff(sender_id: str, value: bool, rasa_url: Optional[str] = 
     base = (rasa_url or os.environ.get("RASA_URL") or
             f"http://{os.environ.get('RASA_HOST', '127.0.0.1')}:{os.environ.get('RASA_PORT', '5005')}")
     token = token if token is not None else os.environ.get("RASA_API_TOKEN", "")
-    url = f"{base.rstrip('/')}/conversations/{quote(sender_id, safe='')}/tracker/events"
+    # ":" and "+" stay as they are: Rasa's Sanic routes do not percent-decode the id ("%2B" is not "+").
+    url = f"{base.rstrip('/')}/conversations/{quote(sender_id, safe=':+')}/tracker/events"
     params = {"token": token} if token else None
     events = [{"event": "slot", "name": "con_funcionario", "value": value}]
     timeout = aiohttp.ClientTimeout(total=RASA_TIMEOUT_SECONDS)
