@@ -1,8 +1,9 @@
 """Sending the citizens' notices of request status changes (the ``notifications`` outbox).
 
 ``change_status`` queues a ``NotificationRow`` in the same transaction as the change; a
-``Notifier`` (``run_forever`` in the web application) sends due rows through the channel
-of the request: WhatsApp through Twilio, Telegram through the municipality's bot.
+``Notifier`` (``run_forever`` in the web application) sends due rows through the adapter
+of the request's channel (channels/registry.py): WhatsApp through Twilio, Telegram
+through the municipality's bot.
 
 - Each row is claimed before sending with a compare-and-set UPDATE that moves its
   ``next_attempt_at`` forward by a lease: two workers (two replicas) never send the same
@@ -10,7 +11,7 @@ of the request: WhatsApp through Twilio, Telegram through the municipality's bot
 - A failed send is retried with exponential backoff (``NOTIFY_BACKOFF_SECONDS`` doubled
   per failure, at most one hour) up to ``NOTIFY_MAX_ATTEMPTS``; then the row is "fallida"
   with the reason. Everything lives in the database, so a restart loses nothing.
-- WhatsApp allows free text only within 24 hours of the citizen's last message
+- A channel with a service window (WhatsApp) allows free text only within 24 hours of the citizen's last message
   (``conversation_activity``); outside it the approved template
   ``WHATSAPP_STATUS_TEMPLATE_SID`` is sent (variables 1: folio, 2: status, 3: procedure),
   or, without one, the notice is given up.
@@ -27,16 +28,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import select, update
-from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.storage.db import Database
 from bot.storage.requests import STATUS_LABELS
 from bot.storage.tables import ConversationActivityRow, NotificationRow, RequestRow, utcnow
+from bot.conversation_id import ConversationId
+from channels.adapter import ChannelAdapter, NotDeliverable, SendError
 from channels.common import split_message
-from channels.telegram_api import TELEGRAM_LIMIT, TelegramSendError, TelegramSender, TelegramSettings
-from channels.telegram_api import split_sender as split_telegram
-from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSendError, WhatsAppSender
-from channels.whatsapp_api import split_sender as split_whatsapp
+from channels.registry import ChannelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -130,17 +129,15 @@ def _gave_up(reason: str) -> _Outcome:
 class Notifier:
     """Sends due notifications; several may run at once over one database."""
 
-    def __init__(self, db: Database, whatsapp: Optional[WhatsAppSender], telegram: Optional[TelegramSender],
-                 settings: Optional[NotifierSettings] = None) -> None:
+    def __init__(self, db: Database, channels: ChannelRegistry, settings: Optional[NotifierSettings] = None) -> None:
         self.db = db
-        self.whatsapp = whatsapp
-        self.telegram = telegram
+        self.channels = channels
         self.settings = settings or NotifierSettings()
 
     @property
     def has_channels(self) -> bool:
         """Whether at least one channel can send."""
-        return self.whatsapp is not None or self.telegram is not None
+        return self.channels.has_channels
 
     # ---------- the loop ----------------------------------------------------------
 
@@ -167,15 +164,8 @@ class Notifier:
         log.info("avisos de cambios de estado: detenido")
 
     async def close(self) -> None:
-        """Close the senders' HTTP sessions."""
-        if self.whatsapp is not None:
-            await self.whatsapp.close()
-        if self.telegram is not None:
-            for bot in list(getattr(self.telegram, "_bots", {}).values()):
-                try:
-                    await bot.request.shutdown()
-                except Exception:  # best effort at shutdown
-                    log.debug("no se pudo cerrar un bot de Telegram", exc_info=True)
+        """Close the channels' HTTP sessions."""
+        await self.channels.close()
 
     async def _run_batch(self, now: datetime, stop_event: Optional[asyncio.Event]) -> Tuple[int, bool]:
         """(how many were attempted, whether the batch was full)."""
@@ -287,24 +277,23 @@ class Notifier:
     async def _deliver(self, item: _Due, now: datetime) -> _Outcome:
         if not item.text.strip():
             return _gave_up("el aviso no tiene texto")
-        if item.channel == "whatsapp":
-            return await self._deliver_whatsapp(item, now)
-        if item.channel == "telegram":
-            return await self._deliver_telegram(item)
-        return _gave_up(f"el canal {item.channel} no permite enviar avisos")
-
-    async def _deliver_whatsapp(self, item: _Due, now: datetime) -> _Outcome:
-        if self.whatsapp is None:
-            return _gave_up("el canal whatsapp no está configurado (faltan TWILIO_ACCOUNT_SID y TWILIO_AUTH_TOKEN)")
+        conversation = ConversationId.parse_or_none(item.recipient)
+        if conversation is None or conversation.channel != item.channel:
+            return _gave_up(f"el destinatario no es una conversación de {item.channel}")
         try:
-            split_whatsapp(item.recipient)
-        except ValueError as exc:
-            return _gave_up(str(exc))
-        last = await asyncio.to_thread(self._last_inbound, item.recipient)
-        window = timedelta(hours=self.settings.whatsapp_window_hours)
-        if last is not None and now - last <= window:
-            return await self._send_parts(item.text, WHATSAPP_LIMIT,
-                                          lambda part: self.whatsapp.send_text(item.recipient, part))
+            adapter = self.channels.adapter(conversation)
+        except NotDeliverable as exc:
+            return _gave_up(str(exc).replace("mensajes fuera de una conversación", "avisos"))
+        if adapter.service_window:
+            last = await asyncio.to_thread(self._last_inbound, item.recipient)
+            if last is None or now - last > timedelta(hours=self.settings.whatsapp_window_hours):
+                return await self._deliver_template(item, adapter, conversation)
+        return await self._send_parts(item.text, adapter.text_limit,
+                                      lambda part: adapter.send_text(conversation, part))
+
+    async def _deliver_template(self, item: _Due, adapter: ChannelAdapter,
+                                conversation: ConversationId) -> _Outcome:
+        """Outside the service window: the approved template with the request's data, or give up."""
         hours = f"{self.settings.whatsapp_window_hours:g}"
         if not self.settings.whatsapp_template_sid:
             return _gave_up(f"fuera de la ventana de {hours} horas y sin plantilla aprobada configurada")
@@ -312,22 +301,10 @@ class Notifier:
         if variables is None:
             return _gave_up(f"fuera de la ventana de {hours} horas y sin datos de la solicitud para la plantilla")
         try:
-            await self.whatsapp.send_template(item.recipient, self.settings.whatsapp_template_sid, variables)
-        except WhatsAppSendError as exc:
-            return _Outcome(False, str(exc))
+            await adapter.send_template(conversation, self.settings.whatsapp_template_sid, variables)
+        except SendError as exc:
+            return _Outcome(False, str(exc), final=exc.final)
         return _Outcome(True)
-
-    async def _deliver_telegram(self, item: _Due) -> _Outcome:
-        if self.telegram is None:
-            return _gave_up("el canal telegram no está configurado (falta TELEGRAM_BOT_TOKENS)")
-        try:
-            municipality, _ = split_telegram(item.recipient)
-        except ValueError as exc:
-            return _gave_up(str(exc))
-        if municipality not in self.telegram.settings.tokens:
-            return _gave_up(f"no hay bot de Telegram configurado para {municipality}")
-        return await self._send_parts(item.text, TELEGRAM_LIMIT,
-                                      lambda part: self.telegram.send_text(item.recipient, part))
 
     @staticmethod
     async def _send_parts(text: str, limit: int, send: Callable[[str], Awaitable[Any]]) -> _Outcome:
@@ -336,12 +313,8 @@ class Notifier:
         for index, part in enumerate(parts):
             try:
                 await send(part)
-            except WhatsAppSendError as exc:
-                error, final = str(exc), False
-            except (Forbidden, BadRequest) as exc:  # blocked bot, unknown chat: retrying will not help
-                error, final = f"Telegram rechazó el mensaje: {exc}", True
-            except (TelegramError, TelegramSendError) as exc:
-                error, final = f"error de Telegram: {exc}", False
+            except SendError as exc:  # ``final``: blocked bot, unknown chat (retrying will not help)
+                error, final = str(exc), exc.final
             except Exception as exc:  # noqa: BLE001 - recorded and retried like any failure
                 log.exception("error inesperado enviando un aviso")
                 error, final = f"error inesperado: {exc!r}", False
@@ -355,15 +328,5 @@ class Notifier:
 
 
 def notifier_from_env(db: Database, settings: Optional[NotifierSettings] = None) -> Notifier:
-    """A notifier with the senders configured in the environment (a channel without configuration is ``None``).
-
-    Telegram needs only TELEGRAM_BOT_TOKENS to send (the webhook secret is for receiving).
-    """
-    twilio = TwilioSettings.from_env()
-    telegram = TelegramSettings.from_env()
-    return Notifier(
-        db,
-        WhatsAppSender(twilio) if twilio.configured else None,
-        TelegramSender(telegram) if telegram.tokens else None,
-        settings or NotifierSettings.from_env(),
-    )
+    """A notifier with the channels configured in the environment (channels/registry.py)."""
+    return Notifier(db, ChannelRegistry.from_env(), settings or NotifierSettings.from_env())

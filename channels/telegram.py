@@ -33,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Update
 
+from bot.conversation_id import ConversationId
 from channels.common import MEDIA_REPLIES, record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import (
@@ -44,7 +45,7 @@ from channels.menus import (
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
 from channels.typed import button_for_text, typed_text
-from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings, sender_id_for
+from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class TelegramInput(InputChannel):
                 return response.json({"error": f"actualización inválida: {exc}"}, status=400)
             if update is None or update.effective_chat is None:
                 return response.json({"status": "ignorado"})  # e.g. my_chat_member: nothing to answer
-            sender_id = sender_id_for(municipality, update.effective_chat.id)
+            sender_id = str(ConversationId.telegram(municipality, update.effective_chat.id))
             try:
                 await self.inbox.accept(f"{municipality}:{update.update_id}", sender_id,
                                         {"municipio": municipality, "update": data})

@@ -25,9 +25,11 @@ from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.conversation_id import TELEGRAM, ConversationId
+from channels.adapter import SendError
 from channels.timeouts import channel_timeout
 
 logger = logging.getLogger(__name__)
@@ -41,8 +43,10 @@ MAX_MENU_ID = 999_999_999  # menu ids of a chat count up to here, then start at 
 _CALLBACK_DATA = re.compile(r"m([1-9][0-9]{0,8})\.([1-9][0-9]?)")  # m<menu>.<button>, as callback_data writes
 
 
-class TelegramSendError(RuntimeError):
-    """Telegram did not take the call after the retries."""
+class TelegramSendError(SendError):
+    """Telegram did not take the call (after the retries, or refused: ``final``)."""
+
+
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
@@ -95,17 +99,12 @@ class TelegramSettings:
         return found
 
 
-def sender_id_for(municipality: str, chat_id: int | str) -> str:
-    """The conversation id of a Telegram chat with one municipality's bot."""
-    return f"telegram:{municipality}:{chat_id}"
-
-
-def split_sender(sender_id: str) -> tuple[str, str]:
-    """``telegram:<municipality>:<chat id>`` -> (municipality, chat id)."""
-    parts = sender_id.split(":")
-    if len(parts) != 3 or parts[0] != "telegram":
-        raise ValueError(f"no es un remitente de Telegram: {sender_id!r}")
-    return parts[1], parts[2]
+def _telegram_conversation(conversation: ConversationId | str) -> ConversationId:
+    """The conversation as an id of this channel; ``ValueError`` for any other."""
+    parsed = conversation if isinstance(conversation, ConversationId) else ConversationId.parse(conversation)
+    if parsed.channel != TELEGRAM:
+        raise ValueError(f"no es una conversación de Telegram: {str(parsed)!r}")
+    return parsed
 
 
 class Press(NamedTuple):
@@ -139,7 +138,11 @@ def keyboard(buttons: List[Dict[str, Any]], menu: int) -> Optional[InlineKeyboar
 
 
 class TelegramSender:
-    """One ``telegram.Bot`` per municipality, created once and reused."""
+    """One ``telegram.Bot`` per municipality, created once and reused (a ``ChannelAdapter``)."""
+
+    channel = TELEGRAM
+    text_limit = TELEGRAM_LIMIT
+    service_window = False  # a bot may write to its chats at any time
 
     def __init__(self, settings: TelegramSettings) -> None:
         self.settings = settings
@@ -158,16 +161,43 @@ class TelegramSender:
             self._bots[municipality] = Bot(token, **kwargs)
         return self._bots[municipality]
 
-    async def send_text(self, sender_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None,
-                        menu: Optional[int] = None) -> None:
+    def unreachable(self, conversation: ConversationId) -> Optional[str]:
+        """Why a conversation cannot be written to (``None``: it can)."""
+        if conversation.channel != TELEGRAM:
+            return f"no es una conversación de Telegram: {conversation}"
+        if conversation.scope not in self.settings.tokens:
+            return f"no hay bot de Telegram configurado para {conversation.scope}"
+        return None
+
+    async def send_text(self, conversation: ConversationId | str, text: str,
+                        buttons: Optional[List[Dict[str, Any]]] = None, menu: Optional[int] = None) -> None:
         """Send one message (at most ``TELEGRAM_LIMIT`` characters), with buttons if any: they need the
-        message's ``menu`` id (channels/menus.py)."""
+        message's ``menu`` id (channels/menus.py). ``TelegramSendError`` when Telegram does not take it."""
         if buttons and menu is None:
             raise ValueError("botones sin número de menú")
-        municipality, chat_id = split_sender(sender_id)
-        bot = self.bot(municipality)
+        target = _telegram_conversation(conversation)
+        bot = self.bot(target.scope)
         markup = keyboard(buttons or [], menu or 0)
-        await with_retries(lambda: bot.send_message(chat_id=chat_id, text=text, reply_markup=markup))
+        try:
+            await with_retries(lambda: bot.send_message(chat_id=target.address, text=text, reply_markup=markup))
+        except (Forbidden, BadRequest) as exc:  # blocked bot, unknown chat: retrying will not help
+            raise TelegramSendError(f"Telegram rechazó el mensaje: {exc}", final=True) from exc
+        except TelegramError as exc:
+            raise TelegramSendError(f"error de Telegram: {exc}") from exc
+
+    async def send_template(self, conversation: ConversationId | str, template: str,
+                            variables: Dict[str, str]) -> None:
+        """Telegram has no templates (and no window that needs them)."""
+        raise TelegramSendError("Telegram no usa plantillas", final=True)
+
+    async def close(self) -> None:
+        """Shut down every bot's HTTP connections (best effort)."""
+        for bot in list(self._bots.values()):
+            try:
+                await bot.request.shutdown()
+            except Exception:  # noqa: BLE001 - at shutdown, nothing more to do
+                logger.debug("no se pudo cerrar un bot de Telegram", exc_info=True)
+        self._bots.clear()
 
     async def answer_callback(self, municipality: str, callback_id: str, text: Optional[str] = None) -> None:
         """Stop the button's loading spinner."""

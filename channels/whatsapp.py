@@ -29,6 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from bot.conversation_id import ConversationId
 from bot.runtime import current_catalogue
 from channels.common import (
     MEDIA_REPLIES, last_buttons, numbered_list, payload_for_reply, record_inbound, remember_buttons,
@@ -41,7 +42,7 @@ from channels.limits import (
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
 from channels.typed import button_for_text, typed_text
-from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender, sender_id_for
+from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ class WhatsAppInput(InputChannel):
             if not _SID.fullmatch(sid or "") or not _ADDRESS.fullmatch(origin) or not _ADDRESS.fullmatch(to):
                 logger.warning("WhatsApp: mensaje sin MessageSid, From o To válidos: %s", sorted(form)[:20])
                 return response.json({"error": "faltan MessageSid, From o To, o no son válidos"}, status=400)
-            sender_id = sender_id_for(to.split(":", 1)[1], origin.split(":", 1)[1])
+            sender_id = str(ConversationId.whatsapp(to, origin))  # Twilio writes "whatsapp:+569…"
             try:
                 await self.inbox.accept(sid, sender_id, form)
             except InboxUnavailable as exc:

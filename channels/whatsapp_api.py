@@ -18,6 +18,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from bot.conversation_id import WHATSAPP, ConversationId
+from channels.adapter import SendError
 from channels.timeouts import channel_timeout
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ class WhatsAppNotConfigured(RuntimeError):
     """TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN are not set."""
 
 
-class WhatsAppSendError(RuntimeError):
+class WhatsAppSendError(SendError):
     """Twilio did not accept the message after the retries."""
 
 
@@ -55,21 +57,20 @@ class TwilioSettings:
         return bool(self.account_sid and self.auth_token)
 
 
-def split_sender(sender_id: str) -> tuple[str, str]:
-    """``whatsapp:<municipality number>:<citizen number>`` -> (municipality number, citizen number)."""
-    parts = sender_id.split(":")
-    if len(parts) != 3 or parts[0] != "whatsapp":
-        raise ValueError(f"no es un remitente de WhatsApp: {sender_id!r}")
-    return parts[1], parts[2]
-
-
-def sender_id_for(municipality_number: str, citizen_number: str) -> str:
-    """The conversation id of a citizen writing to one municipality's number."""
-    return f"whatsapp:{municipality_number}:{citizen_number}"
+def _whatsapp_conversation(conversation: ConversationId | str) -> ConversationId:
+    """The conversation as an id of this channel; ``ValueError`` for any other."""
+    parsed = conversation if isinstance(conversation, ConversationId) else ConversationId.parse(conversation)
+    if parsed.channel != WHATSAPP:
+        raise ValueError(f"no es una conversación de WhatsApp: {str(parsed)!r}")
+    return parsed
 
 
 class WhatsAppSender:
-    """Sends text messages to WhatsApp conversations, retrying transient failures."""
+    """Sends to WhatsApp conversations through Twilio, retrying transient failures (a ``ChannelAdapter``)."""
+
+    channel = WHATSAPP
+    text_limit = WHATSAPP_LIMIT
+    service_window = True  # free text only within 24 hours of the citizen's last message
 
     def __init__(self, settings: TwilioSettings) -> None:
         self._settings = settings
@@ -85,20 +86,24 @@ class WhatsAppSender:
                 self._client.api.base_url = self._settings.api_base_url.rstrip("/")
         return self._client
 
-    async def send_text(self, sender_id: str, text: str) -> str:
-        """Send one message (at most ``WHATSAPP_LIMIT`` characters); returns Twilio's message SID."""
-        municipality_number, citizen_number = split_sender(sender_id)
-        return await self._create(from_=f"whatsapp:{municipality_number}", to=f"whatsapp:{citizen_number}",
-                                  body=text)
+    def unreachable(self, conversation: ConversationId) -> Optional[str]:
+        """Why a conversation cannot be written to (``None``: it can)."""
+        return None if conversation.channel == WHATSAPP else f"no es una conversación de WhatsApp: {conversation}"
 
-    async def send_template(self, sender_id: str, content_sid: str, variables: Dict[str, str]) -> str:
+    async def send_text(self, conversation: ConversationId | str, text: str) -> str:
+        """Send one message (at most ``WHATSAPP_LIMIT`` characters); returns Twilio's message SID."""
+        target = _whatsapp_conversation(conversation)
+        return await self._create(from_=f"whatsapp:{target.scope}", to=f"whatsapp:{target.address}", body=text)
+
+    async def send_template(self, conversation: ConversationId | str, template: str,
+                            variables: Dict[str, str]) -> str:
         """Send an approved template (Twilio Content SID ``HX…``) with its variables; returns the message SID.
 
         Outside WhatsApp's 24-hour window only approved templates are delivered.
         """
-        municipality_number, citizen_number = split_sender(sender_id)
-        return await self._create(from_=f"whatsapp:{municipality_number}", to=f"whatsapp:{citizen_number}",
-                                  content_sid=content_sid,
+        target = _whatsapp_conversation(conversation)
+        return await self._create(from_=f"whatsapp:{target.scope}", to=f"whatsapp:{target.address}",
+                                  content_sid=template,
                                   content_variables=json.dumps(variables, ensure_ascii=False))
 
     async def _create(self, **params: str) -> str:

@@ -17,7 +17,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import insert, select, update
 
-from bot.handoff.delivery import Delivery, set_with_staff
+from bot.handoff.with_staff import set_with_staff
+from channels.registry import ChannelRegistry
 from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
 from bot.storage import login_limits, personal_data
 from bot.storage import requests as requests_store
@@ -181,8 +182,8 @@ def world(db, reader):
 async def server(world, twilio, rasa, catalogue):
     db = world["db"]
     app = create_app(db, lambda: catalogue)
-    delivery = Delivery(whatsapp=WhatsAppSender(TwilioSettings("ACprueba", "secreto", twilio.url)))
-    add_console(app, db, world["reader"], delivery, set_with_staff=partial(set_with_staff, rasa_url=rasa.url),
+    channels = ChannelRegistry([WhatsAppSender(TwilioSettings("ACprueba", "secreto", twilio.url))])
+    add_console(app, db, world["reader"], channels, set_with_staff=partial(set_with_staff, rasa_url=rasa.url),
                 catalogue_provider=lambda: catalogue)
     async with TestServer(app) as test_server:
         yield test_server

@@ -18,6 +18,7 @@ from bot.storage.tables import ConversationActivityRow, NotificationRow, utcnow
 from bot.storage.tokens import create_token
 from bot.web.app import create_app
 from bot.web.openapi import API_PREFIX
+from channels.registry import ChannelRegistry
 from channels.telegram_api import TelegramSender, TelegramSettings
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender
 from tests.standins import TelegramStandIn, TwilioStandIn
@@ -78,9 +79,12 @@ def telegram(standins):
 
 def make_notifier(db, twilio=None, telegram=None, **settings) -> Notifier:
     """A notifier with real senders pointed at the stand-ins (build it inside the test's event loop)."""
-    whatsapp = WhatsAppSender(TwilioSettings("ACprueba", "token-twilio", twilio.url)) if twilio else None
-    bots = TelegramSender(TelegramSettings(dict(TOKENS), "secreto", telegram.url)) if telegram else None
-    return Notifier(db, whatsapp, bots, NotifierSettings(**settings))
+    adapters = []
+    if twilio:
+        adapters.append(WhatsAppSender(TwilioSettings("ACprueba", "token-twilio", twilio.url)))
+    if telegram:
+        adapters.append(TelegramSender(TelegramSettings(dict(TOKENS), "secreto", telegram.url)))
+    return Notifier(db, ChannelRegistry(adapters), NotifierSettings(**settings))
 
 
 def submit(db, key, channel="whatsapp", sender_id=WA_SENDER, municipality="penalolen", code="PEN",
@@ -353,7 +357,7 @@ async def test_template_when_no_activity_is_known(sqlite_db, twilio):
 # ---------------- channels that cannot send ----------------
 
 async def test_rest_channel_gives_up_at_once(db, twilio, telegram):
-    folio = submit(db, "k1", channel="rest", sender_id="vecino-1")
+    folio = submit(db, "k1", channel="rest", sender_id="rest:local:vecino-1")
     store.change_status(db, "penalolen", folio, "en_revision", "", "sistema-dom")
     notifier = make_notifier(db, twilio, telegram)
     try:
@@ -387,14 +391,16 @@ def test_notifier_from_env(sqlite_db, monkeypatch):
     monkeypatch.setenv("NOTIFY_MAX_ATTEMPTS", "3")
     monkeypatch.setenv("WHATSAPP_STATUS_TEMPLATE_SID", TEMPLATE)
     bare = notifier_from_env(sqlite_db)
-    assert bare.whatsapp is None and bare.telegram is None and not bare.has_channels
+    assert bare.channels.get("whatsapp") is None and bare.channels.get("telegram") is None
+    assert not bare.has_channels
     assert bare.settings.max_attempts == 3 and bare.settings.whatsapp_template_sid == TEMPLATE
     assert bare.settings.backoff_seconds == 30 and bare.settings.poll_seconds == 5
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC1")
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "x")
     monkeypatch.setenv("TELEGRAM_BOT_TOKENS", "penalolen=1:A")
     full = notifier_from_env(sqlite_db)
-    assert isinstance(full.whatsapp, WhatsAppSender) and isinstance(full.telegram, TelegramSender)
+    assert isinstance(full.channels.get("whatsapp"), WhatsAppSender)
+    assert isinstance(full.channels.get("telegram"), TelegramSender)
     monkeypatch.setenv("NOTIFY_BACKOFF_SECONDS", "pronto")
     with pytest.raises(ValueError, match="NOTIFY_BACKOFF_SECONDS"):
         NotifierSettings.from_env()

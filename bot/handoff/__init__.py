@@ -1,1 +1,1 @@
-"""Handing a conversation to municipal staff: state, transcript and delivery of staff replies."""
+"""Handing a conversation to municipal staff: state, transcript and silencing the assistant."""

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.catalogue.catalogue import Catalogue
 from bot.config import database_url
-from bot.handoff.delivery import Delivery
+from channels.registry import ChannelRegistry
 from bot.handoff.transcript import TranscriptReader, tracker_url
 from bot.notifications import Notifier, notifier_from_env
 from bot.storage.catalogue_store import CatalogueCache
@@ -90,7 +90,7 @@ def run_web(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
             log.warning("sin WhatsApp ni Telegram configurados: los avisos de cambio de estado quedan pendientes")
             notifier = None
     app = create_app(db, catalogue.get, notifier)
-    add_console(app, db, TranscriptReader(tracker_url()), Delivery.from_env(), catalogue_provider=catalogue.get)
+    add_console(app, db, TranscriptReader(tracker_url()), ChannelRegistry.from_env(), catalogue_provider=catalogue.get)
 
     async def close_database(_app: web.Application) -> None:
         db.dispose()

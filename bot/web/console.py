@@ -21,15 +21,15 @@ from typing import Callable, Optional
 from aiohttp import web
 
 from bot.catalogue.catalogue import Catalogue
-from bot.handoff.delivery import Delivery
-from bot.handoff.delivery import set_with_staff as rasa_set_with_staff
 from bot.handoff.transcript import TranscriptReader
+from bot.handoff.with_staff import set_with_staff as rasa_set_with_staff
 from bot.storage.db import Database
 from bot.web import console_auth, console_conversations, console_handoffs, console_tools
 from bot.web.client_address import trusted_proxies
 from bot.web.console_context import CONSOLE_KEY, ConsoleContext, SetWithStaff, domain_intents
 from bot.web.console_pages import message_page, not_found
 from bot.web.console_render import STATIC_DIR
+from channels.registry import ChannelRegistry
 
 log = logging.getLogger(__name__)
 
@@ -90,28 +90,28 @@ async def to_queue(_request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(PREFIX)
 
 
-def add_console(app: web.Application, db: Database, reader: TranscriptReader, delivery: Optional[Delivery],
+def add_console(app: web.Application, db: Database, reader: TranscriptReader, channels: Optional[ChannelRegistry],
                 set_with_staff: Optional[SetWithStaff] = None,
                 catalogue_provider: Optional[Callable[[], Catalogue]] = None,
                 secure_cookies: Optional[bool] = None) -> None:
     """Add the staff console under ``/consola`` to ``app`` (before it starts).
 
     ``set_with_staff(sender_id, value)`` switches the assistant off or on for a conversation
-    (default: Rasa's HTTP API from ``RASA_URL``); ``delivery`` reaches citizens (``None``: replies
+    (default: Rasa's HTTP API from ``RASA_URL``); ``channels`` reach citizens (``None``: replies
     cannot be sent). Secure cookies follow ``CONSOLE_SECURE_COOKIES=1`` unless told; failed logins are
     counted per client address, taken from ``X-Forwarded-For`` only behind ``CONSOLE_TRUSTED_PROXIES``.
     """
     db.create_schema()  # our tables, the staff console's included (migrations; idempotent)
     if secure_cookies is None:
         secure_cookies = os.environ.get("CONSOLE_SECURE_COOKIES", "").strip() == "1"
-    app[CONSOLE_KEY] = ConsoleContext(db, reader, delivery, set_with_staff or rasa_set_with_staff,
+    app[CONSOLE_KEY] = ConsoleContext(db, reader, channels, set_with_staff or rasa_set_with_staff,
                                       catalogue_provider, secure_cookies, domain_intents(), trusted_proxies())
     app.middlewares.append(console_errors)
-    if delivery is not None:
-        async def close_delivery(_app: web.Application) -> None:
-            await delivery.close()
+    if channels is not None:
+        async def close_channels(_app: web.Application) -> None:
+            await channels.close()
 
-        app.on_cleanup.append(close_delivery)
+        app.on_cleanup.append(close_channels)
     conversation = PREFIX + r"/conversacion/{id:\d{1,9}}"
     routes = [
         ("GET", PREFIX, console_handoffs.queue, "consola"),

@@ -1,4 +1,4 @@
-"""What every console handler needs: the databases, delivery, the Rasa switch and the catalogue."""
+"""What every console handler needs: the databases, the channels, the Rasa switch and the catalogue."""
 from __future__ import annotations
 
 import logging
@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.catalogue.catalogue import Catalogue
 from bot.config import PROJECT_ROOT
-from bot.handoff.delivery import Delivery
+from channels.registry import ChannelRegistry
 from bot.handoff.transcript import TranscriptReader
 from bot.storage.db import Database
 
@@ -25,7 +25,7 @@ class ConsoleContext:
 
     db: Database
     reader: TranscriptReader
-    delivery: Optional[Delivery]
+    channels: Optional[ChannelRegistry]
     set_with_staff: SetWithStaff
     catalogue_provider: Optional[Callable[[], Catalogue]] = None
     secure_cookies: bool = False

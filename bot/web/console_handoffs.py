@@ -3,7 +3,7 @@
 Every handler filters by the staffer's municipality: another municipality's handoff
 answers the same 404 as one that does not exist. Database and tracker reads run in
 threads; sending to the citizen and switching the assistant off or on are awaited with
-the timeouts of ``bot.handoff.delivery``.
+the timeouts of the channel adapters and ``bot.handoff.with_staff``.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.config import timezone_name
-from bot.handoff.delivery import NotDeliverable
+from channels.adapter import NotDeliverable
 from bot.handoff.transcript import Turn, transcript
 from bot.storage import staff as store
 from bot.storage.tables import HandoffRow, utcnow
@@ -67,9 +67,9 @@ async def _switch(ctx: ConsoleContext, sender_id: str, value: bool) -> bool:
 
 async def _send(ctx: ConsoleContext, sender_id: str, text: str) -> None:
     """Send through the conversation's channel; ``NotDeliverable`` when it has none here."""
-    if ctx.delivery is None:
+    if ctx.channels is None:
         raise NotDeliverable("no hay canales configurados en este servidor")
-    await ctx.delivery.send(sender_id, text)
+    await ctx.channels.send_text(sender_id, text)
 
 
 def _confidence(value: Optional[float]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
+from bot.conversation_id import TELEGRAM, WHATSAPP, ConversationId
 from bot.nlu.entities import EMAIL_RE as _EMAIL_IN_TEXT  # linear time on long text
 
 _RUT_RE = re.compile(r"^\s*(\d{1,2})\.?(\d{3})\.?(\d{3})\s*-?\s*([\dkK])\s*$")
@@ -64,11 +65,11 @@ def _phone_or_same(found: "re.Match[str]") -> str:
 def masked_identity(sender_id: str, form_data: Optional[Dict[str, Any]] = None) -> str:
     """Who the citizen is, masked: channel identity plus RUT, name, phone or e-mail from the form."""
     parts: List[str] = []
-    kind, _, rest = (sender_id or "").partition(":")
-    if kind == "whatsapp":
-        parts.append(mask_phone(rest.rpartition(":")[2]))
-    elif kind == "telegram":
-        chat = rest.rpartition(":")[2]
+    conversation = ConversationId.parse_or_none(sender_id)
+    if conversation is not None and conversation.channel == WHATSAPP:
+        parts.append(mask_phone(conversation.address))
+    elif conversation is not None and conversation.channel == TELEGRAM:
+        chat = conversation.address
         parts.append(f"Telegram ···{chat[-3:]}" if len(chat) > 3 else "Telegram ···")
     else:
         parts.append("Chat web")
