@@ -1,7 +1,6 @@
 """Municipal staff of the console: accounts, sessions, audit, handoff work, NLU reviews.
 
-Staff tables are declared here on the shared ``Base`` (``Database.create_schema``
-creates them once this module is imported). Everything is a plain function over a
+The staff tables are in ``bot.storage.tables``. Everything is a plain function over a
 ``Database`` with short-lived sessions, so the web console, a command and an action
 use the same code. Every handoff query takes the staffer's municipality and never
 returns another municipality's rows.
@@ -20,102 +19,31 @@ import hmac
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func,
-                        or_, select, update)
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import timezone_name
 from bot.storage import login_limits
 from bot.storage.db import Database
 from bot.storage.password_policy import MIN_LENGTH, password_problem
-from bot.storage.tables import Base, ConversationActivityRow, HandoffRow, RequestRow, StaffMessageRow, utcnow
+from bot.storage.tables import (USERNAME_MAX_LENGTH, AuditRow, ConversationActivityRow, HandoffRow, RequestRow, ReviewRow,
+                                SessionRow, StaffMessageRow, StaffRow, aware, utcnow)
 
 ROLES = ("agente", "admin")
 OPEN_STATUSES = ("esperando", "atendiendo")
 HANDOFF_STATUSES = ("esperando", "atendiendo", "cerrada", "devuelta", "desistida")
 PASSWORD_MIN_LENGTH = MIN_LENGTH
-USERNAME_MAX_LENGTH = 60
 OUTCOME_MAX_LENGTH = 200
 TOUCH_EVERY = timedelta(seconds=60)  # how often a used session's last_seen_at is written
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 _DUMMY_HASH: Optional[str] = None
 
 
-# --- Tables -------------------------------------------------------------------------------------
-
-class StaffRow(Base):
-    """A staffer of one municipality who uses the console."""
-
-    __tablename__ = "staff"
-    __table_args__ = (UniqueConstraint("municipality", "username", name="uq_staff_municipality_username"),)
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    municipality = Column(String(80), nullable=False, index=True)
-    username = Column(String(USERNAME_MAX_LENGTH), nullable=False)
-    name = Column(String(120), nullable=False)
-    role = Column(String(20), nullable=False, default="agente")  # agente | admin
-    password_hash = Column(String(255), nullable=False)
-    active = Column(Boolean, nullable=False, default=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-
-
-class SessionRow(Base):
-    """A console login; ``id`` is the SHA-256 of the token kept in the browser's cookie."""
-
-    __tablename__ = "staff_sessions"
-
-    id = Column(String(64), primary_key=True)
-    staff_id = Column(Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True)
-    csrf_token = Column(String(64), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
-
-
-class AuditRow(Base):
-    """Who did what in the console (views and exports of conversations included)."""
-
-    __tablename__ = "staff_audit"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    staff = Column(String(USERNAME_MAX_LENGTH), nullable=False, index=True)
-    municipality = Column(String(80), nullable=False, index=True)
-    action = Column(String(40), nullable=False)
-    handoff_id = Column(Integer, nullable=True, index=True)
-    target = Column(String(200), nullable=True)  # sender id, staffer username…
-    detail = Column(Text, nullable=True)
-    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
-
-
-class ReviewRow(Base):
-    """A staffer's mark on one turn of a conversation: the assistant got it wrong."""
-
-    __tablename__ = "nlu_reviews"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
-    municipality = Column(String(80), nullable=False, index=True)
-    event_id = Column(Integer, nullable=False)  # id of the user/bot event in Rasa's ``events`` table
-    wrong = Column(Boolean, nullable=False, default=True)
-    intended_intent = Column(String(80), nullable=True)
-    intended_procedure = Column(String(80), nullable=True)
-    comment = Column(Text, nullable=True)
-    by = Column(String(USERNAME_MAX_LENGTH), nullable=False)
-    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-
-
 # --- Small helpers ------------------------------------------------------------------------------
-
-def aware(moment: Optional[datetime]) -> Optional[datetime]:
-    """``moment`` with UTC attached when the database returned it naive (SQLite)."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
-
 
 def _minutes_env(name: str, default: int) -> timedelta:
     raw = os.environ.get(name, "").strip()
