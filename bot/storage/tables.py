@@ -8,9 +8,11 @@ from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Inte
                         text)
 from sqlalchemy.orm import declarative_base
 
+from bot.handoff.states import OPEN, HandoffStatus
+
 Base = declarative_base()
 
-OPEN_HANDOFF_CONDITION = "status IN ('esperando', 'atendiendo')"
+OPEN_HANDOFF_CONDITION = "status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN))
 
 
 USERNAME_MAX_LENGTH = 60  # StaffRow.username, and the staffer in AuditRow and ReviewRow
@@ -259,8 +261,8 @@ class HandoffRow(Base):
     reason = Column(String(40), nullable=False)
     procedure = Column(String(80), nullable=True)
     form_data = Column(JSON, nullable=True)
-    # esperando -> atendiendo -> cerrada | devuelta | desistida
-    status = Column(String(20), nullable=False, default="esperando", index=True)
+    # a HandoffStatus (bot.handoff.states)
+    status = Column(String(20), nullable=False, default=HandoffStatus.WAITING.value, index=True)
     assigned_to = Column(String(120), nullable=True)
     outcome = Column(String(200), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
