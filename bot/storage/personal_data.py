@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, Optional, Tuple, Type, Union
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.storage import staff as staff_store
+from bot.staff.sessions import expire_sessions
 from bot.storage.db import Database
 from bot.storage.requests import FINAL_STATUSES
 from bot.storage.tables import (ApiTokenRow, AuditRow, CatalogueVersionRow, ChannelButtonsRow, CommuneRow,
@@ -213,6 +213,6 @@ def delete_older_than(db: Database, reader: Any, days: int, now: Optional[dateti
         raise ValueError("Los días de retención deben ser al menos 1.")
     cutoff = (now or utcnow()) - timedelta(days=days)
     counts = _apply(db, "on_retention", cutoff)
-    counts["sesiones"] = staff_store.expire_sessions(db, now)
+    counts["sesiones"] = expire_sessions(db, now)
     counts["eventos_rasa"] = reader.delete_older_than(cutoff)
     return counts

@@ -1,303 +1,37 @@
-"""Municipal staff of the console: accounts, sessions, audit, handoff work, NLU reviews.
+"""Handoff work of the console staff and NLU reviews (accounts, sessions and audit: ``bot.staff``).
 
 The staff tables are in ``bot.storage.tables``. Everything is a plain function over a
 ``Database`` with short-lived sessions, so the web console, a command and an action
 use the same code. Every handoff query takes the staffer's municipality and never
 returns another municipality's rows.
 
-- Passwords: ``hashlib.scrypt`` with a random salt, stored with its parameters.
-- Sessions: a random token given to the browser once; only its SHA-256 is stored, with a
-  CSRF token; a session ends ``CONSOLE_SESSION_MINUTES`` (480) after login or after
-  ``CONSOLE_IDLE_MINUTES`` (60) without use.
 - Retention and deletion of personal data: ``bot.storage.personal_data``.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import timezone_name
-from bot.storage import login_limits
 from bot.storage.db import Database
-from bot.storage.password_policy import MIN_LENGTH, password_problem
-from bot.storage.tables import (USERNAME_MAX_LENGTH, AuditRow, ConversationActivityRow, HandoffRow, RequestRow, ReviewRow,
-                                SessionRow, StaffMessageRow, StaffRow, aware, utcnow)
+from bot.storage.tables import ConversationActivityRow, HandoffRow, RequestRow, ReviewRow, StaffMessageRow, aware, utcnow
 
-ROLES = ("agente", "admin")
 OPEN_STATUSES = ("esperando", "atendiendo")
 HANDOFF_STATUSES = ("esperando", "atendiendo", "cerrada", "devuelta", "desistida")
-PASSWORD_MIN_LENGTH = MIN_LENGTH
 OUTCOME_MAX_LENGTH = 200
-TOUCH_EVERY = timedelta(seconds=60)  # how often a used session's last_seen_at is written
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
-_DUMMY_HASH: Optional[str] = None
 
 
 # --- Small helpers ------------------------------------------------------------------------------
-
-def _minutes_env(name: str, default: int) -> timedelta:
-    raw = os.environ.get(name, "").strip()
-    try:
-        minutes = int(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name} debe ser un número entero de minutos (se recibió {raw!r})") from None
-    return timedelta(minutes=max(1, minutes))
-
-
-def session_lifetime() -> timedelta:
-    """How long a login lasts (``CONSOLE_SESSION_MINUTES``, default 480)."""
-    return _minutes_env("CONSOLE_SESSION_MINUTES", 480)
-
-
-def idle_limit() -> timedelta:
-    """How long a login lasts unused (``CONSOLE_IDLE_MINUTES``, default 60)."""
-    return _minutes_env("CONSOLE_IDLE_MINUTES", 60)
-
 
 def _local_day_bounds(day: date) -> Tuple[datetime, datetime]:
     zone = ZoneInfo(timezone_name())
     start = datetime.combine(day, time(), tzinfo=zone)
     return start, datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
-
-
-# --- Passwords ----------------------------------------------------------------------------------
-
-def hash_password(password: str) -> str:
-    """``scrypt$n$r$p$salt$hash`` (base64) of ``password`` with a fresh random salt."""
-    salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
-    b64 = base64.b64encode
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """Whether ``password`` matches a hash written by ``hash_password`` (constant-time comparison)."""
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        if scheme != "scrypt":
-            return False
-        expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                                p=int(p), dklen=len(expected))
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
-
-
-def _check_password(password: str, personal: Tuple[str, ...]) -> None:
-    problem = password_problem(password, personal)
-    if problem:
-        raise ValueError(problem)
-
-
-# --- Staff accounts -----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Staffer:
-    """A staffer as the console sees them (never the password hash)."""
-
-    id: int
-    municipality: str
-    username: str
-    name: str
-    role: str
-    active: bool
-
-    @property
-    def is_admin(self) -> bool:
-        """Whether the staffer manages the municipality's team."""
-        return self.role == "admin"
-
-
-def _staffer(row: StaffRow) -> Staffer:
-    return Staffer(row.id, row.municipality, row.username, row.name, row.role, bool(row.active))
-
-
-def create_staff(db: Database, municipality: str, username: str, name: str, password: str,
-                 role: str = "agente") -> Staffer:
-    """A new active staffer; raises ``ValueError`` (Spanish message) on bad or taken data."""
-    municipality, username, name = municipality.strip(), username.strip().lower(), " ".join(name.split())
-    if not municipality:
-        raise ValueError("Falta la municipalidad.")
-    if not username or len(username) > USERNAME_MAX_LENGTH or not all(c.isalnum() or c in "._-" for c in username):
-        raise ValueError(f"El usuario debe tener entre 1 y {USERNAME_MAX_LENGTH} letras, números, '.', '_' o '-'.")
-    if not name or len(name) > 120:
-        raise ValueError("El nombre debe tener entre 1 y 120 caracteres.")
-    if role not in ROLES:
-        raise ValueError(f"Rol no válido: use {' o '.join(ROLES)}.")
-    _check_password(password, (username, name, municipality))
-    hashed = hash_password(password)
-    with db.session() as session:
-        if session.execute(select(StaffRow.id).where(StaffRow.municipality == municipality,
-                                                     StaffRow.username == username)).first():
-            raise ValueError(f"El usuario '{username}' ya existe en esta municipalidad.")
-        row = StaffRow(municipality=municipality, username=username, name=name, role=role, password_hash=hashed,
-                       active=True)
-        session.add(row)
-        session.flush()
-        return _staffer(row)
-
-
-def create_first_admin(db: Database, municipality: str, username: str, name: str, password: str) -> Staffer:
-    """The municipality's first administrator; refuses (``ValueError``) when it already has an active one."""
-    with db.session() as session:
-        exists = session.execute(select(StaffRow.id).where(
-            StaffRow.municipality == municipality.strip(), StaffRow.role == "admin", StaffRow.active.is_(True))).first()
-    if exists:
-        raise ValueError(f"La municipalidad '{municipality}' ya tiene un administrador; "
-                         "los demás usuarios se crean desde la consola (Equipo).")
-    return create_staff(db, municipality, username, name, password, role="admin")
-
-
-def list_staff(db: Database, municipality: str) -> List[Staffer]:
-    """The municipality's staff, active first, by username."""
-    with db.session() as session:
-        rows = session.execute(select(StaffRow).where(StaffRow.municipality == municipality)
-                               .order_by(StaffRow.active.desc(), StaffRow.username)).scalars().all()
-        return [_staffer(r) for r in rows]
-
-
-def deactivate_staff(db: Database, municipality: str, staff_id: int) -> bool:
-    """Deactivate a staffer of this municipality and end their sessions; ``False`` if not found there."""
-    with db.session() as session:
-        result = session.execute(update(StaffRow).where(StaffRow.id == staff_id, StaffRow.municipality == municipality)
-                                 .values(active=False).execution_options(synchronize_session=False))
-        if not result.rowcount:
-            return False
-        session.execute(delete(SessionRow).where(SessionRow.staff_id == staff_id))
-        return True
-
-
-class TooManyAttempts(ValueError):
-    """Logins from this client (or to this account) must wait; the message is for the user (Spanish)."""
-
-
-def authenticate(db: Database, municipality: str, username: str, password: str, client: str = "",
-                 now: Optional[datetime] = None) -> Optional[Staffer]:
-    """The active staffer of ``municipality`` with these credentials, or ``None``.
-
-    ``client`` is the client's IP address: failures are counted per client and per account
-    (``bot.storage.login_limits``) and audited; raises ``TooManyAttempts`` while a limit holds.
-    """
-    global _DUMMY_HASH
-    now = now or utcnow()
-    municipality = municipality.strip().lower()[:80]
-    username = username.strip().lower()[:USERNAME_MAX_LENGTH]
-    minutes = int(login_limits.WINDOW.total_seconds() // 60)
-    if login_limits.client_throttled(db, client, now):
-        raise TooManyAttempts(f"Hubo demasiados intentos fallidos desde este equipo. Espera {minutes} minutos "
-                              "y vuelve a intentarlo.")
-    with db.session() as session:
-        row = session.execute(select(StaffRow).where(StaffRow.municipality == municipality,
-                                                     StaffRow.username == username)).scalar_one_or_none()
-    if row is None:
-        _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
-        verify_password(password, _DUMMY_HASH)  # the same work as for a real user: no timing hint
-        login_limits.record_failure(db, municipality, username, client, now)
-        return None
-    if login_limits.account_locked(db, municipality, username, now):
-        record_audit(db, username, row.municipality, "ingreso_bloqueado", target=username)
-        raise TooManyAttempts(f"Esta cuenta recibió demasiados intentos fallidos. Espera {minutes} minutos o "
-                              "pide ayuda a un administrador de tu municipalidad.")
-    if not verify_password(password, row.password_hash) or not row.active:
-        login_limits.record_failure(db, municipality, username, client, now)
-        record_audit(db, username, row.municipality, "ingreso_fallido", target=username,
-                     detail=None if row.active else "usuario desactivado")
-        return None
-    return _staffer(row)
-
-
-# --- Sessions -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class StaffSession:
-    """A valid login: the staffer and the CSRF token of their forms."""
-
-    staffer: Staffer
-    csrf_token: str
-    expires_at: datetime
-
-
-def _token_id(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def create_session(db: Database, staffer: Staffer, now: Optional[datetime] = None) -> Tuple[str, StaffSession]:
-    """A new login: ``(token for the cookie, session)``; the token itself is never stored."""
-    now = now or utcnow()
-    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    expires = now + session_lifetime()
-    with db.session() as session:
-        session.add(SessionRow(id=_token_id(token), staff_id=staffer.id, csrf_token=csrf, created_at=now,
-                               last_seen_at=now, expires_at=expires))
-    record_audit(db, staffer.username, staffer.municipality, "ingreso")
-    return token, StaffSession(staffer, csrf, expires)
-
-
-def get_session(db: Database, token: str, now: Optional[datetime] = None) -> Optional[StaffSession]:
-    """The valid session of a cookie token (and marks it used), or ``None`` if unknown, expired or idle."""
-    if not token or len(token) > 200:
-        return None
-    now = now or utcnow()
-    with db.session() as session:
-        found = session.execute(select(SessionRow, StaffRow).join(StaffRow, StaffRow.id == SessionRow.staff_id)
-                                .where(SessionRow.id == _token_id(token))).first()
-        if found is None:
-            return None
-        row, staff = found
-        if aware(row.expires_at) <= now or aware(row.last_seen_at) + idle_limit() <= now or not staff.active:
-            session.delete(row)
-            return None
-        if now - aware(row.last_seen_at) >= TOUCH_EVERY:
-            row.last_seen_at = now
-        return StaffSession(_staffer(staff), row.csrf_token, aware(row.expires_at))
-
-
-def expire_sessions(db: Database, now: Optional[datetime] = None) -> int:
-    """Delete expired and idle sessions; returns how many."""
-    now = now or utcnow()
-    with db.session() as session:
-        return session.execute(delete(SessionRow).where(
-            or_(SessionRow.expires_at <= now, SessionRow.last_seen_at <= now - idle_limit()))
-            .execution_options(synchronize_session=False)).rowcount or 0
-
-
-def logout(db: Database, token: str) -> None:
-    """End the session of this cookie token."""
-    with db.session() as session:
-        session.execute(delete(SessionRow).where(SessionRow.id == _token_id(token or "")))
-
-
-# --- Audit --------------------------------------------------------------------------------------
-
-def record_audit(db: Database, staff: str, municipality: str, action: str, handoff_id: Optional[int] = None,
-                 target: Optional[str] = None, detail: Optional[str] = None) -> None:
-    """Keep one audit entry."""
-    with db.session() as session:
-        session.add(AuditRow(staff=staff, municipality=municipality, action=action, handoff_id=handoff_id,
-                             target=(target or None) and target[:200], detail=detail))
-
-
-def audit_entries(db: Database, municipality: str, action: Optional[str] = None,
-                  handoff_id: Optional[int] = None) -> List[AuditRow]:
-    """The municipality's audit entries, oldest first (optionally of one action or handoff)."""
-    query = select(AuditRow).where(AuditRow.municipality == municipality)
-    if action:
-        query = query.where(AuditRow.action == action)
-    if handoff_id is not None:
-        query = query.where(AuditRow.handoff_id == handoff_id)
-    with db.session() as session:
-        return list(session.execute(query.order_by(AuditRow.id)).scalars().all())
 
 
 # --- Handoffs -----------------------------------------------------------------------------------

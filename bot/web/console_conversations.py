@@ -12,6 +12,7 @@ import asyncio
 
 from aiohttp import web
 
+from bot.staff.audit import record_audit
 from bot.storage import staff as store
 from bot.web.console_auth import session_of, staff_only
 from bot.web.console_context import console
@@ -71,7 +72,7 @@ async def take_live(request: web.Request) -> web.StreamResponse:
             return None
         handoff, created = store.take_conversation(ctx.db, staffer.municipality, sender_id, channel,
                                                    staffer.username)
-        store.record_audit(ctx.db, staffer.username, staffer.municipality, "tomar_conversacion", handoff.id,
+        record_audit(ctx.db, staffer.username, staffer.municipality, "tomar_conversacion", handoff.id,
                            sender_id, "nueva derivación" if created else "derivación abierta")
         return handoff
 

@@ -20,6 +20,8 @@ from aiohttp import web
 from bot.config import timezone_name
 from bot.handoff.delivery import NotDeliverable
 from bot.handoff.transcript import Turn, transcript
+from bot.staff.accounts import Staffer
+from bot.staff.audit import record_audit
 from bot.storage import staff as store
 from bot.storage.tables import HandoffRow, utcnow
 from bot.web.console_auth import session_of, staff_only
@@ -117,7 +119,7 @@ class Conversation:
     reviews: Dict[int, List[store.ReviewRow]] = field(default_factory=dict)
 
 
-def _load(ctx: ConsoleContext, staffer: store.Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
+def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
     """The conversation of one handoff of the staffer's municipality (audited as ``action``), or ``None``."""
     handoff = store.get_handoff(ctx.db, staffer.municipality, handoff_id)
     if handoff is None:
@@ -127,7 +129,7 @@ def _load(ctx: ConsoleContext, staffer: store.Staffer, handoff_id: int, action: 
                          ctx.procedures(staffer.municipality))
     for review in store.reviews_for(ctx.db, staffer.municipality, handoff.id):
         found.reviews.setdefault(review.event_id, []).append(review)
-    store.record_audit(ctx.db, staffer.username, staffer.municipality, action, handoff.id, target=handoff.sender_id)
+    record_audit(ctx.db, staffer.username, staffer.municipality, action, handoff.id, target=handoff.sender_id)
     return found
 
 
@@ -254,7 +256,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         undeliverable = isinstance(exc, NotDeliverable)
         if not undeliverable:
             log.warning("no se pudo enviar la respuesta de un funcionario", exc_info=True)
-        await asyncio.to_thread(store.record_audit, ctx.db, staffer.username, staffer.municipality,
+        await asyncio.to_thread(record_audit, ctx.db, staffer.username, staffer.municipality,
                                 "responder_fallido", handoff.id, handoff.sender_id, type(exc).__name__)
         notices = [NOTICES[c] for c in codes] + [
             ("error", NOT_DELIVERABLE_TEXT if undeliverable else SEND_FAILED_TEXT)]
@@ -262,7 +264,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
     def save() -> None:
         store.add_staff_message(ctx.db, handoff, staffer.username, text)
-        store.record_audit(ctx.db, staffer.username, staffer.municipality, "responder", handoff.id, handoff.sender_id)
+        record_audit(ctx.db, staffer.username, staffer.municipality, "responder", handoff.id, handoff.sender_id)
 
     await asyncio.to_thread(save)
     raise _back(handoff.id, "enviado", *codes)
@@ -280,7 +282,7 @@ async def _transition(request: web.Request, change: Any, *args: Any) -> Tuple[Op
 
 def _audit(request: web.Request, action: str, handoff: HandoffRow, detail: Optional[str] = None) -> Any:
     staffer = session_of(request).staffer
-    return asyncio.to_thread(store.record_audit, console(request).db, staffer.username, staffer.municipality, action,
+    return asyncio.to_thread(record_audit, console(request).db, staffer.username, staffer.municipality, action,
                              handoff.id, handoff.sender_id, detail)
 
 
@@ -370,14 +372,14 @@ async def review(request: web.Request) -> web.StreamResponse:
 
     def save() -> None:
         store.add_review(ctx.db, handoff, int(event), staffer.username, intent, procedure, comment)
-        store.record_audit(ctx.db, staffer.username, staffer.municipality, "marcar_error", handoff.id,
+        record_audit(ctx.db, staffer.username, staffer.municipality, "marcar_error", handoff.id,
                            handoff.sender_id, f"evento {event}")
 
     await asyncio.to_thread(save)
     raise _back(handoff.id, "marcada")
 
 
-def transcript_text(conv: Conversation, staffer: store.Staffer) -> str:
+def transcript_text(conv: Conversation, staffer: Staffer) -> str:
     """The plain-text export of a conversation."""
     handoff = conv.handoff
     lines = [f"Conversación n.º {handoff.id} — {staffer.municipality}",

@@ -6,7 +6,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 from aiohttp import web
 from multidict import MultiMapping
 
-from bot.storage.staff import StaffSession
+from bot.staff.sessions import StaffSession
 from bot.web.console_render import Markup, fragment, join, render
 
 Notice = Tuple[str, str]  # (kind "ok" | "error", Spanish text)
