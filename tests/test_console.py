@@ -17,12 +17,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import insert, select, update
 
+from bot.handoff import queries, reviews
 from bot.handoff.delivery import Delivery, set_with_staff
 from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
 from bot.staff import accounts, audit, sessions
 from bot.storage import login_limits, personal_data
 from bot.storage import requests as requests_store
-from bot.storage import staff as store
 from bot.storage.tables import (AuditRow, ChannelButtonsRow, ConversationActivityRow, HandoffRow, LoginFailureRow,
                                 RequestRow, ReviewRow, SessionRow, StaffMessageRow, StaffRow, utcnow)
 from bot.web.app import create_app
@@ -562,11 +562,11 @@ async def test_review_marks_and_nlu_export(browsers, world):
     _, text = await ana.get(f"/consola/conversacion/{world['wa']}")
     assert "Marcado como error por ana · intención correcta: consultar_tramite · trámite correcto: " \
            "permiso-circulacion · «era moto»" in text
-    candidates = store.nlu_candidates(world["db"], "penalolen", world["reader"])
+    candidates = reviews.nlu_candidates(world["db"], "penalolen", world["reader"])
     assert candidates == [
         {"text": "cuanto sale el permiso pa la moto", "intent": "consultar_tramite", "tramite": "permiso-circulacion"},
         {"text": SCRIPT, "intent": "fuera_de_alcance", "tramite": None}]
-    assert store.nlu_candidates(world["db"], "angol", world["reader"]) == []
+    assert reviews.nlu_candidates(world["db"], "angol", world["reader"]) == []
     response, body = await ana.get("/consola/revision/exportar")
     assert response.status == 200 and "candidatos-nlu-penalolen.yml" in response.headers["Content-Disposition"]
     assert "# trámite: permiso-circulacion\n- intent: consultar_tramite\n  examples: |\n" \
@@ -697,8 +697,8 @@ def test_delete_citizen_data_only_that_sender(world):
         for sender in (WA_SENDER, TG_SENDER):
             session.add(ChannelButtonsRow(sender_id=sender, buttons=[{"title": "Sí"}]))
             session.add(ConversationActivityRow(sender_id=sender))
-    handoff_row = store.get_handoff(db, "penalolen", world["wa"])
-    store.add_review(db, handoff_row, world["events"]["bot"], "ana", "consultar_tramite")
+    handoff_row = queries.get_handoff(db, "penalolen", world["wa"])
+    reviews.add_review(db, handoff_row, world["events"]["bot"], "ana", "consultar_tramite")
     audit.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
     counts = personal_data.delete_citizen_data(db, reader, WA_SENDER)
     assert counts["eventos_rasa"] == 4 and counts["derivaciones"] == 1 and counts["mensajes_funcionarios"] == 1
@@ -715,7 +715,7 @@ def test_delete_citizen_data_only_that_sender(world):
         assert WA_SENDER not in (mine.sender_id,)
         assert other.fields == {"nombre": "Pedro"} and other.rut == "11111111-1" and other.sender_id == TG_SENDER
         assert WA_SENDER not in session.execute(select(AuditRow.target)).scalars().all()
-    assert store.get_handoff(db, "angol", world["tg"]) is not None
+    assert queries.get_handoff(db, "angol", world["tg"]) is not None
 
 
 # --- Small parts --------------------------------------------------------------------------------

@@ -25,8 +25,3 @@ class HandoffStatus(str, Enum):
 
 OPEN: Tuple[HandoffStatus, ...] = (HandoffStatus.WAITING, HandoffStatus.ATTENDED)
 ALL: Tuple[HandoffStatus, ...] = tuple(HandoffStatus)
-
-
-def is_open(status: str) -> bool:
-    """Whether a handoff in ``status`` still admits replies and changes."""
-    return status in OPEN

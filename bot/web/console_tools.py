@@ -8,9 +8,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from aiohttp import web
 
+from bot.handoff import queries, reviews
+from bot.handoff.states import ALL as HANDOFF_STATUSES
 from bot.staff import accounts, passwords
 from bot.staff.audit import record_audit
-from bot.storage import staff as store
 from bot.storage.tables import utcnow
 from bot.web.console_auth import admin_only, session_of, staff_only
 from bot.web.console_context import console
@@ -67,7 +68,7 @@ def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]
         else:
             problems.append("Folio no válido: por ejemplo PEN-7KX4M2.")
     if raw["estado"]:
-        if raw["estado"] in store.HANDOFF_STATUSES:
+        if raw["estado"] in HANDOFF_STATUSES:
             options_["status"] = raw["estado"]
         else:
             problems.append("Estado no válido.")
@@ -100,7 +101,7 @@ async def search(request: web.Request) -> web.Response:
 
     def work():
         names = ctx.procedures(municipality)
-        rows = store.search_handoffs(ctx.db, municipality, limit=SEARCH_LIMIT, **criteria) \
+        rows = queries.search_handoffs(ctx.db, municipality, limit=SEARCH_LIMIT, **criteria) \
             if asked and not problems else []
         return names, rows
 
@@ -154,7 +155,7 @@ async def export_nlu(request: web.Request) -> web.Response:
     ctx, staffer = console(request), session_of(request).staffer
 
     def work() -> List[Dict[str, Optional[str]]]:
-        found = store.nlu_candidates(ctx.db, staffer.municipality, ctx.reader)
+        found = reviews.nlu_candidates(ctx.db, staffer.municipality, ctx.reader)
         record_audit(ctx.db, staffer.username, staffer.municipality, "exportar_nlu",
                            detail=f"{len(found)} ejemplos")
         return found

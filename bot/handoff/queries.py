@@ -1,11 +1,6 @@
-"""Handoff work of the console staff and NLU reviews (accounts, sessions and audit: ``bot.staff``).
+"""Reading handoffs for the console: the queue, one handoff, search, and the live conversations.
 
-The staff tables are in ``bot.storage.tables``. Everything is a plain function over a
-``Database`` with short-lived sessions, so the web console, a command and an action
-use the same code. Every handoff query takes the staffer's municipality and never
-returns another municipality's rows.
-
-- Retention and deletion of personal data: ``bot.storage.personal_data``.
+Every query takes the staffer's municipality and never returns another municipality's rows.
 """
 from __future__ import annotations
 
@@ -15,18 +10,12 @@ from typing import Any, Dict, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from bot.config import timezone_name
+from bot.handoff.states import OPEN
 from bot.storage.db import Database
-from bot.storage.tables import ConversationActivityRow, HandoffRow, RequestRow, ReviewRow, StaffMessageRow, aware, utcnow
+from bot.storage.tables import ConversationActivityRow, HandoffRow, RequestRow, aware, utcnow
 
-OPEN_STATUSES = ("esperando", "atendiendo")
-HANDOFF_STATUSES = ("esperando", "atendiendo", "cerrada", "devuelta", "desistida")
-OUTCOME_MAX_LENGTH = 200
-
-
-# --- Small helpers ------------------------------------------------------------------------------
 
 def _local_day_bounds(day: date) -> Tuple[datetime, datetime]:
     zone = ZoneInfo(timezone_name())
@@ -35,10 +24,6 @@ def _local_day_bounds(day: date) -> Tuple[datetime, datetime]:
 
 
 # --- Handoffs -----------------------------------------------------------------------------------
-
-class HandoffStateError(ValueError):
-    """The handoff's status does not allow this change (Spanish message)."""
-
 
 @dataclass(frozen=True)
 class HandoffSummary:
@@ -77,7 +62,7 @@ def open_handoffs(db: Database, municipality: str) -> List[HandoffSummary]:
     now = utcnow()
     with db.session() as session:
         rows = session.execute(
-            select(HandoffRow).where(HandoffRow.municipality == municipality, HandoffRow.status.in_(OPEN_STATUSES))
+            select(HandoffRow).where(HandoffRow.municipality == municipality, HandoffRow.status.in_(OPEN))
             .order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all()
         return [_summary(r, now) for r in rows]
 
@@ -87,53 +72,6 @@ def get_handoff(db: Database, municipality: str, handoff_id: int) -> Optional[Ha
     with db.session() as session:
         return session.execute(select(HandoffRow).where(
             HandoffRow.id == handoff_id, HandoffRow.municipality == municipality)).scalar_one_or_none()
-
-
-def _transition(db: Database, municipality: str, handoff_id: int, staff: str,
-                **values: Any) -> Optional[HandoffRow]:
-    """Move an open handoff of this municipality to new values; ``None`` if not found there."""
-    with db.session() as session:
-        query = select(HandoffRow).where(HandoffRow.id == handoff_id, HandoffRow.municipality == municipality)
-        row = session.execute(query.with_for_update()).scalar_one_or_none()
-        if row is None:
-            return None
-        if row.status not in OPEN_STATUSES:
-            raise HandoffStateError(f"La conversación ya está {row.status}: no admite ese cambio.")
-        if row.taken_at is None:
-            row.taken_at = utcnow()
-        if values.pop("assign", False) or not row.assigned_to:
-            row.assigned_to = staff
-        for key, value in values.items():
-            setattr(row, key, value)
-        return row
-
-
-def take_handoff(db: Database, municipality: str, handoff_id: int, staff: str) -> Optional[HandoffRow]:
-    """Assign the handoff to ``staff`` (status "atendiendo"); ``None`` if not found in this municipality."""
-    return _transition(db, municipality, handoff_id, staff, status="atendiendo", assign=True)
-
-
-def close_handoff(db: Database, municipality: str, handoff_id: int, staff: str,
-                  outcome: str) -> Optional[HandoffRow]:
-    """Close the handoff with its outcome (the reason); ``None`` if not found in this municipality."""
-    outcome = " ".join(outcome.split())[:OUTCOME_MAX_LENGTH]
-    if not outcome:
-        raise ValueError("Indique el motivo del cierre.")
-    return _transition(db, municipality, handoff_id, staff, status="cerrada", outcome=outcome, closed_at=utcnow())
-
-
-def hand_back(db: Database, municipality: str, handoff_id: int, staff: str) -> Optional[HandoffRow]:
-    """Give the conversation back to the assistant (status "devuelta"); ``None`` if not found."""
-    return _transition(db, municipality, handoff_id, staff, status="devuelta", outcome="Devuelta al asistente",
-                       closed_at=utcnow())
-
-
-def add_staff_message(db: Database, handoff: HandoffRow, staff: str, text: str,
-                      delivered: str = "enviado") -> None:
-    """Keep a message a staffer sent to the citizen of ``handoff``."""
-    with db.session() as session:
-        session.add(StaffMessageRow(handoff_id=handoff.id, sender_id=handoff.sender_id, staff=staff, text=text,
-                                    delivered=delivered))
 
 
 def folios_for(db: Database, municipality: str, sender_id: str) -> List[str]:
@@ -169,63 +107,6 @@ def search_handoffs(db: Database, municipality: str, date_from: Optional[date] =
         rows = session.execute(query.order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
                                .limit(limit)).scalars().all()
         return [_summary(r, now) for r in rows]
-
-
-# --- Reviews of the assistant's understanding ---------------------------------------------------
-
-def add_review(db: Database, handoff: HandoffRow, event_id: int, by: str, intended_intent: Optional[str] = None,
-               intended_procedure: Optional[str] = None, comment: Optional[str] = None) -> ReviewRow:
-    """Mark a turn (Rasa event id) of the handoff's conversation as wrong, with what was meant."""
-    with db.session() as session:
-        row = ReviewRow(handoff_id=handoff.id, municipality=handoff.municipality, event_id=event_id, wrong=True,
-                        intended_intent=(intended_intent or "").strip()[:80] or None,
-                        intended_procedure=(intended_procedure or "").strip()[:80] or None,
-                        comment=(comment or "").strip()[:1000] or None, by=by)
-        session.add(row)
-        session.flush()
-        return row
-
-
-def reviews_for(db: Database, municipality: str, handoff_id: int) -> List[ReviewRow]:
-    """Reviews of one handoff of this municipality, oldest first."""
-    with db.session() as session:
-        return list(session.execute(select(ReviewRow).where(
-            ReviewRow.municipality == municipality, ReviewRow.handoff_id == handoff_id)
-            .order_by(ReviewRow.id)).scalars().all())
-
-
-def nlu_candidates(db: Database, municipality: str, reader: Any = None) -> List[Dict[str, Optional[str]]]:
-    """``[{text, intent, tramite}]``: citizen messages marked as misunderstood, with what they meant.
-
-    A mark on an assistant turn refers to the citizen message just before it. ``reader`` is a
-    ``TranscriptReader`` (by default over ``tracker_url()``).
-    """
-    if reader is None:
-        from bot.handoff.transcript import TranscriptReader, tracker_url
-
-        reader = TranscriptReader(tracker_url())
-    with db.session() as session:
-        rows = session.execute(select(ReviewRow, HandoffRow.sender_id)
-                               .join(HandoffRow, HandoffRow.id == ReviewRow.handoff_id)
-                               .where(ReviewRow.municipality == municipality, ReviewRow.wrong.is_(True))
-                               .order_by(ReviewRow.id)).all()
-    turns_by_sender: Dict[str, list] = {}
-    found: List[Dict[str, Optional[str]]] = []
-    seen = set()
-    for review, sender_id in rows:
-        if sender_id not in turns_by_sender:
-            turns_by_sender[sender_id] = reader.rasa_turns(sender_id)
-        citizen = [t for t in turns_by_sender[sender_id]
-                   if t.who == "vecino" and t.event_id is not None and t.event_id <= review.event_id]
-        if not citizen or not citizen[-1].text.strip():
-            continue
-        text = " ".join(citizen[-1].text.split())
-        key = (text, review.intended_intent, review.intended_procedure)
-        if key in seen:
-            continue
-        seen.add(key)
-        found.append({"text": text, "intent": review.intended_intent, "tramite": review.intended_procedure})
-    return found
 
 
 # --- Live conversations (a staffer takes one from the console) ----------------------------------
@@ -273,7 +154,7 @@ def _open_handoff_rows(session: Any, municipality: str, senders: List[str]) -> D
         return {}
     rows = session.execute(select(HandoffRow).where(
         HandoffRow.municipality == municipality, HandoffRow.sender_id.in_(senders),
-        HandoffRow.status.in_(OPEN_STATUSES)).order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all()
+        HandoffRow.status.in_(OPEN)).order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all()
     return {r.sender_id: r for r in rows}  # later (newer) rows win
 
 
@@ -309,34 +190,3 @@ def conversation_last_inbound(db: Database, sender_id: str) -> Optional[datetime
     with db.session() as session:
         return aware(session.execute(select(ConversationActivityRow.last_inbound_at).where(
             ConversationActivityRow.sender_id == sender_id)).scalar_one_or_none())
-
-
-def take_conversation(db: Database, municipality: str, sender_id: str, channel: str,
-                      staff: str) -> Tuple[HandoffRow, bool]:
-    """A staffer takes a live conversation: its open handoff is assigned to them ("atendiendo"), or a new one
-    is created (reason "funcionario"); returns ``(handoff, created)``."""
-    try:
-        return _take_conversation(db, municipality, sender_id, channel, staff)
-    except IntegrityError:  # the assistant (or another staffer) opened one at this very moment: take that one
-        return _take_conversation(db, municipality, sender_id, channel, staff)
-
-
-def _take_conversation(db: Database, municipality: str, sender_id: str, channel: str,
-                       staff: str) -> Tuple[HandoffRow, bool]:
-    now = utcnow()
-    with db.session() as session:
-        row = session.execute(select(HandoffRow).where(
-            HandoffRow.municipality == municipality, HandoffRow.sender_id == sender_id,
-            HandoffRow.status.in_(OPEN_STATUSES)).order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
-            .limit(1).with_for_update()).scalar_one_or_none()
-        created = row is None
-        if created:
-            row = HandoffRow(municipality=municipality, sender_id=sender_id, channel=channel, reason="funcionario",
-                             status="atendiendo", assigned_to=staff, created_at=now, taken_at=now)
-            session.add(row)
-            session.flush()
-        else:
-            row.status, row.assigned_to = "atendiendo", staff
-            if row.taken_at is None:
-                row.taken_at = now
-        return row, created
