@@ -647,7 +647,8 @@ def test_login_failures_throttle_the_client_not_the_account(db):
 def test_guessing_spread_over_many_clients_locks_the_account(db):
     accounts.create_staff(db, "penalolen", "ana", "Ana", PASSWORD)
     for attempt in range(login_limits.ACCOUNT_MAX_FAILURES):
-        assert accounts.authenticate(db, "penalolen", "ana", "mala-clave-123", f"10.0.{attempt // 200}.{attempt}") is None
+        client = f"10.0.{attempt // 200}.{attempt}"
+        assert accounts.authenticate(db, "penalolen", "ana", "mala-clave-123", client) is None
     with pytest.raises(accounts.TooManyAttempts, match="Esta cuenta"):
         accounts.authenticate(db, "penalolen", "ana", PASSWORD, "198.51.100.20")
     assert accounts.authenticate(db, "angol", "ana", PASSWORD, "198.51.100.20") is None  # another account entirely
@@ -674,7 +675,7 @@ def test_retention_deletes_old_data_and_keeps_recent(world):
         session.add(StaffMessageRow(handoff_id=world["old"], sender_id=old_sender, staff="ana", text="Vamos",
                                     created_at=ago(days=40)))
         session.add(AuditRow(staff="ana", municipality="penalolen", action="ver_transcripcion",
-                                   handoff_id=world["old"], target=old_sender, at=ago(days=40)))
+                             handoff_id=world["old"], target=old_sender, at=ago(days=40)))
     audit.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
     counts = personal_data.delete_older_than(db, reader, 30)
     assert counts["derivaciones"] == 1 and counts["mensajes_funcionarios"] == 1 and counts["auditoria"] == 1

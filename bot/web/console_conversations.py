@@ -67,13 +67,13 @@ async def take_live(request: web.Request) -> web.StreamResponse:
 
     def work():
         channel = queries.conversation_channel(sender_id, staffer.municipality,
-                                             ctx.whatsapp_numbers(staffer.municipality))
+                                               ctx.whatsapp_numbers(staffer.municipality))
         if channel is None or queries.conversation_last_inbound(ctx.db, sender_id) is None:
             return None
         handoff, created = service.take_conversation(ctx.db, staffer.municipality, sender_id, channel,
-                                                   staffer.username)
+                                                     staffer.username)
         record_audit(ctx.db, staffer.username, staffer.municipality, "tomar_conversacion", handoff.id,
-                           sender_id, "nueva derivación" if created else "derivación abierta")
+                     sender_id, "nueva derivación" if created else "derivación abierta")
         return handoff
 
     handoff = await asyncio.to_thread(work)

@@ -374,7 +374,7 @@ async def review(request: web.Request) -> web.StreamResponse:
     def save() -> None:
         reviews.add_review(ctx.db, handoff, int(event), staffer.username, intent, procedure, comment)
         record_audit(ctx.db, staffer.username, staffer.municipality, "marcar_error", handoff.id,
-                           handoff.sender_id, f"evento {event}")
+                     handoff.sender_id, f"evento {event}")
 
     await asyncio.to_thread(save)
     raise _back(handoff.id, "marcada")

@@ -157,7 +157,7 @@ async def export_nlu(request: web.Request) -> web.Response:
     def work() -> List[Dict[str, Optional[str]]]:
         found = reviews.nlu_candidates(ctx.db, staffer.municipality, ctx.reader)
         record_audit(ctx.db, staffer.username, staffer.municipality, "exportar_nlu",
-                           detail=f"{len(found)} ejemplos")
+                     detail=f"{len(found)} ejemplos")
         return found
 
     candidates = await asyncio.to_thread(work)
@@ -211,11 +211,11 @@ async def team_change(request: web.Request) -> web.StreamResponse:
         def create() -> Optional[str]:
             try:
                 created = accounts.create_staff(ctx.db, staffer.municipality, username, name,
-                                             str(form.get("clave") or ""), role)
+                                                str(form.get("clave") or ""), role)
             except ValueError as exc:
                 return str(exc)
             record_audit(ctx.db, staffer.username, staffer.municipality, "crear_funcionario",
-                               target=created.username, detail=created.role)
+                         target=created.username, detail=created.role)
             return None
 
         problem = await asyncio.to_thread(create)
@@ -234,7 +234,7 @@ async def team_change(request: web.Request) -> web.StreamResponse:
             done = accounts.deactivate_staff(ctx.db, staffer.municipality, int(target))
             if done:
                 record_audit(ctx.db, staffer.username, staffer.municipality, "desactivar_funcionario",
-                                   target=target)
+                             target=target)
             return done
 
         if not await asyncio.to_thread(deactivate):
