@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from actions.context import input_channel, municipality, send
 from actions.services import current_catalogue, database, run_blocking
@@ -18,11 +16,9 @@ from bot.answers import conversation, handoff as replies
 from bot.catalogue.model import Municipality
 from bot.config import timezone_name
 from bot.forms.state import FormState
-from bot.storage.db import Database
-from bot.storage.tables import HandoffRow, utcnow
+from bot.handoff import service
 
 DELIVERABLE_CHANNELS = {"whatsapp", "telegram"}
-OPEN_STATUSES = ("esperando", "atendiendo")
 
 
 def staff_can_reach(tracker: Tracker) -> bool:
@@ -35,34 +31,6 @@ def now_local() -> datetime:
     return datetime.now(ZoneInfo(timezone_name())).replace(tzinfo=None)
 
 
-def _open_handoff(db: Database, municipality_slug: str, sender_id: str) -> Optional[int]:
-    with db.session() as session:
-        return session.execute(select(HandoffRow.id).where(
-            HandoffRow.municipality == municipality_slug, HandoffRow.sender_id == sender_id,
-            HandoffRow.status.in_(OPEN_STATUSES))).scalar()
-
-
-def _create_handoff(db: Database, **values: Any) -> Optional[int]:
-    """The new handoff's id, or ``None`` when the conversation has one open already (a staffer took it)."""
-    try:
-        with db.session() as session:
-            row = HandoffRow(**values)
-            session.add(row)
-            session.flush()
-            return row.id
-    except IntegrityError:
-        return None
-
-
-def _end_wait(db: Database, sender_id: str) -> int:
-    with db.session() as session:
-        rows = session.execute(select(HandoffRow).where(
-            HandoffRow.sender_id == sender_id, HandoffRow.status.in_(OPEN_STATUSES))).scalars().all()
-        for row in rows:
-            row.status, row.closed_at, row.outcome = "desistida", utcnow(), "el vecino dejó de esperar"
-        return len(rows)
-
-
 async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, town: Municipality,
                         reason: str) -> List[Dict[Text, Any]]:
     """Hand the conversation to staff with its context, or give the contact when the channel can't."""
@@ -73,15 +41,15 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, town
     events: List[Dict[Text, Any]] = [SlotSet("municipio", town.slug), SlotSet("con_funcionario", True)]
     if tracker.active_loop.get("name"):
         events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-    if await run_blocking(_open_handoff, db, town.slug, tracker.sender_id):
+    if await run_blocking(service.open_handoff_id, db, town.slug, tracker.sender_id):
         send(dispatcher, [replies.already_waiting()])
         return events
     state = FormState.from_dict(tracker.get_slot("solicitud"))
     form_data = dict(state.displays) if state else None
     created = await run_blocking(
-        _create_handoff, db, municipality=town.slug, sender_id=tracker.sender_id, channel=input_channel(tracker),
-        reason=reason, procedure=tracker.get_slot("tramite") or (state.procedure if state else None),
-        form_data=form_data)
+        service.create_handoff, db, municipality=town.slug, sender_id=tracker.sender_id,
+        channel=input_channel(tracker), reason=reason,
+        procedure=tracker.get_slot("tramite") or (state.procedure if state else None), form_data=form_data)
     if created is None:
         send(dispatcher, [replies.already_waiting()])
         return events
@@ -108,7 +76,7 @@ class ActionTerminarEspera(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        await run_blocking(_end_wait, database(), tracker.sender_id)
+        await run_blocking(service.end_wait, database(), tracker.sender_id)
         send(dispatcher, [replies.wait_ended()])
         return [SlotSet("con_funcionario", False)]
 

@@ -262,7 +262,7 @@ def cmd_staff_create(args) -> int:
     import getpass
     import os
 
-    from bot.storage.staff import create_first_admin, create_staff
+    from bot.staff.accounts import create_first_admin, create_staff
 
     if not _known_municipality(args.municipio):
         return 1

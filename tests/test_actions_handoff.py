@@ -146,13 +146,13 @@ async def test_delete_my_data_needs_confirmation_and_removes_only_mine(loaded_se
 
 async def test_a_staffer_taking_the_conversation_at_the_same_instant_leaves_one_open_handoff(loaded_services):
     """The assistant checked "no open handoff" just before a staffer took the conversation from the console."""
-    from bot.storage.staff import take_conversation
+    from bot.handoff.service import create_handoff, take_conversation
 
     sender = "whatsapp:+56924868000:+56911112222"
     taken, created = take_conversation(loaded_services, "penalolen", sender, "whatsapp", "ana")
     assert created
-    duplicate = handoff._create_handoff(loaded_services, municipality="penalolen", sender_id=sender,
-                                        channel="whatsapp", reason="no_entendido")
+    duplicate = create_handoff(loaded_services, municipality="penalolen", sender_id=sender,
+                               channel="whatsapp", reason="no_entendido")
     assert duplicate is None
     again, created = take_conversation(loaded_services, "penalolen", sender, "whatsapp", "luis")
     assert not created and again.id == taken.id and again.assigned_to == "luis"

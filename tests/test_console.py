@@ -17,17 +17,18 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import insert, select, update
 
+from bot.handoff import queries, reviews
 from bot.handoff.with_staff import set_with_staff
-from channels.registry import ChannelRegistry
 from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
+from bot.staff import accounts, audit, sessions
 from bot.storage import login_limits, personal_data
 from bot.storage import requests as requests_store
-from bot.storage import staff as store
-from bot.storage.tables import (ChannelButtonsRow, ConversationActivityRow, HandoffRow, LoginFailureRow,
-                                RequestRow, StaffMessageRow, utcnow)
+from bot.storage.tables import (AuditRow, ChannelButtonsRow, ConversationActivityRow, HandoffRow, LoginFailureRow,
+                                RequestRow, ReviewRow, SessionRow, StaffMessageRow, StaffRow, utcnow)
 from bot.web.app import create_app
 from bot.web.console import add_console
 from bot.web.console_handoffs import HAND_BACK_TEXT
+from channels.registry import ChannelRegistry
 from channels.limits import FULL_TEXT_KEY, cap_text
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
 from tests.standins import StandIn, TwilioStandIn
@@ -106,9 +107,9 @@ def handoff(db, handoff_id: int) -> HandoffRow:
         return session.get(HandoffRow, handoff_id)
 
 
-def audits(db, action: str) -> List[store.AuditRow]:
+def audits(db, action: str) -> List[AuditRow]:
     with db.session() as session:
-        return session.execute(select(store.AuditRow).where(store.AuditRow.action == action)).scalars().all()
+        return session.execute(select(AuditRow).where(AuditRow.action == action)).scalars().all()
 
 
 @pytest.fixture
@@ -141,11 +142,11 @@ def db(request):
 @pytest.fixture
 def world(db, reader):
     """Peñalolén (agent, admin, a WhatsApp handoff with a request, a REST one, an old closed one) and Angol."""
-    store.create_staff(db, "penalolen", "ana", "Ana Pérez", PASSWORD)
-    store.create_first_admin(db, "penalolen", "jefa", "Marta Jefa", PASSWORD)
-    store.create_staff(db, "angol", "pedro", "Pedro Angol", PASSWORD)
-    off = store.create_staff(db, "penalolen", "ex", "Ex Funcionario", PASSWORD)
-    store.deactivate_staff(db, "penalolen", off.id)
+    accounts.create_staff(db, "penalolen", "ana", "Ana Pérez", PASSWORD)
+    accounts.create_first_admin(db, "penalolen", "jefa", "Marta Jefa", PASSWORD)
+    accounts.create_staff(db, "angol", "pedro", "Pedro Angol", PASSWORD)
+    off = accounts.create_staff(db, "penalolen", "ex", "Ex Funcionario", PASSWORD)
+    accounts.deactivate_staff(db, "penalolen", off.id)
     start = ago(minutes=12)
     wa = add_handoff(db, "penalolen", WA_SENDER, "whatsapp", start, procedure="permiso-circulacion",
                      form_data={"nombre": "Ana Soto", "rut": "12345678-5", "email": "ana.soto@gmail.com"})
@@ -269,7 +270,7 @@ async def test_login_success_and_failures(browsers, world):
     assert response.headers["Cache-Control"] == "no-store"
     # The password is stored as a salted scrypt hash.
     with world["db"].session() as session:
-        stored = session.execute(select(store.StaffRow.password_hash).where(store.StaffRow.username == "ana")).scalar()
+        stored = session.execute(select(StaffRow.password_hash).where(StaffRow.username == "ana")).scalar()
     assert stored.startswith("scrypt$16384$8$1$") and PASSWORD not in stored
     assert len(audits(world["db"], "ingreso_fallido")) == 2  # wrong password and inactive user
     # Logging out ends the session at once.
@@ -306,22 +307,22 @@ async def test_session_expiry_and_idle(browsers, world, monkeypatch):
     browser = await browsers("ana")
     assert (await browser.get("/consola"))[0].status == 200
     with db.session() as session:
-        session.execute(update(store.SessionRow).values(expires_at=ago(seconds=1)))
+        session.execute(update(SessionRow).values(expires_at=ago(seconds=1)))
     response, _ = await browser.get("/consola")
     assert response.status == 303 and "expirada" in response.headers["Location"]
     assert (await browser.post(f"/consola/conversacion/{world['wa']}/tomar", {}))[0].status == 403
     browser = await browsers("ana")
     with db.session() as session:
-        session.execute(update(store.SessionRow).values(last_seen_at=ago(minutes=61)))
+        session.execute(update(SessionRow).values(last_seen_at=ago(minutes=61)))
     assert (await browser.get("/consola"))[0].status == 303
     # Lifetime from CONSOLE_SESSION_MINUTES; expired rows are deleted.
     monkeypatch.setenv("CONSOLE_SESSION_MINUTES", "30")
-    staffer = store.authenticate(db, "penalolen", "ana", PASSWORD)
-    token, created = store.create_session(db, staffer)
+    staffer = accounts.authenticate(db, "penalolen", "ana", PASSWORD)
+    token, created = sessions.create_session(db, staffer)
     assert timedelta(minutes=29) < created.expires_at - utcnow() <= timedelta(minutes=30)
-    assert store.get_session(db, token) is not None
-    assert store.get_session(db, token, now=utcnow() + timedelta(minutes=31)) is None
-    assert store.get_session(db, token) is None  # deleted when found expired
+    assert sessions.get_session(db, token) is not None
+    assert sessions.get_session(db, token, now=utcnow() + timedelta(minutes=31)) is None
+    assert sessions.get_session(db, token) is None  # deleted when found expired
 
 
 async def test_posts_need_the_session_csrf_token(browsers, world, rasa):
@@ -562,11 +563,11 @@ async def test_review_marks_and_nlu_export(browsers, world):
     _, text = await ana.get(f"/consola/conversacion/{world['wa']}")
     assert "Marcado como error por ana · intención correcta: consultar_tramite · trámite correcto: " \
            "permiso-circulacion · «era moto»" in text
-    candidates = store.nlu_candidates(world["db"], "penalolen", world["reader"])
+    candidates = reviews.nlu_candidates(world["db"], "penalolen", world["reader"])
     assert candidates == [
         {"text": "cuanto sale el permiso pa la moto", "intent": "consultar_tramite", "tramite": "permiso-circulacion"},
         {"text": SCRIPT, "intent": "fuera_de_alcance", "tramite": None}]
-    assert store.nlu_candidates(world["db"], "angol", world["reader"]) == []
+    assert reviews.nlu_candidates(world["db"], "angol", world["reader"]) == []
     response, body = await ana.get("/consola/revision/exportar")
     assert response.status == 200 and "candidatos-nlu-penalolen.yml" in response.headers["Content-Disposition"]
     assert "# trámite: permiso-circulacion\n- intent: consultar_tramite\n  examples: |\n" \
@@ -607,13 +608,13 @@ async def test_team_page_is_for_admins_of_their_municipality(browsers, world):
     response, text = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "mario", "nombre": "Mario",
                                                          "clave": "aaaaaaaaaa", "rol": "agente"})
     assert response.status == 400 and "demasiado fácil de adivinar" in text and "«lápiz nube" in text
-    luis = next(s for s in store.list_staff(db, "penalolen") if s.username == "luis")
+    luis = next(s for s in accounts.list_staff(db, "penalolen") if s.username == "luis")
     assert luis.role == "agente" and luis.municipality == "penalolen"
     luis_browser = await browsers("luis")
     assert (await luis_browser.get("/consola"))[0].status == 200
-    pedro = next(s for s in store.list_staff(db, "angol") if s.username == "pedro")
+    pedro = next(s for s in accounts.list_staff(db, "angol") if s.username == "pedro")
     assert (await jefa.post("/consola/equipo", {"accion": "desactivar", "id": str(pedro.id)}))[0].status == 404
-    assert store.authenticate(db, "angol", "pedro", PASSWORD) is not None
+    assert accounts.authenticate(db, "angol", "pedro", PASSWORD) is not None
     response, _ = await jefa.post("/consola/equipo", {"accion": "desactivar", "id": str(luis.id)})
     assert response.status == 303
     assert (await luis_browser.get("/consola"))[0].status == 303  # the session ended
@@ -622,35 +623,36 @@ async def test_team_page_is_for_admins_of_their_municipality(browsers, world):
 
 
 def test_create_first_admin_refuses_a_second(db):
-    first = store.create_first_admin(db, "penalolen", "jefa", "Marta", PASSWORD)
+    first = accounts.create_first_admin(db, "penalolen", "jefa", "Marta", PASSWORD)
     assert first.role == "admin" and first.is_admin
     with pytest.raises(ValueError, match="ya tiene un administrador"):
-        store.create_first_admin(db, "penalolen", "otra", "Otra", PASSWORD)
-    assert store.create_first_admin(db, "angol", "jefe-angol", "Jefe", PASSWORD).municipality == "angol"
+        accounts.create_first_admin(db, "penalolen", "otra", "Otra", PASSWORD)
+    assert accounts.create_first_admin(db, "angol", "jefe-angol", "Jefe", PASSWORD).municipality == "angol"
     with pytest.raises(ValueError, match="ya existe en esta municipalidad"):
-        store.create_staff(db, "angol", "JEFE-ANGOL", "Duplicado", PASSWORD)
-    assert store.create_staff(db, "angol", "JEFA", "Otra Jefa", PASSWORD).username == "jefa"  # per municipality
+        accounts.create_staff(db, "angol", "JEFE-ANGOL", "Duplicado", PASSWORD)
+    assert accounts.create_staff(db, "angol", "JEFA", "Otra Jefa", PASSWORD).username == "jefa"  # per municipality
 
 
 def test_login_failures_throttle_the_client_not_the_account(db):
-    store.create_staff(db, "penalolen", "ana", "Ana", PASSWORD)
+    accounts.create_staff(db, "penalolen", "ana", "Ana", PASSWORD)
     attacker, office = "203.0.113.7", "198.51.100.20"
     for _ in range(login_limits.CLIENT_MAX_FAILURES):
-        assert store.authenticate(db, "penalolen", "ana", "mala-clave-123", attacker) is None
-    with pytest.raises(store.TooManyAttempts, match="desde este equipo"):
-        store.authenticate(db, "penalolen", "ana", PASSWORD, attacker)  # the attacker waits, even with the right one
-    assert store.authenticate(db, "penalolen", "ana", PASSWORD, office) is not None  # Ana, elsewhere, does not
+        assert accounts.authenticate(db, "penalolen", "ana", "mala-clave-123", attacker) is None
+    with pytest.raises(accounts.TooManyAttempts, match="desde este equipo"):
+        accounts.authenticate(db, "penalolen", "ana", PASSWORD, attacker)  # the attacker waits, even with the right one
+    assert accounts.authenticate(db, "penalolen", "ana", PASSWORD, office) is not None  # Ana, elsewhere, does not
     later = utcnow() + login_limits.WINDOW + timedelta(seconds=1)
-    assert store.authenticate(db, "penalolen", "ana", PASSWORD, attacker, now=later) is not None
+    assert accounts.authenticate(db, "penalolen", "ana", PASSWORD, attacker, now=later) is not None
 
 
 def test_guessing_spread_over_many_clients_locks_the_account(db):
-    store.create_staff(db, "penalolen", "ana", "Ana", PASSWORD)
+    accounts.create_staff(db, "penalolen", "ana", "Ana", PASSWORD)
     for attempt in range(login_limits.ACCOUNT_MAX_FAILURES):
-        assert store.authenticate(db, "penalolen", "ana", "mala-clave-123", f"10.0.{attempt // 200}.{attempt}") is None
-    with pytest.raises(store.TooManyAttempts, match="Esta cuenta"):
-        store.authenticate(db, "penalolen", "ana", PASSWORD, "198.51.100.20")
-    assert store.authenticate(db, "angol", "ana", PASSWORD, "198.51.100.20") is None  # another account entirely
+        client = f"10.0.{attempt // 200}.{attempt}"
+        assert accounts.authenticate(db, "penalolen", "ana", "mala-clave-123", client) is None
+    with pytest.raises(accounts.TooManyAttempts, match="Esta cuenta"):
+        accounts.authenticate(db, "penalolen", "ana", PASSWORD, "198.51.100.20")
+    assert accounts.authenticate(db, "angol", "ana", PASSWORD, "198.51.100.20") is None  # another account entirely
     with db.session() as session:  # clients are kept as keyed hashes, never as addresses
         keys = session.execute(select(LoginFailureRow.client_key)).scalars().all()
     assert keys and not any("10.0." in k for k in keys) and all(len(k) == 64 for k in keys)
@@ -661,7 +663,7 @@ def test_guessing_spread_over_many_clients_locks_the_account(db):
                                       "corta"])
 def test_common_and_trivial_passwords_are_refused(db, password):
     with pytest.raises(ValueError, match="al menos 10 caracteres|demasiado fácil de adivinar"):
-        store.create_staff(db, "penalolen", "ana", "Ana", password)
+        accounts.create_staff(db, "penalolen", "ana", "Ana", password)
 
 
 # --- Retention and deletion ---------------------------------------------------------------------
@@ -673,9 +675,9 @@ def test_retention_deletes_old_data_and_keeps_recent(world):
     with db.session() as session:
         session.add(StaffMessageRow(handoff_id=world["old"], sender_id=old_sender, staff="ana", text="Vamos",
                                     created_at=ago(days=40)))
-        session.add(store.AuditRow(staff="ana", municipality="penalolen", action="ver_transcripcion",
-                                   handoff_id=world["old"], target=old_sender, at=ago(days=40)))
-    store.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
+        session.add(AuditRow(staff="ana", municipality="penalolen", action="ver_transcripcion",
+                             handoff_id=world["old"], target=old_sender, at=ago(days=40)))
+    audit.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
     counts = personal_data.delete_older_than(db, reader, 30)
     assert counts["derivaciones"] == 1 and counts["mensajes_funcionarios"] == 1 and counts["auditoria"] == 1
     assert counts["eventos_rasa"] == 1
@@ -697,9 +699,9 @@ def test_delete_citizen_data_only_that_sender(world):
         for sender in (WA_SENDER, TG_SENDER):
             session.add(ChannelButtonsRow(sender_id=sender, buttons=[{"title": "Sí"}]))
             session.add(ConversationActivityRow(sender_id=sender))
-    handoff_row = store.get_handoff(db, "penalolen", world["wa"])
-    store.add_review(db, handoff_row, world["events"]["bot"], "ana", "consultar_tramite")
-    store.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
+    handoff_row = queries.get_handoff(db, "penalolen", world["wa"])
+    reviews.add_review(db, handoff_row, world["events"]["bot"], "ana", "consultar_tramite")
+    audit.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
     counts = personal_data.delete_citizen_data(db, reader, WA_SENDER)
     assert counts["eventos_rasa"] == 4 and counts["derivaciones"] == 1 and counts["mensajes_funcionarios"] == 1
     assert reader.rasa_turns(WA_SENDER) == [] and len(reader.rasa_turns(TG_SENDER)) == 1
@@ -707,15 +709,15 @@ def test_delete_citizen_data_only_that_sender(world):
         for table in (ChannelButtonsRow, ConversationActivityRow):
             assert session.execute(select(table.sender_id)).scalars().all() == [TG_SENDER]
         assert session.execute(select(HandoffRow.sender_id).where(HandoffRow.sender_id == WA_SENDER)).first() is None
-        assert session.execute(select(store.ReviewRow)).first() is None
+        assert session.execute(select(ReviewRow)).first() is None
         assert session.execute(select(StaffMessageRow)).first() is None
         mine = session.execute(select(RequestRow).where(RequestRow.folio == world["folio"])).scalar_one()
         other = session.execute(select(RequestRow).where(RequestRow.folio == other_folio)).scalar_one()
         assert (mine.fields, mine.rut, mine.status, mine.procedure) == ({}, None, "recibida", "permiso-circulacion")
         assert WA_SENDER not in (mine.sender_id,)
         assert other.fields == {"nombre": "Pedro"} and other.rut == "11111111-1" and other.sender_id == TG_SENDER
-        assert WA_SENDER not in session.execute(select(store.AuditRow.target)).scalars().all()
-    assert store.get_handoff(db, "angol", world["tg"]) is not None
+        assert WA_SENDER not in session.execute(select(AuditRow.target)).scalars().all()
+    assert queries.get_handoff(db, "angol", world["tg"]) is not None
 
 
 # --- Small parts --------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
-from bot.storage import staff as store
+from bot.staff import accounts
 from bot.storage.catalogue_store import load_catalogue_into
 from bot.storage.db import Database
 from tests.conftest import require
@@ -60,8 +60,8 @@ def site(tmp_path: Path, catalogue) -> Iterator[dict]:
     tracker_file = tmp_path / "rasa_tracker.db"
     reader = TranscriptReader(f"sqlite:///{tracker_file}")
     RASA_EVENTS.metadata.create_all(reader.engine)
-    store.create_staff(db, "penalolen", "ana", "Ana Pérez", PASSWORD)
-    store.create_staff(db, "angol", "pedro", "Pedro Soto", PASSWORD)
+    accounts.create_staff(db, "penalolen", "ana", "Ana Pérez", PASSWORD)
+    accounts.create_staff(db, "angol", "pedro", "Pedro Soto", PASSWORD)
     start = ago(minutes=7)
     handoff_id = add_handoff(db, "penalolen", SENDER, "whatsapp", start, procedure="permiso-circulacion",
                              form_data={"nombre": "Carla Rojas", "rut": "12345678-5", "patente": "ABCD12"})

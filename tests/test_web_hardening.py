@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from bot.staff import accounts
 from bot.storage import login_limits
-from bot.storage import staff as staff_store
 from bot.storage.catalogue_store import load_catalogue_into
 from bot.storage.db import Database
 from bot.storage.requests import submit_request
@@ -36,9 +36,9 @@ def prepared(tmp_path_factory, catalogue):
     token = create_token(db, "penalolen", "sistema-oirs")
     folio = submit_request(db, key="k", municipality="penalolen", code="PEN", procedure="retiro-voluminosos",
                            fields={}, rut="12345678-5", channel="rest", sender_id="vecino").folio
-    staff_store.create_staff(db, "penalolen", "pedro", "Pedro Pérez", PASSWORD)
-    staff_store.create_staff(db, "angol", "pedro", "Pedro Soto", OTHER_PASSWORD)  # same username, other town
-    staff_store.create_staff(db, "penalolen", "ana", "Ana Rojas", PASSWORD)
+    accounts.create_staff(db, "penalolen", "pedro", "Pedro Pérez", PASSWORD)
+    accounts.create_staff(db, "angol", "pedro", "Pedro Soto", OTHER_PASSWORD)  # same username, other town
+    accounts.create_staff(db, "penalolen", "ana", "Ana Rojas", PASSWORD)
     db.dispose()
     return {"url": url, "var": var, "token": token, "folio": folio}
 

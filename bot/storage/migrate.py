@@ -48,8 +48,7 @@ ADVISORY_LOCK_KEY = 0x6D756E6963697061
 
 
 def metadata() -> MetaData:
-    """Every table of ours: ``bot.storage.tables`` plus the staff console's tables."""
-    import bot.storage.staff  # noqa: F401  (registers the staff tables on Base)
+    """Every table of ours (``bot.storage.tables``, the staff console's included)."""
     from bot.storage.tables import Base
 
     return Base.metadata

@@ -21,13 +21,14 @@ from typing import Any, Callable, Dict, Optional, Tuple, Type, Union
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.storage import staff as staff_tables
+from bot.staff.sessions import expire_sessions
 from bot.storage.db import Database
 from bot.storage.requests import FINAL_STATUSES
-from bot.storage.tables import (ApiTokenRow, CatalogueVersionRow, ChannelButtonsRow, CommuneRow,
+from bot.storage.tables import (ApiTokenRow, AuditRow, CatalogueVersionRow, ChannelButtonsRow, CommuneRow,
                                 ConversationActivityRow, HandoffRow, InboundMessageRow, LoginFailureRow,
                                 LookupFailureRow, MunicipalityRow, NonMunicipalRow, NotificationRow, ProcedureRow,
-                                RequestRow, RequestStatusRow, ServerSecretRow, StaffMessageRow, utcnow)
+                                RequestRow, RequestStatusRow, ReviewRow, ServerSecretRow, SessionRow, StaffMessageRow,
+                                StaffRow, utcnow)
 
 ERASED = "(eliminado)"
 Target = Union[str, datetime]  # a sender id (deletion) or a cutoff (retention)
@@ -84,7 +85,7 @@ def _anonymous_history() -> Dict[str, Any]:
     return {"note": "", "changed_by": ERASED}
 
 
-Review, Audit = staff_tables.ReviewRow, staff_tables.AuditRow
+Review, Audit = ReviewRow, AuditRow
 
 POLICIES: Tuple[TablePolicy, ...] = (
     # --- Catalogue and configuration: public data, keys and counters -----------------------------
@@ -97,7 +98,7 @@ POLICIES: Tuple[TablePolicy, ...] = (
     TablePolicy(ServerSecretRow, other=("name", "value")),
     # The conversation only as a keyed hash: kept through deletion so that it does not reset the limit.
     TablePolicy(LookupFailureRow, other=("id", "municipality", "folio", "sender_key", "at")),
-    TablePolicy(staff_tables.SessionRow,
+    TablePolicy(SessionRow,
                 other=("id", "staff_id", "csrf_token", "created_at", "last_seen_at", "expires_at")),
     # --- The citizen's conversation --------------------------------------------------------------
     TablePolicy(
@@ -164,7 +165,7 @@ POLICIES: Tuple[TablePolicy, ...] = (
         on_retention=(Rule("ingresos_fallidos", lambda c: LoginFailureRow.at < c),),
         why_kept="a staffer's username, not a citizen's data; kept for the login limit until retention"),
     TablePolicy(
-        staff_tables.StaffRow, personal=("username", "name", "password_hash"),
+        StaffRow, personal=("username", "name", "password_hash"),
         other=("id", "municipality", "role", "active", "created_at"),
         why_kept="staff accounts: administrators deactivate them in the console; not a citizen's data"),
 )
@@ -212,6 +213,6 @@ def delete_older_than(db: Database, reader: Any, days: int, now: Optional[dateti
         raise ValueError("Los días de retención deben ser al menos 1.")
     cutoff = (now or utcnow()) - timedelta(days=days)
     counts = _apply(db, "on_retention", cutoff)
-    counts["sesiones"] = staff_tables.expire_sessions(db, now)
+    counts["sesiones"] = expire_sessions(db, now)
     counts["eventos_rasa"] = reader.delete_older_than(cutoff)
     return counts

@@ -1,19 +1,33 @@
-"""Table definitions for our own data."""
+"""Table definitions for our own data, the staff console's included."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Optional
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        text)
 from sqlalchemy.orm import declarative_base
+
+from bot.handoff.states import OPEN, HandoffStatus
 
 Base = declarative_base()
 
-OPEN_HANDOFF_CONDITION = "status IN ('esperando', 'atendiendo')"
+OPEN_HANDOFF_CONDITION = "status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN))
+
+
+USERNAME_MAX_LENGTH = 60  # StaffRow.username, and the staffer in AuditRow and ReviewRow
 
 
 def utcnow() -> datetime:
     """The current time in UTC (timezone-aware)."""
     return datetime.now(timezone.utc)
+
+
+def aware(moment: Optional[datetime]) -> Optional[datetime]:
+    """``moment`` with UTC attached when the database returned it naive (SQLite)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 class ProcedureRow(Base):
@@ -247,8 +261,8 @@ class HandoffRow(Base):
     reason = Column(String(40), nullable=False)
     procedure = Column(String(80), nullable=True)
     form_data = Column(JSON, nullable=True)
-    # esperando -> atendiendo -> cerrada | devuelta | desistida
-    status = Column(String(20), nullable=False, default="esperando", index=True)
+    # a HandoffStatus (bot.handoff.states)
+    status = Column(String(20), nullable=False, default=HandoffStatus.WAITING.value, index=True)
     assigned_to = Column(String(120), nullable=True)
     outcome = Column(String(200), nullable=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
@@ -268,3 +282,66 @@ class StaffMessageRow(Base):
     text = Column(Text, nullable=False)
     delivered = Column(String(20), nullable=False, default="pendiente")
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+# --- Staff console --------------------------------------------------------------------------------
+
+class StaffRow(Base):
+    """A staffer of one municipality who uses the console."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("municipality", "username", name="uq_staff_municipality_username"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    username = Column(String(USERNAME_MAX_LENGTH), nullable=False)
+    name = Column(String(120), nullable=False)
+    role = Column(String(20), nullable=False, default="agente")  # agente | admin
+    password_hash = Column(String(255), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class SessionRow(Base):
+    """A console login; ``id`` is the SHA-256 of the token kept in the browser's cookie."""
+
+    __tablename__ = "staff_sessions"
+
+    id = Column(String(64), primary_key=True)
+    staff_id = Column(Integer, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class AuditRow(Base):
+    """Who did what in the console (views and exports of conversations included)."""
+
+    __tablename__ = "staff_audit"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    staff = Column(String(USERNAME_MAX_LENGTH), nullable=False, index=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    action = Column(String(40), nullable=False)
+    handoff_id = Column(Integer, nullable=True, index=True)
+    target = Column(String(200), nullable=True)  # sender id, staffer username…
+    detail = Column(Text, nullable=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class ReviewRow(Base):
+    """A staffer's mark on one turn of a conversation: the assistant got it wrong."""
+
+    __tablename__ = "nlu_reviews"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    event_id = Column(Integer, nullable=False)  # id of the user/bot event in Rasa's ``events`` table
+    wrong = Column(Boolean, nullable=False, default=True)
+    intended_intent = Column(String(80), nullable=True)
+    intended_procedure = Column(String(80), nullable=True)
+    comment = Column(Text, nullable=True)
+    by = Column(String(USERNAME_MAX_LENGTH), nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

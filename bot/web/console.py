@@ -5,7 +5,8 @@ municipality, read a whole transcript, answer through the citizen's channel, tak
 conversation (or, from the list of live conversations, one the assistant is still handling),
 hand it back to the assistant or close it, mark misunderstood messages, search past
 conversations and export transcripts and NLU candidates; administrators manage their
-municipality's team. Storage is ``bot.storage.staff``.
+municipality's team. Handoff work is ``bot.handoff`` (``service``: every status change;
+``queries``, ``reviews``); accounts, sessions and audit are ``bot.staff``.
 
 ``add_console`` adds the routes with their prefix to the main application (not as a
 sub-application, and nothing reads ``request.url``: see ``bot.web.backoffice``). Under

@@ -16,7 +16,8 @@ from typing import Awaitable, Callable, List, Optional, Tuple
 
 from aiohttp import web
 
-from bot.storage import staff as store
+from bot.staff import accounts, sessions
+from bot.staff.sessions import StaffSession
 from bot.web.console_context import console
 from bot.web.console_pages import forbidden, notices_from, page
 from bot.web.client_address import client_address
@@ -39,7 +40,7 @@ def _same(given: object, expected: str) -> bool:
     return isinstance(given, str) and bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
-async def load_session(request: web.Request) -> Optional[store.StaffSession]:
+async def load_session(request: web.Request) -> Optional[StaffSession]:
     """The request's valid session (also stored in the request for the layout), or ``None``."""
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token:
@@ -47,7 +48,7 @@ async def load_session(request: web.Request) -> Optional[store.StaffSession]:
     ctx = console(request)
 
     def work():
-        found = store.get_session(ctx.db, token)
+        found = sessions.get_session(ctx.db, token)
         return found, ctx.municipality_name(found.staffer.municipality) if found else ""
 
     session, town = await asyncio.to_thread(work)
@@ -92,7 +93,7 @@ def admin_only(handler: Handler) -> Handler:
     return staff_only(wraps(handler)(role_checked))
 
 
-def session_of(request: web.Request) -> store.StaffSession:
+def session_of(request: web.Request) -> StaffSession:
     """The session that ``staff_only`` checked."""
     return request["console_session"]
 
@@ -140,12 +141,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     def work():
         if not (municipality and username and password):
             return None
-        staffer = store.authenticate(ctx.db, municipality, username, password, client)
-        return store.create_session(ctx.db, staffer) if staffer else None
+        staffer = accounts.authenticate(ctx.db, municipality, username, password, client)
+        return sessions.create_session(ctx.db, staffer) if staffer else None
 
     try:
         created = await asyncio.to_thread(work)
-    except store.TooManyAttempts as exc:
+    except accounts.TooManyAttempts as exc:
         return await _login_page(request, expected, username[:60], municipality, status=429, error=str(exc))
     if created is None:
         return await _login_page(request, expected, username[:60], municipality, status=401,
@@ -161,7 +162,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 @staff_only
 async def logout(request: web.Request) -> web.StreamResponse:
     """POST /consola/salir"""
-    await asyncio.to_thread(store.logout, console(request).db, request.cookies.get(SESSION_COOKIE, ""))
+    await asyncio.to_thread(sessions.logout, console(request).db, request.cookies.get(SESSION_COOKIE, ""))
     response = web.HTTPSeeOther(LOGIN_PATH + "?aviso=salida")
     response.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
     raise response

@@ -12,7 +12,8 @@ import asyncio
 
 from aiohttp import web
 
-from bot.storage import staff as store
+from bot.handoff import queries, service
+from bot.staff.audit import record_audit
 from bot.web.console_auth import session_of, staff_only
 from bot.web.console_context import console
 from bot.web.console_handoffs import _back, _switch
@@ -26,7 +27,7 @@ _TAKE_FORM = ('<form method="post" action="/consola/conversaciones/tomar"><input
               'aria-label="Tomar conversación de $who">Tomar conversación</button></form>')
 
 
-def _handoff_cell(row: store.LiveConversation) -> Markup:
+def _handoff_cell(row: queries.LiveConversation) -> Markup:
     if row.handoff_id is None:
         return Markup("No")
     status = STATUS_NAMES.get(row.handoff_status or "", row.handoff_status or "")
@@ -41,7 +42,7 @@ async def live(request: web.Request) -> web.Response:
     ctx, session = console(request), session_of(request)
     municipality = session.staffer.municipality
     rows = await asyncio.to_thread(
-        lambda: store.recent_conversations(ctx.db, municipality, ctx.whatsapp_numbers(municipality)))
+        lambda: queries.recent_conversations(ctx.db, municipality, ctx.whatsapp_numbers(municipality)))
     lines = []
     for r in rows:
         who = masked_identity(r.sender_id, r.form_data)
@@ -52,7 +53,7 @@ async def live(request: web.Request) -> web.Response:
             form=fragment(_TAKE_FORM, csrf=session.csrf_token, sender=r.sender_id, who=who)))
     if not lines:
         lines = [Markup('<tr><td colspan="5">No hay conversaciones en los últimos 7 días.</td></tr>')]
-    more = " (se muestran las más recientes)" if len(rows) >= store.CONVERSATIONS_LIMIT else ""
+    more = " (se muestran las más recientes)" if len(rows) >= queries.CONVERSATIONS_LIMIT else ""
     caption = ("1 conversación reciente" if len(rows) == 1 else f"{len(rows)} conversaciones recientes") + more
     return page(request, "Conversaciones", render("conversations.html", table=table(caption, CONVERSATION_COLUMNS, lines)),
                 notices=notices_from(request.query))
@@ -65,14 +66,14 @@ async def take_live(request: web.Request) -> web.StreamResponse:
     sender_id = str(request["console_form"].get("sender_id") or "").strip()
 
     def work():
-        channel = store.conversation_channel(sender_id, staffer.municipality,
-                                             ctx.whatsapp_numbers(staffer.municipality))
-        if channel is None or store.conversation_last_inbound(ctx.db, sender_id) is None:
+        channel = queries.conversation_channel(sender_id, staffer.municipality,
+                                               ctx.whatsapp_numbers(staffer.municipality))
+        if channel is None or queries.conversation_last_inbound(ctx.db, sender_id) is None:
             return None
-        handoff, created = store.take_conversation(ctx.db, staffer.municipality, sender_id, channel,
-                                                   staffer.username)
-        store.record_audit(ctx.db, staffer.username, staffer.municipality, "tomar_conversacion", handoff.id,
-                           sender_id, "nueva derivación" if created else "derivación abierta")
+        handoff, created = service.take_conversation(ctx.db, staffer.municipality, sender_id, channel,
+                                                     staffer.username)
+        record_audit(ctx.db, staffer.username, staffer.municipality, "tomar_conversacion", handoff.id,
+                     sender_id, "nueva derivación" if created else "derivación abierta")
         return handoff
 
     handoff = await asyncio.to_thread(work)

@@ -18,16 +18,19 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.config import timezone_name
-from channels.adapter import NotDeliverable
+from bot.handoff import queries, reviews, service
+from bot.handoff.states import OPEN, HandoffStatus
 from bot.handoff.transcript import Turn, transcript
-from bot.storage import staff as store
-from bot.storage.tables import HandoffRow, utcnow
+from bot.staff.accounts import Staffer
+from bot.staff.audit import record_audit
+from bot.storage.tables import HandoffRow, ReviewRow, utcnow
 from bot.web.console_auth import session_of, staff_only
 from bot.web.console_context import ConsoleContext, console
 from bot.web.console_mask import masked_identity
 from bot.web.console_pages import NOTICES, Notice, not_found, notices_from, page
 from bot.web.console_render import (CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, Markup, duration, fragment, join,
                                     local_time, options, render, table)
+from channels.adapter import NotDeliverable
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +91,7 @@ def _procedure_label(names: Dict[str, str], slug: Optional[str]) -> str:
 async def queue(request: web.Request) -> web.Response:
     """GET /consola: open handoffs of the staffer's municipality, with masked identities."""
     ctx, municipality = console(request), session_of(request).staffer.municipality
-    rows, names = await asyncio.to_thread(lambda: (store.open_handoffs(ctx.db, municipality),
+    rows, names = await asyncio.to_thread(lambda: (queries.open_handoffs(ctx.db, municipality),
                                                    ctx.procedures(municipality)))
     lines = [fragment(
         '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$waiting</td>'
@@ -114,20 +117,20 @@ class Conversation:
     turns: List[Turn]
     folios: List[str]
     procedures: Dict[str, str]
-    reviews: Dict[int, List[store.ReviewRow]] = field(default_factory=dict)
+    reviews: Dict[int, List[ReviewRow]] = field(default_factory=dict)
 
 
-def _load(ctx: ConsoleContext, staffer: store.Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
+def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
     """The conversation of one handoff of the staffer's municipality (audited as ``action``), or ``None``."""
-    handoff = store.get_handoff(ctx.db, staffer.municipality, handoff_id)
+    handoff = queries.get_handoff(ctx.db, staffer.municipality, handoff_id)
     if handoff is None:
         return None
     found = Conversation(handoff, transcript(ctx.reader, ctx.db, handoff.sender_id),
-                         store.folios_for(ctx.db, staffer.municipality, handoff.sender_id),
+                         queries.folios_for(ctx.db, staffer.municipality, handoff.sender_id),
                          ctx.procedures(staffer.municipality))
-    for review in store.reviews_for(ctx.db, staffer.municipality, handoff.id):
+    for review in reviews.reviews_for(ctx.db, staffer.municipality, handoff.id):
         found.reviews.setdefault(review.event_id, []).append(review)
-    store.record_audit(ctx.db, staffer.username, staffer.municipality, action, handoff.id, target=handoff.sender_id)
+    record_audit(ctx.db, staffer.username, staffer.municipality, action, handoff.id, target=handoff.sender_id)
     return found
 
 
@@ -184,8 +187,8 @@ def _conversation_page(request: web.Request, conv: Conversation, notices: Sequen
                        draft: str = "", status: int = 200) -> web.Response:
     ctx, session, handoff = console(request), session_of(request), conv.handoff
     channel = CHANNEL_NAMES.get(handoff.channel, handoff.channel)
-    if handoff.status in store.OPEN_STATUSES:
-        mine = handoff.status == "atendiendo" and handoff.assigned_to == session.staffer.username
+    if handoff.status in OPEN:
+        mine = handoff.status == HandoffStatus.ATTENDED and handoff.assigned_to == session.staffer.username
         take_form = Markup("") if mine else fragment(
             '<form method="post" action="/consola/conversacion/$id/tomar"><input type="hidden" name="csrf" '
             'value="$csrf"><button type="submit">Tomar</button></form>', id=handoff.id, csrf=session.csrf_token)
@@ -200,7 +203,7 @@ def _conversation_page(request: web.Request, conv: Conversation, notices: Sequen
         "conversation.html", id=handoff.id, status=STATUS_NAMES.get(handoff.status, handoff.status),
         procedure=_procedure_label(conv.procedures, handoff.procedure), channel=channel, sender=handoff.sender_id,
         reason=REASON_NAMES.get(handoff.reason, handoff.reason), created=local_time(handoff.created_at),
-        waiting=duration(store.waiting_time(handoff)), assigned=handoff.assigned_to or "Nadie",
+        waiting=duration(queries.waiting_time(handoff)), assigned=handoff.assigned_to or "Nadie",
         outcome=handoff.outcome or "—", folios=", ".join(conv.folios) or "—",
         form_data=_form_data_html(handoff.form_data), zone=timezone_name(),
         turns=join(_turn_html(t, conv, session.csrf_token) for t in conv.turns) or
@@ -229,7 +232,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     """POST /consola/conversacion/{id}/responder: send the staffer's text through the citizen's channel."""
     ctx, staffer, form = console(request), session_of(request).staffer, request["console_form"]
     text = str(form.get("texto") or "").replace("\r\n", "\n").strip()
-    handoff = await asyncio.to_thread(store.get_handoff, ctx.db, staffer.municipality, _id(request))
+    handoff = await asyncio.to_thread(queries.get_handoff, ctx.db, staffer.municipality, _id(request))
     if handoff is None:
         return not_found(request)
     problem = None
@@ -237,13 +240,13 @@ async def reply(request: web.Request) -> web.StreamResponse:
         problem = "Escribe el mensaje antes de enviarlo."
     elif len(text) > REPLY_MAX_LENGTH:
         problem = f"El mensaje es demasiado largo (máximo {REPLY_MAX_LENGTH} caracteres)."
-    elif handoff.status not in store.OPEN_STATUSES:
+    elif handoff.status not in OPEN:
         problem = "La conversación ya no está abierta: no se pueden enviar mensajes."
     if problem:
         return await _show(request, handoff.id, [("error", problem)], draft=text, status=400)
     codes: List[str] = []
-    if handoff.status == "esperando":  # answering takes the conversation: the assistant goes silent
-        handoff = await asyncio.to_thread(store.take_handoff, ctx.db, staffer.municipality, handoff.id,
+    if handoff.status == HandoffStatus.WAITING:  # answering takes the conversation: the assistant goes silent
+        handoff = await asyncio.to_thread(service.take_handoff, ctx.db, staffer.municipality, handoff.id,
                                           staffer.username) or handoff
         codes.append("tomada")
         if not await _switch(ctx, handoff.sender_id, True):
@@ -254,40 +257,40 @@ async def reply(request: web.Request) -> web.StreamResponse:
         undeliverable = isinstance(exc, NotDeliverable)
         if not undeliverable:
             log.warning("no se pudo enviar la respuesta de un funcionario", exc_info=True)
-        await asyncio.to_thread(store.record_audit, ctx.db, staffer.username, staffer.municipality,
+        await asyncio.to_thread(record_audit, ctx.db, staffer.username, staffer.municipality,
                                 "responder_fallido", handoff.id, handoff.sender_id, type(exc).__name__)
         notices = [NOTICES[c] for c in codes] + [
             ("error", NOT_DELIVERABLE_TEXT if undeliverable else SEND_FAILED_TEXT)]
         return await _show(request, handoff.id, notices, draft=text, status=409 if undeliverable else 502)
 
     def save() -> None:
-        store.add_staff_message(ctx.db, handoff, staffer.username, text)
-        store.record_audit(ctx.db, staffer.username, staffer.municipality, "responder", handoff.id, handoff.sender_id)
+        service.add_staff_message(ctx.db, handoff, staffer.username, text)
+        record_audit(ctx.db, staffer.username, staffer.municipality, "responder", handoff.id, handoff.sender_id)
 
     await asyncio.to_thread(save)
     raise _back(handoff.id, "enviado", *codes)
 
 
 async def _transition(request: web.Request, change: Any, *args: Any) -> Tuple[Optional[HandoffRow], bool]:
-    """Run a status change of ``store``; ``(None, False)`` if not found, ``(row, False)`` if refused."""
+    """Run a status change of ``bot.handoff.service``; ``(None, False)`` if not found, ``(row, False)`` if refused."""
     ctx, staffer = console(request), session_of(request).staffer
     try:
         row = await asyncio.to_thread(change, ctx.db, staffer.municipality, _id(request), staffer.username, *args)
-    except store.HandoffStateError:
-        return await asyncio.to_thread(store.get_handoff, ctx.db, staffer.municipality, _id(request)), False
+    except service.HandoffStateError:
+        return await asyncio.to_thread(queries.get_handoff, ctx.db, staffer.municipality, _id(request)), False
     return row, row is not None
 
 
 def _audit(request: web.Request, action: str, handoff: HandoffRow, detail: Optional[str] = None) -> Any:
     staffer = session_of(request).staffer
-    return asyncio.to_thread(store.record_audit, console(request).db, staffer.username, staffer.municipality, action,
+    return asyncio.to_thread(record_audit, console(request).db, staffer.username, staffer.municipality, action,
                              handoff.id, handoff.sender_id, detail)
 
 
 @staff_only
 async def take(request: web.Request) -> web.StreamResponse:
     """POST /consola/conversacion/{id}/tomar: assign to me; the assistant goes silent."""
-    handoff, changed = await _transition(request, store.take_handoff)
+    handoff, changed = await _transition(request, service.take_handoff)
     if handoff is None:
         return not_found(request)
     if not changed:
@@ -303,17 +306,17 @@ async def take(request: web.Request) -> web.StreamResponse:
 async def hand_back(request: web.Request) -> web.StreamResponse:
     """POST /consola/conversacion/{id}/devolver: back to the assistant, and the citizen is told."""
     ctx = console(request)
-    handoff, changed = await _transition(request, store.hand_back)
+    handoff, changed = await _transition(request, service.hand_back)
     if handoff is None:
         return not_found(request)
     if not changed:
         raise _back(handoff.id, "estado")
-    codes = ["devuelta"]
+    codes = [HandoffStatus.HANDED_BACK.value]
     if not await _switch(ctx, handoff.sender_id, False):
         codes.append("sin_rasa")
     try:
         await _send(ctx, handoff.sender_id, HAND_BACK_TEXT)
-        await asyncio.to_thread(store.add_staff_message, ctx.db, handoff, session_of(request).staffer.username,
+        await asyncio.to_thread(service.add_staff_message, ctx.db, handoff, session_of(request).staffer.username,
                                 HAND_BACK_TEXT)
     except Exception:
         log.warning("no se pudo avisar la devolución al vecino", exc_info=True)
@@ -331,12 +334,12 @@ async def close(request: web.Request) -> web.StreamResponse:
     if reason not in CLOSE_REASONS:
         return await _show(request, _id(request), [("error", "Elige el motivo del cierre.")], status=400)
     outcome = f"{reason}: {detail}" if detail else reason
-    handoff, changed = await _transition(request, store.close_handoff, outcome)
+    handoff, changed = await _transition(request, service.close_handoff, outcome)
     if handoff is None:
         return not_found(request)
     if not changed:
         raise _back(handoff.id, "estado")
-    codes = ["cerrada"]
+    codes = [HandoffStatus.CLOSED.value]
     if not await _switch(console(request), handoff.sender_id, False):  # the assistant answers again
         codes.append("sin_rasa")
     await _audit(request, "cerrar", handoff, outcome)
@@ -351,7 +354,7 @@ async def review(request: web.Request) -> web.StreamResponse:
     intent = str(form.get("intencion") or "").strip()
     procedure = str(form.get("tramite") or "").strip()
     comment = " ".join(str(form.get("comentario") or "").split())[:500]
-    handoff = await asyncio.to_thread(store.get_handoff, ctx.db, staffer.municipality, _id(request))
+    handoff = await asyncio.to_thread(queries.get_handoff, ctx.db, staffer.municipality, _id(request))
     if handoff is None:
         return not_found(request)
     problem = None
@@ -369,15 +372,15 @@ async def review(request: web.Request) -> web.StreamResponse:
         return await _show(request, handoff.id, [("error", problem)], status=400)
 
     def save() -> None:
-        store.add_review(ctx.db, handoff, int(event), staffer.username, intent, procedure, comment)
-        store.record_audit(ctx.db, staffer.username, staffer.municipality, "marcar_error", handoff.id,
-                           handoff.sender_id, f"evento {event}")
+        reviews.add_review(ctx.db, handoff, int(event), staffer.username, intent, procedure, comment)
+        record_audit(ctx.db, staffer.username, staffer.municipality, "marcar_error", handoff.id,
+                     handoff.sender_id, f"evento {event}")
 
     await asyncio.to_thread(save)
     raise _back(handoff.id, "marcada")
 
 
-def transcript_text(conv: Conversation, staffer: store.Staffer) -> str:
+def transcript_text(conv: Conversation, staffer: Staffer) -> str:
     """The plain-text export of a conversation."""
     handoff = conv.handoff
     lines = [f"Conversación n.º {handoff.id} — {staffer.municipality}",

@@ -6,7 +6,8 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 from aiohttp import web
 from multidict import MultiMapping
 
-from bot.storage.staff import StaffSession
+from bot.handoff.states import HandoffStatus
+from bot.staff.sessions import StaffSession
 from bot.web.console_render import Markup, fragment, join, render
 
 Notice = Tuple[str, str]  # (kind "ok" | "error", Spanish text)
@@ -15,8 +16,8 @@ Notice = Tuple[str, str]  # (kind "ok" | "error", Spanish text)
 NOTICES = {
     "enviado": ("ok", "Mensaje enviado al vecino o vecina."),
     "tomada": ("ok", "Tomaste la conversación: el asistente no responderá mientras la atiendas."),
-    "devuelta": ("ok", "Conversación devuelta al asistente virtual."),
-    "cerrada": ("ok", "Conversación cerrada."),
+    HandoffStatus.HANDED_BACK.value: ("ok", "Conversación devuelta al asistente virtual."),
+    HandoffStatus.CLOSED.value: ("ok", "Conversación cerrada."),
     "marcada": ("ok", "Marca guardada: gracias, servirá para mejorar el asistente."),
     "sin_rasa": ("error", "No se pudo avisar al asistente virtual (no responde). El cambio quedó guardado; "
                           "si el asistente sigue respondiendo al vecino, inténtalo de nuevo en unos minutos."),

@@ -15,13 +15,15 @@ from typing import Any, Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 from bot.config import timezone_name
+from bot.handoff.states import HandoffStatus
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "rest": "Chat web"}
-STATUS_NAMES = {"esperando": "Esperando", "atendiendo": "En atención", "cerrada": "Cerrada",
-                "devuelta": "Devuelta al asistente", "desistida": "Desistida"}
+STATUS_NAMES = {HandoffStatus.WAITING: "Esperando", HandoffStatus.ATTENDED: "En atención",
+                HandoffStatus.CLOSED: "Cerrada", HandoffStatus.HANDED_BACK: "Devuelta al asistente",
+                HandoffStatus.ABANDONED: "Desistida"}
 REASON_NAMES = {"hablar_con_funcionario": "Pidió hablar con una persona", "no_entendido": "El asistente no entendió",
                 "formulario": "Problema en un formulario", "funcionario": "Tomada por un funcionario desde la consola"}
 

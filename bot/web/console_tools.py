@@ -8,8 +8,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from aiohttp import web
 
-from bot.storage import staff as store
-from bot.storage.password_policy import RULE as PASSWORD_RULE
+from bot.handoff import queries, reviews
+from bot.handoff.states import ALL as HANDOFF_STATUSES
+from bot.staff import accounts, passwords
+from bot.staff.audit import record_audit
 from bot.storage.tables import utcnow
 from bot.web.console_auth import admin_only, session_of, staff_only
 from bot.web.console_context import console
@@ -66,7 +68,7 @@ def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]
         else:
             problems.append("Folio no válido: por ejemplo PEN-7KX4M2.")
     if raw["estado"]:
-        if raw["estado"] in store.HANDOFF_STATUSES:
+        if raw["estado"] in HANDOFF_STATUSES:
             options_["status"] = raw["estado"]
         else:
             problems.append("Estado no válido.")
@@ -99,7 +101,7 @@ async def search(request: web.Request) -> web.Response:
 
     def work():
         names = ctx.procedures(municipality)
-        rows = store.search_handoffs(ctx.db, municipality, limit=SEARCH_LIMIT, **criteria) \
+        rows = queries.search_handoffs(ctx.db, municipality, limit=SEARCH_LIMIT, **criteria) \
             if asked and not problems else []
         return names, rows
 
@@ -153,9 +155,9 @@ async def export_nlu(request: web.Request) -> web.Response:
     ctx, staffer = console(request), session_of(request).staffer
 
     def work() -> List[Dict[str, Optional[str]]]:
-        found = store.nlu_candidates(ctx.db, staffer.municipality, ctx.reader)
-        store.record_audit(ctx.db, staffer.username, staffer.municipality, "exportar_nlu",
-                           detail=f"{len(found)} ejemplos")
+        found = reviews.nlu_candidates(ctx.db, staffer.municipality, ctx.reader)
+        record_audit(ctx.db, staffer.username, staffer.municipality, "exportar_nlu",
+                     detail=f"{len(found)} ejemplos")
         return found
 
     candidates = await asyncio.to_thread(work)
@@ -166,7 +168,7 @@ async def export_nlu(request: web.Request) -> web.Response:
 
 # --- Team ---------------------------------------------------------------------------------------
 
-def _team_page(request: web.Request, team: Sequence[store.Staffer], notices: Sequence[Notice] = (),
+def _team_page(request: web.Request, team: Sequence[accounts.Staffer], notices: Sequence[Notice] = (),
                status: int = 200, username: str = "", name: str = "") -> web.Response:
     session = session_of(request)
     rows = []
@@ -184,8 +186,8 @@ def _team_page(request: web.Request, team: Sequence[store.Staffer], notices: Seq
                              role="Administrador" if member.is_admin else "Agente",
                              state="Activo" if member.active else "Desactivado", action=action))
     content = render("team.html", table=table(f"Personas de la consola ({len(team)})", TEAM_COLUMNS, rows),
-                     csrf=session.csrf_token, username=username, name=name, min_password=store.PASSWORD_MIN_LENGTH,
-                     password_rule=PASSWORD_RULE)
+                     csrf=session.csrf_token, username=username, name=name, min_password=passwords.MIN_LENGTH,
+                     password_rule=passwords.RULE)
     return page(request, "Equipo", content, status=status, notices=notices)
 
 
@@ -193,7 +195,7 @@ def _team_page(request: web.Request, team: Sequence[store.Staffer], notices: Seq
 async def team(request: web.Request) -> web.Response:
     """GET /consola/equipo (administrators): the municipality's staff."""
     ctx, municipality = console(request), session_of(request).staffer.municipality
-    members = await asyncio.to_thread(store.list_staff, ctx.db, municipality)
+    members = await asyncio.to_thread(accounts.list_staff, ctx.db, municipality)
     return _team_page(request, members, notices_from(request.query))
 
 
@@ -208,17 +210,17 @@ async def team_change(request: web.Request) -> web.StreamResponse:
 
         def create() -> Optional[str]:
             try:
-                created = store.create_staff(ctx.db, staffer.municipality, username, name,
-                                             str(form.get("clave") or ""), role)
+                created = accounts.create_staff(ctx.db, staffer.municipality, username, name,
+                                                str(form.get("clave") or ""), role)
             except ValueError as exc:
                 return str(exc)
-            store.record_audit(ctx.db, staffer.username, staffer.municipality, "crear_funcionario",
-                               target=created.username, detail=created.role)
+            record_audit(ctx.db, staffer.username, staffer.municipality, "crear_funcionario",
+                         target=created.username, detail=created.role)
             return None
 
         problem = await asyncio.to_thread(create)
         if problem:
-            members = await asyncio.to_thread(store.list_staff, ctx.db, staffer.municipality)
+            members = await asyncio.to_thread(accounts.list_staff, ctx.db, staffer.municipality)
             return _team_page(request, members, [("error", problem)], 400, username[:60], name[:120])
         raise web.HTTPSeeOther("/consola/equipo?aviso=creado")
     if action == "desactivar":
@@ -229,10 +231,10 @@ async def team_change(request: web.Request) -> web.StreamResponse:
             return forbidden(request, "No puedes desactivar tu propio usuario.")
 
         def deactivate() -> bool:
-            done = store.deactivate_staff(ctx.db, staffer.municipality, int(target))
+            done = accounts.deactivate_staff(ctx.db, staffer.municipality, int(target))
             if done:
-                store.record_audit(ctx.db, staffer.username, staffer.municipality, "desactivar_funcionario",
-                                   target=target)
+                record_audit(ctx.db, staffer.username, staffer.municipality, "desactivar_funcionario",
+                             target=target)
             return done
 
         if not await asyncio.to_thread(deactivate):

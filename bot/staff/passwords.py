@@ -1,12 +1,15 @@
-"""Which console passwords are accepted: long enough and not easy to guess (zxcvbn).
+"""Console passwords: which are accepted and how they are stored.
 
-zxcvbn estimates how many guesses a password takes, knowing common passwords, words,
-names, keyboard patterns, repetitions, sequences and dates; we also give it the
-account's own words (username, name, municipality) and usual Spanish ones. A password
-needs ``MIN_SCORE`` (3 of 4: "safely unguessable") and ``MIN_LENGTH`` characters.
+Accepted: ``MIN_LENGTH`` characters and a zxcvbn score of ``MIN_SCORE`` (3 of 4, "safely
+unguessable"); zxcvbn also gets the account's own words (username, name, municipality) and
+usual Spanish ones. Stored: ``hashlib.scrypt`` with a random salt, kept with its parameters.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import os
 from typing import Iterable, List
 
 from zxcvbn import zxcvbn
@@ -17,6 +20,7 @@ MIN_SCORE = 3
 SPANISH_WORDS = ("contraseña", "contrasena", "clave", "municipalidad", "municipal", "municipio", "consola",
                  "asistente", "funcionario", "funcionaria", "chile", "santiago", "bienvenido", "hola", "secreto",
                  "admin", "administrador", "usuario", "agente")
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 EXAMPLE = "lápiz nube tranvía cerezo"  # shown as an example, hence refused
 RULE = (f"Usa al menos {MIN_LENGTH} caracteres y que no sea fácil de adivinar: nada de repeticiones "
         "(«aaaaaaaaaa»), secuencias («1234567890», «qwerty»), claves comunes, palabras solas ni tu nombre, usuario "
@@ -41,3 +45,32 @@ def password_problem(password: str, personal: Iterable[str] = ()) -> str:
             zxcvbn(password, user_inputs=_words(personal))["score"] < MIN_SCORE:
         return f"La contraseña es demasiado fácil de adivinar. {RULE}"
     return ""
+
+
+def check_password(password: str, personal: Iterable[str] = ()) -> None:
+    """Raise ``ValueError`` (Spanish message) when ``password`` is refused."""
+    problem = password_problem(password, personal)
+    if problem:
+        raise ValueError(problem)
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$n$r$p$salt$hash`` (base64) of ``password`` with a fresh random salt."""
+    salt = os.urandom(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
+    b64 = base64.b64encode
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a hash written by ``hash_password`` (constant-time comparison)."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
+                                p=int(p), dklen=len(expected))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(actual, expected)
