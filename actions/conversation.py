@@ -1,13 +1,13 @@
 """Conversation basics: session start, greeting, help, fallback, yes/no, a person."""
 from __future__ import annotations
 
-import os
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.config import settings
 from actions.context import consecutive_fallbacks, last_buttons, latest_text, municipality, offered_request, send
 from actions.procedure_turns import chosen_offer, procedure_question, procedure_request
 from actions.services import current_catalogue
@@ -23,7 +23,7 @@ NO_FORM = [SlotSet("formulario_listo", False)]
 
 def retention_days() -> int:
     """How long conversations are kept (the privacy notice says it)."""
-    return int(os.environ.get("RETENTION_DAYS", "180"))
+    return settings().retention_days
 
 
 class ActionSessionStart(Action):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
-import os
 
 from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
@@ -20,6 +19,8 @@ from rasa_sdk.endpoint import create_app
 from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic, response
 from sanic.request import Request
+
+from bot.config import settings
 
 TOKEN_HEADER = "X-Actions-Token"
 # Rasa sends the whole conversation on every call: more than the Rasa server's own cap
@@ -60,13 +61,14 @@ def build_app(token: str) -> Sanic:
 def main() -> None:
     """Run the action server on ACTIONS_HOST:--port with ACTIONS_TOKEN."""
     parser = argparse.ArgumentParser(description="action server del asistente")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT") or 5055))
-    parser.add_argument("--host", default=os.environ.get("ACTIONS_HOST") or "127.0.0.1")
+    values = settings()
+    parser.add_argument("--port", type=int, default=values.actions_port)
+    parser.add_argument("--host", default=values.actions_host)
     args = parser.parse_args()
-    utils.configure_colored_logging(os.environ.get("LOG_LEVEL_ACTIONS", "INFO"))
-    logging.getLogger(APPLICATION_ROOT_LOGGER_NAME).setLevel(os.environ.get("LOG_LEVEL_ACTIONS", "INFO"))
+    utils.configure_colored_logging(values.actions_log_level)
+    logging.getLogger(APPLICATION_ROOT_LOGGER_NAME).setLevel(values.actions_log_level)
     utils.update_sanic_log_level()
-    app = build_app(os.environ.get("ACTIONS_TOKEN", ""))
+    app = build_app(values.actions_token)
     logger.info("action server en http://%s:%s", args.host, args.port)
     app.run(args.host, args.port, workers=1, access_log=False)
 

@@ -26,7 +26,7 @@ import sys
 from typing import List, Optional
 
 from bot import log_safety
-from bot.config import catalogue_dir, database_url
+from bot.config import catalogue_dir, database_url, settings
 
 
 def _db():
@@ -280,12 +280,11 @@ def cmd_staff_create(args) -> int:
 
 
 def cmd_retention(args) -> int:
-    import os
 
     from bot.handoff.transcript import TranscriptReader, tracker_url
     from bot.storage.personal_data import delete_older_than
 
-    days = args.dias or int(os.environ.get("RETENTION_DAYS", "180"))
+    days = args.dias or settings().retention_days
     counts = delete_older_than(_db(), TranscriptReader(tracker_url()), days)
     print(f"Datos con más de {days} días borrados: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
     return 0

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from bot.config import PROJECT_ROOT, var_dir
+from bot.config import PROJECT_ROOT, Settings, SettingsError, settings, var_dir
 from bot.local_secrets import local_secrets
 from channels.limits import SERVER_MAX_REQUEST_BYTES, SERVER_MAX_REQUEST_ENV
 
@@ -49,6 +49,10 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
     action server would listen beyond localhost with a token nobody chose.
     """
     env = dict(os.environ if base is None else base)
+    try:
+        Settings.from_env(env)  # every setting checked before anything starts
+    except SettingsError as exc:
+        raise UnsafeSettings(str(exc)) from None
     var = Path(env.get("VAR_DIR") or var_dir())
     var.mkdir(parents=True, exist_ok=True)
     for host, token in (("RASA_HOST", "RASA_API_TOKEN"), ("ACTIONS_HOST", "ACTIONS_TOKEN")):
@@ -197,10 +201,7 @@ def children_of(env: Dict[str, str]) -> List[Child]:
 
 def watchdog_seconds() -> float:
     """How long a process may stop answering its health URL before it is killed and restarted."""
-    try:
-        return max(2.0, float(os.environ.get("WATCHDOG_SECONDS") or 60))
-    except ValueError:
-        return 60.0
+    return settings().watchdog_seconds
 
 
 def supervise(children: List[Child], env: Dict[str, str], poll_seconds: float = 0.5) -> None:

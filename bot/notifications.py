@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -29,6 +28,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy import select, update
 
+from bot.config import settings
 from bot.storage.db import Database
 from bot.storage.requests import STATUS_LABELS
 from bot.storage.tables import ConversationActivityRow, NotificationRow, RequestRow, utcnow
@@ -46,20 +46,6 @@ MAX_BACKOFF_SECONDS = 3600.0
 _CHANGED_RE = re.compile(r"Tu solicitud (?P<folio>\S+) \((?P<procedure>.+)\) cambió a: (?P<label>.+)\.")
 _SAME_RE = re.compile(r"Hay novedades en tu solicitud (?P<folio>\S+) \((?P<procedure>.+)\), "
                       r"que sigue en estado: (?P<label>.+)\.")
-
-
-def _env_number(name: str, default: float, minimum: float) -> float:
-    """A number from the environment (``default`` when unset); a bad value is a clear error."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} debe ser un número (se recibió {raw!r})") from None
-    if value < minimum:
-        raise ValueError(f"{name} debe ser al menos {minimum:g} (se recibió {raw!r})")
-    return value
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -85,13 +71,11 @@ class NotifierSettings:
     def from_env(cls) -> "NotifierSettings":
         """From NOTIFY_MAX_ATTEMPTS, NOTIFY_BACKOFF_SECONDS, NOTIFY_POLL_SECONDS,
         WHATSAPP_STATUS_TEMPLATE_SID and WHATSAPP_WINDOW_HOURS."""
-        return cls(
-            max_attempts=int(_env_number("NOTIFY_MAX_ATTEMPTS", 6, 1)),
-            backoff_seconds=_env_number("NOTIFY_BACKOFF_SECONDS", 30, 0),
-            poll_seconds=_env_number("NOTIFY_POLL_SECONDS", 5, 0.1),
-            whatsapp_template_sid=os.environ.get("WHATSAPP_STATUS_TEMPLATE_SID", "").strip(),
-            whatsapp_window_hours=_env_number("WHATSAPP_WINDOW_HOURS", 24, 0),
-        )
+        values = settings()
+        return cls(max_attempts=values.notify_max_attempts, backoff_seconds=values.notify_backoff_seconds,
+                   poll_seconds=values.notify_poll_seconds,
+                   whatsapp_template_sid=values.whatsapp_status_template_sid,
+                   whatsapp_window_hours=values.whatsapp_window_hours)
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait after the ``attempts``-th failure: backoff * 2**(attempts-1), at most one hour."""

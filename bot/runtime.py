@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import os
 import threading
 from typing import Any, Callable, Optional, TypeVar
 
 from bot.catalogue.catalogue import Catalogue
-from bot.config import database_url
+from bot.config import database_url, settings
 from bot.storage.catalogue_store import CatalogueCache
 from bot.storage.db import Database
 
@@ -40,7 +39,7 @@ def catalogue_cache() -> CatalogueCache:
     db = database()
     with _lock:
         if _catalogue is None:
-            _catalogue = CatalogueCache(db, float(os.environ.get("CATALOGUE_REFRESH_SECONDS", "30")))
+            _catalogue = CatalogueCache(db, settings().catalogue_refresh_seconds)
         return _catalogue
 
 

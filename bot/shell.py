@@ -6,7 +6,6 @@ assistant answers at the URL, one is started for the session and stopped at exit
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import urllib.error

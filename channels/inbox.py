@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.config import settings
 from bot.runtime import database, run_blocking
 from bot.storage.tables import InboundMessageRow, utcnow
 from channels.common import APOLOGY
@@ -40,15 +40,8 @@ from channels.replies import UndeliveredReplies
 logger = logging.getLogger(__name__)
 
 
-def _seconds(name: str, default: float) -> float:
-    try:
-        return max(0.5, float(os.environ.get(name) or default))
-    except ValueError:
-        return default
-
-
 # A message waiting this long (its worker failed or stopped) is retried by any replica.
-RETRY_AFTER = timedelta(seconds=_seconds("INBOX_RETRY_SECONDS", 20))
+RETRY_AFTER = timedelta(seconds=settings().inbox_retry_seconds)
 SWEEP_SECONDS = min(10.0, RETRY_AFTER.total_seconds() / 2)
 GIVE_UP_AFTER = timedelta(hours=1)
 NOT_READY_RETRY_SECONDS = 2.0

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from contextlib import asynccontextmanager
 from typing import AsyncIterator, Dict, Optional
 
+from bot.config import Settings, settings
+
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = float(os.environ.get("INBOX_LOCK_LEASE_SECONDS") or 120)  # longer than any turn
+LEASE_SECONDS = settings().inbox_lock_lease_seconds  # longer than any turn
 KEY_PREFIX = "asistente:conversacion:"
 
 
@@ -32,15 +33,14 @@ class ConversationLocks:
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> "ConversationLocks":
         """Redis locks when ``REDIS_HOST`` is set, in-process locks otherwise."""
-        env = dict(os.environ if env is None else env)
-        host = (env.get("REDIS_HOST") or "").strip()
-        if not host:
+        values = settings() if env is None else Settings.from_env(env)
+        if not values.redis_host:
             return cls()
         import redis.asyncio
 
         client = redis.asyncio.Redis(
-            host=host, port=int(env.get("REDIS_PORT") or 6379), db=int(env.get("REDIS_LOCK_DB") or 1),
-            password=env.get("REDIS_PASSWORD") or None, socket_timeout=5, socket_connect_timeout=5,
+            host=values.redis_host, port=values.redis_port, db=values.redis_lock_db,
+            password=values.redis_password or None, socket_timeout=5, socket_connect_timeout=5,
         )
         return cls(client)
 

@@ -18,7 +18,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +27,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.config import settings
 from bot.conversation_id import TELEGRAM, ConversationId
 from channels.adapter import SendError
 from channels.timeouts import channel_timeout
@@ -76,9 +76,9 @@ class TelegramSettings:
     @classmethod
     def from_env(cls) -> "TelegramSettings":
         """From TELEGRAM_BOT_TOKENS, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_API_BASE_URL."""
-        return cls.from_values(os.environ.get("TELEGRAM_BOT_TOKENS", ""),
-                               os.environ.get("TELEGRAM_WEBHOOK_SECRET", ""),
-                               os.environ.get("TELEGRAM_API_BASE_URL", ""))
+        values = settings()
+        return cls.from_values(values.telegram_bot_tokens, values.telegram_webhook_secret,
+                               values.telegram_api_base_url)
 
     @property
     def configured(self) -> bool:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import UserUttered
 
+from bot.config import settings
 from bot.turn_state import begin_turn, end_turn, mark_failed
 from channels.common import APOLOGY
 from channels.inbox import GiveUp, Message, NotReady
@@ -44,10 +44,7 @@ if not any(isinstance(h, _ActionFailureListener) for h in _processor_logger.hand
 
 def turn_timeout() -> float:
     """Seconds a turn may take before the citizen is told something went wrong."""
-    try:
-        return max(1.0, float(os.environ.get("TURN_TIMEOUT_SECONDS") or 30))
-    except ValueError:
-        return 30.0
+    return settings().turn_timeout_seconds
 
 
 def ready_agent(app: Any) -> Any:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 from dataclasses import dataclass
 from typing import Dict, Optional
 
@@ -18,6 +17,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
+from bot.config import settings
 from bot.conversation_id import WHATSAPP, ConversationId
 from channels.adapter import SendError
 from channels.timeouts import channel_timeout
@@ -48,8 +48,8 @@ class TwilioSettings:
     @classmethod
     def from_env(cls) -> "TwilioSettings":
         """From TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_API_BASE_URL."""
-        return cls(os.environ.get("TWILIO_ACCOUNT_SID", ""), os.environ.get("TWILIO_AUTH_TOKEN", ""),
-                   os.environ.get("TWILIO_API_BASE_URL", ""))
+        values = settings()
+        return cls(values.twilio_account_sid, values.twilio_auth_token, values.twilio_api_base_url)
 
     @property
     def configured(self) -> bool:

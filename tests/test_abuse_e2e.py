@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, select
 from twilio.request_validator import RequestValidator
 
 from bot.handoff.transcript import TranscriptReader

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
+from bot.conversation_id import ConversationId, prefixes_of
 from bot.config import timezone_name
 from bot.handoff.states import OPEN
 from bot.storage.db import Database
@@ -128,24 +129,13 @@ class LiveConversation:
     form_data: Optional[Dict[str, Any]] = None
 
 
-def _conversation_prefixes(municipality: str, whatsapp_numbers: Any) -> List[str]:
-    numbers = [str(n).replace("whatsapp:", "").strip() for n in whatsapp_numbers or ()]
-    return [f"whatsapp:{n}:" for n in numbers if n] + [f"telegram:{municipality}:"]
-
-
 def conversation_channel(sender_id: str, municipality: str, whatsapp_numbers: Any) -> Optional[str]:
     """``"whatsapp"`` or ``"telegram"`` when ``sender_id`` is a conversation with this municipality
     (``whatsapp:<one of its numbers>:<citizen>`` or ``telegram:<its slug>:<chat>``); ``None`` otherwise."""
-    parts = (sender_id or "").split(":")
-    if len(parts) != 3 or not parts[2] or len(sender_id) > 200 or not municipality:
+    conversation = ConversationId.parse_or_none(sender_id)
+    if conversation is None or not conversation.belongs_to(municipality, whatsapp_numbers or ()):
         return None
-    kind, owner, _ = parts
-    numbers = {str(n).replace("whatsapp:", "").strip() for n in whatsapp_numbers or ()}
-    if kind == "whatsapp" and owner and owner in numbers:
-        return "whatsapp"
-    if kind == "telegram" and owner == municipality:
-        return "telegram"
-    return None
+    return conversation.channel
 
 
 def _open_handoff_rows(session: Any, municipality: str, senders: List[str]) -> Dict[str, HandoffRow]:
@@ -165,7 +155,7 @@ def recent_conversations(db: Database, municipality: str, whatsapp_numbers: Any,
     ``max_age``, newest first, at most ``limit``, each with its open handoff if any."""
     since = (now or utcnow()) - max_age
     matches = or_(*[ConversationActivityRow.sender_id.startswith(p, autoescape=True)
-                    for p in _conversation_prefixes(municipality, whatsapp_numbers)])
+                    for p in prefixes_of(municipality, whatsapp_numbers or ())])
     with db.session() as session:
         rows = session.execute(select(ConversationActivityRow).where(
             matches, ConversationActivityRow.last_inbound_at >= since)

@@ -8,7 +8,6 @@ from our own table, ordered by time.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
@@ -16,6 +15,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, delete, select
 from sqlalchemy.engine import Engine
 
+from bot.config import Settings, settings
 from bot.storage.db import Database
 from bot.storage.tables import StaffMessageRow
 from channels.limits import FULL_TEXT_KEY
@@ -49,11 +49,7 @@ class Turn:
 
 def tracker_url(env: Optional[Dict[str, str]] = None) -> str:
     """SQLAlchemy URL of Rasa's tracker store, from the same variables as endpoints.yml."""
-    env = dict(os.environ if env is None else env)
-    if env.get("TRACKER_DB_URL"):
-        return env["TRACKER_DB_URL"]
-    dialect = env.get("TRACKER_DB_DIALECT") or "sqlite"
-    return f"{dialect}:///{env.get('TRACKER_DB') or 'var/rasa_tracker.db'}"
+    return (settings() if env is None else Settings.from_env(env)).tracker_url
 
 
 class TranscriptReader:

@@ -6,11 +6,11 @@ conversation's channel adapter (channels/registry.py).
 """
 from __future__ import annotations
 
-import os
 from typing import Optional
 
 import aiohttp
 
+from bot.config import settings
 from bot.conversation_id import ConversationId
 
 RASA_TIMEOUT_SECONDS = 10
@@ -19,9 +19,8 @@ RASA_TIMEOUT_SECONDS = 10
 async def set_with_staff(sender_id: str, value: bool, rasa_url: Optional[str] = None,
                          token: Optional[str] = None) -> None:
     """Set the conversation's ``con_funcionario`` slot in Rasa (assistant silent while true)."""
-    base = (rasa_url or os.environ.get("RASA_URL") or
-            f"http://{os.environ.get('RASA_HOST', '127.0.0.1')}:{os.environ.get('RASA_PORT', '5005')}")
-    token = token if token is not None else os.environ.get("RASA_API_TOKEN", "")
+    base = rasa_url or settings().rasa_base_url
+    token = token if token is not None else settings().rasa_api_token
     url = f"{base.rstrip('/')}/conversations/{ConversationId.parse(sender_id).url_segment}/tracker/events"
     params = {"token": token} if token else None
     events = [{"event": "slot", "name": "con_funcionario", "value": value}]

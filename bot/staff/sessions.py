@@ -6,7 +6,6 @@ ends ``CONSOLE_SESSION_MINUTES`` (480) after login or after ``CONSOLE_IDLE_MINUT
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from typing import Optional, Tuple
 
 from sqlalchemy import delete, or_, select
 
+from bot.config import settings
 from bot.staff.accounts import Staffer
 from bot.staff.audit import record_audit
 from bot.storage.db import Database
@@ -22,23 +22,14 @@ from bot.storage.tables import SessionRow, StaffRow, aware, utcnow
 TOUCH_EVERY = timedelta(seconds=60)  # how often a used session's last_seen_at is written
 
 
-def _minutes_env(name: str, default: int) -> timedelta:
-    raw = os.environ.get(name, "").strip()
-    try:
-        minutes = int(raw) if raw else default
-    except ValueError:
-        raise ValueError(f"{name} debe ser un número entero de minutos (se recibió {raw!r})") from None
-    return timedelta(minutes=max(1, minutes))
-
-
 def session_lifetime() -> timedelta:
     """How long a login lasts (``CONSOLE_SESSION_MINUTES``, default 480)."""
-    return _minutes_env("CONSOLE_SESSION_MINUTES", 480)
+    return timedelta(minutes=settings().console_session_minutes)
 
 
 def idle_limit() -> timedelta:
     """How long a login lasts unused (``CONSOLE_IDLE_MINUTES``, default 60)."""
-    return _minutes_env("CONSOLE_IDLE_MINUTES", 60)
+    return timedelta(minutes=settings().console_idle_minutes)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 from typing import Dict
@@ -19,6 +18,7 @@ from typing import Dict
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.config import settings
 from bot.storage.db import Database
 from bot.storage.tables import ServerSecretRow
 
@@ -45,7 +45,7 @@ def _stored_secret(db: Database) -> bytes:
 
 def secret_key(db: Database) -> bytes:
     """The key of the pseudonyms: ``PSEUDONYM_SECRET``, or the one generated for this database."""
-    configured = os.environ.get(ENV_VAR, "").strip()
+    configured = settings().pseudonym_secret
     if configured:
         return configured.encode("utf-8")
     with _lock:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import AsyncIterator, Callable, Optional
 
 from aiohttp import web
 
 from bot.catalogue.catalogue import Catalogue
-from bot.config import database_url
+from bot.config import database_url, settings
 from channels.registry import ChannelRegistry
 from bot.handoff.transcript import TranscriptReader, tracker_url
 from bot.notifications import Notifier, notifier_from_env
@@ -84,7 +83,7 @@ def run_web(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     db.create_schema()
     catalogue = CatalogueCache(db)
     notifier = None
-    if os.environ.get("NOTIFY_DISABLED", "").strip() != "1":
+    if not settings().notify_disabled:
         notifier = notifier_from_env(db)
         if not notifier.has_channels:
             log.warning("sin WhatsApp ni Telegram configurados: los avisos de cambio de estado quedan pendientes")

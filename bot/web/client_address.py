@@ -9,10 +9,11 @@ client writes at the left is not believed). From any other peer the header is ig
 from __future__ import annotations
 
 import ipaddress
-import os
 from typing import List, Optional, Union
 
 from aiohttp import web
+
+from bot.config import settings
 
 ENV_VAR = "CONSOLE_TRUSTED_PROXIES"
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -20,7 +21,7 @@ Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 def trusted_proxies(raw: Optional[str] = None) -> List[Network]:
     """The networks of ``CONSOLE_TRUSTED_PROXIES`` (``ValueError`` with a Spanish message if malformed)."""
-    raw = os.environ.get(ENV_VAR, "") if raw is None else raw
+    raw = settings().console_trusted_proxies if raw is None else raw
     networks = []
     for item in (part.strip() for part in raw.split(",")):
         if not item:

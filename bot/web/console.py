@@ -16,11 +16,11 @@ sub-application, and nothing reads ``request.url``: see ``bot.web.backoffice``).
 from __future__ import annotations
 
 import logging
-import os
 from typing import Callable, Optional
 
 from aiohttp import web
 
+from bot.config import settings
 from bot.catalogue.catalogue import Catalogue
 from bot.handoff.transcript import TranscriptReader
 from bot.handoff.with_staff import set_with_staff as rasa_set_with_staff
@@ -104,7 +104,7 @@ def add_console(app: web.Application, db: Database, reader: TranscriptReader, ch
     """
     db.create_schema()  # our tables, the staff console's included (migrations; idempotent)
     if secure_cookies is None:
-        secure_cookies = os.environ.get("CONSOLE_SECURE_COOKIES", "").strip() == "1"
+        secure_cookies = settings().console_secure_cookies
     app[CONSOLE_KEY] = ConsoleContext(db, reader, channels, set_with_staff or rasa_set_with_staff,
                                       catalogue_provider, secure_cookies, domain_intents(), trusted_proxies())
     app.middlewares.append(console_errors)
