@@ -24,15 +24,10 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from bot.devtools.loadgen import percentile
+
 from bot.config import PROJECT_ROOT, var_dir
 from bot.evaluation import load_heldout
-
-
-def percentile(values: List[float], fraction: float) -> float:
-    """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, int(round(fraction * len(ordered) + 0.5)) - 1))
-    return ordered[index]
 
 
 async def _measure(model: str, texts: List[str], rounds: int) -> List[float]:

@@ -108,7 +108,7 @@ def cmd_db_current(args) -> int:
 
 
 def cmd_db_revision(args) -> int:
-    from bot.storage.migrate import new_revision
+    from bot.storage.revisions import new_revision
 
     try:
         path = new_revision(args.message, autogenerate=not args.vacia, allow_empty=args.vacia)

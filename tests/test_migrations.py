@@ -22,7 +22,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from bot.cli import main
-from bot.storage import migrate
+from bot.storage import migrate, revisions
 from bot.storage.db import Database
 from tests.conftest import fresh_postgres
 
@@ -226,7 +226,7 @@ def test_new_revision_writes_the_missing_migration(tmp_path, monkeypatch):
     head = migrate.head_revision()
     following = f"{int(head) + 1:04d}"
     try:
-        path = migrate.new_revision("agrega poblacion a communes")
+        path = revisions.new_revision("agrega poblacion a communes")
         assert path.parent == folder / "versions" and path.name == f"{following}_agrega_poblacion_a_communes.py"
         assert "add_column" in path.read_text() and "poblacion" in path.read_text()
         db = Database(f"sqlite:///{tmp_path / 'dev.db'}")
@@ -236,7 +236,7 @@ def test_new_revision_writes_the_missing_migration(tmp_path, monkeypatch):
         assert "poblacion" not in {c["name"] for c in inspect(db.engine).get_columns("communes")}
         db.dispose()
         with pytest.raises(ValueError):  # nothing changed since the new revision
-            migrate.new_revision("otra vez")
+            revisions.new_revision("otra vez")
     finally:
         migrate._script.cache_clear()
 

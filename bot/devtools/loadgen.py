@@ -63,6 +63,13 @@ def phone_for(index: int) -> str:
     return f"+569{60_000_000 + index:08d}"
 
 
+def percentile(values: List[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` fall (nearest rank)."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, int(round(fraction * len(ordered) + 0.5)) - 1))
+    return ordered[index]
+
+
 @dataclass
 class Citizen:
     """One simulated citizen: who writes, to which municipality, and what."""
@@ -129,7 +136,6 @@ class LoadResult:
     warmup_apologies: int = 0
 
     def summary(self) -> Dict[str, Any]:
-        from bot.benchmark import percentile
 
         latencies = [t.latency_ms for t in self.turns if t.latency_ms is not None]
         done = sum(1 for t in self.turns if not t.error and t.received >= t.expected)

@@ -21,7 +21,6 @@ import argparse
 import contextlib
 import logging
 import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
@@ -158,32 +157,9 @@ def differences(database: "Database") -> List[Any]:
         return compare_metadata(context, metadata())
 
 
-def new_revision(message: str, database: Optional["Database"] = None, autogenerate: bool = True,
-                 allow_empty: bool = False) -> Path:
-    """Write ``versions/<NNNN>_<slug>.py`` with the table changes not yet in a migration; returns its path.
-
-    Without ``database`` the comparison runs against a temporary SQLite database migrated to the
-    current head, so the result depends only on the code, not on a local database's state.
-    Raises ``ValueError`` when autogenerate finds no change and ``allow_empty`` is false.
-    """
-    from bot.storage.db import Database
-
-    rev_id = f"{int(head_revision()) + 1:04d}"
-    with contextlib.ExitStack() as stack:
-        if database is None and autogenerate:
-            folder = stack.enter_context(tempfile.TemporaryDirectory())
-            database = Database(f"sqlite:///{Path(folder) / 'migraciones.db'}")
-            stack.callback(database.dispose)
-        if database is not None:
-            upgrade(database)
-            if autogenerate and not allow_empty and not differences(database):
-                raise ValueError("las tablas no tienen cambios respecto de la última migración; "
-                                 "use --vacia para escribir una migración a mano")
-        script = command.revision(alembic_config(database), message=message, autogenerate=autogenerate,
-                                  rev_id=rev_id)
+def forget_scripts() -> None:
+    """Read the migrations folder again (after a new revision was written)."""
     _script.cache_clear()
-    assert script is not None and not isinstance(script, list)
-    return Path(script.path)
 
 
 @contextlib.contextmanager
