@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from bot.answers.notices import status_notice
 from bot.cli import main
 from bot.storage import migrate
 from bot.storage.db import Database
@@ -355,5 +356,6 @@ def test_0006_keeps_old_notices_text_and_downgrade_writes_the_text_of_new_ones(e
     assert texts == ["Tu solicitud ANG-AAAAAA (Poda) cambió a: en terreno.",
                      "Hay novedades en tu solicitud ANG-BBBBBB (Poda (árboles)), que sigue en estado: recibida."
                      "\nNota: Falta foto"]
+    assert status_notice("novedad", variables) == texts[1]  # the application renders the same text
     columns = {c["name"]: c for c in inspect(db.engine).get_columns("notifications")}
     assert "kind" not in columns and "variables" not in columns and not columns["text"]["nullable"]
