@@ -1,9 +1,9 @@
 """Sending the citizens' notices of request status changes (the ``notifications`` outbox).
 
-``change_status`` queues a ``NotificationRow`` in the same transaction as the change; a
-``Notifier`` (``run_forever`` in the web application) sends due rows through the adapter
-of the request's channel (channels/registry.py): WhatsApp through Twilio, Telegram
-through the municipality's bot.
+``change_status`` queues a ``NotificationRow`` with the notice's data in the same transaction
+as the change; a ``Notifier`` (``run_forever`` in the web application) renders its text
+(``bot.answers.notices``) and sends due rows through the adapter of the request's channel
+(channels/registry.py): WhatsApp through Twilio, Telegram through the municipality's bot.
 
 - Each row is claimed before sending with a compare-and-set UPDATE that moves its
   ``next_attempt_at`` forward by a lease: two workers (two replicas) never send the same
@@ -13,24 +13,25 @@ through the municipality's bot.
   with the reason. Everything lives in the database, so a restart loses nothing.
 - A channel with a service window (WhatsApp) allows free text only within 24 hours of the citizen's last message
   (``conversation_activity``); outside it the approved template
-  ``WHATSAPP_STATUS_TEMPLATE_SID`` is sent (variables 1: folio, 2: status, 3: procedure),
-  or, without one, the notice is given up.
+  ``WHATSAPP_STATUS_TEMPLATE_SID`` is sent (variables 1: folio, 2: status, 3: procedure, from
+  the notice's data), or, without one, the notice is given up.
+- A text split into parts that fails midway keeps only the undelivered rest in ``text``: a
+  retry never resends what the citizen already has.
 - A channel that cannot send notices (e.g. "rest") or is not configured here gives up at once.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Tuple
 
 from sqlalchemy import select, update
 
+from bot.answers.notices import status_notice, template_variables
 from bot.config import settings
 from bot.storage.db import Database
-from bot.storage.requests import STATUS_LABELS
 from bot.storage.tables import ConversationActivityRow, NotificationRow, RequestRow, utcnow
 from bot.conversation_id import ConversationId
 from channels.adapter import ChannelAdapter, NotDeliverable, SendError
@@ -42,10 +43,16 @@ log = logging.getLogger(__name__)
 PENDING, SENT, FAILED = "pendiente", "enviada", "fallida"
 MAX_BACKOFF_SECONDS = 3600.0
 
-# The first line of the texts written by ``bot.storage.requests._notification_text``.
-_CHANGED_RE = re.compile(r"Tu solicitud (?P<folio>\S+) \((?P<procedure>.+)\) cambió a: (?P<label>.+)\.")
-_SAME_RE = re.compile(r"Hay novedades en tu solicitud (?P<folio>\S+) \((?P<procedure>.+)\), "
-                      r"que sigue en estado: (?P<label>.+)\.")
+
+def notice_text(text: Optional[str], kind: Optional[str], variables: Optional[Mapping[str, Any]]) -> str:
+    """What a notification row sends: its stored ``text`` when it has one (a row from before
+    migration 0006, or the undelivered rest of a notice sent in part), else the notice rendered
+    from ``kind`` and ``variables``; "" when it has neither. ``ValueError`` for an unknown kind."""
+    if text is not None:
+        return text
+    if kind is None or not variables:
+        return ""
+    return status_notice(kind, variables)
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -91,7 +98,9 @@ class _Due:
     request_id: Optional[int]
     channel: str
     recipient: str
-    text: str
+    text: Optional[str]
+    kind: Optional[str]
+    variables: Optional[Dict[str, Any]]
     attempts: int
     next_attempt_at: datetime  # exactly as read: the claim compares against it
 
@@ -172,8 +181,8 @@ class Notifier:
         with self.db.session() as session:
             rows = session.execute(
                 select(NotificationRow.id, NotificationRow.request_id, NotificationRow.channel,
-                       NotificationRow.recipient, NotificationRow.text, NotificationRow.attempts,
-                       NotificationRow.next_attempt_at)
+                       NotificationRow.recipient, NotificationRow.text, NotificationRow.kind,
+                       NotificationRow.variables, NotificationRow.attempts, NotificationRow.next_attempt_at)
                 .where(NotificationRow.state == PENDING, NotificationRow.next_attempt_at <= now)
                 .order_by(NotificationRow.next_attempt_at, NotificationRow.id)
                 .limit(self.settings.batch_size)
@@ -226,25 +235,22 @@ class Notifier:
         return _as_utc(value) if value is not None else None
 
     def _template_variables(self, item: _Due) -> Optional[Dict[str, str]]:
-        """{"1": folio, "2": status label, "3": procedure}: from the request, the label and the name
-        as written in this notice when its text says them (the request may have changed again since)."""
-        folio = label = procedure = None
-        if item.request_id is not None:
+        """{"1": folio, "2": status label, "3": procedure} from the notice's own data (the request
+        may have changed again since); a row from before migration 0006 has none and takes its
+        request's folio, current status and procedure slug."""
+        variables = item.variables
+        if not variables and item.request_id is not None:
             with self.db.session() as session:
                 row = session.execute(
                     select(RequestRow.folio, RequestRow.status, RequestRow.procedure)
                     .where(RequestRow.id == item.request_id)
                 ).first()
             if row is not None:
-                folio, label, procedure = row.folio, STATUS_LABELS.get(row.status, row.status), row.procedure
-        first_line = item.text.split("\n", 1)[0]
-        match = _CHANGED_RE.fullmatch(first_line) or _SAME_RE.fullmatch(first_line)
-        if match:
-            folio = folio or match["folio"]
-            label, procedure = match["label"], match["procedure"]
-        if not (folio and label and procedure):
+                variables = {"folio": row.folio, "status": row.status, "procedure": row.procedure}
+        if not variables:
             return None
-        return {"1": folio, "2": label, "3": procedure}
+        values = template_variables(variables)
+        return values if all(values.values()) else None
 
     # ---------- channels ----------------------------------------------------------
 
@@ -259,7 +265,11 @@ class Notifier:
             return _Outcome(False, f"error inesperado: {exc!r}")
 
     async def _deliver(self, item: _Due, now: datetime) -> _Outcome:
-        if not item.text.strip():
+        try:
+            text = notice_text(item.text, item.kind, item.variables)
+        except (KeyError, TypeError, ValueError) as exc:  # data that no release writes: retrying will not help
+            return _gave_up(f"el aviso no se puede componer: {exc!r}")
+        if not text.strip():
             return _gave_up("el aviso no tiene texto")
         conversation = ConversationId.parse_or_none(item.recipient)
         if conversation is None or conversation.channel != item.channel:
@@ -272,7 +282,7 @@ class Notifier:
             last = await asyncio.to_thread(self._last_inbound, item.recipient)
             if last is None or now - last > timedelta(hours=self.settings.whatsapp_window_hours):
                 return await self._deliver_template(item, adapter, conversation)
-        return await self._send_parts(item.text, adapter.text_limit,
+        return await self._send_parts(text, adapter.text_limit,
                                       lambda part: adapter.send_text(conversation, part))
 
     async def _deliver_template(self, item: _Due, adapter: ChannelAdapter,

@@ -8,6 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
+from bot.notifications import notice_text
 from bot.storage import requests as store
 from bot.storage.tables import ApiTokenRow, NotificationRow, RequestRow
 from bot.storage.tokens import create_token, municipality_for_token, revoke_token
@@ -176,7 +177,7 @@ async def test_status_change_recorded_with_token_name_and_author(client, world):
     assert [(h["status"], h["changed_by"]) for h in body["history"]] == [
         ("recibida", "asistente"), ("en_terreno", "sistema-dom (María Soto)"), ("resuelta", "sistema-dom")]
     assert body["rut"] == "12345678-5"
-    texts = sorted(n.text for n in notifications(world["db"]))
+    texts = sorted(notice_text(n.text, n.kind, n.variables) for n in notifications(world["db"]))
     name = "Retiro de residuos voluminosos (cachureos)"
     assert texts == [f"Tu solicitud {folio} ({name}) cambió a: en terreno.\nNota: Pasamos el martes",
                      f"Tu solicitud {folio} ({name}) cambió a: resuelta."]
@@ -193,7 +194,8 @@ async def test_notice_uses_slug_when_catalogue_is_missing(world):
                                json={"estado": "en_revision"})
     assert status == 200
     (notice,) = notifications(world["db"])
-    assert notice.text == f"Tu solicitud {folio} (retiro-voluminosos) cambió a: en revisión."
+    assert notice_text(notice.text, notice.kind, notice.variables) == (
+        f"Tu solicitud {folio} (retiro-voluminosos) cambió a: en revisión.")
 
 
 async def test_bad_input_is_400_with_a_message(client, world):

@@ -6,6 +6,7 @@ included) must be empty. If it fails, write the migration: ``python -m bot db re
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -18,9 +19,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Integer, MetaData, String, Table, inspect, text
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from bot.answers.notices import status_notice
 from bot.cli import main
 from bot.storage import migrate, revisions
 from bot.storage.db import Database
@@ -60,12 +62,12 @@ def schema_differences(db: Database) -> List:
 def legacy_metadata() -> MetaData:
     """The schema the last release made with ``create_all``: today's tables but ``processed_messages``
     instead of ``inbound_messages``, no index limiting open handoffs (0002), lookup failures per sender id,
-    no login failures nor server secrets (0003), usernames unique across municipalities (0004) and
-    channel buttons without Telegram menus (0005)."""
+    no login failures nor server secrets (0003), usernames unique across municipalities (0004),
+    channel buttons without Telegram menus (0005) and notices with only their text (0006)."""
     old = MetaData()
     for table in migrate.metadata().sorted_tables:
         if table.name not in ("inbound_messages", "lookup_failures", "login_failures", "server_secrets", "staff",
-                              "channel_buttons"):
+                              "channel_buttons", "notifications"):
             copy = table.to_metadata(old)
             for index in [i for i in copy.indexes if i.name == "uq_handoffs_open_per_sender"]:
                 copy.indexes.discard(index)
@@ -76,6 +78,11 @@ def legacy_metadata() -> MetaData:
     buttons = migrate.metadata().tables["channel_buttons"]
     Table("channel_buttons", old, *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
                                     for c in buttons.columns if c.name not in ("menu_id", "question")])
+    notifications = migrate.metadata().tables["notifications"]
+    Table("notifications", old, *[
+        Column(c.name, c.type, *[ForeignKey(f.target_fullname, ondelete=f.ondelete) for f in c.foreign_keys],
+               primary_key=c.primary_key, nullable=c.nullable and c.name != "text", index=c.index)
+        for c in notifications.columns if c.name not in ("kind", "variables")])
     Table("lookup_failures", old,
           Column("id", Integer, primary_key=True, autoincrement=True),
           Column("sender_id", String(200), nullable=False, index=True),
@@ -320,3 +327,35 @@ def test_0005_keeps_the_buttons_and_leaves_old_rows_without_a_menu(empty_db):
     migrate.downgrade(db, "0004")
     assert {c["name"] for c in inspect(db.engine).get_columns("channel_buttons")} == {
         "sender_id", "buttons", "updated_at"}
+
+
+def test_0006_keeps_old_notices_text_and_downgrade_writes_the_text_of_new_ones(empty_db):
+    db = empty_db
+    migrate.upgrade(db, "0005")
+    now = datetime.now(timezone.utc)
+    insert = text("INSERT INTO notifications (municipality, channel, recipient, text, state, attempts, "
+                  "next_attempt_at, created_at) VALUES ('angol', 'telegram', 'telegram:angol:1', :text, "
+                  "'pendiente', 0, :now, :now)")
+    with db.engine.begin() as conn:
+        conn.execute(insert, {"text": "Tu solicitud ANG-AAAAAA (Poda) cambió a: en terreno.", "now": now})
+    migrate.upgrade(db)
+    columns = {c["name"]: c for c in inspect(db.engine).get_columns("notifications")}
+    assert columns["text"]["nullable"] and columns["kind"]["nullable"] and columns["variables"]["nullable"]
+    with db.engine.connect() as conn:
+        old = conn.execute(text("SELECT text, kind, variables FROM notifications")).one()
+    assert tuple(old) == ("Tu solicitud ANG-AAAAAA (Poda) cambió a: en terreno.", None, None)
+    variables = {"folio": "ANG-BBBBBB", "status": "recibida", "procedure": "Poda (árboles)", "note": "Falta foto"}
+    with db.engine.begin() as conn:  # as change_status writes it now: no text
+        conn.execute(text("INSERT INTO notifications (municipality, channel, recipient, kind, variables, state, "
+                          "attempts, next_attempt_at, created_at) VALUES ('angol', 'telegram', 'telegram:angol:2', "
+                          "'novedad', :variables, 'pendiente', 0, :now, :now)"),
+                     {"variables": json.dumps(variables), "now": now})
+    migrate.downgrade(db, "0005")
+    with db.engine.connect() as conn:
+        texts = conn.execute(text("SELECT text FROM notifications ORDER BY id")).scalars().all()
+    assert texts == ["Tu solicitud ANG-AAAAAA (Poda) cambió a: en terreno.",
+                     "Hay novedades en tu solicitud ANG-BBBBBB (Poda (árboles)), que sigue en estado: recibida."
+                     "\nNota: Falta foto"]
+    assert status_notice("novedad", variables) == texts[1]  # the application renders the same text
+    columns = {c["name"]: c for c in inspect(db.engine).get_columns("notifications")}
+    assert "kind" not in columns and "variables" not in columns and not columns["text"]["nullable"]

@@ -9,15 +9,16 @@ from datetime import timedelta
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from bot.notifications import Notifier, NotifierSettings, notifier_from_env
+from bot.notifications import Notifier, NotifierSettings, notice_text, notifier_from_env
 from bot.storage import requests as store
 from bot.storage.db import Database
 from bot.storage.tables import ConversationActivityRow, NotificationRow, utcnow
 from bot.storage.tokens import create_token
 from bot.web.app import create_app
 from bot.web.openapi import API_PREFIX
+from channels.common import split_message
 from channels.registry import ChannelRegistry
 from channels.telegram_api import TelegramSender, TelegramSettings
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender
@@ -162,22 +163,24 @@ async def test_telegram_uses_the_bot_of_the_request_municipality(db, telegram):
     assert only_notification(db).state == "enviada"
 
 
+class FailingSecondPart(TwilioStandIn):
+    """Refuses (400, not retried) the first message containing the marker."""
+
+    refused = False
+
+    async def create_message(self, request):
+        form = dict(await request.post())
+        if "MARCA-B" in form.get("Body", "") and not self.refused:
+            self.refused = True
+            self.record({"failed": 400, **form})
+            return web.json_response({"code": 21617, "message": "rechazado", "status": 400}, status=400)
+        sid = f"SM{len(self.requests) + 1:032d}"
+        self.record({"sid": sid, **form})
+        return web.json_response({"sid": sid, "status": "queued"}, status=201)
+
+
 async def test_long_notice_is_split_and_a_failure_midway_does_not_resend_parts(sqlite_db):
-    class FailingSecondPart(TwilioStandIn):
-        """Refuses (400, not retried) the first message containing the marker."""
-
-        refused = False
-
-        async def create_message(self, request):
-            form = dict(await request.post())
-            if "MARCA-B" in form.get("Body", "") and not self.refused:
-                self.refused = True
-                self.record({"failed": 400, **form})
-                return web.json_response({"code": 21617, "message": "rechazado", "status": 400}, status=400)
-            sid = f"SM{len(self.requests) + 1:032d}"
-            self.record({"sid": sid, **form})
-            return web.json_response({"sid": sid, "status": "queued"}, status=201)
-
+    """A row with only its text (as stored before migration 0006) is sent as it is."""
     twilio = FailingSecondPart().start()
     try:
         text = "Parte A " + "a " * 700 + "\n\n" + "MARCA-B " + "b " * 700
@@ -199,6 +202,31 @@ async def test_long_notice_is_split_and_a_failure_midway_does_not_resend_parts(s
         assert only_notification(sqlite_db).state == "enviada"
     finally:
         twilio.stop()
+
+
+async def test_a_rendered_notice_failing_midway_keeps_only_the_undelivered_rest(db):
+    folio = submit(db, "k1")
+    note = "Parte A " + "a " * 700 + "\n\n" + "MARCA-B " + "b " * 200
+    store.change_status(db, "penalolen", folio, "en_revision", note, "sistema-dom")
+    whole = notice_text(None, "cambio_estado", only_notification(db).variables)
+    assert len(split_message(whole, WHATSAPP_LIMIT)) == 2
+    wrote_hours_ago(db, WA_SENDER, 0)
+    twilio = FailingSecondPart().start()
+    notifier = make_notifier(db, twilio)
+    now = utcnow()
+    try:
+        assert await notifier.run_once(now) == 1
+        row = only_notification(db)
+        assert row.state == "pendiente" and "1 de 2 partes" in row.last_error
+        assert row.text == split_message(whole, WHATSAPP_LIMIT)[1]  # the rest, as data: never resent whole
+        assert await notifier.run_once(now + timedelta(minutes=5)) == 1
+    finally:
+        await notifier.close()
+        twilio.stop()
+    bodies = [r["Body"] for r in delivered(twilio)]
+    assert bodies == split_message(whole, WHATSAPP_LIMIT) and "\n\n".join(bodies) == whole
+    assert bodies[0].startswith(f"Tu solicitud {folio} (retiro-voluminosos) cambió a: en revisión.\nNota: Parte A")
+    assert only_notification(db).state == "enviada"
 
 
 # ---------------- failures, retries, giving up, restarts ----------------
@@ -352,6 +380,26 @@ async def test_template_when_no_activity_is_known(sqlite_db, twilio):
         await notifier.close()
     variables = json.loads(delivered(twilio)[0]["ContentVariables"])
     assert variables == {"1": folio, "2": "rechazada", "3": "retiro-voluminosos"}
+
+
+async def test_template_variables_come_from_the_notice_data_never_from_its_text(sqlite_db, twilio):
+    folio = submit(sqlite_db, "k1")
+    tricky = "Poda (árboles) cambió a: urgente), que sigue en estado: resuelta"
+    store.change_status(sqlite_db, "penalolen", folio, "recibida", "Falta una foto", "sistema-dom",
+                        procedure_name=tricky)
+    with sqlite_db.session() as session:  # a text saying other values (as a rest sent in part would): not read
+        session.execute(update(NotificationRow).values(text="Tu solicitud PEN-ZZZZZZ (Otro) cambió a: resuelta."))
+    store.change_status(sqlite_db, "penalolen", folio, "en_terreno", "", "sistema-dom", procedure_name=tricky)
+    wrote_hours_ago(sqlite_db, WA_SENDER, 25)
+    notifier = make_notifier(sqlite_db, twilio, whatsapp_template_sid=TEMPLATE)
+    try:
+        assert await notifier.run_once() == 2
+    finally:
+        await notifier.close()
+    assert [json.loads(r["ContentVariables"]) for r in delivered(twilio)] == [
+        {"1": folio, "2": "recibida", "3": tricky},  # each notice its own status, not the request's current one
+        {"1": folio, "2": "en terreno", "3": tricky}]
+    assert {row.state for row in notifications(sqlite_db)} == {"enviada"}
 
 
 # ---------------- channels that cannot send ----------------

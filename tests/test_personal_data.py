@@ -35,8 +35,9 @@ def test_the_classification_is_not_vacuous():
     personal = {(p.table, c) for p in POLICIES for c in p.personal}
     assert {("requests", "rut"), ("requests", "sender_id"), ("requests", "fields"),
             ("request_status_history", "note"), ("request_status_history", "changed_by"),
-            ("notifications", "text"), ("notifications", "recipient"), ("handoffs", "form_data"),
-            ("staff_messages", "text"), ("inbound_messages", "payload"), ("staff", "name")} <= personal
+            ("notifications", "text"), ("notifications", "variables"), ("notifications", "recipient"),
+            ("handoffs", "form_data"), ("staff_messages", "text"), ("inbound_messages", "payload"),
+            ("staff", "name")} <= personal
     for name in ("lookup_failures", "login_failures"):
         assert "sender_id" not in migrate.metadata().tables[name].columns  # counters keep no sender id
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.notifications import notice_text
 from bot.storage import requests as store
 from bot.storage.tables import NotificationRow, RequestRow, RequestStatusRow
 
@@ -27,6 +28,11 @@ def submit(db, key, municipality="penalolen", code="PEN", procedure="retiro-volu
 def notifications(db):
     with db.session() as session:
         return session.execute(select(NotificationRow).order_by(NotificationRow.id)).scalars().all()
+
+
+def sent_text(notice):
+    """What the notifier sends for this row."""
+    return notice_text(notice.text, notice.kind, notice.variables)
 
 
 def set_created(db, folio, when):
@@ -79,7 +85,11 @@ def test_invalid_status_and_same_status_without_note_are_rejected(db):
     store.change_status(db, "penalolen", folio, "recibida", "Falta una foto del objeto", "sistema-dom")
     assert len(store.get_request(db, "penalolen", folio)["history"]) == 2
     (notice,) = notifications(db)
-    assert folio in notice.text and "Falta una foto del objeto" in notice.text and "recibida" in notice.text
+    assert (notice.kind, notice.variables) == ("novedad", {"folio": folio, "status": "recibida",
+                                                          "procedure": "retiro-voluminosos",
+                                                          "note": "Falta una foto del objeto"})
+    assert sent_text(notice) == (f"Hay novedades en tu solicitud {folio} (retiro-voluminosos), que sigue en estado: "
+                                 "recibida.\nNota: Falta una foto del objeto")
 
 
 def test_change_writes_exactly_one_notification_for_the_citizen(db, catalogue):
@@ -92,12 +102,16 @@ def test_change_writes_exactly_one_notification_for_the_citizen(db, catalogue):
         request_id = session.execute(select(RequestRow.id).where(RequestRow.folio == folio)).scalar_one()
     assert (notice.request_id, notice.municipality, notice.channel, notice.recipient, notice.state) == (
         request_id, "penalolen", "telegram", "tg-111", "pendiente")
-    assert notice.text == (f"Tu solicitud {folio} (Retiro de residuos voluminosos (cachureos)) cambió a: en terreno."
-                           "\nNota: Pasamos el martes")
+    # The notice keeps its data; its text is rendered when it is sent.
+    assert notice.text is None and notice.kind == "cambio_estado"
+    assert notice.variables == {"folio": folio, "status": "en_terreno", "procedure": catalogue.display_name(
+        "retiro-voluminosos"), "note": "Pasamos el martes"}
+    assert sent_text(notice) == (f"Tu solicitud {folio} (Retiro de residuos voluminosos (cachureos)) cambió a: "
+                                 "en terreno.\nNota: Pasamos el martes")
     # Without a catalogue the slug names the procedure; a plain name is used as given.
     store.change_status(db, "penalolen", other, "en_revision", "", "sistema-dom")
     store.change_status(db, "penalolen", other, "derivada", "", "sistema-dom", procedure_name="Retiro de cachureos")
-    texts = [n.text for n in notifications(db)][1:]
+    texts = [sent_text(n) for n in notifications(db)][1:]
     assert texts == [f"Tu solicitud {other} (retiro-voluminosos) cambió a: en revisión.",
                      f"Tu solicitud {other} (Retiro de cachureos) cambió a: derivada a otra unidad."]
     assert [n.recipient for n in notifications(db)][1:] == ["whatsapp:+56911112222"] * 2

@@ -135,8 +135,8 @@ POLICIES: Tuple[TablePolicy, ...] = (
                            & InboundMessageRow.status.in_(("listo", "fallido"))),)),
     # --- Requests: kept without personal data ----------------------------------------------------
     TablePolicy(
-        NotificationRow, personal=("recipient", "text", "last_error"),
-        other=("id", "request_id", "municipality", "channel", "state", "attempts", "next_attempt_at",
+        NotificationRow, personal=("recipient", "text", "variables", "last_error"),
+        other=("id", "request_id", "municipality", "channel", "kind", "state", "attempts", "next_attempt_at",
                "created_at", "sent_at"),
         on_deletion=(Rule("avisos", lambda s: or_(NotificationRow.recipient == s,
                                                   NotificationRow.request_id.in_(_sender_requests(s)))),),

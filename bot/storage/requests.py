@@ -88,6 +88,9 @@ STATUS_LABELS: Dict[str, str] = {
     "rechazada": "rechazada",
 }
 FINAL_STATUSES = {"resuelta", "rechazada"}
+# Kinds of the citizen's notice (NotificationRow.kind), rendered by bot.answers.notices.
+NOTICE_CHANGED = "cambio_estado"  # the status changed
+NOTICE_NEWS = "novedad"  # a note on the same status
 MAX_LIST_LIMIT = 200
 NOTE_MAX_LENGTH = 2000
 CHANGED_BY_MAX_LENGTH = 120  # RequestStatusRow.changed_by
@@ -192,21 +195,13 @@ def get_request(db: Database, municipality: str, folio: str) -> Optional[Dict[st
         return _detail(session, row) if row else None
 
 
-def _notification_text(folio: str, procedure: str, status: str, note: str, changed: bool) -> str:
-    label = STATUS_LABELS[status]
-    if changed:
-        text = f"Tu solicitud {folio} ({procedure}) cambió a: {label}."
-    else:
-        text = f"Hay novedades en tu solicitud {folio} ({procedure}), que sigue en estado: {label}."
-    return f"{text}\nNota: {note}" if note else text
-
-
 def change_status(db: Database, municipality: str, folio: str, status: str, note: Optional[str],
                   changed_by: str, *, procedure_name: ProcedureName = None) -> Dict[str, Any]:
     """Set a request's status, record who did it and queue the citizen's notice, all in one transaction.
 
     ``procedure_name`` is the name shown to the citizen: a string, or a function from the
-    procedure slug to its name (e.g. ``catalogue.display_name``); by default the slug.
+    procedure slug to its name (e.g. ``catalogue.display_name``); by default the slug. The
+    notice keeps folio, status, that name and the note; its text is rendered when sent.
     Raises ``LookupError`` when the folio is not the municipality's, ``ValueError`` (Spanish
     message) for an unknown status, a closed request or the same status without a note.
     """
@@ -246,9 +241,10 @@ def change_status(db: Database, municipality: str, folio: str, status: str, note
             raise ValueError("La solicitud cambió mientras se procesaba este cambio; consúltela e intente de nuevo.")
         session.add(RequestStatusRow(request_id=row.id, status=status, note=note, changed_by=changed_by,
                                      created_at=now))
-        session.add(NotificationRow(request_id=row.id, municipality=row.municipality, channel=row.channel,
-                                    recipient=row.sender_id,
-                                    text=_notification_text(row.folio, name, status, note, changed)))
+        session.add(NotificationRow(
+            request_id=row.id, municipality=row.municipality, channel=row.channel, recipient=row.sender_id,
+            kind=NOTICE_CHANGED if changed else NOTICE_NEWS,
+            variables={"folio": row.folio, "status": status, "procedure": name, "note": note}))
         session.flush()
         return _detail(session, row)
 

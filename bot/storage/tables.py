@@ -112,7 +112,13 @@ class RequestStatusRow(Base):
 
 
 class NotificationRow(Base):
-    """A message to send to a citizen (outbox): kept until delivered or given up."""
+    """A message to send to a citizen (outbox): kept until delivered or given up.
+
+    A notice keeps its data, ``kind`` and ``variables`` (``bot.storage.requests.change_status``),
+    and its text is rendered when sent (``bot.answers.notices``). ``text``, when set, is sent as
+    it is: the whole text of a row from before migration 0006, or the rest not yet delivered of
+    a notice sent in part.
+    """
 
     __tablename__ = "notifications"
 
@@ -121,7 +127,11 @@ class NotificationRow(Base):
     municipality = Column(String(80), nullable=False)
     channel = Column(String(40), nullable=False)
     recipient = Column(String(200), nullable=False)
-    text = Column(Text, nullable=False)
+    text = Column(Text, nullable=True)
+    # cambio_estado | novedad (NOTICE_CHANGED, NOTICE_NEWS in bot.storage.requests); NULL before 0006
+    kind = Column(String(20), nullable=True)
+    # {"folio", "status" (slug), "procedure" (the name shown to the citizen), "note"}
+    variables = Column(JSON, nullable=True)
     # pendiente -> enviada | fallida (gave up); attempts and the last error are kept
     state = Column(String(20), nullable=False, default="pendiente", index=True)
     attempts = Column(Integer, nullable=False, default=0)
