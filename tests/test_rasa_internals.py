@@ -1,0 +1,142 @@
+"""bot/rasa_internals/: written for one Rasa version, and each use of Rasa's private parts still works.
+
+Every test here runs Rasa's own code (or compares with it), so it fails when an upgrade moves,
+renames or changes what a module leans on, or when one of our patches stops applying.
+"""
+import subprocess
+import sys
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import Action, RemoteAction
+from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.utils.common import all_subclasses
+
+import bot.rasa_internals as rasa_internals
+from bot.config import PROJECT_ROOT
+from bot.rasa_internals import speedups
+
+
+# --- The version --------------------------------------------------------------------------------------
+
+def test_written_for_the_installed_rasa():
+    assert rasa_internals.RASA_VERSION == "3.6.21" == rasa_internals.installed_rasa_version()
+    rasa_internals.check_rasa_version()
+    requirements = (PROJECT_ROOT / "requirements.txt").read_text()
+    assert f"rasa=={rasa_internals.RASA_VERSION}\n" in requirements
+
+
+def test_another_rasa_version_is_refused_naming_both():
+    with pytest.raises(rasa_internals.RasaVersionError) as refused:
+        rasa_internals.check_rasa_version("3.7.0")
+    assert "Rasa 3.7.0" in str(refused.value) and "Rasa 3.6.21" in str(refused.value)
+
+
+def test_a_process_with_another_rasa_does_not_start():
+    """Importing any module of the package checks the version (the Rasa server imports ``speedups``)."""
+    code = ("import importlib.metadata as m; m.version = lambda name: '3.6.22'; "
+            "import bot.rasa_internals.speedups")
+    run = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert run.returncode != 0
+    assert "RasaVersionError" in run.stderr and "Rasa 3.6.22" in run.stderr and "Rasa 3.6.21" in run.stderr
+
+
+# --- Speed-ups: same answers as Rasa's, and really in place -------------------------------------------
+
+RESPONSES = [
+    {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hola"}]},
+    {"events": [], "responses": []},
+    {},
+    {"events": "no es una lista"},
+    {"events": [{"sin_tipo": 1}]},
+    {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": "no es una lista"},
+    {"events": [{"event": "no_existe"}]},
+    {"events": [{"event": "action", "name": 3}]},
+]
+
+
+@pytest.fixture
+def patched(monkeypatch):
+    """Apply the speed-ups for one test and undo them afterwards; returns Rasa's originals."""
+    original_validate = RemoteAction._validate_action_result
+    original_resolve = Event.resolve_by_type
+    assert not getattr(original_validate, "_cached_validator", False)
+    assert not getattr(original_resolve, "_cached", False)
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", original_validate)
+    monkeypatch.setattr(Event, "resolve_by_type", original_resolve)
+    monkeypatch.delenv("RASA_SPEEDUPS", raising=False)
+    speedups.apply_speedups()
+    return original_validate, original_resolve
+
+
+def outcome(validate, action, response):
+    try:
+        return validate(action, response)
+    except ValidationError as error:
+        return ("ValidationError", error.message, list(error.path))
+
+
+def test_action_responses_are_validated_as_rasa_does(patched):
+    original_validate, _ = patched
+    action = RemoteAction("accion_prueba", None)
+    assert RemoteAction._validate_action_result is not original_validate
+    for response in RESPONSES:
+        assert outcome(RemoteAction._validate_action_result, action, response) == \
+            outcome(original_validate, action, response), response
+    assert action._validate_action_result(RESPONSES[0]) is True
+    for invalid in RESPONSES[3:5]:
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(invalid)
+
+
+def test_the_patched_validation_no_longer_calls_jsonschema_validate(patched, monkeypatch):
+    import jsonschema
+
+    original_validate, _ = patched
+    calls = []
+    real = jsonschema.validate
+    monkeypatch.setattr(jsonschema, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    action = RemoteAction("accion_prueba", None)
+    original_validate(action, RESPONSES[0])
+    assert calls == [1]  # Rasa's own still does (the reason for the patch)
+    action._validate_action_result(RESPONSES[0])
+    assert calls == [1]
+
+
+def test_event_classes_are_the_ones_rasa_finds_and_are_remembered(patched, monkeypatch):
+    import rasa.shared.utils.common as common
+
+    _, original_resolve = patched
+    names = {cls.type_name for cls in all_subclasses(Event) if getattr(cls, "type_name", None)}
+    assert len(names) > 20
+    found = {name: original_resolve(name) for name in names}
+    for name in sorted(names):
+        assert Event.resolve_by_type(name) is found[name]
+    monkeypatch.setattr(common, "all_subclasses", lambda cls: pytest.fail("walked the Event subclasses again"))
+    for name in sorted(names):
+        assert Event.resolve_by_type(name) is found[name]  # remembered
+
+
+def test_unknown_event_names_behave_as_in_rasa(patched):
+    assert Event.resolve_by_type("no_existe", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None  # Rasa's backwards compatibility
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_existe")
+
+
+def test_rasa_speedups_0_leaves_rasa_untouched(monkeypatch):
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    before = RemoteAction._validate_action_result
+    monkeypatch.setenv("RASA_SPEEDUPS", "0")
+    speedups.apply_speedups()
+    assert RemoteAction._validate_action_result is before
+
+
+def test_a_patch_whose_target_rasa_renamed_fails_loudly():
+    class Renamed:
+        pass
+
+    with pytest.raises(AttributeError, match="rasa_internals/speedups.py"):
+        speedups._replace(Renamed, "_validate_action_result", lambda self: None)
+    assert not hasattr(Renamed, "_validate_action_result")
