@@ -3,18 +3,23 @@
 Every test here runs Rasa's own code (or compares with it), so it fails when an upgrade moves,
 renames or changes what a module leans on, or when one of our patches stops applying.
 """
+import inspect
+import logging
 import subprocess
 import sys
 
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import Action, RemoteAction
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
 import bot.rasa_internals as rasa_internals
 from bot.config import PROJECT_ROOT
 from bot.rasa_internals import speedups
+from bot.rasa_internals.action_failures import ACTION_FAILURE_LOG, PROCESSOR_LOGGER, watch_failed_actions
 
 
 # --- The version --------------------------------------------------------------------------------------
@@ -140,3 +145,48 @@ def test_a_patch_whose_target_rasa_renamed_fails_loudly():
     with pytest.raises(AttributeError, match="rasa_internals/speedups.py"):
         speedups._replace(Renamed, "_validate_action_result", lambda self: None)
     assert not hasattr(Renamed, "_validate_action_result")
+
+
+# --- Failed actions, as Rasa's processor reports them -------------------------------------------------
+
+async def test_a_failed_action_is_noticed_from_what_rasas_processor_logs(monkeypatch):
+    from unittest.mock import AsyncMock, MagicMock
+
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.core.processor import MessageProcessor
+
+    class Failing(Action):
+        def name(self):
+            return "accion_que_falla"
+
+        async def run(self, *args, **kwargs):
+            raise RuntimeError("el action server no responde")
+
+    noticed = []
+    logger = logging.getLogger(PROCESSOR_LOGGER)
+    monkeypatch.setattr(logger, "handlers", list(logger.handlers))
+    watch_failed_actions(lambda: noticed.append("accion"))
+    watch_failed_actions(lambda: noticed.append("accion"))  # installed once
+    processor = MagicMock(spec=MessageProcessor)
+    processor.domain = Domain.empty()
+    processor.execute_side_effects = AsyncMock()
+    tracker = DialogueStateTracker("vecino", [])
+    await MessageProcessor._run_action(processor, Failing(), tracker, MagicMock(), MagicMock(),
+                                       PolicyPrediction([1.0], "regla"))
+    assert noticed == ["accion"]
+    assert ACTION_FAILURE_LOG in inspect.getsource(MessageProcessor._run_action)
+
+
+# --- Where Rasa's server keeps its agent --------------------------------------------------------------
+
+def test_the_agent_is_found_where_rasas_server_puts_it():
+    from types import SimpleNamespace
+
+    import rasa.server
+
+    from bot.rasa_internals.server import agent_of
+
+    assert "app.ctx.agent = agent" in inspect.getsource(rasa.server.create_app)
+    agent = object()
+    assert agent_of(SimpleNamespace(ctx=SimpleNamespace(agent=agent))) is agent
+    assert agent_of(SimpleNamespace(ctx=SimpleNamespace())) is None and agent_of(None) is None
