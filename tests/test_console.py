@@ -18,7 +18,8 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import insert, select, update
 
 from bot.handoff.delivery import Delivery, set_with_staff
-from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
+from bot.handoff.transcript import TranscriptReader
+from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.storage import login_limits, personal_data
 from bot.storage import requests as requests_store
 from bot.storage import staff as store

@@ -11,6 +11,7 @@ import sys
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import Action, RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -20,6 +21,7 @@ import bot.rasa_internals as rasa_internals
 from bot.config import PROJECT_ROOT
 from bot.rasa_internals import speedups
 from bot.rasa_internals.action_failures import ACTION_FAILURE_LOG, PROCESSOR_LOGGER, watch_failed_actions
+from bot.rasa_internals.events_table import RASA_EVENTS
 
 
 # --- The version --------------------------------------------------------------------------------------
@@ -190,3 +192,13 @@ def test_the_agent_is_found_where_rasas_server_puts_it():
     agent = object()
     assert agent_of(SimpleNamespace(ctx=SimpleNamespace(agent=agent))) is agent
     assert agent_of(SimpleNamespace(ctx=SimpleNamespace())) is None and agent_of(None) is None
+
+
+# --- Rasa's events table, declared again --------------------------------------------------------------
+
+def test_the_events_table_is_declared_as_rasa_declares_it():
+    rasa_table = SQLTrackerStore.SQLEvent.__table__
+    assert RASA_EVENTS.name == rasa_table.name == "events"
+    ours = {c.name: (type(c.type), getattr(c.type, "length", None), c.primary_key) for c in RASA_EVENTS.columns}
+    theirs = {c.name: (type(c.type), getattr(c.type, "length", None), c.primary_key) for c in rasa_table.columns}
+    assert ours == theirs
