@@ -7,7 +7,9 @@ import inspect
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import Action, RemoteAction
@@ -202,3 +204,33 @@ def test_the_events_table_is_declared_as_rasa_declares_it():
     ours = {c.name: (type(c.type), getattr(c.type, "length", None), c.primary_key) for c in RASA_EVENTS.columns}
     theirs = {c.name: (type(c.type), getattr(c.type, "length", None), c.primary_key) for c in rasa_table.columns}
     assert ours == theirs
+
+
+# --- The NLU classifier's feature matrix --------------------------------------------------------------
+
+def test_a_message_whose_features_do_not_fit_gets_no_intent(tmp_path: Path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.intent_classifier import IntentClassifier
+    from bot.rasa_internals.nlu import fits_model
+
+    def message(text, features=None, intent=None):
+        made = Message(data={TEXT: text, **({INTENT: intent} if intent else {})})
+        if features is not None:
+            made.add_features(Features(np.array([features]), "sentence", TEXT, "prueba"))
+        return made
+
+    classifier = IntentClassifier.create(IntentClassifier.get_default_config(), LocalModelStorage(tmp_path),
+                                         Resource("clasificador"), ExecutionContext(GraphSchema({}), "prueba"))
+    assert fits_model(classifier, message(""))  # not fitted yet
+    examples = [message("hola", [1.0, 0.0], "saludo"), message("chao", [0.0, 1.0], "despedida")]
+    classifier.train(TrainingData(examples * 3))
+    assert fits_model(classifier, message("hola", [1.0, 0.0])) and not fits_model(classifier, message(""))
+    hello, empty = classifier.process([message("hola", [1.0, 0.0]), message("")])
+    assert hello.get(INTENT)["name"] == "saludo" and empty.get(INTENT) == {"name": None, "confidence": 0.0}
