@@ -7,6 +7,7 @@ import inspect
 import logging
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import Action, RemoteAction
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SlotSet
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
@@ -24,6 +25,7 @@ from bot.config import PROJECT_ROOT
 from bot.rasa_internals import speedups
 from bot.rasa_internals.action_failures import ACTION_FAILURE_LOG, PROCESSOR_LOGGER, watch_failed_actions
 from bot.rasa_internals.events_table import RASA_EVENTS
+from bot.rasa_internals.tracker_store import RasaSQLTrackerStore
 
 
 # --- The version --------------------------------------------------------------------------------------
@@ -234,3 +236,55 @@ def test_a_message_whose_features_do_not_fit_gets_no_intent(tmp_path: Path):
     assert fits_model(classifier, message("hola", [1.0, 0.0])) and not fits_model(classifier, message(""))
     hello, empty = classifier.process([message("hola", [1.0, 0.0]), message("")])
     assert hello.get(INTENT)["name"] == "saludo" and empty.get(INTENT) == {"name": None, "confidence": 0.0}
+
+
+# --- The tracker store's private parts ----------------------------------------------------------------
+
+@pytest.fixture
+def store(tmp_path):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    made = RasaSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    yield made
+    made.engine.dispose()
+
+
+def conversation(sender="vecino"):
+    tracker = DialogueStateTracker(sender, [])
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                  UserUttered("hola", {"name": "saludo", "confidence": 1.0}), ActionExecuted("action_listen")):
+        tracker.update(event)
+    return tracker
+
+
+async def test_the_events_to_save_are_those_rasa_picks(store):
+    tracker = conversation()
+    await store.save(tracker)
+    tracker.update(UserUttered("gracias", {"name": "agradecer", "confidence": 1.0}))
+    with store.session_scope() as session:
+        rasas = list(SQLTrackerStore._additional_events(store, session, tracker))
+        ours = list(store._additional_events(session, tracker))
+    assert ours == rasas and [e.as_dict() for e in ours][-1]["text"] == "gracias"
+    assert inspect.signature(SQLTrackerStore._additional_events).parameters.keys() == {"self", "session", "tracker"}
+    assert "self._additional_events(session, tracker)" in inspect.getsource(SQLTrackerStore.save)
+
+
+async def test_the_stored_version_counts_the_latest_session_and_is_read_off_the_event_loop(store, monkeypatch):
+    assert await store.read_stored_version("vecino") == (0, None)
+    tracker = conversation()
+    await store.save(tracker)
+    count, newest = await store.read_stored_version("vecino")
+    rebuilt = await store.retrieve("vecino")
+    assert count == len(rebuilt.events) == len(tracker.events) - 1 and newest == len(tracker.events)
+    threads = []
+    real = store.stored_version
+    monkeypatch.setattr(store, "stored_version",
+                        lambda sender: threads.append(threading.current_thread()) or real(sender))
+    await store.read_stored_version("vecino")
+    assert threads and threads[0] is not threading.main_thread()
+
+
+async def test_the_engine_is_replaced_with_the_same_url(store):
+    url = store.engine.url
+    store.replace_engine(pool_pre_ping=True)
+    assert store.engine.url == url and store.engine.pool._pre_ping
+    assert await store.read_stored_version("nadie") == (0, None)

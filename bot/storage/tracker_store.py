@@ -16,6 +16,8 @@ real one once the database is back. This store
   changed the conversation meanwhile. A tracker is handed out once and comes back only
   when its turn is saved, so a failed turn never leaves its events in the cache.
 
+Rasa's private parts it needs are reached through bot/rasa_internals/tracker_store.py.
+
 endpoints.yml::
 
     tracker_store:
@@ -29,33 +31,22 @@ import os
 from collections import OrderedDict
 from typing import Any, Optional, Text, Tuple
 
-import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.rasa_internals.tracker_store import RasaSQLTrackerStore, StoredVersion
 from bot.turn_state import mark_failed, turn_failed
 
 logger = logging.getLogger(__name__)
 
 
-class SafeSQLTrackerStore(SQLTrackerStore):
+class SafeSQLTrackerStore(RasaSQLTrackerStore):
     """``SQLTrackerStore`` that reconnects after outages and never saves a failed turn."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        url = self.engine.url
-        self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self._cache: "OrderedDict[str, Tuple[DialogueStateTracker, Tuple[int, Optional[int]]]]" = OrderedDict()
+        self.replace_engine(pool_pre_ping=True)
+        self._cache: "OrderedDict[str, Tuple[DialogueStateTracker, StoredVersion]]" = OrderedDict()
         self._cache_size = int(os.environ.get("TRACKER_CACHE_SIZE") or 2000)
-
-    def _stored_version(self, sender_id: Text) -> Tuple[int, Optional[int]]:
-        """(events in the latest session, newest event id) as stored: changes with any write or deletion."""
-        with self.session_scope() as session:
-            count, newest = self._event_query(session, sender_id, fetch_events_from_all_sessions=False) \
-                .order_by(None).with_entities(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)).one()
-        return int(count), newest
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation; on a database error the turn is marked failed and the error raised."""
@@ -64,7 +55,7 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             # Unchanged in the database, and not changed in memory after it was saved (Rasa keeps using
             # the tracker it has just saved when it creates a conversation: a failed turn may follow).
             if cached is not None and len(cached[0].events) == cached[1][0] \
-                    and cached[1] == self._stored_version(sender_id):
+                    and cached[1] == await self.read_stored_version(sender_id):
                 return cached[0]
             return await super().retrieve(sender_id)
         except Exception:
@@ -86,7 +77,7 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             return
         try:
             await super().save(tracker)
-            version = self._stored_version(tracker.sender_id)
+            version = await self.read_stored_version(tracker.sender_id)
         except Exception:
             mark_failed("conversacion")
             raise
