@@ -14,7 +14,10 @@ real one once the database is back. This store
   default): the next turn gets the tracker back without reading and rebuilding every
   event, after one small query checks that nobody else (another replica, a deletion)
   changed the conversation meanwhile. A tracker is handed out once and comes back only
-  when its turn is saved, so a failed turn never leaves its events in the cache.
+  when its turn is saved, so a failed turn never leaves its events in the cache;
+- does not store again the events of a conversation deleted while its turn ran ("borra
+  mis datos", the console, retention): Rasa would otherwise save the whole tracker it
+  holds in memory back into the emptied conversation.
 
 Rasa's private parts it needs are reached through bot/rasa_internals/tracker_store.py.
 
@@ -28,9 +31,11 @@ from __future__ import annotations
 
 import logging
 import os
+import weakref
 from collections import OrderedDict
-from typing import Any, Optional, Text, Tuple
+from typing import Any, Dict, Iterable, Optional, Text, Tuple
 
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_internals.tracker_store import RasaSQLTrackerStore, StoredVersion
@@ -47,6 +52,14 @@ class SafeSQLTrackerStore(RasaSQLTrackerStore):
         self.replace_engine(pool_pre_ping=True)
         self._cache: "OrderedDict[str, Tuple[DialogueStateTracker, StoredVersion]]" = OrderedDict()
         self._cache_size = int(os.environ.get("TRACKER_CACHE_SIZE") or 2000)
+        # id(tracker) -> events of its latest session stored when it was read or last saved.
+        self._known_stored: Dict[int, int] = {}
+
+    def _remember_stored(self, tracker: DialogueStateTracker, count: int) -> None:
+        key = id(tracker)
+        if key not in self._known_stored:
+            weakref.finalize(tracker, self._known_stored.pop, key, None)
+        self._known_stored[key] = count
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation; on a database error the turn is marked failed and the error raised."""
@@ -56,11 +69,15 @@ class SafeSQLTrackerStore(RasaSQLTrackerStore):
             # the tracker it has just saved when it creates a conversation: a failed turn may follow).
             if cached is not None and len(cached[0].events) == cached[1][0] \
                     and cached[1] == await self.read_stored_version(sender_id):
-                return cached[0]
-            return await super().retrieve(sender_id)
+                tracker: Optional[DialogueStateTracker] = cached[0]
+            else:
+                tracker = await super().retrieve(sender_id)
         except Exception:
             mark_failed("conversacion")
             raise
+        if tracker is not None:  # rebuilt from every stored event of its latest session
+            self._remember_stored(tracker, len(tracker.events))
+        return tracker
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation across sessions; errors as in ``retrieve``."""
@@ -69,6 +86,14 @@ class SafeSQLTrackerStore(RasaSQLTrackerStore):
         except Exception:
             mark_failed("conversacion")
             raise
+
+    def unsaved_events(self, tracker: DialogueStateTracker, stored: int) -> Iterable[Event]:
+        """None if the conversation lost stored events since ``tracker`` was read (it was deleted)."""
+        known = self._known_stored.get(id(tracker))
+        if known is not None and stored < known:
+            logger.info("la conversación %s se borró durante el turno: no se vuelve a guardar", tracker.sender_id)
+            return ()
+        return super().unsaved_events(tracker, stored)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Save, unless the turn failed (its events would overwrite or corrupt the conversation)."""
@@ -81,6 +106,7 @@ class SafeSQLTrackerStore(RasaSQLTrackerStore):
         except Exception:
             mark_failed("conversacion")
             raise
+        self._remember_stored(tracker, version[0])
         if version[0] == len(tracker.events):  # exactly what retrieve() would rebuild
             self._cache[tracker.sender_id] = (tracker, version)
             self._cache.move_to_end(tracker.sender_id)
