@@ -60,7 +60,7 @@ def prepare_services() -> None:
     try:
         runtime.database()
     except Exception:
-        logger.exception("action server: la base de datos no está disponible al iniciar; se reintenta al usarla")
+        logger.exception("action server: no se pudo abrir o migrar la base de datos al iniciar; se reintenta al usarla")
 
 
 async def _prepare_services(app: Sanic, loop: Any) -> None:

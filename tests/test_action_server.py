@@ -37,7 +37,7 @@ async def test_the_database_is_migrated_in_a_worker_thread_before_serving(servic
 def test_a_database_missing_at_start_up_is_migrated_when_it_appears(services, monkeypatch, caplog):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{services / 'todavia-no' / 'municipal.db'}")
     action_server.prepare_services()  # logged, not raised: the action server still starts
-    assert "no está disponible" in caplog.text
+    assert "no se pudo abrir o migrar la base de datos" in caplog.text
     (services / "todavia-no").mkdir()
     db = runtime.database()
     assert migrate.current_revision(db) is not None

@@ -88,7 +88,8 @@ class SafeSQLTrackerStore(RasaSQLTrackerStore):
             raise
 
     def unsaved_events(self, tracker: DialogueStateTracker, stored: int) -> Iterable[Event]:
-        """None if the conversation lost stored events since ``tracker`` was read (it was deleted)."""
+        """Rasa's choice, or nothing if the conversation lost stored events since ``tracker`` was read
+        (it was deleted meanwhile)."""
         known = self._known_stored.get(id(tracker))
         if known is not None and stored < known:
             logger.info("la conversación %s se borró durante el turno: no se vuelve a guardar", tracker.sender_id)
