@@ -1,7 +1,6 @@
 """Handing the conversation to a person, silence while they attend it, and data deletion."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Text
 from zoneinfo import ZoneInfo
@@ -88,19 +87,6 @@ def _forget(sender_id: str) -> None:
     delete_citizen_data(database(), TranscriptReader(tracker_url()), sender_id)
 
 
-def _forget_conversation_later(sender_id: str) -> None:
-    """Rasa stores this turn right after the action: delete its events again once it has."""
-    from bot.handoff.transcript import TranscriptReader, tracker_url
-
-    def delete() -> None:
-        TranscriptReader(tracker_url()).delete_conversation(sender_id)
-
-    for delay in (3.0, 15.0):
-        timer = threading.Timer(delay, delete)
-        timer.daemon = True
-        timer.start()
-
-
 class ActionBorrarDatos(Action):
     """"borra mis datos": ask for confirmation (ActionAfirmar performs it)."""
 
@@ -115,8 +101,9 @@ class ActionBorrarDatos(Action):
 
 async def delete_confirmed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     """Delete the citizen's data after "sí"."""
+    # Rasa saves this turn right after the action; the tracker store sees the conversation emptied
+    # meanwhile and does not store it again (bot/storage/tracker_store.py).
     await run_blocking(_forget, tracker.sender_id)
-    _forget_conversation_later(tracker.sender_id)
     send(dispatcher, [replies.deleted()])
     return [SlotSet("confirmar_borrado", False)]
 

@@ -4,14 +4,18 @@ rasa-sdk listens on 0.0.0.0 without authentication, and its ``/webhook`` runs an
 action on any conversation it is told about. Ours listens on ``ACTIONS_HOST``
 (127.0.0.1 unless set) and refuses every call but ``/health`` that lacks the
 ``X-Actions-Token`` header with ``ACTIONS_TOKEN`` (Rasa sends it: endpoints.yml).
+Before it serves, it opens the database and applies pending migrations in a worker
+thread, so no action waits for that on the event loop.
 
     python -m bot.action_server --port 5055
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hmac
 import logging
+from typing import Any
 
 from rasa_sdk import utils
 from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
@@ -50,11 +54,26 @@ def protect(app: Sanic, token: str) -> Sanic:
     return app
 
 
+def prepare_services() -> None:
+    """Open the actions' database and migrate it (blocking); on failure the first action tries again."""
+    from bot import runtime
+
+    try:
+        runtime.database()
+    except Exception:
+        logger.exception("action server: no se pudo abrir o migrar la base de datos al iniciar; se reintenta al usarla")
+
+
+async def _prepare_services(app: Sanic, loop: Any) -> None:
+    await asyncio.to_thread(prepare_services)
+
+
 def build_app(token: str) -> Sanic:
-    """The protected action server app for the ``actions`` package."""
+    """The protected action server app for the ``actions`` package (services prepared before serving)."""
     app = create_app("actions", cors_origins=None)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
+    app.register_listener(_prepare_services, "before_server_start")
     return protect(app, token)
 
 

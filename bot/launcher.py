@@ -110,7 +110,7 @@ def web_server_command(env: Dict[str, str]) -> List[str]:
 def rasa_server_command(env: Dict[str, str]) -> List[str]:
     """Command line of the Rasa server (channels and HTTP API, always behind RASA_API_TOKEN).
 
-    ``bot.rasa_server`` is ``rasa run`` with measured speed-ups (see that module).
+    ``bot.rasa_server`` is ``rasa run`` with measured speed-ups (bot/rasa_internals/speedups.py).
     """
     return [
         # The token reaches Rasa through the environment (bot/rasa_server.py), not the process list.

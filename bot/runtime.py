@@ -28,8 +28,13 @@ def database() -> Database:
     global _database
     with _lock:
         if _database is None:
-            _database = Database(database_url())
-            _database.create_schema()
+            db = Database(database_url())
+            try:
+                db.create_schema()
+            except BaseException:  # not kept half-made: the next call migrates again
+                db.dispose()
+                raise
+            _database = db
         return _database
 
 

@@ -18,6 +18,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import UserUttered
 
 from bot.config import settings
+from bot.rasa_internals.action_failures import watch_failed_actions
+from bot.rasa_internals.server import agent_of
 from bot.turn_state import begin_turn, end_turn, mark_failed
 from channels.common import APOLOGY
 from channels.inbox import GiveUp, Message, NotReady
@@ -25,21 +27,9 @@ from channels.inbox import GiveUp, Message, NotReady
 logger = logging.getLogger(__name__)
 
 SILENCE_SLOT = "con_funcionario"  # while staff attend the conversation the assistant says nothing
-# What rasa.core.processor logs (and otherwise ignores) when an action raised or the action server failed.
-ACTION_FAILURE_LOG = "Encountered an exception while running action"
 
-
-class _ActionFailureListener(logging.Handler):
-    """Marks the current turn when Rasa logs a failed action (it runs in the turn's own task)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if str(record.msg).startswith(ACTION_FAILURE_LOG):
-            mark_failed("accion")
-
-
-_processor_logger = logging.getLogger("rasa.core.processor")
-if not any(isinstance(h, _ActionFailureListener) for h in _processor_logger.handlers):
-    _processor_logger.addHandler(_ActionFailureListener(level=logging.ERROR))
+# Rasa logs (and otherwise ignores) an action that raised or an action server that failed.
+watch_failed_actions(lambda: mark_failed("accion"))
 
 
 def turn_timeout() -> float:
@@ -49,7 +39,7 @@ def turn_timeout() -> float:
 
 def ready_agent(app: Any) -> Any:
     """Rasa's agent of this server, or ``NotReady`` while there is none (model still loading)."""
-    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    agent = agent_of(app)
     if agent is None or not agent.is_ready():
         raise NotReady("el asistente aún no está listo")
     return agent

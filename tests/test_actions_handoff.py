@@ -113,7 +113,8 @@ async def test_repeated_failures_in_a_form_field_hand_over_with_the_form_data(lo
 async def test_delete_my_data_needs_confirmation_and_removes_only_mine(loaded_services, tmp_path, monkeypatch):
     from actions.conversation import ActionAfirmar, ActionNegar
     from actions.handoff import ActionBorrarDatos
-    from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
+    from bot.handoff.transcript import TranscriptReader
+    from bot.rasa_internals.events_table import RASA_EVENTS
     from bot.storage.requests import submit_request
     from bot.storage.tables import RequestRow
 

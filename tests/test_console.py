@@ -18,8 +18,9 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import insert, select, update
 
 from bot.handoff import queries, reviews
+from bot.handoff.transcript import TranscriptReader
 from bot.handoff.with_staff import set_with_staff
-from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
+from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.staff import accounts, audit, sessions
 from bot.storage import login_limits, personal_data
 from bot.storage import requests as requests_store

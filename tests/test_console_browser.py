@@ -20,7 +20,8 @@ from typing import Iterator
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.handoff.transcript import RASA_EVENTS, TranscriptReader
+from bot.handoff.transcript import TranscriptReader
+from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.staff import accounts
 from bot.storage.catalogue_store import load_catalogue_into
 from bot.storage.db import Database

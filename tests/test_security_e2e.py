@@ -4,7 +4,8 @@
   folio from many WhatsApp numbers block that folio, and "borra mis datos" does not reset a
   chat's own counter.
 - "borra mis datos" erases the request's personal data everywhere, including a status note
-  with a name and a phone written through the back-office API and who wrote it.
+  with a name and a phone written through the back-office API and who wrote it, and the
+  conversation stays deleted once the reply has come.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.answers.status import BLOCKED, FOLIO_BLOCKED, NOT_FOUND
+from bot.handoff.transcript import TranscriptReader
 from bot.storage import migrate
 from bot.storage.db import Database
 from bot.storage.lookups import FOLIO_MAX_FAILURES, SENDER_MAX_FAILURES
@@ -142,6 +144,10 @@ def test_deleting_my_data_erases_status_notes_and_authors(assistant, standins, d
     assert status == 200 and any(h["note"] == note and "Juan Soto" in h["changed_by"] for h in body["history"])
 
     erase(assistant, twilio, number)
+    # The reply comes once Rasa has saved the turn: the conversation stays deleted, no wait needed.
+    reader = TranscriptReader(f"sqlite:///{assistant['var'] / 'rasa_tracker.db'}")
+    assert reader.rasa_turns(conversation(number)) == []
+    reader.engine.dispose()
     time.sleep(1)
     status, body = api(assistant, "GET", f"/solicitudes/{folio}", token)
     assert status == 200 and body["status"] == "en_terreno" and body["procedure"] == "retiro-voluminosos"

@@ -120,3 +120,67 @@ def test_a_tracker_changed_after_it_was_saved_is_not_reused(stores):
         assert [e for e in again.events if isinstance(e, UserUttered)] == []
 
     asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("reader", ["same replica", "other replica"])
+def test_a_conversation_deleted_during_its_turn_is_not_stored_again(stores, reader):
+    """"borra mis datos": the action deletes the stored events, then Rasa saves the tracker it holds,
+    old events included. Rasa's own store would put them all back; ours stores nothing."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    from bot.handoff.transcript import TranscriptReader
+
+    first, second, path = stores
+    deleter = TranscriptReader(f"sqlite:///{path}")
+
+    async def scenario():
+        opened = new_tracker(first)
+        turn(opened, "mi rut es 12.345.678-5")
+        await first.save(opened)
+        tracker = await first.retrieve("vecino")
+        turn(tracker, "borra mis datos")
+        await first.save(tracker)  # remembered by the first replica
+        store = first if reader == "same replica" else second
+        current = await store.retrieve("vecino")
+        assert (current is tracker) == (reader == "same replica")
+        turn(current, "si")
+        assert deleter.delete_conversation("vecino") > 0  # the action, before Rasa saves the turn
+        await store.save(current)
+        assert await first.retrieve("vecino") is None and await second.retrieve("vecino") is None
+        assert deleter.rasa_turns("vecino") == []
+        # The citizen writes again: a new conversation, stored as usual.
+        fresh = await store.create_tracker("vecino")
+        turn(fresh, "hola")
+        await store.save(fresh)
+        assert [e.text for e in (await second.retrieve("vecino")).events if isinstance(e, UserUttered)] == ["hola"]
+
+        # What Rasa's own store does in the same situation (why ours checks).
+        plain = SQLTrackerStore(domain=first.domain, dialect="sqlite", db=str(path))
+        kept = await plain.retrieve("vecino")
+        turn(kept, "si")
+        deleter.delete_conversation("vecino")
+        await plain.save(kept)
+        assert [t.text for t in deleter.rasa_turns("vecino") if t.who == "vecino"] == ["hola", "si"]
+        plain.engine.dispose()
+
+    asyncio.run(scenario())
+    deleter.engine.dispose()
+
+
+def test_a_deletion_of_another_conversation_changes_nothing(stores):
+    first, _, path = stores
+    from bot.handoff.transcript import TranscriptReader
+
+    async def scenario():
+        for sender in ("vecino", "vecina"):
+            opened = new_tracker(first, sender)
+            turn(opened, "hola")
+            await first.save(opened)
+        tracker = await first.retrieve("vecino")
+        turn(tracker, "gracias")
+        TranscriptReader(f"sqlite:///{path}").delete_conversation("vecina")
+        await first.save(tracker)
+        stored = await first.retrieve("vecino")
+        assert [e.text for e in stored.events if isinstance(e, UserUttered)] == ["hola", "gracias"]
+
+    asyncio.run(scenario())

@@ -1,9 +1,9 @@
 """A conversation's transcript: Rasa's stored events plus what staff wrote.
 
-Rasa's SQL tracker store keeps every event of a conversation (table ``events``);
-we read it directly, read-only, with the same settings Rasa uses
-(TRACKER_DB_URL, or TRACKER_DB_DIALECT + TRACKER_DB), and merge staff messages
-from our own table, ordered by time.
+Rasa's SQL tracker store keeps every event of a conversation (table ``events``, as
+bot/rasa_internals/events_table.py declares it); we read it directly, with the same
+settings Rasa uses (TRACKER_DB_URL, or TRACKER_DB_DIALECT + TRACKER_DB), and merge
+staff messages from our own table, ordered by time.
 """
 from __future__ import annotations
 
@@ -12,26 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, create_engine, delete, select
+from sqlalchemy import create_engine, delete, select
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings, settings
+from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.storage.db import Database
 from bot.storage.tables import StaffMessageRow
 from channels.limits import FULL_TEXT_KEY
-
-_metadata = MetaData()
-RASA_EVENTS = Table(
-    "events", _metadata,
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255)),
-    Column("type_name", String(255)),
-    Column("timestamp", Float),
-    Column("intent_name", String(255)),
-    Column("action_name", String(255)),
-    Column("data", Text),
-)
-
 
 @dataclass
 class Turn:
@@ -91,7 +79,7 @@ class TranscriptReader:
         """Whether Rasa has created its events table yet (not before its first conversation)."""
         from sqlalchemy import inspect
 
-        return inspect(self.engine).has_table("events")
+        return inspect(self.engine).has_table(RASA_EVENTS.name)
 
     def delete_conversation(self, sender_id: str) -> int:
         """Remove every stored event of a conversation; returns how many."""

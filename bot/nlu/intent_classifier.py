@@ -13,6 +13,8 @@ from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressi
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.rasa_internals.nlu import fits_model
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class IntentClassifier(LogisticRegressionClassifier):
@@ -20,10 +22,9 @@ class IntentClassifier(LogisticRegressionClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Classify each message whose features fit the model; the others get no intent."""
-        expected = getattr(self.clf, "n_features_in_", None)
         fitting = []
         for message in messages:
-            if expected is not None and self._create_X([message]).shape[1] != expected:
+            if not fits_model(self, message):
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
             else:

@@ -14,7 +14,12 @@ real one once the database is back. This store
   default): the next turn gets the tracker back without reading and rebuilding every
   event, after one small query checks that nobody else (another replica, a deletion)
   changed the conversation meanwhile. A tracker is handed out once and comes back only
-  when its turn is saved, so a failed turn never leaves its events in the cache.
+  when its turn is saved, so a failed turn never leaves its events in the cache;
+- does not store again the events of a conversation deleted while its turn ran ("borra
+  mis datos", the console, retention): Rasa would otherwise save the whole tracker it
+  holds in memory back into the emptied conversation.
+
+Rasa's private parts it needs are reached through bot/rasa_internals/tracker_store.py.
 
 endpoints.yml::
 
@@ -25,37 +30,36 @@ endpoints.yml::
 from __future__ import annotations
 
 import logging
-import os
+import weakref
 from collections import OrderedDict
-from typing import Any, Optional, Text, Tuple
+from typing import Any, Dict, Iterable, Optional, Text, Tuple
 
-import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.config import settings
+from bot.rasa_internals.tracker_store import RasaSQLTrackerStore, StoredVersion
 from bot.turn_state import mark_failed, turn_failed
 
 logger = logging.getLogger(__name__)
 
 
-class SafeSQLTrackerStore(SQLTrackerStore):
+class SafeSQLTrackerStore(RasaSQLTrackerStore):
     """``SQLTrackerStore`` that reconnects after outages and never saves a failed turn."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        url = self.engine.url
-        self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
-        self._cache: "OrderedDict[str, Tuple[DialogueStateTracker, Tuple[int, Optional[int]]]]" = OrderedDict()
-        self._cache_size = int(os.environ.get("TRACKER_CACHE_SIZE") or 2000)
+        self.replace_engine(pool_pre_ping=True)
+        self._cache: "OrderedDict[str, Tuple[DialogueStateTracker, StoredVersion]]" = OrderedDict()
+        self._cache_size = settings().tracker_cache_size
+        # id(tracker) -> events of its latest session stored when it was read or last saved.
+        self._known_stored: Dict[int, int] = {}
 
-    def _stored_version(self, sender_id: Text) -> Tuple[int, Optional[int]]:
-        """(events in the latest session, newest event id) as stored: changes with any write or deletion."""
-        with self.session_scope() as session:
-            count, newest = self._event_query(session, sender_id, fetch_events_from_all_sessions=False) \
-                .order_by(None).with_entities(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)).one()
-        return int(count), newest
+    def _remember_stored(self, tracker: DialogueStateTracker, count: int) -> None:
+        key = id(tracker)
+        if key not in self._known_stored:
+            weakref.finalize(tracker, self._known_stored.pop, key, None)
+        self._known_stored[key] = count
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation; on a database error the turn is marked failed and the error raised."""
@@ -64,12 +68,16 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             # Unchanged in the database, and not changed in memory after it was saved (Rasa keeps using
             # the tracker it has just saved when it creates a conversation: a failed turn may follow).
             if cached is not None and len(cached[0].events) == cached[1][0] \
-                    and cached[1] == self._stored_version(sender_id):
-                return cached[0]
-            return await super().retrieve(sender_id)
+                    and cached[1] == await self.read_stored_version(sender_id):
+                tracker: Optional[DialogueStateTracker] = cached[0]
+            else:
+                tracker = await super().retrieve(sender_id)
         except Exception:
             mark_failed("conversacion")
             raise
+        if tracker is not None:  # rebuilt from every stored event of its latest session
+            self._remember_stored(tracker, len(tracker.events))
+        return tracker
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
         """The conversation across sessions; errors as in ``retrieve``."""
@@ -79,6 +87,15 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             mark_failed("conversacion")
             raise
 
+    def unsaved_events(self, tracker: DialogueStateTracker, stored: int) -> Iterable[Event]:
+        """Rasa's choice, or nothing if the conversation lost stored events since ``tracker`` was read
+        (it was deleted meanwhile)."""
+        known = self._known_stored.get(id(tracker))
+        if known is not None and stored < known:
+            logger.info("la conversación %s se borró durante el turno: no se vuelve a guardar", tracker.sender_id)
+            return ()
+        return super().unsaved_events(tracker, stored)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Save, unless the turn failed (its events would overwrite or corrupt the conversation)."""
         if turn_failed():
@@ -86,10 +103,11 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             return
         try:
             await super().save(tracker)
-            version = self._stored_version(tracker.sender_id)
+            version = await self.read_stored_version(tracker.sender_id)
         except Exception:
             mark_failed("conversacion")
             raise
+        self._remember_stored(tracker, version[0])
         if version[0] == len(tracker.events):  # exactly what retrieve() would rebuild
             self._cache[tracker.sender_id] = (tracker, version)
             self._cache.move_to_end(tracker.sender_id)

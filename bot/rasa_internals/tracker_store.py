@@ -1,0 +1,61 @@
+"""Rasa's ``SQLTrackerStore`` with the private parts our store uses, behind public names.
+
+Rasa 3.6.21's ``SQLTrackerStore`` keeps its engine in ``engine`` and its session factory
+in ``sessionmaker`` (built with ``create_engine_kwargs``), opens sessions with
+``session_scope``, selects a conversation's latest session with ``_event_query``, and
+``save`` adds the events ``_additional_events`` picks: those after as many as the
+latest session already stores. ``RasaSQLTrackerStore`` wraps each of these.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any, Iterable, Optional, Tuple
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+
+import bot.rasa_internals  # noqa: F401  (checks the Rasa version)
+
+StoredVersion = Tuple[int, Optional[int]]  # (events of the latest session, newest event id)
+
+
+class RasaSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` whose engine, stored-events query and choice of events to save are public."""
+
+    def replace_engine(self, **options: Any) -> None:
+        """Rebuild the engine and session factory on the same URL with Rasa's options plus ``options``."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, **options, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    def stored_version(self, sender_id: str) -> StoredVersion:
+        """(events in the latest session, newest event id) as stored: changes with any write or deletion.
+
+        Blocking: from the event loop use ``read_stored_version``.
+        """
+        with self.session_scope() as session:
+            count, newest = self._event_query(session, sender_id, fetch_events_from_all_sessions=False) \
+                .order_by(None).with_entities(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)).one()
+        return int(count), newest
+
+    async def read_stored_version(self, sender_id: str) -> StoredVersion:
+        """``stored_version`` in a worker thread, so the event loop goes on meanwhile.
+
+        An in-memory SQLite database lives in one connection per thread: it is read in place.
+        """
+        if self.engine.url.get_backend_name() == "sqlite" and self.engine.url.database in (None, "", ":memory:"):
+            return self.stored_version(sender_id)
+        return await asyncio.to_thread(self.stored_version, sender_id)
+
+    def unsaved_events(self, tracker: DialogueStateTracker, stored: int) -> Iterable[Event]:
+        """The events ``save`` adds when the latest session already stores ``stored`` (Rasa's choice)."""
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    def _additional_events(self, session: "sa.orm.Session", tracker: DialogueStateTracker) -> Iterable[Event]:
+        # Rasa 3.6.21's ``save`` asks this for the events to add; the count is Rasa's own query.
+        stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        return self.unsaved_events(tracker, stored)

@@ -1,0 +1,290 @@
+"""bot/rasa_internals/: written for one Rasa version, and each use of Rasa's private parts still works.
+
+Every test here runs Rasa's own code (or compares with it), so it fails when an upgrade moves,
+renames or changes what a module leans on, or when one of our patches stops applying.
+"""
+import inspect
+import logging
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import Action, RemoteAction
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
+
+import bot.rasa_internals as rasa_internals
+from bot.config import PROJECT_ROOT
+from bot.rasa_internals import speedups
+from bot.rasa_internals.action_failures import ACTION_FAILURE_LOG, PROCESSOR_LOGGER, watch_failed_actions
+from bot.rasa_internals.events_table import RASA_EVENTS
+from bot.rasa_internals.tracker_store import RasaSQLTrackerStore
+
+
+# --- The version --------------------------------------------------------------------------------------
+
+def test_written_for_the_installed_rasa():
+    assert rasa_internals.RASA_VERSION == "3.6.21" == rasa_internals.installed_rasa_version()
+    rasa_internals.check_rasa_version()
+    requirements = (PROJECT_ROOT / "requirements.txt").read_text()
+    assert f"rasa=={rasa_internals.RASA_VERSION}\n" in requirements
+
+
+def test_another_rasa_version_is_refused_naming_both():
+    with pytest.raises(rasa_internals.RasaVersionError) as refused:
+        rasa_internals.check_rasa_version("3.7.0")
+    assert "Rasa 3.7.0" in str(refused.value) and "Rasa 3.6.21" in str(refused.value)
+
+
+def test_a_process_with_another_rasa_does_not_start():
+    """Importing any module of the package checks the version (the Rasa server imports ``speedups``)."""
+    code = ("import importlib.metadata as m; m.version = lambda name: '3.6.22'; "
+            "import bot.rasa_internals.speedups")
+    run = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert run.returncode != 0
+    assert "RasaVersionError" in run.stderr and "Rasa 3.6.22" in run.stderr and "Rasa 3.6.21" in run.stderr
+
+
+# --- Speed-ups: same answers as Rasa's, and really in place -------------------------------------------
+
+RESPONSES = [
+    {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hola"}]},
+    {"events": [], "responses": []},
+    {},
+    {"events": "no es una lista"},
+    {"events": [{"sin_tipo": 1}]},
+    {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": "no es una lista"},
+    {"events": [{"event": "no_existe"}]},
+    {"events": [{"event": "action", "name": 3}]},
+]
+
+
+@pytest.fixture
+def patched(monkeypatch):
+    """Apply the speed-ups for one test and undo them afterwards; returns Rasa's originals."""
+    original_validate = RemoteAction._validate_action_result
+    original_resolve = Event.resolve_by_type
+    assert not getattr(original_validate, "_cached_validator", False)
+    assert not getattr(original_resolve, "_cached", False)
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", original_validate)
+    monkeypatch.setattr(Event, "resolve_by_type", original_resolve)
+    monkeypatch.delenv("RASA_SPEEDUPS", raising=False)
+    speedups.apply_speedups()
+    return original_validate, original_resolve
+
+
+def outcome(validate, action, response):
+    try:
+        return validate(action, response)
+    except ValidationError as error:
+        return ("ValidationError", error.message, list(error.path))
+
+
+def test_action_responses_are_validated_as_rasa_does(patched):
+    original_validate, _ = patched
+    action = RemoteAction("accion_prueba", None)
+    assert RemoteAction._validate_action_result is not original_validate
+    for response in RESPONSES:
+        assert outcome(RemoteAction._validate_action_result, action, response) == \
+            outcome(original_validate, action, response), response
+    assert action._validate_action_result(RESPONSES[0]) is True
+    for invalid in RESPONSES[3:5]:
+        with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+            action._validate_action_result(invalid)
+
+
+def test_the_patched_validation_no_longer_calls_jsonschema_validate(patched, monkeypatch):
+    import jsonschema
+
+    original_validate, _ = patched
+    calls = []
+    real = jsonschema.validate
+    monkeypatch.setattr(jsonschema, "validate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    action = RemoteAction("accion_prueba", None)
+    original_validate(action, RESPONSES[0])
+    assert calls == [1]  # Rasa's own still does (the reason for the patch)
+    action._validate_action_result(RESPONSES[0])
+    assert calls == [1]
+
+
+def test_event_classes_are_the_ones_rasa_finds_and_are_remembered(patched, monkeypatch):
+    import rasa.shared.utils.common as common
+
+    _, original_resolve = patched
+    names = {cls.type_name for cls in all_subclasses(Event) if getattr(cls, "type_name", None)}
+    assert len(names) > 20
+    found = {name: original_resolve(name) for name in names}
+    for name in sorted(names):
+        assert Event.resolve_by_type(name) is found[name]
+    monkeypatch.setattr(common, "all_subclasses", lambda cls: pytest.fail("walked the Event subclasses again"))
+    for name in sorted(names):
+        assert Event.resolve_by_type(name) is found[name]  # remembered
+
+
+def test_unknown_event_names_behave_as_in_rasa(patched):
+    assert Event.resolve_by_type("no_existe", default=SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None  # Rasa's backwards compatibility
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_existe")
+
+
+def test_rasa_speedups_0_leaves_rasa_untouched(monkeypatch):
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    before = RemoteAction._validate_action_result
+    monkeypatch.setenv("RASA_SPEEDUPS", "0")
+    speedups.apply_speedups()
+    assert RemoteAction._validate_action_result is before
+
+
+def test_a_patch_whose_target_rasa_renamed_fails_loudly():
+    class Renamed:
+        pass
+
+    with pytest.raises(AttributeError, match="rasa_internals/speedups.py"):
+        speedups._replace(Renamed, "_validate_action_result", lambda self: None)
+    assert not hasattr(Renamed, "_validate_action_result")
+
+
+# --- Failed actions, as Rasa's processor reports them -------------------------------------------------
+
+async def test_a_failed_action_is_noticed_from_what_rasas_processor_logs(monkeypatch):
+    from unittest.mock import AsyncMock, MagicMock
+
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.core.processor import MessageProcessor
+
+    class Failing(Action):
+        def name(self):
+            return "accion_que_falla"
+
+        async def run(self, *args, **kwargs):
+            raise RuntimeError("el action server no responde")
+
+    noticed = []
+    logger = logging.getLogger(PROCESSOR_LOGGER)
+    monkeypatch.setattr(logger, "handlers", list(logger.handlers))
+    watch_failed_actions(lambda: noticed.append("accion"))
+    watch_failed_actions(lambda: noticed.append("accion"))  # installed once
+    processor = MagicMock(spec=MessageProcessor)
+    processor.domain = Domain.empty()
+    processor.execute_side_effects = AsyncMock()
+    tracker = DialogueStateTracker("vecino", [])
+    await MessageProcessor._run_action(processor, Failing(), tracker, MagicMock(), MagicMock(),
+                                       PolicyPrediction([1.0], "regla"))
+    assert noticed == ["accion"]
+    assert ACTION_FAILURE_LOG in inspect.getsource(MessageProcessor._run_action)
+
+
+# --- Where Rasa's server keeps its agent --------------------------------------------------------------
+
+def test_the_agent_is_found_where_rasas_server_puts_it():
+    from types import SimpleNamespace
+
+    import rasa.server
+
+    from bot.rasa_internals.server import agent_of
+
+    assert "app.ctx.agent = agent" in inspect.getsource(rasa.server.create_app)
+    agent = object()
+    assert agent_of(SimpleNamespace(ctx=SimpleNamespace(agent=agent))) is agent
+    assert agent_of(SimpleNamespace(ctx=SimpleNamespace())) is None and agent_of(None) is None
+
+
+# --- Rasa's events table, declared again --------------------------------------------------------------
+
+def test_the_events_table_is_declared_as_rasa_declares_it():
+    rasa_table = SQLTrackerStore.SQLEvent.__table__
+    assert RASA_EVENTS.name == rasa_table.name == "events"
+    ours = {c.name: (type(c.type), getattr(c.type, "length", None), c.primary_key) for c in RASA_EVENTS.columns}
+    theirs = {c.name: (type(c.type), getattr(c.type, "length", None), c.primary_key) for c in rasa_table.columns}
+    assert ours == theirs
+
+
+# --- The NLU classifier's feature matrix --------------------------------------------------------------
+
+def test_a_message_whose_features_do_not_fit_gets_no_intent(tmp_path: Path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.constants import INTENT, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.intent_classifier import IntentClassifier
+    from bot.rasa_internals.nlu import fits_model
+
+    def message(text, features=None, intent=None):
+        made = Message(data={TEXT: text, **({INTENT: intent} if intent else {})})
+        if features is not None:
+            made.add_features(Features(np.array([features]), "sentence", TEXT, "prueba"))
+        return made
+
+    classifier = IntentClassifier.create(IntentClassifier.get_default_config(), LocalModelStorage(tmp_path),
+                                         Resource("clasificador"), ExecutionContext(GraphSchema({}), "prueba"))
+    assert fits_model(classifier, message(""))  # not fitted yet
+    examples = [message("hola", [1.0, 0.0], "saludo"), message("chao", [0.0, 1.0], "despedida")]
+    classifier.train(TrainingData(examples * 3))
+    assert fits_model(classifier, message("hola", [1.0, 0.0])) and not fits_model(classifier, message(""))
+    hello, empty = classifier.process([message("hola", [1.0, 0.0]), message("")])
+    assert hello.get(INTENT)["name"] == "saludo" and empty.get(INTENT) == {"name": None, "confidence": 0.0}
+
+
+# --- The tracker store's private parts ----------------------------------------------------------------
+
+@pytest.fixture
+def store(tmp_path):
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    made = RasaSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "rasa.db"))
+    yield made
+    made.engine.dispose()
+
+
+def conversation(sender="vecino"):
+    tracker = DialogueStateTracker(sender, [])
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                  UserUttered("hola", {"name": "saludo", "confidence": 1.0}), ActionExecuted("action_listen")):
+        tracker.update(event)
+    return tracker
+
+
+async def test_the_events_to_save_are_those_rasa_picks(store):
+    tracker = conversation()
+    await store.save(tracker)
+    tracker.update(UserUttered("gracias", {"name": "agradecer", "confidence": 1.0}))
+    with store.session_scope() as session:
+        rasas = list(SQLTrackerStore._additional_events(store, session, tracker))
+        ours = list(store._additional_events(session, tracker))
+    assert ours == rasas and [e.as_dict() for e in ours][-1]["text"] == "gracias"
+    assert inspect.signature(SQLTrackerStore._additional_events).parameters.keys() == {"self", "session", "tracker"}
+    assert "self._additional_events(session, tracker)" in inspect.getsource(SQLTrackerStore.save)
+
+
+async def test_the_stored_version_counts_the_latest_session_and_is_read_off_the_event_loop(store, monkeypatch):
+    assert await store.read_stored_version("vecino") == (0, None)
+    tracker = conversation()
+    await store.save(tracker)
+    count, newest = await store.read_stored_version("vecino")
+    rebuilt = await store.retrieve("vecino")
+    assert count == len(rebuilt.events) == len(tracker.events) - 1 and newest == len(tracker.events)
+    threads = []
+    real = store.stored_version
+    monkeypatch.setattr(store, "stored_version",
+                        lambda sender: threads.append(threading.current_thread()) or real(sender))
+    await store.read_stored_version("vecino")
+    assert threads and threads[0] is not threading.main_thread()
+
+
+async def test_the_engine_is_replaced_with_the_same_url(store):
+    url = store.engine.url
+    store.replace_engine(pool_pre_ping=True)
+    assert store.engine.url == url and store.engine.pool._pre_ping
+    assert await store.read_stored_version("nadie") == (0, None)
