@@ -42,7 +42,7 @@ def protect(app: Sanic, token: str) -> Sanic:
     expected = token.encode()
 
     @app.middleware("request")
-    async def require_token(request: Request):  # type: ignore[no-untyped-def]
+    async def require_token(request: Request):
         if request.path in OPEN_PATHS:
             return None
         presented = (request.headers.get(TOKEN_HEADER) or "").encode("utf-8", "replace")

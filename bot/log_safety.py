@@ -97,4 +97,4 @@ def install(env: Optional[Dict[str, str]] = None) -> None:
     _secrets[:] = configured_secrets(env)
     if logging.Formatter.format is not _safe_format:  # never wrap twice (a wrapped wrapper would recurse)
         _original_format = logging.Formatter.format
-        logging.Formatter.format = _safe_format  # type: ignore[assignment]
+        logging.Formatter.format = _safe_format  # type: ignore[method-assign]

@@ -38,11 +38,12 @@ class ChannelAdapter(Protocol):
     def unreachable(self, conversation: ConversationId) -> Optional[str]:
         """Why this conversation cannot be written to here (``None``: it can)."""
 
-    async def send_text(self, conversation: ConversationId | str, text: str) -> None:
-        """Send one message of at most ``text_limit`` characters; ``SendError`` when it is not taken."""
+    async def send_text(self, conversation: ConversationId | str, text: str) -> Optional[str]:
+        """Send one message of at most ``text_limit`` characters; ``SendError`` when it is not taken.
+        Returns the provider's message id when it gives one."""
 
     async def send_template(self, conversation: ConversationId | str, template: str,
-                            variables: Dict[str, str]) -> None:
+                            variables: Dict[str, str]) -> Optional[str]:
         """Send an approved template with its variables (channels with ``service_window``)."""
 
     async def close(self) -> None:

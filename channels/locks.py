@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Dict, Optional
+from typing import Any, AsyncIterator, Dict, Optional
 
 from bot.config import Settings, settings
 
@@ -24,7 +24,7 @@ KEY_PREFIX = "asistente:conversacion:"
 class ConversationLocks:
     """Mutual exclusion per conversation key, in this process or across replicas through Redis."""
 
-    def __init__(self, redis_client: Optional[object] = None, lease_seconds: float = LEASE_SECONDS) -> None:
+    def __init__(self, redis_client: Optional[Any] = None, lease_seconds: float = LEASE_SECONDS) -> None:
         self._redis = redis_client
         self._lease = lease_seconds
         self._local: Dict[str, asyncio.Lock] = {}

@@ -155,10 +155,15 @@ class TelegramInput(InputChannel):
 
         return webhook
 
+    def _on_message(self) -> Callable[[UserMessage], Awaitable[Any]]:
+        """Rasa's handler of a new message (set when Rasa registers the webhook, before any message)."""
+        assert self._on_new_message is not None, "el canal aún no está registrado en Rasa"
+        return self._on_new_message
+
     async def _handle(self, message: Message) -> None:
         """One stored update (see channels/turns.py)."""
         await handle_stored(message, TelegramOutput(self._sender, collect=True), self.inbox.app,
-                            self._on_new_message, self._user_message)
+                            self._on_message(), self._user_message)
 
     async def _user_message(self, message: Message, output: "TelegramOutput") -> Optional[UserMessage]:
         """The message for the assistant, or ``None`` when answered here (media, a stale button)."""

@@ -152,8 +152,8 @@ class WhatsAppInput(InputChannel):
             if not signature or not self._validator.validate(self._url(request), form, signature):
                 logger.warning("WhatsApp: firma inválida desde %s", request.ip)
                 return response.json({"error": "firma inválida"}, status=403)
-            sid, origin, to = form.get("MessageSid"), form.get("From", ""), form.get("To", "")
-            if not _SID.fullmatch(sid or "") or not _ADDRESS.fullmatch(origin) or not _ADDRESS.fullmatch(to):
+            sid, origin, to = form.get("MessageSid", ""), form.get("From", ""), form.get("To", "")
+            if not _SID.fullmatch(sid) or not _ADDRESS.fullmatch(origin) or not _ADDRESS.fullmatch(to):
                 logger.warning("WhatsApp: mensaje sin MessageSid, From o To válidos: %s", sorted(form)[:20])
                 return response.json({"error": "faltan MessageSid, From o To, o no son válidos"}, status=400)
             sender_id = str(ConversationId.whatsapp(to, origin))  # Twilio writes "whatsapp:+569…"
@@ -167,10 +167,15 @@ class WhatsAppInput(InputChannel):
 
         return webhook
 
+    def _on_message(self) -> Callable[[UserMessage], Awaitable[Any]]:
+        """Rasa's handler of a new message (set when Rasa registers the webhook, before any message)."""
+        assert self._on_new_message is not None, "el canal aún no está registrado en Rasa"
+        return self._on_new_message
+
     async def _handle(self, message: Message) -> None:
         """One stored message (see channels/turns.py)."""
         await handle_stored(message, WhatsAppOutput(self._sender, collect=True), self.inbox.app,
-                            self._on_new_message, self._user_message)
+                            self._on_message(), self._user_message)
 
     async def _user_message(self, message: Message, output: "WhatsAppOutput") -> Optional[UserMessage]:
         """The message for the assistant, or ``None`` when answered here (media) or empty."""

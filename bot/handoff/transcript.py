@@ -66,7 +66,7 @@ class TranscriptReader:
                 # kept the whole text in the metadata (channels/limits.py), and staff see all of it.
                 full = (data.get("metadata") or {}).get(FULL_TEXT_KEY)
                 cut = isinstance(full, str) and len(full) > len(read)
-                turns.append(Turn(at, "vecino", full if cut else read, intent.get("name"),
+                turns.append(Turn(at, "vecino", str(full) if cut else read, intent.get("name"),
                                   intent.get("confidence"), event_id=row.id,
                                   extra={"leido": len(read)} if cut else {}))
             else:

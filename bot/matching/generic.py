@@ -51,7 +51,7 @@ def generic_candidates(text: str, offered: Iterable[Procedure]) -> List[Procedur
         return []
     # Words that tell the candidates apart: in some of their names or aliases, not in all.
     words = [_phrase_words(p) for p in candidates]
-    telling = set().union(*words) - set.intersection(*words) - HEAD_WORDS - _FILLER
+    telling = set().union(*words) - words[0].intersection(*words[1:]) - HEAD_WORDS - _FILLER
     if said & telling:
         return []
     return candidates

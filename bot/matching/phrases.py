@@ -8,7 +8,7 @@ exactly, long phrases tolerate typos ("permiso de sircualcion").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -50,7 +50,7 @@ def threshold_for(phrase: str) -> float:
 class PhraseMatcher:
     """Finds which keys a message names, given the phrases of each key."""
 
-    def __init__(self, phrases: Dict[str, Iterable[str]], min_score: float | None = None) -> None:
+    def __init__(self, phrases: Mapping[str, Iterable[str]], min_score: float | None = None) -> None:
         seen: Dict[str, str] = {}
         for key, key_phrases in phrases.items():
             for phrase in key_phrases:

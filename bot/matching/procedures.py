@@ -1,7 +1,7 @@
 """Which procedure a message is about, from the catalogue's names and aliases."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Iterable, List
+from typing import Dict, Iterable, List, Mapping, TYPE_CHECKING
 
 from bot.matching.phrases import PhraseMatch, PhraseMatcher
 
@@ -17,7 +17,7 @@ AMBIGUITY_MARGIN = 3.0
 class ProcedureMatcher:
     """Fuzzy matching of a message against every procedure's name and aliases."""
 
-    def __init__(self, names_and_aliases: Dict[str, Iterable[str]]) -> None:
+    def __init__(self, names_and_aliases: Mapping[str, Iterable[str]]) -> None:
         self._matcher = PhraseMatcher(names_and_aliases)
 
     def find(self, text: str) -> List[PhraseMatch]:

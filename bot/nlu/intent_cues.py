@@ -14,7 +14,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Set, Text
+from typing import AbstractSet, Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -83,7 +83,7 @@ class IntentCues(GraphComponent):
         return training_data
 
 
-def _cued_intent(text: str, guessed: str, entities: Set[str] = frozenset()) -> str:
+def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset()) -> str:
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
     if sounds_upset(text) and (guessed in SMALL_TALK or (guessed == STATUS and "folio" not in entities)):
         return OUT_OF_SCOPE  # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint

@@ -25,6 +25,9 @@ StoredVersion = Tuple[int, Optional[int]]  # (events of the latest session, newe
 class RasaSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` whose engine, stored-events query and choice of events to save are public."""
 
+    engine: Any  # set by SQLTrackerStore.__init__ (untyped there)
+    sessionmaker: Any
+
     def replace_engine(self, **options: Any) -> None:
         """Rebuild the engine and session factory on the same URL with Rasa's options plus ``options``."""
         url = self.engine.url

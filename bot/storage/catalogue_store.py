@@ -113,4 +113,5 @@ class CatalogueCache:
                     self._catalogue = read_catalogue(self._db)
                     self._version = version
                 self._checked = now
+            assert self._catalogue is not None  # read above whenever it was missing
             return self._catalogue

@@ -7,7 +7,7 @@ session is ever shared between requests or threads.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Dict, Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -20,7 +20,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         # hide_parameters: a database error logged with its traceback must not quote what a citizen wrote.
-        kwargs = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
+        kwargs: Dict[str, Any] = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
         self.engine: Engine = create_engine(url, **kwargs)

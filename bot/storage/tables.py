@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Optional, overload
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
                         text)
@@ -10,7 +10,7 @@ from sqlalchemy.orm import declarative_base
 
 from bot.handoff.states import OPEN, HandoffStatus
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 has no typed declarative base (no mypy plugin here)
 
 OPEN_HANDOFF_CONDITION = "status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN))
 
@@ -23,6 +23,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
 def aware(moment: Optional[datetime]) -> Optional[datetime]:
     """``moment`` with UTC attached when the database returned it naive (SQLite)."""
     if moment is not None and moment.tzinfo is None:

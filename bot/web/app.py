@@ -94,7 +94,7 @@ def run_web(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     async def close_database(_app: web.Application) -> None:
         db.dispose()
 
-    app.on_cleanup.append(close_database)
+    app.on_cleanup.append(close_database)  # type: ignore[arg-type]  # aiohttp 3.8 types Signal wrongly
     log.info("API de solicitudes en http://%s:%s%s", host, port, API_PREFIX)
     log.info("consola de funcionarios en http://%s:%s/consola", host, port)
     web.run_app(app, host=host, port=port)

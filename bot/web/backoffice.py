@@ -20,7 +20,7 @@ import logging
 import re
 from datetime import date, datetime, time, timedelta
 from functools import partial, wraps
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional, cast
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -255,8 +255,8 @@ async def change_status_handler(request: web.Request) -> web.Response:
     db, municipality, provider = request.app[DB_KEY], request["municipality"], request.app[CATALOGUE_KEY]
 
     def work() -> Dict[str, Any]:
-        return store.change_status(db, municipality, folio, change["estado"], change["nota"], changed_by,
-                                   procedure_name=_procedure_names(provider))
+        return store.change_status(db, municipality, folio, change["estado"] or "", change["nota"], changed_by,
+                                   procedure_name=_procedure_names(cast(Optional[CatalogueProvider], provider)))
 
     try:
         updated = await asyncio.to_thread(work)

@@ -112,7 +112,7 @@ def add_console(app: web.Application, db: Database, reader: TranscriptReader, ch
         async def close_channels(_app: web.Application) -> None:
             await channels.close()
 
-        app.on_cleanup.append(close_channels)
+        app.on_cleanup.append(close_channels)  # type: ignore[arg-type]  # aiohttp 3.8 types Signal wrongly
     conversation = PREFIX + r"/conversacion/{id:\d{1,9}}"
     routes = [
         ("GET", PREFIX, console_handoffs.queue, "consola"),

@@ -11,7 +11,7 @@ import string
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Dict, Iterable, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 from bot.config import timezone_name
@@ -21,7 +21,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "rest": "Chat web"}
-STATUS_NAMES = {HandoffStatus.WAITING: "Esperando", HandoffStatus.ATTENDED: "En atención",
+STATUS_NAMES: Dict[str, str] = {HandoffStatus.WAITING: "Esperando", HandoffStatus.ATTENDED: "En atención",
                 HandoffStatus.CLOSED: "Cerrada", HandoffStatus.HANDED_BACK: "Devuelta al asistente",
                 HandoffStatus.ABANDONED: "Desistida"}
 REASON_NAMES = {"hablar_con_funcionario": "Pidió hablar con una persona", "no_entendido": "El asistente no entendió",

@@ -135,7 +135,7 @@ def nlu_yaml(candidates: Sequence[Dict[str, Optional[str]]], municipality: str, 
         if not item.get("intent"):
             without_intent.append(item)
             continue
-        groups.setdefault((item["intent"], item.get("tramite") or ""), []).append(_yaml_line(item["text"] or ""))
+        groups.setdefault((item["intent"] or "", item.get("tramite") or ""), []).append(_yaml_line(item["text"] or ""))
     for (intent, procedure), texts in groups.items():
         lines.append(f"# trámite: {procedure or '(ninguno)'}")
         lines.append(f"- intent: {intent}")
@@ -180,7 +180,7 @@ def _team_page(request: web.Request, team: Sequence[accounts.Staffer], notices: 
                               'aria-label="Desactivar a $username">Desactivar</button></form>',
                               csrf=session.csrf_token, id=member.id, username=member.username)
         else:
-            action = "—" if not member.active else "(tú)"
+            action = Markup("—" if not member.active else "(tú)")
         rows.append(fragment('<tr><td>$username</td><td>$name</td><td>$role</td><td>$state</td><td>$action</td></tr>',
                              username=member.username, name=member.name,
                              role="Administrador" if member.is_admin else "Agente",
