@@ -17,21 +17,12 @@ from typing import Any, Dict, List, Optional
 from rapidfuzz import fuzz, process
 
 from bot.runtime import database, run_blocking
+from bot.answers.channel import APOLOGY, MEDIA_REPLIES, how_to_answer  # noqa: F401  (used by the channels)
 from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, utcnow
 from bot.text import normalise
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = "Tuvimos un problema, intenta de nuevo en unos minutos."
-MEDIA_REPLIES = {
-    "audio": "Por ahora no puedo escuchar audios. ¿Me lo escribes, por favor?",
-    "image": "Recibí tu imagen, pero por ahora solo puedo leer texto. Cuéntame por escrito qué necesitas.",
-    "video": "Por ahora no puedo ver videos. ¿Me cuentas por escrito qué necesitas?",
-    "document": "Recibí tu archivo, pero no puedo abrir documentos. Escríbeme lo que necesitas y te ayudo.",
-    "sticker": "¡Buen sticker! Para ayudarte necesito que me escribas qué necesitas.",
-    "contact": "Recibí un contacto, pero no puedo usarlo. Escríbeme los datos que quieras darme.",
-    "other": "No puedo leer ese tipo de mensaje. ¿Me lo escribes, por favor?",
-}
 _NUMBER_REPLY = re.compile(r"^(?:la|el|opcion|opción|numero|número|n°|#)?\s*(\d{1,2})\s*[.)]?$", re.IGNORECASE)
 
 
@@ -41,13 +32,7 @@ def numbered_list(text: str, buttons: List[Dict[str, Any]]) -> str:
     """The text followed by the buttons as a numbered list, for channels without buttons."""
     if not buttons:
         return text
-    numbers = [str(i) for i in range(1, len(buttons) + 1)]
-    if len(numbers) == 1:
-        answer = "Responde 1."
-    elif len(numbers) <= 3:
-        answer = "Responde " + ", ".join(numbers[:-1]) + f" o {numbers[-1]}."
-    else:
-        answer = "Responde con el número de tu opción."
+    answer = how_to_answer(len(buttons))
     lines = [f"{i}. {b['title']}" for i, b in enumerate(buttons, 1)]
     return f"{text}\n\n" + "\n".join(lines) + f"\n{answer}"
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any, Optional, Tuple
 
+from bot.answers.channel import CUT_NOTE  # noqa: F401  (used by the channels)
+
 WHATSAPP_MAX_CHARS = 1600
 TELEGRAM_MAX_CHARS = 4096
 REST_MAX_CHARS = 4096
@@ -28,8 +30,6 @@ SERVER_MAX_REQUEST_BYTES = 1024 * 1024
 SERVER_MAX_REQUEST_ENV = "SANIC_REQUEST_MAX_SIZE"
 
 FULL_TEXT_KEY = "texto_completo"  # UserMessage metadata: what the citizen wrote, uncut
-CUT_NOTE = ("Tu mensaje es muy largo, así que solo leí la primera parte. Si falta algo importante, "
-            "envíamelo en un mensaje más corto, por favor.")
 TOO_LARGE_ERROR = "mensaje demasiado grande"
 
 # A cut this far back from the limit still keeps most of the text; further back, cut mid-word.

@@ -39,9 +39,9 @@ from bot.runtime import database, run_blocking
 from bot.storage.tables import ChannelButtonsRow
 from channels.common import APOLOGY
 from channels.replies import Reply
+from bot.answers.channel import STALE_BUTTON  # noqa: F401  (used by the Telegram channel)
 from channels.telegram_api import MAX_MENU_ID, parse_callback_data
 
-STALE_BUTTON = "Esa opción ya no está disponible. Escríbeme tu respuesta, por favor."
 NOTE_KEY = "nota"  # a reply made by the channel, not by the assistant: never the pending question
 MENU_KEY = "menu"  # a reply that re-sends the current menu under its id (nothing to record)
 

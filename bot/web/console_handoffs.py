@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.answers.channel import HAND_BACK_TEXT
 from bot.config import timezone_name
 from bot.handoff import queries, reviews, service
 from bot.handoff.states import OPEN, HandoffStatus
@@ -35,7 +36,6 @@ from channels.adapter import NotDeliverable
 log = logging.getLogger(__name__)
 
 QUEUE_COLUMNS = ("Conversación", "Espera", "Trámite", "Vecino o vecina", "Estado", "Canal", "Motivo", "Atiende")
-HAND_BACK_TEXT = "Te devuelvo al asistente virtual. ¿En qué más te ayudo?"
 CLOSE_REASONS = ("Resuelta", "Derivada a una oficina municipal", "Sin respuesta del vecino o vecina",
                  "Fuera de competencia municipal", "Otro motivo")
 REPLY_MAX_LENGTH = 1500
