@@ -1,7 +1,6 @@
 """What the citizen reads while filling in a guided request."""
 from __future__ import annotations
 
-from typing import List
 
 from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.model import FormField, Procedure
@@ -72,10 +71,6 @@ def storage_failed() -> Reply:
     )
 
 
-def finish_first(current: str) -> Reply:
-    """Another request in the middle of this one."""
-    return Reply(f"Primero terminemos tu solicitud de {current}, o escribe «cancelar» para dejarla.")
-
 
 def two_requests(first: str, second: str) -> Reply:
     """Two requests in one message: one after the other."""
@@ -111,6 +106,3 @@ def still_open() -> Reply:
     return Reply("Sigamos con tu solicitud:")
 
 
-def field_labels(fields: List[FormField]) -> List[str]:
-    """Labels of the fields, for messages."""
-    return [label(f) for f in fields]

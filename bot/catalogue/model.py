@@ -5,7 +5,7 @@ shapes as JSON, so the same objects serve the NLU, the actions and the importer.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Dict, List, Optional
 
 FIELD_TYPES = (
@@ -166,7 +166,3 @@ class Municipality:
         serving = next((o for o in self.offices if procedure.category in o.departments), None)
         return serving or self.office("principal") or (self.offices[0] if self.offices else None)
 
-    def with_procedure(self, extra: Procedure) -> "Municipality":
-        """A copy with one more (or a replaced) municipality-only procedure."""
-        others = [p for p in self.extra if p.slug != extra.slug]
-        return replace(self, extra=others + [extra])

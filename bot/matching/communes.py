@@ -10,7 +10,7 @@ from typing import Dict, List, Sequence
 
 from bot.catalogue.catalogue import Commune
 from bot.matching.phrases import PhraseMatch, PhraseMatcher
-from bot.text import normalise, words_with_spans
+from bot.text import words_with_spans
 
 # Commune names that are also common Spanish words or phrases (normalised).
 WORDLIKE = {
@@ -68,12 +68,3 @@ class CommuneMatcher:
         return len(outside) <= 3 and all(w in FILLER_WORDS for w, _, _ in outside)
 
 
-def official_name(matcher: CommuneMatcher, text: str) -> str | None:
-    """The official name of the first commune in ``text``, if any."""
-    found = matcher.find(text)
-    return found[0].key if found else None
-
-
-def same_commune(a: str, b: str) -> bool:
-    """Whether two commune names are the same once accents and case are ignored."""
-    return normalise(a) == normalise(b)

@@ -1,9 +1,8 @@
 """Who did what in the console: one ``AuditRow`` per action (views and exports included)."""
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Optional
 
-from sqlalchemy import select
 
 from bot.storage.db import Database
 from bot.storage.tables import AuditRow
@@ -17,13 +16,3 @@ def record_audit(db: Database, staff: str, municipality: str, action: str, hando
                              target=(target or None) and target[:200], detail=detail))
 
 
-def audit_entries(db: Database, municipality: str, action: Optional[str] = None,
-                  handoff_id: Optional[int] = None) -> List[AuditRow]:
-    """The municipality's audit entries, oldest first (optionally of one action or handoff)."""
-    query = select(AuditRow).where(AuditRow.municipality == municipality)
-    if action:
-        query = query.where(AuditRow.action == action)
-    if handoff_id is not None:
-        query = query.where(AuditRow.handoff_id == handoff_id)
-    with db.session() as session:
-        return list(session.execute(query.order_by(AuditRow.id)).scalars().all())
