@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any, Optional, Tuple
 
 from bot.answers.channel import CUT_NOTE  # noqa: F401  (used by the channels)
+from bot.message_metadata import FULL_TEXT_KEY  # noqa: F401  (used by the channels)
 
 WHATSAPP_MAX_CHARS = 1600
 TELEGRAM_MAX_CHARS = 4096
@@ -29,7 +30,6 @@ REST_MAX_BODY_BYTES = 64 * 1024
 SERVER_MAX_REQUEST_BYTES = 1024 * 1024
 SERVER_MAX_REQUEST_ENV = "SANIC_REQUEST_MAX_SIZE"
 
-FULL_TEXT_KEY = "texto_completo"  # UserMessage metadata: what the citizen wrote, uncut
 TOO_LARGE_ERROR = "mensaje demasiado grande"
 
 # A cut this far back from the limit still keeps most of the text; further back, cut mid-word.

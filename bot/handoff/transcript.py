@@ -16,10 +16,10 @@ from sqlalchemy import create_engine, delete, select
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings, settings
+from bot.message_metadata import FULL_TEXT_KEY
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.storage.db import Database
 from bot.storage.tables import StaffMessageRow
-from channels.limits import FULL_TEXT_KEY
 
 @dataclass
 class Turn:
