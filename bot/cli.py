@@ -348,11 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_catalogue_import)
 
     ev = sub.add_parser("eval", help="evalúa el NLU en el conjunto reservado")
-    ev.add_argument("--heldout", default="eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml",
+    ev.add_argument("--heldout", default="eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml",
                     help="conjuntos reservados, separados por comas")
     ev.add_argument("--model", default="models")
     ev.add_argument("--report", default="results/nlu_heldout.json")
-    ev.add_argument("--scenarios", default="eval/scenarios.yml,eval/scenarios_b.yml",
+    ev.add_argument("--scenarios", default="eval/scenarios.yml,eval/scenarios_b.yml,eval/scenarios_c.yml",
                     help="escenarios de varias vueltas, archivos separados por comas")
     ev.add_argument("--scenarios-report", default="results/scenarios.json")
     ev.add_argument("--workers", type=int, default=4, help="escenarios a la vez")
