@@ -18,7 +18,7 @@ from bot.catalogue.model import Municipality, Office, Procedure
 from bot.dialogue.choices import chosen_procedure
 from bot.dialogue.cues import (
     asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up, is_short_follow_up,
-    names_town_hall,
+    names_town_hall, opens_as_follow_up,
 )
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import generic_candidates, told_apart, with_elided_kind
@@ -72,11 +72,15 @@ def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optiona
         told = told_apart(text, catalogue.procedures_for(town.slug).values())
         if told:  # "el permiso de sirculacion": the kind, then a word of one of its procedures misspelt
             return told.slug, None
+    # "¿cuánto es el aseo al año?": a word of one procedure only, and a clear question. While another
+    # procedure is in focus, only a message that does not open as a follow-up ("y si tengo multas?") leaves it.
+    distinctive = matcher.by_distinctive_word(text) if typed and asked_aspects(text) else None
     if remembered and follow_up_ok:
+        if distinctive and distinctive != remembered and not opens_as_follow_up(text):
+            return distinctive, None
         return remembered, None
     if typed:
-        distinctive = matcher.by_distinctive_word(text) if asked_aspects(text) else None
-        if distinctive:  # "¿cuánto es el aseo al año?": a word of one procedure only, and a clear question
+        if distinctive:
             return distinctive, None
         suggestions = matcher.suggestions(text, limit=1)
         if suggestions:

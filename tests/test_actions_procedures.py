@@ -252,3 +252,14 @@ async def test_a_second_request_told_in_its_own_clause_is_kept_for_after_the_fol
     messages, slots = await run(ActionIniciarTramite(), tracker)
     assert "Veo dos solicitudes" in texts(messages) and "luminaria" in texts(messages)
     assert slots["tramite"] == "reporte-bache" and slots["tramite_siguiente"] == "reporte-luminaria"
+
+
+async def test_a_distinctive_word_of_another_procedure_leaves_the_one_in_focus_unless_it_follows_up():
+    other = make_tracker("buenas, cuanto es el aseo al año?", "consultar_tramite", [],
+                         slots={"municipio": "penalolen", "tramite": "certificado-numero"})
+    messages, _ = await run(ActionResponderTramite(), other)
+    assert messages[0]["text"].startswith("Derechos de aseo domiciliario en Peñalolén")
+    follow_up = make_tracker("y si hay un arbol al lado, cuanto demoran?", "consultar_tramite", [],
+                             slots={"municipio": "penalolen", "tramite": "reporte-luminaria"})
+    messages, _ = await run(ActionResponderTramite(), follow_up)
+    assert messages[0]["text"].startswith("Reporte de luminaria")

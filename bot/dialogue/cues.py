@@ -178,6 +178,11 @@ _FOLLOW_UP_START = ("y ", "e ", "pero ", "entonces ")
 _ASKING_ANYWHERE = re.compile(r"\b(?:(?:a|hasta|desde) que hora|cuanto|cuanta|cuantos|cuantas|donde|adonde)\b")
 
 
+def opens_as_follow_up(text: str) -> bool:
+    """The message starts as a continuation: "y …", "pero …", "entonces …"."""
+    return normalise(text).startswith(_FOLLOW_UP_START)
+
+
 def looks_like_question(text: str) -> bool:
     """Whether a message asks something ("¿cuánto se demoran?", "y el viernes hasta q hora") rather than answers."""
     norm = normalise(text)
