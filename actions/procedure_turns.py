@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk.events import SlotSet
 
 from bot.answers import procedures as answers
-from bot.answers.municipality import office_named, town_hall
+from bot.answers.municipality import asked_day, office_named, town_hall
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Office, Procedure
@@ -105,10 +105,14 @@ def procedure_question(catalogue: Catalogue, town: Municipality, text: str, name
     # "y el del cesfam?" just after an office was described: that other office, though a procedure shares its name.
     other_office = bool(topic) and named_office is not None and named_office.key != topic \
         and is_short_follow_up(text)
-    if other_office or (about_town_hall and not matcher_for(catalogue).best(text)):  # no procedure named by its words
+    # "¿y el sábado?" after a procedure: that day at the office that does it.
+    a_day = bool(remembered) and asked_day(text) is not None and is_follow_up(text)
+    if other_office or ((about_town_hall or a_day) and not matcher_for(catalogue).best(text)):
         office = named_office or office_in_focus(catalogue, town, topic, remembered)
+        # The procedure stays in focus when its own office was described ("¿y cuánto cuesta?" comes next).
+        keeps = named_office is None and not town.office(topic or "") and bool(remembered)
         return Turn([town_hall(town, text, office)],
-                    [SlotSet("tema", office.key if office else None), SlotSet("tramite", None)])
+                    [SlotSet("tema", office.key if office else None)] + ([] if keeps else [SlotSet("tramite", None)]))
     aspects = [aspect] if aspect else asked_aspects(text)
     several = named_procedures(catalogue, text)
     if len(several) > 1 and (named is None or named in several):

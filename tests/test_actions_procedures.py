@@ -263,3 +263,15 @@ async def test_a_distinctive_word_of_another_procedure_leaves_the_one_in_focus_u
                              slots={"municipio": "penalolen", "tramite": "reporte-luminaria"})
     messages, _ = await run(ActionResponderTramite(), follow_up)
     assert messages[0]["text"].startswith("Reporte de luminaria")
+
+
+async def test_a_day_after_a_procedure_gets_that_day_at_its_office_and_the_procedure_stays():
+    tracker = make_tracker("y los sabados atienden?", "consultar_tramite", [],
+                           slots={"municipio": "penalolen", "tramite": "inscripcion-cesfam"})
+    messages, slots = await run(ActionResponderTramite(), tracker)
+    assert "CESFAM Carol Urzúa" in messages[0]["text"] and "El sábado atiende de 09:00 a 13:00" in messages[0]["text"]
+    assert slots["tema"] == "cesfam" and "tramite" not in slots  # "¿y qué piden?" is still about the CESFAM
+    cost = make_tracker("y cuanto cuesta?", "consultar_tramite", [],
+                        slots={"municipio": "penalolen", "tramite": "inscripcion-cesfam", "tema": "cesfam"})
+    messages, _ = await run(ActionResponderTramite(), cost)
+    assert messages[0]["text"].startswith("Inscripción en el CESFAM en Peñalolén") and "Costo:" in messages[0]["text"]

@@ -105,7 +105,9 @@ _UPSET = re.compile(
     r"|y ahora que hago|no entiendes|que lata|una lata|burla|el colmo|indignante|un abuso|no puede ser"
     r"|nadie (?:viene|vino|hace nada|pesca|me pesca|soluciona|resuelve|hace caso|se hace cargo)"
     r"|nunca (?:vienen|viene|vinieron|responden|contestan|hacen nada|solucionan)|no hacen nada|no pescan"
-    r"|tantas? preguntas?|demasiadas preguntas|ya me canse|estoy cansad[oa]"
+    r"|tantas? preguntas?|demasiadas preguntas|ya me canse|estoy cansad[oa]|me aburri|no sirve pa(?:ra)? na(?:da)?"
+    r"|hace (?:\w+ )?(?:meses|semanas|anos|mucho tiempo|harto tiempo) que (?:pedi|espero|estoy esperando"
+    r"|reclamo|llamo|pido|vengo)"
     r"|llevo (?:\w+ )?(?:meses|semanas|anos|dias|mucho tiempo|harto tiempo) (?:esperando|pidiendo|reclamando"
     r"|llamando|tratando|intentando))\b"
 )
@@ -201,16 +203,18 @@ _ACCEPT_CORE = {
     "hazlo", "hagalo", "hacelo", "hagamoslo", "hagamosla", "hagamos", "pidelo", "pidela", "pidalo", "pidala",
     "pidamoslo", "pidamosla", "pide", "pidan", "solicitalo", "solicitala", "ingresalo", "ingresala", "envialo",
     "enviala", "mandalo", "mandala", "vamos", "vamo", "sigamos", "demas", "obvio", "confirmo", "altiro",
+    "hacerla", "hacerlo", "pedirla", "pedirlo", "solicitarla", "solicitarlo", "hagala", "pidemelo", "pidemela",
+    "ingresela", "ingreselo", "hagamela", "hagamelo",
 }
-_ACCEPT_FILLER = {"po", "pos", "pues", "entonces", "eso", "esa", "ese", "nomas", "no mas", "mas", "de", "una",
-                  "al", "tiro", "por", "favor", "altiro", "ahora", "la", "el", "lo", "solicitud", "ahi", "aca",
-                  "aqui", "mejor", "asi"}
+_ACCEPT_FILLER = {"po", "pos", "pues", "entonces", "eso", "esa", "ese", "nomas", "de", "una", "al", "tiro",
+                  "por", "favor", "altiro", "ahora", "la", "el", "lo", "solicitud", "ahi", "aca", "aqui", "mejor",
+                  "asi", "quiero", "me", "porfa"}
 MAX_ACCEPT_WORDS = 6
 
 
 def accepts(text: str) -> bool:
     """A short yes to an offer ("ya, pidelo entonces", "ok pide eso", "hagamosla"): only words of assent."""
-    words = normalise(text).split()
+    words = re.sub(r"\bno mas\b", "nomas", normalise(text)).split()  # "pídalo no más" is no "no"
     if not words or len(words) > MAX_ACCEPT_WORDS:
         return False
     return all(w in _ACCEPT_CORE or w in _ACCEPT_FILLER for w in words) and any(w in _ACCEPT_CORE for w in words)
