@@ -205,7 +205,7 @@ def test_a_kind_left_out_after_a_named_procedure_names_another_of_that_kind():
 
 
 @pytest.mark.parametrize("text", ["ya, pidelo entonces", "ya po", "dale", "pidelo", "hagamosla", "bueno hazlo",
-                                  "ok pide eso", "ya, hazlo altiro po"])
+                                  "ok pide eso", "ya, hazlo altiro po", "pídalo no más", "ya, quiero hacerla"])
 def test_words_of_assent_are_a_yes_whatever_the_classifier_guessed(text):
     from bot.dialogue.cues import accepts
     from bot.forms.fields import yes_no
@@ -214,7 +214,8 @@ def test_words_of_assent_are_a_yes_whatever_the_classifier_guessed(text):
     assert _cued_intent(text, "nlu_fallback") == "afirmar"
 
 
-@pytest.mark.parametrize("text", ["ya no", "no", "bueno gracias", "ya pero que hago", "la de circulacion"])
+@pytest.mark.parametrize("text", ["ya no", "no", "bueno gracias", "ya pero que hago", "la de circulacion", "no mas",
+                                  "ya no quiero hacerla"])
 def test_no_assent_without_only_words_of_assent(text):
     from bot.dialogue.cues import accepts
 
@@ -241,6 +242,9 @@ def test_an_outburst_mid_form_is_no_answer_nor_a_question():
 
     angry = "q lata tanta pregunta!! esto es una burla, llevo 3 meses pidiendo q poden ese arbol y nadie viene"
     assert sounds_upset(angry)
+    for other in ("ya me aburri de tantas preguntas", "hace meses que pido que vengan", "ustedes nunca vienen"):
+        assert sounds_upset(other), other
+    assert not sounds_upset("hace 2 dias que esta apagada")  # a description, not an outburst
     assert move(RUT, angry, "consultar_estado", 0.9) == UPSET
     assert move(FormField("nombre", "nombre", "¿Tu nombre?"), "que lata tanta pregunta", "informar") == UPSET
     assert move(TREE_PLACE, "esto es una burla", "informar") == UPSET
