@@ -103,9 +103,13 @@ _UPSET = re.compile(
     r"|pesim[oa]|malisim[oa]|una porqueria|una mierda|estoy chat[oa]|chato|harto|aburrid[oa]|indignad[oa]"
     r"|una verguenza|que rabia|me tienen|inutil|inutiles|flojos|desastre|sinverguenzas|ladrones|ya pero que hago"
     r"|y ahora que hago|no entiendes|que lata|una lata|burla|el colmo|indignante|un abuso|no puede ser"
-    r"|nadie (?:viene|vino|hace nada|pesca|me pesca|soluciona|resuelve|hace caso|se hace cargo)"
-    r"|nunca (?:vienen|viene|vinieron|responden|contestan|hacen nada|solucionan)|no hacen nada|no pescan"
     r"|tantas? preguntas?|demasiadas preguntas|ya me canse|estoy cansad[oa]|me aburri|no sirve pa(?:ra)? na(?:da)?"
+    r")\b"
+)
+# Fed up with waiting: upset too, though often asking how a request goes ("todavía nadie viene, ¿qué pasó?").
+_FED_UP = re.compile(
+    r"\b(?:nadie (?:viene|vino|hace nada|pesca|me pesca|soluciona|resuelve|hace caso|se hace cargo)"
+    r"|nunca (?:vienen|viene|vinieron|responden|contestan|hacen nada|solucionan)|no hacen nada|no pescan"
     r"|hace (?:\w+ )?(?:meses|semanas|anos|mucho tiempo|harto tiempo) que (?:pedi|espero|estoy esperando"
     r"|reclamo|llamo|pido|vengo)"
     r"|llevo (?:\w+ )?(?:meses|semanas|anos|dias|mucho tiempo|harto tiempo) (?:esperando|pidiendo|reclamando"
@@ -114,11 +118,16 @@ _UPSET = re.compile(
 MIN_SHOUTED_LETTERS = 10
 
 
-def sounds_upset(text: str) -> bool:
-    """An angry or desperate message ("NO ME SIRVE NADA DE ESTO", "nadie contesta")."""
+def sounds_angry(text: str) -> bool:
+    """Anger at the service or the assistant ("NO ME SIRVE NADA DE ESTO", "esto es una burla")."""
     letters = [ch for ch in text if ch.isalpha()]
     shouting = len(letters) >= MIN_SHOUTED_LETTERS and all(ch.isupper() for ch in letters)
     return shouting or bool(_UPSET.search(normalise(text)))
+
+
+def sounds_upset(text: str) -> bool:
+    """An angry or desperate message ("NO ME SIRVE NADA DE ESTO", "nadie contesta", "llevo 3 meses pidiendo…")."""
+    return sounds_angry(text) or bool(_FED_UP.search(normalise(text)))
 
 
 _STATUS_WORDS = re.compile(

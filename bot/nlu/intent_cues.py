@@ -28,7 +28,7 @@ from rasa.shared.nlu.training_data.message import Message as RasaMessage
 
 from bot.dialogue.cues import (
     accepts, asks_about_town_hall, asks_for_list, asks_status, asks_town_hall_detail, is_stop, looks_like_question,
-    sounds_upset, speaks_of_a_request_made,
+    sounds_angry, sounds_upset, speaks_of_a_request_made,
 )
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, explicit_request, procedure_move
@@ -88,9 +88,10 @@ class IntentCues(GraphComponent):
 
 def _cued_intent(text: str, guessed: str, entities: Set[str] = frozenset()) -> str:
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
-    if accepts(text) and "tramite" not in entities:
+    if accepts(text) and "tramite" not in entities and guessed != DOING:
         return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
-    if sounds_upset(text) and (guessed in SMALL_TALK or (guessed == STATUS and "folio" not in entities)):
+    if (sounds_upset(text) and guessed in SMALL_TALK) \
+            or (sounds_angry(text) and guessed == STATUS and "folio" not in entities):
         return OUT_OF_SCOPE  # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint
     if guessed in GREETINGS and looks_like_question(text) and (asked_aspects(text) or asks_town_hall_detail(text)):
         return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye
