@@ -261,3 +261,9 @@ def test_one_word_of_one_procedure_names_it_for_a_clear_question():
     assert matcher.by_distinctive_word("wena, vivo en independensia, cuanto es el aseo al año?") == "derechos-aseo"
     assert matcher.by_distinctive_word("cuanto cuesta el aseo y la poda") is None  # two procedures
     assert matcher.by_distinctive_word("vivo en la esquina, cuanto es?") is None
+
+
+def test_a_question_word_inside_an_answer_does_not_make_it_a_question():
+    address = FormField("direccion", "direccion", "¿Dónde está el hoyo?")
+    assert move(address, "frente a donde venden completos, pasaje 3", "consultar_tramite", 0.7) == ANSWER
+    assert move(DESCRIPTION, "el hoyo esta donde termina el pasaje", "consultar_tramite", 0.7) == ANSWER

@@ -186,7 +186,7 @@ QUESTION_START = ("cuanto", "cuando", "donde", "que ", "q ", "como", "por que", 
 
 _FOLLOW_UP_START = ("y ", "e ", "pero ", "entonces ")
 # Asks wherever it is: "y el viernes hasta q hora" (never "hasta luego" nor "hasta el viernes").
-_ASKING_ANYWHERE = re.compile(r"\b(?:(?:a|hasta|desde) que hora|cuanto|cuanta|cuantos|cuantas|donde|adonde)\b")
+_ASKING_ANYWHERE = re.compile(r"\b(?:a|hasta|desde) que hora\b")
 
 
 def opens_as_follow_up(text: str) -> bool:
