@@ -12,8 +12,8 @@ from actions.context import consecutive_fallbacks, last_buttons, latest_text, mu
 from actions.procedure_turns import chosen_offer, procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import conversation as replies
-from bot.answers.municipality import ask_commune
-from bot.dialogue.cues import asks_town_hall_detail, is_follow_up
+from bot.answers.municipality import ask_commune, office_named
+from bot.dialogue.cues import asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up
 from bot.matching.aspects import asked_aspects
 
 
@@ -94,7 +94,8 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
         turn = procedure_question(catalogue, town, "", chosen[1], None, None)
         send(dispatcher, turn.replies)
         return [SlotSet("municipio", town.slug), *turn.events]
-    about_town_hall = bool(topic) and asks_town_hall_detail(text)
+    about_town_hall = (bool(topic) and asks_town_hall_detail(text)) or asks_about_town_hall(text) \
+        or (office_named(text, town) is not None and asks_open_or_where(text))  # "y el telefono del juzgado"
     if not about_town_hall and (not focus or not is_follow_up(text) or not asked_aspects(text)):
         return None
     turn = procedure_question(catalogue, town, text, None, focus, None, topic)

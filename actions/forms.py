@@ -29,7 +29,8 @@ from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
-from bot.dialogue.form_moves import ACKNOWLEDGED, CANCEL, OTHER_REQUEST, PERSON, QUESTION, form_move
+from bot.dialogue.cues import wants_to_go_on
+from bot.dialogue.form_moves import ACKNOWLEDGED, CANCEL, OTHER_REQUEST, PERSON, QUESTION, UPSET, form_move
 from bot.dialogue.message import Message
 from bot.forms.fields import AnswerContext, known_values, validate_answer, yes_no
 from bot.forms.flow import handle_message
@@ -44,6 +45,8 @@ ATTEMPTS_BEFORE_HANDOFF = 3
 ANSWER_SLOT = "respuesta_formulario"
 # Personal data worth carrying to another request when the citizen switches (not descriptions).
 CARRIED_TYPES = {"nombre", "rut", "email", "telefono", "direccion"}
+# The request an upset citizen is offered instead of the question again.
+COMPLAINT = "reclamo-oirs"
 
 
 def start_form(catalogue: Catalogue, town: Municipality, proc: Procedure, tracker: Tracker) -> List[Dict[str, Any]]:
@@ -128,7 +131,8 @@ def _today(now: Optional[datetime] = None):
 def _entities(tracker: Tracker) -> Dict[str, str]:
     found: Dict[str, str] = {}
     for item in (tracker.latest_message or {}).get("entities") or []:
-        found.setdefault(item.get("entity"), item.get("value"))
+        if not item.get("role"):
+            found.setdefault(item.get("entity"), item.get("value"))
     return found
 
 
@@ -168,10 +172,19 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return {ANSWER_SLOT: None}
         message = replace(Message.from_parse(tracker.latest_message), text=str(value))
         context = _context(tracker, town)
-        if state.switch_to:
-            switched = self._answer_to_switch(catalogue, town, proc, state, message, context, dispatcher)
-            if switched is not None:
-                return switched
+        if not state.switch_to:
+            return await self._apply(catalogue, town, proc, state, message, context, dispatcher, tracker)
+        switched = self._answer_to_switch(catalogue, town, proc, state, message, context, dispatcher)
+        if switched is not None:
+            return switched
+        # Neither yes nor no: the offer is withdrawn (so the question is asked again) and the message applied.
+        applied = await self._apply(catalogue, town, proc, state, message, context, dispatcher, tracker)
+        return {"solicitud": state.to_dict(), **applied}
+
+    async def _apply(self, catalogue: Catalogue, town: Municipality, proc: Procedure, state: FormState,
+                     message: Message, context: AnswerContext, dispatcher: CollectingDispatcher,
+                     tracker: Tracker) -> Dict[Text, Any]:
+        """What the message does to the request, as ``form_move`` reads it."""
         move = form_move(state.stage, state.field(proc.form), message, context, proc.slug)
         if move == CANCEL:
             send(dispatcher, [form_replies.cancelled(proc.name)])
@@ -184,6 +197,8 @@ class ValidateFormularioSolicitud(FormValidationAction):
             state.switch_to = message.entities["tramite"]
             send(dispatcher, [form_replies.offer_switch(proc.name, other)])
             return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
+        if move == UPSET:
+            return self._upset(catalogue, town, proc, state, dispatcher)
         if move == ACKNOWLEDGED:
             send(dispatcher, [Reply("¡Vamos con esa!")])
             return {ANSWER_SLOT: None}
@@ -217,12 +232,26 @@ class ValidateFormularioSolicitud(FormValidationAction):
         state.stage = HANDED_OVER
         return {**slots, ANSWER_SLOT: HANDED_OVER, "solicitud": state.to_dict()}
 
+    def _upset(self, catalogue: Catalogue, town: Municipality, proc: Procedure, state: FormState,
+               dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        """An outburst that answers nothing: acknowledged, with a complaint, a person or going on offered."""
+        remaining = sum(1 for f in proc.form if f.name not in state.values) or 1
+        complaint = catalogue.procedure_for(town.slug, COMPLAINT)
+        if complaint is None or not complaint.chat_request or not complaint.form or proc.slug == COMPLAINT:
+            send(dispatcher, [form_replies.upset_offer(proc.name, remaining, complaint=False)])
+            return {ANSWER_SLOT: None}  # the question comes again, after the apology
+        state.switch_to, state.upset = COMPLAINT, True
+        send(dispatcher, [form_replies.upset_offer(proc.name, remaining, complaint=True)])
+        return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
+
     def _answer_to_switch(self, catalogue: Catalogue, town: Municipality, proc: Procedure, state: FormState,
                           message: Message, context: AnswerContext,
                           dispatcher: CollectingDispatcher) -> Optional[Dict[Text, Any]]:
         """The reply to "¿dejamos esta solicitud y pedimos la otra?"; ``None``: not a yes or no."""
         target, state.switch_to = state.switch_to, None
-        answer = yes_no(message.typed or message.text, message.intent)
+        upset, state.upset = state.upset, False
+        typed = message.typed or message.text
+        answer = False if wants_to_go_on(typed) else yes_no(typed, message.intent)
         if answer is None:
             return None
         if answer is False:
@@ -235,8 +264,13 @@ class ValidateFormularioSolicitud(FormValidationAction):
             send(dispatcher, turn.replies)
             return {ANSWER_SLOT: "cancelado", "solicitud": None, "tramite": target}
         new_state = new_form_state(town, other, carried_values(proc, state, other), context)
-        send(dispatcher, [form_replies.switched(proc.name), form_replies.introduction(other)])
-        return {ANSWER_SLOT: None, "solicitud": new_state.to_dict(), "tramite": other.slug}
+        slots = {ANSWER_SLOT: None, "solicitud": new_state.to_dict(), "tramite": other.slug}
+        replies = [form_replies.switched(proc.name), form_replies.introduction(other)]
+        if upset:  # the complaint first; the dropped request is offered again after its folio
+            replies.insert(1, form_replies.resumed_later(proc.name))
+            slots["tramite_siguiente"] = proc.slug
+        send(dispatcher, replies)
+        return slots
 
     def _answer_question(self, catalogue: Catalogue, town: Municipality, proc: Procedure, message: Message,
                          context: AnswerContext) -> List[Reply]:

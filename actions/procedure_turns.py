@@ -11,14 +11,17 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk.events import SlotSet
 
 from bot.answers import procedures as answers
-from bot.answers.municipality import office_named, town_hall
+from bot.answers.municipality import asked_day, office_named, town_hall
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
-from bot.catalogue.model import Municipality, Procedure
+from bot.catalogue.model import Municipality, Office, Procedure
 from bot.dialogue.choices import chosen_procedure
-from bot.dialogue.cues import asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up
+from bot.dialogue.cues import (
+    asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up, is_short_follow_up,
+    names_town_hall, opens_as_follow_up,
+)
 from bot.matching.aspects import asked_aspects
-from bot.matching.generic import generic_candidates
+from bot.matching.generic import generic_candidates, told_apart, with_elided_kind
 from bot.matching.procedures import matcher_for
 
 SEVERAL_SCORE = 95.0  # a second procedure in the same message is answered only when named this clearly
@@ -66,9 +69,19 @@ def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optiona
         best = matcher.best(text)
         if best:
             return best.key, None
+        told = told_apart(text, catalogue.procedures_for(town.slug).values())
+        if told:  # "el permiso de sirculacion": the kind, then a word of one of its procedures misspelt
+            return told.slug, None
+    # "¿cuánto es el aseo al año?": a word of one procedure only, and a clear question. While another
+    # procedure is in focus, only a message that does not open as a follow-up ("y si tengo multas?") leaves it.
+    distinctive = matcher.by_distinctive_word(text) if typed and asked_aspects(text) else None
     if remembered and follow_up_ok:
+        if distinctive and distinctive != remembered and not opens_as_follow_up(text):
+            return distinctive, None
         return remembered, None
     if typed:
+        if distinctive:
+            return distinctive, None
         suggestions = matcher.suggestions(text, limit=1)
         if suggestions:
             slug = suggestions[0].key
@@ -86,12 +99,20 @@ def procedure_question(catalogue: Catalogue, town: Municipality, text: str, name
     ``topic`` is the key of the office just described ("principal" for the town hall): "¿y el lunes?"
     is about it.
     """
+    named_office = office_named(text, town) or (town.office("principal") if names_town_hall(text) else None)
     about_town_hall = asks_about_town_hall(text) or (bool(topic) and asks_town_hall_detail(text)) \
-        or (office_named(text, town) is not None and asks_open_or_where(text))
-    if about_town_hall and not matcher_for(catalogue).best(text):  # no procedure named by its words
-        office = office_named(text, town) or town.office(topic or "") or town.office("principal")
+        or (named_office is not None and asks_open_or_where(text))
+    # "y el del cesfam?" just after an office was described: that other office, though a procedure shares its name.
+    other_office = bool(topic) and named_office is not None and named_office.key != topic \
+        and is_short_follow_up(text)
+    # "¿y el sábado?" after a procedure: that day at the office that does it.
+    a_day = bool(remembered) and asked_day(text) is not None and is_follow_up(text)
+    if other_office or ((about_town_hall or a_day) and not matcher_for(catalogue).best(text)):
+        office = named_office or office_in_focus(catalogue, town, topic, remembered)
+        # The procedure stays in focus when its own office was described ("¿y cuánto cuesta?" comes next).
+        keeps = named_office is None and not town.office(topic or "") and bool(remembered)
         return Turn([town_hall(town, text, office)],
-                    [SlotSet("tema", office.key if office else None), SlotSet("tramite", None)])
+                    [SlotSet("tema", office.key if office else None)] + ([] if keeps else [SlotSet("tramite", None)]))
     aspects = [aspect] if aspect else asked_aspects(text)
     several = named_procedures(catalogue, text)
     if len(several) > 1 and (named is None or named in several):
@@ -102,6 +123,18 @@ def procedure_question(catalogue: Catalogue, town: Municipality, text: str, name
     if slug is None:
         return Turn([answers.ask_procedure() if aspects else answers.no_match()])
     return _answer(catalogue, town, slug, aspects)
+
+
+def office_in_focus(catalogue: Catalogue, town: Municipality, topic: Optional[str],
+                    remembered: Optional[str]) -> Optional[Office]:
+    """The office a contact question without a name is about ("¿y el teléfono?").
+
+    The office just described, else the one that does the procedure just answered (the Juzgado after
+    a question about fines), else the town hall.
+    """
+    office = town.office(topic or "")
+    proc = catalogue.procedure_for(town.slug, remembered) if remembered and office is None else None
+    return office or (town.office_for(proc) if proc else None) or town.office("principal")
 
 
 def chosen_offer(catalogue: Catalogue, town: Municipality, text: str,
@@ -115,10 +148,13 @@ def chosen_offer(catalogue: Catalogue, town: Municipality, text: str,
 
 
 def named_procedures(catalogue: Catalogue, text: str) -> List[str]:
-    """The procedures a typed message names confidently, in the order it names them."""
+    """The procedures a typed message names confidently, in the order it names them.
+
+    A kind left out after a named one counts: "el certificado de número y el de residencia" names both.
+    """
     if not text or text.startswith("/"):
         return []
-    found = sorted(matcher_for(catalogue).find(text), key=lambda m: m.first_word)
+    found = sorted(matcher_for(catalogue).find(with_elided_kind(text)), key=lambda m: m.first_word)
     return list(dict.fromkeys(m.key for m in found if m.score >= SEVERAL_SCORE))
 
 
@@ -153,7 +189,8 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
     proc = catalogue.procedure_for(town.slug, slug)
     if proc is not None and proc.chat_request and proc.form and tracker is not None:
         events = [SlotSet("tramite", slug), SlotSet("tramite_sugerido", None)]
-        later = [other for other in named_procedures(catalogue, text) if other != slug
+        told = named_procedures(catalogue, text) + later_requests(tracker)
+        later = [other for other in dict.fromkeys(told) if other != slug
                  and _requestable(catalogue.procedure_for(town.slug, other))]
         intro = [introduction(proc)]
         if later:  # "hay un poste sin luz y un hoyo": this one first, the other is offered after the folio
@@ -162,6 +199,13 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
         return Turn(intro, events + start_form(catalogue, town, proc, tracker))
     turn = _answer(catalogue, town, slug, ["pasos", "lugar", "en_linea"])
     return Turn(turn.replies, turn.events + not_starting)
+
+
+def later_requests(tracker: Any) -> List[str]:
+    """Procedures the NLU found in a clause of their own of the last message (role ``siguiente``)."""
+    latest = getattr(tracker, "latest_message", None) or {}
+    return [str(e["value"]) for e in latest.get("entities") or []
+            if e.get("entity") == "tramite" and e.get("role") == "siguiente" and e.get("value")]
 
 
 def _requestable(proc: Optional[Procedure]) -> bool:

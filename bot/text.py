@@ -86,3 +86,31 @@ def words_with_spans(text: str) -> List[Tuple[str, int, int]]:
         for part in normalise_word(match.group()).split():
             result.append((part, match.start(), match.end()))
     return result
+
+
+# Letters Chilean spelling confuses: b/v, s/z/c before e or i, a silent h, ll/y; doubled letters.
+_SOUND_RULES = ((re.compile(r"v"), "b"), (re.compile(r"z"), "s"), (re.compile(r"c(?=[ei])"), "s"),
+                (re.compile(r"(?<!c)h"), ""), (re.compile(r"ll"), "y"), (re.compile(r"([a-z])\1+"), r"\1"))
+# Two words of at least this many letters are the same word misspelt when their sound keys are this close.
+CLOSE_SPELLING = 85.0
+MIN_CLOSE_LETTERS = 4
+
+
+def sound_key(word: str) -> str:
+    """A normalised word as it sounds: "beredaa" and "vereda" -> "bereda", "sirculacion" -> "sirculasion"."""
+    key = normalise_word(word)
+    for pattern, replacement in _SOUND_RULES:
+        key = pattern.sub(replacement, key)
+    return key
+
+
+def close_spelling(said: str, known: str) -> bool:
+    """Whether ``said`` is ``known`` misspelt (same sound, or a letter or two off); short words must be equal."""
+    if said == known:
+        return True
+    if min(len(said), len(known)) < MIN_CLOSE_LETTERS:
+        return False
+    from rapidfuzz import fuzz
+
+    a, b = sound_key(said), sound_key(known)
+    return a == b or fuzz.ratio(a, b) >= CLOSE_SPELLING

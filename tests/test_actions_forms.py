@@ -187,3 +187,60 @@ async def test_only_data_for_other_questions_is_noted_and_the_question_asked_aga
                                       entities=[dict(ent("rut", "12345678-5"), start=10, end=22)])
     new_state = FormState.from_dict(result["solicitud"])
     assert "Anoté: rut" in texts(messages) and new_state.current == "nombre" and "nombre" not in new_state.values
+
+
+ANGRY = "q lata tanta pregunta!! esto es una burla, llevo 3 meses pidiendo q poden ese arbol y nadie viene"
+
+
+async def test_an_outburst_is_acknowledged_with_a_complaint_a_person_or_going_on():
+    state = FormState("poda-arboles", "penalolen", current="rut", values={"nombre": "Ana Soto"},
+                      displays={"nombre": "Ana Soto"})
+    messages, result = await validate(state, ANGRY, intent="consultar_estado")
+    text = texts(messages)
+    assert "Lamento" in text and "OIRS" in text and "persona" in text and "quedan 5 preguntas" in text
+    assert "Cuando terminemos" not in text and "¿Cuál es tu RUT?" not in text
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles == ["Sí, dejar un reclamo", "Hablar con una persona", "No, seguir con esta"]
+    offered = FormState.from_dict(result["solicitud"])
+    asked, _, _ = await run(ActionAskRespuestaFormulario(),
+                            make_tracker("x", "informar", slots={"solicitud": offered.to_dict()}))
+    assert asked == []  # the offer is the question: the RUT is not asked over it
+
+    messages, result = await validate(offered, "si", intent="afirmar")
+    complaint = FormState.from_dict(result["solicitud"])
+    assert complaint.procedure == "reclamo-oirs" and complaint.values.get("nombre") == "Ana Soto"
+    assert result["tramite_siguiente"] == "poda-arboles"  # offered again after the complaint's folio
+    assert "retomar la solicitud de Poda" in texts(messages)
+
+
+async def test_after_an_outburst_going_on_asks_the_question_again():
+    state = FormState("poda-arboles", "penalolen", current="rut")
+    _, result = await validate(state, ANGRY, intent="consultar_estado")
+    for answer in ("no", "no, sigamos con esta", "sigamos"):
+        messages, after = await validate(FormState.from_dict(result["solicitud"]), answer)
+        kept = FormState.from_dict(after["solicitud"])
+        assert kept.procedure == "poda-arboles" and not kept.switch_to and not kept.upset, answer
+    # Answering the question instead withdraws the offer and takes the answer.
+    _, after = await validate(FormState.from_dict(result["solicitud"]), "12.345.678-5")
+    kept = FormState.from_dict(after["solicitud"])
+    assert kept.values["rut"] == "12345678-5" and not kept.switch_to
+
+
+async def test_an_outburst_while_filing_the_complaint_is_acknowledged_and_the_question_asked_again():
+    state = FormState("reclamo-oirs", "penalolen", current="rut")
+    messages, result = await validate(state, ANGRY, intent="consultar_estado")
+    assert "Lamento" in texts(messages) and "hablar con una persona" in texts(messages)
+    assert "solicitud" not in result  # no offer pending: the RUT is asked again
+
+
+async def test_after_the_folio_the_second_request_is_offered_and_a_yes_starts_it(loaded_services):
+    tracker = make_tracker("si", "afirmar", slots={"solicitud": done_state("two").to_dict(),
+                                                   "tramite_siguiente": "reporte-bache", "municipio": "penalolen"})
+    messages, slots, _ = await run(ActionEnviarSolicitud(), tracker)
+    assert "folio PEN-" in messages[0]["text"] and "Reporte de baches" in messages[1]["text"]
+    assert slots["tramite_siguiente"] is None
+    offer = {"event": "bot", "text": messages[1]["text"], "data": {"buttons": messages[1]["buttons"]}}
+    for yes in ("si", "ya, hagamoslo"):
+        accepted = make_tracker(yes, "afirmar", slots={"municipio": "penalolen"}, events=[offer])
+        started, slots, _ = await run(ActionAfirmar(), accepted)
+        assert "Te ayudo a pedir «Reporte de baches" in texts(started) and slots["formulario_listo"] is True

@@ -174,3 +174,104 @@ async def test_start_procedure_explains_how():
     messages, _ = await run(ActionIniciarTramite(), tracker)
     text = texts(messages)
     assert "Pasos:" in text and "https://www.angol.cl/permiso-de-circulacion" in text
+
+
+async def test_a_misspelt_procedure_after_its_kind_is_answered_not_asked_which():
+    tracker = make_tracker("cuanto sale el permiso de sirculacion", "consultar_tramite", [],
+                           slots={"municipio": "penalolen"})
+    messages, slots = await run(ActionResponderTramite(), tracker)
+    assert messages[0]["text"].startswith("Permiso de circulación en Peñalolén") and "Costo:" in messages[0]["text"]
+    assert slots["tramite"] == "permiso-circulacion"
+
+
+async def test_two_procedures_of_one_kind_the_second_by_an_elided_noun_are_both_answered():
+    tracker = make_tracker("cuanto sale el certificado de numero y el de residencia?", "consultar_tramite",
+                           [ent("tramite", "certificado-numero")], slots={"municipio": "penalolen"})
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    text = texts(messages)
+    assert "Certificado de número domiciliario en Peñalolén" in text and "Certificado de residencia en Peñalolén" in text
+
+
+async def test_one_word_of_one_procedure_and_a_clear_question_is_answered_not_confirmed():
+    tracker = make_tracker("wena, vivo en independensia, cuanto es el aseo al año?", "consultar_tramite",
+                           [ent("comuna", "Independencia")])
+    messages, slots = await run(ActionResponderTramite(), tracker)
+    assert messages[0]["text"].startswith("Derechos de aseo domiciliario en Independencia")
+    assert "Costo:" in messages[0]["text"] and "¿Te refieres" not in texts(messages)
+
+
+async def test_a_contact_question_naming_an_office_answers_for_that_office():
+    juzgado = make_tracker("y el telefono del juzgado", "consultar_tramite", [],
+                           slots={"municipio": "penalolen", "tramite": "multas-jpl"})
+    messages, slots = await run(ActionResponderTramite(), juzgado)
+    assert "Juzgado de Policía Local" in messages[0]["text"] and "+56224868700" in messages[0]["text"]
+    assert slots["tema"] == "jpl"
+    for text in ("cual es el correo de la muni", "y el telefono de la muni?"):
+        town_hall = make_tracker(text, "consultar_tramite", [], slots={"municipio": "penalolen", "tema": "cesfam"})
+        messages, slots = await run(ActionResponderTramite(), town_hall)
+        assert messages[0]["text"].startswith("Municipalidad de Peñalolén: Edificio Consistorial"), text
+        assert "CESFAM" not in messages[0]["text"] and slots["tema"] == "principal"
+    other = make_tracker("y el del cesfam?", "consultar_tramite", [ent("tramite", "inscripcion-cesfam")],
+                         slots={"municipio": "penalolen", "tema": "principal"})
+    messages, _ = await run(ActionResponderTramite(), other)
+    assert messages[0]["text"].startswith("CESFAM Carol Urzúa")
+
+
+async def test_a_contact_question_without_a_name_is_about_the_office_in_focus():
+    after_fines = make_tracker("y el telefono?", "consultar_tramite", [],
+                               slots={"municipio": "penalolen", "tramite": "multas-jpl"})
+    messages, _ = await run(ActionResponderTramite(), after_fines)
+    assert "+56224868700" in messages[0]["text"]
+    after_cesfam = make_tracker("y el telefono?", "consultar_tramite", [],
+                                slots={"municipio": "penalolen", "tema": "cesfam"})
+    messages, _ = await run(ActionResponderTramite(), after_cesfam)
+    assert "+56224868900" in messages[0]["text"]
+
+
+async def test_a_contact_question_read_as_out_of_scope_is_still_answered():
+    from actions.conversation import ActionFueraDeAlcance
+
+    tracker = make_tracker("y el telefono del juzgado", "fuera_de_alcance", [],
+                           slots={"municipio": "penalolen", "tramite": "multas-jpl"})
+    messages, _ = await run(ActionFueraDeAlcance(), tracker)
+    assert "+56224868700" in messages[0]["text"]
+
+
+async def test_a_day_after_the_town_hall_hours_gets_that_day():
+    tracker = make_tracker("y el viernes hasta q hora", "consultar_tramite", [],
+                           slots={"municipio": "penalolen", "tema": "principal"})
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "El viernes atiende de 08:30 a 16:30" in messages[0]["text"]
+
+
+async def test_a_second_request_told_in_its_own_clause_is_kept_for_after_the_folio():
+    second = {**ent("tramite", "reporte-luminaria"), "role": "siguiente"}
+    tracker = make_tracker("hay un hoyo enorme en mi calle y ademas un poste apagado en la esquina",
+                           "iniciar_tramite", [ent("tramite", "reporte-bache"), second],
+                           slots={"municipio": "penalolen"})
+    messages, slots = await run(ActionIniciarTramite(), tracker)
+    assert "Veo dos solicitudes" in texts(messages) and "luminaria" in texts(messages)
+    assert slots["tramite"] == "reporte-bache" and slots["tramite_siguiente"] == "reporte-luminaria"
+
+
+async def test_a_distinctive_word_of_another_procedure_leaves_the_one_in_focus_unless_it_follows_up():
+    other = make_tracker("buenas, cuanto es el aseo al año?", "consultar_tramite", [],
+                         slots={"municipio": "penalolen", "tramite": "certificado-numero"})
+    messages, _ = await run(ActionResponderTramite(), other)
+    assert messages[0]["text"].startswith("Derechos de aseo domiciliario en Peñalolén")
+    follow_up = make_tracker("y si hay un arbol al lado, cuanto demoran?", "consultar_tramite", [],
+                             slots={"municipio": "penalolen", "tramite": "reporte-luminaria"})
+    messages, _ = await run(ActionResponderTramite(), follow_up)
+    assert messages[0]["text"].startswith("Reporte de luminaria")
+
+
+async def test_a_day_after_a_procedure_gets_that_day_at_its_office_and_the_procedure_stays():
+    tracker = make_tracker("y los sabados atienden?", "consultar_tramite", [],
+                           slots={"municipio": "penalolen", "tramite": "inscripcion-cesfam"})
+    messages, slots = await run(ActionResponderTramite(), tracker)
+    assert "CESFAM Carol Urzúa" in messages[0]["text"] and "El sábado atiende de 09:00 a 13:00" in messages[0]["text"]
+    assert slots["tema"] == "cesfam" and "tramite" not in slots  # "¿y qué piden?" is still about the CESFAM
+    cost = make_tracker("y cuanto cuesta?", "consultar_tramite", [],
+                        slots={"municipio": "penalolen", "tramite": "inscripcion-cesfam", "tema": "cesfam"})
+    messages, _ = await run(ActionResponderTramite(), cost)
+    assert messages[0]["text"].startswith("Inscripción en el CESFAM en Peñalolén") and "Costo:" in messages[0]["text"]

@@ -145,3 +145,61 @@ def test_telegram_start_command_is_a_greeting_not_intent_syntax(assistant, stand
     time.sleep(1.5)
     said = "\n".join(m["text"] for m in telegram.sent(chat_id))
     assert "asistente virtual" in said and "{" not in said and "no te entendí" not in said.lower()
+
+
+def test_a_misspelt_option_is_taken_and_the_form_goes_on_to_its_folio(chat):
+    chat.say("quiero pedir la poda de un arbol")
+    for answer in ("Ana Soto", "12.345.678-5", "los aromos 1234", "987654321"):
+        chat.say(answer)
+    asked = chat.say("en la beredaa")
+    assert "¿Por qué hay que podar" in asked and "Elige una de las opciones" not in asked
+    summary = chat.say("las ramas tocan los cables")
+    assert "Vereda / bandejón" in summary and "Revisa tu solicitud" in summary
+    assert FOLIO.search(chat.say("si"))
+
+
+def test_an_offered_request_accepted_in_words_starts(chat):
+    assert "¿Quieres hacer la solicitud ahora" in chat.say("cuanto cuesta el retiro de cachureos")
+    started = chat.say("ya po, hagalo nomas")
+    assert "Te ayudo a pedir «Retiro de residuos voluminosos" in started and "no te entendí" not in started
+
+
+def test_a_day_after_the_town_hall_hours_and_contact_details_of_the_office_named(chat):
+    assert "El lunes atiende" in chat.say("a q hora abre la muni el lunes")
+    friday = chat.say("y el viernes hasta q hora")
+    assert "El viernes atiende de 08:30 a 16:30" in friday and "Chao" not in friday
+    assert "CESFAM Carol Urzúa" in chat.say("donde queda el cesfam")
+    town_hall = chat.say("y el correo de la muni?")
+    assert "Edificio Consistorial" in town_hall and "oirs@penalolen.cl" in town_hall and "CESFAM" not in town_hall
+    chat.say("cuanto es una multa del juzgado")
+    juzgado = chat.say("y el telefono del juzgado")
+    assert "+56224868700" in juzgado and "Eso no lo sé" not in juzgado
+
+
+def test_an_outburst_mid_form_gets_a_way_out_and_the_complaint_can_follow(chat):
+    chat.say("quiero pedir la poda de un arbol")
+    chat.say("Ana Soto")
+    offer = chat.say("q lata tanta pregunta, esto es una burla, llevo meses esperando y nadie viene")
+    assert "Lamento" in offer and "OIRS" in offer and "persona" in offer
+    assert "Cuando terminemos esta solicitud" not in offer and "¿Cuál es tu RUT?" not in offer
+    going_on = chat.say("3")  # «No, seguir con esta»
+    assert "¿Cuál es tu RUT?" in going_on
+
+
+def test_two_requests_in_one_message_the_second_offered_after_the_folio(chat):
+    first = chat.say("hay un bache gigante en mi calle y ademas la luminaria del pasaje esta apagada hace una semana")
+    assert "Veo dos solicitudes" in first and "luminaria" in first.lower()
+    for answer in ("los aromos 1234", "un hoyo de un metro en la calle", "omitir"):
+        chat.say(answer)
+    done = chat.say("si")
+    assert FOLIO.search(done) and "Reporte de luminaria" in done
+    assert "Te ayudo a pedir «Reporte de luminaria" in chat.say("si")
+
+
+def test_procedures_named_with_typos_an_elided_kind_or_one_word(chat):
+    answer = chat.say("cuanto sale el permiso de sirkulacion")
+    assert "Permiso de circulación en Peñalolén" in answer and "¿Sobre cuál" not in answer
+    both = chat.say("cuanto cuesta el certificado de residencia y el de numero?")
+    assert "Certificado de residencia en Peñalolén" in both and "Certificado de número domiciliario en" in both
+    aseo = chat.say("buenas, cuanto es el aseo al año?")
+    assert "Derechos de aseo domiciliario en Peñalolén" in aseo and "¿Te refieres" not in aseo

@@ -155,3 +155,115 @@ def test_are_you_a_bot_says_it_is_an_assistant():
     from bot.answers.conversation import capabilities
 
     assert "asistente virtual" in capabilities().text and "no una persona" in capabilities().text
+
+
+TREE_PLACE = FormField("ubicacion_arbol", "opcion", "¿Dónde está el árbol?",
+                       options=["Vereda / bandejón", "Plaza o área verde", "Dentro de mi propiedad"])
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("en la beredaa", "Vereda / bandejón"),  # b/v, a doubled letter, a filler
+    ("en el bandejom", "Vereda / bandejón"),
+    ("en la plasa", "Plaza o área verde"),
+    ("adentro de mi propieda", "Dentro de mi propiedad"),
+])
+def test_an_option_misspelt_is_chosen_when_it_points_to_one(text, expected):
+    assert validate_answer(TREE_PLACE, text, CONTEXT).value == expected
+    assert move(TREE_PLACE, text, "informar", 0.4, tramite="reporte-bache") == ANSWER
+
+
+def test_a_misspelling_close_to_no_option_or_to_two_chooses_nothing():
+    assert not validate_answer(TREE_PLACE, "no se", CONTEXT).ok
+    assert validate_answer(REASON, "pa un tramite en la notaria", CONTEXT).value.startswith("Otro:")
+    both = FormField("x", "opcion", "¿Cuál?", options=["Casa", "Cosa"])
+    assert not validate_answer(both, "kasa o koza", CONTEXT).ok
+
+
+def test_a_misspelt_procedure_after_its_kind_is_that_procedure():
+    from bot.matching.generic import told_apart
+
+    offered = load_catalogue(catalogue_dir()).procedures_for("penalolen").values()
+    assert generic_candidates("cuanto sale el permiso de sirculacion", offered) == []
+    assert told_apart("cuanto sale el permiso de sirculacion", offered).slug == "permiso-circulacion"
+    assert told_apart("un certificado de recidencia", offered).slug == "certificado-residencia"
+    assert told_apart("necesito un permiso", offered) is None
+    assert len(generic_candidates("necesito un permiso", offered)) > 1
+
+
+def test_a_kind_left_out_after_a_named_procedure_names_another_of_that_kind():
+    from actions.procedure_turns import named_procedures
+    from bot.matching.generic import with_elided_kind
+
+    catalogue = load_catalogue(catalogue_dir())
+    assert with_elided_kind("el certificado de numero y el de residencia") == \
+        "el certificado de numero y el certificado de residencia"
+    assert named_procedures(catalogue, "cuanto sale el certificado de numero y el de residencia?") == [
+        "certificado-numero", "certificado-residencia"]
+    assert named_procedures(catalogue, "cuanto cuesta el permiso de circulacion y el de edificacion") == [
+        "permiso-circulacion", "permiso-edificacion"]
+    assert named_procedures(catalogue, "cuanto cuesta el certificado de residencia") == ["certificado-residencia"]
+
+
+@pytest.mark.parametrize("text", ["ya, pidelo entonces", "ya po", "dale", "pidelo", "hagamosla", "bueno hazlo",
+                                  "ok pide eso", "ya, hazlo altiro po", "pídalo no más", "ya, quiero hacerla"])
+def test_words_of_assent_are_a_yes_whatever_the_classifier_guessed(text):
+    from bot.dialogue.cues import accepts
+    from bot.forms.fields import yes_no
+
+    assert accepts(text) and yes_no(text) is True
+    assert _cued_intent(text, "nlu_fallback") == "afirmar"
+
+
+@pytest.mark.parametrize("text", ["ya no", "no", "bueno gracias", "ya pero que hago", "la de circulacion", "no mas",
+                                  "ya no quiero hacerla"])
+def test_no_assent_without_only_words_of_assent(text):
+    from bot.dialogue.cues import accepts
+
+    assert not accepts(text)
+
+
+def test_a_day_and_until_when_is_a_question_not_a_goodbye():
+    assert _cued_intent("y el viernes hasta q hora", "despedirse") == "consultar_tramite"
+    assert _cued_intent("y el jueves a que hora cierran", "despedirse") == "consultar_tramite"
+    for goodbye in ("hasta luego", "chao hasta el viernes", "gracias, hasta mañana"):
+        assert _cued_intent(goodbye, "despedirse") == "despedirse", goodbye
+
+
+def test_a_contact_detail_of_an_office_is_a_question_about_it():
+    assert asks_about_town_hall("y el telefono del juzgado")
+    assert asks_about_town_hall("cual es el correo de la muni")
+    assert _cued_intent("y el telefono del juzgado", "fuera_de_alcance") == "consultar_tramite"
+    assert not asks_about_town_hall("mi correo es ana@gmail.com")
+    assert not asks_about_town_hall("se me perdio el telefono")
+
+
+def test_an_outburst_mid_form_is_no_answer_nor_a_question():
+    from bot.dialogue.form_moves import UPSET
+
+    angry = "q lata tanta pregunta!! esto es una burla, llevo 3 meses pidiendo q poden ese arbol y nadie viene"
+    assert sounds_upset(angry)
+    for other in ("ya me aburri de tantas preguntas", "hace meses que pido que vengan", "ustedes nunca vienen"):
+        assert sounds_upset(other), other
+    assert not sounds_upset("hace 2 dias que esta apagada")  # a description, not an outburst
+    assert move(RUT, angry, "consultar_estado", 0.9) == UPSET
+    assert move(FormField("nombre", "nombre", "¿Tu nombre?"), "que lata tanta pregunta", "informar") == UPSET
+    assert move(TREE_PLACE, "esto es una burla", "informar") == UPSET
+    assert move(RUT, "12.345.678-5 y que lata tanta pregunta", "informar") == ANSWER  # the RUT is there
+    # An angry description is still the description.
+    assert move(DESCRIPTION, "llevo 3 meses pidiendo que poden el arbol y nadie viene", "informar") == ANSWER
+    assert move(RUT, "quiero hablar con una persona, esto es una burla", "hablar_con_funcionario") == PERSON
+
+
+def test_one_word_of_one_procedure_names_it_for_a_clear_question():
+    from bot.matching.procedures import matcher_for
+
+    matcher = matcher_for(load_catalogue(catalogue_dir()))
+    assert matcher.by_distinctive_word("wena, vivo en independensia, cuanto es el aseo al año?") == "derechos-aseo"
+    assert matcher.by_distinctive_word("cuanto cuesta el aseo y la poda") is None  # two procedures
+    assert matcher.by_distinctive_word("vivo en la esquina, cuanto es?") is None
+
+
+def test_a_question_word_inside_an_answer_does_not_make_it_a_question():
+    address = FormField("direccion", "direccion", "¿Dónde está el hoyo?")
+    assert move(address, "frente a donde venden completos, pasaje 3", "consultar_tramite", 0.7) == ANSWER
+    assert move(DESCRIPTION, "el hoyo esta donde termina el pasaje", "consultar_tramite", 0.7) == ANSWER

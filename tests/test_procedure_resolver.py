@@ -48,3 +48,30 @@ def test_procedures_recognised_in_unseen_messages(cross_validation):
 def test_few_procedures_invented_in_other_messages(cross_validation):
     _, false_positive_rate = cross_validation
     assert false_positive_rate <= 0.03
+
+
+@pytest.fixture(scope="module")
+def resolver(catalogue):
+    data = load_data(str(PROJECT_ROOT / "nlu_data" / "nlu"))
+    examples = [(m.get("text"), example_procedure(m) or NONE) for m in data.intent_examples]
+    return ProcedureResolver(catalogue.names_and_aliases(), [t for t, _ in examples], [s for _, s in examples])
+
+
+def test_a_second_request_told_in_its_own_clause_is_found(resolver):
+    text = "hay un hoyo enorme en mi pasaje y tb el poste de la esquina esta apagado hace dias"
+    main = [slug for slug, *_ in resolver.resolve(text)]
+    assert main[0] == "reporte-bache"
+    assert [slug for slug, *_ in resolver.later(text, main)] == ["reporte-luminaria"]
+    other = "se cortó la luz del pasaje. además botan basura en el sitio eriazo de la esquina"
+    main = [slug for slug, *_ in resolver.resolve(other)]
+    assert {main[0], *(slug for slug, *_ in resolver.later(other, main))} == {
+        "reporte-luminaria", "denuncia-microbasural"}
+
+
+@pytest.mark.parametrize("text", [
+    "quiero pedir retiro de voluminosos y tengo un sillon y un colchon",  # one request, its details
+    "el poste esta apagado y la calle esta oscura",
+    "hola buenas, soy de angol y queria saber cuanto cuesta el permiso de circulacion",
+])
+def test_clauses_of_one_request_add_no_other(resolver, text):
+    assert resolver.later(text, [slug for slug, *_ in resolver.resolve(text)]) == []

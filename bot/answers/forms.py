@@ -52,7 +52,7 @@ def submitted(proc: Procedure, folio: str) -> Reply:
     """The request was registered: the folio and when to expect an answer."""
     return Reply(
         f"¡Listo! Tu solicitud de {proc.name} quedó registrada con el folio {folio}.\n"
-        f"Plazo de respuesta: {proc.response_time}.\n"
+        f"Plazo de respuesta: {proc.response_time.rstrip('.')}.\n"
         "Guarda el folio: con él puedes preguntarme cómo va."
     )
 
@@ -89,6 +89,27 @@ def offer_switch(current: str, other: str) -> Reply:
     """Another procedure asked for in the middle of a request: switch, or go on."""
     return Reply(f"Estamos con tu solicitud de {current}. ¿Quieres dejarla (no se envía) y pedir «{other}»?",
                  [Button(f"Sí, pedir {other}", "sí"), Button("No, seguir con esta", "no")])
+
+
+def upset_offer(current: str, remaining: int, complaint: bool) -> Reply:
+    """An upset message in the middle of a request: acknowledged, with a way out (never the question alone)."""
+    left = "queda 1 pregunta" if remaining == 1 else f"quedan {remaining} preguntas"
+    if complaint:
+        return Reply(
+            f"Lamento mucho la molestia. Si quieres, te ayudo a dejar un reclamo formal en la OIRS (la solicitud "
+            f"de {current} queda sin enviar y después te la ofrezco de nuevo), te comunico con una persona, "
+            f"o seguimos con tu solicitud: {left}.",
+            [Button("Sí, dejar un reclamo", "sí"),
+             Button("Hablar con una persona", intent_payload("hablar_con_funcionario")),
+             Button("No, seguir con esta", "no")],
+        )
+    return Reply(f"Lamento mucho la molestia. Si prefieres, escribe «hablar con una persona» y te comunico con "
+                 f"alguien de la municipalidad. Si no, sigamos con tu solicitud de {current}: {left}.")
+
+
+def resumed_later(current: str) -> Reply:
+    """Switched to a complaint: the dropped request comes back after its folio."""
+    return Reply(f"Cuando terminemos el reclamo te ofrezco retomar la solicitud de {current}.")
 
 
 def switched(dropped: str) -> Reply:

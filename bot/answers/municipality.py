@@ -37,10 +37,11 @@ def commune_not_served(commune: Commune, served: Iterable[Municipality]) -> Repl
 
 
 def asked_day(text: str) -> Optional[int]:
-    """The weekday a message names ("el sábado" -> 5), if any."""
+    """The weekday a message names ("el sábado", "los sábados" -> 5), if any."""
     for word in normalise(text).split():
-        if word in _DAY_WORDS:
-            return _DAY_WORDS[word]
+        for form in (word, word[:-1] if word.endswith("s") else word):
+            if form in _DAY_WORDS:
+                return _DAY_WORDS[form]
     return None
 
 

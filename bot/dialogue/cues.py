@@ -75,29 +75,59 @@ def asks_open_or_where(text: str) -> bool:
 _CONTACT = re.compile(r"\b(?:pagina web|pagina|sitio web|web|correo|mail|email|telefono|fono|numero de telefono)\b")
 
 
+# Asking for a contact detail without a question mark: "y el telefono del juzgado", "pasame el correo".
+_CONTACT_REQUEST_START = ("y ", "e ", "cual ", "cuales ", "dame ", "pasame ", "me das ", "me pasas ", "me puedes dar ",
+                          "necesito el ", "necesito la ", "tienen ", "tiene ")
+# The citizen's own data ("mi correo es…"), not the town hall's.
+_OWN_DETAIL = re.compile(r"\b(?:mi|mis) (?:telefono|fono|celular|numero|correo|mail|email|direccion)\b")
+
+
 def asks_about_town_hall(text: str) -> bool:
     """A question about the municipality itself: when it opens, where it is ("¿a q hora abre la muni?"),
-    or how to reach it ("¿tienen página web?", "¿cuál es el teléfono?")."""
+    or how to reach it or one of its offices ("¿tienen página web?", "y el teléfono del juzgado")."""
     norm = normalise(text)
     if _TOWN_HALL.search(norm) and _OPEN_OR_WHERE.search(norm):
         return True
-    return bool(_CONTACT.search(norm)) and ("?" in text or looks_like_question(text))
+    if not _CONTACT.search(norm) or _OWN_DETAIL.search(norm):
+        return False
+    return "?" in text or looks_like_question(text) or norm.startswith(_CONTACT_REQUEST_START)
+
+
+def names_town_hall(text: str) -> bool:
+    """The message names the municipality itself ("la muni", "el municipio")."""
+    return bool(_TOWN_HALL.search(normalise(text)))
 
 
 _UPSET = re.compile(
     r"\b(?:no (?:me )?sirve|no sirven|no funciona|no me ayuda|no ayuda|nadie (?:contesta|responde|me responde|atiende)"
     r"|pesim[oa]|malisim[oa]|una porqueria|una mierda|estoy chat[oa]|chato|harto|aburrid[oa]|indignad[oa]"
     r"|una verguenza|que rabia|me tienen|inutil|inutiles|flojos|desastre|sinverguenzas|ladrones|ya pero que hago"
-    r"|y ahora que hago|no entiendes)\b"
+    r"|y ahora que hago|no entiendes|que lata|una lata|burla|el colmo|indignante|un abuso|no puede ser"
+    r"|tantas? preguntas?|demasiadas preguntas|ya me canse|estoy cansad[oa]|me aburri|no sirve pa(?:ra)? na(?:da)?"
+    r")\b"
+)
+# Fed up with waiting: upset too, though often asking how a request goes ("todavía nadie viene, ¿qué pasó?").
+_FED_UP = re.compile(
+    r"\b(?:nadie (?:viene|vino|hace nada|pesca|me pesca|soluciona|resuelve|hace caso|se hace cargo)"
+    r"|nunca (?:vienen|viene|vinieron|responden|contestan|hacen nada|solucionan)|no hacen nada|no pescan"
+    r"|hace (?:\w+ )?(?:meses|semanas|anos|mucho tiempo|harto tiempo) que (?:pedi|espero|estoy esperando"
+    r"|reclamo|llamo|pido|vengo)"
+    r"|llevo (?:\w+ )?(?:meses|semanas|anos|dias|mucho tiempo|harto tiempo) (?:esperando|pidiendo|reclamando"
+    r"|llamando|tratando|intentando))\b"
 )
 MIN_SHOUTED_LETTERS = 10
 
 
-def sounds_upset(text: str) -> bool:
-    """An angry or desperate message ("NO ME SIRVE NADA DE ESTO", "nadie contesta")."""
+def sounds_angry(text: str) -> bool:
+    """Anger at the service or the assistant ("NO ME SIRVE NADA DE ESTO", "esto es una burla")."""
     letters = [ch for ch in text if ch.isalpha()]
     shouting = len(letters) >= MIN_SHOUTED_LETTERS and all(ch.isupper() for ch in letters)
     return shouting or bool(_UPSET.search(normalise(text)))
+
+
+def sounds_upset(text: str) -> bool:
+    """An angry or desperate message ("NO ME SIRVE NADA DE ESTO", "nadie contesta", "llevo 3 meses pidiendo…")."""
+    return sounds_angry(text) or bool(_FED_UP.search(normalise(text)))
 
 
 _STATUS_WORDS = re.compile(
@@ -141,12 +171,67 @@ def is_follow_up(text: str) -> bool:
     return norm.startswith(("y ", "e ", "pero ", "entonces ")) or len(norm.split()) <= MAX_FOLLOW_UP_WORDS
 
 
+MAX_SHORT_FOLLOW_UP_WORDS = 5
+
+
+def is_short_follow_up(text: str) -> bool:
+    """A few words continuing what was just said ("¿y el del cesfam?", "y en tránsito?")."""
+    norm = normalise(text)
+    return norm.startswith(("y ", "e ")) and len(norm.split()) <= MAX_SHORT_FOLLOW_UP_WORDS
+
+
 QUESTION_START = ("cuanto", "cuando", "donde", "que ", "q ", "como", "por que", "hasta", "cual", "se puede",
                   "a que hora", "a q hora", "hay que", "tengo que", "puedo", "quien", "y como", "y donde", "y cuanto")
 
 
+_FOLLOW_UP_START = ("y ", "e ", "pero ", "entonces ")
+# Asks wherever it is: "y el viernes hasta q hora" (never "hasta luego" nor "hasta el viernes").
+_ASKING_ANYWHERE = re.compile(r"\b(?:a|hasta|desde) que hora\b")
+
+
+def opens_as_follow_up(text: str) -> bool:
+    """The message starts as a continuation: "y …", "pero …", "entonces …"."""
+    return normalise(text).startswith(_FOLLOW_UP_START)
+
+
 def looks_like_question(text: str) -> bool:
-    """Whether a message asks something ("¿cuánto se demoran?") rather than answers."""
+    """Whether a message asks something ("¿cuánto se demoran?", "y el viernes hasta q hora") rather than answers."""
     norm = normalise(text)
     stripped = text.strip()
-    return stripped.endswith("?") or stripped.startswith("¿") or norm.startswith(QUESTION_START)
+    if stripped.endswith("?") or stripped.startswith("¿") or norm.startswith(QUESTION_START):
+        return True
+    rest = next((norm[len(start):] for start in _FOLLOW_UP_START if norm.startswith(start)), None)
+    if rest is not None and rest.startswith(QUESTION_START):
+        return True
+    return bool(_ASKING_ANYWHERE.search(norm))
+
+
+# Saying yes to what was just offered, as Chileans write it: "ya, pídelo entonces", "bueno hazlo", "dale po".
+_ACCEPT_CORE = {
+    "si", "sip", "sipo", "ya", "yapo", "dale", "ok", "okey", "oka", "bueno", "weno", "listo", "claro", "perfecto",
+    "hazlo", "hagalo", "hacelo", "hagamoslo", "hagamosla", "hagamos", "pidelo", "pidela", "pidalo", "pidala",
+    "pidamoslo", "pidamosla", "pide", "pidan", "solicitalo", "solicitala", "ingresalo", "ingresala", "envialo",
+    "enviala", "mandalo", "mandala", "vamos", "vamo", "sigamos", "demas", "obvio", "confirmo", "altiro",
+    "hacerla", "hacerlo", "pedirla", "pedirlo", "solicitarla", "solicitarlo", "hagala", "pidemelo", "pidemela",
+    "ingresela", "ingreselo", "hagamela", "hagamelo",
+}
+_ACCEPT_FILLER = {"po", "pos", "pues", "entonces", "eso", "esa", "ese", "nomas", "de", "una", "al", "tiro",
+                  "por", "favor", "altiro", "ahora", "la", "el", "lo", "solicitud", "ahi", "aca", "aqui", "mejor",
+                  "asi", "quiero", "me", "porfa"}
+MAX_ACCEPT_WORDS = 6
+
+
+def accepts(text: str) -> bool:
+    """A short yes to an offer ("ya, pidelo entonces", "ok pide eso", "hagamosla"): only words of assent."""
+    words = re.sub(r"\bno mas\b", "nomas", normalise(text)).split()  # "pídalo no más" is no "no"
+    if not words or len(words) > MAX_ACCEPT_WORDS:
+        return False
+    return all(w in _ACCEPT_CORE or w in _ACCEPT_FILLER for w in words) and any(w in _ACCEPT_CORE for w in words)
+
+
+_GO_ON = re.compile(r"\b(?:sigamos|seguir|sigo|siga|continuar|continuemos|continua|continuo|con esta|con esa)\b")
+
+
+def wants_to_go_on(text: str) -> bool:
+    """The citizen wants to keep going with the request in progress ("no, sigamos con esta", "continuar")."""
+    return bool(_GO_ON.search(normalise(text)))

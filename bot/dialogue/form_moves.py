@@ -3,15 +3,16 @@
 The pending question has first claim on the message: an option by number, text or
 a close spelling, a yes or no, a valid RUT, date or address is an answer, whatever
 intent the NLU guessed. Only an explicit signal interrupts the form: a clear cancel
-phrase, asking for a person, or a question (or another request) that is not a
-valid answer to what was asked. Pure: no Rasa objects, no I/O.
+phrase, asking for a person, an upset message that answers nothing (acknowledged, with
+a way out), or a question (or another request) that is not a valid answer to what was
+asked. Pure: no Rasa objects, no I/O.
 """
 from __future__ import annotations
 
 from typing import Optional
 
 from bot.catalogue.model import FormField
-from bot.dialogue.cues import is_stop, looks_like_question, names_a_person
+from bot.dialogue.cues import is_stop, looks_like_question, names_a_person, sounds_upset
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import explicit_request
 from bot.forms.fields import AnswerContext, validate_answer, yes_no
@@ -24,16 +25,19 @@ PERSON = "persona"
 QUESTION = "pregunta"
 OTHER_REQUEST = "otro_tramite"
 ACKNOWLEDGED = "de_acuerdo"  # names the procedure being filled in, answers nothing: ask the question again
+UPSET = "molestia"  # angry, and no answer: acknowledge it and offer a complaint, a person or to go on
 MAX_ACKNOWLEDGING_WORDS = 4
 
 # Types whose validation accepts almost any text: a question must look like one to interrupt them.
 FREE_TEXT_TYPES = {"nombre", "direccion", "texto"}
+# Free text that an outburst is never the answer to (a description may well be angry: it is kept).
+NOT_AN_OUTBURST = {"nombre", "direccion"}
 QUESTION_INTENTS = {"consultar_tramite", "listar_tramites", "consultar_estado", "consultar_bot"}
 
 
 def form_move(stage: str, form_field: Optional[FormField], message: Message, context: AnswerContext,
               current_procedure: str) -> str:
-    """ANSWER, CANCEL, PERSON, QUESTION, OTHER_REQUEST or ACKNOWLEDGED for a message during the form."""
+    """ANSWER, CANCEL, PERSON, UPSET, QUESTION, OTHER_REQUEST or ACKNOWLEDGED for a message during the form."""
     if message.is_button:
         if message.intent == "cancelar":
             return CANCEL
@@ -49,6 +53,8 @@ def form_move(stage: str, form_field: Optional[FormField], message: Message, con
         return PERSON
     other = message.entities.get("tramite")
     free_text = form_field is not None and form_field.type in FREE_TEXT_TYPES
+    if sounds_upset(text) and (not accepted or _taken_as_any_text(form_field, text, context)):
+        return UPSET  # "q lata tanta pregunta, llevo 3 meses pidiendo…" asked for the RUT
     if accepted and not free_text:
         return ANSWER
     # Only for an address: a description may well name its own procedure ("un hoyo grande").
@@ -66,6 +72,15 @@ def form_move(stage: str, form_field: Optional[FormField], message: Message, con
     if not accepted and looks_like_question(text):
         return QUESTION
     return ANSWER
+
+
+def _taken_as_any_text(form_field: FormField, text: str, context: AnswerContext) -> bool:
+    """Accepted only because the field takes any words: a name, an address, or «Otro» with the text."""
+    if form_field.type in NOT_AN_OUTBURST:
+        return True
+    value = validate_answer(form_field, text, context).value
+    return form_field.type == "opcion" and isinstance(value, str) and value.startswith(tuple(
+        f"{o}:" for o in form_field.options))
 
 
 def _only_names_the_procedure(text: str) -> bool:

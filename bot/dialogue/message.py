@@ -24,6 +24,8 @@ class Message:
         intent = parse.get("intent") or {}
         entities: Dict[str, str] = {}
         for item in parse.get("entities") or []:
+            if item.get("role"):  # a second procedure told apart ("siguiente"), not the one the message is about
+                continue
             if item.get("entity") and item.get("value") is not None:
                 entities.setdefault(str(item["entity"]), str(item["value"]))
         return cls(text=str(parse.get("text") or ""), intent=str(intent.get("name") or ""),

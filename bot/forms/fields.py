@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional
 from rapidfuzz import fuzz, process
 
 from bot.catalogue.model import FormField
+from bot.dialogue.cues import accepts
 from bot.forms.dates import parse_date
 from bot.forms.option_words import option_named
 from bot.nlu.entities import find_emails, find_phones, first_rut, format_phone
@@ -71,7 +72,7 @@ def is_skip(text: str) -> bool:
 def yes_no(text: str, intent: str = "") -> Optional[bool]:
     """``True`` for yes, ``False`` for no, ``None`` when neither."""
     norm = normalise(text)
-    if norm in YES or intent == "afirmar" and norm not in NO:
+    if norm in YES or accepts(norm) or intent == "afirmar" and norm not in NO:
         return True
     if norm in NO or intent == "negar":
         return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Set
 
-from bot.text import normalise
+from bot.text import close_spelling, normalise
 
 SYNONYMS: Dict[str, Set[str]] = {
     "trabajo": {"pega", "laboral", "empleo", "empresa", "contrato", "trabajar"},
@@ -34,6 +34,7 @@ SYNONYMS: Dict[str, Set[str]] = {
     "felicitacion": {"felicitar", "agradecer", "agradecimiento", "felicitaciones"},
     "consulta": {"pregunta", "preguntar", "consultar", "duda"},
 }
+MAX_CLOSE_WORDS = 12
 # Words of option titles that say nothing on their own.
 _FILLER = {"o", "y", "de", "del", "la", "el", "mi", "en", "a", "un", "una", "entre", "mas", "menos", "m", "1", "3"}
 
@@ -44,7 +45,18 @@ def _words(option: str) -> Set[str]:
 
 
 def option_named(text: str, options: List[str]) -> Optional[str]:
-    """The only option whose words (or their everyday synonyms) the answer uses, if exactly one."""
+    """The only option whose words (or their everyday synonyms) the answer uses, if exactly one.
+
+    Exact words first; then close spellings ("en la beredaa" is «Vereda / bandejón»: b/v, a doubled
+    letter, a missing accent), again only when they point to one option.
+    """
     said = set(normalise(text).split())
     named = [option for option in options if _words(option) & said]
-    return named[0] if len(named) == 1 else None
+    if named:
+        return named[0] if len(named) == 1 else None
+    content = [w for w in said if w not in _FILLER]
+    if len(content) > MAX_CLOSE_WORDS:  # an answer to a choice is a few words, not a story
+        return None
+    close = [option for option in options
+             if any(close_spelling(w, own) for w in content for own in _words(option))]
+    return close[0] if len(close) == 1 else None

@@ -44,6 +44,8 @@ class FormState:
     stage: str = ASKING
     # Another procedure the citizen asked for mid-form: "¿dejamos esta y pedimos esa?" is pending.
     switch_to: Optional[str] = None
+    # The switch was offered to an upset citizen (a complaint): this request is offered again after its folio.
+    upset: bool = False
 
     @classmethod
     def from_dict(cls, data: Optional[Dict[str, Any]]) -> Optional["FormState"]:

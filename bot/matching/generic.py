@@ -7,10 +7,10 @@ instead of picking one arbitrarily.
 """
 from __future__ import annotations
 
-from typing import Iterable, List, Set
+from typing import Iterable, List, Optional, Set
 
 from bot.catalogue.model import Procedure
-from bot.text import normalise
+from bot.text import close_spelling, normalise
 
 # Kinds of procedure as citizens name them (normalised); their plural counts too.
 HEAD_WORDS = {"certificado", "licencia", "permiso", "patente", "subsidio", "retiro", "denuncia", "reporte",
@@ -39,19 +39,61 @@ def names_a_kind(text: str) -> bool:
     return bool({_head(w) for w in normalise(text).split()} & HEAD_WORDS)
 
 
-def generic_candidates(text: str, offered: Iterable[Procedure]) -> List[Procedure]:
-    """The procedures a message could mean when it names only their kind (empty when it says more)."""
+def _kind_and_telling(text: str, offered: Iterable[Procedure]):
+    """The words said, the procedures of the one kind named, and the words of each that tell them apart."""
     said = {_head(w) for w in normalise(text).split()}
     heads = said & HEAD_WORDS
     if len(heads) != 1:
-        return []
+        return said, [], []
     head = next(iter(heads))
     candidates = [p for p in offered if head in {_head(w) for w in normalise(p.name).split()}]
     if not MIN_CANDIDATES <= len(candidates) <= MAX_CANDIDATES:
-        return []
+        return said, [], []
     # Words that tell the candidates apart: in some of their names or aliases, not in all.
     words = [_phrase_words(p) for p in candidates]
     telling = set().union(*words) - words[0].intersection(*words[1:]) - HEAD_WORDS - _FILLER
-    if said & telling:
+    return said, candidates, [own & telling for own in words]
+
+
+def _uses(said: Set[str], words: Set[str]) -> bool:
+    """The message uses one of ``words``, exactly or closely spelt ("sirculacion" for "circulacion")."""
+    content = said - HEAD_WORDS - _FILLER
+    return bool(content & words) or any(close_spelling(w, own) for w in content for own in words)
+
+
+def generic_candidates(text: str, offered: Iterable[Procedure]) -> List[Procedure]:
+    """The procedures a message could mean when it names only their kind (empty when it says more)."""
+    said, candidates, telling = _kind_and_telling(text, offered)
+    if not candidates or any(_uses(said, words) for words in telling):
         return []
     return candidates
+
+
+def told_apart(text: str, offered: Iterable[Procedure]) -> Optional[Procedure]:
+    """The one procedure of the kind named whose own words follow ("el permiso de sirculacion"), if one."""
+    said, candidates, telling = _kind_and_telling(text, offered)
+    told = [proc for proc, words in zip(candidates, telling) if _uses(said, words)]
+    return told[0] if len(told) == 1 else None
+
+
+_ARTICLES = {"el", "la", "los", "las"}
+_LINKS = {"de", "del", "para", "pa"}
+
+
+def with_elided_kind(text: str) -> str:
+    """The normalised message with a kind left out after a named one written back in.
+
+    "el certificado de numero y el de residencia" -> "… y el certificado de residencia": an article
+    followed by "de" after a kind of procedure names another procedure of that kind.
+    """
+    words = normalise(text).split()
+    out: List[str] = []
+    kind = ""
+    for index, word in enumerate(words):
+        if _head(word) in HEAD_WORDS:
+            kind = _head(word)
+        elif kind and word in _ARTICLES and index + 1 < len(words) and words[index + 1] in _LINKS:
+            out += [word, kind]
+            continue
+        out.append(word)
+    return " ".join(out)

@@ -1,9 +1,10 @@
 """Which procedure a message is about, from the catalogue's names and aliases."""
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Mapping, TYPE_CHECKING
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Set
 
 from bot.matching.phrases import PhraseMatch, PhraseMatcher
+from bot.text import normalise
 
 if TYPE_CHECKING:
     from bot.catalogue.catalogue import Catalogue
@@ -12,13 +13,37 @@ if TYPE_CHECKING:
 SUGGESTION_SLACK = 14.0
 # Two confident matches closer than this are ambiguous: ask which one.
 AMBIGUITY_MARGIN = 3.0
+# A word of one procedure's names only ("aseo") names it when it has at least these letters.
+MIN_DISTINCTIVE_LETTERS = 4
+MIN_DISTINCTIVE_PHRASES = 2
+# Words that name no procedure on their own, though aliases hold them.
+_COMMON = {"para", "por", "con", "una", "unos", "unas", "los", "las", "del", "que", "como", "donde", "cuanto",
+           "cuesta", "sale", "vale", "pagar", "pago", "sacar", "pedir", "quiero", "hacer", "tengo", "esta",
+           "estan", "tiene", "mismo", "casa", "calle", "vecino", "vecinos", "municipal", "municipalidad", "muni",
+           "comuna", "tramite", "solicitud", "solicitar", "consultar", "saber", "necesito", "llego", "cobro",
+           "mi", "me", "se", "hay", "ano", "anos", "dia", "dias", "todo", "toda", "nuevo", "nueva", "viejo", "vivo",
+           "contra", "cuenta", "dejo", "fines", "final", "sitio", "terreno", "transito", "obras", "numero", "primera",
+           "nacional", "parte", "fuerte", "formar", "seca", "sede", "noche", "hijos", "acreditar", "informacion",
+           "acceso"}
 
 
 class ProcedureMatcher:
     """Fuzzy matching of a message against every procedure's name and aliases."""
 
     def __init__(self, names_and_aliases: Mapping[str, Iterable[str]]) -> None:
+        names_and_aliases = {key: list(phrases) for key, phrases in names_and_aliases.items()}
         self._matcher = PhraseMatcher(names_and_aliases)
+        owners: Dict[str, Set[str]] = {}
+        uses: Dict[str, int] = {}
+        for key, phrases in names_and_aliases.items():
+            for phrase in phrases:
+                for word in set(normalise(phrase).split()):
+                    owners.setdefault(word, set()).add(key)
+                    uses[word] = uses.get(word, 0) + 1
+        # Of one procedure only, and in two of its phrases at least: no word of a single loose alias.
+        self._distinctive = {word: next(iter(keys)) for word, keys in owners.items()
+                             if len(keys) == 1 and uses[word] >= MIN_DISTINCTIVE_PHRASES
+                             and len(word) >= MIN_DISTINCTIVE_LETTERS and word not in _COMMON}
 
     def find(self, text: str) -> List[PhraseMatch]:
         """Procedures named confidently in ``text``, best first, one per span."""
@@ -44,6 +69,15 @@ class ProcedureMatcher:
             if same_words and as_long and top.score - match.score <= AMBIGUITY_MARGIN:
                 rivals.setdefault(match.key, match)
         return list(rivals.values()) if len(rivals) > 1 else []
+
+    def by_distinctive_word(self, text: str) -> Optional[str]:
+        """The one procedure whose own words the message uses ("¿cuánto es el aseo al año?"), if only one.
+
+        A word counts when it belongs to the names of a single procedure (and is no common word);
+        words of two different procedures say nothing.
+        """
+        named = {self._distinctive[w] for w in normalise(text).split() if w in self._distinctive}
+        return next(iter(named)) if len(named) == 1 else None
 
     def suggestions(self, text: str, limit: int = 3) -> List[PhraseMatch]:
         """Weak matches worth offering as "¿Te refieres a...?", best first."""

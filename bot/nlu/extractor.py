@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -35,6 +36,7 @@ from bot.matching.communes import CommuneMatcher
 from bot.matching.phrases import PhraseMatch
 from bot.matching.procedures import ProcedureMatcher
 from bot.nlu.entities import find_structured
+from bot.text import words_with_spans
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,13 @@ STRONG_ALIAS_SCORE = 90.0
 CLASSIFIER_OVERRIDES_ALIAS = 0.7
 # Without a strong alias, the classifier names a procedure from this probability.
 CLASSIFIER_MIN_PROBABILITY = 0.3
+# A second request told in its own clause ("hay un hoyo … y tb el poste … esta apagado"): the role of its
+# entity, so the first ``tramite`` stays the main one; the classifier must be this sure of the clause.
+LATER_ROLE = "siguiente"
+CLAUSE_PROBABILITY = 0.6
+MIN_CLAUSE_WORDS = 3
+_CLAUSE_WORDS = {"y", "e", "ademas", "tambien", "aparte"}
+_CLAUSE_MARKS = re.compile(r"[.;!?\n]")
 
 
 def example_procedure(message: Message) -> Optional[str]:
@@ -86,6 +95,36 @@ class ProcedureResolver:
             for m in aliases[1:] if m.score >= SECOND_PROCEDURE_SCORE and m.key != chosen[0]
         ]
         return [chosen, *others]
+
+    def later(self, text: str, named: List[str]) -> List[Tuple[str, float, int, int]]:
+        """Other procedures told in clauses of their own ("… y tb el poste de la esquina esta apagado").
+
+        The message is cut at "y", "además", "también" and sentence marks; a clause of a few words
+        names a procedure by a strong alias or a sure classifier. ``named`` are those already found.
+        """
+        found: List[Tuple[str, float, int, int]] = []
+        for start, end in _clauses(text):
+            clause = text[start:end]
+            aliases = [m for m in self.matcher.find(clause) if m.score >= STRONG_ALIAS_SCORE]
+            top, probability = self.classifier.ranked(clause, limit=1)[0]
+            slug = aliases[0].key if aliases else (top if top != NONE and probability >= CLAUSE_PROBABILITY else None)
+            if slug and slug not in named and slug not in {f[0] for f in found}:
+                found.append((slug, aliases[0].score / 100 if aliases else probability, start, end))
+        return found
+
+
+def _clauses(text: str) -> List[Tuple[int, int]]:
+    """Character spans of the clauses of a message that has more than one (else nothing)."""
+    words = words_with_spans(text)
+    cuts = [0]
+    for index in range(1, len(words)):
+        between = text[words[index - 1][2]:words[index][1]]
+        if words[index][0] in _CLAUSE_WORDS or _CLAUSE_MARKS.search(between):
+            if index - cuts[-1] >= 1 and words[index - 1][0] not in _CLAUSE_WORDS:
+                cuts.append(index)
+    spans = [(words[a][1], words[b - 1][2]) for a, b in zip(cuts, cuts[1:] + [len(words)])
+             if b - a >= MIN_CLAUSE_WORDS]
+    return spans if len(spans) > 1 else []
 
 
 @DefaultV1Recipe.register(
@@ -188,10 +227,14 @@ class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
             self._entity(f.entity, f.value, f.start, f.end, f.confidence) for f in find_structured(text)
         ]
         taken = [(e["start"], e["end"]) for e in entities]
-        for slug, confidence, start, end in self._resolver.resolve(text):
+        procedures = self._resolver.resolve(text)
+        for slug, confidence, start, end in procedures:
             entities.append(self._entity("tramite", slug, start, end, confidence))
             if (start, end) != (0, len(text)):  # a named procedure, not a whole-message guess
                 taken.append((start, end))
+        if procedures:
+            for slug, confidence, start, end in self._resolver.later(text, [p[0] for p in procedures]):
+                entities.append({**self._entity("tramite", slug, start, end, confidence), "role": LATER_ROLE})
         for match in self._communes.find(text):
             # "certificado de nacimiento" names a procedure, not the commune Nacimiento.
             if not any(match.start < end and start < match.end for start, end in taken):

@@ -9,8 +9,11 @@
   words of either ("¿entregan composteras?", "q necesito pa vender leña"), is about that procedure.
 - "consulta por la licencia" is a question about the licence, not about a request's status,
   unless it speaks of a request (folio, "mi solicitud", "cómo va").
-- A question about the town hall itself ("¿a q hora abre la muni el sábado?") is
-  ``consultar_tramite`` (answered with the main office), whatever else was guessed.
+- A question about the town hall itself ("¿a q hora abre la muni el sábado?") or a contact
+  detail of one of its offices ("y el teléfono del juzgado") is ``consultar_tramite`` (answered
+  with that office), whatever else was guessed.
+- Only words of assent ("ya, pídelo entonces", "bueno hazlo", "dale po") are ``afirmar``: the
+  yes to the offer just made.
 """
 from __future__ import annotations
 
@@ -24,9 +27,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message as RasaMessage
 
 from bot.dialogue.cues import (
-    asks_about_town_hall, asks_for_list, asks_status, asks_town_hall_detail, is_stop, looks_like_question,
-    sounds_upset,
-    speaks_of_a_request_made,
+    accepts, asks_about_town_hall, asks_for_list, asks_status, asks_town_hall_detail, is_stop, looks_like_question,
+    sounds_angry, sounds_upset, speaks_of_a_request_made,
 )
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, explicit_request, procedure_move
@@ -34,6 +36,7 @@ from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_a_kind
 
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
+AGREEING = "afirmar"
 LISTING, STOPPING, OUT_OF_SCOPE = "listar_tramites", "cancelar", "fuera_de_alcance"
 SMALL_TALK = {"saludar", "despedirse", "agradecer", "afirmar", "negar", "consultar_bot"}
 GREETINGS = {"saludar", "despedirse", "agradecer"}
@@ -85,7 +88,10 @@ class IntentCues(GraphComponent):
 
 def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset()) -> str:
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
-    if sounds_upset(text) and (guessed in SMALL_TALK or (guessed == STATUS and "folio" not in entities)):
+    if accepts(text) and "tramite" not in entities and guessed != DOING:
+        return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
+    if (sounds_upset(text) and guessed in SMALL_TALK) \
+            or (sounds_angry(text) and guessed == STATUS and "folio" not in entities):
         return OUT_OF_SCOPE  # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint
     if guessed in GREETINGS and looks_like_question(text) and (asked_aspects(text) or asks_town_hall_detail(text)):
         return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye
