@@ -9,9 +9,7 @@ the same field is asked again.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, Dict, List, Optional, Text, Tuple
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -19,7 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.context import input_channel, latest_intent, send
+from actions.context import input_channel, send
+from actions.form_start import ANSWER_SLOT, answer_context, new_form_state
 from actions.handoff import staff_can_reach, start_handoff
 from actions.procedure_turns import procedure_question, procedure_request
 from actions.services import current_catalogue, database, run_blocking
@@ -28,11 +27,10 @@ from bot.answers.procedures import categories_list
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
-from bot.config import timezone_name
 from bot.dialogue.cues import wants_to_go_on
 from bot.dialogue.form_moves import ACKNOWLEDGED, CANCEL, OTHER_REQUEST, PERSON, QUESTION, UPSET, form_move
 from bot.dialogue.message import Message
-from bot.forms.fields import AnswerContext, known_values, validate_answer, yes_no
+from bot.forms.fields import AnswerContext, validate_answer, yes_no
 from bot.forms.flow import handle_message
 from bot.forms.state import ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
 from bot.storage.requests import FolioExhausted, submit_request
@@ -42,32 +40,10 @@ FORM = "formulario_solicitud"
 HANDED_OVER = "derivado"
 # Failed answers to one field before a person takes over (help with an example comes at 2).
 ATTEMPTS_BEFORE_HANDOFF = 3
-ANSWER_SLOT = "respuesta_formulario"
 # Personal data worth carrying to another request when the citizen switches (not descriptions).
 CARRIED_TYPES = {"nombre", "rut", "email", "telefono", "direccion"}
 # The request an upset citizen is offered instead of the question again.
 COMPLAINT = "reclamo-oirs"
-
-
-def start_form(catalogue: Catalogue, town: Municipality, proc: Procedure, tracker: Tracker) -> List[Dict[str, Any]]:
-    """Events that start the form for ``proc``, prefilled with data already given."""
-    entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
-    state = new_form_state(town, proc, known_values(proc.form, entities), _context(tracker, town))
-    return [SlotSet("solicitud", state.to_dict()), SlotSet("formulario_listo", True), SlotSet(ANSWER_SLOT, None)]
-
-
-def new_form_state(town: Municipality, proc: Procedure, known: Dict[str, Any], context: AnswerContext) -> FormState:
-    """A request for ``proc`` with the valid ``known`` values stored, at its first missing field."""
-    state = FormState(procedure=proc.slug, municipality=town.slug)
-    for name, value in known.items():
-        form_field = state.field(proc.form, name)
-        if form_field is None:
-            continue
-        result = validate_answer(form_field, value, context)
-        if result.ok:
-            state.store(form_field, result.value, result.display)
-    state.advance(proc.form)
-    return state
 
 
 STRUCTURED = ("rut", "email", "telefono")
@@ -124,26 +100,6 @@ def carried_values(old: Procedure, state: FormState, new: Procedure) -> Dict[str
             and f.type in CARRIED_TYPES}
 
 
-def _today(now: Optional[datetime] = None):
-    return (now or datetime.now(ZoneInfo(timezone_name()))).date()
-
-
-def _entities(tracker: Tracker) -> Dict[str, str]:
-    found: Dict[str, str] = {}
-    for item in (tracker.latest_message or {}).get("entities") or []:
-        if not item.get("role"):
-            found.setdefault(item.get("entity"), item.get("value"))
-    return found
-
-
-def _context(tracker: Tracker, town: Municipality) -> AnswerContext:
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
-    confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0
-    intent = latest_intent(tracker) if confidence >= 0.6 else ""
-    return AnswerContext(today=_today(), commune=town.comuna, location=metadata.get("location"),
-                         entities=_entities(tracker), intent=intent)
-
-
 class ValidateFormularioSolicitud(FormValidationAction):
     """Validates each answer of the guided request."""
 
@@ -171,7 +127,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
         if value is None:  # the form is starting: no answer yet (the message that started it is not one)
             return {ANSWER_SLOT: None}
         message = replace(Message.from_parse(tracker.latest_message), text=str(value))
-        context = _context(tracker, town)
+        context = answer_context(tracker, town)
         if not state.switch_to:
             return await self._apply(catalogue, town, proc, state, message, context, dispatcher, tracker)
         switched = self._answer_to_switch(catalogue, town, proc, state, message, context, dispatcher)

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk.events import SlotSet
 
+from actions.form_start import start_form
 from bot.answers import procedures as answers
 from bot.answers.municipality import asked_day, office_named, town_hall
 from bot.answers.reply import Reply
@@ -176,7 +177,6 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
     A procedure taken in chat starts its guided form; any other is explained:
     steps, where and the online link.
     """
-    from actions.forms import start_form
     from bot.answers.forms import introduction, two_requests
 
     not_starting = [SlotSet("formulario_listo", False)]

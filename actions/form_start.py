@@ -1,0 +1,60 @@
+"""Starting a guided request: its first state, prefilled with what the citizen already gave."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from actions.context import latest_intent
+from bot.catalogue.catalogue import Catalogue
+from bot.catalogue.model import Municipality, Procedure
+from bot.config import timezone_name
+from bot.forms.fields import AnswerContext, known_values, validate_answer
+from bot.forms.state import FormState
+
+ANSWER_SLOT = "respuesta_formulario"
+
+
+def start_form(catalogue: Catalogue, town: Municipality, proc: Procedure, tracker: Tracker) -> List[Dict[str, Any]]:
+    """Events that start the form for ``proc``, prefilled with data already given."""
+    entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
+    state = new_form_state(town, proc, known_values(proc.form, entities), answer_context(tracker, town))
+    return [SlotSet("solicitud", state.to_dict()), SlotSet("formulario_listo", True), SlotSet(ANSWER_SLOT, None)]
+
+
+def new_form_state(town: Municipality, proc: Procedure, known: Dict[str, Any], context: AnswerContext) -> FormState:
+    """A request for ``proc`` with the valid ``known`` values stored, at its first missing field."""
+    state = FormState(procedure=proc.slug, municipality=town.slug)
+    for name, value in known.items():
+        form_field = state.field(proc.form, name)
+        if form_field is None:
+            continue
+        result = validate_answer(form_field, value, context)
+        if result.ok:
+            state.store(form_field, result.value, result.display)
+    state.advance(proc.form)
+    return state
+
+
+def _today(now: Optional[datetime] = None) -> date:
+    return (now or datetime.now(ZoneInfo(timezone_name()))).date()
+
+
+def _entities(tracker: Tracker) -> Dict[str, str]:
+    found: Dict[str, str] = {}
+    for item in (tracker.latest_message or {}).get("entities") or []:
+        if not item.get("role"):
+            found.setdefault(item.get("entity"), item.get("value"))
+    return found
+
+
+def answer_context(tracker: Tracker, town: Municipality) -> AnswerContext:
+    """What validating an answer needs to know: today, the commune, a shared location, the entities."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0
+    intent = latest_intent(tracker) if confidence >= 0.6 else ""
+    return AnswerContext(today=_today(), commune=town.comuna, location=metadata.get("location"),
+                         entities=_entities(tracker), intent=intent)
