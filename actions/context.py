@@ -7,6 +7,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.domain_names import Intent, Slot
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality
@@ -40,7 +41,7 @@ def entity(tracker: Tracker, name: str) -> Optional[str]:
 
 def _metadata(tracker: Tracker) -> Dict[str, Any]:
     latest = (tracker.latest_message or {}).get("metadata") or {}
-    session = tracker.get_slot("session_started_metadata") or {}
+    session = tracker.get_slot(Slot.SESSION_STARTED_METADATA) or {}
     return {**session, **latest}
 
 
@@ -55,7 +56,7 @@ def municipality(tracker: Tracker, catalogue: Catalogue) -> Optional[Municipalit
     if town is not None:
         return town
     candidates = [
-        tracker.get_slot("municipio"),
+        tracker.get_slot(Slot.MUNICIPIO),
         _metadata(tracker).get("municipio"),
         default_municipality(),
     ]
@@ -68,7 +69,7 @@ def municipality(tracker: Tracker, catalogue: Catalogue) -> Optional[Municipalit
 
 
 # Intents that mean the assistant could not help with the message.
-UNHELPED_INTENTS = {"nlu_fallback", "fuera_de_alcance"}
+UNHELPED_INTENTS = {Intent.NLU_FALLBACK, Intent.FUERA_DE_ALCANCE}
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:

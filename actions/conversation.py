@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.domain_names import Intent, Slot
 from bot.config import settings
 from actions.context import consecutive_fallbacks, last_buttons, latest_text, municipality, offered_request, send
 from actions.procedure_turns import chosen_offer, procedure_question, procedure_request
@@ -18,7 +19,7 @@ from bot.matching.aspects import asked_aspects
 
 
 # A "sí" starts the form only when it accepted an offered request (the rules read this slot).
-NO_FORM = [SlotSet("formulario_listo", False)]
+NO_FORM = [SlotSet(Slot.FORMULARIO_LISTO, False)]
 
 
 def retention_days() -> int:
@@ -38,15 +39,15 @@ class ActionSessionStart(Action):
         events: List[Dict[Text, Any]] = [SessionStarted()]
         keep = ("municipio", "aviso_privacidad")
         events += [SlotSet(name, tracker.get_slot(name)) for name in keep if tracker.get_slot(name) is not None]
-        metadata = tracker.get_slot("session_started_metadata") or {}
+        metadata = tracker.get_slot(Slot.SESSION_STARTED_METADATA) or {}
         catalogue = await current_catalogue()
-        town_slug = metadata.get("municipio") or tracker.get_slot("municipio")
+        town_slug = metadata.get("municipio") or tracker.get_slot(Slot.MUNICIPIO)
         if metadata.get("municipio") in catalogue.municipalities:
-            events.append(SlotSet("municipio", metadata["municipio"]))
-        if not tracker.get_slot("aviso_privacidad"):
+            events.append(SlotSet(Slot.MUNICIPIO, metadata["municipio"]))
+        if not tracker.get_slot(Slot.AVISO_PRIVACIDAD):
             town = catalogue.municipalities.get(town_slug or "") or municipality(tracker, catalogue)
             send(dispatcher, [replies.first_contact(town, retention_days())])
-            events.append(SlotSet("aviso_privacidad", True))
+            events.append(SlotSet(Slot.AVISO_PRIVACIDAD, True))
         events.append(ActionExecuted("action_listen"))
         return events
 
@@ -84,7 +85,7 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
 
     Such a message carries no procedure and few words, so the NLU may take it for small talk.
     """
-    text, focus, topic = latest_text(tracker), tracker.get_slot("tramite"), tracker.get_slot("tema")
+    text, focus, topic = latest_text(tracker), tracker.get_slot(Slot.TRAMITE), tracker.get_slot(Slot.TEMA)
     catalogue = await current_catalogue()
     town = municipality(tracker, catalogue)
     if town is None:
@@ -93,14 +94,14 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
     if chosen is not None:  # "los cachureos" after "¿Cuál de estos trámites…?"
         turn = procedure_question(catalogue, town, "", chosen[1], None, None)
         send(dispatcher, turn.replies)
-        return [SlotSet("municipio", town.slug), *turn.events]
+        return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
     about_town_hall = (bool(topic) and asks_town_hall_detail(text)) or asks_about_town_hall(text) \
         or (office_named(text, town) is not None and asks_open_or_where(text))  # "y el telefono del juzgado"
     if not about_town_hall and (not focus or not is_follow_up(text) or not asked_aspects(text)):
         return None
     turn = procedure_question(catalogue, town, text, None, focus, None, topic)
     send(dispatcher, turn.replies)
-    return [SlotSet("municipio", town.slug), *turn.events]
+    return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
 
 
 class ActionFallback(Action):
@@ -152,7 +153,7 @@ class ActionHablarConFuncionario(Action):
         town = municipality(tracker, catalogue)
         if town is None:
             send(dispatcher, [ask_commune(catalogue.municipalities.values())])
-            return [SlotSet("pendiente", {"intent": "hablar_con_funcionario", "text": "", "tramite": None})]
+            return [SlotSet(Slot.PENDIENTE, {"intent": Intent.HABLAR_CON_FUNCIONARIO, "text": "", "tramite": None})]
         from actions.handoff import start_handoff
 
         return await start_handoff(dispatcher, tracker, town, "hablar_con_funcionario")
@@ -173,11 +174,11 @@ class ActionAfirmar(Action):
 
     async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if tracker.get_slot("confirmar_borrado"):
+        if tracker.get_slot(Slot.CONFIRMAR_BORRADO):
             from actions.handoff import delete_confirmed
 
             return await delete_confirmed(dispatcher, tracker)
-        if tracker.get_slot("solicitud_por_enviar"):
+        if tracker.get_slot(Slot.SOLICITUD_POR_ENVIAR):
             from actions.forms import ActionEnviarSolicitud
 
             return await ActionEnviarSolicitud().run(dispatcher, tracker, domain)
@@ -187,12 +188,12 @@ class ActionAfirmar(Action):
         if offered and town:
             turn = procedure_request(catalogue, town, "", offered, None, tracker)
             send(dispatcher, turn.replies)
-            return [SlotSet("municipio", town.slug), *turn.events]
-        suggested = tracker.get_slot("tramite_sugerido")
+            return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
+        suggested = tracker.get_slot(Slot.TRAMITE_SUGERIDO)
         if suggested and town:
             turn = procedure_question(catalogue, town, "", suggested, None, None)
             send(dispatcher, turn.replies)
-            return [SlotSet("municipio", town.slug), *turn.events]
+            return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
         dispatcher.utter_message(text="¡Bien! ¿En qué más te ayudo?")
         return []
 
@@ -205,16 +206,16 @@ class ActionNegar(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        if tracker.get_slot("confirmar_borrado"):
+        if tracker.get_slot(Slot.CONFIRMAR_BORRADO):
             from bot.answers.handoff import not_deleted
 
             send(dispatcher, [not_deleted()])
-            return [SlotSet("confirmar_borrado", False)]
-        if tracker.get_slot("tramite_sugerido"):
+            return [SlotSet(Slot.CONFIRMAR_BORRADO, False)]
+        if tracker.get_slot(Slot.TRAMITE_SUGERIDO):
             dispatcher.utter_message(
                 text="Ok. ¿Me dices con otras palabras qué trámite buscas? También puedo mostrarte la lista.",
                 buttons=[{"title": "Ver trámites", "payload": "/listar_tramites"}],
             )
-            return [SlotSet("tramite_sugerido", None)]
+            return [SlotSet(Slot.TRAMITE_SUGERIDO, None)]
         dispatcher.utter_message(text="Ok. ¿En qué más te ayudo?")
         return []

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.context import latest_intent
+from bot.domain_names import Slot
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
@@ -22,7 +23,7 @@ def start_form(catalogue: Catalogue, town: Municipality, proc: Procedure, tracke
     """Events that start the form for ``proc``, prefilled with data already given."""
     entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
     state = new_form_state(town, proc, known_values(proc.form, entities), answer_context(tracker, town))
-    return [SlotSet("solicitud", state.to_dict()), SlotSet("formulario_listo", True), SlotSet(ANSWER_SLOT, None)]
+    return [SlotSet(Slot.SOLICITUD, state.to_dict()), SlotSet(Slot.FORMULARIO_LISTO, True), SlotSet(ANSWER_SLOT, None)]
 
 
 def new_form_state(town: Municipality, proc: Procedure, known: Dict[str, Any], context: AnswerContext) -> FormState:

@@ -22,6 +22,7 @@ from actions.form_start import ANSWER_SLOT, answer_context, new_form_state
 from actions.handoff import staff_can_reach, start_handoff
 from actions.procedure_turns import procedure_question, procedure_request
 from actions.services import current_catalogue, database, run_blocking
+from bot.domain_names import Intent, Slot
 from bot.answers import conversation, forms as form_replies
 from bot.answers.procedures import categories_list
 from bot.answers.reply import Reply
@@ -109,13 +110,13 @@ class ValidateFormularioSolicitud(FormValidationAction):
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         """One generic slot while the request is not confirmed."""
-        state = FormState.from_dict(tracker.get_slot("solicitud"))
+        state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD))
         return [ANSWER_SLOT] if state and state.stage not in (DONE, HANDED_OVER) else []
 
     async def validate_respuesta_formulario(self, value: Any, dispatcher: CollectingDispatcher,
                                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Apply the citizen's message to the request: what it means is decided by ``form_move``."""
-        state = FormState.from_dict(tracker.get_slot("solicitud"))
+        state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD))
         catalogue = await current_catalogue()
         if state is None or state.municipality not in catalogue.municipalities:
             return {ANSWER_SLOT: None}
@@ -224,18 +225,18 @@ class ValidateFormularioSolicitud(FormValidationAction):
         replies = [form_replies.switched(proc.name), form_replies.introduction(other)]
         if upset:  # the complaint first; the dropped request is offered again after its folio
             replies.insert(1, form_replies.resumed_later(proc.name))
-            slots["tramite_siguiente"] = proc.slug
+            slots[Slot.TRAMITE_SIGUIENTE] = proc.slug
         send(dispatcher, replies)
         return slots
 
     def _answer_question(self, catalogue: Catalogue, town: Municipality, proc: Procedure, message: Message,
                          context: AnswerContext) -> List[Reply]:
         """A question in the middle of the form, answered about the procedure in focus unless another is named."""
-        if message.intent == "listar_tramites":
+        if message.intent == Intent.LISTAR_TRAMITES:
             return [categories_list(town, catalogue.procedures_for(town.slug))]
-        if message.intent == "consultar_bot":
+        if message.intent == Intent.CONSULTAR_BOT:
             return [conversation.capabilities()]
-        if message.intent == "consultar_estado":
+        if message.intent == Intent.CONSULTAR_ESTADO:
             return [Reply("Cuando terminemos esta solicitud te ayudo con eso.")]
         turn = procedure_question(catalogue, town, message.text, message.entities.get("tramite"), proc.slug,
                                   message.entities.get("aspecto"))
@@ -250,7 +251,7 @@ class ActionAskRespuestaFormulario(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        state = FormState.from_dict(tracker.get_slot("solicitud"))
+        state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD))
         catalogue = await current_catalogue()
         proc = state and catalogue.procedure_for(state.municipality, state.procedure)
         if state is None or proc is None:
@@ -274,16 +275,16 @@ class ActionEnviarSolicitud(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        state = FormState.from_dict(tracker.get_slot("solicitud") or tracker.get_slot("solicitud_por_enviar"))
-        reset = [SlotSet(ANSWER_SLOT, None), SlotSet("formulario_listo", False), SlotSet("requested_slot", None)]
+        state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD) or tracker.get_slot(Slot.SOLICITUD_POR_ENVIAR))
+        reset = [SlotSet(ANSWER_SLOT, None), SlotSet(Slot.FORMULARIO_LISTO, False), SlotSet(Slot.REQUESTED_SLOT, None)]
         if state is None or state.stage != DONE:
-            return [*reset, SlotSet("solicitud", None)]
+            return [*reset, SlotSet(Slot.SOLICITUD, None)]
         catalogue = await current_catalogue()
         town = catalogue.municipalities.get(state.municipality)
         proc = town and catalogue.procedure_for(town.slug, state.procedure)
         if proc is None:
             dispatcher.utter_message(text="Ese trámite ya no se puede pedir por aquí. No se envió nada.")
-            return [*reset, SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", None)]
+            return [*reset, SlotSet(Slot.SOLICITUD, None), SlotSet(Slot.SOLICITUD_POR_ENVIAR, None)]
         rut = next((state.values[f.name] for f in proc.form if f.type == "rut" and state.values.get(f.name)), None)
         try:
             result = await run_blocking(
@@ -293,15 +294,15 @@ class ActionEnviarSolicitud(Action):
             )
         except (SQLAlchemyError, FolioExhausted, OSError):
             send(dispatcher, [form_replies.storage_failed()])
-            return [*reset, SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", state.to_dict())]
+            return [*reset, SlotSet(Slot.SOLICITUD, None), SlotSet(Slot.SOLICITUD_POR_ENVIAR, state.to_dict())]
         send(dispatcher, [form_replies.submitted(proc, result.folio)])
-        events = [*reset, SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", None),
-                  SlotSet("tramite", proc.slug)]
-        following = tracker.get_slot("tramite_siguiente")
+        events = [*reset, SlotSet(Slot.SOLICITUD, None), SlotSet(Slot.SOLICITUD_POR_ENVIAR, None),
+                  SlotSet(Slot.TRAMITE, proc.slug)]
+        following = tracker.get_slot(Slot.TRAMITE_SIGUIENTE)
         next_proc = following and catalogue.procedure_for(town.slug, following)
         if next_proc:
             send(dispatcher, [form_replies.offer_next(next_proc)])
-            events.append(SlotSet("tramite_siguiente", None))
+            events.append(SlotSet(Slot.TRAMITE_SIGUIENTE, None))
         return events
 
 
@@ -313,13 +314,13 @@ class ActionCancelarSolicitud(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        state = FormState.from_dict(tracker.get_slot("solicitud") or tracker.get_slot("solicitud_por_enviar"))
+        state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD) or tracker.get_slot(Slot.SOLICITUD_POR_ENVIAR))
         if state is None:
             dispatcher.utter_message(text="Listo, lo dejamos hasta aquí. ¿Te ayudo con otra cosa?")
         else:
             catalogue = await current_catalogue()
             send(dispatcher, [form_replies.cancelled(catalogue.display_name(state.procedure))])
-        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(ANSWER_SLOT, None),
-                SlotSet("solicitud", None), SlotSet("solicitud_por_enviar", None), SlotSet("formulario_listo", False),
-                SlotSet("folio_consulta", None), SlotSet("rut_consulta", None), SlotSet("consulta_lista", False),
-                SlotSet("tramite_siguiente", None)]
+        return [ActiveLoop(None), SlotSet(Slot.REQUESTED_SLOT, None), SlotSet(ANSWER_SLOT, None),
+                SlotSet(Slot.SOLICITUD, None), SlotSet(Slot.SOLICITUD_POR_ENVIAR, None), SlotSet(Slot.FORMULARIO_LISTO, False),
+                SlotSet(Slot.FOLIO_CONSULTA, None), SlotSet(Slot.RUT_CONSULTA, None), SlotSet(Slot.CONSULTA_LISTA, False),
+                SlotSet(Slot.TRAMITE_SIGUIENTE, None)]

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import input_channel, municipality, send
 from actions.services import current_catalogue, database, run_blocking
+from bot.domain_names import Slot
 from bot.answers import conversation, handoff as replies
 from bot.catalogue.model import Municipality
 from bot.config import timezone_name
@@ -35,20 +36,20 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, town
     """Hand the conversation to staff with its context, or give the contact when the channel can't."""
     if not staff_can_reach(tracker):
         send(dispatcher, [conversation.human_contact(town)])
-        return [SlotSet("municipio", town.slug)]
+        return [SlotSet(Slot.MUNICIPIO, town.slug)]
     db = database()
-    events: List[Dict[Text, Any]] = [SlotSet("municipio", town.slug), SlotSet("con_funcionario", True)]
+    events: List[Dict[Text, Any]] = [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.CON_FUNCIONARIO, True)]
     if tracker.active_loop.get("name"):
-        events += [ActiveLoop(None), SlotSet("requested_slot", None)]
+        events += [ActiveLoop(None), SlotSet(Slot.REQUESTED_SLOT, None)]
     if await run_blocking(service.open_handoff_id, db, town.slug, tracker.sender_id):
         send(dispatcher, [replies.already_waiting()])
         return events
-    state = FormState.from_dict(tracker.get_slot("solicitud"))
+    state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD))
     form_data = dict(state.displays) if state else None
     created = await run_blocking(
         service.create_handoff, db, municipality=town.slug, sender_id=tracker.sender_id,
         channel=input_channel(tracker), reason=reason,
-        procedure=tracker.get_slot("tramite") or (state.procedure if state else None), form_data=form_data)
+        procedure=tracker.get_slot(Slot.TRAMITE) or (state.procedure if state else None), form_data=form_data)
     if created is None:
         send(dispatcher, [replies.already_waiting()])
         return events
@@ -77,7 +78,7 @@ class ActionTerminarEspera(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         await run_blocking(service.end_wait, database(), tracker.sender_id)
         send(dispatcher, [replies.wait_ended()])
-        return [SlotSet("con_funcionario", False)]
+        return [SlotSet(Slot.CON_FUNCIONARIO, False)]
 
 
 def _forget(sender_id: str) -> None:
@@ -96,7 +97,7 @@ class ActionBorrarDatos(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         send(dispatcher, [replies.confirm_deletion()])
-        return [SlotSet("confirmar_borrado", True)]
+        return [SlotSet(Slot.CONFIRMAR_BORRADO, True)]
 
 
 async def delete_confirmed(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
@@ -105,7 +106,7 @@ async def delete_confirmed(dispatcher: CollectingDispatcher, tracker: Tracker) -
     # meanwhile and does not store it again (bot/storage/tracker_store.py).
     await run_blocking(_forget, tracker.sender_id)
     send(dispatcher, [replies.deleted()])
-    return [SlotSet("confirmar_borrado", False)]
+    return [SlotSet(Slot.CONFIRMAR_BORRADO, False)]
 
 
 async def handoff_for(dispatcher: CollectingDispatcher, tracker: Tracker, reason: str) -> Optional[List[Dict]]:

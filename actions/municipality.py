@@ -12,6 +12,7 @@ from actions.conversation import follow_up
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.requests import status_turn
 from actions.services import current_catalogue
+from bot.domain_names import Intent, Slot
 from bot.dialogue.cues import asks_about_town_hall, looks_like_question
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, procedure_move
@@ -29,26 +30,26 @@ class ActionRecibirDato(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         catalogue = await current_catalogue()
         commune = entity(tracker, "comuna")
-        no_form = [SlotSet("formulario_listo", False), SlotSet("consulta_lista", False)]
+        no_form = [SlotSet(Slot.FORMULARIO_LISTO, False), SlotSet(Slot.CONSULTA_LISTA, False)]
         if commune is None:
-            answered = None if tracker.get_slot("pendiente") else await follow_up(dispatcher, tracker)
+            answered = None if tracker.get_slot(Slot.PENDIENTE) else await follow_up(dispatcher, tracker)
             if answered is not None:  # "¿y el lunes?" right after the town hall's hours
                 return answered + no_form
-            if entity(tracker, "folio") and not tracker.get_slot("pendiente"):
+            if entity(tracker, "folio") and not tracker.get_slot(Slot.PENDIENTE):
                 # "folio ang zzz997 rut 11.111.111-1": a folio on its own asks how the request is going.
                 from actions.requests import ActionConsultarEstado
 
                 events = await ActionConsultarEstado().run(dispatcher, tracker, domain)
                 given = {e.get("name") for e in events}
                 return events + [e for e in no_form if e["name"] not in given]
-            if entity(tracker, "tramite") and not tracker.get_slot("pendiente"):
+            if entity(tracker, "tramite") and not tracker.get_slot(Slot.PENDIENTE):
                 # "quiero pedir el retiro de un colchón, mi rut es ...": data plus a procedure.
                 handler = ActionResponderTramite() if looks_like_question(latest_text(tracker)) \
                     else ActionIniciarTramite()
                 events = await handler.run(dispatcher, tracker, domain)
                 given = {e.get("name") for e in events}
                 return events + [e for e in no_form if e["name"] not in given]
-            if tracker.get_slot("pendiente"):
+            if tracker.get_slot(Slot.PENDIENTE):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             else:
                 dispatcher.utter_message(
@@ -62,23 +63,23 @@ class ActionRecibirDato(Action):
                 send(dispatcher, [commune_not_served(known, catalogue.municipalities.values())])
             return no_form
         send(dispatcher, [commune_set(town)])
-        events: List[Dict[Text, Any]] = [SlotSet("municipio", town.slug), SlotSet("pendiente", None), *no_form]
-        waiting = tracker.get_slot("pendiente")
+        events: List[Dict[Text, Any]] = [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.PENDIENTE, None), *no_form]
+        waiting = tracker.get_slot(Slot.PENDIENTE)
         if waiting:
-            if waiting.get("intent") == "hablar_con_funcionario":
+            if waiting.get("intent") == Intent.HABLAR_CON_FUNCIONARIO:
                 from actions.handoff import start_handoff
 
                 events += await start_handoff(dispatcher, tracker, town, "hablar_con_funcionario")
-            elif waiting.get("intent") == "consultar_estado":
+            elif waiting.get("intent") == Intent.CONSULTAR_ESTADO:
                 events += await status_turn(dispatcher, tracker, town)
             else:
-                turn = answer_pending(catalogue, town, waiting, tracker.get_slot("tramite"), tracker)
+                turn = answer_pending(catalogue, town, waiting, tracker.get_slot(Slot.TRAMITE), tracker)
                 send(dispatcher, turn.replies)
                 events += turn.events
         elif _says_more(tracker):  # "hola soy de providensia, q necesito pa la tarjeta…": answer it now
             text = latest_text(tracker)
-            intent = "iniciar_tramite" if procedure_move(Message(text, latest_intent(tracker), 0.9)) == DO \
-                else "consultar_tramite"
+            intent = Intent.INICIAR_TRAMITE if procedure_move(Message(text, latest_intent(tracker), 0.9)) == DO \
+                else Intent.CONSULTAR_TRAMITE
             turn = answer_pending(catalogue, town, {"intent": intent, "text": text, "tramite": entity(tracker, "tramite"),
                                                     "aspecto": None}, None, tracker)
             send(dispatcher, turn.replies)

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk.events import SlotSet
 
 from actions.form_start import start_form
+from bot.domain_names import Intent, Slot
 from bot.answers import procedures as answers
 from bot.answers.municipality import asked_day, office_named, town_hall
 from bot.answers.reply import Reply
@@ -88,7 +89,7 @@ def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optiona
             slug = suggestions[0].key
             return None, Turn(
                 [answers.did_you_mean(catalogue.display_name(slug), slug)],
-                [SlotSet("tramite_sugerido", slug)],
+                [SlotSet(Slot.TRAMITE_SUGERIDO, slug)],
             )
     return None, None
 
@@ -113,7 +114,7 @@ def procedure_question(catalogue: Catalogue, town: Municipality, text: str, name
         # The procedure stays in focus when its own office was described ("¿y cuánto cuesta?" comes next).
         keeps = named_office is None and not town.office(topic or "") and bool(remembered)
         return Turn([town_hall(town, text, office)],
-                    [SlotSet("tema", office.key if office else None)] + ([] if keeps else [SlotSet("tramite", None)]))
+                    [SlotSet(Slot.TEMA, office.key if office else None)] + ([] if keeps else [SlotSet(Slot.TRAMITE, None)]))
     aspects = [aspect] if aspect else asked_aspects(text)
     several = named_procedures(catalogue, text)
     if len(several) > 1 and (named is None or named in several):
@@ -166,8 +167,8 @@ def _answer_several(catalogue: Catalogue, town: Municipality, slugs: List[str], 
         replies += _answer(catalogue, town, slug, aspects).replies[:1]
     offered = [p for p in (catalogue.procedure_for(town.slug, s) for s in slugs) if p is not None]
     if offered:
-        replies.append(answers.ask_which(offered, "consultar_tramite", "¿De cuál quieres saber más?"))
-    return Turn(replies, [SlotSet("tramite", slugs[-1]), SlotSet("tramite_sugerido", None), SlotSet("tema", None)])
+        replies.append(answers.ask_which(offered, Intent.CONSULTAR_TRAMITE, "¿De cuál quieres saber más?"))
+    return Turn(replies, [SlotSet(Slot.TRAMITE, slugs[-1]), SlotSet(Slot.TRAMITE_SUGERIDO, None), SlotSet(Slot.TEMA, None)])
 
 
 def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str],
@@ -179,23 +180,23 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
     """
     from bot.answers.forms import introduction, two_requests
 
-    not_starting = [SlotSet("formulario_listo", False)]
+    not_starting = [SlotSet(Slot.FORMULARIO_LISTO, False)]
     slug, turn = _resolve(catalogue, town, text, named, remembered, follow_up_ok=True,
-                          intent="iniciar_tramite")
+                          intent=Intent.INICIAR_TRAMITE)
     if turn:
         return Turn(turn.replies, turn.events + not_starting)
     if slug is None:
         return Turn([answers.no_match()], not_starting)
     proc = catalogue.procedure_for(town.slug, slug)
     if proc is not None and proc.chat_request and proc.form and tracker is not None:
-        events = [SlotSet("tramite", slug), SlotSet("tramite_sugerido", None)]
+        events = [SlotSet(Slot.TRAMITE, slug), SlotSet(Slot.TRAMITE_SUGERIDO, None)]
         told = named_procedures(catalogue, text) + later_requests(tracker)
         later = [other for other in dict.fromkeys(told) if other != slug
                  and _requestable(catalogue.procedure_for(town.slug, other))]
         intro = [introduction(proc)]
         if later:  # "hay un poste sin luz y un hoyo": this one first, the other is offered after the folio
             intro.insert(0, two_requests(proc.name, catalogue.display_name(later[0])))
-            events.append(SlotSet("tramite_siguiente", later[0]))
+            events.append(SlotSet(Slot.TRAMITE_SIGUIENTE, later[0]))
         return Turn(intro, events + start_form(catalogue, town, proc, tracker))
     turn = _answer(catalogue, town, slug, ["pasos", "lugar", "en_linea"])
     return Turn(turn.replies, turn.events + not_starting)
@@ -213,10 +214,10 @@ def _requestable(proc: Optional[Procedure]) -> bool:
 
 
 def _answer(catalogue: Catalogue, town: Municipality, slug: str, aspects: List[str]) -> Turn:
-    events = [SlotSet("tramite", slug), SlotSet("tramite_sugerido", None), SlotSet("tema", None)]
+    events = [SlotSet(Slot.TRAMITE, slug), SlotSet(Slot.TRAMITE_SUGERIDO, None), SlotSet(Slot.TEMA, None)]
     if slug in catalogue.non_municipal:
         return Turn([answers.national_answer(catalogue.non_municipal[slug])], events)
     proc = catalogue.procedure_for(town.slug, slug)
     if proc is None:
-        return Turn([answers.not_offered(town, catalogue.display_name(slug))], [SlotSet("tramite", None)])
+        return Turn([answers.not_offered(town, catalogue.display_name(slug))], [SlotSet(Slot.TRAMITE, None)])
     return Turn(answers.procedure_answer(town, proc, aspects), events)

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import entity, last_buttons, latest_text, municipality, pending, send
 from actions.procedure_turns import Turn, chosen_offer, procedure_question, procedure_request
 from actions.services import current_catalogue
+from bot.domain_names import Intent, Slot
 from bot.answers import procedures as answers
 from bot.answers.municipality import ask_commune, commune_not_served
 from bot.catalogue.catalogue import Catalogue
@@ -24,10 +25,10 @@ def answer_pending(catalogue: Catalogue, town: Municipality, waiting: Dict[str, 
                    remembered: str | None, tracker: Tracker) -> Turn:
     """Answer a question that waited for the commune."""
     intent, text, slug = waiting.get("intent"), waiting.get("text") or "", waiting.get("tramite")
-    if intent == "listar_tramites":
+    if intent == Intent.LISTAR_TRAMITES:
         online = "en_linea" in asked_aspects(text)
         return Turn([answers.categories_list(town, catalogue.procedures_for(town.slug), online)])
-    if intent == "iniciar_tramite":
+    if intent == Intent.INICIAR_TRAMITE:
         return procedure_request(catalogue, town, text, slug, remembered, tracker)
     return procedure_question(catalogue, town, text, slug, remembered, waiting.get("aspecto"))
 
@@ -35,7 +36,7 @@ def answer_pending(catalogue: Catalogue, town: Municipality, waiting: Dict[str, 
 def chosen_turn(catalogue: Catalogue, town: Municipality, chosen: Tuple[str, str], tracker: Optional[Tracker]) -> Turn:
     """The turn for an offered procedure chosen in words: a request starts only where a form can follow."""
     intent, slug = chosen
-    if intent == "iniciar_tramite" and tracker is not None:
+    if intent == Intent.INICIAR_TRAMITE and tracker is not None:
         return procedure_request(catalogue, town, "", slug, None, tracker)
     return procedure_question(catalogue, town, "", slug, None, None)
 
@@ -59,20 +60,20 @@ class NeedsMunicipality(Action, abc.ABC):
             and next((c for c in catalogue.communes if c.name == named), None)
         if unserved:  # "soy de Las Condes, ¿cómo saco…?": not this deployment's; say so rather than answer for another
             send(dispatcher, [commune_not_served(unserved, catalogue.municipalities.values())])
-            return [SlotSet("formulario_listo", False)]
+            return [SlotSet(Slot.FORMULARIO_LISTO, False)]
         town = municipality(tracker, catalogue)
         if town is None:
             waiting = pending(self.handles_intent, latest_text(tracker), entity(tracker, "tramite"))
             waiting["aspecto"] = entity(tracker, "aspecto")
             send(dispatcher, [ask_commune(catalogue.municipalities.values())])
-            return [SlotSet("pendiente", waiting), SlotSet("formulario_listo", False)]
+            return [SlotSet(Slot.PENDIENTE, waiting), SlotSet(Slot.FORMULARIO_LISTO, False)]
         chosen = chosen_offer(catalogue, town, latest_text(tracker), last_buttons(tracker))
         if chosen is not None:  # "el del auto": the answer to "¿Cuál de estos trámites…?"
-            turn = chosen_turn(catalogue, town, chosen, tracker if self.handles_intent == "iniciar_tramite" else None)
+            turn = chosen_turn(catalogue, town, chosen, tracker if self.handles_intent == Intent.INICIAR_TRAMITE else None)
         else:
             turn = self.answer(catalogue, town, tracker)
         send(dispatcher, turn.replies)
-        return [SlotSet("municipio", town.slug), *turn.events]
+        return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
 
     @abc.abstractmethod
     def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
@@ -82,7 +83,7 @@ class NeedsMunicipality(Action, abc.ABC):
 class ActionListarTramites(NeedsMunicipality):
     """``listar_tramites``: areas first, then the procedures of the chosen area."""
 
-    handles_intent = "listar_tramites"
+    handles_intent = Intent.LISTAR_TRAMITES
 
     def name(self) -> Text:
         return "action_listar_tramites"
@@ -105,7 +106,7 @@ def _category_named(text: str, offered: Iterable[Procedure]) -> Optional[str]:
 class ActionResponderTramite(NeedsMunicipality):
     """``consultar_tramite``: the aspect asked first, or a summary; follow-ups keep the procedure."""
 
-    handles_intent = "consultar_tramite"
+    handles_intent = Intent.CONSULTAR_TRAMITE
 
     def name(self) -> Text:
         return "action_responder_tramite"
@@ -113,19 +114,19 @@ class ActionResponderTramite(NeedsMunicipality):
     def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
         return procedure_question(
             catalogue, town, latest_text(tracker), entity(tracker, "tramite"),
-            tracker.get_slot("tramite"), entity(tracker, "aspecto"), tracker.get_slot("tema"),
+            tracker.get_slot(Slot.TRAMITE), entity(tracker, "aspecto"), tracker.get_slot(Slot.TEMA),
         )
 
 
 class ActionIniciarTramite(NeedsMunicipality):
     """``iniciar_tramite``: how to do the procedure in this municipality."""
 
-    handles_intent = "iniciar_tramite"
+    handles_intent = Intent.INICIAR_TRAMITE
 
     def name(self) -> Text:
         return "action_iniciar_tramite"
 
     def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
         return procedure_request(
-            catalogue, town, latest_text(tracker), entity(tracker, "tramite"), tracker.get_slot("tramite"), tracker,
+            catalogue, town, latest_text(tracker), entity(tracker, "tramite"), tracker.get_slot(Slot.TRAMITE), tracker,
         )

@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import entity, input_channel, latest_text, municipality, send
 from actions.services import current_catalogue, database, run_blocking
+from bot.domain_names import Intent, Slot
 from bot.answers import status as replies
 from bot.answers.conversation import upset
 from bot.answers.municipality import ask_commune
@@ -32,7 +33,7 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
     """Answer "¿en qué va mi solicitud?" for a known municipality; may start the lookup form."""
     catalogue = await current_catalogue()
     db = database()
-    done = [SlotSet("municipio", town.slug), SlotSet("consulta_lista", False)]
+    done = [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.CONSULTA_LISTA, False)]
     reason = await run_blocking(blocked, db, town.slug, tracker.sender_id)
     if reason:
         dispatcher.utter_message(text=replies.blocked(reason))
@@ -51,8 +52,8 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
             return done
         # The lookup form asks the RUT, unless it came with the folio ("folio ang zzz997 rut 11.111.111-1").
         rut = entity(tracker, "rut") or first_rut(latest_text(tracker))
-        return [SlotSet("municipio", town.slug), SlotSet("folio_consulta", folio), SlotSet("rut_consulta", rut),
-                SlotSet("consulta_lista", True)]
+        return [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.FOLIO_CONSULTA, folio), SlotSet(Slot.RUT_CONSULTA, rut),
+                SlotSet(Slot.CONSULTA_LISTA, True)]
     still_open = [r for r in own if r["status"] not in FINAL_STATUSES]
     if still_open:
         send(dispatcher, [replies.open_requests(still_open, catalogue.display_name)])
@@ -61,8 +62,8 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
         send(dispatcher, [replies.request_detail(await run_blocking(get_request, db, town.slug, own[0]["folio"]),
                                                  catalogue.display_name)])
         return done
-    return [SlotSet("municipio", town.slug), SlotSet("folio_consulta", None), SlotSet("rut_consulta", None),
-            SlotSet("consulta_lista", True)]
+    return [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.FOLIO_CONSULTA, None), SlotSet(Slot.RUT_CONSULTA, None),
+            SlotSet(Slot.CONSULTA_LISTA, True)]
 
 
 class ActionConsultarEstado(Action):
@@ -77,8 +78,8 @@ class ActionConsultarEstado(Action):
         town = municipality(tracker, catalogue)
         if town is None:
             send(dispatcher, [ask_commune(catalogue.municipalities.values())])
-            return [SlotSet("pendiente", {"intent": "consultar_estado", "text": latest_text(tracker),
-                                          "tramite": None}), SlotSet("consulta_lista", False)]
+            return [SlotSet(Slot.PENDIENTE, {"intent": Intent.CONSULTAR_ESTADO, "text": latest_text(tracker),
+                                          "tramite": None}), SlotSet(Slot.CONSULTA_LISTA, False)]
         return await status_turn(dispatcher, tracker, town)
 
 
@@ -111,7 +112,7 @@ class ValidateFormularioConsulta(FormValidationAction):
 
 def _was_asked(tracker: Tracker, slot: str) -> bool:
     """Whether the message answered the question for ``slot`` (not the one that started the lookup)."""
-    return tracker.get_slot("requested_slot") == slot
+    return tracker.get_slot(Slot.REQUESTED_SLOT) == slot
 
 
 class ActionAskFolioConsulta(Action):
@@ -144,11 +145,11 @@ class ActionResultadoConsulta(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        reset = [SlotSet(name, None) for name in LOOKUP_SLOTS] + [SlotSet("consulta_lista", False),
-                                                                  SlotSet("requested_slot", None)]
+        reset = [SlotSet(name, None) for name in LOOKUP_SLOTS] + [SlotSet(Slot.CONSULTA_LISTA, False),
+                                                                  SlotSet(Slot.REQUESTED_SLOT, None)]
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
-        folio, rut = tracker.get_slot("folio_consulta"), tracker.get_slot("rut_consulta")
+        folio, rut = tracker.get_slot(Slot.FOLIO_CONSULTA), tracker.get_slot(Slot.RUT_CONSULTA)
         if town is None or not folio or not rut:
             return reset
         db = database()

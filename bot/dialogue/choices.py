@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 
 from rapidfuzz import fuzz, process
 
+from bot.domain_names import Intent
 from bot.catalogue.model import Procedure
 from bot.matching.procedures import matcher_for
 from bot.text import normalise
@@ -18,7 +19,7 @@ from bot.text import normalise
 if TYPE_CHECKING:
     from bot.catalogue.catalogue import Catalogue
 
-PROCEDURE_INTENTS = ("consultar_tramite", "iniciar_tramite")
+PROCEDURE_INTENTS = (Intent.CONSULTAR_TRAMITE, Intent.INICIAR_TRAMITE)
 # Words that say nothing about which procedure ("el de…", "la del…").
 _FILLER = {"el", "la", "los", "las", "de", "del", "al", "a", "un", "una", "mi", "mis", "en", "y", "o", "para",
            "por", "con", "que", "ese", "esa", "eso", "este", "esta", "lo", "se", "me", "su", "sus", "es", "no"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from bot.domain_names import Intent
 from bot.catalogue.model import FormField
 from bot.dialogue.cues import is_stop, looks_like_question, names_a_person, sounds_upset
 from bot.dialogue.message import Message
@@ -32,23 +33,23 @@ MAX_ACKNOWLEDGING_WORDS = 4
 FREE_TEXT_TYPES = {"nombre", "direccion", "texto"}
 # Free text that an outburst is never the answer to (a description may well be angry: it is kept).
 NOT_AN_OUTBURST = {"nombre", "direccion"}
-QUESTION_INTENTS = {"consultar_tramite", "listar_tramites", "consultar_estado", "consultar_bot"}
+QUESTION_INTENTS = {Intent.CONSULTAR_TRAMITE, Intent.LISTAR_TRAMITES, Intent.CONSULTAR_ESTADO, Intent.CONSULTAR_BOT}
 
 
 def form_move(stage: str, form_field: Optional[FormField], message: Message, context: AnswerContext,
               current_procedure: str) -> str:
     """ANSWER, CANCEL, PERSON, UPSET, QUESTION, OTHER_REQUEST or ACKNOWLEDGED for a message during the form."""
     if message.is_button:
-        if message.intent == "cancelar":
+        if message.intent == Intent.CANCELAR:
             return CANCEL
-        return PERSON if message.intent == "hablar_con_funcionario" else ANSWER
+        return PERSON if message.intent == Intent.HABLAR_CON_FUNCIONARIO else ANSWER
     text = message.text
     if is_stop(text):
         return CANCEL
     if stage not in (ASKING, CORRECTING):
         return _summary_move(text, message)
     accepted = form_field is not None and validate_answer(form_field, text, context).ok
-    wants_person = message.means("hablar_con_funcionario")
+    wants_person = message.means(Intent.HABLAR_CON_FUNCIONARIO)
     if wants_person and (not accepted or names_a_person(text)):
         return PERSON
     other = message.entities.get("tramite")
@@ -63,7 +64,7 @@ def form_move(stage: str, form_field: Optional[FormField], message: Message, con
         return ACKNOWLEDGED  # "primero el poste" after "veo dos solicitudes": this one first, so ask again
     # Another procedure: a description may name one ("las ramas tapan la luz"), so free text needs the words of a request.
     requested = explicit_request(text)
-    if other and other != current_procedure and (requested or (message.means("iniciar_tramite") and not accepted)) \
+    if other and other != current_procedure and (requested or (message.means(Intent.INICIAR_TRAMITE) and not accepted)) \
             and (not accepted or free_text):
         return OTHER_REQUEST
     asks = message.intent in QUESTION_INTENTS and message.confidence >= 0.5
@@ -91,7 +92,7 @@ def _only_names_the_procedure(text: str) -> bool:
 
 def _summary_move(text: str, message: Message) -> str:
     """On the summary or the field picker: a yes, a no, a field or a correction are answers."""
-    if message.means("hablar_con_funcionario") and names_a_person(text):
+    if message.means(Intent.HABLAR_CON_FUNCIONARIO) and names_a_person(text):
         return PERSON
     if looks_like_question(text) and yes_no(text, message.intent) is None and not wants_to_correct(text) \
             and not message.entities.get("campo"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from bot.domain_names import Intent
 from bot.dialogue.message import Message
 from bot.text import normalise
 
@@ -42,7 +43,7 @@ _REPORT_WORDS = re.compile(
 def procedure_move(message: Message) -> str:
     """ASK (answer, then offer the request) or DO (start the request now)."""
     if message.is_button:
-        return DO if message.intent == "iniciar_tramite" else ASK
+        return DO if message.intent == Intent.INICIAR_TRAMITE else ASK
     norm = normalise(message.text)
     request = _REQUEST.search(norm)
     rest = norm[:request.start()] + " " + norm[request.end():] if request else norm
@@ -52,7 +53,7 @@ def procedure_move(message: Message) -> str:
         return DO
     if asks:
         return ASK
-    return DO if message.intent == "iniciar_tramite" else ASK
+    return DO if message.intent == Intent.INICIAR_TRAMITE else ASK
 
 
 def explicit_request(text: str) -> bool:
