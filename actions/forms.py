@@ -253,7 +253,7 @@ class ActionAskRespuestaFormulario(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD))
         catalogue = await current_catalogue()
-        proc = state and catalogue.procedure_for(state.municipality, state.procedure)
+        proc = catalogue.procedure_for(state.municipality, state.procedure) if state else None
         if state is None or proc is None:
             return []
         if state.stage == CONFIRMING:
@@ -281,8 +281,8 @@ class ActionEnviarSolicitud(Action):
             return [*reset, SlotSet(Slot.SOLICITUD, None)]
         catalogue = await current_catalogue()
         town = catalogue.municipalities.get(state.municipality)
-        proc = town and catalogue.procedure_for(town.slug, state.procedure)
-        if proc is None:
+        proc = catalogue.procedure_for(town.slug, state.procedure) if town else None
+        if town is None or proc is None:
             dispatcher.utter_message(text="Ese trámite ya no se puede pedir por aquí. No se envió nada.")
             return [*reset, SlotSet(Slot.SOLICITUD, None), SlotSet(Slot.SOLICITUD_POR_ENVIAR, None)]
         rut = next((state.values[f.name] for f in proc.form if f.type == "rut" and state.values.get(f.name)), None)

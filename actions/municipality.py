@@ -39,16 +39,16 @@ class ActionRecibirDato(Action):
                 # "folio ang zzz997 rut 11.111.111-1": a folio on its own asks how the request is going.
                 from actions.requests import ActionConsultarEstado
 
-                events = await ActionConsultarEstado().run(dispatcher, tracker, domain)
-                given = {e.get("name") for e in events}
-                return events + [e for e in no_form if e["name"] not in given]
+                found = await ActionConsultarEstado().run(dispatcher, tracker, domain)
+                given = {e.get("name") for e in found}
+                return found + [e for e in no_form if e["name"] not in given]
             if entity(tracker, "tramite") and not tracker.get_slot(Slot.PENDIENTE):
                 # "quiero pedir el retiro de un colchón, mi rut es ...": data plus a procedure.
                 handler = ActionResponderTramite() if looks_like_question(latest_text(tracker)) \
                     else ActionIniciarTramite()
-                events = await handler.run(dispatcher, tracker, domain)
-                given = {e.get("name") for e in events}
-                return events + [e for e in no_form if e["name"] not in given]
+                found = await handler.run(dispatcher, tracker, domain)
+                given = {e.get("name") for e in found}
+                return found + [e for e in no_form if e["name"] not in given]
             if tracker.get_slot(Slot.PENDIENTE):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             else:

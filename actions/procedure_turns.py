@@ -58,8 +58,7 @@ def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optiona
             return None, Turn([answers.ask_which(generic, intent)])
         rivals = matcher.ambiguous(text)
         if len(rivals) > 1 and (named is None or named in {r.key for r in rivals}):
-            options = [catalogue.procedures.get(r.key) for r in rivals]
-            options = [o for o in options if o is not None]
+            options = [p for p in (catalogue.procedures.get(r.key) for r in rivals) if p is not None]
             if len(options) > 1:
                 return None, Turn([answers.ask_which(options, intent)])
     if named:

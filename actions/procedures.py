@@ -56,8 +56,9 @@ class NeedsMunicipality(Action, abc.ABC):
         """Answer for the citizen's municipality, or ask which one and keep the question."""
         catalogue = await current_catalogue()
         named = entity(tracker, "comuna")
-        unserved = named and catalogue.municipality_for_commune(named) is None \
-            and next((c for c in catalogue.communes if c.name == named), None)
+        unserved = None
+        if named and catalogue.municipality_for_commune(named) is None:
+            unserved = next((c for c in catalogue.communes if c.name == named), None)
         if unserved:  # "soy de Las Condes, ¿cómo saco…?": not this deployment's; say so rather than answer for another
             send(dispatcher, [commune_not_served(unserved, catalogue.municipalities.values())])
             return [SlotSet(Slot.FORMULARIO_LISTO, False)]

@@ -44,8 +44,9 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
     if folio:
         if any(r["folio"] == folio for r in own):
             detail = await run_blocking(get_request, db, town.slug, folio)
-            send(dispatcher, [replies.request_detail(detail, catalogue.display_name)])
-            return done
+            if detail is not None:  # the citizen's own request, read a moment ago
+                send(dispatcher, [replies.request_detail(detail, catalogue.display_name)])
+                return done
         reason = await run_blocking(blocked, db, town.slug, tracker.sender_id, folio)
         if reason:
             dispatcher.utter_message(text=replies.blocked(reason))
@@ -58,9 +59,9 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
     if still_open:
         send(dispatcher, [replies.open_requests(still_open, catalogue.display_name)])
         return done
-    if own:
-        send(dispatcher, [replies.request_detail(await run_blocking(get_request, db, town.slug, own[0]["folio"]),
-                                                 catalogue.display_name)])
+    latest = await run_blocking(get_request, db, town.slug, own[0]["folio"]) if own else None
+    if latest is not None:
+        send(dispatcher, [replies.request_detail(latest, catalogue.display_name)])
         return done
     return [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.FOLIO_CONSULTA, None), SlotSet(Slot.RUT_CONSULTA, None),
             SlotSet(Slot.CONSULTA_LISTA, True)]

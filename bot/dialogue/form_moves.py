@@ -54,7 +54,7 @@ def form_move(stage: str, form_field: Optional[FormField], message: Message, con
         return PERSON
     other = message.entities.get("tramite")
     free_text = form_field is not None and form_field.type in FREE_TEXT_TYPES
-    if sounds_upset(text) and (not accepted or _taken_as_any_text(form_field, text, context)):
+    if sounds_upset(text) and (not accepted or (form_field is not None and _taken_as_any_text(form_field, text, context))):
         return UPSET  # "q lata tanta pregunta, llevo 3 meses pidiendo…" asked for the RUT
     if accepted and not free_text:
         return ANSWER
