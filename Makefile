@@ -16,12 +16,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install browser train run shell test test-python test-data test-stories eval bench lock clean
+.PHONY: help install browser train run shell test lint test-python test-data test-stories eval bench lock clean
 
 help:
 	@echo "make run     instala, entrena si hace falta e inicia el asistente (REST en :5005)"
 	@echo "make shell   conversa con el asistente en la terminal"
-	@echo "make test    todas las pruebas (pytest, validación de datos, conversaciones)"
+	@echo "make test    todas las pruebas (ruff, mypy, pytest, validación de datos, conversaciones)"
 	@echo "make train   entrena el modelo si los datos cambiaron"
 	@echo "make eval    informe del NLU en el conjunto reservado (eval/heldout.yml)"
 	@echo "make bench   benchmark de rendimiento"
@@ -51,13 +51,19 @@ run: $(MODEL_STAMP)
 shell: $(MODEL_STAMP)
 	$(PY) -m bot shell
 
-test: $(MODEL_STAMP) browser test-data test-python test-stories
+test: lint $(MODEL_STAMP) browser test-data test-python test-stories
 
 # Browser tests drive Debian's Chromium with Playwright (no browser download).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Instalando Chromium de Debian para las pruebas de navegador…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Lint, format and types: configuration in pyproject.toml.
+lint: $(INSTALLED)
+	$(PY) -m ruff check bot actions channels tests
+	$(PY) -m ruff format --check bot actions channels tests
+	$(PY) -m mypy
 
 test-data: $(INSTALLED)
 	$(PY) -m bot catalogue validate

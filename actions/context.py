@@ -1,4 +1,5 @@
 """Reading the conversation: which municipality, which procedure, what was typed."""
+
 from __future__ import annotations
 
 import json
@@ -7,12 +8,12 @@ from typing import Any, Dict, Iterable, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.domain_names import Intent, Slot
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality
 from bot.config import default_municipality
 from bot.conversation_id import channel_of
+from bot.domain_names import Intent, Slot
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -119,7 +120,7 @@ def offered_request(tracker: Tracker) -> Optional[str]:
         payload = str(button.get("payload") or "")
         if payload.startswith("/iniciar_tramite{"):
             try:
-                return json.loads(payload[len("/iniciar_tramite"):]).get("tramite")
+                return json.loads(payload[len("/iniciar_tramite") :]).get("tramite")
             except ValueError:
                 return None
     return None

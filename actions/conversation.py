@@ -1,4 +1,5 @@
 """Conversation basics: session start, greeting, help, fallback, yes/no, a person."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -7,16 +8,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.domain_names import Intent, Slot
-from bot.config import settings
 from actions.context import consecutive_fallbacks, last_buttons, latest_text, municipality, offered_request, send
 from actions.procedure_turns import chosen_offer, procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import conversation as replies
 from bot.answers.municipality import ask_commune, office_named
+from bot.config import settings
 from bot.dialogue.cues import asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up
+from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
-
 
 # A "sí" starts the form only when it accepted an offered request (the rules read this slot).
 NO_FORM = [SlotSet(Slot.FORMULARIO_LISTO, False)]
@@ -34,8 +34,9 @@ class ActionSessionStart(Action):
     def name(self) -> Text:
         return "action_session_start"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         events: List[Dict[Text, Any]] = [SessionStarted()]
         keep = ("municipio", "aviso_privacidad")
         events += [SlotSet(name, tracker.get_slot(name)) for name in keep if tracker.get_slot(name) is not None]
@@ -58,8 +59,9 @@ class ActionSaludar(Action):
     def name(self) -> Text:
         return "action_saludar"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
         earlier = [e for e in tracker.events if e.get("event") == "user"][:-1]
@@ -73,8 +75,9 @@ class ActionAyuda(Action):
     def name(self) -> Text:
         return "action_ayuda"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         send(dispatcher, [replies.capabilities()])
         return []
 
@@ -95,8 +98,11 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
         turn = procedure_question(catalogue, town, "", chosen[1], None, None)
         send(dispatcher, turn.replies)
         return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
-    about_town_hall = (bool(topic) and asks_town_hall_detail(text)) or asks_about_town_hall(text) \
-        or (office_named(text, town) is not None and asks_open_or_where(text))  # "y el telefono del juzgado"
+    about_town_hall = (
+        (bool(topic) and asks_town_hall_detail(text))
+        or asks_about_town_hall(text)
+        or (office_named(text, town) is not None and asks_open_or_where(text))
+    )  # "y el telefono del juzgado"
     if not about_town_hall and (not focus or not is_follow_up(text) or not asked_aspects(text)):
         return None
     turn = procedure_question(catalogue, town, text, None, focus, None, topic)
@@ -110,8 +116,9 @@ class ActionFallback(Action):
     def name(self) -> Text:
         return "action_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         from actions.handoff import handoff_for, staff_can_reach
 
         answered = await follow_up(dispatcher, tracker)
@@ -132,8 +139,9 @@ class ActionFueraDeAlcance(Action):
     def name(self) -> Text:
         return "action_fuera_de_alcance"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         answered = await follow_up(dispatcher, tracker)
         if answered is not None:
             return answered
@@ -147,8 +155,9 @@ class ActionHablarConFuncionario(Action):
     def name(self) -> Text:
         return "action_hablar_con_funcionario"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
         if town is None:
@@ -160,20 +169,22 @@ class ActionHablarConFuncionario(Action):
 
 
 class ActionAfirmar(Action):
-    """"Sí": to the last question asked (delete my data, retry, a suggested procedure, an offered request)."""
+    """ "Sí": to the last question asked (delete my data, retry, a suggested procedure, an offered request)."""
 
     def name(self) -> Text:
         return "action_afirmar"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         events = await self._answer(dispatcher, tracker, domain)
         if not any(e.get("name") == "formulario_listo" for e in events):
             events += NO_FORM
         return events
 
-    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                      domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def _answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         if tracker.get_slot(Slot.CONFIRMAR_BORRADO):
             from actions.handoff import delete_confirmed
 
@@ -199,13 +210,14 @@ class ActionAfirmar(Action):
 
 
 class ActionNegar(Action):
-    """"No": rejects a suggested procedure, or just acknowledges."""
+    """ "No": rejects a suggested procedure, or just acknowledges."""
 
     def name(self) -> Text:
         return "action_negar"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         if tracker.get_slot(Slot.CONFIRMAR_BORRADO):
             from bot.answers.handoff import not_deleted
 

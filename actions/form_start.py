@@ -1,4 +1,5 @@
 """Starting a guided request: its first state, prefilled with what the citizen already gave."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -9,10 +10,10 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.context import latest_intent
-from bot.domain_names import Slot
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
+from bot.domain_names import Slot
 from bot.forms.fields import AnswerContext, known_values, validate_answer
 from bot.forms.state import FormState
 
@@ -57,5 +58,10 @@ def answer_context(tracker: Tracker, town: Municipality) -> AnswerContext:
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     confidence = ((tracker.latest_message or {}).get("intent") or {}).get("confidence") or 0
     intent = latest_intent(tracker) if confidence >= 0.6 else ""
-    return AnswerContext(today=_today(), commune=town.comuna, location=metadata.get("location"),
-                         entities=_entities(tracker), intent=intent)
+    return AnswerContext(
+        today=_today(),
+        commune=town.comuna,
+        location=metadata.get("location"),
+        entities=_entities(tracker),
+        intent=intent,
+    )

@@ -6,6 +6,7 @@ The fields come from the catalogue. The form has a single required slot,
 field, or the confirmation, comes next. Questions in the middle are answered and
 the same field is asked again.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -22,8 +23,8 @@ from actions.form_start import ANSWER_SLOT, answer_context, new_form_state
 from actions.handoff import staff_can_reach, start_handoff
 from actions.procedure_turns import procedure_question, procedure_request
 from actions.services import current_catalogue, database, run_blocking
-from bot.domain_names import Intent, Slot
-from bot.answers import conversation, forms as form_replies
+from bot.answers import conversation
+from bot.answers import forms as form_replies
 from bot.answers.procedures import categories_list
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
@@ -31,6 +32,7 @@ from bot.catalogue.model import Municipality, Procedure
 from bot.dialogue.cues import wants_to_go_on
 from bot.dialogue.form_moves import ACKNOWLEDGED, CANCEL, OTHER_REQUEST, PERSON, QUESTION, UPSET, form_move
 from bot.dialogue.message import Message
+from bot.domain_names import Intent, Slot
 from bot.forms.fields import AnswerContext, validate_answer, yes_no
 from bot.forms.flow import handle_message
 from bot.forms.state import ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
@@ -49,12 +51,34 @@ COMPLAINT = "reclamo-oirs"
 
 STRUCTURED = ("rut", "email", "telefono")
 # Words that introduce a datum ("mi rut es", "y mi cel"): nothing left for the question asked.
-DATA_WORDS = {"mi", "rut", "es", "y", "correo", "email", "mail", "telefono", "celular", "cel", "fono", "numero",
-              "el", "la", "de", "mis", "datos", "son", "e", "con", "run"}
+DATA_WORDS = {
+    "mi",
+    "rut",
+    "es",
+    "y",
+    "correo",
+    "email",
+    "mail",
+    "telefono",
+    "celular",
+    "cel",
+    "fono",
+    "numero",
+    "el",
+    "la",
+    "de",
+    "mis",
+    "datos",
+    "son",
+    "e",
+    "con",
+    "run",
+}
 
 
-def _store_other_data(state: FormState, fields: List[Any], tracker: Tracker,
-                      context: AnswerContext) -> Tuple[List[str], str]:
+def _store_other_data(
+    state: FormState, fields: List[Any], tracker: Tracker, context: AnswerContext
+) -> Tuple[List[str], str]:
     """Store RUT, e-mail and phone written in the message into their unanswered fields (not the one asked).
 
     Returns the names of the fields filled and the text left for the field being asked, without those
@@ -96,9 +120,11 @@ def _words_without(text: str, spans: List[Tuple[int, int]]) -> List[str]:
 def carried_values(old: Procedure, state: FormState, new: Procedure) -> Dict[str, Any]:
     """Answers of a dropped request that the new one asks too (same name and type: RUT, name, phone...)."""
     old_types = {f.name: f.type for f in old.form}
-    return {f.name: state.values[f.name] for f in new.form
-            if old_types.get(f.name) == f.type and state.values.get(f.name) is not None
-            and f.type in CARRIED_TYPES}
+    return {
+        f.name: state.values[f.name]
+        for f in new.form
+        if old_types.get(f.name) == f.type and state.values.get(f.name) is not None and f.type in CARRIED_TYPES
+    }
 
 
 class ValidateFormularioSolicitud(FormValidationAction):
@@ -107,14 +133,16 @@ class ValidateFormularioSolicitud(FormValidationAction):
     def name(self) -> Text:
         return "validate_formulario_solicitud"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
         """One generic slot while the request is not confirmed."""
         state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD))
         return [ANSWER_SLOT] if state and state.stage not in (DONE, HANDED_OVER) else []
 
-    async def validate_respuesta_formulario(self, value: Any, dispatcher: CollectingDispatcher,
-                                            tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_respuesta_formulario(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         """Apply the citizen's message to the request: what it means is decided by ``form_move``."""
         state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD))
         catalogue = await current_catalogue()
@@ -138,15 +166,27 @@ class ValidateFormularioSolicitud(FormValidationAction):
         applied = await self._apply(catalogue, town, proc, state, message, context, dispatcher, tracker)
         return {"solicitud": state.to_dict(), **applied}
 
-    async def _apply(self, catalogue: Catalogue, town: Municipality, proc: Procedure, state: FormState,
-                     message: Message, context: AnswerContext, dispatcher: CollectingDispatcher,
-                     tracker: Tracker) -> Dict[Text, Any]:
+    async def _apply(
+        self,
+        catalogue: Catalogue,
+        town: Municipality,
+        proc: Procedure,
+        state: FormState,
+        message: Message,
+        context: AnswerContext,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> Dict[Text, Any]:
         """What the message does to the request, as ``form_move`` reads it."""
         move = form_move(state.stage, state.field(proc.form), message, context, proc.slug)
         if move == CANCEL:
             send(dispatcher, [form_replies.cancelled(proc.name)])
-            return {ANSWER_SLOT: "cancelado", "solicitud": None, "solicitud_por_enviar": None,
-                    "tramite_siguiente": None}
+            return {
+                ANSWER_SLOT: "cancelado",
+                "solicitud": None,
+                "solicitud_por_enviar": None,
+                "tramite_siguiente": None,
+            }
         if move == PERSON:
             return await self._hand_over(dispatcher, tracker, town, state, "hablar_con_funcionario")
         if move == OTHER_REQUEST:
@@ -160,8 +200,9 @@ class ValidateFormularioSolicitud(FormValidationAction):
             send(dispatcher, [Reply("¡Vamos con esa!")])
             return {ANSWER_SLOT: None}
         if move == QUESTION:
-            send(dispatcher, self._answer_question(catalogue, town, proc, message, context) + [
-                form_replies.still_open()])
+            send(
+                dispatcher, self._answer_question(catalogue, town, proc, message, context) + [form_replies.still_open()]
+            )
             return {ANSWER_SLOT: None}
         text = message.typed
         if state.stage in (ASKING, CORRECTING):  # "Ana Soto, 12.345.678-5, ana@gmail.com": every datum to its field
@@ -178,8 +219,9 @@ class ValidateFormularioSolicitud(FormValidationAction):
         answer = "listo" if step.state.stage == DONE else None
         return {ANSWER_SLOT: answer, "solicitud": step.state.to_dict()}
 
-    async def _hand_over(self, dispatcher: CollectingDispatcher, tracker: Tracker, town: Municipality,
-                         state: FormState, reason: str) -> Dict[Text, Any]:
+    async def _hand_over(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, town: Municipality, state: FormState, reason: str
+    ) -> Dict[Text, Any]:
         """Staff take the conversation (the form ends; its answers stay in the transcript)."""
         if not staff_can_reach(tracker):
             send(dispatcher, [conversation.human_contact(town), form_replies.still_open()])
@@ -189,8 +231,14 @@ class ValidateFormularioSolicitud(FormValidationAction):
         state.stage = HANDED_OVER
         return {**slots, ANSWER_SLOT: HANDED_OVER, "solicitud": state.to_dict()}
 
-    def _upset(self, catalogue: Catalogue, town: Municipality, proc: Procedure, state: FormState,
-               dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    def _upset(
+        self,
+        catalogue: Catalogue,
+        town: Municipality,
+        proc: Procedure,
+        state: FormState,
+        dispatcher: CollectingDispatcher,
+    ) -> Dict[Text, Any]:
         """An outburst that answers nothing: acknowledged, with a complaint, a person or going on offered."""
         remaining = sum(1 for f in proc.form if f.name not in state.values) or 1
         complaint = catalogue.procedure_for(town.slug, COMPLAINT)
@@ -201,9 +249,16 @@ class ValidateFormularioSolicitud(FormValidationAction):
         send(dispatcher, [form_replies.upset_offer(proc.name, remaining, complaint=True)])
         return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
 
-    def _answer_to_switch(self, catalogue: Catalogue, town: Municipality, proc: Procedure, state: FormState,
-                          message: Message, context: AnswerContext,
-                          dispatcher: CollectingDispatcher) -> Optional[Dict[Text, Any]]:
+    def _answer_to_switch(
+        self,
+        catalogue: Catalogue,
+        town: Municipality,
+        proc: Procedure,
+        state: FormState,
+        message: Message,
+        context: AnswerContext,
+        dispatcher: CollectingDispatcher,
+    ) -> Optional[Dict[Text, Any]]:
         """The reply to "¿dejamos esta solicitud y pedimos la otra?"; ``None``: not a yes or no."""
         target, state.switch_to = state.switch_to, None
         upset, state.upset = state.upset, False
@@ -229,8 +284,9 @@ class ValidateFormularioSolicitud(FormValidationAction):
         send(dispatcher, replies)
         return slots
 
-    def _answer_question(self, catalogue: Catalogue, town: Municipality, proc: Procedure, message: Message,
-                         context: AnswerContext) -> List[Reply]:
+    def _answer_question(
+        self, catalogue: Catalogue, town: Municipality, proc: Procedure, message: Message, context: AnswerContext
+    ) -> List[Reply]:
         """A question in the middle of the form, answered about the procedure in focus unless another is named."""
         if message.intent == Intent.LISTAR_TRAMITES:
             return [categories_list(town, catalogue.procedures_for(town.slug))]
@@ -238,8 +294,9 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return [conversation.capabilities()]
         if message.intent == Intent.CONSULTAR_ESTADO:
             return [Reply("Cuando terminemos esta solicitud te ayudo con eso.")]
-        turn = procedure_question(catalogue, town, message.text, message.entities.get("tramite"), proc.slug,
-                                  message.entities.get("aspecto"))
+        turn = procedure_question(
+            catalogue, town, message.text, message.entities.get("tramite"), proc.slug, message.entities.get("aspecto")
+        )
         return turn.replies
 
 
@@ -249,8 +306,9 @@ class ActionAskRespuestaFormulario(Action):
     def name(self) -> Text:
         return "action_ask_respuesta_formulario"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD))
         catalogue = await current_catalogue()
         proc = catalogue.procedure_for(state.municipality, state.procedure) if state else None
@@ -273,8 +331,9 @@ class ActionEnviarSolicitud(Action):
     def name(self) -> Text:
         return "action_enviar_solicitud"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD) or tracker.get_slot(Slot.SOLICITUD_POR_ENVIAR))
         reset = [SlotSet(ANSWER_SLOT, None), SlotSet(Slot.FORMULARIO_LISTO, False), SlotSet(Slot.REQUESTED_SLOT, None)]
         if state is None or state.stage != DONE:
@@ -288,16 +347,27 @@ class ActionEnviarSolicitud(Action):
         rut = next((state.values[f.name] for f in proc.form if f.type == "rut" and state.values.get(f.name)), None)
         try:
             result = await run_blocking(
-                submit_request, database(), key=state.key, municipality=town.slug, code=town.code,
-                procedure=proc.slug, fields=state.values, rut=rut, channel=input_channel(tracker),
+                submit_request,
+                database(),
+                key=state.key,
+                municipality=town.slug,
+                code=town.code,
+                procedure=proc.slug,
+                fields=state.values,
+                rut=rut,
+                channel=input_channel(tracker),
                 sender_id=tracker.sender_id,
             )
         except (SQLAlchemyError, FolioExhausted, OSError):
             send(dispatcher, [form_replies.storage_failed()])
             return [*reset, SlotSet(Slot.SOLICITUD, None), SlotSet(Slot.SOLICITUD_POR_ENVIAR, state.to_dict())]
         send(dispatcher, [form_replies.submitted(proc, result.folio)])
-        events = [*reset, SlotSet(Slot.SOLICITUD, None), SlotSet(Slot.SOLICITUD_POR_ENVIAR, None),
-                  SlotSet(Slot.TRAMITE, proc.slug)]
+        events = [
+            *reset,
+            SlotSet(Slot.SOLICITUD, None),
+            SlotSet(Slot.SOLICITUD_POR_ENVIAR, None),
+            SlotSet(Slot.TRAMITE, proc.slug),
+        ]
         following = tracker.get_slot(Slot.TRAMITE_SIGUIENTE)
         next_proc = following and catalogue.procedure_for(town.slug, following)
         if next_proc:
@@ -307,20 +377,29 @@ class ActionEnviarSolicitud(Action):
 
 
 class ActionCancelarSolicitud(Action):
-    """"cancelar": stops a request in progress (nothing is sent), or whatever we were doing."""
+    """ "cancelar": stops a request in progress (nothing is sent), or whatever we were doing."""
 
     def name(self) -> Text:
         return "action_cancelar_solicitud"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD) or tracker.get_slot(Slot.SOLICITUD_POR_ENVIAR))
         if state is None:
             dispatcher.utter_message(text="Listo, lo dejamos hasta aquí. ¿Te ayudo con otra cosa?")
         else:
             catalogue = await current_catalogue()
             send(dispatcher, [form_replies.cancelled(catalogue.display_name(state.procedure))])
-        return [ActiveLoop(None), SlotSet(Slot.REQUESTED_SLOT, None), SlotSet(ANSWER_SLOT, None),
-                SlotSet(Slot.SOLICITUD, None), SlotSet(Slot.SOLICITUD_POR_ENVIAR, None), SlotSet(Slot.FORMULARIO_LISTO, False),
-                SlotSet(Slot.FOLIO_CONSULTA, None), SlotSet(Slot.RUT_CONSULTA, None), SlotSet(Slot.CONSULTA_LISTA, False),
-                SlotSet(Slot.TRAMITE_SIGUIENTE, None)]
+        return [
+            ActiveLoop(None),
+            SlotSet(Slot.REQUESTED_SLOT, None),
+            SlotSet(ANSWER_SLOT, None),
+            SlotSet(Slot.SOLICITUD, None),
+            SlotSet(Slot.SOLICITUD_POR_ENVIAR, None),
+            SlotSet(Slot.FORMULARIO_LISTO, False),
+            SlotSet(Slot.FOLIO_CONSULTA, None),
+            SlotSet(Slot.RUT_CONSULTA, None),
+            SlotSet(Slot.CONSULTA_LISTA, False),
+            SlotSet(Slot.TRAMITE_SIGUIENTE, None),
+        ]

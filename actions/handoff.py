@@ -1,4 +1,5 @@
 """Handing the conversation to a person, silence while they attend it, and data deletion."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,10 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import input_channel, municipality, send
 from actions.services import current_catalogue, database, run_blocking
-from bot.domain_names import Slot
-from bot.answers import conversation, handoff as replies
+from bot.answers import conversation
+from bot.answers import handoff as replies
 from bot.catalogue.model import Municipality
 from bot.config import timezone_name
+from bot.domain_names import Slot
 from bot.forms.state import FormState
 from bot.handoff import service
 
@@ -31,8 +33,9 @@ def now_local() -> datetime:
     return datetime.now(ZoneInfo(timezone_name())).replace(tzinfo=None)
 
 
-async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, town: Municipality,
-                        reason: str) -> List[Dict[Text, Any]]:
+async def start_handoff(
+    dispatcher: CollectingDispatcher, tracker: Tracker, town: Municipality, reason: str
+) -> List[Dict[Text, Any]]:
     """Hand the conversation to staff with its context, or give the contact when the channel can't."""
     if not staff_can_reach(tracker):
         send(dispatcher, [conversation.human_contact(town)])
@@ -47,9 +50,15 @@ async def start_handoff(dispatcher: CollectingDispatcher, tracker: Tracker, town
     state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD))
     form_data = dict(state.displays) if state else None
     created = await run_blocking(
-        service.create_handoff, db, municipality=town.slug, sender_id=tracker.sender_id,
-        channel=input_channel(tracker), reason=reason,
-        procedure=tracker.get_slot(Slot.TRAMITE) or (state.procedure if state else None), form_data=form_data)
+        service.create_handoff,
+        db,
+        municipality=town.slug,
+        sender_id=tracker.sender_id,
+        channel=input_channel(tracker),
+        reason=reason,
+        procedure=tracker.get_slot(Slot.TRAMITE) or (state.procedure if state else None),
+        form_data=form_data,
+    )
     if created is None:
         send(dispatcher, [replies.already_waiting()])
         return events
@@ -63,19 +72,21 @@ class ActionConFuncionario(Action):
     def name(self) -> Text:
         return "action_con_funcionario"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         return []
 
 
 class ActionTerminarEspera(Action):
-    """"ya no, gracias" while waiting for a person: close the handoff."""
+    """ "ya no, gracias" while waiting for a person: close the handoff."""
 
     def name(self) -> Text:
         return "action_terminar_espera"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         await run_blocking(service.end_wait, database(), tracker.sender_id)
         send(dispatcher, [replies.wait_ended()])
         return [SlotSet(Slot.CON_FUNCIONARIO, False)]
@@ -89,13 +100,14 @@ def _forget(sender_id: str) -> None:
 
 
 class ActionBorrarDatos(Action):
-    """"borra mis datos": ask for confirmation (ActionAfirmar performs it)."""
+    """ "borra mis datos": ask for confirmation (ActionAfirmar performs it)."""
 
     def name(self) -> Text:
         return "action_borrar_datos"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         send(dispatcher, [replies.confirm_deletion()])
         return [SlotSet(Slot.CONFIRMAR_BORRADO, True)]
 

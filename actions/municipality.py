@@ -1,4 +1,5 @@
 """The citizen gives data: a commune chooses the municipality and answers what was waiting."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -12,12 +13,12 @@ from actions.conversation import follow_up
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.requests import status_turn
 from actions.services import current_catalogue
-from bot.domain_names import Intent, Slot
+from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 from bot.dialogue.cues import asks_about_town_hall, looks_like_question
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, procedure_move
+from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
-from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 
 
 class ActionRecibirDato(Action):
@@ -26,8 +27,9 @@ class ActionRecibirDato(Action):
     def name(self) -> Text:
         return "action_recibir_dato"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         catalogue = await current_catalogue()
         commune = entity(tracker, "comuna")
         no_form = [SlotSet(Slot.FORMULARIO_LISTO, False), SlotSet(Slot.CONSULTA_LISTA, False)]
@@ -44,17 +46,16 @@ class ActionRecibirDato(Action):
                 return found + [e for e in no_form if e["name"] not in given]
             if entity(tracker, "tramite") and not tracker.get_slot(Slot.PENDIENTE):
                 # "quiero pedir el retiro de un colchón, mi rut es ...": data plus a procedure.
-                handler = ActionResponderTramite() if looks_like_question(latest_text(tracker)) \
-                    else ActionIniciarTramite()
+                handler = (
+                    ActionResponderTramite() if looks_like_question(latest_text(tracker)) else ActionIniciarTramite()
+                )
                 found = await handler.run(dispatcher, tracker, domain)
                 given = {e.get("name") for e in found}
                 return found + [e for e in no_form if e["name"] not in given]
             if tracker.get_slot(Slot.PENDIENTE):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             else:
-                dispatcher.utter_message(
-                    text="Gracias. ¿Para qué trámite es ese dato? Cuéntame qué necesitas hacer."
-                )
+                dispatcher.utter_message(text="Gracias. ¿Para qué trámite es ese dato? Cuéntame qué necesitas hacer.")
             return no_form
         town = catalogue.municipality_for_commune(commune)
         if town is None:
@@ -78,10 +79,18 @@ class ActionRecibirDato(Action):
                 events += turn.events
         elif _says_more(tracker):  # "hola soy de providensia, q necesito pa la tarjeta…": answer it now
             text = latest_text(tracker)
-            intent = Intent.INICIAR_TRAMITE if procedure_move(Message(text, latest_intent(tracker), 0.9)) == DO \
+            intent = (
+                Intent.INICIAR_TRAMITE
+                if procedure_move(Message(text, latest_intent(tracker), 0.9)) == DO
                 else Intent.CONSULTAR_TRAMITE
-            turn = answer_pending(catalogue, town, {"intent": intent, "text": text, "tramite": entity(tracker, "tramite"),
-                                                    "aspecto": None}, None, tracker)
+            )
+            turn = answer_pending(
+                catalogue,
+                town,
+                {"intent": intent, "text": text, "tramite": entity(tracker, "tramite"), "aspecto": None},
+                None,
+                tracker,
+            )
             send(dispatcher, turn.replies)
             events += turn.events
         return events
@@ -90,5 +99,9 @@ class ActionRecibirDato(Action):
 def _says_more(tracker: Tracker) -> bool:
     """The message with the commune also asks or requests something."""
     text = latest_text(tracker)
-    return bool(entity(tracker, "tramite")) or looks_like_question(text) or bool(asked_aspects(text)) \
+    return (
+        bool(entity(tracker, "tramite"))
+        or looks_like_question(text)
+        or bool(asked_aspects(text))
         or asks_about_town_hall(text)
+    )

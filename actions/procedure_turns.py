@@ -3,6 +3,7 @@
 Pure functions over the catalogue (no Rasa objects), shared by the procedure actions
 and by the replay of a question that waited for the commune.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,7 +12,6 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk.events import SlotSet
 
 from actions.form_start import start_form
-from bot.domain_names import Intent, Slot
 from bot.answers import procedures as answers
 from bot.answers.municipality import asked_day, office_named, town_hall
 from bot.answers.reply import Reply
@@ -19,9 +19,15 @@ from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Office, Procedure
 from bot.dialogue.choices import chosen_procedure
 from bot.dialogue.cues import (
-    asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up, is_short_follow_up,
-    names_town_hall, opens_as_follow_up,
+    asks_about_town_hall,
+    asks_open_or_where,
+    asks_town_hall_detail,
+    is_follow_up,
+    is_short_follow_up,
+    names_town_hall,
+    opens_as_follow_up,
 )
+from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import generic_candidates, told_apart, with_elided_kind
 from bot.matching.procedures import matcher_for
@@ -39,8 +45,15 @@ class Turn:
     events: List[Dict[str, Any]] = field(default_factory=list)
 
 
-def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str], remembered: Optional[str],
-             follow_up_ok: bool, intent: str = "consultar_tramite") -> tuple[Optional[str], Optional[Turn]]:
+def _resolve(
+    catalogue: Catalogue,
+    town: Municipality,
+    text: str,
+    named: Optional[str],
+    remembered: Optional[str],
+    follow_up_ok: bool,
+    intent: str = "consultar_tramite",
+) -> tuple[Optional[str], Optional[Turn]]:
     """The procedure meant, or a turn that asks the citizen to choose or rephrase.
 
     Only the kind named ("un certificado") or two procedures matching equally: ask which.
@@ -62,8 +75,14 @@ def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optiona
             if len(options) > 1:
                 return None, Turn([answers.ask_which(options, intent)])
     if named:
-        if typed and follow_up_ok and remembered and named != remembered and is_follow_up(text) \
-                and matcher.best(text) is None:
+        if (
+            typed
+            and follow_up_ok
+            and remembered
+            and named != remembered
+            and is_follow_up(text)
+            and matcher.best(text) is None
+        ):
             return remembered, None
         return named, None
     if typed:
@@ -93,27 +112,38 @@ def _resolve(catalogue: Catalogue, town: Municipality, text: str, named: Optiona
     return None, None
 
 
-def procedure_question(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str],
-                       remembered: Optional[str], aspect: Optional[str], topic: Optional[str] = None) -> Turn:
+def procedure_question(
+    catalogue: Catalogue,
+    town: Municipality,
+    text: str,
+    named: Optional[str],
+    remembered: Optional[str],
+    aspect: Optional[str],
+    topic: Optional[str] = None,
+) -> Turn:
     """Answer a question about a procedure (``consultar_tramite``), or about the town hall itself.
 
     ``topic`` is the key of the office just described ("principal" for the town hall): "¿y el lunes?"
     is about it.
     """
     named_office = office_named(text, town) or (town.office("principal") if names_town_hall(text) else None)
-    about_town_hall = asks_about_town_hall(text) or (bool(topic) and asks_town_hall_detail(text)) \
+    about_town_hall = (
+        asks_about_town_hall(text)
+        or (bool(topic) and asks_town_hall_detail(text))
         or (named_office is not None and asks_open_or_where(text))
+    )
     # "y el del cesfam?" just after an office was described: that other office, though a procedure shares its name.
-    other_office = bool(topic) and named_office is not None and named_office.key != topic \
-        and is_short_follow_up(text)
+    other_office = bool(topic) and named_office is not None and named_office.key != topic and is_short_follow_up(text)
     # "¿y el sábado?" after a procedure: that day at the office that does it.
     a_day = bool(remembered) and asked_day(text) is not None and is_follow_up(text)
     if other_office or ((about_town_hall or a_day) and not matcher_for(catalogue).best(text)):
         office = named_office or office_in_focus(catalogue, town, topic, remembered)
         # The procedure stays in focus when its own office was described ("¿y cuánto cuesta?" comes next).
         keeps = named_office is None and not town.office(topic or "") and bool(remembered)
-        return Turn([town_hall(town, text, office)],
-                    [SlotSet(Slot.TEMA, office.key if office else None)] + ([] if keeps else [SlotSet(Slot.TRAMITE, None)]))
+        return Turn(
+            [town_hall(town, text, office)],
+            [SlotSet(Slot.TEMA, office.key if office else None)] + ([] if keeps else [SlotSet(Slot.TRAMITE, None)]),
+        )
     aspects = [aspect] if aspect else asked_aspects(text)
     several = named_procedures(catalogue, text)
     if len(several) > 1 and (named is None or named in several):
@@ -126,8 +156,9 @@ def procedure_question(catalogue: Catalogue, town: Municipality, text: str, name
     return _answer(catalogue, town, slug, aspects)
 
 
-def office_in_focus(catalogue: Catalogue, town: Municipality, topic: Optional[str],
-                    remembered: Optional[str]) -> Optional[Office]:
+def office_in_focus(
+    catalogue: Catalogue, town: Municipality, topic: Optional[str], remembered: Optional[str]
+) -> Optional[Office]:
     """The office a contact question without a name is about ("¿y el teléfono?").
 
     The office just described, else the one that does the procedure just answered (the Juzgado after
@@ -138,8 +169,9 @@ def office_in_focus(catalogue: Catalogue, town: Municipality, topic: Optional[st
     return office or (town.office_for(proc) if proc else None) or town.office("principal")
 
 
-def chosen_offer(catalogue: Catalogue, town: Municipality, text: str,
-                 buttons: List[Dict[str, Any]]) -> Optional[Tuple[str, str]]:
+def chosen_offer(
+    catalogue: Catalogue, town: Municipality, text: str, buttons: List[Dict[str, Any]]
+) -> Optional[Tuple[str, str]]:
     """(intent, slug) of the procedure a typed answer picks among those the last message offered.
 
     The channels map such answers to the button's payload before Rasa sees them; this covers
@@ -167,11 +199,19 @@ def _answer_several(catalogue: Catalogue, town: Municipality, slugs: List[str], 
     offered = [p for p in (catalogue.procedure_for(town.slug, s) for s in slugs) if p is not None]
     if offered:
         replies.append(answers.ask_which(offered, Intent.CONSULTAR_TRAMITE, "¿De cuál quieres saber más?"))
-    return Turn(replies, [SlotSet(Slot.TRAMITE, slugs[-1]), SlotSet(Slot.TRAMITE_SUGERIDO, None), SlotSet(Slot.TEMA, None)])
+    return Turn(
+        replies, [SlotSet(Slot.TRAMITE, slugs[-1]), SlotSet(Slot.TRAMITE_SUGERIDO, None), SlotSet(Slot.TEMA, None)]
+    )
 
 
-def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named: Optional[str],
-                      remembered: Optional[str], tracker: Any = None) -> Turn:
+def procedure_request(
+    catalogue: Catalogue,
+    town: Municipality,
+    text: str,
+    named: Optional[str],
+    remembered: Optional[str],
+    tracker: Any = None,
+) -> Turn:
     """The citizen wants to do a procedure now (``iniciar_tramite``).
 
     A procedure taken in chat starts its guided form; any other is explained:
@@ -180,8 +220,7 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
     from bot.answers.forms import introduction, two_requests
 
     not_starting = [SlotSet(Slot.FORMULARIO_LISTO, False)]
-    slug, turn = _resolve(catalogue, town, text, named, remembered, follow_up_ok=True,
-                          intent=Intent.INICIAR_TRAMITE)
+    slug, turn = _resolve(catalogue, town, text, named, remembered, follow_up_ok=True, intent=Intent.INICIAR_TRAMITE)
     if turn:
         return Turn(turn.replies, turn.events + not_starting)
     if slug is None:
@@ -190,8 +229,11 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
     if proc is not None and proc.chat_request and proc.form and tracker is not None:
         events = [SlotSet(Slot.TRAMITE, slug), SlotSet(Slot.TRAMITE_SUGERIDO, None)]
         told = named_procedures(catalogue, text) + later_requests(tracker)
-        later = [other for other in dict.fromkeys(told) if other != slug
-                 and _requestable(catalogue.procedure_for(town.slug, other))]
+        later = [
+            other
+            for other in dict.fromkeys(told)
+            if other != slug and _requestable(catalogue.procedure_for(town.slug, other))
+        ]
         intro = [introduction(proc)]
         if later:  # "hay un poste sin luz y un hoyo": this one first, the other is offered after the folio
             intro.insert(0, two_requests(proc.name, catalogue.display_name(later[0])))
@@ -204,8 +246,11 @@ def procedure_request(catalogue: Catalogue, town: Municipality, text: str, named
 def later_requests(tracker: Any) -> List[str]:
     """Procedures the NLU found in a clause of their own of the last message (role ``siguiente``)."""
     latest = getattr(tracker, "latest_message", None) or {}
-    return [str(e["value"]) for e in latest.get("entities") or []
-            if e.get("entity") == "tramite" and e.get("role") == "siguiente" and e.get("value")]
+    return [
+        str(e["value"])
+        for e in latest.get("entities") or []
+        if e.get("entity") == "tramite" and e.get("role") == "siguiente" and e.get("value")
+    ]
 
 
 def _requestable(proc: Optional[Procedure]) -> bool:

@@ -1,8 +1,8 @@
 """Actions about procedures: list them, answer questions, explain how to do them."""
+
 from __future__ import annotations
 
 import abc
-
 from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -12,17 +12,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import entity, last_buttons, latest_text, municipality, pending, send
 from actions.procedure_turns import Turn, chosen_offer, procedure_question, procedure_request
 from actions.services import current_catalogue
-from bot.domain_names import Intent, Slot
 from bot.answers import procedures as answers
 from bot.answers.municipality import ask_commune, commune_not_served
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
+from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
 from bot.text import normalise
 
 
-def answer_pending(catalogue: Catalogue, town: Municipality, waiting: Dict[str, Any],
-                   remembered: str | None, tracker: Tracker) -> Turn:
+def answer_pending(
+    catalogue: Catalogue, town: Municipality, waiting: Dict[str, Any], remembered: str | None, tracker: Tracker
+) -> Turn:
     """Answer a question that waited for the commune."""
     intent, text, slug = waiting.get("intent"), waiting.get("text") or "", waiting.get("tramite")
     if intent == Intent.LISTAR_TRAMITES:
@@ -51,8 +52,9 @@ class NeedsMunicipality(Action, abc.ABC):
     def name(self) -> Text:
         """The action's name in the domain."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         """Answer for the citizen's municipality, or ask which one and keep the question."""
         catalogue = await current_catalogue()
         named = entity(tracker, "comuna")
@@ -70,7 +72,9 @@ class NeedsMunicipality(Action, abc.ABC):
             return [SlotSet(Slot.PENDIENTE, waiting), SlotSet(Slot.FORMULARIO_LISTO, False)]
         chosen = chosen_offer(catalogue, town, latest_text(tracker), last_buttons(tracker))
         if chosen is not None:  # "el del auto": the answer to "¿Cuál de estos trámites…?"
-            turn = chosen_turn(catalogue, town, chosen, tracker if self.handles_intent == Intent.INICIAR_TRAMITE else None)
+            turn = chosen_turn(
+                catalogue, town, chosen, tracker if self.handles_intent == Intent.INICIAR_TRAMITE else None
+            )
         else:
             turn = self.answer(catalogue, town, tracker)
         send(dispatcher, turn.replies)
@@ -114,8 +118,13 @@ class ActionResponderTramite(NeedsMunicipality):
 
     def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
         return procedure_question(
-            catalogue, town, latest_text(tracker), entity(tracker, "tramite"),
-            tracker.get_slot(Slot.TRAMITE), entity(tracker, "aspecto"), tracker.get_slot(Slot.TEMA),
+            catalogue,
+            town,
+            latest_text(tracker),
+            entity(tracker, "tramite"),
+            tracker.get_slot(Slot.TRAMITE),
+            entity(tracker, "aspecto"),
+            tracker.get_slot(Slot.TEMA),
         )
 
 
@@ -129,5 +138,10 @@ class ActionIniciarTramite(NeedsMunicipality):
 
     def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
         return procedure_request(
-            catalogue, town, latest_text(tracker), entity(tracker, "tramite"), tracker.get_slot(Slot.TRAMITE), tracker,
+            catalogue,
+            town,
+            latest_text(tracker),
+            entity(tracker, "tramite"),
+            tracker.get_slot(Slot.TRAMITE),
+            tracker,
         )

@@ -3,6 +3,7 @@
 A folio + RUT mismatch and an unknown folio get the same neutral answer; failed lookups
 are limited per conversation, per folio and per municipality (bot/storage/lookups.py).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -14,12 +15,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.context import entity, input_channel, latest_text, municipality, send
 from actions.services import current_catalogue, database, run_blocking
-from bot.domain_names import Intent, Slot
 from bot.answers import status as replies
 from bot.answers.conversation import upset
 from bot.answers.municipality import ask_commune
 from bot.catalogue.model import Municipality
 from bot.dialogue.cues import sounds_upset
+from bot.domain_names import Intent, Slot
 from bot.folio import normalise_folio
 from bot.nlu.entities import first_rut
 from bot.storage.lookups import blocked, record_failure
@@ -28,8 +29,7 @@ from bot.storage.requests import FINAL_STATUSES, find_by_folio_and_rut, get_requ
 LOOKUP_SLOTS = ("folio_consulta", "rut_consulta")
 
 
-async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
-                      town: Municipality) -> List[Dict[Text, Any]]:
+async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker, town: Municipality) -> List[Dict[Text, Any]]:
     """Answer "¿en qué va mi solicitud?" for a known municipality; may start the lookup form."""
     catalogue = await current_catalogue()
     db = database()
@@ -38,8 +38,9 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
     if reason:
         dispatcher.utter_message(text=replies.blocked(reason))
         return done
-    own = await run_blocking(requests_for_sender, db, town.slug, input_channel(tracker), tracker.sender_id,
-                             open_only=False, limit=50)
+    own = await run_blocking(
+        requests_for_sender, db, town.slug, input_channel(tracker), tracker.sender_id, open_only=False, limit=50
+    )
     folio = entity(tracker, "folio") or normalise_folio(latest_text(tracker))
     if folio:
         if any(r["folio"] == folio for r in own):
@@ -53,8 +54,12 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
             return done
         # The lookup form asks the RUT, unless it came with the folio ("folio ang zzz997 rut 11.111.111-1").
         rut = entity(tracker, "rut") or first_rut(latest_text(tracker))
-        return [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.FOLIO_CONSULTA, folio), SlotSet(Slot.RUT_CONSULTA, rut),
-                SlotSet(Slot.CONSULTA_LISTA, True)]
+        return [
+            SlotSet(Slot.MUNICIPIO, town.slug),
+            SlotSet(Slot.FOLIO_CONSULTA, folio),
+            SlotSet(Slot.RUT_CONSULTA, rut),
+            SlotSet(Slot.CONSULTA_LISTA, True),
+        ]
     still_open = [r for r in own if r["status"] not in FINAL_STATUSES]
     if still_open:
         send(dispatcher, [replies.open_requests(still_open, catalogue.display_name)])
@@ -63,8 +68,12 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker,
     if latest is not None:
         send(dispatcher, [replies.request_detail(latest, catalogue.display_name)])
         return done
-    return [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.FOLIO_CONSULTA, None), SlotSet(Slot.RUT_CONSULTA, None),
-            SlotSet(Slot.CONSULTA_LISTA, True)]
+    return [
+        SlotSet(Slot.MUNICIPIO, town.slug),
+        SlotSet(Slot.FOLIO_CONSULTA, None),
+        SlotSet(Slot.RUT_CONSULTA, None),
+        SlotSet(Slot.CONSULTA_LISTA, True),
+    ]
 
 
 class ActionConsultarEstado(Action):
@@ -73,14 +82,19 @@ class ActionConsultarEstado(Action):
     def name(self) -> Text:
         return "action_consultar_estado"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
         if town is None:
             send(dispatcher, [ask_commune(catalogue.municipalities.values())])
-            return [SlotSet(Slot.PENDIENTE, {"intent": Intent.CONSULTAR_ESTADO, "text": latest_text(tracker),
-                                          "tramite": None}), SlotSet(Slot.CONSULTA_LISTA, False)]
+            return [
+                SlotSet(
+                    Slot.PENDIENTE, {"intent": Intent.CONSULTAR_ESTADO, "text": latest_text(tracker), "tramite": None}
+                ),
+                SlotSet(Slot.CONSULTA_LISTA, False),
+            ]
         return await status_turn(dispatcher, tracker, town)
 
 
@@ -90,8 +104,9 @@ class ValidateFormularioConsulta(FormValidationAction):
     def name(self) -> Text:
         return "validate_formulario_consulta"
 
-    async def validate_folio_consulta(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                      domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_folio_consulta(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         """The folio; a RUT written next to it ("PEN-7KX4M2 12.345.678-5") is taken too."""
         text = str(value or "")
         folio = entity(tracker, "folio") or normalise_folio(text)
@@ -102,8 +117,9 @@ class ValidateFormularioConsulta(FormValidationAction):
         rut = entity(tracker, "rut") or first_rut(text)
         return {"folio_consulta": folio, **({"rut_consulta": rut} if rut else {})}
 
-    async def validate_rut_consulta(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> Dict[Text, Any]:
+    async def validate_rut_consulta(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         text = str(value or "")
         rut = entity(tracker, "rut") or first_rut(text)
         if rut is None and _was_asked(tracker, "rut_consulta"):
@@ -144,10 +160,13 @@ class ActionResultadoConsulta(Action):
     def name(self) -> Text:
         return "action_resultado_consulta"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        reset = [SlotSet(name, None) for name in LOOKUP_SLOTS] + [SlotSet(Slot.CONSULTA_LISTA, False),
-                                                                  SlotSet(Slot.REQUESTED_SLOT, None)]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        reset = [SlotSet(name, None) for name in LOOKUP_SLOTS] + [
+            SlotSet(Slot.CONSULTA_LISTA, False),
+            SlotSet(Slot.REQUESTED_SLOT, None),
+        ]
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
         folio, rut = tracker.get_slot(Slot.FOLIO_CONSULTA), tracker.get_slot(Slot.RUT_CONSULTA)

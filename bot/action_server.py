@@ -9,6 +9,7 @@ thread, so no action waits for that on the event loop.
 
     python -m bot.action_server --port 5055
 """
+
 from __future__ import annotations
 
 import argparse

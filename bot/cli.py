@@ -1,24 +1,25 @@
 """Command line: ``python -m bot <command>``.
 
-    run                          start the whole assistant (embedded defaults)
-    shell                        chat in the terminal with a running assistant
-    db init                      create or update our tables (same as db upgrade)
-    db upgrade                   apply the pending schema migrations
-    db current [--check]         the database's migration revision
-    db revision -m MESSAGE       write a new migration for the table changes
-    catalogue validate           check catalogue/ and exit non-zero on problems
-    catalogue load               validate and load catalogue/ into the database
-    catalogue import M FILE      import municipality M's Transparencia "Trámites" CSV
-    eval [--heldout FILE]        NLU report on the held-out set, then the multi-turn scenarios
-    web                          back-office API and notifications (started by run)
-    token create|revoke M NAME   back-office API tokens of municipality M
-    staff create M USER NAME     console account (--rol admin --primero for the first admin)
-    retention [--dias N]         delete conversations older than RETENTION_DAYS (daily cron)
-    forget SENDER_ID             delete one conversation's personal data
-    telegram set-webhook URL     point every municipality's bot at the public webhook
-    telegram poll                development: read Telegram with getUpdates, no public URL
-    bench [--conversations N] [--skip-plain] [--nlu-only]   end-to-end load, speed and memory figures
+run                          start the whole assistant (embedded defaults)
+shell                        chat in the terminal with a running assistant
+db init                      create or update our tables (same as db upgrade)
+db upgrade                   apply the pending schema migrations
+db current [--check]         the database's migration revision
+db revision -m MESSAGE       write a new migration for the table changes
+catalogue validate           check catalogue/ and exit non-zero on problems
+catalogue load               validate and load catalogue/ into the database
+catalogue import M FILE      import municipality M's Transparencia "Trámites" CSV
+eval [--heldout FILE]        NLU report on the held-out set, then the multi-turn scenarios
+web                          back-office API and notifications (started by run)
+token create|revoke M NAME   back-office API tokens of municipality M
+staff create M USER NAME     console account (--rol admin --primero for the first admin)
+retention [--dias N]         delete conversations older than RETENTION_DAYS (daily cron)
+forget SENDER_ID             delete one conversation's personal data
+telegram set-webhook URL     point every municipality's bot at the public webhook
+telegram poll                development: read Telegram with getUpdates, no public URL
+bench [--conversations N] [--skip-plain] [--nlu-only]   end-to-end load, speed and memory figures
 """
+
 from __future__ import annotations
 
 import argparse
@@ -115,8 +116,10 @@ def cmd_db_revision(args) -> int:
     except ValueError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 1
-    print(f"Migración creada: {path}\nRevísela (autogenerate no detecta renombres) y pruébela con: "
-          "python -m pytest -q tests/test_migrations.py")
+    print(
+        f"Migración creada: {path}\nRevísela (autogenerate no detecta renombres) y pruébela con: "
+        "python -m pytest -q tests/test_migrations.py"
+    )
     return 0
 
 
@@ -143,8 +146,9 @@ def cmd_catalogue_load(args) -> int:
     catalogue = load_catalogue(folder)
     changed = load_catalogue_into(_db(), catalogue, str(folder))
     state = "cargado" if changed else "sin cambios"
-    print(f"Catálogo {state}: {len(catalogue.procedures)} trámites base, "
-          f"{len(catalogue.municipalities)} municipalidades.")
+    print(
+        f"Catálogo {state}: {len(catalogue.procedures)} trámites base, {len(catalogue.municipalities)} municipalidades."
+    )
     return 0
 
 
@@ -214,8 +218,8 @@ def cmd_telegram_webhook(args) -> int:
 def cmd_telegram_poll(args) -> int:
     import asyncio
 
-    from channels.telegram_polling import poll
     from channels.telegram_api import TelegramSettings
+    from channels.telegram_polling import poll
 
     settings = TelegramSettings.from_env()
     if not settings.configured:
@@ -304,8 +308,7 @@ def cmd_bench(args) -> int:
 
     if args.nlu_only:
         return run_nlu_benchmark(args.model, args.heldout, args.rounds)
-    report = run_benchmark(args.conversations, args.rounds, args.skip_plain, args.think_ms, args.output,
-                           args.keep)
+    report = run_benchmark(args.conversations, args.rounds, args.skip_plain, args.think_ms, args.output, args.keep)
     return 0 if report["assistant"]["errors"] == 0 and report["assistant"]["lost_replies"] == 0 else 1
 
 
@@ -348,12 +351,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_catalogue_import)
 
     ev = sub.add_parser("eval", help="evalúa el NLU en el conjunto reservado")
-    ev.add_argument("--heldout", default="eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml",
-                    help="conjuntos reservados, separados por comas")
+    ev.add_argument(
+        "--heldout",
+        default="eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml",
+        help="conjuntos reservados, separados por comas",
+    )
     ev.add_argument("--model", default="models")
     ev.add_argument("--report", default="results/nlu_heldout.json")
-    ev.add_argument("--scenarios", default="eval/scenarios.yml,eval/scenarios_b.yml,eval/scenarios_c.yml",
-                    help="escenarios de varias vueltas, archivos separados por comas")
+    ev.add_argument(
+        "--scenarios",
+        default="eval/scenarios.yml,eval/scenarios_b.yml,eval/scenarios_c.yml",
+        help="escenarios de varias vueltas, archivos separados por comas",
+    )
     ev.add_argument("--scenarios-report", default="results/scenarios.json")
     ev.add_argument("--workers", type=int, default=4, help="escenarios a la vez")
     ev.add_argument("--nlu-only", action="store_true", help="solo el conjunto reservado de mensajes")
@@ -365,9 +374,12 @@ def build_parser() -> argparse.ArgumentParser:
     web.set_defaults(func=cmd_web)
 
     tok = sub.add_parser("token", help="tokens de la API por municipalidad").add_subparsers(
-        dest="token_command", required=True)
-    for name, func, help_text in (("create", cmd_token_create, "crea un token y lo muestra una vez"),
-                                  ("revoke", cmd_token_revoke, "revoca los tokens con ese nombre")):
+        dest="token_command", required=True
+    )
+    for name, func, help_text in (
+        ("create", cmd_token_create, "crea un token y lo muestra una vez"),
+        ("revoke", cmd_token_revoke, "revoca los tokens con ese nombre"),
+    ):
         p = tok.add_parser(name, help=help_text)
         p.add_argument("municipio", help="slug de la municipalidad")
         p.add_argument("nombre", help="quién usa el token, p. ej. 'sistema-oirs'")
@@ -400,8 +412,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="mide latencia y memoria (conversaciones por WhatsApp, y rasa init)")
     bench.add_argument("--conversations", type=int, default=20, help="conversaciones simultáneas")
-    bench.add_argument("--rounds", type=int, default=3,
-                       help="conversaciones seguidas por cada simultánea (con --nlu-only: pasadas por el conjunto)")
+    bench.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="conversaciones seguidas por cada simultánea (con --nlu-only: pasadas por el conjunto)",
+    )
     bench.add_argument("--think-ms", type=int, default=0, help="pausa del vecino entre mensajes")
     bench.add_argument("--skip-plain", action="store_true", help="sin el bot de 'rasa init'")
     bench.add_argument("--nlu-only", action="store_true", help="solo el NLU, en este proceso")

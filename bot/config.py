@@ -6,6 +6,7 @@ wrong); code that prepares a child process's environment parses that one with
 ``Settings.from_env(env)``. A new setting is one field below: its variable, default,
 meaning and, for numbers, its minimum. ``python -m bot settings`` lists them.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,19 +53,23 @@ class Settings:
     """The assistant's settings (one field per environment variable)."""
 
     # Storage and data
-    database_url: str = _setting("DATABASE_URL", "", "URL de SQLAlchemy de nuestras tablas "
-                                 "(por omisión SQLite en VAR_DIR/municipal.db)")
+    database_url: str = _setting(
+        "DATABASE_URL", "", "URL de SQLAlchemy de nuestras tablas (por omisión SQLite en VAR_DIR/municipal.db)"
+    )
     var_dir: str = _setting("VAR_DIR", "", "carpeta de archivos de ejecución (por omisión ./var)")
     catalogue_dir: str = _setting("CATALOGUE_DIR", "", "carpeta del catálogo (por omisión ./catalogue)")
     default_municipality: str = _setting("DEFAULT_MUNICIPIO", "", "municipio de los canales que no lo dicen")
     timezone: str = _setting("TZ_MUNICIPAL", "America/Santiago", "zona horaria de los horarios de atención")
     retention_days: int = _setting("RETENTION_DAYS", 180, "días que se guardan los datos personales", 1)
-    catalogue_refresh_seconds: float = _setting("CATALOGUE_REFRESH_SECONDS", 30.0,
-                                                "cada cuánto se relee el catálogo de la base", 0)
-    pseudonym_secret: str = _setting("PSEUDONYM_SECRET", "", "clave de los seudónimos (por omisión, "
-                                     "una generada por base de datos)")
-    tracker_db_url: str = _setting("TRACKER_DB_URL", "", "URL del almacén de conversaciones de Rasa "
-                                   "(por omisión TRACKER_DB_DIALECT:///TRACKER_DB)")
+    catalogue_refresh_seconds: float = _setting(
+        "CATALOGUE_REFRESH_SECONDS", 30.0, "cada cuánto se relee el catálogo de la base", 0
+    )
+    pseudonym_secret: str = _setting(
+        "PSEUDONYM_SECRET", "", "clave de los seudónimos (por omisión, una generada por base de datos)"
+    )
+    tracker_db_url: str = _setting(
+        "TRACKER_DB_URL", "", "URL del almacén de conversaciones de Rasa (por omisión TRACKER_DB_DIALECT:///TRACKER_DB)"
+    )
     tracker_db_dialect: str = _setting("TRACKER_DB_DIALECT", "sqlite", "dialecto del almacén de conversaciones")
     tracker_db: str = _setting("TRACKER_DB", "var/rasa_tracker.db", "base del almacén de conversaciones")
     tracker_cache_size: int = _setting("TRACKER_CACHE_SIZE", 2000, "conversaciones recientes en memoria", 0)
@@ -82,35 +87,40 @@ class Settings:
     actions_port: int = _setting("ACTIONS_PORT", 5055, "puerto del servidor de acciones", 1)
     actions_token: str = _setting("ACTIONS_TOKEN", "", "token del servidor de acciones")
     actions_log_level: str = _setting("LOG_LEVEL_ACTIONS", "INFO", "nivel de registro del servidor de acciones")
-    rasa_endpoints: str = _setting("RASA_ENDPOINTS", "endpoints.yml", "endpoints de Rasa "
-                                   "(producción: deploy/endpoints.prod.yml)")
+    rasa_endpoints: str = _setting(
+        "RASA_ENDPOINTS", "endpoints.yml", "endpoints de Rasa (producción: deploy/endpoints.prod.yml)"
+    )
     web_host: str = _setting("WEB_HOST", "127.0.0.1", "interfaz del proceso web (API, consola, avisos)")
     web_port: int = _setting("WEB_PORT", 8080, "puerto del proceso web", 1)
     # Channels
     twilio_account_sid: str = _setting("TWILIO_ACCOUNT_SID", "", "cuenta de Twilio (WhatsApp)")
     twilio_auth_token: str = _setting("TWILIO_AUTH_TOKEN", "", "token de la cuenta de Twilio")
     twilio_api_base_url: str = _setting("TWILIO_API_BASE_URL", "", "API de Twilio (vacío: la real)")
-    whatsapp_public_url: str = _setting("WHATSAPP_PUBLIC_URL", "", "URL pública del webhook de WhatsApp "
-                                        "(la que firma Twilio)")
-    rest_channel_tokens: str = _setting("REST_CHANNEL_TOKENS", "", "integraciones REST: nombre=token,… "
-                                        "(off: apagado)")
+    whatsapp_public_url: str = _setting(
+        "WHATSAPP_PUBLIC_URL", "", "URL pública del webhook de WhatsApp (la que firma Twilio)"
+    )
+    rest_channel_tokens: str = _setting("REST_CHANNEL_TOKENS", "", "integraciones REST: nombre=token,… (off: apagado)")
     telegram_bot_tokens: str = _setting("TELEGRAM_BOT_TOKENS", "", "bots de Telegram: municipio=token,…")
     telegram_webhook_secret: str = _setting("TELEGRAM_WEBHOOK_SECRET", "", "secreto de los webhooks de Telegram")
     telegram_api_base_url: str = _setting("TELEGRAM_API_BASE_URL", "", "API de Telegram (vacío: la real)")
-    channel_timeout_seconds: float = _setting("CHANNEL_TIMEOUT_SECONDS", 10.0,
-                                              "plazo de cada llamada a Twilio o Telegram", 0.5)
+    channel_timeout_seconds: float = _setting(
+        "CHANNEL_TIMEOUT_SECONDS", 10.0, "plazo de cada llamada a Twilio o Telegram", 0.5
+    )
     turn_timeout_seconds: float = _setting("TURN_TIMEOUT_SECONDS", 30.0, "plazo de un turno del asistente", 1)
-    inbox_retry_seconds: float = _setting("INBOX_RETRY_SECONDS", 20.0,
-                                          "espera antes de reintentar un mensaje de la bandeja", 0.5)
-    inbox_lock_lease_seconds: float = _setting("INBOX_LOCK_LEASE_SECONDS", 120.0,
-                                               "duración del candado de una conversación", 1)
+    inbox_retry_seconds: float = _setting(
+        "INBOX_RETRY_SECONDS", 20.0, "espera antes de reintentar un mensaje de la bandeja", 0.5
+    )
+    inbox_lock_lease_seconds: float = _setting(
+        "INBOX_LOCK_LEASE_SECONDS", 120.0, "duración del candado de una conversación", 1
+    )
     # Status notices
     notify_disabled: bool = _setting("NOTIFY_DISABLED", False, "1: no enviar avisos de cambio de estado")
     notify_max_attempts: int = _setting("NOTIFY_MAX_ATTEMPTS", 6, "intentos de cada aviso", 1)
     notify_backoff_seconds: float = _setting("NOTIFY_BACKOFF_SECONDS", 30.0, "espera tras el primer fallo", 0)
     notify_poll_seconds: float = _setting("NOTIFY_POLL_SECONDS", 5.0, "cada cuánto se buscan avisos", 0.1)
-    whatsapp_status_template_sid: str = _setting("WHATSAPP_STATUS_TEMPLATE_SID", "",
-                                                 "plantilla aprobada de WhatsApp para avisos")
+    whatsapp_status_template_sid: str = _setting(
+        "WHATSAPP_STATUS_TEMPLATE_SID", "", "plantilla aprobada de WhatsApp para avisos"
+    )
     whatsapp_window_hours: float = _setting("WHATSAPP_WINDOW_HOURS", 24.0, "ventana de WhatsApp para texto libre", 0)
     # Staff console
     console_secure_cookies: bool = _setting("CONSOLE_SECURE_COOKIES", False, "1: cookies solo por HTTPS")
@@ -156,8 +166,10 @@ class Settings:
 
 def described() -> List[Dict[str, Any]]:
     """Every setting: variable, default and meaning (for ``python -m bot settings`` and README)."""
-    return [{"variable": f.metadata["variable"], "default": f.default, "meaning": f.metadata["meaning"]}
-            for f in fields(Settings)]
+    return [
+        {"variable": f.metadata["variable"], "default": f.default, "meaning": f.metadata["meaning"]}
+        for f in fields(Settings)
+    ]
 
 
 _VARIABLES = tuple(f.metadata["variable"] for f in fields(Settings))

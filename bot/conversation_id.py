@@ -14,6 +14,7 @@ REST integration). Nothing a request body says can make one channel's id equal t
 another's, so whatever reads the channel of a conversation reads it from here and
 never from a message's ``input_channel``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

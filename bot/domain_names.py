@@ -3,6 +3,7 @@
 ``tests/test_domain_names.py`` checks them against domain.yml both ways, so a slot renamed in
 one place and not the other fails the tests instead of a conversation.
 """
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ The held-out file (eval/heldout.yml) is never used for training: it lists messag
 with their intent and the procedure they name. The report prints intent accuracy,
 procedure accuracy and the confusions, and writes them as JSON.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,7 +39,7 @@ def score(examples: List[Dict[str, Any]], parses: List[Dict[str, Any]]) -> Dict[
     intent_hits, proc_hits, proc_total, false_procs = 0, 0, 0, 0
     errors: List[Dict[str, Any]] = []
     confusions: Counter = Counter()
-    for example, parse in zip(examples, parses):
+    for example, parse in zip(examples, parses, strict=False):
         intent = (parse.get("intent") or {}).get("name")
         procedure = main_procedure(parse)
         intent_ok = intent == example["intent"]
@@ -53,8 +54,15 @@ def score(examples: List[Dict[str, Any]], parses: List[Dict[str, Any]]) -> Dict[
         elif procedure:
             false_procs += 1
         if not (intent_ok and proc_ok):
-            errors.append({"text": example["text"], "intent": example["intent"], "predicted_intent": intent,
-                           "tramite": gold, "predicted_tramite": procedure})
+            errors.append(
+                {
+                    "text": example["text"],
+                    "intent": example["intent"],
+                    "predicted_intent": intent,
+                    "tramite": gold,
+                    "predicted_tramite": procedure,
+                }
+            )
     total = len(examples)
     nulls = total - proc_total
     return {
@@ -92,10 +100,13 @@ def evaluate(heldout: str, model: str, report: str) -> int:
     sets = [load_heldout(f) for f in files]
     parses = asyncio.run(_parse_all(model, [e["text"] for examples in sets for e in examples]))
     start = 0
-    for path, examples in zip(files, sets):
+    for path, examples in zip(files, sets, strict=False):
         suffix = Path(path).stem.replace("heldout", "")
-        _report(path, score(examples, parses[start:start + len(examples)]),
-                str(Path(report).with_name(Path(report).stem + suffix + Path(report).suffix)))
+        _report(
+            path,
+            score(examples, parses[start : start + len(examples)]),
+            str(Path(report).with_name(Path(report).stem + suffix + Path(report).suffix)),
+        )
         start += len(examples)
     return 0
 
@@ -105,8 +116,10 @@ def _report(heldout: str, result: Dict[str, Any], report: str) -> None:
     Path(report).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"Conjunto reservado: {result['examples']} mensajes ({heldout})")
     print(f"intent_accuracy      {result['intent_accuracy']:.3f}  (meta {INTENT_TARGET})")
-    print(f"procedure_accuracy   {result['procedure_accuracy']:.3f}  (meta {PROCEDURE_TARGET}, "
-          f"{result['procedure_examples']} mensajes con trámite)")
+    print(
+        f"procedure_accuracy   {result['procedure_accuracy']:.3f}  (meta {PROCEDURE_TARGET}, "
+        f"{result['procedure_examples']} mensajes con trámite)"
+    )
     print(f"procedure_false_pos  {result['procedure_false_positive_rate']:.3f}  (trámite donde no hay)")
     for confusion, count in list(result["intent_confusions"].items())[:10]:
         print(f"  {count:3d}  {confusion}")

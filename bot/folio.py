@@ -4,6 +4,7 @@ A folio is the municipality's three-letter code, a dash and six characters from 
 alphabet without look-alikes (no 0/O, 1/I/L): ``PEN-7KX4M2``. The characters are
 random, so folios cannot be guessed by counting.
 """
+
 from __future__ import annotations
 
 import re

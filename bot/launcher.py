@@ -8,6 +8,7 @@ serving: the inbox keeps taking WhatsApp and Telegram messages while the action
 server is restarted, and processes them when it is back. A process that is alive
 but does not answer its health URL for WATCHDOG_SECONDS (60) is killed and restarted.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,8 +58,10 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
     var.mkdir(parents=True, exist_ok=True)
     for host, token in (("RASA_HOST", "RASA_API_TOKEN"), ("ACTIONS_HOST", "ACTIONS_TOKEN")):
         if env.get(host) and env[host] not in LOOPBACK_HOSTS and not env.get(token):
-            raise UnsafeSettings(f"{host}={env[host]} expone un puerto interno: defina {token} "
-                                 f"(un secreto largo) o deje {host} en 127.0.0.1 (ver README, «Seguridad»)")
+            raise UnsafeSettings(
+                f"{host}={env[host]} expone un puerto interno: defina {token} "
+                f"(un secreto largo) o deje {host} en 127.0.0.1 (ver README, «Seguridad»)"
+            )
     made = local_secrets(var)
     actions_port = env.setdefault("ACTIONS_PORT", "5055")
     actions_host = env.get("ACTIONS_HOST") or "127.0.0.1"
@@ -87,8 +90,15 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
         SERVER_MAX_REQUEST_ENV: str(SERVER_MAX_REQUEST_BYTES),
     }
     # Channel settings referenced from credentials.yml: empty means "not configured".
-    for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "WHATSAPP_PUBLIC_URL", "TWILIO_API_BASE_URL",
-                "TELEGRAM_BOT_TOKENS", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_API_BASE_URL"):
+    for key in (
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "WHATSAPP_PUBLIC_URL",
+        "TWILIO_API_BASE_URL",
+        "TELEGRAM_BOT_TOKENS",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "TELEGRAM_API_BASE_URL",
+    ):
         env.setdefault(key, "")
     for key, value in defaults.items():
         if not env.get(key):
@@ -114,9 +124,21 @@ def rasa_server_command(env: Dict[str, str]) -> List[str]:
     """
     return [
         # The token reaches Rasa through the environment (bot/rasa_server.py), not the process list.
-        sys.executable, "-m", "bot.rasa_server", "run", "--enable-api",
-        "--model", env["RASA_MODEL"], "--endpoints", env["RASA_ENDPOINTS"], "--credentials", "credentials.yml",
-        "--interface", env["RASA_HOST"], "--port", env["RASA_PORT"],
+        sys.executable,
+        "-m",
+        "bot.rasa_server",
+        "run",
+        "--enable-api",
+        "--model",
+        env["RASA_MODEL"],
+        "--endpoints",
+        env["RASA_ENDPOINTS"],
+        "--credentials",
+        "credentials.yml",
+        "--interface",
+        env["RASA_HOST"],
+        "--port",
+        env["RASA_PORT"],
     ]
 
 
@@ -193,7 +215,12 @@ class Child:
 def children_of(env: Dict[str, str]) -> List[Child]:
     """The action server, the web process and Rasa, in start order."""
     return [
-        Child("action server", action_server_command(env), f"http://{env['ACTIONS_HOST']}:{env['ACTIONS_PORT']}/health", 120),
+        Child(
+            "action server",
+            action_server_command(env),
+            f"http://{env['ACTIONS_HOST']}:{env['ACTIONS_PORT']}/health",
+            120,
+        ),
         Child("proceso web", web_server_command(env), f"http://{env['WEB_HOST']}:{env['WEB_PORT']}/health", 60),
         Child("Rasa", rasa_server_command(env), f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/", 300),
     ]
@@ -221,16 +248,23 @@ def supervise(children: List[Child], env: Dict[str, str], poll_seconds: float = 
                 if answers(child.health_url, PROBE_TIMEOUT_SECONDS):
                     child.answered_at = time.monotonic()
                 elif child.frozen(time.monotonic(), patience):
-                    print(f"El {child.name} no responde hace más de {patience:.0f} s; se detiene y se reinicia.",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"El {child.name} no responde hace más de {patience:.0f} s; se detiene y se reinicia.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
                     child.process.kill()
                     child.process.wait()
                     code = child.process.poll()
             if code is not None and child.restart_at is None:
                 child.failures = 1 if now - child.started_at > STABLE_SECONDS else child.failures + 1
                 child.restart_at = now + child.backoff()
-                print(f"El {child.name} terminó (código {code}); se reinicia en {child.backoff():.0f} s. "
-                      "Los demás procesos siguen atendiendo.", file=sys.stderr, flush=True)
+                print(
+                    f"El {child.name} terminó (código {code}); se reinicia en {child.backoff():.0f} s. "
+                    "Los demás procesos siguen atendiendo.",
+                    file=sys.stderr,
+                    flush=True,
+                )
             elif child.restart_at is not None and now >= child.restart_at:
                 child.start(env)
                 print(f"El {child.name} se reinició.", file=sys.stderr, flush=True)

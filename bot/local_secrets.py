@@ -6,6 +6,7 @@ server each require a token, and the REST channel (for ``make shell``) a token o
 created once per ``VAR_DIR`` in ``secrets.json`` (readable by its owner only) and
 reused, so ``make shell`` and a restarted launcher find the same values.
 """
+
 from __future__ import annotations
 
 import json

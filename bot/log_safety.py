@@ -16,6 +16,7 @@ The redaction wraps ``logging.Formatter.format`` because Rasa, Sanic and rasa-sd
 their own handlers and formatters after we start; every one of them ends in that method.
 Every pattern here runs in linear time (a log line may quote a citizen's long message).
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,16 +28,26 @@ from urllib.parse import urlsplit
 from bot.nlu.entities import EMAIL_RE
 
 QUIET_LOGGERS = ("httpx", "httpcore")
-SECRET_VARIABLES = ("TWILIO_AUTH_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "RASA_API_TOKEN", "RASA_TOKEN",
-                    "REDIS_PASSWORD", "CONSOLE_PASSWORD", "TRACKER_DB_PASSWORD", "DB_PASSWORD")
+SECRET_VARIABLES = (
+    "TWILIO_AUTH_TOKEN",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "RASA_API_TOKEN",
+    "RASA_TOKEN",
+    "REDIS_PASSWORD",
+    "CONSOLE_PASSWORD",
+    "TRACKER_DB_PASSWORD",
+    "DB_PASSWORD",
+)
 URL_VARIABLES = ("DATABASE_URL", "TRACKER_DB_URL", "REDIS_URL")
 MASK = "***"
 _MIN_SECRET_LENGTH = 6  # shorter values would blank ordinary words
 
 _BOT_TOKEN = re.compile(r"(?<![\d])\d{3,12}:[A-Za-z0-9_-]{20,}")
 _BOT_URL = re.compile(r"/bot[^/\s'\"]{1,200}/")
-_NAMED_SECRET = re.compile(r"(?i)\b(token|signature|secret|password|passwd|auth_token|api_key)"
-                           r"(=|\"?:\s?\"?)[^&\s\"',;]{1,500}")
+_NAMED_SECRET = re.compile(
+    r"(?i)\b(token|signature|secret|password|passwd|auth_token|api_key)"
+    r"(=|\"?:\s?\"?)[^&\s\"',;]{1,500}"
+)
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]{0,100}:)[^@\s/]{1,200}@")
 _RUT = re.compile(r"(?<![\w.])(?:\d{1,2}\.\d{3}\.\d{3}|\d{7,8})\s?-\s?[\dkK](?!\w)")
 # +56 9 8765 4321, +56987654321, 987654321, 9 8765 4321 and any E.164 number.
@@ -52,8 +63,9 @@ def configured_secrets(env: Optional[Dict[str, str]] = None) -> List[str]:
 
     env = dict(os.environ if env is None else env)
     found = [env.get(name, "") for name in SECRET_VARIABLES]
-    telegram = TelegramSettings.from_values(env.get("TELEGRAM_BOT_TOKENS", ""),
-                                            env.get("TELEGRAM_WEBHOOK_SECRET", ""), "")
+    telegram = TelegramSettings.from_values(
+        env.get("TELEGRAM_BOT_TOKENS", ""), env.get("TELEGRAM_WEBHOOK_SECRET", ""), ""
+    )
     found += telegram.tokens.values()
     if telegram.webhook_secret:  # the header each bot's webhook carries
         found += [telegram.secret_for(slug) for slug in telegram.tokens]

@@ -19,6 +19,7 @@ as the change; a ``Notifier`` (``run_forever`` in the web application) renders i
   retry never resends what the citizen already has.
 - A channel that cannot send notices (e.g. "rest") or is not configured here gives up at once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,9 +32,9 @@ from sqlalchemy import select, update
 
 from bot.answers.notices import status_notice, template_variables
 from bot.config import settings
+from bot.conversation_id import ConversationId
 from bot.storage.db import Database
 from bot.storage.tables import ConversationActivityRow, NotificationRow, RequestRow, utcnow
-from bot.conversation_id import ConversationId
 from channels.adapter import ChannelAdapter, NotDeliverable, SendError
 from channels.common import split_message
 from channels.registry import ChannelRegistry
@@ -79,10 +80,13 @@ class NotifierSettings:
         """From NOTIFY_MAX_ATTEMPTS, NOTIFY_BACKOFF_SECONDS, NOTIFY_POLL_SECONDS,
         WHATSAPP_STATUS_TEMPLATE_SID and WHATSAPP_WINDOW_HOURS."""
         values = settings()
-        return cls(max_attempts=values.notify_max_attempts, backoff_seconds=values.notify_backoff_seconds,
-                   poll_seconds=values.notify_poll_seconds,
-                   whatsapp_template_sid=values.whatsapp_status_template_sid,
-                   whatsapp_window_hours=values.whatsapp_window_hours)
+        return cls(
+            max_attempts=values.notify_max_attempts,
+            backoff_seconds=values.notify_backoff_seconds,
+            poll_seconds=values.notify_poll_seconds,
+            whatsapp_template_sid=values.whatsapp_status_template_sid,
+            whatsapp_window_hours=values.whatsapp_window_hours,
+        )
 
     def backoff(self, attempts: int) -> timedelta:
         """Wait after the ``attempts``-th failure: backoff * 2**(attempts-1), at most one hour."""
@@ -180,9 +184,17 @@ class Notifier:
     def _due(self, now: datetime) -> List[_Due]:
         with self.db.session() as session:
             rows = session.execute(
-                select(NotificationRow.id, NotificationRow.request_id, NotificationRow.channel,
-                       NotificationRow.recipient, NotificationRow.text, NotificationRow.kind,
-                       NotificationRow.variables, NotificationRow.attempts, NotificationRow.next_attempt_at)
+                select(
+                    NotificationRow.id,
+                    NotificationRow.request_id,
+                    NotificationRow.channel,
+                    NotificationRow.recipient,
+                    NotificationRow.text,
+                    NotificationRow.kind,
+                    NotificationRow.variables,
+                    NotificationRow.attempts,
+                    NotificationRow.next_attempt_at,
+                )
                 .where(NotificationRow.state == PENDING, NotificationRow.next_attempt_at <= now)
                 .order_by(NotificationRow.next_attempt_at, NotificationRow.id)
                 .limit(self.settings.batch_size)
@@ -194,8 +206,11 @@ class Notifier:
         with self.db.session() as session:
             result = session.execute(
                 update(NotificationRow)
-                .where(NotificationRow.id == item.id, NotificationRow.state == PENDING,
-                       NotificationRow.next_attempt_at == item.next_attempt_at)
+                .where(
+                    NotificationRow.id == item.id,
+                    NotificationRow.state == PENDING,
+                    NotificationRow.next_attempt_at == item.next_attempt_at,
+                )
                 .values(next_attempt_at=lease_until)
                 .execution_options(synchronize_session=False)
             )
@@ -219,8 +234,11 @@ class Notifier:
         with self.db.session() as session:
             result = session.execute(
                 update(NotificationRow)
-                .where(NotificationRow.id == item.id, NotificationRow.state == PENDING,
-                       NotificationRow.next_attempt_at == lease_until)
+                .where(
+                    NotificationRow.id == item.id,
+                    NotificationRow.state == PENDING,
+                    NotificationRow.next_attempt_at == lease_until,
+                )
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
@@ -242,8 +260,9 @@ class Notifier:
         if not variables and item.request_id is not None:
             with self.db.session() as session:
                 row = session.execute(
-                    select(RequestRow.folio, RequestRow.status, RequestRow.procedure)
-                    .where(RequestRow.id == item.request_id)
+                    select(RequestRow.folio, RequestRow.status, RequestRow.procedure).where(
+                        RequestRow.id == item.request_id
+                    )
                 ).first()
             if row is not None:
                 variables = {"folio": row.folio, "status": row.status, "procedure": row.procedure}
@@ -282,11 +301,9 @@ class Notifier:
             last = await asyncio.to_thread(self._last_inbound, item.recipient)
             if last is None or now - last > timedelta(hours=self.settings.whatsapp_window_hours):
                 return await self._deliver_template(item, adapter, conversation)
-        return await self._send_parts(text, adapter.text_limit,
-                                      lambda part: adapter.send_text(conversation, part))
+        return await self._send_parts(text, adapter.text_limit, lambda part: adapter.send_text(conversation, part))
 
-    async def _deliver_template(self, item: _Due, adapter: ChannelAdapter,
-                                conversation: ConversationId) -> _Outcome:
+    async def _deliver_template(self, item: _Due, adapter: ChannelAdapter, conversation: ConversationId) -> _Outcome:
         """Outside the service window: the approved template with the request's data, or give up."""
         hours = f"{self.settings.whatsapp_window_hours:g}"
         if not self.settings.whatsapp_template_sid:

@@ -3,9 +3,11 @@
 Same arguments and behaviour as ``rasa run``, with the measured speed-ups of
 bot/rasa_internals/speedups.py applied first (``RASA_SPEEDUPS=0`` turns them off).
 """
+
 from __future__ import annotations
 
 import sys
+
 from bot.config import settings
 
 

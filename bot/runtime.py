@@ -4,6 +4,7 @@ Created lazily once per process (the action server, the Rasa server's channels, 
 web app); each unit of work still opens its own short session. Blocking calls run
 in a worker thread so no event loop waits on the database.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@
 Buttons are shown numbered; typing the number sends that button's payload. If no
 assistant answers at the URL, one is started for the session and stopped at exit.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ def send_message(url: str, token: str, sender: str, text: str) -> List[Dict[str,
     """POST one message to the REST channel as the integration of ``token``; returns the assistant's messages."""
     body = {"sender": sender, "message": text}
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), method="POST",
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
     )
     with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_SECONDS) as response:
@@ -57,8 +60,10 @@ def chat(url: Optional[str], sender: str) -> int:
         return 2
     token = rest_token(env)
     if not token:
-        print("El canal REST está apagado (REST_CHANNEL_TOKENS=off): no hay cómo conversar en la terminal.",
-              file=sys.stderr)
+        print(
+            "El canal REST está apagado (REST_CHANNEL_TOKENS=off): no hay cómo conversar en la terminal.",
+            file=sys.stderr,
+        )
         return 1
     base = f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/"
     url = url or base + "webhooks/rest/webhook"
@@ -66,8 +71,9 @@ def chat(url: Optional[str], sender: str) -> int:
     if not answers(base):
         log = open(var_dir() / "assistant.log", "a", encoding="utf-8")
         print("Iniciando el asistente (registro en var/assistant.log)…")
-        started = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        started = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             wait_until_up(base, started, timeout=400)
         except (RuntimeError, TimeoutError) as exc:

@@ -4,6 +4,7 @@ Matching works on a normalised form: lower case, no accents, chat abbreviations
 expanded ("q" -> "que", "pa" -> "para"), letters repeated for emphasis squeezed.
 The ñ is folded to n as well, because many phones type "penalolen".
 """
+
 from __future__ import annotations
 
 import re
@@ -89,8 +90,14 @@ def words_with_spans(text: str) -> List[Tuple[str, int, int]]:
 
 
 # Letters Chilean spelling confuses: b/v, s/z/c before e or i, a silent h, ll/y; doubled letters.
-_SOUND_RULES = ((re.compile(r"v"), "b"), (re.compile(r"z"), "s"), (re.compile(r"c(?=[ei])"), "s"),
-                (re.compile(r"(?<!c)h"), ""), (re.compile(r"ll"), "y"), (re.compile(r"([a-z])\1+"), r"\1"))
+_SOUND_RULES = (
+    (re.compile(r"v"), "b"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"c(?=[ei])"), "s"),
+    (re.compile(r"(?<!c)h"), ""),
+    (re.compile(r"ll"), "y"),
+    (re.compile(r"([a-z])\1+"), r"\1"),
+)
 # Two words of at least this many letters are the same word misspelt when their sound keys are this close.
 CLOSE_SPELLING = 85.0
 MIN_CLOSE_LETTERS = 4

@@ -4,6 +4,7 @@ The channels open a turn (channels/turns.py); Rasa's failed actions and our trac
 store (bot/storage/tracker_store.py) mark it failed. A failed turn sends no more
 replies, saves nothing to the conversation, and ends with an apology.
 """
+
 from __future__ import annotations
 
 from contextvars import ContextVar, Token

@@ -6,6 +6,7 @@ the ``ChannelRegistry`` (channels/registry.py) by the channel of its ``Conversat
 They never look at the channel's own client library, so a new channel is its input
 channel, its adapter, and one line in the registry.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Optional, Protocol, runtime_checkable
@@ -42,8 +43,9 @@ class ChannelAdapter(Protocol):
         """Send one message of at most ``text_limit`` characters; ``SendError`` when it is not taken.
         Returns the provider's message id when it gives one."""
 
-    async def send_template(self, conversation: ConversationId | str, template: str,
-                            variables: Dict[str, str]) -> Optional[str]:
+    async def send_template(
+        self, conversation: ConversationId | str, template: str, variables: Dict[str, str]
+    ) -> Optional[str]:
         """Send an approved template with its variables (channels with ``service_window``)."""
 
     async def close(self) -> None:

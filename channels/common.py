@@ -8,6 +8,7 @@
 - Long replies are split below the channel's limit, at paragraphs, lines or words.
 - Duplicates and order are the inbox's job (channels/inbox.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,8 @@ from typing import Any, Dict, List, Optional
 
 from rapidfuzz import fuzz, process
 
-from bot.runtime import database, run_blocking
 from bot.answers.channel import APOLOGY, MEDIA_REPLIES, how_to_answer  # noqa: F401  (used by the channels)
+from bot.runtime import database, run_blocking
 from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, utcnow
 from bot.text import normalise
 
@@ -27,6 +28,7 @@ _NUMBER_REPLY = re.compile(r"^(?:la|el|opcion|opción|numero|número|n°|#)?\s*(
 
 
 # ---------- buttons ----------------------------------------------------------------
+
 
 def numbered_list(text: str, buttons: List[Dict[str, Any]]) -> str:
     """The text followed by the buttons as a numbered list, for channels without buttons."""
@@ -77,6 +79,7 @@ async def last_buttons(sender_id: str) -> List[Dict[str, Any]]:
 
 # ---------- long replies -----------------------------------------------------------
 
+
 def split_message(text: str, limit: int) -> List[str]:
     """Parts of at most ``limit`` characters, cut between paragraphs, else lines, else words.
 
@@ -119,6 +122,7 @@ def _split_piece(piece: str, limit: int) -> List[str]:
 
 
 # ---------- activity ---------------------------------------------------------------
+
 
 def _touch(sender_id: str) -> None:
     with database().session() as session:

@@ -20,6 +20,7 @@ Then it is processed once, in arrival order per conversation, by whichever worke
    ``fallido``: logged at ERROR and the citizen gets ``APOLOGY`` once, through the channel's
    handler as a kept reply, then the conversation goes on.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -68,8 +69,9 @@ class GiveUp(RuntimeError):
 class Message:
     """An open message handed to the channel: its conversation, payload and attempt number."""
 
-    def __init__(self, message_id: str, sender_id: str, payload: Dict[str, Any], attempts: int = 1,
-                 row_id: Optional[int] = None) -> None:
+    def __init__(
+        self, message_id: str, sender_id: str, payload: Dict[str, Any], attempts: int = 1, row_id: Optional[int] = None
+    ) -> None:
         self.id = row_id
         self.message_id = message_id
         self.sender_id = sender_id
@@ -178,13 +180,18 @@ class Inbox:
     async def _process(self, message: Message) -> bool:
         """Handle one claimed message; ``False`` when it must wait for a later attempt."""
         if message.newly_given_up:
-            logger.error("%s: el mensaje %s quedó fallido: se tomó %d veces sin terminar; se envía una disculpa",
-                         self.channel, message.message_id, message.attempts - 1)
+            logger.error(
+                "%s: el mensaje %s quedó fallido: se tomó %d veces sin terminar; se envía una disculpa",
+                self.channel,
+                message.message_id,
+                message.attempts - 1,
+            )
         try:
             await self._handle(message)
         except GiveUp as exc:
-            logger.error("%s: el mensaje %s queda fallido (%s); no se reintentará", self.channel,
-                         message.message_id, exc)
+            logger.error(
+                "%s: el mensaje %s queda fallido (%s); no se reintentará", self.channel, message.message_id, exc
+            )
             await run_blocking(_mark_failed, message.id)
             return True
         except NotReady:
@@ -198,18 +205,25 @@ class Inbox:
                 logger.error("%s: no se pudieron entregar las respuestas a %s", self.channel, message.sender_id)
             return gave_up
         except Exception:
-            logger.exception("%s: falló el mensaje %s (intento %d)", self.channel, message.message_id,
-                             message.attempts)
+            logger.exception("%s: falló el mensaje %s (intento %d)", self.channel, message.message_id, message.attempts)
             # An unexpected error (a bug) must not hold the conversation back for long.
             if message.attempts >= MAX_ATTEMPTS and not message.given_up:
-                logger.error("%s: el mensaje %s quedó fallido tras %d intentos con error; se envía una disculpa",
-                             self.channel, message.message_id, message.attempts)
+                logger.error(
+                    "%s: el mensaje %s quedó fallido tras %d intentos con error; se envía una disculpa",
+                    self.channel,
+                    message.message_id,
+                    message.attempts,
+                )
                 given_up = await run_blocking(_give_up, message.id)
                 return given_up is None or await self._process(given_up)
             gave_up = await run_blocking(_release, message.id, True)
             if gave_up:
-                logger.error("%s: el mensaje %s quedó sin procesar tras %d intentos", self.channel,
-                             message.message_id, message.attempts)
+                logger.error(
+                    "%s: el mensaje %s quedó sin procesar tras %d intentos",
+                    self.channel,
+                    message.message_id,
+                    message.attempts,
+                )
             return gave_up
         await run_blocking(_mark_failed if message.given_up else _mark_done, message.id)
         return True
@@ -252,11 +266,20 @@ class Inbox:
 
 # ---- database work (run in a worker thread) -------------------------------------------
 
+
 def _store(channel: str, message_id: str, sender_id: str, payload: Dict[str, Any]) -> bool:
     try:
         with database().session() as session:
-            session.add(InboundMessageRow(channel=channel, message_id=message_id, sender_id=sender_id,
-                                          payload=payload, status="pendiente", attempts=0))
+            session.add(
+                InboundMessageRow(
+                    channel=channel,
+                    message_id=message_id,
+                    sender_id=sender_id,
+                    payload=payload,
+                    status="pendiente",
+                    attempts=0,
+                )
+            )
         return True
     except IntegrityError:
         return False
@@ -272,9 +295,13 @@ def _claim_next(channel: str, sender_id: str) -> Optional[Message]:
     with database().session() as session:
         row = session.execute(
             select(InboundMessageRow)
-            .where(InboundMessageRow.channel == channel, InboundMessageRow.sender_id == sender_id,
-                   InboundMessageRow.status.in_(OPEN))
-            .order_by(InboundMessageRow.id).limit(1)
+            .where(
+                InboundMessageRow.channel == channel,
+                InboundMessageRow.sender_id == sender_id,
+                InboundMessageRow.status.in_(OPEN),
+            )
+            .order_by(InboundMessageRow.id)
+            .limit(1)
         ).scalar_one_or_none()
         if row is None or (row.attempts and _as_utc(row.updated_at) > utcnow() - RETRY_AFTER):
             return None
@@ -309,15 +336,21 @@ def _give_up(row_id: int) -> Optional[Message]:
 def _mark_done(row_id: int) -> None:
     """``listo``, without the payload (what the citizen wrote is not kept)."""
     with database().session() as session:
-        session.execute(update(InboundMessageRow).where(InboundMessageRow.id == row_id)
-                        .values(status="listo", payload=None, updated_at=utcnow()))
+        session.execute(
+            update(InboundMessageRow)
+            .where(InboundMessageRow.id == row_id)
+            .values(status="listo", payload=None, updated_at=utcnow())
+        )
 
 
 def _mark_failed(row_id: int) -> None:
     """``fallido``, without the payload; staff find it by its status."""
     with database().session() as session:
-        session.execute(update(InboundMessageRow).where(InboundMessageRow.id == row_id)
-                        .values(status="fallido", payload=None, updated_at=utcnow()))
+        session.execute(
+            update(InboundMessageRow)
+            .where(InboundMessageRow.id == row_id)
+            .values(status="fallido", payload=None, updated_at=utcnow())
+        )
 
 
 def _release(row_id: int, failed: bool, payload: Optional[Dict[str, Any]] = None) -> bool:
@@ -333,8 +366,7 @@ def _release(row_id: int, failed: bool, payload: Optional[Dict[str, Any]] = None
             return True
         row.status = "pendiente"
         if payload is not None:
-            row.payload = {**payload, GIVEN_UP: row.payload[GIVEN_UP]} \
-                if (row.payload or {}).get(GIVEN_UP) else payload
+            row.payload = {**payload, GIVEN_UP: row.payload[GIVEN_UP]} if (row.payload or {}).get(GIVEN_UP) else payload
         if not failed:
             row.attempts = max(0, row.attempts - 1)  # waiting for the assistant is not an attempt
         row.updated_at = utcnow()
@@ -344,10 +376,17 @@ def _release(row_id: int, failed: bool, payload: Optional[Dict[str, Any]] = None
 def _stale_senders(channel: str) -> List[str]:
     cutoff = utcnow() - RETRY_AFTER
     with database().session() as session:
-        rows = session.execute(
-            select(InboundMessageRow.sender_id)
-            .where(InboundMessageRow.channel == channel, InboundMessageRow.status.in_(OPEN),
-                   InboundMessageRow.updated_at < cutoff)
-            .distinct()
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(InboundMessageRow.sender_id)
+                .where(
+                    InboundMessageRow.channel == channel,
+                    InboundMessageRow.status.in_(OPEN),
+                    InboundMessageRow.updated_at < cutoff,
+                )
+                .distinct()
+            )
+            .scalars()
+            .all()
+        )
     return list(rows)

@@ -9,6 +9,7 @@
   cap for the whole Rasa server, set through ``SERVER_MAX_REQUEST_ENV`` (read by Sanic
   when Rasa creates its app).
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional, Tuple

@@ -6,6 +6,7 @@ replicas the lock lives in Redis, the same server as Rasa's lock store (the
 deploy/endpoints.prod.yml). A Redis lock has a lease: if its replica dies, the lock
 frees itself after ``INBOX_LOCK_LEASE_SECONDS`` (120 by default).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -39,8 +40,12 @@ class ConversationLocks:
         import redis.asyncio
 
         client = redis.asyncio.Redis(
-            host=values.redis_host, port=values.redis_port, db=values.redis_lock_db,
-            password=values.redis_password or None, socket_timeout=5, socket_connect_timeout=5,
+            host=values.redis_host,
+            port=values.redis_port,
+            db=values.redis_lock_db,
+            password=values.redis_password or None,
+            socket_timeout=5,
+            socket_connect_timeout=5,
         )
         return cls(client)
 

@@ -28,6 +28,7 @@ question at all (a new chat). Such a press never reaches the assistant.
 WhatsApp has no messages to tell apart: there numbers and titles map to the last list the
 citizen got (``channels/common.py``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,11 +36,11 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy.orm import Session
 
+from bot.answers.channel import STALE_BUTTON  # noqa: F401  (used by the Telegram channel)
 from bot.runtime import database, run_blocking
 from bot.storage.tables import ChannelButtonsRow
 from channels.common import APOLOGY
 from channels.replies import Reply
-from bot.answers.channel import STALE_BUTTON  # noqa: F401  (used by the Telegram channel)
 from channels.telegram_api import MAX_MENU_ID, parse_callback_data
 
 NOTE_KEY = "nota"  # a reply made by the channel, not by the assistant: never the pending question
@@ -70,6 +71,7 @@ class Question:
 
 # ---------- replies --------------------------------------------------------------------
 
+
 def note(text: str) -> Reply:
     """A reply of the channel itself (a stale button, a voice note): it never becomes the question."""
     return {"text": text, NOTE_KEY: True}
@@ -85,6 +87,7 @@ def is_question(reply: Reply) -> bool:
 
 
 # ---------- storage --------------------------------------------------------------------
+
 
 def _row(session: Session, sender_id: str) -> ChannelButtonsRow:
     """The chat's row, locked until the transaction ends (created when missing)."""

@@ -1,4 +1,5 @@
 """The channels this deployment can write to outside a turn, by channel name (see channels/adapter.py)."""
+
 from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional
@@ -7,7 +8,6 @@ from bot.conversation_id import TELEGRAM, WHATSAPP, ConversationId
 from channels.adapter import ChannelAdapter, NotDeliverable
 from channels.telegram_api import TelegramSender, TelegramSettings
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
-
 
 # What each channel that can write outside a turn needs in the environment.
 REQUIRED_SETTINGS = {WHATSAPP: "faltan TWILIO_ACCOUNT_SID y TWILIO_AUTH_TOKEN", TELEGRAM: "falta TELEGRAM_BOT_TOKENS"}
@@ -42,15 +42,19 @@ class ChannelRegistry:
 
     def adapter(self, conversation: ConversationId | str) -> ChannelAdapter:
         """The adapter that can write to ``conversation``; ``NotDeliverable`` (with the reason) otherwise."""
-        parsed = conversation if isinstance(conversation, ConversationId) else \
-            ConversationId.parse_or_none(conversation)
+        parsed = (
+            conversation if isinstance(conversation, ConversationId) else ConversationId.parse_or_none(conversation)
+        )
         if parsed is None:
             raise NotDeliverable("no es una conversación de un canal conocido")
         adapter = self._adapters.get(parsed.channel)
         if adapter is None:
             reason = REQUIRED_SETTINGS.get(parsed.channel)
-            raise NotDeliverable(f"el canal {parsed.channel} no está configurado ({reason})" if reason else
-                                 f"el canal {parsed.channel} no permite enviar mensajes fuera de una conversación")
+            raise NotDeliverable(
+                f"el canal {parsed.channel} no está configurado ({reason})"
+                if reason
+                else f"el canal {parsed.channel} no permite enviar mensajes fuera de una conversación"
+            )
         problem = adapter.unreachable(parsed)
         if problem:
             raise NotDeliverable(problem)

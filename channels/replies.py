@@ -6,6 +6,7 @@ assistant and not Twilio or Telegram, and replies the channel could not deliver
 are kept in the inbox and sent when the channel is back, without running the turn
 again (channels/inbox.py).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -35,10 +36,13 @@ class ReplyOutput(OutputChannel):
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._add(recipient_id, {"text": text})
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
-        await self._add(recipient_id, {"text": text, "buttons": [
-            {"title": str(b["title"]), "payload": str(b["payload"])} for b in buttons]})
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self._add(
+            recipient_id,
+            {"text": text, "buttons": [{"title": str(b["title"]), "payload": str(b["payload"])} for b in buttons]},
+        )
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         """Images are sent as their link."""

@@ -19,6 +19,7 @@ credentials.yml::
 With no tokens the channel answers 503. ``make run`` creates a ``local`` token for the
 developer's own use (bot/local_secrets.py) unless REST_CHANNEL_TOKENS is set.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -64,8 +65,10 @@ def parse_tokens(text: str) -> Dict[str, Integration]:
         label, _, token = item.partition("=")
         name, _, municipality = label.strip().partition("@")
         if not _NAME.fullmatch(name) or len(token.strip()) < 16 or (municipality and not _NAME.fullmatch(municipality)):
-            raise ValueError("REST_CHANNEL_TOKENS: cada elemento es nombre=token o nombre@municipio=token "
-                             "(nombre en minúsculas, token de al menos 16 caracteres)")
+            raise ValueError(
+                "REST_CHANNEL_TOKENS: cada elemento es nombre=token o nombre@municipio=token "
+                "(nombre en minúsculas, token de al menos 16 caracteres)"
+            )
         tokens[token.strip()] = Integration(name, municipality or None)
     return tokens
 
@@ -160,8 +163,9 @@ class RestInput(InputChannel):
                 await run_turn(agent, on_new_message, message, output)
             except GiveUp:  # the turn ran past its time: the apology is already in the answer
                 pass
-            await remember_buttons(conversation, next(
-                (m["buttons"] for m in reversed(output.delivered) if m.get("buttons")), []))
+            await remember_buttons(
+                conversation, next((m["buttons"] for m in reversed(output.delivered) if m.get("buttons")), [])
+            )
             return response.json(output.delivered)
 
         return webhook

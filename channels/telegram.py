@@ -20,6 +20,7 @@ credentials.yml::
       webhook_secret: ${TELEGRAM_WEBHOOK_SECRET}
       api_base_url: ${TELEGRAM_API_BASE_URL}
 """
+
 from __future__ import annotations
 
 import json
@@ -37,21 +38,42 @@ from bot.conversation_id import ConversationId
 from channels.common import MEDIA_REPLIES, record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import (
-    CUT_NOTE, FULL_TEXT_KEY, TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text,
+    CUT_NOTE,
+    FULL_TEXT_KEY,
+    TELEGRAM_MAX_BODY_BYTES,
+    TELEGRAM_MAX_CHARS,
+    body_too_large,
+    cap_text,
 )
 from channels.menus import (
-    MENU_KEY, STALE_BUTTON, Question, forget_menu, is_question, note, open_menu, pending_question, record_question,
+    MENU_KEY,
+    STALE_BUTTON,
+    Question,
+    forget_menu,
+    is_question,
+    note,
+    open_menu,
+    pending_question,
+    record_question,
 )
 from channels.replies import Reply, ReplyOutput
+from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings
 from channels.turns import handle_stored
 from channels.typed import button_for_text, typed_text
-from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings
 
 logger = logging.getLogger(__name__)
 
-MEDIA_FIELDS = (("voice", "audio"), ("audio", "audio"), ("photo", "image"), ("video", "video"),
-                ("video_note", "video"), ("animation", "video"), ("document", "document"),
-                ("sticker", "sticker"), ("contact", "contact"))
+MEDIA_FIELDS = (
+    ("voice", "audio"),
+    ("audio", "audio"),
+    ("photo", "image"),
+    ("video", "video"),
+    ("video_note", "video"),
+    ("animation", "video"),
+    ("document", "document"),
+    ("sticker", "sticker"),
+    ("contact", "contact"),
+)
 
 
 class TelegramOutput(ReplyOutput):
@@ -84,7 +106,7 @@ class TelegramOutput(ReplyOutput):
         await self._add(recipient_id, note(text))
 
     async def send_stale_button(self, recipient_id: Text, question: Optional[Question]) -> None:
-        """"Esa opción ya no está disponible", then the pending question again (if there is one)."""
+        """ "Esa opción ya no está disponible", then the pending question again (if there is one)."""
         await self.send_note(recipient_id, STALE_BUTTON)
         if question is not None:
             await self._add(recipient_id, question.again())
@@ -100,9 +122,13 @@ class TelegramInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
         credentials = credentials or {}
-        return cls(TelegramSettings.from_values(str(credentials.get("bot_tokens") or ""),
-                                                str(credentials.get("webhook_secret") or ""),
-                                                str(credentials.get("api_base_url") or "")))
+        return cls(
+            TelegramSettings.from_values(
+                str(credentials.get("bot_tokens") or ""),
+                str(credentials.get("webhook_secret") or ""),
+                str(credentials.get("api_base_url") or ""),
+            )
+        )
 
     def __init__(self, settings: TelegramSettings) -> None:
         self.settings = settings
@@ -129,7 +155,8 @@ class TelegramInput(InputChannel):
                 logger.error("Telegram: llegó un webhook pero no hay bots configurados")
                 return response.json({"error": "Telegram no está configurado"}, status=503)
             municipality = self.settings.municipality_for_secret(
-                request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""))
+                request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+            )
             if municipality is None:
                 logger.warning("Telegram: secreto inválido desde %s", request.ip)
                 return response.json({"error": "secreto inválido"}, status=403)
@@ -146,8 +173,9 @@ class TelegramInput(InputChannel):
                 return response.json({"status": "ignorado"})  # e.g. my_chat_member: nothing to answer
             sender_id = str(ConversationId.telegram(municipality, update.effective_chat.id))
             try:
-                await self.inbox.accept(f"{municipality}:{update.update_id}", sender_id,
-                                        {"municipio": municipality, "update": data})
+                await self.inbox.accept(
+                    f"{municipality}:{update.update_id}", sender_id, {"municipio": municipality, "update": data}
+                )
             except InboxUnavailable as exc:
                 logger.error("Telegram: no se pudo guardar el update %s (%s)", update.update_id, exc)
                 return response.json({"error": "intente más tarde"}, status=503)  # Telegram retries
@@ -162,8 +190,9 @@ class TelegramInput(InputChannel):
 
     async def _handle(self, message: Message) -> None:
         """One stored update (see channels/turns.py)."""
-        await handle_stored(message, TelegramOutput(self._sender, collect=True), self.inbox.app,
-                            self._on_message(), self._user_message)
+        await handle_stored(
+            message, TelegramOutput(self._sender, collect=True), self.inbox.app, self._on_message(), self._user_message
+        )
 
     async def _user_message(self, message: Message, output: "TelegramOutput") -> Optional[UserMessage]:
         """The message for the assistant, or ``None`` when answered here (media, a stale button)."""
@@ -174,11 +203,13 @@ class TelegramInput(InputChannel):
         if text is None:
             return None
         await forget_menu(message.sender_id)
-        return UserMessage(text, output, message.sender_id, input_channel=self.name(),
-                           message_id=message.message_id, metadata=metadata)
+        return UserMessage(
+            text, output, message.sender_id, input_channel=self.name(), message_id=message.message_id, metadata=metadata
+        )
 
-    async def _incoming(self, update: Update, municipality: str, sender_id: str,
-                        output: TelegramOutput) -> tuple[Optional[str], Dict[str, Any]]:
+    async def _incoming(
+        self, update: Update, municipality: str, sender_id: str, output: TelegramOutput
+    ) -> tuple[Optional[str], Dict[str, Any]]:
         """The text to pass to the assistant (``None``: already answered here) and its metadata."""
         metadata: Dict[str, Any] = {"municipio": municipality}
         callback = update.callback_query
@@ -209,7 +240,7 @@ class TelegramInput(InputChannel):
         return None, metadata
 
 
-_MAX_ID = 2 ** 53  # Telegram's ids fit in 52 bits (and in our message id column)
+_MAX_ID = 2**53  # Telegram's ids fit in 52 bits (and in our message id column)
 
 
 class InvalidUpdate(ValueError):

@@ -12,6 +12,7 @@ Calls have a timeout (``CHANNEL_TIMEOUT_SECONDS``, 10 by default) and are retrie
 with exponential backoff on network errors, timeouts, 5xx and 429 (waiting what
 Telegram asks); a refused request (400, 403) is not retried.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -77,8 +78,7 @@ class TelegramSettings:
     def from_env(cls) -> "TelegramSettings":
         """From TELEGRAM_BOT_TOKENS, TELEGRAM_WEBHOOK_SECRET and TELEGRAM_API_BASE_URL."""
         values = settings()
-        return cls.from_values(values.telegram_bot_tokens, values.telegram_webhook_secret,
-                               values.telegram_api_base_url)
+        return cls.from_values(values.telegram_bot_tokens, values.telegram_webhook_secret, values.telegram_api_base_url)
 
     @property
     def configured(self) -> bool:
@@ -133,8 +133,12 @@ def keyboard(buttons: List[Dict[str, Any]], menu: int) -> Optional[InlineKeyboar
     """Buttons as an inline keyboard, one per row; callback data names the menu and the button."""
     if not buttons:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b["title"][:64], callback_data=callback_data(menu, i))]
-                                 for i, b in enumerate(buttons, 1)])
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b["title"][:64], callback_data=callback_data(menu, i))]
+            for i, b in enumerate(buttons, 1)
+        ]
+    )
 
 
 class TelegramSender:
@@ -153,8 +157,9 @@ class TelegramSender:
         if municipality not in self._bots:
             token = self.settings.tokens[municipality]
             timeout = channel_timeout()
-            request = HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout,
-                                   pool_timeout=timeout)
+            request = HTTPXRequest(
+                connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout, pool_timeout=timeout
+            )
             kwargs: Dict[str, Any] = {"request": request}
             if self.settings.api_base_url:
                 kwargs["base_url"] = self.settings.api_base_url.rstrip("/") + "/bot"
@@ -169,8 +174,13 @@ class TelegramSender:
             return f"no hay bot de Telegram configurado para {conversation.scope}"
         return None
 
-    async def send_text(self, conversation: ConversationId | str, text: str,
-                        buttons: Optional[List[Dict[str, Any]]] = None, menu: Optional[int] = None) -> None:
+    async def send_text(
+        self,
+        conversation: ConversationId | str,
+        text: str,
+        buttons: Optional[List[Dict[str, Any]]] = None,
+        menu: Optional[int] = None,
+    ) -> None:
         """Send one message (at most ``TELEGRAM_LIMIT`` characters), with buttons if any: they need the
         message's ``menu`` id (channels/menus.py). ``TelegramSendError`` when Telegram does not take it."""
         if buttons and menu is None:
@@ -185,8 +195,7 @@ class TelegramSender:
         except TelegramError as exc:
             raise TelegramSendError(f"error de Telegram: {exc}") from exc
 
-    async def send_template(self, conversation: ConversationId | str, template: str,
-                            variables: Dict[str, str]) -> None:
+    async def send_template(self, conversation: ConversationId | str, template: str, variables: Dict[str, str]) -> None:
         """Telegram has no templates (and no window that needs them)."""
         raise TelegramSendError("Telegram no usa plantillas", final=True)
 
@@ -207,8 +216,9 @@ class TelegramSender:
     async def set_webhooks(self, url: str) -> Dict[str, bool]:
         """Point every bot's webhook at ``url`` with its own secret."""
         return {
-            slug: await self.bot(slug).set_webhook(url=url, secret_token=self.settings.secret_for(slug),
-                                                   allowed_updates=ALLOWED_UPDATES)
+            slug: await self.bot(slug).set_webhook(
+                url=url, secret_token=self.settings.secret_for(slug), allowed_updates=ALLOWED_UPDATES
+            )
             for slug in self.settings.tokens
         }
 

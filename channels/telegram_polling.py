@@ -3,6 +3,7 @@
 Reads each bot's updates with ``getUpdates`` and posts them to the local Telegram
 webhook with the bot's secret, so they take exactly the production path.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,8 +17,9 @@ from channels.telegram_api import ALLOWED_UPDATES, TelegramSender, TelegramSetti
 logger = logging.getLogger(__name__)
 
 
-async def poll(settings: TelegramSettings, webhook_url: str, rounds: Optional[int] = None,
-               wait_seconds: int = 10) -> int:
+async def poll(
+    settings: TelegramSettings, webhook_url: str, rounds: Optional[int] = None, wait_seconds: int = 10
+) -> int:
     """Forward updates until cancelled (or for ``rounds`` rounds); returns how many were forwarded."""
     sender = TelegramSender(settings)
     offsets: Dict[str, Optional[int]] = {slug: None for slug in settings.tokens}
@@ -33,7 +35,8 @@ async def poll(settings: TelegramSettings, webhook_url: str, rounds: Optional[in
                 per_bot_wait = wait_seconds if len(settings.tokens) == 1 else 1
                 try:
                     updates = await sender.bot(slug).get_updates(
-                        offset=offsets[slug], timeout=per_bot_wait, allowed_updates=ALLOWED_UPDATES)
+                        offset=offsets[slug], timeout=per_bot_wait, allowed_updates=ALLOWED_UPDATES
+                    )
                 except Exception as exc:  # network hiccup: log and keep polling
                     logger.warning("Telegram %s: getUpdates falló: %s", slug, exc)
                     await asyncio.sleep(1)

@@ -1,4 +1,5 @@
 """How long a call to Twilio or Telegram may take before it counts as failed."""
+
 from __future__ import annotations
 
 from bot.config import settings

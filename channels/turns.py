@@ -8,6 +8,7 @@ would end in a misleading "no entendí"), or ends without a reply where one was 
 The citizen then gets only ``APOLOGY``. If the channel's API cannot take the replies
 (or the apology), ``UndeliveredReplies`` propagates and the inbox keeps them for later.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -62,8 +63,13 @@ async def _silence_expected(agent: Any, sender_id: str) -> bool:
     return bool(tracker is not None and tracker.get_slot(SILENCE_SLOT))
 
 
-async def run_turn(agent: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage,
-                   output: Any, timeout: Optional[float] = None) -> None:
+async def run_turn(
+    agent: Any,
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    message: UserMessage,
+    output: Any,
+    timeout: Optional[float] = None,
+) -> None:
     """Run the turn with a collecting ``output``, then deliver its replies, or ``APOLOGY`` if it failed.
 
     A turn that ran past the time limit raises ``GiveUp`` once the apology is delivered: the
@@ -94,8 +100,9 @@ async def run_turn(agent: Any, on_new_message: Callable[[UserMessage], Awaitable
 Prepare = Callable[[Message, Any], Awaitable[Optional[UserMessage]]]
 
 
-async def handle_stored(message: Message, output: Any, app: Any,
-                        on_new_message: Callable[[UserMessage], Awaitable[Any]], prepare: Prepare) -> None:
+async def handle_stored(
+    message: Message, output: Any, app: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]], prepare: Prepare
+) -> None:
     """One message from a channel's inbox, with a collecting ``output``.
 
     Replies an earlier attempt could not deliver are delivered as they are; a message whose turn a

@@ -4,12 +4,19 @@ Rasa reads a message starting with "/" as an intent with entities. Only our butt
 send that (their payloads are mapped by the channels); what a citizen types goes
 through here first. Telegram's commands become the words they stand for.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-COMMANDS = {"start": "hola", "help": "ayuda", "ayuda": "ayuda", "menu": "ver tramites", "cancel": "cancelar",
-            "cancelar": "cancelar"}
+COMMANDS = {
+    "start": "hola",
+    "help": "ayuda",
+    "ayuda": "ayuda",
+    "menu": "ver tramites",
+    "cancel": "cancelar",
+    "cancelar": "cancelar",
+}
 
 
 def typed_text(text: str) -> str:

@@ -15,13 +15,14 @@ credentials.yml::
       public_url: ${WHATSAPP_PUBLIC_URL}     # the webhook URL as Twilio calls it
       api_base_url: ${TWILIO_API_BASE_URL}   # empty: Twilio's own
 """
+
 from __future__ import annotations
 
 import logging
 import math
 import re
-from urllib.parse import parse_qs
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -32,12 +33,22 @@ from twilio.request_validator import RequestValidator
 from bot.conversation_id import ConversationId
 from bot.runtime import current_catalogue
 from channels.common import (
-    MEDIA_REPLIES, last_buttons, numbered_list, payload_for_reply, record_inbound, remember_buttons,
+    MEDIA_REPLIES,
+    last_buttons,
+    numbered_list,
+    payload_for_reply,
+    record_inbound,
+    remember_buttons,
     split_message,
 )
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import (
-    CUT_NOTE, FULL_TEXT_KEY, WHATSAPP_MAX_BODY_BYTES, WHATSAPP_MAX_CHARS, body_too_large, cap_text,
+    CUT_NOTE,
+    FULL_TEXT_KEY,
+    WHATSAPP_MAX_BODY_BYTES,
+    WHATSAPP_MAX_CHARS,
+    body_too_large,
+    cap_text,
 )
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
@@ -97,7 +108,8 @@ class WhatsAppInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WhatsAppInput":
         credentials = credentials or {}
         settings = TwilioSettings(
-            str(credentials.get("account_sid") or ""), str(credentials.get("auth_token") or ""),
+            str(credentials.get("account_sid") or ""),
+            str(credentials.get("auth_token") or ""),
             str(credentials.get("api_base_url") or ""),
         )
         return cls(settings, str(credentials.get("public_url") or ""))
@@ -174,8 +186,9 @@ class WhatsAppInput(InputChannel):
 
     async def _handle(self, message: Message) -> None:
         """One stored message (see channels/turns.py)."""
-        await handle_stored(message, WhatsAppOutput(self._sender, collect=True), self.inbox.app,
-                            self._on_message(), self._user_message)
+        await handle_stored(
+            message, WhatsAppOutput(self._sender, collect=True), self.inbox.app, self._on_message(), self._user_message
+        )
 
     async def _user_message(self, message: Message, output: "WhatsAppOutput") -> Optional[UserMessage]:
         """The message for the assistant, or ``None`` when answered here (media) or empty."""
@@ -197,8 +210,14 @@ class WhatsAppInput(InputChannel):
         buttons = await last_buttons(sender_id)
         payload = payload_for_reply(text, buttons) or await button_for_text(text, buttons)
         await remember_buttons(sender_id, [])
-        return UserMessage(payload or typed_text(text), output, sender_id, input_channel=self.name(),
-                           message_id=message.message_id, metadata=metadata)
+        return UserMessage(
+            payload or typed_text(text),
+            output,
+            sender_id,
+            input_channel=self.name(),
+            message_id=message.message_id,
+            metadata=metadata,
+        )
 
     async def _metadata(self, form: Dict[str, str]) -> Dict[str, Any]:
         metadata: Dict[str, Any] = {}

@@ -4,6 +4,7 @@ Used by the WhatsApp output channel and by anything else that writes to a citize
 (status notifications, staff replies). Requests have a timeout and are retried with
 exponential backoff on 429, 5xx and network errors.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -95,16 +96,18 @@ class WhatsAppSender:
         target = _whatsapp_conversation(conversation)
         return await self._create(from_=f"whatsapp:{target.scope}", to=f"whatsapp:{target.address}", body=text)
 
-    async def send_template(self, conversation: ConversationId | str, template: str,
-                            variables: Dict[str, str]) -> str:
+    async def send_template(self, conversation: ConversationId | str, template: str, variables: Dict[str, str]) -> str:
         """Send an approved template (Twilio Content SID ``HX…``) with its variables; returns the message SID.
 
         Outside WhatsApp's 24-hour window only approved templates are delivered.
         """
         target = _whatsapp_conversation(conversation)
-        return await self._create(from_=f"whatsapp:{target.scope}", to=f"whatsapp:{target.address}",
-                                  content_sid=template,
-                                  content_variables=json.dumps(variables, ensure_ascii=False))
+        return await self._create(
+            from_=f"whatsapp:{target.scope}",
+            to=f"whatsapp:{target.address}",
+            content_sid=template,
+            content_variables=json.dumps(variables, ensure_ascii=False),
+        )
 
     async def _create(self, **params: str) -> str:
         """``messages.create`` with retries on 429, 5xx and network errors; returns the message SID."""

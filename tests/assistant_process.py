@@ -3,6 +3,7 @@
 The same start as the benchmark's (bot/devtools/processes.py), as a dictionary for the tests:
 ``base`` (Rasa's URL), ``process`` (the launcher), ``env`` and ``var``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Shared fixtures: the catalogue, databases, trackers and the trained model."""
+
 from __future__ import annotations
 
 import os
@@ -114,8 +115,9 @@ def loaded_services(sqlite_db: Database, catalogue: Catalogue, monkeypatch) -> D
     services.reset()
 
 
-def user_event(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
-               metadata: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def user_event(
+    text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None, metadata: Optional[Dict[str, Any]] = None
+) -> Dict[str, Any]:
     """A tracker ``user`` event as Rasa sends it to the action server."""
     return {
         "event": "user",
@@ -125,9 +127,15 @@ def user_event(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] 
     }
 
 
-def make_tracker(text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
-                 slots: Optional[Dict[str, Any]] = None, events: Optional[List[Dict[str, Any]]] = None,
-                 metadata: Optional[Dict[str, Any]] = None, sender: str = "vecino-test"):
+def make_tracker(
+    text: str,
+    intent: str,
+    entities: Optional[List[Dict[str, Any]]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    events: Optional[List[Dict[str, Any]]] = None,
+    metadata: Optional[Dict[str, Any]] = None,
+    sender: str = "vecino-test",
+):
     """A rasa-sdk ``Tracker`` whose latest message is ``text`` with ``intent`` and ``entities``."""
     from rasa_sdk import Tracker
 

@@ -1,5 +1,6 @@
 """Fault injectors for tests: an HTTP proxy that can make the action server down or slow, and a
 TCP proxy that can cut the database off and bring it back."""
+
 from __future__ import annotations
 
 import asyncio
@@ -56,10 +57,10 @@ class ActionServerProxy(_LoopThread):
         body = await request.read()
         kept = {name: request.headers[name] for name in ("Content-Type", "X-Actions-Token") if name in request.headers}
         async with aiohttp.ClientSession() as http:
-            async with http.request(request.method, self.target + "/" + request.match_info["tail"], data=body,
-                                    headers=kept) as answer:
-                return web.Response(status=answer.status, body=await answer.read(),
-                                    content_type=answer.content_type)
+            async with http.request(
+                request.method, self.target + "/" + request.match_info["tail"], data=body, headers=kept
+            ) as answer:
+                return web.Response(status=answer.status, body=await answer.read(), content_type=answer.content_type)
 
     def down(self) -> None:
         self.mode = "down"

@@ -1,5 +1,6 @@
 """The action server opens and migrates its database before serving, off the event loop, and a
 database that is not there yet at start-up is tried again later."""
+
 import threading
 
 import pytest

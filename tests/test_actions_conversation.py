@@ -1,9 +1,14 @@
 """Conversation basics: greeting with privacy notice, help, fallback, a person, session start."""
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import (
-    ActionAyuda, ActionFallback, ActionHablarConFuncionario, ActionSaludar, ActionSessionStart,
+    ActionAyuda,
+    ActionFallback,
+    ActionHablarConFuncionario,
+    ActionSaludar,
+    ActionSessionStart,
 )
 from tests.conftest import make_tracker, user_event
 
@@ -18,8 +23,9 @@ async def run(action, tracker):
 
 async def test_first_contact_gets_privacy_notice_once_whatever_the_message(monkeypatch):
     monkeypatch.setenv("RETENTION_DAYS", "90")
-    tracker = make_tracker("cuanto cuesta el permiso", "consultar_tramite",
-                           slots={"session_started_metadata": {"municipio": "angol"}})
+    tracker = make_tracker(
+        "cuanto cuesta el permiso", "consultar_tramite", slots={"session_started_metadata": {"municipio": "angol"}}
+    )
     messages, events = await run(ActionSessionStart(), tracker)
     text = messages[0]["text"]
     assert "Municipalidad de Angol" in text and "Privacidad" in text and "90 días" in text and "borremos" in text
@@ -59,15 +65,17 @@ async def test_fallback_offers_a_person_after_two_misses():
 
 
 async def test_person_contact_of_own_municipality():
-    messages, _ = await run(ActionHablarConFuncionario(),
-                            make_tracker("quiero hablar con una persona", "hablar_con_funcionario",
-                                         slots={"municipio": "angol"}))
+    messages, _ = await run(
+        ActionHablarConFuncionario(),
+        make_tracker("quiero hablar con una persona", "hablar_con_funcionario", slots={"municipio": "angol"}),
+    )
     assert "Municipalidad de Angol" in messages[0]["text"] and "+5645" in messages[0]["text"]
 
 
 async def test_person_without_commune_asks_it():
-    messages, events = await run(ActionHablarConFuncionario(),
-                                 make_tracker("con una persona", "hablar_con_funcionario"))
+    messages, events = await run(
+        ActionHablarConFuncionario(), make_tracker("con una persona", "hablar_con_funcionario")
+    )
     assert "¿De qué comuna eres?" in messages[0]["text"]
 
 
@@ -91,7 +99,8 @@ async def test_out_of_scope_steers_back_then_offers_a_person():
     first = make_tracker("cuentame un chiste", "fuera_de_alcance", events=[user_event("hola", "saludar")])
     messages, _ = await run(ActionFueraDeAlcance(), first)
     assert "trámites y servicios municipales" in messages[0]["text"]
-    second = make_tracker("y quien gano el partido", "fuera_de_alcance",
-                          events=[user_event("cuentame un chiste", "fuera_de_alcance")])
+    second = make_tracker(
+        "y quien gano el partido", "fuera_de_alcance", events=[user_event("cuentame un chiste", "fuera_de_alcance")]
+    )
     messages, _ = await run(ActionFueraDeAlcance(), second)
     assert any(b["payload"] == "/hablar_con_funcionario" for b in messages[0]["buttons"])

@@ -1,11 +1,15 @@
 """The guided request actions as the citizen sees them: start, answers, questions, cancel, folio."""
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
 from actions.conversation import ActionAfirmar
 from actions.forms import (
-    ActionAskRespuestaFormulario, ActionCancelarSolicitud, ActionEnviarSolicitud, ValidateFormularioSolicitud,
+    ActionAskRespuestaFormulario,
+    ActionCancelarSolicitud,
+    ActionEnviarSolicitud,
+    ValidateFormularioSolicitud,
 )
 from actions.procedures import ActionIniciarTramite
 from bot.forms.state import CONFIRMING, DONE, FormState
@@ -28,16 +32,24 @@ def texts(messages):
 async def validate(state, text, intent="informar", entities=None, slots=None, metadata=None):
     action = ValidateFormularioSolicitud()
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text, intent, entities, metadata=metadata,
-                           slots={"solicitud": state.to_dict(), "municipio": state.municipality, **(slots or {})})
+    tracker = make_tracker(
+        text,
+        intent,
+        entities,
+        metadata=metadata,
+        slots={"solicitud": state.to_dict(), "municipio": state.municipality, **(slots or {})},
+    )
     result = await action.validate_respuesta_formulario(text, dispatcher, tracker, {})
     return dispatcher.messages, result
 
 
 async def test_start_prefills_data_given_in_the_first_message():
-    tracker = make_tracker("quiero pedir retiro de un colchon, mi rut es 12.345.678-5", "iniciar_tramite",
-                           [ent("tramite", "retiro-voluminosos"), ent("rut", "12345678-5")],
-                           slots={"municipio": "penalolen", "rut": "12345678-5"})
+    tracker = make_tracker(
+        "quiero pedir retiro de un colchon, mi rut es 12.345.678-5",
+        "iniciar_tramite",
+        [ent("tramite", "retiro-voluminosos"), ent("rut", "12345678-5")],
+        slots={"municipio": "penalolen", "rut": "12345678-5"},
+    )
     messages, slots, _ = await run(ActionIniciarTramite(), tracker)
     assert "Te ayudo a pedir" in messages[0]["text"] and "cancelar" in messages[0]["text"]
     state = FormState.from_dict(slots["solicitud"])
@@ -46,8 +58,12 @@ async def test_start_prefills_data_given_in_the_first_message():
 
 
 async def test_procedure_not_taken_in_chat_does_not_start_a_form():
-    tracker = make_tracker("quiero sacar licencia", "iniciar_tramite", [ent("tramite", "licencia-conducir")],
-                           slots={"municipio": "penalolen"})
+    tracker = make_tracker(
+        "quiero sacar licencia",
+        "iniciar_tramite",
+        [ent("tramite", "licencia-conducir")],
+        slots={"municipio": "penalolen"},
+    )
     messages, slots, _ = await run(ActionIniciarTramite(), tracker)
     assert slots["formulario_listo"] is False and "solicitud" not in slots
     assert "Pasos:" in texts(messages)
@@ -55,8 +71,9 @@ async def test_procedure_not_taken_in_chat_does_not_start_a_form():
 
 async def test_ask_action_asks_current_field_with_buttons_for_choices():
     state = FormState("retiro-escombros", "penalolen", current="volumen")
-    messages, _, _ = await run(ActionAskRespuestaFormulario(),
-                               make_tracker("x", "informar", slots={"solicitud": state.to_dict()}))
+    messages, _, _ = await run(
+        ActionAskRespuestaFormulario(), make_tracker("x", "informar", slots={"solicitud": state.to_dict()})
+    )
     assert [b["payload"] for b in messages[0]["buttons"]] == ["1", "2", "3"]
 
 
@@ -81,16 +98,21 @@ async def test_question_in_the_middle_is_answered_and_form_resumes():
 
 async def test_question_about_another_procedure_in_the_middle():
     state = FormState("retiro-voluminosos", "penalolen", current="objetos")
-    messages, result = await validate(state, "cuanto cuesta el permiso de circulacion?", intent="consultar_tramite",
-                                      entities=[ent("tramite", "permiso-circulacion")])
+    messages, result = await validate(
+        state,
+        "cuanto cuesta el permiso de circulacion?",
+        intent="consultar_tramite",
+        entities=[ent("tramite", "permiso-circulacion")],
+    )
     assert "Permiso de circulación en Peñalolén" in texts(messages)
     assert result == {"respuesta_formulario": None}
 
 
 async def test_free_text_answer_is_not_mistaken_for_a_question():
     state = FormState("retiro-voluminosos", "penalolen", current="objetos")
-    _, result = await validate(state, "un colchon y un sillon", intent="iniciar_tramite",
-                               entities=[ent("tramite", "retiro-voluminosos")])
+    _, result = await validate(
+        state, "un colchon y un sillon", intent="iniciar_tramite", entities=[ent("tramite", "retiro-voluminosos")]
+    )
     assert FormState.from_dict(result["solicitud"]).values["objetos"] == "un colchon y un sillon"
 
 
@@ -101,15 +123,24 @@ async def test_asking_for_a_person_in_the_middle_keeps_the_form():
 
 
 async def test_confirmation_yes_finishes():
-    state = FormState("reporte-luminaria", "penalolen", values={"direccion": "Los Aromos 12", "referencia": None,
-                                                               "telefono": None}, stage=CONFIRMING)
+    state = FormState(
+        "reporte-luminaria",
+        "penalolen",
+        values={"direccion": "Los Aromos 12", "referencia": None, "telefono": None},
+        stage=CONFIRMING,
+    )
     _, result = await validate(state, "si", intent="afirmar")
     assert result["respuesta_formulario"] == "listo" and FormState.from_dict(result["solicitud"]).stage == DONE
 
 
 def done_state(key="clave-1"):
-    return FormState("reporte-luminaria", "penalolen", key=key, stage=DONE,
-                     values={"direccion": "Los Aromos 12", "referencia": None, "telefono": "+56987654321"})
+    return FormState(
+        "reporte-luminaria",
+        "penalolen",
+        key=key,
+        stage=DONE,
+        values={"direccion": "Los Aromos 12", "referencia": None, "telefono": "+56987654321"},
+    )
 
 
 async def test_submit_gives_folio_and_response_time(loaded_services):
@@ -134,8 +165,9 @@ async def test_submitting_twice_creates_one_request(loaded_services):
 
 
 async def test_database_failure_apologises_keeps_answers_and_retries(loaded_services, monkeypatch):
-    import actions.forms as forms_module
     from sqlalchemy.exc import OperationalError
+
+    import actions.forms as forms_module
 
     def broken(*args, **kwargs):
         raise OperationalError("insert", {}, Exception("database is locked"))
@@ -157,8 +189,9 @@ async def test_database_failure_apologises_keeps_answers_and_retries(loaded_serv
 
 async def test_cancel_says_nothing_was_sent(loaded_services):
     state = FormState("poda-arboles", "penalolen", current="rut")
-    messages, slots, events = await run(ActionCancelarSolicitud(),
-                                        make_tracker("cancelar", "cancelar", slots={"solicitud": state.to_dict()}))
+    messages, slots, events = await run(
+        ActionCancelarSolicitud(), make_tracker("cancelar", "cancelar", slots={"solicitud": state.to_dict()})
+    )
     assert "No se envió nada" in messages[0]["text"] and "Poda" in messages[0]["text"]
     assert slots["solicitud"] is None
     assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
@@ -174,7 +207,10 @@ async def test_cancel_without_form_is_a_plain_acknowledgement():
 async def test_several_data_in_one_answer_each_go_to_their_field():
     state = FormState("retiro-voluminosos", "penalolen", current="nombre")
     text = "Ana Soto, 12.345.678-5, cel 987654321"
-    entities = [dict(ent("rut", "12345678-5"), start=10, end=22), dict(ent("telefono", "+56987654321"), start=28, end=37)]
+    entities = [
+        dict(ent("rut", "12345678-5"), start=10, end=22),
+        dict(ent("telefono", "+56987654321"), start=28, end=37),
+    ]
     messages, result = await validate(state, text, entities=entities)
     new_state = FormState.from_dict(result["solicitud"])
     assert new_state.values["nombre"] == "Ana Soto" and new_state.values["rut"] == "12345678-5"
@@ -183,8 +219,9 @@ async def test_several_data_in_one_answer_each_go_to_their_field():
 
 async def test_only_data_for_other_questions_is_noted_and_the_question_asked_again():
     state = FormState("retiro-voluminosos", "penalolen", current="nombre")
-    messages, result = await validate(state, "mi rut es 12.345.678-5",
-                                      entities=[dict(ent("rut", "12345678-5"), start=10, end=22)])
+    messages, result = await validate(
+        state, "mi rut es 12.345.678-5", entities=[dict(ent("rut", "12345678-5"), start=10, end=22)]
+    )
     new_state = FormState.from_dict(result["solicitud"])
     assert "Anoté: rut" in texts(messages) and new_state.current == "nombre" and "nombre" not in new_state.values
 
@@ -193,8 +230,9 @@ ANGRY = "q lata tanta pregunta!! esto es una burla, llevo 3 meses pidiendo q pod
 
 
 async def test_an_outburst_is_acknowledged_with_a_complaint_a_person_or_going_on():
-    state = FormState("poda-arboles", "penalolen", current="rut", values={"nombre": "Ana Soto"},
-                      displays={"nombre": "Ana Soto"})
+    state = FormState(
+        "poda-arboles", "penalolen", current="rut", values={"nombre": "Ana Soto"}, displays={"nombre": "Ana Soto"}
+    )
     messages, result = await validate(state, ANGRY, intent="consultar_estado")
     text = texts(messages)
     assert "Lamento" in text and "OIRS" in text and "persona" in text and "quedan 5 preguntas" in text
@@ -202,8 +240,9 @@ async def test_an_outburst_is_acknowledged_with_a_complaint_a_person_or_going_on
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert titles == ["Sí, dejar un reclamo", "Hablar con una persona", "No, seguir con esta"]
     offered = FormState.from_dict(result["solicitud"])
-    asked, _, _ = await run(ActionAskRespuestaFormulario(),
-                            make_tracker("x", "informar", slots={"solicitud": offered.to_dict()}))
+    asked, _, _ = await run(
+        ActionAskRespuestaFormulario(), make_tracker("x", "informar", slots={"solicitud": offered.to_dict()})
+    )
     assert asked == []  # the offer is the question: the RUT is not asked over it
 
     messages, result = await validate(offered, "si", intent="afirmar")
@@ -234,8 +273,15 @@ async def test_an_outburst_while_filing_the_complaint_is_acknowledged_and_the_qu
 
 
 async def test_after_the_folio_the_second_request_is_offered_and_a_yes_starts_it(loaded_services):
-    tracker = make_tracker("si", "afirmar", slots={"solicitud": done_state("two").to_dict(),
-                                                   "tramite_siguiente": "reporte-bache", "municipio": "penalolen"})
+    tracker = make_tracker(
+        "si",
+        "afirmar",
+        slots={
+            "solicitud": done_state("two").to_dict(),
+            "tramite_siguiente": "reporte-bache",
+            "municipio": "penalolen",
+        },
+    )
     messages, slots, _ = await run(ActionEnviarSolicitud(), tracker)
     assert "folio PEN-" in messages[0]["text"] and "Reporte de baches" in messages[1]["text"]
     assert slots["tramite_siguiente"] is None

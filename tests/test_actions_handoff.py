@@ -1,4 +1,5 @@
 """Handing conversations to staff: triggers, context, office hours, silence and ending the wait."""
+
 from datetime import datetime
 
 import pytest
@@ -27,8 +28,13 @@ def tracker_for(text, intent, slots=None, events=None, channel_ok=True, input_ch
 
     ``input_channel`` is what Rasa's API caller claims: the conversation id decides, never that.
     """
-    tracker = make_tracker(text, intent, slots={"municipio": "penalolen", **(slots or {})}, events=events,
-                           sender=SENDER if channel_ok else REST_SENDER)
+    tracker = make_tracker(
+        text,
+        intent,
+        slots={"municipio": "penalolen", **(slots or {})},
+        events=events,
+        sender=SENDER if channel_ok else REST_SENDER,
+    )
     for event in tracker.events:
         if event.get("event") == "user" and input_channel:
             event["input_channel"] = input_channel
@@ -38,8 +44,9 @@ def tracker_for(text, intent, slots=None, events=None, channel_ok=True, input_ch
 async def run(action, tracker):
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, {})
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages), \
-        {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages), {
+        e["name"]: e["value"] for e in events if e.get("event") == "slot"
+    }
 
 
 def handoffs(db):
@@ -49,14 +56,21 @@ def handoffs(db):
 
 async def test_asking_for_a_person_within_office_hours(loaded_services, monkeypatch):
     monkeypatch.setattr(handoff, "now_local", lambda: THURSDAY_10)
-    text, slots = await run(ActionHablarConFuncionario(),
-                            tracker_for("quiero hablar con una persona", "hablar_con_funcionario",
-                                        slots={"tramite": "poda-arboles"}))
+    text, slots = await run(
+        ActionHablarConFuncionario(),
+        tracker_for("quiero hablar con una persona", "hablar_con_funcionario", slots={"tramite": "poda-arboles"}),
+    )
     assert "persona de la Municipalidad de Peñalolén" in text and "en breve" in text and "ya no, gracias" in text
     assert slots["con_funcionario"] is True
     [row] = handoffs(loaded_services)
-    assert (row.municipality, row.sender_id, row.channel, row.reason, row.procedure, row.status) == \
-        ("penalolen", SENDER, "whatsapp", "hablar_con_funcionario", "poda-arboles", "esperando")
+    assert (row.municipality, row.sender_id, row.channel, row.reason, row.procedure, row.status) == (
+        "penalolen",
+        SENDER,
+        "whatsapp",
+        "hablar_con_funcionario",
+        "poda-arboles",
+        "esperando",
+    )
 
 
 async def test_outside_office_hours_says_when(loaded_services, monkeypatch):
@@ -72,8 +86,9 @@ async def test_second_request_does_not_duplicate(loaded_services):
 
 
 async def test_channel_without_push_gives_the_contact_instead(loaded_services):
-    text, slots = await run(ActionHablarConFuncionario(),
-                            tracker_for("persona", "hablar_con_funcionario", channel_ok=False))
+    text, slots = await run(
+        ActionHablarConFuncionario(), tracker_for("persona", "hablar_con_funcionario", channel_ok=False)
+    )
     assert "+562" in text and "con_funcionario" not in slots and handoffs(loaded_services) == []
 
 
@@ -99,8 +114,14 @@ async def test_silent_while_with_staff_and_the_citizen_can_stop_waiting(loaded_s
 
 
 async def test_repeated_failures_in_a_form_field_hand_over_with_the_form_data(loaded_services):
-    state = FormState("retiro-voluminosos", "penalolen", current="rut", attempts=2,
-                      values={"nombre": "Ana Soto"}, displays={"nombre": "Ana Soto"})
+    state = FormState(
+        "retiro-voluminosos",
+        "penalolen",
+        current="rut",
+        attempts=2,
+        values={"nombre": "Ana Soto"},
+        displays={"nombre": "Ana Soto"},
+    )
     tracker = tracker_for("no se", "informar", slots={"solicitud": state.to_dict()})
     dispatcher = CollectingDispatcher()
     result = await ValidateFormularioSolicitud().validate_respuesta_formulario("no se", dispatcher, tracker, {})
@@ -125,11 +146,23 @@ async def test_delete_my_data_needs_confirmation_and_removes_only_mine(loaded_se
     RASA_EVENTS.metadata.create_all(reader.engine)
     with reader.engine.begin() as conn:
         for sender in (SENDER, "whatsapp:+56924868000:+56911111111"):
-            conn.execute(RASA_EVENTS.insert().values(sender_id=sender, type_name="user", timestamp=1.0,
-                                                     data='{"text": "mi rut es 12.345.678-5"}'))
+            conn.execute(
+                RASA_EVENTS.insert().values(
+                    sender_id=sender, type_name="user", timestamp=1.0, data='{"text": "mi rut es 12.345.678-5"}'
+                )
+            )
     for sender, key in ((SENDER, "mine"), ("whatsapp:+56924868000:+56911111111", "theirs")):
-        submit_request(loaded_services, key=key, municipality="penalolen", code="PEN", procedure="poda-arboles",
-                       fields={"nombre": "Ana"}, rut="12345678-5", channel="whatsapp", sender_id=sender)
+        submit_request(
+            loaded_services,
+            key=key,
+            municipality="penalolen",
+            code="PEN",
+            procedure="poda-arboles",
+            fields={"nombre": "Ana"},
+            rut="12345678-5",
+            channel="whatsapp",
+            sender_id=sender,
+        )
 
     text, slots = await run(ActionBorrarDatos(), tracker_for("borra mis datos", "borrar_datos"))
     assert "¿Quieres que borre tus datos?" in text and slots["confirmar_borrado"] is True
@@ -152,8 +185,9 @@ async def test_a_staffer_taking_the_conversation_at_the_same_instant_leaves_one_
     sender = "whatsapp:+56924868000:+56911112222"
     taken, created = take_conversation(loaded_services, "penalolen", sender, "whatsapp", "ana")
     assert created
-    duplicate = create_handoff(loaded_services, municipality="penalolen", sender_id=sender,
-                               channel="whatsapp", reason="no_entendido")
+    duplicate = create_handoff(
+        loaded_services, municipality="penalolen", sender_id=sender, channel="whatsapp", reason="no_entendido"
+    )
     assert duplicate is None
     again, created = take_conversation(loaded_services, "penalolen", sender, "whatsapp", "luis")
     assert not created and again.id == taken.id and again.assigned_to == "luis"

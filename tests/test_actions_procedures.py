@@ -1,4 +1,5 @@
 """Procedure actions as a citizen sees them: the right municipality, aspect and context."""
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -21,8 +22,9 @@ def texts(messages):
 
 
 async def test_cost_question_answers_cost_of_own_municipality_first():
-    tracker = make_tracker("cuanto cuesta el aseo", "consultar_tramite", [ent("tramite", "derechos-aseo")],
-                           slots={"municipio": "angol"})
+    tracker = make_tracker(
+        "cuanto cuesta el aseo", "consultar_tramite", [ent("tramite", "derechos-aseo")], slots={"municipio": "angol"}
+    )
     messages, slots = await run(ActionResponderTramite(), tracker)
     first = messages[0]["text"]
     assert first.startswith("Derechos de aseo") and "Angol" in first
@@ -33,15 +35,20 @@ async def test_cost_question_answers_cost_of_own_municipality_first():
 
 
 async def test_same_question_other_municipality_other_fee():
-    tracker = make_tracker("cuanto cuesta el aseo", "consultar_tramite", [ent("tramite", "derechos-aseo")],
-                           slots={"municipio": "providencia"})
+    tracker = make_tracker(
+        "cuanto cuesta el aseo",
+        "consultar_tramite",
+        [ent("tramite", "derechos-aseo")],
+        slots={"municipio": "providencia"},
+    )
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "2,4 UTM" in messages[0]["text"] and "Angol" not in messages[0]["text"]
 
 
 async def test_follow_up_keeps_the_procedure():
-    tracker = make_tracker("y donde queda?", "consultar_tramite", [],
-                           slots={"municipio": "penalolen", "tramite": "permiso-circulacion"})
+    tracker = make_tracker(
+        "y donde queda?", "consultar_tramite", [], slots={"municipio": "penalolen", "tramite": "permiso-circulacion"}
+    )
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert messages[0]["text"].startswith("Permiso de circulación en Peñalolén")
     assert "Dónde:" in messages[0]["text"] and "Horario:" in messages[0]["text"]
@@ -54,8 +61,12 @@ async def test_follow_up_without_context_asks_which_procedure():
 
 
 async def test_summary_when_no_aspect_asked():
-    tracker = make_tracker("permiso de circulacion", "consultar_tramite", [ent("tramite", "permiso-circulacion")],
-                           slots={"municipio": "providencia"})
+    tracker = make_tracker(
+        "permiso de circulacion",
+        "consultar_tramite",
+        [ent("tramite", "permiso-circulacion")],
+        slots={"municipio": "providencia"},
+    )
     messages, _ = await run(ActionResponderTramite(), tracker)
     text = messages[0]["text"]
     for part in ("Costo:", "Plazo:", "Dónde:", "Horario:", "En línea: https://www.providencia.cl"):
@@ -63,15 +74,17 @@ async def test_summary_when_no_aspect_asked():
 
 
 async def test_unknown_commune_asks_and_keeps_the_question():
-    tracker = make_tracker("cuanto cuesta el permiso de circulacion", "consultar_tramite",
-                           [ent("tramite", "permiso-circulacion")])
+    tracker = make_tracker(
+        "cuanto cuesta el permiso de circulacion", "consultar_tramite", [ent("tramite", "permiso-circulacion")]
+    )
     messages, slots = await run(ActionResponderTramite(), tracker)
     assert "¿De qué comuna eres?" in messages[0]["text"]
     assert {b["title"] for b in messages[0]["buttons"]} == {"Angol", "Independencia", "Peñalolén", "Providencia"}
     assert slots["pendiente"]["tramite"] == "permiso-circulacion"
 
-    answer = make_tracker("soy de penalolen", "informar", [ent("comuna", "Peñalolén")],
-                          slots={"pendiente": slots["pendiente"]})
+    answer = make_tracker(
+        "soy de penalolen", "informar", [ent("comuna", "Peñalolén")], slots={"pendiente": slots["pendiente"]}
+    )
     messages, slots = await run(ActionRecibirDato(), answer)
     assert "Peñalolén" in messages[0]["text"]
     assert "Costo:" in texts(messages) and "Permiso de circulación en Peñalolén" in texts(messages)
@@ -79,8 +92,12 @@ async def test_unknown_commune_asks_and_keeps_the_question():
 
 
 async def test_channel_metadata_sets_the_municipality():
-    tracker = make_tracker("cuanto cuesta el aseo", "consultar_tramite", [ent("tramite", "derechos-aseo")],
-                           metadata={"municipio": "independencia"})
+    tracker = make_tracker(
+        "cuanto cuesta el aseo",
+        "consultar_tramite",
+        [ent("tramite", "derechos-aseo")],
+        metadata={"municipio": "independencia"},
+    )
     messages, slots = await run(ActionResponderTramite(), tracker)
     assert "Independencia" in messages[0]["text"] and slots["municipio"] == "independencia"
 
@@ -93,23 +110,26 @@ async def test_commune_not_served_points_to_its_municipality():
 
 
 async def test_change_of_commune():
-    tracker = make_tracker("en realidad soy de angol", "informar", [ent("comuna", "Angol")],
-                           slots={"municipio": "providencia"})
+    tracker = make_tracker(
+        "en realidad soy de angol", "informar", [ent("comuna", "Angol")], slots={"municipio": "providencia"}
+    )
     _, slots = await run(ActionRecibirDato(), tracker)
     assert slots["municipio"] == "angol"
 
 
 async def test_procedure_not_offered_in_that_municipality():
-    tracker = make_tracker("retiro de escombros", "consultar_tramite", [ent("tramite", "retiro-escombros")],
-                           slots={"municipio": "angol"})
+    tracker = make_tracker(
+        "retiro de escombros", "consultar_tramite", [ent("tramite", "retiro-escombros")], slots={"municipio": "angol"}
+    )
     messages, slots = await run(ActionResponderTramite(), tracker)
     assert "no tiene «Retiro de escombros" in messages[0]["text"] or "no tiene «" in messages[0]["text"]
     assert slots["tramite"] is None
 
 
 async def test_national_procedure_points_to_the_service():
-    tracker = make_tracker("quiero sacar pasaporte", "consultar_tramite", [ent("tramite", "pasaporte")],
-                           slots={"municipio": "angol"})
+    tracker = make_tracker(
+        "quiero sacar pasaporte", "consultar_tramite", [ent("tramite", "pasaporte")], slots={"municipio": "angol"}
+    )
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "Registro Civil" in messages[0]["text"] and "registrocivil.cl" in messages[0]["text"]
 
@@ -153,8 +173,12 @@ async def test_list_by_area_then_procedures():
     titles = [b["title"] for b in messages[0]["buttons"]]
     assert any(t.startswith("Tránsito (") for t in titles)
     assert len(messages[0]["text"]) < 300  # fits a phone screen
-    area = make_tracker('/listar_tramites{"categoria":"Tránsito"}', "listar_tramites",
-                        [ent("categoria", "Tránsito")], slots={"municipio": "angol"})
+    area = make_tracker(
+        '/listar_tramites{"categoria":"Tránsito"}',
+        "listar_tramites",
+        [ent("categoria", "Tránsito")],
+        slots={"municipio": "angol"},
+    )
     messages, _ = await run(ActionListarTramites(), area)
     assert "Permiso de circulación (en línea)" in messages[0]["text"]
     assert all(b["payload"].startswith("/consultar_tramite") for b in messages[0]["buttons"])
@@ -169,40 +193,53 @@ async def test_online_list_only_online_procedures(catalogue):
 
 
 async def test_start_procedure_explains_how():
-    tracker = make_tracker("quiero pagar el permiso de circulacion", "iniciar_tramite",
-                           [ent("tramite", "permiso-circulacion")], slots={"municipio": "angol"})
+    tracker = make_tracker(
+        "quiero pagar el permiso de circulacion",
+        "iniciar_tramite",
+        [ent("tramite", "permiso-circulacion")],
+        slots={"municipio": "angol"},
+    )
     messages, _ = await run(ActionIniciarTramite(), tracker)
     text = texts(messages)
     assert "Pasos:" in text and "https://www.angol.cl/permiso-de-circulacion" in text
 
 
 async def test_a_misspelt_procedure_after_its_kind_is_answered_not_asked_which():
-    tracker = make_tracker("cuanto sale el permiso de sirculacion", "consultar_tramite", [],
-                           slots={"municipio": "penalolen"})
+    tracker = make_tracker(
+        "cuanto sale el permiso de sirculacion", "consultar_tramite", [], slots={"municipio": "penalolen"}
+    )
     messages, slots = await run(ActionResponderTramite(), tracker)
     assert messages[0]["text"].startswith("Permiso de circulación en Peñalolén") and "Costo:" in messages[0]["text"]
     assert slots["tramite"] == "permiso-circulacion"
 
 
 async def test_two_procedures_of_one_kind_the_second_by_an_elided_noun_are_both_answered():
-    tracker = make_tracker("cuanto sale el certificado de numero y el de residencia?", "consultar_tramite",
-                           [ent("tramite", "certificado-numero")], slots={"municipio": "penalolen"})
+    tracker = make_tracker(
+        "cuanto sale el certificado de numero y el de residencia?",
+        "consultar_tramite",
+        [ent("tramite", "certificado-numero")],
+        slots={"municipio": "penalolen"},
+    )
     messages, _ = await run(ActionResponderTramite(), tracker)
     text = texts(messages)
-    assert "Certificado de número domiciliario en Peñalolén" in text and "Certificado de residencia en Peñalolén" in text
+    assert (
+        "Certificado de número domiciliario en Peñalolén" in text and "Certificado de residencia en Peñalolén" in text
+    )
 
 
 async def test_one_word_of_one_procedure_and_a_clear_question_is_answered_not_confirmed():
-    tracker = make_tracker("wena, vivo en independensia, cuanto es el aseo al año?", "consultar_tramite",
-                           [ent("comuna", "Independencia")])
+    tracker = make_tracker(
+        "wena, vivo en independensia, cuanto es el aseo al año?", "consultar_tramite", [ent("comuna", "Independencia")]
+    )
     messages, slots = await run(ActionResponderTramite(), tracker)
     assert messages[0]["text"].startswith("Derechos de aseo domiciliario en Independencia")
     assert "Costo:" in messages[0]["text"] and "¿Te refieres" not in texts(messages)
 
 
 async def test_a_contact_question_naming_an_office_answers_for_that_office():
-    juzgado = make_tracker("y el telefono del juzgado", "consultar_tramite", [],
-                           slots={"municipio": "penalolen", "tramite": "multas-jpl"})
+    juzgado = make_tracker(
+        "y el telefono del juzgado", "consultar_tramite", [], slots={"municipio": "penalolen", "tramite": "multas-jpl"}
+    )
     messages, slots = await run(ActionResponderTramite(), juzgado)
     assert "Juzgado de Policía Local" in messages[0]["text"] and "+56224868700" in messages[0]["text"]
     assert slots["tema"] == "jpl"
@@ -211,19 +248,25 @@ async def test_a_contact_question_naming_an_office_answers_for_that_office():
         messages, slots = await run(ActionResponderTramite(), town_hall)
         assert messages[0]["text"].startswith("Municipalidad de Peñalolén: Edificio Consistorial"), text
         assert "CESFAM" not in messages[0]["text"] and slots["tema"] == "principal"
-    other = make_tracker("y el del cesfam?", "consultar_tramite", [ent("tramite", "inscripcion-cesfam")],
-                         slots={"municipio": "penalolen", "tema": "principal"})
+    other = make_tracker(
+        "y el del cesfam?",
+        "consultar_tramite",
+        [ent("tramite", "inscripcion-cesfam")],
+        slots={"municipio": "penalolen", "tema": "principal"},
+    )
     messages, _ = await run(ActionResponderTramite(), other)
     assert messages[0]["text"].startswith("CESFAM Carol Urzúa")
 
 
 async def test_a_contact_question_without_a_name_is_about_the_office_in_focus():
-    after_fines = make_tracker("y el telefono?", "consultar_tramite", [],
-                               slots={"municipio": "penalolen", "tramite": "multas-jpl"})
+    after_fines = make_tracker(
+        "y el telefono?", "consultar_tramite", [], slots={"municipio": "penalolen", "tramite": "multas-jpl"}
+    )
     messages, _ = await run(ActionResponderTramite(), after_fines)
     assert "+56224868700" in messages[0]["text"]
-    after_cesfam = make_tracker("y el telefono?", "consultar_tramite", [],
-                                slots={"municipio": "penalolen", "tema": "cesfam"})
+    after_cesfam = make_tracker(
+        "y el telefono?", "consultar_tramite", [], slots={"municipio": "penalolen", "tema": "cesfam"}
+    )
     messages, _ = await run(ActionResponderTramite(), after_cesfam)
     assert "+56224868900" in messages[0]["text"]
 
@@ -231,47 +274,68 @@ async def test_a_contact_question_without_a_name_is_about_the_office_in_focus():
 async def test_a_contact_question_read_as_out_of_scope_is_still_answered():
     from actions.conversation import ActionFueraDeAlcance
 
-    tracker = make_tracker("y el telefono del juzgado", "fuera_de_alcance", [],
-                           slots={"municipio": "penalolen", "tramite": "multas-jpl"})
+    tracker = make_tracker(
+        "y el telefono del juzgado", "fuera_de_alcance", [], slots={"municipio": "penalolen", "tramite": "multas-jpl"}
+    )
     messages, _ = await run(ActionFueraDeAlcance(), tracker)
     assert "+56224868700" in messages[0]["text"]
 
 
 async def test_a_day_after_the_town_hall_hours_gets_that_day():
-    tracker = make_tracker("y el viernes hasta q hora", "consultar_tramite", [],
-                           slots={"municipio": "penalolen", "tema": "principal"})
+    tracker = make_tracker(
+        "y el viernes hasta q hora", "consultar_tramite", [], slots={"municipio": "penalolen", "tema": "principal"}
+    )
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "El viernes atiende de 08:30 a 16:30" in messages[0]["text"]
 
 
 async def test_a_second_request_told_in_its_own_clause_is_kept_for_after_the_folio():
     second = {**ent("tramite", "reporte-luminaria"), "role": "siguiente"}
-    tracker = make_tracker("hay un hoyo enorme en mi calle y ademas un poste apagado en la esquina",
-                           "iniciar_tramite", [ent("tramite", "reporte-bache"), second],
-                           slots={"municipio": "penalolen"})
+    tracker = make_tracker(
+        "hay un hoyo enorme en mi calle y ademas un poste apagado en la esquina",
+        "iniciar_tramite",
+        [ent("tramite", "reporte-bache"), second],
+        slots={"municipio": "penalolen"},
+    )
     messages, slots = await run(ActionIniciarTramite(), tracker)
     assert "Veo dos solicitudes" in texts(messages) and "luminaria" in texts(messages)
     assert slots["tramite"] == "reporte-bache" and slots["tramite_siguiente"] == "reporte-luminaria"
 
 
 async def test_a_distinctive_word_of_another_procedure_leaves_the_one_in_focus_unless_it_follows_up():
-    other = make_tracker("buenas, cuanto es el aseo al año?", "consultar_tramite", [],
-                         slots={"municipio": "penalolen", "tramite": "certificado-numero"})
+    other = make_tracker(
+        "buenas, cuanto es el aseo al año?",
+        "consultar_tramite",
+        [],
+        slots={"municipio": "penalolen", "tramite": "certificado-numero"},
+    )
     messages, _ = await run(ActionResponderTramite(), other)
     assert messages[0]["text"].startswith("Derechos de aseo domiciliario en Peñalolén")
-    follow_up = make_tracker("y si hay un arbol al lado, cuanto demoran?", "consultar_tramite", [],
-                             slots={"municipio": "penalolen", "tramite": "reporte-luminaria"})
+    follow_up = make_tracker(
+        "y si hay un arbol al lado, cuanto demoran?",
+        "consultar_tramite",
+        [],
+        slots={"municipio": "penalolen", "tramite": "reporte-luminaria"},
+    )
     messages, _ = await run(ActionResponderTramite(), follow_up)
     assert messages[0]["text"].startswith("Reporte de luminaria")
 
 
 async def test_a_day_after_a_procedure_gets_that_day_at_its_office_and_the_procedure_stays():
-    tracker = make_tracker("y los sabados atienden?", "consultar_tramite", [],
-                           slots={"municipio": "penalolen", "tramite": "inscripcion-cesfam"})
+    tracker = make_tracker(
+        "y los sabados atienden?",
+        "consultar_tramite",
+        [],
+        slots={"municipio": "penalolen", "tramite": "inscripcion-cesfam"},
+    )
     messages, slots = await run(ActionResponderTramite(), tracker)
     assert "CESFAM Carol Urzúa" in messages[0]["text"] and "El sábado atiende de 09:00 a 13:00" in messages[0]["text"]
     assert slots["tema"] == "cesfam" and "tramite" not in slots  # "¿y qué piden?" is still about the CESFAM
-    cost = make_tracker("y cuanto cuesta?", "consultar_tramite", [],
-                        slots={"municipio": "penalolen", "tramite": "inscripcion-cesfam", "tema": "cesfam"})
+    cost = make_tracker(
+        "y cuanto cuesta?",
+        "consultar_tramite",
+        [],
+        slots={"municipio": "penalolen", "tramite": "inscripcion-cesfam", "tema": "cesfam"},
+    )
     messages, _ = await run(ActionResponderTramite(), cost)
     assert messages[0]["text"].startswith("Inscripción en el CESFAM en Peñalolén") and "Costo:" in messages[0]["text"]

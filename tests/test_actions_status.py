@@ -1,4 +1,5 @@
 """Asking for the status of a request: own requests, folio + RUT, neutral mismatch, rate limit."""
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -16,20 +17,31 @@ def conversation(sender):
 
 
 def make_request(db, key, sender=SENDER, municipality="penalolen", code="PEN", rut="12345678-5"):
-    return submit_request(db, key=key, municipality=municipality, code=code, procedure="retiro-voluminosos",
-                          fields={"nombre": "Ana"}, rut=rut, channel="rest", sender_id=conversation(sender)).folio
+    return submit_request(
+        db,
+        key=key,
+        municipality=municipality,
+        code=code,
+        procedure="retiro-voluminosos",
+        fields={"nombre": "Ana"},
+        rut=rut,
+        channel="rest",
+        sender_id=conversation(sender),
+    ).folio
 
 
 def tracker_for(text, intent="consultar_estado", entities=None, slots=None, sender=SENDER):
-    return make_tracker(text, intent, entities, slots={"municipio": "penalolen", **(slots or {})},
-                        sender=conversation(sender))
+    return make_tracker(
+        text, intent, entities, slots={"municipio": "penalolen", **(slots or {})}, sender=conversation(sender)
+    )
 
 
 async def run(action, tracker):
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, {})
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages), \
-        {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return "\n".join(m.get("text") or "" for m in dispatcher.messages), {
+        e["name"]: e["value"] for e in events if e.get("event") == "slot"
+    }
 
 
 async def test_own_open_requests_are_listed_with_status_and_date(loaded_services):
@@ -56,8 +68,9 @@ async def test_no_requests_asks_folio_then_rut():
 
 async def test_folio_and_rut_that_match_show_the_request(loaded_services):
     folio = make_request(loaded_services, "a", sender="alguien-mas")
-    tracker = tracker_for("12.345.678-5", "informar", slots={"folio_consulta": folio, "rut_consulta": "12345678-5"},
-                          sender="otro")
+    tracker = tracker_for(
+        "12.345.678-5", "informar", slots={"folio_consulta": folio, "rut_consulta": "12345678-5"}, sender="otro"
+    )
     text, slots = await run(ActionResultadoConsulta(), tracker)
     assert folio in text and "recibida" in text and slots["folio_consulta"] is None
 
@@ -66,8 +79,11 @@ async def test_folio_and_rut_that_match_show_the_request(loaded_services):
 async def test_mismatch_and_unknown_get_the_same_neutral_answer(loaded_services, case):
     folio = make_request(loaded_services, "a", sender="alguien-mas")
     other = make_request(loaded_services, "b", sender="alguien-mas", municipality="angol", code="ANG")
-    folio_asked, rut = {"wrong_rut": (folio, "11111111-1"), "unknown_folio": ("PEN-ZZZZZZ", "12345678-5"),
-                        "other_municipality": (other, "12345678-5")}[case]
+    folio_asked, rut = {
+        "wrong_rut": (folio, "11111111-1"),
+        "unknown_folio": ("PEN-ZZZZZZ", "12345678-5"),
+        "other_municipality": (other, "12345678-5"),
+    }[case]
     tracker = tracker_for("x", "informar", slots={"folio_consulta": folio_asked, "rut_consulta": rut}, sender="otro")
     text, _ = await run(ActionResultadoConsulta(), tracker)
     assert text == "No encontré una solicitud con esos datos. Revisa el folio y el RUT, y vuelve a intentarlo."
@@ -76,17 +92,23 @@ async def test_mismatch_and_unknown_get_the_same_neutral_answer(loaded_services,
 async def test_failed_lookups_are_limited_per_sender(loaded_services):
     folio = make_request(loaded_services, "a", sender="alguien-mas")
     for _ in range(5):
-        await run(ActionResultadoConsulta(), tracker_for("x", "informar", sender="adivino",
-                                                         slots={"folio_consulta": "PEN-ZZZZZZ",
-                                                                "rut_consulta": "12345678-5"}))
-    right = tracker_for("x", "informar", sender="adivino", slots={"folio_consulta": folio, "rut_consulta": "12345678-5"})
+        await run(
+            ActionResultadoConsulta(),
+            tracker_for(
+                "x", "informar", sender="adivino", slots={"folio_consulta": "PEN-ZZZZZZ", "rut_consulta": "12345678-5"}
+            ),
+        )
+    right = tracker_for(
+        "x", "informar", sender="adivino", slots={"folio_consulta": folio, "rut_consulta": "12345678-5"}
+    )
     text, _ = await run(ActionResultadoConsulta(), right)
     assert "esperar una hora" in text and folio not in text
     text, _ = await run(ActionConsultarEstado(), tracker_for("en que va", sender="adivino"))
     assert "esperar una hora" in text
-    text, _ = await run(ActionResultadoConsulta(), tracker_for("x", "informar", sender="honesto",
-                                                               slots={"folio_consulta": folio,
-                                                                      "rut_consulta": "12345678-5"}))
+    text, _ = await run(
+        ActionResultadoConsulta(),
+        tracker_for("x", "informar", sender="honesto", slots={"folio_consulta": folio, "rut_consulta": "12345678-5"}),
+    )
     assert folio in text  # other conversations are not affected
 
 
@@ -118,17 +140,22 @@ async def test_the_message_that_starts_a_lookup_gets_no_error_for_what_was_not_a
     action, dispatcher = ValidateFormularioConsulta(), CollectingDispatcher()
     starting = tracker_for("en q va mi solicitud?")
     assert await action.validate_folio_consulta("en q va mi solicitud?", dispatcher, starting, {}) == {
-        "folio_consulta": None}
+        "folio_consulta": None
+    }
     assert await action.validate_rut_consulta("en q va mi solicitud?", dispatcher, starting, {}) == {
-        "rut_consulta": None}
+        "rut_consulta": None
+    }
     assert dispatcher.messages == []
 
 
 # --- Limits across conversations: per folio, per municipality, and through "borra mis datos" ----------
 
+
 def lookup(folio, rut, sender):
-    return run(ActionResultadoConsulta(), tracker_for("x", "informar", sender=sender,
-                                                      slots={"folio_consulta": folio, "rut_consulta": rut}))
+    return run(
+        ActionResultadoConsulta(),
+        tracker_for("x", "informar", sender=sender, slots={"folio_consulta": folio, "rut_consulta": rut}),
+    )
 
 
 async def test_failed_lookups_of_one_folio_from_many_chats_block_that_folio(loaded_services):
@@ -142,13 +169,15 @@ async def test_failed_lookups_of_one_folio_from_many_chats_block_that_folio(load
         assert text.startswith("No encontré una solicitud")
     text, _ = await lookup(folio, "12345678-5", "adivino-nuevo")  # even the right RUT: the folio waits
     assert text == FOLIO_BLOCKED and folio not in text
-    text, _ = await run(ActionConsultarEstado(), tracker_for(f"en que va {folio}", sender="otro-mas",
-                                                             entities=[ent("folio", folio)]))
+    text, _ = await run(
+        ActionConsultarEstado(), tracker_for(f"en que va {folio}", sender="otro-mas", entities=[ent("folio", folio)])
+    )
     assert text == FOLIO_BLOCKED  # told at once, before asking the RUT
     text, _ = await lookup(other, "12345678-5", "adivino-nuevo")
     assert other in text  # other folios are not affected
-    text, _ = await run(ActionConsultarEstado(), tracker_for(f"en que va {folio}", sender="duena",
-                                                             entities=[ent("folio", folio)]))
+    text, _ = await run(
+        ActionConsultarEstado(), tracker_for(f"en que va {folio}", sender="duena", entities=[ent("folio", folio)])
+    )
     assert "Historial" in text  # the owner's own chat still sees it
 
 
@@ -163,8 +192,12 @@ async def test_failed_lookups_across_a_municipality_are_capped(loaded_services):
         assert text.startswith("No encontré una solicitud"), attempt
     text, _ = await lookup(folio, "12345678-5", "vecina-cualquiera")
     assert text == MUNICIPALITY_BLOCKED and folio not in text
-    tracker = tracker_for("x", "informar", sender="vecina-angol",
-                          slots={"municipio": "angol", "folio_consulta": angol, "rut_consulta": "12345678-5"})
+    tracker = tracker_for(
+        "x",
+        "informar",
+        sender="vecina-angol",
+        slots={"municipio": "angol", "folio_consulta": angol, "rut_consulta": "12345678-5"},
+    )
     text, _ = await run(ActionResultadoConsulta(), tracker)
     assert angol in text  # another municipality is not affected
 

@@ -1,4 +1,5 @@
 """The layout keeps its layers: no module imports, even lazily, a module that imports it back."""
+
 import ast
 from pathlib import Path
 from typing import Dict, List, Set
@@ -18,14 +19,17 @@ def _is_type_checking_block(node: ast.AST) -> bool:
 
 def import_graph() -> Dict[str, Set[str]]:
     """Every module of ours -> the modules of ours it imports (anywhere in the file)."""
-    modules = {_module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")
-               if "migrations" not in p.parts}
+    modules = {
+        _module_name(p): p
+        for package in PACKAGES
+        for p in (ROOT / package).rglob("*.py")
+        if "migrations" not in p.parts
+    }
     graph: Dict[str, Set[str]] = {}
     for name, path in modules.items():
         targets: Set[str] = set()
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        typing_only = {id(n) for block in ast.walk(tree) if _is_type_checking_block(block)
-                       for n in ast.walk(block)}
+        typing_only = {id(n) for block in ast.walk(tree) if _is_type_checking_block(block) for n in ast.walk(block)}
         for node in ast.walk(tree):
             if id(node) in typing_only:  # ``if TYPE_CHECKING:`` imports never run
                 continue
@@ -87,20 +91,38 @@ def test_no_import_cycles():
 
 # The application: processes and commands that put the channels to work. Everything else in bot/
 # is below the channels and must not import them.
-APPLICATION = ("bot.web", "bot.notifications", "bot.cli", "bot.launcher", "bot.shell", "bot.devtools",
-               "bot.benchmark", "bot.__main__")
+APPLICATION = (
+    "bot.web",
+    "bot.notifications",
+    "bot.cli",
+    "bot.launcher",
+    "bot.shell",
+    "bot.devtools",
+    "bot.benchmark",
+    "bot.__main__",
+)
 # Imported lazily, to redact every secret the channels derive (one home for the Telegram secrets).
 LAZY_EXCEPTIONS = {("bot.log_safety", "channels.telegram_api")}
 
 
 def test_only_the_application_imports_the_channels():
-    upward = sorted((module, target) for module, targets in import_graph().items() for target in targets
-                    if module.startswith("bot") and target.startswith("channels")
-                    and not module.startswith(APPLICATION) and (module, target) not in LAZY_EXCEPTIONS)
+    upward = sorted(
+        (module, target)
+        for module, targets in import_graph().items()
+        for target in targets
+        if module.startswith("bot")
+        and target.startswith("channels")
+        and not module.startswith(APPLICATION)
+        and (module, target) not in LAZY_EXCEPTIONS
+    )
     assert upward == []
 
 
 def test_nothing_below_the_actions_imports_them():
-    upward = sorted((module, target) for module, targets in import_graph().items() for target in targets
-                    if not module.startswith("actions") and target.startswith("actions"))
+    upward = sorted(
+        (module, target)
+        for module, targets in import_graph().items()
+        for target in targets
+        if not module.startswith("actions") and target.startswith("actions")
+    )
     assert upward == []

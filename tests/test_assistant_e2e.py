@@ -4,6 +4,7 @@ One assistant (action server + Rasa server on free ports, SQLite in a temporary
 folder) serves every test in this module; stopping it checks that SIGTERM (what
 Ctrl-C does for the launcher) stops both processes.
 """
+
 import json
 import signal
 import urllib.error
@@ -13,7 +14,6 @@ import uuid
 import pytest
 
 from tests.assistant_process import start_assistant, stop_assistant
-
 
 # REST integrations of this module: one free, two bound to a municipality (channels/rest.py).
 REST_TOKENS = {None: "token-rest-libre-0001", "angol": "token-rest-angol-0001", "penalolen": "token-rest-penalolen-01"}
@@ -35,8 +35,9 @@ def post(url: str, body: dict, timeout: float = 60, token: str = "") -> tuple:
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
     tokens = ",".join(f"prueba@{town}={token}" if town else f"prueba={token}" for town, token in REST_TOKENS.items())
-    running = start_assistant(tmp_path_factory.mktemp("var"),
-                              {"REST_CHANNEL_TOKENS": tokens, "RASA_API_TOKEN": RASA_API_TOKEN})
+    running = start_assistant(
+        tmp_path_factory.mktemp("var"), {"REST_CHANNEL_TOKENS": tokens, "RASA_API_TOKEN": RASA_API_TOKEN}
+    )
     yield running
     stop_assistant(running)
 
@@ -63,14 +64,17 @@ def entities(result) -> dict:
     return {e["entity"]: e["value"] for e in result["entities"]}
 
 
-@pytest.mark.parametrize("text, intent, expected", [
-    ("cuanto cuesta el permiso de sircualcion", "consultar_tramite", {"tramite": "permiso-circulacion"}),
-    ("mi rut es 12.345.678-5", "informar", {"rut": "12345678-5"}),
-    ("soy de penalolen", "informar", {"comuna": "Peñalolén"}),
-    ("mi cel es 9 8765 4321", "informar", {"telefono": "+56987654321"}),
-    ("mi correo es Cata.Soto@Gmail.com", "informar", {"email": "cata.soto@gmail.com"}),
-    ("en q va mi solicitud pen-7kx4m2", "consultar_estado", {"folio": "PEN-7KX4M2"}),
-])
+@pytest.mark.parametrize(
+    "text, intent, expected",
+    [
+        ("cuanto cuesta el permiso de sircualcion", "consultar_tramite", {"tramite": "permiso-circulacion"}),
+        ("mi rut es 12.345.678-5", "informar", {"rut": "12345678-5"}),
+        ("soy de penalolen", "informar", {"comuna": "Peñalolén"}),
+        ("mi cel es 9 8765 4321", "informar", {"telefono": "+56987654321"}),
+        ("mi correo es Cata.Soto@Gmail.com", "informar", {"email": "cata.soto@gmail.com"}),
+        ("en q va mi solicitud pen-7kx4m2", "consultar_estado", {"folio": "PEN-7KX4M2"}),
+    ],
+)
 def test_model_parse_returns_normalised_entities(assistant, text, intent, expected):
     result = parse(assistant, text)
     assert result["intent"]["name"] == intent
@@ -103,7 +107,8 @@ def test_rest_conversation_in_context(assistant):
     which = chat(assistant, sender, "consulta por la licencia", town="angol")
     assert "Renovación o control de licencia de conducir" in [b["title"] for m in which for b in m.get("buttons", [])]
     assert "Renovación o control de licencia de conducir en Angol" in joined(
-        chat(assistant, sender, "se me vencio", town="angol"))
+        chat(assistant, sender, "se me vencio", town="angol")
+    )
     other = f"vecino-{uuid.uuid4().hex[:8]}"
     offer = joined(chat(assistant, other, "cuanto cuesta el retiro de cachureos", town="penalolen"))
     assert "¿Quieres hacer la solicitud ahora" in offer and "¿Cuál es tu nombre" not in offer
@@ -142,6 +147,7 @@ def test_garbage_and_long_input_get_an_answer(assistant):
 def guided_request(assistant):
     """A citizen fills in a whole guided request (with a question and a correction) and gets a folio."""
     import re
+
     sender = f"vecino-{uuid.uuid4().hex[:8]}"
     meta = "penalolen"
     start = joined(chat(assistant, sender, "quiero pedir el retiro de un colchon, mi rut es 12.345.678-5", meta))
@@ -170,13 +176,18 @@ def test_conversation_guided_request_gets_a_folio(assistant, guided_request):
 
     from bot.storage.db import Database
     from bot.storage.tables import RequestRow
+
     db = Database(f"sqlite:///{assistant['var'] / 'municipal.db'}")
     with db.session() as session:
-        rows = session.execute(select(RequestRow).where(
-            RequestRow.sender_id == f"rest:prueba:{guided_request['sender']}")).scalars().all()
+        rows = (
+            session.execute(select(RequestRow).where(RequestRow.sender_id == f"rest:prueba:{guided_request['sender']}"))
+            .scalars()
+            .all()
+        )
     db.dispose()
     assert [(r.folio, r.procedure, r.rut, r.channel) for r in rows] == [
-        (guided_request["folio"], "retiro-voluminosos", "12345678-5", "rest")]
+        (guided_request["folio"], "retiro-voluminosos", "12345678-5", "rest")
+    ]
     assert rows[0].fields["email"] == "juan@gmail.com" and rows[0].fields["telefono"] == "+56987654321"
 
 
@@ -194,9 +205,11 @@ def test_status_lookup_own_and_by_folio_and_rut_after_a_staff_update(assistant, 
     db.dispose()
     web = f"http://127.0.0.1:{assistant['env']['WEB_PORT']}"
     request = urllib.request.Request(
-        f"{web}/api/v1/solicitudes/{SHARED['folio']}/estado", method="POST",
+        f"{web}/api/v1/solicitudes/{SHARED['folio']}/estado",
+        method="POST",
         data=json.dumps({"estado": "en_terreno", "nota": "El camión pasa el jueves"}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 200
 

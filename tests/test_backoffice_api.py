@@ -1,5 +1,6 @@
 """The back-office HTTP API over a real server and database: tokens, municipality isolation,
 status changes, input errors, the OpenAPI description and personal data kept out."""
+
 import hashlib
 import json
 from datetime import datetime, timezone
@@ -25,20 +26,30 @@ def db(request):
 
 def submit(db, key, municipality, code, sender_id, channel="telegram", procedure="retiro-voluminosos"):
     return store.submit_request(
-        db, key=key, municipality=municipality, code=code, procedure=procedure,
-        fields={"nombre": "Ana Soto", "rut": "12345678-5", "direccion": "Los Olmos 123"}, rut="12345678-5",
-        channel=channel, sender_id=sender_id,
+        db,
+        key=key,
+        municipality=municipality,
+        code=code,
+        procedure=procedure,
+        fields={"nombre": "Ana Soto", "rut": "12345678-5", "direccion": "Los Olmos 123"},
+        rut="12345678-5",
+        channel=channel,
+        sender_id=sender_id,
     ).folio
 
 
 @pytest.fixture
 def world(db):
     """Two municipalities with their tokens and requests."""
-    pen = [submit(db, "p1", "penalolen", "PEN", SENDERS[0]),
-           submit(db, "p2", "penalolen", "PEN", SENDERS[1], channel="whatsapp", procedure="reporte-bache")]
+    pen = [
+        submit(db, "p1", "penalolen", "PEN", SENDERS[0]),
+        submit(db, "p2", "penalolen", "PEN", SENDERS[1], channel="whatsapp", procedure="reporte-bache"),
+    ]
     ang = submit(db, "a1", "angol", "ANG", SENDERS[2])
     return {
-        "db": db, "pen": pen, "ang": ang,
+        "db": db,
+        "pen": pen,
+        "ang": ang,
         "pen_token": create_token(db, "penalolen", "sistema-dom"),
         "ang_token": create_token(db, "angol", "sistema-angol"),
     }
@@ -72,10 +83,18 @@ async def test_health(client):
 
 
 async def test_token_required_and_checked(client, world):
-    paths = [("GET", f"{API_PREFIX}/solicitudes"), ("GET", f"{API_PREFIX}/solicitudes/{world['pen'][0]}"),
-             ("POST", f"{API_PREFIX}/solicitudes/{world['pen'][0]}/estado")]
-    bad_headers = [{}, {"Authorization": "Bearer "}, {"Authorization": "Bearer nope"},
-                   {"Authorization": f"Basic {world['pen_token']}"}, {"Authorization": "Bearer " + "x" * 5000}]
+    paths = [
+        ("GET", f"{API_PREFIX}/solicitudes"),
+        ("GET", f"{API_PREFIX}/solicitudes/{world['pen'][0]}"),
+        ("POST", f"{API_PREFIX}/solicitudes/{world['pen'][0]}/estado"),
+    ]
+    bad_headers = [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": f"Basic {world['pen_token']}"},
+        {"Authorization": "Bearer " + "x" * 5000},
+    ]
     for method, path in paths:
         for headers in bad_headers:
             async with client.request(method, path, headers=headers, json={"estado": "resuelta"}) as response:
@@ -122,10 +141,16 @@ async def test_list_shows_only_own_municipality(client, world):
 async def test_list_filters(client, world):
     db, (first, second) = world["db"], world["pen"]
     with db.session() as session:  # 2024-03-10 23:30 in Santiago (UTC-3 in March) is 02:30 UTC on the 11th
-        session.execute(update(RequestRow).where(RequestRow.folio == first)
-                        .values(created_at=datetime(2024, 3, 11, 2, 30, tzinfo=timezone.utc)))
-        session.execute(update(RequestRow).where(RequestRow.folio == second)
-                        .values(created_at=datetime(2024, 3, 20, 15, 0, tzinfo=timezone.utc)))
+        session.execute(
+            update(RequestRow)
+            .where(RequestRow.folio == first)
+            .values(created_at=datetime(2024, 3, 11, 2, 30, tzinfo=timezone.utc))
+        )
+        session.execute(
+            update(RequestRow)
+            .where(RequestRow.folio == second)
+            .values(created_at=datetime(2024, 3, 20, 15, 0, tzinfo=timezone.utc))
+        )
     store.change_status(db, "penalolen", second, "en_revision", "", "sistema-dom")
 
     async def folios(query):
@@ -152,8 +177,13 @@ async def test_foreign_folio_is_not_found_and_untouched(client, world):
     for folio in (foreign, missing):
         status, body = await call(client, "GET", f"{API_PREFIX}/solicitudes/{folio}", world["pen_token"])
         assert (status, body) == (404, {"error": f"No se encontró la solicitud con folio '{folio}'."})
-        status, body = await call(client, "POST", f"{API_PREFIX}/solicitudes/{folio}/estado", world["pen_token"],
-                                  json={"estado": "rechazada", "nota": "No corresponde"})
+        status, body = await call(
+            client,
+            "POST",
+            f"{API_PREFIX}/solicitudes/{folio}/estado",
+            world["pen_token"],
+            json={"estado": "rechazada", "nota": "No corresponde"},
+        )
         assert (status, body) == (404, {"error": f"No se encontró la solicitud con folio '{folio}'."})
     untouched = store.get_request(world["db"], "angol", foreign)
     assert untouched["status"] == "recibida" and len(untouched["history"]) == 1
@@ -165,8 +195,13 @@ async def test_foreign_folio_is_not_found_and_untouched(client, world):
 async def test_status_change_recorded_with_token_name_and_author(client, world):
     folio = world["pen"][0]
     path = f"{API_PREFIX}/solicitudes/{folio.lower()}/estado"
-    status, body = await call(client, "POST", path, world["pen_token"],
-                              json={"estado": "en_terreno", "nota": "Pasamos el martes", "autor": "María Soto"})
+    status, body = await call(
+        client,
+        "POST",
+        path,
+        world["pen_token"],
+        json={"estado": "en_terreno", "nota": "Pasamos el martes", "autor": "María Soto"},
+    )
     assert status == 200, body
     assert body["folio"] == folio and body["status"] == "en_terreno" and body["status_label"] == "en terreno"
     assert body["history"][-1]["changed_by"] == "sistema-dom (María Soto)"
@@ -175,12 +210,17 @@ async def test_status_change_recorded_with_token_name_and_author(client, world):
     assert status == 200 and body["history"][-1]["changed_by"] == "sistema-dom"
     status, body = await call(client, "GET", f"{API_PREFIX}/solicitudes/{folio}", world["pen_token"])
     assert [(h["status"], h["changed_by"]) for h in body["history"]] == [
-        ("recibida", "asistente"), ("en_terreno", "sistema-dom (María Soto)"), ("resuelta", "sistema-dom")]
+        ("recibida", "asistente"),
+        ("en_terreno", "sistema-dom (María Soto)"),
+        ("resuelta", "sistema-dom"),
+    ]
     assert body["rut"] == "12345678-5"
     texts = sorted(notice_text(n.text, n.kind, n.variables) for n in notifications(world["db"]))
     name = "Retiro de residuos voluminosos (cachureos)"
-    assert texts == [f"Tu solicitud {folio} ({name}) cambió a: en terreno.\nNota: Pasamos el martes",
-                     f"Tu solicitud {folio} ({name}) cambió a: resuelta."]
+    assert texts == [
+        f"Tu solicitud {folio} ({name}) cambió a: en terreno.\nNota: Pasamos el martes",
+        f"Tu solicitud {folio} ({name}) cambió a: resuelta.",
+    ]
     assert {n.recipient for n in notifications(world["db"])} == {SENDERS[0]}
 
 
@@ -190,12 +230,18 @@ async def test_notice_uses_slug_when_catalogue_is_missing(world):
 
     folio = world["pen"][0]
     async with TestClient(TestServer(create_app(world["db"], no_catalogue))) as client:
-        status, _ = await call(client, "POST", f"{API_PREFIX}/solicitudes/{folio}/estado", world["pen_token"],
-                               json={"estado": "en_revision"})
+        status, _ = await call(
+            client,
+            "POST",
+            f"{API_PREFIX}/solicitudes/{folio}/estado",
+            world["pen_token"],
+            json={"estado": "en_revision"},
+        )
     assert status == 200
     (notice,) = notifications(world["db"])
     assert notice_text(notice.text, notice.kind, notice.variables) == (
-        f"Tu solicitud {folio} (retiro-voluminosos) cambió a: en revisión.")
+        f"Tu solicitud {folio} (retiro-voluminosos) cambió a: en revisión."
+    )
 
 
 async def test_bad_input_is_400_with_a_message(client, world):
@@ -230,9 +276,22 @@ async def test_bad_input_is_400_with_a_message(client, world):
     status, body = await call(client, "POST", path, token, json={"estado": "en_revision"})
     assert status == 400 and "cerrada (rechazada)" in body["error"]
 
-    for query in ("desde=2024-02-30", "desde=10-03-2024", "hasta=ayer", "desde=2024-03-10&hasta=2024-03-01",
-                  "limit=201", "limit=0", "limit=diez", "limit=-1", "offset=-1", "offset=x", "estado=cerrada",
-                  "tramite=Retiro%20de%20cachureos", "status=resuelta", "limit=1&limit=2"):
+    for query in (
+        "desde=2024-02-30",
+        "desde=10-03-2024",
+        "hasta=ayer",
+        "desde=2024-03-10&hasta=2024-03-01",
+        "limit=201",
+        "limit=0",
+        "limit=diez",
+        "limit=-1",
+        "offset=-1",
+        "offset=x",
+        "estado=cerrada",
+        "tramite=Retiro%20de%20cachureos",
+        "status=resuelta",
+        "limit=1&limit=2",
+    ):
         status, body = await call(client, "GET", f"{API_PREFIX}/solicitudes?{query}", token)
         assert status == 400 and body["error"], query
     status, body = await call(client, "GET", f"{API_PREFIX}/solicitudes?limit=500", token)
@@ -242,8 +301,9 @@ async def test_bad_input_is_400_with_a_message(client, world):
 async def test_body_too_large_is_refused(client, world):
     path = f"{API_PREFIX}/solicitudes/{world['pen'][0]}/estado"
     big = json.dumps({"estado": "en_revision", "nota": "x" * MAX_BODY_BYTES})
-    status, body = await call(client, "POST", path, world["pen_token"], data=big,
-                              headers={"Content-Type": "application/json"})
+    status, body = await call(
+        client, "POST", path, world["pen_token"], data=big, headers={"Content-Type": "application/json"}
+    )
     assert status == 413 and body["error"]
     assert store.get_request(world["db"], "penalolen", world["pen"][0])["status"] == "recibida"
 
@@ -264,7 +324,10 @@ async def test_openapi_describes_every_route(client):
     documented = {(path, method) for path, item in doc["paths"].items() for method in item}
     assert routes == documented
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {
-        **doc["components"]["securitySchemes"]["bearerAuth"], "type": "http", "scheme": "bearer"}
+        **doc["components"]["securitySchemes"]["bearerAuth"],
+        "type": "http",
+        "scheme": "bearer",
+    }
     assert doc["security"] == [{"bearerAuth": []}]
     listing = doc["paths"][f"{API_PREFIX}/solicitudes"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {"estado", "tramite", "desde", "hasta", "limit", "offset"}

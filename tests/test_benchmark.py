@@ -3,6 +3,7 @@
 Checks that the figures are coherent (every turn counted and answered, nothing lost
 or duplicated, folios issued and found by the status lookup); no timing assertions.
 """
+
 import pytest
 
 from bot.devtools.loadgen import Citizen, rut_for

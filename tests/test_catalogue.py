@@ -1,4 +1,5 @@
 """Catalogue data: loading, per-municipality overrides, office hours and validation."""
+
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +36,12 @@ def test_base_catalogue_has_every_required_procedure(catalogue):
 
 
 def test_four_municipalities_and_all_communes(catalogue):
-    assert {m.comuna for m in catalogue.municipalities.values()} == {"Providencia", "Peñalolén", "Angol", "Independencia"}
+    assert {m.comuna for m in catalogue.municipalities.values()} == {
+        "Providencia",
+        "Peñalolén",
+        "Angol",
+        "Independencia",
+    }
     assert len(catalogue.communes) == 346
     assert catalogue.municipality_for_commune("penalolen").slug == "penalolen"
 
@@ -114,6 +120,7 @@ def test_validator_reports_bad_override_and_hours(broken_catalogue):
     def change(d):
         d["procedures"]["overrides"]["no-existe"] = {"cost": "1 UTM"}
         d["offices"][0]["hours"] = "siempre"
+
     _edit(broken_catalogue / "municipalities/angol.yml", change)
     problems = validate_catalogue(broken_catalogue)
     assert any("no-existe" in p for p in problems)

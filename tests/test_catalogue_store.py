@@ -1,4 +1,5 @@
 """The catalogue in the database (SQLite and PostgreSQL) and the action server's cache."""
+
 import pytest
 
 from bot.storage.catalogue_store import CatalogueCache, fingerprint, load_catalogue_into, read_catalogue
@@ -27,8 +28,11 @@ def test_cache_sees_a_new_load(db, catalogue):
         cache.get()
     load_catalogue_into(db, catalogue, "tests")
     assert "angol" in cache.get().municipalities
-    smaller = type(catalogue)(procedures=catalogue.procedures,
-                              municipalities={"angol": catalogue.municipalities["angol"]},
-                              non_municipal=catalogue.non_municipal, communes=catalogue.communes)
+    smaller = type(catalogue)(
+        procedures=catalogue.procedures,
+        municipalities={"angol": catalogue.municipalities["angol"]},
+        non_municipal=catalogue.non_municipal,
+        communes=catalogue.communes,
+    )
     load_catalogue_into(db, smaller, "tests")
     assert set(cache.get().municipalities) == {"angol"}

@@ -4,6 +4,7 @@ Replies are captured by local stand-ins of the Twilio and Telegram HTTP APIs
 (tests/standins.py). WhatsApp requests carry real signatures computed with
 twilio's RequestValidator; Telegram requests are real update JSON.
 """
+
 import functools
 import time
 import uuid
@@ -13,9 +14,23 @@ from twilio.request_validator import RequestValidator
 
 from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import (
-    ANGOL_WA, AUTH_TOKEN, PENALOLEN_WA, PUBLIC_URL, TG_SECRET, TOKENS, channel_env, citizen, new_chat, post_form,
-    tg_callback, tg_message, tg_post, wa_replies, whatsapp,
+    ANGOL_WA,
+    AUTH_TOKEN,
+    PENALOLEN_WA,
+    PUBLIC_URL,
+    TG_SECRET,
+    TOKENS,
+    channel_env,
+    citizen,
+    new_chat,
+    post_form,
+    tg_callback,
+    tg_message,
+    tg_post,
+    wa_replies,
+    whatsapp,
 )
+
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory, standins):
@@ -26,6 +41,7 @@ def assistant(tmp_path_factory, standins):
 
 
 # ---------------- WhatsApp ----------------
+
 
 def test_unsigned_or_badly_signed_requests_are_rejected(assistant, standins):
     twilio, _ = standins
@@ -86,7 +102,9 @@ def test_buttons_become_a_numbered_list_and_the_number_picks_one(assistant, stan
     replies = wa_replies(twilio, sender, 2)
     listing = replies[-1]
     assert "Responde con el número" in listing and "/listar_tramites" not in listing and "{" not in listing
-    number = next(line.split(".")[0] for line in listing.splitlines() if line.split(".")[-1].strip().startswith("Tránsito"))
+    number = next(
+        line.split(".")[0] for line in listing.splitlines() if line.split(".")[-1].strip().startswith("Tránsito")
+    )
     whatsapp(assistant, sender, f"la {number}")
     replies = wa_replies(twilio, sender, 3)
     assert "Permiso de circulación" in replies[-1] and all("/consultar_tramite" not in r for r in replies)
@@ -139,8 +157,12 @@ def test_long_replies_are_split_without_cutting_words(standins):
 
     twilio, _ = standins
     sender = citizen()
-    text = "Requisitos:\n" + "\n".join(f"• documento número {i} que hay que llevar" for i in range(40)) \
-        + "\n\n" + "palabra " * 250
+    text = (
+        "Requisitos:\n"
+        + "\n".join(f"• documento número {i} que hay que llevar" for i in range(40))
+        + "\n\n"
+        + "palabra " * 250
+    )
     output_sender = WhatsAppSender(TwilioSettings("ACprueba", AUTH_TOKEN, twilio.url))
 
     async def send():
@@ -154,6 +176,7 @@ def test_long_replies_are_split_without_cutting_words(standins):
 
 
 # ---------------- Telegram ----------------
+
 
 def test_telegram_secret_and_malformed_updates(assistant, standins):
     assert tg_post(assistant, tg_message(new_chat(), "hola"), secret_for=None) == 403
@@ -192,13 +215,28 @@ def test_telegram_media_location_edits_and_duplicates(assistant, standins):
     telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "imagen" in r.get("text", ""))
     tg_post(assistant, tg_message(chat, voice={"file_id": "v", "file_unique_id": "w", "duration": 3}))
     telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "audios" in r.get("text", ""))
-    tg_post(assistant, tg_message(chat, sticker={"file_id": "s", "file_unique_id": "t", "width": 1, "height": 1,
-                                                 "is_animated": False, "is_video": False, "type": "regular"}))
+    tg_post(
+        assistant,
+        tg_message(
+            chat,
+            sticker={
+                "file_id": "s",
+                "file_unique_id": "t",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+                "type": "regular",
+            },
+        ),
+    )
     telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "sticker" in r.get("text", ""))
     update = tg_message(chat, "gracias", kind="edited_message", edit_date=int(time.time()))
     for _ in range(2):
         tg_post(assistant, update)
-    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and ("nada" in r.get("text", "") or "gusto" in r.get("text", "")))
+    telegram.wait_for(
+        lambda r: str(r.get("chat_id")) == str(chat) and ("nada" in r.get("text", "") or "gusto" in r.get("text", ""))
+    )
     time.sleep(2)
     thanks = [r for r in telegram.sent(chat) if "nada" in r["text"] or "gusto" in r["text"]]
     assert len(thanks) == 1
@@ -217,7 +255,9 @@ def test_telegram_polling_mode_and_webhook_setup(assistant, standins):
     forwarded = asyncio.run(poll(settings, assistant["base"] + "/webhooks/telegram/webhook", rounds=1, wait_seconds=1))
     assert forwarded == 1
     telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "Angol" in r.get("text", ""))
-    result = asyncio.run(TelegramSender(settings).set_webhooks("https://asistente.ejemplo.cl/webhooks/telegram/webhook"))
+    result = asyncio.run(
+        TelegramSender(settings).set_webhooks("https://asistente.ejemplo.cl/webhooks/telegram/webhook")
+    )
     assert result == {"angol": True}
     hook = telegram.matching(lambda r: r.get("method") == "setWebhook")[-1]
     assert hook["secret_token"] == settings.secret_for("angol") and hook["url"].endswith("/webhooks/telegram/webhook")
@@ -241,21 +281,30 @@ def test_handoff_keeps_the_assistant_silent_until_the_citizen_stops_waiting(assi
 
 
 def test_fuzzed_webhook_payloads_never_get_a_5xx(assistant):
-    from hypothesis import HealthCheck, given, settings, strategies as st
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
 
-    json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
-                               lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
-                               max_leaves=10)
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+        max_leaves=10,
+    )
 
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(form=st.dictionaries(st.sampled_from(["MessageSid", "From", "To", "Body", "NumMedia", "Latitude",
-                                                 "Longitude", "MediaContentType0", "Otro"]),
-                                st.text(max_size=40), max_size=8),
-           update=json_values, raw=st.binary(max_size=200))
+    @given(
+        form=st.dictionaries(
+            st.sampled_from(
+                ["MessageSid", "From", "To", "Body", "NumMedia", "Latitude", "Longitude", "MediaContentType0", "Otro"]
+            ),
+            st.text(max_size=40),
+            max_size=8,
+        ),
+        update=json_values,
+        raw=st.binary(max_size=200),
+    )
     def check(form, update, raw):
         signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL, form)
-        status, _ = post_form(assistant["base"] + "/webhooks/whatsapp/webhook", form,
-                              {"X-Twilio-Signature": signature})
+        status, _ = post_form(assistant["base"] + "/webhooks/whatsapp/webhook", form, {"X-Twilio-Signature": signature})
         assert status < 500
         assert tg_post(assistant, update) < 500
         assert tg_post(assistant, None, raw=raw) < 500
@@ -308,8 +357,9 @@ def test_whatsapp_correction_by_number_asks_the_new_value_before_any_folio(assis
 def _tg_say(assistant, telegram, chat, update, count_before):
     """Post ``update`` and return the messages the chat got for it (the whole turn)."""
     assert tg_post(assistant, update) == 200
-    telegram.wait_for(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat),
-                      count_before + 1, 60)
+    telegram.wait_for(
+        lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat), count_before + 1, 60
+    )
     time.sleep(1.5)  # the rest of the turn's replies
     return telegram.sent(chat)[count_before:]
 
@@ -352,6 +402,7 @@ def test_telegram_correction_by_button_asks_the_new_value_before_any_folio(assis
 
 
 # ---------------- Telegram: a button means what its own message offered ----------------
+
 
 def test_telegram_old_buttons_are_stale_and_the_pending_question_is_asked_again(assistant, standins):
     from channels.telegram import STALE_BUTTON

@@ -1,4 +1,5 @@
 """The command line an IT team uses: tokens, staff accounts, retention, deletion, catalogue."""
+
 import pytest
 
 from bot.cli import main

@@ -1,14 +1,15 @@
 """The staff console over a real server: login and sessions, CSRF, municipality isolation, the transcript,
 replies through the WhatsApp stand-in, hand-back through a Rasa stand-in, search, exports, audit,
 error marks, the team page, and the retention and deletion functions."""
+
 from __future__ import annotations
 
 import json
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from functools import partial
 from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -24,13 +25,24 @@ from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.staff import accounts, audit, sessions
 from bot.storage import login_limits, personal_data
 from bot.storage import requests as requests_store
-from bot.storage.tables import (AuditRow, ChannelButtonsRow, ConversationActivityRow, HandoffRow, LoginFailureRow,
-                                RequestRow, ReviewRow, SessionRow, StaffMessageRow, StaffRow, utcnow)
+from bot.storage.tables import (
+    AuditRow,
+    ChannelButtonsRow,
+    ConversationActivityRow,
+    HandoffRow,
+    LoginFailureRow,
+    RequestRow,
+    ReviewRow,
+    SessionRow,
+    StaffMessageRow,
+    StaffRow,
+    utcnow,
+)
 from bot.web.app import create_app
 from bot.web.console import add_console
 from bot.web.console_handoffs import HAND_BACK_TEXT
-from channels.registry import ChannelRegistry
 from channels.limits import FULL_TEXT_KEY, cap_text
+from channels.registry import ChannelRegistry
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
 from tests.standins import StandIn, TwilioStandIn
 
@@ -65,39 +77,79 @@ class RasaStandIn(StandIn):
 
     def switches(self, sender: str) -> List[Any]:
         """Values of con_funcionario set for a conversation, in order."""
-        return [event["value"] for r in self.matching(lambda r: r.get("sender") == sender and "failed" not in r)
-                for event in r["events"] if event.get("name") == "con_funcionario"]
+        return [
+            event["value"]
+            for r in self.matching(lambda r: r.get("sender") == sender and "failed" not in r)
+            for event in r["events"]
+            if event.get("name") == "con_funcionario"
+        ]
 
 
 # --- Fixtures and helpers -----------------------------------------------------------------------
+
 
 def ago(**kwargs: float) -> datetime:
     return utcnow() - timedelta(**kwargs)
 
 
-def add_event(reader: TranscriptReader, sender: str, kind: str, text: str, at: datetime,
-              intent: Optional[str] = None, confidence: Optional[float] = None,
-              buttons: Optional[List[str]] = None) -> int:
+def add_event(
+    reader: TranscriptReader,
+    sender: str,
+    kind: str,
+    text: str,
+    at: datetime,
+    intent: Optional[str] = None,
+    confidence: Optional[float] = None,
+    buttons: Optional[List[str]] = None,
+) -> int:
     """Store an event the way Rasa's SQL tracker store does; returns its id."""
     ts = at.timestamp()
     if kind == "user":
-        data = {"event": "user", "timestamp": ts, "text": text, "input_channel": "whatsapp", "metadata": {},
-                "parse_data": {"intent": {"name": intent, "confidence": confidence}, "entities": [], "text": text,
-                               "intent_ranking": [{"name": intent, "confidence": confidence}]}}
+        data = {
+            "event": "user",
+            "timestamp": ts,
+            "text": text,
+            "input_channel": "whatsapp",
+            "metadata": {},
+            "parse_data": {
+                "intent": {"name": intent, "confidence": confidence},
+                "entities": [],
+                "text": text,
+                "intent_ranking": [{"name": intent, "confidence": confidence}],
+            },
+        }
     else:
-        data = {"event": "bot", "timestamp": ts, "text": text, "metadata": {"utter_action": "utter_x"},
-                "data": {"buttons": [{"title": b, "payload": f"/{b}"} for b in buttons or []], "elements": None}}
+        data = {
+            "event": "bot",
+            "timestamp": ts,
+            "text": text,
+            "metadata": {"utter_action": "utter_x"},
+            "data": {"buttons": [{"title": b, "payload": f"/{b}"} for b in buttons or []], "elements": None},
+        }
     with reader.engine.begin() as conn:
-        result = conn.execute(insert(RASA_EVENTS).values(
-            sender_id=sender, type_name=kind, timestamp=ts, intent_name=intent if kind == "user" else None,
-            action_name=None, data=json.dumps(data)))
+        result = conn.execute(
+            insert(RASA_EVENTS).values(
+                sender_id=sender,
+                type_name=kind,
+                timestamp=ts,
+                intent_name=intent if kind == "user" else None,
+                action_name=None,
+                data=json.dumps(data),
+            )
+        )
         return result.inserted_primary_key[0]
 
 
 def add_handoff(db, municipality: str, sender: str, channel: str, created: datetime, **values: Any) -> int:
     with db.session() as session:
-        row = HandoffRow(municipality=municipality, sender_id=sender, channel=channel, created_at=created,
-                         reason=values.pop("reason", "hablar_con_funcionario"), **values)
+        row = HandoffRow(
+            municipality=municipality,
+            sender_id=sender,
+            channel=channel,
+            created_at=created,
+            reason=values.pop("reason", "hablar_con_funcionario"),
+            **values,
+        )
         session.add(row)
         session.flush()
         return row.id
@@ -149,35 +201,101 @@ def world(db, reader):
     off = accounts.create_staff(db, "penalolen", "ex", "Ex Funcionario", PASSWORD)
     accounts.deactivate_staff(db, "penalolen", off.id)
     start = ago(minutes=12)
-    wa = add_handoff(db, "penalolen", WA_SENDER, "whatsapp", start, procedure="permiso-circulacion",
-                     form_data={"nombre": "Ana Soto", "rut": "12345678-5", "email": "ana.soto@gmail.com"})
+    wa = add_handoff(
+        db,
+        "penalolen",
+        WA_SENDER,
+        "whatsapp",
+        start,
+        procedure="permiso-circulacion",
+        form_data={"nombre": "Ana Soto", "rut": "12345678-5", "email": "ana.soto@gmail.com"},
+    )
     events = {
-        "hola": add_event(reader, WA_SENDER, "user", "cuanto sale el permiso pa la moto", start - timedelta(minutes=3),
-                          "consultar_tramite", 0.93),
-        "bot": add_event(reader, WA_SENDER, "bot", "El permiso de circulación cuesta según el vehículo.",
-                         start - timedelta(minutes=3, seconds=-2), buttons=["Costo", "Requisitos"]),
+        "hola": add_event(
+            reader,
+            WA_SENDER,
+            "user",
+            "cuanto sale el permiso pa la moto",
+            start - timedelta(minutes=3),
+            "consultar_tramite",
+            0.93,
+        ),
+        "bot": add_event(
+            reader,
+            WA_SENDER,
+            "bot",
+            "El permiso de circulación cuesta según el vehículo.",
+            start - timedelta(minutes=3, seconds=-2),
+            buttons=["Costo", "Requisitos"],
+        ),
         "script": add_event(reader, WA_SENDER, "user", SCRIPT, start - timedelta(minutes=2), "fuera_de_alcance", 0.41),
-        "bot2": add_event(reader, WA_SENDER, "bot", "No entendí. ¿Quieres hablar con una persona?",
-                          start - timedelta(minutes=1, seconds=58)),
+        "bot2": add_event(
+            reader,
+            WA_SENDER,
+            "bot",
+            "No entendí. ¿Quieres hablar con una persona?",
+            start - timedelta(minutes=1, seconds=58),
+        ),
     }
     with db.session() as session:  # an earlier staff message, shown in the transcript
-        session.add(StaffMessageRow(handoff_id=wa, sender_id=WA_SENDER, staff="jefa", text="Hola, te atiendo ahora.",
-                                    created_at=start - timedelta(seconds=30), delivered="enviado"))
+        session.add(
+            StaffMessageRow(
+                handoff_id=wa,
+                sender_id=WA_SENDER,
+                staff="jefa",
+                text="Hola, te atiendo ahora.",
+                created_at=start - timedelta(seconds=30),
+                delivered="enviado",
+            )
+        )
     folio = requests_store.submit_request(
-        db, key="k-wa", municipality="penalolen", code="PEN", procedure="permiso-circulacion",
-        fields={"nombre": "Ana Soto", "rut": "12345678-5"}, rut="12345678-5", channel="whatsapp",
-        sender_id=WA_SENDER).folio
-    rest = add_handoff(db, "penalolen", REST_SENDER, "rest", ago(minutes=5), procedure="reporte-bache",
-                       reason="no_entendido")
+        db,
+        key="k-wa",
+        municipality="penalolen",
+        code="PEN",
+        procedure="permiso-circulacion",
+        fields={"nombre": "Ana Soto", "rut": "12345678-5"},
+        rut="12345678-5",
+        channel="whatsapp",
+        sender_id=WA_SENDER,
+    ).folio
+    rest = add_handoff(
+        db, "penalolen", REST_SENDER, "rest", ago(minutes=5), procedure="reporte-bache", reason="no_entendido"
+    )
     add_event(reader, REST_SENDER, "user", "hay un hoyo en mi calle", ago(minutes=6), "informar", 0.5)
-    old = add_handoff(db, "penalolen", "whatsapp:+56229999999:+56911112222", "whatsapp", ago(days=40),
-                      procedure="reporte-bache", status="cerrada", outcome="Resuelta: se envió cuadrilla",
-                      closed_at=ago(days=40), assigned_to="ana")
+    old = add_handoff(
+        db,
+        "penalolen",
+        "whatsapp:+56229999999:+56911112222",
+        "whatsapp",
+        ago(days=40),
+        procedure="reporte-bache",
+        status="cerrada",
+        outcome="Resuelta: se envió cuadrilla",
+        closed_at=ago(days=40),
+        assigned_to="ana",
+    )
     tg = add_handoff(db, "angol", TG_SENDER, "telegram", ago(minutes=3), procedure="permiso-circulacion")
-    add_event(reader, TG_SENDER, "user", "necesito hablar con alguien de angol", ago(minutes=4),
-              "hablar_con_funcionario", 0.99)
-    return {"db": db, "reader": reader, "start": start, "wa": wa, "rest": rest, "old": old, "tg": tg, "events": events,
-            "folio": folio}
+    add_event(
+        reader,
+        TG_SENDER,
+        "user",
+        "necesito hablar con alguien de angol",
+        ago(minutes=4),
+        "hablar_con_funcionario",
+        0.99,
+    )
+    return {
+        "db": db,
+        "reader": reader,
+        "start": start,
+        "wa": wa,
+        "rest": rest,
+        "old": old,
+        "tg": tg,
+        "events": events,
+        "folio": folio,
+    }
 
 
 @pytest.fixture
@@ -185,8 +303,14 @@ async def server(world, twilio, rasa, catalogue):
     db = world["db"]
     app = create_app(db, lambda: catalogue)
     channels = ChannelRegistry([WhatsAppSender(TwilioSettings("ACprueba", "secreto", twilio.url))])
-    add_console(app, db, world["reader"], channels, set_with_staff=partial(set_with_staff, rasa_url=rasa.url),
-                catalogue_provider=lambda: catalogue)
+    add_console(
+        app,
+        db,
+        world["reader"],
+        channels,
+        set_with_staff=partial(set_with_staff, rasa_url=rasa.url),
+        catalogue_provider=lambda: catalogue,
+    )
     async with TestServer(app) as test_server:
         yield test_server
 
@@ -218,8 +342,7 @@ class Browser:
 
     async def login(self, username: str, password: str = PASSWORD, municipality: Optional[str] = None):
         _, body = await self.get("/consola/ingresar")
-        form = {"municipio": municipality or TOWN_OF.get(username, "penalolen"), "usuario": username,
-                "clave": password}
+        form = {"municipio": municipality or TOWN_OF.get(username, "penalolen"), "usuario": username, "clave": password}
         response, text = await self.post("/consola/ingresar", form, csrf=CSRF_RE.search(body).group(1))
         self.last_login = response
         if response.status == 303:
@@ -249,6 +372,7 @@ async def browsers(server):
 
 
 # --- Login, sessions and CSRF -------------------------------------------------------------------
+
 
 async def test_login_success_and_failures(browsers, world):
     browser = await browsers()
@@ -340,6 +464,7 @@ async def test_posts_need_the_session_csrf_token(browsers, world, rasa):
 
 # --- Queue, isolation, masking ------------------------------------------------------------------
 
+
 async def test_queue_shows_own_municipality_masked(browsers, world):
     ana, pedro = await browsers("ana"), await browsers("pedro")
     _, text = await ana.get("/consola")
@@ -362,8 +487,13 @@ async def test_other_municipality_gets_404(browsers, world, twilio, rasa):
         response, text = await pedro.get(path)
         assert response.status == 404 and missing_status.status == 404
         assert "No encontrada" in text and "Ana Soto" not in text and SCRIPT not in text
-    for action, data in (("tomar", {}), ("devolver", {}), ("responder", {"texto": "hola"}),
-                         ("cerrar", {"motivo": "Resuelta"}), ("revisar", {"evento": str(world["events"]["bot"])})):
+    for action, data in (
+        ("tomar", {}),
+        ("devolver", {}),
+        ("responder", {"texto": "hola"}),
+        ("cerrar", {"motivo": "Resuelta"}),
+        ("revisar", {"evento": str(world["events"]["bot"])}),
+    ):
         response, _ = await pedro.post(f"/consola/conversacion/{wa}/{action}", data)
         assert response.status == 404, action
     assert handoff(world["db"], wa).status == "esperando"
@@ -374,6 +504,7 @@ async def test_other_municipality_gets_404(browsers, world, twilio, rasa):
 
 
 # --- The conversation ---------------------------------------------------------------------------
+
 
 async def test_transcript_view_escaped_and_audited(browsers, world):
     ana = await browsers("ana")
@@ -387,12 +518,15 @@ async def test_transcript_view_escaped_and_audited(browsers, world):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script" not in text
     first = world["start"] - timedelta(minutes=3)  # the first citizen message, shown in America/Santiago
     assert first.astimezone(ZoneInfo("America/Santiago")).strftime("%d-%m-%Y %H:%M:%S") in text
-    order = [text.index(s) for s in ("cuanto sale el permiso", "cuesta según", "&lt;script", "No entendí",
-                                     "Hola, te atiendo")]
+    order = [
+        text.index(s)
+        for s in ("cuanto sale el permiso", "cuesta según", "&lt;script", "No entendí", "Hola, te atiendo")
+    ]
     assert order == sorted(order)
     views = audits(world["db"], "ver_transcripcion")
-    assert [(v.staff, v.municipality, v.handoff_id, v.target) for v in views] == [("ana", "penalolen", world["wa"],
-                                                                                   WA_SENDER)]
+    assert [(v.staff, v.municipality, v.handoff_id, v.target) for v in views] == [
+        ("ana", "penalolen", world["wa"], WA_SENDER)
+    ]
 
 
 async def test_a_long_message_cut_for_the_assistant_is_shown_whole_to_staff(browsers, world):
@@ -400,8 +534,9 @@ async def test_a_long_message_cut_for_the_assistant_is_shown_whole_to_staff(brow
     full = "Quiero reclamar por el bache de mi calle. " * 60 + "FIN-DEL-MENSAJE"
     read, cut = cap_text(full, 1600)
     assert cut
-    event_id = add_event(world["reader"], WA_SENDER, "user", read, world["start"] - timedelta(seconds=50),
-                         "informar", 0.8)
+    event_id = add_event(
+        world["reader"], WA_SENDER, "user", read, world["start"] - timedelta(seconds=50), "informar", 0.8
+    )
     with world["reader"].engine.begin() as conn:
         data = json.loads(conn.execute(select(RASA_EVENTS.c.data).where(RASA_EVENTS.c.id == event_id)).scalar_one())
         data["metadata"] = {FULL_TEXT_KEY: full}
@@ -415,8 +550,9 @@ async def test_a_long_message_cut_for_the_assistant_is_shown_whole_to_staff(brow
 async def test_reply_reaches_citizen_and_transcript(browsers, world, twilio, rasa):
     ana = await browsers("ana")
     wa = world["wa"]
-    response, _ = await ana.post(f"/consola/conversacion/{wa}/responder",
-                                 {"texto": "Hola Ana, el permiso se paga en línea <b>hasta marzo</b>."})
+    response, _ = await ana.post(
+        f"/consola/conversacion/{wa}/responder", {"texto": "Hola Ana, el permiso se paga en línea <b>hasta marzo</b>."}
+    )
     assert response.status == 303 and "aviso=enviado" in response.headers["Location"]
     assert twilio.bodies_to(CITIZEN) == ["Hola Ana, el permiso se paga en línea <b>hasta marzo</b>."]
     sent = twilio.requests[0]
@@ -461,8 +597,13 @@ async def test_take_keeps_assignment_when_rasa_is_down(browsers, world, rasa):
     assert handoff(world["db"], world["wa"]).assigned_to == "jefa" and rasa.switches(WA_SENDER) == [True]
     # With no Rasa at all (connection refused) it is the same.
     lonely = web.Application()
-    add_console(lonely, world["db"], world["reader"], None,
-                set_with_staff=partial(set_with_staff, rasa_url="http://127.0.0.1:9"))
+    add_console(
+        lonely,
+        world["db"],
+        world["reader"],
+        None,
+        set_with_staff=partial(set_with_staff, rasa_url="http://127.0.0.1:9"),
+    )
     async with TestServer(lonely) as server:
         browser = Browser(server)
         try:
@@ -497,8 +638,10 @@ async def test_close_with_reason(browsers, world, rasa):
     ana = await browsers("ana")
     response, text = await ana.post(f"/consola/conversacion/{world['wa']}/cerrar", {"motivo": "Porque sí"})
     assert response.status == 400 and "Elige el motivo del cierre" in text
-    response, _ = await ana.post(f"/consola/conversacion/{world['wa']}/cerrar",
-                                 {"motivo": "Derivada a una oficina municipal", "detalle": "  a Tránsito,  piso 2 "})
+    response, _ = await ana.post(
+        f"/consola/conversacion/{world['wa']}/cerrar",
+        {"motivo": "Derivada a una oficina municipal", "detalle": "  a Tránsito,  piso 2 "},
+    )
     assert response.status == 303
     row = handoff(world["db"], world["wa"])
     assert row.status == "cerrada" and row.outcome == "Derivada a una oficina municipal: a Tránsito, piso 2"
@@ -508,9 +651,10 @@ async def test_close_with_reason(browsers, world, rasa):
 
 # --- Search and exports -------------------------------------------------------------------------
 
+
 async def test_search(browsers, world):
     ana = await browsers("ana")
-    wa, old, rest = (f"/consola/conversacion/{world[k]}\"" for k in ("wa", "old", "rest"))
+    wa, old, rest = (f'/consola/conversacion/{world[k]}"' for k in ("wa", "old", "rest"))
 
     async def found(query: str) -> str:
         response, text = await ana.get("/consola/buscar?" + query)
@@ -518,7 +662,7 @@ async def test_search(browsers, world):
         return text
 
     _, form = await ana.get("/consola/buscar")
-    assert "<label for=\"folio\">Folio</label>" in form and "Resultados" not in form
+    assert '<label for="folio">Folio</label>' in form and "Resultados" not in form
     text = await found(f"desde={(utcnow() - timedelta(days=2)).date()}&hasta={(utcnow() + timedelta(days=1)).date()}")
     assert wa in text and rest in text and old not in text
     text = await found(f"hasta={(utcnow() - timedelta(days=30)).date()}")
@@ -532,7 +676,7 @@ async def test_search(browsers, world):
     text = await found("estado=cerrada")
     assert old in text and wa not in text
     text = await found("tramite=permiso-circulacion")
-    assert f"/consola/conversacion/{world['tg']}\"" not in text  # Angol's is never found
+    assert f'/consola/conversacion/{world["tg"]}"' not in text  # Angol's is never found
     assert "+56 9 **** 4321" in text and CITIZEN not in text and "12.***.***-5" in text
     response, text = await ana.get("/consola/buscar?desde=31-12-2024")
     assert response.status == 400 and "no es válida" in text
@@ -553,8 +697,15 @@ async def test_transcript_export_is_audited(browsers, world):
 async def test_review_marks_and_nlu_export(browsers, world):
     ana = await browsers("ana")
     events, path = world["events"], f"/consola/conversacion/{world['wa']}/revisar"
-    response, _ = await ana.post(path, {"evento": str(events["bot"]), "intencion": "consultar_tramite",
-                                        "tramite": "permiso-circulacion", "comentario": "era moto"})
+    response, _ = await ana.post(
+        path,
+        {
+            "evento": str(events["bot"]),
+            "intencion": "consultar_tramite",
+            "tramite": "permiso-circulacion",
+            "comentario": "era moto",
+        },
+    )
     assert response.status == 303 and "aviso=marcada" in response.headers["Location"]
     await ana.post(path, {"evento": str(events["script"]), "intencion": "fuera_de_alcance"})
     response, text = await ana.post(path, {"evento": "123456", "intencion": "consultar_tramite"})
@@ -562,17 +713,22 @@ async def test_review_marks_and_nlu_export(browsers, world):
     response, text = await ana.post(path, {"evento": str(events["bot"]), "intencion": "Consultar Trámite"})
     assert response.status == 400
     _, text = await ana.get(f"/consola/conversacion/{world['wa']}")
-    assert "Marcado como error por ana · intención correcta: consultar_tramite · trámite correcto: " \
-           "permiso-circulacion · «era moto»" in text
+    assert (
+        "Marcado como error por ana · intención correcta: consultar_tramite · trámite correcto: "
+        "permiso-circulacion · «era moto»" in text
+    )
     candidates = reviews.nlu_candidates(world["db"], "penalolen", world["reader"])
     assert candidates == [
         {"text": "cuanto sale el permiso pa la moto", "intent": "consultar_tramite", "tramite": "permiso-circulacion"},
-        {"text": SCRIPT, "intent": "fuera_de_alcance", "tramite": None}]
+        {"text": SCRIPT, "intent": "fuera_de_alcance", "tramite": None},
+    ]
     assert reviews.nlu_candidates(world["db"], "angol", world["reader"]) == []
     response, body = await ana.get("/consola/revision/exportar")
     assert response.status == 200 and "candidatos-nlu-penalolen.yml" in response.headers["Content-Disposition"]
-    assert "# trámite: permiso-circulacion\n- intent: consultar_tramite\n  examples: |\n" \
-           "    - cuanto sale el permiso pa la moto\n" in body
+    assert (
+        "# trámite: permiso-circulacion\n- intent: consultar_tramite\n  examples: |\n"
+        "    - cuanto sale el permiso pa la moto\n" in body
+    )
     parsed = yaml.safe_load(body)
     assert parsed["nlu"][0] == {"intent": "consultar_tramite", "examples": "- cuanto sale el permiso pa la moto\n"}
     assert parsed["nlu"][1]["intent"] == "fuera_de_alcance"
@@ -584,30 +740,40 @@ async def test_review_marks_and_nlu_export(browsers, world):
 
 # --- Team ---------------------------------------------------------------------------------------
 
+
 async def test_team_page_is_for_admins_of_their_municipality(browsers, world):
     db = world["db"]
     ana, jefa = await browsers("ana"), await browsers("jefa")
     assert (await ana.get("/consola/equipo"))[0].status == 403
-    assert (await ana.post("/consola/equipo", {"accion": "crear", "usuario": "x", "nombre": "X",
-                                               "clave": PASSWORD}))[0].status == 403
+    assert (await ana.post("/consola/equipo", {"accion": "crear", "usuario": "x", "nombre": "X", "clave": PASSWORD}))[
+        0
+    ].status == 403
     response, text = await jefa.get("/consola/equipo")
     assert response.status == 200 and "ana" in text and "Ex Funcionario" in text and "pedro" not in text
     assert 'href="/consola/equipo"' in text
-    response, text = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "luis", "nombre": "Luis R",
-                                                         "clave": "corta", "rol": "agente"})
+    response, text = await jefa.post(
+        "/consola/equipo", {"accion": "crear", "usuario": "luis", "nombre": "Luis R", "clave": "corta", "rol": "agente"}
+    )
     assert response.status == 400 and "al menos 10 caracteres" in text
-    response, _ = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "Luis", "nombre": "Luis R",
-                                                      "clave": PASSWORD, "rol": "agente"})
+    response, _ = await jefa.post(
+        "/consola/equipo",
+        {"accion": "crear", "usuario": "Luis", "nombre": "Luis R", "clave": PASSWORD, "rol": "agente"},
+    )
     assert response.status == 303
-    response, text = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "ana", "nombre": "Otra",
-                                                         "clave": PASSWORD, "rol": "agente"})
+    response, text = await jefa.post(
+        "/consola/equipo", {"accion": "crear", "usuario": "ana", "nombre": "Otra", "clave": PASSWORD, "rol": "agente"}
+    )
     assert response.status == 400 and "ya existe en esta municipalidad" in text
     # Angol's "pedro" is not Peñalolén's business: the same username is free here (nothing to discover).
-    response, _ = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "pedro", "nombre": "Pedro P",
-                                                      "clave": PASSWORD, "rol": "agente"})
+    response, _ = await jefa.post(
+        "/consola/equipo",
+        {"accion": "crear", "usuario": "pedro", "nombre": "Pedro P", "clave": PASSWORD, "rol": "agente"},
+    )
     assert response.status == 303
-    response, text = await jefa.post("/consola/equipo", {"accion": "crear", "usuario": "mario", "nombre": "Mario",
-                                                         "clave": "aaaaaaaaaa", "rol": "agente"})
+    response, text = await jefa.post(
+        "/consola/equipo",
+        {"accion": "crear", "usuario": "mario", "nombre": "Mario", "clave": "aaaaaaaaaa", "rol": "agente"},
+    )
     assert response.status == 400 and "demasiado fácil de adivinar" in text and "«lápiz nube" in text
     luis = next(s for s in accounts.list_staff(db, "penalolen") if s.username == "luis")
     assert luis.role == "agente" and luis.municipality == "penalolen"
@@ -659,9 +825,10 @@ def test_guessing_spread_over_many_clients_locks_the_account(db):
     assert keys and not any("10.0." in k for k in keys) and all(len(k) == 64 for k in keys)
 
 
-@pytest.mark.parametrize("password", ["aaaaaaaaaa", "1234567890", "qwertyuiop", "contraseña123", "penalolen2024",
-                                      "lápiz nube tranvía cerezo",
-                                      "corta"])
+@pytest.mark.parametrize(
+    "password",
+    ["aaaaaaaaaa", "1234567890", "qwertyuiop", "contraseña123", "penalolen2024", "lápiz nube tranvía cerezo", "corta"],
+)
 def test_common_and_trivial_passwords_are_refused(db, password):
     with pytest.raises(ValueError, match="al menos 10 caracteres|demasiado fácil de adivinar"):
         accounts.create_staff(db, "penalolen", "ana", "Ana", password)
@@ -669,15 +836,27 @@ def test_common_and_trivial_passwords_are_refused(db, password):
 
 # --- Retention and deletion ---------------------------------------------------------------------
 
+
 def test_retention_deletes_old_data_and_keeps_recent(world):
     db, reader = world["db"], world["reader"]
     old_sender = "whatsapp:+56229999999:+56911112222"
     add_event(reader, old_sender, "user", "bache en la esquina", ago(days=41), "informar", 0.8)
     with db.session() as session:
-        session.add(StaffMessageRow(handoff_id=world["old"], sender_id=old_sender, staff="ana", text="Vamos",
-                                    created_at=ago(days=40)))
-        session.add(AuditRow(staff="ana", municipality="penalolen", action="ver_transcripcion",
-                             handoff_id=world["old"], target=old_sender, at=ago(days=40)))
+        session.add(
+            StaffMessageRow(
+                handoff_id=world["old"], sender_id=old_sender, staff="ana", text="Vamos", created_at=ago(days=40)
+            )
+        )
+        session.add(
+            AuditRow(
+                staff="ana",
+                municipality="penalolen",
+                action="ver_transcripcion",
+                handoff_id=world["old"],
+                target=old_sender,
+                at=ago(days=40),
+            )
+        )
     audit.record_audit(db, "ana", "penalolen", "ver_transcripcion", world["wa"], WA_SENDER)
     counts = personal_data.delete_older_than(db, reader, 30)
     assert counts["derivaciones"] == 1 and counts["mensajes_funcionarios"] == 1 and counts["auditoria"] == 1
@@ -694,8 +873,16 @@ def test_retention_deletes_old_data_and_keeps_recent(world):
 def test_delete_citizen_data_only_that_sender(world):
     db, reader = world["db"], world["reader"]
     other_folio = requests_store.submit_request(
-        db, key="k-tg", municipality="angol", code="ANG", procedure="permiso-circulacion",
-        fields={"nombre": "Pedro"}, rut="11111111-1", channel="telegram", sender_id=TG_SENDER).folio
+        db,
+        key="k-tg",
+        municipality="angol",
+        code="ANG",
+        procedure="permiso-circulacion",
+        fields={"nombre": "Pedro"},
+        rut="11111111-1",
+        channel="telegram",
+        sender_id=TG_SENDER,
+    ).folio
     with db.session() as session:
         for sender in (WA_SENDER, TG_SENDER):
             session.add(ChannelButtonsRow(sender_id=sender, buttons=[{"title": "Sí"}]))
@@ -723,6 +910,7 @@ def test_delete_citizen_data_only_that_sender(world):
 
 # --- Small parts --------------------------------------------------------------------------------
 
+
 async def test_pages_and_errors_are_html(browsers):
     browser = await browsers()
     response, text = await browser.get("/consola/no-existe")
@@ -744,8 +932,10 @@ def test_masking():
     assert mask_rut("7654321-k") == "7.***.***-K"
     assert mask_phone("+56987654321") == "+56 9 **** 4321"
     assert mask_email("juan@gmail.com") == "j***@gmail.com"
-    assert mask_text("rut 12.345.678-5, fono 9 8765 4321, correo juan@gmail.com, el 2024-05-31") == \
-        "rut 12.***.***-5, fono +56 9 **** 4321, correo j***@gmail.com, el 2024-05-31"
+    assert (
+        mask_text("rut 12.345.678-5, fono 9 8765 4321, correo juan@gmail.com, el 2024-05-31")
+        == "rut 12.***.***-5, fono +56 9 **** 4321, correo j***@gmail.com, el 2024-05-31"
+    )
     assert masked_identity("telegram:angol:55501234") == "Telegram ···234"
 
 
@@ -760,8 +950,12 @@ PEN_STALE = "whatsapp:+56924868000:+56900001111"  # wrote 8 days ago: not listed
 @pytest.fixture
 def live(world):
     with world["db"].session() as session:
-        for sender, at in ((PEN_LIVE, ago(minutes=2)), (ANGOL_LIVE, ago(minutes=1)), (PEN_TG_LIVE, ago(hours=3)),
-                           (PEN_STALE, ago(days=8))):
+        for sender, at in (
+            (PEN_LIVE, ago(minutes=2)),
+            (ANGOL_LIVE, ago(minutes=1)),
+            (PEN_TG_LIVE, ago(hours=3)),
+            (PEN_STALE, ago(days=8)),
+        ):
             session.add(ConversationActivityRow(sender_id=sender, last_inbound_at=at))
     return world
 
@@ -790,11 +984,16 @@ async def test_taking_a_live_conversation(browsers, live, rasa):
     assert re.fullmatch(r"/consola/conversacion/\d+\?aviso=tomada", location)
     row = handoff(db, int(location.split("/")[-1].split("?")[0]))
     assert (row.municipality, row.sender_id, row.channel, row.reason, row.status, row.assigned_to) == (
-        "penalolen", PEN_LIVE, "whatsapp", "funcionario", "atendiendo", "ana")
+        "penalolen",
+        PEN_LIVE,
+        "whatsapp",
+        "funcionario",
+        "atendiendo",
+        "ana",
+    )
     assert row.taken_at is not None
     assert rasa.switches(PEN_LIVE) == [True]
-    assert [(a.staff, a.handoff_id, a.target) for a in audits(db, "tomar_conversacion")] == [
-        ("ana", row.id, PEN_LIVE)]
+    assert [(a.staff, a.handoff_id, a.target) for a in audits(db, "tomar_conversacion")] == [("ana", row.id, PEN_LIVE)]
     _, text = await ana.get(location)
     assert "Tomaste la conversación" in text
     _, text = await ana.get("/consola/conversaciones")  # the list shows the open handoff
@@ -827,8 +1026,9 @@ async def test_taking_another_municipality_conversation_is_404(browsers, live, r
         assert response.status == 404, sender
         assert "No encontrada" in text
     with live["db"].session() as session:
-        assert session.execute(select(HandoffRow).where(HandoffRow.sender_id.in_([PEN_LIVE, PEN_TG_LIVE]))).first() \
-            is None
+        assert (
+            session.execute(select(HandoffRow).where(HandoffRow.sender_id.in_([PEN_LIVE, PEN_TG_LIVE]))).first() is None
+        )
     assert rasa.requests == [] and audits(live["db"], "tomar_conversacion") == []
 
 

@@ -5,6 +5,7 @@ An agent of Peñalolén logs in, opens the waiting WhatsApp conversation from th
 ``con_funcionario`` false); an agent of Angol does not see it in the queue and gets a 404 page at its
 address. Screenshots: /tmp/console.png (conversation) and /tmp/console-phone.png (queue on a phone).
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,16 @@ from tests.standins import TwilioStandIn, free_port
 from tests.test_console import PASSWORD, RasaStandIn, add_event, add_handoff, ago
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CITIZEN = "+56987654321"
 SENDER = f"whatsapp:+56229999999:{CITIZEN}"
 REPLY = "Hola, soy Ana de la municipalidad. El permiso de moto se paga en línea hasta el 31 de marzo."
@@ -64,25 +73,67 @@ def site(tmp_path: Path, catalogue) -> Iterator[dict]:
     accounts.create_staff(db, "penalolen", "ana", "Ana Pérez", PASSWORD)
     accounts.create_staff(db, "angol", "pedro", "Pedro Soto", PASSWORD)
     start = ago(minutes=7)
-    handoff_id = add_handoff(db, "penalolen", SENDER, "whatsapp", start, procedure="permiso-circulacion",
-                             form_data={"nombre": "Carla Rojas", "rut": "12345678-5", "patente": "ABCD12"})
-    add_event(reader, SENDER, "user", "hola cuanto sale el permiso pa la moto", start - timedelta(seconds=90),
-              "consultar_tramite", 0.93)
-    add_event(reader, SENDER, "bot", "El permiso de circulación de motos cuesta desde $25.000.",
-              start - timedelta(seconds=88), buttons=["Requisitos", "Dónde pagar"])
-    add_event(reader, SENDER, "user", "no me sirve, quiero hablar con alguien <b>ya</b>", start - timedelta(seconds=30),
-              "hablar_con_funcionario", 0.97)
+    handoff_id = add_handoff(
+        db,
+        "penalolen",
+        SENDER,
+        "whatsapp",
+        start,
+        procedure="permiso-circulacion",
+        form_data={"nombre": "Carla Rojas", "rut": "12345678-5", "patente": "ABCD12"},
+    )
+    add_event(
+        reader,
+        SENDER,
+        "user",
+        "hola cuanto sale el permiso pa la moto",
+        start - timedelta(seconds=90),
+        "consultar_tramite",
+        0.93,
+    )
+    add_event(
+        reader,
+        SENDER,
+        "bot",
+        "El permiso de circulación de motos cuesta desde $25.000.",
+        start - timedelta(seconds=88),
+        buttons=["Requisitos", "Dónde pagar"],
+    )
+    add_event(
+        reader,
+        SENDER,
+        "user",
+        "no me sirve, quiero hablar con alguien <b>ya</b>",
+        start - timedelta(seconds=30),
+        "hablar_con_funcionario",
+        0.97,
+    )
     add_event(reader, SENDER, "bot", "Te comunico con una persona de la municipalidad.", start - timedelta(seconds=28))
     twilio, rasa = TwilioStandIn().start(), RasaStandIn().start()
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": db.url, "TRACKER_DB_DIALECT": "sqlite", "TRACKER_DB": str(tracker_file),
-           "TWILIO_ACCOUNT_SID": "ACprueba", "TWILIO_AUTH_TOKEN": "secreto", "TWILIO_API_BASE_URL": twilio.url,
-           "RASA_URL": rasa.url, "RASA_API_TOKEN": "", "NOTIFY_DISABLED": "1", "PYTHONPATH": str(PROJECT_ROOT)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db.url,
+        "TRACKER_DB_DIALECT": "sqlite",
+        "TRACKER_DB": str(tracker_file),
+        "TWILIO_ACCOUNT_SID": "ACprueba",
+        "TWILIO_AUTH_TOKEN": "secreto",
+        "TWILIO_API_BASE_URL": twilio.url,
+        "RASA_URL": rasa.url,
+        "RASA_API_TOKEN": "",
+        "NOTIFY_DISABLED": "1",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     env.pop("TRACKER_DB_URL", None)
     env.pop("CONSOLE_SECURE_COOKIES", None)
     log = open(tmp_path / "web.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "bot", "web", "--port", str(port)], cwd=PROJECT_ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "web", "--port", str(port)],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base + "/health", process)
@@ -139,8 +190,9 @@ def test_console_in_a_browser(site):
             page.get_by_label("Mensaje para el vecino o vecina").fill(REPLY)
             page.get_by_role("button", name="Enviar respuesta").click()
             page.get_by_text("Mensaje enviado al vecino o vecina.").wait_for()
-            assert twilio.wait_for(lambda r: r.get("Body") == REPLY and r.get("To") == f"whatsapp:{CITIZEN}",
-                                   timeout=20)
+            assert twilio.wait_for(
+                lambda r: r.get("Body") == REPLY and r.get("To") == f"whatsapp:{CITIZEN}", timeout=20
+            )
             assert page.locator(".turno.funcionario", has_text=REPLY).count() == 1
             assert rasa.wait_for(lambda r: r.get("events", [{}])[0].get("value") is True, timeout=20)
             page.screenshot(path="/tmp/console.png", full_page=True)

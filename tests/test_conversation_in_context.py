@@ -5,6 +5,7 @@ webhooks, sender ids with the "+") or Telegram (Bot API updates), against the as
 started as ``make run`` starts it, with the channels' HTTP APIs replaced by stand-ins.
 What is checked is what the citizen reads.
 """
+
 import re
 import time
 
@@ -36,7 +37,7 @@ class WhatsAppChat:
         assert whatsapp(self.assistant, self.sender, text, **extra)[0] == 200
         self.twilio.wait_for(lambda r: r.get("To") == f"whatsapp:{self.sender}" and "sid" in r, self.seen + 1, 60)
         time.sleep(1.5)  # the rest of the turn's replies
-        replies = self.twilio.bodies_to(self.sender)[self.seen:]
+        replies = self.twilio.bodies_to(self.sender)[self.seen :]
         self.seen += len(replies)
         return "\n".join(replies)
 
@@ -92,15 +93,21 @@ def test_the_choice_of_procedure_answered_in_words_on_both_channels(assistant, s
     assert "Renovación o control de licencia de conducir en Angol" in answer
     _, telegram = standins
     chat_id = new_chat()
-    for text, expected in (("necesito un certificado", "Certificado de número"),
-                           ("el del numero de la casa", "Certificado de número domiciliario en Peñalolén")):
+    for text, expected in (
+        ("necesito un certificado", "Certificado de número"),
+        ("el del numero de la casa", "Certificado de número domiciliario en Peñalolén"),
+    ):
         before = len(telegram.sent(chat_id))
         assert tg_post(assistant, tg_message(chat_id, text)) == 200
-        telegram.wait_for(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat_id),
-                          before + 1, 60)
+        telegram.wait_for(
+            lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat_id), before + 1, 60
+        )
         time.sleep(1.5)
-        seen = [m["text"] + " ".join(b["text"] for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
-                                     for b in row) for m in telegram.sent(chat_id)[before:]]
+        seen = [
+            m["text"]
+            + " ".join(b["text"] for row in (m.get("reply_markup") or {}).get("inline_keyboard", []) for b in row)
+            for m in telegram.sent(chat_id)[before:]
+        ]
         assert any(expected in text for text in seen), seen
 
 

@@ -1,4 +1,5 @@
 """Staff replies reach the citizen through the adapter of the conversation's channel (channels/registry.py)."""
+
 import asyncio
 
 import pytest
@@ -14,8 +15,12 @@ def test_staff_reply_goes_out_on_whatsapp_and_telegram_and_not_on_rest(standins)
     twilio, telegram = standins
 
     async def scenario():
-        channels = ChannelRegistry([WhatsAppSender(TwilioSettings("ACx", "tok", twilio.url)),
-                                    TelegramSender(TelegramSettings({"angol": "222:ANGOL"}, "s", telegram.url))])
+        channels = ChannelRegistry(
+            [
+                WhatsAppSender(TwilioSettings("ACx", "tok", twilio.url)),
+                TelegramSender(TelegramSettings({"angol": "222:ANGOL"}, "s", telegram.url)),
+            ]
+        )
         await channels.send_text("whatsapp:+56945299050:+56987654321", "Hola, soy Ana de la municipalidad.")
         await channels.send_text(ConversationId.telegram("angol", 4242), "Hola, soy Pedro de la municipalidad.")
         with pytest.raises(NotDeliverable, match="rest no permite"):

@@ -1,4 +1,5 @@
 """What a message means given the dialogue (bot/dialogue), without a Rasa server."""
+
 from datetime import date
 
 import pytest
@@ -30,10 +31,13 @@ def move(form_field, text, intent="informar", confidence=0.9, stage="preguntando
     return form_move(stage, form_field, Message(text, intent, confidence, entities), CONTEXT, "esterilizacion")
 
 
-@pytest.mark.parametrize("text,intent,entities", [
-    ("perro", "iniciar_tramite", {"tramite": "registro-mascotas"}),  # an option, whatever the NLU says
-    ("1", "consultar_estado", {}),
-])
+@pytest.mark.parametrize(
+    "text,intent,entities",
+    [
+        ("perro", "iniciar_tramite", {"tramite": "registro-mascotas"}),  # an option, whatever the NLU says
+        ("1", "consultar_estado", {}),
+    ],
+)
 def test_the_pending_question_has_first_claim(text, intent, entities):
     assert move(PET, text, intent, **entities) == ANSWER
 
@@ -54,28 +58,57 @@ def test_a_person_is_asked_for_in_words_not_guessed_from_a_description():
 def test_questions_interrupt_only_when_they_are_not_answers():
     assert move(RUT, "cuanto se demoran?", "consultar_tramite") == QUESTION
     assert move(DESCRIPTION, "¿y esto cuánto cuesta?", "consultar_tramite") == QUESTION
-    assert move(DESCRIPTION, "las ramas tapan la luz y la calle esta oscura", "iniciar_tramite",
-                tramite="reporte-luminaria") == ANSWER
+    assert (
+        move(
+            DESCRIPTION, "las ramas tapan la luz y la calle esta oscura", "iniciar_tramite", tramite="reporte-luminaria"
+        )
+        == ANSWER
+    )
 
 
 def test_another_request_mid_form_needs_the_words_of_a_request():
-    assert move(RUT, "en realidad quiero reportar una luminaria apagada", "iniciar_tramite",
-                tramite="reporte-luminaria") == OTHER_REQUEST
-    assert move(DESCRIPTION, "mejor quiero pedir la poda de un arbol", "iniciar_tramite",
-                tramite="poda-arboles") == OTHER_REQUEST
+    assert (
+        move(RUT, "en realidad quiero reportar una luminaria apagada", "iniciar_tramite", tramite="reporte-luminaria")
+        == OTHER_REQUEST
+    )
+    assert (
+        move(DESCRIPTION, "mejor quiero pedir la poda de un arbol", "iniciar_tramite", tramite="poda-arboles")
+        == OTHER_REQUEST
+    )
 
 
 def test_naming_the_request_being_filled_answers_nothing():
     address = FormField("direccion", "direccion", "¿Dónde está la luminaria?")
-    assert form_move("preguntando", address, Message("primero el poste", "informar", 0.9,
-                                                      {"tramite": "reporte-luminaria"}), CONTEXT,
-                     "reporte-luminaria") == ACKNOWLEDGED
-    assert form_move("preguntando", address, Message("poste frente al 1234", "informar", 0.9,
-                                                      {"tramite": "reporte-luminaria"}), CONTEXT,
-                     "reporte-luminaria") == ANSWER
-    assert form_move("preguntando", DESCRIPTION, Message("un hoyo grande", "informar", 0.9,
-                                                          {"tramite": "reporte-bache"}), CONTEXT,
-                     "reporte-bache") == ANSWER
+    assert (
+        form_move(
+            "preguntando",
+            address,
+            Message("primero el poste", "informar", 0.9, {"tramite": "reporte-luminaria"}),
+            CONTEXT,
+            "reporte-luminaria",
+        )
+        == ACKNOWLEDGED
+    )
+    assert (
+        form_move(
+            "preguntando",
+            address,
+            Message("poste frente al 1234", "informar", 0.9, {"tramite": "reporte-luminaria"}),
+            CONTEXT,
+            "reporte-luminaria",
+        )
+        == ANSWER
+    )
+    assert (
+        form_move(
+            "preguntando",
+            DESCRIPTION,
+            Message("un hoyo grande", "informar", 0.9, {"tramite": "reporte-bache"}),
+            CONTEXT,
+            "reporte-bache",
+        )
+        == ANSWER
+    )
 
 
 def test_on_the_summary_yes_no_and_corrections_are_answers():
@@ -98,22 +131,24 @@ def test_declining_and_accepting_optional_fields():
 
 
 def test_corregir_on_the_summary_opens_the_field_picker():
-    state = FormState("x", "penalolen", stage=CONFIRMING, values={"rut": "12345678-5"},
-                      displays={"rut": "12345678-5"})
+    state = FormState("x", "penalolen", stage=CONFIRMING, values={"rut": "12345678-5"}, displays={"rut": "12345678-5"})
     for text in ("corregir", "corejir", "quiero corregir"):
         state.stage = CONFIRMING
         assert handle_message(state, [RUT], text, CONTEXT).state.stage == CHOOSING, text
 
 
-@pytest.mark.parametrize("text,intent,expected", [
-    ("como registro a mi gato", "iniciar_tramite", ASK),
-    ("se llevan refrigeradores viejos?", "iniciar_tramite", ASK),
-    ("q piden pa la patente de un negocio", "iniciar_tramite", ASK),
-    ("vengan a buscar un refri que ya no funciona", "consultar_tramite", DO),
-    ("hay una luminaria apagada en mi pasaje", "consultar_tramite", DO),
-    ("quiero pedir el retiro de un colchon", "consultar_tramite", DO),
-    ("necesito un certificado de residencia pa la pega", "iniciar_tramite", DO),
-])
+@pytest.mark.parametrize(
+    "text,intent,expected",
+    [
+        ("como registro a mi gato", "iniciar_tramite", ASK),
+        ("se llevan refrigeradores viejos?", "iniciar_tramite", ASK),
+        ("q piden pa la patente de un negocio", "iniciar_tramite", ASK),
+        ("vengan a buscar un refri que ya no funciona", "consultar_tramite", DO),
+        ("hay una luminaria apagada en mi pasaje", "consultar_tramite", DO),
+        ("quiero pedir el retiro de un colchon", "consultar_tramite", DO),
+        ("necesito un certificado de residencia pa la pega", "iniciar_tramite", DO),
+    ],
+)
 def test_asking_about_a_procedure_or_asking_for_it(text, intent, expected):
     assert procedure_move(Message(text, intent, 0.9)) == expected
 
@@ -127,7 +162,9 @@ def test_town_hall_questions_are_relabelled_whatever_was_guessed():
 def test_a_kind_of_procedure_alone_is_ambiguous():
     offered = load_catalogue(catalogue_dir()).procedures_for("penalolen").values()
     assert {p.slug for p in generic_candidates("necesito un certificado", offered)} >= {
-        "certificado-residencia", "certificado-numero"}
+        "certificado-residencia",
+        "certificado-numero",
+    }
     assert generic_candidates("necesito el certificado de residencia", offered) == []
 
 
@@ -157,16 +194,23 @@ def test_are_you_a_bot_says_it_is_an_assistant():
     assert "asistente virtual" in capabilities().text and "no una persona" in capabilities().text
 
 
-TREE_PLACE = FormField("ubicacion_arbol", "opcion", "¿Dónde está el árbol?",
-                       options=["Vereda / bandejón", "Plaza o área verde", "Dentro de mi propiedad"])
+TREE_PLACE = FormField(
+    "ubicacion_arbol",
+    "opcion",
+    "¿Dónde está el árbol?",
+    options=["Vereda / bandejón", "Plaza o área verde", "Dentro de mi propiedad"],
+)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("en la beredaa", "Vereda / bandejón"),  # b/v, a doubled letter, a filler
-    ("en el bandejom", "Vereda / bandejón"),
-    ("en la plasa", "Plaza o área verde"),
-    ("adentro de mi propieda", "Dentro de mi propiedad"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("en la beredaa", "Vereda / bandejón"),  # b/v, a doubled letter, a filler
+        ("en el bandejom", "Vereda / bandejón"),
+        ("en la plasa", "Plaza o área verde"),
+        ("adentro de mi propieda", "Dentro de mi propiedad"),
+    ],
+)
 def test_an_option_misspelt_is_chosen_when_it_points_to_one(text, expected):
     assert validate_answer(TREE_PLACE, text, CONTEXT).value == expected
     assert move(TREE_PLACE, text, "informar", 0.4, tramite="reporte-bache") == ANSWER
@@ -195,17 +239,36 @@ def test_a_kind_left_out_after_a_named_procedure_names_another_of_that_kind():
     from bot.matching.generic import with_elided_kind
 
     catalogue = load_catalogue(catalogue_dir())
-    assert with_elided_kind("el certificado de numero y el de residencia") == \
-        "el certificado de numero y el certificado de residencia"
+    assert (
+        with_elided_kind("el certificado de numero y el de residencia")
+        == "el certificado de numero y el certificado de residencia"
+    )
     assert named_procedures(catalogue, "cuanto sale el certificado de numero y el de residencia?") == [
-        "certificado-numero", "certificado-residencia"]
+        "certificado-numero",
+        "certificado-residencia",
+    ]
     assert named_procedures(catalogue, "cuanto cuesta el permiso de circulacion y el de edificacion") == [
-        "permiso-circulacion", "permiso-edificacion"]
+        "permiso-circulacion",
+        "permiso-edificacion",
+    ]
     assert named_procedures(catalogue, "cuanto cuesta el certificado de residencia") == ["certificado-residencia"]
 
 
-@pytest.mark.parametrize("text", ["ya, pidelo entonces", "ya po", "dale", "pidelo", "hagamosla", "bueno hazlo",
-                                  "ok pide eso", "ya, hazlo altiro po", "pídalo no más", "ya, quiero hacerla"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya, pidelo entonces",
+        "ya po",
+        "dale",
+        "pidelo",
+        "hagamosla",
+        "bueno hazlo",
+        "ok pide eso",
+        "ya, hazlo altiro po",
+        "pídalo no más",
+        "ya, quiero hacerla",
+    ],
+)
 def test_words_of_assent_are_a_yes_whatever_the_classifier_guessed(text):
     from bot.dialogue.cues import accepts
     from bot.forms.fields import yes_no
@@ -214,8 +277,9 @@ def test_words_of_assent_are_a_yes_whatever_the_classifier_guessed(text):
     assert _cued_intent(text, "nlu_fallback") == "afirmar"
 
 
-@pytest.mark.parametrize("text", ["ya no", "no", "bueno gracias", "ya pero que hago", "la de circulacion", "no mas",
-                                  "ya no quiero hacerla"])
+@pytest.mark.parametrize(
+    "text", ["ya no", "no", "bueno gracias", "ya pero que hago", "la de circulacion", "no mas", "ya no quiero hacerla"]
+)
 def test_no_assent_without_only_words_of_assent(text):
     from bot.dialogue.cues import accepts
 

@@ -1,4 +1,5 @@
 """The names Python uses for slots, intents and forms are exactly those of domain.yml."""
+
 from pathlib import Path
 
 import yaml

@@ -9,6 +9,7 @@ The assistant runs as ``python -m bot run`` with our tables and Rasa's tracker i
 (reached through a TCP proxy that can cut it off), the action server behind an HTTP proxy that
 can make it down or slow, and the Twilio and Telegram stand-ins.
 """
+
 import os
 import signal
 import subprocess
@@ -47,12 +48,18 @@ def faulty(tmp_path_factory, standins, databases):
     through_cutter = {url: make_url(url).set(host="127.0.0.1", port=cutter.port) for url in databases}
     actions_port = free_port()
     proxy = ActionServerProxy(f"http://127.0.0.1:{actions_port}")
-    running = start_assistant(tmp_path_factory.mktemp("var"), {
-        **channel_env(twilio, telegram), **FAST_RECOVERY,
-        "ACTIONS_PORT": str(actions_port), "ACTION_ENDPOINT_URL": proxy.url,
-        "DATABASE_URL": str(through_cutter[municipal]), "TRACKER_DB_URL": str(through_cutter[tracker]),
-        "TRACKER_DB": make_url(tracker).database,
-    })
+    running = start_assistant(
+        tmp_path_factory.mktemp("var"),
+        {
+            **channel_env(twilio, telegram),
+            **FAST_RECOVERY,
+            "ACTIONS_PORT": str(actions_port),
+            "ACTION_ENDPOINT_URL": proxy.url,
+            "DATABASE_URL": str(through_cutter[municipal]),
+            "TRACKER_DB_URL": str(through_cutter[tracker]),
+            "TRACKER_DB": make_url(tracker).database,
+        },
+    )
     direct = create_engine(municipal, future=True)
     yield {**running, "twilio": twilio, "telegram": telegram, "cutter": cutter, "proxy": proxy, "db": direct}
     cutter.restore()
@@ -82,18 +89,25 @@ def say(faulty, sender, body, wait=2.0, timeout=30):
 
 def requests_of(faulty, sender):
     with faulty["db"].connect() as conn:
-        return conn.execute(select(func.count()).select_from(RequestRow)
-                            .where(RequestRow.sender_id.like(f"%{sender}"))).scalar_one()
+        return conn.execute(
+            select(func.count()).select_from(RequestRow).where(RequestRow.sender_id.like(f"%{sender}"))
+        ).scalar_one()
 
 
 def inbox_statuses(faulty, sender):
     with faulty["db"].connect() as conn:
-        return [row[0] for row in conn.execute(select(InboundMessageRow.status)
-                                               .where(InboundMessageRow.sender_id.like(f"%{sender}"))
-                                               .order_by(InboundMessageRow.id))]
+        return [
+            row[0]
+            for row in conn.execute(
+                select(InboundMessageRow.status)
+                .where(InboundMessageRow.sender_id.like(f"%{sender}"))
+                .order_by(InboundMessageRow.id)
+            )
+        ]
 
 
 # ---------------- the action server ----------------
+
 
 def test_action_server_down_the_citizen_is_told_then_it_works_again(faulty):
     sender = citizen()
@@ -125,6 +139,7 @@ def test_slow_action_server_the_citizen_is_told_in_time(faulty):
 
 # ---------------- the database ----------------
 
+
 def test_database_unavailable_for_a_while(faulty):
     sender = citizen()
     faulty["cutter"].cut()
@@ -139,8 +154,13 @@ def test_database_unavailable_for_a_while(faulty):
 
 def test_no_half_written_request_when_the_database_fails_at_the_folio(faulty):
     sender = citizen()
-    for answer in ("quiero pedir el retiro de un colchon, mi rut es 12.345.678-5", "Juan Pérez",
-                   "pasaje los aromos 1234", "987654321", "un colchon de dos plazas"):
+    for answer in (
+        "quiero pedir el retiro de un colchon, mi rut es 12.345.678-5",
+        "Juan Pérez",
+        "pasaje los aromos 1234",
+        "987654321",
+        "un colchon de dos plazas",
+    ):
         say(faulty, sender, answer, wait=1.5)
     summary = "\n".join(say(faulty, sender, "omitir"))
     assert "Revisa tu solicitud" in summary
@@ -163,12 +183,17 @@ def test_telegram_update_refused_while_the_database_is_down_is_taken_when_retrie
     finally:
         faulty["cutter"].restore()
     assert tg_post(faulty, update) == 200
-    texts = [r["text"] for r in faulty["telegram"].wait_for(
-        lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat), 2)]
+    texts = [
+        r["text"]
+        for r in faulty["telegram"].wait_for(
+            lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat), 2
+        )
+    ]
     assert any("Costo:" in t for t in texts) and APOLOGY not in texts
 
 
 # ---------------- Twilio and Telegram ----------------
+
 
 def test_twilio_down_the_message_waits_and_is_answered_once_it_is_back(faulty):
     twilio, sender = faulty["twilio"], citizen()
@@ -204,13 +229,17 @@ def test_telegram_5xx_and_timeouts_are_retried(faulty):
 
 # ---------------- a restart in the middle of a turn ----------------
 
+
 def _rasa_pid(assistant):
     """The Rasa server started by this assistant's launcher."""
-    children = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(assistant["process"].pid)],
-                              capture_output=True, text=True).stdout.splitlines()
+    children = subprocess.run(
+        ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(assistant["process"].pid)], capture_output=True, text=True
+    ).stdout.splitlines()
     found = [int(line.split()[0]) for line in children if "--enable-api" in line]  # only Rasa has it
-    assert found, f"no se encontró el proceso de Rasa entre {children}:\n" \
-                  + (assistant["var"] / "assistant.log").read_text()[-3000:]
+    assert found, (
+        f"no se encontró el proceso de Rasa entre {children}:\n"
+        + (assistant["var"] / "assistant.log").read_text()[-3000:]
+    )
     return found[0]
 
 
@@ -218,8 +247,13 @@ def test_a_message_in_flight_when_rasa_is_killed_is_answered_after_the_restart(t
     twilio, telegram = standins
     actions_port = free_port()
     proxy = ActionServerProxy(f"http://127.0.0.1:{actions_port}")
-    env = {**channel_env(twilio, telegram), **FAST_RECOVERY, "TURN_TIMEOUT_SECONDS": "30",
-           "ACTIONS_PORT": str(actions_port), "ACTION_ENDPOINT_URL": proxy.url}
+    env = {
+        **channel_env(twilio, telegram),
+        **FAST_RECOVERY,
+        "TURN_TIMEOUT_SECONDS": "30",
+        "ACTIONS_PORT": str(actions_port),
+        "ACTION_ENDPOINT_URL": proxy.url,
+    }
     assistant = start_assistant(tmp_path, env)
     sender = citizen()
     try:

@@ -1,4 +1,5 @@
 """Every field type of the guided forms, with good and bad answers."""
+
 from datetime import date
 
 import pytest
@@ -17,42 +18,48 @@ def field(kind, **kwargs):
     return FormField(name=kwargs.pop("name", kind), type=kind, question="?", **kwargs)
 
 
-@pytest.mark.parametrize("kind, text, value", [
-    ("nombre", "me llamo juan pérez", "Juan Pérez"),
-    ("nombre", "María José Soto", "María José Soto"),
-    ("rut", "12.345.678-5", "12345678-5"),
-    ("rut", "mi rut es 15882390k", "15882390-K"),
-    ("email", "Juan.Perez@Gmail.com", "juan.perez@gmail.com"),
-    ("telefono", "9 8765 4321", "+56987654321"),
-    ("telefono", "+56 2 2654 3000", "+56226543000"),
-    ("direccion", "Pasaje Los Aromos 1234, depto 21", "Pasaje Los Aromos 1234, depto 21"),
-    ("fecha", "15 de diciembre", "2026-12-15"),
-    ("fecha", "mañana", "2026-11-26"),
-    ("texto", "un colchón de dos plazas", "un colchón de dos plazas"),
-    ("si_no", "si po", True),
-    ("si_no", "no", False),
-])
+@pytest.mark.parametrize(
+    "kind, text, value",
+    [
+        ("nombre", "me llamo juan pérez", "Juan Pérez"),
+        ("nombre", "María José Soto", "María José Soto"),
+        ("rut", "12.345.678-5", "12345678-5"),
+        ("rut", "mi rut es 15882390k", "15882390-K"),
+        ("email", "Juan.Perez@Gmail.com", "juan.perez@gmail.com"),
+        ("telefono", "9 8765 4321", "+56987654321"),
+        ("telefono", "+56 2 2654 3000", "+56226543000"),
+        ("direccion", "Pasaje Los Aromos 1234, depto 21", "Pasaje Los Aromos 1234, depto 21"),
+        ("fecha", "15 de diciembre", "2026-12-15"),
+        ("fecha", "mañana", "2026-11-26"),
+        ("texto", "un colchón de dos plazas", "un colchón de dos plazas"),
+        ("si_no", "si po", True),
+        ("si_no", "no", False),
+    ],
+)
 def test_good_answers(kind, text, value):
     result = validate_answer(field(kind), text, ctx())
     assert result.ok and result.value == value
 
 
-@pytest.mark.parametrize("kind, text, expected_in_error", [
-    ("nombre", "12345", "sin números"),
-    ("nombre", "x", "nombre"),
-    ("rut", "12.345.678-4", "dígito verificador"),
-    ("rut", "no me acuerdo", "12.345.678-5"),
-    ("email", "juan arroba gmail", "correo"),
-    ("telefono", "123", "9 dígitos"),
-    ("direccion", "ahi", "calle y número"),
-    ("direccion", "x" * 200, "muy larga"),
-    ("fecha", "cuando puedan", "No entendí la fecha"),
-    ("fecha", "1 de enero de 2020", "ya pasó"),
-    ("fecha", "1 de enero de 2030", "muy lejos"),
-    ("texto", "?", "Cuéntame"),
-    ("si_no", "quizas", "sí o no"),
-    ("ubicacion", "por aca", "Ubicación"),
-])
+@pytest.mark.parametrize(
+    "kind, text, expected_in_error",
+    [
+        ("nombre", "12345", "sin números"),
+        ("nombre", "x", "nombre"),
+        ("rut", "12.345.678-4", "dígito verificador"),
+        ("rut", "no me acuerdo", "12.345.678-5"),
+        ("email", "juan arroba gmail", "correo"),
+        ("telefono", "123", "9 dígitos"),
+        ("direccion", "ahi", "calle y número"),
+        ("direccion", "x" * 200, "muy larga"),
+        ("fecha", "cuando puedan", "No entendí la fecha"),
+        ("fecha", "1 de enero de 2020", "ya pasó"),
+        ("fecha", "1 de enero de 2030", "muy lejos"),
+        ("texto", "?", "Cuéntame"),
+        ("si_no", "quizas", "sí o no"),
+        ("ubicacion", "por aca", "Ubicación"),
+    ],
+)
 def test_bad_answers_say_what_is_expected(kind, text, expected_in_error):
     result = validate_answer(field(kind), text, ctx())
     assert not result.ok and expected_in_error in result.error

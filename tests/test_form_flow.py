@@ -1,4 +1,5 @@
 """A guided request moving forward: answers, failed attempts, confirmation and corrections."""
+
 from datetime import date
 
 import pytest
@@ -17,8 +18,14 @@ def ctx(**kwargs):
     return AnswerContext(today=date(2026, 11, 25), commune="Peñalolén", **kwargs)
 
 
-ANSWERS = {"nombre": "Juan Pérez", "rut": "12.345.678-5", "direccion": "Los Aromos 1234",
-           "telefono": "987654321", "objetos": "un colchón y un sillón", "email": "omitir"}
+ANSWERS = {
+    "nombre": "Juan Pérez",
+    "rut": "12.345.678-5",
+    "direccion": "Los Aromos 1234",
+    "telefono": "987654321",
+    "objetos": "un colchón y un sillón",
+    "email": "omitir",
+}
 
 
 def filled(form):

@@ -5,10 +5,12 @@ procedure and commune matchers, every form field validator and the whole trained
 NLU pipeline: very long text, emoji, control characters, other scripts, SQL and HTML.
 (The webhooks are fuzzed in test_channels_e2e.py.)
 """
+
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.catalogue.model import FormField
 from bot.forms.fields import VALIDATORS, AnswerContext, validate_answer
@@ -21,11 +23,25 @@ from bot.text import normalise
 HOSTILE = st.one_of(
     st.text(max_size=300),
     st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x1F), max_size=50),
-    st.sampled_from([
-        "'; DROP TABLE requests; --", "<script>alert(1)</script>", "🙂" * 500, "ñandú " * 400,
-        "\x00\x07\x1b[31m", "مرحبا كيف حالك", "你好，我想办理许可证", "Привет", "a" * 5000, "",
-        "1" * 60, "-" * 80, "@@@@@", "12.345.678-5" * 30, "+56 9" * 40,
-    ]),
+    st.sampled_from(
+        [
+            "'; DROP TABLE requests; --",
+            "<script>alert(1)</script>",
+            "🙂" * 500,
+            "ñandú " * 400,
+            "\x00\x07\x1b[31m",
+            "مرحبا كيف حالك",
+            "你好，我想办理许可证",
+            "Привет",
+            "a" * 5000,
+            "",
+            "1" * 60,
+            "-" * 80,
+            "@@@@@",
+            "12.345.678-5" * 30,
+            "+56 9" * 40,
+        ]
+    ),
 )
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

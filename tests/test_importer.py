@@ -1,4 +1,5 @@
 """Importing a municipality's Transparencia Activa "Trámites" CSV."""
+
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ def test_unmatched_ambiguous_and_repeated_rows_go_to_review(report):
 def test_written_import_is_loaded_over_the_municipality(tmp_path, report):
     folder = tmp_path / "catalogue"
     import shutil
+
     shutil.copytree(PROJECT_ROOT / "catalogue", folder)
     path = write_import(report, folder, "angol")
     assert yaml.safe_load(path.read_text(encoding="utf-8"))["review"]
@@ -57,6 +59,7 @@ def test_written_import_is_loaded_over_the_municipality(tmp_path, report):
 
 def test_command_line_import(tmp_path, capsys):
     import shutil
+
     folder = tmp_path / "catalogue"
     shutil.copytree(PROJECT_ROOT / "catalogue", folder)
     assert main(["catalogue", "import", "angol", str(FIXTURE), "--dir", str(folder)]) == 0

@@ -3,6 +3,7 @@
 The end-to-end behaviour (real webhooks, real faults, two replicas) is in test_faults.py and
 test_replicas.py; here each rule is checked quickly and precisely.
 """
+
 import asyncio
 from datetime import timedelta
 
@@ -28,8 +29,10 @@ def db(sqlite_db, monkeypatch):
 
 def rows(db):
     with db.session() as session:
-        return [(r.message_id, r.status, r.attempts, r.payload)
-                for r in session.execute(select(InboundMessageRow).order_by(InboundMessageRow.id)).scalars()]
+        return [
+            (r.message_id, r.status, r.attempts, r.payload)
+            for r in session.execute(select(InboundMessageRow).order_by(InboundMessageRow.id)).scalars()
+        ]
 
 
 class Recorder:
@@ -68,15 +71,17 @@ async def test_a_failed_message_holds_its_conversation_until_the_retry(db, monke
     await inbox.accept("x1", "otra", {"Body": "hola"})  # other conversations go on
     await inbox.wait_idle()
     assert [h[0] for h in recorder.handled] == ["x1"]
-    assert rows(db)[0][1:] == ("pendiente", 1, {inbox_module.PENDING_REPLIES: [{"text": "respuesta 1"},
-                                                                               {"text": "respuesta 2"}]})
+    assert rows(db)[0][1:] == (
+        "pendiente",
+        1,
+        {inbox_module.PENDING_REPLIES: [{"text": "respuesta 1"}, {"text": "respuesta 2"}]},
+    )
     assert await inbox.sweep() == []  # not yet
     monkeypatch.setattr(inbox_module, "RETRY_AFTER", timedelta(0))  # time has passed
     assert await inbox.sweep() == ["vecino"]
     await inbox.wait_idle()
     # The retry delivers the kept replies without running the turn again, then the next message.
-    assert recorder.handled[1:] == [("m1", True, [{"text": "respuesta 1"}, {"text": "respuesta 2"}]),
-                                    ("m2", False, [])]
+    assert recorder.handled[1:] == [("m1", True, [{"text": "respuesta 1"}, {"text": "respuesta 2"}]), ("m2", False, [])]
     assert [r[1] for r in rows(db)] == ["listo", "listo", "listo"]
 
 
@@ -118,11 +123,26 @@ async def test_a_message_claimed_max_attempts_times_without_finishing_is_given_u
     recorder = Recorder()
     inbox = Inbox("whatsapp", recorder)
     with db.session() as session:
-        session.add(InboundMessageRow(channel="whatsapp", message_id="m1", sender_id="vecino",
-                                      payload={"Body": "x" * 1000}, status="procesando",
-                                      attempts=inbox_module.MAX_ATTEMPTS))
-        session.add(InboundMessageRow(channel="whatsapp", message_id="m2", sender_id="vecino",
-                                      payload={"Body": "hola"}, status="pendiente", attempts=0))
+        session.add(
+            InboundMessageRow(
+                channel="whatsapp",
+                message_id="m1",
+                sender_id="vecino",
+                payload={"Body": "x" * 1000},
+                status="procesando",
+                attempts=inbox_module.MAX_ATTEMPTS,
+            )
+        )
+        session.add(
+            InboundMessageRow(
+                channel="whatsapp",
+                message_id="m2",
+                sender_id="vecino",
+                payload={"Body": "hola"},
+                status="pendiente",
+                attempts=0,
+            )
+        )
     with db.session() as session:
         session.execute(update(InboundMessageRow).values(updated_at=utcnow() - timedelta(minutes=1)))
     assert await inbox.sweep() == ["vecino"]
@@ -130,8 +150,9 @@ async def test_a_message_claimed_max_attempts_times_without_finishing_is_given_u
     # Not run again: only the apology is delivered, then the conversation goes on.
     assert recorder.handled == [("m1", True, [{"text": APOLOGY}]), ("m2", False, [])]
     assert [r[1] for r in rows(db)] == ["fallido", "listo"] and rows(db)[0][3] is None
-    assert any(r.levelname == "ERROR" and "m1" in r.getMessage() and "fallido" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        r.levelname == "ERROR" and "m1" in r.getMessage() and "fallido" in r.getMessage() for r in caplog.records
+    )
     assert await inbox.sweep() == []  # and never again
 
 
@@ -140,8 +161,16 @@ async def test_the_apology_of_a_given_up_message_is_kept_when_the_channel_is_dow
     recorder = Recorder()
     inbox = Inbox("whatsapp", recorder)
     with db.session() as session:
-        session.add(InboundMessageRow(channel="whatsapp", message_id="m1", sender_id="vecino", payload={},
-                                      status="procesando", attempts=inbox_module.MAX_ATTEMPTS))
+        session.add(
+            InboundMessageRow(
+                channel="whatsapp",
+                message_id="m1",
+                sender_id="vecino",
+                payload={},
+                status="procesando",
+                attempts=inbox_module.MAX_ATTEMPTS,
+            )
+        )
     recorder.fail_with["m1"] = UndeliveredReplies([{"text": APOLOGY}])
     await inbox.sweep()
     await inbox.wait_idle()
@@ -167,8 +196,11 @@ async def test_a_message_left_processing_by_a_stopped_worker_is_taken_again(db, 
     recorder = Recorder()
     inbox = Inbox("whatsapp", recorder)
     with db.session() as session:
-        session.add(InboundMessageRow(channel="whatsapp", message_id="m1", sender_id="vecino", payload={},
-                                      status="procesando", attempts=1))
+        session.add(
+            InboundMessageRow(
+                channel="whatsapp", message_id="m1", sender_id="vecino", payload={}, status="procesando", attempts=1
+            )
+        )
     assert await inbox.sweep() == []  # too recent: its worker may still be on it
     with db.session() as session:
         session.execute(update(InboundMessageRow).values(updated_at=utcnow() - timedelta(minutes=1)))

@@ -1,4 +1,5 @@
 """The launcher's settings: tokens made when the operator set none, refusals when a port would be exposed."""
+
 import stat
 
 import pytest
@@ -20,9 +21,16 @@ def test_tokens_are_made_once_and_kept_private(tmp_path):
 
 
 def test_the_operators_values_win(tmp_path):
-    env = embedded_environment({"VAR_DIR": str(tmp_path), "RASA_API_TOKEN": "elegido-por-ti-1234567890",
-                                "REST_CHANNEL_TOKENS": "off", "RASA_HOST": "0.0.0.0",
-                                "ACTIONS_HOST": "10.0.0.5", "ACTIONS_TOKEN": "otro-elegido-1234567890"})
+    env = embedded_environment(
+        {
+            "VAR_DIR": str(tmp_path),
+            "RASA_API_TOKEN": "elegido-por-ti-1234567890",
+            "REST_CHANNEL_TOKENS": "off",
+            "RASA_HOST": "0.0.0.0",
+            "ACTIONS_HOST": "10.0.0.5",
+            "ACTIONS_TOKEN": "otro-elegido-1234567890",
+        }
+    )
     assert env["RASA_API_TOKEN"] == "elegido-por-ti-1234567890" and parse_tokens(env["REST_CHANNEL_TOKENS"]) == {}
     assert env["ACTION_ENDPOINT_URL"] == "http://10.0.0.5:5055/webhook"
 

@@ -9,6 +9,7 @@ long runs of the characters it repeats, and must finish well within a generous b
 The channels also cut messages to 1,600 / 4,096 characters (channels/limits.py); this
 checks that the code itself would survive without that cut.
 """
+
 from __future__ import annotations
 
 import time
@@ -23,9 +24,9 @@ from bot.dialogue import cues
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import procedure_move
 from bot.folio import FOLIO_RE
-from bot.forms.option_words import option_named
 from bot.forms import flow
 from bot.forms.fields import COORDINATES, NAME_PREFIX, VALIDATORS, AnswerContext, validate_answer
+from bot.forms.option_words import option_named
 from bot.matching.aspects import asked_aspects
 from bot.nlu import entities
 from bot.text import normalise, words_with_spans
@@ -39,10 +40,58 @@ BUDGET_SECONDS = 1.0  # generous: the quadratic e-mail pattern took about a minu
 
 # Runs of the characters the patterns repeat, each alone and followed by a character that makes
 # the match fail at the very end (the worst case for backtracking).
-UNITS = ["a", "a@", "@a", "a.", ".a", "a-", "a+", "a@a.", "a@a", "1", "1.", "1-", "1 ", "-", " ", "\n", "\t",
-         "11.111.111", "12.345.678-", "1234567", "k", "rut ", "rut", "+56 9", "9 8765 ", "+", "(1)",
-         "es ", "es a\n", "es\n", ":", ": \n", "aaa ", "aaa-", "aaa -", "PEN-", "ab-", "-1.111", "1.111 ",
-         "me llamo ", "ñ", "á", "🙂", "a\u0301", "bot", "/bot1", "token=", "://a:", "9", "56"]
+UNITS = [
+    "a",
+    "a@",
+    "@a",
+    "a.",
+    ".a",
+    "a-",
+    "a+",
+    "a@a.",
+    "a@a",
+    "1",
+    "1.",
+    "1-",
+    "1 ",
+    "-",
+    " ",
+    "\n",
+    "\t",
+    "11.111.111",
+    "12.345.678-",
+    "1234567",
+    "k",
+    "rut ",
+    "rut",
+    "+56 9",
+    "9 8765 ",
+    "+",
+    "(1)",
+    "es ",
+    "es a\n",
+    "es\n",
+    ":",
+    ": \n",
+    "aaa ",
+    "aaa-",
+    "aaa -",
+    "PEN-",
+    "ab-",
+    "-1.111",
+    "1.111 ",
+    "me llamo ",
+    "ñ",
+    "á",
+    "🙂",
+    "a\u0301",
+    "bot",
+    "/bot1",
+    "token=",
+    "://a:",
+    "9",
+    "56",
+]
 
 
 def adversarial_inputs() -> List[Tuple[str, str]]:
@@ -68,9 +117,13 @@ INPUTS = adversarial_inputs()
 TODAY = date(2026, 11, 25)
 CONTEXT = AnswerContext(today=TODAY, commune="Peñalolén")
 BUTTONS = [{"title": "Sí, confirmar", "payload": "/afirmar"}, {"title": "No, corregir", "payload": "/negar"}]
-SECRETS = log_safety.configured_secrets({"TWILIO_AUTH_TOKEN": "token-de-prueba-twilio",
-                                         "TELEGRAM_BOT_TOKENS": "penalolen=111:PENALOLEN",
-                                         "TELEGRAM_WEBHOOK_SECRET": "secreto-de-webhook-de-prueba"})
+SECRETS = log_safety.configured_secrets(
+    {
+        "TWILIO_AUTH_TOKEN": "token-de-prueba-twilio",
+        "TELEGRAM_BOT_TOKENS": "penalolen=111:PENALOLEN",
+        "TELEGRAM_WEBHOOK_SECRET": "secreto-de-webhook-de-prueba",
+    }
+)
 
 
 def _field(kind: str) -> Callable[[str], object]:
@@ -131,38 +184,46 @@ def test_dates_are_parsed_in_time_at_the_longest_message_a_channel_lets_through(
         assert time.perf_counter() - started < 2 * BUDGET_SECONDS, label
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("no, la dirección es Los Aromos 12", "Los Aromos 12"),
-    ("el correo era: ana@gmail.com", "ana@gmail.com"),
-    ("la dirección es\nLos Aromos 12", "Los Aromos 12"),
-    ("es uno\nes dos", "dos"),
-    ("es uno\nes dos\n", "dos"),
-    ("es ", ""),
-    ("nada que ver", ""),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("no, la dirección es Los Aromos 12", "Los Aromos 12"),
+        ("el correo era: ana@gmail.com", "ana@gmail.com"),
+        ("la dirección es\nLos Aromos 12", "Los Aromos 12"),
+        ("es uno\nes dos", "dos"),
+        ("es uno\nes dos\n", "dos"),
+        ("es ", ""),
+        ("nada que ver", ""),
+    ],
+)
 def test_the_correction_parser_keeps_its_behaviour(text, expected):
     assert flow._new_value_after(text) == expected
 
 
 def test_the_email_finder_keeps_its_behaviour():
     assert [f.value for f in entities.find_emails("escribe a Ana.Soto+muni@Gmail.com. o a x@y.cl")] == [
-        "ana.soto+muni@gmail.com", "x@y.cl"]
+        "ana.soto+muni@gmail.com",
+        "x@y.cl",
+    ]
     assert entities.find_emails("#ana@gmail.com")[0].start == 1
     assert entities.find_emails("a" * 50 + " sin arroba") == []
 
 
-@pytest.mark.parametrize("text, limit, expected, cut", [
-    ("hola", 10, "hola", False),
-    ("uno dos tres cuatro", 10, "uno dos", True),
-    ("x" * 30, 10, "x" * 10, True),
-    ("palabra\notra linea larga", 12, "palabra", True),
-])
+@pytest.mark.parametrize(
+    "text, limit, expected, cut",
+    [
+        ("hola", 10, "hola", False),
+        ("uno dos tres cuatro", 10, "uno dos", True),
+        ("x" * 30, 10, "x" * 10, True),
+        ("palabra\notra linea larga", 12, "palabra", True),
+    ],
+)
 def test_cap_text_cuts_at_a_word_boundary(text, limit, expected, cut):
     assert cap_text(text, limit) == (expected, cut)
 
 
 @pytest.mark.parametrize("text", ["²", "1" * 5000, "٣", "¹²³"])
 def test_digit_like_answers_to_a_choice_never_crash(text):
-    """"²".isdigit() is true but int("²") raises; 5,000 digits exceed Python's int() limit."""
+    """ "²".isdigit() is true but int("²") raises; 5,000 digits exceed Python's int() limit."""
     result = _field("opcion")(text)
     assert result.ok or result.error

@@ -1,4 +1,5 @@
 """The log redaction on its own (the real processes' logs are checked in test_abuse_e2e.py)."""
+
 import io
 import logging
 
@@ -6,23 +7,37 @@ import pytest
 
 from bot import log_safety
 
-ENV = {"TWILIO_AUTH_TOKEN": "token-de-prueba-twilio", "TELEGRAM_BOT_TOKENS": "penalolen=111:PENALOLEN",
-       "TELEGRAM_WEBHOOK_SECRET": "secreto-de-webhook-de-prueba",
-       "DATABASE_URL": "postgresql://asistente:clave-de-la-base@db:5432/municipal"}
+ENV = {
+    "TWILIO_AUTH_TOKEN": "token-de-prueba-twilio",
+    "TELEGRAM_BOT_TOKENS": "penalolen=111:PENALOLEN",
+    "TELEGRAM_WEBHOOK_SECRET": "secreto-de-webhook-de-prueba",
+    "DATABASE_URL": "postgresql://asistente:clave-de-la-base@db:5432/municipal",
+}
 
 
-@pytest.mark.parametrize("line, gone, kept", [
-    ("HTTP Request: POST http://127.0.0.1:1/bot111:PENALOLEN/sendMessage", "PENALOLEN", "/bot***/sendMessage"),
-    ("POST https://api.telegram.org/bot7654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe", "AAHdq", "getMe"),
-    ("twilio auth token-de-prueba-twilio", "token-de-prueba-twilio", "twilio auth ***"),
-    ("GET /model/parse?token=abc123&x=1", "abc123", "token=***&x=1"),
-    ("conectando a postgresql://asistente:clave-de-la-base@db:5432/municipal", "clave-de-la-base", "asistente:***@db"),
-    ("turno fallido de whatsapp:+56229999999:+56987654321", "+56987654321", "+*******4321"),
-    ("mi rut es 12.345.678-5", "12.345.678-5", "***-5"),
-    ("el celular 9 8765 4321", "8765 4321", "****4321"),
-    ("correo ana.soto@gmail.com", "ana.soto", "a***@gmail.com"),
-    ("2026-12-01 10:03:17 INFO rasa.core: listo en 12345 ms", "\x00", "2026-12-01 10:03:17 INFO rasa.core: listo en 12345 ms"),
-])
+@pytest.mark.parametrize(
+    "line, gone, kept",
+    [
+        ("HTTP Request: POST http://127.0.0.1:1/bot111:PENALOLEN/sendMessage", "PENALOLEN", "/bot***/sendMessage"),
+        ("POST https://api.telegram.org/bot7654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe", "AAHdq", "getMe"),
+        ("twilio auth token-de-prueba-twilio", "token-de-prueba-twilio", "twilio auth ***"),
+        ("GET /model/parse?token=abc123&x=1", "abc123", "token=***&x=1"),
+        (
+            "conectando a postgresql://asistente:clave-de-la-base@db:5432/municipal",
+            "clave-de-la-base",
+            "asistente:***@db",
+        ),
+        ("turno fallido de whatsapp:+56229999999:+56987654321", "+56987654321", "+*******4321"),
+        ("mi rut es 12.345.678-5", "12.345.678-5", "***-5"),
+        ("el celular 9 8765 4321", "8765 4321", "****4321"),
+        ("correo ana.soto@gmail.com", "ana.soto", "a***@gmail.com"),
+        (
+            "2026-12-01 10:03:17 INFO rasa.core: listo en 12345 ms",
+            "\x00",
+            "2026-12-01 10:03:17 INFO rasa.core: listo en 12345 ms",
+        ),
+    ],
+)
 def test_redact(line, gone, kept):
     redacted = log_safety.redact(line, log_safety.configured_secrets(ENV))
     assert gone not in redacted and kept in redacted, redacted
@@ -56,8 +71,14 @@ def test_database_errors_do_not_quote_what_the_citizen_wrote(sqlite_db):
 
     from bot.storage.tables import InboundMessageRow
 
-    row = dict(channel="whatsapp", message_id="SM1", sender_id="whatsapp:+56229999999:+56987654321",
-               payload={"Body": "me llamo Rosa Pérez y vivo en Los Aromos 1234"}, status="pendiente", attempts=0)
+    row = dict(
+        channel="whatsapp",
+        message_id="SM1",
+        sender_id="whatsapp:+56229999999:+56987654321",
+        payload={"Body": "me llamo Rosa Pérez y vivo en Los Aromos 1234"},
+        status="pendiente",
+        attempts=0,
+    )
     with sqlite_db.session() as session:
         session.add(InboundMessageRow(**row))
     with pytest.raises(IntegrityError) as error:

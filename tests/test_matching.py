@@ -1,4 +1,5 @@
 """Matching procedures and communes as citizens name them, typos included."""
+
 import pytest
 
 from bot.matching.aspects import asked_aspects
@@ -16,21 +17,24 @@ def communes(catalogue):
     return CommuneMatcher(catalogue.communes)
 
 
-@pytest.mark.parametrize("text, slug", [
-    ("cuanto cuesta el permiso de circulacion", "permiso-circulacion"),
-    ("permiso de sircualcion", "permiso-circulacion"),
-    ("el permiso del auto", "permiso-circulacion"),
-    ("pagar la patente del auto", "permiso-circulacion"),
-    ("quiero pedir el retiro de cachureos", "retiro-voluminosos"),
-    ("hay una luminaria apagada en mi pasaje", "reporte-luminaria"),
-    ("se me vencio la licencia", "renovacion-licencia"),
-    ("perdi la licencia", "duplicado-licencia"),
-    ("renovar la licencia de conducir", "renovacion-licencia"),
-    ("hay guarenes en el patio", "desratizacion"),
-    ("patente de botilleria", "patente-alcoholes"),
-    ("certificado de residensia", "certificado-residencia"),
-    ("quiero sacar pasaporte", "pasaporte"),
-])
+@pytest.mark.parametrize(
+    "text, slug",
+    [
+        ("cuanto cuesta el permiso de circulacion", "permiso-circulacion"),
+        ("permiso de sircualcion", "permiso-circulacion"),
+        ("el permiso del auto", "permiso-circulacion"),
+        ("pagar la patente del auto", "permiso-circulacion"),
+        ("quiero pedir el retiro de cachureos", "retiro-voluminosos"),
+        ("hay una luminaria apagada en mi pasaje", "reporte-luminaria"),
+        ("se me vencio la licencia", "renovacion-licencia"),
+        ("perdi la licencia", "duplicado-licencia"),
+        ("renovar la licencia de conducir", "renovacion-licencia"),
+        ("hay guarenes en el patio", "desratizacion"),
+        ("patente de botilleria", "patente-alcoholes"),
+        ("certificado de residensia", "certificado-residencia"),
+        ("quiero sacar pasaporte", "pasaporte"),
+    ],
+)
 def test_procedure_aliases_and_typos(procedures, text, slug):
     best = procedures.best(text)
     assert best is not None and best.key == slug
@@ -50,40 +54,49 @@ def test_longer_phrase_is_not_ambiguous(procedures):
     assert procedures.ambiguous("quiero renovar la licencia de conducir") == []
 
 
-@pytest.mark.parametrize("text, official", [
-    ("soy de penalolen", "Peñalolén"),
-    ("vivo en providensia", "Providencia"),
-    ("nunoa", "Ñuñoa"),
-    ("puente alto po", "Puente Alto"),
-    ("en realidad soy de angol", "Angol"),
-    ("de concepcion", "Concepción"),
-    ("soy de retiro", "Retiro"),
-    ("vivo en stgo", "Santiago"),
-    ("soy de vina", "Viña del Mar"),
-])
+@pytest.mark.parametrize(
+    "text, official",
+    [
+        ("soy de penalolen", "Peñalolén"),
+        ("vivo en providensia", "Providencia"),
+        ("nunoa", "Ñuñoa"),
+        ("puente alto po", "Puente Alto"),
+        ("en realidad soy de angol", "Angol"),
+        ("de concepcion", "Concepción"),
+        ("soy de retiro", "Retiro"),
+        ("vivo en stgo", "Santiago"),
+        ("soy de vina", "Viña del Mar"),
+    ],
+)
 def test_communes_misspelt_or_not(communes, text, official):
     found = communes.find(text)
     assert found and found[0].key == official
 
 
-@pytest.mark.parametrize("text", [
-    "quiero pedir el retiro de cachureos",
-    "tome una foto del bache",
-    "calle independencia 123",
-    "hay un bache en la calle",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quiero pedir el retiro de cachureos",
+        "tome una foto del bache",
+        "calle independencia 123",
+        "hay un bache en la calle",
+    ],
+)
 def test_words_that_are_also_communes_need_context(communes, text):
     assert communes.find(text) == []
 
 
-@pytest.mark.parametrize("text, aspects", [
-    ("cuanto cuesta el permiso", ["costo"]),
-    ("q papeles piden", ["requisitos"]),
-    ("donde queda y a que hora atienden", ["lugar", "horario"]),
-    ("cuanto se demoran", ["plazo"]),
-    ("se puede hacer por internet?", ["en_linea"]),
-    ("permiso de circulacion", []),
-])
+@pytest.mark.parametrize(
+    "text, aspects",
+    [
+        ("cuanto cuesta el permiso", ["costo"]),
+        ("q papeles piden", ["requisitos"]),
+        ("donde queda y a que hora atienden", ["lugar", "horario"]),
+        ("cuanto se demoran", ["plazo"]),
+        ("se puede hacer por internet?", ["en_linea"]),
+        ("permiso de circulacion", []),
+    ],
+)
 def test_aspects(text, aspects):
     assert asked_aspects(text) == aspects
 

@@ -4,6 +4,7 @@ The comparison test is the one that catches a change to the tables without a mig
 ``compare_metadata`` of the migrated database against ``Base.metadata`` (staff tables
 included) must be empty. If it fails, write the migration: ``python -m bot db revision -m "..."``.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,6 +28,7 @@ from bot.cli import main
 from bot.storage import migrate, revisions
 from bot.storage.db import Database
 from tests.conftest import fresh_postgres
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_db(request, tmp_path: Path) -> Iterator[Database]:
@@ -66,33 +68,78 @@ def legacy_metadata() -> MetaData:
     channel buttons without Telegram menus (0005) and notices with only their text (0006)."""
     old = MetaData()
     for table in migrate.metadata().sorted_tables:
-        if table.name not in ("inbound_messages", "lookup_failures", "login_failures", "server_secrets", "staff",
-                              "channel_buttons", "notifications"):
+        if table.name not in (
+            "inbound_messages",
+            "lookup_failures",
+            "login_failures",
+            "server_secrets",
+            "staff",
+            "channel_buttons",
+            "notifications",
+        ):
             copy = table.to_metadata(old)
             for index in [i for i in copy.indexes if i.name == "uq_handoffs_open_per_sender"]:
                 copy.indexes.discard(index)
     staff = migrate.metadata().tables["staff"]
-    Table("staff", old, *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable,
-                                 index=c.name == "municipality", unique=c.name == "username")
-                          for c in staff.columns])
+    Table(
+        "staff",
+        old,
+        *[
+            Column(
+                c.name,
+                c.type,
+                primary_key=c.primary_key,
+                nullable=c.nullable,
+                index=c.name == "municipality",
+                unique=c.name == "username",
+            )
+            for c in staff.columns
+        ],
+    )
     buttons = migrate.metadata().tables["channel_buttons"]
-    Table("channel_buttons", old, *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-                                    for c in buttons.columns if c.name not in ("menu_id", "question")])
+    Table(
+        "channel_buttons",
+        old,
+        *[
+            Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+            for c in buttons.columns
+            if c.name not in ("menu_id", "question")
+        ],
+    )
     notifications = migrate.metadata().tables["notifications"]
-    Table("notifications", old, *[
-        Column(c.name, c.type, *[ForeignKey(f.target_fullname, ondelete=f.ondelete) for f in c.foreign_keys],
-               primary_key=c.primary_key, nullable=c.nullable and c.name != "text", index=c.index)
-        for c in notifications.columns if c.name not in ("kind", "variables")])
-    Table("lookup_failures", old,
-          Column("id", Integer, primary_key=True, autoincrement=True),
-          Column("sender_id", String(200), nullable=False, index=True),
-          Column("at", staff.c.created_at.type, nullable=False, index=True))
-    Table("processed_messages", old,
-          Column("id", Integer, primary_key=True, autoincrement=True),
-          Column("channel", String(40), nullable=False),
-          Column("message_id", String(120), nullable=False),
-          Column("received_at", migrate.metadata().tables["inbound_messages"].c.received_at.type,
-                 nullable=False, index=True))
+    Table(
+        "notifications",
+        old,
+        *[
+            Column(
+                c.name,
+                c.type,
+                *[ForeignKey(f.target_fullname, ondelete=f.ondelete) for f in c.foreign_keys],
+                primary_key=c.primary_key,
+                nullable=c.nullable and c.name != "text",
+                index=c.index,
+            )
+            for c in notifications.columns
+            if c.name not in ("kind", "variables")
+        ],
+    )
+    Table(
+        "lookup_failures",
+        old,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("sender_id", String(200), nullable=False, index=True),
+        Column("at", staff.c.created_at.type, nullable=False, index=True),
+    )
+    Table(
+        "processed_messages",
+        old,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("channel", String(40), nullable=False),
+        Column("message_id", String(120), nullable=False),
+        Column(
+            "received_at", migrate.metadata().tables["inbound_messages"].c.received_at.type, nullable=False, index=True
+        ),
+    )
     return old
 
 
@@ -154,8 +201,10 @@ def test_database_made_by_create_all_is_adopted_and_upgraded(empty_db):
     now = datetime.now(timezone.utc)
     with db.engine.begin() as conn:
         conn.execute(text("INSERT INTO communes (name, region, aliases) VALUES ('Angol', 'Araucanía', '')"))
-        conn.execute(text("INSERT INTO processed_messages (channel, message_id, received_at) "
-                          "VALUES ('telegram', '1', :now)"), {"now": now})
+        conn.execute(
+            text("INSERT INTO processed_messages (channel, message_id, received_at) VALUES ('telegram', '1', :now)"),
+            {"now": now},
+        )
     assert migrate.current_revision(db) is None
     with db.engine.connect() as conn:
         assert migrate.is_unversioned_legacy(conn)
@@ -250,6 +299,7 @@ def test_new_revision_writes_the_missing_migration(tmp_path, monkeypatch):
 
 # --- Command line -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def cli_env(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'municipal.db'}")
@@ -286,9 +336,13 @@ def test_cli_hides_the_password(monkeypatch, capsys):
 
 
 def _add_handoff(conn, sender: str, status: str, when: datetime) -> None:
-    conn.execute(text("INSERT INTO handoffs (municipality, sender_id, channel, reason, status, created_at) "
-                      "VALUES ('angol', :sender, 'telegram', 'no_entendido', :status, :when)"),
-                 {"sender": sender, "status": status, "when": when})
+    conn.execute(
+        text(
+            "INSERT INTO handoffs (municipality, sender_id, channel, reason, status, created_at) "
+            "VALUES ('angol', :sender, 'telegram', 'no_entendido', :status, :when)"
+        ),
+        {"sender": sender, "status": status, "when": when},
+    )
 
 
 def test_0002_keeps_the_newest_open_handoff_and_forbids_a_second_one(empty_db):
@@ -303,8 +357,12 @@ def test_0002_keeps_the_newest_open_handoff_and_forbids_a_second_one(empty_db):
     migrate.upgrade(db)
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT sender_id, status, outcome FROM handoffs ORDER BY id")).all()
-    assert [(r[0][-1], r[1]) for r in rows] == [("1", "desistida"), ("1", "atendiendo"), ("1", "cerrada"),
-                                                ("2", "esperando")]
+    assert [(r[0][-1], r[1]) for r in rows] == [
+        ("1", "desistida"),
+        ("1", "atendiendo"),
+        ("1", "cerrada"),
+        ("2", "esperando"),
+    ]
     assert "duplicada" in rows[0][2]
     with pytest.raises(IntegrityError):
         with db.engine.begin() as conn:
@@ -317,25 +375,35 @@ def test_0005_keeps_the_buttons_and_leaves_old_rows_without_a_menu(empty_db):
     db = empty_db
     migrate.upgrade(db, "0004")
     with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO channel_buttons (sender_id, buttons, updated_at) VALUES (:s, :b, :now)"),
-                     {"s": "telegram:angol:1", "b": '[{"title": "Sí", "payload": "/afirmar"}]',
-                      "now": datetime.now(timezone.utc)})
+        conn.execute(
+            text("INSERT INTO channel_buttons (sender_id, buttons, updated_at) VALUES (:s, :b, :now)"),
+            {
+                "s": "telegram:angol:1",
+                "b": '[{"title": "Sí", "payload": "/afirmar"}]',
+                "now": datetime.now(timezone.utc),
+            },
+        )
     migrate.upgrade(db)
     with db.engine.connect() as conn:
         row = conn.execute(text("SELECT buttons, menu_id, question FROM channel_buttons")).one()
     assert "/afirmar" in str(row[0]) and row[1] == 0 and row[2] is None
     migrate.downgrade(db, "0004")
     assert {c["name"] for c in inspect(db.engine).get_columns("channel_buttons")} == {
-        "sender_id", "buttons", "updated_at"}
+        "sender_id",
+        "buttons",
+        "updated_at",
+    }
 
 
 def test_0006_keeps_old_notices_text_and_downgrade_writes_the_text_of_new_ones(empty_db):
     db = empty_db
     migrate.upgrade(db, "0005")
     now = datetime.now(timezone.utc)
-    insert = text("INSERT INTO notifications (municipality, channel, recipient, text, state, attempts, "
-                  "next_attempt_at, created_at) VALUES ('angol', 'telegram', 'telegram:angol:1', :text, "
-                  "'pendiente', 0, :now, :now)")
+    insert = text(
+        "INSERT INTO notifications (municipality, channel, recipient, text, state, attempts, "
+        "next_attempt_at, created_at) VALUES ('angol', 'telegram', 'telegram:angol:1', :text, "
+        "'pendiente', 0, :now, :now)"
+    )
     with db.engine.begin() as conn:
         conn.execute(insert, {"text": "Tu solicitud ANG-AAAAAA (Poda) cambió a: en terreno.", "now": now})
     migrate.upgrade(db)
@@ -346,16 +414,21 @@ def test_0006_keeps_old_notices_text_and_downgrade_writes_the_text_of_new_ones(e
     assert tuple(old) == ("Tu solicitud ANG-AAAAAA (Poda) cambió a: en terreno.", None, None)
     variables = {"folio": "ANG-BBBBBB", "status": "recibida", "procedure": "Poda (árboles)", "note": "Falta foto"}
     with db.engine.begin() as conn:  # as change_status writes it now: no text
-        conn.execute(text("INSERT INTO notifications (municipality, channel, recipient, kind, variables, state, "
-                          "attempts, next_attempt_at, created_at) VALUES ('angol', 'telegram', 'telegram:angol:2', "
-                          "'novedad', :variables, 'pendiente', 0, :now, :now)"),
-                     {"variables": json.dumps(variables), "now": now})
+        conn.execute(
+            text(
+                "INSERT INTO notifications (municipality, channel, recipient, kind, variables, state, "
+                "attempts, next_attempt_at, created_at) VALUES ('angol', 'telegram', 'telegram:angol:2', "
+                "'novedad', :variables, 'pendiente', 0, :now, :now)"
+            ),
+            {"variables": json.dumps(variables), "now": now},
+        )
     migrate.downgrade(db, "0005")
     with db.engine.connect() as conn:
         texts = conn.execute(text("SELECT text FROM notifications ORDER BY id")).scalars().all()
-    assert texts == ["Tu solicitud ANG-AAAAAA (Poda) cambió a: en terreno.",
-                     "Hay novedades en tu solicitud ANG-BBBBBB (Poda (árboles)), que sigue en estado: recibida."
-                     "\nNota: Falta foto"]
+    assert texts == [
+        "Tu solicitud ANG-AAAAAA (Poda) cambió a: en terreno.",
+        "Hay novedades en tu solicitud ANG-BBBBBB (Poda (árboles)), que sigue en estado: recibida.\nNota: Falta foto",
+    ]
     assert status_notice("novedad", variables) == texts[1]  # the application renders the same text
     columns = {c["name"]: c for c in inspect(db.engine).get_columns("notifications")}
     assert "kind" not in columns and "variables" not in columns and not columns["text"]["nullable"]

@@ -1,6 +1,7 @@
 """Citizens' notices of status changes, sent for real to local stand-ins of Twilio and Telegram:
 delivery per channel, retries with backoff, giving up, restarts, WhatsApp's 24-hour window,
 claiming by several workers (SQLite and PostgreSQL) and the web application's background worker."""
+
 import asyncio
 import json
 import threading
@@ -88,11 +89,26 @@ def make_notifier(db, twilio=None, telegram=None, **settings) -> Notifier:
     return Notifier(db, ChannelRegistry(adapters), NotifierSettings(**settings))
 
 
-def submit(db, key, channel="whatsapp", sender_id=WA_SENDER, municipality="penalolen", code="PEN",
-           procedure="retiro-voluminosos"):
-    return store.submit_request(db, key=key, municipality=municipality, code=code, procedure=procedure,
-                                fields={"nombre": "Ana Soto"}, rut=None, channel=channel,
-                                sender_id=sender_id).folio
+def submit(
+    db,
+    key,
+    channel="whatsapp",
+    sender_id=WA_SENDER,
+    municipality="penalolen",
+    code="PEN",
+    procedure="retiro-voluminosos",
+):
+    return store.submit_request(
+        db,
+        key=key,
+        municipality=municipality,
+        code=code,
+        procedure=procedure,
+        fields={"nombre": "Ana Soto"},
+        rut=None,
+        channel=channel,
+        sender_id=sender_id,
+    ).folio
 
 
 def wrote_hours_ago(db, sender_id, hours):
@@ -113,6 +129,7 @@ def only_notification(db):
 
 def as_utc(value):
     from datetime import timezone
+
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -128,11 +145,13 @@ def tg_delivered(telegram, chat_id):
 
 # ---------------- delivery per channel ----------------
 
+
 async def test_whatsapp_status_change_reaches_the_citizen(db, twilio):
     folio = submit(db, "k1")
     wrote_hours_ago(db, WA_SENDER, 1)
-    store.change_status(db, "penalolen", folio, "en_revision", "", "sistema-dom",
-                        procedure_name="Retiro de voluminosos")
+    store.change_status(
+        db, "penalolen", folio, "en_revision", "", "sistema-dom", procedure_name="Retiro de voluminosos"
+    )
     notifier = make_notifier(db, twilio)
     try:
         assert await notifier.run_once() == 1
@@ -149,8 +168,7 @@ async def test_whatsapp_status_change_reaches_the_citizen(db, twilio):
 
 
 async def test_telegram_uses_the_bot_of_the_request_municipality(db, telegram):
-    folio = submit(db, "k1", channel="telegram", sender_id="telegram:angol:424242", municipality="angol",
-                   code="ANG")
+    folio = submit(db, "k1", channel="telegram", sender_id="telegram:angol:424242", municipality="angol", code="ANG")
     store.change_status(db, "angol", folio, "en_terreno", "Cuadrilla el martes", "sistema-angol")
     notifier = make_notifier(db, telegram=telegram)
     try:
@@ -230,6 +248,7 @@ async def test_a_rendered_notice_failing_midway_keeps_only_the_undelivered_rest(
 
 
 # ---------------- failures, retries, giving up, restarts ----------------
+
 
 async def test_whatsapp_failure_is_retried_with_backoff(db, twilio, quick_twilio_retries):
     folio = submit(db, "k1")
@@ -340,11 +359,19 @@ async def test_a_notice_claimed_by_a_worker_that_died_is_sent_after_the_lease(db
 
 # ---------------- WhatsApp's 24-hour window ----------------
 
+
 async def test_outside_the_window_the_approved_template_is_sent(db, twilio):
     folio = submit(db, "k1")
     wrote_hours_ago(db, WA_SENDER, 25)
-    store.change_status(db, "penalolen", folio, "en_revision", "Revisaremos el lunes", "sistema-dom",
-                        procedure_name="Retiro de voluminosos")
+    store.change_status(
+        db,
+        "penalolen",
+        folio,
+        "en_revision",
+        "Revisaremos el lunes",
+        "sistema-dom",
+        procedure_name="Retiro de voluminosos",
+    )
     notifier = make_notifier(db, twilio, whatsapp_template_sid=TEMPLATE)
     try:
         assert await notifier.run_once() == 1
@@ -385,8 +412,9 @@ async def test_template_when_no_activity_is_known(sqlite_db, twilio):
 async def test_template_variables_come_from_the_notice_data_never_from_its_text(sqlite_db, twilio):
     folio = submit(sqlite_db, "k1")
     tricky = "Poda (árboles) cambió a: urgente), que sigue en estado: resuelta"
-    store.change_status(sqlite_db, "penalolen", folio, "recibida", "Falta una foto", "sistema-dom",
-                        procedure_name=tricky)
+    store.change_status(
+        sqlite_db, "penalolen", folio, "recibida", "Falta una foto", "sistema-dom", procedure_name=tricky
+    )
     with sqlite_db.session() as session:  # a text saying other values (as a rest sent in part would): not read
         session.execute(update(NotificationRow).values(text="Tu solicitud PEN-ZZZZZZ (Otro) cambió a: resuelta."))
     store.change_status(sqlite_db, "penalolen", folio, "en_terreno", "", "sistema-dom", procedure_name=tricky)
@@ -398,11 +426,13 @@ async def test_template_variables_come_from_the_notice_data_never_from_its_text(
         await notifier.close()
     assert [json.loads(r["ContentVariables"]) for r in delivered(twilio)] == [
         {"1": folio, "2": "recibida", "3": tricky},  # each notice its own status, not the request's current one
-        {"1": folio, "2": "en terreno", "3": tricky}]
+        {"1": folio, "2": "en terreno", "3": tricky},
+    ]
     assert {row.state for row in notifications(sqlite_db)} == {"enviada"}
 
 
 # ---------------- channels that cannot send ----------------
+
 
 async def test_rest_channel_gives_up_at_once(db, twilio, telegram):
     folio = submit(db, "k1", channel="rest", sender_id="rest:local:vecino-1")
@@ -456,6 +486,7 @@ def test_notifier_from_env(sqlite_db, monkeypatch):
 
 # ---------------- several workers ----------------
 
+
 async def test_two_workers_at_once_send_each_notice_once(db, twilio):
     wrote_hours_ago(db, WA_SENDER, 1)
     folios = [submit(db, f"k{i}") for i in range(6)]
@@ -495,6 +526,7 @@ def test_two_replicas_in_threads_send_each_notice_once(db, twilio):
             finally:
                 await notifier.close()
                 replica_db.dispose()
+
         try:
             asyncio.run(work())
         except Exception as exc:  # reported below
@@ -513,15 +545,18 @@ def test_two_replicas_in_threads_send_each_notice_once(db, twilio):
 
 # ---------------- the web application runs the worker ----------------
 
+
 async def test_web_app_delivers_after_a_status_change_through_the_api(db, telegram, catalogue):
     folio = submit(db, "k1", channel="telegram", sender_id="telegram:penalolen:31337")
     token = create_token(db, "penalolen", "sistema-dom")
     notifier = make_notifier(db, telegram=telegram, poll_seconds=0.1)
     app = create_app(db, lambda: catalogue, notifier=notifier)
     async with TestClient(TestServer(app)) as client:
-        async with client.post(f"{API_PREFIX}/solicitudes/{folio}/estado",
-                               headers={"Authorization": f"Bearer {token}"},
-                               json={"estado": "en_revision", "nota": "Llega el jueves"}) as response:
+        async with client.post(
+            f"{API_PREFIX}/solicitudes/{folio}/estado",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"estado": "en_revision", "nota": "Llega el jueves"},
+        ) as response:
             assert response.status == 200, await response.text()
         for _ in range(100):
             if tg_delivered(telegram, 31337):
@@ -538,7 +573,10 @@ async def test_web_app_without_notifier_leaves_notices_pending(sqlite_db, catalo
     folio = submit(sqlite_db, "k1", channel="telegram", sender_id="telegram:penalolen:1")
     token = create_token(sqlite_db, "penalolen", "sistema-dom")
     async with TestClient(TestServer(create_app(sqlite_db, lambda: catalogue))) as client:
-        async with client.post(f"{API_PREFIX}/solicitudes/{folio}/estado",
-                               headers={"Authorization": f"Bearer {token}"}, json={"estado": "en_revision"}) as r:
+        async with client.post(
+            f"{API_PREFIX}/solicitudes/{folio}/estado",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"estado": "en_revision"},
+        ) as r:
             assert r.status == 200
     assert only_notification(sqlite_db).state == "pendiente"

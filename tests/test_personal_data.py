@@ -1,5 +1,6 @@
 """The declaration of personal data (bot/storage/personal_data.py) covers every table, and retention
 erases what it declares (SQLite and PostgreSQL)."""
+
 from datetime import timedelta
 
 import pytest
@@ -22,8 +23,9 @@ def test_every_table_and_column_of_our_metadata_is_classified():
         policy = policy_for(name)
         columns = {c.name for c in table.columns}
         assert not set(policy.personal) & set(policy.other), name
-        assert set(policy.personal) | set(policy.other) == columns, \
+        assert set(policy.personal) | set(policy.other) == columns, (
             f"{name}: unclassified {sorted(columns - set(policy.personal) - set(policy.other))}"
+        )
         if policy.personal:  # erased on deletion and on retention, or the reason why not
             assert (policy.on_deletion and policy.on_retention) or policy.why_kept, name
         else:
@@ -33,11 +35,20 @@ def test_every_table_and_column_of_our_metadata_is_classified():
 def test_the_classification_is_not_vacuous():
     """The columns that obviously hold personal data are declared as such."""
     personal = {(p.table, c) for p in POLICIES for c in p.personal}
-    assert {("requests", "rut"), ("requests", "sender_id"), ("requests", "fields"),
-            ("request_status_history", "note"), ("request_status_history", "changed_by"),
-            ("notifications", "text"), ("notifications", "variables"), ("notifications", "recipient"),
-            ("handoffs", "form_data"), ("staff_messages", "text"), ("inbound_messages", "payload"),
-            ("staff", "name")} <= personal
+    assert {
+        ("requests", "rut"),
+        ("requests", "sender_id"),
+        ("requests", "fields"),
+        ("request_status_history", "note"),
+        ("request_status_history", "changed_by"),
+        ("notifications", "text"),
+        ("notifications", "variables"),
+        ("notifications", "recipient"),
+        ("handoffs", "form_data"),
+        ("staff_messages", "text"),
+        ("inbound_messages", "payload"),
+        ("staff", "name"),
+    } <= personal
     for name in ("lookup_failures", "login_failures"):
         assert "sender_id" not in migrate.metadata().tables[name].columns  # counters keep no sender id
 
@@ -50,10 +61,12 @@ def db(request):
 def test_retention_erases_old_closed_requests_notes_and_notices_and_keeps_open_ones(db, tmp_path):
     reader = TranscriptReader(f"sqlite:///{tmp_path / 'rasa.db'}")
     make = dict(municipality="penalolen", code="PEN", procedure="retiro-voluminosos", channel="whatsapp")
-    old = submit_request(db, key="old", fields={"nombre": "Rosa Díaz"}, rut="12345678-5", sender_id="wa:rosa",
-                         **make).folio
-    still_open = submit_request(db, key="open", fields={"nombre": "Luis Soto"}, rut="11111111-1",
-                                sender_id="wa:luis", **make).folio
+    old = submit_request(
+        db, key="old", fields={"nombre": "Rosa Díaz"}, rut="12345678-5", sender_id="wa:rosa", **make
+    ).folio
+    still_open = submit_request(
+        db, key="open", fields={"nombre": "Luis Soto"}, rut="11111111-1", sender_id="wa:luis", **make
+    ).folio
     change_status(db, "penalolen", old, "resuelta", "Retirado; habló con Rosa al 9 7311 2468", "oirs (Juan Soto)")
     change_status(db, "penalolen", still_open, "en_revision", "Llamar a Luis al 9 7000 1111", "oirs (Juan Soto)")
     long_ago = utcnow() - timedelta(days=200)

@@ -4,14 +4,15 @@ The training examples carry a ``tramite`` in their metadata; each fold trains th
 resolver (aliases + classifier) on the other folds and is scored on this one. This
 guards against changes to aliases, thresholds or the classifier that hurt recognition.
 """
+
 import random
 
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
+from bot.config import PROJECT_ROOT
 from bot.matching.classifier import NONE
 from bot.nlu.extractor import ProcedureResolver, example_procedure
-from bot.config import PROJECT_ROOT
 
 PROCEDURE_INTENTS = {"consultar_tramite", "iniciar_tramite", "consultar_estado"}
 FOLDS = 5
@@ -65,13 +66,18 @@ def test_a_second_request_told_in_its_own_clause_is_found(resolver):
     other = "se cortó la luz del pasaje. además botan basura en el sitio eriazo de la esquina"
     main = [slug for slug, *_ in resolver.resolve(other)]
     assert {main[0], *(slug for slug, *_ in resolver.later(other, main))} == {
-        "reporte-luminaria", "denuncia-microbasural"}
+        "reporte-luminaria",
+        "denuncia-microbasural",
+    }
 
 
-@pytest.mark.parametrize("text", [
-    "quiero pedir retiro de voluminosos y tengo un sillon y un colchon",  # one request, its details
-    "el poste esta apagado y la calle esta oscura",
-    "hola buenas, soy de angol y queria saber cuanto cuesta el permiso de circulacion",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "quiero pedir retiro de voluminosos y tengo un sillon y un colchon",  # one request, its details
+        "el poste esta apagado y la calle esta oscura",
+        "hola buenas, soy de angol y queria saber cuanto cuesta el permiso de circulacion",
+    ],
+)
 def test_clauses_of_one_request_add_no_other(resolver, text):
     assert resolver.later(text, [slug for slug, *_ in resolver.resolve(text)]) == []

@@ -5,6 +5,7 @@ Rasa's own tracker store and lock store are built from the file exactly as
 saved by one store object is read by another (another replica), and a lock held by
 one blocks the other.
 """
+
 import asyncio
 import uuid
 
@@ -20,9 +21,16 @@ def production_env(monkeypatch):
     require_redis()
     with fresh_postgres("rasa_test") as (url,):
         name = make_url(url).database
-        values = {"ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook", "ACTIONS_TOKEN": "token-de-prueba-acciones",
-                  "TRACKER_DB_URL": url, "TRACKER_DB": name,
-                  "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_PASSWORD": "", "REDIS_LOCK_DB": "1"}
+        values = {
+            "ACTION_ENDPOINT_URL": "http://127.0.0.1:5055/webhook",
+            "ACTIONS_TOKEN": "token-de-prueba-acciones",
+            "TRACKER_DB_URL": url,
+            "TRACKER_DB": name,
+            "REDIS_HOST": "127.0.0.1",
+            "REDIS_PORT": "6379",
+            "REDIS_PASSWORD": "",
+            "REDIS_LOCK_DB": "1",
+        }
         for key, value in values.items():
             monkeypatch.setenv(key, value)
         yield values

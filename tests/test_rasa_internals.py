@@ -3,6 +3,7 @@
 Every test here runs Rasa's own code (or compares with it), so it fails when an upgrade moves,
 renames or changes what a module leans on, or when one of our patches stops applying.
 """
+
 import inspect
 import logging
 import subprocess
@@ -27,8 +28,8 @@ from bot.rasa_internals.action_failures import ACTION_FAILURE_LOG, PROCESSOR_LOG
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.rasa_internals.tracker_store import RasaSQLTrackerStore
 
-
 # --- The version --------------------------------------------------------------------------------------
+
 
 def test_written_for_the_installed_rasa():
     assert rasa_internals.RASA_VERSION == "3.6.21" == rasa_internals.installed_rasa_version()
@@ -45,10 +46,15 @@ def test_another_rasa_version_is_refused_naming_both():
 
 def test_a_process_with_another_rasa_does_not_start():
     """Importing any module of the package checks the version (the Rasa server imports ``speedups``)."""
-    code = ("import importlib.metadata as m; m.version = lambda name: '3.6.22'; "
-            "import bot.rasa_internals.speedups")
-    run = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
+    code = "import importlib.metadata as m; m.version = lambda name: '3.6.22'; import bot.rasa_internals.speedups"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert run.returncode != 0
     assert "RasaVersionError" in run.stderr and "Rasa 3.6.22" in run.stderr and "Rasa 3.6.21" in run.stderr
 
@@ -93,8 +99,9 @@ def test_action_responses_are_validated_as_rasa_does(patched):
     action = RemoteAction("accion_prueba", None)
     assert RemoteAction._validate_action_result is not original_validate
     for response in RESPONSES:
-        assert outcome(RemoteAction._validate_action_result, action, response) == \
-            outcome(original_validate, action, response), response
+        assert outcome(RemoteAction._validate_action_result, action, response) == outcome(
+            original_validate, action, response
+        ), response
     assert action._validate_action_result(RESPONSES[0]) is True
     for invalid in RESPONSES[3:5]:
         with pytest.raises(ValidationError, match="Failed to validate Action server response"):
@@ -155,6 +162,7 @@ def test_a_patch_whose_target_rasa_renamed_fails_loudly():
 
 # --- Failed actions, as Rasa's processor reports them -------------------------------------------------
 
+
 async def test_a_failed_action_is_noticed_from_what_rasas_processor_logs(monkeypatch):
     from unittest.mock import AsyncMock, MagicMock
 
@@ -177,13 +185,15 @@ async def test_a_failed_action_is_noticed_from_what_rasas_processor_logs(monkeyp
     processor.domain = Domain.empty()
     processor.execute_side_effects = AsyncMock()
     tracker = DialogueStateTracker("vecino", [])
-    await MessageProcessor._run_action(processor, Failing(), tracker, MagicMock(), MagicMock(),
-                                       PolicyPrediction([1.0], "regla"))
+    await MessageProcessor._run_action(
+        processor, Failing(), tracker, MagicMock(), MagicMock(), PolicyPrediction([1.0], "regla")
+    )
     assert noticed == ["accion"]
     assert ACTION_FAILURE_LOG in inspect.getsource(MessageProcessor._run_action)
 
 
 # --- Where Rasa's server keeps its agent --------------------------------------------------------------
+
 
 def test_the_agent_is_found_where_rasas_server_puts_it():
     from types import SimpleNamespace
@@ -200,6 +210,7 @@ def test_the_agent_is_found_where_rasas_server_puts_it():
 
 # --- Rasa's events table, declared again --------------------------------------------------------------
 
+
 def test_the_events_table_is_declared_as_rasa_declares_it():
     rasa_table = SQLTrackerStore.SQLEvent.__table__
     assert RASA_EVENTS.name == rasa_table.name == "events"
@@ -209,6 +220,7 @@ def test_the_events_table_is_declared_as_rasa_declares_it():
 
 
 # --- The NLU classifier's feature matrix --------------------------------------------------------------
+
 
 def test_a_message_whose_features_do_not_fit_gets_no_intent(tmp_path: Path):
     from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -228,8 +240,12 @@ def test_a_message_whose_features_do_not_fit_gets_no_intent(tmp_path: Path):
             made.add_features(Features(np.array([features]), "sentence", TEXT, "prueba"))
         return made
 
-    classifier = IntentClassifier.create(IntentClassifier.get_default_config(), LocalModelStorage(tmp_path),
-                                         Resource("clasificador"), ExecutionContext(GraphSchema({}), "prueba"))
+    classifier = IntentClassifier.create(
+        IntentClassifier.get_default_config(),
+        LocalModelStorage(tmp_path),
+        Resource("clasificador"),
+        ExecutionContext(GraphSchema({}), "prueba"),
+    )
     assert fits_model(classifier, message(""))  # not fitted yet
     examples = [message("hola", [1.0, 0.0], "saludo"), message("chao", [0.0, 1.0], "despedida")]
     classifier.train(TrainingData(examples * 3))
@@ -239,6 +255,7 @@ def test_a_message_whose_features_do_not_fit_gets_no_intent(tmp_path: Path):
 
 
 # --- The tracker store's private parts ----------------------------------------------------------------
+
 
 @pytest.fixture
 def store(tmp_path):
@@ -250,8 +267,13 @@ def store(tmp_path):
 
 def conversation(sender="vecino"):
     tracker = DialogueStateTracker(sender, [])
-    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
-                  UserUttered("hola", {"name": "saludo", "confidence": 1.0}), ActionExecuted("action_listen")):
+    for event in (
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hola", {"name": "saludo", "confidence": 1.0}),
+        ActionExecuted("action_listen"),
+    ):
         tracker.update(event)
     return tracker
 
@@ -277,8 +299,9 @@ async def test_the_stored_version_counts_the_latest_session_and_is_read_off_the_
     assert count == len(rebuilt.events) == len(tracker.events) - 1 and newest == len(tracker.events)
     threads = []
     real = store.stored_version
-    monkeypatch.setattr(store, "stored_version",
-                        lambda sender: threads.append(threading.current_thread()) or real(sender))
+    monkeypatch.setattr(
+        store, "stored_version", lambda sender: threads.append(threading.current_thread()) or real(sender)
+    )
     await store.read_stored_version("vecino")
     assert threads and threads[0] is not threading.main_thread()
 

@@ -5,6 +5,7 @@ the databases and Redis, as two servers behind nginx would. The messages of each
 arrive alternately at one replica and the other, without waiting for the replies: every message
 must be processed exactly once and in the order it arrived.
 """
+
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,10 +35,17 @@ def shared_services():
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory, shared_services, standins):
     twilio, telegram = standins
-    env = {**channel_env(twilio, telegram), "RASA_ENDPOINTS": "deploy/endpoints.prod.yml",
-           "DATABASE_URL": shared_services["municipal"], "TRACKER_DB_URL": shared_services["tracker"],
-           "TRACKER_DB": shared_services["tracker_name"],
-           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_PASSWORD": "", "REDIS_LOCK_DB": "1"}
+    env = {
+        **channel_env(twilio, telegram),
+        "RASA_ENDPOINTS": "deploy/endpoints.prod.yml",
+        "DATABASE_URL": shared_services["municipal"],
+        "TRACKER_DB_URL": shared_services["tracker"],
+        "TRACKER_DB": shared_services["tracker_name"],
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_PASSWORD": "",
+        "REDIS_LOCK_DB": "1",
+    }
     with ThreadPoolExecutor(2) as pool:  # both start at once, as after a deployment (migrations included)
         futures = [pool.submit(start_assistant, tmp_path_factory.mktemp(f"replica{n}"), env) for n in (1, 2)]
     started = [f.result() for f in futures if f.exception() is None]
@@ -76,8 +84,9 @@ def test_interleaved_messages_are_processed_once_and_in_order(replicas, shared_s
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             with engine.connect() as conn:
-                rows = conn.execute(select(InboundMessageRow.sender_id, InboundMessageRow.status,
-                                           InboundMessageRow.attempts)).all()
+                rows = conn.execute(
+                    select(InboundMessageRow.sender_id, InboundMessageRow.status, InboundMessageRow.attempts)
+                ).all()
             mine = [r for r in rows if any(r.sender_id.endswith(phone) for phone in citizens)]
             if len(mine) == len(MESSAGES) * CONVERSATIONS and all(r.status == "listo" for r in mine):
                 break

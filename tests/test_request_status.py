@@ -1,5 +1,6 @@
 """Status of a request: history with who changed it, final statuses, the citizen's notice,
 municipality isolation, listing and the citizen's own lookups (SQLite and PostgreSQL)."""
+
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 
@@ -16,13 +17,30 @@ def db(request):
     return request.getfixturevalue(f"{request.param}_db")
 
 
-def submit(db, key, municipality="penalolen", code="PEN", procedure="retiro-voluminosos", rut="12345678-5",
-           channel="telegram", sender_id="tg-111"):
+def submit(
+    db,
+    key,
+    municipality="penalolen",
+    code="PEN",
+    procedure="retiro-voluminosos",
+    rut="12345678-5",
+    channel="telegram",
+    sender_id="tg-111",
+):
     fields = {"nombre": "Ana Soto", "direccion": "Los Olmos 123"}
     if rut:
         fields["rut"] = rut
-    return store.submit_request(db, key=key, municipality=municipality, code=code, procedure=procedure,
-                                fields=fields, rut=rut, channel=channel, sender_id=sender_id).folio
+    return store.submit_request(
+        db,
+        key=key,
+        municipality=municipality,
+        code=code,
+        procedure=procedure,
+        fields=fields,
+        rut=rut,
+        channel=channel,
+        sender_id=sender_id,
+    ).folio
 
 
 def notifications(db):
@@ -85,35 +103,52 @@ def test_invalid_status_and_same_status_without_note_are_rejected(db):
     store.change_status(db, "penalolen", folio, "recibida", "Falta una foto del objeto", "sistema-dom")
     assert len(store.get_request(db, "penalolen", folio)["history"]) == 2
     (notice,) = notifications(db)
-    assert (notice.kind, notice.variables) == ("novedad", {"folio": folio, "status": "recibida",
-                                                          "procedure": "retiro-voluminosos",
-                                                          "note": "Falta una foto del objeto"})
-    assert sent_text(notice) == (f"Hay novedades en tu solicitud {folio} (retiro-voluminosos), que sigue en estado: "
-                                 "recibida.\nNota: Falta una foto del objeto")
+    assert (notice.kind, notice.variables) == (
+        "novedad",
+        {"folio": folio, "status": "recibida", "procedure": "retiro-voluminosos", "note": "Falta una foto del objeto"},
+    )
+    assert sent_text(notice) == (
+        f"Hay novedades en tu solicitud {folio} (retiro-voluminosos), que sigue en estado: "
+        "recibida.\nNota: Falta una foto del objeto"
+    )
 
 
 def test_change_writes_exactly_one_notification_for_the_citizen(db, catalogue):
     folio = submit(db, "k1", channel="telegram", sender_id="tg-111")
     other = submit(db, "k2", channel="whatsapp", sender_id="whatsapp:+56911112222")
-    store.change_status(db, "penalolen", folio, "en_terreno", "Pasamos el martes", "sistema-dom",
-                        procedure_name=catalogue.display_name)
+    store.change_status(
+        db, "penalolen", folio, "en_terreno", "Pasamos el martes", "sistema-dom", procedure_name=catalogue.display_name
+    )
     (notice,) = notifications(db)
     with db.session() as session:
         request_id = session.execute(select(RequestRow.id).where(RequestRow.folio == folio)).scalar_one()
     assert (notice.request_id, notice.municipality, notice.channel, notice.recipient, notice.state) == (
-        request_id, "penalolen", "telegram", "tg-111", "pendiente")
+        request_id,
+        "penalolen",
+        "telegram",
+        "tg-111",
+        "pendiente",
+    )
     # The notice keeps its data; its text is rendered when it is sent.
     assert notice.text is None and notice.kind == "cambio_estado"
-    assert notice.variables == {"folio": folio, "status": "en_terreno", "procedure": catalogue.display_name(
-        "retiro-voluminosos"), "note": "Pasamos el martes"}
-    assert sent_text(notice) == (f"Tu solicitud {folio} (Retiro de residuos voluminosos (cachureos)) cambió a: "
-                                 "en terreno.\nNota: Pasamos el martes")
+    assert notice.variables == {
+        "folio": folio,
+        "status": "en_terreno",
+        "procedure": catalogue.display_name("retiro-voluminosos"),
+        "note": "Pasamos el martes",
+    }
+    assert sent_text(notice) == (
+        f"Tu solicitud {folio} (Retiro de residuos voluminosos (cachureos)) cambió a: "
+        "en terreno.\nNota: Pasamos el martes"
+    )
     # Without a catalogue the slug names the procedure; a plain name is used as given.
     store.change_status(db, "penalolen", other, "en_revision", "", "sistema-dom")
     store.change_status(db, "penalolen", other, "derivada", "", "sistema-dom", procedure_name="Retiro de cachureos")
     texts = [sent_text(n) for n in notifications(db)][1:]
-    assert texts == [f"Tu solicitud {other} (retiro-voluminosos) cambió a: en revisión.",
-                     f"Tu solicitud {other} (Retiro de cachureos) cambió a: derivada a otra unidad."]
+    assert texts == [
+        f"Tu solicitud {other} (retiro-voluminosos) cambió a: en revisión.",
+        f"Tu solicitud {other} (Retiro de cachureos) cambió a: derivada a otra unidad.",
+    ]
     assert [n.recipient for n in notifications(db)][1:] == ["whatsapp:+56911112222"] * 2
 
 
@@ -154,13 +189,22 @@ def test_list_requests_is_per_municipality_newest_first_and_filtered(db):
     assert folios(procedure="reporte-bache") == [old]
     assert folios(since=date(2024, 3, 10)) == [new, middle]
     assert folios(until=date(2024, 3, 10)) == [old]
-    assert folios(since=datetime(2024, 3, 5, tzinfo=timezone.utc), until=datetime(2024, 3, 15, tzinfo=timezone.utc)) \
-        == [middle]
+    assert folios(
+        since=datetime(2024, 3, 5, tzinfo=timezone.utc), until=datetime(2024, 3, 15, tzinfo=timezone.utc)
+    ) == [middle]
     assert folios(limit=2) == [new, middle] and folios(limit=2, offset=2) == [old]
     listed = store.list_requests(db, "penalolen")
     for item in listed:
-        assert set(item) == {"folio", "municipality", "procedure", "status", "status_label", "created_at",
-                             "updated_at", "fields"}
+        assert set(item) == {
+            "folio",
+            "municipality",
+            "procedure",
+            "status",
+            "status_label",
+            "created_at",
+            "updated_at",
+            "fields",
+        }
         assert "rut" not in item["fields"] and item["fields"]["nombre"] == "Ana Soto"
     assert listed[2]["created_at"] == "2024-03-01T15:00:00+00:00"
     with pytest.raises(ValueError):

@@ -1,4 +1,5 @@
 """Storing requests: unique folios under concurrency, exactly-once submission, history."""
+
 import itertools
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -17,8 +18,17 @@ def db(request):
 
 
 def submit(db, key, municipality="penalolen", code="PEN"):
-    return store.submit_request(db, key=key, municipality=municipality, code=code, procedure="retiro-voluminosos",
-                                fields={"nombre": "Ana"}, rut="12345678-5", channel="rest", sender_id="v1")
+    return store.submit_request(
+        db,
+        key=key,
+        municipality=municipality,
+        code=code,
+        procedure="retiro-voluminosos",
+        fields={"nombre": "Ana"},
+        rut="12345678-5",
+        channel="rest",
+        sender_id="v1",
+    )
 
 
 def test_submission_stores_request_and_history(db):

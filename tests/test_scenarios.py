@@ -1,11 +1,21 @@
 """The multi-turn scenario runner's checks and how it reads options from each channel."""
+
 from bot.devtools.scenarios import Reply, _chosen, _telegram_reply, _whatsapp_reply, check
 
 
 def test_facts_are_matched_without_accents_or_case():
     reply = Reply(["Permiso de circulación en Angol\nCosto: $4.500", "¿Quieres hacer la solicitud?"])
-    assert check({"contiene": ["PERMISO DE CIRCULACION", "4.500"], "alguno": ["UTM", "costo"],
-                  "no_contiene": ["¿Cuál es tu nombre"]}, reply) == []
+    assert (
+        check(
+            {
+                "contiene": ["PERMISO DE CIRCULACION", "4.500"],
+                "alguno": ["UTM", "costo"],
+                "no_contiene": ["¿Cuál es tu nombre"],
+            },
+            reply,
+        )
+        == []
+    )
     problems = check({"contiene": ["patente"], "alguno": ["UTM"], "no_contiene": ["angol"], "folio": True}, reply)
     assert len(problems) == 4
 
@@ -19,14 +29,31 @@ def test_punctuation_facts_are_looked_for_as_written_and_button_titles_count_as_
 def test_folio_and_options():
     reply = Reply(["Listo, tu folio es PEN-7KX4M2."], [{"title": "Sí, enviar", "answer": "1"}])
     assert check({"folio": True, "opciones": ["si"]}, reply) == []
-    assert check({"folio": False, "opciones": ["Corregir"]}, reply) == ["no debía dar folio",
-                                                                          "falta la opción «Corregir»"]
+    assert check({"folio": False, "opciones": ["Corregir"]}, reply) == [
+        "no debía dar folio",
+        "falta la opción «Corregir»",
+    ]
 
 
 def test_whatsapp_options_are_the_numbered_list_and_telegram_the_keyboard():
-    wa = _whatsapp_reply([{"Body": "Hola"}, {"Body": "¿Cuál?\n\n1. Certificado de residencia\n2. Certificado de "
-                                                    "número\nResponde 1 o 2."}])
+    wa = _whatsapp_reply(
+        [
+            {"Body": "Hola"},
+            {"Body": "¿Cuál?\n\n1. Certificado de residencia\n2. Certificado de número\nResponde 1 o 2."},
+        ]
+    )
     assert [o["answer"] for o in wa.options] == ["1", "2"] and _chosen(wa, "certificado de numero")["answer"] == "2"
-    tg = _telegram_reply([{"text": "¿Cuál?", "reply_markup": {"inline_keyboard": [
-        [{"text": "Sí", "callback_data": "b1"}], [{"text": "No", "callback_data": "b2"}]]}}])
+    tg = _telegram_reply(
+        [
+            {
+                "text": "¿Cuál?",
+                "reply_markup": {
+                    "inline_keyboard": [
+                        [{"text": "Sí", "callback_data": "b1"}],
+                        [{"text": "No", "callback_data": "b2"}],
+                    ]
+                },
+            }
+        ]
+    )
     assert _chosen(tg, "si")["answer"] == "b1" and _chosen(tg, "Tal vez") is None

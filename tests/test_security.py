@@ -4,6 +4,7 @@ The assistant starts here as an operator would start it: no token in the environ
 so the launcher makes its own (var/secrets.json). WhatsApp goes through signed
 webhooks with real ``whatsapp:+569…`` ids to the Twilio stand-in.
 """
+
 import json
 import os
 import signal
@@ -32,8 +33,13 @@ from tests.channel_clients import PENALOLEN_WA, channel_env, citizen, wa_replies
 def assistant(tmp_path_factory, standins):
     twilio, telegram = standins
     # No tokens, as on a fresh machine: the launcher makes them (an empty value counts as unset).
-    env = {**channel_env(twilio, telegram), "WATCHDOG_SECONDS": "10",
-           "RASA_API_TOKEN": "", "ACTIONS_TOKEN": "", "REST_CHANNEL_TOKENS": ""}
+    env = {
+        **channel_env(twilio, telegram),
+        "WATCHDOG_SECONDS": "10",
+        "RASA_API_TOKEN": "",
+        "ACTIONS_TOKEN": "",
+        "REST_CHANNEL_TOKENS": "",
+    }
     running = start_assistant(tmp_path_factory.mktemp("var"), env)
     yield running
     stop_assistant(running)
@@ -45,8 +51,9 @@ def secrets_of(assistant) -> dict:
 
 def http(method: str, url: str, body=None, headers=None, timeout: float = 60):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read().decode() or "null")
@@ -76,7 +83,7 @@ def listening_addresses(port: int) -> set:
             address, hex_port = fields[1].split(":")
             if fields[3] == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
                 if len(address) == 8:
-                    found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+                    found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
                 else:
                     found.add("ipv6:" + address)
     return found
@@ -110,9 +117,17 @@ def victim(assistant, standins):
     assert whatsapp(assistant, number, "hola")[0] == 200
     wa_replies(twilio, number, 1)
     db = Database(f"sqlite:///{assistant['var'] / 'municipal.db'}")
-    folio = submit_request(db, key=f"victima-{uuid.uuid4().hex}", municipality="penalolen", code="PEN",
-                           procedure="retiro-voluminosos", fields={"nombre": "Ana Rojas"}, rut="12345678-5",
-                           channel="whatsapp", sender_id=sender_id).folio
+    folio = submit_request(
+        db,
+        key=f"victima-{uuid.uuid4().hex}",
+        municipality="penalolen",
+        code="PEN",
+        procedure="retiro-voluminosos",
+        fields={"nombre": "Ana Rojas"},
+        rut="12345678-5",
+        channel="whatsapp",
+        sender_id=sender_id,
+    ).folio
     db.dispose()
     return {"number": number, "sender_id": sender_id, "folio": folio}
 
@@ -126,6 +141,7 @@ def tracker(assistant, sender_id: str) -> dict:
 
 # ---------------- the REST channel ----------------
 
+
 def test_rest_without_a_valid_token_is_refused(assistant):
     body = {"sender": "vecino-1", "message": "hola"}
     assert rest(assistant, body)[0] == 401
@@ -134,8 +150,9 @@ def test_rest_without_a_valid_token_is_refused(assistant):
 
 
 def test_the_local_token_lets_a_developer_chat(assistant):
-    status, messages = rest(assistant, {"sender": "vecino-1", "message": "hola"},
-                            secrets_of(assistant)["rest_local_token"])
+    status, messages = rest(
+        assistant, {"sender": "vecino-1", "message": "hola"}, secrets_of(assistant)["rest_local_token"]
+    )
     assert status == 200 and "asistente virtual" in texts(messages)
     assert messages[0]["recipient_id"] == "rest:local:vecino-1"
 
@@ -144,16 +161,26 @@ def test_long_rest_messages_are_cut_and_huge_bodies_refused(assistant):
     from channels.limits import CUT_NOTE
 
     token = secrets_of(assistant)["rest_local_token"]
-    status, messages = rest(assistant, {"sender": "vecino-largo", "message": "cuanto cuesta el permiso de "
-                                        "circulacion " + "por favor " * 2000}, token)
+    status, messages = rest(
+        assistant,
+        {"sender": "vecino-largo", "message": "cuanto cuesta el permiso de circulacion " + "por favor " * 2000},
+        token,
+    )
     assert status == 200 and messages[0]["text"] == CUT_NOTE and len(messages) > 1
     assert rest(assistant, {"sender": "vecino-largo", "message": "a" * 100_000}, token)[0] == 413
 
 
 def test_make_shell_chats_with_the_running_assistant(assistant):
     env = {**assistant["env"], "REST_CHANNEL_TOKENS": ""}  # as `make shell` in another terminal: from var/
-    done = subprocess.run([sys.executable, "-m", "bot", "shell", "--sender", "terminal-prueba"], env=env,
-                          cwd=PROJECT_ROOT, input="hola\n/salir\n", capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "shell", "--sender", "terminal-prueba"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        input="hola\n/salir\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "asistente virtual" in done.stdout
 
@@ -161,8 +188,11 @@ def test_make_shell_chats_with_the_running_assistant(assistant):
 def test_rest_cannot_act_as_a_whatsapp_citizen(assistant, victim, standins):
     twilio, _ = standins
     token = secrets_of(assistant)["rest_local_token"]
-    status, _ = rest(assistant, {"sender": victim["sender_id"], "message": "en que va mi solicitud",
-                                 "input_channel": "whatsapp"}, token)
+    status, _ = rest(
+        assistant,
+        {"sender": victim["sender_id"], "message": "en que va mi solicitud", "input_channel": "whatsapp"},
+        token,
+    )
     assert status == 400  # a conversation id is never taken from the body
     forged = {"sender": victim["number"], "input_channel": "whatsapp", "metadata": {"municipio": "penalolen"}}
     status, messages = rest(assistant, {**forged, "message": "en que va mi solicitud"}, token)
@@ -182,6 +212,7 @@ def test_rest_cannot_act_as_a_whatsapp_citizen(assistant, victim, standins):
 
 
 # ---------------- Rasa's HTTP API ----------------
+
 
 def test_rasa_api_needs_the_token(assistant, victim):
     url = assistant["base"] + f"/conversations/{victim['sender_id']}/tracker"
@@ -203,14 +234,27 @@ def test_internal_ports_listen_on_localhost_only(assistant):
 
 def test_the_action_server_refuses_calls_without_its_token(assistant, victim):
     base = f"http://127.0.0.1:{assistant['env']['ACTIONS_PORT']}"
-    call = {"next_action": "action_consultar_estado", "sender_id": victim["sender_id"], "version": "3.6.2",
-            "tracker": {"sender_id": victim["sender_id"], "slots": {"municipio": "penalolen"}, "events": [],
-                        "latest_message": {}, "paused": False, "active_loop": {}}, "domain": {}}
+    call = {
+        "next_action": "action_consultar_estado",
+        "sender_id": victim["sender_id"],
+        "version": "3.6.2",
+        "tracker": {
+            "sender_id": victim["sender_id"],
+            "slots": {"municipio": "penalolen"},
+            "events": [],
+            "latest_message": {},
+            "paused": False,
+            "active_loop": {},
+        },
+        "domain": {},
+    }
     assert http("GET", base + "/health")[0] == 200
     assert http("POST", base + "/webhook", call)[0] == 401
     assert http("POST", base + "/webhook", call, {"X-Actions-Token": "otro"})[0] == 401
     assert http("GET", base + "/actions")[0] == 401
-    status, actions = http("GET", base + "/actions", headers={"X-Actions-Token": secrets_of(assistant)["actions_token"]})
+    status, actions = http(
+        "GET", base + "/actions", headers={"X-Actions-Token": secrets_of(assistant)["actions_token"]}
+    )
     assert status == 200 and {"name": "action_consultar_estado"} in actions
 
 
@@ -225,14 +269,22 @@ def test_generated_secrets_are_private_and_not_in_the_process_list(assistant):
 @pytest.mark.parametrize("host, token", [("RASA_HOST", "RASA_API_TOKEN"), ("ACTIONS_HOST", "ACTIONS_TOKEN")])
 def test_the_launcher_refuses_an_exposed_port_without_a_chosen_token(tmp_path, host, token):
     env = {k: v for k, v in os.environ.items() if k not in (token, "RASA_API_TOKEN", "ACTIONS_TOKEN")}
-    env.update({host: "0.0.0.0", "VAR_DIR": str(tmp_path), "PYTHONPATH": str(PROJECT_ROOT),
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"})
-    done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=120)
+    env.update(
+        {
+            host: "0.0.0.0",
+            "VAR_DIR": str(tmp_path),
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2 and token in done.stderr
 
 
 # ---------------- one process dying ----------------
+
 
 def test_a_dead_action_server_is_restarted_and_webhooks_keep_working(assistant, standins):
     twilio, _ = standins
@@ -240,8 +292,9 @@ def test_a_dead_action_server_is_restarted_and_webhooks_keep_working(assistant, 
     os.kill(first, signal.SIGKILL)
     number = citizen()
     assert whatsapp(assistant, number, "hola")[0] == 200  # the inbox keeps taking messages
-    wait_for_restart(assistant, "action_server", f"http://127.0.0.1:{assistant['env']['ACTIONS_PORT']}/health",
-                     first, 120)
+    wait_for_restart(
+        assistant, "action_server", f"http://127.0.0.1:{assistant['env']['ACTIONS_PORT']}/health", first, 120
+    )
     assert assistant["process"].poll() is None
     later = citizen()
     assert whatsapp(assistant, later, "cuanto cuesta el permiso de circulacion")[0] == 200

@@ -7,6 +7,7 @@
   with a name and a phone written through the back-office API and who wrote it, and the
   conversation stays deleted once the reply has come.
 """
+
 from __future__ import annotations
 
 import json
@@ -81,17 +82,34 @@ def erase(assistant, twilio, number: str) -> None:
 def test_switching_chats_or_deleting_my_data_does_not_reset_the_lookup_limit(assistant, standins, db):
     twilio, _ = standins
     owner = citizen()
-    folio = submit_request(db, key="dueña", municipality="penalolen", code="PEN", procedure="retiro-voluminosos",
-                           fields={"nombre": "Rosa Díaz"}, rut="12345678-5", channel="whatsapp",
-                           sender_id=conversation(owner)).folio
+    folio = submit_request(
+        db,
+        key="dueña",
+        municipality="penalolen",
+        code="PEN",
+        procedure="retiro-voluminosos",
+        fields={"nombre": "Rosa Díaz"},
+        rut="12345678-5",
+        channel="whatsapp",
+        sender_id=conversation(owner),
+    ).folio
     # A new WhatsApp number for every guess of the RUT of one folio.
     for _ in range(FOLIO_MAX_FAILURES):
         failed_lookup(assistant, twilio, citizen(), folio)
     replies = say(assistant, twilio, citizen(), f"en que va mi solicitud {folio}", "seguridad")
     assert FOLIO_BLOCKED in replies and not any("Historial" in r for r in replies)
     # One chat that failed its lookups asks to delete its data, then tries again with a right folio and RUT.
-    other = submit_request(db, key="otra", municipality="penalolen", code="PEN", procedure="retiro-voluminosos",
-                           fields={}, rut="12345678-5", channel="whatsapp", sender_id=conversation(citizen())).folio
+    other = submit_request(
+        db,
+        key="otra",
+        municipality="penalolen",
+        code="PEN",
+        procedure="retiro-voluminosos",
+        fields={},
+        rut="12345678-5",
+        channel="whatsapp",
+        sender_id=conversation(citizen()),
+    ).folio
     guesser = citizen()
     for attempt in range(SENDER_MAX_FAILURES):
         failed_lookup(assistant, twilio, guesser, f"PEN-{'ZZZZZ' + 'ABCDEFGH'[attempt]}")
@@ -105,8 +123,9 @@ def test_switching_chats_or_deleting_my_data_does_not_reset_the_lookup_limit(ass
 def api(assistant, method: str, path: str, token: str, body: Optional[Dict[str, Any]] = None) -> Tuple[int, Any]:
     url = f"http://127.0.0.1:{assistant['env']['WEB_PORT']}/api/v1{path}"
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read())
@@ -137,8 +156,13 @@ def test_deleting_my_data_erases_status_notes_and_authors(assistant, standins, d
 
     token = create_token(db, "penalolen", "sistema-oirs")
     note = "Contactada María Pérez al +56 9 7311 2468"
-    status, body = api(assistant, "POST", f"/solicitudes/{folio}/estado", token,
-                       {"estado": "en_terreno", "nota": note, "autor": "Juan Soto"})
+    status, body = api(
+        assistant,
+        "POST",
+        f"/solicitudes/{folio}/estado",
+        token,
+        {"estado": "en_terreno", "nota": note, "autor": "Juan Soto"},
+    )
     assert status == 200, body
     status, body = api(assistant, "GET", f"/solicitudes/{folio}", token)
     assert status == 200 and any(h["note"] == note and "Juan Soto" in h["changed_by"] for h in body["history"])
@@ -154,11 +178,22 @@ def test_deleting_my_data_erases_status_notes_and_authors(assistant, standins, d
     shown = json.dumps(body, ensure_ascii=False)
     for secret in ("María Pérez", "7311", "Juan Soto", "Rosa", "15678901", "aromos", number):
         assert secret not in shown, secret
-    assert body["rut"] is None and body["fields"] == {} and [h["status"] for h in body["history"]] == \
-        ["recibida", "en_terreno"]
+    assert (
+        body["rut"] is None
+        and body["fields"] == {}
+        and [h["status"] for h in body["history"]] == ["recibida", "en_terreno"]
+    )
     stored = everything_stored(db)
-    for secret in ("María Pérez", "7311 2468", "Juan Soto", "Rosa Elena", "15678901", "15.678.901", "aromos",
-                   number[1:]):
+    for secret in (
+        "María Pérez",
+        "7311 2468",
+        "Juan Soto",
+        "Rosa Elena",
+        "15678901",
+        "15.678.901",
+        "aromos",
+        number[1:],
+    ):
         assert secret not in stored, (secret, [line for line in stored.splitlines() if secret in line])
     with db.session() as session:
         assert session.execute(select(RequestRow.folio).where(RequestRow.folio == folio)).scalar() == folio

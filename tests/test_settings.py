@@ -1,4 +1,5 @@
 """Settings: one parser for every variable, a clear error naming a wrong one, and one place that reads them."""
+
 import re
 import subprocess
 import sys
@@ -19,20 +20,31 @@ def test_defaults_are_the_embedded_ones():
 
 
 def test_values_are_parsed_by_type():
-    values = Settings.from_env({"RETENTION_DAYS": " 30 ", "CHANNEL_TIMEOUT_SECONDS": "2.5", "NOTIFY_DISABLED": "1",
-                                "RASA_SPEEDUPS": "0", "RASA_HOST": "10.0.0.5", "RASA_PORT": "6000"})
+    values = Settings.from_env(
+        {
+            "RETENTION_DAYS": " 30 ",
+            "CHANNEL_TIMEOUT_SECONDS": "2.5",
+            "NOTIFY_DISABLED": "1",
+            "RASA_SPEEDUPS": "0",
+            "RASA_HOST": "10.0.0.5",
+            "RASA_PORT": "6000",
+        }
+    )
     assert values.retention_days == 30 and values.channel_timeout_seconds == 2.5
     assert values.notify_disabled is True and values.rasa_speedups is False
     assert values.rasa_base_url == "http://10.0.0.5:6000"
 
 
-@pytest.mark.parametrize("variable, raw, message", [
-    ("RETENTION_DAYS", "diez", "RETENTION_DAYS debe ser un número entero (se recibió 'diez')"),
-    ("RETENTION_DAYS", "0", "RETENTION_DAYS debe ser al menos 1"),
-    ("TURN_TIMEOUT_SECONDS", "rápido", "TURN_TIMEOUT_SECONDS debe ser un número"),
-    ("NOTIFY_POLL_SECONDS", "0", "NOTIFY_POLL_SECONDS debe ser al menos 0.1"),
-    ("CONSOLE_SECURE_COOKIES", "quizás", "CONSOLE_SECURE_COOKIES debe ser 1 o 0"),
-])
+@pytest.mark.parametrize(
+    "variable, raw, message",
+    [
+        ("RETENTION_DAYS", "diez", "RETENTION_DAYS debe ser un número entero (se recibió 'diez')"),
+        ("RETENTION_DAYS", "0", "RETENTION_DAYS debe ser al menos 1"),
+        ("TURN_TIMEOUT_SECONDS", "rápido", "TURN_TIMEOUT_SECONDS debe ser un número"),
+        ("NOTIFY_POLL_SECONDS", "0", "NOTIFY_POLL_SECONDS debe ser al menos 0.1"),
+        ("CONSOLE_SECURE_COOKIES", "quizás", "CONSOLE_SECURE_COOKIES debe ser 1 o 0"),
+    ],
+)
 def test_a_wrong_value_is_refused_naming_the_variable(variable, raw, message):
     with pytest.raises(SettingsError, match=re.escape(message)):
         Settings.from_env({variable: raw})
@@ -46,10 +58,10 @@ def test_settings_follow_the_environment(monkeypatch):
 
 
 def test_make_run_stops_at_start_on_a_wrong_value(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "VAR_DIR": str(tmp_path),
-           "RETENTION_DAYS": "diez"}
-    done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=120)
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(PROJECT_ROOT), "VAR_DIR": str(tmp_path), "RETENTION_DAYS": "diez"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2
     assert "No se inicia el asistente: RETENTION_DAYS debe ser un número entero" in done.stderr
 

@@ -1,5 +1,6 @@
 """Telegram menus on their own (no Rasa): the callback data format, and what is current after
 each kind of reply (channels/menus.py). Through the real webhooks: tests/test_channels_e2e.py."""
+
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -14,11 +15,14 @@ from channels.telegram_api import MAX_MENU_ID, Press, callback_data, keyboard, p
 
 CHAT = "telegram:angol:4242"
 YES_NO = [{"title": "Sí", "payload": "/afirmar"}, {"title": "No", "payload": "/negar"}]
-FIELDS = [{"title": "Nombre", "payload": '/elegir{"campo": "nombre"}'},
-          {"title": "Dirección", "payload": '/elegir{"campo": "direccion"}'}]
+FIELDS = [
+    {"title": "Nombre", "payload": '/elegir{"campo": "nombre"}'},
+    {"title": "Dirección", "payload": '/elegir{"campo": "direccion"}'},
+]
 
 
 # ---------- callback data ------------------------------------------------------------------
+
 
 def test_callback_data_names_the_menu_and_the_button():
     assert callback_data(7, 2) == "m7.2"
@@ -27,10 +31,35 @@ def test_callback_data_names_the_menu_and_the_button():
     assert len(callback_data(MAX_MENU_ID, 99).encode()) <= 64  # Telegram's limit
 
 
-@pytest.mark.parametrize("data", [
-    "", "b1", "b2", "b²", "m", "m1", "m1.", "m.1", "m0.1", "m1.0", "m01.1", "m1.01", "m1.100", "m1.1.1",
-    "m-1.1", "m 1.1", "m1.1 ", "m1.1\n", "M1.1", "m².1", "m1.²", "m١.١", "m1234567890.1", "m" + "9" * 5000 + ".1",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "",
+        "b1",
+        "b2",
+        "b²",
+        "m",
+        "m1",
+        "m1.",
+        "m.1",
+        "m0.1",
+        "m1.0",
+        "m01.1",
+        "m1.01",
+        "m1.100",
+        "m1.1.1",
+        "m-1.1",
+        "m 1.1",
+        "m1.1 ",
+        "m1.1\n",
+        "M1.1",
+        "m².1",
+        "m1.²",
+        "m١.١",
+        "m1234567890.1",
+        "m" + "9" * 5000 + ".1",
+    ],
+)
 def test_anything_else_is_not_a_press(data):
     assert parse_callback_data(data) is None
 
@@ -38,7 +67,9 @@ def test_anything_else_is_not_a_press(data):
 def test_the_keyboard_carries_its_menu_in_every_button():
     markup = keyboard(YES_NO, 12)
     assert [[b.text, b.callback_data] for row in markup.inline_keyboard for b in row] == [
-        ["Sí", "m12.1"], ["No", "m12.2"]]
+        ["Sí", "m12.1"],
+        ["No", "m12.2"],
+    ]
     assert keyboard([], 12) is None
 
 
@@ -52,16 +83,23 @@ def test_a_press_is_a_payload_only_for_the_current_menu():
 
 # ---------- what is current ----------------------------------------------------------------
 
+
 class FakeSender:
     """Records what TelegramOutput sends, with each message's menu id."""
 
     def __init__(self) -> None:
         self.sent: List[Dict[str, Any]] = []
 
-    async def send_text(self, sender_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None,
-                        menu: Optional[int] = None) -> None:
-        self.sent.append({"text": text, "buttons": [b["title"] for b in buttons or []],
-                          "data": [callback_data(menu, i) for i in range(1, len(buttons or []) + 1)]})
+    async def send_text(
+        self, sender_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None, menu: Optional[int] = None
+    ) -> None:
+        self.sent.append(
+            {
+                "text": text,
+                "buttons": [b["title"] for b in buttons or []],
+                "data": [callback_data(menu, i) for i in range(1, len(buttons or []) + 1)],
+            }
+        )
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -111,7 +149,8 @@ async def test_an_old_button_gets_the_note_and_the_current_menu_again_under_its_
     await turn(output, {"text": "¿Qué dato quieres corregir?", "buttons": FIELDS})
     assert await stale(output) == [
         {"text": STALE_BUTTON, "buttons": [], "data": []},
-        {"text": "¿Qué dato quieres corregir?", "buttons": ["Nombre", "Dirección"], "data": ["m2.1", "m2.2"]}]
+        {"text": "¿Qué dato quieres corregir?", "buttons": ["Nombre", "Dirección"], "data": ["m2.1", "m2.2"]},
+    ]
     question = await pending_question(CHAT)  # re-sending opened no menu
     assert question.menu == 2 and question.payload("m2.1") == '/elegir{"campo": "nombre"}'
 
@@ -127,8 +166,10 @@ async def test_a_turn_without_buttons_leaves_no_menu_and_its_last_message_is_the
     await turn(output, {"text": "Bien."}, {"text": "¿Cuál es la nueva dirección?"})
     question = await pending_question(CHAT)
     assert (question.text, question.menu, question.payload("m1.2")) == ("¿Cuál es la nueva dirección?", 0, None)
-    assert await stale(output) == [{"text": STALE_BUTTON, "buttons": [], "data": []},
-                                   {"text": "¿Cuál es la nueva dirección?", "buttons": [], "data": []}]
+    assert await stale(output) == [
+        {"text": STALE_BUTTON, "buttons": [], "data": []},
+        {"text": "¿Cuál es la nueva dirección?", "buttons": [], "data": []},
+    ]
     assert (await pending_question(CHAT)).text == "¿Cuál es la nueva dirección?"
 
 

@@ -1,16 +1,20 @@
 """Normalisation of chat Spanish and the structured entities citizens type."""
+
 import pytest
 
 from bot.nlu.entities import find_emails, find_folios, find_phones, find_ruts, find_structured, format_phone, format_rut
 from bot.text import normalise, words_with_spans
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("¿Cuánto cuesta el Permiso de Circulación?", "cuanto cuesta el permiso de circulacion"),
-    ("q necesito pa sacar patente", "que necesito para sacar patente"),
-    ("holaaaaa, PEÑALOLÉN po", "holaa penalolen po"),
-    ("xq la muni no responde", "porque la municipalidad no responde"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("¿Cuánto cuesta el Permiso de Circulación?", "cuanto cuesta el permiso de circulacion"),
+        ("q necesito pa sacar patente", "que necesito para sacar patente"),
+        ("holaaaaa, PEÑALOLÉN po", "holaa penalolen po"),
+        ("xq la muni no responde", "porque la municipalidad no responde"),
+    ],
+)
 def test_normalise_chat_spanish(raw, expected):
     assert normalise(raw) == expected
 
@@ -19,16 +23,19 @@ def test_spans_point_at_the_original_text():
     text = "pal permiso"
     words = words_with_spans(text)
     assert [w for w, _, _ in words] == ["para", "el", "permiso"]
-    assert text[words[2][1]:words[2][2]] == "permiso"
+    assert text[words[2][1] : words[2][2]] == "permiso"
 
 
-@pytest.mark.parametrize("text, value", [
-    ("mi rut es 12.345.678-5", "12345678-5"),
-    ("12345678-5", "12345678-5"),
-    ("rut 15.882.390-k", "15882390-K"),
-    ("rut: 123456785", "12345678-5"),
-    ("RUT 11.111.111-1 gracias", "11111111-1"),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("mi rut es 12.345.678-5", "12345678-5"),
+        ("12345678-5", "12345678-5"),
+        ("rut 15.882.390-k", "15882390-K"),
+        ("rut: 123456785", "12345678-5"),
+        ("RUT 11.111.111-1 gracias", "11111111-1"),
+    ],
+)
 def test_valid_ruts_are_normalised(text, value):
     assert [f.value for f in find_ruts(text)] == [value]
 
@@ -43,12 +50,15 @@ def test_format_rut_rejects_garbage():
     assert format_rut("12.345.678-5") == "12345678-5"
 
 
-@pytest.mark.parametrize("text, value", [
-    ("mi cel es 9 8765 4321", "+56987654321"),
-    ("+56 9 8765 4321", "+56987654321"),
-    ("llamame al 987654321", "+56987654321"),
-    ("fono fijo 22 654 3000", "+56226543000"),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("mi cel es 9 8765 4321", "+56987654321"),
+        ("+56 9 8765 4321", "+56987654321"),
+        ("llamame al 987654321", "+56987654321"),
+        ("fono fijo 22 654 3000", "+56226543000"),
+    ],
+)
 def test_chilean_phones_in_e164(text, value):
     assert [f.value for f in find_phones(text)] == [value]
 

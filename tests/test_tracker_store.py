@@ -1,5 +1,6 @@
 """SafeSQLTrackerStore: the remembered conversation is used only while the database still holds it
 unchanged; a failed turn is never saved."""
+
 import asyncio
 
 import pytest
@@ -124,7 +125,7 @@ def test_a_tracker_changed_after_it_was_saved_is_not_reused(stores):
 
 @pytest.mark.parametrize("reader", ["same replica", "other replica"])
 def test_a_conversation_deleted_during_its_turn_is_not_stored_again(stores, reader):
-    """"borra mis datos": the action deletes the stored events, then Rasa saves the tracker it holds,
+    """ "borra mis datos": the action deletes the stored events, then Rasa saves the tracker it holds,
     old events included. Rasa's own store would put them all back; ours stores nothing."""
     from rasa.core.tracker_store import SQLTrackerStore
 

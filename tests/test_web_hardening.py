@@ -1,6 +1,7 @@
 """Hostile requests against the real web process (``python -m bot web``): a non-ASCII bearer token,
 deeply nested JSON, out-of-range search dates, and the console login (municipality, throttling per
 client address behind a trusted proxy)."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,17 @@ def prepared(tmp_path_factory, catalogue):
     db.create_schema()
     load_catalogue_into(db, catalogue, "tests")
     token = create_token(db, "penalolen", "sistema-oirs")
-    folio = submit_request(db, key="k", municipality="penalolen", code="PEN", procedure="retiro-voluminosos",
-                           fields={}, rut="12345678-5", channel="rest", sender_id="vecino").folio
+    folio = submit_request(
+        db,
+        key="k",
+        municipality="penalolen",
+        code="PEN",
+        procedure="retiro-voluminosos",
+        fields={},
+        rut="12345678-5",
+        channel="rest",
+        sender_id="vecino",
+    ).folio
     accounts.create_staff(db, "penalolen", "pedro", "Pedro Pérez", PASSWORD)
     accounts.create_staff(db, "angol", "pedro", "Pedro Soto", OTHER_PASSWORD)  # same username, other town
     accounts.create_staff(db, "penalolen", "ana", "Ana Rojas", PASSWORD)
@@ -50,8 +60,12 @@ def web(prepared):
 
 def raw_http(web, method: str, path: str, headers: Dict[str, bytes], body: bytes = b"") -> Tuple[int, Dict, bytes]:
     """One HTTP/1.1 request written byte by byte (headers may carry any bytes, as an attacker's would)."""
-    lines = [f"{method} {path} HTTP/1.1".encode(), f"Host: 127.0.0.1:{web.port}".encode(), b"Connection: close",
-             f"Content-Length: {len(body)}".encode()] + [k.encode() + b": " + v for k, v in headers.items()]
+    lines = [
+        f"{method} {path} HTTP/1.1".encode(),
+        f"Host: 127.0.0.1:{web.port}".encode(),
+        b"Connection: close",
+        f"Content-Length: {len(body)}".encode(),
+    ] + [k.encode() + b": " + v for k, v in headers.items()]
     with socket.create_connection(("127.0.0.1", web.port), timeout=30) as sock:
         sock.sendall(b"\r\n".join(lines) + b"\r\n\r\n" + body)
         data = b""
@@ -66,8 +80,9 @@ def raw_http(web, method: str, path: str, headers: Dict[str, bytes], body: bytes
     return int(status_line.split()[1]), response_headers, payload
 
 
-@pytest.mark.parametrize("token", ["clave-ñandú".encode("utf-8"), "ñ".encode("latin-1"), b"\xff\xfe\x80",
-                                   "🙂".encode("utf-8")])
+@pytest.mark.parametrize(
+    "token", ["clave-ñandú".encode("utf-8"), "ñ".encode("latin-1"), b"\xff\xfe\x80", "🙂".encode("utf-8")]
+)
 def test_a_non_ascii_bearer_token_is_a_401(web, token):
     status, _, payload = raw_http(web, "GET", "/api/v1/solicitudes", {"Authorization": b"Bearer " + token})
     assert status == 401
@@ -76,14 +91,22 @@ def test_a_non_ascii_bearer_token_is_a_401(web, token):
 
 def test_deeply_nested_json_is_a_400(web, prepared):
     body = b"[" * 30000 + b"]" * 30000
-    status, _, payload = raw_http(web, "POST", f"/api/v1/solicitudes/{prepared['folio']}/estado",
-                                  {"Authorization": f"Bearer {prepared['token']}".encode(),
-                                   "Content-Type": b"application/json"}, body)
+    status, _, payload = raw_http(
+        web,
+        "POST",
+        f"/api/v1/solicitudes/{prepared['folio']}/estado",
+        {"Authorization": f"Bearer {prepared['token']}".encode(), "Content-Type": b"application/json"},
+        body,
+    )
     assert status == 400 and "anidados" in json.loads(payload)["error"]
     body = b'{"estado": ' + b"[" * 30000 + b"]" * 30000 + b"}"
-    status, _, payload = raw_http(web, "POST", f"/api/v1/solicitudes/{prepared['folio']}/estado",
-                                  {"Authorization": f"Bearer {prepared['token']}".encode(),
-                                   "Content-Type": b"application/json"}, body)
+    status, _, payload = raw_http(
+        web,
+        "POST",
+        f"/api/v1/solicitudes/{prepared['folio']}/estado",
+        {"Authorization": f"Bearer {prepared['token']}".encode(), "Content-Type": b"application/json"},
+        body,
+    )
     assert status == 400
 
 
@@ -111,8 +134,12 @@ class Console:
 
     def login(self, municipality: str, username: str, password: str) -> Tuple[int, str]:
         _, _, page = self.request("GET", "/consola/ingresar")
-        form = {"csrf": CSRF_RE.search(page).group(1), "municipio": municipality, "usuario": username,
-                "clave": password}
+        form = {
+            "csrf": CSRF_RE.search(page).group(1),
+            "municipio": municipality,
+            "usuario": username,
+            "clave": password,
+        }
         status, _, text = self.request("POST", "/consola/ingresar", form)
         return status, text
 
@@ -154,8 +181,7 @@ def test_forwarded_addresses_are_believed_only_from_trusted_proxies():
 
     def request(peer: str, forwarded: Optional[str]):
         headers = {"X-Forwarded-For": forwarded} if forwarded else {}
-        return make_mocked_request("POST", "/consola/ingresar", headers=headers,
-                                   transport=_Transport(peer))
+        return make_mocked_request("POST", "/consola/ingresar", headers=headers, transport=_Transport(peer))
 
     assert client_address(request("127.0.0.1", "203.0.113.7"), proxies) == "203.0.113.7"
     assert client_address(request("127.0.0.1", "1.2.3.4, 203.0.113.7, 10.1.2.3"), proxies) == "203.0.113.7"

@@ -1,4 +1,5 @@
 """Starting the web process alone (``python -m bot web``) on a free port, over a prepared database."""
+
 from __future__ import annotations
 
 import os
@@ -21,12 +22,24 @@ class WebProcess:
     def __init__(self, database_url: str, var: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), DATABASE_URL=database_url, VAR_DIR=str(var),
-                   NOTIFY_DISABLED="1", TRACKER_DB=str(var / "rasa.db"), SQLALCHEMY_SILENCE_UBER_WARNING="1")
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(PROJECT_ROOT),
+            DATABASE_URL=database_url,
+            VAR_DIR=str(var),
+            NOTIFY_DISABLED="1",
+            TRACKER_DB=str(var / "rasa.db"),
+            SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        )
         env.update(extra_env or {})
         self.log = var / "web.log"
-        self.process = subprocess.Popen([sys.executable, "-m", "bot", "web", "--port", str(self.port)], env=env,
-                                        cwd=PROJECT_ROOT, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "web", "--port", str(self.port)],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=open(self.log, "w"),
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

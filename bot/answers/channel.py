@@ -1,6 +1,7 @@
 """What the channels themselves say to a citizen (not the assistant's answers): apologies,
 media they cannot read, long messages cut, old buttons, how to answer a numbered list,
 and the staff's hand-back."""
+
 from __future__ import annotations
 
 APOLOGY = "Tuvimos un problema, intenta de nuevo en unos minutos."
@@ -13,8 +14,10 @@ MEDIA_REPLIES = {
     "contact": "Recibí un contacto, pero no puedo usarlo. Escríbeme los datos que quieras darme.",
     "other": "No puedo leer ese tipo de mensaje. ¿Me lo escribes, por favor?",
 }
-CUT_NOTE = ("Tu mensaje es muy largo, así que solo leí la primera parte. Si falta algo importante, "
-            "envíamelo en un mensaje más corto, por favor.")
+CUT_NOTE = (
+    "Tu mensaje es muy largo, así que solo leí la primera parte. Si falta algo importante, "
+    "envíamelo en un mensaje más corto, por favor."
+)
 STALE_BUTTON = "Esa opción ya no está disponible. Escríbeme tu respuesta, por favor."
 HAND_BACK_TEXT = "Te devuelvo al asistente virtual. ¿En qué más te ayudo?"
 

@@ -1,19 +1,22 @@
 """Greeting, help, fallback and other conversation basics."""
+
 from __future__ import annotations
 
 from typing import Optional
 
-from bot.dialogue.cues import sounds_upset
 from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.model import Municipality
+from bot.dialogue.cues import sounds_upset
 
 
 def _who(town: Optional[Municipality]) -> str:
     return f"el asistente virtual de la {town.name}" if town else "el asistente virtual de tu municipalidad"
 
 
-WHAT_I_DO = ("Te ayudo con trámites: qué piden, cuánto cuestan, dónde y cuándo, y con solicitudes "
-             "como retiro de voluminosos o reportar una luminaria apagada.")
+WHAT_I_DO = (
+    "Te ayudo con trámites: qué piden, cuánto cuestan, dónde y cuándo, y con solicitudes "
+    "como retiro de voluminosos o reportar una luminaria apagada."
+)
 
 
 def greeting(town: Optional[Municipality], just_introduced: bool) -> Reply:
@@ -45,16 +48,20 @@ def capabilities() -> Reply:
         "• Mostrarte los trámites de tu municipalidad\n"
         "• Ayudarte a pedir o reportar cosas (voluminosos, luminarias, baches…)\n"
         "• Comunicarte con una persona de la municipalidad",
-        [Button("Ver trámites", intent_payload("listar_tramites")),
-         Button("Hablar con una persona", intent_payload("hablar_con_funcionario"))],
+        [
+            Button("Ver trámites", intent_payload("listar_tramites")),
+            Button("Hablar con una persona", intent_payload("hablar_con_funcionario")),
+        ],
     )
 
 
 def _offer_person() -> Reply:
     return Reply(
         "Sigo sin entenderte, perdón. ¿Quieres que te comunique con una persona de la municipalidad?",
-        [Button("Sí, con una persona", intent_payload("hablar_con_funcionario")),
-         Button("Ver trámites", intent_payload("listar_tramites"))],
+        [
+            Button("Sí, con una persona", intent_payload("hablar_con_funcionario")),
+            Button("Ver trámites", intent_payload("listar_tramites")),
+        ],
     )
 
 
@@ -63,8 +70,10 @@ def upset() -> Reply:
     return Reply(
         "Lamento que no te haya servido. Puedo comunicarte con una persona de la municipalidad, "
         "o ayudarte a dejar un reclamo formal en la OIRS.",
-        [Button("Hablar con una persona", intent_payload("hablar_con_funcionario")),
-         Button("Hacer un reclamo (OIRS)", intent_payload("iniciar_tramite", tramite="reclamo-oirs"))],
+        [
+            Button("Hablar con una persona", intent_payload("hablar_con_funcionario")),
+            Button("Hacer un reclamo (OIRS)", intent_payload("iniciar_tramite", tramite="reclamo-oirs")),
+        ],
     )
 
 

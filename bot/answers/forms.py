@@ -1,6 +1,6 @@
 """What the citizen reads while filling in a guided request."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.model import FormField, Procedure
@@ -23,8 +23,11 @@ def question(form_field: FormField) -> Reply:
     text = form_field.question
     if not form_field.required:
         already_says = "opcional" in normalise(text)
-        text += " Si no quieres responderla, escribe «omitir»." if already_says \
+        text += (
+            " Si no quieres responderla, escribe «omitir»."
+            if already_says
             else " (opcional: escribe «omitir» para saltarla)"
+        )
     if form_field.type == "opcion":
         return Reply(text, [Button(o, str(i)) for i, o in enumerate(form_field.options, 1)])
     if form_field.type == "si_no":
@@ -44,8 +47,9 @@ def summary(proc: Procedure, state: FormState) -> Reply:
 
 def field_picker(proc: Procedure) -> Reply:
     """The question after "Corregir un dato": one option per field."""
-    return Reply("¿Qué dato quieres corregir?",
-                 [Button(label(f), intent_payload("informar", campo=f.name)) for f in proc.form])
+    return Reply(
+        "¿Qué dato quieres corregir?", [Button(label(f), intent_payload("informar", campo=f.name)) for f in proc.form]
+    )
 
 
 def submitted(proc: Procedure, folio: str) -> Reply:
@@ -71,24 +75,31 @@ def storage_failed() -> Reply:
     )
 
 
-
 def two_requests(first: str, second: str) -> Reply:
     """Two requests in one message: one after the other."""
-    return Reply(f"Veo dos solicitudes: «{first}» y «{second}». Empecemos por la primera; "
-                 "cuando terminemos te ofrezco la segunda.")
+    return Reply(
+        f"Veo dos solicitudes: «{first}» y «{second}». Empecemos por la primera; "
+        "cuando terminemos te ofrezco la segunda."
+    )
 
 
 def offer_next(proc: Procedure) -> Reply:
     """After a folio: the second request the citizen mentioned."""
-    return Reply(f"¿Seguimos ahora con «{proc.name}»?",
-                 [Button("Sí, seguir", intent_payload("iniciar_tramite", tramite=proc.slug)),
-                  Button("No, gracias", intent_payload("negar"))])
+    return Reply(
+        f"¿Seguimos ahora con «{proc.name}»?",
+        [
+            Button("Sí, seguir", intent_payload("iniciar_tramite", tramite=proc.slug)),
+            Button("No, gracias", intent_payload("negar")),
+        ],
+    )
 
 
 def offer_switch(current: str, other: str) -> Reply:
     """Another procedure asked for in the middle of a request: switch, or go on."""
-    return Reply(f"Estamos con tu solicitud de {current}. ¿Quieres dejarla (no se envía) y pedir «{other}»?",
-                 [Button(f"Sí, pedir {other}", "sí"), Button("No, seguir con esta", "no")])
+    return Reply(
+        f"Estamos con tu solicitud de {current}. ¿Quieres dejarla (no se envía) y pedir «{other}»?",
+        [Button(f"Sí, pedir {other}", "sí"), Button("No, seguir con esta", "no")],
+    )
 
 
 def upset_offer(current: str, remaining: int, complaint: bool) -> Reply:
@@ -99,12 +110,16 @@ def upset_offer(current: str, remaining: int, complaint: bool) -> Reply:
             f"Lamento mucho la molestia. Si quieres, te ayudo a dejar un reclamo formal en la OIRS (la solicitud "
             f"de {current} queda sin enviar y después te la ofrezco de nuevo), te comunico con una persona, "
             f"o seguimos con tu solicitud: {left}.",
-            [Button("Sí, dejar un reclamo", "sí"),
-             Button("Hablar con una persona", intent_payload("hablar_con_funcionario")),
-             Button("No, seguir con esta", "no")],
+            [
+                Button("Sí, dejar un reclamo", "sí"),
+                Button("Hablar con una persona", intent_payload("hablar_con_funcionario")),
+                Button("No, seguir con esta", "no"),
+            ],
         )
-    return Reply(f"Lamento mucho la molestia. Si prefieres, escribe «hablar con una persona» y te comunico con "
-                 f"alguien de la municipalidad. Si no, sigamos con tu solicitud de {current}: {left}.")
+    return Reply(
+        f"Lamento mucho la molestia. Si prefieres, escribe «hablar con una persona» y te comunico con "
+        f"alguien de la municipalidad. Si no, sigamos con tu solicitud de {current}: {left}."
+    )
 
 
 def resumed_later(current: str) -> Reply:
@@ -125,5 +140,3 @@ def give_value(form_field: FormField) -> Reply:
 def still_open() -> Reply:
     """After answering a question in the middle of a form."""
     return Reply("Sigamos con tu solicitud:")
-
-

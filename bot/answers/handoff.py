@@ -1,4 +1,5 @@
 """What the citizen is told when a person takes over, honestly, with the office hours."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,13 +15,20 @@ def handed_over(town: Municipality, now: datetime) -> Reply:
     """A person will answer: shortly within office hours, otherwise when the office opens."""
     office = town.office("principal")
     if office is None or is_open(office.hours, now):
-        return Reply(f"Te comunico con una persona de la {town.name}. Te responderá por aquí en breve; "
-                     f"mientras tanto, yo no responderé. {END_WAIT}")
+        return Reply(
+            f"Te comunico con una persona de la {town.name}. Te responderá por aquí en breve; "
+            f"mientras tanto, yo no responderé. {END_WAIT}"
+        )
     opening = next_opening(office.hours, now)
-    when = (f"el {DAY_NAMES[opening.weekday()]} {opening:%d/%m} desde las {opening:%H:%M}"
-            if opening else "en el próximo horario de atención")
-    return Reply(f"Ahora la {town.name} está fuera de horario (atiende {describe_hours(office.hours).lower()}). "
-                 f"Dejé tu conversación a una persona, que te responderá por aquí {when}. {END_WAIT}")
+    when = (
+        f"el {DAY_NAMES[opening.weekday()]} {opening:%d/%m} desde las {opening:%H:%M}"
+        if opening
+        else "en el próximo horario de atención"
+    )
+    return Reply(
+        f"Ahora la {town.name} está fuera de horario (atiende {describe_hours(office.hours).lower()}). "
+        f"Dejé tu conversación a una persona, que te responderá por aquí {when}. {END_WAIT}"
+    )
 
 
 def already_waiting() -> Reply:

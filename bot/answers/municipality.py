@@ -1,4 +1,5 @@
 """Replies about which municipality the citizen belongs to."""
+
 from __future__ import annotations
 
 from typing import Iterable, Optional
@@ -46,8 +47,23 @@ def asked_day(text: str) -> Optional[int]:
 
 
 # Words of office names that do not tell one office from another.
-_OFFICE_FILLER = {"direccion", "de", "del", "la", "el", "los", "las", "y", "departamento", "oficina", "municipal",
-                  "edificio", "centro", "en", "a"}
+_OFFICE_FILLER = {
+    "direccion",
+    "de",
+    "del",
+    "la",
+    "el",
+    "los",
+    "las",
+    "y",
+    "departamento",
+    "oficina",
+    "municipal",
+    "edificio",
+    "centro",
+    "en",
+    "a",
+}
 
 
 def office_named(text: str, town: Municipality) -> Optional[Office]:
@@ -64,14 +80,17 @@ def office_named(text: str, town: Municipality) -> Optional[Office]:
 def town_hall(town: Municipality, text: str = "", office: Optional[Office] = None) -> Reply:
     """Where the municipality (or ``office``, or the office named) is and when it is open, answering the
     day asked if any."""
-    office = office or office_named(text, town) or town.office("principal") \
-        or (town.offices[0] if town.offices else None)
+    office = (
+        office or office_named(text, town) or town.office("principal") or (town.offices[0] if town.offices else None)
+    )
     if office is None:
         contact = f" Teléfono: {town.phone}." if town.phone else ""
         return Reply(f"No tengo la dirección de la {town.name} en mis datos.{contact}")
     place = town.name if office.key == "principal" else f"{office.name} ({town.name})"
-    lines = [f"{place}: {office.name}, {office.address}." if office.key == "principal"
-             else f"{place}: {office.address}.", f"Horario: {describe_hours(office.hours)}."]
+    lines = [
+        f"{place}: {office.name}, {office.address}." if office.key == "principal" else f"{place}: {office.address}.",
+        f"Horario: {describe_hours(office.hours)}.",
+    ]
     day = asked_day(text)
     if day is not None:
         open_that_day = [r for r in parse_hours(office.hours) if day in r.days]

@@ -1,4 +1,5 @@
 """The citizen's notices of request status changes, rendered from the data a notice keeps."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Mapping

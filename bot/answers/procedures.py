@@ -1,4 +1,5 @@
 """Answers about procedures: a summary, or the aspects the citizen asked first."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -8,14 +9,16 @@ from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.hours import describe_hours
 from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
 
-ASPECT_TITLES = OrderedDict([
-    ("requisitos", "Requisitos"),
-    ("costo", "Costo"),
-    ("lugar", "Dónde y cuándo"),
-    ("plazo", "Plazo"),
-    ("en_linea", "En línea"),
-    ("pasos", "Pasos"),
-])
+ASPECT_TITLES = OrderedDict(
+    [
+        ("requisitos", "Requisitos"),
+        ("costo", "Costo"),
+        ("lugar", "Dónde y cuándo"),
+        ("plazo", "Plazo"),
+        ("en_linea", "En línea"),
+        ("pasos", "Pasos"),
+    ]
+)
 
 
 def _where(town: Municipality, proc: Procedure) -> str:
@@ -64,7 +67,8 @@ def _more_buttons(proc: Procedure, skip: Sequence[str]) -> List[Button]:
     skip_keys = {"lugar" if s == "horario" else s for s in skip}
     buttons = [
         Button(title, intent_payload("consultar_tramite", tramite=proc.slug, aspecto=key))
-        for key, title in ASPECT_TITLES.items() if key not in skip_keys
+        for key, title in ASPECT_TITLES.items()
+        if key not in skip_keys
     ]
     if proc.chat_request:
         buttons.insert(0, Button("Sí, hacer la solicitud", intent_payload("iniciar_tramite", tramite=proc.slug)))
@@ -87,8 +91,10 @@ def procedure_answer(town: Municipality, proc: Procedure, aspects: Sequence[str]
             if text not in parts:
                 parts.append(text)
         body = f"{proc.name} en {town.comuna}\n\n" + "\n\n".join(parts)
-        return [Reply(body), Reply(_more_prompt(proc, "¿Quieres saber algo más de este trámite?"),
-                                   _more_buttons(proc, aspects))]
+        return [
+            Reply(body),
+            Reply(_more_prompt(proc, "¿Quieres saber algo más de este trámite?"), _more_buttons(proc, aspects)),
+        ]
     summary = [
         f"{proc.name} en {town.comuna}",
         proc.description,
@@ -99,8 +105,10 @@ def procedure_answer(town: Municipality, proc: Procedure, aspects: Sequence[str]
     ]
     if proc.online_url:
         summary.append(f"En línea: {proc.online_url}")
-    return [Reply("\n".join(summary)), Reply(_more_prompt(proc, "¿Qué más quieres saber?"),
-                                                _more_buttons(proc, ["costo", "plazo", "lugar"]))]
+    return [
+        Reply("\n".join(summary)),
+        Reply(_more_prompt(proc, "¿Qué más quieres saber?"), _more_buttons(proc, ["costo", "plazo", "lugar"])),
+    ]
 
 
 def national_answer(national: NonMunicipalProcedure) -> Reply:
@@ -119,8 +127,11 @@ def not_offered(town: Municipality, name: str) -> Reply:
 
 def ask_which(options: Sequence[Procedure], intent: str = "consultar_tramite", question: str = "") -> Reply:
     """Two or more procedures fit: let the citizen choose (the choice keeps asking, or requesting)."""
-    question = question or ("¿Cuál de estos trámites quieres hacer?" if intent == "iniciar_tramite"
-                            else "¿Sobre cuál de estos trámites me preguntas?")
+    question = question or (
+        "¿Cuál de estos trámites quieres hacer?"
+        if intent == "iniciar_tramite"
+        else "¿Sobre cuál de estos trámites me preguntas?"
+    )
     return Reply(question, [Button(p.name, intent_payload(intent, tramite=p.slug)) for p in options])
 
 
@@ -137,8 +148,10 @@ def no_match() -> Reply:
     return Reply(
         "No encontré ese trámite. ¿Me lo dices con otras palabras? "
         "También puedo mostrarte la lista o comunicarte con una persona.",
-        [Button("Ver trámites", intent_payload("listar_tramites")),
-         Button("Hablar con una persona", intent_payload("hablar_con_funcionario"))],
+        [
+            Button("Ver trámites", intent_payload("listar_tramites")),
+            Button("Hablar con una persona", intent_payload("hablar_con_funcionario")),
+        ],
     )
 
 

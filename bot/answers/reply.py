@@ -1,4 +1,5 @@
 """The shape of a reply the channels know how to show."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

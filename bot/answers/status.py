@@ -1,4 +1,5 @@
 """Replies about the status of requests, in plain Spanish with dates."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,14 +10,20 @@ from bot.answers.reply import Reply
 from bot.config import timezone_name
 
 NOT_FOUND = "No encontré una solicitud con esos datos. Revisa el folio y el RUT, y vuelve a intentarlo."
-BLOCKED = ("Hubo varios intentos sin resultado, así que por seguridad debes esperar una hora antes de "
-           "volver a consultar. Si necesitas ayuda, escribe «hablar con una persona».")
-FOLIO_BLOCKED = ("Ese folio tuvo varios intentos de consulta sin resultado, así que por seguridad no se puede "
-                 "consultar con folio y RUT durante una hora. Si la solicitud es tuya, pregúntame «¿en qué va mi "
-                 "solicitud?» desde el chat donde la hiciste, o escribe «hablar con una persona».")
-MUNICIPALITY_BLOCKED = ("En este momento hay demasiadas consultas por folio sin resultado, así que por seguridad "
-                        "las pausamos por un rato. Intenta de nuevo en una hora; si lo necesitas antes, escribe "
-                        "«hablar con una persona».")
+BLOCKED = (
+    "Hubo varios intentos sin resultado, así que por seguridad debes esperar una hora antes de "
+    "volver a consultar. Si necesitas ayuda, escribe «hablar con una persona»."
+)
+FOLIO_BLOCKED = (
+    "Ese folio tuvo varios intentos de consulta sin resultado, así que por seguridad no se puede "
+    "consultar con folio y RUT durante una hora. Si la solicitud es tuya, pregúntame «¿en qué va mi "
+    "solicitud?» desde el chat donde la hiciste, o escribe «hablar con una persona»."
+)
+MUNICIPALITY_BLOCKED = (
+    "En este momento hay demasiadas consultas por folio sin resultado, así que por seguridad "
+    "las pausamos por un rato. Intenta de nuevo en una hora; si lo necesitas antes, escribe "
+    "«hablar con una persona»."
+)
 _BLOCKED_BY = {"conversacion": BLOCKED, "folio": FOLIO_BLOCKED, "municipalidad": MUNICIPALITY_BLOCKED}
 
 
@@ -34,16 +41,22 @@ def open_requests(requests: List[Dict[str, Any]], name_of: Callable[[str], str])
     """The citizen's open requests from this chat."""
     lines = ["Estas son tus solicitudes abiertas:"]
     for request in requests:
-        lines.append(f"• {request['folio']} · {name_of(request['procedure'])}: {request['status_label']} "
-                     f"(desde {_date(request['updated_at'])})")
+        lines.append(
+            f"• {request['folio']} · {name_of(request['procedure'])}: {request['status_label']} "
+            f"(desde {_date(request['updated_at'])})"
+        )
     lines.append("Para ver el detalle de una, escríbeme su folio.")
     return Reply("\n".join(lines))
 
 
 def request_detail(request: Dict[str, Any], name_of: Callable[[str], str]) -> Reply:
     """One request with its history of statuses."""
-    lines = [f"Solicitud {request['folio']} · {name_of(request['procedure'])}",
-             f"Estado: {request['status_label']}", "", "Historial:"]
+    lines = [
+        f"Solicitud {request['folio']} · {name_of(request['procedure'])}",
+        f"Estado: {request['status_label']}",
+        "",
+        "Historial:",
+    ]
     for entry in request.get("history") or []:
         note = f" — {entry['note']}" if entry.get("note") else ""
         lines.append(f"• {_date(entry['at'])}: {entry['label']}{note}")
@@ -52,8 +65,10 @@ def request_detail(request: Dict[str, Any], name_of: Callable[[str], str]) -> Re
 
 def ask_folio() -> Reply:
     """No request from this chat: ask for the folio."""
-    return Reply("No veo solicitudes hechas desde este chat. La busco con el folio y el RUT con que se hizo: "
-                 "¿cuál es el folio? Es un código como PEN-7KX4M2.")
+    return Reply(
+        "No veo solicitudes hechas desde este chat. La busco con el folio y el RUT con que se hizo: "
+        "¿cuál es el folio? Es un código como PEN-7KX4M2."
+    )
 
 
 def ask_rut() -> Reply:
@@ -63,8 +78,9 @@ def ask_rut() -> Reply:
 
 def bad_folio() -> Reply:
     """Not shaped like a folio."""
-    return Reply("Ese no parece un folio. Es un código de tres letras, un guion y seis caracteres, "
-                 "por ejemplo PEN-7KX4M2.")
+    return Reply(
+        "Ese no parece un folio. Es un código de tres letras, un guion y seis caracteres, por ejemplo PEN-7KX4M2."
+    )
 
 
 def bad_rut() -> Reply:

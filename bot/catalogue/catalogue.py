@@ -1,4 +1,5 @@
 """``Catalogue``: the base procedures, the municipalities and what each one offers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -54,16 +55,12 @@ class Catalogue:
     def municipality_for_telegram_bot(self, username: str) -> Optional[Municipality]:
         """The municipality whose Telegram bot has this username."""
         key = username.lstrip("@").lower()
-        return next(
-            (m for m in self.municipalities.values() if m.telegram_bot.lower() == key), None
-        )
+        return next((m for m in self.municipalities.values() if m.telegram_bot.lower() == key), None)
 
     def names_and_aliases(self) -> Dict[str, List[str]]:
         """Every way of naming each procedure (base, municipality-only and national), by slug."""
         index: Dict[str, List[str]] = {}
-        every = list(self.procedures.values()) + [
-            p for m in self.municipalities.values() for p in m.extra
-        ]
+        every = list(self.procedures.values()) + [p for m in self.municipalities.values() for p in m.extra]
         for proc in every:
             index.setdefault(proc.slug, [])
             index[proc.slug].extend([proc.name, *proc.aliases])

@@ -4,6 +4,7 @@ Layout (see catalogue/SCHEMA.md): ``procedures/<slug>.yml``, ``municipalities/<s
 ``imports/<slug>.yml`` (what the Transparencia importer produced for a municipality),
 ``non_municipal.yml`` and ``comunas.csv``.
 """
+
 from __future__ import annotations
 
 import csv
@@ -96,9 +97,11 @@ def load_catalogue(folder: Path | str) -> Catalogue:
                 data = _merge_import(data, _read_yaml(imported) or {})
             municipalities.append(Municipality.from_dict(data))
         non_municipal_path = folder / "non_municipal.yml"
-        non_municipal = [
-            NonMunicipalProcedure(**d) for d in (_read_yaml(non_municipal_path) or [])
-        ] if non_municipal_path.exists() else []
+        non_municipal = (
+            [NonMunicipalProcedure(**d) for d in (_read_yaml(non_municipal_path) or [])]
+            if non_municipal_path.exists()
+            else []
+        )
     except (TypeError, KeyError) as exc:
         raise CatalogueFileError(f"{folder}: dato faltante o desconocido: {exc}") from exc
     return Catalogue(

@@ -3,6 +3,7 @@
 Parsed once into weekly ranges so the assistant can describe them in Spanish and
 tell whether an office is open at a given moment.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -78,9 +79,7 @@ def describe_hours(text: str) -> str:
 
 def is_open(text: str, moment: datetime) -> bool:
     """Whether the hours include ``moment`` (a naive local time)."""
-    return any(
-        moment.weekday() in r.days and r.opens <= moment.time() < r.closes for r in parse_hours(text)
-    )
+    return any(moment.weekday() in r.days and r.opens <= moment.time() < r.closes for r in parse_hours(text))
 
 
 def next_opening(text: str, moment: datetime) -> Optional[datetime]:
@@ -88,9 +87,7 @@ def next_opening(text: str, moment: datetime) -> Optional[datetime]:
     ranges = parse_hours(text)
     for offset in range(0, 8):
         day = (moment + timedelta(days=offset)).date()
-        starts = sorted(
-            datetime.combine(day, r.opens) for r in ranges if day.weekday() in r.days
-        )
+        starts = sorted(datetime.combine(day, r.opens) for r in ranges if day.weekday() in r.days)
         for start in starts:
             if start >= moment:
                 return start

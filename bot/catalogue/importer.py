@@ -9,6 +9,7 @@ that is not a URL) is reported with its line number. Nothing is dropped silently
 The result is written to ``catalogue/imports/<municipality>.yml``, which the
 catalogue loader overlays on the municipality's own file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -93,7 +94,7 @@ def read_rows(raw: bytes) -> List[Dict[str, str]]:
     if not rows:
         return []
     headers = [normalise(h) for h in rows[0]]
-    return [dict(zip(headers, row + [""] * (len(headers) - len(row)))) for row in rows[1:]]
+    return [dict(zip(headers, row + [""] * (len(headers) - len(row)), strict=False)) for row in rows[1:]]
 
 
 def _row_values(row: Dict[str, str]) -> Dict[str, Any]:
@@ -136,7 +137,9 @@ def import_table(raw: bytes, catalogue: Catalogue, municipality: str) -> ImportR
             report.review.append({"linea": line, "nombre": name, "motivo": reason, "datos": values})
             continue
         if slug in report.overrides:
-            report.review.append({"linea": line, "nombre": name, "motivo": f"repite el trámite {slug}", "datos": values})
+            report.review.append(
+                {"linea": line, "nombre": name, "motivo": f"repite el trámite {slug}", "datos": values}
+            )
             continue
         values.pop("name")
         report.overrides[slug] = values

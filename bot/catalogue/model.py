@@ -3,19 +3,39 @@
 Plain dataclasses built from the YAML files; the database tables hold the same
 shapes as JSON, so the same objects serve the NLU, the actions and the importer.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Dict, List, Optional
 
 FIELD_TYPES = (
-    "nombre", "rut", "email", "telefono", "direccion", "fecha", "texto", "opcion", "si_no", "ubicacion",
+    "nombre",
+    "rut",
+    "email",
+    "telefono",
+    "direccion",
+    "fecha",
+    "texto",
+    "opcion",
+    "si_no",
+    "ubicacion",
 )
 
 CATEGORIES = (
-    "Tránsito", "Rentas y Patentes", "Obras", "Aseo y Ornato", "DIDECO", "OIRS",
-    "Juzgado de Policía Local", "Salud", "Medio Ambiente", "Seguridad", "Alcaldía",
-    "Organizaciones Comunitarias", "Servicios Generales",
+    "Tránsito",
+    "Rentas y Patentes",
+    "Obras",
+    "Aseo y Ornato",
+    "DIDECO",
+    "OIRS",
+    "Juzgado de Policía Local",
+    "Salud",
+    "Medio Ambiente",
+    "Seguridad",
+    "Alcaldía",
+    "Organizaciones Comunitarias",
+    "Servicios Generales",
 )
 
 
@@ -144,8 +164,13 @@ class Municipality:
     def to_dict(self) -> Dict[str, Any]:
         """The YAML-shaped mapping (the inverse of ``from_dict``)."""
         return {
-            "slug": self.slug, "name": self.name, "comuna": self.comuna, "code": self.code,
-            "website": self.website, "phone": self.phone, "email": self.email,
+            "slug": self.slug,
+            "name": self.name,
+            "comuna": self.comuna,
+            "code": self.code,
+            "website": self.website,
+            "phone": self.phone,
+            "email": self.email,
             "channels": {"whatsapp": self.whatsapp_numbers, "telegram_bot": self.telegram_bot},
             "offices": [asdict(o) for o in self.offices],
             "procedures": {
@@ -165,4 +190,3 @@ class Municipality:
             return self.office(procedure.office)
         serving = next((o for o in self.offices if procedure.category in o.departments), None)
         return serving or self.office("principal") or (self.offices[0] if self.offices else None)
-

@@ -3,6 +3,7 @@
 Run by ``python -m bot catalogue validate`` and in ``make test``. Every problem is
 reported with the file it is in; nothing is silently fixed.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,19 @@ from bot.catalogue.hours import HoursFormatError, parse_hours
 from bot.catalogue.model import CATEGORIES, FIELD_TYPES, Procedure
 from bot.text import normalise
 
-REQUIRED = ("slug", "name", "category", "description", "requirements", "steps", "cost", "place",
-            "response_time", "aliases", "chat_request")
+REQUIRED = (
+    "slug",
+    "name",
+    "category",
+    "description",
+    "requirements",
+    "steps",
+    "cost",
+    "place",
+    "response_time",
+    "aliases",
+    "chat_request",
+)
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MIN_ALIASES = 3
 
@@ -59,7 +71,8 @@ def validate_catalogue(folder: Path | str) -> List[str]:
         return [str(exc)]
     missing_fields = [
         f"procedures/{d['_file']}: faltan campos obligatorios: {', '.join(k for k in REQUIRED if k not in d)}"
-        for d in raw if any(k not in d for k in REQUIRED)
+        for d in raw
+        if any(k not in d for k in REQUIRED)
     ]
     if missing_fields:
         return missing_fields

@@ -24,6 +24,7 @@ appears twice in one window is *duplicated*, replies beyond the expected count a
 *unexpected*. *Errors* are webhook answers other than 200, failed requests, and the
 channel's apology ("Tuvimos un problema…"), which it sends when a turn failed.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -75,8 +76,8 @@ class Citizen:
     """One simulated citizen: who writes, to which municipality, and what."""
 
     index: int
-    to: str            # municipality's WhatsApp number, E.164
-    code: str          # municipality's folio code (PEN, ANG…), for the plain bot's made-up folio
+    to: str  # municipality's WhatsApp number, E.164
+    code: str  # municipality's folio code (PEN, ANG…), for the plain bot's made-up folio
     number: str = ""
     name: str = ""
     rut: str = ""
@@ -84,8 +85,9 @@ class Citizen:
 
     def __post_init__(self) -> None:
         self.number = self.number or phone_for(self.index)
-        self.name = self.name or (f"{FIRST_NAMES[self.index % 10]} {LAST_NAMES[(self.index // 10) % 10]} "
-                                  f"{LAST_NAMES[(self.index + 3) % 10]}")
+        self.name = self.name or (
+            f"{FIRST_NAMES[self.index % 10]} {LAST_NAMES[(self.index // 10) % 10]} {LAST_NAMES[(self.index + 3) % 10]}"
+        )
         self.rut = self.rut or rut_for(self.index)
 
     def script(self) -> List[str]:
@@ -223,7 +225,8 @@ class Webhook:
 
     async def __aenter__(self) -> "Webhook":
         self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=30))
+            connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=30)
+        )
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -232,13 +235,24 @@ class Webhook:
 
     async def send(self, citizen: Citizen, body: str) -> Optional[str]:
         """POST one message; returns an error description or None."""
-        params = {"SmsMessageSid": "", "NumMedia": "0", "ProfileName": citizen.name.split()[0],
-                  "MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": self.account_sid,
-                  "From": f"whatsapp:{citizen.number}", "To": f"whatsapp:{citizen.to}", "Body": body,
-                  "WaId": citizen.number.lstrip("+"), "NumSegments": "1", "ApiVersion": "2010-04-01"}
+        params = {
+            "SmsMessageSid": "",
+            "NumMedia": "0",
+            "ProfileName": citizen.name.split()[0],
+            "MessageSid": f"SM{uuid.uuid4().hex}",
+            "AccountSid": self.account_sid,
+            "From": f"whatsapp:{citizen.number}",
+            "To": f"whatsapp:{citizen.to}",
+            "Body": body,
+            "WaId": citizen.number.lstrip("+"),
+            "NumSegments": "1",
+            "ApiVersion": "2010-04-01",
+        }
         params["SmsMessageSid"] = params["MessageSid"]
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Twilio-Signature": self.validator.compute_signature(self.public_url, params)}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": self.validator.compute_signature(self.public_url, params),
+        }
         assert self.session is not None
         try:
             async with self.session.post(self.url, data=urlencode(params), headers=headers) as response:
@@ -271,11 +285,12 @@ async def warm_up(webhook: Webhook, inboxes: Inboxes, citizens: Sequence[Citizen
         return counts
 
     results = await asyncio.gather(*(one(c) for c in citizens))
-    return {c.to: counts for c, counts in zip(citizens, results)}
+    return {c.to: counts for c, counts in zip(citizens, results, strict=False)}
 
 
-async def converse(webhook: Webhook, inboxes: Inboxes, citizen: Citizen, expected: List[int],
-                   think_seconds: float, result: LoadResult) -> None:
+async def converse(
+    webhook: Webhook, inboxes: Inboxes, citizen: Citizen, expected: List[int], think_seconds: float, result: LoadResult
+) -> None:
     """One whole conversation under load."""
     folio: Optional[str] = None
     turns: List[Tuple[TurnResult, int]] = []
@@ -316,9 +331,19 @@ async def converse(webhook: Webhook, inboxes: Inboxes, citizen: Citizen, expecte
             turn.error = "disculpa del canal (turno fallido)"
 
 
-async def run_load(webhook_url: str, twilio: TwilioStandIn, auth_token: str, public_url: str, account_sid: str,
-                   municipalities: Sequence[Tuple[str, str]], concurrency: int, conversations: int,
-                   think_seconds: float = 0.0, first_index: int = 0, same_script: bool = False) -> LoadResult:
+async def run_load(
+    webhook_url: str,
+    twilio: TwilioStandIn,
+    auth_token: str,
+    public_url: str,
+    account_sid: str,
+    municipalities: Sequence[Tuple[str, str]],
+    concurrency: int,
+    conversations: int,
+    think_seconds: float = 0.0,
+    first_index: int = 0,
+    same_script: bool = False,
+) -> LoadResult:
     """Warm up, then ``conversations`` conversations, ``concurrency`` at a time (closed loop).
 
     ``municipalities``: (WhatsApp number, folio code) pairs; citizens are spread over them.
@@ -330,16 +355,33 @@ async def run_load(webhook_url: str, twilio: TwilioStandIn, auth_token: str, pub
     result = LoadResult(conversations, concurrency, inboxes=inboxes)
     try:
         async with Webhook(webhook_url, auth_token, public_url, account_sid) as webhook:
-            await _run(webhook, inboxes, result, municipalities, concurrency, conversations, think_seconds,
-                       first_index, same_script)
+            await _run(
+                webhook,
+                inboxes,
+                result,
+                municipalities,
+                concurrency,
+                conversations,
+                think_seconds,
+                first_index,
+                same_script,
+            )
     finally:
         inboxes.close()
     return result
 
 
-async def _run(webhook: Webhook, inboxes: Inboxes, result: LoadResult, municipalities: Sequence[Tuple[str, str]],
-               concurrency: int, conversations: int, think_seconds: float, first_index: int,
-               same_script: bool) -> None:
+async def _run(
+    webhook: Webhook,
+    inboxes: Inboxes,
+    result: LoadResult,
+    municipalities: Sequence[Tuple[str, str]],
+    concurrency: int,
+    conversations: int,
+    think_seconds: float,
+    first_index: int,
+    same_script: bool,
+) -> None:
     template = Citizen(first_index, *municipalities[0]) if same_script else None
     warm = [Citizen(first_index + i, to, code, same_as=template) for i, (to, code) in enumerate(municipalities)]
     result.expected_replies = await warm_up(webhook, inboxes, warm)

@@ -4,6 +4,7 @@ Both get the same WhatsApp channel (channels.whatsapp.WhatsAppInput) pointed at 
 local Twilio stand-in, on free ports, with throwaway SQLite databases. Peak memory
 of each process is its ``VmHWM`` in /proc/<pid>/status.
 """
+
 from __future__ import annotations
 
 import os
@@ -87,8 +88,12 @@ def role_of(cmdline: str) -> str:
 
 
 def twilio_env(twilio_url: str) -> Dict[str, str]:
-    return {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "WHATSAPP_PUBLIC_URL": PUBLIC_URL,
-            "TWILIO_API_BASE_URL": twilio_url}
+    return {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "WHATSAPP_PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_API_BASE_URL": twilio_url,
+    }
 
 
 @dataclass
@@ -144,9 +149,14 @@ def _base_env(var: Path) -> Dict[str, str]:
     env = dict(os.environ)
     for key in ("DEFAULT_MUNICIPIO", "TELEGRAM_BOT_TOKENS", "TELEGRAM_WEBHOOK_SECRET"):
         env.pop(key, None)
-    env.update(VAR_DIR=str(var), PYTHONPATH=str(PROJECT_ROOT), RASA_TELEMETRY_ENABLED="false",
-               TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1",
-               DATABASE_URL=f"sqlite:///{var / 'municipal.db'}")
+    env.update(
+        VAR_DIR=str(var),
+        PYTHONPATH=str(PROJECT_ROOT),
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        DATABASE_URL=f"sqlite:///{var / 'municipal.db'}",
+    )
     return env
 
 
@@ -156,12 +166,19 @@ def start_assistant(var: Path, twilio_url: Optional[str], extra_env: Optional[Di
     its log when it does not come up."""
     var.mkdir(parents=True, exist_ok=True)
     env = _base_env(var)
-    env.update(RASA_PORT=str(free_port()), ACTIONS_PORT=str(free_port()), WEB_PORT=str(free_port()),
-               TRACKER_DB="", ACTION_ENDPOINT_URL="", **(twilio_env(twilio_url) if twilio_url else {}))
+    env.update(
+        RASA_PORT=str(free_port()),
+        ACTIONS_PORT=str(free_port()),
+        WEB_PORT=str(free_port()),
+        TRACKER_DB="",
+        ACTION_ENDPOINT_URL="",
+        **(twilio_env(twilio_url) if twilio_url else {}),
+    )
     env.update(extra_env or {})
     log = var / "assistant.log"
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT,
-                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{env['RASA_PORT']}"
     _wait(base, process, log)
     return Running("asistente", base, process, var, log, extra_env or {}, env)
@@ -178,8 +195,14 @@ def plain_project(cache: Path) -> Path:
     print(f"Creando y entrenando el bot de 'rasa init' en {cache} (solo la primera vez)…", flush=True)
     env = _base_env(cache.parent)
     with open(cache.parent / "plain-init.log", "w") as log:
-        subprocess.run([sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(cache)],
-                       env=env, cwd=cache.parent, check=True, stdout=log, stderr=subprocess.STDOUT)
+        subprocess.run(
+            [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(cache)],
+            env=env,
+            cwd=cache.parent,
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     if not any(models.glob("*.tar.gz")):
         raise RuntimeError("rasa init no dejó un modelo entrenado")
     return cache
@@ -192,20 +215,43 @@ def start_plain(project: Path, var: Path, twilio_url: str, extra_env: Optional[D
     env.update(DATABASE_URL=f"sqlite:///{var / 'plain_channel.db'}", **twilio_env(twilio_url))
     env.update(extra_env or {})
     # The channel's own tables (seen messages, buttons) and the catalogue (the To number -> municipality).
-    subprocess.run([sys.executable, "-m", "bot", "catalogue", "load"], env=env, cwd=PROJECT_ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "bot", "catalogue", "load"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     credentials = var / "plain_credentials.yml"
     credentials.write_text(
         "channels.whatsapp.WhatsAppInput:\n"
         f"  account_sid: {ACCOUNT_SID}\n  auth_token: {AUTH_TOKEN}\n"
-        f"  public_url: {PUBLIC_URL}\n  api_base_url: {twilio_url}\n")
+        f"  public_url: {PUBLIC_URL}\n  api_base_url: {twilio_url}\n"
+    )
     port = free_port()
     log = var / "plain.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "rasa", "run", "--model", str(project / "models"), "--endpoints",
-         str(project / "endpoints.yml"), "--credentials", str(credentials), "--interface", "127.0.0.1",
-         "--port", str(port)],
-        env=env, cwd=project, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "run",
+            "--model",
+            str(project / "models"),
+            "--endpoints",
+            str(project / "endpoints.yml"),
+            "--credentials",
+            str(credentials),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        cwd=project,
+        stdout=open(log, "w"),
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     _wait(base, process, log)
     return Running("rasa_init", base, process, var, log, extra_env or {}, env)

@@ -8,6 +8,7 @@ Telegram pointed at local stand-ins (bot/devtools/standins.py), writes through t
 signed webhooks as Twilio and Telegram would, and reads the replies the stand-ins
 receive: the path a citizen's message really takes.
 """
+
 from __future__ import annotations
 
 import json
@@ -101,7 +102,8 @@ class Channels:
         self.base, self.twilio, self.telegram, self.catalogue = base, twilio, telegram, catalogue
         self.tokens = telegram_tokens
         self.settings = TelegramSettings.from_values(
-            ",".join(f"{k}={v}" for k, v in telegram_tokens.items()), TELEGRAM_SECRET, "")
+            ",".join(f"{k}={v}" for k, v in telegram_tokens.items()), TELEGRAM_SECRET, ""
+        )
         self.validator = RequestValidator(TWILIO_TOKEN)
 
     def _post(self, path: str, data: bytes, headers: Dict[str, str]) -> int:
@@ -114,24 +116,42 @@ class Channels:
 
     def whatsapp(self, municipio: str, citizen: str, text: str) -> int:
         number = self.catalogue.municipalities[municipio].whatsapp_numbers[0]
-        form = {"MessageSid": f"SM{uuid.uuid4().hex}", "AccountSid": TWILIO_SID, "From": f"whatsapp:{citizen}",
-                "To": f"whatsapp:{number}", "Body": text, "NumMedia": "0", "ProfileName": "Vecina"}
+        form = {
+            "MessageSid": f"SM{uuid.uuid4().hex}",
+            "AccountSid": TWILIO_SID,
+            "From": f"whatsapp:{citizen}",
+            "To": f"whatsapp:{number}",
+            "Body": text,
+            "NumMedia": "0",
+            "ProfileName": "Vecina",
+        }
         signature = self.validator.compute_signature(PUBLIC_URL, form)
-        return self._post("/webhooks/whatsapp/webhook", urllib.parse.urlencode(form).encode(),
-                          {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+        return self._post(
+            "/webhooks/whatsapp/webhook",
+            urllib.parse.urlencode(form).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+        )
 
     def telegram_update(self, municipio: str, update: Dict[str, Any]) -> int:
-        return self._post("/webhooks/telegram/webhook", json.dumps(update).encode(),
-                          {"Content-Type": "application/json",
-                           "X-Telegram-Bot-Api-Secret-Token": self.settings.secret_for(municipio)})
+        return self._post(
+            "/webhooks/telegram/webhook",
+            json.dumps(update).encode(),
+            {
+                "Content-Type": "application/json",
+                "X-Telegram-Bot-Api-Secret-Token": self.settings.secret_for(municipio),
+            },
+        )
 
     def sent_whatsapp(self, citizen: str) -> List[Dict[str, Any]]:
         return self.twilio.matching(lambda r: r.get("To") == f"whatsapp:{citizen}" and "sid" in r)
 
     def sent_telegram(self, municipio: str, chat: int) -> List[Dict[str, Any]]:
         token = self.tokens[municipio]
-        return self.telegram.matching(lambda r: r.get("method") == "sendMessage" and r.get("token") == token
-                                      and str(r.get("chat_id")) == str(chat))
+        return self.telegram.matching(
+            lambda r: (
+                r.get("method") == "sendMessage" and r.get("token") == token and str(r.get("chat_id")) == str(chat)
+            )
+        )
 
 
 def _replies_after(read, seen: int) -> List[Dict[str, Any]]:
@@ -172,8 +192,9 @@ def _telegram_reply(records: List[Dict[str, Any]]) -> Reply:
 def _chosen(reply: Optional[Reply], title: str) -> Optional[Dict[str, str]]:
     wanted = normalise(title)
     options = reply.options if reply else []
-    return next((o for o in options if normalise(o["title"]) == wanted), None) or \
-        next((o for o in options if wanted in normalise(o["title"])), None)
+    return next((o for o in options if normalise(o["title"]) == wanted), None) or next(
+        (o for o in options if wanted in normalise(o["title"])), None
+    )
 
 
 def run_scenario(channels: Channels, scenario: Dict[str, Any]) -> Dict[str, Any]:
@@ -198,8 +219,12 @@ def run_scenario(channels: Channels, scenario: Dict[str, Any]) -> Dict[str, Any]
         else:
             seen = len(channels.sent_telegram(municipio, chat))
             sender = {"id": chat, "is_bot": False, "first_name": "Vecina"}
-            message = {"message_id": number, "date": int(time.time()), "chat": {"id": chat, "type": "private"},
-                       "from": sender}
+            message = {
+                "message_id": number,
+                "date": int(time.time()),
+                "chat": {"id": chat, "type": "private"},
+                "from": sender,
+            }
             update: Dict[str, Any] = {"update_id": int(uuid.uuid4().int % 10**9)}
             if said is not None:
                 update["message"] = {**message, "text": str(said)}
@@ -209,18 +234,36 @@ def run_scenario(channels: Channels, scenario: Dict[str, Any]) -> Dict[str, Any]
                     problems.append(f"no se ofreció la opción «{turn['boton']}»")
                     update["message"] = {**message, "text": str(turn["boton"])}
                 else:
-                    update["callback_query"] = {"id": f"cb-{uuid.uuid4().hex[:8]}", "chat_instance": "e",
-                                                "data": option["answer"], "from": sender, "message": message}
+                    update["callback_query"] = {
+                        "id": f"cb-{uuid.uuid4().hex[:8]}",
+                        "chat_instance": "e",
+                        "data": option["answer"],
+                        "from": sender,
+                        "message": message,
+                    }
             channels.telegram_update(municipio, update)
             reply = _telegram_reply(_replies_after(lambda: channels.sent_telegram(municipio, chat), seen))
         if "espera" in turn:
             problems += check(turn.get("espera") or {}, reply)
-        turns.append({"dice": turn.get("dice"), "boton": turn.get("boton"), "respuesta": reply.text,
-                      "opciones": [o["title"] for o in reply.options], "revisado": "espera" in turn,
-                      "problemas": problems})
+        turns.append(
+            {
+                "dice": turn.get("dice"),
+                "boton": turn.get("boton"),
+                "respuesta": reply.text,
+                "opciones": [o["title"] for o in reply.options],
+                "revisado": "espera" in turn,
+                "problemas": problems,
+            }
+        )
         previous = reply
-    return {"id": scenario.get("id"), "clase": scenario.get("clase"), "canal": canal, "municipio": municipio,
-            "paso": all(not t["problemas"] for t in turns), "turnos": turns}
+    return {
+        "id": scenario.get("id"),
+        "clase": scenario.get("clase"),
+        "canal": canal,
+        "municipio": municipio,
+        "paso": all(not t["problemas"] for t in turns),
+        "turnos": turns,
+    }
 
 
 def summarise(results: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -249,10 +292,16 @@ def run_all(scenarios_path: str, report: str, workers: int = 4) -> Dict[str, Any
     catalogue = load_catalogue(catalogue_dir())
     tokens = {slug: f"{7000 + i}:ESCENARIOS{i}" for i, slug in enumerate(sorted(catalogue.municipalities))}
     twilio, telegram = TwilioStandIn().start(), TelegramStandIn().start()
-    env = {"TWILIO_ACCOUNT_SID": TWILIO_SID, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "WHATSAPP_PUBLIC_URL": PUBLIC_URL,
-           "TWILIO_API_BASE_URL": twilio.url, "TELEGRAM_BOT_TOKENS": ",".join(f"{k}={v}" for k, v in tokens.items()),
-           "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET, "TELEGRAM_API_BASE_URL": telegram.url,
-           "NOTIFY_DISABLED": "1"}
+    env = {
+        "TWILIO_ACCOUNT_SID": TWILIO_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
+        "WHATSAPP_PUBLIC_URL": PUBLIC_URL,
+        "TWILIO_API_BASE_URL": twilio.url,
+        "TELEGRAM_BOT_TOKENS": ",".join(f"{k}={v}" for k, v in tokens.items()),
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_API_BASE_URL": telegram.url,
+        "NOTIFY_DISABLED": "1",
+    }
     var = var_dir() / "scenarios" / uuid.uuid4().hex[:8]
     print(f"Iniciando el asistente para {len(scenarios)} escenarios (registro en {var}/assistant.log)…", flush=True)
     running = start_assistant(var, None, env)
@@ -266,8 +315,7 @@ def run_all(scenarios_path: str, report: str, workers: int = 4) -> Dict[str, Any
         telegram.stop()
     summary = summarise(results)
     Path(report).parent.mkdir(parents=True, exist_ok=True)
-    Path(report).write_text(json.dumps({**summary, "results": results}, ensure_ascii=False, indent=2),
-                            encoding="utf-8")
+    Path(report).write_text(json.dumps({**summary, "results": results}, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"Escenarios de varias vueltas: {summary['scenarios']} ({scenarios_path})")
     print(f"scenario_pass_rate   {summary['scenario_pass_rate']:.3f}")
     print(f"turn_pass_rate       {summary['turn_pass_rate']:.3f}  ({summary['turns']} turnos revisados)")

@@ -6,6 +6,7 @@ APIs, and can be told to fail the next requests (429, 500...) or to hang past th
 caller's timeout. Listeners added with
 ``on_record`` are called, in the stand-in's thread, with every recorded request.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +18,6 @@ import time
 from typing import Any, Callable, Dict, List, Optional
 
 from aiohttp import web
-
 
 HANG = -1  # a "failure" that hangs instead of answering at once
 
@@ -102,8 +102,9 @@ class StandIn:
         with self._lock:
             return [r for r in self.requests if predicate(r)]
 
-    def wait_for(self, predicate: Callable[[Dict[str, Any]], bool], count: int = 1,
-                 timeout: float = 60) -> List[Dict[str, Any]]:
+    def wait_for(
+        self, predicate: Callable[[Dict[str, Any]], bool], count: int = 1, timeout: float = 60
+    ) -> List[Dict[str, Any]]:
         """Wait until ``count`` recorded requests satisfy ``predicate``; returns them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -111,8 +112,9 @@ class StandIn:
             if len(found) >= count:
                 return found
             time.sleep(0.1)
-        raise AssertionError(f"solo {len(self.matching(predicate))} de {count} solicitudes esperadas; "
-                             f"registradas: {self.requests[-5:]}")
+        raise AssertionError(
+            f"solo {len(self.matching(predicate))} de {count} solicitudes esperadas; registradas: {self.requests[-5:]}"
+        )
 
 
 class TwilioStandIn(StandIn):
@@ -132,12 +134,15 @@ class TwilioStandIn(StandIn):
         failure = await self.failure_status()
         if failure:
             self.record({"failed": failure, **form})
-            return web.json_response({"code": 20000 + failure, "message": "falla simulada", "status": failure},
-                                     status=failure)
+            return web.json_response(
+                {"code": 20000 + failure, "message": "falla simulada", "status": failure}, status=failure
+            )
         sid = f"SM{next(self._ids):032d}"
         self.record({"sid": sid, "account": request.match_info["sid"], **form})
-        return web.json_response({"sid": sid, "status": "queued", "body": form.get("Body"),
-                                  "from": form.get("From"), "to": form.get("To")}, status=201)
+        return web.json_response(
+            {"sid": sid, "status": "queued", "body": form.get("Body"), "from": form.get("From"), "to": form.get("To")},
+            status=201,
+        )
 
     def bodies_to(self, citizen: str) -> List[str]:
         """Bodies delivered to a citizen's WhatsApp, in order."""
@@ -169,12 +174,17 @@ class TelegramStandIn(StandIn):
         failure = await self.failure_status()
         if failure:
             self.record({"failed": failure, "token": token, "method": method, **params})
-            return web.json_response({"ok": False, "error_code": failure, "description": "falla simulada"},
-                                     status=failure)
+            return web.json_response(
+                {"ok": False, "error_code": failure, "description": "falla simulada"}, status=failure
+            )
         self.record({"token": token, "method": method, **params})
         if method == "sendMessage":
-            result: Any = {"message_id": next(self._ids), "date": int(time.time()),
-                           "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params.get("text")}
+            result: Any = {
+                "message_id": next(self._ids),
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params.get("text"),
+            }
         elif method == "getUpdates":
             with self._lock:
                 result = self.pending_updates.pop(token, [])
@@ -186,5 +196,10 @@ class TelegramStandIn(StandIn):
 
     def sent(self, chat_id: int, token: Optional[str] = None) -> List[Dict[str, Any]]:
         """sendMessage calls to a chat, in order."""
-        return self.matching(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat_id)
-                             and (token is None or r["token"] == token))
+        return self.matching(
+            lambda r: (
+                r.get("method") == "sendMessage"
+                and str(r.get("chat_id")) == str(chat_id)
+                and (token is None or r["token"] == token)
+            )
+        )

@@ -4,6 +4,7 @@ The buttons of the assistant's last message are the pending question; a typed an
 that names one of the offered procedures by a word of its name or aliases (or a close
 spelling of one) chooses it, even when it names no procedure on its own. Pure.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 
 from rapidfuzz import fuzz, process
 
-from bot.domain_names import Intent
 from bot.catalogue.model import Procedure
+from bot.domain_names import Intent
 from bot.matching.procedures import matcher_for
 from bot.text import normalise
 
@@ -21,8 +22,39 @@ if TYPE_CHECKING:
 
 PROCEDURE_INTENTS = (Intent.CONSULTAR_TRAMITE, Intent.INICIAR_TRAMITE)
 # Words that say nothing about which procedure ("el de…", "la del…").
-_FILLER = {"el", "la", "los", "las", "de", "del", "al", "a", "un", "una", "mi", "mis", "en", "y", "o", "para",
-           "por", "con", "que", "ese", "esa", "eso", "este", "esta", "lo", "se", "me", "su", "sus", "es", "no"}
+_FILLER = {
+    "el",
+    "la",
+    "los",
+    "las",
+    "de",
+    "del",
+    "al",
+    "a",
+    "un",
+    "una",
+    "mi",
+    "mis",
+    "en",
+    "y",
+    "o",
+    "para",
+    "por",
+    "con",
+    "que",
+    "ese",
+    "esa",
+    "eso",
+    "este",
+    "esta",
+    "lo",
+    "se",
+    "me",
+    "su",
+    "sus",
+    "es",
+    "no",
+}
 CLOSE_SPELLING = 85.0
 
 
@@ -34,7 +66,7 @@ def offered_procedures(buttons: Iterable[Dict[str, Any]]) -> List[Tuple[str, str
         for intent in PROCEDURE_INTENTS:
             if payload.startswith(f"/{intent}{{"):
                 try:
-                    slug = json.loads(payload[len(intent) + 1:]).get("tramite")
+                    slug = json.loads(payload[len(intent) + 1 :]).get("tramite")
                 except ValueError:
                     slug = None
                 if slug:
@@ -59,15 +91,23 @@ def choose(text: str, candidates: Sequence[Procedure]) -> Optional[Procedure]:
     scores = []
     for words in own:
         telling = sorted(words - shared)
-        hits = sum(1 for w in said if w in telling or (telling and process.extractOne(
-            w, telling, scorer=fuzz.ratio, score_cutoff=CLOSE_SPELLING)))
+        hits = sum(
+            1
+            for w in said
+            if w in telling
+            or (telling and process.extractOne(w, telling, scorer=fuzz.ratio, score_cutoff=CLOSE_SPELLING))
+        )
         scores.append(hits)
     best = max(scores)
     return candidates[scores.index(best)] if best and scores.count(best) == 1 else None
 
 
-def chosen_procedure(catalogue: "Catalogue", text: str, buttons: Iterable[Dict[str, Any]],
-                     procedure: Callable[[str], Optional[Procedure]]) -> Optional[Tuple[str, str]]:
+def chosen_procedure(
+    catalogue: "Catalogue",
+    text: str,
+    buttons: Iterable[Dict[str, Any]],
+    procedure: Callable[[str], Optional[Procedure]],
+) -> Optional[Tuple[str, str]]:
     """(intent, slug) of the offered procedure a typed answer picks, if it picks exactly one.
 
     ``procedure`` looks a slug up (with the municipality's overrides when known). A message that

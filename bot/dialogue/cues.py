@@ -3,6 +3,7 @@
 Linear-time patterns over the normalised text (bot.text.normalise), tested with
 adversarial input in tests/test_linear_patterns.py.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,9 +12,31 @@ from bot.text import normalise
 
 # Phrases that stop a request, on their own or inside a short message ("ya no quiero seguir").
 _STOP_MESSAGES = {
-    "cancelar", "cancela", "cancelo", "cancelalo", "cancelemos", "anular", "anula", "anulalo", "salir", "basta",
-    "stop", "detener", "terminar", "olvidalo", "olvidate", "dejalo", "dejemoslo", "dejalo asi", "mejor dejalo",
-    "ya no", "no sigamos", "no quiero seguir", "ya no quiero", "cancelar solicitud", "cancelar todo",
+    "cancelar",
+    "cancela",
+    "cancelo",
+    "cancelalo",
+    "cancelemos",
+    "anular",
+    "anula",
+    "anulalo",
+    "salir",
+    "basta",
+    "stop",
+    "detener",
+    "terminar",
+    "olvidalo",
+    "olvidate",
+    "dejalo",
+    "dejemoslo",
+    "dejalo asi",
+    "mejor dejalo",
+    "ya no",
+    "no sigamos",
+    "no quiero seguir",
+    "ya no quiero",
+    "cancelar solicitud",
+    "cancelar todo",
 }
 _STOP_WORDS = re.compile(
     r"\b(?:cancel(?:ar|a|o|alo|emos|en|ala)|anul(?:ar|a|alo|emos)|olvid(?:alo|ate|emoslo)|dejemoslo"
@@ -76,8 +99,21 @@ _CONTACT = re.compile(r"\b(?:pagina web|pagina|sitio web|web|correo|mail|email|t
 
 
 # Asking for a contact detail without a question mark: "y el telefono del juzgado", "pasame el correo".
-_CONTACT_REQUEST_START = ("y ", "e ", "cual ", "cuales ", "dame ", "pasame ", "me das ", "me pasas ", "me puedes dar ",
-                          "necesito el ", "necesito la ", "tienen ", "tiene ")
+_CONTACT_REQUEST_START = (
+    "y ",
+    "e ",
+    "cual ",
+    "cuales ",
+    "dame ",
+    "pasame ",
+    "me das ",
+    "me pasas ",
+    "me puedes dar ",
+    "necesito el ",
+    "necesito la ",
+    "tienen ",
+    "tiene ",
+)
 # The citizen's own data ("mi correo es…"), not the town hall's.
 _OWN_DETAIL = re.compile(r"\b(?:mi|mis) (?:telefono|fono|celular|numero|correo|mail|email|direccion)\b")
 
@@ -138,7 +174,9 @@ _STATUS_WORDS = re.compile(
 )
 
 
-_LIST_WORDS = re.compile(r"\b(?:tramites|lista|listado|menu|opciones|servicios|que (?:se puede|puedo|hay|tienen|hacen))\b")
+_LIST_WORDS = re.compile(
+    r"\b(?:tramites|lista|listado|menu|opciones|servicios|que (?:se puede|puedo|hay|tienen|hacen))\b"
+)
 
 
 def asks_for_list(text: str) -> bool:
@@ -180,8 +218,27 @@ def is_short_follow_up(text: str) -> bool:
     return norm.startswith(("y ", "e ")) and len(norm.split()) <= MAX_SHORT_FOLLOW_UP_WORDS
 
 
-QUESTION_START = ("cuanto", "cuando", "donde", "que ", "q ", "como", "por que", "hasta", "cual", "se puede",
-                  "a que hora", "a q hora", "hay que", "tengo que", "puedo", "quien", "y como", "y donde", "y cuanto")
+QUESTION_START = (
+    "cuanto",
+    "cuando",
+    "donde",
+    "que ",
+    "q ",
+    "como",
+    "por que",
+    "hasta",
+    "cual",
+    "se puede",
+    "a que hora",
+    "a q hora",
+    "hay que",
+    "tengo que",
+    "puedo",
+    "quien",
+    "y como",
+    "y donde",
+    "y cuanto",
+)
 
 
 _FOLLOW_UP_START = ("y ", "e ", "pero ", "entonces ")
@@ -200,7 +257,7 @@ def looks_like_question(text: str) -> bool:
     stripped = text.strip()
     if stripped.endswith("?") or stripped.startswith("¿") or norm.startswith(QUESTION_START):
         return True
-    rest = next((norm[len(start):] for start in _FOLLOW_UP_START if norm.startswith(start)), None)
+    rest = next((norm[len(start) :] for start in _FOLLOW_UP_START if norm.startswith(start)), None)
     if rest is not None and rest.startswith(QUESTION_START):
         return True
     return bool(_ASKING_ANYWHERE.search(norm))
@@ -208,16 +265,93 @@ def looks_like_question(text: str) -> bool:
 
 # Saying yes to what was just offered, as Chileans write it: "ya, pídelo entonces", "bueno hazlo", "dale po".
 _ACCEPT_CORE = {
-    "si", "sip", "sipo", "ya", "yapo", "dale", "ok", "okey", "oka", "bueno", "weno", "listo", "claro", "perfecto",
-    "hazlo", "hagalo", "hacelo", "hagamoslo", "hagamosla", "hagamos", "pidelo", "pidela", "pidalo", "pidala",
-    "pidamoslo", "pidamosla", "pide", "pidan", "solicitalo", "solicitala", "ingresalo", "ingresala", "envialo",
-    "enviala", "mandalo", "mandala", "vamos", "vamo", "sigamos", "demas", "obvio", "confirmo", "altiro",
-    "hacerla", "hacerlo", "pedirla", "pedirlo", "solicitarla", "solicitarlo", "hagala", "pidemelo", "pidemela",
-    "ingresela", "ingreselo", "hagamela", "hagamelo",
+    "si",
+    "sip",
+    "sipo",
+    "ya",
+    "yapo",
+    "dale",
+    "ok",
+    "okey",
+    "oka",
+    "bueno",
+    "weno",
+    "listo",
+    "claro",
+    "perfecto",
+    "hazlo",
+    "hagalo",
+    "hacelo",
+    "hagamoslo",
+    "hagamosla",
+    "hagamos",
+    "pidelo",
+    "pidela",
+    "pidalo",
+    "pidala",
+    "pidamoslo",
+    "pidamosla",
+    "pide",
+    "pidan",
+    "solicitalo",
+    "solicitala",
+    "ingresalo",
+    "ingresala",
+    "envialo",
+    "enviala",
+    "mandalo",
+    "mandala",
+    "vamos",
+    "vamo",
+    "sigamos",
+    "demas",
+    "obvio",
+    "confirmo",
+    "altiro",
+    "hacerla",
+    "hacerlo",
+    "pedirla",
+    "pedirlo",
+    "solicitarla",
+    "solicitarlo",
+    "hagala",
+    "pidemelo",
+    "pidemela",
+    "ingresela",
+    "ingreselo",
+    "hagamela",
+    "hagamelo",
 }
-_ACCEPT_FILLER = {"po", "pos", "pues", "entonces", "eso", "esa", "ese", "nomas", "de", "una", "al", "tiro",
-                  "por", "favor", "altiro", "ahora", "la", "el", "lo", "solicitud", "ahi", "aca", "aqui", "mejor",
-                  "asi", "quiero", "me", "porfa"}
+_ACCEPT_FILLER = {
+    "po",
+    "pos",
+    "pues",
+    "entonces",
+    "eso",
+    "esa",
+    "ese",
+    "nomas",
+    "de",
+    "una",
+    "al",
+    "tiro",
+    "por",
+    "favor",
+    "altiro",
+    "ahora",
+    "la",
+    "el",
+    "lo",
+    "solicitud",
+    "ahi",
+    "aca",
+    "aqui",
+    "mejor",
+    "asi",
+    "quiero",
+    "me",
+    "porfa",
+}
 MAX_ACCEPT_WORDS = 6
 
 

@@ -7,15 +7,16 @@ phrase, asking for a person, an upset message that answers nothing (acknowledged
 a way out), or a question (or another request) that is not a valid answer to what was
 asked. Pure: no Rasa objects, no I/O.
 """
+
 from __future__ import annotations
 
 from typing import Optional
 
-from bot.domain_names import Intent
 from bot.catalogue.model import FormField
 from bot.dialogue.cues import is_stop, looks_like_question, names_a_person, sounds_upset
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import explicit_request
+from bot.domain_names import Intent
 from bot.forms.fields import AnswerContext, validate_answer, yes_no
 from bot.forms.flow import wants_to_correct
 from bot.forms.state import ASKING, CORRECTING
@@ -36,8 +37,9 @@ NOT_AN_OUTBURST = {"nombre", "direccion"}
 QUESTION_INTENTS = {Intent.CONSULTAR_TRAMITE, Intent.LISTAR_TRAMITES, Intent.CONSULTAR_ESTADO, Intent.CONSULTAR_BOT}
 
 
-def form_move(stage: str, form_field: Optional[FormField], message: Message, context: AnswerContext,
-              current_procedure: str) -> str:
+def form_move(
+    stage: str, form_field: Optional[FormField], message: Message, context: AnswerContext, current_procedure: str
+) -> str:
     """ANSWER, CANCEL, PERSON, UPSET, QUESTION, OTHER_REQUEST or ACKNOWLEDGED for a message during the form."""
     if message.is_button:
         if message.intent == Intent.CANCELAR:
@@ -54,18 +56,29 @@ def form_move(stage: str, form_field: Optional[FormField], message: Message, con
         return PERSON
     other = message.entities.get("tramite")
     free_text = form_field is not None and form_field.type in FREE_TEXT_TYPES
-    if sounds_upset(text) and (not accepted or (form_field is not None and _taken_as_any_text(form_field, text, context))):
+    if sounds_upset(text) and (
+        not accepted or (form_field is not None and _taken_as_any_text(form_field, text, context))
+    ):
         return UPSET  # "q lata tanta pregunta, llevo 3 meses pidiendo…" asked for the RUT
     if accepted and not free_text:
         return ANSWER
     # Only for an address: a description may well name its own procedure ("un hoyo grande").
-    if form_field is not None and form_field.type == "direccion" and other == current_procedure \
-            and _only_names_the_procedure(text):
+    if (
+        form_field is not None
+        and form_field.type == "direccion"
+        and other == current_procedure
+        and _only_names_the_procedure(text)
+    ):
         return ACKNOWLEDGED  # "primero el poste" after "veo dos solicitudes": this one first, so ask again
-    # Another procedure: a description may name one ("las ramas tapan la luz"), so free text needs the words of a request.
+    # Another procedure: a description may name one ("las ramas tapan la luz"),
+    # so free text needs the words of a request.
     requested = explicit_request(text)
-    if other and other != current_procedure and (requested or (message.means(Intent.INICIAR_TRAMITE) and not accepted)) \
-            and (not accepted or free_text):
+    if (
+        other
+        and other != current_procedure
+        and (requested or (message.means(Intent.INICIAR_TRAMITE) and not accepted))
+        and (not accepted or free_text)
+    ):
         return OTHER_REQUEST
     asks = message.intent in QUESTION_INTENTS and message.confidence >= 0.5
     if asks and (not accepted or looks_like_question(text)):
@@ -80,8 +93,11 @@ def _taken_as_any_text(form_field: FormField, text: str, context: AnswerContext)
     if form_field.type in NOT_AN_OUTBURST:
         return True
     value = validate_answer(form_field, text, context).value
-    return form_field.type == "opcion" and isinstance(value, str) and value.startswith(tuple(
-        f"{o}:" for o in form_field.options))
+    return (
+        form_field.type == "opcion"
+        and isinstance(value, str)
+        and value.startswith(tuple(f"{o}:" for o in form_field.options))
+    )
 
 
 def _only_names_the_procedure(text: str) -> bool:
@@ -94,7 +110,11 @@ def _summary_move(text: str, message: Message) -> str:
     """On the summary or the field picker: a yes, a no, a field or a correction are answers."""
     if message.means(Intent.HABLAR_CON_FUNCIONARIO) and names_a_person(text):
         return PERSON
-    if looks_like_question(text) and yes_no(text, message.intent) is None and not wants_to_correct(text) \
-            and not message.entities.get("campo"):
+    if (
+        looks_like_question(text)
+        and yes_no(text, message.intent) is None
+        and not wants_to_correct(text)
+        and not message.entities.get("campo")
+    ):
         return QUESTION
     return ANSWER

@@ -1,4 +1,5 @@
 """One citizen message as the dialogue reads it: text, intent, confidence, entities."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,8 +29,12 @@ class Message:
                 continue
             if item.get("entity") and item.get("value") is not None:
                 entities.setdefault(str(item["entity"]), str(item["value"]))
-        return cls(text=str(parse.get("text") or ""), intent=str(intent.get("name") or ""),
-                   confidence=float(intent.get("confidence") or 0.0), entities=entities)
+        return cls(
+            text=str(parse.get("text") or ""),
+            intent=str(intent.get("name") or ""),
+            confidence=float(intent.get("confidence") or 0.0),
+            entities=entities,
+        )
 
     @property
     def is_button(self) -> bool:

@@ -5,21 +5,24 @@ and a request that can be made in chat is then *offered*; only an explicit reque
 ("quiero pedir…", "vengan a retirar…", "hay una luminaria apagada…") starts it.
 The NLU's intent decides only when the words say neither. Pure: no Rasa, no I/O.
 """
+
 from __future__ import annotations
 
 import re
 
-from bot.domain_names import Intent
 from bot.dialogue.message import Message
+from bot.domain_names import Intent
 from bot.text import normalise
 
 ASK = "pregunta"
 DO = "solicitud"
 
 _WANT = r"(?:quiero|quisiera|queria|queremos|necesito|necesitamos|necesitaria|me gustaria|deseo|vengo a)"
-_ACT = (r"(?:pedir|solicitar|hacer (?:un|una|el|la)|ingresar|postular|inscribir|inscribirme|reservar|agendar"
-        r"|denunciar|reclamar|reportar|avisar|registrar|que (?:vengan|retiren|poden|saquen|arreglen|manden|vayan"
-        r"|pasen|corten|limpien|revisen|fiscalicen|me))")
+_ACT = (
+    r"(?:pedir|solicitar|hacer (?:un|una|el|la)|ingresar|postular|inscribir|inscribirme|reservar|agendar"
+    r"|denunciar|reclamar|reportar|avisar|registrar|que (?:vengan|retiren|poden|saquen|arreglen|manden|vayan"
+    r"|pasen|corten|limpien|revisen|fiscalicen|me))"
+)
 _REQUEST = re.compile(
     rf"\b{_WANT} {_ACT}\b"
     r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|inscribanme|anotenme|agendenme|necesito que)\b"
@@ -28,7 +31,8 @@ _REQUEST = re.compile(
 # Words that ask (not nouns such as "hora" or "pago", which a request names as well).
 _ASKS = re.compile(
     r"\b(?:cuanto|cuanta|cuantos|cuantas|donde|adonde|(?:hasta|desde|para) cuando|a que hora"
-    r"|que (?:piden|pide|necesito|se necesita|hay que|documentos|papeles|requisitos|tengo que llevar)|como (?:se|lo|la|hago|puedo|saco|pido|es|funciona"
+    r"|que (?:piden|pide|necesito|se necesita|hay que|documentos|papeles|requisitos|tengo que llevar)"
+    r"|como (?:se|lo|la|hago|puedo|saco|pido|es|funciona"
     r"|registro|inscribo|postulo|pago|obtengo)|se puede|puedo|hay que|tiene costo|es gratis|cobran|requisitos"
     r"|quien(?:es)? (?:puede|pueden|se encarga|corta|retira|hace|ve|atiende)|sirve)\b"
 )
@@ -46,7 +50,7 @@ def procedure_move(message: Message) -> str:
         return DO if message.intent == Intent.INICIAR_TRAMITE else ASK
     norm = normalise(message.text)
     request = _REQUEST.search(norm)
-    rest = norm[:request.start()] + " " + norm[request.end():] if request else norm
+    rest = norm[: request.start()] + " " + norm[request.end() :] if request else norm
     reports = bool(_REPORT_START.search(norm) and _REPORT_WORDS.search(norm))
     asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or bool(_ASKS.search(rest))
     if (request or reports) and not asks:

@@ -1,4 +1,5 @@
 """Dates as citizens write them: "mañana", "el lunes", "15 de marzo", "20/12"."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,27 @@ from dateutil.relativedelta import relativedelta
 from bot.text import normalise
 
 MAX_DATE_LENGTH = 200  # "el próximo lunes 15 de marzo en la tarde, idealmente" is about 50
-FILLER = {"el", "este", "esta", "proximo", "proxima", "dia", "en", "la", "tarde", "noche", "por", "ojala",
-          "idealmente", "puede", "ser", "a", "las", "de", "mañana_tarde"}
+FILLER = {
+    "el",
+    "este",
+    "esta",
+    "proximo",
+    "proxima",
+    "dia",
+    "en",
+    "la",
+    "tarde",
+    "noche",
+    "por",
+    "ojala",
+    "idealmente",
+    "puede",
+    "ser",
+    "a",
+    "las",
+    "de",
+    "mañana_tarde",
+}
 
 
 def parse_date(text: str, today: date) -> Optional[date]:
@@ -26,8 +46,11 @@ def parse_date(text: str, today: date) -> Optional[date]:
     settings = {"PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY", "RELATIVE_BASE": base}
     candidates = [text, norm]
     words = norm.split()
-    kept = [w for i, w in enumerate(words) if w not in FILLER or (w == "de" and 0 < i < len(words) - 1
-                                                                   and words[i - 1].isdigit())]
+    kept = [
+        w
+        for i, w in enumerate(words)
+        if w not in FILLER or (w == "de" and 0 < i < len(words) - 1 and words[i - 1].isdigit())
+    ]
     candidates.append(" ".join(kept))
     for candidate in candidates:
         if not candidate.strip():

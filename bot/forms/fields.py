@@ -3,6 +3,7 @@
 ``validate_answer(field, text, context)`` returns a ``FieldResult``: the normalised
 value to store, how to show it in the summary, or the error to tell the citizen.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,24 @@ from bot.nlu.entities import find_emails, find_phones, first_rut, format_phone
 from bot.text import normalise
 
 SKIP_WORDS = {"no", "omitir", "saltar", "paso", "no tengo", "no se", "ninguno", "ninguna", "nada", "sin", "no quiero"}
-YES = {"si", "sip", "sii", "si po", "sipo", "claro", "ok", "dale", "ya", "bueno", "correcto", "afirmativo", "obvio",
-       "de acuerdo", "esta bien", "si gracias"}
+YES = {
+    "si",
+    "sip",
+    "sii",
+    "si po",
+    "sipo",
+    "claro",
+    "ok",
+    "dale",
+    "ya",
+    "bueno",
+    "correcto",
+    "afirmativo",
+    "obvio",
+    "de acuerdo",
+    "esta bien",
+    "si gracias",
+}
 NO = {"no", "nop", "no po", "nopo", "negativo", "para nada", "no gracias"}
 NAME_PREFIX = re.compile(r"^\s*(me llamo|mi nombre es|mi nombre|soy|nombre:?)\s+", re.IGNORECASE)
 COORDINATES = re.compile(r"(-?\d{1,2}\.\d{3,})\s*[,; ]\s*(-?\d{1,3}\.\d{3,})")
@@ -107,8 +124,11 @@ def _email(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
 
 
 def _phone(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
-    value = context.entities.get("telefono") or next((f.value for f in find_phones(text)), None) \
+    value = (
+        context.entities.get("telefono")
+        or next((f.value for f in find_phones(text)), None)
         or format_phone(re.sub(r"[^\d+]", "", text))
+    )
     if value:
         return _ok(value)
     return _fail("Ese teléfono no parece válido. Escribe un celular de 9 dígitos, por ejemplo 9 8765 4321.")
@@ -124,8 +144,10 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
         return _fail("Esa dirección es muy larga: escribe solo calle, número y alguna referencia breve.")
     other = context.entities.get("comuna")
     if other and context.commune and normalise(other) != normalise(context.commune):
-        return _fail(f"Esa dirección parece estar en {other}. Solo puedo recibir solicitudes para direcciones "
-                     f"de {context.commune}.")
+        return _fail(
+            f"Esa dirección parece estar en {other}. Solo puedo recibir solicitudes para direcciones "
+            f"de {context.commune}."
+        )
     return _ok(address)
 
 
@@ -161,8 +183,9 @@ def _text(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
     if len(value) < 3 or not re.search(r"\w", value):
         return _fail("Cuéntame un poco más, con al menos algunas palabras.")
     if len(value) > form_field.max_length:
-        return _fail(f"Es un poco largo: resúmelo en menos de {form_field.max_length} caracteres "
-                     f"(escribiste {len(value)}).")
+        return _fail(
+            f"Es un poco largo: resúmelo en menos de {form_field.max_length} caracteres (escribiste {len(value)})."
+        )
     return _ok(value)
 
 
@@ -180,7 +203,7 @@ def _choice(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
         return _ok(named)
     other = next((o for o in options if normalise(o) in OTHER_OPTIONS), None)
     if other and sum(ch.isalpha() for ch in text) >= 3:  # «Otro», keeping what the citizen wrote
-        value = f"{other}: {' '.join(text.split())[:form_field.max_length]}"
+        value = f"{other}: {' '.join(text.split())[: form_field.max_length]}"
         return _ok(value)
     listed = ", ".join(f"{i}) {o}" for i, o in enumerate(options, 1))
     return _fail(f"Elige una de las opciones: {listed}.")
@@ -194,8 +217,16 @@ def _yes_no(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
 
 
 VALIDATORS = {
-    "nombre": _name, "rut": _rut, "email": _email, "telefono": _phone, "direccion": _address,
-    "fecha": _date, "texto": _text, "opcion": _choice, "si_no": _yes_no, "ubicacion": _location,
+    "nombre": _name,
+    "rut": _rut,
+    "email": _email,
+    "telefono": _phone,
+    "direccion": _address,
+    "fecha": _date,
+    "texto": _text,
+    "opcion": _choice,
+    "si_no": _yes_no,
+    "ubicacion": _location,
 }
 
 
@@ -211,15 +242,20 @@ def example_for(form_field: FormField) -> str:
     if form_field.help:
         return form_field.help
     examples = {
-        "nombre": "Por ejemplo: María José Soto.", "rut": "Por ejemplo: 12.345.678-5.",
-        "email": "Por ejemplo: nombre@gmail.com.", "telefono": "Por ejemplo: 9 8765 4321.",
-        "direccion": "Por ejemplo: Pasaje Los Aromos 1234.", "fecha": "Por ejemplo: 15 de marzo.",
-        "texto": "Por ejemplo: un colchón de dos plazas y un sillón.", "si_no": "Responde sí o no.",
+        "nombre": "Por ejemplo: María José Soto.",
+        "rut": "Por ejemplo: 12.345.678-5.",
+        "email": "Por ejemplo: nombre@gmail.com.",
+        "telefono": "Por ejemplo: 9 8765 4321.",
+        "direccion": "Por ejemplo: Pasaje Los Aromos 1234.",
+        "fecha": "Por ejemplo: 15 de marzo.",
+        "texto": "Por ejemplo: un colchón de dos plazas y un sillón.",
+        "si_no": "Responde sí o no.",
         "ubicacion": "Usa 📎 > Ubicación en tu teléfono.",
     }
     if form_field.type == "opcion":
         return "Responde con el número de la opción: " + ", ".join(
-            f"{i}) {o}" for i, o in enumerate(form_field.options, 1))
+            f"{i}) {o}" for i, o in enumerate(form_field.options, 1)
+        )
     return examples[form_field.type]
 
 

@@ -4,6 +4,7 @@
 returns the new state and what to say. Questions in the middle of the form are
 detected by the action, which answers them and asks the same field again.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,9 @@ class Step:
     replies: List[Reply] = field(default_factory=list)
 
 
-def handle_message(state: FormState, fields: List[FormField], text: str, context: AnswerContext,
-                   chosen_field: Optional[str] = None) -> Step:
+def handle_message(
+    state: FormState, fields: List[FormField], text: str, context: AnswerContext, chosen_field: Optional[str] = None
+) -> Step:
     """Apply one message: an answer, a confirmation or a correction."""
     if state.stage == CONFIRMING:
         return _confirmation(state, fields, text, context, chosen_field)
@@ -68,10 +70,15 @@ def _failed(state: FormState, form_field: FormField, result: FieldResult) -> Ste
     state.attempts += 1
     if state.attempts < MAX_ATTEMPTS_BEFORE_HELP:
         return Step(state, [Reply(result.error)])
-    return Step(state, [Reply(
-        f"{result.error}\n{example_for(form_field)}\n"
-        "Si prefieres, escribe «hablar con una persona» y te ayudamos, o «cancelar» para dejarlo."
-    )])
+    return Step(
+        state,
+        [
+            Reply(
+                f"{result.error}\n{example_for(form_field)}\n"
+                "Si prefieres, escribe «hablar con una persona» y te ayudamos, o «cancelar» para dejarlo."
+            )
+        ],
+    )
 
 
 _VALUE_INTRO = re.compile(r"\b(?:es|era|son|seria|sería|:)\s+", re.IGNORECASE)
@@ -89,7 +96,7 @@ def _field_named(fields: List[FormField], text: str) -> Optional[FormField]:
 
 
 def _new_value_after(text: str) -> str:
-    """"no, la dirección es Los Aromos 12" -> "Los Aromos 12".
+    """ "no, la dirección es Los Aromos 12" -> "Los Aromos 12".
 
     The value is what follows the first "es", "era"… (or ":") after which only the last line is
     left. In linear time: one pass over the candidates, compared with the last line's start (the
@@ -99,12 +106,25 @@ def _new_value_after(text: str) -> str:
     last_line = body.rfind("\n")
     for match in _VALUE_INTRO.finditer(body):
         if match.end() > last_line:
-            return body[match.end():].strip()
+            return body[match.end() :].strip()
     return ""
 
 
-_CORRECTION_WORDS = ("corregir", "corrijo", "corrige", "corregir un dato", "cambiar", "cambio", "modificar",
-                     "editar", "arreglar", "error", "equivocado", "equivoque", "mal")
+_CORRECTION_WORDS = (
+    "corregir",
+    "corrijo",
+    "corrige",
+    "corregir un dato",
+    "cambiar",
+    "cambio",
+    "modificar",
+    "editar",
+    "arreglar",
+    "error",
+    "equivocado",
+    "equivoque",
+    "mal",
+)
 
 
 def wants_to_correct(text: str) -> bool:
@@ -112,12 +132,16 @@ def wants_to_correct(text: str) -> bool:
     words = normalise(text).split()
     if len(words) > MAX_CORRECTION_WORDS:
         return False
-    return any(process.extractOne(word, _CORRECTION_WORDS, scorer=fuzz.ratio, score_cutoff=80)
-               for word in words if len(word) >= 5 or word == "mal")
+    return any(
+        process.extractOne(word, _CORRECTION_WORDS, scorer=fuzz.ratio, score_cutoff=80)
+        for word in words
+        if len(word) >= 5 or word == "mal"
+    )
 
 
-def _confirmation(state: FormState, fields: List[FormField], text: str, context: AnswerContext,
-                  chosen_field: Optional[str]) -> Step:
+def _confirmation(
+    state: FormState, fields: List[FormField], text: str, context: AnswerContext, chosen_field: Optional[str]
+) -> Step:
     if chosen_field and state.field(fields, chosen_field):
         state.current, state.stage, state.attempts = chosen_field, CORRECTING, 0
         return Step(state)
@@ -152,8 +176,9 @@ def _confirmation(state: FormState, fields: List[FormField], text: str, context:
     return Step(state, [Reply("Responde «sí» para enviar la solicitud, o dime qué dato quieres corregir.")])
 
 
-def _choice_of_field(state: FormState, fields: List[FormField], text: str, context: AnswerContext,
-                     chosen_field: Optional[str]) -> Step:
+def _choice_of_field(
+    state: FormState, fields: List[FormField], text: str, context: AnswerContext, chosen_field: Optional[str]
+) -> Step:
     """The answer to the field picker: a field (by its option, its name or with the new value), or nothing."""
     if chosen_field and state.field(fields, chosen_field):
         state.current, state.stage, state.attempts = chosen_field, CORRECTING, 0
@@ -164,8 +189,9 @@ def _choice_of_field(state: FormState, fields: List[FormField], text: str, conte
     if yes_no(text, context.intent) is not None or normalise(text) in NOTHING_TO_CORRECT:
         state.stage = CONFIRMING  # changed their mind: back to the summary
         return Step(state)
-    return Step(state, [Reply("No reconocí ese dato. Elige uno de la lista, o escribe «ninguno» para volver al "
-                              "resumen.")])
+    return Step(
+        state, [Reply("No reconocí ese dato. Elige uno de la lista, o escribe «ninguno» para volver al resumen.")]
+    )
 
 
 def _correct_from_entities(state: FormState, fields: List[FormField], context: AnswerContext) -> List[FormField]:

@@ -4,6 +4,7 @@ Keyed by a normalised word of the option's title; an answer naming a word of exa
 option chooses it. Spanish as written in Chile, not catalogue facts: the options
 themselves live in the catalogue's forms.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, Optional, Set
@@ -57,6 +58,5 @@ def option_named(text: str, options: List[str]) -> Optional[str]:
     content = [w for w in said if w not in _FILLER]
     if len(content) > MAX_CLOSE_WORDS:  # an answer to a choice is a few words, not a story
         return None
-    close = [option for option in options
-             if any(close_spelling(w, own) for w in content for own in _words(option))]
+    close = [option for option in options if any(close_spelling(w, own) for w in content for own in _words(option))]
     return close[0] if len(close) == 1 else None

@@ -3,6 +3,7 @@
 Kept in the ``solicitud`` slot as a plain dict, so it survives restarts of either
 server and travels with the conversation's tracker.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -15,10 +16,24 @@ ASKING, CONFIRMING, CORRECTING, DONE = "preguntando", "confirmando", "corrigiend
 CHOOSING = "eligiendo"  # "Corregir un dato" was chosen: the field picker is the question
 
 LABELS = {
-    "nombre": "Nombre", "rut": "RUT", "email": "Correo", "telefono": "Teléfono", "direccion": "Dirección",
-    "descripcion": "Descripción", "motivo": "Motivo", "fecha_preferida": "Fecha preferida", "materia": "Materia",
-    "referencia": "Referencia", "ubicacion": "Ubicación", "objetos": "Objetos", "volumen": "Volumen",
-    "tipo": "Tipo", "anonima": "Anónima", "horario": "Horario", "especie": "Especie", "lugar": "Lugar",
+    "nombre": "Nombre",
+    "rut": "RUT",
+    "email": "Correo",
+    "telefono": "Teléfono",
+    "direccion": "Dirección",
+    "descripcion": "Descripción",
+    "motivo": "Motivo",
+    "fecha_preferida": "Fecha preferida",
+    "materia": "Materia",
+    "referencia": "Referencia",
+    "ubicacion": "Ubicación",
+    "objetos": "Objetos",
+    "volumen": "Volumen",
+    "tipo": "Tipo",
+    "anonima": "Anónima",
+    "horario": "Horario",
+    "especie": "Especie",
+    "lugar": "Lugar",
 }
 
 

@@ -2,6 +2,7 @@
 
 Every query takes the staffer's municipality and never returns another municipality's rows.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 
-from bot.conversation_id import ConversationId, prefixes_of
 from bot.config import timezone_name
+from bot.conversation_id import ConversationId, prefixes_of
 from bot.handoff.states import OPEN
 from bot.storage.db import Database
 from bot.storage.tables import ConversationActivityRow, HandoffRow, RequestRow, aware, utcnow
@@ -25,6 +26,7 @@ def _local_day_bounds(day: date) -> Tuple[datetime, datetime]:
 
 
 # --- Handoffs -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class HandoffSummary:
@@ -53,40 +55,73 @@ def waiting_time(row: Any, now: Optional[datetime] = None) -> timedelta:
 
 
 def _summary(row: HandoffRow, now: datetime) -> HandoffSummary:
-    return HandoffSummary(row.id, row.municipality, row.sender_id, row.channel, row.reason, row.procedure,
-                          row.form_data, row.status, row.assigned_to, row.outcome, aware(row.created_at),
-                          aware(row.taken_at), aware(row.closed_at), waiting_time(row, now))
+    return HandoffSummary(
+        row.id,
+        row.municipality,
+        row.sender_id,
+        row.channel,
+        row.reason,
+        row.procedure,
+        row.form_data,
+        row.status,
+        row.assigned_to,
+        row.outcome,
+        aware(row.created_at),
+        aware(row.taken_at),
+        aware(row.closed_at),
+        waiting_time(row, now),
+    )
 
 
 def open_handoffs(db: Database, municipality: str) -> List[HandoffSummary]:
     """Handoffs waiting or being attended in this municipality, longest waiting first."""
     now = utcnow()
     with db.session() as session:
-        rows = session.execute(
-            select(HandoffRow).where(HandoffRow.municipality == municipality, HandoffRow.status.in_(OPEN))
-            .order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all()
+        rows = (
+            session.execute(
+                select(HandoffRow)
+                .where(HandoffRow.municipality == municipality, HandoffRow.status.in_(OPEN))
+                .order_by(HandoffRow.created_at, HandoffRow.id)
+            )
+            .scalars()
+            .all()
+        )
         return [_summary(r, now) for r in rows]
 
 
 def get_handoff(db: Database, municipality: str, handoff_id: int) -> Optional[HandoffRow]:
     """One handoff of this municipality; ``None`` for an unknown id or another municipality's."""
     with db.session() as session:
-        return session.execute(select(HandoffRow).where(
-            HandoffRow.id == handoff_id, HandoffRow.municipality == municipality)).scalar_one_or_none()
+        return session.execute(
+            select(HandoffRow).where(HandoffRow.id == handoff_id, HandoffRow.municipality == municipality)
+        ).scalar_one_or_none()
 
 
 def folios_for(db: Database, municipality: str, sender_id: str) -> List[str]:
     """Folios of the requests this conversation made in this municipality."""
     with db.session() as session:
-        return list(session.execute(select(RequestRow.folio).where(
-            RequestRow.municipality == municipality, RequestRow.sender_id == sender_id)
-            .order_by(RequestRow.id)).scalars().all())
+        return list(
+            session.execute(
+                select(RequestRow.folio)
+                .where(RequestRow.municipality == municipality, RequestRow.sender_id == sender_id)
+                .order_by(RequestRow.id)
+            )
+            .scalars()
+            .all()
+        )
 
 
-def search_handoffs(db: Database, municipality: str, date_from: Optional[date] = None,
-                    date_to: Optional[date] = None, procedure: Optional[str] = None, folio: Optional[str] = None,
-                    outcome: Optional[str] = None, status: Optional[str] = None,
-                    limit: int = 200) -> List[HandoffSummary]:
+def search_handoffs(
+    db: Database,
+    municipality: str,
+    date_from: Optional[date] = None,
+    date_to: Optional[date] = None,
+    procedure: Optional[str] = None,
+    folio: Optional[str] = None,
+    outcome: Optional[str] = None,
+    status: Optional[str] = None,
+    limit: int = 200,
+) -> List[HandoffSummary]:
     """The municipality's handoffs by creation day (local time, inclusive), procedure, folio of a request of
     the same conversation, outcome (text contained, any case) and status; newest first."""
     query = select(HandoffRow).where(HandoffRow.municipality == municipality)
@@ -101,12 +136,20 @@ def search_handoffs(db: Database, municipality: str, date_from: Optional[date] =
     if outcome:
         query = query.where(func.lower(HandoffRow.outcome).contains(outcome.strip().lower(), autoescape=True))
     if folio:
-        query = query.where(HandoffRow.sender_id.in_(select(RequestRow.sender_id).where(
-            RequestRow.municipality == municipality, RequestRow.folio == folio.strip().upper())))
+        query = query.where(
+            HandoffRow.sender_id.in_(
+                select(RequestRow.sender_id).where(
+                    RequestRow.municipality == municipality, RequestRow.folio == folio.strip().upper()
+                )
+            )
+        )
     now = utcnow()
     with db.session() as session:
-        rows = session.execute(query.order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
-                               .limit(limit)).scalars().all()
+        rows = (
+            session.execute(query.order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc()).limit(limit))
+            .scalars()
+            .all()
+        )
         return [_summary(r, now) for r in rows]
 
 
@@ -142,25 +185,48 @@ def _open_handoff_rows(session: Any, municipality: str, senders: List[str]) -> D
     """The newest open handoff of each sender, in this municipality."""
     if not senders:
         return {}
-    rows = session.execute(select(HandoffRow).where(
-        HandoffRow.municipality == municipality, HandoffRow.sender_id.in_(senders),
-        HandoffRow.status.in_(OPEN)).order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all()
+    rows = (
+        session.execute(
+            select(HandoffRow)
+            .where(
+                HandoffRow.municipality == municipality, HandoffRow.sender_id.in_(senders), HandoffRow.status.in_(OPEN)
+            )
+            .order_by(HandoffRow.created_at, HandoffRow.id)
+        )
+        .scalars()
+        .all()
+    )
     return {r.sender_id: r for r in rows}  # later (newer) rows win
 
 
-def recent_conversations(db: Database, municipality: str, whatsapp_numbers: Any,
-                         max_age: timedelta = CONVERSATIONS_MAX_AGE, limit: int = CONVERSATIONS_LIMIT,
-                         now: Optional[datetime] = None) -> List[LiveConversation]:
+def recent_conversations(
+    db: Database,
+    municipality: str,
+    whatsapp_numbers: Any,
+    max_age: timedelta = CONVERSATIONS_MAX_AGE,
+    limit: int = CONVERSATIONS_LIMIT,
+    now: Optional[datetime] = None,
+) -> List[LiveConversation]:
     """Conversations with this municipality (its WhatsApp numbers and its Telegram bot) that wrote within
     ``max_age``, newest first, at most ``limit``, each with its open handoff if any."""
     since = (now or utcnow()) - max_age
-    matches = or_(*[ConversationActivityRow.sender_id.startswith(p, autoescape=True)
-                    for p in prefixes_of(municipality, whatsapp_numbers or ())])
+    matches = or_(
+        *[
+            ConversationActivityRow.sender_id.startswith(p, autoescape=True)
+            for p in prefixes_of(municipality, whatsapp_numbers or ())
+        ]
+    )
     with db.session() as session:
-        rows = session.execute(select(ConversationActivityRow).where(
-            matches, ConversationActivityRow.last_inbound_at >= since)
-            .order_by(ConversationActivityRow.last_inbound_at.desc(), ConversationActivityRow.sender_id)
-            .limit(limit)).scalars().all()
+        rows = (
+            session.execute(
+                select(ConversationActivityRow)
+                .where(matches, ConversationActivityRow.last_inbound_at >= since)
+                .order_by(ConversationActivityRow.last_inbound_at.desc(), ConversationActivityRow.sender_id)
+                .limit(limit)
+            )
+            .scalars()
+            .all()
+        )
         found = []
         for row in rows:  # the prefix match is re-checked exactly (a chat id has no colon)
             channel = conversation_channel(row.sender_id, municipality, whatsapp_numbers)
@@ -170,13 +236,22 @@ def recent_conversations(db: Database, municipality: str, whatsapp_numbers: Any,
         result = []
         for sender, channel, at in found:
             open_row = handoffs.get(sender)
-            result.append(LiveConversation(sender, channel, at, *(
-                (open_row.id, open_row.status, open_row.assigned_to, open_row.form_data) if open_row else ())))
+            result.append(
+                LiveConversation(
+                    sender,
+                    channel,
+                    at,
+                    *((open_row.id, open_row.status, open_row.assigned_to, open_row.form_data) if open_row else ()),
+                )
+            )
         return result
 
 
 def conversation_last_inbound(db: Database, sender_id: str) -> Optional[datetime]:
     """When this conversation last wrote to us, or ``None`` if we have no record of it."""
     with db.session() as session:
-        return aware(session.execute(select(ConversationActivityRow.last_inbound_at).where(
-            ConversationActivityRow.sender_id == sender_id)).scalar_one_or_none())
+        return aware(
+            session.execute(
+                select(ConversationActivityRow.last_inbound_at).where(ConversationActivityRow.sender_id == sender_id)
+            ).scalar_one_or_none()
+        )

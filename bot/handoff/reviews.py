@@ -1,5 +1,6 @@
 """Staff reviews of the assistant's understanding: turns marked as misunderstood, and the NLU
 candidates they give (citizen messages with what they meant)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -11,14 +12,27 @@ from bot.storage.db import Database
 from bot.storage.tables import HandoffRow, ReviewRow
 
 
-def add_review(db: Database, handoff: HandoffRow, event_id: int, by: str, intended_intent: Optional[str] = None,
-               intended_procedure: Optional[str] = None, comment: Optional[str] = None) -> ReviewRow:
+def add_review(
+    db: Database,
+    handoff: HandoffRow,
+    event_id: int,
+    by: str,
+    intended_intent: Optional[str] = None,
+    intended_procedure: Optional[str] = None,
+    comment: Optional[str] = None,
+) -> ReviewRow:
     """Mark a turn (Rasa event id) of the handoff's conversation as wrong, with what was meant."""
     with db.session() as session:
-        row = ReviewRow(handoff_id=handoff.id, municipality=handoff.municipality, event_id=event_id, wrong=True,
-                        intended_intent=(intended_intent or "").strip()[:80] or None,
-                        intended_procedure=(intended_procedure or "").strip()[:80] or None,
-                        comment=(comment or "").strip()[:1000] or None, by=by)
+        row = ReviewRow(
+            handoff_id=handoff.id,
+            municipality=handoff.municipality,
+            event_id=event_id,
+            wrong=True,
+            intended_intent=(intended_intent or "").strip()[:80] or None,
+            intended_procedure=(intended_procedure or "").strip()[:80] or None,
+            comment=(comment or "").strip()[:1000] or None,
+            by=by,
+        )
         session.add(row)
         session.flush()
         return row
@@ -27,9 +41,15 @@ def add_review(db: Database, handoff: HandoffRow, event_id: int, by: str, intend
 def reviews_for(db: Database, municipality: str, handoff_id: int) -> List[ReviewRow]:
     """Reviews of one handoff of this municipality, oldest first."""
     with db.session() as session:
-        return list(session.execute(select(ReviewRow).where(
-            ReviewRow.municipality == municipality, ReviewRow.handoff_id == handoff_id)
-            .order_by(ReviewRow.id)).scalars().all())
+        return list(
+            session.execute(
+                select(ReviewRow)
+                .where(ReviewRow.municipality == municipality, ReviewRow.handoff_id == handoff_id)
+                .order_by(ReviewRow.id)
+            )
+            .scalars()
+            .all()
+        )
 
 
 def nlu_candidates(db: Database, municipality: str, reader: Any = None) -> List[Dict[str, Optional[str]]]:
@@ -41,18 +61,23 @@ def nlu_candidates(db: Database, municipality: str, reader: Any = None) -> List[
     if reader is None:
         reader = TranscriptReader(tracker_url())
     with db.session() as session:
-        rows = session.execute(select(ReviewRow, HandoffRow.sender_id)
-                               .join(HandoffRow, HandoffRow.id == ReviewRow.handoff_id)
-                               .where(ReviewRow.municipality == municipality, ReviewRow.wrong.is_(True))
-                               .order_by(ReviewRow.id)).all()
+        rows = session.execute(
+            select(ReviewRow, HandoffRow.sender_id)
+            .join(HandoffRow, HandoffRow.id == ReviewRow.handoff_id)
+            .where(ReviewRow.municipality == municipality, ReviewRow.wrong.is_(True))
+            .order_by(ReviewRow.id)
+        ).all()
     turns_by_sender: Dict[str, list] = {}
     found: List[Dict[str, Optional[str]]] = []
     seen = set()
     for review, sender_id in rows:
         if sender_id not in turns_by_sender:
             turns_by_sender[sender_id] = reader.rasa_turns(sender_id)
-        citizen = [t for t in turns_by_sender[sender_id]
-                   if t.who == "vecino" and t.event_id is not None and t.event_id <= review.event_id]
+        citizen = [
+            t
+            for t in turns_by_sender[sender_id]
+            if t.who == "vecino" and t.event_id is not None and t.event_id <= review.event_id
+        ]
         if not citizen or not citizen[-1].text.strip():
             continue
         text = " ".join(citizen[-1].text.split())

@@ -4,6 +4,7 @@ the citizen stops waiting. The only module that writes ``HandoffRow.status``.
 Functions over a ``Database`` with short-lived sessions, used by the actions and the console.
 Staff changes take the staffer's municipality and never touch another municipality's handoff.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Tuple
@@ -26,21 +27,38 @@ class HandoffStateError(ValueError):
 
 # --- The assistant and the citizen --------------------------------------------------------------
 
+
 def open_handoff_id(db: Database, municipality: str, sender_id: str) -> Optional[int]:
     """The id of the conversation's open handoff in this municipality, or ``None``."""
     with db.session() as session:
-        return session.execute(select(HandoffRow.id).where(
-            HandoffRow.municipality == municipality, HandoffRow.sender_id == sender_id,
-            HandoffRow.status.in_(OPEN))).scalar()
+        return session.execute(
+            select(HandoffRow.id).where(
+                HandoffRow.municipality == municipality, HandoffRow.sender_id == sender_id, HandoffRow.status.in_(OPEN)
+            )
+        ).scalar()
 
 
-def create_handoff(db: Database, municipality: str, sender_id: str, channel: str, reason: str,
-                   procedure: Optional[str] = None, form_data: Optional[Dict[str, Any]] = None) -> Optional[int]:
+def create_handoff(
+    db: Database,
+    municipality: str,
+    sender_id: str,
+    channel: str,
+    reason: str,
+    procedure: Optional[str] = None,
+    form_data: Optional[Dict[str, Any]] = None,
+) -> Optional[int]:
     """A new waiting handoff's id, or ``None`` when the conversation has one open already (a staffer took it)."""
     try:
         with db.session() as session:
-            row = HandoffRow(municipality=municipality, sender_id=sender_id, channel=channel, reason=reason,
-                             procedure=procedure, form_data=form_data, status=HandoffStatus.WAITING.value)
+            row = HandoffRow(
+                municipality=municipality,
+                sender_id=sender_id,
+                channel=channel,
+                reason=reason,
+                procedure=procedure,
+                form_data=form_data,
+                status=HandoffStatus.WAITING.value,
+            )
             session.add(row)
             session.flush()
             return row.id
@@ -51,8 +69,11 @@ def create_handoff(db: Database, municipality: str, sender_id: str, channel: str
 def end_wait(db: Database, sender_id: str) -> int:
     """The citizen no longer waits: their open handoffs become ``ABANDONED``; returns how many."""
     with db.session() as session:
-        rows = session.execute(select(HandoffRow).where(
-            HandoffRow.sender_id == sender_id, HandoffRow.status.in_(OPEN))).scalars().all()
+        rows = (
+            session.execute(select(HandoffRow).where(HandoffRow.sender_id == sender_id, HandoffRow.status.in_(OPEN)))
+            .scalars()
+            .all()
+        )
         for row in rows:
             row.status, row.closed_at, row.outcome = HandoffStatus.ABANDONED.value, utcnow(), ABANDONED_OUTCOME
         return len(rows)
@@ -60,8 +81,8 @@ def end_wait(db: Database, sender_id: str) -> int:
 
 # --- Staff --------------------------------------------------------------------------------------
 
-def _transition(db: Database, municipality: str, handoff_id: int, staff: str,
-                **values: Any) -> Optional[HandoffRow]:
+
+def _transition(db: Database, municipality: str, handoff_id: int, staff: str, **values: Any) -> Optional[HandoffRow]:
     """Move an open handoff of this municipality to new values; ``None`` if not found there."""
     with db.session() as session:
         query = select(HandoffRow).where(HandoffRow.id == handoff_id, HandoffRow.municipality == municipality)
@@ -84,24 +105,32 @@ def take_handoff(db: Database, municipality: str, handoff_id: int, staff: str) -
     return _transition(db, municipality, handoff_id, staff, status=HandoffStatus.ATTENDED.value, assign=True)
 
 
-def close_handoff(db: Database, municipality: str, handoff_id: int, staff: str,
-                  outcome: str) -> Optional[HandoffRow]:
+def close_handoff(db: Database, municipality: str, handoff_id: int, staff: str, outcome: str) -> Optional[HandoffRow]:
     """Close the handoff with its outcome (the reason); ``None`` if not found in this municipality."""
     outcome = " ".join(outcome.split())[:OUTCOME_MAX_LENGTH]
     if not outcome:
         raise ValueError("Indique el motivo del cierre.")
-    return _transition(db, municipality, handoff_id, staff, status=HandoffStatus.CLOSED.value, outcome=outcome,
-                       closed_at=utcnow())
+    return _transition(
+        db, municipality, handoff_id, staff, status=HandoffStatus.CLOSED.value, outcome=outcome, closed_at=utcnow()
+    )
 
 
 def hand_back(db: Database, municipality: str, handoff_id: int, staff: str) -> Optional[HandoffRow]:
     """Give the conversation back to the assistant (``HANDED_BACK``); ``None`` if not found."""
-    return _transition(db, municipality, handoff_id, staff, status=HandoffStatus.HANDED_BACK.value,
-                       outcome=HANDED_BACK_OUTCOME, closed_at=utcnow())
+    return _transition(
+        db,
+        municipality,
+        handoff_id,
+        staff,
+        status=HandoffStatus.HANDED_BACK.value,
+        outcome=HANDED_BACK_OUTCOME,
+        closed_at=utcnow(),
+    )
 
 
-def take_conversation(db: Database, municipality: str, sender_id: str, channel: str,
-                      staff: str) -> Tuple[HandoffRow, bool]:
+def take_conversation(
+    db: Database, municipality: str, sender_id: str, channel: str, staff: str
+) -> Tuple[HandoffRow, bool]:
     """A staffer takes a live conversation: its open handoff is assigned to them (``ATTENDED``), or a new one
     is created (reason "funcionario"); returns ``(handoff, created)``."""
     try:
@@ -110,18 +139,32 @@ def take_conversation(db: Database, municipality: str, sender_id: str, channel: 
         return _take_conversation(db, municipality, sender_id, channel, staff)
 
 
-def _take_conversation(db: Database, municipality: str, sender_id: str, channel: str,
-                       staff: str) -> Tuple[HandoffRow, bool]:
+def _take_conversation(
+    db: Database, municipality: str, sender_id: str, channel: str, staff: str
+) -> Tuple[HandoffRow, bool]:
     now = utcnow()
     with db.session() as session:
-        row = session.execute(select(HandoffRow).where(
-            HandoffRow.municipality == municipality, HandoffRow.sender_id == sender_id,
-            HandoffRow.status.in_(OPEN)).order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
-            .limit(1).with_for_update()).scalar_one_or_none()
+        row = session.execute(
+            select(HandoffRow)
+            .where(
+                HandoffRow.municipality == municipality, HandoffRow.sender_id == sender_id, HandoffRow.status.in_(OPEN)
+            )
+            .order_by(HandoffRow.created_at.desc(), HandoffRow.id.desc())
+            .limit(1)
+            .with_for_update()
+        ).scalar_one_or_none()
         created = row is None
         if created:
-            row = HandoffRow(municipality=municipality, sender_id=sender_id, channel=channel, reason="funcionario",
-                             status=HandoffStatus.ATTENDED.value, assigned_to=staff, created_at=now, taken_at=now)
+            row = HandoffRow(
+                municipality=municipality,
+                sender_id=sender_id,
+                channel=channel,
+                reason="funcionario",
+                status=HandoffStatus.ATTENDED.value,
+                assigned_to=staff,
+                created_at=now,
+                taken_at=now,
+            )
             session.add(row)
             session.flush()
         else:
@@ -131,9 +174,11 @@ def _take_conversation(db: Database, municipality: str, sender_id: str, channel:
         return row, created
 
 
-def add_staff_message(db: Database, handoff: HandoffRow, staff: str, text: str,
-                      delivered: str = "enviado") -> None:
+def add_staff_message(db: Database, handoff: HandoffRow, staff: str, text: str, delivered: str = "enviado") -> None:
     """Keep a message a staffer sent to the citizen of ``handoff``."""
     with db.session() as session:
-        session.add(StaffMessageRow(handoff_id=handoff.id, sender_id=handoff.sender_id, staff=staff, text=text,
-                                    delivered=delivered))
+        session.add(
+            StaffMessageRow(
+                handoff_id=handoff.id, sender_id=handoff.sender_id, staff=staff, text=text, delivered=delivered
+            )
+        )

@@ -4,6 +4,7 @@
 
 A leaf module (no imports of ours), so that the tables and every layer above can use it.
 """
+
 from __future__ import annotations
 
 from enum import Enum

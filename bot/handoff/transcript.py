@@ -5,6 +5,7 @@ bot/rasa_internals/events_table.py declares it); we read it directly, with the s
 settings Rasa uses (TRACKER_DB_URL, or TRACKER_DB_DIALECT + TRACKER_DB), and merge
 staff messages from our own table, ordered by time.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,6 +21,7 @@ from bot.message_metadata import FULL_TEXT_KEY
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.storage.db import Database
 from bot.storage.tables import StaffMessageRow
+
 
 @dataclass
 class Turn:
@@ -48,8 +50,11 @@ class TranscriptReader:
 
     def rasa_turns(self, sender_id: str) -> List[Turn]:
         """Citizen and assistant messages of a conversation, with intent and confidence."""
-        query = select(RASA_EVENTS).where(RASA_EVENTS.c.sender_id == sender_id,
-                                          RASA_EVENTS.c.type_name.in_(("user", "bot"))).order_by(RASA_EVENTS.c.id)
+        query = (
+            select(RASA_EVENTS)
+            .where(RASA_EVENTS.c.sender_id == sender_id, RASA_EVENTS.c.type_name.in_(("user", "bot")))
+            .order_by(RASA_EVENTS.c.id)
+        )
         turns = []
         try:
             with self.engine.connect() as conn:
@@ -66,13 +71,28 @@ class TranscriptReader:
                 # kept the whole text in the metadata (channels/limits.py), and staff see all of it.
                 full = (data.get("metadata") or {}).get(FULL_TEXT_KEY)
                 cut = isinstance(full, str) and len(full) > len(read)
-                turns.append(Turn(at, "vecino", str(full) if cut else read, intent.get("name"),
-                                  intent.get("confidence"), event_id=row.id,
-                                  extra={"leido": len(read)} if cut else {}))
+                turns.append(
+                    Turn(
+                        at,
+                        "vecino",
+                        str(full) if cut else read,
+                        intent.get("name"),
+                        intent.get("confidence"),
+                        event_id=row.id,
+                        extra={"leido": len(read)} if cut else {},
+                    )
+                )
             else:
                 buttons = [b.get("title") for b in (data.get("data") or {}).get("buttons") or []]
-                turns.append(Turn(at, "asistente", data.get("text") or "", event_id=row.id,
-                                  extra={"buttons": buttons} if buttons else {}))
+                turns.append(
+                    Turn(
+                        at,
+                        "asistente",
+                        data.get("text") or "",
+                        event_id=row.id,
+                        extra={"buttons": buttons} if buttons else {},
+                    )
+                )
         return turns
 
     def has_events_table(self) -> bool:
@@ -94,8 +114,11 @@ class TranscriptReader:
 
         if not self.has_events_table():
             return 0
-        last = select(RASA_EVENTS.c.sender_id).group_by(RASA_EVENTS.c.sender_id).having(
-            func.max(RASA_EVENTS.c.timestamp) < cutoff.timestamp())
+        last = (
+            select(RASA_EVENTS.c.sender_id)
+            .group_by(RASA_EVENTS.c.sender_id)
+            .having(func.max(RASA_EVENTS.c.timestamp) < cutoff.timestamp())
+        )
         with self.engine.begin() as conn:
             senders = [r[0] for r in conn.execute(last)]
             total = 0
@@ -108,8 +131,13 @@ def transcript(reader: TranscriptReader, db: Database, sender_id: str) -> List[T
     """The whole conversation: citizen, assistant and staff turns, in time order."""
     turns = reader.rasa_turns(sender_id)
     with db.session() as session:
-        staff = session.execute(select(StaffMessageRow).where(StaffMessageRow.sender_id == sender_id)
-                                .order_by(StaffMessageRow.id)).scalars().all()
+        staff = (
+            session.execute(
+                select(StaffMessageRow).where(StaffMessageRow.sender_id == sender_id).order_by(StaffMessageRow.id)
+            )
+            .scalars()
+            .all()
+        )
         for row in staff:
             at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc)
             turns.append(Turn(at, "funcionario", row.text, staff=row.staff))

@@ -4,6 +4,7 @@ The conversation's ``con_funcionario`` slot is changed through Rasa's HTTP API
 (RASA_URL, RASA_API_TOKEN), with a timeout. Messages to the citizen go out through the
 conversation's channel adapter (channels/registry.py).
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -16,8 +17,9 @@ from bot.conversation_id import ConversationId
 RASA_TIMEOUT_SECONDS = 10
 
 
-async def set_with_staff(sender_id: str, value: bool, rasa_url: Optional[str] = None,
-                         token: Optional[str] = None) -> None:
+async def set_with_staff(
+    sender_id: str, value: bool, rasa_url: Optional[str] = None, token: Optional[str] = None
+) -> None:
     """Set the conversation's ``con_funcionario`` slot in Rasa (assistant silent while true)."""
     base = rasa_url or settings().rasa_base_url
     token = token if token is not None else settings().rasa_api_token

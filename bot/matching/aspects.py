@@ -1,4 +1,5 @@
 """What a citizen asks about a procedure: cost, requirements, place, hours, deadline, online."""
+
 from __future__ import annotations
 
 import re
@@ -23,11 +24,13 @@ ASPECT_PATTERNS = {
         r"\b(horario|horarios|hora|horas|atienden|atencion|abren|cierran|abierto|sabado|domingo)\b",
     ],
     "plazo": [
-        r"\b(demora|demoran|demoran|tarda|tardan|plazo|cuanto tiempo|cuantos dias|hasta cuando|vence|vencimiento|fecha)\b",
+        r"\b(demora|demoran|demoran|tarda|tardan|plazo|cuanto tiempo|cuantos dias|hasta cuando|vence|vencimiento"
+        r"|fecha)\b",
         r"\bcuando (esta|estaria|sale|me lo|me la|lo entregan|la entregan)\b",
     ],
     "en_linea": [
-        r"\b(online|on line|en linea|internet|web|pagina|link|enlace|sitio|virtual|remoto|por aca|por aqui|desde la casa|desde mi casa|sin ir)\b",
+        r"\b(online|on line|en linea|internet|web|pagina|link|enlace|sitio|virtual|remoto|por aca|por aqui"
+        r"|desde la casa|desde mi casa|sin ir)\b",
     ],
     "pasos": [
         r"\bcomo (se|lo|la|hago|puedo|saco|pido|solicito|postulo|inscribo|tramito|es el)\b",

@@ -5,6 +5,7 @@ de al lado martilla hasta las 2", "quiero postular al suf"). This classifier lea
 from the catalogue's names and aliases plus the training examples labelled with a
 ``tramite``, and from unlabelled examples as the class ``NONE``.
 """
+
 from __future__ import annotations
 
 from typing import List, Sequence, Tuple
@@ -23,12 +24,20 @@ class ProcedureClassifier:
     """Predicts which procedure (or ``NONE``) a whole message is about."""
 
     def __init__(self, texts: Sequence[str], labels: Sequence[str]) -> None:
-        features = FeatureUnion([
-            ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True)),
-            ("chars", TfidfVectorizer(
-                preprocessor=normalise, analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-            )),
-        ])
+        features = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True)),
+                (
+                    "chars",
+                    TfidfVectorizer(
+                        preprocessor=normalise,
+                        analyzer="char_wb",
+                        ngram_range=(3, 5),
+                        sublinear_tf=True,
+                    ),
+                ),
+            ]
+        )
         self._model = make_pipeline(features, LogisticRegression(C=20.0, max_iter=3000))
         self._model.fit(list(texts), list(labels))
         self._classes = list(self._model.classes_)

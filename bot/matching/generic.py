@@ -5,6 +5,7 @@ informaciones previas). A message that names the head word and nothing that tell
 those procedures apart is ambiguous: the assistant asks which one, with buttons,
 instead of picking one arbitrarily.
 """
+
 from __future__ import annotations
 
 from typing import Iterable, List, Optional, Set
@@ -13,14 +14,73 @@ from bot.catalogue.model import Procedure
 from bot.text import close_spelling, normalise
 
 # Kinds of procedure as citizens name them (normalised); their plural counts too.
-HEAD_WORDS = {"certificado", "licencia", "permiso", "patente", "subsidio", "retiro", "denuncia", "reporte",
-              "inscripcion", "solicitud", "beca", "multa", "registro"}
+HEAD_WORDS = {
+    "certificado",
+    "licencia",
+    "permiso",
+    "patente",
+    "subsidio",
+    "retiro",
+    "denuncia",
+    "reporte",
+    "inscripcion",
+    "solicitud",
+    "beca",
+    "multa",
+    "registro",
+}
 MIN_CANDIDATES, MAX_CANDIDATES = 2, 5
 # Words that do not tell procedures apart, though an alias may hold them ("cuánto cuesta el certificado…").
-_FILLER = {"de", "del", "la", "el", "los", "las", "y", "o", "en", "a", "al", "para", "por", "con", "un", "una",
-           "cuanto", "cuesta", "sale", "vale", "valor", "precio", "donde", "como", "que", "necesito", "piden",
-           "sacar", "saco", "pedir", "pido", "quiero", "hacer", "tramite", "saber", "se", "me", "mi", "solicitar",
-           "obtener", "es", "hay", "tiene", "tienen", "puedo", "consulta", "info", "informacion"}
+_FILLER = {
+    "de",
+    "del",
+    "la",
+    "el",
+    "los",
+    "las",
+    "y",
+    "o",
+    "en",
+    "a",
+    "al",
+    "para",
+    "por",
+    "con",
+    "un",
+    "una",
+    "cuanto",
+    "cuesta",
+    "sale",
+    "vale",
+    "valor",
+    "precio",
+    "donde",
+    "como",
+    "que",
+    "necesito",
+    "piden",
+    "sacar",
+    "saco",
+    "pedir",
+    "pido",
+    "quiero",
+    "hacer",
+    "tramite",
+    "saber",
+    "se",
+    "me",
+    "mi",
+    "solicitar",
+    "obtener",
+    "es",
+    "hay",
+    "tiene",
+    "tienen",
+    "puedo",
+    "consulta",
+    "info",
+    "informacion",
+}
 
 
 def _head(word: str) -> str:
@@ -72,7 +132,7 @@ def generic_candidates(text: str, offered: Iterable[Procedure]) -> List[Procedur
 def told_apart(text: str, offered: Iterable[Procedure]) -> Optional[Procedure]:
     """The one procedure of the kind named whose own words follow ("el permiso de sirculacion"), if one."""
     said, candidates, telling = _kind_and_telling(text, offered)
-    told = [proc for proc, words in zip(candidates, telling) if _uses(said, words)]
+    told = [proc for proc, words in zip(candidates, telling, strict=False) if _uses(said, words)]
     return told[0] if len(told) == 1 else None
 
 

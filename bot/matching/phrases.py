@@ -5,6 +5,7 @@ normalised message that has about as many words; one ``cdist`` call scores them
 all in C++. The threshold depends on the phrase length: short words must match
 exactly, long phrases tolerate typos ("permiso de sircualcion").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,16 +61,14 @@ class PhraseMatcher:
         self._phrases: List[str] = list(seen)
         self._keys: List[str] = [seen[p] for p in self._phrases]
         self._lengths = np.array([len(p.split()) for p in self._phrases])
-        self._thresholds = np.array(
-            [min_score if min_score is not None else threshold_for(p) for p in self._phrases]
-        )
+        self._thresholds = np.array([min_score if min_score is not None else threshold_for(p) for p in self._phrases])
         self._max_words = int(self._lengths.max()) + 1 if self._phrases else 1
 
     def _windows(self, words: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int]]:
         windows = []
         for size in range(1, self._max_words + 1):
             for first in range(0, len(words) - size + 1):
-                text = " ".join(w for w, _, _ in words[first:first + size])
+                text = " ".join(w for w, _, _ in words[first : first + size])
                 windows.append((text, first, first + size - 1))
         return windows
 
@@ -80,21 +79,30 @@ class PhraseMatcher:
         if not windows or not self._phrases:
             return []
         scores = cdist(
-            [w for w, _, _ in windows], self._phrases, scorer=fuzz.ratio,
-            score_cutoff=max(0.0, float(self._thresholds.min()) - slack), dtype=np.float32,
+            [w for w, _, _ in windows],
+            self._phrases,
+            scorer=fuzz.ratio,
+            score_cutoff=max(0.0, float(self._thresholds.min()) - slack),
+            dtype=np.float32,
         )
         sizes = np.array([last - first + 1 for _, first, last in windows])
         # A window may have one word more or less than the phrase.
         size_ok = np.abs(sizes[:, None] - self._lengths[None, :]) <= 1
         good = (scores >= self._thresholds[None, :] - slack) & size_ok
         found = []
-        for w_index, p_index in zip(*np.nonzero(good)):
+        for w_index, p_index in zip(*np.nonzero(good), strict=False):
             _, first, last = windows[w_index]
-            found.append(PhraseMatch(
-                key=self._keys[p_index], phrase=self._phrases[p_index],
-                score=float(scores[w_index, p_index]),
-                start=words[first][1], end=words[last][2], first_word=first, last_word=last,
-            ))
+            found.append(
+                PhraseMatch(
+                    key=self._keys[p_index],
+                    phrase=self._phrases[p_index],
+                    score=float(scores[w_index, p_index]),
+                    start=words[first][1],
+                    end=words[last][2],
+                    first_word=first,
+                    last_word=last,
+                )
+            )
         found.sort(key=lambda m: (-round(m.score), -len(m.phrase.split()), -len(m.phrase)))
         return found
 

@@ -1,4 +1,5 @@
 """Which procedure a message is about, from the catalogue's names and aliases."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Set
@@ -17,14 +18,87 @@ AMBIGUITY_MARGIN = 3.0
 MIN_DISTINCTIVE_LETTERS = 4
 MIN_DISTINCTIVE_PHRASES = 2
 # Words that name no procedure on their own, though aliases hold them.
-_COMMON = {"para", "por", "con", "una", "unos", "unas", "los", "las", "del", "que", "como", "donde", "cuanto",
-           "cuesta", "sale", "vale", "pagar", "pago", "sacar", "pedir", "quiero", "hacer", "tengo", "esta",
-           "estan", "tiene", "mismo", "casa", "calle", "vecino", "vecinos", "municipal", "municipalidad", "muni",
-           "comuna", "tramite", "solicitud", "solicitar", "consultar", "saber", "necesito", "llego", "cobro",
-           "mi", "me", "se", "hay", "ano", "anos", "dia", "dias", "todo", "toda", "nuevo", "nueva", "viejo", "vivo",
-           "contra", "cuenta", "dejo", "fines", "final", "sitio", "terreno", "transito", "obras", "numero", "primera",
-           "nacional", "parte", "fuerte", "formar", "seca", "sede", "noche", "hijos", "acreditar", "informacion",
-           "acceso"}
+_COMMON = {
+    "para",
+    "por",
+    "con",
+    "una",
+    "unos",
+    "unas",
+    "los",
+    "las",
+    "del",
+    "que",
+    "como",
+    "donde",
+    "cuanto",
+    "cuesta",
+    "sale",
+    "vale",
+    "pagar",
+    "pago",
+    "sacar",
+    "pedir",
+    "quiero",
+    "hacer",
+    "tengo",
+    "esta",
+    "estan",
+    "tiene",
+    "mismo",
+    "casa",
+    "calle",
+    "vecino",
+    "vecinos",
+    "municipal",
+    "municipalidad",
+    "muni",
+    "comuna",
+    "tramite",
+    "solicitud",
+    "solicitar",
+    "consultar",
+    "saber",
+    "necesito",
+    "llego",
+    "cobro",
+    "mi",
+    "me",
+    "se",
+    "hay",
+    "ano",
+    "anos",
+    "dia",
+    "dias",
+    "todo",
+    "toda",
+    "nuevo",
+    "nueva",
+    "viejo",
+    "vivo",
+    "contra",
+    "cuenta",
+    "dejo",
+    "fines",
+    "final",
+    "sitio",
+    "terreno",
+    "transito",
+    "obras",
+    "numero",
+    "primera",
+    "nacional",
+    "parte",
+    "fuerte",
+    "formar",
+    "seca",
+    "sede",
+    "noche",
+    "hijos",
+    "acreditar",
+    "informacion",
+    "acceso",
+}
 
 
 class ProcedureMatcher:
@@ -41,9 +115,14 @@ class ProcedureMatcher:
                     owners.setdefault(word, set()).add(key)
                     uses[word] = uses.get(word, 0) + 1
         # Of one procedure only, and in two of its phrases at least: no word of a single loose alias.
-        self._distinctive = {word: next(iter(keys)) for word, keys in owners.items()
-                             if len(keys) == 1 and uses[word] >= MIN_DISTINCTIVE_PHRASES
-                             and len(word) >= MIN_DISTINCTIVE_LETTERS and word not in _COMMON}
+        self._distinctive = {
+            word: next(iter(keys))
+            for word, keys in owners.items()
+            if len(keys) == 1
+            and uses[word] >= MIN_DISTINCTIVE_PHRASES
+            and len(word) >= MIN_DISTINCTIVE_LETTERS
+            and word not in _COMMON
+        }
 
     def find(self, text: str) -> List[PhraseMatch]:
         """Procedures named confidently in ``text``, best first, one per span."""

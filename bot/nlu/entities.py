@@ -3,6 +3,7 @@
 Each finder returns ``Found`` items with the normalised value and the span of
 the original text, the shape the NLU extractor turns into Rasa entities.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -78,8 +79,9 @@ def find_emails(text: str) -> List[Found]:
 def find_phones(text: str) -> List[Found]:
     """Chilean (or international) phone numbers in E.164, e.g. ``+56987654321``."""
     found = []
-    for match in phonenumbers.PhoneNumberMatcher(text, "CL", leniency=phonenumbers.Leniency.VALID,
-                                                    max_tries=MAX_PHONE_CANDIDATES):
+    for match in phonenumbers.PhoneNumberMatcher(
+        text, "CL", leniency=phonenumbers.Leniency.VALID, max_tries=MAX_PHONE_CANDIDATES
+    ):
         value = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         found.append(Found("telefono", value, match.start, match.end))
     return found

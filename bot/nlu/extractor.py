@@ -11,6 +11,7 @@ names a ``tramite`` (for descriptions such as "el vecino martilla hasta las 2").
 The catalogue phrases and the examples are stored in the model, so a trained
 model answers the same whatever the catalogue folder holds later.
 """
+
 from __future__ import annotations
 
 import json
@@ -92,7 +93,8 @@ class ProcedureResolver:
             return []
         others = [
             (m.key, m.score / 100, m.start, m.end)
-            for m in aliases[1:] if m.score >= SECOND_PROCEDURE_SCORE and m.key != chosen[0]
+            for m in aliases[1:]
+            if m.score >= SECOND_PROCEDURE_SCORE and m.key != chosen[0]
         ]
         return [chosen, *others]
 
@@ -118,18 +120,19 @@ def _clauses(text: str) -> List[Tuple[int, int]]:
     words = words_with_spans(text)
     cuts = [0]
     for index in range(1, len(words)):
-        between = text[words[index - 1][2]:words[index][1]]
+        between = text[words[index - 1][2] : words[index][1]]
         if words[index][0] in _CLAUSE_WORDS or _CLAUSE_MARKS.search(between):
             if index - cuts[-1] >= 1 and words[index - 1][0] not in _CLAUSE_WORDS:
                 cuts.append(index)
-    spans = [(words[a][1], words[b - 1][2]) for a, b in zip(cuts, cuts[1:] + [len(words)])
-             if b - a >= MIN_CLAUSE_WORDS]
+    spans = [
+        (words[a][1], words[b - 1][2])
+        for a, b in zip(cuts, cuts[1:] + [len(words)], strict=False)
+        if b - a >= MIN_CLAUSE_WORDS
+    ]
     return spans if len(spans) > 1 else []
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
 class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Finds procedures, communes, RUTs, e-mails, phones and folios in a message."""
 
@@ -223,9 +226,7 @@ class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
         """The entities of one text, as Rasa entity dictionaries."""
         if self._resolver is None or self._communes is None:
             raise RuntimeError("MunicipalEntityExtractor is not trained")
-        entities = [
-            self._entity(f.entity, f.value, f.start, f.end, f.confidence) for f in find_structured(text)
-        ]
+        entities = [self._entity(f.entity, f.value, f.start, f.end, f.confidence) for f in find_structured(text)]
         taken = [(e["start"], e["end"]) for e in entities]
         procedures = self._resolver.resolve(text)
         for slug, confidence, start, end in procedures:

@@ -4,6 +4,7 @@ A message with no token (an empty text) lacks some featurizers' output, so its f
 row is narrower than the model's and scikit-learn raises: ``POST /model/parse`` with
 ``""`` answered 500. Such a message gets no intent (confidence 0: the fallback answers).
 """
+
 from __future__ import annotations
 
 from typing import List

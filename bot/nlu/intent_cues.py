@@ -15,6 +15,7 @@
 - Only words of assent ("ya, pídelo entonces", "bueno hazlo", "dale po") are ``afirmar``: the
   yes to the offer just made.
 """
+
 from __future__ import annotations
 
 from typing import AbstractSet, Any, Dict, List, Text
@@ -27,8 +28,16 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message as RasaMessage
 
 from bot.dialogue.cues import (
-    accepts, asks_about_town_hall, asks_for_list, asks_status, asks_town_hall_detail, is_stop, looks_like_question,
-    sounds_angry, sounds_upset, speaks_of_a_request_made,
+    accepts,
+    asks_about_town_hall,
+    asks_for_list,
+    asks_status,
+    asks_town_hall_detail,
+    is_stop,
+    looks_like_question,
+    sounds_angry,
+    sounds_upset,
+    speaks_of_a_request_made,
 )
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, explicit_request, procedure_move
@@ -52,8 +61,13 @@ class IntentCues(GraphComponent):
     """Relabels a message when its words say another intent than the classifier's guess."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "IntentCues":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "IntentCues":
         """No state: the cues are in bot/dialogue/."""
         return cls()
 
@@ -73,12 +87,14 @@ class IntentCues(GraphComponent):
             ranking = _swapped(message.get(INTENT_RANKING_KEY) or [], intent["name"], wanted)
             others = [r.get("confidence") or 0.0 for r in ranking if r.get("name") != wanted]
             # Sure enough not to fall back for being low or close to the runner-up.
-            confidence = min(1.0, max(intent.get("confidence") or 0.0, CUED_CONFIDENCE,
-                                      max(others, default=0.0) + CUED_MARGIN))
+            confidence = min(
+                1.0, max(intent.get("confidence") or 0.0, CUED_CONFIDENCE, max(others, default=0.0) + CUED_MARGIN)
+            )
             message.set(INTENT, {**intent, "name": wanted, "confidence": confidence}, add_to_output=True)
             ranking = [{**r, "confidence": confidence} if r.get("name") == wanted else r for r in ranking]
-            message.set(INTENT_RANKING_KEY, sorted(ranking, key=lambda r: -(r.get("confidence") or 0.0)),
-                        add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, sorted(ranking, key=lambda r: -(r.get("confidence") or 0.0)), add_to_output=True
+            )
         return messages
 
     def process_training_data(self, training_data: Any) -> Any:
@@ -90,8 +106,9 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
     if accepts(text) and "tramite" not in entities and guessed != DOING:
         return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
-    if (sounds_upset(text) and guessed in SMALL_TALK) \
-            or (sounds_angry(text) and guessed == STATUS and "folio" not in entities):
+    if (sounds_upset(text) and guessed in SMALL_TALK) or (
+        sounds_angry(text) and guessed == STATUS and "folio" not in entities
+    ):
         return OUT_OF_SCOPE  # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint
     if guessed in GREETINGS and looks_like_question(text) and (asked_aspects(text) or asks_town_hall_detail(text)):
         return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye
@@ -99,8 +116,11 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return ASKING
     if guessed in (ASKING, DOING) and speaks_of_a_request_made(text):
         return STATUS  # "quiero saber el estado de un trámite"
-    if guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar"} and "tramite" in entities \
-            and (looks_like_question(text) or explicit_request(text)):
+    if (
+        guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar"}
+        and "tramite" in entities
+        and (looks_like_question(text) or explicit_request(text))
+    ):
         guessed = ASKING  # "buenas, vivo en pealolen. ¿cómo pido una compostera?": then question or request
     if guessed == LISTING and "tramite" in entities and not asks_for_list(text):
         return ASKING  # "¿entregan composteras?": about that procedure, not the list of all

@@ -3,6 +3,7 @@
 The featurizers read the lemma, so "q", "ke" and "que", or "cuánto" and "cuanto",
 become the same feature, while token spans still point at what the citizen typed.
 """
+
 from __future__ import annotations
 
 from typing import List, Text
@@ -15,9 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.text import normalise_word
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class ChileanTokenizer(WhitespaceTokenizer):
     """Whitespace tokenizer that normalises chat spelling into the token lemma."""
 

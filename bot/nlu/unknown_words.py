@@ -6,6 +6,7 @@ sets the intent confidence to zero when no word of the message resembles any wor
 of the training data or the catalogue and no entity was found, so the fallback
 asks to rephrase instead.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,7 @@ MODEL_FILE = "vocabulary.json"
 KNOWN_WORD_SCORE = 70.0
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class UnknownWordsGuard(GraphComponent):
     """Zeroes the intent confidence of messages with no known word and no entity."""
 
@@ -40,16 +39,20 @@ class UnknownWordsGuard(GraphComponent):
         """The catalogue is learned too: a catalogue edit retrains this component (not restored from cache)."""
         return catalogue_fingerprint(catalogue_dir())
 
-    def __init__(self, model_storage: ModelStorage, resource: Resource,
-                 vocabulary: Optional[List[str]] = None) -> None:
+    def __init__(self, model_storage: ModelStorage, resource: Resource, vocabulary: Optional[List[str]] = None) -> None:
         self._model_storage = model_storage
         self._resource = resource
         self._vocabulary = sorted(set(vocabulary or []))
         self._known = set(self._vocabulary)
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "UnknownWordsGuard":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "UnknownWordsGuard":
         """An untrained guard."""
         return cls(model_storage, resource)
 
@@ -68,8 +71,14 @@ class UnknownWordsGuard(GraphComponent):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "UnknownWordsGuard":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "UnknownWordsGuard":
         """Read the vocabulary stored at training time."""
         with model_storage.read_from(resource) as path:
             vocabulary = json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))
@@ -80,8 +89,9 @@ class UnknownWordsGuard(GraphComponent):
         for word in normalise(text).split():
             if word in self._known or word.isdigit():
                 return True
-            if len(word) > 2 and process.extractOne(word, self._vocabulary, scorer=fuzz.ratio,
-                                                    score_cutoff=KNOWN_WORD_SCORE):
+            if len(word) > 2 and process.extractOne(
+                word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=KNOWN_WORD_SCORE
+            ):
                 return True
         return False
 

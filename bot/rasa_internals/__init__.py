@@ -13,6 +13,7 @@ not promise to keep, and must be re-checked before upgrading.
 - ``nlu``: ``LogisticRegressionClassifier``'s feature matrix and scikit-learn model;
 - ``server``: where Rasa's Sanic app keeps its agent.
 """
+
 from __future__ import annotations
 
 from importlib import metadata
@@ -40,7 +41,8 @@ def check_rasa_version(found: Optional[str] = None) -> None:
         raise RasaVersionError(
             f"bot/rasa_internals/ se escribió para Rasa {RASA_VERSION} y está instalado Rasa {found}: "
             f"revise cada módulo de bot/rasa_internals/ contra esa versión (y actualice RASA_VERSION) "
-            f"o instale rasa=={RASA_VERSION}")
+            f"o instale rasa=={RASA_VERSION}"
+        )
 
 
 check_rasa_version()

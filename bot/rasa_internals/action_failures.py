@@ -6,6 +6,7 @@ with ``ACTION_FAILURE_LOG`` and carries on as if the action had returned nothing
 event or hook says so: this log line is the only sign. The handler runs in the task
 that ran the action, i.e. within the citizen's turn.
 """
+
 from __future__ import annotations
 
 import logging

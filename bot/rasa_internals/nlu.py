@@ -3,6 +3,7 @@
 Rasa 3.6.21's classifier builds a message's row with its private ``_create_X`` and
 keeps the fitted scikit-learn model in ``clf``.
 """
+
 from __future__ import annotations
 
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier

@@ -1,5 +1,6 @@
 """Where the Rasa server keeps its agent: ``app.ctx.agent`` of its Sanic app (Rasa 3.6.21's
 ``rasa.server``/``rasa.core.run``), set once the model is loaded."""
+
 from __future__ import annotations
 
 from typing import Any, Optional

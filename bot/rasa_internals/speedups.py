@@ -15,6 +15,7 @@
   turn here. The class found for a type name is remembered; unknown names still go
   through Rasa's own lookup (same default, same error).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict
@@ -26,8 +27,9 @@ from bot.config import settings
 def _replace(owner: Any, name: str, value: Any) -> None:
     """Set ``owner.name``, which Rasa must define (a renamed one would silently lose the patch)."""
     if name not in vars(owner):
-        raise AttributeError(f"{owner.__qualname__}.{name} ya no existe en esta versión de Rasa: "
-                             f"revise bot/rasa_internals/speedups.py")
+        raise AttributeError(
+            f"{owner.__qualname__}.{name} ya no existe en esta versión de Rasa: revise bot/rasa_internals/speedups.py"
+        )
     setattr(owner, name, value)
 
 

@@ -6,6 +6,7 @@ in ``sessionmaker`` (built with ``create_engine_kwargs``), opens sessions with
 ``save`` adds the events ``_additional_events`` picks: those after as many as the
 latest session already stores. ``RasaSQLTrackerStore`` wraps each of these.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,12 @@ class RasaSQLTrackerStore(SQLTrackerStore):
         Blocking: from the event loop use ``read_stored_version``.
         """
         with self.session_scope() as session:
-            count, newest = self._event_query(session, sender_id, fetch_events_from_all_sessions=False) \
-                .order_by(None).with_entities(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id)).one()
+            count, newest = (
+                self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+                .order_by(None)
+                .with_entities(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
+                .one()
+            )
         return int(count), newest
 
     async def read_stored_version(self, sender_id: str) -> StoredVersion:

@@ -2,6 +2,7 @@
 
 Failed logins are counted per client and per account (``bot.storage.login_limits``) and audited.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -43,8 +44,9 @@ class Staffer:
         return cls(row.id, row.municipality, row.username, row.name, row.role, bool(row.active))
 
 
-def create_staff(db: Database, municipality: str, username: str, name: str, password: str,
-                 role: str = "agente") -> Staffer:
+def create_staff(
+    db: Database, municipality: str, username: str, name: str, password: str, role: str = "agente"
+) -> Staffer:
     """A new active staffer; raises ``ValueError`` (Spanish message) on bad or taken data."""
     municipality, username, name = municipality.strip(), username.strip().lower(), " ".join(name.split())
     if not municipality:
@@ -58,11 +60,13 @@ def create_staff(db: Database, municipality: str, username: str, name: str, pass
     check_password(password, (username, name, municipality))
     hashed = hash_password(password)
     with db.session() as session:
-        if session.execute(select(StaffRow.id).where(StaffRow.municipality == municipality,
-                                                     StaffRow.username == username)).first():
+        if session.execute(
+            select(StaffRow.id).where(StaffRow.municipality == municipality, StaffRow.username == username)
+        ).first():
             raise ValueError(f"El usuario '{username}' ya existe en esta municipalidad.")
-        row = StaffRow(municipality=municipality, username=username, name=name, role=role, password_hash=hashed,
-                       active=True)
+        row = StaffRow(
+            municipality=municipality, username=username, name=name, role=role, password_hash=hashed, active=True
+        )
         session.add(row)
         session.flush()
         return Staffer.from_row(row)
@@ -71,27 +75,43 @@ def create_staff(db: Database, municipality: str, username: str, name: str, pass
 def create_first_admin(db: Database, municipality: str, username: str, name: str, password: str) -> Staffer:
     """The municipality's first administrator; refuses (``ValueError``) when it already has an active one."""
     with db.session() as session:
-        exists = session.execute(select(StaffRow.id).where(
-            StaffRow.municipality == municipality.strip(), StaffRow.role == "admin", StaffRow.active.is_(True))).first()
+        exists = session.execute(
+            select(StaffRow.id).where(
+                StaffRow.municipality == municipality.strip(), StaffRow.role == "admin", StaffRow.active.is_(True)
+            )
+        ).first()
     if exists:
-        raise ValueError(f"La municipalidad '{municipality}' ya tiene un administrador; "
-                         "los demás usuarios se crean desde la consola (Equipo).")
+        raise ValueError(
+            f"La municipalidad '{municipality}' ya tiene un administrador; "
+            "los demás usuarios se crean desde la consola (Equipo)."
+        )
     return create_staff(db, municipality, username, name, password, role="admin")
 
 
 def list_staff(db: Database, municipality: str) -> List[Staffer]:
     """The municipality's staff, active first, by username."""
     with db.session() as session:
-        rows = session.execute(select(StaffRow).where(StaffRow.municipality == municipality)
-                               .order_by(StaffRow.active.desc(), StaffRow.username)).scalars().all()
+        rows = (
+            session.execute(
+                select(StaffRow)
+                .where(StaffRow.municipality == municipality)
+                .order_by(StaffRow.active.desc(), StaffRow.username)
+            )
+            .scalars()
+            .all()
+        )
         return [Staffer.from_row(r) for r in rows]
 
 
 def deactivate_staff(db: Database, municipality: str, staff_id: int) -> bool:
     """Deactivate a staffer of this municipality and end their sessions; ``False`` if not found there."""
     with db.session() as session:
-        result = session.execute(update(StaffRow).where(StaffRow.id == staff_id, StaffRow.municipality == municipality)
-                                 .values(active=False).execution_options(synchronize_session=False))
+        result = session.execute(
+            update(StaffRow)
+            .where(StaffRow.id == staff_id, StaffRow.municipality == municipality)
+            .values(active=False)
+            .execution_options(synchronize_session=False)
+        )
         if not result.rowcount:
             return False
         session.execute(delete(SessionRow).where(SessionRow.staff_id == staff_id))
@@ -102,8 +122,9 @@ class TooManyAttempts(ValueError):
     """Logins from this client (or to this account) must wait; the message is for the user (Spanish)."""
 
 
-def authenticate(db: Database, municipality: str, username: str, password: str, client: str = "",
-                 now: Optional[datetime] = None) -> Optional[Staffer]:
+def authenticate(
+    db: Database, municipality: str, username: str, password: str, client: str = "", now: Optional[datetime] = None
+) -> Optional[Staffer]:
     """The active staffer of ``municipality`` with these credentials, or ``None``.
 
     ``client`` is the client's IP address: failures are counted per client and per account
@@ -115,11 +136,13 @@ def authenticate(db: Database, municipality: str, username: str, password: str, 
     username = username.strip().lower()[:USERNAME_MAX_LENGTH]
     minutes = int(login_limits.WINDOW.total_seconds() // 60)
     if login_limits.client_throttled(db, client, now):
-        raise TooManyAttempts(f"Hubo demasiados intentos fallidos desde este equipo. Espera {minutes} minutos "
-                              "y vuelve a intentarlo.")
+        raise TooManyAttempts(
+            f"Hubo demasiados intentos fallidos desde este equipo. Espera {minutes} minutos y vuelve a intentarlo."
+        )
     with db.session() as session:
-        row = session.execute(select(StaffRow).where(StaffRow.municipality == municipality,
-                                                     StaffRow.username == username)).scalar_one_or_none()
+        row = session.execute(
+            select(StaffRow).where(StaffRow.municipality == municipality, StaffRow.username == username)
+        ).scalar_one_or_none()
     if row is None:
         _DUMMY_HASH = _DUMMY_HASH or hash_password(secrets.token_hex(8))
         verify_password(password, _DUMMY_HASH)  # the same work as for a real user: no timing hint
@@ -127,11 +150,19 @@ def authenticate(db: Database, municipality: str, username: str, password: str, 
         return None
     if login_limits.account_locked(db, municipality, username, now):
         record_audit(db, username, row.municipality, "ingreso_bloqueado", target=username)
-        raise TooManyAttempts(f"Esta cuenta recibió demasiados intentos fallidos. Espera {minutes} minutos o "
-                              "pide ayuda a un administrador de tu municipalidad.")
+        raise TooManyAttempts(
+            f"Esta cuenta recibió demasiados intentos fallidos. Espera {minutes} minutos o "
+            "pide ayuda a un administrador de tu municipalidad."
+        )
     if not verify_password(password, row.password_hash) or not row.active:
         login_limits.record_failure(db, municipality, username, client, now)
-        record_audit(db, username, row.municipality, "ingreso_fallido", target=username,
-                     detail=None if row.active else "usuario desactivado")
+        record_audit(
+            db,
+            username,
+            row.municipality,
+            "ingreso_fallido",
+            target=username,
+            detail=None if row.active else "usuario desactivado",
+        )
         return None
     return Staffer.from_row(row)

@@ -4,6 +4,7 @@ Accepted: ``MIN_LENGTH`` characters and a zxcvbn score of ``MIN_SCORE`` (3 of 4,
 unguessable"); zxcvbn also gets the account's own words (username, name, municipality) and
 usual Spanish ones. Stored: ``hashlib.scrypt`` with a random salt, kept with its parameters.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,15 +18,35 @@ from zxcvbn import zxcvbn
 MIN_LENGTH = 10
 MAX_LENGTH = 200
 MIN_SCORE = 3
-SPANISH_WORDS = ("contraseña", "contrasena", "clave", "municipalidad", "municipal", "municipio", "consola",
-                 "asistente", "funcionario", "funcionaria", "chile", "santiago", "bienvenido", "hola", "secreto",
-                 "admin", "administrador", "usuario", "agente")
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+SPANISH_WORDS = (
+    "contraseña",
+    "contrasena",
+    "clave",
+    "municipalidad",
+    "municipal",
+    "municipio",
+    "consola",
+    "asistente",
+    "funcionario",
+    "funcionaria",
+    "chile",
+    "santiago",
+    "bienvenido",
+    "hola",
+    "secreto",
+    "admin",
+    "administrador",
+    "usuario",
+    "agente",
+)
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 EXAMPLE = "lápiz nube tranvía cerezo"  # shown as an example, hence refused
-RULE = (f"Usa al menos {MIN_LENGTH} caracteres y que no sea fácil de adivinar: nada de repeticiones "
-        "(«aaaaaaaaaa»), secuencias («1234567890», «qwerty»), claves comunes, palabras solas ni tu nombre, usuario "
-        "o municipalidad. Una buena opción: tres o cuatro palabras que no vayan juntas, como "
-        f"«{EXAMPLE}» (esa no: es el ejemplo).")
+RULE = (
+    f"Usa al menos {MIN_LENGTH} caracteres y que no sea fácil de adivinar: nada de repeticiones "
+    "(«aaaaaaaaaa»), secuencias («1234567890», «qwerty»), claves comunes, palabras solas ni tu nombre, usuario "
+    "o municipalidad. Una buena opción: tres o cuatro palabras que no vayan juntas, como "
+    f"«{EXAMPLE}» (esa no: es el ejemplo)."
+)
 
 
 def _words(personal: Iterable[str]) -> List[str]:
@@ -41,8 +62,10 @@ def password_problem(password: str, personal: Iterable[str] = ()) -> str:
         return f"La contraseña debe tener al menos {MIN_LENGTH} caracteres. {RULE}"
     if len(password) > MAX_LENGTH:
         return f"La contraseña es demasiado larga (máximo {MAX_LENGTH} caracteres)."
-    if " ".join(password.lower().split()) == EXAMPLE or \
-            zxcvbn(password, user_inputs=_words(personal))["score"] < MIN_SCORE:
+    if (
+        " ".join(password.lower().split()) == EXAMPLE
+        or zxcvbn(password, user_inputs=_words(personal))["score"] < MIN_SCORE
+    ):
         return f"La contraseña es demasiado fácil de adivinar. {RULE}"
     return ""
 
@@ -69,8 +92,9 @@ def verify_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         expected = base64.b64decode(digest)
-        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                                p=int(p), dklen=len(expected))
+        actual = hashlib.scrypt(
+            password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)

@@ -3,6 +3,7 @@
 The browser gets a random token once; only its SHA-256 is stored, with a CSRF token. A session
 ends ``CONSOLE_SESSION_MINUTES`` (480) after login or after ``CONSOLE_IDLE_MINUTES`` (60) unused.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,16 @@ def create_session(db: Database, staffer: Staffer, now: Optional[datetime] = Non
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = now + session_lifetime()
     with db.session() as session:
-        session.add(SessionRow(id=_token_id(token), staff_id=staffer.id, csrf_token=csrf, created_at=now,
-                               last_seen_at=now, expires_at=expires))
+        session.add(
+            SessionRow(
+                id=_token_id(token),
+                staff_id=staffer.id,
+                csrf_token=csrf,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=expires,
+            )
+        )
     record_audit(db, staffer.username, staffer.municipality, "ingreso")
     return token, StaffSession(staffer, csrf, expires)
 
@@ -63,8 +72,11 @@ def get_session(db: Database, token: str, now: Optional[datetime] = None) -> Opt
         return None
     now = now or utcnow()
     with db.session() as session:
-        found = session.execute(select(SessionRow, StaffRow).join(StaffRow, StaffRow.id == SessionRow.staff_id)
-                                .where(SessionRow.id == _token_id(token))).first()
+        found = session.execute(
+            select(SessionRow, StaffRow)
+            .join(StaffRow, StaffRow.id == SessionRow.staff_id)
+            .where(SessionRow.id == _token_id(token))
+        ).first()
         if found is None:
             return None
         row, staff = found
@@ -80,9 +92,14 @@ def expire_sessions(db: Database, now: Optional[datetime] = None) -> int:
     """Delete expired and idle sessions; returns how many."""
     now = now or utcnow()
     with db.session() as session:
-        return session.execute(delete(SessionRow).where(
-            or_(SessionRow.expires_at <= now, SessionRow.last_seen_at <= now - idle_limit()))
-            .execution_options(synchronize_session=False)).rowcount or 0
+        return (
+            session.execute(
+                delete(SessionRow)
+                .where(or_(SessionRow.expires_at <= now, SessionRow.last_seen_at <= now - idle_limit()))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            or 0
+        )
 
 
 def logout(db: Database, token: str) -> None:

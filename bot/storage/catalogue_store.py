@@ -1,9 +1,11 @@
 """The catalogue in the database: load it from the files, read it back.
 
 ``load_catalogue_into`` replaces the catalogue tables in one transaction, so readers
-never see half a catalogue; replicas starting together load it one at a time. ``CatalogueCache`` gives the action server the current
-catalogue and notices a new load within ``refresh_seconds``.
+never see half a catalogue; replicas starting together load it one at a time.
+``CatalogueCache`` gives the action server the current catalogue and notices a new load
+within ``refresh_seconds``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,9 +20,12 @@ from bot.catalogue.catalogue import Catalogue, Commune
 from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
 from bot.storage.db import Database
 from bot.storage.tables import (
-    CatalogueVersionRow, CommuneRow, MunicipalityRow, NonMunicipalRow, ProcedureRow,
+    CatalogueVersionRow,
+    CommuneRow,
+    MunicipalityRow,
+    NonMunicipalRow,
+    ProcedureRow,
 )
-
 
 # PostgreSQL advisory lock held while loading, so two replicas starting at once do not collide.
 LOAD_LOCK_KEY = 0x636174616C6F67  # "catalog"

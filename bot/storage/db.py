@@ -4,6 +4,7 @@ One ``Database`` per process holds the engine (a connection pool); every unit of
 work opens its own session with ``db.session()`` and closes it at the end, so no
 session is ever shared between requests or threads.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

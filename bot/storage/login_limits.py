@@ -7,6 +7,7 @@ spread over many addresses), a number one client cannot reach alone, so nobody c
 staffer out from a single machine. Clients are stored as keyed hashes
 (``bot.storage.pseudonyms``), never as addresses.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -29,13 +30,18 @@ def client_key(db: Database, client: str) -> str:
     return pseudonym(db, "ip-consola", client or "desconocido")
 
 
-def record_failure(db: Database, municipality: str, username: str, client: str,
-                   now: Optional[datetime] = None) -> None:
+def record_failure(db: Database, municipality: str, username: str, client: str, now: Optional[datetime] = None) -> None:
     """Count one failed login of ``username`` in ``municipality`` from ``client``."""
     key = client_key(db, client)
     with db.session() as session:
-        session.add(LoginFailureRow(municipality=municipality[:80], username=username[:USERNAME_MAX_LENGTH],
-                                    client_key=key, at=now or utcnow()))
+        session.add(
+            LoginFailureRow(
+                municipality=municipality[:80],
+                username=username[:USERNAME_MAX_LENGTH],
+                client_key=key,
+                at=now or utcnow(),
+            )
+        )
 
 
 def client_throttled(db: Database, client: str, now: Optional[datetime] = None) -> bool:
@@ -43,16 +49,32 @@ def client_throttled(db: Database, client: str, now: Optional[datetime] = None) 
     since = (now or utcnow()) - WINDOW
     key = client_key(db, client)
     with db.session() as session:
-        session.execute(delete(LoginFailureRow).where(LoginFailureRow.at < since - WINDOW)
-                        .execution_options(synchronize_session=False))
-        return session.execute(select(func.count(LoginFailureRow.id)).where(
-            LoginFailureRow.client_key == key, LoginFailureRow.at >= since)).scalar_one() >= CLIENT_MAX_FAILURES
+        session.execute(
+            delete(LoginFailureRow)
+            .where(LoginFailureRow.at < since - WINDOW)
+            .execution_options(synchronize_session=False)
+        )
+        return (
+            session.execute(
+                select(func.count(LoginFailureRow.id)).where(
+                    LoginFailureRow.client_key == key, LoginFailureRow.at >= since
+                )
+            ).scalar_one()
+            >= CLIENT_MAX_FAILURES
+        )
 
 
 def account_locked(db: Database, municipality: str, username: str, now: Optional[datetime] = None) -> bool:
     """Whether this account failed too many logins recently, from all clients together."""
     since = (now or utcnow()) - WINDOW
     with db.session() as session:
-        return session.execute(select(func.count(LoginFailureRow.id)).where(
-            LoginFailureRow.municipality == municipality, LoginFailureRow.username == username,
-            LoginFailureRow.at >= since)).scalar_one() >= ACCOUNT_MAX_FAILURES
+        return (
+            session.execute(
+                select(func.count(LoginFailureRow.id)).where(
+                    LoginFailureRow.municipality == municipality,
+                    LoginFailureRow.username == username,
+                    LoginFailureRow.at >= since,
+                )
+            ).scalar_one()
+            >= ACCOUNT_MAX_FAILURES
+        )

@@ -13,6 +13,7 @@ datos" resets them:
 A blocked attempt is not counted; a folio that does not exist counts like one that
 does, so a block says nothing about whether the folio exists.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -43,17 +44,18 @@ def _folio(folio: str) -> str:
     return (folio or "").strip().upper()[:FOLIO_MAX_LENGTH]
 
 
-def record_failure(db: Database, municipality: str, sender_id: str, folio: str,
-                   now: Optional[datetime] = None) -> None:
+def record_failure(db: Database, municipality: str, sender_id: str, folio: str, now: Optional[datetime] = None) -> None:
     """Count one failed lookup of ``folio`` in ``municipality`` from this conversation."""
     sender_key = _sender_key(db, sender_id)
     with db.session() as session:
-        session.add(LookupFailureRow(municipality=municipality, folio=_folio(folio), sender_key=sender_key,
-                                     at=now or utcnow()))
+        session.add(
+            LookupFailureRow(municipality=municipality, folio=_folio(folio), sender_key=sender_key, at=now or utcnow())
+        )
 
 
-def blocked(db: Database, municipality: str, sender_id: str, folio: Optional[str] = None,
-            now: Optional[datetime] = None) -> Optional[str]:
+def blocked(
+    db: Database, municipality: str, sender_id: str, folio: Optional[str] = None, now: Optional[datetime] = None
+) -> Optional[str]:
     """Why a folio + RUT lookup must wait (``BLOCKED_*``), or ``None`` when it may go ahead.
 
     Without ``folio`` only the conversation's counter is checked (before anything else is asked).
@@ -62,8 +64,11 @@ def blocked(db: Database, municipality: str, sender_id: str, folio: Optional[str
     recent = LookupFailureRow.at >= since
     sender_key = _sender_key(db, sender_id)  # before the session: the key may need its own first write
     with db.session() as session:
-        session.execute(delete(LookupFailureRow).where(LookupFailureRow.at < since - WINDOW)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            delete(LookupFailureRow)
+            .where(LookupFailureRow.at < since - WINDOW)
+            .execution_options(synchronize_session=False)
+        )
 
         def count(*conditions) -> int:
             return session.execute(select(func.count(LookupFailureRow.id)).where(recent, *conditions)).scalar()
@@ -72,8 +77,10 @@ def blocked(db: Database, municipality: str, sender_id: str, folio: Optional[str
             return BLOCKED_SENDER
         if folio is None:
             return None
-        if count(LookupFailureRow.municipality == municipality,
-                 LookupFailureRow.folio == _folio(folio)) >= FOLIO_MAX_FAILURES:
+        if (
+            count(LookupFailureRow.municipality == municipality, LookupFailureRow.folio == _folio(folio))
+            >= FOLIO_MAX_FAILURES
+        ):
             return BLOCKED_FOLIO
         if count(LookupFailureRow.municipality == municipality) >= MUNICIPALITY_MAX_FAILURES:
             return BLOCKED_MUNICIPALITY

@@ -15,6 +15,7 @@ never touched and are ignored by autogenerate.
 
 Adding a migration: change the tables, then ``python -m bot db revision -m "..."``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -124,8 +125,11 @@ def upgrade(database: "Database", revision: str = "head") -> Optional[str]:
         connection.rollback()
         with _postgres_lock(connection):
             if is_unversioned_legacy(connection):
-                log.warning("la base de datos no tiene historial de migraciones (creada con create_all): "
-                            "se adopta en la revisión %s y se actualiza", BASELINE)
+                log.warning(
+                    "la base de datos no tiene historial de migraciones (creada con create_all): "
+                    "se adopta en la revisión %s y se actualiza",
+                    BASELINE,
+                )
             command.upgrade(alembic_config(database, connection), revision)
             connection.commit()
             reached = _current(connection)

@@ -12,6 +12,7 @@ the history of a request before the request loses its sender id). Requests are n
 they keep folio, procedure, status and dates, with their personal data erased. Rasa's
 conversation events live in the tracker database and are deleted by the ``TranscriptReader``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,11 +25,30 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.staff.sessions import expire_sessions
 from bot.storage.db import Database
 from bot.storage.requests import FINAL_STATUSES
-from bot.storage.tables import (ApiTokenRow, AuditRow, CatalogueVersionRow, ChannelButtonsRow, CommuneRow,
-                                ConversationActivityRow, HandoffRow, InboundMessageRow, LoginFailureRow,
-                                LookupFailureRow, MunicipalityRow, NonMunicipalRow, NotificationRow, ProcedureRow,
-                                RequestRow, RequestStatusRow, ReviewRow, ServerSecretRow, SessionRow, StaffMessageRow,
-                                StaffRow, utcnow)
+from bot.storage.tables import (
+    ApiTokenRow,
+    AuditRow,
+    CatalogueVersionRow,
+    ChannelButtonsRow,
+    CommuneRow,
+    ConversationActivityRow,
+    HandoffRow,
+    InboundMessageRow,
+    LoginFailureRow,
+    LookupFailureRow,
+    MunicipalityRow,
+    NonMunicipalRow,
+    NotificationRow,
+    ProcedureRow,
+    RequestRow,
+    RequestStatusRow,
+    ReviewRow,
+    ServerSecretRow,
+    SessionRow,
+    StaffMessageRow,
+    StaffRow,
+    utcnow,
+)
 
 ERASED = "(eliminado)"
 Target = Union[str, datetime]  # a sender id (deletion) or a cutoff (retention)
@@ -98,76 +118,154 @@ POLICIES: Tuple[TablePolicy, ...] = (
     TablePolicy(ServerSecretRow, other=("name", "value")),
     # The conversation only as a keyed hash: kept through deletion so that it does not reset the limit.
     TablePolicy(LookupFailureRow, other=("id", "municipality", "folio", "sender_key", "at")),
-    TablePolicy(SessionRow,
-                other=("id", "staff_id", "csrf_token", "created_at", "last_seen_at", "expires_at")),
+    TablePolicy(SessionRow, other=("id", "staff_id", "csrf_token", "created_at", "last_seen_at", "expires_at")),
     # --- The citizen's conversation --------------------------------------------------------------
     TablePolicy(
-        Review, personal=("comment", "by"),
-        other=("id", "handoff_id", "municipality", "event_id", "wrong", "intended_intent", "intended_procedure",
-               "at"),
+        Review,
+        personal=("comment", "by"),
+        other=("id", "handoff_id", "municipality", "event_id", "wrong", "intended_intent", "intended_procedure", "at"),
         on_deletion=(Rule("revisiones", lambda s: Review.handoff_id.in_(_sender_handoffs(s))),),
-        on_retention=(Rule("revisiones", lambda c: Review.handoff_id.in_(_old_handoffs(c))),)),
+        on_retention=(Rule("revisiones", lambda c: Review.handoff_id.in_(_old_handoffs(c))),),
+    ),
     TablePolicy(
-        StaffMessageRow, personal=("sender_id", "staff", "text"),
+        StaffMessageRow,
+        personal=("sender_id", "staff", "text"),
         other=("id", "handoff_id", "delivered", "created_at"),
         on_deletion=(Rule("mensajes_funcionarios", lambda s: StaffMessageRow.sender_id == s),),
-        on_retention=(Rule("mensajes_funcionarios", lambda c: or_(
-            StaffMessageRow.created_at < c, StaffMessageRow.handoff_id.in_(_old_handoffs(c)))),)),
+        on_retention=(
+            Rule(
+                "mensajes_funcionarios",
+                lambda c: or_(StaffMessageRow.created_at < c, StaffMessageRow.handoff_id.in_(_old_handoffs(c))),
+            ),
+        ),
+    ),
     TablePolicy(
-        HandoffRow, personal=("sender_id", "form_data", "outcome", "assigned_to"),
-        other=("id", "municipality", "channel", "reason", "procedure", "status", "created_at", "taken_at",
-               "closed_at"),
+        HandoffRow,
+        personal=("sender_id", "form_data", "outcome", "assigned_to"),
+        other=("id", "municipality", "channel", "reason", "procedure", "status", "created_at", "taken_at", "closed_at"),
         on_deletion=(Rule("derivaciones", lambda s: HandoffRow.sender_id == s),),
-        on_retention=(Rule("derivaciones", lambda c: HandoffRow.created_at < c),)),
+        on_retention=(Rule("derivaciones", lambda c: HandoffRow.created_at < c),),
+    ),
     TablePolicy(
-        ChannelButtonsRow, personal=("sender_id", "buttons", "question"), other=("menu_id", "updated_at"),
+        ChannelButtonsRow,
+        personal=("sender_id", "buttons", "question"),
+        other=("menu_id", "updated_at"),
         on_deletion=(Rule("botones", lambda s: ChannelButtonsRow.sender_id == s),),
-        on_retention=(Rule("botones", lambda c: ChannelButtonsRow.updated_at < c),)),
+        on_retention=(Rule("botones", lambda c: ChannelButtonsRow.updated_at < c),),
+    ),
     TablePolicy(
-        ConversationActivityRow, personal=("sender_id",), other=("last_inbound_at",),
+        ConversationActivityRow,
+        personal=("sender_id",),
+        other=("last_inbound_at",),
         on_deletion=(Rule("actividad", lambda s: ConversationActivityRow.sender_id == s),),
-        on_retention=(Rule("actividad", lambda c: ConversationActivityRow.last_inbound_at < c),)),
+        on_retention=(Rule("actividad", lambda c: ConversationActivityRow.last_inbound_at < c),),
+    ),
     TablePolicy(
-        InboundMessageRow, personal=("sender_id", "payload"),
+        InboundMessageRow,
+        personal=("sender_id", "payload"),
         other=("id", "channel", "message_id", "status", "attempts", "received_at", "updated_at"),
         on_deletion=(Rule("mensajes_recibidos", lambda s: InboundMessageRow.sender_id == s),),
-        on_retention=(Rule("mensajes_recibidos", lambda c: (InboundMessageRow.received_at < c)
-                           & InboundMessageRow.status.in_(("listo", "fallido"))),)),
+        on_retention=(
+            Rule(
+                "mensajes_recibidos",
+                lambda c: (InboundMessageRow.received_at < c) & InboundMessageRow.status.in_(("listo", "fallido")),
+            ),
+        ),
+    ),
     # --- Requests: kept without personal data ----------------------------------------------------
     TablePolicy(
-        NotificationRow, personal=("recipient", "text", "variables", "last_error"),
-        other=("id", "request_id", "municipality", "channel", "kind", "state", "attempts", "next_attempt_at",
-               "created_at", "sent_at"),
-        on_deletion=(Rule("avisos", lambda s: or_(NotificationRow.recipient == s,
-                                                  NotificationRow.request_id.in_(_sender_requests(s)))),),
-        on_retention=(Rule("avisos", lambda c: or_(NotificationRow.created_at < c,
-                                                   NotificationRow.request_id.in_(_old_closed_requests(c)))),)),
+        NotificationRow,
+        personal=("recipient", "text", "variables", "last_error"),
+        other=(
+            "id",
+            "request_id",
+            "municipality",
+            "channel",
+            "kind",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+            "sent_at",
+        ),
+        on_deletion=(
+            Rule(
+                "avisos",
+                lambda s: or_(NotificationRow.recipient == s, NotificationRow.request_id.in_(_sender_requests(s))),
+            ),
+        ),
+        on_retention=(
+            Rule(
+                "avisos",
+                lambda c: or_(NotificationRow.created_at < c, NotificationRow.request_id.in_(_old_closed_requests(c))),
+            ),
+        ),
+    ),
     TablePolicy(
-        RequestStatusRow, personal=("note", "changed_by"), other=("id", "request_id", "status", "created_at"),
-        on_deletion=(Rule("historial_anonimizado", lambda s: RequestStatusRow.request_id.in_(_sender_requests(s)),
-                          _anonymous_history),),
-        on_retention=(Rule("historial_anonimizado", lambda c: RequestStatusRow.request_id.in_(
-            _old_closed_requests(c)) & (RequestStatusRow.changed_by != ERASED), _anonymous_history),)),
+        RequestStatusRow,
+        personal=("note", "changed_by"),
+        other=("id", "request_id", "status", "created_at"),
+        on_deletion=(
+            Rule(
+                "historial_anonimizado",
+                lambda s: RequestStatusRow.request_id.in_(_sender_requests(s)),
+                _anonymous_history,
+            ),
+        ),
+        on_retention=(
+            Rule(
+                "historial_anonimizado",
+                lambda c: (
+                    RequestStatusRow.request_id.in_(_old_closed_requests(c)) & (RequestStatusRow.changed_by != ERASED)
+                ),
+                _anonymous_history,
+            ),
+        ),
+    ),
     TablePolicy(
-        RequestRow, personal=("fields", "rut", "sender_id"),
-        other=("id", "folio", "municipality", "procedure", "channel", "status", "idempotency_key", "created_at",
-               "updated_at"),
+        RequestRow,
+        personal=("fields", "rut", "sender_id"),
+        other=(
+            "id",
+            "folio",
+            "municipality",
+            "procedure",
+            "channel",
+            "status",
+            "idempotency_key",
+            "created_at",
+            "updated_at",
+        ),
         on_deletion=(Rule("solicitudes_anonimizadas", lambda s: RequestRow.sender_id == s, _anonymous_request),),
-        on_retention=(Rule("solicitudes_anonimizadas", lambda c: RequestRow.id.in_(_old_closed_requests(c))
-                           & (RequestRow.sender_id != ERASED), _anonymous_request),)),
+        on_retention=(
+            Rule(
+                "solicitudes_anonimizadas",
+                lambda c: RequestRow.id.in_(_old_closed_requests(c)) & (RequestRow.sender_id != ERASED),
+                _anonymous_request,
+            ),
+        ),
+    ),
     # --- Staff: their accounts, and what they did ------------------------------------------------
     TablePolicy(
-        Audit, personal=("staff", "target", "detail"), other=("id", "municipality", "action", "handoff_id", "at"),
+        Audit,
+        personal=("staff", "target", "detail"),
+        other=("id", "municipality", "action", "handoff_id", "at"),
         on_deletion=(Rule("auditoria_anonimizada", lambda s: Audit.target == s, lambda: {"target": ERASED}),),
-        on_retention=(Rule("auditoria", lambda c: Audit.at < c),)),
+        on_retention=(Rule("auditoria", lambda c: Audit.at < c),),
+    ),
     TablePolicy(
-        LoginFailureRow, personal=("username",), other=("id", "municipality", "client_key", "at"),
+        LoginFailureRow,
+        personal=("username",),
+        other=("id", "municipality", "client_key", "at"),
         on_retention=(Rule("ingresos_fallidos", lambda c: LoginFailureRow.at < c),),
-        why_kept="a staffer's username, not a citizen's data; kept for the login limit until retention"),
+        why_kept="a staffer's username, not a citizen's data; kept for the login limit until retention",
+    ),
     TablePolicy(
-        StaffRow, personal=("username", "name", "password_hash"),
+        StaffRow,
+        personal=("username", "name", "password_hash"),
         other=("id", "municipality", "role", "active", "created_at"),
-        why_kept="staff accounts: administrators deactivate them in the console; not a citizen's data"),
+        why_kept="staff accounts: administrators deactivate them in the console; not a citizen's data",
+    ),
 )
 
 

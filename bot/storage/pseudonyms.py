@@ -7,6 +7,7 @@ without it, a random key is generated once and kept in the ``server_secrets`` ta
 (shared by every replica). With the key set in the environment, a copy of the
 database alone cannot map a pseudonym back to a phone number by trying them all.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,11 @@ def _stored_secret(db: Database) -> bytes:
     except IntegrityError:  # another process stored one at the same time: use theirs
         pass
     with db.session() as session:
-        return session.execute(select(ServerSecretRow.value).where(ServerSecretRow.name == _GENERATED)
-                               ).scalar_one().encode()
+        return (
+            session.execute(select(ServerSecretRow.value).where(ServerSecretRow.name == _GENERATED))
+            .scalar_one()
+            .encode()
+        )
 
 
 def secret_key(db: Database) -> bytes:

@@ -11,6 +11,7 @@ history with who made it and queues a notice to the citizen in the same transact
 Citizens find their own requests by chat (``requests_for_sender``) or by folio and RUT
 (``find_by_folio_and_rut``). Request dictionaries never carry the sender's identity.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,13 +46,21 @@ class Submitted:
 
 def _existing(db: Database, key: str) -> Optional[str]:
     with db.session() as session:
-        return session.execute(
-            select(RequestRow.folio).where(RequestRow.idempotency_key == key)
-        ).scalar_one_or_none()
+        return session.execute(select(RequestRow.folio).where(RequestRow.idempotency_key == key)).scalar_one_or_none()
 
 
-def submit_request(db: Database, *, key: str, municipality: str, code: str, procedure: str,
-                   fields: Dict[str, Any], rut: Optional[str], channel: str, sender_id: str) -> Submitted:
+def submit_request(
+    db: Database,
+    *,
+    key: str,
+    municipality: str,
+    code: str,
+    procedure: str,
+    fields: Dict[str, Any],
+    rut: Optional[str],
+    channel: str,
+    sender_id: str,
+) -> Submitted:
     """Store the request with status "recibida" and its first history entry; returns its folio."""
     folio = _existing(db, key)
     if folio:
@@ -61,13 +70,26 @@ def submit_request(db: Database, *, key: str, municipality: str, code: str, proc
         try:
             with db.session() as session:
                 row = RequestRow(
-                    folio=folio, municipality=municipality, procedure=procedure, fields=fields, rut=rut,
-                    channel=channel, sender_id=sender_id, status=RECEIVED, idempotency_key=key,
+                    folio=folio,
+                    municipality=municipality,
+                    procedure=procedure,
+                    fields=fields,
+                    rut=rut,
+                    channel=channel,
+                    sender_id=sender_id,
+                    status=RECEIVED,
+                    idempotency_key=key,
                 )
                 session.add(row)
                 session.flush()
-                session.add(RequestStatusRow(request_id=row.id, status=RECEIVED, changed_by="asistente",
-                                             note="Solicitud recibida por el asistente."))
+                session.add(
+                    RequestStatusRow(
+                        request_id=row.id,
+                        status=RECEIVED,
+                        changed_by="asistente",
+                        note="Solicitud recibida por el asistente.",
+                    )
+                )
             return Submitted(folio, True)
         except IntegrityError:
             already = _existing(db, key)  # the same request, stored meanwhile by a concurrent call
@@ -141,16 +163,20 @@ def _history(session: Session, request_id: int) -> List[Dict[str, Any]]:
         select(RequestStatusRow).where(RequestStatusRow.request_id == request_id).order_by(RequestStatusRow.id)
     ).scalars()
     return [
-        {"status": h.status, "label": STATUS_LABELS.get(h.status, h.status), "note": h.note or "",
-         "changed_by": h.changed_by, "at": _iso(h.created_at)}
+        {
+            "status": h.status,
+            "label": STATUS_LABELS.get(h.status, h.status),
+            "note": h.note or "",
+            "changed_by": h.changed_by,
+            "at": _iso(h.created_at),
+        }
         for h in rows
     ]
 
 
 def _detail(session: Session, row: RequestRow) -> Dict[str, Any]:
     """One request with its RUT, all its form data and its history (oldest first)."""
-    return {**_summary(row), "fields": dict(row.fields or {}), "rut": row.rut,
-            "history": _history(session, row.id)}
+    return {**_summary(row), "fields": dict(row.fields or {}), "rut": row.rut, "history": _history(session, row.id)}
 
 
 def _find(session: Session, municipality: str, folio: str, for_update: bool = False) -> Optional[RequestRow]:
@@ -163,10 +189,17 @@ def _find(session: Session, municipality: str, folio: str, for_update: bool = Fa
     return session.execute(query).scalar_one_or_none()
 
 
-def list_requests(db: Database, municipality: str, *, status: Optional[str] = None,
-                  procedure: Optional[str] = None, since: Optional[Union[datetime, date]] = None,
-                  until: Optional[Union[datetime, date]] = None, limit: int = 50,
-                  offset: int = 0) -> List[Dict[str, Any]]:
+def list_requests(
+    db: Database,
+    municipality: str,
+    *,
+    status: Optional[str] = None,
+    procedure: Optional[str] = None,
+    since: Optional[Union[datetime, date]] = None,
+    until: Optional[Union[datetime, date]] = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> List[Dict[str, Any]]:
     """The municipality's requests, newest first; ``since`` inclusive and ``until`` exclusive on creation."""
     if status is not None and status not in STATUSES:
         raise ValueError(f"Estado no válido: '{status}'. Use uno de: {', '.join(STATUSES)}.")
@@ -195,8 +228,16 @@ def get_request(db: Database, municipality: str, folio: str) -> Optional[Dict[st
         return _detail(session, row) if row else None
 
 
-def change_status(db: Database, municipality: str, folio: str, status: str, note: Optional[str],
-                  changed_by: str, *, procedure_name: ProcedureName = None) -> Dict[str, Any]:
+def change_status(
+    db: Database,
+    municipality: str,
+    folio: str,
+    status: str,
+    note: Optional[str],
+    changed_by: str,
+    *,
+    procedure_name: ProcedureName = None,
+) -> Dict[str, Any]:
     """Set a request's status, record who did it and queue the citizen's notice, all in one transaction.
 
     ``procedure_name`` is the name shown to the citizen: a string, or a function from the
@@ -221,12 +262,14 @@ def change_status(db: Database, municipality: str, folio: str, status: str, note
         if row is None:
             raise LookupError(f"No se encontró la solicitud {_canonical_folio(folio)}.")
         if row.status in FINAL_STATUSES:
-            raise ValueError(f"La solicitud ya está cerrada ({STATUS_LABELS[row.status]}); "
-                             "su estado no se puede cambiar.")
+            raise ValueError(
+                f"La solicitud ya está cerrada ({STATUS_LABELS[row.status]}); su estado no se puede cambiar."
+            )
         changed = status != row.status
         if not changed and not note:
-            raise ValueError(f"La solicitud ya está en estado '{STATUS_LABELS[status]}'; "
-                             "para dejarla igual, agregue una nota.")
+            raise ValueError(
+                f"La solicitud ya está en estado '{STATUS_LABELS[status]}'; para dejarla igual, agregue una nota."
+            )
         if callable(procedure_name):
             name = procedure_name(row.procedure) or row.procedure
         else:
@@ -234,26 +277,38 @@ def change_status(db: Database, municipality: str, folio: str, status: str, note
         now = utcnow()
         # Conditional on the status just read: a concurrent change (SQLite has no FOR UPDATE) loses cleanly.
         result = session.execute(
-            update(RequestRow).where(RequestRow.id == row.id, RequestRow.status == row.status)
-            .values(status=status, updated_at=now).execution_options(synchronize_session="evaluate")
+            update(RequestRow)
+            .where(RequestRow.id == row.id, RequestRow.status == row.status)
+            .values(status=status, updated_at=now)
+            .execution_options(synchronize_session="evaluate")
         )
         if result.rowcount != 1:
             raise ValueError("La solicitud cambió mientras se procesaba este cambio; consúltela e intente de nuevo.")
-        session.add(RequestStatusRow(request_id=row.id, status=status, note=note, changed_by=changed_by,
-                                     created_at=now))
-        session.add(NotificationRow(
-            request_id=row.id, municipality=row.municipality, channel=row.channel, recipient=row.sender_id,
-            kind=NOTICE_CHANGED if changed else NOTICE_NEWS,
-            variables={"folio": row.folio, "status": status, "procedure": name, "note": note}))
+        session.add(
+            RequestStatusRow(request_id=row.id, status=status, note=note, changed_by=changed_by, created_at=now)
+        )
+        session.add(
+            NotificationRow(
+                request_id=row.id,
+                municipality=row.municipality,
+                channel=row.channel,
+                recipient=row.sender_id,
+                kind=NOTICE_CHANGED if changed else NOTICE_NEWS,
+                variables={"folio": row.folio, "status": status, "procedure": name, "note": note},
+            )
+        )
         session.flush()
         return _detail(session, row)
 
 
-def requests_for_sender(db: Database, municipality: str, channel: str, sender_id: str,
-                        open_only: bool = True, *, limit: int = 20) -> List[Dict[str, Any]]:
+def requests_for_sender(
+    db: Database, municipality: str, channel: str, sender_id: str, open_only: bool = True, *, limit: int = 20
+) -> List[Dict[str, Any]]:
     """The requests a citizen made from this chat (newest first), by default only those still open."""
     query = select(RequestRow).where(
-        RequestRow.municipality == municipality, RequestRow.channel == channel, RequestRow.sender_id == sender_id,
+        RequestRow.municipality == municipality,
+        RequestRow.channel == channel,
+        RequestRow.sender_id == sender_id,
     )
     if open_only:
         query = query.where(RequestRow.status.notin_(FINAL_STATUSES))

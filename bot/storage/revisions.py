@@ -1,4 +1,5 @@
 """Writing a new migration: the table changes not yet in one (``python -m bot db revision``)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -12,8 +13,9 @@ from bot.storage import migrate
 from bot.storage.db import Database
 
 
-def new_revision(message: str, database: Optional[Database] = None, autogenerate: bool = True,
-                 allow_empty: bool = False) -> Path:
+def new_revision(
+    message: str, database: Optional[Database] = None, autogenerate: bool = True, allow_empty: bool = False
+) -> Path:
     """Write ``versions/<NNNN>_<slug>.py`` with the table changes not yet in a migration; returns its path.
 
     Without ``database`` the comparison runs against a temporary SQLite database migrated to the
@@ -29,10 +31,13 @@ def new_revision(message: str, database: Optional[Database] = None, autogenerate
         if database is not None:
             migrate.upgrade(database)
             if autogenerate and not allow_empty and not migrate.differences(database):
-                raise ValueError("las tablas no tienen cambios respecto de la última migración; "
-                                 "use --vacia para escribir una migración a mano")
-        script = command.revision(migrate.alembic_config(database), message=message, autogenerate=autogenerate,
-                                  rev_id=rev_id)
+                raise ValueError(
+                    "las tablas no tienen cambios respecto de la última migración; "
+                    "use --vacia para escribir una migración a mano"
+                )
+        script = command.revision(
+            migrate.alembic_config(database), message=message, autogenerate=autogenerate, rev_id=rev_id
+        )
     migrate.forget_scripts()
     assert script is not None and not isinstance(script, list)
     return Path(script.path)

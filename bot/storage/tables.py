@@ -1,11 +1,11 @@
 """Table definitions for our own data, the staff console's included."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Optional, overload
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
-                        text)
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import declarative_base
 
 from bot.handoff.states import OPEN, HandoffStatus
@@ -263,8 +263,14 @@ class HandoffRow(Base):
     __tablename__ = "handoffs"
     __table_args__ = (
         # One open handoff per conversation, even when a staffer and the assistant open one at once.
-        Index("uq_handoffs_open_per_sender", "municipality", "sender_id", unique=True,
-              postgresql_where=text(OPEN_HANDOFF_CONDITION), sqlite_where=text(OPEN_HANDOFF_CONDITION)),
+        Index(
+            "uq_handoffs_open_per_sender",
+            "municipality",
+            "sender_id",
+            unique=True,
+            postgresql_where=text(OPEN_HANDOFF_CONDITION),
+            sqlite_where=text(OPEN_HANDOFF_CONDITION),
+        ),
     )
 
     id = Column(Integer, primary_key=True, autoincrement=True)
@@ -299,6 +305,7 @@ class StaffMessageRow(Base):
 
 
 # --- Staff console --------------------------------------------------------------------------------
+
 
 class StaffRow(Base):
     """A staffer of one municipality who uses the console."""

@@ -5,6 +5,7 @@ so a leaked database does not leak usable tokens. A token is looked up by its ha
 (no comparison of secrets in Python, hence no timing leak) and stops working as soon
 as it is revoked.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,12 +36,15 @@ def create_token(db: Database, municipality: str, name: str) -> str:
     with db.session() as session:
         taken = session.execute(
             select(ApiTokenRow.id).where(
-                ApiTokenRow.municipality == municipality, ApiTokenRow.name == name, ApiTokenRow.revoked_at.is_(None),
+                ApiTokenRow.municipality == municipality,
+                ApiTokenRow.name == name,
+                ApiTokenRow.revoked_at.is_(None),
             )
         ).first()
         if taken:
-            raise ValueError(f"Ya existe un token vigente llamado '{name}' en {municipality}; "
-                             "revóquelo o use otro nombre.")
+            raise ValueError(
+                f"Ya existe un token vigente llamado '{name}' en {municipality}; revóquelo o use otro nombre."
+            )
         session.add(ApiTokenRow(municipality=municipality, name=name, token_hash=hash_token(token)))
     return token
 
@@ -58,7 +62,8 @@ def municipality_for_token(db: Database, token: str) -> Optional[Tuple[str, str]
     with db.session() as session:
         row = session.execute(
             select(ApiTokenRow.municipality, ApiTokenRow.name).where(
-                ApiTokenRow.token_hash == hash_token(token), ApiTokenRow.revoked_at.is_(None),
+                ApiTokenRow.token_hash == hash_token(token),
+                ApiTokenRow.revoked_at.is_(None),
             )
         ).first()
     return (row.municipality, row.name) if row else None
@@ -69,8 +74,11 @@ def revoke_token(db: Database, municipality: str, name: str) -> int:
     with db.session() as session:
         result = session.execute(
             update(ApiTokenRow)
-            .where(ApiTokenRow.municipality == municipality.strip(), ApiTokenRow.name == name.strip(),
-                   ApiTokenRow.revoked_at.is_(None))
+            .where(
+                ApiTokenRow.municipality == municipality.strip(),
+                ApiTokenRow.name == name.strip(),
+                ApiTokenRow.revoked_at.is_(None),
+            )
             .values(revoked_at=utcnow())
             .execution_options(synchronize_session=False)
         )

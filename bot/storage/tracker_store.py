@@ -27,6 +27,7 @@ endpoints.yml::
       type: bot.storage.tracker_store.SafeSQLTrackerStore
       dialect: ...  url: ...  db: ...   # as for Rasa's ``SQL`` type
 """
+
 from __future__ import annotations
 
 import logging
@@ -67,8 +68,11 @@ class SafeSQLTrackerStore(RasaSQLTrackerStore):
             cached = self._cache.pop(sender_id, None)
             # Unchanged in the database, and not changed in memory after it was saved (Rasa keeps using
             # the tracker it has just saved when it creates a conversation: a failed turn may follow).
-            if cached is not None and len(cached[0].events) == cached[1][0] \
-                    and cached[1] == await self.read_stored_version(sender_id):
+            if (
+                cached is not None
+                and len(cached[0].events) == cached[1][0]
+                and cached[1] == await self.read_stored_version(sender_id)
+            ):
                 tracker: Optional[DialogueStateTracker] = cached[0]
             else:
                 tracker = await super().retrieve(sender_id)

@@ -8,6 +8,7 @@ serves it. Parts are not aiohttp sub-applications: see ``bot.web.backoffice``.
 Given a ``Notifier``, the application also runs it in the background (citizens' notices
 of status changes) from startup to cleanup.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,7 +19,6 @@ from aiohttp import web
 
 from bot.catalogue.catalogue import Catalogue
 from bot.config import database_url, settings
-from channels.registry import ChannelRegistry
 from bot.handoff.transcript import TranscriptReader, tracker_url
 from bot.notifications import Notifier, notifier_from_env
 from bot.storage.catalogue_store import CatalogueCache
@@ -26,6 +26,7 @@ from bot.storage.db import Database
 from bot.web.backoffice import add_backoffice
 from bot.web.console import add_console
 from bot.web.openapi import API_PREFIX
+from channels.registry import ChannelRegistry
 
 MAX_BODY_BYTES = 64 * 1024
 DEFAULT_HOST = "127.0.0.1"
@@ -62,8 +63,9 @@ def _notifier_worker(notifier: Notifier) -> Callable[[web.Application], AsyncIte
     return worker
 
 
-def create_app(db: Database, catalogue_provider: Optional[Callable[[], Catalogue]] = None,
-               notifier: Optional[Notifier] = None) -> web.Application:
+def create_app(
+    db: Database, catalogue_provider: Optional[Callable[[], Catalogue]] = None, notifier: Optional[Notifier] = None
+) -> web.Application:
     """The web application over ``db``; ``catalogue_provider`` gives procedure names for citizens' notices.
 
     With a ``notifier``, it sends the queued notices in the background while the application runs.

@@ -12,6 +12,7 @@ sub-application: with the installed yarl, aiohttp 3.9.5 sub-applications fail to
 any request whose ``Host`` carries a port (they build ``request.url``). For the same
 reason nothing here reads ``request.url``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -255,8 +256,15 @@ async def change_status_handler(request: web.Request) -> web.Response:
     db, municipality, provider = request.app[DB_KEY], request["municipality"], request.app[CATALOGUE_KEY]
 
     def work() -> Dict[str, Any]:
-        return store.change_status(db, municipality, folio, change["estado"] or "", change["nota"], changed_by,
-                                   procedure_name=_procedure_names(cast(Optional[CatalogueProvider], provider)))
+        return store.change_status(
+            db,
+            municipality,
+            folio,
+            change["estado"] or "",
+            change["nota"],
+            changed_by,
+            procedure_name=_procedure_names(cast(Optional[CatalogueProvider], provider)),
+        )
 
     try:
         updated = await asyncio.to_thread(work)
@@ -272,8 +280,7 @@ async def openapi_handler(_request: web.Request) -> web.Response:
     return json_ok(openapi_document())
 
 
-def add_backoffice(app: web.Application, db: Database,
-                   catalogue_provider: Optional[CatalogueProvider] = None) -> None:
+def add_backoffice(app: web.Application, db: Database, catalogue_provider: Optional[CatalogueProvider] = None) -> None:
     """Add the back-office API under ``/api/v1`` to ``app`` (before it starts)."""
     app[DB_KEY] = db
     app[CATALOGUE_KEY] = catalogue_provider

@@ -6,6 +6,7 @@ Behind a reverse proxy (``deploy/nginx.conf``) every request comes from the prox
 the right-most address of ``X-Forwarded-For`` that is not itself a trusted proxy (what a
 client writes at the left is not believed). From any other peer the header is ignored.
 """
+
 from __future__ import annotations
 
 import ipaddress

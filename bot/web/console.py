@@ -13,6 +13,7 @@ sub-application, and nothing reads ``request.url``: see ``bot.web.backoffice``).
 ``/consola`` a middleware adds security headers (no scripts at all: CSP
 ``default-src 'none'``) and turns HTTP errors into HTML pages.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,8 @@ from typing import Callable, Optional
 
 from aiohttp import web
 
-from bot.config import settings
 from bot.catalogue.catalogue import Catalogue
+from bot.config import settings
 from bot.handoff.transcript import TranscriptReader
 from bot.handoff.with_staff import set_with_staff as rasa_set_with_staff
 from bot.storage.db import Database
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/consola"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -72,8 +73,12 @@ async def console_errors(request: web.Request, handler) -> web.StreamResponse:
                 response.headers["Allow"] = exc.headers["Allow"]
     except Exception:
         log.exception("error inesperado en la consola: %s %s", request.method, request.path)
-        response = message_page(request, 500, "Error interno", "Algo falló en el servidor. Inténtalo de nuevo; "
-                                "si se repite, avisa al equipo técnico.")
+        response = message_page(
+            request,
+            500,
+            "Error interno",
+            "Algo falló en el servidor. Inténtalo de nuevo; si se repite, avisa al equipo técnico.",
+        )
     response.headers.update(SECURITY_HEADERS)
     response.headers.setdefault("Cache-Control", "no-store")
     return response
@@ -82,8 +87,9 @@ async def console_errors(request: web.Request, handler) -> web.StreamResponse:
 async def stylesheet(_request: web.Request) -> web.Response:
     """GET /consola/estatico/consola.css"""
     css = (STATIC_DIR / "consola.css").read_text(encoding="utf-8")
-    return web.Response(text=css, content_type="text/css", charset="utf-8",
-                        headers={"Cache-Control": "public, max-age=3600"})
+    return web.Response(
+        text=css, content_type="text/css", charset="utf-8", headers={"Cache-Control": "public, max-age=3600"}
+    )
 
 
 async def to_queue(_request: web.Request) -> web.Response:
@@ -91,10 +97,15 @@ async def to_queue(_request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(PREFIX)
 
 
-def add_console(app: web.Application, db: Database, reader: TranscriptReader, channels: Optional[ChannelRegistry],
-                set_with_staff: Optional[SetWithStaff] = None,
-                catalogue_provider: Optional[Callable[[], Catalogue]] = None,
-                secure_cookies: Optional[bool] = None) -> None:
+def add_console(
+    app: web.Application,
+    db: Database,
+    reader: TranscriptReader,
+    channels: Optional[ChannelRegistry],
+    set_with_staff: Optional[SetWithStaff] = None,
+    catalogue_provider: Optional[Callable[[], Catalogue]] = None,
+    secure_cookies: Optional[bool] = None,
+) -> None:
     """Add the staff console under ``/consola`` to ``app`` (before it starts).
 
     ``set_with_staff(sender_id, value)`` switches the assistant off or on for a conversation
@@ -105,10 +116,19 @@ def add_console(app: web.Application, db: Database, reader: TranscriptReader, ch
     db.create_schema()  # our tables, the staff console's included (migrations; idempotent)
     if secure_cookies is None:
         secure_cookies = settings().console_secure_cookies
-    app[CONSOLE_KEY] = ConsoleContext(db, reader, channels, set_with_staff or rasa_set_with_staff,
-                                      catalogue_provider, secure_cookies, domain_intents(), trusted_proxies())
+    app[CONSOLE_KEY] = ConsoleContext(
+        db,
+        reader,
+        channels,
+        set_with_staff or rasa_set_with_staff,
+        catalogue_provider,
+        secure_cookies,
+        domain_intents(),
+        trusted_proxies(),
+    )
     app.middlewares.append(console_errors)
     if channels is not None:
+
         async def close_channels(_app: web.Application) -> None:
             await channels.close()
 

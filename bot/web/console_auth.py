@@ -6,6 +6,7 @@
 - Every POST carries the session's CSRF token in the ``csrf`` field (403 otherwise). The login
   form, before any session, uses a double-submit token: a random cookie that the form repeats.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,9 +19,9 @@ from aiohttp import web
 
 from bot.staff import accounts, sessions
 from bot.staff.sessions import StaffSession
+from bot.web.client_address import client_address
 from bot.web.console_context import console
 from bot.web.console_pages import forbidden, notices_from, page
-from bot.web.client_address import client_address
 from bot.web.console_render import Markup, fragment, options, render
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -32,8 +33,9 @@ LOGIN_PATH = "/consola/ingresar"
 
 
 def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str) -> None:
-    response.set_cookie(name, value, path=COOKIE_PATH, httponly=True, samesite="Strict",
-                        secure=console(request).secure_cookies)
+    response.set_cookie(
+        name, value, path=COOKIE_PATH, httponly=True, samesite="Strict", secure=console(request).secure_cookies
+    )
 
 
 def _same(given: object, expected: str) -> bool:
@@ -68,8 +70,9 @@ def staff_only(handler: Handler) -> Handler:
             if session is None:
                 return forbidden(request, "Tu sesión terminó o no es válida: vuelve a ingresar.")
             if not _same(form.get("csrf"), session.csrf_token):
-                return forbidden(request, "El formulario venció o no es válido: "
-                                          "recarga la página e inténtalo de nuevo.")
+                return forbidden(
+                    request, "El formulario venció o no es válido: recarga la página e inténtalo de nuevo."
+                )
             request["console_form"] = form
         elif session is None:
             stale = bool(request.cookies.get(SESSION_COOKIE))
@@ -100,18 +103,26 @@ def session_of(request: web.Request) -> StaffSession:
 
 def _municipality_field(towns: List[Tuple[str, str]], chosen: str) -> Markup:
     if not towns:  # no catalogue at hand: the slug is typed
-        return fragment('<input id="municipio" name="municipio" required maxlength="80" value="$chosen">',
-                        chosen=chosen)
-    return fragment('<select id="municipio" name="municipio" required>$choices</select>',
-                    choices=options(towns, chosen, empty="Elige tu municipalidad"))
+        return fragment(
+            '<input id="municipio" name="municipio" required maxlength="80" value="$chosen">', chosen=chosen
+        )
+    return fragment(
+        '<select id="municipio" name="municipio" required>$choices</select>',
+        choices=options(towns, chosen, empty="Elige tu municipalidad"),
+    )
 
 
-async def _login_page(request: web.Request, csrf: str, username: str = "", municipality: str = "",
-                      status: int = 200, error: Optional[str] = None) -> web.Response:
+async def _login_page(
+    request: web.Request,
+    csrf: str,
+    username: str = "",
+    municipality: str = "",
+    status: int = 200,
+    error: Optional[str] = None,
+) -> web.Response:
     towns = await asyncio.to_thread(console(request).municipalities)
     notices = notices_from(request.query) + ([("error", error)] if error else [])
-    content = render("login.html", csrf=csrf, username=username,
-                     municipality=_municipality_field(towns, municipality))
+    content = render("login.html", csrf=csrf, username=username, municipality=_municipality_field(towns, municipality))
     response = page(request, "Ingresar", content, status=status, notices=notices)
     _set_cookie(request, response, LOGIN_COOKIE, csrf)
     return response
@@ -149,9 +160,14 @@ async def login(request: web.Request) -> web.StreamResponse:
     except accounts.TooManyAttempts as exc:
         return await _login_page(request, expected, username[:60], municipality, status=429, error=str(exc))
     if created is None:
-        return await _login_page(request, expected, username[:60], municipality, status=401,
-                                 error="Municipalidad, usuario o contraseña incorrectos, o el usuario está "
-                                       "desactivado.")
+        return await _login_page(
+            request,
+            expected,
+            username[:60],
+            municipality,
+            status=401,
+            error="Municipalidad, usuario o contraseña incorrectos, o el usuario está desactivado.",
+        )
     token, _session = created
     response = web.HTTPSeeOther("/consola")
     _set_cookie(request, response, SESSION_COOKIE, token)

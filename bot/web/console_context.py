@@ -1,4 +1,5 @@
 """What every console handler needs: the databases, the channels, the Rasa switch and the catalogue."""
+
 from __future__ import annotations
 
 import logging
@@ -10,9 +11,9 @@ from aiohttp import web
 
 from bot.catalogue.catalogue import Catalogue
 from bot.config import PROJECT_ROOT
-from channels.registry import ChannelRegistry
 from bot.handoff.transcript import TranscriptReader
 from bot.storage.db import Database
+from channels.registry import ChannelRegistry
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ masked as in the queue. ``POST /consola/conversaciones/tomar`` takes one: its op
 assigned to the staffer, or a new one (reason "funcionario") is created already taken, and the
 assistant is silenced through ``set_with_staff``. Another municipality's conversation answers 404.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,9 +23,11 @@ from bot.web.console_pages import not_found, notices_from, page
 from bot.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, render, table
 
 CONVERSATION_COLUMNS = ("Vecino o vecina", "Canal", "Último mensaje", "Derivación abierta", "Acción")
-_TAKE_FORM = ('<form method="post" action="/consola/conversaciones/tomar"><input type="hidden" name="csrf" '
-              'value="$csrf"><input type="hidden" name="sender_id" value="$sender"><button type="submit" '
-              'aria-label="Tomar conversación de $who">Tomar conversación</button></form>')
+_TAKE_FORM = (
+    '<form method="post" action="/consola/conversaciones/tomar"><input type="hidden" name="csrf" '
+    'value="$csrf"><input type="hidden" name="sender_id" value="$sender"><button type="submit" '
+    'aria-label="Tomar conversación de $who">Tomar conversación</button></form>'
+)
 
 
 def _handoff_cell(row: queries.LiveConversation) -> Markup:
@@ -32,8 +35,12 @@ def _handoff_cell(row: queries.LiveConversation) -> Markup:
         return Markup("No")
     status = STATUS_NAMES.get(row.handoff_status or "", row.handoff_status or "")
     who = f", {row.assigned_to}" if row.assigned_to else ""
-    return fragment('Sí: <a href="/consola/conversacion/$id">n.º $id</a> ($status$who)', id=row.handoff_id,
-                    status=status.lower(), who=who)
+    return fragment(
+        'Sí: <a href="/consola/conversacion/$id">n.º $id</a> ($status$who)',
+        id=row.handoff_id,
+        status=status.lower(),
+        who=who,
+    )
 
 
 @staff_only
@@ -42,21 +49,33 @@ async def live(request: web.Request) -> web.Response:
     ctx, session = console(request), session_of(request)
     municipality = session.staffer.municipality
     rows = await asyncio.to_thread(
-        lambda: queries.recent_conversations(ctx.db, municipality, ctx.whatsapp_numbers(municipality)))
+        lambda: queries.recent_conversations(ctx.db, municipality, ctx.whatsapp_numbers(municipality))
+    )
     lines = []
     for r in rows:
         who = masked_identity(r.sender_id, r.form_data)
-        lines.append(fragment(
-            '<tr><td>$who</td><td>$channel</td><td><time datetime="$iso">$at</time></td><td>$handoff</td>'
-            '<td>$form</td></tr>', who=who, channel=CHANNEL_NAMES.get(r.channel, r.channel),
-            iso=r.last_inbound_at.isoformat(), at=local_time(r.last_inbound_at), handoff=_handoff_cell(r),
-            form=fragment(_TAKE_FORM, csrf=session.csrf_token, sender=r.sender_id, who=who)))
+        lines.append(
+            fragment(
+                '<tr><td>$who</td><td>$channel</td><td><time datetime="$iso">$at</time></td><td>$handoff</td>'
+                "<td>$form</td></tr>",
+                who=who,
+                channel=CHANNEL_NAMES.get(r.channel, r.channel),
+                iso=r.last_inbound_at.isoformat(),
+                at=local_time(r.last_inbound_at),
+                handoff=_handoff_cell(r),
+                form=fragment(_TAKE_FORM, csrf=session.csrf_token, sender=r.sender_id, who=who),
+            )
+        )
     if not lines:
         lines = [Markup('<tr><td colspan="5">No hay conversaciones en los últimos 7 días.</td></tr>')]
     more = " (se muestran las más recientes)" if len(rows) >= queries.CONVERSATIONS_LIMIT else ""
     caption = ("1 conversación reciente" if len(rows) == 1 else f"{len(rows)} conversaciones recientes") + more
-    return page(request, "Conversaciones", render("conversations.html", table=table(caption, CONVERSATION_COLUMNS, lines)),
-                notices=notices_from(request.query))
+    return page(
+        request,
+        "Conversaciones",
+        render("conversations.html", table=table(caption, CONVERSATION_COLUMNS, lines)),
+        notices=notices_from(request.query),
+    )
 
 
 @staff_only
@@ -66,14 +85,21 @@ async def take_live(request: web.Request) -> web.StreamResponse:
     sender_id = str(request["console_form"].get("sender_id") or "").strip()
 
     def work():
-        channel = queries.conversation_channel(sender_id, staffer.municipality,
-                                               ctx.whatsapp_numbers(staffer.municipality))
+        channel = queries.conversation_channel(
+            sender_id, staffer.municipality, ctx.whatsapp_numbers(staffer.municipality)
+        )
         if channel is None or queries.conversation_last_inbound(ctx.db, sender_id) is None:
             return None
-        handoff, created = service.take_conversation(ctx.db, staffer.municipality, sender_id, channel,
-                                                     staffer.username)
-        record_audit(ctx.db, staffer.username, staffer.municipality, "tomar_conversacion", handoff.id,
-                     sender_id, "nueva derivación" if created else "derivación abierta")
+        handoff, created = service.take_conversation(ctx.db, staffer.municipality, sender_id, channel, staffer.username)
+        record_audit(
+            ctx.db,
+            staffer.username,
+            staffer.municipality,
+            "tomar_conversacion",
+            handoff.id,
+            sender_id,
+            "nueva derivación" if created else "derivación abierta",
+        )
         return handoff
 
     handoff = await asyncio.to_thread(work)

@@ -5,6 +5,7 @@ answers the same 404 as one that does not exist. Database and tracker reads run 
 threads; sending to the citizen and switching the assistant off or on are awaited with
 the timeouts of the channel adapters and ``bot.handoff.with_staff``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,22 +30,42 @@ from bot.web.console_auth import session_of, staff_only
 from bot.web.console_context import ConsoleContext, console
 from bot.web.console_mask import masked_identity
 from bot.web.console_pages import NOTICES, Notice, not_found, notices_from, page
-from bot.web.console_render import (CHANNEL_NAMES, REASON_NAMES, STATUS_NAMES, Markup, duration, fragment, join,
-                                    local_time, options, render, table)
+from bot.web.console_render import (
+    CHANNEL_NAMES,
+    REASON_NAMES,
+    STATUS_NAMES,
+    Markup,
+    duration,
+    fragment,
+    join,
+    local_time,
+    options,
+    render,
+    table,
+)
 from channels.adapter import NotDeliverable
 
 log = logging.getLogger(__name__)
 
 QUEUE_COLUMNS = ("Conversación", "Espera", "Trámite", "Vecino o vecina", "Estado", "Canal", "Motivo", "Atiende")
-CLOSE_REASONS = ("Resuelta", "Derivada a una oficina municipal", "Sin respuesta del vecino o vecina",
-                 "Fuera de competencia municipal", "Otro motivo")
+CLOSE_REASONS = (
+    "Resuelta",
+    "Derivada a una oficina municipal",
+    "Sin respuesta del vecino o vecina",
+    "Fuera de competencia municipal",
+    "Otro motivo",
+)
 REPLY_MAX_LENGTH = 1500
 WHO = {"vecino": "Vecino o vecina", "asistente": "Asistente", "funcionario": "Funcionario/a"}
-NOT_DELIVERABLE_TEXT = ("No se pudo enviar: esta conversación llegó por un canal que no recibe mensajes desde la "
-                        "consola (por ejemplo, el chat web), o ese canal no está configurado en este servidor. "
-                        "Contacta al vecino o vecina por otro medio.")
-SEND_FAILED_TEXT = ("No se pudo enviar el mensaje: el servicio de WhatsApp o Telegram no respondió o lo rechazó. "
-                    "Tu texto sigue abajo; inténtalo de nuevo en unos minutos.")
+NOT_DELIVERABLE_TEXT = (
+    "No se pudo enviar: esta conversación llegó por un canal que no recibe mensajes desde la "
+    "consola (por ejemplo, el chat web), o ese canal no está configurado en este servidor. "
+    "Contacta al vecino o vecina por otro medio."
+)
+SEND_FAILED_TEXT = (
+    "No se pudo enviar el mensaje: el servicio de WhatsApp o Telegram no respondió o lo rechazó. "
+    "Tu texto sigue abajo; inténtalo de nuevo en unos minutos."
+)
 _INTENT_RE = re.compile(r"[a-z][a-z0-9_]{0,79}")
 _PROCEDURE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 
@@ -87,27 +108,43 @@ def _procedure_label(names: Dict[str, str], slug: Optional[str]) -> str:
 
 # --- Queue --------------------------------------------------------------------------------------
 
+
 @staff_only
 async def queue(request: web.Request) -> web.Response:
     """GET /consola: open handoffs of the staffer's municipality, with masked identities."""
     ctx, municipality = console(request), session_of(request).staffer.municipality
-    rows, names = await asyncio.to_thread(lambda: (queries.open_handoffs(ctx.db, municipality),
-                                                   ctx.procedures(municipality)))
-    lines = [fragment(
-        '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$waiting</td>'
-        '<td>$procedure</td><td>$who</td><td>$status</td><td>$channel</td><td>$reason</td><td>$assigned</td></tr>',
-        waiting=duration(r.waiting), status=STATUS_NAMES.get(r.status, r.status),
-        procedure=names.get(r.procedure or "", r.procedure or "Sin trámite"),
-        channel=CHANNEL_NAMES.get(r.channel, r.channel), who=masked_identity(r.sender_id, r.form_data),
-        reason=REASON_NAMES.get(r.reason, r.reason), assigned=r.assigned_to or "Nadie", id=r.id) for r in rows]
+    rows, names = await asyncio.to_thread(
+        lambda: (queries.open_handoffs(ctx.db, municipality), ctx.procedures(municipality))
+    )
+    lines = [
+        fragment(
+            '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$waiting</td>'
+            "<td>$procedure</td><td>$who</td><td>$status</td><td>$channel</td><td>$reason</td><td>$assigned</td></tr>",
+            waiting=duration(r.waiting),
+            status=STATUS_NAMES.get(r.status, r.status),
+            procedure=names.get(r.procedure or "", r.procedure or "Sin trámite"),
+            channel=CHANNEL_NAMES.get(r.channel, r.channel),
+            who=masked_identity(r.sender_id, r.form_data),
+            reason=REASON_NAMES.get(r.reason, r.reason),
+            assigned=r.assigned_to or "Nadie",
+            id=r.id,
+        )
+        for r in rows
+    ]
     if not lines:
         lines = [Markup('<tr><td colspan="8">No hay conversaciones esperando. ¡Bien!</td></tr>')]
     caption = f"{len(rows)} conversación abierta" if len(rows) == 1 else f"{len(rows)} conversaciones abiertas"
-    return page(request, "Cola", render("queue.html", table=table(caption, QUEUE_COLUMNS, lines)),
-                notices=notices_from(request.query), head='<meta http-equiv="refresh" content="60">')
+    return page(
+        request,
+        "Cola",
+        render("queue.html", table=table(caption, QUEUE_COLUMNS, lines)),
+        notices=notices_from(request.query),
+        head='<meta http-equiv="refresh" content="60">',
+    )
 
 
 # --- One conversation ---------------------------------------------------------------------------
+
 
 @dataclass
 class Conversation:
@@ -125,9 +162,12 @@ def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -
     handoff = queries.get_handoff(ctx.db, staffer.municipality, handoff_id)
     if handoff is None:
         return None
-    found = Conversation(handoff, transcript(ctx.reader, ctx.db, handoff.sender_id),
-                         queries.folios_for(ctx.db, staffer.municipality, handoff.sender_id),
-                         ctx.procedures(staffer.municipality))
+    found = Conversation(
+        handoff,
+        transcript(ctx.reader, ctx.db, handoff.sender_id),
+        queries.folios_for(ctx.db, staffer.municipality, handoff.sender_id),
+        ctx.procedures(staffer.municipality),
+    )
     for review in reviews.reviews_for(ctx.db, staffer.municipality, handoff.id):
         found.reviews.setdefault(review.event_id, []).append(review)
     record_audit(ctx.db, staffer.username, staffer.municipality, action, handoff.id, target=handoff.sender_id)
@@ -141,10 +181,13 @@ def _value_text(value: Any) -> str:
 def _form_data_html(data: Optional[Dict[str, Any]]) -> Markup:
     if not data:
         return Markup("<p>Sin datos de formulario.</p>")
-    rows = join(fragment('<tr><th scope="row">$key</th><td>$value</td></tr>', key=k, value=_value_text(v))
-                for k, v in data.items())
-    return fragment('<div class="tabla"><table><caption>Datos del formulario</caption><tbody>$rows</tbody>'
-                    '</table></div>', rows=rows)
+    rows = join(
+        fragment('<tr><th scope="row">$key</th><td>$value</td></tr>', key=k, value=_value_text(v))
+        for k, v in data.items()
+    )
+    return fragment(
+        '<div class="tabla"><table><caption>Datos del formulario</caption><tbody>$rows</tbody></table></div>', rows=rows
+    )
 
 
 def _turn_html(turn: Turn, conv: Conversation, csrf: str) -> Markup:
@@ -158,62 +201,110 @@ def _turn_html(turn: Turn, conv: Conversation, csrf: str) -> Markup:
         buttons = " · ".join(map(str, turn.extra["buttons"]))
         extra.append(fragment('<p class="meta">Botones: $buttons</p>', buttons=buttons))
     if turn.extra.get("leido"):
-        extra.append(fragment('<p class="meta">Mensaje largo: el asistente leyó solo los primeros $read '
-                              'caracteres.</p>', read=str(turn.extra["leido"])))
+        extra.append(
+            fragment(
+                '<p class="meta">Mensaje largo: el asistente leyó solo los primeros $read caracteres.</p>',
+                read=str(turn.extra["leido"]),
+            )
+        )
     for review in conv.reviews.get(turn.event_id or -1, []):
-        said = [f"intención correcta: {review.intended_intent}" if review.intended_intent else "",
-                f"trámite correcto: {review.intended_procedure}" if review.intended_procedure else "",
-                f"«{review.comment}»" if review.comment else ""]
-        extra.append(fragment('<p class="marca-error">Marcado como error por $by$said</p>', by=review.by,
-                              said="".join(f" · {s}" for s in said if s)))
+        said = [
+            f"intención correcta: {review.intended_intent}" if review.intended_intent else "",
+            f"trámite correcto: {review.intended_procedure}" if review.intended_procedure else "",
+            f"«{review.comment}»" if review.comment else "",
+        ]
+        extra.append(
+            fragment(
+                '<p class="marca-error">Marcado como error por $by$said</p>',
+                by=review.by,
+                said="".join(f" · {s}" for s in said if s),
+            )
+        )
     if turn.event_id is not None and turn.who in ("vecino", "asistente"):
         extra.append(render("review.html", id=conv.handoff.id, csrf=csrf, event_id=turn.event_id))
     iso = turn.at.isoformat()
-    return fragment('<li class="turno $who"><p class="meta"><span class="quien">$label</span> · '
-                    '<time datetime="$iso">$at</time>$meta</p><p class="texto">$text</p>$extra</li>',
-                    who=turn.who, label=label, iso=iso, at=local_time(turn.at, seconds=True), meta=meta,
-                    text=turn.text, extra=join(extra))
+    return fragment(
+        '<li class="turno $who"><p class="meta"><span class="quien">$label</span> · '
+        '<time datetime="$iso">$at</time>$meta</p><p class="texto">$text</p>$extra</li>',
+        who=turn.who,
+        label=label,
+        iso=iso,
+        at=local_time(turn.at, seconds=True),
+        meta=meta,
+        text=turn.text,
+        extra=join(extra),
+    )
 
 
 def _datalists(ctx: ConsoleContext, conv: Conversation) -> Markup:
     intents = join(fragment('<option value="$v">', v=i) for i in ctx.intents)
-    procedures = join(fragment('<option value="$v">$name</option>', v=slug, name=name)
-                      for slug, name in sorted(conv.procedures.items(), key=lambda item: item[1]))
-    return fragment('<datalist id="intenciones">$i</datalist><datalist id="tramites">$p</datalist>',
-                    i=intents, p=procedures)
+    procedures = join(
+        fragment('<option value="$v">$name</option>', v=slug, name=name)
+        for slug, name in sorted(conv.procedures.items(), key=lambda item: item[1])
+    )
+    return fragment(
+        '<datalist id="intenciones">$i</datalist><datalist id="tramites">$p</datalist>', i=intents, p=procedures
+    )
 
 
-def _conversation_page(request: web.Request, conv: Conversation, notices: Sequence[Notice] = (),
-                       draft: str = "", status: int = 200) -> web.Response:
+def _conversation_page(
+    request: web.Request, conv: Conversation, notices: Sequence[Notice] = (), draft: str = "", status: int = 200
+) -> web.Response:
     ctx, session, handoff = console(request), session_of(request), conv.handoff
     channel = CHANNEL_NAMES.get(handoff.channel, handoff.channel)
     if handoff.status in OPEN:
         mine = handoff.status == HandoffStatus.ATTENDED and handoff.assigned_to == session.staffer.username
-        take_form = Markup("") if mine else fragment(
-            '<form method="post" action="/consola/conversacion/$id/tomar"><input type="hidden" name="csrf" '
-            'value="$csrf"><button type="submit">Tomar</button></form>', id=handoff.id, csrf=session.csrf_token)
-        actions = render("actions.html", id=handoff.id, csrf=session.csrf_token, channel=channel, draft=draft,
-                         take=take_form,
-                         reasons=options([(r, r) for r in CLOSE_REASONS], empty="Elige un motivo"))
+        take_form = (
+            Markup("")
+            if mine
+            else fragment(
+                '<form method="post" action="/consola/conversacion/$id/tomar"><input type="hidden" name="csrf" '
+                'value="$csrf"><button type="submit">Tomar</button></form>',
+                id=handoff.id,
+                csrf=session.csrf_token,
+            )
+        )
+        actions = render(
+            "actions.html",
+            id=handoff.id,
+            csrf=session.csrf_token,
+            channel=channel,
+            draft=draft,
+            take=take_form,
+            reasons=options([(r, r) for r in CLOSE_REASONS], empty="Elige un motivo"),
+        )
     else:
-        actions = fragment('<section class="tarjeta" aria-labelledby="acciones"><h2 id="acciones">Acciones</h2>'
-                           '<p>Esta conversación está $status: ya no admite respuestas ni cambios.</p></section>',
-                           status=STATUS_NAMES.get(handoff.status, handoff.status).lower())
+        actions = fragment(
+            '<section class="tarjeta" aria-labelledby="acciones"><h2 id="acciones">Acciones</h2>'
+            "<p>Esta conversación está $status: ya no admite respuestas ni cambios.</p></section>",
+            status=STATUS_NAMES.get(handoff.status, handoff.status).lower(),
+        )
     content = render(
-        "conversation.html", id=handoff.id, status=STATUS_NAMES.get(handoff.status, handoff.status),
-        procedure=_procedure_label(conv.procedures, handoff.procedure), channel=channel, sender=handoff.sender_id,
-        reason=REASON_NAMES.get(handoff.reason, handoff.reason), created=local_time(handoff.created_at),
-        waiting=duration(queries.waiting_time(handoff)), assigned=handoff.assigned_to or "Nadie",
-        outcome=handoff.outcome or "—", folios=", ".join(conv.folios) or "—",
-        form_data=_form_data_html(handoff.form_data), zone=timezone_name(),
-        turns=join(_turn_html(t, conv, session.csrf_token) for t in conv.turns) or
-        Markup("<li>No hay mensajes guardados de esta conversación.</li>"),
-        datalists=_datalists(ctx, conv), actions=actions)
+        "conversation.html",
+        id=handoff.id,
+        status=STATUS_NAMES.get(handoff.status, handoff.status),
+        procedure=_procedure_label(conv.procedures, handoff.procedure),
+        channel=channel,
+        sender=handoff.sender_id,
+        reason=REASON_NAMES.get(handoff.reason, handoff.reason),
+        created=local_time(handoff.created_at),
+        waiting=duration(queries.waiting_time(handoff)),
+        assigned=handoff.assigned_to or "Nadie",
+        outcome=handoff.outcome or "—",
+        folios=", ".join(conv.folios) or "—",
+        form_data=_form_data_html(handoff.form_data),
+        zone=timezone_name(),
+        turns=join(_turn_html(t, conv, session.csrf_token) for t in conv.turns)
+        or Markup("<li>No hay mensajes guardados de esta conversación.</li>"),
+        datalists=_datalists(ctx, conv),
+        actions=actions,
+    )
     return page(request, f"Conversación n.º {handoff.id}", content, status=status, notices=notices)
 
 
-async def _show(request: web.Request, handoff_id: int, notices: Sequence[Notice] = (), draft: str = "",
-                status: int = 200) -> web.Response:
+async def _show(
+    request: web.Request, handoff_id: int, notices: Sequence[Notice] = (), draft: str = "", status: int = 200
+) -> web.Response:
     ctx, staffer = console(request), session_of(request).staffer
     conv = await asyncio.to_thread(_load, ctx, staffer, handoff_id, "ver_transcripcion")
     if conv is None:
@@ -246,8 +337,10 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return await _show(request, handoff.id, [("error", problem)], draft=text, status=400)
     codes: List[str] = []
     if handoff.status == HandoffStatus.WAITING:  # answering takes the conversation: the assistant goes silent
-        handoff = await asyncio.to_thread(service.take_handoff, ctx.db, staffer.municipality, handoff.id,
-                                          staffer.username) or handoff
+        handoff = (
+            await asyncio.to_thread(service.take_handoff, ctx.db, staffer.municipality, handoff.id, staffer.username)
+            or handoff
+        )
         codes.append("tomada")
         if not await _switch(ctx, handoff.sender_id, True):
             codes.append("sin_rasa")
@@ -257,10 +350,17 @@ async def reply(request: web.Request) -> web.StreamResponse:
         undeliverable = isinstance(exc, NotDeliverable)
         if not undeliverable:
             log.warning("no se pudo enviar la respuesta de un funcionario", exc_info=True)
-        await asyncio.to_thread(record_audit, ctx.db, staffer.username, staffer.municipality,
-                                "responder_fallido", handoff.id, handoff.sender_id, type(exc).__name__)
-        notices = [NOTICES[c] for c in codes] + [
-            ("error", NOT_DELIVERABLE_TEXT if undeliverable else SEND_FAILED_TEXT)]
+        await asyncio.to_thread(
+            record_audit,
+            ctx.db,
+            staffer.username,
+            staffer.municipality,
+            "responder_fallido",
+            handoff.id,
+            handoff.sender_id,
+            type(exc).__name__,
+        )
+        notices = [NOTICES[c] for c in codes] + [("error", NOT_DELIVERABLE_TEXT if undeliverable else SEND_FAILED_TEXT)]
         return await _show(request, handoff.id, notices, draft=text, status=409 if undeliverable else 502)
 
     def save() -> None:
@@ -283,8 +383,16 @@ async def _transition(request: web.Request, change: Any, *args: Any) -> Tuple[Op
 
 def _audit(request: web.Request, action: str, handoff: HandoffRow, detail: Optional[str] = None) -> Any:
     staffer = session_of(request).staffer
-    return asyncio.to_thread(record_audit, console(request).db, staffer.username, staffer.municipality, action,
-                             handoff.id, handoff.sender_id, detail)
+    return asyncio.to_thread(
+        record_audit,
+        console(request).db,
+        staffer.username,
+        staffer.municipality,
+        action,
+        handoff.id,
+        handoff.sender_id,
+        detail,
+    )
 
 
 @staff_only
@@ -316,8 +424,9 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
         codes.append("sin_rasa")
     try:
         await _send(ctx, handoff.sender_id, HAND_BACK_TEXT)
-        await asyncio.to_thread(service.add_staff_message, ctx.db, handoff, session_of(request).staffer.username,
-                                HAND_BACK_TEXT)
+        await asyncio.to_thread(
+            service.add_staff_message, ctx.db, handoff, session_of(request).staffer.username, HAND_BACK_TEXT
+        )
     except Exception:
         log.warning("no se pudo avisar la devolución al vecino", exc_info=True)
         codes.append("sin_aviso")
@@ -373,8 +482,15 @@ async def review(request: web.Request) -> web.StreamResponse:
 
     def save() -> None:
         reviews.add_review(ctx.db, handoff, int(event), staffer.username, intent, procedure, comment)
-        record_audit(ctx.db, staffer.username, staffer.municipality, "marcar_error", handoff.id,
-                     handoff.sender_id, f"evento {event}")
+        record_audit(
+            ctx.db,
+            staffer.username,
+            staffer.municipality,
+            "marcar_error",
+            handoff.id,
+            handoff.sender_id,
+            f"evento {event}",
+        )
 
     await asyncio.to_thread(save)
     raise _back(handoff.id, "marcada")
@@ -383,13 +499,15 @@ async def review(request: web.Request) -> web.StreamResponse:
 def transcript_text(conv: Conversation, staffer: Staffer) -> str:
     """The plain-text export of a conversation."""
     handoff = conv.handoff
-    lines = [f"Conversación n.º {handoff.id} — {staffer.municipality}",
-             f"Trámite: {_procedure_label(conv.procedures, handoff.procedure)}",
-             f"Canal: {CHANNEL_NAMES.get(handoff.channel, handoff.channel)} · Conversación: {handoff.sender_id}",
-             f"Estado: {STATUS_NAMES.get(handoff.status, handoff.status)} · Resultado: {handoff.outcome or '—'}",
-             f"Folios: {', '.join(conv.folios) or '—'}",
-             f"Exportada por {staffer.username} el {local_time(utcnow(), seconds=True)} (hora de {timezone_name()})",
-             ""]
+    lines = [
+        f"Conversación n.º {handoff.id} — {staffer.municipality}",
+        f"Trámite: {_procedure_label(conv.procedures, handoff.procedure)}",
+        f"Canal: {CHANNEL_NAMES.get(handoff.channel, handoff.channel)} · Conversación: {handoff.sender_id}",
+        f"Estado: {STATUS_NAMES.get(handoff.status, handoff.status)} · Resultado: {handoff.outcome or '—'}",
+        f"Folios: {', '.join(conv.folios) or '—'}",
+        f"Exportada por {staffer.username} el {local_time(utcnow(), seconds=True)} (hora de {timezone_name()})",
+        "",
+    ]
     if handoff.form_data:
         lines.append("Datos del formulario:")
         lines += [f"  {k}: {_value_text(v)}" for k, v in handoff.form_data.items()]
@@ -412,6 +530,9 @@ async def export_transcript(request: web.Request) -> web.Response:
     conv = await asyncio.to_thread(_load, ctx, staffer, _id(request), "exportar")
     if conv is None:
         return not_found(request)
-    return web.Response(text=transcript_text(conv, staffer), content_type="text/plain", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="conversacion-{conv.handoff.id}.txt"'})
-
+    return web.Response(
+        text=transcript_text(conv, staffer),
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="conversacion-{conv.handoff.id}.txt"'},
+    )

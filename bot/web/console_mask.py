@@ -4,6 +4,7 @@ A list shows enough to tell conversations apart (``12.***.***-5``, ``+56 9 **** 
 ``j***@gmail.com``), never the whole identifier; the full conversation view, opened
 on purpose and audited, shows the data as it is.
 """
+
 from __future__ import annotations
 
 import re

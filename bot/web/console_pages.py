@@ -1,4 +1,5 @@
 """Whole console pages: the layout with navigation, notices and error pages."""
+
 from __future__ import annotations
 
 from typing import Iterable, List, Optional, Sequence, Tuple
@@ -19,8 +20,11 @@ NOTICES = {
     HandoffStatus.HANDED_BACK.value: ("ok", "Conversación devuelta al asistente virtual."),
     HandoffStatus.CLOSED.value: ("ok", "Conversación cerrada."),
     "marcada": ("ok", "Marca guardada: gracias, servirá para mejorar el asistente."),
-    "sin_rasa": ("error", "No se pudo avisar al asistente virtual (no responde). El cambio quedó guardado; "
-                          "si el asistente sigue respondiendo al vecino, inténtalo de nuevo en unos minutos."),
+    "sin_rasa": (
+        "error",
+        "No se pudo avisar al asistente virtual (no responde). El cambio quedó guardado; "
+        "si el asistente sigue respondiendo al vecino, inténtalo de nuevo en unos minutos.",
+    ),
     "sin_aviso": ("error", "No se pudo enviar el aviso de devolución al vecino o vecina por su canal."),
     "estado": ("error", "La conversación ya no está abierta: no admite ese cambio."),
     "creado": ("ok", "Persona agregada al equipo."),
@@ -36,26 +40,52 @@ def notices_from(query: MultiMapping[str]) -> List[Notice]:
 
 
 def _notices_html(notices: Iterable[Notice]) -> Markup:
-    return join(fragment('<div class="aviso $kind" role="$role">$text</div>', kind=kind, text=text,
-                         role="alert" if kind == "error" else "status") for kind, text in notices)
+    return join(
+        fragment(
+            '<div class="aviso $kind" role="$role">$text</div>',
+            kind=kind,
+            text=text,
+            role="alert" if kind == "error" else "status",
+        )
+        for kind, text in notices
+    )
 
 
-def page(request: web.Request, title: str, content: Markup, status: int = 200,
-         notices: Sequence[Notice] = (), head: str = "") -> web.Response:
+def page(
+    request: web.Request, title: str, content: Markup, status: int = 200, notices: Sequence[Notice] = (), head: str = ""
+) -> web.Response:
     """A full HTML page in the console's layout (navigation when someone is logged in)."""
     session: Optional[StaffSession] = request.get("console_session")
     nav = Markup("")
     if session is not None:
         team = Markup('<li><a href="/consola/equipo">Equipo</a></li>') if session.staffer.is_admin else ""
-        nav = render("nav.html", csrf=session.csrf_token, name=session.staffer.name,
-                     role="administrador" if session.staffer.is_admin else "agente", team_link=team)
-    body = render("base.html", title=title, head=Markup(head), nav=nav, notices=_notices_html(notices),
-                  municipality=request.get("console_municipality_name", ""), content=content)
+        nav = render(
+            "nav.html",
+            csrf=session.csrf_token,
+            name=session.staffer.name,
+            role="administrador" if session.staffer.is_admin else "agente",
+            team_link=team,
+        )
+    body = render(
+        "base.html",
+        title=title,
+        head=Markup(head),
+        nav=nav,
+        notices=_notices_html(notices),
+        municipality=request.get("console_municipality_name", ""),
+        content=content,
+    )
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
-def message_page(request: web.Request, status: int, heading: str, message: str,
-                 link: str = "/consola", link_text: str = "Volver a la cola") -> web.Response:
+def message_page(
+    request: web.Request,
+    status: int,
+    heading: str,
+    message: str,
+    link: str = "/consola",
+    link_text: str = "Volver a la cola",
+) -> web.Response:
     """A page that only says something (errors: 403, 404…)."""
     content = render("message.html", heading=heading, message=message, link=link, link_text=link_text)
     return page(request, heading, content, status=status)

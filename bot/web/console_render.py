@@ -4,6 +4,7 @@
 ``Markup`` (HTML built here from escaped parts), so citizen text can never become markup.
 Also the console's formatting of times (America/Santiago), durations and names.
 """
+
 from __future__ import annotations
 
 import html
@@ -21,11 +22,19 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "rest": "Chat web"}
-STATUS_NAMES: Dict[str, str] = {HandoffStatus.WAITING: "Esperando", HandoffStatus.ATTENDED: "En atención",
-                HandoffStatus.CLOSED: "Cerrada", HandoffStatus.HANDED_BACK: "Devuelta al asistente",
-                HandoffStatus.ABANDONED: "Desistida"}
-REASON_NAMES = {"hablar_con_funcionario": "Pidió hablar con una persona", "no_entendido": "El asistente no entendió",
-                "formulario": "Problema en un formulario", "funcionario": "Tomada por un funcionario desde la consola"}
+STATUS_NAMES: Dict[str, str] = {
+    HandoffStatus.WAITING: "Esperando",
+    HandoffStatus.ATTENDED: "En atención",
+    HandoffStatus.CLOSED: "Cerrada",
+    HandoffStatus.HANDED_BACK: "Devuelta al asistente",
+    HandoffStatus.ABANDONED: "Desistida",
+}
+REASON_NAMES = {
+    "hablar_con_funcionario": "Pidió hablar con una persona",
+    "no_entendido": "El asistente no entendió",
+    "formulario": "Problema en un formulario",
+    "funcionario": "Tomada por un funcionario desde la consola",
+}
 
 
 class Markup(str):
@@ -101,6 +110,8 @@ def selected(value: Optional[str], option: str) -> Markup:
 def options(choices: Iterable[tuple], chosen: Optional[str] = None, empty: Optional[str] = None) -> Markup:
     """``<option>`` elements of ``(value, label)`` pairs, with an optional empty first one."""
     items = [fragment('<option value="">$label</option>', label=empty)] if empty is not None else []
-    items += [fragment('<option value="$value"$sel>$label</option>', value=v, label=label, sel=selected(chosen, v))
-              for v, label in choices]
+    items += [
+        fragment('<option value="$value"$sel>$label</option>', value=v, label=label, sel=selected(chosen, v))
+        for v, label in choices
+    ]
     return join(items)

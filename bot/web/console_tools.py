@@ -1,4 +1,5 @@
 """Console tools beyond one conversation: search, the NLU candidates export and the team page."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +18,7 @@ from bot.web.console_auth import admin_only, session_of, staff_only
 from bot.web.console_context import console
 from bot.web.console_mask import mask_text, masked_identity
 from bot.web.console_pages import Notice, forbidden, message_page, notices_from, page
-from bot.web.console_render import (CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, options, render,
-                                    table)
+from bot.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, options, render, table
 
 RESULT_COLUMNS = ("Conversación", "Fecha", "Trámite", "Vecino o vecina", "Estado", "Resultado", "Canal", "Atendió")
 TEAM_COLUMNS = ("Usuario", "Nombre", "Rol", "Estado", "Acción")
@@ -32,6 +32,7 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # search dates outsi
 
 # --- Search -------------------------------------------------------------------------------------
 
+
 def _day(value: str, label: str, problems: List[str]) -> Optional[date]:
     if not value:
         return None
@@ -40,8 +41,10 @@ def _day(value: str, label: str, problems: List[str]) -> Optional[date]:
             day = date.fromisoformat(value)
             if FIRST_DAY <= day <= LAST_DAY:
                 return day
-            problems.append(f"La fecha '{label}' está fuera de rango: usa una fecha entre "
-                            f"{FIRST_DAY.isoformat()} y {LAST_DAY.isoformat()}.")
+            problems.append(
+                f"La fecha '{label}' está fuera de rango: usa una fecha entre "
+                f"{FIRST_DAY.isoformat()} y {LAST_DAY.isoformat()}."
+            )
             return None
     except ValueError:
         pass
@@ -53,8 +56,10 @@ def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]
     """``(search_handoffs keyword arguments, raw values for the form, problems)`` from the query string."""
     raw = {k: str(query.get(k, "")).strip()[:100] for k in SEARCH_PARAMS}
     problems: List[str] = []
-    options_: Dict[str, Any] = {"date_from": _day(raw["desde"], "desde", problems),
-                                "date_to": _day(raw["hasta"], "hasta", problems)}
+    options_: Dict[str, Any] = {
+        "date_from": _day(raw["desde"], "desde", problems),
+        "date_to": _day(raw["hasta"], "hasta", problems),
+    }
     if options_["date_from"] and options_["date_to"] and options_["date_from"] > options_["date_to"]:
         problems.append("'Desde' no puede ser posterior a 'hasta'.")
     if raw["tramite"]:
@@ -78,14 +83,21 @@ def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]
 
 
 def _results_html(rows: Sequence[Any], names: Dict[str, str]) -> Markup:
-    lines = [fragment(
-        '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$at</td>'
-        '<td>$procedure</td><td>$who</td><td>$status</td><td>$outcome</td><td>$channel</td><td>$assigned</td></tr>',
-        at=local_time(r.created_at), status=STATUS_NAMES.get(r.status, r.status),
-        procedure=names.get(r.procedure or "", r.procedure or "Sin trámite"),
-        channel=CHANNEL_NAMES.get(r.channel, r.channel),
-        who=masked_identity(r.sender_id, r.form_data), outcome=mask_text(r.outcome or "—"),
-        assigned=r.assigned_to or "—", id=r.id) for r in rows]
+    lines = [
+        fragment(
+            '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$at</td>'
+            "<td>$procedure</td><td>$who</td><td>$status</td><td>$outcome</td><td>$channel</td><td>$assigned</td></tr>",
+            at=local_time(r.created_at),
+            status=STATUS_NAMES.get(r.status, r.status),
+            procedure=names.get(r.procedure or "", r.procedure or "Sin trámite"),
+            channel=CHANNEL_NAMES.get(r.channel, r.channel),
+            who=masked_identity(r.sender_id, r.form_data),
+            outcome=mask_text(r.outcome or "—"),
+            assigned=r.assigned_to or "—",
+            id=r.id,
+        )
+        for r in rows
+    ]
     if not lines:
         lines = [Markup('<tr><td colspan="8">No hay conversaciones con esos criterios.</td></tr>')]
     more = " (se muestran las más recientes)" if len(rows) >= SEARCH_LIMIT else ""
@@ -101,8 +113,11 @@ async def search(request: web.Request) -> web.Response:
 
     def work():
         names = ctx.procedures(municipality)
-        rows = queries.search_handoffs(ctx.db, municipality, limit=SEARCH_LIMIT, **criteria) \
-            if asked and not problems else []
+        rows = (
+            queries.search_handoffs(ctx.db, municipality, limit=SEARCH_LIMIT, **criteria)
+            if asked and not problems
+            else []
+        )
         return names, rows
 
     names, rows = await asyncio.to_thread(work)
@@ -110,15 +125,20 @@ async def search(request: web.Request) -> web.Response:
     if raw["tramite"] and raw["tramite"] not in names:
         procedure_choices.append((raw["tramite"], raw["tramite"]))
     content = render(
-        "search.html", date_from=raw["desde"], date_to=raw["hasta"], folio=raw["folio"], outcome=raw["resultado"],
+        "search.html",
+        date_from=raw["desde"],
+        date_to=raw["hasta"],
+        folio=raw["folio"],
+        outcome=raw["resultado"],
         procedures=options(procedure_choices, raw["tramite"], empty="Todos"),
         statuses=options(list(STATUS_NAMES.items()), raw["estado"], empty="Todos"),
-        results=_results_html(rows, names) if asked and not problems else Markup(""))
-    return page(request, "Buscar", content, status=400 if problems else 200,
-                notices=[("error", p) for p in problems])
+        results=_results_html(rows, names) if asked and not problems else Markup(""),
+    )
+    return page(request, "Buscar", content, status=400 if problems else 200, notices=[("error", p) for p in problems])
 
 
 # --- NLU candidates -----------------------------------------------------------------------------
+
 
 def _yaml_line(text: str) -> str:
     return " ".join(text.split())
@@ -126,9 +146,12 @@ def _yaml_line(text: str) -> str:
 
 def nlu_yaml(candidates: Sequence[Dict[str, Optional[str]]], municipality: str, when: str) -> str:
     """Candidates in Rasa's NLU format, one block per intent and procedure, with the procedure as a comment."""
-    lines = [f"# Mensajes que el asistente no entendió, marcados en la consola ({municipality}, {when}).",
-             "# Revísalos antes de agregarlos a nlu_data/ (los ejemplos de trámites llevan metadata tramite).",
-             'version: "3.1"', "nlu:"]
+    lines = [
+        f"# Mensajes que el asistente no entendió, marcados en la consola ({municipality}, {when}).",
+        "# Revísalos antes de agregarlos a nlu_data/ (los ejemplos de trámites llevan metadata tramite).",
+        'version: "3.1"',
+        "nlu:",
+    ]
     groups: Dict[Tuple[str, str], List[str]] = {}
     without_intent: List[Dict[str, Optional[str]]] = []
     for item in candidates:
@@ -156,38 +179,64 @@ async def export_nlu(request: web.Request) -> web.Response:
 
     def work() -> List[Dict[str, Optional[str]]]:
         found = reviews.nlu_candidates(ctx.db, staffer.municipality, ctx.reader)
-        record_audit(ctx.db, staffer.username, staffer.municipality, "exportar_nlu",
-                     detail=f"{len(found)} ejemplos")
+        record_audit(ctx.db, staffer.username, staffer.municipality, "exportar_nlu", detail=f"{len(found)} ejemplos")
         return found
 
     candidates = await asyncio.to_thread(work)
     body = nlu_yaml(candidates, staffer.municipality, local_time(utcnow()))
-    return web.Response(text=body, content_type="text/plain", charset="utf-8", headers={
-        "Content-Disposition": f'attachment; filename="candidatos-nlu-{staffer.municipality}.yml"'})
+    return web.Response(
+        text=body,
+        content_type="text/plain",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="candidatos-nlu-{staffer.municipality}.yml"'},
+    )
 
 
 # --- Team ---------------------------------------------------------------------------------------
 
-def _team_page(request: web.Request, team: Sequence[accounts.Staffer], notices: Sequence[Notice] = (),
-               status: int = 200, username: str = "", name: str = "") -> web.Response:
+
+def _team_page(
+    request: web.Request,
+    team: Sequence[accounts.Staffer],
+    notices: Sequence[Notice] = (),
+    status: int = 200,
+    username: str = "",
+    name: str = "",
+) -> web.Response:
     session = session_of(request)
     rows = []
     for member in team:
         if member.active and member.id != session.staffer.id:
-            action = fragment('<form method="post" action="/consola/equipo"><input type="hidden" name="csrf" '
-                              'value="$csrf"><input type="hidden" name="accion" value="desactivar">'
-                              '<input type="hidden" name="id" value="$id"><button type="submit" '
-                              'aria-label="Desactivar a $username">Desactivar</button></form>',
-                              csrf=session.csrf_token, id=member.id, username=member.username)
+            action = fragment(
+                '<form method="post" action="/consola/equipo"><input type="hidden" name="csrf" '
+                'value="$csrf"><input type="hidden" name="accion" value="desactivar">'
+                '<input type="hidden" name="id" value="$id"><button type="submit" '
+                'aria-label="Desactivar a $username">Desactivar</button></form>',
+                csrf=session.csrf_token,
+                id=member.id,
+                username=member.username,
+            )
         else:
             action = Markup("—" if not member.active else "(tú)")
-        rows.append(fragment('<tr><td>$username</td><td>$name</td><td>$role</td><td>$state</td><td>$action</td></tr>',
-                             username=member.username, name=member.name,
-                             role="Administrador" if member.is_admin else "Agente",
-                             state="Activo" if member.active else "Desactivado", action=action))
-    content = render("team.html", table=table(f"Personas de la consola ({len(team)})", TEAM_COLUMNS, rows),
-                     csrf=session.csrf_token, username=username, name=name, min_password=passwords.MIN_LENGTH,
-                     password_rule=passwords.RULE)
+        rows.append(
+            fragment(
+                "<tr><td>$username</td><td>$name</td><td>$role</td><td>$state</td><td>$action</td></tr>",
+                username=member.username,
+                name=member.name,
+                role="Administrador" if member.is_admin else "Agente",
+                state="Activo" if member.active else "Desactivado",
+                action=action,
+            )
+        )
+    content = render(
+        "team.html",
+        table=table(f"Personas de la consola ({len(team)})", TEAM_COLUMNS, rows),
+        csrf=session.csrf_token,
+        username=username,
+        name=name,
+        min_password=passwords.MIN_LENGTH,
+        password_rule=passwords.RULE,
+    )
     return page(request, "Equipo", content, status=status, notices=notices)
 
 
@@ -210,12 +259,19 @@ async def team_change(request: web.Request) -> web.StreamResponse:
 
         def create() -> Optional[str]:
             try:
-                created = accounts.create_staff(ctx.db, staffer.municipality, username, name,
-                                                str(form.get("clave") or ""), role)
+                created = accounts.create_staff(
+                    ctx.db, staffer.municipality, username, name, str(form.get("clave") or ""), role
+                )
             except ValueError as exc:
                 return str(exc)
-            record_audit(ctx.db, staffer.username, staffer.municipality, "crear_funcionario",
-                         target=created.username, detail=created.role)
+            record_audit(
+                ctx.db,
+                staffer.username,
+                staffer.municipality,
+                "crear_funcionario",
+                target=created.username,
+                detail=created.role,
+            )
             return None
 
         problem = await asyncio.to_thread(create)
@@ -233,12 +289,17 @@ async def team_change(request: web.Request) -> web.StreamResponse:
         def deactivate() -> bool:
             done = accounts.deactivate_staff(ctx.db, staffer.municipality, int(target))
             if done:
-                record_audit(ctx.db, staffer.username, staffer.municipality, "desactivar_funcionario",
-                             target=target)
+                record_audit(ctx.db, staffer.username, staffer.municipality, "desactivar_funcionario", target=target)
             return done
 
         if not await asyncio.to_thread(deactivate):
             raise web.HTTPNotFound()
         raise web.HTTPSeeOther("/consola/equipo?aviso=desactivado")
-    return message_page(request, 400, "Acción no válida", "El formulario no indica una acción conocida.",
-                        "/consola/equipo", "Volver al equipo")
+    return message_page(
+        request,
+        400,
+        "Acción no válida",
+        "El formulario no indica una acción conocida.",
+        "/consola/equipo",
+        "Volver al equipo",
+    )

@@ -4,6 +4,7 @@ Written by hand next to the handlers in ``bot.web.backoffice``; a test checks th
 route of the API appears here. Statuses and limits come from the storage module, so the
 document cannot drift from what the API accepts.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict
@@ -15,17 +16,23 @@ AUTHOR_MAX_LENGTH = 80
 
 
 def _error(description: str) -> Dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
 
 
 def _json(description: str, schema: str) -> Dict[str, Any]:
-    return {"description": description,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
 
 
 _FOLIO_PARAM = {
-    "name": "folio", "in": "path", "required": True,
+    "name": "folio",
+    "in": "path",
+    "required": True,
     "description": "Folio de la solicitud, p. ej. PEN-7KX4M2 (mayúsculas o minúsculas).",
     "schema": {"type": "string", "example": "PEN-7KX4M2"},
 }
@@ -49,7 +56,7 @@ def openapi_document() -> Dict[str, Any]:
                 "solicitud de otra municipalidad responde igual que una inexistente (404).\n\n"
                 f"Estados: {_STATUS_TEXT}. `resuelta` y `rechazada` son finales.\n\n"
                 "Los datos de identidad del canal (número de teléfono o usuario de chat) nunca se "
-                "entregan. Los errores siempre son JSON `{\"error\": \"<mensaje>\"}`. El cuerpo de una "
+                'entregan. Los errores siempre son JSON `{"error": "<mensaje>"}`. El cuerpo de una '
                 "petición no puede superar 64 KiB."
             ),
         },
@@ -60,22 +67,48 @@ def openapi_document() -> Dict[str, Any]:
                     "operationId": "listarSolicitudes",
                     "summary": "Lista las solicitudes de la municipalidad del token, de la más nueva a la más antigua",
                     "parameters": [
-                        {"name": "estado", "in": "query", "required": False, "description": "Solo este estado.",
-                         "schema": {"type": "string", "enum": list(STATUSES)}},
-                        {"name": "tramite", "in": "query", "required": False,
-                         "description": "Solo este trámite (identificador, p. ej. `retiro-voluminosos`).",
-                         "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"}},
-                        {"name": "desde", "in": "query", "required": False,
-                         "description": "Creadas desde este día inclusive (AAAA-MM-DD, hora de Chile).",
-                         "schema": {"type": "string", "format": "date"}},
-                        {"name": "hasta", "in": "query", "required": False,
-                         "description": "Creadas hasta este día inclusive (AAAA-MM-DD, hora de Chile).",
-                         "schema": {"type": "string", "format": "date"}},
-                        {"name": "limit", "in": "query", "required": False, "description": "Cuántas entregar.",
-                         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIST_LIMIT, "default": 50}},
-                        {"name": "offset", "in": "query", "required": False,
-                         "description": "Cuántas saltar (para paginar).",
-                         "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                        {
+                            "name": "estado",
+                            "in": "query",
+                            "required": False,
+                            "description": "Solo este estado.",
+                            "schema": {"type": "string", "enum": list(STATUSES)},
+                        },
+                        {
+                            "name": "tramite",
+                            "in": "query",
+                            "required": False,
+                            "description": "Solo este trámite (identificador, p. ej. `retiro-voluminosos`).",
+                            "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"},
+                        },
+                        {
+                            "name": "desde",
+                            "in": "query",
+                            "required": False,
+                            "description": "Creadas desde este día inclusive (AAAA-MM-DD, hora de Chile).",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                        {
+                            "name": "hasta",
+                            "in": "query",
+                            "required": False,
+                            "description": "Creadas hasta este día inclusive (AAAA-MM-DD, hora de Chile).",
+                            "schema": {"type": "string", "format": "date"},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "description": "Cuántas entregar.",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIST_LIMIT, "default": 50},
+                        },
+                        {
+                            "name": "offset",
+                            "in": "query",
+                            "required": False,
+                            "description": "Cuántas saltar (para paginar).",
+                            "schema": {"type": "integer", "minimum": 0, "default": 0},
+                        },
                     ],
                     "responses": {
                         "200": _json("Las solicitudes.", "RequestList"),
@@ -113,8 +146,10 @@ def openapi_document() -> Dict[str, Any]:
                     },
                     "responses": {
                         "200": _json("La solicitud ya actualizada.", "RequestDetail"),
-                        "400": _error("JSON no válido, campo faltante o desconocido, estado no válido, "
-                                      "solicitud cerrada o mismo estado sin nota."),
+                        "400": _error(
+                            "JSON no válido, campo faltante o desconocido, estado no válido, "
+                            "solicitud cerrada o mismo estado sin nota."
+                        ),
                         "401": unauthorized,
                         "404": _error("No existe una solicitud con ese folio en esta municipalidad."),
                         "413": _error("El cuerpo supera 64 KiB."),
@@ -126,43 +161,67 @@ def openapi_document() -> Dict[str, Any]:
                     "operationId": "openapi",
                     "summary": "Esta descripción OpenAPI (no requiere token)",
                     "security": [],
-                    "responses": {"200": {"description": "Documento OpenAPI 3.0.",
-                                          "content": {"application/json": {"schema": {"type": "object"}}}}},
+                    "responses": {
+                        "200": {
+                            "description": "Documento OpenAPI 3.0.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
                 },
             },
         },
         "components": {
             "securitySchemes": {
                 "bearerAuth": {
-                    "type": "http", "scheme": "bearer",
+                    "type": "http",
+                    "scheme": "bearer",
                     "description": "Token de la municipalidad; se muestra una sola vez, al crearlo.",
                 },
             },
             "schemas": {
                 "Error": {
-                    "type": "object", "required": ["error"],
+                    "type": "object",
+                    "required": ["error"],
                     "properties": {"error": {"type": "string", "description": "Mensaje en español."}},
                 },
                 "Request": {
                     "type": "object",
-                    "required": ["folio", "municipality", "procedure", "status", "status_label",
-                                 "created_at", "updated_at", "fields"],
+                    "required": [
+                        "folio",
+                        "municipality",
+                        "procedure",
+                        "status",
+                        "status_label",
+                        "created_at",
+                        "updated_at",
+                        "fields",
+                    ],
                     "properties": {
                         "folio": {"type": "string", "example": "PEN-7KX4M2"},
                         "municipality": {"type": "string", "description": "Identificador de la municipalidad."},
-                        "procedure": {"type": "string", "description": "Identificador del trámite.",
-                                      "example": "retiro-voluminosos"},
+                        "procedure": {
+                            "type": "string",
+                            "description": "Identificador del trámite.",
+                            "example": "retiro-voluminosos",
+                        },
                         "status": {"type": "string", "enum": list(STATUSES)},
-                        "status_label": {"type": "string", "description": "El estado en palabras.",
-                                         "example": "en revisión"},
+                        "status_label": {
+                            "type": "string",
+                            "description": "El estado en palabras.",
+                            "example": "en revisión",
+                        },
                         "created_at": {"type": "string", "format": "date-time"},
                         "updated_at": {"type": "string", "format": "date-time"},
-                        "fields": {"type": "object", "additionalProperties": True,
-                                   "description": "Datos del formulario. En la lista se omite el RUT."},
+                        "fields": {
+                            "type": "object",
+                            "additionalProperties": True,
+                            "description": "Datos del formulario. En la lista se omite el RUT.",
+                        },
                     },
                 },
                 "RequestList": {
-                    "type": "object", "required": ["solicitudes", "limit", "offset"],
+                    "type": "object",
+                    "required": ["solicitudes", "limit", "offset"],
                     "properties": {
                         "solicitudes": {"type": "array", "items": {"$ref": "#/components/schemas/Request"}},
                         "limit": {"type": "integer"},
@@ -170,13 +229,17 @@ def openapi_document() -> Dict[str, Any]:
                     },
                 },
                 "HistoryEntry": {
-                    "type": "object", "required": ["status", "label", "note", "changed_by", "at"],
+                    "type": "object",
+                    "required": ["status", "label", "note", "changed_by", "at"],
                     "properties": {
                         "status": {"type": "string", "enum": list(STATUSES)},
                         "label": {"type": "string"},
                         "note": {"type": "string"},
-                        "changed_by": {"type": "string", "description": "Nombre del token, y autor entre paréntesis.",
-                                       "example": "sistema-dom (María Soto)"},
+                        "changed_by": {
+                            "type": "string",
+                            "description": "Nombre del token, y autor entre paréntesis.",
+                            "example": "sistema-dom (María Soto)",
+                        },
                         "at": {"type": "string", "format": "date-time"},
                     },
                 },
@@ -184,23 +247,37 @@ def openapi_document() -> Dict[str, Any]:
                     "allOf": [
                         {"$ref": "#/components/schemas/Request"},
                         {
-                            "type": "object", "required": ["rut", "history"],
+                            "type": "object",
+                            "required": ["rut", "history"],
                             "properties": {
                                 "rut": {"type": "string", "nullable": True, "example": "12345678-5"},
-                                "history": {"type": "array", "description": "Del más antiguo al más nuevo.",
-                                            "items": {"$ref": "#/components/schemas/HistoryEntry"}},
+                                "history": {
+                                    "type": "array",
+                                    "description": "Del más antiguo al más nuevo.",
+                                    "items": {"$ref": "#/components/schemas/HistoryEntry"},
+                                },
                             },
                         },
                     ],
                 },
                 "StatusChange": {
-                    "type": "object", "required": ["estado"], "additionalProperties": False,
+                    "type": "object",
+                    "required": ["estado"],
+                    "additionalProperties": False,
                     "properties": {
                         "estado": {"type": "string", "enum": list(STATUSES)},
-                        "nota": {"type": "string", "maxLength": NOTE_MAX_LENGTH, "nullable": True,
-                                 "description": "Se envía al vecino. Obligatoria si el estado no cambia."},
-                        "autor": {"type": "string", "maxLength": AUTHOR_MAX_LENGTH, "nullable": True,
-                                  "description": "Persona que hace el cambio (queda en el historial)."},
+                        "nota": {
+                            "type": "string",
+                            "maxLength": NOTE_MAX_LENGTH,
+                            "nullable": True,
+                            "description": "Se envía al vecino. Obligatoria si el estado no cambia.",
+                        },
+                        "autor": {
+                            "type": "string",
+                            "maxLength": AUTHOR_MAX_LENGTH,
+                            "nullable": True,
+                            "description": "Persona que hace el cambio (queda en el historial).",
+                        },
                     },
                 },
             },

@@ -5,6 +5,7 @@ that already holds the migration lock), else from ``config.attributes["database"
 from ``DATABASE_URL``. SQLite uses batch mode (``render_as_batch``) so that columns can be
 altered and dropped.
 """
+
 from __future__ import annotations
 
 from alembic import context
@@ -22,8 +23,12 @@ def run_migrations_offline() -> None:
     database = config.attributes.get("database")
     url = database.url if database is not None else database_url()
     dialect = url.split(":", 1)[0].split("+", 1)[0]
-    context.configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"},
-                      **context_options("sqlite" if dialect == "sqlite" else dialect))
+    context.configure(
+        url=url,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+        **context_options("sqlite" if dialect == "sqlite" else dialect),
+    )
     with context.begin_transaction():
         context.run_migrations()
 
