@@ -67,6 +67,8 @@ def _resolve(
         exact = matcher.best(text)
         if exact and exact.exact and len(exact.phrase.split()) > 1:
             generic = []  # "la licencia de conducir" is that procedure's own name, not only its kind
+        if generic and remembered in {p.slug for p in generic} and named in (None, remembered):
+            return remembered, None  # "quiero pedir el retiro" right after the bulky-waste pickup's answer
         if generic and (named is None or named in {p.slug for p in generic}):
             return None, Turn([answers.ask_which(generic, intent)])
         rivals = matcher.ambiguous(text)

@@ -339,3 +339,16 @@ async def test_a_day_after_a_procedure_gets_that_day_at_its_office_and_the_proce
     )
     messages, _ = await run(ActionResponderTramite(), cost)
     assert messages[0]["text"].startswith("Inscripción en el CESFAM en Peñalolén") and "Costo:" in messages[0]["text"]
+
+
+async def test_the_kind_named_while_one_of_its_procedures_is_in_focus_is_that_one():
+    # "¿se puede pedir por internet?" about the bulky-waste pickup, then "quiero pedir el retiro".
+    slots = {"municipio": "penalolen", "tramite": "retiro-voluminosos"}
+    tracker = make_tracker("mejor por aca, quiero pedir el retiro", "iniciar_tramite", [], slots=slots)
+    messages, events = await run(ActionIniciarTramite(), tracker)
+    assert "Retiro de residuos voluminosos" in texts(messages) and "¿Cuál de estos" not in texts(messages)
+    assert events.get("formulario_listo") is True
+    # Without that focus the kind alone still asks which.
+    tracker = make_tracker("quiero pedir el retiro", "iniciar_tramite", [], slots={"municipio": "penalolen"})
+    messages, _ = await run(ActionIniciarTramite(), tracker)
+    assert "¿Cuál de estos trámites quieres hacer?" in texts(messages)

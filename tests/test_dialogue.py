@@ -331,3 +331,17 @@ def test_a_question_word_inside_an_answer_does_not_make_it_a_question():
     address = FormField("direccion", "direccion", "¿Dónde está el hoyo?")
     assert move(address, "frente a donde venden completos, pasaje 3", "consultar_tramite", 0.7) == ANSWER
     assert move(DESCRIPTION, "el hoyo esta donde termina el pasaje", "consultar_tramite", 0.7) == ANSWER
+
+
+@pytest.mark.parametrize("text", ["ya, lo quiero pedir", "ok, lo pido", "ya, quiero pedirlo", "bueno, lo quiero hacer"])
+def test_taking_up_an_offer_with_the_verb_is_a_yes_not_a_cancel(text):
+    assert _cued_intent(text, "cancelar") == "afirmar"
+    assert _cued_intent(text, "nlu_fallback") == "afirmar"
+    assert _cued_intent(text, "iniciar_tramite") == "iniciar_tramite"  # the procedure in focus starts
+
+
+def test_a_question_about_the_procedure_is_not_stored_as_a_free_text_answer():
+    reference = FormField("referencia", "texto", "¿Alguna referencia para ubicarla?", required=False)
+    assert move(reference, "y en cuanto tiempo lo arreglan?", "fuera_de_alcance", 0.56) == QUESTION
+    assert move(reference, "frente al jardin infantil, el poste 4521", "informar") == ANSWER
+    assert move(DESCRIPTION, "el foco parpadea toda la noche, ¿es peligroso?", "informar") == ANSWER

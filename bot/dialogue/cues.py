@@ -321,6 +321,11 @@ _ACCEPT_CORE = {
     "ingreselo",
     "hagamela",
     "hagamelo",
+    "pedir",
+    "pido",
+    "solicitar",
+    "solicito",
+    "hacer",
 }
 _ACCEPT_FILLER = {
     "po",

@@ -20,6 +20,7 @@ from bot.domain_names import Intent
 from bot.forms.fields import AnswerContext, validate_answer, yes_no
 from bot.forms.flow import wants_to_correct
 from bot.forms.state import ASKING, CORRECTING
+from bot.matching.aspects import asked_aspects
 
 ANSWER = "respuesta"
 CANCEL = "cancelar"
@@ -80,6 +81,8 @@ def form_move(
         and (not accepted or free_text)
     ):
         return OTHER_REQUEST
+    if accepted and free_text and "?" in text and asked_aspects(text):
+        return QUESTION  # "¿y en cuánto tiempo lo arreglan?" asked for a reference: no reference
     asks = message.intent in QUESTION_INTENTS and message.confidence >= 0.5
     if asks and (not accepted or looks_like_question(text)):
         return QUESTION

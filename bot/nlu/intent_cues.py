@@ -82,7 +82,8 @@ class IntentCues(GraphComponent):
             if names_a_kind(text):  # "necesito un permiso": a procedure, of a kind the dialogue asks about
                 named.add("tramite")
             wanted = _cued_intent(text, intent["name"], named)
-            if wanted == intent["name"] and not (wanted in (ASKING, DOING) and "tramite" in named):
+            settled = wanted in (ASKING, DOING) and ("tramite" in named or accepts(text))
+            if wanted == intent["name"] and not settled:
                 continue
             ranking = _swapped(message.get(INTENT_RANKING_KEY) or [], intent["name"], wanted)
             others = [r.get("confidence") or 0.0 for r in ranking if r.get("name") != wanted]
