@@ -352,3 +352,10 @@ async def test_the_kind_named_while_one_of_its_procedures_is_in_focus_is_that_on
     tracker = make_tracker("quiero pedir el retiro", "iniciar_tramite", [], slots={"municipio": "penalolen"})
     messages, _ = await run(ActionIniciarTramite(), tracker)
     assert "¿Cuál de estos trámites quieres hacer?" in texts(messages)
+
+
+async def test_a_question_no_aspect_answers_gets_the_complementary_information():
+    slots = {"municipio": "angol", "tramite": "reporte-luminaria"}
+    tracker = make_tracker("y si hay un cable cortao en el suelo q hago", "consultar_tramite", [], slots=slots)
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "Reporte de luminaria" in messages[0]["text"] and "133" in messages[0]["text"]

@@ -105,6 +105,8 @@ def procedure_answer(town: Municipality, proc: Procedure, aspects: Sequence[str]
     ]
     if proc.online_url:
         summary.append(f"En línea: {proc.online_url}")
+    if proc.additional_info:  # what no aspect says: "si hay un cable cortado… llama al 133"
+        summary += ["", proc.additional_info]
     return [
         Reply("\n".join(summary)),
         Reply(_more_prompt(proc, "¿Qué más quieres saber?"), _more_buttons(proc, ["costo", "plazo", "lugar"])),
