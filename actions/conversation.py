@@ -205,7 +205,7 @@ class ActionAfirmar(Action):
             turn = procedure_question(catalogue, town, "", suggested, None, None)
             send(dispatcher, turn.replies)
             return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
-        dispatcher.utter_message(text="¡Bien! ¿En qué más te ayudo?")
+        send(dispatcher, [replies.anything_else(after_yes=True)])
         return []
 
 
@@ -224,10 +224,7 @@ class ActionNegar(Action):
             send(dispatcher, [not_deleted()])
             return [SlotSet(Slot.CONFIRMAR_BORRADO, False)]
         if tracker.get_slot(Slot.TRAMITE_SUGERIDO):
-            dispatcher.utter_message(
-                text="Ok. ¿Me dices con otras palabras qué trámite buscas? También puedo mostrarte la lista.",
-                buttons=[{"title": "Ver trámites", "payload": "/listar_tramites"}],
-            )
+            send(dispatcher, [replies.other_words()])
             return [SlotSet(Slot.TRAMITE_SUGERIDO, None)]
-        dispatcher.utter_message(text="Ok. ¿En qué más te ayudo?")
+        send(dispatcher, [replies.anything_else()])
         return []

@@ -151,7 +151,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
         town = catalogue.municipalities[state.municipality]
         proc = catalogue.procedure_for(town.slug, state.procedure)
         if proc is None:
-            dispatcher.utter_message(text="Ese trámite ya no se puede pedir por aquí. Cancelé la solicitud.")
+            send(dispatcher, [form_replies.no_longer_offered(sent=False)])
             return {ANSWER_SLOT: "cancelado", "solicitud": None}
         if value is None:  # the form is starting: no answer yet (the message that started it is not one)
             return {ANSWER_SLOT: None}
@@ -197,7 +197,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
         if move == UPSET:
             return self._upset(catalogue, town, proc, state, dispatcher)
         if move == ACKNOWLEDGED:
-            send(dispatcher, [Reply("¡Vamos con esa!")])
+            send(dispatcher, [form_replies.going_on()])
             return {ANSWER_SLOT: None}
         if move == QUESTION:
             send(
@@ -342,7 +342,7 @@ class ActionEnviarSolicitud(Action):
         town = catalogue.municipalities.get(state.municipality)
         proc = catalogue.procedure_for(town.slug, state.procedure) if town else None
         if town is None or proc is None:
-            dispatcher.utter_message(text="Ese trámite ya no se puede pedir por aquí. No se envió nada.")
+            send(dispatcher, [form_replies.no_longer_offered(sent=True)])
             return [*reset, SlotSet(Slot.SOLICITUD, None), SlotSet(Slot.SOLICITUD_POR_ENVIAR, None)]
         rut = next((state.values[f.name] for f in proc.form if f.type == "rut" and state.values.get(f.name)), None)
         try:
@@ -387,7 +387,7 @@ class ActionCancelarSolicitud(Action):
     ) -> List[Dict[Text, Any]]:
         state = FormState.from_dict(tracker.get_slot(Slot.SOLICITUD) or tracker.get_slot(Slot.SOLICITUD_POR_ENVIAR))
         if state is None:
-            dispatcher.utter_message(text="Listo, lo dejamos hasta aquí. ¿Te ayudo con otra cosa?")
+            send(dispatcher, [form_replies.nothing_to_cancel()])
         else:
             catalogue = await current_catalogue()
             send(dispatcher, [form_replies.cancelled(catalogue.display_name(state.procedure))])

@@ -13,6 +13,7 @@ from actions.conversation import follow_up
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.requests import status_turn
 from actions.services import current_catalogue
+from bot.answers.conversation import datum_without_request
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 from bot.dialogue.cues import asks_about_town_hall, looks_like_question
 from bot.dialogue.message import Message
@@ -55,7 +56,7 @@ class ActionRecibirDato(Action):
             if tracker.get_slot(Slot.PENDIENTE):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             else:
-                dispatcher.utter_message(text="Gracias. ¿Para qué trámite es ese dato? Cuéntame qué necesitas hacer.")
+                send(dispatcher, [datum_without_request()])
             return no_form
         town = catalogue.municipality_for_commune(commune)
         if town is None:

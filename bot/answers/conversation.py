@@ -114,3 +114,21 @@ def human_contact(town: Optional[Municipality]) -> Reply:
     if principal:
         lines.append(f"• En persona: {principal.address}")
     return Reply("\n".join(lines))
+
+
+def anything_else(after_yes: bool = False) -> Reply:
+    """Nothing was pending: ask what else ("¡Bien!" after a yes, "Ok." after a no)."""
+    return Reply("¡Bien! ¿En qué más te ayudo?" if after_yes else "Ok. ¿En qué más te ayudo?")
+
+
+def other_words() -> Reply:
+    """A suggested procedure was not the one: ask again in other words, or show the list."""
+    return Reply(
+        "Ok. ¿Me dices con otras palabras qué trámite buscas? También puedo mostrarte la lista.",
+        [Button("Ver trámites", "/listar_tramites")],
+    )
+
+
+def datum_without_request() -> Reply:
+    """A RUT, phone or e-mail given while no request asks for it."""
+    return Reply("Gracias. ¿Para qué trámite es ese dato? Cuéntame qué necesitas hacer.")

@@ -140,3 +140,20 @@ def give_value(form_field: FormField) -> Reply:
 def still_open() -> Reply:
     """After answering a question in the middle of a form."""
     return Reply("Sigamos con tu solicitud:")
+
+
+def no_longer_offered(sent: bool) -> Reply:
+    """The request's procedure left the catalogue meanwhile: nothing is (or was) sent."""
+    return Reply(
+        "Ese trámite ya no se puede pedir por aquí. " + ("No se envió nada." if sent else "Cancelé la solicitud.")
+    )
+
+
+def going_on() -> Reply:
+    """The citizen chose to go on with this request ("primero el poste")."""
+    return Reply("¡Vamos con esa!")
+
+
+def nothing_to_cancel() -> Reply:
+    """«cancelar» with no request in progress."""
+    return Reply("Listo, lo dejamos hasta aquí. ¿Te ayudo con otra cosa?")
