@@ -138,7 +138,11 @@ def procedure_question(
     other_office = bool(topic) and named_office is not None and named_office.key != topic and is_short_follow_up(text)
     # "¿y el sábado?" after a procedure: that day at the office that does it.
     a_day = bool(remembered) and asked_day(text) is not None and is_follow_up(text)
-    if other_office or ((about_town_hall or a_day) and not matcher_for(catalogue).best(text)):
+    best = matcher_for(catalogue).best(text)
+    # An office named in words beats a loose match of a procedure ("a q hora atiende transito" is no "parte de
+    # transito"); a procedure's own name beats the office ("¿dónde pago el permiso de circulación?").
+    office_beats = best is None or (named_office is not None and not best.exact)
+    if other_office or ((about_town_hall or a_day) and office_beats):
         office = named_office or office_in_focus(catalogue, town, topic, remembered)
         # The procedure stays in focus when its own office was described ("¿y cuánto cuesta?" comes next).
         keeps = named_office is None and not town.office(topic or "") and bool(remembered)

@@ -359,3 +359,22 @@ async def test_a_question_no_aspect_answers_gets_the_complementary_information()
     tracker = make_tracker("y si hay un cable cortao en el suelo q hago", "consultar_tramite", [], slots=slots)
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "Reporte de luminaria" in messages[0]["text"] and "133" in messages[0]["text"]
+
+
+async def test_an_office_named_beats_a_loose_match_of_a_procedure():
+    tracker = make_tracker(
+        "wena tardes, soy de angool, a q hora atiende transito?", "consultar_tramite", [], slots={"municipio": "angol"}
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "Lautaro 55" in texts(messages) and "13:30" in texts(messages) and "Juzgado" not in texts(messages)
+
+
+async def test_how_to_do_an_online_procedure_gives_the_link_with_the_steps():
+    tracker = make_tracker(
+        "como pido una compostera?",
+        "consultar_tramite",
+        [ent("tramite", "compostera-domiciliaria")],
+        slots={"municipio": "penalolen"},
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "Pasos:" in texts(messages) and "penalolen.cl/tramites/composteras" in texts(messages)

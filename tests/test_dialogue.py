@@ -345,3 +345,9 @@ def test_a_question_about_the_procedure_is_not_stored_as_a_free_text_answer():
     assert move(reference, "y en cuanto tiempo lo arreglan?", "fuera_de_alcance", 0.56) == QUESTION
     assert move(reference, "frente al jardin infantil, el poste 4521", "informar") == ANSWER
     assert move(DESCRIPTION, "el foco parpadea toda la noche, ¿es peligroso?", "informar") == ANSWER
+
+
+def test_a_follow_up_question_with_a_no_inside_is_no_no():
+    assert _cued_intent("y si no puedo pagar?", "negar") == "consultar_tramite"
+    assert _cued_intent("no", "negar") == "negar"
+    assert _cued_intent("no, gracias", "negar") == "negar"

@@ -58,8 +58,9 @@ def aspect_text(town: Municipality, proc: Procedure, aspect: str) -> str:
         return f"Plazo: {proc.response_time}"
     if aspect == "en_linea":
         return _online(town, proc)
-    if aspect == "pasos":
-        return "Pasos:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(proc.steps, 1))
+    if aspect == "pasos":  # how to do it: the steps, and the online way when there is one
+        steps = "Pasos:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(proc.steps, 1))
+        return f"{steps}\n\n{_online(town, proc)}" if proc.online_url else steps
     raise ValueError(f"unknown aspect {aspect!r}")
 
 
