@@ -23,7 +23,7 @@ help:
 	@echo "make shell   conversa con el asistente en la terminal"
 	@echo "make test    todas las pruebas (ruff, mypy, pytest, validación de datos, conversaciones)"
 	@echo "make train   entrena el modelo si los datos cambiaron"
-	@echo "make eval    informe del NLU en el conjunto reservado (eval/heldout.yml)"
+	@echo "make eval    intención y trámite en los conjuntos reservados y escenarios de varias vueltas (eval/)"
 	@echo "make bench   benchmark de rendimiento"
 
 $(INSTALLED): requirements.txt constraints.txt

@@ -710,6 +710,8 @@ async def test_review_marks_and_nlu_export(browsers, world):
     await ana.post(path, {"evento": str(events["script"]), "intencion": "fuera_de_alcance"})
     response, text = await ana.post(path, {"evento": "123456", "intencion": "consultar_tramite"})
     assert response.status == 400 and "no pertenece" in text
+    response, text = await ana.post(path, {"evento": "²", "intencion": "consultar_tramite"})  # a digit to Python
+    assert response.status == 400 and "qué mensaje" in text
     response, text = await ana.post(path, {"evento": str(events["bot"]), "intencion": "Consultar Trámite"})
     assert response.status == 400
     _, text = await ana.get(f"/consola/conversacion/{world['wa']}")
@@ -781,6 +783,7 @@ async def test_team_page_is_for_admins_of_their_municipality(browsers, world):
     assert (await luis_browser.get("/consola"))[0].status == 200
     pedro = next(s for s in accounts.list_staff(db, "angol") if s.username == "pedro")
     assert (await jefa.post("/consola/equipo", {"accion": "desactivar", "id": str(pedro.id)}))[0].status == 404
+    assert (await jefa.post("/consola/equipo", {"accion": "desactivar", "id": "³"}))[0].status == 403
     assert accounts.authenticate(db, "angol", "pedro", PASSWORD) is not None
     response, _ = await jefa.post("/consola/equipo", {"accion": "desactivar", "id": str(luis.id)})
     assert response.status == 303

@@ -471,7 +471,7 @@ async def review(request: web.Request) -> web.StreamResponse:
         problem = "La intención se escribe en minúsculas y con guiones bajos, por ejemplo consultar_tramite."
     elif procedure and not _PROCEDURE_RE.fullmatch(procedure):
         problem = "El trámite se indica con su identificador, por ejemplo permiso-circulacion."
-    elif not event.isdigit() or len(event) > 12:
+    elif not (event.isascii() and event.isdigit()) or len(event) > 12:  # "²" is a digit to Python, not to int()
         problem = "No se indicó qué mensaje marcar."
     if problem is None:
         turns = await asyncio.to_thread(ctx.reader.rasa_turns, handoff.sender_id)

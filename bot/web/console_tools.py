@@ -281,7 +281,7 @@ async def team_change(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther("/consola/equipo?aviso=creado")
     if action == "desactivar":
         target = str(form.get("id") or "")
-        if not target.isdigit() or len(target) > 9:
+        if not (target.isascii() and target.isdigit()) or len(target) > 9:  # "²" passes isdigit(), not int()
             return forbidden(request, "Usuario no válido.")
         if int(target) == staffer.id:
             return forbidden(request, "No puedes desactivar tu propio usuario.")
