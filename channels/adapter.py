@@ -48,5 +48,8 @@ class ChannelAdapter(Protocol):
     ) -> Optional[str]:
         """Send an approved template with its variables (channels with ``service_window``)."""
 
+    async def send_media(self, conversation: ConversationId | str, url: str, caption: str = "") -> Optional[str]:
+        """Send a file the provider fetches from ``url`` (a public HTTPS address), with a caption."""
+
     async def close(self) -> None:
         """Release the HTTP sessions."""

@@ -64,6 +64,10 @@ class ChannelRegistry:
         """Send one message through the conversation's channel (``NotDeliverable``, ``SendError``)."""
         await self.adapter(conversation).send_text(conversation, text)
 
+    async def send_media(self, conversation: ConversationId | str, url: str, caption: str = "") -> None:
+        """Send a file through the conversation's channel (``NotDeliverable``, ``SendError``)."""
+        await self.adapter(conversation).send_media(conversation, url, caption)
+
     async def close(self) -> None:
         """Close every adapter's HTTP sessions."""
         for adapter in self._adapters.values():

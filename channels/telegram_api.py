@@ -195,6 +195,17 @@ class TelegramSender:
         except TelegramError as exc:
             raise TelegramSendError(f"error de Telegram: {exc}") from exc
 
+    async def send_media(self, conversation: ConversationId | str, url: str, caption: str = "") -> None:
+        """Send a file Telegram fetches from ``url`` as a document, with ``caption`` under it."""
+        target = _telegram_conversation(conversation)
+        bot = self.bot(target.scope)
+        try:
+            await with_retries(lambda: bot.send_document(chat_id=target.address, document=url, caption=caption or None))
+        except (Forbidden, BadRequest) as exc:
+            raise TelegramSendError(f"Telegram rechazó el archivo: {exc}", final=True) from exc
+        except TelegramError as exc:
+            raise TelegramSendError(f"error de Telegram: {exc}") from exc
+
     async def send_template(self, conversation: ConversationId | str, template: str, variables: Dict[str, str]) -> None:
         """Telegram has no templates (and no window that needs them)."""
         raise TelegramSendError("Telegram no usa plantillas", final=True)

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -109,7 +109,14 @@ class WhatsAppSender:
             content_variables=json.dumps(variables, ensure_ascii=False),
         )
 
-    async def _create(self, **params: str) -> str:
+    async def send_media(self, conversation: ConversationId | str, url: str, caption: str = "") -> str:
+        """Send a file Twilio fetches from ``url`` (image, PDF, audio), with ``caption`` as its text."""
+        target = _whatsapp_conversation(conversation)
+        return await self._create(
+            from_=f"whatsapp:{target.scope}", to=f"whatsapp:{target.address}", media_url=[url], body=caption
+        )
+
+    async def _create(self, **params: Any) -> str:
         """``messages.create`` with retries on 429, 5xx and network errors; returns the message SID."""
         client = self._twilio()
         delay = BACKOFF_SECONDS

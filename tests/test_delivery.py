@@ -52,3 +52,29 @@ def test_both_senders_are_channel_adapters():
     assert isinstance(whatsapp, ChannelAdapter) and isinstance(telegram, ChannelAdapter)
     assert (whatsapp.channel, whatsapp.service_window) == ("whatsapp", True)
     assert (telegram.channel, telegram.service_window) == ("telegram", False)
+
+
+def test_a_file_goes_out_on_whatsapp_and_telegram_and_not_on_rest(standins):
+    twilio, telegram = standins
+    url = "https://municipalidad.ejemplo.cl/archivos/certificado.pdf"
+
+    async def scenario():
+        channels = ChannelRegistry(
+            [
+                WhatsAppSender(TwilioSettings("ACx", "tok", twilio.url)),
+                TelegramSender(TelegramSettings({"angol": "222:ANGOL"}, "s", telegram.url)),
+            ]
+        )
+        await channels.send_media("whatsapp:+56945299050:+56911112222", url, "Tu certificado")
+        await channels.send_media("telegram:angol:4343", url, "Tu certificado")
+        with pytest.raises(NotDeliverable):
+            await channels.send_media("rest:local:vecino-1", url)
+        await channels.close()
+
+    asyncio.run(scenario())
+    [whatsapp] = twilio.matching(lambda r: r.get("To") == "whatsapp:+56911112222" and "sid" in r)
+    assert whatsapp["MediaUrl"] == url and whatsapp["Body"] == "Tu certificado"
+    [document] = telegram.matching(lambda r: r.get("method") == "sendDocument")
+    assert (
+        document["document"] == url and document["caption"] == "Tu certificado" and str(document["chat_id"]) == "4343"
+    )

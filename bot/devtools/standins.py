@@ -178,13 +178,15 @@ class TelegramStandIn(StandIn):
                 {"ok": False, "error_code": failure, "description": "falla simulada"}, status=failure
             )
         self.record({"token": token, "method": method, **params})
-        if method == "sendMessage":
+        if method in ("sendMessage", "sendDocument"):
             result: Any = {
                 "message_id": next(self._ids),
                 "date": int(time.time()),
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
                 "text": params.get("text"),
             }
+            if method == "sendDocument":
+                result.update(document={"file_id": "f1", "file_unique_id": "u1"}, caption=params.get("caption"))
         elif method == "getUpdates":
             with self._lock:
                 result = self.pending_updates.pop(token, [])
