@@ -22,6 +22,7 @@ from bot.dialogue.cues import (
     asks_about_town_hall,
     asks_open_or_where,
     asks_town_hall_detail,
+    changes_topic,
     is_follow_up,
     is_short_follow_up,
     names_town_hall,
@@ -83,6 +84,7 @@ def _resolve(
             and remembered
             and named != remembered
             and is_follow_up(text)
+            and not changes_topic(text)
             and matcher.best(text) is None
         ):
             return remembered, None
@@ -97,7 +99,7 @@ def _resolve(
     # "¿cuánto es el aseo al año?": a word of one procedure only, and a clear question. While another
     # procedure is in focus, only a message that does not open as a follow-up ("y si tengo multas?") leaves it.
     distinctive = matcher.by_distinctive_word(text) if typed and asked_aspects(text) else None
-    if remembered and follow_up_ok:
+    if remembered and follow_up_ok and not changes_topic(text):
         if distinctive and distinctive != remembered and not opens_as_follow_up(text):
             return distinctive, None
         return remembered, None

@@ -378,3 +378,16 @@ async def test_how_to_do_an_online_procedure_gives_the_link_with_the_steps():
     )
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "Pasos:" in texts(messages) and "penalolen.cl/tramites/composteras" in texts(messages)
+
+
+async def test_a_message_that_says_it_is_about_something_else_leaves_the_procedure_in_focus():
+    slots = {"municipio": "penalolen", "tramite": "compostera-domiciliaria"}
+    tracker = make_tracker(
+        "otra cosa, donde renuevo el carnet?", "consultar_tramite", [ent("tramite", "cedula-identidad")], slots=slots
+    )
+    messages, events = await run(ActionResponderTramite(), tracker)
+    assert "Registro Civil" in texts(messages) and "compostera" not in texts(messages).lower()
+    # Without the words of a new topic, a short follow-up stays on the procedure in focus.
+    tracker = make_tracker("y donde queda?", "consultar_tramite", [ent("tramite", "cedula-identidad")], slots=slots)
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "compostera" in texts(messages).lower()

@@ -351,3 +351,12 @@ def test_a_follow_up_question_with_a_no_inside_is_no_no():
     assert _cued_intent("y si no puedo pagar?", "negar") == "consultar_tramite"
     assert _cued_intent("no", "negar") == "negar"
     assert _cued_intent("no, gracias", "negar") == "negar"
+
+
+def test_words_of_a_new_topic():
+    from bot.dialogue.cues import changes_topic
+
+    for text in ("otra cosa, donde renuevo el carnet?", "oye otra consulta", "tengo otra pregunta", "Otra cosa:"):
+        assert changes_topic(text), text
+    for text in ("y donde queda?", "la otra vez pedi lo mismo", "cosa de nada"):
+        assert not changes_topic(text), text

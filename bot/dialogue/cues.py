@@ -210,6 +210,15 @@ def is_follow_up(text: str) -> bool:
 
 
 MAX_SHORT_FOLLOW_UP_WORDS = 5
+_TOPIC_CHANGE = re.compile(
+    r"^(?:\w+,? )?(?:otra cosa|otra consulta|otra pregunta|otro tema|otra duda|cambiando de tema|aparte de eso"
+    r"|una consulta aparte|tengo otra (?:consulta|pregunta|duda))\b"
+)
+
+
+def changes_topic(text: str) -> bool:
+    """The message says it is about something else ("otra cosa, ¿dónde renuevo el carnet?")."""
+    return bool(_TOPIC_CHANGE.search(normalise(text)))
 
 
 def is_short_follow_up(text: str) -> bool:
