@@ -153,6 +153,8 @@ def procedure_question(
             [SlotSet(Slot.TEMA, office.key if office else None)] + ([] if keeps else [SlotSet(Slot.TRAMITE, None)]),
         )
     aspects = [aspect] if aspect else asked_aspects(text)
+    if named is None and not remembered and best is None:
+        named = _only_procedure_at(catalogue, town, topic)  # "¿q necesito pa inscribirme ahí?" after the CESFAM
     several = named_procedures(catalogue, text)
     if len(several) > 1 and (named is None or named in several):
         return _answer_several(catalogue, town, several, aspects)
@@ -162,6 +164,15 @@ def procedure_question(
     if slug is None:
         return Turn([answers.ask_procedure() if aspects else answers.no_match()])
     return _answer(catalogue, town, slug, aspects)
+
+
+def _only_procedure_at(catalogue: Catalogue, town: Municipality, topic: Optional[str]) -> Optional[str]:
+    """The one procedure done at the office just described (not the town hall, where many are)."""
+    office = town.office(topic or "")
+    if office is None or office.key == "principal":
+        return None
+    done_there = [p.slug for p in catalogue.procedures_for(town.slug).values() if town.office_for(p) == office]
+    return done_there[0] if len(done_there) == 1 else None
 
 
 def office_in_focus(

@@ -391,3 +391,11 @@ async def test_a_message_that_says_it_is_about_something_else_leaves_the_procedu
     tracker = make_tracker("y donde queda?", "consultar_tramite", [ent("tramite", "cedula-identidad")], slots=slots)
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "compostera" in texts(messages).lower()
+
+
+async def test_a_question_after_an_office_is_about_the_one_procedure_done_there():
+    tracker = make_tracker(
+        "q necesito pa inscribirme ahi?", "consultar_tramite", [], slots={"municipio": "penalolen", "tema": "cesfam"}
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "Inscripción" in texts(messages) and "FONASA" in texts(messages)
