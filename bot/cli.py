@@ -360,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--report", default="results/nlu_heldout.json")
     ev.add_argument(
         "--scenarios",
-        default="eval/scenarios.yml,eval/scenarios_b.yml,eval/scenarios_c.yml,eval/scenarios_d.yml",
+        default="eval/scenarios.yml,eval/scenarios_b.yml,eval/scenarios_c.yml,eval/scenarios_d.yml,eval/scenarios_e.yml",
         help="escenarios de varias vueltas, archivos separados por comas",
     )
     ev.add_argument("--scenarios-report", default="results/scenarios.json")
