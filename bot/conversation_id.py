@@ -60,6 +60,14 @@ class ConversationId:
             return None
 
     @classmethod
+    def of_channel(cls, conversation: "ConversationId | str", channel: str) -> "ConversationId":
+        """``conversation`` as a parsed id of ``channel``; ``ValueError`` for any other id or text."""
+        parsed = conversation if isinstance(conversation, ConversationId) else cls.parse(conversation)
+        if parsed.channel != channel:
+            raise ValueError(f"no es una conversación de {channel}: {str(parsed)!r}")
+        return parsed
+
+    @classmethod
     def whatsapp(cls, municipality_number: str, citizen_number: str) -> "ConversationId":
         """A citizen writing to one municipality's WhatsApp number (Twilio's ``whatsapp:`` prefixes dropped)."""
         return cls(WHATSAPP, _bare_number(municipality_number), _bare_number(citizen_number))

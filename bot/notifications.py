@@ -294,9 +294,9 @@ class Notifier:
         if conversation is None or conversation.channel != item.channel:
             return _gave_up(f"el destinatario no es una conversación de {item.channel}")
         try:
-            adapter = self.channels.adapter(conversation)
+            adapter = self.channels.adapter(conversation, what="avisos")
         except NotDeliverable as exc:
-            return _gave_up(str(exc).replace("mensajes fuera de una conversación", "avisos"))
+            return _gave_up(str(exc))
         if adapter.service_window:
             last = await asyncio.to_thread(self._last_inbound, item.recipient)
             if last is None or now - last > timedelta(hours=self.settings.whatsapp_window_hours):

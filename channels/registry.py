@@ -40,8 +40,13 @@ class ChannelRegistry:
         """Whether at least one channel can send."""
         return bool(self._adapters)
 
-    def adapter(self, conversation: ConversationId | str) -> ChannelAdapter:
-        """The adapter that can write to ``conversation``; ``NotDeliverable`` (with the reason) otherwise."""
+    def adapter(
+        self, conversation: ConversationId | str, what: str = "mensajes fuera de una conversación"
+    ) -> ChannelAdapter:
+        """The adapter that can write to ``conversation``; ``NotDeliverable`` (with the reason) otherwise.
+
+        ``what`` names what is sent, for the reason a channel without an adapter gives.
+        """
         parsed = (
             conversation if isinstance(conversation, ConversationId) else ConversationId.parse_or_none(conversation)
         )
@@ -53,7 +58,7 @@ class ChannelRegistry:
             raise NotDeliverable(
                 f"el canal {parsed.channel} no está configurado ({reason})"
                 if reason
-                else f"el canal {parsed.channel} no permite enviar mensajes fuera de una conversación"
+                else f"el canal {parsed.channel} no permite enviar {what}"
             )
         problem = adapter.unreachable(parsed)
         if problem:

@@ -99,14 +99,6 @@ class TelegramSettings:
         return found
 
 
-def _telegram_conversation(conversation: ConversationId | str) -> ConversationId:
-    """The conversation as an id of this channel; ``ValueError`` for any other."""
-    parsed = conversation if isinstance(conversation, ConversationId) else ConversationId.parse(conversation)
-    if parsed.channel != TELEGRAM:
-        raise ValueError(f"no es una conversación de Telegram: {str(parsed)!r}")
-    return parsed
-
-
 class Press(NamedTuple):
     """A button press as its callback data tells: which menu (message) and which of its buttons."""
 
@@ -185,7 +177,7 @@ class TelegramSender:
         message's ``menu`` id (channels/menus.py). ``TelegramSendError`` when Telegram does not take it."""
         if buttons and menu is None:
             raise ValueError("botones sin número de menú")
-        target = _telegram_conversation(conversation)
+        target = ConversationId.of_channel(conversation, TELEGRAM)
         bot = self.bot(target.scope)
         markup = keyboard(buttons or [], menu or 0)
         try:
@@ -197,7 +189,7 @@ class TelegramSender:
 
     async def send_media(self, conversation: ConversationId | str, url: str, caption: str = "") -> None:
         """Send a file Telegram fetches from ``url`` as a document, with ``caption`` under it."""
-        target = _telegram_conversation(conversation)
+        target = ConversationId.of_channel(conversation, TELEGRAM)
         bot = self.bot(target.scope)
         try:
             await with_retries(lambda: bot.send_document(chat_id=target.address, document=url, caption=caption or None))

@@ -58,14 +58,6 @@ class TwilioSettings:
         return bool(self.account_sid and self.auth_token)
 
 
-def _whatsapp_conversation(conversation: ConversationId | str) -> ConversationId:
-    """The conversation as an id of this channel; ``ValueError`` for any other."""
-    parsed = conversation if isinstance(conversation, ConversationId) else ConversationId.parse(conversation)
-    if parsed.channel != WHATSAPP:
-        raise ValueError(f"no es una conversación de WhatsApp: {str(parsed)!r}")
-    return parsed
-
-
 class WhatsAppSender:
     """Sends to WhatsApp conversations through Twilio, retrying transient failures (a ``ChannelAdapter``)."""
 
@@ -93,7 +85,7 @@ class WhatsAppSender:
 
     async def send_text(self, conversation: ConversationId | str, text: str) -> str:
         """Send one message (at most ``WHATSAPP_LIMIT`` characters); returns Twilio's message SID."""
-        target = _whatsapp_conversation(conversation)
+        target = ConversationId.of_channel(conversation, WHATSAPP)
         return await self._create(from_=f"whatsapp:{target.scope}", to=f"whatsapp:{target.address}", body=text)
 
     async def send_template(self, conversation: ConversationId | str, template: str, variables: Dict[str, str]) -> str:
@@ -101,7 +93,7 @@ class WhatsAppSender:
 
         Outside WhatsApp's 24-hour window only approved templates are delivered.
         """
-        target = _whatsapp_conversation(conversation)
+        target = ConversationId.of_channel(conversation, WHATSAPP)
         return await self._create(
             from_=f"whatsapp:{target.scope}",
             to=f"whatsapp:{target.address}",
@@ -111,7 +103,7 @@ class WhatsAppSender:
 
     async def send_media(self, conversation: ConversationId | str, url: str, caption: str = "") -> str:
         """Send a file Twilio fetches from ``url`` (image, PDF, audio), with ``caption`` as its text."""
-        target = _whatsapp_conversation(conversation)
+        target = ConversationId.of_channel(conversation, WHATSAPP)
         return await self._create(
             from_=f"whatsapp:{target.scope}", to=f"whatsapp:{target.address}", media_url=[url], body=caption
         )
