@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 
 from rapidfuzz import fuzz, process
 
-from bot.answers.channel import APOLOGY, MEDIA_REPLIES, how_to_answer  # noqa: F401  (used by the channels)
+from bot.answers.channel import how_to_answer
 from bot.runtime import database, run_blocking
 from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, utcnow
 from bot.text import normalise

@@ -31,10 +31,10 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.answers.channel import APOLOGY
 from bot.config import settings
 from bot.runtime import database, run_blocking
 from bot.storage.tables import InboundMessageRow, utcnow
-from channels.common import APOLOGY
 from channels.locks import ConversationLocks
 from channels.replies import UndeliveredReplies
 

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 from typing import Any, Optional, Tuple
 
-from bot.answers.channel import CUT_NOTE  # noqa: F401  (used by the channels)
-from bot.message_metadata import FULL_TEXT_KEY  # noqa: F401  (used by the channels)
-
 WHATSAPP_MAX_CHARS = 1600
 TELEGRAM_MAX_CHARS = 4096
 REST_MAX_CHARS = 4096

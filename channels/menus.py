@@ -36,10 +36,9 @@ from typing import Any, Dict, List, Optional
 
 from sqlalchemy.orm import Session
 
-from bot.answers.channel import STALE_BUTTON  # noqa: F401  (used by the Telegram channel)
+from bot.answers.channel import APOLOGY
 from bot.runtime import database, run_blocking
 from bot.storage.tables import ChannelButtonsRow
-from channels.common import APOLOGY
 from channels.replies import Reply
 from channels.telegram_api import MAX_MENU_ID, parse_callback_data
 

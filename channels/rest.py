@@ -33,10 +33,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.answers.channel import CUT_NOTE
 from bot.conversation_id import ConversationId
+from bot.message_metadata import FULL_TEXT_KEY
 from channels.common import last_buttons, remember_buttons
 from channels.inbox import GiveUp, NotReady
-from channels.limits import CUT_NOTE, FULL_TEXT_KEY, REST_MAX_BODY_BYTES, REST_MAX_CHARS, body_too_large, cap_text
+from channels.limits import REST_MAX_BODY_BYTES, REST_MAX_CHARS, body_too_large, cap_text
 from channels.replies import Reply, ReplyOutput
 from channels.turns import ready_agent, run_turn
 from channels.typed import button_for_text

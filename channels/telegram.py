@@ -34,20 +34,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Update
 
+from bot.answers.channel import CUT_NOTE, MEDIA_REPLIES, STALE_BUTTON
 from bot.conversation_id import ConversationId
-from channels.common import MEDIA_REPLIES, record_inbound, split_message
+from bot.message_metadata import FULL_TEXT_KEY
+from channels.common import record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
-from channels.limits import (
-    CUT_NOTE,
-    FULL_TEXT_KEY,
-    TELEGRAM_MAX_BODY_BYTES,
-    TELEGRAM_MAX_CHARS,
-    body_too_large,
-    cap_text,
-)
+from channels.limits import TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text
 from channels.menus import (
     MENU_KEY,
-    STALE_BUTTON,
     Question,
     forget_menu,
     is_question,

@@ -18,11 +18,11 @@ from typing import Any, Awaitable, Callable, Optional
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import UserUttered
 
+from bot.answers.channel import APOLOGY
 from bot.config import settings
 from bot.rasa_internals.action_failures import watch_failed_actions
 from bot.rasa_internals.server import agent_of
 from bot.turn_state import begin_turn, end_turn, mark_failed
-from channels.common import APOLOGY
 from channels.inbox import GiveUp, Message, NotReady
 
 logger = logging.getLogger(__name__)

@@ -30,10 +30,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
+from bot.answers.channel import CUT_NOTE, MEDIA_REPLIES
 from bot.conversation_id import ConversationId
+from bot.message_metadata import FULL_TEXT_KEY
 from bot.runtime import current_catalogue
 from channels.common import (
-    MEDIA_REPLIES,
     last_buttons,
     numbered_list,
     payload_for_reply,
@@ -42,14 +43,7 @@ from channels.common import (
     split_message,
 )
 from channels.inbox import Inbox, InboxUnavailable, Message
-from channels.limits import (
-    CUT_NOTE,
-    FULL_TEXT_KEY,
-    WHATSAPP_MAX_BODY_BYTES,
-    WHATSAPP_MAX_CHARS,
-    body_too_large,
-    cap_text,
-)
+from channels.limits import WHATSAPP_MAX_BODY_BYTES, WHATSAPP_MAX_CHARS, body_too_large, cap_text
 from channels.replies import Reply, ReplyOutput
 from channels.turns import handle_stored
 from channels.typed import button_for_text, typed_text

@@ -23,11 +23,11 @@ import pytest
 from sqlalchemy import create_engine, select
 from twilio.request_validator import RequestValidator
 
+from bot.answers.channel import APOLOGY, CUT_NOTE
 from bot.handoff.transcript import TranscriptReader
 from bot.storage.tables import InboundMessageRow, utcnow
-from channels.common import APOLOGY
 from channels.inbox import MAX_ATTEMPTS
-from channels.limits import CUT_NOTE, WHATSAPP_MAX_CHARS
+from channels.limits import WHATSAPP_MAX_CHARS
 from channels.telegram_api import TelegramSettings
 from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import (
@@ -286,7 +286,7 @@ def test_malformed_telegram_updates_get_a_400_with_a_reason(assistant, name, raw
 
 def test_a_forged_button_press_gets_the_stale_button_reply(assistant):
     """Callback data is the client's to send: "b²" passes isdigit() but not int()."""
-    from channels.telegram import STALE_BUTTON
+    from bot.answers.channel import STALE_BUTTON
 
     telegram, chat = assistant["telegram"], new_chat()
     update = {

@@ -405,7 +405,7 @@ def test_telegram_correction_by_button_asks_the_new_value_before_any_folio(assis
 
 
 def test_telegram_old_buttons_are_stale_and_the_pending_question_is_asked_again(assistant, standins):
-    from channels.telegram import STALE_BUTTON
+    from bot.answers.channel import STALE_BUTTON
 
     _, telegram = standins
     chat = new_chat()

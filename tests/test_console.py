@@ -21,6 +21,7 @@ from sqlalchemy import insert, select, update
 from bot.handoff import queries, reviews
 from bot.handoff.transcript import TranscriptReader
 from bot.handoff.with_staff import set_with_staff
+from bot.message_metadata import FULL_TEXT_KEY
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.staff import accounts, audit, sessions
 from bot.storage import login_limits, personal_data
@@ -41,7 +42,7 @@ from bot.storage.tables import (
 from bot.web.app import create_app
 from bot.web.console import add_console
 from bot.web.console_handoffs import HAND_BACK_TEXT
-from channels.limits import FULL_TEXT_KEY, cap_text
+from channels.limits import cap_text
 from channels.registry import ChannelRegistry
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
 from tests.standins import StandIn, TwilioStandIn

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
+from bot.answers.channel import APOLOGY
 from bot.storage.tables import InboundMessageRow, RequestRow
-from channels.common import APOLOGY
 from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import channel_env, citizen, new_chat, tg_message, tg_post, whatsapp
 from tests.conftest import fresh_postgres

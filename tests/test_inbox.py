@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot import runtime
+from bot.answers.channel import APOLOGY
 from bot.storage.tables import InboundMessageRow, utcnow
 from channels import inbox as inbox_module
-from channels.common import APOLOGY
 from channels.inbox import GiveUp, Inbox, Message, NotReady
 from channels.replies import UndeliveredReplies
 

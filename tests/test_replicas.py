@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from bot.answers.channel import APOLOGY
 from bot.storage.tables import InboundMessageRow
-from channels.common import APOLOGY
 from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import channel_env, citizen, whatsapp
 from tests.conftest import fresh_postgres, require_redis

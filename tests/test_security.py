@@ -158,7 +158,7 @@ def test_the_local_token_lets_a_developer_chat(assistant):
 
 
 def test_long_rest_messages_are_cut_and_huge_bodies_refused(assistant):
-    from channels.limits import CUT_NOTE
+    from bot.answers.channel import CUT_NOTE
 
     token = secrets_of(assistant)["rest_local_token"]
     status, messages = rest(

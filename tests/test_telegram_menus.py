@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import runtime
+from bot.answers.channel import APOLOGY, MEDIA_REPLIES, STALE_BUTTON
 from bot.storage.tables import ChannelButtonsRow
-from channels.common import APOLOGY, MEDIA_REPLIES
-from channels.menus import STALE_BUTTON, Question, forget_menu, pending_question
+from channels.menus import Question, forget_menu, pending_question
 from channels.telegram import TelegramOutput
 from channels.telegram_api import MAX_MENU_ID, Press, callback_data, keyboard, parse_callback_data
 
