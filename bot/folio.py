@@ -13,7 +13,12 @@ from typing import Iterator, Tuple
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 LENGTH = 6
-FOLIO_RE = re.compile(rf"\b([A-Za-z]{{3}})(\s*-\s*|\s+)([{ALPHABET}{ALPHABET.lower()}]{{{LENGTH}}})\b")
+_CHAR = f"[{ALPHABET}{ALPHABET.lower()}]"
+# The six characters as written: together, or read out in groups ("pen 7kx 4m2", "ind 9x-k2-p7").
+_BODY = "|".join(
+    "[ -]".join(f"{_CHAR}{{{n}}}" for n in groups) for groups in ((LENGTH,), (3, 3), (2, 4), (4, 2), (2, 2, 2))
+)
+FOLIO_RE = re.compile(rf"\b([A-Za-z]{{3}})(\s*-\s*|\s+)({_BODY})\b")
 
 
 def new_folio(code: str) -> str:
@@ -25,9 +30,10 @@ def new_folio(code: str) -> str:
 def folios_in(text: str) -> Iterator[Tuple[str, int, int]]:
     """Each folio written in ``text``, canonical ("pen-7kx4m2", "ang zzz997" -> "ANG-ZZZ997"), with its span."""
     for match in FOLIO_RE.finditer(text):
-        code, separator, body = match.groups()
-        # Written with a space ("ang zzz997"), a folio must show a digit, or "que muchas" would be one.
-        if "-" in separator or any(ch.isdigit() for ch in body):
+        code, separator, written = match.groups()
+        body = written.replace(" ", "").replace("-", "")
+        # Written with a space ("ang zzz997") or in groups, a folio must show a digit, or "que muchas" would be one.
+        if ("-" in separator and body == written) or any(ch.isdigit() for ch in body):
             yield f"{code.upper()}-{body.upper()}", match.start(), match.end()
 
 

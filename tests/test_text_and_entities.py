@@ -74,6 +74,25 @@ def test_email_and_folio():
     assert find_folios("PEN-7KX4M0") == []  # 0 is not in the folio alphabet
 
 
+@pytest.mark.parametrize(
+    "text, folio",
+    [
+        ("el folio es pen 7kx 4m2 y mi rut 16.234.789-6", "PEN-7KX4M2"),  # read out in groups
+        ("folio ind 9xk 2p7 rut 10.456.789-4, en q esta?", "IND-9XK2P7"),
+        ("ind 9x-k2-p7", "IND-9XK2P7"),
+        ("pen-7kx4m2 ya", "PEN-7KX4M2"),
+        ("ang zzz997", "ANG-ZZZ997"),
+    ],
+)
+def test_a_folio_written_in_groups_or_lower_case_is_found(text, folio):
+    assert [f.value for f in find_folios(text)] == [folio]
+
+
+@pytest.mark.parametrize("text", ["son 2 casas", "que muchas", "hay 3 hoyos grandes", "tengo 2 perros 3 gatos"])
+def test_words_and_numbers_are_not_read_as_a_folio(text):
+    assert find_folios(text) == []
+
+
 def test_rut_digits_are_not_read_as_a_phone():
     found = find_structured("rut 12.345.678-5 y cel 987654321")
     assert [(f.entity, f.value) for f in found] == [("rut", "12345678-5"), ("telefono", "+56987654321")]
