@@ -112,7 +112,8 @@ class ValidateFormularioConsulta(FormValidationAction):
         folio = entity(tracker, "folio") or normalise_folio(text)
         if folio is None:
             if _was_asked(tracker, "folio_consulta"):  # an upset citizen is offered a person, not a format
-                send(dispatcher, [upset() if sounds_upset(text) else replies.bad_folio()])
+                town = municipality(tracker, await current_catalogue())
+                send(dispatcher, [upset() if sounds_upset(text) else replies.bad_folio(town.code if town else "")])
             return {"folio_consulta": None}
         rut = entity(tracker, "rut") or first_rut(text)
         return {"folio_consulta": folio, **({"rut_consulta": rut} if rut else {})}
@@ -139,7 +140,8 @@ class ActionAskFolioConsulta(Action):
         return "action_ask_folio_consulta"
 
     async def run(self, dispatcher, tracker, domain):
-        send(dispatcher, [replies.ask_folio()])
+        town = municipality(tracker, await current_catalogue())
+        send(dispatcher, [replies.ask_folio(town.code if town else "")])
         return []
 
 

@@ -63,11 +63,17 @@ def request_detail(request: Dict[str, Any], name_of: Callable[[str], str]) -> Re
     return Reply("\n".join(lines))
 
 
-def ask_folio() -> Reply:
-    """No request from this chat: ask for the folio."""
+def _folio_shape(code: str) -> str:
+    """How a folio looks, without writing one: an example folio would read as a real one."""
+    start = f"empieza con «{code.upper()}-»" if code else "empieza con tres letras y un guion"
+    return f"Es el código que te di al registrar la solicitud: {start} y sigue con seis letras o números."
+
+
+def ask_folio(code: str = "") -> Reply:
+    """No request from this chat: ask for the folio (``code``: the municipality's, when known)."""
     return Reply(
         "No veo solicitudes hechas desde este chat. La busco con el folio y el RUT con que se hizo: "
-        "¿cuál es el folio? Es un código como PEN-7KX4M2."
+        f"¿cuál es el folio? {_folio_shape(code)}"
     )
 
 
@@ -76,11 +82,9 @@ def ask_rut() -> Reply:
     return Reply("¿Con qué RUT se hizo la solicitud? Por ejemplo: 12.345.678-5.")
 
 
-def bad_folio() -> Reply:
+def bad_folio(code: str = "") -> Reply:
     """Not shaped like a folio."""
-    return Reply(
-        "Ese no parece un folio. Es un código de tres letras, un guion y seis caracteres, por ejemplo PEN-7KX4M2."
-    )
+    return Reply(f"Ese no parece un folio. {_folio_shape(code)}")
 
 
 def bad_rut() -> Reply:
