@@ -78,7 +78,10 @@ class ActionAyuda(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        send(dispatcher, [replies.capabilities()])
+        catalogue = await current_catalogue()
+        town = municipality(tracker, catalogue)
+        offered = catalogue.procedures_for(town.slug).values() if town else ()
+        send(dispatcher, [replies.capabilities(town, offered)])
         return []
 
 

@@ -20,10 +20,23 @@ from bot.forms.state import FormState
 ANSWER_SLOT = "respuesta_formulario"
 
 
-def start_form(catalogue: Catalogue, town: Municipality, proc: Procedure, tracker: Tracker) -> List[Dict[str, Any]]:
-    """Events that start the form for ``proc``, prefilled with data already given."""
+def start_form(
+    catalogue: Catalogue, town: Municipality, proc: Procedure, tracker: Tracker, first_answer: str = ""
+) -> List[Dict[str, Any]]:
+    """Events that start the form for ``proc``, prefilled with data already given.
+
+    ``first_answer``: a message that took up the offer by answering ahead ("Camila Vidal" to "¿Quieres
+    hacer la solicitud?"): kept as the answer to the first question when it is a valid one.
+    """
     entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
-    state = new_form_state(town, proc, known_values(proc.form, entities), answer_context(tracker, town))
+    context = answer_context(tracker, town)
+    state = new_form_state(town, proc, known_values(proc.form, entities), context)
+    first = state.field(proc.form)
+    if first_answer and first is not None:
+        result = validate_answer(first, first_answer, context)
+        if result.ok:
+            state.store(first, result.value, result.display)
+            state.advance(proc.form)
     return [SlotSet(Slot.SOLICITUD, state.to_dict()), SlotSet(Slot.FORMULARIO_LISTO, True), SlotSet(ANSWER_SLOT, None)]
 
 

@@ -35,7 +35,7 @@ from bot.dialogue.message import Message
 from bot.domain_names import Intent, Slot
 from bot.forms.fields import AnswerContext, validate_answer, yes_no
 from bot.forms.flow import handle_message
-from bot.forms.state import ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
+from bot.forms.state import ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState
 from bot.storage.requests import FolioExhausted, submit_request
 from bot.text import normalise
 
@@ -208,8 +208,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
         if state.stage in (ASKING, CORRECTING):  # "Ana Soto, 12.345.678-5, ana@gmail.com": every datum to its field
             stored, rest = _store_other_data(state, proc.form, tracker, context)
             if stored and not rest:  # only data for other questions: noted, and the pending one is asked again
-                names = ", ".join(label(f).lower() for f in proc.form if f.name in stored)
-                send(dispatcher, [Reply(f"Anoté: {names}.")])
+                send(dispatcher, [form_replies.noted([f for f in proc.form if f.name in stored])])
                 return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
             text = rest or text
         step = handle_message(state, proc.form, text, context, context.entities.get("campo"))
@@ -291,7 +290,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
         if message.intent == Intent.LISTAR_TRAMITES:
             return [categories_list(town, catalogue.procedures_for(town.slug))]
         if message.intent == Intent.CONSULTAR_BOT:
-            return [conversation.capabilities()]
+            return [conversation.capabilities(town, catalogue.procedures_for(town.slug).values())]
         if message.intent == Intent.CONSULTAR_ESTADO:
             return [Reply("Cuando terminemos esta solicitud te ayudo con eso.")]
         turn = procedure_question(

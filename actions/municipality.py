@@ -8,8 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity, latest_intent, latest_text, send
+from actions.context import entity, latest_intent, latest_text, municipality, offered_request, send
 from actions.conversation import follow_up
+from actions.procedure_turns import procedure_request
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.requests import status_turn
 from actions.services import current_catalogue
@@ -53,6 +54,14 @@ class ActionRecibirDato(Action):
                 found = await handler.run(dispatcher, tracker, domain)
                 given = {e.get("name") for e in found}
                 return found + [e for e in no_form if e["name"] not in given]
+            offered = offered_request(tracker)
+            town = municipality(tracker, catalogue)
+            if offered and town and not tracker.get_slot(Slot.PENDIENTE):
+                # "camila fernanda vidal" to "¿Quieres hacer la solicitud ahora?": a yes that answers ahead.
+                turn = procedure_request(catalogue, town, "", offered, None, tracker, latest_text(tracker))
+                send(dispatcher, turn.replies)
+                given = {e.get("name") for e in turn.events}
+                return turn.events + [e for e in no_form if e["name"] not in given]
             if tracker.get_slot(Slot.PENDIENTE):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             else:

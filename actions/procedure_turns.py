@@ -54,6 +54,7 @@ def _resolve(
     remembered: Optional[str],
     follow_up_ok: bool,
     intent: str = "consultar_tramite",
+    aspect: str = "",
 ) -> tuple[Optional[str], Optional[Turn]]:
     """The procedure meant, or a turn that asks the citizen to choose or rephrase.
 
@@ -71,12 +72,12 @@ def _resolve(
         if generic and remembered in {p.slug for p in generic} and named in (None, remembered):
             return remembered, None  # "quiero pedir el retiro" right after the bulky-waste pickup's answer
         if generic and (named is None or named in {p.slug for p in generic}):
-            return None, Turn([answers.ask_which(generic, intent)])
+            return None, Turn([answers.ask_which(generic, intent, aspect=aspect)])
         rivals = matcher.ambiguous(text)
         if len(rivals) > 1 and (named is None or named in {r.key for r in rivals}):
             options = [p for p in (catalogue.procedures.get(r.key) for r in rivals) if p is not None]
             if len(options) > 1:
-                return None, Turn([answers.ask_which(options, intent)])
+                return None, Turn([answers.ask_which(options, intent, aspect=aspect)])
     if named:
         if (
             typed
@@ -158,7 +159,9 @@ def procedure_question(
     several = named_procedures(catalogue, text)
     if len(several) > 1 and (named is None or named in several):
         return _answer_several(catalogue, town, several, aspects)
-    slug, turn = _resolve(catalogue, town, text, named, remembered, follow_up_ok=True)
+    slug, turn = _resolve(
+        catalogue, town, text, named, remembered, follow_up_ok=True, aspect=aspects[0] if aspects else ""
+    )
     if turn:
         return turn
     if slug is None:
@@ -230,11 +233,12 @@ def procedure_request(
     named: Optional[str],
     remembered: Optional[str],
     tracker: Any = None,
+    first_answer: str = "",
 ) -> Turn:
     """The citizen wants to do a procedure now (``iniciar_tramite``).
 
     A procedure taken in chat starts its guided form; any other is explained:
-    steps, where and the online link.
+    steps, where and the online link. ``first_answer``: see ``start_form``.
     """
     from bot.answers.forms import introduction, two_requests
 
@@ -257,7 +261,7 @@ def procedure_request(
         if later:  # "hay un poste sin luz y un hoyo": this one first, the other is offered after the folio
             intro.insert(0, two_requests(proc.name, catalogue.display_name(later[0])))
             events.append(SlotSet(Slot.TRAMITE_SIGUIENTE, later[0]))
-        return Turn(intro, events + start_form(catalogue, town, proc, tracker))
+        return Turn(intro, events + start_form(catalogue, town, proc, tracker, first_answer))
     turn = _answer(catalogue, town, slug, ["pasos", "lugar", "en_linea"])
     return Turn(turn.replies, turn.events + not_starting)
 

@@ -223,7 +223,7 @@ async def test_only_data_for_other_questions_is_noted_and_the_question_asked_aga
         state, "mi rut es 12.345.678-5", entities=[dict(ent("rut", "12345678-5"), start=10, end=22)]
     )
     new_state = FormState.from_dict(result["solicitud"])
-    assert "Anoté: rut" in texts(messages) and new_state.current == "nombre" and "nombre" not in new_state.values
+    assert "anoté: RUT." in texts(messages) and new_state.current == "nombre" and "nombre" not in new_state.values
 
 
 ANGRY = "q lata tanta pregunta!! esto es una burla, llevo 3 meses pidiendo q poden ese arbol y nadie viene"

@@ -399,3 +399,28 @@ async def test_a_question_after_an_office_is_about_the_one_procedure_done_there(
     )
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "Inscripción" in texts(messages) and "FONASA" in texts(messages)
+
+
+async def test_a_datum_given_to_an_offered_request_takes_it_up_and_answers_its_first_question():
+    asked = make_tracker(
+        "necesito el certificado de residencia pa la pega, me lo pueden mandar?",
+        "consultar_tramite",
+        [ent("tramite", "certificado-residencia")],
+        slots={"municipio": "angol"},
+    )
+    offer, _ = await run(ActionResponderTramite(), asked)
+    buttons = [b for m in offer for b in m.get("buttons") or []]
+    assert any(b["payload"].startswith("/iniciar_tramite") for b in buttons)
+    shown = [{"event": "bot", "text": m.get("text"), "data": {"buttons": m.get("buttons")}} for m in offer]
+    name = make_tracker(
+        "camila fernanda vidal",
+        "informar",
+        slots={"municipio": "angol", "tramite": "certificado-residencia"},
+        events=shown,
+    )
+    messages, slots = await run(ActionRecibirDato(), name)
+    assert "Te ayudo a pedir «Certificado de residencia" in texts(messages)
+    assert "Para qué trámite" not in texts(messages)
+    state = slots["solicitud"]
+    assert state["values"]["nombre"] == "Camila Fernanda Vidal"  # nothing typed is lost
+    assert state["current"] == "rut" and slots["formulario_listo"] is True and slots["consulta_lista"] is False

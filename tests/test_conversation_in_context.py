@@ -67,6 +67,14 @@ def test_a_question_about_a_procedure_is_answered_and_the_request_only_offered(c
     assert "Te ayudo a pedir «Retiro de residuos voluminosos" in started and "¿Cuál es tu nombre" in started
 
 
+def test_what_was_asked_about_a_vague_procedure_is_answered_for_the_one_chosen(chat):
+    options = chat.say("q necesito pa la licencia")
+    assert "Renovación o control de licencia de conducir" in options and "Duplicado" in options
+    number = next(line.split(".")[0] for line in options.splitlines() if "Renovación" in line)
+    answer = chat.say(number)
+    assert "Requisitos" in answer and "que vas a renovar" in answer  # the requirements, not a summary
+
+
 def test_the_commune_and_the_question_of_a_first_message_are_both_used(assistant, standins):
     chat = WhatsAppChat(assistant, standins[0])  # Peñalolén's number, a citizen of Angol
     answer = chat.say("hola buenas, soy de angol y queria saber cuanto cuesta el permiso de circulacion")

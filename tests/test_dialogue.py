@@ -194,6 +194,17 @@ def test_are_you_a_bot_says_it_is_an_assistant():
     assert "asistente virtual" in capabilities().text and "no una persona" in capabilities().text
 
 
+def test_what_can_you_do_names_the_areas_of_the_municipality():
+    from bot.answers.conversation import capabilities
+
+    catalogue = load_catalogue(catalogue_dir())
+    town = catalogue.municipalities["penalolen"]
+    offered = catalogue.procedures_for("penalolen").values()
+    text = capabilities(town, offered).text
+    assert town.name in text
+    assert all(proc.category in text for proc in offered)
+
+
 TREE_PLACE = FormField(
     "ubicacion_arbol",
     "opcion",
@@ -315,6 +326,8 @@ def test_an_outburst_mid_form_is_no_answer_nor_a_question():
     assert move(RUT, "12.345.678-5 y que lata tanta pregunta", "informar") == ANSWER  # the RUT is there
     # An angry description is still the description.
     assert move(DESCRIPTION, "llevo 3 meses pidiendo que poden el arbol y nadie viene", "informar") == ANSWER
+    # Anger at the questions themselves answers no free-text question either.
+    assert move(DESCRIPTION, "q lata tanta pregunta, la otra vez pedi lo mismo y nadie vino", "informar") == UPSET
     assert move(RUT, "quiero hablar con una persona, esto es una burla", "hablar_con_funcionario") == PERSON
 
 
@@ -360,3 +373,42 @@ def test_words_of_a_new_topic():
         assert changes_topic(text), text
     for text in ("y donde queda?", "la otra vez pedi lo mismo", "cosa de nada"):
         assert not changes_topic(text), text
+
+
+def test_a_yes_the_classifier_hesitated_on_is_made_sure_so_it_does_not_fall_back():
+    from rasa.shared.nlu.training_data.message import Message as RasaMessage
+
+    from bot.nlu.intent_cues import IntentCues
+
+    hesitant = RasaMessage(
+        data={
+            "text": "ya, quiero pedirlo",
+            "intent": {"name": "afirmar", "confidence": 0.36},
+            "intent_ranking": [{"name": "afirmar", "confidence": 0.36}, {"name": "cancelar", "confidence": 0.33}],
+            "entities": [],
+        }
+    )
+    [cued] = IntentCues().process([hesitant])
+    assert cued.get("intent")["name"] == "afirmar"
+    assert cued.get("intent")["confidence"] >= 0.43  # clear of the runner-up by the fallback's margin
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("necesito el certificado de residencia pa la pega, me lo pueden mandar?", DO),
+        ("me ayudan a pedir el retiro de un sofa?", DO),
+        ("me pueden ayudar a sacar el permiso de circulacion?", DO),
+        ("me pueden mandar info del permiso?", ASK),  # information, not the procedure
+        ("cuanto cuesta, me lo pueden mandar?", ASK),
+        ("donde me pueden hacer el certificado?", ASK),
+    ],
+)
+def test_a_request_put_as_a_question_is_a_request(text, expected):
+    assert procedure_move(Message(text, "consultar_tramite", 0.8)) == expected
+
+
+def test_anger_at_the_questions_is_no_question_about_a_procedure():
+    text = "q lata tanta pregunta, pa q quieren tanto dato si es un papel nomas"
+    assert _cued_intent(text, "consultar_tramite", {"tramite"}) == "fuera_de_alcance"
+    assert _cued_intent(text, "iniciar_tramite") == "fuera_de_alcance"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Optional
 
 from bot.answers.reply import Button, Reply, intent_payload
-from bot.catalogue.model import Municipality
+from bot.catalogue.model import Municipality, Procedure
 from bot.dialogue.cues import sounds_upset
 
 
@@ -40,12 +40,15 @@ def privacy_notice(retention_days: int) -> str:
     )
 
 
-def capabilities() -> Reply:
-    """The bot challenge and "¿qué puedes hacer?"."""
+def capabilities(town: Optional[Municipality] = None, offered: Iterable[Procedure] = ()) -> Reply:
+    """The bot challenge and "¿qué puedes hacer?"; with the municipality known, its areas too."""
+    areas = sorted({proc.category for proc in offered})
+    where = f" de la {town.name}" if town else " de tu municipalidad"
+    listed = f" ({', '.join(areas)})" if areas else ""
     return Reply(
         "Soy un asistente virtual (un programa, no una persona). Puedo:\n"
         "• Explicarte trámites: requisitos, costo, dónde, horario y plazo\n"
-        "• Mostrarte los trámites de tu municipalidad\n"
+        f"• Mostrarte los trámites{where}{listed}\n"
         "• Ayudarte a pedir o reportar cosas (voluminosos, luminarias, baches…)\n"
         "• Comunicarte con una persona de la municipalidad",
         [

@@ -128,14 +128,18 @@ def not_offered(town: Municipality, name: str) -> Reply:
     )
 
 
-def ask_which(options: Sequence[Procedure], intent: str = "consultar_tramite", question: str = "") -> Reply:
-    """Two or more procedures fit: let the citizen choose (the choice keeps asking, or requesting)."""
+def ask_which(
+    options: Sequence[Procedure], intent: str = "consultar_tramite", question: str = "", aspect: str = ""
+) -> Reply:
+    """Two or more procedures fit: let the citizen choose (the choice keeps asking, or requesting,
+    and keeps what was asked about: "¿q necesito pa la licencia?" answers the requirements of the one chosen)."""
     question = question or (
         "¿Cuál de estos trámites quieres hacer?"
         if intent == "iniciar_tramite"
         else "¿Sobre cuál de estos trámites me preguntas?"
     )
-    return Reply(question, [Button(p.name, intent_payload(intent, tramite=p.slug)) for p in options])
+    asked = {"aspecto": aspect} if aspect and intent != "iniciar_tramite" else {}
+    return Reply(question, [Button(p.name, intent_payload(intent, tramite=p.slug, **asked)) for p in options])
 
 
 def did_you_mean(proc_name: str, slug: str) -> Reply:

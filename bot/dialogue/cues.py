@@ -154,11 +154,25 @@ _FED_UP = re.compile(
 MIN_SHOUTED_LETTERS = 10
 
 
+# Anger at being asked, or at the assistant itself: never the description a free-text question asks for.
+_AT_THE_ASKING = re.compile(
+    r"\b(?:tantas? preguntas?|demasiadas preguntas|cuantas preguntas|mucha pregunta|otra pregunta mas"
+    r"|tanto dato|tantos datos|tanto tramite"
+    r"|ya me canse|me aburri|me tienes chat[oa]|no entiendes|no me sirves|no me sirve (?:esto|este|nada)"
+    r"|no sirve (?:pa|para) (?:na|nada)|hablar con una maquina|este bot|esta cosa)\b"
+)
+
+
+def angry_at_the_asking(text: str) -> bool:
+    """Anger at the questions or the assistant ("q lata tanta pregunta"), not at what a description tells."""
+    return bool(_AT_THE_ASKING.search(normalise(text)))
+
+
 def sounds_angry(text: str) -> bool:
     """Anger at the service or the assistant ("NO ME SIRVE NADA DE ESTO", "esto es una burla")."""
     letters = [ch for ch in text if ch.isalpha()]
     shouting = len(letters) >= MIN_SHOUTED_LETTERS and all(ch.isupper() for ch in letters)
-    return shouting or bool(_UPSET.search(normalise(text)))
+    return shouting or bool(_UPSET.search(normalise(text))) or angry_at_the_asking(text)
 
 
 def sounds_upset(text: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Optional
 
 from bot.catalogue.model import FormField
-from bot.dialogue.cues import is_stop, looks_like_question, names_a_person, sounds_upset
+from bot.dialogue.cues import angry_at_the_asking, is_stop, looks_like_question, names_a_person, sounds_upset
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import explicit_request
 from bot.domain_names import Intent
@@ -58,7 +58,9 @@ def form_move(
     other = message.entities.get("tramite")
     free_text = form_field is not None and form_field.type in FREE_TEXT_TYPES
     if sounds_upset(text) and (
-        not accepted or (form_field is not None and _taken_as_any_text(form_field, text, context))
+        not accepted
+        or (free_text and angry_at_the_asking(text))  # "q lata tanta pregunta…" asked why: no reason given
+        or (form_field is not None and _taken_as_any_text(form_field, text, context))
     ):
         return UPSET  # "q lata tanta pregunta, llevo 3 meses pidiendo…" asked for the RUT
     if accepted and not free_text:

@@ -28,6 +28,14 @@ _REQUEST = re.compile(
     r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|inscribanme|anotenme|agendenme|necesito que)\b"
     r"|^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclamar|quiero denunciar)\b"
 )
+# A request put as a question ("¿me lo pueden mandar?", "¿me ayudan a sacarlo?"): asked of the town hall for me.
+_POLITE_REQUEST = re.compile(
+    r"\b(?:me|nos) (?:lo |la |los |las )?(?:(?:pueden|puede|podrian|podria|puedes|podrias) (?:ayudar a )?"
+    r"|ayudan a |ayudas a )(?:mandar|enviar|tramitar|agendar|inscribir|anotar|emitir|sacar|pedir|solicitar|hacer)"
+    r"(?:lo|la|los|las|me)?\b"
+)
+# What a polite question may ask to be sent that is no request: information.
+_INFORMATION = re.compile(r"\b(?:info|informacion|datos|detalles?|requisitos|horarios?|link|enlace|direccion)\b")
 # Words that ask (not nouns such as "hora" or "pago", which a request names as well).
 _ASKS = re.compile(
     r"\b(?:cuanto|cuanta|cuantos|cuantas|donde|adonde|(?:hasta|desde|para) cuando|a que hora"
@@ -55,6 +63,9 @@ def procedure_move(message: Message) -> str:
     asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or bool(_ASKS.search(rest))
     if (request or reports) and not asks:
         return DO
+    rest = _POLITE_REQUEST.sub(" ", norm)
+    if _POLITE_REQUEST.search(norm) and not _ASKS.search(rest) and not _INFORMATION.search(rest):
+        return DO  # "necesito el certificado de residencia, ¿me lo pueden mandar?"
     if asks:
         return ASK
     return DO if message.intent == Intent.INICIAR_TRAMITE else ASK

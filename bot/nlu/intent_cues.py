@@ -29,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message as RasaMessage
 
 from bot.dialogue.cues import (
     accepts,
+    angry_at_the_asking,
     asks_about_town_hall,
     asks_for_list,
     asks_status,
@@ -83,7 +84,13 @@ class IntentCues(GraphComponent):
             if names_a_kind(text):  # "necesito un permiso": a procedure, of a kind the dialogue asks about
                 named.add("tramite")
             wanted = _cued_intent(text, intent["name"], named)
-            settled = wanted in (ASKING, DOING) and ("tramite" in named or accepts(text))
+            # Words that say the intent make it sure, even when the classifier guessed the same but hesitated
+            # ("ya, quiero pedirlo": afirmar 0.36 against cancelar 0.33 would fall back).
+            settled = (
+                accepts(text)
+                and wanted in (ASKING, DOING, AGREEING)
+                or (wanted in (ASKING, DOING) and "tramite" in named)
+            )
             if wanted == intent["name"] and not settled:
                 continue
             ranking = _swapped(message.get(INTENT_RANKING_KEY) or [], intent["name"], wanted)
@@ -108,6 +115,8 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
     if accepts(text) and "tramite" not in entities and guessed != DOING:
         return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
+    if angry_at_the_asking(text) and guessed != STATUS and "folio" not in entities:
+        return OUT_OF_SCOPE  # "q lata tanta pregunta, pa q quieren tanto dato": no question about a procedure
     if (sounds_upset(text) and guessed in SMALL_TALK) or (
         sounds_angry(text) and guessed == STATUS and "folio" not in entities
     ):
