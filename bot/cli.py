@@ -353,14 +353,17 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="evalúa el NLU en el conjunto reservado")
     ev.add_argument(
         "--heldout",
-        default="eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml",
+        default="eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml,eval/heldout_e.yml",
         help="conjuntos reservados, separados por comas",
     )
     ev.add_argument("--model", default="models")
     ev.add_argument("--report", default="results/nlu_heldout.json")
     ev.add_argument(
         "--scenarios",
-        default="eval/scenarios.yml,eval/scenarios_b.yml,eval/scenarios_c.yml,eval/scenarios_d.yml,eval/scenarios_e.yml",
+        default=(
+            "eval/scenarios.yml,eval/scenarios_b.yml,eval/scenarios_c.yml,eval/scenarios_d.yml,"
+            "eval/scenarios_e.yml,eval/scenarios_f.yml"
+        ),
         help="escenarios de varias vueltas, archivos separados por comas",
     )
     ev.add_argument("--scenarios-report", default="results/scenarios.json")
