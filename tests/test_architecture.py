@@ -101,8 +101,6 @@ APPLICATION = (
     "bot.benchmark",
     "bot.__main__",
 )
-# Imported lazily, to redact every secret the channels derive (one home for the Telegram secrets).
-LAZY_EXCEPTIONS = {("bot.log_safety", "channels.telegram_api")}
 
 
 def test_only_the_application_imports_the_channels():
@@ -110,10 +108,7 @@ def test_only_the_application_imports_the_channels():
         (module, target)
         for module, targets in import_graph().items()
         for target in targets
-        if module.startswith("bot")
-        and target.startswith("channels")
-        and not module.startswith(APPLICATION)
-        and (module, target) not in LAZY_EXCEPTIONS
+        if module.startswith("bot") and target.startswith("channels") and not module.startswith(APPLICATION)
     )
     assert upward == []
 
