@@ -89,18 +89,9 @@ def test_no_import_cycles():
     assert cycles(import_graph()) == []
 
 
-# The application: processes and commands that put the channels to work. Everything else in bot/
-# is below the channels and must not import them.
-APPLICATION = (
-    "bot.web",
-    "bot.notifications",
-    "bot.cli",
-    "bot.launcher",
-    "bot.shell",
-    "bot.devtools",
-    "bot.benchmark",
-    "bot.__main__",
-)
+# The application (bot/app/): processes and commands that put the channels to work. Everything else
+# in bot/ is below the channels and must not import them.
+APPLICATION = ("bot.app", "bot.__main__")
 
 
 def test_only_the_application_imports_the_channels():
