@@ -1,1 +1,1 @@
-"""Municipal assistant: catalogue, storage, matching, NLU components and command line."""
+"""Municipal assistant: catalogue, storage, matching, NLU components and, in bot/app/, the application."""

@@ -1,7 +1,7 @@
-"""``python -m bot``: see bot/cli.py."""
+"""``python -m bot``: the command line of bot/app/cli.py."""
 
 import sys
 
-from bot.cli import main
+from bot.app.cli import main
 
 sys.exit(main())

@@ -26,6 +26,7 @@ from typing import Callable, Dict, Iterable, List, Optional
 from urllib.parse import urlsplit
 
 from bot.nlu.entities import EMAIL_RE
+from bot.telegram_secrets import telegram_secrets
 
 QUIET_LOGGERS = ("httpx", "httpcore")
 SECRET_VARIABLES = (
@@ -59,16 +60,9 @@ _secrets: List[str] = []
 
 def configured_secrets(env: Optional[Dict[str, str]] = None) -> List[str]:
     """Every secret value the environment configures, longest first."""
-    from channels.telegram_api import TelegramSettings  # one home for the derived webhook secrets
-
     env = dict(os.environ if env is None else env)
     found = [env.get(name, "") for name in SECRET_VARIABLES]
-    telegram = TelegramSettings.from_values(
-        env.get("TELEGRAM_BOT_TOKENS", ""), env.get("TELEGRAM_WEBHOOK_SECRET", ""), ""
-    )
-    found += telegram.tokens.values()
-    if telegram.webhook_secret:  # the header each bot's webhook carries
-        found += [telegram.secret_for(slug) for slug in telegram.tokens]
+    found += telegram_secrets(env.get("TELEGRAM_BOT_TOKENS", ""), env.get("TELEGRAM_WEBHOOK_SECRET", ""))
     for name in URL_VARIABLES:
         try:
             found.append(urlsplit(env.get(name, "")).password or "")

@@ -1,7 +1,7 @@
 """What every channel that can write to a citizen outside a Rasa turn offers (``ChannelAdapter``).
 
-Staff replies (bot/web/console_handoffs.py), hand-backs and status notices
-(bot/notifications.py) reach a conversation through the adapter of its channel, found in
+Staff replies (bot/app/web/console_handoffs.py), hand-backs and status notices
+(bot/app/notifications.py) reach a conversation through the adapter of its channel, found in
 the ``ChannelRegistry`` (channels/registry.py) by the channel of its ``ConversationId``.
 They never look at the channel's own client library, so a new channel is its input
 channel, its adapter, and one line in the registry.

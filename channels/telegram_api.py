@@ -16,7 +16,6 @@ Telegram asks); a refused request (400, 403) is not retried.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import logging
 import re
@@ -30,6 +29,7 @@ from telegram.request import HTTPXRequest
 
 from bot.config import settings
 from bot.conversation_id import TELEGRAM, ConversationId
+from bot.telegram_secrets import parse_tokens, webhook_secret_for
 from channels.adapter import SendError
 from channels.timeouts import channel_timeout
 
@@ -49,16 +49,6 @@ class TelegramSendError(SendError):
 
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-
-
-def parse_tokens(text: str) -> Dict[str, str]:
-    """``"a=1:x,b=2:y"`` -> ``{"a": "1:x", "b": "2:y"}`` (blank entries ignored)."""
-    tokens = {}
-    for item in filter(None, (part.strip() for part in (text or "").split(","))):
-        slug, _, token = item.partition("=")
-        if slug.strip() and token.strip():
-            tokens[slug.strip()] = token.strip()
-    return tokens
 
 
 @dataclass
@@ -86,9 +76,8 @@ class TelegramSettings:
         return bool(self.tokens and self.webhook_secret)
 
     def secret_for(self, municipality: str) -> str:
-        """The webhook secret of one municipality's bot."""
-        digest = hmac.new(self.webhook_secret.encode(), municipality.encode(), hashlib.sha256).hexdigest()
-        return digest[:48]
+        """The webhook secret of one municipality's bot (derived in bot/telegram_secrets.py)."""
+        return webhook_secret_for(self.webhook_secret, municipality)
 
     def municipality_for_secret(self, secret: str) -> Optional[str]:
         """Which bot a webhook request is for, from its secret header (constant-time compare)."""

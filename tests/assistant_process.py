@@ -1,6 +1,6 @@
 """Starting the whole assistant (``python -m bot run``) on free ports for end-to-end tests.
 
-The same start as the benchmark's (bot/devtools/processes.py), as a dictionary for the tests:
+The same start as the benchmark's (bot/app/devtools/processes.py), as a dictionary for the tests:
 ``base`` (Rasa's URL), ``process`` (the launcher), ``env`` and ``var``.
 """
 
@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional
 
 import pytest
 
-from bot.devtools import processes
+from bot.app.devtools import processes
 from tests.conftest import MODEL_PATH
 
 

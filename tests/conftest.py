@@ -94,7 +94,7 @@ def postgres_db() -> Iterator[Database]:
 @pytest.fixture(scope="module")
 def standins():
     """Local stand-ins of the Twilio and Telegram APIs for one test module: ``(twilio, telegram)``."""
-    from bot.devtools.standins import TelegramStandIn, TwilioStandIn
+    from bot.app.devtools.standins import TelegramStandIn, TwilioStandIn
 
     twilio, telegram = TwilioStandIn().start(), TelegramStandIn().start()
     yield twilio, telegram

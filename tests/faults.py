@@ -10,7 +10,7 @@ from typing import Optional, Set
 import aiohttp
 from aiohttp import web
 
-from bot.devtools.standins import free_port
+from bot.app.devtools.standins import free_port
 
 
 class _LoopThread:

@@ -6,7 +6,8 @@ import threading
 import pytest
 from sanic import Sanic
 
-from bot import action_server, runtime
+from bot import runtime
+from bot.app import action_server
 from bot.storage import migrate
 
 

@@ -1,4 +1,5 @@
-"""The layout keeps its layers: no module imports, even lazily, a module that imports it back."""
+"""The layout keeps its layers: no module imports, even lazily, a module that imports it back, and
+the core, the channels, the actions and the application (bot/app/) import one way only."""
 
 import ast
 from pathlib import Path
@@ -89,33 +90,82 @@ def test_no_import_cycles():
     assert cycles(import_graph()) == []
 
 
-# The application: processes and commands that put the channels to work. Everything else in bot/
-# is below the channels and must not import them.
-APPLICATION = (
-    "bot.web",
-    "bot.notifications",
-    "bot.cli",
-    "bot.launcher",
-    "bot.shell",
-    "bot.devtools",
-    "bot.benchmark",
-    "bot.__main__",
-)
-# Imported lazily, to redact every secret the channels derive (one home for the Telegram secrets).
-LAZY_EXCEPTIONS = {("bot.log_safety", "channels.telegram_api")}
+# The layers, bottom up: the core (all of bot/ but bot/app/), then the channels and the actions beside
+# each other, then the application (bot/app/: the processes and commands that put them to work).
+# ``python -m bot`` runs bot/__main__.py, a shim that only calls the application's command line.
+CORE, CHANNELS, ACTIONS, APPLICATION, SHIM = "core", "channels", "actions", "application", "shim"
+MAY_IMPORT = {
+    CORE: {CORE},
+    CHANNELS: {CORE, CHANNELS},
+    ACTIONS: {CORE, ACTIONS},
+    APPLICATION: {CORE, CHANNELS, APPLICATION},
+    SHIM: {APPLICATION},
+}
 
 
-def test_only_the_application_imports_the_channels():
-    upward = sorted(
-        (module, target)
+def _within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def layer_of(module: str) -> str:
+    if module == "bot.__main__":
+        return SHIM
+    if _within(module, "bot.app"):
+        return APPLICATION
+    if _within(module, "channels"):
+        return CHANNELS
+    if _within(module, "actions"):
+        return ACTIONS
+    assert _within(module, "bot"), module
+    return CORE
+
+
+def imports_between(importer: str, imported: str) -> List[str]:
+    """``module -> target`` for every import from a module of layer ``importer`` of one of layer ``imported``."""
+    return sorted(
+        f"{module} -> {target}"
         for module, targets in import_graph().items()
         for target in targets
-        if module.startswith("bot")
-        and target.startswith("channels")
-        and not module.startswith(APPLICATION)
-        and (module, target) not in LAZY_EXCEPTIONS
+        if layer_of(module) == importer and layer_of(target) == imported
+    )
+
+
+def test_the_layers_see_their_modules():
+    assert layer_of("bot.app.web.app") == APPLICATION and layer_of("bot.application") == CORE
+    assert imports_between(APPLICATION, CHANNELS) and imports_between(CHANNELS, CORE)
+
+
+def test_the_channels_do_not_import_the_application():
+    assert imports_between(CHANNELS, APPLICATION) == []
+
+
+def test_the_core_imports_neither_the_channels_nor_the_application():
+    assert imports_between(CORE, CHANNELS) + imports_between(CORE, APPLICATION) == []
+
+
+def test_the_actions_import_neither_the_channels_nor_the_application():
+    assert imports_between(ACTIONS, CHANNELS) + imports_between(ACTIONS, APPLICATION) == []
+
+
+def test_python_m_bot_only_calls_the_application():
+    assert import_graph()["bot.__main__"] == {"bot.app.cli"}
+
+
+def test_each_layer_imports_only_itself_and_the_layers_below():
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in import_graph().items()
+        for target in targets
+        if layer_of(target) not in MAY_IMPORT[layer_of(module)]
     )
     assert upward == []
+
+
+def test_the_layers_import_one_way():
+    layers: Dict[str, Set[str]] = {layer: set() for layer in MAY_IMPORT}
+    for module, targets in import_graph().items():
+        layers[layer_of(module)].update(layer_of(t) for t in targets if layer_of(t) != layer_of(module))
+    assert cycles(layers) == []
 
 
 def test_nothing_below_the_actions_imports_them():

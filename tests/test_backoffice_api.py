@@ -9,12 +9,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
-from bot.notifications import notice_text
+from bot.app.notifications import notice_text
+from bot.app.web.app import MAX_BODY_BYTES, create_app
+from bot.app.web.openapi import API_PREFIX
 from bot.storage import requests as store
 from bot.storage.tables import ApiTokenRow, NotificationRow, RequestRow
 from bot.storage.tokens import create_token, municipality_for_token, revoke_token
-from bot.web.app import MAX_BODY_BYTES, create_app
-from bot.web.openapi import API_PREFIX
 
 SENDERS = ("tg-5550001", "whatsapp:+56911112222", "tg-angol-77")
 

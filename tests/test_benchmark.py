@@ -6,7 +6,7 @@ or duplicated, folios issued and found by the status lookup); no timing assertio
 
 import pytest
 
-from bot.devtools.loadgen import Citizen, rut_for
+from bot.app.devtools.loadgen import Citizen, rut_for
 from tests.conftest import MODEL_PATH
 
 
@@ -23,7 +23,7 @@ def test_citizens_have_distinct_valid_ruts_and_numbers():
 def test_two_conversations_end_to_end(tmp_path, monkeypatch):
     if not MODEL_PATH.exists():
         pytest.fail("No hay modelo entrenado: ejecuta 'make train'.")
-    from bot.benchmark import run_benchmark
+    from bot.app.benchmark import run_benchmark
 
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     report = run_benchmark(conversations=2, rounds=1, skip_plain=True, output=None)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.cli import main
+from bot.app.cli import main
 from bot.storage.db import Database
 from bot.storage.tokens import municipality_for_token
 

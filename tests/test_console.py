@@ -18,6 +18,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import insert, select, update
 
+from bot.app.web.app import create_app
+from bot.app.web.console import add_console
+from bot.app.web.console_handoffs import HAND_BACK_TEXT
 from bot.handoff import queries, reviews
 from bot.handoff.transcript import TranscriptReader
 from bot.handoff.with_staff import set_with_staff
@@ -39,9 +42,6 @@ from bot.storage.tables import (
     StaffRow,
     utcnow,
 )
-from bot.web.app import create_app
-from bot.web.console import add_console
-from bot.web.console_handoffs import HAND_BACK_TEXT
 from channels.limits import cap_text
 from channels.registry import ChannelRegistry
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
@@ -930,7 +930,7 @@ async def test_pages_and_errors_are_html(browsers):
 
 
 def test_masking():
-    from bot.web.console_mask import mask_email, mask_phone, mask_rut, mask_text, masked_identity
+    from bot.app.web.console_mask import mask_email, mask_phone, mask_rut, mask_text, masked_identity
 
     assert mask_rut("12.345.678-5") == mask_rut("12345678-5") == "12.***.***-5"
     assert mask_rut("7654321-k") == "7.***.***-K"

@@ -268,7 +268,7 @@ def test_a_message_in_flight_when_rasa_is_killed_is_answered_after_the_restart(t
         os.kill(killed, signal.SIGKILL)  # mid-turn: the action is still running
         proxy.up()
         assert twilio.bodies_to(sender) == []
-        # The launcher restarts Rasa (bot/launcher.py); the restarted one answers the message in flight.
+        # The launcher restarts Rasa (bot/app/launcher.py); the restarted one answers the message in flight.
         twilio.wait_for(lambda r: r.get("To") == f"whatsapp:{sender}" and "sid" in r, 2, timeout=180)
         time.sleep(3)
         replies = twilio.bodies_to(sender)

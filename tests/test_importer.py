@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.app.cli import main
 from bot.catalogue.files import load_catalogue
 from bot.catalogue.importer import import_table, write_import
 from bot.catalogue.validate import validate_catalogue
-from bot.cli import main
 from bot.config import PROJECT_ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "transparencia_angol.csv"

@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-from bot.launcher import Child, UnsafeSettings, embedded_environment
+from bot.app.launcher import Child, UnsafeSettings, embedded_environment
 from channels.rest import parse_tokens
 
 

@@ -19,6 +19,7 @@ from typing import Callable, Dict, List, Tuple
 import pytest
 
 from bot import log_safety
+from bot.app.web.console_mask import mask_text
 from bot.catalogue.model import FormField
 from bot.dialogue import cues
 from bot.dialogue.message import Message
@@ -30,7 +31,6 @@ from bot.forms.option_words import option_named
 from bot.matching.aspects import asked_aspects
 from bot.nlu import entities
 from bot.text import normalise, words_with_spans
-from bot.web.console_mask import mask_text
 from channels.common import payload_for_reply
 from channels.limits import cap_text
 from channels.typed import typed_text

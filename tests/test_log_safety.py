@@ -6,6 +6,7 @@ import logging
 import pytest
 
 from bot import log_safety
+from bot.telegram_secrets import webhook_secret_for
 
 ENV = {
     "TWILIO_AUTH_TOKEN": "token-de-prueba-twilio",
@@ -20,6 +21,11 @@ ENV = {
     [
         ("HTTP Request: POST http://127.0.0.1:1/bot111:PENALOLEN/sendMessage", "PENALOLEN", "/bot***/sendMessage"),
         ("POST https://api.telegram.org/bot7654321:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe", "AAHdq", "getMe"),
+        (  # the header Telegram sends to the bot of Peñalolén, derived from the webhook secret
+            "cabecera de telegram " + webhook_secret_for("secreto-de-webhook-de-prueba", "penalolen"),
+            webhook_secret_for("secreto-de-webhook-de-prueba", "penalolen"),
+            "cabecera de telegram ***",
+        ),
         ("twilio auth token-de-prueba-twilio", "token-de-prueba-twilio", "twilio auth ***"),
         ("GET /model/parse?token=abc123&x=1", "abc123", "token=***&x=1"),
         (

@@ -24,7 +24,7 @@ from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, ins
 from sqlalchemy.exc import IntegrityError
 
 from bot.answers.notices import status_notice
-from bot.cli import main
+from bot.app.cli import main
 from bot.storage import migrate, revisions
 from bot.storage.db import Database
 from tests.conftest import fresh_postgres

@@ -12,13 +12,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
-from bot.notifications import Notifier, NotifierSettings, notice_text, notifier_from_env
+from bot.app.notifications import Notifier, NotifierSettings, notice_text, notifier_from_env
+from bot.app.web.app import create_app
+from bot.app.web.openapi import API_PREFIX
 from bot.storage import requests as store
 from bot.storage.db import Database
 from bot.storage.tables import ConversationActivityRow, NotificationRow, utcnow
 from bot.storage.tokens import create_token
-from bot.web.app import create_app
-from bot.web.openapi import API_PREFIX
 from channels.common import split_message
 from channels.registry import ChannelRegistry
 from channels.telegram_api import TelegramSender, TelegramSettings

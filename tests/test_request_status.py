@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.notifications import notice_text
+from bot.app.notifications import notice_text
 from bot.storage import requests as store
 from bot.storage.tables import NotificationRow, RequestRow, RequestStatusRow
 

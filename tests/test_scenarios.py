@@ -1,6 +1,6 @@
 """The multi-turn scenario runner's checks and how it reads options from each channel."""
 
-from bot.devtools.scenarios import Reply, _chosen, _telegram_reply, _whatsapp_reply, check
+from bot.app.devtools.scenarios import Reply, _chosen, _telegram_reply, _whatsapp_reply, check
 
 
 def test_facts_are_matched_without_accents_or_case():

@@ -19,9 +19,9 @@ import uuid
 import pytest
 from sqlalchemy import select
 
+from bot.app.devtools.processes import children, command_line, role_of
+from bot.app.launcher import answers
 from bot.config import PROJECT_ROOT
-from bot.devtools.processes import children, command_line, role_of
-from bot.launcher import answers
 from bot.storage.db import Database
 from bot.storage.requests import submit_request
 from bot.storage.tables import HandoffRow

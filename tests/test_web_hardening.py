@@ -13,13 +13,13 @@ from urllib.parse import urlencode
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from bot.app.web.client_address import client_address, trusted_proxies
 from bot.staff import accounts
 from bot.storage import login_limits
 from bot.storage.catalogue_store import load_catalogue_into
 from bot.storage.db import Database
 from bot.storage.requests import submit_request
 from bot.storage.tokens import create_token
-from bot.web.client_address import client_address, trusted_proxies
 from tests.web_process import web_process
 
 PASSWORD = "clave-segura-123"

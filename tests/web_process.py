@@ -12,8 +12,8 @@ from typing import Dict, Iterator, Optional
 
 import pytest
 
+from bot.app.devtools.standins import free_port
 from bot.config import PROJECT_ROOT
-from bot.devtools.standins import free_port
 
 
 class WebProcess:

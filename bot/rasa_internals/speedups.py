@@ -1,6 +1,6 @@
 """Measured speed-ups of the Rasa server (``make bench``, README "Rendimiento").
 
-``python -m bot run`` applies them before Rasa starts (bot/rasa_server.py);
+``python -m bot run`` applies them before Rasa starts (bot/app/rasa_server.py);
 ``RASA_SPEEDUPS=0`` leaves Rasa untouched, to compare.
 
 - Rasa 3.6 checks every action server response with ``jsonschema.validate``, which

@@ -108,8 +108,8 @@ def embedded_environment(base: Optional[Dict[str, str]] = None) -> Dict[str, str
 
 
 def action_server_command(env: Dict[str, str]) -> List[str]:
-    """Command line of the action server (bot/action_server.py: localhost and a token)."""
-    return [sys.executable, "-m", "bot.action_server", "--host", env["ACTIONS_HOST"], "--port", env["ACTIONS_PORT"]]
+    """Command line of the action server (bot/app/action_server.py: localhost and a token)."""
+    return [sys.executable, "-m", "bot.app.action_server", "--host", env["ACTIONS_HOST"], "--port", env["ACTIONS_PORT"]]
 
 
 def web_server_command(env: Dict[str, str]) -> List[str]:
@@ -120,13 +120,13 @@ def web_server_command(env: Dict[str, str]) -> List[str]:
 def rasa_server_command(env: Dict[str, str]) -> List[str]:
     """Command line of the Rasa server (channels and HTTP API, always behind RASA_API_TOKEN).
 
-    ``bot.rasa_server`` is ``rasa run`` with measured speed-ups (bot/rasa_internals/speedups.py).
+    ``bot.app.rasa_server`` is ``rasa run`` with measured speed-ups (bot/rasa_internals/speedups.py).
     """
     return [
-        # The token reaches Rasa through the environment (bot/rasa_server.py), not the process list.
+        # The token reaches Rasa through the environment (bot/app/rasa_server.py), not the process list.
         sys.executable,
         "-m",
-        "bot.rasa_server",
+        "bot.app.rasa_server",
         "run",
         "--enable-api",
         "--model",

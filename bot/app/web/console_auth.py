@@ -17,12 +17,12 @@ from typing import Awaitable, Callable, List, Optional, Tuple
 
 from aiohttp import web
 
+from bot.app.web.client_address import client_address
+from bot.app.web.console_context import console
+from bot.app.web.console_pages import forbidden, notices_from, page
+from bot.app.web.console_render import Markup, fragment, options, render
 from bot.staff import accounts, sessions
 from bot.staff.sessions import StaffSession
-from bot.web.client_address import client_address
-from bot.web.console_context import console
-from bot.web.console_pages import forbidden, notices_from, page
-from bot.web.console_render import Markup, fragment, options, render
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

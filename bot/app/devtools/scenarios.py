@@ -4,7 +4,7 @@ A scenario (eval/scenarios.yml, written apart from the training data and never u
 for training) says which channel and municipality the citizen writes to, what they
 type or which option they press at each turn, and facts the reply must (or must not)
 hold. The runner starts the assistant as ``python -m bot run`` with WhatsApp and
-Telegram pointed at local stand-ins (bot/devtools/standins.py), writes through the
+Telegram pointed at local stand-ins (bot/app/devtools/standins.py), writes through the
 signed webhooks as Twilio and Telegram would, and reads the replies the stand-ins
 receive: the path a citizen's message really takes.
 """
@@ -283,10 +283,10 @@ def summarise(results: List[Dict[str, Any]]) -> Dict[str, Any]:
 
 def run_all(scenarios_path: str, report: str, workers: int = 4) -> Dict[str, Any]:
     """Start the assistant with the stand-ins, play every scenario, print and save the report."""
+    from bot.app.devtools.processes import start_assistant
+    from bot.app.devtools.standins import TelegramStandIn, TwilioStandIn
     from bot.catalogue.files import load_catalogue
     from bot.config import catalogue_dir, var_dir
-    from bot.devtools.processes import start_assistant
-    from bot.devtools.standins import TelegramStandIn, TwilioStandIn
 
     scenarios = load_scenarios(scenarios_path)
     catalogue = load_catalogue(catalogue_dir())

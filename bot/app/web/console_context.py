@@ -31,7 +31,7 @@ class ConsoleContext:
     catalogue_provider: Optional[Callable[[], Catalogue]] = None
     secure_cookies: bool = False
     intents: Tuple[str, ...] = field(default_factory=tuple)
-    trusted_proxies: List[Any] = field(default_factory=list)  # networks, see bot.web.client_address
+    trusted_proxies: List[Any] = field(default_factory=list)  # networks, see bot.app.web.client_address
 
     def _catalogue(self) -> Optional[Catalogue]:
         if self.catalogue_provider is None:

@@ -3,7 +3,7 @@
 ``create_app`` assembles the parts: each part adds its own prefixed routes with an
 ``add_<part>(app, …)`` function (the API's bearer-token check is per route, so it does
 not reach other parts), and the staff console can join with one more call. ``run_web``
-serves it. Parts are not aiohttp sub-applications: see ``bot.web.backoffice``.
+serves it. Parts are not aiohttp sub-applications: see ``bot.app.web.backoffice``.
 
 Given a ``Notifier``, the application also runs it in the background (citizens' notices
 of status changes) from startup to cleanup.
@@ -17,15 +17,15 @@ from typing import AsyncIterator, Callable, Optional
 
 from aiohttp import web
 
+from bot.app.notifications import Notifier, notifier_from_env
+from bot.app.web.backoffice import add_backoffice
+from bot.app.web.console import add_console
+from bot.app.web.openapi import API_PREFIX
 from bot.catalogue.catalogue import Catalogue
 from bot.config import database_url, settings
 from bot.handoff.transcript import TranscriptReader, tracker_url
-from bot.notifications import Notifier, notifier_from_env
 from bot.storage.catalogue_store import CatalogueCache
 from bot.storage.db import Database
-from bot.web.backoffice import add_backoffice
-from bot.web.console import add_console
-from bot.web.openapi import API_PREFIX
 from channels.registry import ChannelRegistry
 
 MAX_BODY_BYTES = 64 * 1024

@@ -13,8 +13,8 @@ import urllib.error
 import urllib.request
 from typing import Any, Dict, List, Optional
 
+from bot.app.launcher import UnsafeSettings, answers, embedded_environment, stop, wait_until_up
 from bot.config import PROJECT_ROOT, var_dir
-from bot.launcher import UnsafeSettings, answers, embedded_environment, stop, wait_until_up
 from channels.rest import parse_tokens
 
 REQUEST_TIMEOUT_SECONDS = 60

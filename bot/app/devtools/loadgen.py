@@ -3,7 +3,7 @@
 Each citizen writes to a municipality's WhatsApp number (the ``To`` of the catalogue)
 like Twilio would deliver it: a form POST signed with ``X-Twilio-Signature``
 (twilio's RequestValidator). The replies reach a local Twilio stand-in
-(bot/devtools/standins.py), which stamps each one with its arrival time.
+(bot/app/devtools/standins.py), which stamps each one with its arrival time.
 
 Script of one conversation (11 turns): greeting, a procedure question (cost of a
 certificate), a guided request (retiro de voluminosos) field by field up to its
@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from bot.devtools.standins import TwilioStandIn
+from bot.app.devtools.standins import TwilioStandIn
 
 QUIET_SECONDS = 1.5
 TURN_TIMEOUT_SECONDS = 30.0

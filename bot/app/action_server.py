@@ -7,7 +7,7 @@ action on any conversation it is told about. Ours listens on ``ACTIONS_HOST``
 Before it serves, it opens the database and applies pending migrations in a worker
 thread, so no action waits for that on the event loop.
 
-    python -m bot.action_server --port 5055
+    python -m bot.app.action_server --port 5055
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 from aiohttp import web
 from multidict import MultiMapping
 
+from bot.app.web.console_render import Markup, fragment, join, render
 from bot.handoff.states import HandoffStatus
 from bot.staff.sessions import StaffSession
-from bot.web.console_render import Markup, fragment, join, render
 
 Notice = Tuple[str, str]  # (kind "ok" | "error", Spanish text)
 

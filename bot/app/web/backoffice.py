@@ -1,6 +1,6 @@
 """Back-office API (``/api/v1``): the municipality's systems read requests and change their status.
 
-``add_backoffice`` adds the routes to the web application of ``bot.web.app``. Every
+``add_backoffice`` adds the routes to the web application of ``bot.app.web.app``. Every
 route but ``openapi.json`` needs ``Authorization: Bearer <token>``; the token decides
 the municipality, so one municipality never sees another's requests (a foreign folio
 answers 404, exactly as an unknown one). Database work runs in threads
@@ -27,12 +27,12 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from multidict import MultiMapping
 
+from bot.app.web.openapi import API_PREFIX, AUTHOR_MAX_LENGTH, openapi_document
 from bot.catalogue.catalogue import Catalogue
 from bot.config import timezone_name
 from bot.storage import requests as store
 from bot.storage.db import Database
 from bot.storage.tokens import is_well_formed, municipality_for_token
-from bot.web.openapi import API_PREFIX, AUTHOR_MAX_LENGTH, openapi_document
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ import asyncio
 
 from aiohttp import web
 
+from bot.app.web.console_auth import session_of, staff_only
+from bot.app.web.console_context import console
+from bot.app.web.console_handoffs import _back, _switch
+from bot.app.web.console_mask import masked_identity
+from bot.app.web.console_pages import not_found, notices_from, page
+from bot.app.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, render, table
 from bot.handoff import queries, service
 from bot.staff.audit import record_audit
-from bot.web.console_auth import session_of, staff_only
-from bot.web.console_context import console
-from bot.web.console_handoffs import _back, _switch
-from bot.web.console_mask import masked_identity
-from bot.web.console_pages import not_found, notices_from, page
-from bot.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, render, table
 
 CONVERSATION_COLUMNS = ("Vecino o vecina", "Canal", "Último mensaje", "Derivación abierta", "Acción")
 _TAKE_FORM = (

@@ -9,16 +9,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from aiohttp import web
 
+from bot.app.web.console_auth import admin_only, session_of, staff_only
+from bot.app.web.console_context import console
+from bot.app.web.console_mask import mask_text, masked_identity
+from bot.app.web.console_pages import Notice, forbidden, message_page, notices_from, page
+from bot.app.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, options, render, table
 from bot.handoff import queries, reviews
 from bot.handoff.states import ALL as HANDOFF_STATUSES
 from bot.staff import accounts, passwords
 from bot.staff.audit import record_audit
 from bot.storage.tables import utcnow
-from bot.web.console_auth import admin_only, session_of, staff_only
-from bot.web.console_context import console
-from bot.web.console_mask import mask_text, masked_identity
-from bot.web.console_pages import Notice, forbidden, message_page, notices_from, page
-from bot.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, options, render, table
 
 RESULT_COLUMNS = ("Conversación", "Fecha", "Trámite", "Vecino o vecina", "Estado", "Resultado", "Canal", "Atendió")
 TEAM_COLUMNS = ("Usuario", "Nombre", "Rol", "Estado", "Acción")

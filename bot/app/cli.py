@@ -172,13 +172,13 @@ def cmd_catalogue_import(args) -> int:
 
 
 def cmd_run(_args) -> int:
-    from bot.launcher import run
+    from bot.app.launcher import run
 
     return run()
 
 
 def cmd_shell(args) -> int:
-    from bot.shell import chat
+    from bot.app.shell import chat
 
     return chat(args.url, args.sender)
 
@@ -190,7 +190,7 @@ def cmd_eval(args) -> int:
     if args.scenarios and not args.nlu_only:
         from pathlib import Path
 
-        from bot.devtools.scenarios import run_all
+        from bot.app.devtools.scenarios import run_all
 
         report = Path(args.scenarios_report)
         for path in (p.strip() for p in args.scenarios.split(",") if p.strip()):
@@ -234,7 +234,7 @@ def cmd_telegram_poll(args) -> int:
 
 
 def cmd_web(args) -> int:
-    from bot.web.app import run_web
+    from bot.app.web.app import run_web
 
     run_web(args.host, args.port)
     return 0
@@ -304,7 +304,7 @@ def cmd_forget(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from bot.benchmark import run_benchmark, run_nlu_benchmark
+    from bot.app.benchmark import run_benchmark, run_nlu_benchmark
 
     if args.nlu_only:
         return run_nlu_benchmark(args.model, args.heldout, args.rounds)

@@ -1,6 +1,6 @@
 """OpenAPI 3.0 description of the back-office API, served at ``/api/v1/openapi.json``.
 
-Written by hand next to the handlers in ``bot.web.backoffice``; a test checks that every
+Written by hand next to the handlers in ``bot.app.web.backoffice``; a test checks that every
 route of the API appears here. Statuses and limits come from the storage module, so the
 document cannot drift from what the API accepts.
 """

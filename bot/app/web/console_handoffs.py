@@ -19,18 +19,11 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.answers.channel import HAND_BACK_TEXT
-from bot.config import timezone_name
-from bot.handoff import queries, reviews, service
-from bot.handoff.states import OPEN, HandoffStatus
-from bot.handoff.transcript import Turn, transcript
-from bot.staff.accounts import Staffer
-from bot.staff.audit import record_audit
-from bot.storage.tables import HandoffRow, ReviewRow, utcnow
-from bot.web.console_auth import session_of, staff_only
-from bot.web.console_context import ConsoleContext, console
-from bot.web.console_mask import masked_identity
-from bot.web.console_pages import NOTICES, Notice, not_found, notices_from, page
-from bot.web.console_render import (
+from bot.app.web.console_auth import session_of, staff_only
+from bot.app.web.console_context import ConsoleContext, console
+from bot.app.web.console_mask import masked_identity
+from bot.app.web.console_pages import NOTICES, Notice, not_found, notices_from, page
+from bot.app.web.console_render import (
     CHANNEL_NAMES,
     REASON_NAMES,
     STATUS_NAMES,
@@ -43,6 +36,13 @@ from bot.web.console_render import (
     render,
     table,
 )
+from bot.config import timezone_name
+from bot.handoff import queries, reviews, service
+from bot.handoff.states import OPEN, HandoffStatus
+from bot.handoff.transcript import Turn, transcript
+from bot.staff.accounts import Staffer
+from bot.staff.audit import record_audit
+from bot.storage.tables import HandoffRow, ReviewRow, utcnow
 from channels.adapter import NotDeliverable
 
 log = logging.getLogger(__name__)

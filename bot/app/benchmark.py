@@ -2,7 +2,7 @@
 
 End to end (default): simulated citizens hold whole conversations concurrently
 through the signed WhatsApp webhook of the assistant started as ``python -m bot run``
-(bot/devtools/loadgen.py explains the script and when a turn ends); the replies are
+(bot/app/devtools/loadgen.py explains the script and when a turn ends); the replies are
 captured by a local Twilio stand-in. Then the plain ``rasa init`` bot gets the same
 load through the same WhatsApp channel, and the ratio of both is printed. Figures go
 to stdout and to results/bench.json.
@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from bot.app.devtools.loadgen import percentile
 from bot.config import PROJECT_ROOT, var_dir
-from bot.devtools.loadgen import percentile
 from bot.evaluation import load_heldout
 
 
@@ -87,8 +87,8 @@ def load_bot(
     same_script: bool = False,
 ) -> Dict[str, Any]:
     """Run the load against one started bot; its summary with peak memory per process."""
-    from bot.devtools.loadgen import run_load
-    from bot.devtools.processes import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL
+    from bot.app.devtools.loadgen import run_load
+    from bot.app.devtools.processes import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL
 
     towns = municipalities()
     cpu_before = running.cpu()
@@ -161,8 +161,8 @@ def run_benchmark(
     extra_env: Optional[Dict[str, str]] = None,
 ) -> Dict[str, Any]:
     """The end-to-end benchmark; prints both result blocks and the ratio, writes ``output``."""
-    from bot.devtools.processes import plain_project, start_assistant, start_plain
-    from bot.devtools.standins import TwilioStandIn
+    from bot.app.devtools.processes import plain_project, start_assistant, start_plain
+    from bot.app.devtools.standins import TwilioStandIn
 
     base = var_dir() / "bench"
     base.mkdir(parents=True, exist_ok=True)

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.app.devtools.standins import free_port
+from bot.app.launcher import wait_until_up
 from bot.config import PROJECT_ROOT
-from bot.devtools.standins import free_port
-from bot.launcher import wait_until_up
 
 ACCOUNT_SID = "ACbench00000000000000000000000000"
 AUTH_TOKEN = "token-del-benchmark"
@@ -76,11 +76,11 @@ def command_line(pid: int) -> str:
 
 def role_of(cmdline: str) -> str:
     """A short name for one of our processes from its command line."""
-    if "rasa_sdk" in cmdline or "bot.action_server" in cmdline:
+    if "rasa_sdk" in cmdline or "bot.app.action_server" in cmdline:
         return "action_server"
     if " -m bot web" in cmdline:
         return "web"
-    if " -m rasa run" in cmdline or " -m bot.rasa_server run" in cmdline:
+    if " -m rasa run" in cmdline or " -m bot.app.rasa_server run" in cmdline:
         return "rasa"
     if " -m bot run" in cmdline:
         return "launcher"

@@ -9,7 +9,7 @@ municipality's team. Handoff work is ``bot.handoff`` (``service``: every status 
 ``queries``, ``reviews``); accounts, sessions and audit are ``bot.staff``.
 
 ``add_console`` adds the routes with their prefix to the main application (not as a
-sub-application, and nothing reads ``request.url``: see ``bot.web.backoffice``). Under
+sub-application, and nothing reads ``request.url``: see ``bot.app.web.backoffice``). Under
 ``/consola`` a middleware adds security headers (no scripts at all: CSP
 ``default-src 'none'``) and turns HTTP errors into HTML pages.
 """
@@ -21,16 +21,16 @@ from typing import Callable, Optional
 
 from aiohttp import web
 
+from bot.app.web import console_auth, console_conversations, console_handoffs, console_tools
+from bot.app.web.client_address import trusted_proxies
+from bot.app.web.console_context import CONSOLE_KEY, ConsoleContext, SetWithStaff, domain_intents
+from bot.app.web.console_pages import message_page, not_found
+from bot.app.web.console_render import STATIC_DIR
 from bot.catalogue.catalogue import Catalogue
 from bot.config import settings
 from bot.handoff.transcript import TranscriptReader
 from bot.handoff.with_staff import set_with_staff as rasa_set_with_staff
 from bot.storage.db import Database
-from bot.web import console_auth, console_conversations, console_handoffs, console_tools
-from bot.web.client_address import trusted_proxies
-from bot.web.console_context import CONSOLE_KEY, ConsoleContext, SetWithStaff, domain_intents
-from bot.web.console_pages import message_page, not_found
-from bot.web.console_render import STATIC_DIR
 from channels.registry import ChannelRegistry
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The Rasa server as ``python -m bot run`` starts it: ``python -m bot.rasa_server run …`` = ``rasa run …``.
+"""The Rasa server as ``python -m bot run`` starts it: ``python -m bot.app.rasa_server run …`` = ``rasa run …``.
 
 Same arguments and behaviour as ``rasa run``, with the measured speed-ups of
 bot/rasa_internals/speedups.py applied first (``RASA_SPEEDUPS=0`` turns them off).

@@ -1,4 +1,4 @@
-"""HTML for the console: plain templates (``bot/web/templates``) filled with escaped values.
+"""HTML for the console: plain templates (``bot/app/web/templates``) filled with escaped values.
 
 ``render`` fills a ``string.Template`` file; every value is HTML-escaped unless it is
 ``Markup`` (HTML built here from escaped parts), so citizen text can never become markup.
