@@ -15,6 +15,7 @@ from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
 from bot.domain_names import Slot
 from bot.forms.fields import AnswerContext, known_values, validate_answer
+from bot.forms.opening import opening_answers
 from bot.forms.state import FormState
 
 ANSWER_SLOT = "respuesta_formulario"
@@ -30,7 +31,12 @@ def start_form(
     """
     entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
     context = answer_context(tracker, town)
-    state = new_form_state(town, proc, known_values(proc.form, entities), context)
+    opening = str((tracker.latest_message or {}).get("text") or "")
+    known = {
+        **(opening_answers(proc.form, opening) if not opening.startswith("/") else {}),
+        **known_values(proc.form, entities),
+    }
+    state = new_form_state(town, proc, known, context)
     first = state.field(proc.form)
     if first_answer and first is not None:
         result = validate_answer(first, first_answer, context)

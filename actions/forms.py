@@ -296,7 +296,11 @@ class ValidateFormularioSolicitud(FormValidationAction):
         turn = procedure_question(
             catalogue, town, message.text, message.entities.get("tramite"), proc.slug, message.entities.get("aspecto")
         )
-        return turn.replies
+        replies = turn.replies
+        if len(replies) > 1 and replies[-1].buttons:
+            # The form's question is what is pending: no "¿Quieres hacer la solicitud?" nor other follow-up menu.
+            replies = replies[:-1]
+        return replies
 
 
 class ActionAskRespuestaFormulario(Action):

@@ -257,11 +257,13 @@ def procedure_request(
             for other in dict.fromkeys(told)
             if other != slug and _requestable(catalogue.procedure_for(town.slug, other))
         ]
-        intro = [introduction(proc)]
+        started = start_form(catalogue, town, proc, tracker, first_answer)
+        state = next((e["value"] for e in started if e.get("name") == Slot.SOLICITUD), None) or {}
+        intro = [introduction(proc, len(proc.form) - len(state.get("values") or {}))]
         if later:  # "hay un poste sin luz y un hoyo": this one first, the other is offered after the folio
             intro.insert(0, two_requests(proc.name, catalogue.display_name(later[0])))
             events.append(SlotSet(Slot.TRAMITE_SIGUIENTE, later[0]))
-        return Turn(intro, events + start_form(catalogue, town, proc, tracker, first_answer))
+        return Turn(intro, events + started)
     turn = _answer(catalogue, town, slug, ["pasos", "lugar", "en_linea"])
     return Turn(turn.replies, turn.events + not_starting)
 

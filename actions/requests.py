@@ -41,6 +41,8 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker, town: 
     own = await run_blocking(
         requests_for_sender, db, town.slug, input_channel(tracker), tracker.sender_id, open_only=False, limit=50
     )
+    if sounds_upset(latest_text(tracker)):  # "hace un mes pedí… y nunca vinieron": heard, then looked up
+        send(dispatcher, [replies.sorry_for_the_wait()])
     folio = entity(tracker, "folio") or normalise_folio(latest_text(tracker))
     if folio:
         if any(r["folio"] == folio for r in own):

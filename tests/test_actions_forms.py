@@ -93,6 +93,8 @@ async def test_question_in_the_middle_is_answered_and_form_resumes():
     messages, result = await validate(state, "cuanto se demoran?", intent="consultar_tramite")
     text = texts(messages)
     assert "Plazo:" in text and "Sigamos con tu solicitud" in text
+    assert "¿Quieres hacer la solicitud" not in text  # it is being made: no offer, no menu over the question
+    assert not any(m.get("buttons") for m in messages)
     assert result == {"respuesta_formulario": None}  # state untouched: the same field is asked again
 
 

@@ -424,3 +424,14 @@ async def test_a_datum_given_to_an_offered_request_takes_it_up_and_answers_its_f
     state = slots["solicitud"]
     assert state["values"]["nombre"] == "Camila Fernanda Vidal"  # nothing typed is lost
     assert state["current"] == "rut" and slots["formulario_listo"] is True and slots["consulta_lista"] is False
+
+
+async def test_a_request_told_with_its_data_asks_only_what_is_missing():
+    said = "quiero denunciar ruidos molestos, es en pasaje los quillayes 5540, son fiestas con musica a todo volumen"
+    tracker = make_tracker(
+        said, "iniciar_tramite", [ent("tramite", "denuncia-ruidos")], slots={"municipio": "penalolen"}
+    )
+    messages, slots = await run(ActionIniciarTramite(), tracker)
+    state = slots["solicitud"]
+    assert state["values"] == {"direccion": "pasaje los quillayes 5540", "tipo_ruido": "Fiesta o música"}
+    assert state["current"] == "horario" and "me falta una pregunta" in texts(messages)

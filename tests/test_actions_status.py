@@ -70,6 +70,14 @@ async def test_no_requests_asks_folio_then_rut():
     assert slots["consulta_lista"] is True and slots["folio_consulta"] is None
 
 
+async def test_an_upset_citizen_is_heard_before_the_lookup():
+    upset = "la wea mala, hace un mes pedi q retiraran unos cachureos y nunca vinieron, q pasa con ustedes"
+    text, slots = await run(ActionConsultarEstado(), tracker_for(upset, sender="molesto"))
+    assert "Lamento la espera" in text and "reclamo" in text and slots["consulta_lista"] is True
+    calm, _ = await run(ActionConsultarEstado(), tracker_for("en que va mi solicitud", sender="tranquilo"))
+    assert "Lamento" not in calm
+
+
 async def test_folio_and_rut_that_match_show_the_request(loaded_services):
     folio = make_request(loaded_services, "a", sender="alguien-mas")
     tracker = tracker_for(

@@ -412,3 +412,21 @@ def test_anger_at_the_questions_is_no_question_about_a_procedure():
     text = "q lata tanta pregunta, pa q quieren tanto dato si es un papel nomas"
     assert _cued_intent(text, "consultar_tramite", {"tramite"}) == "fuera_de_alcance"
     assert _cued_intent(text, "iniciar_tramite") == "fuera_de_alcance"
+
+
+def test_a_description_that_wishes_a_thing_fixed_is_the_description_a_change_of_mind_is_not():
+    topic = FormField("materia", "texto", "¿Qué tema quieres tratar con el alcalde?")
+    described = "la plaza esta llena de basura y los juegos estan rotos hace meses, queremos q la arreglen"
+    assert move(topic, described, "iniciar_tramite", tramite="denuncia-microbasural") == ANSWER
+    reference = FormField("referencia", "texto", "¿Alguna referencia?", required=False)
+    changed = "sabe q mejor pidame la poda del arbol q esta al lado, tiene las ramas tapando el foco"
+    assert move(reference, changed, "consultar_tramite", 0.7, tramite="poda-arboles") == OTHER_REQUEST
+    assert move(reference, "en realidad quiero pedir la poda del arbol", tramite="poda-arboles") == OTHER_REQUEST
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("escombros", ASK), ("la poda", ASK), ("quiero la poda", DO), ("poste apagado", DO), ("luminaria apagada", DO)],
+)
+def test_a_bare_name_asks_about_the_procedure_a_bare_report_reports(text, expected):
+    assert procedure_move(Message(text, "iniciar_tramite", 0.8)) == expected

@@ -110,3 +110,41 @@ def test_unclear_confirmation_asks_again(form):
     state = filled(form)
     step = handle_message(state, form, "mmm", ctx())
     assert state.stage == CONFIRMING and "«sí»" in step.replies[0].text
+
+
+def _form(slug):
+    from bot.catalogue.files import load_catalogue
+    from bot.config import catalogue_dir
+
+    return load_catalogue(catalogue_dir()).procedures[slug].form
+
+
+def test_an_opening_message_gives_the_address_and_the_option_it_holds():
+    from bot.forms.opening import opening_answers
+
+    said = (
+        "quiero denunciar ruidos molestos, es en pasaje los quillayes 5540 lo hermida, son fiestas con musica "
+        "a todo volumen, todos los viernes y sabados desde las 11 de la noche"
+    )
+    assert opening_answers(_form("denuncia-ruidos"), said) == {
+        "direccion": "pasaje los quillayes 5540 lo hermida",
+        "tipo_ruido": "Fiesta o música",
+    }  # the schedule is free text: asked, never guessed
+    assert opening_answers(_form("retiro-voluminosos"), "retiro de un sofa, vivo en Maruri 1450") == {
+        "direccion": "Maruri 1450"
+    }
+
+
+@pytest.mark.parametrize(
+    "slug, said",
+    [
+        ("reporte-luminaria", "hay una luminaria apagada en mi pasaje, hace dias q esta oscuro"),  # no free text
+        ("denuncia-ruidos", "ruidos molestos, calle uno 12, pasaje dos 34"),  # two addresses: which one?
+        ("denuncia-ruidos", "ruidos, es una fiesta, y tambien ladran los perros"),  # two kinds of noise
+        ("denuncia-ruidos", "ruidos molestos en pasaje los olmos 455"),  # one clause: the request itself
+    ],
+)
+def test_an_opening_message_gives_nothing_it_does_not_say_surely(slug, said):
+    from bot.forms.opening import opening_answers
+
+    assert opening_answers(_form(slug), said) == {}

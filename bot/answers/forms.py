@@ -18,13 +18,17 @@ def noted(fields: Sequence[FormField]) -> Reply:
     return Reply(f"Gracias, anoté: {listed}.")
 
 
-def introduction(proc: Procedure) -> Reply:
-    """Start of a request: what it is and how to leave."""
-    count = len(proc.form)
-    return Reply(
-        f"Te ayudo a pedir «{proc.name}». Son {count} preguntas breves. "
-        "Puedes escribir «cancelar» en cualquier momento."
-    )
+def introduction(proc: Procedure, remaining: int | None = None) -> Reply:
+    """Start of a request: what it is, how many questions are left (``remaining``: after data already given)
+    and how to leave."""
+    count = len(proc.form) if remaining is None else remaining
+    if count >= len(proc.form):
+        questions = f"Son {count} preguntas breves."
+    elif count == 1:
+        questions = "Ya tengo parte de los datos: me falta una pregunta."
+    else:
+        questions = f"Ya tengo parte de los datos: me faltan {count} preguntas."
+    return Reply(f"Te ayudo a pedir «{proc.name}». {questions} Puedes escribir «cancelar» en cualquier momento.")
 
 
 def question(form_field: FormField) -> Reply:

@@ -69,6 +69,14 @@ def _folio_shape(code: str) -> str:
     return f"Es el código que te di al registrar la solicitud: {start} y sigue con seis letras o números."
 
 
+def sorry_for_the_wait() -> Reply:
+    """An upset citizen asking how a request goes: acknowledged before the lookup, with the ways out."""
+    return Reply(
+        "Lamento la espera. Reviso en qué va tu solicitud; si no te sirve la respuesta, puedo ayudarte a dejar "
+        "un reclamo o comunicarte con una persona de la municipalidad."
+    )
+
+
 def ask_folio(code: str = "") -> Reply:
     """No request from this chat: ask for the folio (``code``: the municipality's, when known)."""
     return Reply(

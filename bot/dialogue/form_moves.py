@@ -15,7 +15,7 @@ from typing import Optional
 from bot.catalogue.model import FormField
 from bot.dialogue.cues import angry_at_the_asking, is_stop, looks_like_question, names_a_person, sounds_upset
 from bot.dialogue.message import Message
-from bot.dialogue.procedure_moves import explicit_request
+from bot.dialogue.procedure_moves import asks_to_switch, explicit_request
 from bot.domain_names import Intent
 from bot.forms.fields import AnswerContext, validate_answer, yes_no
 from bot.forms.flow import wants_to_correct
@@ -73,9 +73,9 @@ def form_move(
         and _only_names_the_procedure(text)
     ):
         return ACKNOWLEDGED  # "primero el poste" after "veo dos solicitudes": this one first, so ask again
-    # Another procedure: a description may name one ("las ramas tapan la luz"),
-    # so free text needs the words of a request.
-    requested = explicit_request(text)
+    # Another procedure: a description may name one ("las ramas tapan la luz") and wish it fixed
+    # ("queremos q la arreglen"), so free text needs a request in the citizen's own name.
+    requested = asks_to_switch(text) if free_text and accepted else explicit_request(text)
     if (
         other
         and other != current_procedure

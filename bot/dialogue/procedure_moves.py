@@ -28,6 +28,8 @@ _REQUEST = re.compile(
     r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|inscribanme|anotenme|agendenme|necesito que)\b"
     r"|^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclamar|quiero denunciar)\b"
 )
+MAX_BARE_WORDS = 3
+_WANTS = re.compile(rf"\b(?:{_WANT}|quiero|pedir|pido|solicito|solicitar)\b")
 # A request put as a question ("¿me lo pueden mandar?", "¿me ayudan a sacarlo?"): asked of the town hall for me.
 _POLITE_REQUEST = re.compile(
     r"\b(?:me|nos) (?:lo |la |los |las )?(?:(?:pueden|puede|podrian|podria|puedes|podrias) (?:ayudar a )?"
@@ -59,7 +61,10 @@ def procedure_move(message: Message) -> str:
     norm = normalise(message.text)
     request = _REQUEST.search(norm)
     rest = norm[: request.start()] + " " + norm[request.end() :] if request else norm
-    reports = bool(_REPORT_START.search(norm) and _REPORT_WORDS.search(norm))
+    # "hay un poste apagado", or just "poste apagado"
+    reports = bool(_REPORT_WORDS.search(norm)) and (
+        bool(_REPORT_START.search(norm)) or len(norm.split()) <= MAX_BARE_WORDS
+    )
     asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or bool(_ASKS.search(rest))
     if (request or reports) and not asks:
         return DO
@@ -68,9 +73,33 @@ def procedure_move(message: Message) -> str:
         return DO  # "necesito el certificado de residencia, ¿me lo pueden mandar?"
     if asks:
         return ASK
+    if len(norm.split()) <= MAX_BARE_WORDS and not _WANTS.search(norm):
+        return ASK  # "escombros", "la poda": a name says what it is about, not that it is wanted now
     return DO if message.intent == Intent.INICIAR_TRAMITE else ASK
+
+
+# Asked of the town hall for oneself, as a command ("pídame la poda"): a request, even inside a description.
+_FOR_ME = re.compile(
+    r"\b(?:pidame|pideme|pidanme|pidamela|pidamelo|solicitame|solicitenme|solicitemela|hagame|hazme|haganme"
+    r"|anotame|anoteme|anotenme|inscribame|inscribanme|agendame|agendeme|agendenme)\b"
+)
+_FIRST_PERSON = re.compile(rf"\b{_WANT} {_ACT}\b|^(?:solicito|pido|reporto|denuncio|reclamo)\b")
+_CHANGE_OF_MIND = re.compile(
+    r"\b(?:mejor|en realidad|sabe que|sabes que|prefiero|olvida|olvidalo|olvidate|cambie de idea|mas bien"
+    r"|pensandolo bien|no importa)\b"
+)
+
+
+def asks_to_switch(text: str) -> bool:
+    """The words ask for another request in one's own name ("sabe q mejor pídame la poda", "quiero pedir…"),
+    not the third-person wish a description may hold ("…los juegos están rotos, queremos q la arreglen")."""
+    norm = normalise(text)
+    if _FIRST_PERSON.search(norm) or _FOR_ME.search(norm):
+        return True
+    return bool(_CHANGE_OF_MIND.search(norm) and _REQUEST.search(norm))
 
 
 def explicit_request(text: str) -> bool:
     """The words ask for something to be done ("quiero pedir…", "en realidad quiero reportar…", "vengan a…")."""
-    return bool(_REQUEST.search(normalise(text)))
+    norm = normalise(text)
+    return bool(_REQUEST.search(norm) or _FOR_ME.search(norm))
