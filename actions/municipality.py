@@ -48,9 +48,9 @@ class ActionRecibirDato(Action):
                 return found + [e for e in no_form if e["name"] not in given]
             if entity(tracker, "tramite") and not tracker.get_slot(Slot.PENDIENTE):
                 # "quiero pedir el retiro de un colchón, mi rut es ...": data plus a procedure.
-                handler = (
-                    ActionResponderTramite() if looks_like_question(latest_text(tracker)) else ActionIniciarTramite()
-                )
+                # "escombros" alone is about it: only the words of a request start it.
+                said = Message(latest_text(tracker), latest_intent(tracker), 0.0)
+                handler = ActionIniciarTramite() if procedure_move(said) == DO else ActionResponderTramite()
                 found = await handler.run(dispatcher, tracker, domain)
                 given = {e.get("name") for e in found}
                 return found + [e for e in no_form if e["name"] not in given]

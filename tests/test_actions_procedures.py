@@ -435,3 +435,12 @@ async def test_a_request_told_with_its_data_asks_only_what_is_missing():
     state = slots["solicitud"]
     assert state["values"] == {"direccion": "pasaje los quillayes 5540", "tipo_ruido": "Fiesta o música"}
     assert state["current"] == "horario" and "me falta una pregunta" in texts(messages)
+
+
+async def test_a_procedure_named_alone_as_a_datum_is_answered_not_started():
+    tracker = make_tracker(
+        "escombros", "informar", [ent("tramite", "retiro-escombros")], slots={"municipio": "penalolen"}
+    )
+    messages, slots = await run(ActionRecibirDato(), tracker)
+    assert "Retiro de escombros en Peñalolén" in texts(messages) and "¿Quieres hacer la solicitud" in texts(messages)
+    assert not slots.get("formulario_listo")

@@ -430,3 +430,9 @@ def test_a_description_that_wishes_a_thing_fixed_is_the_description_a_change_of_
 )
 def test_a_bare_name_asks_about_the_procedure_a_bare_report_reports(text, expected):
     assert procedure_move(Message(text, "iniciar_tramite", 0.8)) == expected
+
+
+@pytest.mark.parametrize("text, guessed", [("la poda", "nlu_fallback"), ("escombros", "informar")])
+def test_a_procedure_named_alone_is_a_question_about_it(text, guessed):
+    assert _cued_intent(text, guessed, {"tramite"}) == "consultar_tramite"
+    assert _cued_intent("si, " + text, "afirmar", {"tramite"}) == "afirmar"  # a yes naming it stays a yes

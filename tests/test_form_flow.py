@@ -140,11 +140,22 @@ def test_an_opening_message_gives_the_address_and_the_option_it_holds():
     [
         ("reporte-luminaria", "hay una luminaria apagada en mi pasaje, hace dias q esta oscuro"),  # no free text
         ("denuncia-ruidos", "ruidos molestos, calle uno 12, pasaje dos 34"),  # two addresses: which one?
-        ("denuncia-ruidos", "ruidos, es una fiesta, y tambien ladran los perros"),  # two kinds of noise
+        ("denuncia-ruidos", "ruidos, es una fiesta, y tambien una construccion"),  # two kinds of noise
         ("denuncia-ruidos", "ruidos molestos en pasaje los olmos 455"),  # one clause: the request itself
+        # "mi casa" would answer «Dentro de mi propiedad» when asked; told unasked, "afuera de mi casa" is not it
+        ("poda-arboles", "buenas, el arbol de afuera de mi casa tiene las ramas en los cables, q vengan a podarlo"),
     ],
 )
 def test_an_opening_message_gives_nothing_it_does_not_say_surely(slug, said):
     from bot.forms.opening import opening_answers
 
     assert opening_answers(_form(slug), said) == {}
+
+
+def test_a_bare_yes_is_no_answer_to_a_free_text_question():
+    from bot.catalogue.model import FormField
+
+    schedule = FormField("horario", "texto", "¿En qué días y horario ocurre el ruido?")
+    state = FormState("denuncia-ruidos", "penalolen", current="horario")
+    step = handle_message(state, [schedule], "si, envialo", ctx())
+    assert "horario" not in step.state.values and "Escríbeme" in step.replies[0].text

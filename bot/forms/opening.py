@@ -11,10 +11,9 @@ field. Pure: no Rasa, no I/O.
 from __future__ import annotations
 
 import re
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from bot.catalogue.model import FormField
-from bot.forms.option_words import option_named
 from bot.text import normalise
 
 _CLAUSES = re.compile(r"[,.;:\n]+")
@@ -32,6 +31,17 @@ MIN_CLAUSES = 2
 
 def _clauses(text: str) -> List[str]:
     return [clause.strip() for clause in _CLAUSES.split(text) if clause.strip()]
+
+
+def _titled(clause: str, options: List[str]) -> Optional[str]:
+    """The only option a word of whose own title the clause uses ("fiestas con música": «Fiesta o música»).
+
+    Not the everyday synonyms an answer to the question may use: told unasked, "afuera de mi casa" is no
+    «Dentro de mi propiedad».
+    """
+    said = set(normalise(clause).split())
+    named = [o for o in options if {w for w in normalise(o).split() if len(w) > 3} & said]
+    return named[0] if len(named) == 1 else None
 
 
 def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
@@ -54,7 +64,7 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
                 found[form_field.name] = _LEAD.sub("", clauses[hits[0]], count=1)
                 used.add(hits[0])
         elif form_field.type == "opcion" and form_field.options:
-            named = [(i, option_named(c, form_field.options)) for i, c in enumerate(clauses) if i not in used]
+            named = [(i, _titled(c, form_field.options)) for i, c in enumerate(clauses) if i not in used]
             chosen = [(i, option) for i, option in named if option]
             if chosen and len({option for _, option in chosen}) == 1:
                 found[form_field.name] = str(chosen[0][1])

@@ -55,6 +55,7 @@ GREETINGS = {"saludar", "despedirse", "agradecer"}
 TOWN_HALL_GUESSES = {"listar_tramites", "fuera_de_alcance", "consultar_bot", "saludar", "nlu_fallback", "informar"}
 # A relabelled message is not sent to the fallback for the classifier's low confidence.
 CUED_CONFIDENCE = 0.5
+BARE_NAME_WORDS = 3
 CUED_MARGIN = 0.1
 
 
@@ -135,6 +136,13 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         and (looks_like_question(text) or explicit_request(text))
     ):
         guessed = ASKING  # "buenas, vivo en pealolen. ¿cómo pido una compostera?": then question or request
+    if (
+        "tramite" in entities
+        and len(text.split()) <= BARE_NAME_WORDS
+        and guessed in (SMALL_TALK - {AGREEING, "negar"}) | {OUT_OF_SCOPE, "informar", "nlu_fallback"}
+        and not is_stop(text)
+    ):
+        guessed = ASKING  # "la poda", "escombros": a procedure's name alone; then question or request
     if guessed == LISTING and "tramite" in entities and not asks_for_list(text):
         return ASKING  # "¿entregan composteras?": about that procedure, not the list of all
     if guessed == STOPPING and not is_stop(text) and ("tramite" in entities or looks_like_question(text)):
