@@ -18,6 +18,9 @@ _CHAR = f"[{ALPHABET}{ALPHABET.lower()}]"
 _BODY = "|".join(
     "[ -]".join(f"{_CHAR}{{{n}}}" for n in groups) for groups in ((LENGTH,), (3, 3), (2, 4), (4, 2), (2, 2, 2))
 )
+# Written with its dash, a folio mistyped with a look-alike ("ang-7qx2lm") is still meant as one: looked up
+# (and not found) rather than refused as "not a folio".
+_BODY += f"|[A-Za-z0-9]{{{LENGTH}}}"
 FOLIO_RE = re.compile(rf"\b([A-Za-z]{{3}})(\s*-\s*|\s+)({_BODY})\b")
 
 
@@ -32,8 +35,11 @@ def folios_in(text: str) -> Iterator[Tuple[str, int, int]]:
     for match in FOLIO_RE.finditer(text):
         code, separator, written = match.groups()
         body = written.replace(" ", "").replace("-", "")
+        dashed = "-" in separator and body == written
+        if not dashed and (any(ch.upper() not in ALPHABET for ch in body) or body.isdigit()):
+            continue  # look-alikes only next to a dash ("mas 10dias"), and digits alone are a phone ("cel 987 654")
         # Written with a space ("ang zzz997") or in groups, a folio must show a digit, or "que muchas" would be one.
-        if ("-" in separator and body == written) or any(ch.isdigit() for ch in body):
+        if dashed or any(ch.isdigit() for ch in body):
             yield f"{code.upper()}-{body.upper()}", match.start(), match.end()
 
 

@@ -444,3 +444,11 @@ async def test_a_procedure_named_alone_as_a_datum_is_answered_not_started():
     messages, slots = await run(ActionRecibirDato(), tracker)
     assert "Retiro de escombros en Peñalolén" in texts(messages) and "¿Quieres hacer la solicitud" in texts(messages)
     assert not slots.get("formulario_listo")
+
+
+async def test_an_office_named_in_everyday_words_is_that_office():
+    tracker = make_tracker(
+        "el consultorio atiende los sabados?", "consultar_tramite", [], slots={"municipio": "penalolen"}
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "CESFAM" in texts(messages) and "13:00" in texts(messages)

@@ -436,3 +436,18 @@ def test_a_bare_name_asks_about_the_procedure_a_bare_report_reports(text, expect
 def test_a_procedure_named_alone_is_a_question_about_it(text, guessed):
     assert _cued_intent(text, guessed, {"tramite"}) == "consultar_tramite"
     assert _cued_intent("si, " + text, "afirmar", {"tramite"}) == "afirmar"  # a yes naming it stays a yes
+
+
+def test_a_question_is_no_name_nor_address():
+    name = FormField("nombre", "nombre", "¿Cuál es tu nombre completo?")
+    address = FormField("direccion", "direccion", "¿En qué dirección retiramos?")
+    assert move(name, "cuanto sale") == QUESTION
+    assert move(address, "y esto cuanto me va a salir?") == QUESTION
+    assert move(address, "frente a donde venden completos") == ANSWER
+
+
+def test_a_follow_up_read_as_the_list_or_a_handoff_is_a_question():
+    assert _cued_intent("q papeles hay q tener", "listar_tramites") == "consultar_tramite"
+    assert _cued_intent("tienen algun fono pa llamar?", "hablar_con_funcionario") == "consultar_tramite"
+    assert _cued_intent("quiero hablar con una persona", "hablar_con_funcionario") == "hablar_con_funcionario"
+    assert _cued_intent("que tramites hay", "listar_tramites") == "listar_tramites"

@@ -95,6 +95,14 @@ def test_address_can_be_a_shared_location_and_must_be_in_the_commune():
     assert not other.ok and "Peñalolén" in other.error
 
 
+@pytest.mark.parametrize(
+    "address, commune",
+    [("pasaje rio palena 6231, lo hermida", "Palena"), ("esquina condell con rancagua", "Rancagua")],
+)
+def test_a_street_named_after_another_commune_is_an_address_here(address, commune):
+    assert validate_answer(field("direccion"), address, ctx(entities={"comuna": commune})).ok
+
+
 def test_optional_fields_can_be_skipped_required_cannot():
     assert validate_answer(field("email", required=False), "omitir", ctx()).value is None
     assert not validate_answer(field("email"), "omitir", ctx()).ok

@@ -71,7 +71,9 @@ def test_format_phone_single_value():
 def test_email_and_folio():
     assert [f.value for f in find_emails("escribeme a Juan.Perez@Gmail.com.")] == ["juan.perez@gmail.com"]
     assert [f.value for f in find_folios("mi folio es pen-7kx4m2")] == ["PEN-7KX4M2"]
-    assert find_folios("PEN-7KX4M0") == []  # 0 is not in the folio alphabet
+    # 0 is not in the folio alphabet, but written with its dash it is meant as a folio: looked up, not found
+    assert [f.value for f in find_folios("PEN-7KX4M0")] == ["PEN-7KX4M0"]
+    assert find_folios("pen 7kx4m0") == []
 
 
 @pytest.mark.parametrize(
@@ -82,13 +84,17 @@ def test_email_and_folio():
         ("ind 9x-k2-p7", "IND-9XK2P7"),
         ("pen-7kx4m2 ya", "PEN-7KX4M2"),
         ("ang zzz997", "ANG-ZZZ997"),
+        ("folio ang-7qx2lm rut 15.234.876-2", "ANG-7QX2LM"),  # a look-alike "l": still a folio to look up
     ],
 )
 def test_a_folio_written_in_groups_or_lower_case_is_found(text, folio):
     assert [f.value for f in find_folios(text)] == [folio]
 
 
-@pytest.mark.parametrize("text", ["son 2 casas", "que muchas", "hay 3 hoyos grandes", "tengo 2 perros 3 gatos"])
+@pytest.mark.parametrize(
+    "text",
+    ["son 2 casas", "que muchas", "hay 3 hoyos grandes", "tengo 2 perros 3 gatos", "cel 987 654 321", "mas 10dias"],
+)
 def test_words_and_numbers_are_not_read_as_a_folio(text):
     assert find_folios(text) == []
 

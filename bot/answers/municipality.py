@@ -66,11 +66,20 @@ _OFFICE_FILLER = {
 }
 
 
+# Everyday names of kinds of offices, by the office key the catalogue uses (Spanish as spoken in Chile).
+OFFICE_WORDS = {
+    "cesfam": {"consultorio", "posta", "policlinico"},
+    "jpl": {"juzgado"},
+    "dideco": {"social", "asistente"},
+}
+
+
 def office_named(text: str, town: Municipality) -> Optional[Office]:
-    """The office a message names by a word of its name or its key ("¿a q hora atiende tránsito?")."""
+    """The office a message names by a word of its name, its key or an everyday name ("el consultorio")."""
     said = set(normalise(text).split())
     for office in town.offices:
         words = (set(normalise(office.name).split()) | {normalise(office.key)}) - _OFFICE_FILLER
+        words |= OFFICE_WORDS.get(office.key, set())
         words -= set(normalise(town.comuna).split())
         if office.key != "principal" and words & said:
             return office

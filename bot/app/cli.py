@@ -362,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenarios",
         default=(
             "eval/scenarios.yml,eval/scenarios_b.yml,eval/scenarios_c.yml,eval/scenarios_d.yml,"
-            "eval/scenarios_e.yml,eval/scenarios_f.yml"
+            "eval/scenarios_e.yml,eval/scenarios_f.yml,eval/scenarios_g.yml"
         ),
         help="escenarios de varias vueltas, archivos separados por comas",
     )

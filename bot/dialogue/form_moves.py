@@ -65,6 +65,8 @@ def form_move(
         return UPSET  # "q lata tanta pregunta, llevo 3 meses pidiendo…" asked for the RUT
     if accepted and not free_text:
         return ANSWER
+    if form_field is not None and form_field.type in NOT_AN_OUTBURST and _asks_without_data(text):
+        return QUESTION  # "cuanto sale" or "y esto cuanto me va a salir?" is no name nor address
     # Only for an address: a description may well name its own procedure ("un hoyo grande").
     if (
         form_field is not None
@@ -103,6 +105,11 @@ def _taken_as_any_text(form_field: FormField, text: str, context: AnswerContext)
         and isinstance(value, str)
         and value.startswith(tuple(f"{o}:" for o in form_field.options))
     )
+
+
+def _asks_without_data(text: str) -> bool:
+    """A question with no number in it: an address has one, a name never asks."""
+    return looks_like_question(text) and not any(ch.isdigit() for ch in text)
 
 
 def _only_names_the_procedure(text: str) -> bool:

@@ -143,12 +143,29 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
     if len(address) > 150:
         return _fail("Esa dirección es muy larga: escribe solo calle, número y alguna referencia breve.")
     other = context.entities.get("comuna")
-    if other and context.commune and normalise(other) != normalise(context.commune):
+    if other and context.commune and normalise(other) != normalise(context.commune) and _in_commune(address, other):
         return _fail(
             f"Esa dirección parece estar en {other}. Solo puedo recibir solicitudes para direcciones "
             f"de {context.commune}."
         )
     return _ok(address)
+
+
+_COMMUNE_CUES = {"en", "comuna", "de"}
+
+
+def _in_commune(address: str, commune: str) -> bool:
+    """The address says it is in ``commune`` ("Los Aromos 123, Maipú", "… 123 maipu", "en Maipú"), as opposed
+    to a street named after it ("pasaje Río Palena 6231", "Condell con Rancagua")."""
+    name = normalise(commune).split()
+    parts = [normalise(part).split() for part in address.split(",")]
+    if any(part[-len(name) :] == name and len(part) <= len(name) + 2 for part in parts[1:] if part):
+        return True  # after a comma: "…, Maipú", "…, comuna de Maipú"
+    words = [w for part in parts for w in part]
+    for i in range(1, len(words) - len(name) + 1):
+        if words[i : i + len(name)] == name and (words[i - 1] in _COMMUNE_CUES or words[i - 1].isdigit()):
+            return True
+    return False
 
 
 def _location_result(location: Dict[str, float]) -> FieldResult:

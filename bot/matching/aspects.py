@@ -11,7 +11,9 @@ from bot.text import normalise
 ASPECT_PATTERNS = {
     "costo": [
         r"\bcuanto (cuesta|sale|vale|cobran|es|hay que pagar|pago|seria|saldria|costaria)",
-        r"\b(valor|precio|costo|cobro|tarifa|arancel|gratis|gratuito|se paga|pagar|pago|plata|lucas|utm)\b",
+        r"\b(valor|precio|costo|cobro|cobran|cobra|tarifa|arancel|gratis|gratuito|se paga|pagar|pago|plata|lucas"
+        r"|utm)\b",
+        r"\bcuanto (?!tiempo|demora)(?:\w+ ){0,4}(?:sale|saldria|salir|cuesta|costar|cobran|cobrar|pagar|pago)\b",
     ],
     "requisitos": [
         r"\b(requisito|requisitos|documento|documentos|papel|papeles|antecedentes|necesito|necesita|necesitan)\b",

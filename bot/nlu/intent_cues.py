@@ -36,6 +36,7 @@ from bot.dialogue.cues import (
     asks_town_hall_detail,
     is_stop,
     looks_like_question,
+    names_a_person,
     opens_as_follow_up,
     sounds_angry,
     sounds_upset,
@@ -49,6 +50,7 @@ from bot.matching.generic import names_a_kind
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
 AGREEING = "afirmar"
 LISTING, STOPPING, OUT_OF_SCOPE = "listar_tramites", "cancelar", "fuera_de_alcance"
+PERSON = "hablar_con_funcionario"
 SMALL_TALK = {"saludar", "despedirse", "agradecer", "afirmar", "negar", "consultar_bot"}
 GREETINGS = {"saludar", "despedirse", "agradecer"}
 # Guesses a town-hall question is often given ("¿a q hora cierra la muni?" read as the list of procedures).
@@ -143,6 +145,10 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         and not is_stop(text)
     ):
         guessed = ASKING  # "la poda", "escombros": a procedure's name alone; then question or request
+    if guessed == LISTING and asked_aspects(text) and not asks_for_list(text):
+        return ASKING  # "q papeles hay q tener" right after an answer: the procedure in focus, not the list
+    if guessed == PERSON and asks_town_hall_detail(text) and not names_a_person(text):
+        return ASKING  # "tienen algun fono pa llamar?": the phone number, not a handoff
     if guessed == LISTING and "tramite" in entities and not asks_for_list(text):
         return ASKING  # "¿entregan composteras?": about that procedure, not the list of all
     if guessed == STOPPING and not is_stop(text) and ("tramite" in entities or looks_like_question(text)):
