@@ -451,3 +451,11 @@ def test_a_follow_up_read_as_the_list_or_a_handoff_is_a_question():
     assert _cued_intent("tienen algun fono pa llamar?", "hablar_con_funcionario") == "consultar_tramite"
     assert _cued_intent("quiero hablar con una persona", "hablar_con_funcionario") == "hablar_con_funcionario"
     assert _cued_intent("que tramites hay", "listar_tramites") == "listar_tramites"
+
+
+@pytest.mark.parametrize("text", ["hola como saco un permiso", "buenas tardes, donde queda la muni"])
+def test_a_question_after_a_greeting_is_a_question(text):
+    from bot.dialogue.cues import looks_like_question
+
+    assert looks_like_question(text)
+    assert not looks_like_question("hola buenas tardes")

@@ -274,9 +274,15 @@ def opens_as_follow_up(text: str) -> bool:
     return normalise(text).startswith(_FOLLOW_UP_START)
 
 
+_GREETING_START = re.compile(
+    r"^(?:(?:buenos dias|buenas tardes|buenas noches|buen dia|hola|ola|holi|wenas|wena|buenas|buena|alo)\b[\s,!.]*)+"
+)
+
+
 def looks_like_question(text: str) -> bool:
-    """Whether a message asks something ("¿cuánto se demoran?", "y el viernes hasta q hora") rather than answers."""
-    norm = normalise(text)
+    """Whether a message asks something ("¿cuánto se demoran?", "y el viernes hasta q hora", "hola como saco
+    un permiso") rather than answers."""
+    norm = _GREETING_START.sub("", normalise(text))
     stripped = text.strip()
     if stripped.endswith("?") or stripped.startswith("¿") or norm.startswith(QUESTION_START):
         return True
