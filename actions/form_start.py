@@ -10,7 +10,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.context import latest_intent
-from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
 from bot.domain_names import Slot
@@ -21,10 +20,9 @@ from bot.forms.state import FormState
 ANSWER_SLOT = "respuesta_formulario"
 
 
-def start_form(
-    catalogue: Catalogue, town: Municipality, proc: Procedure, tracker: Tracker, first_answer: str = ""
-) -> List[Dict[str, Any]]:
-    """Events that start the form for ``proc``, prefilled with data already given.
+def prefilled_state(town: Municipality, proc: Procedure, tracker: Tracker, first_answer: str = "") -> FormState:
+    """A new request for ``proc``, with the data already given stored: RUT, e-mail and phone from the slots,
+    what its opening message surely holds, and ``first_answer``.
 
     ``first_answer``: a message that took up the offer by answering ahead ("Camila Vidal" to "¿Quieres
     hacer la solicitud?"): kept as the answer to the first question when it is a valid one.
@@ -43,6 +41,11 @@ def start_form(
         if result.ok:
             state.store(first, result.value, result.display)
             state.advance(proc.form)
+    return state
+
+
+def start_form(state: FormState) -> List[Dict[str, Any]]:
+    """Events that start the form with ``state`` (see ``prefilled_state``)."""
     return [SlotSet(Slot.SOLICITUD, state.to_dict()), SlotSet(Slot.FORMULARIO_LISTO, True), SlotSet(ANSWER_SLOT, None)]
 
 

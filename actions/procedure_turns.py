@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk.events import SlotSet
 
-from actions.form_start import start_form
+from actions.form_start import prefilled_state, start_form
 from bot.answers import procedures as answers
 from bot.answers.municipality import asked_day, office_named, town_hall
 from bot.answers.reply import Reply
@@ -238,7 +238,7 @@ def procedure_request(
     """The citizen wants to do a procedure now (``iniciar_tramite``).
 
     A procedure taken in chat starts its guided form; any other is explained:
-    steps, where and the online link. ``first_answer``: see ``start_form``.
+    steps, where and the online link. ``first_answer``: see ``prefilled_state``.
     """
     from bot.answers.forms import introduction, two_requests
 
@@ -257,13 +257,12 @@ def procedure_request(
             for other in dict.fromkeys(told)
             if other != slug and _requestable(catalogue.procedure_for(town.slug, other))
         ]
-        started = start_form(catalogue, town, proc, tracker, first_answer)
-        state = next((e["value"] for e in started if e.get("name") == Slot.SOLICITUD), None) or {}
-        intro = [introduction(proc, len(proc.form) - len(state.get("values") or {}))]
+        state = prefilled_state(town, proc, tracker, first_answer)
+        intro = [introduction(proc, len(proc.form) - len(state.values))]
         if later:  # "hay un poste sin luz y un hoyo": this one first, the other is offered after the folio
             intro.insert(0, two_requests(proc.name, catalogue.display_name(later[0])))
             events.append(SlotSet(Slot.TRAMITE_SIGUIENTE, later[0]))
-        return Turn(intro, events + started)
+        return Turn(intro, events + start_form(state))
     turn = _answer(catalogue, town, slug, ["pasos", "lugar", "en_linea"])
     return Turn(turn.replies, turn.events + not_starting)
 

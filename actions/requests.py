@@ -114,8 +114,7 @@ class ValidateFormularioConsulta(FormValidationAction):
         folio = entity(tracker, "folio") or normalise_folio(text)
         if folio is None:
             if _was_asked(tracker, "folio_consulta"):  # an upset citizen is offered a person, not a format
-                town = municipality(tracker, await current_catalogue())
-                send(dispatcher, [upset() if sounds_upset(text) else replies.bad_folio(town.code if town else "")])
+                send(dispatcher, [upset() if sounds_upset(text) else replies.bad_folio(await _folio_code(tracker))])
             return {"folio_consulta": None}
         rut = entity(tracker, "rut") or first_rut(text)
         return {"folio_consulta": folio, **({"rut_consulta": rut} if rut else {})}
@@ -130,6 +129,12 @@ class ValidateFormularioConsulta(FormValidationAction):
         return {"rut_consulta": rut}
 
 
+async def _folio_code(tracker: Tracker) -> str:
+    """The code the municipality's folios start with ("PEN"), or "" while the municipality is unknown."""
+    town = municipality(tracker, await current_catalogue())
+    return town.code if town else ""
+
+
 def _was_asked(tracker: Tracker, slot: str) -> bool:
     """Whether the message answered the question for ``slot`` (not the one that started the lookup)."""
     return tracker.get_slot(Slot.REQUESTED_SLOT) == slot
@@ -142,8 +147,7 @@ class ActionAskFolioConsulta(Action):
         return "action_ask_folio_consulta"
 
     async def run(self, dispatcher, tracker, domain):
-        town = municipality(tracker, await current_catalogue())
-        send(dispatcher, [replies.ask_folio(town.code if town else "")])
+        send(dispatcher, [replies.ask_folio(await _folio_code(tracker))])
         return []
 
 

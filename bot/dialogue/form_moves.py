@@ -33,8 +33,9 @@ MAX_ACKNOWLEDGING_WORDS = 4
 
 # Types whose validation accepts almost any text: a question must look like one to interrupt them.
 FREE_TEXT_TYPES = {"nombre", "direccion", "texto"}
-# Free text that an outburst is never the answer to (a description may well be angry: it is kept).
-NOT_AN_OUTBURST = {"nombre", "direccion"}
+# Free text that is a datum: never the answer an outburst or a question gives (a description may well be
+# angry or ask something: it is kept).
+DATUM_TEXT_TYPES = {"nombre", "direccion"}
 QUESTION_INTENTS = {Intent.CONSULTAR_TRAMITE, Intent.LISTAR_TRAMITES, Intent.CONSULTAR_ESTADO, Intent.CONSULTAR_BOT}
 
 
@@ -65,7 +66,7 @@ def form_move(
         return UPSET  # "q lata tanta pregunta, llevo 3 meses pidiendo…" asked for the RUT
     if accepted and not free_text:
         return ANSWER
-    if form_field is not None and form_field.type in NOT_AN_OUTBURST and _asks_without_data(text):
+    if form_field is not None and form_field.type in DATUM_TEXT_TYPES and _asks_without_data(text):
         return QUESTION  # "cuanto sale" or "y esto cuanto me va a salir?" is no name nor address
     # Only for an address: a description may well name its own procedure ("un hoyo grande").
     if (
@@ -97,7 +98,7 @@ def form_move(
 
 def _taken_as_any_text(form_field: FormField, text: str, context: AnswerContext) -> bool:
     """Accepted only because the field takes any words: a name, an address, or «Otro» with the text."""
-    if form_field.type in NOT_AN_OUTBURST:
+    if form_field.type in DATUM_TEXT_TYPES:
         return True
     value = validate_answer(form_field, text, context).value
     return (

@@ -23,13 +23,17 @@ _ACT = (
     r"|denunciar|reclamar|reportar|avisar|registrar|que (?:vengan|retiren|poden|saquen|arreglen|manden|vayan"
     r"|pasen|corten|limpien|revisen|fiscalicen|me))"
 )
+# In one's own name: "quiero pedir…", or a message that opens with the request ("solicito…").
+_WANT_TO_ACT = rf"\b{_WANT} {_ACT}\b"
+_OPENS_WITH_REQUEST = r"^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclamar|quiero denunciar)\b"
 _REQUEST = re.compile(
-    rf"\b{_WANT} {_ACT}\b"
-    r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|inscribanme|anotenme|agendenme|necesito que)\b"
-    r"|^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclamar|quiero denunciar)\b"
+    _WANT_TO_ACT
+    + r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|inscribanme|anotenme|agendenme|necesito que)\b|"
+    + _OPENS_WITH_REQUEST
 )
+# A message of this many words or fewer, with no other signal, only names what it is about.
 MAX_BARE_WORDS = 3
-_WANTS = re.compile(rf"\b(?:{_WANT}|quiero|pedir|pido|solicito|solicitar)\b")
+_WANTS = re.compile(rf"\b(?:{_WANT}|pedir|pido|solicito|solicitar)\b")
 # A request put as a question ("¿me lo pueden mandar?", "¿me ayudan a sacarlo?"): asked of the town hall for me.
 _POLITE_REQUEST = re.compile(
     r"\b(?:me|nos) (?:lo |la |los |las )?(?:(?:pueden|puede|podrian|podria|puedes|podrias) (?:ayudar a )?"
@@ -68,9 +72,10 @@ def procedure_move(message: Message) -> str:
     asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or bool(_ASKS.search(rest))
     if (request or reports) and not asks:
         return DO
-    rest = _POLITE_REQUEST.sub(" ", norm)
-    if _POLITE_REQUEST.search(norm) and not _ASKS.search(rest) and not _INFORMATION.search(rest):
-        return DO  # "necesito el certificado de residencia, ¿me lo pueden mandar?"
+    if _POLITE_REQUEST.search(norm):
+        beside = _POLITE_REQUEST.sub(" ", norm)
+        if not _ASKS.search(beside) and not _INFORMATION.search(beside):
+            return DO  # "necesito el certificado de residencia, ¿me lo pueden mandar?"
     if asks:
         return ASK
     if len(norm.split()) <= MAX_BARE_WORDS and not _WANTS.search(norm):
@@ -83,7 +88,7 @@ _FOR_ME = re.compile(
     r"\b(?:pidame|pideme|pidanme|pidamela|pidamelo|solicitame|solicitenme|solicitemela|hagame|hazme|haganme"
     r"|anotame|anoteme|anotenme|inscribame|inscribanme|agendame|agendeme|agendenme)\b"
 )
-_FIRST_PERSON = re.compile(rf"\b{_WANT} {_ACT}\b|^(?:solicito|pido|reporto|denuncio|reclamo)\b")
+_FIRST_PERSON = re.compile(f"{_WANT_TO_ACT}|{_OPENS_WITH_REQUEST}")
 _CHANGE_OF_MIND = re.compile(
     r"\b(?:mejor|en realidad|sabe que|sabes que|prefiero|olvida|olvidalo|olvidate|cambie de idea|mas bien"
     r"|pensandolo bien|no importa)\b"

@@ -33,6 +33,12 @@ def _clauses(text: str) -> List[str]:
     return [clause.strip() for clause in _CLAUSES.split(text) if clause.strip()]
 
 
+def _is_address(clause: str) -> bool:
+    """A street word ("pasaje", "av") or an address cue ("vivo en"), and a number."""
+    norm = normalise(clause)
+    return bool((_STREET.search(norm) or _ADDRESS_CUE.search(norm)) and re.search(r"\d", clause))
+
+
 def _titled(clause: str, options: List[str]) -> Optional[str]:
     """The only option a word of whose own title the clause uses ("fiestas con música": «Fiesta o música»).
 
@@ -53,13 +59,7 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
     used: set[int] = set()
     for form_field in fields:
         if form_field.type == "direccion":
-            hits = [
-                i
-                for i, clause in enumerate(clauses)
-                if i not in used
-                and (_STREET.search(normalise(clause)) or _ADDRESS_CUE.search(normalise(clause)))
-                and re.search(r"\d", clause)
-            ]
+            hits = [i for i, clause in enumerate(clauses) if i not in used and _is_address(clause)]
             if len(hits) == 1:
                 found[form_field.name] = _LEAD.sub("", clauses[hits[0]], count=1)
                 used.add(hits[0])

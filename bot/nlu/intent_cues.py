@@ -43,7 +43,7 @@ from bot.dialogue.cues import (
     speaks_of_a_request_made,
 )
 from bot.dialogue.message import Message
-from bot.dialogue.procedure_moves import DO, explicit_request, procedure_move
+from bot.dialogue.procedure_moves import DO, MAX_BARE_WORDS, explicit_request, procedure_move
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_a_kind
 
@@ -57,7 +57,6 @@ GREETINGS = {"saludar", "despedirse", "agradecer"}
 TOWN_HALL_GUESSES = {"listar_tramites", "fuera_de_alcance", "consultar_bot", "saludar", "nlu_fallback", "informar"}
 # A relabelled message is not sent to the fallback for the classifier's low confidence.
 CUED_CONFIDENCE = 0.5
-BARE_NAME_WORDS = 3
 CUED_MARGIN = 0.1
 
 
@@ -140,7 +139,7 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         guessed = ASKING  # "buenas, vivo en pealolen. ¿cómo pido una compostera?": then question or request
     if (
         "tramite" in entities
-        and len(text.split()) <= BARE_NAME_WORDS
+        and len(text.split()) <= MAX_BARE_WORDS
         and guessed in (SMALL_TALK - {AGREEING, "negar"}) | {OUT_OF_SCOPE, "informar", "nlu_fallback"}
         and not is_stop(text)
     ):
