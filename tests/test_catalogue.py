@@ -84,6 +84,21 @@ def test_hours_parse_describe_and_open():
         parse_hours("todos los dias")
 
 
+def test_procedure_sentences_tell_procedures_apart(catalogue):
+    sentences = catalogue.procedure_sentences()
+    every = [s for ss in sentences.values() for s in ss]
+    assert len(every) == len({s for s in every}), "a sentence said of two procedures tells neither apart"
+    poda = catalogue.procedures["poda-arboles"]
+    assert any(s in poda.description for s in sentences["poda-arboles"])
+    assert all(len(s.split()) >= 3 for s in every)
+    for town in catalogue.municipalities.values():
+        for slug, values in town.overrides.items():
+            own = values.get("description")
+            if own and slug in catalogue.procedures and len(own.split()) >= 3:
+                said_elsewhere = own in catalogue.procedures[slug].description
+                assert said_elsewhere or any(s in own for s in sentences.get(slug, [])), (town.slug, slug)
+
+
 @pytest.fixture
 def broken_catalogue(tmp_path: Path) -> Path:
     folder = tmp_path / "catalogue"

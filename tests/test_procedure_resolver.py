@@ -24,11 +24,12 @@ def cross_validation(catalogue):
     examples = [(m.get("text"), example_procedure(m), m.get("intent")) for m in data.intent_examples]
     random.Random(13).shuffle(examples)
     phrases = catalogue.names_and_aliases()
+    sentences = catalogue.procedure_sentences()
     hits = total = false_positives = negatives = 0
     for fold in range(FOLDS):
         train = [e for i, e in enumerate(examples) if i % FOLDS != fold]
         test = [e for i, e in enumerate(examples) if i % FOLDS == fold]
-        resolver = ProcedureResolver(phrases, [t for t, _, _ in train], [s or NONE for _, s, _ in train])
+        resolver = ProcedureResolver(phrases, [t for t, _, _ in train], [s or NONE for _, s, _ in train], sentences)
         for text, slug, intent in test:
             found = resolver.resolve(text)
             predicted = found[0][0] if found else None
@@ -55,7 +56,12 @@ def test_few_procedures_invented_in_other_messages(cross_validation):
 def resolver(catalogue):
     data = load_data(str(PROJECT_ROOT / "nlu_data" / "nlu"))
     examples = [(m.get("text"), example_procedure(m) or NONE) for m in data.intent_examples]
-    return ProcedureResolver(catalogue.names_and_aliases(), [t for t, _ in examples], [s for _, s in examples])
+    return ProcedureResolver(
+        catalogue.names_and_aliases(),
+        [t for t, _ in examples],
+        [s for _, s in examples],
+        catalogue.procedure_sentences(),
+    )
 
 
 def test_a_second_request_told_in_its_own_clause_is_found(resolver):
@@ -81,3 +87,14 @@ def test_a_second_request_told_in_its_own_clause_is_found(resolver):
 )
 def test_clauses_of_one_request_add_no_other(resolver, text):
     assert resolver.later(text, [slug for slug, *_ in resolver.resolve(text)]) == []
+
+
+def test_a_procedure_described_in_its_own_catalogue_words_is_recognised():
+    phrases = {"poda-arboles": ["poda de arboles"], "retiro-voluminosos": ["retiro de voluminosos"]}
+    chat = ["hola", "buenas tardes", "gracias", "quiero hablar con alguien", "chao"]
+    described = {"poda-arboles": ["Corte de ramas que tocan los cables del tendido eléctrico."]}
+    message = "unas ramas tocan los cables del tendido"
+    without = ProcedureResolver(phrases, chat, [NONE] * len(chat)).resolve(message)
+    with_sentences = ProcedureResolver(phrases, chat, [NONE] * len(chat), described).resolve(message)
+    assert [slug for slug, *_ in with_sentences][:1] == ["poda-arboles"]
+    assert [slug for slug, *_ in without][:1] != ["poda-arboles"]

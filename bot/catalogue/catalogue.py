@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
 from bot.text import normalise
@@ -68,6 +69,39 @@ class Catalogue:
             index[national.slug] = [national.name, *national.aliases]
         return index
 
+    def procedure_sentences(self) -> Dict[str, List[str]]:
+        """What the catalogue says of each procedure (description, steps, requirements, extra
+        information, with every municipality's own wording), split into sentences, by slug.
+
+        A sentence said of two procedures ("Cédula de identidad vigente.") tells neither apart,
+        so it is left out.
+        """
+        told: List[Tuple[str, str]] = []
+        for slug, proc in self._every_version():
+            texts = [proc.description, proc.additional_info or "", *proc.steps, *proc.requirements]
+            told += [(slug, sentence) for text in texts for sentence in _sentences(text)]
+        owners: Dict[str, Set[str]] = {}
+        for slug, sentence in told:
+            owners.setdefault(normalise(sentence), set()).add(slug)
+        by_slug: Dict[str, List[str]] = {}
+        for slug, sentence in told:
+            kept = by_slug.setdefault(slug, [])
+            if len(owners[normalise(sentence)]) == 1 and sentence not in kept:
+                kept.append(sentence)
+        return {slug: sentences for slug, sentences in by_slug.items() if sentences}
+
+    def _every_version(self) -> List[Tuple[str, Procedure]]:
+        """Each procedure as the base defines it and as each municipality words it."""
+        versions = [(p.slug, p) for p in self.procedures.values()]
+        for town in self.municipalities.values():
+            versions += [(p.slug, p) for p in town.extra]
+            versions += [
+                (slug, self.procedures[slug].with_overrides(values))
+                for slug, values in town.overrides.items()
+                if slug in self.procedures
+            ]
+        return versions
+
     def any_procedure(self, slug: str) -> Optional[Procedure]:
         """A base or municipality-only procedure by slug, as the catalogue defines it (no overrides)."""
         if slug in self.procedures:
@@ -85,3 +119,14 @@ class Catalogue:
                 if proc.slug == slug:
                     return proc.name
         return slug
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+# A sentence this short ("Gratuito.", "Ver web.") says nothing of which procedure it is.
+_MIN_SENTENCE_WORDS = 3
+
+
+def _sentences(text: str) -> List[str]:
+    """The sentences of a catalogue text that have a few words at least."""
+    parts = (part.strip() for part in _SENTENCE_END.split(text or ""))
+    return [part for part in parts if len(part.split()) >= _MIN_SENTENCE_WORDS]

@@ -3,12 +3,13 @@
 Aliases catch how a procedure is usually named; citizens also describe it ("el taller
 de al lado martilla hasta las 2", "quiero postular al suf"). This classifier learns
 from the catalogue's names and aliases plus the training examples labelled with a
-``tramite``, and from unlabelled examples as the class ``NONE``.
+``tramite``, from unlabelled examples as the class ``NONE``, and, with less weight, from
+what the catalogue says of each procedure (its description, steps and requirements).
 """
 
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -23,7 +24,7 @@ NONE = "__none__"
 class ProcedureClassifier:
     """Predicts which procedure (or ``NONE``) a whole message is about."""
 
-    def __init__(self, texts: Sequence[str], labels: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], labels: Sequence[str], weights: Optional[Sequence[float]] = None) -> None:
         features = FeatureUnion(
             [
                 ("words", TfidfVectorizer(preprocessor=normalise, ngram_range=(1, 2), sublinear_tf=True)),
@@ -39,7 +40,8 @@ class ProcedureClassifier:
             ]
         )
         self._model = make_pipeline(features, LogisticRegression(C=20.0, max_iter=3000))
-        self._model.fit(list(texts), list(labels))
+        sample_weight = None if weights is None else np.asarray(weights, dtype=float)
+        self._model.fit(list(texts), list(labels), logisticregression__sample_weight=sample_weight)
         self._classes = list(self._model.classes_)
 
     def probabilities(self, text: str) -> np.ndarray:

@@ -52,6 +52,9 @@ CLASSIFIER_MIN_PROBABILITY = 0.3
 # A second request told in its own clause ("hay un hoyo … y tb el poste … esta apagado"): the role of its
 # entity, so the first ``tramite`` stays the main one; the classifier must be this sure of the clause.
 LATER_ROLE = "siguiente"
+# A sentence of a procedure's description counts half a training example: it is how the
+# town hall writes, not how a citizen does.
+SENTENCE_WEIGHT = 0.5
 CLAUSE_PROBABILITY = 0.6
 MIN_CLAUSE_WORDS = 3
 _CLAUSE_WORDS = {"y", "e", "ademas", "tambien", "aparte"}
@@ -68,11 +71,21 @@ def example_procedure(message: Message) -> Optional[str]:
 class ProcedureResolver:
     """Reconciles alias matching and the classifier into one decision per message."""
 
-    def __init__(self, phrases: Dict[str, List[str]], texts: List[str], labels: List[str]) -> None:
+    def __init__(
+        self,
+        phrases: Dict[str, List[str]],
+        texts: List[str],
+        labels: List[str],
+        sentences: Optional[Dict[str, List[str]]] = None,
+    ) -> None:
         self.matcher = ProcedureMatcher(phrases)
-        catalogue_texts = [p for ps in phrases.values() for p in ps]
-        catalogue_labels = [slug for slug, ps in phrases.items() for _ in ps]
-        self.classifier = ProcedureClassifier(catalogue_texts + texts, catalogue_labels + labels)
+        named = [(slug, p, 1.0) for slug, ps in phrases.items() for p in ps]
+        described = [(slug, s, SENTENCE_WEIGHT) for slug, ss in (sentences or {}).items() for s in ss]
+        examples = [(label, text, 1.0) for text, label in zip(texts, labels, strict=True)]
+        every = named + described + examples
+        self.classifier = ProcedureClassifier(
+            [text for _, text, _ in every], [label for label, _, _ in every], [w for _, _, w in every]
+        )
 
     def resolve(self, text: str) -> List[Tuple[str, float, int, int]]:
         """``(slug, confidence, start, end)`` for the procedures named in ``text``, main first."""
@@ -163,7 +176,7 @@ class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
             self._build(data)
 
     def _build(self, data: Dict[str, Any]) -> None:
-        self._resolver = ProcedureResolver(data["phrases"], data["texts"], data["labels"])
+        self._resolver = ProcedureResolver(data["phrases"], data["texts"], data["labels"], data.get("sentences"))
         self._communes = CommuneMatcher([Commune(*c) for c in data["communes"]])
 
     @classmethod
@@ -187,6 +200,7 @@ class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
             labels.append(example_procedure(message) or NONE)
         data = {
             "phrases": catalogue.names_and_aliases(),
+            "sentences": catalogue.procedure_sentences(),
             "texts": texts,
             "labels": labels,
             "communes": [[c.name, c.region, list(c.aliases)] for c in catalogue.communes],
