@@ -304,6 +304,17 @@ def test_a_day_and_until_when_is_a_question_not_a_goodbye():
         assert _cued_intent(goodbye, "despedirse") == "despedirse", goodbye
 
 
+def test_asking_if_it_is_done_at_once_is_a_question_not_thanks():
+    assert _cued_intent("y sale al tiro?", "agradecer") == "consultar_tramite"
+    assert _cued_intent("ya gracias, al tiro le escribo", "agradecer") == "agradecer"
+
+
+def test_an_opening_nod_does_not_make_a_question_about_a_request():
+    said = "ya, y como pongo un reclamo entonces"
+    assert _cued_intent(said, "consultar_estado", {"tramite"}) == "consultar_tramite"
+    assert _cued_intent("ya me respondieron el reclamo?", "consultar_estado", {"tramite"}) == "consultar_estado"
+
+
 def test_a_contact_detail_of_an_office_is_a_question_about_it():
     assert asks_about_town_hall("y el telefono del juzgado")
     assert asks_about_town_hall("cual es el correo de la muni")

@@ -108,6 +108,21 @@ def test_optional_fields_can_be_skipped_required_cannot():
     assert not validate_answer(field("email"), "omitir", ctx()).ok
 
 
+@pytest.mark.parametrize(
+    "declined", ["no, no es necesario q me llamen", "no gracias, prefiero que no me llamen", "mejor no lo dejo"]
+)
+def test_saying_it_is_not_needed_skips_an_optional_field(declined):
+    result = validate_answer(field("telefono", required=False), declined, ctx())
+    assert result.ok and result.value is None
+
+
+def test_a_long_answer_with_the_datum_is_not_a_skip():
+    result = validate_answer(field("telefono", required=False), "no es necesario pero igual 987654321", ctx())
+    assert result.ok and result.value == "+56987654321"
+    said = "no se el numero, es frente a la plaza"
+    assert validate_answer(field("texto", required=False), said, ctx()).value == said
+
+
 def test_known_values_reuse_data_given_before():
     fields = [field("rut"), field("email"), field("nombre")]
     assert known_values(fields, {"rut": "12345678-5", "telefono": "+56987654321"}) == {"rut": "12345678-5"}

@@ -129,10 +129,31 @@ def test_an_opening_message_gives_the_address_and_the_option_it_holds():
     assert opening_answers(_form("denuncia-ruidos"), said) == {
         "direccion": "pasaje los quillayes 5540 lo hermida",
         "tipo_ruido": "Fiesta o música",
-    }  # the schedule is free text: asked, never guessed
+        "horario": "todos los viernes y sabados desde las 11 de la noche",
+    }
+    # Other free text is asked, never guessed; a schedule needs its days and its hours.
+    assert "horario" not in opening_answers(_form("denuncia-ruidos"), "ruidos molestos, en la noche, pasaje uno 12")
+    assert "objetos" not in opening_answers(_form("retiro-voluminosos"), "retiro de un sofa, vivo en Maruri 1450")
     assert opening_answers(_form("retiro-voluminosos"), "retiro de un sofa, vivo en Maruri 1450") == {
         "direccion": "Maruri 1450"
     }
+
+
+@pytest.mark.parametrize(
+    "slug, said, address",
+    [
+        # No street word: a place and its number after "en", closing the clause.
+        ("reporte-luminaria", "buenas, hay un poste sin luz en manuel montt 1820, esta oscuro", "manuel montt 1820"),
+        ("denuncia-ruidos", "ruidos molestos en pasaje los olmos 455", "pasaje los olmos 455"),  # one clause
+        ("retiro-voluminosos", "necesito retiro de un colchon en los aromos 233 depto 5", "los aromos 233 depto 5"),
+        ("retiro-voluminosos", "vivo en Maruri 1450 y quiero botar un sofa", "Maruri 1450"),
+        ("reporte-bache", "hay un hoyo en la calle desde hace 3 semanas, en el pasaje 3", "pasaje 3"),
+    ],
+)
+def test_an_opening_message_gives_the_address_without_the_words_around_it(slug, said, address):
+    from bot.forms.opening import opening_answers
+
+    assert opening_answers(_form(slug), said)["direccion"] == address
 
 
 @pytest.mark.parametrize(
@@ -141,7 +162,9 @@ def test_an_opening_message_gives_the_address_and_the_option_it_holds():
         ("reporte-luminaria", "hay una luminaria apagada en mi pasaje, hace dias q esta oscuro"),  # no free text
         ("denuncia-ruidos", "ruidos molestos, calle uno 12, pasaje dos 34"),  # two addresses: which one?
         ("denuncia-ruidos", "ruidos, es una fiesta, y tambien una construccion"),  # two kinds of noise
-        ("denuncia-ruidos", "ruidos molestos en pasaje los olmos 455"),  # one clause: the request itself
+        ("reporte-luminaria", "el poste de la esquina esta apagado hace 2 semanas"),  # a number of weeks
+        ("retiro-voluminosos", "quiero q retiren un sofa, lo puedo pagar en 3 cuotas"),  # a number of payments
+        ("reporte-bache", "quiero reportar un bache pasaje los olmos 455"),  # one clause, no "en": the request
         # "mi casa" would answer «Dentro de mi propiedad» when asked; told unasked, "afuera de mi casa" is not it
         ("poda-arboles", "buenas, el arbol de afuera de mi casa tiene las ramas en los cables, q vengan a podarlo"),
     ],

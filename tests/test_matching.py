@@ -93,6 +93,7 @@ def test_words_that_are_also_communes_need_context(communes, text):
         ("q papeles piden", ["requisitos"]),
         ("donde queda y a que hora atienden", ["lugar", "horario"]),
         ("cuanto se demoran", ["plazo"]),
+        ("y sale al tiro?", ["plazo"]),
         ("se puede hacer por internet?", ["en_linea"]),
         ("permiso de circulacion", []),
     ],

@@ -17,6 +17,7 @@ FIELD_TYPES = (
     "direccion",
     "fecha",
     "texto",
+    "horario",
     "opcion",
     "si_no",
     "ubicacion",

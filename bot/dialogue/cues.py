@@ -209,9 +209,13 @@ def speaks_of_a_request_made(text: str) -> bool:
     return bool(_STATUS_PHRASES.search(normalise(text)))
 
 
+# "ya, y cómo pongo un reclamo": the opening "ya" is the citizen's nod, not "¿ya me respondieron?".
+_OPENING_NOD = re.compile(r"^(?:ya|ok|oka|okey|bueno|listo|ah|aah|oye)\b(?:[,.!]+\s*| (?=y\b))")
+
+
 def asks_status(text: str) -> bool:
     """The message speaks of a request already made ("¿cómo va mi solicitud?", "lo que pedí")."""
-    return bool(_STATUS_WORDS.search(normalise(text)))
+    return bool(_STATUS_WORDS.search(_OPENING_NOD.sub("", normalise(text))))
 
 
 MAX_FOLLOW_UP_WORDS = 8

@@ -32,7 +32,7 @@ UPSET = "molestia"  # angry, and no answer: acknowledge it and offer a complaint
 MAX_ACKNOWLEDGING_WORDS = 4
 
 # Types whose validation accepts almost any text: a question must look like one to interrupt them.
-FREE_TEXT_TYPES = {"nombre", "direccion", "texto"}
+FREE_TEXT_TYPES = {"nombre", "direccion", "texto", "horario"}
 # Free text that is a datum: never the answer an outburst or a question gives (a description may well be
 # angry or ask something: it is kept).
 DATUM_TEXT_TYPES = {"nombre", "direccion"}

@@ -80,10 +80,21 @@ SKIP_STARTS = ("no ", "prefiero no", "mejor no", "sin ", "paso")
 MAX_SKIP_WORDS = 5
 
 
+# "no, no es necesario q me llamen": a longer message that says it is not needed, and holds no number.
+_DECLINES = re.compile(
+    r"\b(?:no es necesario|no hace falta|no importa|no gracias|no necesito|no me llamen|no me llames"
+    r"|no quiero (?:dar|darlo|darla|dejar|dejarlo|dejarla|que me llamen|q me llamen)|prefiero no|mejor no)\b"
+)
+MAX_DECLINE_WORDS = 12
+
+
 def is_skip(text: str) -> bool:
     """Whether the citizen declines an optional field."""
     norm = normalise(text)
-    return norm in SKIP_WORDS or (len(norm.split()) <= MAX_SKIP_WORDS and norm.startswith(SKIP_STARTS))
+    words = len(norm.split())
+    if norm in SKIP_WORDS or (words <= MAX_SKIP_WORDS and norm.startswith(SKIP_STARTS)):
+        return True
+    return words <= MAX_DECLINE_WORDS and not re.search(r"\d|@", text) and bool(_DECLINES.search(norm))
 
 
 def yes_no(text: str, intent: str = "") -> Optional[bool]:
@@ -241,6 +252,7 @@ VALIDATORS = {
     "direccion": _address,
     "fecha": _date,
     "texto": _text,
+    "horario": _text,  # days and hours as the citizen says them ("todas las noches desde las 11")
     "opcion": _choice,
     "si_no": _yes_no,
     "ubicacion": _location,
@@ -266,6 +278,7 @@ def example_for(form_field: FormField) -> str:
         "direccion": "Por ejemplo: Pasaje Los Aromos 1234.",
         "fecha": "Por ejemplo: 15 de marzo.",
         "texto": "Por ejemplo: un colchón de dos plazas y un sillón.",
+        "horario": "Por ejemplo: viernes y sábado desde las 23:00 hasta las 5:00.",
         "si_no": "Responde sí o no.",
         "ubicacion": "Usa 📎 > Ubicación en tu teléfono.",
     }

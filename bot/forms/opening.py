@@ -3,7 +3,9 @@
 "quiero denunciar ruidos molestos, es en pasaje los quillayes 5540, son fiestas con música…"
 names the address and the kind of noise: the form keeps them and asks only what is missing.
 Only answers that can be told apart with certainty are taken: an address (a street word and
-a number, in one clause only) and an option named by exactly one clause. Free text is never
+a number, or "en <a few words> <number>" closing a clause: "hay un poste sin luz en manuel
+montt 1820", in one clause only), an option named by exactly one clause, and the days and
+hours of a ``horario`` field ("todos los viernes desde las 11 de la noche"). Other free text is never
 guessed from an opening message: a wrong guess would store what the citizen said in the wrong
 field. Pure: no Rasa, no I/O.
 """
@@ -26,17 +28,66 @@ _LEAD = re.compile(
     r"(?:en\s+(?:la\s+|el\s+)?)?)",
     re.IGNORECASE,
 )
+# "... en manuel montt 1820": a place of one to four words and its number, closing the clause.
+_EN_PLACE_NUMBER = re.compile(
+    r"\ben\s+((?:(?!en\b)[^\W\d]+\.?\s+){1,4}\d{1,5}(?:\s*-?\s*[a-z]\b)?"
+    r"(?:\s+(?:depto|dpto|departamento|casa|block|torre)\.?\s*\w{1,5})?)\s*$",
+    re.IGNORECASE,
+)
+# Words after which a number is a time or an amount, not a street number ("en la semana 2").
+_NOT_A_PLACE = re.compile(
+    r"\b(?:semana|semanas|dia|dias|mes|meses|ano|anos|hora|horas|minutos|cuotas|lucas|pesos|utm|piso|numero)\b"
+)
+_STREET_START = re.compile(r"\ben\s+(?=(?:la\s+|el\s+)?" + _STREET.pattern + ")")
+# "Maruri 1450 y quiero botar un sofá": after the number, a new clause starts with "y", "porque"...
+_AFTER_THE_NUMBER = re.compile(r"(?<=\d)(\s+\w{1,5})??\s+(?:y|e|pero|porque|pq|xq|que|q)\s.*$", re.IGNORECASE)
 MIN_CLAUSES = 2
+# A schedule: when ("los viernes", "todas las noches", "fines de semana") and at what time ("desde las 11").
+_WHEN = re.compile(
+    r"\b(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|fin(?:es)? de semana|todos los dias"
+    r"|todas las (?:noches|tardes|mananas|madrugadas)|diario|a diario|cada dia|en la noche|en las noches"
+    r"|de noche|en la madrugada)\b"
+)
+_AT_TIME = re.compile(
+    r"\b(?:(?:desde|hasta|a|de|entre) las? \d{1,2}|\d{1,2}(?::\d{2})? ?(?:hrs?|horas|am|pm)\b|\d{1,2}:\d{2}"
+    r"|toda la noche|todo el dia|toda la tarde)"
+)
 
 
 def _clauses(text: str) -> List[str]:
     return [clause.strip() for clause in _CLAUSES.split(text) if clause.strip()]
 
 
-def _is_address(clause: str) -> bool:
-    """A street word ("pasaje", "av") or an address cue ("vivo en"), and a number."""
+def _address_in(clause: str, alone: bool) -> Optional[str]:
+    """The address a clause holds, without the words around it, or ``None``.
+
+    A street word ("pasaje", "av") or an address cue ("vivo en") with a number: from the "en" before the
+    street word if there is one, else the whole clause (not when the clause is the whole message, ``alone``:
+    then it is the request itself); or a place and its number closing the clause after "en". A number
+    of days or of pesos makes no address ("el poste de la esquina está apagado hace 2 semanas").
+    """
     norm = normalise(clause)
-    return bool((_STREET.search(norm) or _ADDRESS_CUE.search(norm)) and re.search(r"\d", clause))
+    if not re.search(r"\d", clause):
+        return None
+    found: Optional[str] = None
+    if _STREET.search(norm) or _ADDRESS_CUE.search(norm):
+        starts = list(_STREET_START.finditer(clause))
+        if starts and not _ADDRESS_CUE.search(norm):
+            found = _LEAD.sub("", clause[starts[-1].end() :], count=1).strip()
+        elif not alone or _ADDRESS_CUE.search(norm):
+            found = _LEAD.sub("", clause, count=1).strip()
+    else:
+        placed = _EN_PLACE_NUMBER.search(clause)
+        found = placed.group(1).strip() if placed else None
+    if not found or not re.search(r"\d", found) or _NOT_A_PLACE.search(normalise(found)):
+        return None
+    return _AFTER_THE_NUMBER.sub("", re.sub(r"^(?:el|la)\s+", "", found, flags=re.IGNORECASE))
+
+
+def _is_schedule(clause: str) -> bool:
+    """The clause says on which days or at what time of day, and at what hour ("los viernes desde las 11")."""
+    norm = normalise(clause)
+    return bool(_WHEN.search(norm) and _AT_TIME.search(norm))
 
 
 def _titled(clause: str, options: List[str]) -> Optional[str]:
@@ -53,17 +104,22 @@ def _titled(clause: str, options: List[str]) -> Optional[str]:
 def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
     """Field name -> the words of ``text`` that answer it, for the fields an opening message answers surely."""
     clauses = _clauses(text)
-    if len(clauses) < MIN_CLAUSES:  # a message of one clause is the request itself
-        return {}
     found: Dict[str, str] = {}
     used: set[int] = set()
     for form_field in fields:
         if form_field.type == "direccion":
-            hits = [i for i, clause in enumerate(clauses) if i not in used and _is_address(clause)]
+            alone = len(clauses) < MIN_CLAUSES
+            hits = [(i, a) for i, c in enumerate(clauses) if i not in used and (a := _address_in(c, alone))]
             if len(hits) == 1:
-                found[form_field.name] = _LEAD.sub("", clauses[hits[0]], count=1)
+                found[form_field.name] = hits[0][1]
+                used.add(hits[0][0])
+        elif form_field.type == "horario" and len(clauses) >= MIN_CLAUSES:
+            hits = [i for i, c in enumerate(clauses) if i not in used and _is_schedule(c)]
+            if len(hits) == 1:
+                found[form_field.name] = clauses[hits[0]]
                 used.add(hits[0])
-        elif form_field.type == "opcion" and form_field.options:
+        elif form_field.type == "opcion" and form_field.options and len(clauses) >= MIN_CLAUSES:
+            # Of one clause, the message is the request itself: its words name the procedure, not an option.
             named = [(i, _titled(c, form_field.options)) for i, c in enumerate(clauses) if i not in used]
             chosen = [(i, option) for i, option in named if option]
             if chosen and len({option for _, option in chosen}) == 1:

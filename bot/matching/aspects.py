@@ -29,6 +29,7 @@ ASPECT_PATTERNS = {
         r"\b(demora|demoran|demoran|tarda|tardan|plazo|cuanto tiempo|cuantos dias|hasta cuando|vence|vencimiento"
         r"|fecha)\b",
         r"\bcuando (esta|estaria|sale|me lo|me la|lo entregan|la entregan)\b",
+        r"\b(al tiro|altiro|inmediato|inmediata|inmediatamente|en el acto|el mismo dia|en el dia)\b",
     ],
     "en_linea": [
         r"\b(online|on line|en linea|internet|web|pagina|link|enlace|sitio|virtual|remoto|por aca|por aqui"
