@@ -114,10 +114,10 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
                 found[form_field.name] = hits[0][1]
                 used.add(hits[0][0])
         elif form_field.type == "horario" and len(clauses) >= MIN_CLAUSES:
-            hits = [i for i, c in enumerate(clauses) if i not in used and _is_schedule(c)]
-            if len(hits) == 1:
-                found[form_field.name] = clauses[hits[0]]
-                used.add(hits[0])
+            schedules = [i for i, c in enumerate(clauses) if i not in used and _is_schedule(c)]
+            if len(schedules) == 1:
+                found[form_field.name] = clauses[schedules[0]]
+                used.add(schedules[0])
         elif form_field.type == "opcion" and form_field.options and len(clauses) >= MIN_CLAUSES:
             # Of one clause, the message is the request itself: its words name the procedure, not an option.
             named = [(i, _titled(c, form_field.options)) for i, c in enumerate(clauses) if i not in used]
