@@ -31,7 +31,7 @@ def cross_validation(catalogue):
         test = [e for i, e in enumerate(examples) if i % FOLDS == fold]
         resolver = ProcedureResolver(phrases, [t for t, _, _ in train], [s or NONE for _, s, _ in train], sentences)
         for text, slug, intent in test:
-            found = resolver.resolve(text)
+            found = resolver.resolve(text, about_a_procedure=intent in PROCEDURE_INTENTS - {"consultar_estado"})
             predicted = found[0][0] if found else None
             if intent in PROCEDURE_INTENTS:
                 total += 1
@@ -98,3 +98,17 @@ def test_a_procedure_described_in_its_own_catalogue_words_is_recognised():
     with_sentences = ProcedureResolver(phrases, chat, [NONE] * len(chat), described).resolve(message)
     assert [slug for slug, *_ in with_sentences][:1] == ["poda-arboles"]
     assert [slug for slug, *_ in without][:1] != ["poda-arboles"]
+
+
+def test_a_message_about_a_procedure_names_the_likeliest_one_when_clear(resolver):
+    # Read as about a procedure by its intent, the likeliest procedure is taken though "none" looked likelier.
+    for said, slug in [
+        ("el abuelo necesita pañales y no tenemos plata", "ayuda-social"),
+        ("el parque esta sin iluminacion", "reporte-luminaria"),
+        ("quiero botar un ropero antiguo", "retiro-voluminosos"),
+    ]:
+        assert resolver.resolve(said) == [], said  # "no procedure" looks likelier on its own
+        assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True)][:1] == [slug], said
+    # A vague message names nothing, whatever its intent.
+    assert resolver.resolve("necesito ayuda con una cosa", about_a_procedure=True) == []
+    assert resolver.resolve("quiero hacer un tramite", about_a_procedure=True) == []

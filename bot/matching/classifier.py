@@ -58,6 +58,10 @@ class ProcedureClassifier:
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 
+    def probability(self, text: str, label: str) -> float:
+        """The probability of one label for ``text``."""
+        return float(self.probabilities(text)[self._classes.index(label)])
+
     def ranked(self, text: str, limit: int = 3) -> List[Tuple[str, float]]:
         """The most probable labels for ``text`` with their probabilities, best first."""
         probs = self.probabilities(text)

@@ -25,7 +25,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -55,6 +55,14 @@ LATER_ROLE = "siguiente"
 # A sentence of a procedure's description counts half a training example: it is how the
 # town hall writes, not how a citizen does.
 SENTENCE_WEIGHT = 0.5
+# When the intent says the message is about a procedure but none stood out against "no procedure"
+# ("el banco me pide un papel q muestre donde vivo"), the likeliest procedure among the procedures alone
+# names it, if it has this share of their probability and twice the runner-up's, and is not a mere
+# trace ("necesito ayuda con una cosa" is no request for social aid).
+AMONG_PROCEDURES_SHARE = 0.3
+AMONG_PROCEDURES_RATIO = 2.0
+AMONG_PROCEDURES_MIN_PROBABILITY = 0.05
+PROCEDURE_INTENTS = frozenset({"consultar_tramite", "iniciar_tramite"})
 CLAUSE_PROBABILITY = 0.6
 MIN_CLAUSE_WORDS = 3
 _CLAUSE_WORDS = {"y", "e", "ademas", "tambien", "aparte"}
@@ -87,8 +95,12 @@ class ProcedureResolver:
             [text for _, text, _ in every], [label for label, _, _ in every], [w for _, _, w in every]
         )
 
-    def resolve(self, text: str) -> List[Tuple[str, float, int, int]]:
-        """``(slug, confidence, start, end)`` for the procedures named in ``text``, main first."""
+    def resolve(self, text: str, about_a_procedure: bool = False) -> List[Tuple[str, float, int, int]]:
+        """``(slug, confidence, start, end)`` for the procedures named in ``text``, main first.
+
+        ``about_a_procedure``: the intent says the message asks about or for a procedure, so the likeliest
+        one is taken when clear among procedures, even if "no procedure" seemed likelier.
+        """
         aliases = self.matcher.find(text)
         alias: Optional[PhraseMatch] = aliases[0] if aliases else None
         top, probability = self.classifier.ranked(text, limit=1)[0]
@@ -102,6 +114,8 @@ class ProcedureResolver:
             chosen = (top, probability, 0, len(text))
         elif alias:
             chosen = (alias.key, alias.score / 100, alias.start, alias.end)
+        if chosen is None and about_a_procedure:
+            chosen = self._likeliest_procedure(text)
         if chosen is None:
             return []
         others = [
@@ -110,6 +124,19 @@ class ProcedureResolver:
             if m.score >= SECOND_PROCEDURE_SCORE and m.key != chosen[0]
         ]
         return [chosen, *others]
+
+    def _likeliest_procedure(self, text: str) -> Optional[Tuple[str, float, int, int]]:
+        """The procedure the classifier finds likeliest once "no procedure" is ruled out, when clear."""
+        ranked = self.classifier.ranked(text, limit=3)
+        among = 1.0 - next((p for slug, p in ranked if slug == NONE), self.classifier.probability(text, NONE))
+        procedures = [(slug, p / among) for slug, p in ranked if slug != NONE][:2] if among > 0 else []
+        if not procedures:
+            return None
+        (slug, share), runner_up = procedures[0], (procedures[1][1] if len(procedures) > 1 else 0.0)
+        clear = share >= AMONG_PROCEDURES_SHARE and share >= AMONG_PROCEDURES_RATIO * runner_up
+        if clear and share * among >= AMONG_PROCEDURES_MIN_PROBABILITY:
+            return (slug, share * among, 0, len(text))
+        return None
 
     def later(self, text: str, named: List[str]) -> List[Tuple[str, float, int, int]]:
         """Other procedures told in clauses of their own ("… y tb el poste de la esquina esta apagado").
@@ -232,17 +259,18 @@ class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
     def process(self, messages: List[Message]) -> List[Message]:
         """Add the entities found in each message to its parse result."""
         for message in messages:
-            found = self.extract(message.get(TEXT) or "")
+            intent = (message.get(INTENT) or {}).get("name")
+            found = self.extract(message.get(TEXT) or "", about_a_procedure=intent in PROCEDURE_INTENTS)
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 
-    def extract(self, text: str) -> List[Dict[str, Any]]:
-        """The entities of one text, as Rasa entity dictionaries."""
+    def extract(self, text: str, about_a_procedure: bool = False) -> List[Dict[str, Any]]:
+        """The entities of one text, as Rasa entity dictionaries (``about_a_procedure``: see ``resolve``)."""
         if self._resolver is None or self._communes is None:
             raise RuntimeError("MunicipalEntityExtractor is not trained")
         entities = [self._entity(f.entity, f.value, f.start, f.end, f.confidence) for f in find_structured(text)]
         taken = [(e["start"], e["end"]) for e in entities]
-        procedures = self._resolver.resolve(text)
+        procedures = self._resolver.resolve(text, about_a_procedure)
         for slug, confidence, start, end in procedures:
             entities.append(self._entity("tramite", slug, start, end, confidence))
             if (start, end) != (0, len(text)):  # a named procedure, not a whole-message guess
