@@ -57,3 +57,5 @@ def test_whatsapp_options_are_the_numbered_list_and_telegram_the_keyboard():
         ]
     )
     assert _chosen(tg, "si")["answer"] == "b1" and _chosen(tg, "Tal vez") is None
+    # A number is the option's place, on either channel: "2" presses the second button.
+    assert _chosen(tg, "2")["answer"] == "b2" and _chosen(wa, "1")["answer"] == "1" and _chosen(tg, "3") is None

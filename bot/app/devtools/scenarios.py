@@ -190,8 +190,12 @@ def _telegram_reply(records: List[Dict[str, Any]]) -> Reply:
 
 
 def _chosen(reply: Optional[Reply], title: str) -> Optional[Dict[str, str]]:
+    """The option pressed: by its title, or by its place among those offered ("2": the second button)."""
     wanted = normalise(title)
     options = reply.options if reply else []
+    if wanted.isdigit() and not any(normalise(o["title"]) == wanted for o in options):
+        place = int(wanted)
+        return options[place - 1] if 1 <= place <= len(options) else None
     return next((o for o in options if normalise(o["title"]) == wanted), None) or next(
         (o for o in options if wanted in normalise(o["title"])), None
     )
