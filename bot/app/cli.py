@@ -353,7 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="evalúa el NLU en el conjunto reservado")
     ev.add_argument(
         "--heldout",
-        default="eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml,eval/heldout_e.yml",
+        default=(
+            "eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml,eval/heldout_e.yml,"
+            "eval/heldout_f.yml"
+        ),
         help="conjuntos reservados, separados por comas",
     )
     ev.add_argument("--model", default="models")
@@ -362,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenarios",
         default=(
             "eval/scenarios.yml,eval/scenarios_b.yml,eval/scenarios_c.yml,eval/scenarios_d.yml,"
-            "eval/scenarios_e.yml,eval/scenarios_f.yml,eval/scenarios_g.yml"
+            "eval/scenarios_e.yml,eval/scenarios_f.yml,eval/scenarios_g.yml,eval/scenarios_h.yml"
         ),
         help="escenarios de varias vueltas, archivos separados por comas",
     )
