@@ -245,6 +245,13 @@ def test_a_misspelt_procedure_after_its_kind_is_that_procedure():
     assert len(generic_candidates("necesito un permiso", offered)) > 1
 
 
+def test_a_kind_that_is_also_a_verb_after_a_pronoun_names_no_kind():
+    offered = load_catalogue(catalogue_dir()).procedures_for("providencia").values()
+    assert generic_candidates("y donde la retiro?", offered) == []  # "I pick it up": the card in focus
+    assert generic_candidates("lo registro en la muni?", offered) == []
+    assert len(generic_candidates("cuanto cuesta el retiro", offered)) > 1  # the noun: which pickup?
+
+
 def test_a_kind_left_out_after_a_named_procedure_names_another_of_that_kind():
     from actions.procedure_turns import named_procedures
     from bot.matching.generic import with_elided_kind

@@ -94,15 +94,31 @@ def _phrase_words(proc: Procedure) -> Set[str]:
     return words
 
 
+# Masculine kinds that are also verbs: after a pronoun they are the verb ("¿dónde la retiro?", "lo registro").
+_ALSO_VERBS = {"certificado", "permiso", "retiro", "reporte", "registro"}
+_PRONOUNS = {"la", "las", "lo", "los", "le", "les", "me", "te", "se", "nos"}
+
+
+def _kinds_named(text: str) -> Set[str]:
+    """The kinds of procedure the message names as nouns (not "¿dónde la retiro?", where it is a verb)."""
+    words = normalise(text).split()
+    return {
+        _head(word)
+        for index, word in enumerate(words)
+        if _head(word) in HEAD_WORDS
+        and not (word in _ALSO_VERBS and index > 0 and words[index - 1] in _PRONOUNS)
+    }
+
+
 def names_a_kind(text: str) -> bool:
     """The message names a kind of procedure ("un certificado", "los permisos")."""
-    return bool({_head(w) for w in normalise(text).split()} & HEAD_WORDS)
+    return bool(_kinds_named(text))
 
 
 def _kind_and_telling(text: str, offered: Iterable[Procedure]):
     """The words said, the procedures of the one kind named, and the words of each that tell them apart."""
     said = {_head(w) for w in normalise(text).split()}
-    heads = said & HEAD_WORDS
+    heads = _kinds_named(text)
     if len(heads) != 1:
         return said, [], []
     head = next(iter(heads))
