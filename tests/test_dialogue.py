@@ -147,6 +147,10 @@ def test_corregir_on_the_summary_opens_the_field_picker():
         ("hay una luminaria apagada en mi pasaje", "consultar_tramite", DO),
         ("quiero pedir el retiro de un colchon", "consultar_tramite", DO),
         ("necesito un certificado de residencia pa la pega", "iniciar_tramite", DO),
+        ("agendeme una audiencia con el alcalde pa lo de la plaza", "consultar_tramite", DO),  # a command for me
+        ("las ramas topan los cables, pidan q las corten", "consultar_estado", DO),
+        ("quiero abrir un almacen en mi casa, q permiso se necesita", "iniciar_tramite", ASK),  # the question closes
+        ("me pasaron un parte, hasta q hora atiende el juzgado", "iniciar_tramite", ASK),
     ],
 )
 def test_asking_about_a_procedure_or_asking_for_it(text, intent, expected):
@@ -417,6 +421,9 @@ def test_a_yes_the_classifier_hesitated_on_is_made_sure_so_it_does_not_fall_back
         ("necesito el certificado de residencia pa la pega, me lo pueden mandar?", DO),
         ("me ayudan a pedir el retiro de un sofa?", DO),
         ("me pueden ayudar a sacar el permiso de circulacion?", DO),
+        ("se echo a perder la lavadora, pueden venir a buscarla?", DO),  # asked to come and act
+        ("me lo pueden pasar a retirar el sabado?", DO),
+        ("pueden venir a ver el arbol? cuanto cobran?", ASK),  # asks something beside
         ("me pueden mandar info del permiso?", ASK),  # information, not the procedure
         ("cuanto cuesta, me lo pueden mandar?", ASK),
         ("donde me pueden hacer el certificado?", ASK),

@@ -106,6 +106,20 @@ def test_the_field_picker_takes_a_named_field_or_goes_back(form):
     assert state.stage == CONFIRMING and state.values["rut"] == "12345678-5"  # nothing submitted, nothing lost
 
 
+def test_the_field_picker_takes_the_number_of_its_button(form, catalogue):
+    from bot.answers.forms import field_picker
+
+    titles = [b.title for b in field_picker(catalogue.procedures["retiro-voluminosos"]).buttons]
+    state = filled(form)
+    handle_message(state, form, "no", ctx(intent="negar"))
+    handle_message(state, form, str(titles.index("Dirección") + 1), ctx())  # typed under Telegram's buttons
+    assert state.stage == CORRECTING and state.current == "direccion"
+    state = filled(form)
+    handle_message(state, form, "no", ctx(intent="negar"))
+    step = handle_message(state, form, str(len(titles) + 1), ctx())  # no such button
+    assert state.stage == CHOOSING and "Elige uno de la lista" in step.replies[0].text
+
+
 def test_unclear_confirmation_asks_again(form):
     state = filled(form)
     step = handle_message(state, form, "mmm", ctx())

@@ -28,8 +28,8 @@ _WANT_TO_ACT = rf"\b{_WANT} {_ACT}\b"
 _OPENS_WITH_REQUEST = r"^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclamar|quiero denunciar)\b"
 _REQUEST = re.compile(
     _WANT_TO_ACT
-    + r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|inscribanme|anotenme|agendenme|necesito que)\b|"
-    + _OPENS_WITH_REQUEST
+    + r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|despejen|fumiguen|pidan que|inscribanme|anotenme"
+    r"|agendenme|necesito que)\b|" + _OPENS_WITH_REQUEST
 )
 # A message of this many words or fewer, with no other signal, only names what it is about.
 MAX_BARE_WORDS = 3
@@ -40,11 +40,18 @@ _POLITE_REQUEST = re.compile(
     r"|ayudan a |ayudas a )(?:mandar|enviar|tramitar|agendar|inscribir|anotar|emitir|sacar|pedir|solicitar|hacer)"
     r"(?:lo|la|los|las|me)?\b"
 )
+# Asked to come and act ("¿pueden venir a buscarlo?", "¿me lo pueden pasar a retirar?"): a request.
+_COME_AND_ACT = re.compile(
+    r"\b(?:pueden|puede|podrian|podria|vendrian|vienen|pasan) (?:venir|pasar) a \w+"
+    r"|\b(?:vienen|vendrian|pasan|pasarian) a (?:buscar|retirar|sacar|llevar|ver|revisar|podar|arreglar)\w*"
+)
 # What a polite question may ask to be sent that is no request: information.
 _INFORMATION = re.compile(r"\b(?:info|informacion|datos|detalles?|requisitos|horarios?|link|enlace|direccion)\b")
 # Words that ask (not nouns such as "hora" or "pago", which a request names as well).
 _ASKS = re.compile(
-    r"\b(?:cuanto|cuanta|cuantos|cuantas|donde|adonde|(?:hasta|desde|para) cuando|a que hora"
+    r"\b(?:cuanto|cuanta|cuantos|cuantas|donde|adonde|(?:hasta|desde|para) cuando|(?:a|hasta|desde) que hora"
+    r"|que (?:tramite|permiso|papel|documento|certificado|requisito)s? (?:\w+ )?(?:es|son|se necesitan?|necesito"
+    r"|piden|se pide|hay que|tengo que|debo|corresponde)"
     r"|que (?:piden|pide|necesito|se necesita|hay que|documentos|papeles|requisitos|tengo que llevar)"
     r"|como (?:se|lo|la|hago|puedo|saco|pido|es|funciona"
     r"|registro|inscribo|postulo|pago|obtengo)|se puede|puedo|hay que|tiene costo|es gratis|cobran|requisitos"
@@ -63,7 +70,7 @@ def procedure_move(message: Message) -> str:
     if message.is_button:
         return DO if message.intent == Intent.INICIAR_TRAMITE else ASK
     norm = normalise(message.text)
-    request = _REQUEST.search(norm)
+    request = _REQUEST.search(norm) or _FOR_ME.search(norm)
     rest = norm[: request.start()] + " " + norm[request.end() :] if request else norm
     # "hay un poste apagado", or just "poste apagado"
     reports = bool(_REPORT_WORDS.search(norm)) and (
@@ -72,8 +79,8 @@ def procedure_move(message: Message) -> str:
     asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or bool(_ASKS.search(rest))
     if (request or reports) and not asks:
         return DO
-    if _POLITE_REQUEST.search(norm):
-        beside = _POLITE_REQUEST.sub(" ", norm)
+    if _POLITE_REQUEST.search(norm) or _COME_AND_ACT.search(norm):
+        beside = _COME_AND_ACT.sub(" ", _POLITE_REQUEST.sub(" ", norm))
         if not _ASKS.search(beside) and not _INFORMATION.search(beside):
             return DO  # "necesito el certificado de residencia, ¿me lo pueden mandar?"
     if asks:

@@ -105,8 +105,7 @@ def _kinds_named(text: str) -> Set[str]:
     return {
         _head(word)
         for index, word in enumerate(words)
-        if _head(word) in HEAD_WORDS
-        and not (word in _ALSO_VERBS and index > 0 and words[index - 1] in _PRONOUNS)
+        if _head(word) in HEAD_WORDS and not (word in _ALSO_VERBS and index > 0 and words[index - 1] in _PRONOUNS)
     }
 
 
