@@ -103,9 +103,9 @@ def test_a_procedure_described_in_its_own_catalogue_words_is_recognised():
 def test_a_message_about_a_procedure_names_the_likeliest_one_when_clear(resolver):
     # Read as about a procedure by its intent, the likeliest procedure is taken though "none" looked likelier.
     for said, slug in [
+        # Phrasings with no word of the catalogue's: an alias added for one makes it a poor example here.
         ("el abuelo necesita pañales y no tenemos plata", "ayuda-social"),
-        ("el parque esta sin iluminacion", "reporte-luminaria"),
-        ("quiero botar un ropero antiguo", "retiro-voluminosos"),
+        ("la plazuela quedo sin alumbrar", "reporte-luminaria"),
     ]:
         assert resolver.resolve(said) == [], said  # "no procedure" looks likelier on its own
         assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True)][:1] == [slug], said
