@@ -217,12 +217,20 @@ def _text(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
     return _ok(value)
 
 
+def option_number(text: str, count: int) -> Optional[int]:
+    """The place (1-based) of an option given by its number ("2", "la 2", "opción 2"), within ``count``."""
+    norm = normalise(text).replace("la ", "").replace("el ", "").replace("opcion ", "").strip()
+    if norm.isascii() and norm.isdigit() and len(norm) <= 3 and 1 <= int(norm) <= count:
+        return int(norm)
+    return None
+
+
 def _choice(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
     options = form_field.options
     normalised = normalise(text)
-    norm = normalised.replace("la ", "").replace("el ", "").replace("opcion ", "").strip()
-    if norm.isascii() and norm.isdigit() and len(norm) <= 3 and 1 <= int(norm) <= len(options):
-        return _ok(options[int(norm) - 1])
+    number = option_number(text, len(options))
+    if number:
+        return _ok(options[number - 1])
     best = process.extractOne(normalised, [normalise(o) for o in options], scorer=fuzz.WRatio, score_cutoff=80)
     if best:
         return _ok(options[best[2]])

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from bot.answers.forms import give_value
 from bot.answers.reply import Reply
 from bot.catalogue.model import FormField
-from bot.forms.fields import AnswerContext, FieldResult, example_for, validate_answer, yes_no
+from bot.forms.fields import AnswerContext, FieldResult, example_for, option_number, validate_answer, yes_no
 from bot.forms.state import CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
 from bot.text import normalise
 
@@ -181,9 +181,9 @@ def _choice_of_field(
     state: FormState, fields: List[FormField], text: str, context: AnswerContext, chosen_field: Optional[str]
 ) -> Step:
     """The answer to the field picker: a field (by its option, its name or with the new value), or nothing."""
-    typed = normalise(text)
-    if not chosen_field and typed.isdigit() and 1 <= int(typed) <= len(fields):
-        chosen_field = fields[int(typed) - 1].name  # "2" typed under the picker's buttons: its second field
+    number = option_number(text, len(fields))
+    if not chosen_field and number:
+        chosen_field = fields[number - 1].name  # "2" typed under the picker's buttons: its second field
     if chosen_field and state.field(fields, chosen_field):
         state.current, state.stage, state.attempts = chosen_field, CORRECTING, 0
         return Step(state)

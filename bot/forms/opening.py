@@ -70,11 +70,12 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
     if not re.search(r"\d", clause):
         return None
     found: Optional[str] = None
-    if _STREET.search(norm) or _ADDRESS_CUE.search(norm):
+    cued = bool(_ADDRESS_CUE.search(norm))
+    if cued or _STREET.search(norm):
         starts = list(_STREET_START.finditer(clause))
-        if starts and not _ADDRESS_CUE.search(norm):
+        if starts and not cued:
             found = _LEAD.sub("", clause[starts[-1].end() :], count=1).strip()
-        elif not alone or _ADDRESS_CUE.search(norm):
+        elif not alone or cued:
             found = _LEAD.sub("", clause, count=1).strip()
     else:
         placed = _EN_PLACE_NUMBER.search(clause)

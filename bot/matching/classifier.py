@@ -58,12 +58,8 @@ class ProcedureClassifier:
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 
-    def probability(self, text: str, label: str) -> float:
-        """The probability of one label for ``text``."""
-        return float(self.probabilities(text)[self._classes.index(label)])
-
-    def ranked(self, text: str, limit: int = 3) -> List[Tuple[str, float]]:
-        """The most probable labels for ``text`` with their probabilities, best first."""
+    def ranked(self, text: str, limit: Optional[int] = 3) -> List[Tuple[str, float]]:
+        """The most probable labels for ``text`` with their probabilities, best first (``None``: all)."""
         probs = self.probabilities(text)
         order = np.argsort(probs)[::-1][:limit]
         return [(self._classes[i], float(probs[i])) for i in order]

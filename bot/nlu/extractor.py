@@ -32,6 +32,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.catalogue.catalogue import Commune
 from bot.catalogue.files import catalogue_fingerprint, load_catalogue
 from bot.config import catalogue_dir
+from bot.domain_names import Intent
 from bot.matching.classifier import NONE, ProcedureClassifier
 from bot.matching.communes import CommuneMatcher
 from bot.matching.phrases import PhraseMatch
@@ -62,7 +63,7 @@ SENTENCE_WEIGHT = 0.5
 AMONG_PROCEDURES_SHARE = 0.3
 AMONG_PROCEDURES_RATIO = 2.0
 AMONG_PROCEDURES_MIN_PROBABILITY = 0.05
-PROCEDURE_INTENTS = frozenset({"consultar_tramite", "iniciar_tramite"})
+PROCEDURE_INTENTS = frozenset({Intent.CONSULTAR_TRAMITE, Intent.INICIAR_TRAMITE})
 CLAUSE_PROBABILITY = 0.6
 MIN_CLAUSE_WORDS = 3
 _CLAUSE_WORDS = {"y", "e", "ademas", "tambien", "aparte"}
@@ -103,7 +104,8 @@ class ProcedureResolver:
         """
         aliases = self.matcher.find(text)
         alias: Optional[PhraseMatch] = aliases[0] if aliases else None
-        top, probability = self.classifier.ranked(text, limit=1)[0]
+        ranking = self.classifier.ranked(text, limit=None)  # every label: "no procedure" is ruled out below
+        top, probability = ranking[0]
         chosen: Optional[Tuple[str, float, int, int]] = None
         if alias and alias.score >= STRONG_ALIAS_SCORE:
             if top not in (NONE, alias.key) and probability >= CLASSIFIER_OVERRIDES_ALIAS:
@@ -115,7 +117,7 @@ class ProcedureResolver:
         elif alias:
             chosen = (alias.key, alias.score / 100, alias.start, alias.end)
         if chosen is None and about_a_procedure:
-            chosen = self._likeliest_procedure(text)
+            chosen = self._likeliest_procedure(text, ranking)
         if chosen is None:
             return []
         others = [
@@ -125,11 +127,15 @@ class ProcedureResolver:
         ]
         return [chosen, *others]
 
-    def _likeliest_procedure(self, text: str) -> Optional[Tuple[str, float, int, int]]:
-        """The procedure the classifier finds likeliest once "no procedure" is ruled out, when clear."""
-        ranked = self.classifier.ranked(text, limit=3)
-        among = 1.0 - next((p for slug, p in ranked if slug == NONE), self.classifier.probability(text, NONE))
-        procedures = [(slug, p / among) for slug, p in ranked if slug != NONE][:2] if among > 0 else []
+    def _likeliest_procedure(
+        self, text: str, ranking: List[Tuple[str, float]]
+    ) -> Optional[Tuple[str, float, int, int]]:
+        """The procedure the classifier finds likeliest once "no procedure" is ruled out, when clear.
+
+        ``ranking``: every label of the classifier for ``text``, best first.
+        """
+        among = 1.0 - dict(ranking)[NONE]
+        procedures = [(slug, p / among) for slug, p in ranking if slug != NONE][:2] if among > 0 else []
         if not procedures:
             return None
         (slug, share), runner_up = procedures[0], (procedures[1][1] if len(procedures) > 1 else 0.0)

@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Optional
 import yaml
 from twilio.request_validator import RequestValidator
 
+from bot.forms.fields import option_number
 from bot.text import normalise
 
 QUIET_SECONDS = 1.5  # a turn is over when no reply came for this long after the first one
@@ -194,8 +195,8 @@ def _chosen(reply: Optional[Reply], title: str) -> Optional[Dict[str, str]]:
     wanted = normalise(title)
     options = reply.options if reply else []
     if wanted.isdigit() and not any(normalise(o["title"]) == wanted for o in options):
-        place = int(wanted)
-        return options[place - 1] if 1 <= place <= len(options) else None
+        place = option_number(wanted, len(options))
+        return options[place - 1] if place else None
     return next((o for o in options if normalise(o["title"]) == wanted), None) or next(
         (o for o in options if wanted in normalise(o["title"])), None
     )
