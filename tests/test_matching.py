@@ -45,6 +45,30 @@ def test_no_procedure_in_unrelated_messages(procedures, text):
     assert procedures.best(text) is None
 
 
+@pytest.mark.parametrize(
+    "text, not_slug",
+    [
+        # Another word in place of one of the alias's is no typo of it.
+        ("cuanto cobra la muni por cerrar la calle", "acceso-informacion"),  # "cuanto gasto la municipalidad"
+    ],
+)
+def test_a_different_word_is_no_typo(procedures, text, not_slug):
+    assert not_slug not in [m.key for m in procedures.find(text)]
+
+
+def test_phrase_words_need_a_counterpart_in_the_window():
+    from bot.matching.phrases import words_agree
+
+    assert words_agree("permiso de sircualcion", "permiso de circulacion")
+    assert words_agree("renovar licencia de conducir", "renovar la licencia de conducir")
+    assert words_agree("cuanto cobra la muni", "cuanto cobra la municipalidad")  # an abbreviation
+    assert words_agree("acredite q vivo", "acreditar que vivo")  # another form of the verb
+    assert not words_agree("cuanto cobra la muni", "cuanto gasto la municipalidad")
+    assert not words_agree("permiso para el evento", "permiso para demoler")
+    assert not words_agree("ampliacion con permiso", "ampliacion sin permiso")
+    assert not words_agree("la fecha", "la ficha")
+
+
 def test_weak_match_is_only_a_suggestion(procedures):
     suggestions = [m.key for m in procedures.suggestions("necesito la lisencia")]
     assert suggestions and all("licencia" in s for s in suggestions)

@@ -112,3 +112,11 @@ def test_a_message_about_a_procedure_names_the_likeliest_one_when_clear(resolver
     # A vague message names nothing, whatever its intent.
     assert resolver.resolve("necesito ayuda con una cosa", about_a_procedure=True) == []
     assert resolver.resolve("quiero hacer un tramite", about_a_procedure=True) == []
+
+
+def test_the_classifier_wins_over_a_loose_alias_it_finds_unlikely(resolver):
+    # "multa" is an alias of the fines, but the message is about paying the circulation permit in time.
+    said = "hasta q fecha hay plazo pa pagar el permiso pa q circule el auto sin q me cobren multa"
+    assert [s for s, *_ in resolver.resolve(said)][:1] == ["permiso-circulacion"]
+    # A message that is about the fines keeps the alias.
+    assert [s for s, *_ in resolver.resolve("me llego una multa, donde la pago")][:1] == ["multas-jpl"]

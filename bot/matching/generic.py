@@ -87,6 +87,11 @@ def _head(word: str) -> str:
     return word[:-1] if word.endswith("s") and word[:-1] in HEAD_WORDS else word
 
 
+def kinds_in_name(name: str) -> Set[str]:
+    """The kinds of procedure a procedure's name holds ("Renovación de licencia" -> {"licencia"})."""
+    return {_head(w) for w in normalise(name).split()} & HEAD_WORDS
+
+
 def _phrase_words(proc: Procedure) -> Set[str]:
     words: Set[str] = set()
     for phrase in [proc.name, *proc.aliases]:

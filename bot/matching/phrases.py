@@ -3,7 +3,9 @@
 Every phrase (an alias, a commune name) is compared with every window of the
 normalised message that has about as many words; one ``cdist`` call scores them
 all in C++. The threshold depends on the phrase length: short words must match
-exactly, long phrases tolerate typos ("permiso de sircualcion").
+exactly, long phrases tolerate typos ("permiso de sircualcion"), but not another
+word in place of one of theirs ("cuanto cobra la muni" is not "cuanto gasto la
+municipalidad").
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-from bot.text import normalise, words_with_spans
+from bot.text import close_spelling, normalise, words_with_spans
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,36 @@ def threshold_for(phrase: str) -> float:
     if length <= 12:
         return 82.0
     return 84.0
+
+
+# A word of a phrase has a counterpart in the window when it is there misspelt ("sircualcion") or
+# abbreviated ("muni" for "municipalidad") or in another form of the same word ("acredite", "acreditar":
+# a stem of five letters in common). Short words (de, la, pa) need none, but those that turn the
+# meaning around must be there as they are ("ampliacion con permiso" is not "ampliacion sin permiso").
+MIN_CONTENT_LETTERS = 4
+MIN_STEM_LETTERS = 5
+_MEANING_WORDS = {"sin", "con", "no", "mal"}
+
+
+def _has_counterpart(word: str, window_words: Sequence[str]) -> bool:
+    if len(word) < MIN_CONTENT_LETTERS:
+        return word not in _MEANING_WORDS or word in window_words
+    return any(
+        close_spelling(said, word)
+        or (len(said) >= MIN_CONTENT_LETTERS and word.startswith(said))
+        or said[:MIN_STEM_LETTERS] == word[:MIN_STEM_LETTERS]
+        and len(said) >= MIN_STEM_LETTERS
+        for said in window_words
+    )
+
+
+def words_agree(window: str, phrase: str) -> bool:
+    """Every word of a multi-word ``phrase`` that matters is in ``window``, exactly, misspelt or abbreviated."""
+    phrase_words = phrase.split()
+    if len(phrase_words) < 2:
+        return True
+    said = window.split()
+    return all(_has_counterpart(word, said) for word in phrase_words)
 
 
 class PhraseMatcher:
@@ -91,7 +123,10 @@ class PhraseMatcher:
         good = (scores >= self._thresholds[None, :] - slack) & size_ok
         found = []
         for w_index, p_index in zip(*np.nonzero(good), strict=False):
-            _, first, last = windows[w_index]
+            window, first, last = windows[w_index]
+            # A confident match may misspell the phrase's words, not replace one; a suggestion may.
+            if not slack and scores[w_index, p_index] < 100.0 and not words_agree(window, self._phrases[p_index]):
+                continue
             found.append(
                 PhraseMatch(
                     key=self._keys[p_index],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Set
 
+from bot.matching.generic import kinds_in_name
 from bot.matching.phrases import PhraseMatch, PhraseMatcher
 from bot.text import normalise
 
@@ -114,6 +115,7 @@ class ProcedureMatcher:
                 for word in set(normalise(phrase).split()):
                     owners.setdefault(word, set()).add(key)
                     uses[word] = uses.get(word, 0) + 1
+        self._families = _families(names_and_aliases)
         # Of one procedure only, and in two of its phrases at least: no word of a single loose alias.
         self._distinctive = {
             word: next(iter(keys))
@@ -149,6 +151,15 @@ class ProcedureMatcher:
                 rivals.setdefault(match.key, match)
         return list(rivals.values()) if len(rivals) > 1 else []
 
+    def family(self, match: PhraseMatch) -> Set[str]:
+        """The procedures an alias may mean when other procedures' phrases hold it, with its own.
+
+        "carnet de manejar" names the first licence, but "carnet de manejar vencido" is the renewal:
+        the alias names the family of the licence (the procedures of its kind, and those whose phrases
+        hold it), and the message's other words tell which one. A specific alias names its procedure alone.
+        """
+        return self._families.get(match.phrase, {match.key})
+
     def by_distinctive_word(self, text: str) -> Optional[str]:
         """The one procedure whose own words the message uses ("¿cuánto es el aseo al año?"), if only one.
 
@@ -161,6 +172,27 @@ class ProcedureMatcher:
     def suggestions(self, text: str, limit: int = 3) -> List[PhraseMatch]:
         """Weak matches worth offering as "¿Te refieres a...?", best first."""
         return self._matcher.best_per_key(text, slack=SUGGESTION_SLACK)[:limit]
+
+
+def _families(names_and_aliases: Mapping[str, List[str]]) -> Dict[str, Set[str]]:
+    """For each phrase that other procedures' phrases hold: the procedures it may mean (see ``family``)."""
+    holders: Dict[str, Set[str]] = {}
+    for key, phrases in names_and_aliases.items():
+        for phrase in phrases:
+            words = normalise(phrase).split()
+            for size in range(1, len(words) + 1):
+                for first in range(len(words) - size + 1):
+                    holders.setdefault(" ".join(words[first : first + size]), set()).add(key)
+    kinds = {key: kinds_in_name(phrases[0]) for key, phrases in names_and_aliases.items() if phrases}
+    families: Dict[str, Set[str]] = {}
+    for key, phrases in names_and_aliases.items():
+        siblings = {other for other, own in kinds.items() if own & kinds.get(key, set())}
+        for phrase in phrases:
+            norm = normalise(phrase)
+            held_by = holders.get(norm, set())
+            if held_by - {key}:
+                families[norm] = held_by | siblings | {key}
+    return families
 
 
 _matchers: Dict[int, ProcedureMatcher] = {}

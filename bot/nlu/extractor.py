@@ -48,6 +48,10 @@ SECOND_PROCEDURE_SCORE = 95.0
 # An alias match this good wins unless the classifier is very sure of another procedure.
 STRONG_ALIAS_SCORE = 90.0
 CLASSIFIER_OVERRIDES_ALIAS = 0.7
+# ... or fairly sure of another and finds the alias's procedure unlikely: "pagar el permiso pa q circule
+# el auto sin q me cobren multa" is the circulation permit, though "multa" names the fines.
+CLASSIFIER_DISAGREES = 0.5
+DISAGREEMENT_RATIO = 4.0
 # Without a strong alias, the classifier names a procedure from this probability.
 CLASSIFIER_MIN_PROBABILITY = 0.3
 # A second request told in its own clause ("hay un hoyo … y tb el poste … esta apagado"): the role of its
@@ -108,8 +112,13 @@ class ProcedureResolver:
         top, probability = ranking[0]
         chosen: Optional[Tuple[str, float, int, int]] = None
         if alias and alias.score >= STRONG_ALIAS_SCORE:
-            if top not in (NONE, alias.key) and probability >= CLASSIFIER_OVERRIDES_ALIAS:
+            alias_probability = dict(ranking).get(alias.key, 0.0)
+            disagrees = probability >= CLASSIFIER_DISAGREES and probability >= DISAGREEMENT_RATIO * alias_probability
+            sibling = self._family_member(alias, ranking)
+            if top not in (NONE, alias.key) and (probability >= CLASSIFIER_OVERRIDES_ALIAS or disagrees):
                 chosen = (top, probability, 0, len(text))
+            elif sibling is not None:
+                chosen = (sibling[0], sibling[1], alias.start, alias.end)
             else:
                 chosen = (alias.key, alias.score / 100, alias.start, alias.end)
         elif top != NONE and probability >= CLASSIFIER_MIN_PROBABILITY:
@@ -126,6 +135,21 @@ class ProcedureResolver:
             if m.score >= SECOND_PROCEDURE_SCORE and m.key != chosen[0]
         ]
         return [chosen, *others]
+
+    def _family_member(self, alias: PhraseMatch, ranking: List[Tuple[str, float]]) -> Optional[Tuple[str, float]]:
+        """Another procedure of the alias's family that the classifier finds likelier than the alias's own.
+
+        "se me perdio el carnet de manejar": "carnet de manejar" names the licence's family, and the
+        classifier tells the duplicate from the first licence by the rest of the message.
+        """
+        family = self.matcher.family(alias)
+        if len(family) < 2:
+            return None
+        members = [(slug, p) for slug, p in ranking if slug in family]
+        best = members[0] if members else None
+        if best is None or best[0] == alias.key:
+            return None
+        return best
 
     def _likeliest_procedure(
         self, text: str, ranking: List[Tuple[str, float]]
