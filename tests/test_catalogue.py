@@ -143,7 +143,7 @@ def test_validator_reports_bad_override_and_hours(broken_catalogue):
 
 
 def _set_holidays(folder: Path, town: str, written: str) -> None:
-    """Write ``feriados:`` as YAML text (a date is not re-dumped as a Python date)."""
+    """Add ``feriados:`` as YAML text to a municipality that has none (a date stays as written)."""
     path = folder / f"municipalities/{town}.yml"
     path.write_text(path.read_text(encoding="utf-8") + f"\nferiados: {written}\n", encoding="utf-8")
 
@@ -181,9 +181,9 @@ def test_holidays_of_a_municipality_are_national_and_its_own(broken_catalogue):
     ],
 )
 def test_validator_reports_a_malformed_holiday_of_a_municipality(broken_catalogue, written, said):
-    _set_holidays(broken_catalogue, "angol", written)
+    _set_holidays(broken_catalogue, "providencia", written)
     problems = validate_catalogue(broken_catalogue)
-    assert any(p.startswith("municipalities/angol.yml: feriados:") and said in p for p in problems), problems
+    assert any(p.startswith("municipalities/providencia.yml: feriados:") and said in p for p in problems), problems
 
 
 @pytest.mark.parametrize(

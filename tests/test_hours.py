@@ -8,6 +8,7 @@ from bot.catalogue.hours import (
     HoursFormatError,
     Span,
     describe_hours,
+    in_break,
     is_open,
     next_opening,
     parse_hours,
@@ -99,6 +100,13 @@ def test_next_opening_during_the_break_is_the_afternoon():
     assert next_opening(SPLIT, at(MONDAY, 7, 0)) == at(MONDAY, 8, 30)
     assert next_opening(SPLIT, at(MONDAY, 18, 0)) == at(MONDAY + timedelta(days=1), 8, 30)
     assert next_opening(SPLIT, at(date(2026, 11, 28), 12, 30)) == at(MONDAY, 8, 30)  # Saturday afternoon
+
+
+def test_the_break_is_told_from_before_opening_and_after_closing():
+    assert in_break(SPLIT, at(MONDAY, 13, 30)) and in_break(SPLIT, at(MONDAY, 14, 29))
+    assert not in_break(SPLIT, at(MONDAY, 14, 30)) and not in_break(SPLIT, at(MONDAY, 12))
+    assert not in_break(SPLIT, at(MONDAY, 7)) and not in_break(SPLIT, at(MONDAY, 18))
+    assert not in_break(SPLIT, at(MONDAY, 14), {MONDAY}) and not in_break("lun-vie 08:30-17:30", at(MONDAY, 14))
 
 
 def test_closed_on_a_holiday_and_the_next_opening_skips_it():

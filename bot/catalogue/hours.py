@@ -173,6 +173,15 @@ def is_open(text: str, moment: datetime, holidays: Collection[date] = frozenset(
     return any(s.opens <= moment.time() < s.closes for s in spans_on(_rules(text), moment.weekday()))
 
 
+def in_break(text: str, moment: datetime, holidays: Collection[date] = frozenset()) -> bool:
+    """Whether ``moment`` is between two spans of the same day: the office reopens after a break."""
+    if moment.date() in holidays:
+        return False
+    spans = spans_on(_rules(text), moment.weekday())
+    now = moment.time()
+    return any(before.closes <= now < after.opens for before, after in zip(spans[:-1], spans[1:], strict=True))
+
+
 def next_opening(text: str, moment: datetime, holidays: Collection[date] = frozenset()) -> Optional[datetime]:
     """The next moment at or after ``moment`` when the office opens, skipping holidays (within a month)."""
     rules = _rules(text)
