@@ -142,6 +142,17 @@ def test_validator_reports_bad_override_and_hours(broken_catalogue):
     assert any("horario" in p for p in problems)
 
 
+def test_validator_names_the_office_and_what_is_wrong_with_split_hours(broken_catalogue):
+    def change(d):
+        d["offices"][0]["hours"] = "lun-vie 08:30-13:30, 13:00-17:30; sáb 09:00-12:00"
+
+    _edit(broken_catalogue / "municipalities/angol.yml", change)
+    assert validate_catalogue(broken_catalogue) == [
+        "municipalities/angol.yml: horario de 'principal': en 'lun-vie 08:30-13:30, 13:00-17:30' "
+        "los horarios se superponen o no van en orden: '13:00-17:30'"
+    ]
+
+
 def _set_holidays(folder: Path, town: str, written: str) -> None:
     """Add ``feriados:`` as YAML text to a municipality that has none (a date stays as written)."""
     path = folder / f"municipalities/{town}.yml"
