@@ -62,7 +62,8 @@ async def start_handoff(
     if created is None:
         send(dispatcher, [replies.already_waiting()])
         return events
-    send(dispatcher, [replies.handed_over(town, now_local())])
+    holidays = (await current_catalogue()).holidays_for(town.slug)
+    send(dispatcher, [replies.handed_over(town, now_local(), holidays)])
     return events
 
 

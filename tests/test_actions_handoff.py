@@ -79,6 +79,40 @@ async def test_outside_office_hours_says_when(loaded_services, monkeypatch):
     assert "fuera de horario" in text and "el lunes 30/11 desde las 08:30" in text
 
 
+async def test_during_the_lunch_break_says_it_reopens_in_the_afternoon(loaded_services, monkeypatch):
+    monkeypatch.setattr(handoff, "now_local", lambda: datetime(2026, 11, 30, 14, 0))  # Monday, Angol's break
+    text, slots = await run(
+        ActionHablarConFuncionario(),
+        tracker_for("con una persona", "hablar_con_funcionario", slots={"municipio": "angol"}),
+    )
+    assert "Municipalidad de Angol está fuera de horario por la hora de colación" in text
+    assert "de 08:30 a 13:30 y de 14:30 a 17:00" in text and "te responderá por aquí hoy desde las 14:30" in text
+    assert slots["con_funcionario"] is True
+
+
+async def test_on_a_holiday_says_so_and_when_it_opens(loaded_services, monkeypatch):
+    monkeypatch.setattr(handoff, "now_local", lambda: datetime(2026, 12, 8, 10, 0))  # Tuesday
+    text, _ = await run(ActionHablarConFuncionario(), tracker_for("con una persona", "hablar_con_funcionario"))
+    assert "Hoy es feriado (Inmaculada Concepción) y la Municipalidad de Peñalolén no atiende" in text
+    assert "el miércoles 09/12 desde las 08:30" in text and "en breve" not in text
+
+
+async def test_the_evening_before_a_holiday_the_next_opening_skips_it(loaded_services, monkeypatch):
+    monkeypatch.setattr(handoff, "now_local", lambda: datetime(2026, 12, 24, 18, 0))  # Thursday; Friday is Navidad
+    text, _ = await run(ActionHablarConFuncionario(), tracker_for("con una persona", "hablar_con_funcionario"))
+    assert "fuera de horario" in text and "el lunes 28/12 desde las 08:30 (el viernes 25/12 es feriado)" in text
+
+
+def test_a_municipality_s_own_holiday_closes_it(catalogue):
+    from bot.answers.handoff import handed_over
+
+    town, monday = catalogue.municipalities["penalolen"], datetime(2026, 11, 30, 10, 0)
+    assert "en breve" in handed_over(town, monday, catalogue.holidays_for("penalolen")).text
+    closed = handed_over(town, monday, {monday.date(): ""}).text
+    assert "Hoy es feriado y la Municipalidad de Peñalolén no atiende" in closed
+    assert "el martes 01/12 desde las 08:30" in closed
+
+
 async def test_second_request_does_not_duplicate(loaded_services):
     await run(ActionHablarConFuncionario(), tracker_for("persona", "hablar_con_funcionario"))
     text, _ = await run(ActionHablarConFuncionario(), tracker_for("persona!!", "hablar_con_funcionario"))

@@ -289,6 +289,15 @@ async def test_a_day_after_the_town_hall_hours_gets_that_day():
     assert "El viernes atiende de 08:30 a 16:30" in messages[0]["text"]
 
 
+async def test_the_hours_of_a_day_with_a_lunch_break():
+    tracker = make_tracker(
+        "a q hora atiende la muni el lunes", "consultar_tramite", [], slots={"municipio": "angol", "tema": "principal"}
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "El lunes atiende de 08:30 a 13:30 y de 14:30 a 17:00." in messages[0]["text"]
+    assert "Horario: Lunes a jueves de 08:30 a 13:30 y de 14:30 a 17:00; viernes" in messages[0]["text"]
+
+
 async def test_a_second_request_told_in_its_own_clause_is_kept_for_after_the_folio():
     second = {**ent("tramite", "reporte-luminaria"), "role": "siguiente"}
     tracker = make_tracker(

@@ -1,7 +1,7 @@
 """Catalogue data: loading, per-municipality overrides, office hours and validation."""
 
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -140,6 +140,79 @@ def test_validator_reports_bad_override_and_hours(broken_catalogue):
     problems = validate_catalogue(broken_catalogue)
     assert any("no-existe" in p for p in problems)
     assert any("horario" in p for p in problems)
+
+
+def test_validator_names_the_office_and_what_is_wrong_with_split_hours(broken_catalogue):
+    def change(d):
+        d["offices"][0]["hours"] = "lun-vie 08:30-13:30, 13:00-17:30; sáb 09:00-12:00"
+
+    _edit(broken_catalogue / "municipalities/angol.yml", change)
+    assert validate_catalogue(broken_catalogue) == [
+        "municipalities/angol.yml: horario de 'principal': en 'lun-vie 08:30-13:30, 13:00-17:30' "
+        "los horarios se superponen o no van en orden: '13:00-17:30'"
+    ]
+
+
+def _set_holidays(folder: Path, town: str, written: str) -> None:
+    """Add ``feriados:`` as YAML text to a municipality that has none (a date stays as written)."""
+    path = folder / f"municipalities/{town}.yml"
+    path.write_text(path.read_text(encoding="utf-8") + f"\nferiados: {written}\n", encoding="utf-8")
+
+
+def test_national_holidays_of_2026_and_2027(catalogue):
+    by_day = {h.day: h.name for h in catalogue.national_holidays}
+    for year in (2026, 2027):
+        assert len([d for d in by_day if d.year == year]) == 16
+    assert by_day[date(2026, 4, 3)] == "Viernes Santo" and by_day[date(2027, 3, 26)] == "Viernes Santo"
+    assert by_day[date(2026, 6, 21)] == by_day[date(2027, 6, 21)] == "Día Nacional de los Pueblos Indígenas"
+    # Moved to Monday by Ley 19.668 in 2027 (both fall on a Tuesday); on their day in 2026 (Mondays).
+    assert by_day[date(2026, 6, 29)] == by_day[date(2027, 6, 28)] == "San Pedro y San Pablo"
+    assert by_day[date(2026, 10, 12)] == by_day[date(2027, 10, 11)] == "Encuentro de Dos Mundos"
+    assert date(2027, 6, 29) not in by_day and date(2027, 10, 12) not in by_day
+    assert {date(2026, 9, 18), date(2026, 9, 19), date(2026, 12, 8), date(2026, 12, 25)} <= set(by_day)
+
+
+def test_holidays_of_a_municipality_are_national_and_its_own(broken_catalogue):
+    _set_holidays(broken_catalogue, "providencia", '[2026-12-07, "2026-12-08"]')
+    catalogue = load_catalogue(broken_catalogue)
+    days = catalogue.holidays_for("providencia")
+    assert days[date(2026, 12, 7)] == "" and days[date(2026, 12, 8)] == "Inmaculada Concepción"
+    assert date(2026, 12, 7) not in catalogue.holidays_for("penalolen")
+    assert catalogue.municipalities["providencia"].to_dict()["feriados"] == ["2026-12-07", "2026-12-08"]
+    assert validate_catalogue(broken_catalogue) == []
+
+
+@pytest.mark.parametrize(
+    "written, said",
+    [
+        ("[2026-13-01]", "'2026-13-01' no existe"),
+        ("[08-12-2026]", "se escribe AAAA-MM-DD"),
+        ("[mañana]", "fecha de feriado inválida 'mañana'"),
+        ("[2026-12-07, 2026-12-07]", "2026-12-07 se repite"),
+    ],
+)
+def test_validator_reports_a_malformed_holiday_of_a_municipality(broken_catalogue, written, said):
+    _set_holidays(broken_catalogue, "providencia", written)
+    problems = validate_catalogue(broken_catalogue)
+    assert any(p.startswith("municipalities/providencia.yml: feriados:") and said in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "entry, said",
+    [
+        ("{fecha: 2026-02-30, nombre: Inventado}", "feriado n.º 33: la fecha de feriado '2026-02-30' no existe"),
+        ("{fecha: 2026-12-25, nombre: Navidad}", "feriado n.º 33: la fecha 2026-12-25 se repite"),
+        ("{fecha: 2026-02-02, nombre: ''}", "feriado n.º 33: falta el nombre"),
+        ("{fecha: 2026-02-02}", "feriado n.º 33: se escribe con fecha y nombre"),
+    ],
+)
+def test_validator_reports_a_malformed_national_holiday(broken_catalogue, entry, said):
+    path = broken_catalogue / "feriados.yml"
+    path.write_text(path.read_text(encoding="utf-8") + f"- {entry}\n", encoding="utf-8")
+    problems = validate_catalogue(broken_catalogue)
+    assert len(problems) == 1 and problems[0].startswith(f"feriados.yml: {said}"), problems
+    with pytest.raises(ValueError, match="feriados.yml"):
+        load_catalogue(broken_catalogue)
 
 
 def test_validator_reports_invalid_yaml(broken_catalogue):

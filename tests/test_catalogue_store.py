@@ -15,6 +15,8 @@ def test_load_and_read_back_is_identical(db, catalogue):
     stored = read_catalogue(db)
     assert fingerprint(stored) == fingerprint(catalogue)
     assert stored.procedure_for("penalolen", "derechos-aseo") == catalogue.procedure_for("penalolen", "derechos-aseo")
+    assert len(stored.national_holidays) == 32 and stored.national_holidays == catalogue.national_holidays
+    assert stored.holidays_for("angol") == catalogue.holidays_for("angol")
 
 
 def test_second_identical_load_changes_nothing(db, catalogue):

@@ -268,7 +268,8 @@ def test_handoff_keeps_the_assistant_silent_until_the_citizen_stops_waiting(assi
     sender = citizen()
     whatsapp(assistant, sender, "quiero hablar con una persona")
     replies = wa_replies(twilio, sender, 2)
-    assert "ya no, gracias" in replies[-1] and ("en breve" in replies[-1] or "fuera de horario" in replies[-1])
+    said_when = ("en breve", "fuera de horario", "Hoy es feriado")  # depends on the wall clock
+    assert "ya no, gracias" in replies[-1] and any(words in replies[-1] for words in said_when)
     count = len(replies)
     whatsapp(assistant, sender, "hola? alguien?")
     whatsapp(assistant, sender, "cuanto cuesta el permiso de circulacion")

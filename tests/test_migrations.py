@@ -65,7 +65,8 @@ def legacy_metadata() -> MetaData:
     """The schema the last release made with ``create_all``: today's tables but ``processed_messages``
     instead of ``inbound_messages``, no index limiting open handoffs (0002), lookup failures per sender id,
     no login failures nor server secrets (0003), usernames unique across municipalities (0004),
-    channel buttons without Telegram menus (0005) and notices with only their text (0006)."""
+    channel buttons without Telegram menus (0005), notices with only their text (0006) and no national
+    holidays (0007)."""
     old = MetaData()
     for table in migrate.metadata().sorted_tables:
         if table.name not in (
@@ -76,6 +77,7 @@ def legacy_metadata() -> MetaData:
             "staff",
             "channel_buttons",
             "notifications",
+            "national_holidays",
         ):
             copy = table.to_metadata(old)
             for index in [i for i in copy.indexes if i.name == "uq_handoffs_open_per_sender"]:

@@ -2,32 +2,62 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Mapping, Optional
 
 from bot.answers.reply import Button, Reply, intent_payload
-from bot.catalogue.hours import DAY_NAMES, describe_hours, is_open, next_opening
+from bot.catalogue.hours import DAY_NAMES, describe_hours, in_break, is_open, next_opening, parse_hours, spans_on
 from bot.catalogue.model import Municipality
 
 END_WAIT = "Si ya no lo necesitas, escribe «ya no, gracias»."
 
 
-def handed_over(town: Municipality, now: datetime) -> Reply:
-    """A person will answer: shortly within office hours, otherwise when the office opens."""
+def _when(opening: Optional[datetime], now: datetime) -> str:
+    """When the office opens next, as the citizen reads it: ``hoy desde las 14:30``."""
+    if opening is None:
+        return "en el próximo horario de atención"
+    if opening.date() == now.date():
+        return f"hoy desde las {opening:%H:%M}"
+    return f"el {DAY_NAMES[opening.weekday()]} {opening:%d/%m} desde las {opening:%H:%M}"
+
+
+def _skipped_holidays(hours: str, now: datetime, opening: Optional[datetime], holidays: Mapping[date, str]) -> str:
+    """`` (el viernes 25/12 es feriado)`` when the next opening is later because of holidays the office
+    would otherwise open on; empty otherwise."""
+    if opening is None:
+        return ""
+    rules = parse_hours(hours)
+    skipped = [d for d in sorted(holidays) if now.date() < d < opening.date() and spans_on(rules, d.weekday())]
+    if not skipped:
+        return ""
+    days = " y ".join(f"el {DAY_NAMES[d.weekday()]} {d:%d/%m}" for d in skipped)
+    return f" ({days} {'es feriado' if len(skipped) == 1 else 'son feriados'})"
+
+
+def handed_over(town: Municipality, now: datetime, holidays: Optional[Mapping[date, str]] = None) -> Reply:
+    """A person will answer: shortly within office hours, otherwise when the office opens.
+
+    ``holidays`` are the days the municipality is closed (``Catalogue.holidays_for``), with their names.
+    """
+    holidays = holidays or {}
     office = town.office("principal")
-    if office is None or is_open(office.hours, now):
+    if office is None or is_open(office.hours, now, holidays):
         return Reply(
             f"Te comunico con una persona de la {town.name}. Te responderá por aquí en breve; "
             f"mientras tanto, yo no responderé. {END_WAIT}"
         )
-    opening = next_opening(office.hours, now)
-    when = (
-        f"el {DAY_NAMES[opening.weekday()]} {opening:%d/%m} desde las {opening:%H:%M}"
-        if opening
-        else "en el próximo horario de atención"
-    )
+    opening = next_opening(office.hours, now, holidays)
+    hours = describe_hours(office.hours).lower()
+    if now.date() in holidays:
+        name = holidays[now.date()]
+        closed = f"Hoy es feriado{f' ({name})' if name else ''} y la {town.name} no atiende (su horario: {hours})."
+    elif in_break(office.hours, now, holidays):
+        closed = f"Ahora la {town.name} está fuera de horario por la hora de colación (atiende {hours})."
+    else:
+        closed = f"Ahora la {town.name} está fuera de horario (atiende {hours})."
     return Reply(
-        f"Ahora la {town.name} está fuera de horario (atiende {describe_hours(office.hours).lower()}). "
-        f"Dejé tu conversación a una persona, que te responderá por aquí {when}. {END_WAIT}"
+        f"{closed} Dejé tu conversación a una persona, que te responderá por aquí {_when(opening, now)}"
+        f"{_skipped_holidays(office.hours, now, opening, holidays)}. {END_WAIT}"
     )
 
 

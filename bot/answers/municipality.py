@@ -6,7 +6,7 @@ from typing import Iterable, Optional
 
 from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.catalogue import Commune
-from bot.catalogue.hours import DAY_NAMES, clock, describe_hours, parse_hours
+from bot.catalogue.hours import DAY_NAMES, describe_hours, describe_spans, parse_hours, spans_on
 from bot.catalogue.model import Municipality, Office
 from bot.text import normalise
 
@@ -102,10 +102,9 @@ def town_hall(town: Municipality, text: str = "", office: Optional[Office] = Non
     ]
     day = asked_day(text)
     if day is not None:
-        open_that_day = [r for r in parse_hours(office.hours) if day in r.days]
+        open_that_day = spans_on(parse_hours(office.hours), day)
         if open_that_day:
-            hours = ", ".join(f"{clock(r.opens)} a {clock(r.closes)}" for r in open_that_day)
-            lines.insert(1, f"El {DAY_NAMES[day]} atiende de {hours}.")
+            lines.insert(1, f"El {DAY_NAMES[day]} atiende {describe_spans(open_that_day)}.")
         else:
             lines.insert(1, f"El {DAY_NAMES[day]} no atiende.")
     if office.phone or town.phone:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Dict, List, Optional, Set, Tuple
 
+from bot.catalogue.holidays import Holiday, holidays_by_day
 from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
 from bot.text import normalise
 
@@ -27,6 +29,7 @@ class Catalogue:
     municipalities: Dict[str, Municipality]
     non_municipal: Dict[str, NonMunicipalProcedure] = field(default_factory=dict)
     communes: List[Commune] = field(default_factory=list)
+    national_holidays: List[Holiday] = field(default_factory=list)
 
     def procedures_for(self, municipality: str) -> Dict[str, Procedure]:
         """The procedures a municipality offers, with its overrides applied, by slug."""
@@ -42,6 +45,11 @@ class Catalogue:
     def procedure_for(self, municipality: str, slug: str) -> Optional[Procedure]:
         """One procedure as this municipality offers it, or ``None`` if it does not."""
         return self.procedures_for(municipality).get(slug)
+
+    def holidays_for(self, municipality: str) -> Dict[date, str]:
+        """Every day a municipality's offices are closed: Chile's public holidays (with their names)
+        and its own ``feriados`` (named ""). The one place that puts the two together."""
+        return holidays_by_day(self.national_holidays, self.municipalities[municipality].holidays)
 
     def municipality_for_commune(self, commune: str) -> Optional[Municipality]:
         """The served municipality of a commune (accent- and case-insensitive), if any."""

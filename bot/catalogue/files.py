@@ -2,7 +2,10 @@
 
 Layout (see catalogue/SCHEMA.md): ``procedures/<slug>.yml``, ``municipalities/<slug>.yml``,
 ``imports/<slug>.yml`` (what the Transparencia importer produced for a municipality),
-``non_municipal.yml`` and ``comunas.csv``.
+``non_municipal.yml``, ``feriados.yml`` (Chile's public holidays) and ``comunas.csv``.
+
+Dates (``2026-12-08``) are read as text, so the validator can name a wrong one instead of
+YAML failing on it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Dict, List
 import yaml
 
 from bot.catalogue.catalogue import Catalogue, Commune
+from bot.catalogue.holidays import Holiday, national_holiday_problems, parse_holiday_date
 from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
 
 
@@ -37,10 +41,24 @@ def catalogue_fingerprint(folder: Path | str) -> str:
     return digest.hexdigest()
 
 
+NATIONAL_HOLIDAYS_FILE = "feriados.yml"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class _TextDatesLoader(yaml.SafeLoader):
+    """YAML's safe loader, but ``2026-12-08`` stays the text it is (never a ``date``, never a crash)."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_TextDatesLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
         raise CatalogueFileError(f"{path}: YAML inválido: {exc}") from exc
 
@@ -54,6 +72,21 @@ def read_procedure_dicts(folder: Path) -> List[Dict[str, Any]]:
             raise CatalogueFileError(f"{path}: se esperaba un trámite (un mapa YAML)")
         result.append({**data, "_file": path.name})
     return result
+
+
+def read_national_holiday_entries(folder: Path) -> Any:
+    """The raw entries of ``feriados.yml`` (an empty list when the file is missing)."""
+    path = folder / NATIONAL_HOLIDAYS_FILE
+    return (_read_yaml(path) or []) if path.exists() else []
+
+
+def read_national_holidays(folder: Path) -> List[Holiday]:
+    """Chile's public holidays from ``feriados.yml``; raises ``CatalogueFileError`` when malformed."""
+    entries = read_national_holiday_entries(folder)
+    problems = national_holiday_problems(entries)
+    if problems:
+        raise CatalogueFileError(f"{NATIONAL_HOLIDAYS_FILE}: {problems[0]}")
+    return sorted((Holiday(parse_holiday_date(e["fecha"]), e["nombre"].strip()) for e in entries), key=lambda h: h.day)
 
 
 def _merge_import(municipality: Dict[str, Any], imported: Dict[str, Any]) -> Dict[str, Any]:
@@ -109,4 +142,5 @@ def load_catalogue(folder: Path | str) -> Catalogue:
         municipalities={m.slug: m for m in municipalities},
         non_municipal={p.slug: p for p in non_municipal},
         communes=read_communes(folder / "comunas.csv"),
+        national_holidays=read_national_holidays(folder),
     )

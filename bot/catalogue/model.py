@@ -140,12 +140,14 @@ class Municipality:
     exclude: List[str] = field(default_factory=list)
     overrides: Dict[str, Dict[str, Any]] = field(default_factory=dict)
     extra: List[Procedure] = field(default_factory=list)
+    holidays: List[str] = field(default_factory=list)  # its own days off (``feriados``), ISO dates as written
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "Municipality":
         """Build from the YAML mapping documented in catalogue/SCHEMA.md."""
         channels = data.get("channels") or {}
         procedures = data.get("procedures") or {}
+        holidays = data.get("feriados") or []
         return cls(
             slug=data["slug"],
             name=data["name"],
@@ -160,6 +162,7 @@ class Municipality:
             exclude=list(procedures.get("exclude") or []),
             overrides=dict(procedures.get("overrides") or {}),
             extra=[Procedure.from_dict(p) for p in procedures.get("extra") or []],
+            holidays=[str(day) for day in (holidays if isinstance(holidays, list) else [holidays])],
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -174,6 +177,7 @@ class Municipality:
             "email": self.email,
             "channels": {"whatsapp": self.whatsapp_numbers, "telegram_bot": self.telegram_bot},
             "offices": [asdict(o) for o in self.offices],
+            "feriados": self.holidays,
             "procedures": {
                 "exclude": self.exclude,
                 "overrides": self.overrides,

@@ -11,7 +11,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List
 
-from bot.catalogue.files import CatalogueFileError, load_catalogue, read_procedure_dicts
+from bot.catalogue.files import (
+    NATIONAL_HOLIDAYS_FILE,
+    CatalogueFileError,
+    load_catalogue,
+    read_national_holiday_entries,
+    read_procedure_dicts,
+)
+from bot.catalogue.holidays import national_holiday_problems, own_holiday_problems
 from bot.catalogue.hours import HoursFormatError, parse_hours
 from bot.catalogue.model import CATEGORIES, FIELD_TYPES, Procedure
 from bot.text import normalise
@@ -77,6 +84,12 @@ def validate_catalogue(folder: Path | str) -> List[str]:
     if missing_fields:
         return missing_fields
     try:
+        holiday_problems = national_holiday_problems(read_national_holiday_entries(folder))
+    except CatalogueFileError as exc:
+        return [str(exc)]
+    if holiday_problems:
+        return [f"{NATIONAL_HOLIDAYS_FILE}: {problem}" for problem in holiday_problems]
+    try:
         catalogue = load_catalogue(folder)
     except (CatalogueFileError, TypeError, KeyError, ValueError) as exc:
         return [str(exc)]
@@ -116,6 +129,7 @@ def validate_catalogue(folder: Path | str) -> List[str]:
                 parse_hours(office.hours)
             except HoursFormatError as exc:
                 problems.append(f"{where}: horario de {office.key!r}: {exc}")
+        problems += [f"{where}: feriados: {problem}" for problem in own_holiday_problems(town.holidays)]
         for slug in town.exclude:
             if slug not in catalogue.procedures:
                 problems.append(f"{where}: exclude nombra un trámite inexistente {slug!r}")

@@ -17,12 +17,14 @@ from typing import Optional
 from sqlalchemy import delete, func, select, text
 
 from bot.catalogue.catalogue import Catalogue, Commune
+from bot.catalogue.holidays import Holiday
 from bot.catalogue.model import Municipality, NonMunicipalProcedure, Procedure
 from bot.storage.db import Database
 from bot.storage.tables import (
     CatalogueVersionRow,
     CommuneRow,
     MunicipalityRow,
+    NationalHolidayRow,
     NonMunicipalRow,
     ProcedureRow,
 )
@@ -38,6 +40,7 @@ def fingerprint(catalogue: Catalogue) -> str:
         "municipalities": {s: m.to_dict() for s, m in sorted(catalogue.municipalities.items())},
         "non_municipal": {s: vars(p) for s, p in sorted(catalogue.non_municipal.items())},
         "communes": sorted((vars(c) for c in catalogue.communes), key=lambda c: c["name"]),
+        "national_holidays": sorted((h.day.isoformat(), h.name) for h in catalogue.national_holidays),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=list).encode()).hexdigest()
 
@@ -53,7 +56,7 @@ def load_catalogue_into(db: Database, catalogue: Catalogue, source: str) -> bool
         ).scalar_one_or_none()
         if newest is not None and newest.fingerprint == digest:
             return False
-        for table in (ProcedureRow, MunicipalityRow, NonMunicipalRow, CommuneRow):
+        for table in (ProcedureRow, MunicipalityRow, NonMunicipalRow, CommuneRow, NationalHolidayRow):
             session.execute(delete(table))
         session.add_all(
             ProcedureRow(slug=p.slug, name=p.name, category=p.category, data=p.to_dict())
@@ -67,6 +70,7 @@ def load_catalogue_into(db: Database, catalogue: Catalogue, source: str) -> bool
         session.add_all(
             CommuneRow(name=c.name, region=c.region, aliases="|".join(c.aliases)) for c in catalogue.communes
         )
+        session.add_all(NationalHolidayRow(day=h.day, name=h.name) for h in catalogue.national_holidays)
         session.add(CatalogueVersionRow(source=source, fingerprint=digest))
     return True
 
@@ -81,11 +85,16 @@ def read_catalogue(db: Database) -> Catalogue:
             Commune(r.name, r.region, tuple(filter(None, r.aliases.split("|"))))
             for r in session.execute(select(CommuneRow).order_by(CommuneRow.name)).scalars()
         ]
+        holidays = [
+            Holiday(r.day, r.name)
+            for r in session.execute(select(NationalHolidayRow).order_by(NationalHolidayRow.day)).scalars()
+        ]
     return Catalogue(
         procedures={p.slug: p for p in procedures},
         municipalities={m.slug: m for m in towns},
         non_municipal={p.slug: p for p in national},
         communes=communes,
+        national_holidays=holidays,
     )
 
 

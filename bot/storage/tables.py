@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional, overload
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import declarative_base
 
 from bot.handoff.states import OPEN, HandoffStatus
@@ -70,6 +83,14 @@ class CommuneRow(Base):
     name = Column(String(120), primary_key=True)
     region = Column(String(120), nullable=False)
     aliases = Column(Text, nullable=False, default="")
+
+
+class NationalHolidayRow(Base):
+    """A national public holiday, as in ``catalogue/feriados.yml``."""
+
+    __tablename__ = "national_holidays"
+    day = Column(Date, primary_key=True)
+    name = Column(String(120), nullable=False)
 
 
 class CatalogueVersionRow(Base):
