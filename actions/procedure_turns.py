@@ -32,6 +32,7 @@ from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import generic_candidates, told_apart, with_elided_kind
 from bot.matching.procedures import matcher_for
+from bot.matching.question_words import sentences_answering
 
 SEVERAL_SCORE = 95.0  # a second procedure in the same message is answered only when named this clearly
 # The ``tema`` slot after an answer about the town hall or one of its offices holds the office's key
@@ -166,7 +167,7 @@ def procedure_question(
         return turn
     if slug is None:
         return Turn([answers.ask_procedure() if aspects else answers.no_match()])
-    return _answer(catalogue, town, slug, aspects)
+    return _answer(catalogue, town, slug, aspects, question=text)
 
 
 def _only_procedure_at(catalogue: Catalogue, town: Municipality, topic: Optional[str]) -> Optional[str]:
@@ -281,11 +282,13 @@ def _requestable(proc: Optional[Procedure]) -> bool:
     return proc is not None and proc.chat_request and bool(proc.form)
 
 
-def _answer(catalogue: Catalogue, town: Municipality, slug: str, aspects: List[str]) -> Turn:
+def _answer(catalogue: Catalogue, town: Municipality, slug: str, aspects: List[str], question: str = "") -> Turn:
+    """The answer about one procedure; ``question``: the citizen's words, for what no aspect covers."""
     events = [SlotSet(Slot.TRAMITE, slug), SlotSet(Slot.TRAMITE_SUGERIDO, None), SlotSet(Slot.TEMA, None)]
     if slug in catalogue.non_municipal:
         return Turn([answers.national_answer(catalogue.non_municipal[slug])], events)
     proc = catalogue.procedure_for(town.slug, slug)
     if proc is None:
         return Turn([answers.not_offered(town, catalogue.display_name(slug))], [SlotSet(Slot.TRAMITE, None)])
-    return Turn(answers.procedure_answer(town, proc, aspects), events)
+    answering = sentences_answering(proc, question) if question and not aspects else []
+    return Turn(answers.procedure_answer(town, proc, aspects, answering), events)

@@ -73,6 +73,29 @@ async def test_summary_when_no_aspect_asked():
         assert part in text
 
 
+async def test_a_question_no_aspect_covers_is_answered_by_the_catalogue_sentence_that_says_it():
+    # "ayuno" is in a requirement of the sterilisation: that sentence comes first, the summary after.
+    tracker = make_tracker(
+        "oye y la mascota tiene q ir en ayuno?",
+        "consultar_tramite",
+        [],
+        slots={"municipio": "penalolen", "tramite": "esterilizacion-mascotas"},
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    text = messages[0]["text"]
+    assert "Sobre lo que preguntas:" in text and "Ayuno de 12 horas" in text
+    assert text.index("Ayuno de 12 horas") < text.index("Costo:")
+    # A question with no word of the catalogue's gets the summary alone.
+    tracker = make_tracker(
+        "permiso de circulacion",
+        "consultar_tramite",
+        [ent("tramite", "permiso-circulacion")],
+        slots={"municipio": "angol"},
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "Sobre lo que preguntas" not in messages[0]["text"]
+
+
 async def test_unknown_commune_asks_and_keeps_the_question():
     tracker = make_tracker(
         "cuanto cuesta el permiso de circulacion", "consultar_tramite", [ent("tramite", "permiso-circulacion")]

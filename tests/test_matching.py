@@ -50,6 +50,9 @@ def test_no_procedure_in_unrelated_messages(procedures, text):
     [
         # Another word in place of one of the alias's is no typo of it.
         ("cuanto cobra la muni por cerrar la calle", "acceso-informacion"),  # "cuanto gasto la municipalidad"
+        # A word of the catalogue's own is no misspelling of another of its words.
+        ("cuanto sale la basura al año", "denuncia-microbasural"),  # "basural"
+        ("quiero ver una felicitacion", "acceso-informacion"),  # "ver una licitacion municipal"
     ],
 )
 def test_a_different_word_is_no_typo(procedures, text, not_slug):
@@ -67,6 +70,9 @@ def test_phrase_words_need_a_counterpart_in_the_window():
     assert not words_agree("permiso para el evento", "permiso para demoler")
     assert not words_agree("ampliacion con permiso", "ampliacion sin permiso")
     assert not words_agree("la fecha", "la ficha")
+    assert not words_agree("basura", "basural", vocabulary={"basura", "basural"})
+    assert words_agree("basurl", "basural", vocabulary={"basura", "basural"})  # a typo, no word of its own
+    assert words_agree("la muni", "la municipalidad", vocabulary={"muni", "municipalidad"})
 
 
 def test_weak_match_is_only_a_suggestion(procedures):

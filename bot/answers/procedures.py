@@ -83,8 +83,14 @@ def _more_prompt(proc: Procedure, default: str) -> str:
     return default
 
 
-def procedure_answer(town: Municipality, proc: Procedure, aspects: Sequence[str]) -> List[Reply]:
-    """Answer the asked aspects first, or give a short summary, then offer the rest."""
+def procedure_answer(
+    town: Municipality, proc: Procedure, aspects: Sequence[str], answering: Sequence[str] = ()
+) -> List[Reply]:
+    """Answer the asked aspects first, or give a short summary, then offer the rest.
+
+    ``answering``: catalogue sentences that answer what the citizen asked when no aspect does
+    ("¿tiene q ir en ayuno?"), said first in the summary.
+    """
     if aspects:
         parts = []
         for aspect in aspects:
@@ -98,6 +104,7 @@ def procedure_answer(town: Municipality, proc: Procedure, aspects: Sequence[str]
         ]
     summary = [
         f"{proc.name} en {town.comuna}",
+        *([f"Sobre lo que preguntas:\n{_bullets(answering)}", ""] if answering else []),
         proc.description,
         "",
         f"Costo: {proc.cost}",

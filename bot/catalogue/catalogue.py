@@ -87,7 +87,7 @@ class Catalogue:
         told: List[Tuple[str, str]] = []
         for slug, proc in self._every_version():
             texts = [proc.description, proc.additional_info or "", *proc.steps, *proc.requirements]
-            told += [(slug, sentence) for text in texts for sentence in _sentences(text)]
+            told += [(slug, sentence) for text in texts for sentence in sentences_of(text)]
         owners: Dict[str, Set[str]] = {}
         for slug, sentence in told:
             owners.setdefault(normalise(sentence), set()).add(slug)
@@ -134,7 +134,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 _MIN_SENTENCE_WORDS = 3
 
 
-def _sentences(text: str) -> List[str]:
+def sentences_of(text: str) -> List[str]:
     """The sentences of a catalogue text that have a few words at least."""
     parts = (part.strip() for part in _SENTENCE_END.split(text or ""))
     return [part for part in parts if len(part.split()) >= _MIN_SENTENCE_WORDS]

@@ -11,7 +11,7 @@ municipalidad").
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
+from typing import AbstractSet, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -56,28 +56,40 @@ def threshold_for(phrase: str) -> float:
 # meaning around must be there as they are ("ampliacion con permiso" is not "ampliacion sin permiso").
 MIN_CONTENT_LETTERS = 4
 MIN_STEM_LETTERS = 5
+MIN_ABBREVIATED_LETTERS = 3
 _MEANING_WORDS = {"sin", "con", "no", "mal"}
 
 
-def _has_counterpart(word: str, window_words: Sequence[str]) -> bool:
+def _has_counterpart(word: str, window_words: Sequence[str], vocabulary: AbstractSet[str]) -> bool:
     if len(word) < MIN_CONTENT_LETTERS:
         return word not in _MEANING_WORDS or word in window_words
     return any(
-        close_spelling(said, word)
-        or (len(said) >= MIN_CONTENT_LETTERS and word.startswith(said))
-        or said[:MIN_STEM_LETTERS] == word[:MIN_STEM_LETTERS]
-        and len(said) >= MIN_STEM_LETTERS
+        said == word or _abbreviates(said, word) or (said not in vocabulary and _same_word(said, word))
         for said in window_words
     )
 
 
-def words_agree(window: str, phrase: str) -> bool:
-    """Every word of a multi-word ``phrase`` that matters is in ``window``, exactly, misspelt or abbreviated."""
-    phrase_words = phrase.split()
-    if len(phrase_words) < 2:
-        return True
+def _abbreviates(said: str, word: str) -> bool:
+    """ "muni" for "municipalidad", "depto" for "departamento": a clearly shorter start of the word."""
+    return (
+        len(said) >= MIN_CONTENT_LETTERS and len(word) - len(said) >= MIN_ABBREVIATED_LETTERS and word.startswith(said)
+    )
+
+
+def _same_word(said: str, word: str) -> bool:
+    return close_spelling(said, word) or (
+        len(said) >= MIN_STEM_LETTERS and said[:MIN_STEM_LETTERS] == word[:MIN_STEM_LETTERS]
+    )
+
+
+def words_agree(window: str, phrase: str, vocabulary: AbstractSet[str] = frozenset()) -> bool:
+    """Every word of ``phrase`` that matters is in ``window``, exactly, misspelt or abbreviated.
+
+    A word of ``vocabulary`` (the words of every phrase) is itself, no misspelling of another:
+    "basura" is not "basural", "licitacion" not "felicitacion".
+    """
     said = window.split()
-    return all(_has_counterpart(word, said) for word in phrase_words)
+    return all(_has_counterpart(word, said, vocabulary) for word in phrase.split())
 
 
 class PhraseMatcher:
@@ -95,6 +107,7 @@ class PhraseMatcher:
         self._lengths = np.array([len(p.split()) for p in self._phrases])
         self._thresholds = np.array([min_score if min_score is not None else threshold_for(p) for p in self._phrases])
         self._max_words = int(self._lengths.max()) + 1 if self._phrases else 1
+        self._vocabulary = frozenset(word for phrase in self._phrases for word in phrase.split())
 
     def _windows(self, words: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int]]:
         windows = []
@@ -125,7 +138,11 @@ class PhraseMatcher:
         for w_index, p_index in zip(*np.nonzero(good), strict=False):
             window, first, last = windows[w_index]
             # A confident match may misspell the phrase's words, not replace one; a suggestion may.
-            if not slack and scores[w_index, p_index] < 100.0 and not words_agree(window, self._phrases[p_index]):
+            if (
+                not slack
+                and scores[w_index, p_index] < 100.0
+                and not words_agree(window, self._phrases[p_index], self._vocabulary)
+            ):
                 continue
             found.append(
                 PhraseMatch(

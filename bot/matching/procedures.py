@@ -106,16 +106,16 @@ class ProcedureMatcher:
     """Fuzzy matching of a message against every procedure's name and aliases."""
 
     def __init__(self, names_and_aliases: Mapping[str, Iterable[str]]) -> None:
-        names_and_aliases = {key: list(phrases) for key, phrases in names_and_aliases.items()}
-        self._matcher = PhraseMatcher(names_and_aliases)
+        listed = {key: list(phrases) for key, phrases in names_and_aliases.items()}
+        self._matcher = PhraseMatcher(listed)
         owners: Dict[str, Set[str]] = {}
         uses: Dict[str, int] = {}
-        for key, phrases in names_and_aliases.items():
+        for key, phrases in listed.items():
             for phrase in phrases:
                 for word in set(normalise(phrase).split()):
                     owners.setdefault(word, set()).add(key)
                     uses[word] = uses.get(word, 0) + 1
-        self._families = _families(names_and_aliases)
+        self._families = _families(listed)
         # Of one procedure only, and in two of its phrases at least: no word of a single loose alias.
         self._distinctive = {
             word: next(iter(keys))

@@ -1,0 +1,59 @@
+"""The catalogue sentences that answer a question no aspect covers ("¿tiene q ir en ayuno?").
+
+A question about a procedure that asks neither cost, requirements, place, deadline nor the online
+way is answered with the procedure's summary; when a word of the question is in one of its
+requirements, steps or notes ("Ayuno de 12 horas…"), that sentence is what the citizen asked.
+"""
+
+from __future__ import annotations
+
+from typing import List, Set
+
+from bot.catalogue.catalogue import sentences_of
+from bot.catalogue.model import Procedure
+from bot.text import close_spelling, normalise
+
+MIN_WORD_LETTERS = 4
+STEM_LETTERS = 5
+MAX_SENTENCES = 2
+# Words of questions in general, not of what they ask about.
+_QUESTION_WORDS = {
+    "tiene", "tienen", "tengo", "puedo", "puede", "pueden", "como", "donde", "cuando", "cuanto", "cuanta",
+    "para", "pero", "esta", "estan", "esto", "algo", "hacer", "hago", "necesito", "necesita", "quiero",
+    "saber", "alguna", "algun", "alguien", "tambien", "porque", "entonces", "despues", "oiga", "hola",
+    "buenas", "gracias", "favor", "porfa", "tramite", "sirve", "ahora", "cosa", "cosas", "debo", "deben",
+    "hacen", "todo", "toda", "todos", "mucho", "bien", "igual", "sale", "cual", "cuales", "sobre", "muni",
+    "municipalidad", "solicitud", "pedir", "ellos", "usted", "ustedes", "aqui", "alla", "info", "informacion",
+    "datos", "detalle", "detalles", "consulta", "pregunta", "preguntar", "duda", "dudas", "casa", "vecino",
+    "vecina", "comuna",
+}  # fmt: skip
+
+
+def _content_words(text: str) -> Set[str]:
+    return {w for w in normalise(text).split() if len(w) >= MIN_WORD_LETTERS and w not in _QUESTION_WORDS}
+
+
+def _same_word(said: str, written: str) -> bool:
+    return close_spelling(said, written) or (
+        len(said) >= STEM_LETTERS and len(written) >= STEM_LETTERS and said[:STEM_LETTERS] == written[:STEM_LETTERS]
+    )
+
+
+def sentences_answering(proc: Procedure, question: str) -> List[str]:
+    """The requirements, steps or notes of ``proc`` that share a word with ``question``, most shared first.
+
+    Words of the procedure's own names ("mascota" for the pets' sterilisation) tell nothing: every
+    sentence of it is about them.
+    """
+    own = set().union(*(_content_words(phrase) for phrase in [proc.name, *proc.aliases]))
+    asked = {w for w in _content_words(question) if not any(_same_word(w, o) for o in own)}
+    if not asked:
+        return []
+    scored = []
+    for sentence in [*proc.requirements, *proc.steps, *sentences_of(proc.additional_info or "")]:
+        written = _content_words(sentence)
+        shared = sum(any(_same_word(w, x) for x in written) for w in asked)
+        if shared:
+            scored.append((shared, sentence))
+    best = max((score for score, _ in scored), default=0)
+    return [sentence for score, sentence in scored if score == best][:MAX_SENTENCES]
