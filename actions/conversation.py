@@ -78,6 +78,9 @@ class ActionAyuda(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        answered = await follow_up(dispatcher, tracker)  # "¿cómo me inscribo?" right after a procedure
+        if answered is not None:
+            return answered
         catalogue = await current_catalogue()
         town = municipality(tracker, catalogue)
         offered = catalogue.procedures_for(town.slug).values() if town else ()

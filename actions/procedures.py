@@ -61,14 +61,15 @@ class NeedsMunicipality(Action, abc.ABC):
         unserved = None
         if named and catalogue.municipality_for_commune(named) is None:
             unserved = next((c for c in catalogue.communes if c.name == named), None)
-        if unserved:  # "soy de Las Condes, ¿cómo saco…?": not this deployment's; say so rather than answer for another
-            send(dispatcher, [commune_not_served(unserved, catalogue.municipalities.values())])
-            return [SlotSet(Slot.FORMULARIO_LISTO, False)]
-        town = municipality(tracker, catalogue)
+        town = None if unserved else municipality(tracker, catalogue)
         if town is None:
+            # The question is kept: "en realidad vivo en Independencia" answers it once the commune is known.
             waiting = pending(self.handles_intent, latest_text(tracker), entity(tracker, "tramite"))
             waiting["aspecto"] = entity(tracker, "aspecto")
-            send(dispatcher, [ask_commune(catalogue.municipalities.values())])
+            if unserved:  # "soy de Las Condes, ¿cómo saco…?": not this deployment's; say so, not answer for another
+                send(dispatcher, [commune_not_served(unserved, catalogue.municipalities.values())])
+            else:
+                send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             return [SlotSet(Slot.PENDIENTE, waiting), SlotSet(Slot.FORMULARIO_LISTO, False)]
         chosen = chosen_offer(catalogue, town, latest_text(tracker), last_buttons(tracker))
         if chosen is not None:  # "el del auto": the answer to "¿Cuál de estos trámites…?"

@@ -54,6 +54,21 @@ async def test_help_says_it_is_a_bot():
     assert "no una persona" in messages[0]["text"]
 
 
+async def test_how_to_question_read_as_about_the_bot_is_answered_about_the_procedure_in_focus():
+    # "¿cómo me inscribo?" right after the compost bins: their steps, not what the assistant can do.
+    tracker = make_tracker(
+        "como me inscribo?", "consultar_bot", slots={"municipio": "penalolen", "tramite": "compostera-domiciliaria"}
+    )
+    messages, _ = await run(ActionAyuda(), tracker)
+    assert "Pasos:" in messages[0]["text"] and "no una persona" not in messages[0]["text"]
+    # With a procedure in focus, a question about the assistant is still about the assistant.
+    tracker = make_tracker(
+        "eres un robot?", "consultar_bot", slots={"municipio": "penalolen", "tramite": "compostera-domiciliaria"}
+    )
+    messages, _ = await run(ActionAyuda(), tracker)
+    assert "no una persona" in messages[0]["text"]
+
+
 async def test_fallback_offers_a_person_after_two_misses():
     first = make_tracker("asdf", "nlu_fallback", events=[user_event("hola", "saludar")])
     messages, _ = await run(ActionFallback(), first)

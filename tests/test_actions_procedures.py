@@ -132,6 +132,27 @@ async def test_commune_not_served_points_to_its_municipality():
     assert "municipio" not in slots
 
 
+async def test_a_question_from_a_commune_not_served_is_answered_once_the_citizen_names_a_served_one():
+    tracker = make_tracker(
+        "hola soy de recoleta, cuanto sale el permiso de circulacion",
+        "consultar_tramite",
+        [ent("comuna", "Recoleta"), ent("tramite", "permiso-circulacion")],
+    )
+    messages, slots = await run(ActionResponderTramite(), tracker)
+    assert "no está disponible para Recoleta" in messages[0]["text"] and "Costo:" not in texts(messages)
+    assert slots["pendiente"]["tramite"] == "permiso-circulacion" and "municipio" not in slots
+
+    correction = make_tracker(
+        "ah no perdon, en realidad vivo en independencia",
+        "informar",
+        [ent("comuna", "Independencia")],
+        slots={"pendiente": slots["pendiente"]},
+    )
+    messages, slots = await run(ActionRecibirDato(), correction)
+    assert "Permiso de circulación en Independencia" in texts(messages) and "Costo:" in texts(messages)
+    assert slots["municipio"] == "independencia" and slots["tramite"] == "permiso-circulacion"
+
+
 async def test_change_of_commune():
     tracker = make_tracker(
         "en realidad soy de angol", "informar", [ent("comuna", "Angol")], slots={"municipio": "providencia"}

@@ -37,6 +37,7 @@ ASPECT_PATTERNS = {
     ],
     "pasos": [
         r"\bcomo (se|lo|la|hago|puedo|saco|pido|solicito|postulo|inscribo|tramito|es el)\b",
+        r"\bcomo (me|nos) (inscribo|inscribimos|anoto|anotamos|registro|postulo|postulamos)\b",
         r"\b(pasos|etapas|proceso|procedimiento)\b",
     ],
 }
