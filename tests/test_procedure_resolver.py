@@ -105,7 +105,7 @@ def test_a_message_about_a_procedure_names_the_likeliest_one_when_clear(resolver
     for said, slug in [
         # Phrasings with no word of the catalogue's: an alias added for one makes it a poor example here.
         ("el abuelo necesita pañales y no tenemos plata", "ayuda-social"),
-        ("la plazuela quedo sin alumbrar", "reporte-luminaria"),
+        ("la plazuela esta sin alumbrar", "reporte-luminaria"),
     ]:
         assert resolver.resolve(said) == [], said  # "no procedure" looks likelier on its own
         assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True)][:1] == [slug], said
@@ -120,3 +120,14 @@ def test_the_classifier_wins_over_a_loose_alias_it_finds_unlikely(resolver):
     assert [s for s, *_ in resolver.resolve(said)][:1] == ["permiso-circulacion"]
     # A message that is about the fines keeps the alias.
     assert [s for s, *_ in resolver.resolve("me llego una multa, donde la pago")][:1] == ["multas-jpl"]
+
+
+def test_a_generic_alias_names_the_family_and_the_rest_of_the_message_the_member(resolver):
+    # "carnet de manejar" is an alias of the first licence, but losing it makes it the duplicate.
+    said = "se me perdio el carnet de manejar en la micro, como saco otro y cuanto vale"
+    found = resolver.resolve(said, about_a_procedure=True)
+    assert [s for s, *_ in found][:1] == ["duplicado-licencia"]
+    # Its clause is no second request for the first licence.
+    assert resolver.later(said, [s for s, *_ in found]) == []
+    # Said alone, the alias names its own procedure.
+    assert [s for s, *_ in resolver.resolve("cuanto cuesta sacar el carnet de manejar")][:1] == ["licencia-conducir"]

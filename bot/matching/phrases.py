@@ -52,17 +52,24 @@ def threshold_for(phrase: str) -> float:
 
 # A word of a phrase has a counterpart in the window when it is there misspelt ("sircualcion") or
 # abbreviated ("muni" for "municipalidad") or in another form of the same word ("acredite", "acreditar":
-# a stem of five letters in common). Short words (de, la, pa) need none, but those that turn the
-# meaning around must be there as they are ("ampliacion con permiso" is not "ampliacion sin permiso").
+# a stem of five letters in common). Short words of grammar (de, la, pa) need none; other short words
+# must be there as they are ("ampliacion con permiso" is not "ampliacion sin permiso", "de la calle" is
+# not "luz de la calle").
 MIN_CONTENT_LETTERS = 4
 MIN_STEM_LETTERS = 5
 MIN_ABBREVIATED_LETTERS = 3
-_MEANING_WORDS = {"sin", "con", "no", "mal"}
+# Short words a misspelt or reworded window may drop or change; any other short word ("luz", "sin", "con",
+# "no") must be there as it is.
+_FUNCTION_WORDS = {
+    "de", "del", "la", "el", "los", "las", "un", "una", "y", "e", "o", "u", "en", "a", "al", "pa", "pal",
+    "por", "mi", "mis", "me", "se", "su", "sus", "tu", "te", "lo", "le", "les", "q", "que", "es", "ya",
+    "mas", "muy", "hay", "ha", "para",
+}  # fmt: skip
 
 
 def _has_counterpart(word: str, window_words: Sequence[str], vocabulary: AbstractSet[str]) -> bool:
     if len(word) < MIN_CONTENT_LETTERS:
-        return word not in _MEANING_WORDS or word in window_words
+        return word in _FUNCTION_WORDS or word in window_words
     return any(
         said == word or _abbreviates(said, word) or (said not in vocabulary and _same_word(said, word))
         for said in window_words

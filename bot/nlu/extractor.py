@@ -66,7 +66,7 @@ SENTENCE_WEIGHT = 0.5
 # trace ("necesito ayuda con una cosa" is no request for social aid).
 AMONG_PROCEDURES_SHARE = 0.3
 AMONG_PROCEDURES_RATIO = 2.0
-AMONG_PROCEDURES_MIN_PROBABILITY = 0.05
+AMONG_PROCEDURES_MIN_PROBABILITY = 0.1
 PROCEDURE_INTENTS = frozenset({Intent.CONSULTAR_TRAMITE, Intent.INICIAR_TRAMITE})
 CLAUSE_PROBABILITY = 0.6
 MIN_CLAUSE_WORDS = 3
@@ -180,6 +180,8 @@ class ProcedureResolver:
             aliases = [m for m in self.matcher.find(clause) if m.score >= STRONG_ALIAS_SCORE]
             top, probability = self.classifier.ranked(clause, limit=1)[0]
             slug = aliases[0].key if aliases else (top if top != NONE and probability >= CLAUSE_PROBABILITY else None)
+            if aliases and self.matcher.family(aliases[0]) & set(named):
+                continue  # "el carnet de manejar" in the clause is the family of the duplicate already named
             if slug and slug not in named and slug not in {f[0] for f in found}:
                 found.append((slug, aliases[0].score / 100 if aliases else probability, start, end))
         return found
