@@ -4,10 +4,10 @@ Staff log in, see the queue of conversations handed over by the assistant in the
 municipality, read a whole transcript, answer through the citizen's channel, take the
 conversation (or, from the list of live conversations, one the assistant is still handling),
 hand it back to the assistant or close it, mark misunderstood messages, search past
-conversations and export transcripts and NLU candidates, insert catalogue answers and canned
-responses into a reply; administrators manage their
-municipality's team and canned responses. Handoff work is ``bot.handoff`` (``service``: every status change;
-``queries``, ``reviews``); accounts, sessions and audit are ``bot.staff``.
+conversations and export transcripts and NLU candidates, and insert catalogue answers and canned
+responses into a reply; administrators manage their municipality's team and canned responses.
+Handoff work is ``bot.handoff`` (``service``: every status change; ``queries``, ``reviews``);
+accounts, sessions, audit and canned responses are ``bot.staff``.
 
 ``add_console`` adds the routes with their prefix to the main application (not as a
 sub-application, and nothing reads ``request.url``: see ``bot.app.web.backoffice``). Under
