@@ -28,6 +28,7 @@ from bot.storage.requests import FINAL_STATUSES
 from bot.storage.tables import (
     ApiTokenRow,
     AuditRow,
+    CannedResponseRow,
     CatalogueVersionRow,
     ChannelButtonsRow,
     CommuneRow,
@@ -267,6 +268,12 @@ POLICIES: Tuple[TablePolicy, ...] = (
         personal=("username", "name", "password_hash"),
         other=("id", "municipality", "role", "active", "created_at"),
         why_kept="staff accounts: administrators deactivate them in the console; not a citizen's data",
+    ),
+    TablePolicy(
+        CannedResponseRow,
+        personal=("created_by",),
+        other=("id", "municipality", "title", "body", "created_at"),
+        why_kept="a staffer's username on a shared text; administrators delete the rows in the console",
     ),
 )
 

@@ -387,3 +387,20 @@ class ReviewRow(Base):
     comment = Column(Text, nullable=True)
     by = Column(String(USERNAME_MAX_LENGTH), nullable=False)
     at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+CANNED_TITLE_MAX_LENGTH = 120
+CANNED_BODY_MAX_LENGTH = 1500  # what one console reply may hold
+
+
+class CannedResponseRow(Base):
+    """A canned response (respuesta predefinida) staff insert into a reply; ``municipality`` NULL: every one."""
+
+    __tablename__ = "canned_responses"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    municipality = Column(String(80), nullable=True, index=True)
+    title = Column(String(CANNED_TITLE_MAX_LENGTH), nullable=False)
+    body = Column(Text, nullable=False)
+    created_by = Column(String(USERNAME_MAX_LENGTH), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

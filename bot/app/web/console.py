@@ -4,9 +4,10 @@ Staff log in, see the queue of conversations handed over by the assistant in the
 municipality, read a whole transcript, answer through the citizen's channel, take the
 conversation (or, from the list of live conversations, one the assistant is still handling),
 hand it back to the assistant or close it, mark misunderstood messages, search past
-conversations and export transcripts and NLU candidates; administrators manage their
-municipality's team. Handoff work is ``bot.handoff`` (``service``: every status change;
-``queries``, ``reviews``); accounts, sessions and audit are ``bot.staff``.
+conversations and export transcripts and NLU candidates, and insert catalogue answers and canned
+responses into a reply; administrators manage their municipality's team and canned responses.
+Handoff work is ``bot.handoff`` (``service``: every status change; ``queries``, ``reviews``);
+accounts, sessions, audit and canned responses are ``bot.staff``.
 
 ``add_console`` adds the routes with their prefix to the main application (not as a
 sub-application, and nothing reads ``request.url``: see ``bot.app.web.backoffice``). Under
@@ -21,7 +22,7 @@ from typing import Callable, Optional
 
 from aiohttp import web
 
-from bot.app.web import console_auth, console_conversations, console_handoffs, console_tools
+from bot.app.web import console_auth, console_canned, console_conversations, console_handoffs, console_tools
 from bot.app.web.client_address import trusted_proxies
 from bot.app.web.console_context import CONSOLE_KEY, ConsoleContext, SetWithStaff, domain_intents
 from bot.app.web.console_pages import message_page, not_found
@@ -134,6 +135,7 @@ def add_console(
 
         app.on_cleanup.append(close_channels)  # type: ignore[arg-type]  # aiohttp 3.8 types Signal wrongly
     conversation = PREFIX + r"/conversacion/{id:\d{1,9}}"
+    canned = PREFIX + r"/respuestas/{id:\d{1,9}}"
     routes = [
         ("GET", PREFIX, console_handoffs.queue, "consola"),
         ("GET", PREFIX + "/", to_queue, None),
@@ -145,6 +147,7 @@ def add_console(
         ("POST", PREFIX + "/conversaciones/tomar", console_conversations.take_live, None),
         ("GET", conversation, console_handoffs.conversation, "consola-conversacion"),
         ("POST", conversation + "/responder", console_handoffs.reply, None),
+        ("POST", conversation + "/insertar", console_handoffs.insert, None),
         ("POST", conversation + "/tomar", console_handoffs.take, None),
         ("POST", conversation + "/devolver", console_handoffs.hand_back, None),
         ("POST", conversation + "/cerrar", console_handoffs.close, None),
@@ -154,6 +157,11 @@ def add_console(
         ("GET", PREFIX + "/revision/exportar", console_tools.export_nlu, "consola-nlu"),
         ("GET", PREFIX + "/equipo", console_tools.team, "consola-equipo"),
         ("POST", PREFIX + "/equipo", console_tools.team_change, None),
+        ("GET", PREFIX + "/respuestas", console_canned.canned_list, "consola-respuestas"),
+        ("POST", PREFIX + "/respuestas", console_canned.canned_create, None),
+        ("GET", canned, console_canned.canned_edit_form, None),
+        ("POST", canned + "/editar", console_canned.canned_edit, None),
+        ("POST", canned + "/eliminar", console_canned.canned_delete, None),
     ]
     for method, path, handler, name in routes:
         app.router.add_route(method, path, handler, name=name)

@@ -90,7 +90,7 @@ def admin_only(handler: Handler) -> Handler:
 
     async def role_checked(request: web.Request) -> web.StreamResponse:
         if not request["console_session"].staffer.is_admin:
-            return forbidden(request, "Solo un administrador de la municipalidad puede gestionar el equipo.")
+            return forbidden(request, "Solo un administrador de la municipalidad puede hacer esto.")
         return await handler(request)
 
     return staff_only(wraps(handler)(role_checked))

@@ -9,6 +9,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 import yaml
 from aiohttp import web
 
+from bot.answers.procedures import ASPECT_TITLES, aspect_text, procedure_answer
 from bot.catalogue.catalogue import Catalogue
 from bot.config import PROJECT_ROOT
 from bot.handoff.transcript import TranscriptReader
@@ -18,6 +19,11 @@ from channels.registry import ChannelRegistry
 log = logging.getLogger(__name__)
 
 SetWithStaff = Callable[[str, bool], Awaitable[None]]
+
+SUMMARY = "resumen"  # the bot's short answer about a procedure, beside its aspects
+INSERTABLE_ASPECTS: Tuple[Tuple[str, str], ...] = ((SUMMARY, "Resumen"),) + tuple(
+    (key, "Lugar y horario" if key == "lugar" else title) for key, title in ASPECT_TITLES.items()
+)
 
 
 @dataclass
@@ -48,6 +54,20 @@ class ConsoleContext:
         if catalogue is None or municipality not in catalogue.municipalities:
             return {}
         return {slug: proc.name for slug, proc in catalogue.procedures_for(municipality).items()}
+
+    def procedure_text(self, municipality: str, slug: str, aspect: str) -> Optional[str]:
+        """What the assistant answers about one aspect (or ``resumen``) of a procedure as the municipality
+        offers it; ``None`` when it does not offer it, the aspect is unknown or there is no catalogue (blocking)."""
+        catalogue = self._catalogue()
+        town = catalogue.municipalities.get(municipality) if catalogue else None
+        if catalogue is None or town is None or aspect not in dict(INSERTABLE_ASPECTS):
+            return None
+        proc = catalogue.procedure_for(municipality, slug)
+        if proc is None:
+            return None
+        if aspect == SUMMARY:
+            return procedure_answer(town, proc, [])[0].text
+        return aspect_text(town, proc, aspect)
 
     def whatsapp_numbers(self, municipality: str) -> Tuple[str, ...]:
         """The municipality's WhatsApp numbers (E.164); empty without a catalogue (blocking: may read the database)."""

@@ -20,7 +20,8 @@ from aiohttp import web
 
 from bot.answers.channel import HAND_BACK_TEXT
 from bot.app.web.console_auth import session_of, staff_only
-from bot.app.web.console_context import ConsoleContext, console
+from bot.app.web.console_canned import insertion_controls, parse_id
+from bot.app.web.console_context import INSERTABLE_ASPECTS, ConsoleContext, console
 from bot.app.web.console_mask import masked_identity
 from bot.app.web.console_pages import NOTICES, Notice, not_found, notices_from, page
 from bot.app.web.console_render import (
@@ -40,8 +41,10 @@ from bot.config import timezone_name
 from bot.handoff import queries, reviews, service
 from bot.handoff.states import OPEN, HandoffStatus
 from bot.handoff.transcript import Turn, transcript
+from bot.staff import canned
 from bot.staff.accounts import Staffer
 from bot.staff.audit import record_audit
+from bot.staff.canned import CannedResponse
 from bot.storage.tables import HandoffRow, ReviewRow, utcnow
 from channels.adapter import NotDeliverable
 
@@ -155,6 +158,7 @@ class Conversation:
     folios: List[str]
     procedures: Dict[str, str]
     reviews: Dict[int, List[ReviewRow]] = field(default_factory=dict)
+    canned: List[CannedResponse] = field(default_factory=list)
 
 
 def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
@@ -167,6 +171,7 @@ def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -
         transcript(ctx.reader, ctx.db, handoff.sender_id),
         queries.folios_for(ctx.db, staffer.municipality, handoff.sender_id),
         ctx.procedures(staffer.municipality),
+        canned=canned.list_canned(ctx.db, staffer.municipality),
     )
     for review in reviews.reviews_for(ctx.db, staffer.municipality, handoff.id):
         found.reviews.setdefault(review.event_id, []).append(review)
@@ -248,7 +253,12 @@ def _datalists(ctx: ConsoleContext, conv: Conversation) -> Markup:
 
 
 def _conversation_page(
-    request: web.Request, conv: Conversation, notices: Sequence[Notice] = (), draft: str = "", status: int = 200
+    request: web.Request,
+    conv: Conversation,
+    notices: Sequence[Notice] = (),
+    draft: str = "",
+    status: int = 200,
+    chosen: Optional[Dict[str, str]] = None,
 ) -> web.Response:
     ctx, session, handoff = console(request), session_of(request), conv.handoff
     channel = CHANNEL_NAMES.get(handoff.channel, handoff.channel)
@@ -270,6 +280,12 @@ def _conversation_page(
             csrf=session.csrf_token,
             channel=channel,
             draft=draft,
+            insert=insertion_controls(
+                handoff.id,
+                conv.procedures,
+                conv.canned,
+                chosen or {"tramite": handoff.procedure or ""},
+            ),
             take=take_form,
             reasons=options([(r, r) for r in CLOSE_REASONS], empty="Elige un motivo"),
         )
@@ -303,13 +319,18 @@ def _conversation_page(
 
 
 async def _show(
-    request: web.Request, handoff_id: int, notices: Sequence[Notice] = (), draft: str = "", status: int = 200
+    request: web.Request,
+    handoff_id: int,
+    notices: Sequence[Notice] = (),
+    draft: str = "",
+    status: int = 200,
+    chosen: Optional[Dict[str, str]] = None,
 ) -> web.Response:
     ctx, staffer = console(request), session_of(request).staffer
     conv = await asyncio.to_thread(_load, ctx, staffer, handoff_id, "ver_transcripcion")
     if conv is None:
         return not_found(request)
-    return _conversation_page(request, conv, notices, draft, status)
+    return _conversation_page(request, conv, notices, draft, status, chosen)
 
 
 @staff_only
@@ -369,6 +390,60 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
     await asyncio.to_thread(save)
     raise _back(handoff.id, "enviado", *codes)
+
+
+INSERTED_TEXT = "Texto insertado en el mensaje: revísalo y presiona «Enviar respuesta» para enviarlo."
+
+
+@staff_only
+async def insert(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/insertar: the page again with a catalogue answer or a canned response
+    added to the reply box (nothing is sent). Another municipality's canned response is a 404."""
+    ctx, staffer, form = console(request), session_of(request).staffer, request["console_form"]
+    draft = str(form.get("texto") or "").replace("\r\n", "\n").strip()[: REPLY_MAX_LENGTH * 2]
+    chosen = {k: str(form.get(k) or "")[:100] for k in ("tramite", "aspecto", "respuesta")}
+    handoff = await asyncio.to_thread(queries.get_handoff, ctx.db, staffer.municipality, _id(request))
+    if handoff is None:
+        return not_found(request)
+    if handoff.status not in OPEN:
+        closed = "La conversación ya no está abierta: no se pueden enviar mensajes."
+        return await _show(request, handoff.id, [("error", closed)], status=400)
+    text: Optional[str] = None
+    problem: Optional[str] = None
+    if form.get("insertar") == "catalogo":
+        if chosen["aspecto"] not in dict(INSERTABLE_ASPECTS):
+            problem = "Elige qué informar del trámite."
+        elif not _PROCEDURE_RE.fullmatch(chosen["tramite"]):
+            problem = "Elige un trámite."
+        else:
+            text = await asyncio.to_thread(
+                ctx.procedure_text, handoff.municipality, chosen["tramite"], chosen["aspecto"]
+            )
+            if text is None:
+                problem = "Ese trámite no se ofrece en tu municipalidad (o el catálogo no está disponible)."
+    elif form.get("insertar") == "predefinida":
+        canned_id = parse_id(chosen["respuesta"])
+        if canned_id is None:
+            problem = "Elige una respuesta predefinida."
+        else:
+            found = await asyncio.to_thread(canned.get_canned, ctx.db, handoff.municipality, canned_id)
+            if found is None:
+                return not_found(request)
+            text = found.body
+    else:
+        problem = "Elige qué insertar."
+    if text is None:
+        return await _show(request, handoff.id, [("error", problem or "")], draft=draft, status=400, chosen=chosen)
+    combined = f"{draft}\n\n{text}" if draft else text
+    notices: List[Notice] = [("ok", INSERTED_TEXT)]
+    if len(combined) > REPLY_MAX_LENGTH:
+        notices.append(
+            (
+                "error",
+                f"El mensaje quedó demasiado largo (máximo {REPLY_MAX_LENGTH} caracteres): acórtalo antes de enviarlo.",
+            )
+        )
+    return await _show(request, handoff.id, notices, draft=combined, chosen=chosen)
 
 
 async def _transition(request: web.Request, change: Any, *args: Any) -> Tuple[Optional[HandoffRow], bool]:

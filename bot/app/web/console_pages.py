@@ -29,6 +29,9 @@ NOTICES = {
     "estado": ("error", "La conversación ya no está abierta: no admite ese cambio."),
     "creado": ("ok", "Persona agregada al equipo."),
     "desactivado": ("ok", "Usuario desactivado: sus sesiones se cerraron."),
+    "respuesta_creada": ("ok", "Respuesta predefinida agregada."),
+    "respuesta_editada": ("ok", "Respuesta predefinida guardada."),
+    "respuesta_eliminada": ("ok", "Respuesta predefinida eliminada."),
     "salida": ("ok", "Cerraste tu sesión."),
     "expirada": ("error", "Tu sesión terminó. Vuelve a ingresar."),
 }
@@ -58,7 +61,14 @@ def page(
     session: Optional[StaffSession] = request.get("console_session")
     nav = Markup("")
     if session is not None:
-        team = Markup('<li><a href="/consola/equipo">Equipo</a></li>') if session.staffer.is_admin else ""
+        team = (
+            Markup(
+                '<li><a href="/consola/equipo">Equipo</a></li>'
+                '<li><a href="/consola/respuestas">Respuestas predefinidas</a></li>'
+            )
+            if session.staffer.is_admin
+            else ""
+        )
         nav = render(
             "nav.html",
             csrf=session.csrf_token,
