@@ -121,3 +121,12 @@ def close_spelling(said: str, known: str) -> bool:
 
     a, b = sound_key(said), sound_key(known)
     return a == b or fuzz.ratio(a, b) >= CLOSE_SPELLING
+
+
+# Two words that start with this many letters in common are forms of one word ("acredite", "acreditar").
+STEM_LETTERS = 5
+
+
+def same_word(said: str, known: str) -> bool:
+    """Whether ``said`` is ``known`` misspelt or in another form of it (a stem of five letters in common)."""
+    return close_spelling(said, known) or (len(said) >= STEM_LETTERS and said[:STEM_LETTERS] == known[:STEM_LETTERS])

@@ -17,7 +17,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-from bot.text import close_spelling, normalise, words_with_spans
+from bot.text import normalise, same_word, words_with_spans
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,6 @@ def threshold_for(phrase: str) -> float:
 # must be there as they are ("ampliacion con permiso" is not "ampliacion sin permiso", "de la calle" is
 # not "luz de la calle").
 MIN_CONTENT_LETTERS = 4
-MIN_STEM_LETTERS = 5
 MIN_ABBREVIATED_LETTERS = 3
 # Short words a misspelt or reworded window may drop or change; any other short word ("luz", "sin", "con",
 # "no") must be there as it is.
@@ -71,7 +70,7 @@ def _has_counterpart(word: str, window_words: Sequence[str], vocabulary: Abstrac
     if len(word) < MIN_CONTENT_LETTERS:
         return word in _FUNCTION_WORDS or word in window_words
     return any(
-        said == word or _abbreviates(said, word) or (said not in vocabulary and _same_word(said, word))
+        said == word or _abbreviates(said, word) or (said not in vocabulary and same_word(said, word))
         for said in window_words
     )
 
@@ -80,12 +79,6 @@ def _abbreviates(said: str, word: str) -> bool:
     """ "muni" for "municipalidad", "depto" for "departamento": a clearly shorter start of the word."""
     return (
         len(said) >= MIN_CONTENT_LETTERS and len(word) - len(said) >= MIN_ABBREVIATED_LETTERS and word.startswith(said)
-    )
-
-
-def _same_word(said: str, word: str) -> bool:
-    return close_spelling(said, word) or (
-        len(said) >= MIN_STEM_LETTERS and said[:MIN_STEM_LETTERS] == word[:MIN_STEM_LETTERS]
     )
 
 

@@ -11,10 +11,9 @@ from typing import List, Set
 
 from bot.catalogue.catalogue import sentences_of
 from bot.catalogue.model import Procedure
-from bot.text import close_spelling, normalise
+from bot.text import normalise, same_word
 
 MIN_WORD_LETTERS = 4
-STEM_LETTERS = 5
 MAX_SENTENCES = 2
 # Words of questions in general, not of what they ask about.
 _QUESTION_WORDS = {
@@ -33,26 +32,20 @@ def _content_words(text: str) -> Set[str]:
     return {w for w in normalise(text).split() if len(w) >= MIN_WORD_LETTERS and w not in _QUESTION_WORDS}
 
 
-def _same_word(said: str, written: str) -> bool:
-    return close_spelling(said, written) or (
-        len(said) >= STEM_LETTERS and len(written) >= STEM_LETTERS and said[:STEM_LETTERS] == written[:STEM_LETTERS]
-    )
-
-
 def sentences_answering(proc: Procedure, question: str) -> List[str]:
-    """The requirements, steps or notes of ``proc`` that share a word with ``question``, most shared first.
+    """The requirements, steps or notes of ``proc`` that share the most words with ``question`` (two at most).
 
     Words of the procedure's own names ("mascota" for the pets' sterilisation) tell nothing: every
     sentence of it is about them.
     """
     own = set().union(*(_content_words(phrase) for phrase in [proc.name, *proc.aliases]))
-    asked = {w for w in _content_words(question) if not any(_same_word(w, o) for o in own)}
+    asked = {w for w in _content_words(question) if not any(same_word(w, o) for o in own)}
     if not asked:
         return []
     scored = []
     for sentence in [*proc.requirements, *proc.steps, *sentences_of(proc.additional_info or "")]:
         written = _content_words(sentence)
-        shared = sum(any(_same_word(w, x) for x in written) for w in asked)
+        shared = sum(any(same_word(w, x) for x in written) for w in asked)
         if shared:
             scored.append((shared, sentence))
     best = max((score for score, _ in scored), default=0)
