@@ -131,3 +131,13 @@ def test_a_generic_alias_names_the_family_and_the_rest_of_the_message_the_member
     assert resolver.later(said, [s for s, *_ in found]) == []
     # Said alone, the alias names its own procedure.
     assert [s for s, *_ in resolver.resolve("cuanto cuesta sacar el carnet de manejar")][:1] == ["licencia-conducir"]
+
+
+def test_a_change_of_mind_before_a_comma_does_not_hide_the_procedure_after_it(resolver):
+    # The refusal first makes the whole message look like no procedure; its last clause is surely one.
+    said = "ah no, mejor no, yo lo q queria era sacar el papel q dice donde vivo"
+    found = resolver.resolve(said)
+    assert [s for s, *_ in found] == ["certificado-residencia"]
+    assert said[found[0][2] : found[0][3]].startswith("yo lo q queria")
+    # A refusal alone, in clauses, names nothing.
+    assert resolver.resolve("no, mejor no, gracias igual, eso seria todo") == []

@@ -72,6 +72,8 @@ CLAUSE_PROBABILITY = 0.6
 MIN_CLAUSE_WORDS = 3
 _CLAUSE_WORDS = {"y", "e", "ademas", "tambien", "aparte"}
 _CLAUSE_MARKS = re.compile(r"[.;!?\n]")
+# Where the one procedure of a message may be told apart from what comes before it (a comma too).
+_SOFT_CLAUSE_MARKS = re.compile(r"[.,;:!?\n]")
 
 
 def example_procedure(message: Message) -> Optional[str]:
@@ -128,6 +130,8 @@ class ProcedureResolver:
         if chosen is None and about_a_procedure:
             chosen = self._likeliest_procedure(text, ranking)
         if chosen is None:
+            chosen = self._clause_procedure(text)
+        if chosen is None:
             return []
         others = [
             (m.key, m.score / 100, m.start, m.end)
@@ -168,6 +172,21 @@ class ProcedureResolver:
             return (slug, share * among, 0, len(text))
         return None
 
+    def _clause_procedure(self, text: str) -> Optional[Tuple[str, float, int, int]]:
+        """A procedure the classifier is sure of in one clause, when the rest of the message drowns it.
+
+        "sabes q mejor no, lo q de verdad necesito es q poden un arbol": the change of mind before the
+        comma makes the whole message look like no procedure; its second clause is surely the pruning.
+        """
+        clauses = _clause_spans(text, _SOFT_CLAUSE_MARKS)
+        for start, end, words in clauses if len(clauses) > 1 else []:
+            if words < MIN_CLAUSE_WORDS:
+                continue
+            top, probability = self.classifier.ranked(text[start:end], limit=1)[0]
+            if top != NONE and probability >= CLAUSE_PROBABILITY:
+                return (top, probability, start, end)
+        return None
+
     def later(self, text: str, named: List[str]) -> List[Tuple[str, float, int, int]]:
         """Other procedures told in clauses of their own ("… y tb el poste de la esquina esta apagado").
 
@@ -187,20 +206,23 @@ class ProcedureResolver:
         return found
 
 
-def _clauses(text: str) -> List[Tuple[int, int]]:
-    """Character spans of the clauses of a message that has more than one (else nothing)."""
+def _clause_spans(text: str, marks: "re.Pattern[str]") -> List[Tuple[int, int, int]]:
+    """``(start, end, words)`` of every clause of a message, cut at ``marks`` and "y", "además"..."""
     words = words_with_spans(text)
+    if not words:
+        return []
     cuts = [0]
     for index in range(1, len(words)):
         between = text[words[index - 1][2] : words[index][1]]
-        if words[index][0] in _CLAUSE_WORDS or _CLAUSE_MARKS.search(between):
+        if words[index][0] in _CLAUSE_WORDS or marks.search(between):
             if index - cuts[-1] >= 1 and words[index - 1][0] not in _CLAUSE_WORDS:
                 cuts.append(index)
-    spans = [
-        (words[a][1], words[b - 1][2])
-        for a, b in zip(cuts, cuts[1:] + [len(words)], strict=False)
-        if b - a >= MIN_CLAUSE_WORDS
-    ]
+    return [(words[a][1], words[b - 1][2], b - a) for a, b in zip(cuts, cuts[1:] + [len(words)], strict=False)]
+
+
+def _clauses(text: str) -> List[Tuple[int, int]]:
+    """Character spans of the clauses of a few words of a message that has more than one (else nothing)."""
+    spans = [(start, end) for start, end, words in _clause_spans(text, _CLAUSE_MARKS) if words >= MIN_CLAUSE_WORDS]
     return spans if len(spans) > 1 else []
 
 
