@@ -122,6 +122,7 @@ def test_words_that_are_also_communes_need_context(communes, text):
     [
         ("cuanto cuesta el permiso", ["costo"]),
         ("q papeles piden", ["requisitos"]),
+        ("queremos cerrar el pasaje pa una fiesta, q tenemos q presentar?", ["requisitos"]),
         ("donde queda y a que hora atienden", ["lugar", "horario"]),
         ("cuanto se demoran", ["plazo"]),
         ("y sale al tiro?", ["plazo"]),

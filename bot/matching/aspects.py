@@ -17,7 +17,8 @@ ASPECT_PATTERNS = {
     ],
     "requisitos": [
         r"\b(requisito|requisitos|documento|documentos|papel|papeles|antecedentes|necesito|necesita|necesitan)\b",
-        r"\bque (piden|pide|hay que llevar|debo llevar|tengo que llevar|llevo|se necesita)\b",
+        r"\bque (piden|pide|se pide|hay que llevar|debo llevar|tengo que llevar|llevo|se necesita)\b",
+        r"\bque (hay que|tengo que|tenemos que|debo|debemos) (pedir|presentar|tener|reunir|juntar)\b",
     ],
     "lugar": [
         r"\b(donde|adonde|direccion|oficina|lugar|ubicacion|ubicada|ubicado|queda|dpto|departamento)\b",
