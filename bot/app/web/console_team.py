@@ -220,8 +220,8 @@ async def deactivate(request: web.Request) -> web.StreamResponse:
         consequence = (
             "Tu sesión se cerrará y no podrás volver a ingresar hasta que otro administrador te reactive."
             if myself
-            else "Sus sesiones abiertas se cierran ahora mismo y no podrá ingresar hasta que alguien lo reactive. "
-            "Sus conversaciones y su historial se conservan."
+            else "Sus sesiones abiertas se cierran ahora mismo y no podrá ingresar hasta que un administrador "
+            "reactive su usuario. Sus conversaciones y su historial se conservan."
         )
         heading = "¿Desactivar tu propio usuario?" if myself else f"¿Desactivar a {member.name}?"
         return _confirmation(request, member, "desactivar", heading, consequence, "Sí, desactivar")
