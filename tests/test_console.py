@@ -26,7 +26,7 @@ from bot.handoff.transcript import TranscriptReader
 from bot.handoff.with_staff import set_with_staff
 from bot.message_metadata import FULL_TEXT_KEY
 from bot.rasa_internals.events_table import RASA_EVENTS
-from bot.staff import accounts, audit, sessions
+from bot.staff import accounts, audit, sessions, team
 from bot.storage import login_limits, personal_data
 from bot.storage import requests as requests_store
 from bot.storage.tables import (
@@ -200,7 +200,7 @@ def world(db, reader):
     accounts.create_first_admin(db, "penalolen", "jefa", "Marta Jefa", PASSWORD)
     accounts.create_staff(db, "angol", "pedro", "Pedro Angol", PASSWORD)
     off = accounts.create_staff(db, "penalolen", "ex", "Ex Funcionario", PASSWORD)
-    accounts.deactivate_staff(db, "penalolen", off.id)
+    team.deactivate_staff(db, "penalolen", off.id)
     start = ago(minutes=12)
     wa = add_handoff(
         db,
@@ -783,10 +783,10 @@ async def test_team_page_is_for_admins_of_their_municipality(browsers, world):
     luis_browser = await browsers("luis")
     assert (await luis_browser.get("/consola"))[0].status == 200
     pedro = next(s for s in accounts.list_staff(db, "angol") if s.username == "pedro")
-    assert (await jefa.post("/consola/equipo", {"accion": "desactivar", "id": str(pedro.id)}))[0].status == 404
-    assert (await jefa.post("/consola/equipo", {"accion": "desactivar", "id": "³"}))[0].status == 403
+    assert (await jefa.post(f"/consola/equipo/{pedro.id}/desactivar", {"confirmar": "si"}))[0].status == 404
+    assert (await jefa.post("/consola/equipo", {"accion": "desactivar", "id": str(luis.id)}))[0].status == 400
     assert accounts.authenticate(db, "angol", "pedro", PASSWORD) is not None
-    response, _ = await jefa.post("/consola/equipo", {"accion": "desactivar", "id": str(luis.id)})
+    response, _ = await jefa.post(f"/consola/equipo/{luis.id}/desactivar", {"confirmar": "si"})
     assert response.status == 303
     assert (await luis_browser.get("/consola"))[0].status == 303  # the session ended
     assert (await luis_browser.login("luis"))[0].status == 401

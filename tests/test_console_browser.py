@@ -4,6 +4,9 @@ An agent of Peñalolén logs in, opens the waiting WhatsApp conversation from th
 (the Twilio stand-in receives the reply) and hands it back (the Rasa stand-in receives
 ``con_funcionario`` false); an agent of Angol does not see it in the queue and gets a 404 page at its
 address. Screenshots: /tmp/console.png (conversation) and /tmp/console-phone.png (queue on a phone).
+Peñalolén's administrator, on a phone, deactivates an agent through the confirmation page (the agent's
+open session ends) and reactivates her; the team page has no horizontal scrolling at 390 px
+(/tmp/console-team-phone.png).
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ def site(tmp_path: Path, catalogue) -> Iterator[dict]:
     RASA_EVENTS.metadata.create_all(reader.engine)
     accounts.create_staff(db, "penalolen", "ana", "Ana Pérez", PASSWORD)
     accounts.create_staff(db, "angol", "pedro", "Pedro Soto", PASSWORD)
+    accounts.create_first_admin(db, "penalolen", "jefa", "Marta Jefa", PASSWORD)
     start = ago(minutes=7)
     handoff_id = add_handoff(
         db,
@@ -160,12 +164,31 @@ def _login(page, base: str, username: str, municipality: str) -> None:
     page.get_by_role("heading", name="Conversaciones en espera").wait_for()
 
 
-def test_console_in_a_browser(site):
+def _require_browser() -> None:
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         require(False, "falta el paquete playwright (pip install playwright)")
     require(shutil.which(CHROMIUM) is not None, f"falta Chromium en {CHROMIUM} (apt-get install chromium)")
+
+
+NO_SIDEWAYS_SCROLL = """() => {
+  const root = document.documentElement;
+  const scrolls = e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
+  const boxes = [...document.querySelectorAll("*")].filter(scrolls);
+  return [root, ...boxes].filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.tagName + "." + e.className);
+}"""
+
+
+def _no_horizontal_scrolling(page) -> None:
+    """Neither the page nor any box in it (such as a table's wrapper) scrolls sideways."""
+    assert page.evaluate(NO_SIDEWAYS_SCROLL) == []
+
+
+def test_console_in_a_browser(site):
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
     base, handoff_id, twilio, rasa = site["base"], site["handoff"], site["twilio"], site["rasa"]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -214,5 +237,43 @@ def test_console_in_a_browser(site):
             page.get_by_role("heading", name="No encontrada").wait_for()
             assert "Carla Rojas" not in page.content() and "moto" not in page.content()
             angol.close()
+        finally:
+            browser.close()
+
+
+def test_team_page_in_a_browser(site):
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    base = site["base"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            ana = browser.new_context(locale="es-CL").new_page()
+            _login(ana, base, "ana", "Peñalolén")
+            phone = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, locale="es-CL")
+            page = phone.new_page()
+            _login(page, base, "jefa", "Peñalolén")
+            page.get_by_role("link", name="Equipo").click()
+            page.get_by_role("heading", name="Equipo", exact=True).wait_for()
+            _no_horizontal_scrolling(page)
+            page.screenshot(path="/tmp/console-team-phone.png", full_page=True)
+
+            page.get_by_role("button", name="Desactivar…: ana").click()
+            page.get_by_role("heading", name="¿Desactivar a Ana Pérez?").wait_for()
+            _no_horizontal_scrolling(page)
+            page.get_by_role("button", name="Sí, desactivar").click()
+            page.get_by_text("Usuario desactivado: sus sesiones se cerraron.").wait_for()
+            row = page.locator("tbody tr", has_text="Ana Pérez")
+            assert "Desactivado" in row.inner_text()
+            ana.reload()  # her open session ended: the next page is the login page
+            ana.get_by_role("button", name="Ingresar").wait_for()
+            assert "/consola/ingresar" in ana.url
+
+            page.get_by_role("button", name="Reactivar: ana").click()
+            page.get_by_text("Usuario reactivado").wait_for()
+            assert "Activo" in page.locator("tbody tr", has_text="Ana Pérez").inner_text()
+            _no_horizontal_scrolling(page)
+            _login(ana, base, "ana", "Peñalolén")  # she can log in again
         finally:
             browser.close()

@@ -1,6 +1,9 @@
-"""Staff accounts of one municipality: creation, listing, deactivation and login (authentication).
+"""Staff accounts of one municipality: creation, listing, login (authentication) and a staffer's change
+of their own password. What an administrator changes on others (role, activation, password reset) is
+``bot.staff.team``.
 
-Failed logins are counted per client and per account (``bot.storage.login_limits``) and audited.
+Failed logins, and wrong current passwords when changing one's own, are counted per client and per
+account (``bot.storage.login_limits``) and audited.
 """
 
 from __future__ import annotations
@@ -10,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Optional
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 
 from bot.staff.audit import record_audit
-from bot.staff.passwords import check_password, hash_password, verify_password
+from bot.staff.passwords import check_password, hash_password, is_temporary, verify_password
 from bot.storage import login_limits
 from bot.storage.db import Database
-from bot.storage.tables import USERNAME_MAX_LENGTH, SessionRow, StaffRow, utcnow
+from bot.storage.tables import USERNAME_MAX_LENGTH, StaffRow, utcnow
 
 ROLES = ("agente", "admin")
 _DUMMY_HASH: Optional[str] = None
@@ -32,6 +35,7 @@ class Staffer:
     name: str
     role: str
     active: bool
+    must_change_password: bool = False  # logged in with a temporary password set by an administrator
 
     @property
     def is_admin(self) -> bool:
@@ -41,7 +45,20 @@ class Staffer:
     @classmethod
     def from_row(cls, row: StaffRow) -> "Staffer":
         """The staffer of a ``StaffRow``."""
-        return cls(row.id, row.municipality, row.username, row.name, row.role, bool(row.active))
+        return cls(
+            row.id,
+            row.municipality,
+            row.username,
+            row.name,
+            row.role,
+            bool(row.active),
+            is_temporary(row.password_hash or ""),
+        )
+
+    @property
+    def personal_words(self) -> tuple:
+        """What a password of this staffer must not be built from (username, name, municipality)."""
+        return (self.username, self.name, self.municipality)
 
 
 def create_staff(
@@ -103,19 +120,13 @@ def list_staff(db: Database, municipality: str) -> List[Staffer]:
         return [Staffer.from_row(r) for r in rows]
 
 
-def deactivate_staff(db: Database, municipality: str, staff_id: int) -> bool:
-    """Deactivate a staffer of this municipality and end their sessions; ``False`` if not found there."""
+def get_staff(db: Database, municipality: str, staff_id: int) -> Optional[Staffer]:
+    """The staffer ``staff_id`` of this municipality (active or not), or ``None`` (also for another one's)."""
     with db.session() as session:
-        result = session.execute(
-            update(StaffRow)
-            .where(StaffRow.id == staff_id, StaffRow.municipality == municipality)
-            .values(active=False)
-            .execution_options(synchronize_session=False)
-        )
-        if not result.rowcount:
-            return False
-        session.execute(delete(SessionRow).where(SessionRow.staff_id == staff_id))
-        return True
+        row = session.execute(
+            select(StaffRow).where(StaffRow.id == staff_id, StaffRow.municipality == municipality)
+        ).scalar_one_or_none()
+        return Staffer.from_row(row) if row is not None else None
 
 
 class TooManyAttempts(ValueError):
@@ -166,3 +177,37 @@ def authenticate(
         )
         return None
     return Staffer.from_row(row)
+
+
+def change_own_password(
+    db: Database, staffer: Staffer, current: str, new: str, client: str = "", now: Optional[datetime] = None
+) -> Staffer:
+    """Change a staffer's own password (``current`` required); the new one is not temporary.
+
+    Raises ``ValueError`` (Spanish message) when ``current`` is wrong (counted like a failed login:
+    ``TooManyAttempts`` while a limit holds), ``new`` is refused or is the same. Other sessions are
+    the caller's to end (``bot.staff.sessions.end_other_sessions``).
+    """
+    now = now or utcnow()
+    minutes = int(login_limits.WINDOW.total_seconds() // 60)
+    if login_limits.client_throttled(db, client, now) or login_limits.account_locked(
+        db, staffer.municipality, staffer.username, now
+    ):
+        raise TooManyAttempts(f"Hubo demasiados intentos fallidos. Espera {minutes} minutos y vuelve a intentarlo.")
+    with db.session() as session:
+        stored = session.execute(select(StaffRow.password_hash).where(StaffRow.id == staffer.id)).scalar_one()
+    if not verify_password(current, stored):
+        login_limits.record_failure(db, staffer.municipality, staffer.username, client, now)
+        record_audit(db, staffer.username, staffer.municipality, "cambio_clave_fallido", target=staffer.username)
+        raise ValueError("La contraseña actual no es correcta.")
+    if new == current:
+        raise ValueError("La contraseña nueva debe ser distinta de la actual.")
+    check_password(new, staffer.personal_words)
+    hashed = hash_password(new)
+    with db.session() as session:
+        row = session.get(StaffRow, staffer.id)
+        row.password_hash = hashed
+        session.flush()
+        changed = Staffer.from_row(row)
+    record_audit(db, staffer.username, staffer.municipality, "cambiar_clave", target=staffer.username)
+    return changed

@@ -3,6 +3,10 @@
 Accepted: ``MIN_LENGTH`` characters and a zxcvbn score of ``MIN_SCORE`` (3 of 4, "safely
 unguessable"); zxcvbn also gets the account's own words (username, name, municipality) and
 usual Spanish ones. Stored: ``hashlib.scrypt`` with a random salt, kept with its parameters.
+
+A temporary password (set by an administrator who resets someone's password) is stored with the
+prefix ``temporal$``: it logs in like any other, and the console asks for a new one before anything
+else. The mark lives with the hash because it belongs to that password: changing it removes it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import os
+import secrets
 from typing import Iterable, List
 
 from zxcvbn import zxcvbn
@@ -40,6 +45,10 @@ SPANISH_WORDS = (
     "agente",
 )
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+TEMPORARY_MARK = "temporal$"
+# Generated passwords: groups of letters and digits that are hard to confuse when read aloud.
+_GENERATED_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+_GENERATED_GROUPS, _GENERATED_GROUP_LENGTH = 3, 4
 EXAMPLE = "lápiz nube tranvía cerezo"  # shown as an example, hence refused
 RULE = (
     f"Usa al menos {MIN_LENGTH} caracteres y que no sea fácil de adivinar: nada de repeticiones "
@@ -77,16 +86,38 @@ def check_password(password: str, personal: Iterable[str] = ()) -> None:
         raise ValueError(problem)
 
 
-def hash_password(password: str) -> str:
-    """``scrypt$n$r$p$salt$hash`` (base64) of ``password`` with a fresh random salt."""
+def generate_password(personal: Iterable[str] = ()) -> str:
+    """A random accepted password to dictate or copy, such as ``k7rm-x2pa-9fhd`` (about 59 bits)."""
+    words = list(personal)
+    while True:
+        groups = (
+            "".join(secrets.choice(_GENERATED_ALPHABET) for _ in range(_GENERATED_GROUP_LENGTH))
+            for _ in range(_GENERATED_GROUPS)
+        )
+        candidate = "-".join(groups)
+        if not password_problem(candidate, words):
+            return candidate
+
+
+def hash_password(password: str, temporary: bool = False) -> str:
+    """``scrypt$n$r$p$salt$hash`` (base64) of ``password`` with a fresh random salt (``temporal$`` first
+    when it is a temporary password, to be changed at the next login)."""
     salt = os.urandom(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
     b64 = base64.b64encode
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+    hashed = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+    return TEMPORARY_MARK + hashed if temporary else hashed
+
+
+def is_temporary(stored: str) -> bool:
+    """Whether a stored hash is of a temporary password (set by an administrator)."""
+    return stored.startswith(TEMPORARY_MARK)
 
 
 def verify_password(password: str, stored: str) -> bool:
     """Whether ``password`` matches a hash written by ``hash_password`` (constant-time comparison)."""
+    if is_temporary(stored):
+        stored = stored[len(TEMPORARY_MARK) :]
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":

@@ -102,6 +102,19 @@ def expire_sessions(db: Database, now: Optional[datetime] = None) -> int:
         )
 
 
+def end_other_sessions(db: Database, staff_id: int, token: str) -> int:
+    """End every session of a staffer but the one of this cookie token; returns how many ended."""
+    with db.session() as session:
+        return (
+            session.execute(
+                delete(SessionRow)
+                .where(SessionRow.staff_id == staff_id, SessionRow.id != _token_id(token or ""))
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            or 0
+        )
+
+
 def logout(db: Database, token: str) -> None:
     """End the session of this cookie token."""
     with db.session() as session:

@@ -4,8 +4,9 @@ Staff log in, see the queue of conversations handed over by the assistant in the
 municipality, read a whole transcript, answer through the citizen's channel, take the
 conversation (or, from the list of live conversations, one the assistant is still handling),
 hand it back to the assistant or close it, mark misunderstood messages, search past
-conversations and export transcripts and NLU candidates, and insert catalogue answers and canned
-responses into a reply; administrators manage their municipality's team and canned responses.
+conversations and export transcripts and NLU candidates, insert catalogue answers and canned
+responses into a reply, and change their own password; administrators manage their municipality's
+team (roles, activation, password resets) and canned responses.
 Handoff work is ``bot.handoff`` (``service``: every status change; ``queries``, ``reviews``);
 accounts, sessions, audit and canned responses are ``bot.staff``.
 
@@ -22,7 +23,15 @@ from typing import Callable, Optional
 
 from aiohttp import web
 
-from bot.app.web import console_auth, console_canned, console_conversations, console_handoffs, console_tools
+from bot.app.web import (
+    console_auth,
+    console_canned,
+    console_conversations,
+    console_handoffs,
+    console_password,
+    console_team,
+    console_tools,
+)
 from bot.app.web.client_address import trusted_proxies
 from bot.app.web.console_context import CONSOLE_KEY, ConsoleContext, SetWithStaff, domain_intents
 from bot.app.web.console_pages import message_page, not_found
@@ -136,6 +145,7 @@ def add_console(
         app.on_cleanup.append(close_channels)  # type: ignore[arg-type]  # aiohttp 3.8 types Signal wrongly
     conversation = PREFIX + r"/conversacion/{id:\d{1,9}}"
     canned = PREFIX + r"/respuestas/{id:\d{1,9}}"
+    member = PREFIX + r"/equipo/{id:\d{1,9}}"
     routes = [
         ("GET", PREFIX, console_handoffs.queue, "consola"),
         ("GET", PREFIX + "/", to_queue, None),
@@ -155,8 +165,14 @@ def add_console(
         ("GET", conversation + "/exportar", console_handoffs.export_transcript, None),
         ("GET", PREFIX + "/buscar", console_tools.search, "consola-buscar"),
         ("GET", PREFIX + "/revision/exportar", console_tools.export_nlu, "consola-nlu"),
-        ("GET", PREFIX + "/equipo", console_tools.team, "consola-equipo"),
-        ("POST", PREFIX + "/equipo", console_tools.team_change, None),
+        ("GET", PREFIX + "/equipo", console_team.team_list, "consola-equipo"),
+        ("POST", PREFIX + "/equipo", console_team.team_create, None),
+        ("POST", member + "/desactivar", console_team.deactivate, None),
+        ("POST", member + "/reactivar", console_team.reactivate, None),
+        ("POST", member + "/rol", console_team.change_role, None),
+        ("POST", member + "/clave", console_team.reset_password, None),
+        ("GET", PREFIX + "/clave", console_password.password_form, "consola-clave"),
+        ("POST", PREFIX + "/clave", console_password.change_password, None),
         ("GET", PREFIX + "/respuestas", console_canned.canned_list, "consola-respuestas"),
         ("POST", PREFIX + "/respuestas", console_canned.canned_create, None),
         ("GET", canned, console_canned.canned_edit_form, None),

@@ -30,6 +30,10 @@ SESSION_COOKIE = "consola_sesion"
 LOGIN_COOKIE = "consola_ingreso"
 COOKIE_PATH = "/consola"
 LOGIN_PATH = "/consola/ingresar"
+PASSWORD_PATH = "/consola/clave"
+TEMPORARY_PASSWORD_TEXT = (
+    "Tu contraseña es temporal: antes de seguir, elige una propia en «Mi contraseña» (/consola/clave)."
+)
 
 
 def _set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str) -> None:
@@ -59,9 +63,7 @@ async def load_session(request: web.Request) -> Optional[StaffSession]:
     return session
 
 
-def staff_only(handler: Handler) -> Handler:
-    """Require a session: GETs without one go to the login page; POSTs need the session's CSRF token."""
-
+def _session_required(handler: Handler, temporary_password_ok: bool) -> Handler:
     @wraps(handler)
     async def checked(request: web.Request) -> web.StreamResponse:
         session = await load_session(request)
@@ -80,9 +82,27 @@ def staff_only(handler: Handler) -> Handler:
             if stale:
                 redirect.del_cookie(SESSION_COOKIE, path=COOKIE_PATH)
             raise redirect
+        if session.staffer.must_change_password and not temporary_password_ok:
+            if request.method == "POST":
+                return forbidden(request, TEMPORARY_PASSWORD_TEXT)
+            raise web.HTTPSeeOther(PASSWORD_PATH + "?aviso=clave_temporal")
         return await handler(request)
 
     return checked
+
+
+def staff_only(handler: Handler) -> Handler:
+    """Require a session: GETs without one go to the login page; POSTs need the session's CSRF token.
+
+    A staffer logged in with a temporary password is sent to ``/consola/clave`` (GET) or refused (POST, 403)
+    until they choose their own.
+    """
+    return _session_required(handler, temporary_password_ok=False)
+
+
+def own_account(handler: Handler) -> Handler:
+    """``staff_only``, also for a staffer whose password is temporary (their password page and logout)."""
+    return _session_required(handler, temporary_password_ok=True)
 
 
 def admin_only(handler: Handler) -> Handler:
@@ -168,14 +188,16 @@ async def login(request: web.Request) -> web.StreamResponse:
             status=401,
             error="Municipalidad, usuario o contraseña incorrectos, o el usuario está desactivado.",
         )
-    token, _session = created
-    response = web.HTTPSeeOther("/consola")
+    token, session = created
+    response = web.HTTPSeeOther(
+        PASSWORD_PATH + "?aviso=clave_temporal" if session.staffer.must_change_password else "/consola"
+    )
     _set_cookie(request, response, SESSION_COOKIE, token)
     response.del_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
     raise response
 
 
-@staff_only
+@own_account
 async def logout(request: web.Request) -> web.StreamResponse:
     """POST /consola/salir"""
     await asyncio.to_thread(sessions.logout, console(request).db, request.cookies.get(SESSION_COOKIE, ""))

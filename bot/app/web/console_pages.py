@@ -29,6 +29,18 @@ NOTICES = {
     "estado": ("error", "La conversación ya no está abierta: no admite ese cambio."),
     "creado": ("ok", "Persona agregada al equipo."),
     "desactivado": ("ok", "Usuario desactivado: sus sesiones se cerraron."),
+    "reactivado": ("ok", "Usuario reactivado: puede volver a ingresar con su contraseña."),
+    "rol_admin": ("ok", "Listo: ahora es administrador y puede gestionar el equipo."),
+    "rol_agente": ("ok", "Listo: ahora es agente y ya no gestiona el equipo."),
+    "rol_propio": ("ok", "Ahora eres agente: el equipo lo gestiona otra persona."),
+    "clave_restablecida": (
+        "ok",
+        "Contraseña temporal guardada y sesiones cerradas. Al ingresar con ella, la consola le pedirá elegir "
+        "una propia.",
+    ),
+    "clave_cambiada": ("ok", "Tu contraseña nueva quedó guardada. Cerramos tus otras sesiones abiertas."),
+    "clave_temporal": ("error", "Tu contraseña es temporal: elige una propia para seguir usando la consola."),
+    "te_desactivaste": ("ok", "Desactivaste tu usuario y tu sesión se cerró."),
     "respuesta_creada": ("ok", "Respuesta predefinida agregada."),
     "respuesta_editada": ("ok", "Respuesta predefinida guardada."),
     "respuesta_eliminada": ("ok", "Respuesta predefinida eliminada."),

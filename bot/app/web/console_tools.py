@@ -1,4 +1,4 @@
-"""Console tools beyond one conversation: search, the NLU candidates export and the team page."""
+"""Console tools beyond one conversation: search and the NLU candidates export (the team page: ``console_team``)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,17 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from aiohttp import web
 
-from bot.app.web.console_auth import admin_only, session_of, staff_only
+from bot.app.web.console_auth import session_of, staff_only
 from bot.app.web.console_context import console
 from bot.app.web.console_mask import mask_text, masked_identity
-from bot.app.web.console_pages import Notice, forbidden, message_page, notices_from, page
+from bot.app.web.console_pages import page
 from bot.app.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, options, render, table
 from bot.handoff import queries, reviews
 from bot.handoff.states import ALL as HANDOFF_STATUSES
-from bot.staff import accounts, passwords
 from bot.staff.audit import record_audit
 from bot.storage.tables import utcnow
 
 RESULT_COLUMNS = ("Conversación", "Fecha", "Trámite", "Vecino o vecina", "Estado", "Resultado", "Canal", "Atendió")
-TEAM_COLUMNS = ("Usuario", "Nombre", "Rol", "Estado", "Acción")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PROCEDURE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 _FOLIO_RE = re.compile(r"[A-Za-z0-9-]{1,16}")
@@ -189,117 +187,4 @@ async def export_nlu(request: web.Request) -> web.Response:
         content_type="text/plain",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="candidatos-nlu-{staffer.municipality}.yml"'},
-    )
-
-
-# --- Team ---------------------------------------------------------------------------------------
-
-
-def _team_page(
-    request: web.Request,
-    team: Sequence[accounts.Staffer],
-    notices: Sequence[Notice] = (),
-    status: int = 200,
-    username: str = "",
-    name: str = "",
-) -> web.Response:
-    session = session_of(request)
-    rows = []
-    for member in team:
-        if member.active and member.id != session.staffer.id:
-            action = fragment(
-                '<form method="post" action="/consola/equipo"><input type="hidden" name="csrf" '
-                'value="$csrf"><input type="hidden" name="accion" value="desactivar">'
-                '<input type="hidden" name="id" value="$id"><button type="submit" '
-                'aria-label="Desactivar a $username">Desactivar</button></form>',
-                csrf=session.csrf_token,
-                id=member.id,
-                username=member.username,
-            )
-        else:
-            action = Markup("—" if not member.active else "(tú)")
-        rows.append(
-            fragment(
-                "<tr><td>$username</td><td>$name</td><td>$role</td><td>$state</td><td>$action</td></tr>",
-                username=member.username,
-                name=member.name,
-                role="Administrador" if member.is_admin else "Agente",
-                state="Activo" if member.active else "Desactivado",
-                action=action,
-            )
-        )
-    content = render(
-        "team.html",
-        table=table(f"Personas de la consola ({len(team)})", TEAM_COLUMNS, rows),
-        csrf=session.csrf_token,
-        username=username,
-        name=name,
-        min_password=passwords.MIN_LENGTH,
-        password_rule=passwords.RULE,
-    )
-    return page(request, "Equipo", content, status=status, notices=notices)
-
-
-@admin_only
-async def team(request: web.Request) -> web.Response:
-    """GET /consola/equipo (administrators): the municipality's staff."""
-    ctx, municipality = console(request), session_of(request).staffer.municipality
-    members = await asyncio.to_thread(accounts.list_staff, ctx.db, municipality)
-    return _team_page(request, members, notices_from(request.query))
-
-
-@admin_only
-async def team_change(request: web.Request) -> web.StreamResponse:
-    """POST /consola/equipo (administrators): create a staffer or deactivate one, of their own municipality."""
-    ctx, staffer, form = console(request), session_of(request).staffer, request["console_form"]
-    action = form.get("accion")
-    if action == "crear":
-        username, name = str(form.get("usuario") or "").strip(), str(form.get("nombre") or "").strip()
-        role = str(form.get("rol") or "agente")
-
-        def create() -> Optional[str]:
-            try:
-                created = accounts.create_staff(
-                    ctx.db, staffer.municipality, username, name, str(form.get("clave") or ""), role
-                )
-            except ValueError as exc:
-                return str(exc)
-            record_audit(
-                ctx.db,
-                staffer.username,
-                staffer.municipality,
-                "crear_funcionario",
-                target=created.username,
-                detail=created.role,
-            )
-            return None
-
-        problem = await asyncio.to_thread(create)
-        if problem:
-            members = await asyncio.to_thread(accounts.list_staff, ctx.db, staffer.municipality)
-            return _team_page(request, members, [("error", problem)], 400, username[:60], name[:120])
-        raise web.HTTPSeeOther("/consola/equipo?aviso=creado")
-    if action == "desactivar":
-        target = str(form.get("id") or "")
-        if not (target.isascii() and target.isdigit()) or len(target) > 9:  # "²" passes isdigit(), not int()
-            return forbidden(request, "Usuario no válido.")
-        if int(target) == staffer.id:
-            return forbidden(request, "No puedes desactivar tu propio usuario.")
-
-        def deactivate() -> bool:
-            done = accounts.deactivate_staff(ctx.db, staffer.municipality, int(target))
-            if done:
-                record_audit(ctx.db, staffer.username, staffer.municipality, "desactivar_funcionario", target=target)
-            return done
-
-        if not await asyncio.to_thread(deactivate):
-            raise web.HTTPNotFound()
-        raise web.HTTPSeeOther("/consola/equipo?aviso=desactivado")
-    return message_page(
-        request,
-        400,
-        "Acción no válida",
-        "El formulario no indica una acción conocida.",
-        "/consola/equipo",
-        "Volver al equipo",
     )
