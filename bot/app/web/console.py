@@ -5,7 +5,8 @@ municipality, read a whole transcript, answer through the citizen's channel, tak
 conversation (or, from the list of live conversations, one the assistant is still handling),
 hand it back to the assistant or close it, mark misunderstood messages, search past
 conversations and export transcripts and NLU candidates, and insert catalogue answers and canned
-responses into a reply; administrators manage their municipality's team and canned responses.
+responses into a reply, and see their municipality's metrics as charts; administrators manage
+their municipality's team and canned responses.
 Handoff work is ``bot.handoff`` (``service``: every status change; ``queries``, ``reviews``);
 accounts, sessions, audit and canned responses are ``bot.staff``.
 
@@ -22,7 +23,14 @@ from typing import Callable, Optional
 
 from aiohttp import web
 
-from bot.app.web import console_auth, console_canned, console_conversations, console_handoffs, console_tools
+from bot.app.web import (
+    console_auth,
+    console_canned,
+    console_conversations,
+    console_handoffs,
+    console_metrics,
+    console_tools,
+)
 from bot.app.web.client_address import trusted_proxies
 from bot.app.web.console_context import CONSOLE_KEY, ConsoleContext, SetWithStaff, domain_intents
 from bot.app.web.console_pages import message_page, not_found
@@ -80,7 +88,10 @@ async def console_errors(request: web.Request, handler) -> web.StreamResponse:
             "Error interno",
             "Algo falló en el servidor. Inténtalo de nuevo; si se repite, avisa al equipo técnico.",
         )
+    own_policy = response.headers.get("Content-Security-Policy")  # a chart's own (console_metrics)
     response.headers.update(SECURITY_HEADERS)
+    if own_policy:
+        response.headers["Content-Security-Policy"] = own_policy
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -162,6 +173,9 @@ def add_console(
         ("GET", canned, console_canned.canned_edit_form, None),
         ("POST", canned + "/editar", console_canned.canned_edit, None),
         ("POST", canned + "/eliminar", console_canned.canned_delete, None),
+        ("GET", PREFIX + "/metricas", console_metrics.metrics_page, "consola-metricas"),
+        ("GET", PREFIX + "/metricas.csv", console_metrics.export_csv, "consola-metricas-csv"),
+        ("GET", PREFIX + r"/metricas/grafico/{name:[a-z-]{1,30}}.svg", console_metrics.chart, None),
     ]
     for method, path, handler, name in routes:
         app.router.add_route(method, path, handler, name=name)
