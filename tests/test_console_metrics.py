@@ -96,8 +96,12 @@ def add_request(db, municipality: str, procedure: str, status: str, at: datetime
 
 @pytest.fixture
 def month(world) -> Dict[str, int]:
+    """The seeded month beside the console tests' world."""
+    return seed_month(world["db"], world["reader"])
+
+
+def seed_month(db, reader: TranscriptReader) -> Dict[str, int]:
     """March 2025: Peñalolén's conversations, handoffs and requests, Angol's beside them, and some outside."""
-    db, reader = world["db"], world["reader"]
     # 03-03: P1 (two messages, one conversation) is handed off; P2 is not.
     says(reader, P1, "cuanto sale el permiso de circulacion", local(3, 10))
     add_slot(reader, P1, "tramite", "permiso-circulacion", local(3, 10, 0))
@@ -338,7 +342,7 @@ async def test_charts_are_svg_documents(browsers, month):
         texts = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
         assert ANGOL_SECRET not in texts and "Patente comercial" not in texts
         if chart == "tramites":
-            assert "Reporte de baches y veredas en mal estado" in texts and "Permiso de circulación" in texts
+            assert "Reporte de baches y" in texts and "Permiso de circulación" in texts  # labels wrap
         if chart == "no-entendidos":
             assert "XKCD qwpz" in texts and "12.***.***-5" in texts and "12.345.678-5" not in texts
         if chart == "solicitudes":
@@ -431,7 +435,7 @@ async def test_another_municipality_sees_its_own_numbers_only(browsers, month):
     assert _value(rows, "conversaciones", "total") == "6"
     assert "perrito" not in body.decode("utf-8-sig") and "XKCD" not in body.decode("utf-8-sig")
     _, svg = await pedro.get(f"/consola/metricas/grafico/no-entendidos.svg?{MARCH}")
-    assert "XKCD" not in svg and ANGOL_SECRET in svg
+    assert "XKCD" not in svg and "texto de angol que no se" in svg  # the label wraps
 
 
 async def test_default_period_is_the_last_30_days(browsers, world):

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import threading
 from typing import Any, Sequence, Tuple
 
 BLUE, GREEN, ORANGE, GREY = "#0b4f8a", "#1e6b34", "#b35900", "#5b6470"
 STATUS_COLOURS = ("#0b4f8a", "#6c8ebf", "#b35900", "#8a6d00", "#1e6b34", "#a4161a", "#5b6470")
-WIDTH, ROW_HEIGHT = 8.0, 0.42  # inches (the SVG scales to its box: the page sets its width)
-LABEL_LENGTH = 48
+WIDTH, ROW_HEIGHT = 6.0, 0.55  # inches (the SVG scales to its box: legible on a 390 px phone too)
+LABEL_LENGTH, LINE_LENGTH = 52, 26
 EMPTY_TEXT = "Sin datos en este período"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _lock = threading.Lock()
@@ -29,7 +30,7 @@ _RC = {
     "svg.fonttype": "none",  # text stays text: smaller, searchable, legible when zoomed
     "svg.hashsalt": "consola-metricas",  # the same data draws the same file
     "font.family": "DejaVu Sans",
-    "font.size": 11,
+    "font.size": 12,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.edgecolor": GREY,
@@ -44,6 +45,18 @@ def label(text: str, length: int = LABEL_LENGTH) -> str:
     if len(flat) > length:
         flat = flat[: length - 1] + "…"
     return flat.replace("$", r"\$")
+
+
+def tick(text: str) -> str:
+    """A bar's label on at most two lines of ``LINE_LENGTH`` characters (cut with an ellipsis)."""
+    lines = textwrap.wrap(label(text), LINE_LENGTH) or [""]
+    if len(lines) > 2:
+        lines = [lines[0], lines[1][: LINE_LENGTH - 1] + "…"]
+    return "\n".join(lines)
+
+
+def _title(figure: Any, text: str) -> None:
+    figure.suptitle(label(text, 80), x=0.01, ha="left", fontweight="bold", fontsize=13)
 
 
 def _figure(height: float) -> Any:
@@ -78,8 +91,8 @@ def stacked_days(
     """Vertical bars per day, one stacked segment per ``(name, values, colour)`` series, with a legend."""
 
     def paint(figure: Any) -> None:
+        _title(figure, title)
         axes = figure.subplots()
-        axes.set_title(title, loc="left")
         if not days or not any(any(values) for _, values, _ in series):
             _empty(axes)
             return
@@ -91,7 +104,7 @@ def stacked_days(
         axes.set_xticks(list(range(0, len(days), step)))
         axes.set_xticklabels([label(days[i]) for i in range(0, len(days), step)], rotation=60, ha="right")
         axes.yaxis.get_major_locator().set_params(integer=True)
-        axes.legend(loc="upper left", frameon=False, ncol=len(series))
+        axes.legend(loc="upper left", frameon=False, ncol=len(series), fontsize=11)
         axes.margins(y=0.2)
 
     return _draw(3.8, paint)
@@ -101,23 +114,24 @@ def donut(title: str, parts: Sequence[Tuple[str, int, str]]) -> str:
     """A ring with one wedge per ``(name, value, colour)``, the share of each in its legend."""
 
     def paint(figure: Any) -> None:
-        axes = figure.subplots()
-        axes.set_title(title, loc="left")
+        _title(figure, title)
         total = sum(value for _, value, _ in parts)
         if not total:
-            _empty(axes)
+            _empty(figure.subplots())
             return
+        ring, key = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.2]})
         shown = [(n, v, c) for n, v, c in parts if v]
-        axes.pie(
+        wedges, _texts = ring.pie(
             [v for _, v, _ in shown],
             colors=[c for _, _, c in shown],
             startangle=90,
             counterclock=False,
             wedgeprops={"width": 0.38, "edgecolor": "white"},
         )
-        axes.set_aspect("equal")
-        names = [label(f"{n}: {v} ({100 * v / total:.1f} %)".replace(".", ",")) for n, v, _ in shown]
-        axes.legend(names, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+        ring.set_aspect("equal")
+        key.set_axis_off()
+        names = [tick(f"{n}: {v} ({100 * v / total:.1f} %)".replace(".", ",")) for n, v, _ in shown]
+        key.legend(wedges, names, loc="center left", frameon=False)
 
     return _draw(3.2, paint)
 
@@ -126,8 +140,8 @@ def horizontal_bars(title: str, items: Sequence[Tuple[str, float]], colour: str 
     """One horizontal bar per ``(name, value)``, the first on top, each with its value at its end."""
 
     def paint(figure: Any) -> None:
+        _title(figure, title)
         axes = figure.subplots()
-        axes.set_title(title, loc="left")
         if not items:
             _empty(axes)
             return
@@ -135,7 +149,7 @@ def horizontal_bars(title: str, items: Sequence[Tuple[str, float]], colour: str 
         values = [value for _, value in items]
         axes.barh(positions, values, color=colour, height=0.65)
         axes.set_yticks(positions)
-        axes.set_yticklabels([label(name) for name, _ in items])
+        axes.set_yticklabels([tick(name) for name, _ in items])
         axes.invert_yaxis()
         axes.xaxis.get_major_locator().set_params(integer=True)
         axes.set_xlim(0, max(values) * 1.15 or 1)
@@ -149,8 +163,8 @@ def stacked_bars(title: str, rows: Sequence[str], segments: Sequence[Tuple[str, 
     """Horizontal bars per row (the first on top), stacked by ``(name, values per row)`` segments."""
 
     def paint(figure: Any) -> None:
+        _title(figure, title)
         axes = figure.subplots()
-        axes.set_title(title, loc="left")
         if not rows:
             _empty(axes)
             return
@@ -161,10 +175,10 @@ def stacked_bars(title: str, rows: Sequence[str], segments: Sequence[Tuple[str, 
             axes.barh(positions, values, left=left, color=colour, label=label(name), height=0.65)
             left = [a + b for a, b in zip(left, values, strict=True)]
         axes.set_yticks(positions)
-        axes.set_yticklabels([label(name) for name in rows])
+        axes.set_yticklabels([tick(name) for name in rows])
         axes.invert_yaxis()
         axes.xaxis.get_major_locator().set_params(integer=True)
-        axes.legend(loc="lower center", bbox_to_anchor=(0.5, 1.02), frameon=False, ncol=min(3, len(segments)))
+        axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
 
     return _draw(max(2.4, 1.6 + ROW_HEIGHT * len(rows)), paint)
 
