@@ -9,6 +9,7 @@ Peñalolén's page and the other way round; the charts are SVG documents; bad da
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -341,6 +342,9 @@ async def test_charts_are_svg_documents(browsers, month):
         assert "<script" not in body
         texts = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
         assert ANGOL_SECRET not in texts and "Patente comercial" not in texts
+        assert "Sin datos en este período" not in texts, chart  # each chart computed the part it shows
+        _, empty = await ana.get(f"/consola/metricas/grafico/{chart}.svg?desde=2024-01-01&hasta=2024-01-31")
+        assert "Sin datos en este período" in empty, chart
         if chart == "tramites":
             assert "Reporte de baches y" in texts and "Permiso de circulación" in texts  # labels wrap
         if chart == "no-entendidos":
@@ -471,3 +475,35 @@ async def test_bad_dates_answer_400_in_spanish(browsers, month, query, message):
     assert response.status == 400 and message in page and response.headers["Content-Type"].startswith("text/html")
     response, body = await _csv(ana, query)
     assert response.status == 400 and message in body.decode("utf-8")
+
+
+def test_reads_what_rasas_own_tracker_store_saves(sqlite_db, tmp_path):
+    """The slot name in ``action_name`` and the intent in ``intent_name``, as Rasa 3.6.21 writes them."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.config import PROJECT_ROOT
+
+    path = tmp_path / "rasa.db"
+    store = SQLTrackerStore(domain=Domain.load(str(PROJECT_ROOT / "domain.yml")), dialect="sqlite", db=str(path))
+    at = local(10, 9).timestamp()
+    tracker = DialogueStateTracker(P5, store.domain.slots)
+    for event in (
+        ActionExecuted("action_listen", timestamp=at),
+        UserUttered("cuanto sale el permiso", {"name": "consultar_tramite", "confidence": 0.9}, timestamp=at + 1),
+        SlotSet("tramite", "permiso-circulacion", timestamp=at + 2),
+        UserUttered("xkcd qwpz", {"name": "nlu_fallback", "confidence": 0.1}, timestamp=at + 3),
+    ):
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    store.engine.dispose()
+    reader = TranscriptReader(f"sqlite:///{path}")
+    try:
+        found = metrics.compute(sqlite_db, reader, "penalolen", [PEN_WA], march())
+    finally:
+        reader.engine.dispose()
+    assert found.conversations.total == 1
+    assert [(p.key, p.count) for p in found.procedures] == [("permiso-circulacion", 1)]
+    assert [(n.text, n.count) for n in found.not_understood] == [("xkcd qwpz", 1)]

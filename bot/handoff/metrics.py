@@ -39,7 +39,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -456,19 +456,35 @@ class Metrics:
     satisfaction: Satisfaction
 
 
+PARTS = ("conversations", "reasons", "reply_times", "procedures", "not_understood", "requests", "satisfaction")
+
+
 def compute(
-    db: Database, reader: TranscriptReader, municipality: str, whatsapp_numbers: Iterable[object], period: Period
+    db: Database,
+    reader: TranscriptReader,
+    municipality: str,
+    whatsapp_numbers: Iterable[object],
+    period: Period,
+    parts: Optional[Collection[str]] = None,
 ) -> Metrics:
-    """Every number of the metrics page for one municipality and period (blocking)."""
+    """The numbers of the metrics page for one municipality and period (blocking).
+
+    ``parts`` (names of ``PARTS``) limits the work to what one chart needs; the others are left empty.
+    """
     numbers = tuple(whatsapp_numbers or ())
+    wanted = set(PARTS if parts is None else parts)
+
+    def part(name: str, work: Callable[[], Any], empty: Any) -> Any:
+        return work() if name in wanted else empty
+
     return Metrics(
         municipality,
         period,
-        conversations(db, reader, municipality, numbers, period),
-        handoff_reasons(db, municipality, period),
-        reply_times(db, municipality, period),
-        top_procedures(reader, municipality, numbers, period),
-        not_understood(db, reader, municipality, numbers, period),
-        requests_by_status(db, municipality, period),
-        satisfaction(db, municipality, period),
+        part("conversations", lambda: conversations(db, reader, municipality, numbers, period), Conversations(())),
+        part("reasons", lambda: handoff_reasons(db, municipality, period), ()),
+        part("reply_times", lambda: reply_times(db, municipality, period), ReplyTimes((), 0)),
+        part("procedures", lambda: top_procedures(reader, municipality, numbers, period), ()),
+        part("not_understood", lambda: not_understood(db, reader, municipality, numbers, period), ()),
+        part("requests", lambda: requests_by_status(db, municipality, period), ()),
+        part("satisfaction", lambda: satisfaction(db, municipality, period), Satisfaction()),
     )

@@ -194,7 +194,8 @@ def reply_chart(m: Metrics, names: Names) -> Tuple[str, Callable[[], str]]:
         f"{t.answered} derivaciones respondidas y {t.unanswered} sin respuesta aún. Por tramo: {_listing(items)}."
     )
     title = f"Primera respuesta: mediana {wait_text(t.median)}, p90 {wait_text(t.p90)}"
-    return alt, lambda: charts.horizontal_bars(title, items, charts.GREEN)
+    drawn = items if t.answered or t.unanswered else []  # no handoffs: the chart says there are no data
+    return alt, lambda: charts.horizontal_bars(title, drawn, charts.GREEN)
 
 
 def procedures_chart(m: Metrics, names: Names) -> Tuple[str, Callable[[], str]]:
@@ -225,14 +226,16 @@ def requests_chart(m: Metrics, names: Names) -> Tuple[str, Callable[[], str]]:
     )
 
 
-CHARTS: Dict[str, Tuple[str, Callable[[Metrics, Names], Tuple[str, Callable[[], str]]]]] = {
-    "conversaciones": ("Conversaciones por día", conversations_chart),
-    "contencion": ("Resueltas sin persona (contención)", containment_chart),
-    "derivaciones": ("Motivos de derivación", reasons_chart),
-    "respuesta": ("Tiempo hasta la primera respuesta del equipo", reply_chart),
-    "tramites": ("Trámites más consultados", procedures_chart),
-    "no-entendidos": ("Mensajes que el asistente no entendió", not_understood_chart),
-    "solicitudes": ("Solicitudes por trámite y estado", requests_chart),
+ChartBuilder = Callable[[Metrics, Names], Tuple[str, Callable[[], str]]]
+# name in the URL -> (heading, the part of the metrics it needs, builder of its alt text and drawing)
+CHARTS: Dict[str, Tuple[str, str, ChartBuilder]] = {
+    "conversaciones": ("Conversaciones por día", "conversations", conversations_chart),
+    "contencion": ("Resueltas sin persona (contención)", "conversations", containment_chart),
+    "derivaciones": ("Motivos de derivación", "reasons", reasons_chart),
+    "respuesta": ("Tiempo hasta la primera respuesta del equipo", "reply_times", reply_chart),
+    "tramites": ("Trámites más consultados", "procedures", procedures_chart),
+    "no-entendidos": ("Mensajes que el asistente no entendió", "not_understood", not_understood_chart),
+    "solicitudes": ("Solicitudes por trámite y estado", "requests", requests_chart),
 }
 
 
@@ -320,7 +323,7 @@ NOTES = {
 
 def _figures(m: Metrics, names: Names) -> Markup:
     query, tables, parts = _query(m.period), _tables(m, names), []
-    for key, (title, build) in CHARTS.items():
+    for key, (title, _part, build) in CHARTS.items():
         alt, _draw = build(m, names)
         parts.append(
             fragment(
@@ -355,9 +358,12 @@ def _summary(m: Metrics) -> Markup:
     )
 
 
-def _compute(ctx: ConsoleContext, municipality: str, period: Period) -> Tuple[Metrics, Names]:
+def _compute(
+    ctx: ConsoleContext, municipality: str, period: Period, parts: Optional[Sequence[str]] = None
+) -> Tuple[Metrics, Names]:
     numbers = ctx.whatsapp_numbers(municipality)
-    return metrics.compute(ctx.db, ctx.reader, municipality, numbers, period), ctx.procedures(municipality)
+    found = metrics.compute(ctx.db, ctx.reader, municipality, numbers, period, parts)
+    return found, ctx.procedures(municipality)
 
 
 @staff_only
@@ -412,8 +418,9 @@ async def chart(request: web.Request) -> web.StreamResponse:
         return _bad_period(request, problems)
 
     def work() -> str:
-        found, names = _compute(ctx, municipality, period)
-        _alt, draw = CHARTS[name][1](found, names)
+        _title, part, build = CHARTS[name]
+        found, names = _compute(ctx, municipality, period, [part])  # only what this chart shows
+        _alt, draw = build(found, names)
         return draw()
 
     svg = await asyncio.to_thread(work)
