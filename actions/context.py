@@ -13,7 +13,7 @@ from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality
 from bot.config import default_municipality
 from bot.conversation_id import channel_of
-from bot.domain_names import Intent, Slot
+from bot.domain_names import UNHELPED_INTENTS, Slot
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -67,10 +67,6 @@ def municipality(tracker: Tracker, catalogue: Catalogue) -> Optional[Municipalit
     if len(catalogue.municipalities) == 1:
         return next(iter(catalogue.municipalities.values()))
     return None
-
-
-# Intents that mean the assistant could not help with the message.
-UNHELPED_INTENTS = {Intent.NLU_FALLBACK, Intent.FUERA_DE_ALCANCE}
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:

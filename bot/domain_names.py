@@ -60,6 +60,12 @@ class Intent:
     NLU_FALLBACK = "nlu_fallback"
 
 
+# Intents that mean the assistant could not help with the message (Rasa's fallback, below the
+# FallbackClassifier's threshold of config.yml, and out of scope): the actions offer a person after
+# two in a row, and the console's metrics count them as not understood.
+UNHELPED_INTENTS = frozenset({Intent.NLU_FALLBACK, Intent.FUERA_DE_ALCANCE})
+
+
 class Form:
     """Forms of domain.yml."""
 

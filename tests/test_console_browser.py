@@ -6,7 +6,8 @@ An agent of Peñalolén logs in, opens the waiting WhatsApp conversation from th
 address. Screenshots: /tmp/console.png (conversation) and /tmp/console-phone.png (queue on a phone).
 Peñalolén's administrator, on a phone, deactivates an agent through the confirmation page (the agent's
 open session ends) and reactivates her; the team page has no horizontal scrolling at 390 px
-(/tmp/console-team-phone.png).
+(/tmp/console-team-phone.png). The metrics page of a seeded month loads its charts, on a desktop and on a
+phone without horizontal scrolling (/tmp/console-metrics.png).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bot.storage.db import Database
 from tests.conftest import require
 from tests.standins import TwilioStandIn, free_port
 from tests.test_console import PASSWORD, RasaStandIn, add_event, add_handoff, ago
+from tests.test_console_metrics import CHARTS, MARCH, seed_month
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -141,7 +143,15 @@ def site(tmp_path: Path, catalogue) -> Iterator[dict]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base + "/health", process)
-        yield {"base": base, "handoff": handoff_id, "twilio": twilio, "rasa": rasa, "log": tmp_path / "web.log"}
+        yield {
+            "base": base,
+            "handoff": handoff_id,
+            "twilio": twilio,
+            "rasa": rasa,
+            "log": tmp_path / "web.log",
+            "db": db,
+            "reader": reader,
+        }
     finally:
         process.terminate()
         try:
@@ -275,5 +285,62 @@ def test_team_page_in_a_browser(site):
             assert "Activo" in page.locator("tbody tr", has_text="Ana Pérez").inner_text()
             _no_horizontal_scrolling(page)
             _login(ana, base, "ana", "Peñalolén")  # she can log in again
+        finally:
+            browser.close()
+
+
+def _charts_loaded(page) -> list:
+    """``naturalWidth`` of every chart image of the page, once all have finished loading."""
+    deadline = time.monotonic() + 30  # polled from here: wait_for_function evaluates strings, which the CSP forbids
+    while not page.evaluate("Array.from(document.images).every(i => i.complete)") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return page.eval_on_selector_all("main img", "images => images.map(i => i.naturalWidth)")
+
+
+def test_metrics_page_in_a_browser(site):
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    seed_month(site["db"], site["reader"])
+    base = site["base"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            desk = browser.new_context(viewport={"width": 1100, "height": 900}, locale="es-CL")
+            page = desk.new_page()
+            blocked: list = []
+            page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+            _login(page, base, "ana", "Peñalolén")
+            page.get_by_role("link", name="Métricas").click()
+            page.get_by_role("heading", name="Métricas del asistente").wait_for()
+            page.get_by_label("Desde", exact=True).fill("2025-03-01")
+            page.get_by_label("Hasta", exact=True).fill("2025-03-31")
+            page.get_by_role("button", name="Ver el período").click()
+            page.get_by_text("del 01-03-2025 al 31-03-2025 (31 días)").wait_for()
+            widths = _charts_loaded(page)
+            assert len(widths) == len(CHARTS) and all(w > 0 for w in widths), widths
+            summary = page.locator("#resumen + dl").inner_text()
+            assert "55,6 %" in summary and "44,4 %" in summary and "sin datos" in summary
+            alt = page.get_by_role("img", name="Conversaciones por día del 01-03-2025 al 31-03-2025: 9 en total")
+            assert alt.count() == 1
+            page.get_by_text("Ver los datos").first.click()
+            assert page.get_by_role("cell", name="10-03-2025").is_visible()
+            assert blocked == []
+            desk.close()
+
+            phone = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, locale="es-CL")
+            page = phone.new_page()
+            _login(page, base, "ana", "Peñalolén")
+            page.goto(f"{base}/consola/metricas?{MARCH}")
+            widths = _charts_loaded(page)
+            assert len(widths) == len(CHARTS) and all(w > 0 for w in widths), widths
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"la página se desplaza {overflow} px a lo ancho en un teléfono"
+            assert all(
+                box["width"] <= 390
+                for box in (page.locator("main img").nth(i).bounding_box() for i in range(len(CHARTS)))
+            )
+            page.screenshot(path="/tmp/console-metrics.png", full_page=True)
+            phone.close()
         finally:
             browser.close()

@@ -5,8 +5,8 @@ municipality, read a whole transcript, answer through the citizen's channel, tak
 conversation (or, from the list of live conversations, one the assistant is still handling),
 hand it back to the assistant or close it, mark misunderstood messages, search past
 conversations and export transcripts and NLU candidates, insert catalogue answers and canned
-responses into a reply, and change their own password; administrators manage their municipality's
-team (roles, activation, password resets) and canned responses.
+responses into a reply, see their municipality's metrics as charts, and change their own password;
+administrators manage their municipality's team (roles, activation, password resets) and canned responses.
 Handoff work is ``bot.handoff`` (``service``: every status change; ``queries``, ``reviews``);
 accounts, sessions, audit and canned responses are ``bot.staff``.
 
@@ -28,6 +28,7 @@ from bot.app.web import (
     console_canned,
     console_conversations,
     console_handoffs,
+    console_metrics,
     console_password,
     console_team,
     console_tools,
@@ -89,7 +90,10 @@ async def console_errors(request: web.Request, handler) -> web.StreamResponse:
             "Error interno",
             "Algo falló en el servidor. Inténtalo de nuevo; si se repite, avisa al equipo técnico.",
         )
+    own_policy = response.headers.get("Content-Security-Policy")  # a chart's own (console_metrics)
     response.headers.update(SECURITY_HEADERS)
+    if own_policy:
+        response.headers["Content-Security-Policy"] = own_policy
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 
@@ -178,6 +182,9 @@ def add_console(
         ("GET", canned, console_canned.canned_edit_form, None),
         ("POST", canned + "/editar", console_canned.canned_edit, None),
         ("POST", canned + "/eliminar", console_canned.canned_delete, None),
+        ("GET", PREFIX + "/metricas", console_metrics.metrics_page, "consola-metricas"),
+        ("GET", PREFIX + "/metricas.csv", console_metrics.export_csv, "consola-metricas-csv"),
+        ("GET", PREFIX + r"/metricas/grafico/{name:[a-z-]{1,30}}.svg", console_metrics.chart, None),
     ]
     for method, path, handler, name in routes:
         app.router.add_route(method, path, handler, name=name)
