@@ -3,7 +3,9 @@
 An agent of Peñalolén logs in, opens the waiting WhatsApp conversation from the queue, answers it
 (the Twilio stand-in receives the reply) and hands it back (the Rasa stand-in receives
 ``con_funcionario`` false); an agent of Angol does not see it in the queue and gets a 404 page at its
-address. Screenshots: /tmp/console.png (conversation) and /tmp/console-phone.png (queue on a phone).
+address. A handoff created while the queue is open appears in it without reloading, with the count in
+the title, and the queue fits a 390 px phone. Screenshots: /tmp/console.png (conversation),
+/tmp/console-phone.png and /tmp/console-queue-phone.png (queue on a phone).
 """
 
 from __future__ import annotations
