@@ -18,7 +18,7 @@ from bot.catalogue.model import Municipality
 from bot.config import timezone_name
 from bot.domain_names import Slot
 from bot.forms.state import FormState
-from bot.handoff import service
+from bot.handoff import auto_assign, service
 
 DELIVERABLE_CHANNELS = {"whatsapp", "telegram"}
 
@@ -62,6 +62,7 @@ async def start_handoff(
     if created is None:
         send(dispatcher, [replies.already_waiting()])
         return events
+    await run_blocking(auto_assign.assign_if_enabled, db, town.slug)  # CONSOLE_AUTO_ASSIGN=1: to an agent on duty
     holidays = (await current_catalogue()).holidays_for(town.slug)
     send(dispatcher, [replies.handed_over(town, now_local(), holidays)])
     return events
@@ -89,6 +90,9 @@ class ActionTerminarEspera(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         await run_blocking(service.end_wait, database(), tracker.sender_id)
+        town = municipality(tracker, await current_catalogue())
+        if town is not None:  # an agent who attended it has room for another conversation
+            await run_blocking(auto_assign.assign_if_enabled, database(), town.slug)
         send(dispatcher, [replies.wait_ended()])
         return [SlotSet(Slot.CON_FUNCIONARIO, False)]
 

@@ -127,6 +127,15 @@ class Settings:
     console_trusted_proxies: str = _setting("CONSOLE_TRUSTED_PROXIES", "", "redes de los proxies de confianza")
     console_session_minutes: int = _setting("CONSOLE_SESSION_MINUTES", 480, "duración de una sesión", 1)
     console_idle_minutes: int = _setting("CONSOLE_IDLE_MINUTES", 60, "sesión sin uso que se cierra", 1)
+    console_sla_minutes: int = _setting(
+        "CONSOLE_SLA_MINUTES", 15, "minutos de horario de atención para la primera respuesta de una persona", 1
+    )
+    console_auto_assign: bool = _setting(
+        "CONSOLE_AUTO_ASSIGN", False, "1: asignar sola la conversación más antigua al agente menos ocupado"
+    )
+    console_agent_capacity: int = _setting(
+        "CONSOLE_AGENT_CAPACITY", 3, "conversaciones en atención por agente para la asignación automática", 1
+    )
     # Process supervision
     watchdog_seconds: float = _setting("WATCHDOG_SECONDS", 60.0, "plazo del vigilante de procesos", 2)
 

@@ -36,7 +36,7 @@ from telegram import Update
 
 from bot.answers.channel import CUT_NOTE, MEDIA_REPLIES, STALE_BUTTON
 from bot.conversation_id import ConversationId
-from bot.message_metadata import FULL_TEXT_KEY
+from bot.message_metadata import FULL_TEXT_KEY, PROFILE_NAME_KEY, profile_name
 from channels.common import record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text
@@ -206,6 +206,9 @@ class TelegramInput(InputChannel):
     ) -> tuple[Optional[str], Dict[str, Any]]:
         """The text to pass to the assistant (``None``: already answered here) and its metadata."""
         metadata: Dict[str, Any] = {"municipio": municipality}
+        name = profile_name(update.effective_user.first_name if update.effective_user else None)
+        if name:
+            metadata[PROFILE_NAME_KEY] = name
         callback = update.callback_query
         if callback is not None:
             await self._sender.answer_callback(municipality, callback.id)

@@ -32,7 +32,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.answers.channel import CUT_NOTE, MEDIA_REPLIES
 from bot.conversation_id import ConversationId
-from bot.message_metadata import FULL_TEXT_KEY
+from bot.message_metadata import FULL_TEXT_KEY, PROFILE_NAME_KEY, profile_name
 from bot.runtime import current_catalogue
 from channels.common import (
     last_buttons,
@@ -221,6 +221,9 @@ class WhatsAppInput(InputChannel):
             town = None
         if town is not None:
             metadata["municipio"] = town.slug
+        name = profile_name(form.get("ProfileName"))
+        if name:
+            metadata[PROFILE_NAME_KEY] = name
         if form.get("Latitude") and form.get("Longitude"):
             try:
                 lat, lon = float(form["Latitude"]), float(form["Longitude"])

@@ -214,7 +214,7 @@ async def test_delete_my_data_needs_confirmation_and_removes_only_mine(loaded_se
 
 async def test_a_staffer_taking_the_conversation_at_the_same_instant_leaves_one_open_handoff(loaded_services):
     """The assistant checked "no open handoff" just before a staffer took the conversation from the console."""
-    from bot.handoff.service import create_handoff, take_conversation
+    from bot.handoff.service import AlreadyAttended, create_handoff, take_conversation
 
     sender = "whatsapp:+56924868000:+56911112222"
     taken, created = take_conversation(loaded_services, "penalolen", sender, "whatsapp", "ana")
@@ -223,7 +223,9 @@ async def test_a_staffer_taking_the_conversation_at_the_same_instant_leaves_one_
         loaded_services, municipality="penalolen", sender_id=sender, channel="whatsapp", reason="no_entendido"
     )
     assert duplicate is None
-    again, created = take_conversation(loaded_services, "penalolen", sender, "whatsapp", "luis")
+    with pytest.raises(AlreadyAttended):  # Ana attends it: taking it over needs the staffer's confirmation
+        take_conversation(loaded_services, "penalolen", sender, "whatsapp", "luis")
+    again, created = take_conversation(loaded_services, "penalolen", sender, "whatsapp", "luis", replacing="ana")
     assert not created and again.id == taken.id and again.assigned_to == "luis"
     with loaded_services.session() as session:
         assert len(session.execute(select(HandoffRow).where(HandoffRow.sender_id == sender)).all()) == 1

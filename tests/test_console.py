@@ -592,8 +592,10 @@ async def test_take_keeps_assignment_when_rasa_is_down(browsers, world, rasa):
     assert "No se pudo avisar al asistente virtual" in text
     row = handoff(world["db"], world["wa"])
     assert row.status == "atendiendo" and row.assigned_to == "ana"
-    jefa = await browsers("jefa")  # another staffer may take it over
-    response, _ = await jefa.post(f"/consola/conversacion/{world['wa']}/tomar", {})
+    jefa = await browsers("jefa")  # another staffer may take it over, once warned
+    response, text = await jefa.post(f"/consola/conversacion/{world['wa']}/tomar", {})
+    assert response.status == 409 and "Ana Pérez está atendiendo esta conversación" in text
+    response, _ = await jefa.post(f"/consola/conversacion/{world['wa']}/tomar", {"actual": "ana"})
     assert "sin_rasa" not in response.headers["Location"]
     assert handoff(world["db"], world["wa"]).assigned_to == "jefa" and rasa.switches(WA_SENDER) == [True]
     # With no Rasa at all (connection refused) it is the same.
@@ -1001,12 +1003,21 @@ async def test_taking_a_live_conversation(browsers, live, rasa):
     _, text = await ana.get(location)
     assert "Tomaste la conversación" in text
     _, text = await ana.get("/consola/conversaciones")  # the list shows the open handoff
-    assert f'href="/consola/conversacion/{row.id}"' in text and "en atención, ana" in text
-    # Taking it again (another staffer) takes the same open handoff; no second one is created.
+    assert f'href="/consola/conversacion/{row.id}"' in text and "en atención, Ana Pérez" in text
+    assert "La atiendes tú" in text
+    # Another staffer sees who attends it and "Reasignar", which warns first and changes nothing.
     jefa = await browsers("jefa")
-    response, _ = await jefa.post("/consola/conversaciones/tomar", {"sender_id": PEN_LIVE})
+    _, text = await jefa.get("/consola/conversaciones")
+    assert "Atiende: Ana Pérez" in text and 'aria-label="Reasignar conversación de +56 9 **** 3344"' in text
+    response, text = await jefa.post("/consola/conversaciones/tomar", {"sender_id": PEN_LIVE})
+    assert response.status == 409 and "Ana Pérez está atendiendo esta conversación. ¿Tomarla de todos modos?" in text
+    assert f'name="sender_id" value="{PEN_LIVE}"' in text and 'name="actual" value="ana"' in text
+    assert handoff(db, row.id).assigned_to == "ana" and audits(db, "reasignar") == []
+    # Confirmed, it takes the same open handoff (no second one is created), audited as a reassignment.
+    response, _ = await jefa.post("/consola/conversaciones/tomar", {"sender_id": PEN_LIVE, "actual": "ana"})
     assert response.headers["Location"] == location
     assert handoff(db, row.id).assigned_to == "jefa"
+    assert [(a.staff, a.handoff_id, a.detail) for a in audits(db, "reasignar")] == [("jefa", row.id, "de ana a jefa")]
     with db.session() as session:
         assert len(session.execute(select(HandoffRow).where(HandoffRow.sender_id == PEN_LIVE)).all()) == 1
 

@@ -7,7 +7,9 @@ address. Screenshots: /tmp/console.png (conversation) and /tmp/console-phone.png
 Peñalolén's administrator, on a phone, deactivates an agent through the confirmation page (the agent's
 open session ends) and reactivates her; the team page has no horizontal scrolling at 390 px
 (/tmp/console-team-phone.png). The metrics page of a seeded month loads its charts, on a desktop and on a
-phone without horizontal scrolling (/tmp/console-metrics.png).
+phone without horizontal scrolling (/tmp/console-metrics.png). A handoff created while the queue is open
+appears in it without reloading, with the count in the title, and the queue fits a 390 px phone
+(/tmp/console-queue-phone.png).
 """
 
 from __future__ import annotations
@@ -341,6 +343,68 @@ def test_metrics_page_in_a_browser(site):
                 for box in (page.locator("main img").nth(i).bounding_box() for i in range(len(CHARTS)))
             )
             page.screenshot(path="/tmp/console-metrics.png", full_page=True)
+            phone.close()
+        finally:
+            browser.close()
+
+
+LATE_SENDER = "whatsapp:+56229999999:+56955554444"
+
+
+def _until(check, timeout: float = 20) -> None:
+    """Wait for ``check()`` to hold (the queue polls every few seconds)."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "la cola no se actualizó a tiempo"
+        time.sleep(0.25)
+
+
+def test_queue_updates_live_and_fits_a_phone(site):
+    """A handoff created while the queue is open appears without reloading, with the count in the title;
+    at 390 px wide the queue needs no horizontal scrolling."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    base, db, reader = site["base"], site["db"], site["reader"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            phone = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, locale="es-CL")
+            page = phone.new_page()
+            errors: list = []
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            _login(page, base, "ana", "Peñalolén")
+            assert page.title() == "(1) Cola · Consola municipal"
+            assert page.locator("#cola-filas > li").count() == 1
+            marker = page.evaluate("window.__sin_recargar = 1")  # gone if the page reloads
+            assert marker == 1
+            # The citizen asks for a person (as the assistant stores the turn and opens the handoff).
+            add_event(
+                reader,
+                LATE_SENDER,
+                "user",
+                "necesito ayuda con mi patente",
+                ago(seconds=5),
+                "hablar_con_funcionario",
+                0.9,
+            )
+            created = add_handoff(
+                db, "penalolen", LATE_SENDER, "whatsapp", ago(seconds=2), procedure="permiso-circulacion"
+            )
+            page.get_by_role("link", name=f"Abrir conversación n.º {created}").wait_for(timeout=20000)
+            assert page.evaluate("window.__sin_recargar") == 1  # no reload happened
+            _until(lambda: page.title() == "(2) Cola · Consola municipal")  # the page's CSP forbids eval
+            new_row = page.locator(f'#cola-filas > li[data-id="{created}"]')
+            assert "necesito ayuda con mi patente" in new_row.inner_text()
+            assert "A tiempo: menos de 1 min de horario sin respuesta (plazo 15 min)" in new_row.inner_text()
+            assert "2 conversaciones abiertas" in page.locator("#cola-resumen").inner_text()
+            # A new citizen message shows up in its row too.
+            add_event(reader, LATE_SENDER, "user", "hola? sigo aca", ago(seconds=0), "saludar", 0.9)
+            _until(lambda: "sigo aca" in new_row.inner_text())
+            assert "1 mensaje sin leer" in new_row.inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            page.screenshot(path="/tmp/console-queue-phone.png", full_page=True)
+            assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
             phone.close()
         finally:
             browser.close()

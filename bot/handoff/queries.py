@@ -73,9 +73,9 @@ def _summary(row: HandoffRow, now: datetime) -> HandoffSummary:
     )
 
 
-def open_handoffs(db: Database, municipality: str) -> List[HandoffSummary]:
+def open_handoffs(db: Database, municipality: str, now: Optional[datetime] = None) -> List[HandoffSummary]:
     """Handoffs waiting or being attended in this municipality, longest waiting first."""
-    now = utcnow()
+    now = now or utcnow()
     with db.session() as session:
         rows = (
             session.execute(

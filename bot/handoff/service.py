@@ -25,6 +25,23 @@ class HandoffStateError(ValueError):
     """The handoff's status does not allow this change (Spanish message)."""
 
 
+class AlreadyAttended(HandoffStateError):
+    """Another staffer attends the handoff: taking or assigning it needs a confirmation naming them."""
+
+    def __init__(self, assignee: str) -> None:
+        super().__init__(f"{assignee} está atendiendo esta conversación.")
+        self.assignee = assignee
+
+
+def _check_takeover(row: HandoffRow, staff: str, assignee: str, replacing: Optional[str]) -> Optional[str]:
+    """Who attends ``row`` now (``None``: nobody); ``AlreadyAttended`` when it is someone other than ``staff``
+    and ``assignee`` whom the staffer did not confirm replacing."""
+    current = row.assigned_to if row.status == HandoffStatus.ATTENDED.value else None
+    if current and current not in (staff, assignee) and current != replacing:
+        raise AlreadyAttended(current)
+    return current
+
+
 # --- The assistant and the citizen --------------------------------------------------------------
 
 
@@ -105,6 +122,31 @@ def take_handoff(db: Database, municipality: str, handoff_id: int, staff: str) -
     return _transition(db, municipality, handoff_id, staff, status=HandoffStatus.ATTENDED.value, assign=True)
 
 
+def assign_handoff(
+    db: Database, municipality: str, handoff_id: int, staff: str, assignee: str, replacing: Optional[str] = None
+) -> Tuple[Optional[HandoffRow], Optional[str]]:
+    """``staff`` gives an open handoff to ``assignee`` (to themselves: takes it), ``ATTENDED``; returns
+    ``(handoff, who attended it before)``, ``(None, None)`` if not found in this municipality.
+
+    Raises ``AlreadyAttended`` when someone other than ``staff`` and ``assignee`` attends it, unless
+    ``replacing`` names that person (the staffer saw the warning and confirmed), and
+    ``HandoffStateError`` when it is no longer open. ``assignee`` must be an active staffer of the
+    municipality (the caller checks it).
+    """
+    with db.session() as session:
+        query = select(HandoffRow).where(HandoffRow.id == handoff_id, HandoffRow.municipality == municipality)
+        row = session.execute(query.with_for_update()).scalar_one_or_none()
+        if row is None:
+            return None, None
+        if row.status not in OPEN:
+            raise HandoffStateError(f"La conversación ya está {row.status}: no admite ese cambio.")
+        previous = _check_takeover(row, staff, assignee, replacing)
+        row.status, row.assigned_to = HandoffStatus.ATTENDED.value, assignee
+        if row.taken_at is None:
+            row.taken_at = utcnow()
+        return row, previous
+
+
 def close_handoff(db: Database, municipality: str, handoff_id: int, staff: str, outcome: str) -> Optional[HandoffRow]:
     """Close the handoff with its outcome (the reason); ``None`` if not found in this municipality."""
     outcome = " ".join(outcome.split())[:OUTCOME_MAX_LENGTH]
@@ -129,18 +171,19 @@ def hand_back(db: Database, municipality: str, handoff_id: int, staff: str) -> O
 
 
 def take_conversation(
-    db: Database, municipality: str, sender_id: str, channel: str, staff: str
+    db: Database, municipality: str, sender_id: str, channel: str, staff: str, replacing: Optional[str] = None
 ) -> Tuple[HandoffRow, bool]:
     """A staffer takes a live conversation: its open handoff is assigned to them (``ATTENDED``), or a new one
-    is created (reason "funcionario"); returns ``(handoff, created)``."""
+    is created (reason "funcionario"); returns ``(handoff, created)``. ``AlreadyAttended`` when another
+    staffer attends it and ``replacing`` does not name them (as in ``assign_handoff``)."""
     try:
-        return _take_conversation(db, municipality, sender_id, channel, staff)
+        return _take_conversation(db, municipality, sender_id, channel, staff, replacing)
     except IntegrityError:  # the assistant (or another staffer) opened one at this very moment: take that one
-        return _take_conversation(db, municipality, sender_id, channel, staff)
+        return _take_conversation(db, municipality, sender_id, channel, staff, replacing)
 
 
 def _take_conversation(
-    db: Database, municipality: str, sender_id: str, channel: str, staff: str
+    db: Database, municipality: str, sender_id: str, channel: str, staff: str, replacing: Optional[str]
 ) -> Tuple[HandoffRow, bool]:
     now = utcnow()
     with db.session() as session:
@@ -168,6 +211,7 @@ def _take_conversation(
             session.add(row)
             session.flush()
         else:
+            _check_takeover(row, staff, staff, replacing)
             row.status, row.assigned_to = HandoffStatus.ATTENDED.value, staff
             if row.taken_at is None:
                 row.taken_at = now

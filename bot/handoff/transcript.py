@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Collection, Dict, List, Optional
 
-from sqlalchemy import create_engine, delete, select
+from sqlalchemy import create_engine, delete, func, or_, select
 from sqlalchemy.engine import Engine
 
 from bot.config import Settings, settings
-from bot.message_metadata import FULL_TEXT_KEY
+from bot.message_metadata import FULL_TEXT_KEY, PROFILE_NAME_KEY
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.storage.db import Database
 from bot.storage.tables import StaffMessageRow
@@ -35,6 +35,15 @@ class Turn:
     staff: Optional[str] = None
     event_id: Optional[int] = None
     extra: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CitizenMessage:
+    """One message a citizen wrote, as the console's queue shows it."""
+
+    at: datetime
+    text: str
+    name: Optional[str] = None  # the channel's display name of the citizen (PROFILE_NAME_KEY), if it sent one
 
 
 def tracker_url(env: Optional[Dict[str, str]] = None) -> str:
@@ -94,6 +103,44 @@ class TranscriptReader:
                     )
                 )
         return turns
+
+    def citizen_messages(self, sender_ids: Collection[str], since: datetime) -> Dict[str, List[CitizenMessage]]:
+        """The citizen messages of these conversations, oldest first: all from ``since`` on, and the last one
+        before it (the queue shows the last message even when nothing came after the handoff)."""
+        senders = sorted(set(sender_ids))
+        if not senders:
+            return {}
+        user = RASA_EVENTS.c.type_name == "user"
+        last = select(func.max(RASA_EVENTS.c.id)).where(RASA_EVENTS.c.sender_id.in_(senders), user)
+        query = (
+            select(RASA_EVENTS.c.sender_id, RASA_EVENTS.c.timestamp, RASA_EVENTS.c.data)
+            .where(
+                RASA_EVENTS.c.sender_id.in_(senders),
+                user,
+                or_(
+                    RASA_EVENTS.c.timestamp >= since.timestamp(),
+                    RASA_EVENTS.c.id.in_(last.group_by(RASA_EVENTS.c.sender_id)),
+                ),
+            )
+            .order_by(RASA_EVENTS.c.id)
+        )
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).fetchall()
+        except Exception:  # the tracker store does not exist yet: no conversations
+            return {}
+        found: Dict[str, List[CitizenMessage]] = {}
+        for row in rows:
+            data = json.loads(row.data or "{}")
+            metadata = data.get("metadata") or {}
+            full = metadata.get(FULL_TEXT_KEY)
+            text = str(full) if isinstance(full, str) and full else str(data.get("text") or "")
+            name = metadata.get(PROFILE_NAME_KEY)
+            at = datetime.fromtimestamp(row.timestamp or 0, tz=timezone.utc)
+            found.setdefault(row.sender_id, []).append(
+                CitizenMessage(at, text, name if isinstance(name, str) and name else None)
+            )
+        return found
 
     def has_events_table(self) -> bool:
         """Whether Rasa has created its events table yet (not before its first conversation)."""

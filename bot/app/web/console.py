@@ -12,24 +12,28 @@ accounts, sessions, audit and canned responses are ``bot.staff``.
 
 ``add_console`` adds the routes with their prefix to the main application (not as a
 sub-application, and nothing reads ``request.url``: see ``bot.app.web.backoffice``). Under
-``/consola`` a middleware adds security headers (no scripts at all: CSP
-``default-src 'none'``) and turns HTTP errors into HTML pages.
+``/consola`` a middleware adds security headers (CSP ``default-src 'none'``; scripts and requests
+only from the console itself, ``script-src 'self'`` and ``connect-src 'self'``: the queue's
+``static/queue.js``, never inline code nor eval) and turns HTTP errors into HTML pages.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Callable, Optional
 
 from aiohttp import web
 
 from bot.app.web import (
+    console_assign,
     console_auth,
     console_canned,
     console_conversations,
     console_handoffs,
     console_metrics,
     console_password,
+    console_queue,
     console_team,
     console_tools,
 )
@@ -42,14 +46,15 @@ from bot.config import settings
 from bot.handoff.transcript import TranscriptReader
 from bot.handoff.with_staff import set_with_staff as rasa_set_with_staff
 from bot.storage.db import Database
+from bot.storage.tables import utcnow
 from channels.registry import ChannelRegistry
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/consola"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
+    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -106,6 +111,17 @@ async def stylesheet(_request: web.Request) -> web.Response:
     )
 
 
+async def queue_script(_request: web.Request) -> web.Response:
+    """GET /consola/estatico/queue.js (the live queue; the page works without it)"""
+    script = (STATIC_DIR / "queue.js").read_text(encoding="utf-8")
+    return web.Response(
+        text=script,
+        content_type="text/javascript",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
 async def to_queue(_request: web.Request) -> web.Response:
     """GET /consola/ -> /consola"""
     raise web.HTTPSeeOther(PREFIX)
@@ -119,6 +135,7 @@ def add_console(
     set_with_staff: Optional[SetWithStaff] = None,
     catalogue_provider: Optional[Callable[[], Catalogue]] = None,
     secure_cookies: Optional[bool] = None,
+    clock: Optional[Callable[[], datetime]] = None,
 ) -> None:
     """Add the staff console under ``/consola`` to ``app`` (before it starts).
 
@@ -126,6 +143,7 @@ def add_console(
     (default: Rasa's HTTP API from ``RASA_URL``); ``channels`` reach citizens (``None``: replies
     cannot be sent). Secure cookies follow ``CONSOLE_SECURE_COOKIES=1`` unless told; failed logins are
     counted per client address, taken from ``X-Forwarded-For`` only behind ``CONSOLE_TRUSTED_PROXIES``.
+    ``clock`` is the queue's current time (default: the real one; tests freeze it).
     """
     db.create_schema()  # our tables, the staff console's included (migrations; idempotent)
     if secure_cookies is None:
@@ -139,6 +157,7 @@ def add_console(
         secure_cookies,
         domain_intents(),
         trusted_proxies(),
+        clock or utcnow,
     )
     app.middlewares.append(console_errors)
     if channels is not None:
@@ -151,18 +170,21 @@ def add_console(
     canned = PREFIX + r"/respuestas/{id:\d{1,9}}"
     member = PREFIX + r"/equipo/{id:\d{1,9}}"
     routes = [
-        ("GET", PREFIX, console_handoffs.queue, "consola"),
+        ("GET", PREFIX, console_queue.queue, "consola"),
+        ("GET", PREFIX + "/cola.json", console_queue.queue_json, "consola-cola"),
         ("GET", PREFIX + "/", to_queue, None),
         ("GET", PREFIX + "/estatico/consola.css", stylesheet, "consola-css"),
+        ("GET", PREFIX + "/estatico/queue.js", queue_script, "consola-js"),
         ("GET", PREFIX + "/ingresar", console_auth.login_form, "consola-ingresar"),
         ("POST", PREFIX + "/ingresar", console_auth.login, None),
         ("POST", PREFIX + "/salir", console_auth.logout, "consola-salir"),
         ("GET", PREFIX + "/conversaciones", console_conversations.live, "consola-conversaciones"),
-        ("POST", PREFIX + "/conversaciones/tomar", console_conversations.take_live, None),
+        ("POST", PREFIX + "/conversaciones/tomar", console_assign.take_live, None),
         ("GET", conversation, console_handoffs.conversation, "consola-conversacion"),
         ("POST", conversation + "/responder", console_handoffs.reply, None),
         ("POST", conversation + "/insertar", console_handoffs.insert, None),
-        ("POST", conversation + "/tomar", console_handoffs.take, None),
+        ("POST", conversation + "/tomar", console_assign.take, None),
+        ("POST", conversation + "/asignar", console_assign.assign, None),
         ("POST", conversation + "/devolver", console_handoffs.hand_back, None),
         ("POST", conversation + "/cerrar", console_handoffs.close, None),
         ("POST", conversation + "/revisar", console_handoffs.review, None),

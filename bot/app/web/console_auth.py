@@ -21,6 +21,7 @@ from bot.app.web.client_address import client_address
 from bot.app.web.console_context import console
 from bot.app.web.console_pages import forbidden, notices_from, page
 from bot.app.web.console_render import Markup, fragment, options, render
+from bot.handoff import auto_assign
 from bot.staff import accounts, sessions
 from bot.staff.sessions import StaffSession
 
@@ -173,7 +174,11 @@ async def login(request: web.Request) -> web.StreamResponse:
         if not (municipality and username and password):
             return None
         staffer = accounts.authenticate(ctx.db, municipality, username, password, client)
-        return sessions.create_session(ctx.db, staffer) if staffer else None
+        if staffer is None:
+            return None
+        created = sessions.create_session(ctx.db, staffer)
+        auto_assign.assign_if_enabled(ctx.db, staffer.municipality)  # one more agent on duty
+        return created
 
     try:
         created = await asyncio.to_thread(work)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import yaml
@@ -11,9 +12,11 @@ from aiohttp import web
 
 from bot.answers.procedures import ASPECT_TITLES, aspect_text, procedure_answer
 from bot.catalogue.catalogue import Catalogue
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, settings
+from bot.handoff.sla import SlaClock
 from bot.handoff.transcript import TranscriptReader
 from bot.storage.db import Database
+from bot.storage.tables import utcnow
 from channels.registry import ChannelRegistry
 
 log = logging.getLogger(__name__)
@@ -38,6 +41,7 @@ class ConsoleContext:
     secure_cookies: bool = False
     intents: Tuple[str, ...] = field(default_factory=tuple)
     trusted_proxies: List[Any] = field(default_factory=list)  # networks, see bot.app.web.client_address
+    clock: Callable[[], datetime] = utcnow  # the queue's "now" (tests freeze it)
 
     def _catalogue(self) -> Optional[Catalogue]:
         if self.catalogue_provider is None:
@@ -68,6 +72,21 @@ class ConsoleContext:
         if aspect == SUMMARY:
             return procedure_answer(town, proc, [])[0].text
         return aspect_text(town, proc, aspect)
+
+    def areas(self, municipality: str) -> Dict[str, str]:
+        """Slug -> category (the department, as the catalogue names it) of the municipality's procedures."""
+        catalogue = self._catalogue()
+        if catalogue is None or municipality not in catalogue.municipalities:
+            return {}
+        return {slug: proc.category for slug, proc in catalogue.procedures_for(municipality).items()}
+
+    def sla_clock(self, municipality: str) -> SlaClock:
+        """The first-response clock of the municipality: its main office's hours and its holidays, with the
+        limit ``CONSOLE_SLA_MINUTES`` (every minute counts without a catalogue; blocking)."""
+        catalogue = self._catalogue()
+        town = catalogue.municipalities.get(municipality) if catalogue else None
+        holidays = catalogue.holidays_for(municipality) if catalogue and town else {}
+        return SlaClock.of(town, holidays, settings().console_sla_minutes)
 
     def whatsapp_numbers(self, municipality: str) -> Tuple[str, ...]:
         """The municipality's WhatsApp numbers (E.164); empty without a catalogue (blocking: may read the database)."""

@@ -22,7 +22,6 @@ from bot.answers.channel import HAND_BACK_TEXT
 from bot.app.web.console_auth import session_of, staff_only
 from bot.app.web.console_canned import insertion_controls, parse_id
 from bot.app.web.console_context import INSERTABLE_ASPECTS, ConsoleContext, console
-from bot.app.web.console_mask import masked_identity
 from bot.app.web.console_pages import NOTICES, Notice, not_found, notices_from, page
 from bot.app.web.console_render import (
     CHANNEL_NAMES,
@@ -35,10 +34,9 @@ from bot.app.web.console_render import (
     local_time,
     options,
     render,
-    table,
 )
 from bot.config import timezone_name
-from bot.handoff import queries, reviews, service
+from bot.handoff import auto_assign, queries, reviews, service
 from bot.handoff.states import OPEN, HandoffStatus
 from bot.handoff.transcript import Turn, transcript
 from bot.staff import canned
@@ -50,7 +48,6 @@ from channels.adapter import NotDeliverable
 
 log = logging.getLogger(__name__)
 
-QUEUE_COLUMNS = ("Conversación", "Espera", "Trámite", "Vecino o vecina", "Estado", "Canal", "Motivo", "Atiende")
 CLOSE_REASONS = (
     "Resuelta",
     "Derivada a una oficina municipal",
@@ -107,43 +104,6 @@ def _procedure_label(names: Dict[str, str], slug: Optional[str]) -> str:
     if not slug:
         return "Sin trámite"
     return f"{names[slug]} ({slug})" if slug in names else slug
-
-
-# --- Queue --------------------------------------------------------------------------------------
-
-
-@staff_only
-async def queue(request: web.Request) -> web.Response:
-    """GET /consola: open handoffs of the staffer's municipality, with masked identities."""
-    ctx, municipality = console(request), session_of(request).staffer.municipality
-    rows, names = await asyncio.to_thread(
-        lambda: (queries.open_handoffs(ctx.db, municipality), ctx.procedures(municipality))
-    )
-    lines = [
-        fragment(
-            '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$waiting</td>'
-            "<td>$procedure</td><td>$who</td><td>$status</td><td>$channel</td><td>$reason</td><td>$assigned</td></tr>",
-            waiting=duration(r.waiting),
-            status=STATUS_NAMES.get(r.status, r.status),
-            procedure=names.get(r.procedure or "", r.procedure or "Sin trámite"),
-            channel=CHANNEL_NAMES.get(r.channel, r.channel),
-            who=masked_identity(r.sender_id, r.form_data),
-            reason=REASON_NAMES.get(r.reason, r.reason),
-            assigned=r.assigned_to or "Nadie",
-            id=r.id,
-        )
-        for r in rows
-    ]
-    if not lines:
-        lines = [Markup('<tr><td colspan="8">No hay conversaciones esperando. ¡Bien!</td></tr>')]
-    caption = f"{len(rows)} conversación abierta" if len(rows) == 1 else f"{len(rows)} conversaciones abiertas"
-    return page(
-        request,
-        "Cola",
-        render("queue.html", table=table(caption, QUEUE_COLUMNS, lines)),
-        notices=notices_from(request.query),
-        head='<meta http-equiv="refresh" content="60">',
-    )
 
 
 # --- One conversation ---------------------------------------------------------------------------
@@ -263,15 +223,17 @@ def _conversation_page(
     ctx, session, handoff = console(request), session_of(request), conv.handoff
     channel = CHANNEL_NAMES.get(handoff.channel, handoff.channel)
     if handoff.status in OPEN:
-        mine = handoff.status == HandoffStatus.ATTENDED and handoff.assigned_to == session.staffer.username
+        attended = handoff.status == HandoffStatus.ATTENDED and bool(handoff.assigned_to)
+        mine = attended and handoff.assigned_to == session.staffer.username
         take_form = (
             Markup("")
             if mine
-            else fragment(
+            else fragment(  # someone else's: the warning page asks first (bot.app.web.console_assign)
                 '<form method="post" action="/consola/conversacion/$id/tomar"><input type="hidden" name="csrf" '
-                'value="$csrf"><button type="submit">Tomar</button></form>',
+                'value="$csrf"><button type="submit">$label</button></form>',
                 id=handoff.id,
                 csrf=session.csrf_token,
+                label="Reasignar" if attended else "Tomar",
             )
         )
         actions = render(
@@ -471,21 +433,6 @@ def _audit(request: web.Request, action: str, handoff: HandoffRow, detail: Optio
 
 
 @staff_only
-async def take(request: web.Request) -> web.StreamResponse:
-    """POST /consola/conversacion/{id}/tomar: assign to me; the assistant goes silent."""
-    handoff, changed = await _transition(request, service.take_handoff)
-    if handoff is None:
-        return not_found(request)
-    if not changed:
-        raise _back(handoff.id, "estado")
-    codes = ["tomada"]
-    if not await _switch(console(request), handoff.sender_id, True):
-        codes.append("sin_rasa")
-    await _audit(request, "tomar", handoff)
-    raise _back(handoff.id, *codes)
-
-
-@staff_only
 async def hand_back(request: web.Request) -> web.StreamResponse:
     """POST /consola/conversacion/{id}/devolver: back to the assistant, and the citizen is told."""
     ctx = console(request)
@@ -506,6 +453,7 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
         log.warning("no se pudo avisar la devolución al vecino", exc_info=True)
         codes.append("sin_aviso")
     await _audit(request, "devolver", handoff)
+    await asyncio.to_thread(auto_assign.assign_if_enabled, ctx.db, handoff.municipality)
     raise _back(handoff.id, *codes)
 
 
@@ -527,6 +475,7 @@ async def close(request: web.Request) -> web.StreamResponse:
     if not await _switch(console(request), handoff.sender_id, False):  # the assistant answers again
         codes.append("sin_rasa")
     await _audit(request, "cerrar", handoff, outcome)
+    await asyncio.to_thread(auto_assign.assign_if_enabled, console(request).db, handoff.municipality)
     raise _back(handoff.id, *codes)
 
 

@@ -17,6 +17,8 @@ Notice = Tuple[str, str]  # (kind "ok" | "error", Spanish text)
 NOTICES = {
     "enviado": ("ok", "Mensaje enviado al vecino o vecina."),
     "tomada": ("ok", "Tomaste la conversación: el asistente no responderá mientras la atiendas."),
+    "asignada": ("ok", "Conversación asignada: el asistente no responderá mientras esa persona la atienda."),
+    "sin_agente": ("error", "Elige a una persona activa de tu municipalidad para asignarle la conversación."),
     HandoffStatus.HANDED_BACK.value: ("ok", "Conversación devuelta al asistente virtual."),
     HandoffStatus.CLOSED.value: ("ok", "Conversación cerrada."),
     "marcada": ("ok", "Marca guardada: gracias, servirá para mejorar el asistente."),
