@@ -97,7 +97,11 @@ def test_address_can_be_a_shared_location_and_must_be_in_the_commune():
 
 @pytest.mark.parametrize(
     "address, commune",
-    [("pasaje rio palena 6231, lo hermida", "Palena"), ("esquina condell con rancagua", "Rancagua")],
+    [
+        ("pasaje rio palena 6231, lo hermida", "Palena"),
+        ("esquina condell con rancagua", "Rancagua"),
+        ("San Luis de Macul 5420, Penalolen", "Macul"),  # the served commune is named too
+    ],
 )
 def test_a_street_named_after_another_commune_is_an_address_here(address, commune):
     assert validate_answer(field("direccion"), address, ctx(entities={"comuna": commune})).ok

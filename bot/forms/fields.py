@@ -154,7 +154,9 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
     if len(address) > 150:
         return _fail("Esa dirección es muy larga: escribe solo calle, número y alguna referencia breve.")
     other = context.entities.get("comuna")
-    if other and context.commune and normalise(other) != normalise(context.commune) and _in_commune(address, other):
+    # "San Luis de Macul 5420, Peñalolén": a street named after another commune, in the served one.
+    elsewhere = other and context.commune and normalise(other) != normalise(context.commune)
+    if elsewhere and _in_commune(address, other) and not _in_commune(address, context.commune):
         return _fail(
             f"Esa dirección parece estar en {other}. Solo puedo recibir solicitudes para direcciones "
             f"de {context.commune}."
