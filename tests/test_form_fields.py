@@ -120,11 +120,19 @@ def test_saying_it_is_not_needed_skips_an_optional_field(declined):
     assert result.ok and result.value is None
 
 
+@pytest.mark.parametrize("cannot", ["no puedo, ando en el trabajo", "ahora no puedo", "no tengo como, toy sin datos"])
+def test_saying_it_cannot_be_given_now_skips_an_optional_location(cannot):
+    result = validate_answer(field("ubicacion", required=False), cannot, ctx())
+    assert result.ok and result.value is None
+
+
 def test_a_long_answer_with_the_datum_is_not_a_skip():
     result = validate_answer(field("telefono", required=False), "no es necesario pero igual 987654321", ctx())
     assert result.ok and result.value == "+56987654321"
     said = "no se el numero, es frente a la plaza"
     assert validate_answer(field("texto", required=False), said, ctx()).value == said
+    described = "no puedo abrir el porton porque las ramas lo tapan"
+    assert validate_answer(field("texto", required=False), described, ctx()).value == described
 
 
 def test_known_values_reuse_data_given_before():

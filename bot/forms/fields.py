@@ -86,6 +86,11 @@ _DECLINES = re.compile(
     r"|no quiero (?:dar|darlo|darla|dejar|dejarlo|dejarla|que me llamen|q me llamen)|prefiero no|mejor no)\b"
 )
 MAX_DECLINE_WORDS = 12
+# "no puedo, estoy en la pega", "ahora no puedo": cannot give it now (but "no puedo abrir el portón" describes).
+_CANNOT = re.compile(
+    r"^(?:ahora |ahorita )?no (?:puedo|se puede|tengo como)(?: ahora| ahorita| en este momento)?"
+    r"(?: (?:estoy|ando|no estoy|toy)\b.*)?$"
+)
 
 
 def is_skip(text: str) -> bool:
@@ -93,6 +98,8 @@ def is_skip(text: str) -> bool:
     norm = normalise(text)
     words = len(norm.split())
     if norm in SKIP_WORDS or (words <= MAX_SKIP_WORDS and norm.startswith(SKIP_STARTS)):
+        return True
+    if words <= MAX_DECLINE_WORDS and _CANNOT.match(norm):
         return True
     return words <= MAX_DECLINE_WORDS and not re.search(r"\d|@", text) and bool(_DECLINES.search(norm))
 
