@@ -88,6 +88,7 @@ def _resolve(
             and is_follow_up(text)
             and not changes_topic(text)
             and matcher.best(text) is None
+            and matcher.by_distinctive_word(text) != named  # "buenas, cuanto es el aseo al año?" names it
         ):
             return remembered, None
         return named, None

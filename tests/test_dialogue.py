@@ -77,6 +77,16 @@ def test_another_request_mid_form_needs_the_words_of_a_request():
     )
 
 
+def test_a_change_of_mind_that_is_no_answer_offers_the_procedure_it_names():
+    phone = FormField("telefono", "telefono", "¿A qué teléfono te llamamos?")
+    said = "oye sabes q, mejor hago primero lo del foco apagado de mi pasaje, es mas urgente"
+    assert move(phone, said, "informar", tramite="reporte-luminaria") == OTHER_REQUEST
+    # Without the change of mind, a message naming another procedure is no request to switch.
+    assert move(phone, "el foco de mi pasaje tb esta apagado", "informar", tramite="reporte-luminaria") != OTHER_REQUEST
+    # A change of mind that answers is the answer.
+    assert move(phone, "mejor al 9 8765 4321", "informar", tramite="reporte-luminaria") == ANSWER
+
+
 def test_naming_the_request_being_filled_answers_nothing():
     address = FormField("direccion", "direccion", "¿Dónde está la luminaria?")
     assert (

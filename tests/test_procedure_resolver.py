@@ -105,7 +105,7 @@ def test_a_message_about_a_procedure_names_the_likeliest_one_when_clear(resolver
     for said, slug in [
         # Phrasings with no word of the catalogue's: an alias added for one makes it a poor example here.
         ("el abuelo necesita pañales y no tenemos plata", "ayuda-social"),
-        ("la plazuela esta sin alumbrar", "reporte-luminaria"),
+        ("de noche la plazuela queda a oscuras", "reporte-luminaria"),
     ]:
         assert resolver.resolve(said) == [], said  # "no procedure" looks likelier on its own
         assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True)][:1] == [slug], said

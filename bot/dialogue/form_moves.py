@@ -15,7 +15,7 @@ from typing import Optional
 from bot.catalogue.model import FormField
 from bot.dialogue.cues import angry_at_the_asking, is_stop, looks_like_question, names_a_person, sounds_upset
 from bot.dialogue.message import Message
-from bot.dialogue.procedure_moves import asks_to_switch, explicit_request
+from bot.dialogue.procedure_moves import asks_to_switch, changes_mind, explicit_request
 from bot.domain_names import Intent
 from bot.forms.fields import AnswerContext, validate_answer, yes_no
 from bot.forms.flow import wants_to_correct
@@ -78,7 +78,10 @@ def form_move(
         return ACKNOWLEDGED  # "primero el poste" after "veo dos solicitudes": this one first, so ask again
     # Another procedure: a description may name one ("las ramas tapan la luz") and wish it fixed
     # ("queremos q la arreglen"), so free text needs a request in the citizen's own name.
+    # Not an answer at all, a change of mind that names another procedure is enough: "sabes q, mejor reporto
+    # primero el poste…" asked for a phone.
     requested = asks_to_switch(text) if free_text and accepted else explicit_request(text)
+    requested = requested or (not accepted and changes_mind(text))
     if (
         other
         and other != current_procedure

@@ -111,6 +111,11 @@ def asks_to_switch(text: str) -> bool:
     return bool(_CHANGE_OF_MIND.search(norm) and _REQUEST.search(norm))
 
 
+def changes_mind(text: str) -> bool:
+    """The words take back what was being done ("sabes q, mejor…", "en realidad…", "olvídalo")."""
+    return bool(_CHANGE_OF_MIND.search(normalise(text)))
+
+
 def explicit_request(text: str) -> bool:
     """The words ask for something to be done ("quiero pedir…", "en realidad quiero reportar…", "vengan a…")."""
     norm = normalise(text)

@@ -162,12 +162,12 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
         return _fail("Esa dirección es muy larga: escribe solo calle, número y alguna referencia breve.")
     other = context.entities.get("comuna")
     # "San Luis de Macul 5420, Peñalolén": a street named after another commune, in the served one.
-    elsewhere = other and context.commune and normalise(other) != normalise(context.commune)
-    if elsewhere and _in_commune(address, other) and not _in_commune(address, context.commune):
-        return _fail(
-            f"Esa dirección parece estar en {other}. Solo puedo recibir solicitudes para direcciones "
-            f"de {context.commune}."
-        )
+    here = context.commune
+    if other and here and normalise(other) != normalise(here) and _in_commune(address, other):
+        if not _in_commune(address, here):
+            return _fail(
+                f"Esa dirección parece estar en {other}. Solo puedo recibir solicitudes para direcciones de {here}."
+            )
     return _ok(address)
 
 

@@ -127,10 +127,10 @@ class ProcedureResolver:
             chosen = (top, probability, 0, len(text))
         elif alias:
             chosen = (alias.key, alias.score / 100, alias.start, alias.end)
-        if chosen is None and about_a_procedure:
-            chosen = self._likeliest_procedure(text, ranking)
         if chosen is None:
             chosen = self._clause_procedure(text)
+        if chosen is None and about_a_procedure:
+            chosen = self._likeliest_procedure(text, ranking)
         if chosen is None:
             return []
         others = [
