@@ -23,7 +23,7 @@ from channels.registry import ChannelRegistry
 from channels.telegram_api import TelegramSender, TelegramSettings
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
 from tests.standins import TelegramStandIn
-from tests.test_console import CITIZEN, TG_SENDER, WA_SENDER, ago, audits, handoff
+from tests.test_console import CITIZEN, WA_SENDER, ago, audits, handoff
 
 db, reader, twilio, rasa, world = (
     console_tests.db,
