@@ -14,6 +14,7 @@ from actions.procedure_turns import procedure_request
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.requests import status_turn
 from actions.services import current_catalogue
+from actions.survey import answer_survey
 from bot.answers.conversation import datum_without_request
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 from bot.dialogue.cues import asks_about_town_hall, looks_like_question
@@ -32,9 +33,12 @@ class ActionRecibirDato(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        no_form = [SlotSet(Slot.FORMULARIO_LISTO, False), SlotSet(Slot.CONSULTA_LISTA, False)]
+        rated = await answer_survey(dispatcher, tracker)  # the satisfaction question's buttons carry informar
+        if rated is not None:
+            return rated + no_form
         catalogue = await current_catalogue()
         commune = entity(tracker, "comuna")
-        no_form = [SlotSet(Slot.FORMULARIO_LISTO, False), SlotSet(Slot.CONSULTA_LISTA, False)]
         if commune is None:
             answered = None if tracker.get_slot(Slot.PENDIENTE) else await follow_up(dispatcher, tracker)
             if answered is not None:  # "¿y el lunes?" right after the town hall's hours

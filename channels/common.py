@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 
 from bot.answers.channel import how_to_answer
 from bot.runtime import database, run_blocking
+from bot.storage.db import Database
 from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, utcnow
 from bot.text import normalise
 
@@ -52,8 +53,8 @@ def payload_for_reply(text: str, buttons: List[Dict[str, Any]]) -> Optional[str]
     return buttons[best[2]]["payload"] if best else None
 
 
-def _save_buttons(sender_id: str, buttons: List[Dict[str, Any]]) -> None:
-    with database().session() as session:
+def _save_buttons(sender_id: str, buttons: List[Dict[str, Any]], db: Optional[Database] = None) -> None:
+    with (db or database()).session() as session:
         row = session.get(ChannelButtonsRow, sender_id)
         if row is None:
             session.add(ChannelButtonsRow(sender_id=sender_id, buttons=buttons))
@@ -67,9 +68,9 @@ def _load_buttons(sender_id: str) -> List[Dict[str, Any]]:
         return list(row.buttons) if row else []
 
 
-async def remember_buttons(sender_id: str, buttons: List[Dict[str, Any]]) -> None:
-    """Store the buttons just shown (an empty list forgets the previous ones)."""
-    await run_blocking(_save_buttons, sender_id, [{"title": b["title"], "payload": b["payload"]} for b in buttons])
+async def remember_buttons(sender_id: str, buttons: List[Dict[str, Any]], db: Optional[Database] = None) -> None:
+    """Store the buttons just shown (an empty list forgets the previous ones); ``db``: default the process's."""
+    await run_blocking(_save_buttons, sender_id, [{"title": b["title"], "payload": b["payload"]} for b in buttons], db)
 
 
 async def last_buttons(sender_id: str) -> List[Dict[str, Any]]:

@@ -32,15 +32,18 @@ citizen got (``channels/common.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from sqlalchemy.orm import Session
 
 from bot.answers.channel import APOLOGY
 from bot.runtime import database, run_blocking
+from bot.storage.db import Database
 from bot.storage.tables import ChannelButtonsRow
-from channels.replies import Reply
 from channels.telegram_api import MAX_MENU_ID, parse_callback_data
+
+if TYPE_CHECKING:  # only a type here: the web process sends menus without importing Rasa
+    from channels.replies import Reply
 
 NOTE_KEY = "nota"  # a reply made by the channel, not by the assistant: never the pending question
 MENU_KEY = "menu"  # a reply that re-sends the current menu under its id (nothing to record)
@@ -97,8 +100,8 @@ def _row(session: Session, sender_id: str) -> ChannelButtonsRow:
     return row
 
 
-def _open(sender_id: str, text: str, buttons: List[Dict[str, Any]]) -> int:
-    with database().session() as session:
+def _open(sender_id: str, text: str, buttons: List[Dict[str, Any]], db: Optional[Database] = None) -> int:
+    with (db or database()).session() as session:
         row = _row(session, sender_id)
         row.menu_id = (row.menu_id or 0) % MAX_MENU_ID + 1
         row.buttons = [{"title": b["title"], "payload": b["payload"]} for b in buttons]
@@ -129,9 +132,10 @@ def _load(sender_id: str) -> Optional[Question]:
         return Question(row.question, row.menu_id if current else 0, list(row.buttons) if current else [])
 
 
-async def open_menu(sender_id: str, text: str, buttons: List[Dict[str, Any]]) -> int:
-    """A new menu for a message about to be sent with ``buttons``: it becomes the current one; its id."""
-    return await run_blocking(_open, sender_id, text, buttons)
+async def open_menu(sender_id: str, text: str, buttons: List[Dict[str, Any]], db: Optional[Database] = None) -> int:
+    """A new menu for a message about to be sent with ``buttons``: it becomes the current one; its id.
+    ``db``: the database to keep it in (default: the process's)."""
+    return await run_blocking(_open, sender_id, text, buttons, db)
 
 
 async def record_question(sender_id: str, text: str) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 from bot.conversation_id import TELEGRAM, WHATSAPP, ConversationId
+from bot.storage.db import Database
 from channels.adapter import ChannelAdapter, NotDeliverable
+from channels.common import numbered_list, remember_buttons, split_message
+from channels.menus import open_menu
 from channels.telegram_api import TelegramSender, TelegramSettings
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
 
@@ -68,6 +71,26 @@ class ChannelRegistry:
     async def send_text(self, conversation: ConversationId | str, text: str) -> None:
         """Send one message through the conversation's channel (``NotDeliverable``, ``SendError``)."""
         await self.adapter(conversation).send_text(conversation, text)
+
+    async def send_options(
+        self,
+        conversation: ConversationId | str,
+        text: str,
+        buttons: List[Dict[str, Any]],
+        db: Optional[Database] = None,
+    ) -> None:
+        """Send a question with options as the assistant's own are shown: Telegram's buttons (a new menu),
+        else a numbered list; the citizen's answer maps back to a button's payload (channels/common.py,
+        channels/menus.py). ``db`` keeps the options (default: the process's database)."""
+        parsed = conversation if isinstance(conversation, ConversationId) else ConversationId.parse(conversation)
+        adapter = self.adapter(parsed)
+        if parsed.channel == TELEGRAM:
+            menu = await open_menu(str(parsed), text, buttons, db)
+            await adapter.send_text(parsed, text, buttons, menu)  # type: ignore[call-arg]  # TelegramSender's own
+            return
+        await remember_buttons(str(parsed), buttons, db)
+        for part in split_message(numbered_list(text, buttons), adapter.text_limit):
+            await adapter.send_text(parsed, part)
 
     async def send_media(self, conversation: ConversationId | str, url: str, caption: str = "") -> None:
         """Send a file through the conversation's channel (``NotDeliverable``, ``SendError``)."""

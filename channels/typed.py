@@ -34,11 +34,16 @@ async def button_for_text(text: str, buttons: List[Dict[str, Any]]) -> Optional[
     """The payload of the offered procedure a typed answer chooses in words ("el del auto"), if any.
 
     Numbers and button titles are mapped by each channel; this adds the procedure's own words
-    (its name and aliases), so the pending "¿Cuál de estos trámites…?" has first claim on the answer.
+    (its name and aliases), so the pending "¿Cuál de estos trámites…?" has first claim on the answer, and a
+    score or a comment typed to the satisfaction question ("4 muy amable", "cuatro": bot/dialogue/survey.py).
     """
     if not buttons or not text.strip():
         return None
     from bot.dialogue.choices import choice_payload
+    from bot.dialogue.survey import asks_comment, asks_score, survey_payload
     from bot.runtime import current_catalogue
+
+    if asks_score(buttons) or asks_comment(buttons):
+        return survey_payload(text, buttons)
 
     return choice_payload(await current_catalogue(), text, buttons)

@@ -9,7 +9,8 @@ open session ends) and reactivates her; the team page has no horizontal scrollin
 (/tmp/console-team-phone.png). The metrics page of a seeded month loads its charts, on a desktop and on a
 phone without horizontal scrolling (/tmp/console-metrics.png). A handoff created while the queue is open
 appears in it without reloading, with the count in the title, and the queue fits a 390 px phone
-(/tmp/console-queue-phone.png).
+(/tmp/console-queue-phone.png). A staffer adds an internal note and a label and closes the conversation: the
+citizen gets the closing message and the satisfaction question, never the note.
 """
 
 from __future__ import annotations
@@ -406,5 +407,48 @@ def test_queue_updates_live_and_fits_a_phone(site):
             page.screenshot(path="/tmp/console-queue-phone.png", full_page=True)
             assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
             phone.close()
+        finally:
+            browser.close()
+
+
+def test_a_note_a_label_and_closing_with_the_survey_in_a_browser(site):
+    """A staffer adds an internal note, attaches a label and closes: the citizen (inside WhatsApp's window)
+    gets the closing message and the satisfaction question, never the note."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    from bot.answers.survey import CLOSING_TEXT, QUESTION_TEXT
+    from bot.storage.tables import ConversationActivityRow
+
+    base, handoff_id, twilio = site["base"], site["handoff"], site["twilio"]
+    with site["db"].session() as session:  # the citizen wrote 30 s ago: inside the 24-hour window
+        session.add(ConversationActivityRow(sender_id=SENDER, last_inbound_at=ago(seconds=30)))
+    note = "Vecina pide que la llamen después de las 15:00."
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1100, "height": 900}, locale="es-CL").new_page()
+            _login(page, base, "ana", "Peñalolén")
+            page.get_by_role("link", name=f"Abrir conversación n.º {handoff_id}").click()
+            page.get_by_label("Nota para el equipo (el vecino o vecina no la ve)").fill(note)
+            page.get_by_role("button", name="Guardar nota").click()
+            page.get_by_text("Nota interna guardada: solo la ve el equipo.").wait_for()
+            assert page.locator(".turno.nota", has_text="Nota interna de Ana Pérez").count() == 1
+            page.get_by_label("Agregar etiqueta").fill("urgente")
+            page.get_by_role("button", name="Agregar etiqueta").click()
+            page.get_by_text("Etiqueta agregada.").wait_for()
+            assert page.get_by_role("button", name="Quitar la etiqueta urgente").count() == 1
+            page.get_by_label("Motivo del cierre").select_option("Resuelta")
+            page.get_by_role("button", name="Cerrar").click()
+            page.get_by_text(
+                "Se envió al vecino o vecina el mensaje de cierre y la encuesta de satisfacción."
+            ).wait_for()
+            to_citizen = f"whatsapp:{CITIZEN}"
+            assert twilio.wait_for(lambda r: r.get("Body") == CLOSING_TEXT and r.get("To") == to_citizen, timeout=20)
+            [question] = twilio.wait_for(lambda r: str(r.get("Body", "")).startswith(QUESTION_TEXT), timeout=20)
+            assert "5. Muy buena" in question["Body"]
+            assert not twilio.matching(lambda r: note in str(r.get("Body", "")))
+            page.goto(f"{base}/consola?etiqueta=urgente")
+            assert page.get_by_role("link", name=f"Abrir conversación n.º {handoff_id}").count() == 0  # closed
         finally:
             browser.close()

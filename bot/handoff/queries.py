@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 
 from bot.config import timezone_name
 from bot.conversation_id import ConversationId, prefixes_of
+from bot.handoff.labels import labelled
 from bot.handoff.states import OPEN
 from bot.storage.db import Database
 from bot.storage.tables import ConversationActivityRow, HandoffRow, RequestRow, aware, utcnow
@@ -73,19 +74,17 @@ def _summary(row: HandoffRow, now: datetime) -> HandoffSummary:
     )
 
 
-def open_handoffs(db: Database, municipality: str, now: Optional[datetime] = None) -> List[HandoffSummary]:
-    """Handoffs waiting or being attended in this municipality, longest waiting first."""
+def open_handoffs(
+    db: Database, municipality: str, now: Optional[datetime] = None, label: Optional[str] = None
+) -> List[HandoffSummary]:
+    """Handoffs waiting or being attended in this municipality (carrying its ``label``, if given), longest
+    waiting first."""
     now = now or utcnow()
+    query = select(HandoffRow).where(HandoffRow.municipality == municipality, HandoffRow.status.in_(OPEN))
+    if label:
+        query = query.where(labelled(municipality, label))
     with db.session() as session:
-        rows = (
-            session.execute(
-                select(HandoffRow)
-                .where(HandoffRow.municipality == municipality, HandoffRow.status.in_(OPEN))
-                .order_by(HandoffRow.created_at, HandoffRow.id)
-            )
-            .scalars()
-            .all()
-        )
+        rows = session.execute(query.order_by(HandoffRow.created_at, HandoffRow.id)).scalars().all()
         return [_summary(r, now) for r in rows]
 
 
@@ -120,10 +119,11 @@ def search_handoffs(
     folio: Optional[str] = None,
     outcome: Optional[str] = None,
     status: Optional[str] = None,
+    label: Optional[str] = None,
     limit: int = 200,
 ) -> List[HandoffSummary]:
     """The municipality's handoffs by creation day (local time, inclusive), procedure, folio of a request of
-    the same conversation, outcome (text contained, any case) and status; newest first."""
+    the same conversation, outcome (text contained, any case), status and label; newest first."""
     query = select(HandoffRow).where(HandoffRow.municipality == municipality)
     if date_from:
         query = query.where(HandoffRow.created_at >= _local_day_bounds(date_from)[0])
@@ -133,6 +133,8 @@ def search_handoffs(
         query = query.where(HandoffRow.procedure == procedure)
     if status:
         query = query.where(HandoffRow.status == status)
+    if label:
+        query = query.where(labelled(municipality, label))
     if outcome:
         query = query.where(func.lower(HandoffRow.outcome).contains(outcome.strip().lower(), autoescape=True))
     if folio:

@@ -79,10 +79,12 @@ def live_queue(
     viewer: str,
     clock: SlaClock,
     now: Optional[datetime] = None,
+    label: Optional[str] = None,
 ) -> List[QueueEntry]:
-    """The municipality's open handoffs, longest waiting first, as ``viewer`` (a username) sees them."""
+    """The municipality's open handoffs (carrying its ``label``, if given), longest waiting first, as
+    ``viewer`` (a username) sees them."""
     now = now or utcnow()
-    handoffs = open_handoffs(db, municipality, now)
+    handoffs = open_handoffs(db, municipality, now, label=label)
     ids = [h.id for h in handoffs]
     replies = _replies(db, ids)
     views = _last_views(db, municipality, viewer, ids)

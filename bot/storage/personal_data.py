@@ -33,8 +33,11 @@ from bot.storage.tables import (
     ChannelButtonsRow,
     CommuneRow,
     ConversationActivityRow,
+    HandoffLabelRow,
+    HandoffNoteRow,
     HandoffRow,
     InboundMessageRow,
+    LabelRow,
     LoginFailureRow,
     LookupFailureRow,
     MunicipalityRow,
@@ -49,6 +52,7 @@ from bot.storage.tables import (
     SessionRow,
     StaffMessageRow,
     StaffRow,
+    SurveyRow,
     utcnow,
 )
 
@@ -107,6 +111,11 @@ def _anonymous_history() -> Dict[str, Any]:
     return {"note": "", "changed_by": ERASED}
 
 
+def _anonymous_survey() -> Dict[str, Any]:
+    # the score, municipality, channel and dates stay for the satisfaction figures
+    return {"handoff_id": None, "sender_id": None, "comment": None, "not_sent_reason": None}
+
+
 Review, Audit = ReviewRow, AuditRow
 
 POLICIES: Tuple[TablePolicy, ...] = (
@@ -116,6 +125,7 @@ POLICIES: Tuple[TablePolicy, ...] = (
     TablePolicy(NonMunicipalRow, other=("slug", "data")),
     TablePolicy(CommuneRow, other=("name", "region", "aliases")),
     TablePolicy(NationalHolidayRow, other=("day", "name")),
+    TablePolicy(LabelRow, other=("id", "municipality", "name", "created_at")),
     TablePolicy(CatalogueVersionRow, other=("id", "loaded_at", "source", "fingerprint")),
     TablePolicy(ApiTokenRow, other=("id", "municipality", "name", "token_hash", "created_at", "revoked_at")),
     TablePolicy(ServerSecretRow, other=("name", "value")),
@@ -129,6 +139,38 @@ POLICIES: Tuple[TablePolicy, ...] = (
         other=("id", "handoff_id", "municipality", "event_id", "wrong", "intended_intent", "intended_procedure", "at"),
         on_deletion=(Rule("revisiones", lambda s: Review.handoff_id.in_(_sender_handoffs(s))),),
         on_retention=(Rule("revisiones", lambda c: Review.handoff_id.in_(_old_handoffs(c))),),
+    ),
+    TablePolicy(
+        HandoffNoteRow,
+        personal=("staff", "staff_name", "text"),
+        other=("id", "handoff_id", "municipality", "created_at"),
+        on_deletion=(Rule("notas_internas", lambda s: HandoffNoteRow.handoff_id.in_(_sender_handoffs(s))),),
+        on_retention=(
+            Rule(
+                "notas_internas",
+                lambda c: or_(HandoffNoteRow.created_at < c, HandoffNoteRow.handoff_id.in_(_old_handoffs(c))),
+            ),
+        ),
+    ),
+    TablePolicy(
+        HandoffLabelRow,
+        personal=("added_by",),
+        other=("handoff_id", "label_id", "added_at"),
+        on_deletion=(Rule("etiquetas", lambda s: HandoffLabelRow.handoff_id.in_(_sender_handoffs(s))),),
+        on_retention=(Rule("etiquetas", lambda c: HandoffLabelRow.handoff_id.in_(_old_handoffs(c))),),
+    ),
+    TablePolicy(
+        SurveyRow,
+        personal=("handoff_id", "sender_id", "comment", "not_sent_reason"),
+        other=("id", "municipality", "channel", "status", "score", "asked_at", "answered_at"),
+        on_deletion=(Rule("encuestas_anonimizadas", lambda s: SurveyRow.sender_id == s, _anonymous_survey),),
+        on_retention=(
+            Rule(
+                "encuestas_anonimizadas",
+                lambda c: (SurveyRow.asked_at < c) & SurveyRow.sender_id.is_not(None),
+                _anonymous_survey,
+            ),
+        ),
     ),
     TablePolicy(
         StaffMessageRow,

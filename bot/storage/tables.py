@@ -404,3 +404,70 @@ class CannedResponseRow(Base):
     body = Column(Text, nullable=False)
     created_by = Column(String(USERNAME_MAX_LENGTH), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+# --- Working a conversation: internal notes, labels, satisfaction ----------------------------------
+
+NOTE_MAX_LENGTH = 1000
+LABEL_MAX_LENGTH = 40
+SURVEY_COMMENT_MAX_LENGTH = 500
+
+
+class HandoffNoteRow(Base):
+    """An internal note a staffer wrote on a handoff: only staff read it, it is never sent to the citizen."""
+
+    __tablename__ = "handoff_notes"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    staff = Column(String(USERNAME_MAX_LENGTH), nullable=False)
+    staff_name = Column(String(120), nullable=False)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class LabelRow(Base):
+    """A label of one municipality ("urgente", "reclamo"…) that staff attach to conversations."""
+
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("municipality", "name", name="uq_labels_municipality_name"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    name = Column(String(LABEL_MAX_LENGTH), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class HandoffLabelRow(Base):
+    """A label attached to a handoff, by whom and when."""
+
+    __tablename__ = "handoff_labels"
+
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), primary_key=True)
+    label_id = Column(Integer, ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True)
+    added_by = Column(String(USERNAME_MAX_LENGTH), nullable=False)
+    added_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class SurveyRow(Base):
+    """The satisfaction question sent when staff closed a handoff (or why it was not sent), and the answer.
+
+    ``status``: ``enviada`` (waiting for the answer), ``respondida`` (a score, maybe a comment) or
+    ``no_enviada`` (``not_sent_reason`` says why: WhatsApp's 24-hour window, a channel that cannot be
+    written to…). ``handoff_id`` and ``sender_id`` are erased with the citizen's data; the score stays.
+    """
+
+    __tablename__ = "satisfaction_surveys"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="SET NULL"), nullable=True, index=True)
+    municipality = Column(String(80), nullable=False, index=True)
+    sender_id = Column(String(200), nullable=True, index=True)
+    channel = Column(String(40), nullable=False)
+    status = Column(String(20), nullable=False)
+    not_sent_reason = Column(String(200), nullable=True)
+    score = Column(Integer, nullable=True)
+    comment = Column(Text, nullable=True)
+    asked_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    answered_at = Column(DateTime(timezone=True), nullable=True)

@@ -188,6 +188,8 @@ def add_console(
         ("POST", conversation + "/devolver", console_handoffs.hand_back, None),
         ("POST", conversation + "/cerrar", console_handoffs.close, None),
         ("POST", conversation + "/revisar", console_handoffs.review, None),
+        ("POST", conversation + "/nota", console_handoffs.add_note, None),
+        ("POST", conversation + "/etiquetas", console_handoffs.change_labels, None),
         ("GET", conversation + "/exportar", console_handoffs.export_transcript, None),
         ("GET", PREFIX + "/buscar", console_tools.search, "consola-buscar"),
         ("GET", PREFIX + "/revision/exportar", console_tools.export_nlu, "consola-nlu"),

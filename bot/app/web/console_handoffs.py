@@ -21,7 +21,9 @@ from aiohttp import web
 from bot.answers.channel import HAND_BACK_TEXT
 from bot.app.web.console_auth import session_of, staff_only
 from bot.app.web.console_canned import insertion_controls, parse_id
+from bot.app.web.console_closing import closing_messages
 from bot.app.web.console_context import INSERTABLE_ASPECTS, ConsoleContext, console
+from bot.app.web.console_labels import label_chips, labels_section, note_form
 from bot.app.web.console_pages import NOTICES, Notice, not_found, notices_from, page
 from bot.app.web.console_render import (
     CHANNEL_NAMES,
@@ -36,7 +38,8 @@ from bot.app.web.console_render import (
     render,
 )
 from bot.config import timezone_name
-from bot.handoff import auto_assign, queries, reviews, service
+from bot.handoff import auto_assign, labels, notes, queries, reviews, service, surveys
+from bot.handoff.labels import Label
 from bot.handoff.states import OPEN, HandoffStatus
 from bot.handoff.transcript import Turn, transcript
 from bot.staff import canned
@@ -56,7 +59,7 @@ CLOSE_REASONS = (
     "Otro motivo",
 )
 REPLY_MAX_LENGTH = 1500
-WHO = {"vecino": "Vecino o vecina", "asistente": "Asistente", "funcionario": "Funcionario/a"}
+WHO = {"vecino": "Vecino o vecina", "asistente": "Asistente", "funcionario": "Funcionario/a", "nota": "Nota interna"}
 NOT_DELIVERABLE_TEXT = (
     "No se pudo enviar: esta conversación llegó por un canal que no recibe mensajes desde la "
     "consola (por ejemplo, el chat web), o ese canal no está configurado en este servidor. "
@@ -119,6 +122,9 @@ class Conversation:
     procedures: Dict[str, str]
     reviews: Dict[int, List[ReviewRow]] = field(default_factory=dict)
     canned: List[CannedResponse] = field(default_factory=list)
+    labels: List[Label] = field(default_factory=list)
+    known_labels: List[Label] = field(default_factory=list)
+    survey: Optional[surveys.Survey] = None
 
 
 def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
@@ -126,12 +132,19 @@ def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -
     handoff = queries.get_handoff(ctx.db, staffer.municipality, handoff_id)
     if handoff is None:
         return None
+    turns = transcript(ctx.reader, ctx.db, handoff.sender_id) + [
+        Turn(n.created_at, "nota", n.text, staff=n.staff_name)
+        for n in notes.notes_for(ctx.db, staffer.municipality, handoff.id)
+    ]
     found = Conversation(
         handoff,
-        transcript(ctx.reader, ctx.db, handoff.sender_id),
+        sorted(turns, key=lambda t: t.at),
         queries.folios_for(ctx.db, staffer.municipality, handoff.sender_id),
         ctx.procedures(staffer.municipality),
         canned=canned.list_canned(ctx.db, staffer.municipality),
+        labels=labels.labels_of(ctx.db, staffer.municipality, [handoff.id]).get(handoff.id, []),
+        known_labels=labels.list_labels(ctx.db, staffer.municipality),
+        survey=surveys.survey_for(ctx.db, staffer.municipality, handoff.id),
     )
     for review in reviews.reviews_for(ctx.db, staffer.municipality, handoff.id):
         found.reviews.setdefault(review.event_id, []).append(review)
@@ -160,7 +173,10 @@ def _turn_html(turn: Turn, conv: Conversation, csrf: str) -> Markup:
         meta = f" · intención: {turn.intent or 'sin dato'} (confianza {_confidence(turn.confidence)})"
     else:
         meta = ""
-    label = WHO.get(turn.who, turn.who) + (f" ({turn.staff})" if turn.staff else "")
+    if turn.who == "nota":
+        label = f"Nota interna de {turn.staff} (el vecino o vecina no la ve)"
+    else:
+        label = WHO.get(turn.who, turn.who) + (f" ({turn.staff})" if turn.staff else "")
     extra = []
     if turn.extra.get("buttons"):
         buttons = " · ".join(map(str, turn.extra["buttons"]))
@@ -201,6 +217,17 @@ def _turn_html(turn: Turn, conv: Conversation, csrf: str) -> Markup:
     )
 
 
+def _survey_text(survey: Optional[surveys.Survey]) -> str:
+    if survey is None:
+        return "—"
+    if survey.status == surveys.NOT_SENT:
+        return f"No enviada: {survey.not_sent_reason or 'sin motivo registrado'}"
+    if survey.status == surveys.SENT:
+        return f"Enviada el {local_time(survey.asked_at)}, sin respuesta aún"
+    comment = f" · «{survey.comment}»" if survey.comment else ""
+    return f"Respondida: {survey.score} de 5{comment}"
+
+
 def _datalists(ctx: ConsoleContext, conv: Conversation) -> Markup:
     intents = join(fragment('<option value="$v">', v=i) for i in ctx.intents)
     procedures = join(
@@ -219,6 +246,7 @@ def _conversation_page(
     draft: str = "",
     status: int = 200,
     chosen: Optional[Dict[str, str]] = None,
+    note_draft: str = "",
 ) -> web.Response:
     ctx, session, handoff = console(request), session_of(request), conv.handoff
     channel = CHANNEL_NAMES.get(handoff.channel, handoff.channel)
@@ -270,7 +298,15 @@ def _conversation_page(
         assigned=handoff.assigned_to or "Nadie",
         outcome=handoff.outcome or "—",
         folios=", ".join(conv.folios) or "—",
+        labels=label_chips(conv.labels),
+        survey=_survey_text(conv.survey),
         form_data=_form_data_html(handoff.form_data),
+        working=join(
+            [
+                labels_section(handoff.id, conv.labels, conv.known_labels, session.csrf_token),
+                note_form(handoff.id, session.csrf_token, note_draft),
+            ]
+        ),
         zone=timezone_name(),
         turns=join(_turn_html(t, conv, session.csrf_token) for t in conv.turns)
         or Markup("<li>No hay mensajes guardados de esta conversación.</li>"),
@@ -287,12 +323,13 @@ async def _show(
     draft: str = "",
     status: int = 200,
     chosen: Optional[Dict[str, str]] = None,
+    note_draft: str = "",
 ) -> web.Response:
     ctx, staffer = console(request), session_of(request).staffer
     conv = await asyncio.to_thread(_load, ctx, staffer, handoff_id, "ver_transcripcion")
     if conv is None:
         return not_found(request)
-    return _conversation_page(request, conv, notices, draft, status, chosen)
+    return _conversation_page(request, conv, notices, draft, status, chosen, note_draft)
 
 
 @staff_only
@@ -472,11 +509,81 @@ async def close(request: web.Request) -> web.StreamResponse:
     if not changed:
         raise _back(handoff.id, "estado")
     codes = [HandoffStatus.CLOSED.value]
-    if not await _switch(console(request), handoff.sender_id, False):  # the assistant answers again
+    assistant_on = await _switch(console(request), handoff.sender_id, False)  # the assistant answers again
+    if not assistant_on:
         codes.append("sin_rasa")
     await _audit(request, "cerrar", handoff, outcome)
+    codes += await closing_messages(console(request), session_of(request).staffer, handoff, assistant_on)
     await asyncio.to_thread(auto_assign.assign_if_enabled, console(request).db, handoff.municipality)
     raise _back(handoff.id, *codes)
+
+
+@staff_only
+async def add_note(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/nota: an internal note (never sent to the citizen; audited)."""
+    ctx, staffer, form = console(request), session_of(request).staffer, request["console_form"]
+    raw = str(form.get("nota") or "")
+    handoff = await asyncio.to_thread(queries.get_handoff, ctx.db, staffer.municipality, _id(request))
+    if handoff is None:
+        return not_found(request)
+    try:
+        text = notes.clean_note(raw)
+    except ValueError as exc:
+        return await _show(request, handoff.id, [("error", str(exc))], status=400, note_draft=raw[:2000])
+
+    def save() -> None:
+        notes.add_note(ctx.db, handoff, staffer.username, staffer.name, text)
+        record_audit(ctx.db, staffer.username, staffer.municipality, "nota_interna", handoff.id, handoff.sender_id)
+
+    await asyncio.to_thread(save)
+    raise _back(handoff.id, "nota")
+
+
+@staff_only
+async def change_labels(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/etiquetas: attach a label (created for the municipality if new) or
+    remove one (audited). Another municipality's label is a 404."""
+    ctx, staffer, form = console(request), session_of(request).staffer, request["console_form"]
+    handoff = await asyncio.to_thread(queries.get_handoff, ctx.db, staffer.municipality, _id(request))
+    if handoff is None:
+        return not_found(request)
+    if form.get("accion") == "agregar":
+        try:
+            name = labels.clean_label(str(form.get("nombre") or ""))
+        except ValueError as exc:
+            return await _show(request, handoff.id, [("error", str(exc))], status=400)
+
+        def attach() -> None:
+            if labels.attach(ctx.db, handoff, name, staffer.username):
+                record_audit(
+                    ctx.db, staffer.username, staffer.municipality, "etiquetar", handoff.id, handoff.sender_id, name
+                )
+
+        await asyncio.to_thread(attach)
+        raise _back(handoff.id, "etiqueta_agregada")
+    if form.get("accion") == "quitar":
+        label_id = parse_id(str(form.get("etiqueta") or ""))
+        if label_id is None:
+            return await _show(request, handoff.id, [("error", "Etiqueta no válida.")], status=400)
+
+        def detach() -> Optional[str]:
+            name = labels.detach(ctx.db, handoff, label_id)
+            if name is not None:
+                record_audit(
+                    ctx.db,
+                    staffer.username,
+                    staffer.municipality,
+                    "quitar_etiqueta",
+                    handoff.id,
+                    handoff.sender_id,
+                    name,
+                )
+            return name
+
+        if await asyncio.to_thread(detach) is None:
+            return not_found(request)
+        raise _back(handoff.id, "etiqueta_quitada")
+    return await _show(request, handoff.id, [("error", "Elige qué hacer con la etiqueta.")], status=400)
 
 
 @staff_only
@@ -540,6 +647,8 @@ def transcript_text(conv: Conversation, staffer: Staffer) -> str:
         who = WHO.get(turn.who, turn.who)
         if turn.who == "vecino":
             who += f" (intención {turn.intent or 'sin dato'}, confianza {_confidence(turn.confidence)})"
+        elif turn.who == "nota":
+            who = f"Nota interna de {turn.staff} (solo para el equipo, el vecino o vecina no la vio)"
         elif turn.staff:
             who += f" ({turn.staff})"
         text = turn.text.replace("\r\n", "\n").replace("\n", "\n    ")

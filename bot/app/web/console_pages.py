@@ -46,6 +46,18 @@ NOTICES = {
     "respuesta_creada": ("ok", "Respuesta predefinida agregada."),
     "respuesta_editada": ("ok", "Respuesta predefinida guardada."),
     "respuesta_eliminada": ("ok", "Respuesta predefinida eliminada."),
+    "nota": ("ok", "Nota interna guardada: solo la ve el equipo."),
+    "etiqueta_agregada": ("ok", "Etiqueta agregada."),
+    "etiqueta_quitada": ("ok", "Etiqueta quitada."),
+    "encuesta_enviada": ("ok", "Se envió al vecino o vecina el mensaje de cierre y la encuesta de satisfacción."),
+    "solo_cierre": (
+        "error",
+        "Se envió el mensaje de cierre, pero no la encuesta de satisfacción (el motivo está en «Datos»).",
+    ),
+    "encuesta_no_enviada": (
+        "error",
+        "No se envió al vecino o vecina el mensaje de cierre ni la encuesta (el motivo está en «Datos»).",
+    ),
     "salida": ("ok", "Cerraste tu sesión."),
     "expirada": ("error", "Tu sesión terminó. Vuelve a ingresar."),
 }

@@ -1,9 +1,10 @@
 """The live queue: ``GET /consola`` (the page) and ``GET /consola/cola.json`` (what its script polls).
 
 Both show the staffer's municipality only, optionally one department (``?area=`` one of the
-catalogue's categories of its procedures). Each conversation: the citizen's channel name and masked
+catalogue's categories of its procedures) and one of its labels (``?etiqueta=``, bot.handoff.labels). Each
+conversation: the citizen's channel name and masked
 identity, channel, last message (masked, short), unread messages, waiting time until the first staff
-reply with its office minutes and SLA state (in words, not only colour), who attends it, and the
+reply with its office minutes and SLA state (in words, not only colour), who attends it, its labels, and the
 take / reassign / assign forms. Without JavaScript the page refreshes itself (``<noscript>``);
 with it, ``static/queue.js`` replaces the rows that changed and the title's count.
 """
@@ -20,6 +21,7 @@ from aiohttp import web
 
 from bot.app.web.console_auth import load_session, session_of, staff_only
 from bot.app.web.console_context import ConsoleContext, console
+from bot.app.web.console_labels import label_chips, label_filter, label_filter_form
 from bot.app.web.console_mask import mask_text, masked_identity
 from bot.app.web.console_pages import notices_from, page
 from bot.app.web.console_render import (
@@ -33,6 +35,8 @@ from bot.app.web.console_render import (
     options,
     render,
 )
+from bot.handoff import labels
+from bot.handoff.labels import Label
 from bot.handoff.queue import QueueEntry, live_queue
 from bot.handoff.sla import OfficeNow, OfficeStatus, SlaClock, SlaState, local
 from bot.handoff.states import HandoffStatus
@@ -60,6 +64,9 @@ class QueueView:
     entries: List[QueueEntry]
     shown: List[QueueEntry]  # those of the chosen area
     area: str  # "" for every one
+    label: Optional[str]  # the label the queue is filtered by, if any
+    tags: Dict[int, List[Label]]  # handoff id -> its labels
+    known: List[Label]  # the municipality's labels
     areas: Dict[str, str]  # procedure slug -> category
     procedures: Dict[str, str]  # procedure slug -> name
     staff: Dict[str, str]  # username -> name, of the municipality
@@ -69,10 +76,10 @@ class QueueView:
     now: datetime
 
 
-def _load(ctx: ConsoleContext, session: StaffSession, area: str) -> QueueView:
+def _load(ctx: ConsoleContext, session: StaffSession, area: str, label: Optional[str] = None) -> QueueView:
     municipality = session.staffer.municipality
     clock, now = ctx.sla_clock(municipality), ctx.clock()
-    entries = live_queue(ctx.db, ctx.reader, municipality, session.staffer.username, clock, now)
+    entries = live_queue(ctx.db, ctx.reader, municipality, session.staffer.username, clock, now, label=label)
     areas = ctx.areas(municipality)
     area = area if area in set(areas.values()) else ""
     staff = accounts.list_staff(ctx.db, municipality)
@@ -80,6 +87,9 @@ def _load(ctx: ConsoleContext, session: StaffSession, area: str) -> QueueView:
         entries,
         [e for e in entries if not area or areas.get(e.handoff.procedure or "") == area],
         area,
+        label,
+        labels.labels_of(ctx.db, municipality, [e.handoff.id for e in entries]),
+        labels.list_labels(ctx.db, municipality),
         areas,
         ctx.procedures(municipality),
         {s.username: s.name for s in staff},
@@ -176,7 +186,7 @@ _ROW = (
     '<li class="conversacion sla-$sla" data-id="$id"><p class="fila-titulo"><a href="/consola/conversacion/$id">'
     'Abrir conversación n.º $id</a> <span class="vecino">$name$who</span> · <span class="canal">$channel</span>'
     "$unread</p>"
-    '<p class="ultimo"><span class="visualmente-oculto">Último mensaje: </span>$last</p>'
+    '<p class="ultimo"><span class="visualmente-oculto">Último mensaje: </span>$last</p>$tags'
     '<p class="meta"><span class="sla">$sla_text</span> · Espera: $waited · Trámite: $procedure · '
     'Motivo: $reason · Estado: $status · Atiende: <span class="atiende">$attends</span></p>'
     '<div class="acciones">$take$assign</div></li>'
@@ -203,6 +213,15 @@ def row_html(entry: QueueEntry, view: QueueView, session: StaffSession) -> Marku
     procedure = view.procedures.get(h.procedure or "", h.procedure or "Sin trámite")
     area = view.areas.get(h.procedure or "")
     unread = _unread(entry.unread)
+    attached = view.tags.get(h.id, [])
+    tags = (
+        fragment(
+            '<p class="etiquetas-fila"><span class="visualmente-oculto">Etiquetas: </span>$chips</p>',
+            chips=label_chips(attached),
+        )
+        if attached
+        else Markup("")
+    )
     return fragment(
         _ROW,
         id=h.id,
@@ -212,6 +231,7 @@ def row_html(entry: QueueEntry, view: QueueView, session: StaffSession) -> Marku
         channel=CHANNEL_NAMES.get(h.channel, h.channel),
         unread=fragment(' · <strong class="no-leidos">$text</strong>', text=unread) if unread else Markup(""),
         last=_preview(entry.last_message),
+        tags=tags,
         sla_text=sla_text(entry, view.clock),
         waited=duration(entry.waited) + ("" if entry.first_reply_at else " y sigue"),
         procedure=f"{procedure} ({area})" if area else procedure,
@@ -223,6 +243,12 @@ def row_html(entry: QueueEntry, view: QueueView, session: StaffSession) -> Marku
     )
 
 
+def _query(area: str, label: Optional[str]) -> str:
+    """``?area=…&etiqueta=…`` of the chosen filters, or ``""``."""
+    pairs = [(name, value) for name, value in (("area", area), ("etiqueta", label or "")) if value]
+    return ("?" + "&".join(f"{name}={quote(value)}" for name, value in pairs)) if pairs else ""
+
+
 def _area_links(view: QueueView) -> Markup:
     categories = sorted(set(view.areas.values()))
     counts = {c: sum(1 for e in view.entries if view.areas.get(e.handoff.procedure or "") == c) for c in categories}
@@ -230,7 +256,7 @@ def _area_links(view: QueueView) -> Markup:
     return join(
         fragment(
             '<li><a href="$href"$current>$label</a></li>',
-            href="/consola" + (f"?area={quote(value)}" if value else ""),
+            href="/consola" + _query(value, view.label),  # keeps the label filter
             current=Markup(' aria-current="page"') if value == view.area else Markup(""),
             label=label,
         )
@@ -238,8 +264,8 @@ def _area_links(view: QueueView) -> Markup:
     )
 
 
-def _source(area: str) -> str:
-    return "/consola/cola.json" + (f"?area={quote(area)}" if area else "")
+def _source(area: str, label: Optional[str]) -> str:
+    return "/consola/cola.json" + _query(area, label)
 
 
 # --- Handlers -----------------------------------------------------------------------------------
@@ -253,7 +279,7 @@ def _area(request: web.Request) -> str:
 async def queue(request: web.Request) -> web.Response:
     """GET /consola: the live queue of the staffer's municipality."""
     ctx, session = console(request), session_of(request)
-    view = await asyncio.to_thread(_load, ctx, session, _area(request))
+    view = await asyncio.to_thread(_load, ctx, session, _area(request), label_filter(request.query))
     rows = [row_html(e, view, session) for e in view.shown] or [
         fragment('<li class="vacia">$text</li>', text=EMPTY_TEXT)
     ]
@@ -262,7 +288,8 @@ async def queue(request: web.Request) -> web.Response:
         office_state=view.office.status.value,
         office=office_text(view.office, view.clock, view.now),
         areas=_area_links(view),
-        source=_source(view.area),
+        labels=label_filter_form(view.known, view.label, keep={"area": view.area}),
+        source=_source(view.area, view.label),
         every=str(POLL_SECONDS),
         empty=EMPTY_TEXT,
         summary=_summary(view),
@@ -285,6 +312,7 @@ def queue_data(view: QueueView, session: StaffSession) -> Dict[str, Any]:
         "resumen": _summary(view),
         "vacio": EMPTY_TEXT,
         "area": view.area,
+        "etiqueta": view.label,
         "horario": {"estado": view.office.status.value, "texto": office_text(view.office, view.clock, view.now)},
         "filas": [
             {
@@ -302,6 +330,7 @@ def queue_data(view: QueueView, session: StaffSession) -> Dict[str, Any]:
                 "atiende": e.handoff.assigned_to if e.handoff.status == HandoffStatus.ATTENDED.value else None,
                 "tramite": e.handoff.procedure,
                 "area": view.areas.get(e.handoff.procedure or ""),
+                "etiquetas": [label.name for label in view.tags.get(e.handoff.id, [])],
                 "html": str(row_html(e, view, session)),
             }
             for e in view.shown
@@ -314,5 +343,5 @@ async def queue_json(request: web.Request) -> web.Response:
     session = await load_session(request)
     if session is None:
         return web.json_response({"error": "sesion"}, status=401)
-    view = await asyncio.to_thread(_load, console(request), session, _area(request))
+    view = await asyncio.to_thread(_load, console(request), session, _area(request), label_filter(request.query))
     return web.json_response(queue_data(view, session))

@@ -14,7 +14,7 @@ from bot.app.web.console_context import console
 from bot.app.web.console_mask import mask_text, masked_identity
 from bot.app.web.console_pages import page
 from bot.app.web.console_render import CHANNEL_NAMES, STATUS_NAMES, Markup, fragment, local_time, options, render, table
-from bot.handoff import queries, reviews
+from bot.handoff import labels, queries, reviews
 from bot.handoff.states import ALL as HANDOFF_STATUSES
 from bot.staff.audit import record_audit
 from bot.storage.tables import utcnow
@@ -24,7 +24,7 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PROCEDURE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 _FOLIO_RE = re.compile(r"[A-Za-z0-9-]{1,16}")
 SEARCH_LIMIT = 200
-SEARCH_PARAMS = ("desde", "hasta", "tramite", "folio", "estado", "resultado")
+SEARCH_PARAMS = ("desde", "hasta", "tramite", "folio", "estado", "resultado", "etiqueta")
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # search dates outside are refused (no overflow)
 
 
@@ -77,6 +77,11 @@ def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]
             problems.append("Estado no válido.")
     if raw["resultado"]:
         options_["outcome"] = raw["resultado"]
+    if raw["etiqueta"]:
+        try:
+            options_["label"] = labels.clean_label(raw["etiqueta"])
+        except ValueError as exc:
+            problems.append(str(exc))
     return {k: v for k, v in options_.items() if v is not None}, raw, problems
 
 
@@ -110,15 +115,16 @@ async def search(request: web.Request) -> web.Response:
     asked = any(raw.values())
 
     def work():
+        known = labels.list_labels(ctx.db, municipality)
         names = ctx.procedures(municipality)
         rows = (
             queries.search_handoffs(ctx.db, municipality, limit=SEARCH_LIMIT, **criteria)
             if asked and not problems
             else []
         )
-        return names, rows
+        return names, rows, known
 
-    names, rows = await asyncio.to_thread(work)
+    names, rows, known = await asyncio.to_thread(work)
     procedure_choices = sorted(names.items(), key=lambda item: item[1])
     if raw["tramite"] and raw["tramite"] not in names:
         procedure_choices.append((raw["tramite"], raw["tramite"]))
@@ -130,6 +136,7 @@ async def search(request: web.Request) -> web.Response:
         outcome=raw["resultado"],
         procedures=options(procedure_choices, raw["tramite"], empty="Todos"),
         statuses=options(list(STATUS_NAMES.items()), raw["estado"], empty="Todos"),
+        labels=options([(k.name, k.name) for k in known], raw["etiqueta"], empty="Todas"),
         results=_results_html(rows, names) if asked and not problems else Markup(""),
     )
     return page(request, "Buscar", content, status=400 if problems else 200, notices=[("error", p) for p in problems])
