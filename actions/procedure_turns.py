@@ -7,7 +7,7 @@ and by the replay of a question that waited for the commune.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa_sdk.events import SlotSet
 
@@ -127,11 +127,13 @@ def procedure_question(
     remembered: Optional[str],
     aspect: Optional[str],
     topic: Optional[str] = None,
+    told: Sequence[str] = (),
 ) -> Turn:
     """Answer a question about a procedure (``consultar_tramite``), or about the town hall itself.
 
     ``topic`` is the key of the office just described ("principal" for the town hall): "¿y el lunes?"
-    is about it.
+    is about it. ``told``: the procedures the NLU found in clauses of their own, in the order told
+    (``told_in_order``): "cuánto es el aseo al año y cuánto sale la patente" answers both.
     """
     named_office = office_named(text, town) or (town.office("principal") if names_town_hall(text) else None)
     about_town_hall = (
@@ -159,6 +161,8 @@ def procedure_question(
     if named is None and not remembered and best is None:
         named = _only_procedure_at(catalogue, town, topic)  # "¿q necesito pa inscribirme ahí?" after the CESFAM
     several = named_procedures(catalogue, text)
+    if len(several) < 2 and named in told and len(told) > 1 and aspects:
+        several = list(told)
     if len(several) > 1 and (named is None or named in several):
         return _answer_several(catalogue, town, several, aspects)
     slug, turn = _resolve(
@@ -277,6 +281,18 @@ def later_requests(tracker: Any) -> List[str]:
         for e in latest.get("entities") or []
         if e.get("entity") == "tramite" and e.get("role") == "siguiente" and e.get("value")
     ]
+
+
+def told_in_order(tracker: Any) -> List[str]:
+    """Every procedure of the last message in the order told, when one was told in a clause of its own."""
+    if not later_requests(tracker):
+        return []
+    latest = getattr(tracker, "latest_message", None) or {}
+    found = sorted(
+        (e for e in latest.get("entities") or [] if e.get("entity") == "tramite" and e.get("value")),
+        key=lambda e: e.get("start") or 0,
+    )
+    return list(dict.fromkeys(str(e["value"]) for e in found))
 
 
 def _requestable(proc: Optional[Procedure]) -> bool:

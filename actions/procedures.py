@@ -10,14 +10,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import entity, last_buttons, latest_text, municipality, pending, send
-from actions.procedure_turns import Turn, chosen_offer, procedure_question, procedure_request
+from actions.procedure_turns import Turn, chosen_offer, procedure_question, procedure_request, told_in_order
 from actions.services import current_catalogue
 from bot.answers import procedures as answers
 from bot.answers.municipality import ask_commune, commune_not_served
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.domain_names import Intent, Slot
-from bot.matching.aspects import asked_aspects
+from bot.matching.aspects import asked_aspects, asks_online_only
 from bot.text import normalise
 
 
@@ -27,19 +27,25 @@ def answer_pending(
     """Answer a question that waited for the commune."""
     intent, text, slug = waiting.get("intent"), waiting.get("text") or "", waiting.get("tramite")
     if intent == Intent.LISTAR_TRAMITES:
-        online = "en_linea" in asked_aspects(text)
+        online = asks_online_only(text)
         return Turn([answers.categories_list(town, catalogue.procedures_for(town.slug), online)])
     if intent == Intent.INICIAR_TRAMITE:
         return procedure_request(catalogue, town, text, slug, remembered, tracker)
     return procedure_question(catalogue, town, text, slug, remembered, waiting.get("aspecto"))
 
 
-def chosen_turn(catalogue: Catalogue, town: Municipality, chosen: Tuple[str, str], tracker: Optional[Tracker]) -> Turn:
-    """The turn for an offered procedure chosen in words: a request starts only where a form can follow."""
+def chosen_turn(
+    catalogue: Catalogue, town: Municipality, chosen: Tuple[str, str], tracker: Optional[Tracker], text: str = ""
+) -> Turn:
+    """The turn for an offered procedure chosen in words: a request starts only where a form can follow.
+
+    ``text``: the words that chose it; what they ask is answered ("y la patente cuanto se demora?").
+    """
     intent, slug = chosen
     if intent == Intent.INICIAR_TRAMITE and tracker is not None:
         return procedure_request(catalogue, town, "", slug, None, tracker)
-    return procedure_question(catalogue, town, "", slug, None, None)
+    aspects = asked_aspects(text)
+    return procedure_question(catalogue, town, "", slug, None, aspects[0] if aspects else None)
 
 
 class NeedsMunicipality(Action, abc.ABC):
@@ -74,7 +80,11 @@ class NeedsMunicipality(Action, abc.ABC):
         chosen = chosen_offer(catalogue, town, latest_text(tracker), last_buttons(tracker))
         if chosen is not None:  # "el del auto": the answer to "¿Cuál de estos trámites…?"
             turn = chosen_turn(
-                catalogue, town, chosen, tracker if self.handles_intent == Intent.INICIAR_TRAMITE else None
+                catalogue,
+                town,
+                chosen,
+                tracker if self.handles_intent == Intent.INICIAR_TRAMITE else None,
+                latest_text(tracker),
             )
         else:
             turn = self.answer(catalogue, town, tracker)
@@ -99,7 +109,7 @@ class ActionListarTramites(NeedsMunicipality):
         category = entity(tracker, "categoria") or _category_named(latest_text(tracker), offered.values())
         if category:
             return Turn([answers.category_procedures(town, offered, category)])
-        online = "en_linea" in asked_aspects(latest_text(tracker))
+        online = asks_online_only(latest_text(tracker))
         return Turn([answers.categories_list(town, offered, online)])
 
 
@@ -126,6 +136,7 @@ class ActionResponderTramite(NeedsMunicipality):
             tracker.get_slot(Slot.TRAMITE),
             entity(tracker, "aspecto"),
             tracker.get_slot(Slot.TEMA),
+            told_in_order(tracker),
         )
 
 

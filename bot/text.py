@@ -54,6 +54,40 @@ CHAT_WORDS: Dict[str, str] = {
     "tan": "estan",
 }
 
+# Words that say nothing about which option or procedure is meant ("el de…", "la del…", "los de…").
+FILLER_WORDS = {
+    "el",
+    "la",
+    "los",
+    "las",
+    "de",
+    "del",
+    "al",
+    "a",
+    "un",
+    "una",
+    "mi",
+    "mis",
+    "en",
+    "y",
+    "o",
+    "para",
+    "por",
+    "con",
+    "que",
+    "ese",
+    "esa",
+    "eso",
+    "este",
+    "esta",
+    "lo",
+    "se",
+    "me",
+    "su",
+    "sus",
+    "es",
+    "no",
+}
 _WORD_RE = re.compile(r"[\w@.+-]+|[^\w\s]", re.UNICODE)
 _REPEATS_RE = re.compile(r"([a-z])\1{2,}")
 

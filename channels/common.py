@@ -21,10 +21,12 @@ from bot.answers.channel import how_to_answer
 from bot.runtime import database, run_blocking
 from bot.storage.db import Database
 from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, utcnow
-from bot.text import normalise
+from bot.text import FILLER_WORDS, normalise
 
 logger = logging.getLogger(__name__)
 
+MAX_OPTION_WORDS = 4  # a longer message says more than which option
+_COUNT = re.compile(r"\(\d+\)")  # "Tránsito (1)": how many procedures the area has
 _NUMBER_REPLY = re.compile(r"^(?:la|el|opcion|opción|numero|número|n°|#)?\s*(\d{1,2})\s*[.)]?$", re.IGNORECASE)
 
 
@@ -50,7 +52,27 @@ def payload_for_reply(text: str, buttons: List[Dict[str, Any]]) -> Optional[str]
         return buttons[index - 1]["payload"] if 1 <= index <= len(buttons) else None
     titles = [normalise(b["title"]) for b in buttons]
     best = process.extractOne(normalise(text), titles, scorer=fuzz.ratio, score_cutoff=85)
-    return buttons[best[2]]["payload"] if best else None
+    if best:
+        return buttons[best[2]]["payload"]
+    # "los de transito" for "Tránsito (1)", "las de rentas" for "Rentas y Patentes (2)": every telling word
+    # said is (closely) a word of one title only.
+    said = _telling_words(text)
+    if not said or len(said) > MAX_OPTION_WORDS:
+        return None
+    fitting = [
+        b
+        for b in buttons
+        if all(
+            process.extractOne(w, _telling_words(_COUNT.sub(" ", b["title"])), scorer=fuzz.ratio, score_cutoff=85)
+            for w in said
+        )
+    ]
+    return fitting[0]["payload"] if len(fitting) == 1 else None
+
+
+def _telling_words(text: str) -> List[str]:
+    """The words of ``text`` that tell an option apart: no articles nor prepositions."""
+    return [w for w in normalise(text).split() if w not in FILLER_WORDS]
 
 
 def _save_buttons(sender_id: str, buttons: List[Dict[str, Any]], db: Optional[Database] = None) -> None:

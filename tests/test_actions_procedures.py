@@ -234,6 +234,10 @@ async def test_online_list_only_online_procedures(catalogue):
     tracker = make_tracker("que tramites hay en linea", "listar_tramites", [], slots={"municipio": "angol"})
     messages, _ = await run(ActionListarTramites(), tracker)
     assert f"{len(online)} trámites en línea" in messages[0]["text"]
+    # What this chat can do is every procedure.
+    tracker = make_tracker("q tramites se pueden hacer por aca?", "listar_tramites", [], slots={"municipio": "angol"})
+    messages, _ = await run(ActionListarTramites(), tracker)
+    assert f"{len(catalogue.procedures_for('angol'))} trámites que" in messages[0]["text"]
 
 
 async def test_start_procedure_explains_how():
@@ -269,6 +273,22 @@ async def test_two_procedures_of_one_kind_the_second_by_an_elided_noun_are_both_
     assert (
         "Certificado de número domiciliario en Peñalolén" in text and "Certificado de residencia en Peñalolén" in text
     )
+
+
+async def test_two_questions_in_one_message_are_both_answered():
+    # As the NLU gives them: the main procedure, and the other one told in a clause of its own.
+    first = {**ent("tramite", "derechos-aseo"), "role": "siguiente", "start": 22, "end": 46}
+    tracker = make_tracker(
+        "buenas, soy de anjol. cuanto es el aseo al año y cuanto sale la patente comercial pa un almacen?",
+        "consultar_tramite",
+        [first, {**ent("tramite", "patente-comercial"), "start": 64, "end": 81}],
+        slots={"municipio": "angol"},
+    )
+    messages, slots = await run(ActionResponderTramite(), tracker)
+    text = texts(messages)
+    assert "Patente comercial en Angol" in text and "Derechos de aseo" in text and text.count("Costo:") == 2
+    assert text.index("Derechos de aseo") < text.index("Patente comercial en Angol")
+    assert slots["tramite"] == "patente-comercial"  # the last one told stays in focus
 
 
 async def test_one_word_of_one_procedure_and_a_clear_question_is_answered_not_confirmed():

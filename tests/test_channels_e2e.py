@@ -108,6 +108,12 @@ def test_buttons_become_a_numbered_list_and_the_number_picks_one(assistant, stan
     whatsapp(assistant, sender, f"la {number}")
     replies = wa_replies(twilio, sender, 3)
     assert "Permiso de circulación" in replies[-1] and all("/consultar_tramite" not in r for r in replies)
+    # The area in words picks it too.
+    other = citizen()
+    whatsapp(assistant, other, "que tramites hay")
+    wa_replies(twilio, other, 2)
+    whatsapp(assistant, other, "los de transito")
+    assert "Permiso de circulación" in wa_replies(twilio, other, 3)[-1]
 
 
 def test_voice_note_and_image_get_a_clear_reply(assistant, standins):

@@ -152,6 +152,34 @@ def test_two_procedures_in_one_question_are_both_answered(assistant, standins):
     assert "Permiso de circulación en Angol" in answer and "Licencia de conducir" in answer
 
 
+def test_two_questions_in_their_own_clauses_then_a_follow_up_about_one_of_them(assistant, standins):
+    _, telegram = standins
+    chat_id = new_chat()
+
+    def say(text: str) -> str:
+        before = len(telegram.sent(chat_id))
+        assert tg_post(assistant, tg_message(chat_id, text)) == 200
+        telegram.wait_for(
+            lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat_id), before + 1, 60
+        )
+        time.sleep(1.5)
+        return "\n".join(m["text"] for m in telegram.sent(chat_id)[before:])
+
+    both = say("cuanto es el aseo al año y cuanto sale la patente comercial pa un almacen?")
+    assert "Derechos de aseo" in both and "Patente comercial en Peñalolén" in both and both.count("Costo:") == 2
+    # Typed while "¿De cuál quieres saber más?" waits: that one, and what was asked of it.
+    follow_up = say("y la patente cuanto se demora?")
+    assert "Patente comercial en Peñalolén" in follow_up and "Plazo:" in follow_up
+
+
+def test_asked_whether_it_can_be_done_on_the_web_then_asked_to_do_it_here(chat):
+    chat.say("cuanto cobran por venir a buscar un colchon viejo?")
+    online = chat.say("se puede pedir por la pagina?")
+    assert "Retiro de residuos voluminosos" in online and "Edificio Consistorial" not in online
+    started = chat.say("ya, mejor pidelo por aca entonces")
+    assert "¿Cuál es tu nombre" in started
+
+
 def test_telegram_start_command_is_a_greeting_not_intent_syntax(assistant, standins):
     _, telegram = standins
     chat_id = new_chat()

@@ -48,6 +48,11 @@ def test_only_clear_words_cancel_a_form():
     for text in ("cancelar", "ya no quiero seguir", "mejor no, cancela", "olvidalo"):
         assert move(DESCRIPTION, text) == CANCEL, text
     assert not is_stop("el vecino cancela la fiesta siempre tarde y sigue la musica hasta las cuatro")
+    # A stop in the first clause, then the reason: still a stop.
+    assert move(DESCRIPTION, "sabe q mejor cancelar, voy a sacar fotos primero y despues lo hago") == CANCEL
+    # "Cancelar" a fee is paying it, and a "no" before the verb keeps going.
+    for text in ("donde cancelo el permiso de circulacion?", "no, no cancele, sigamos", "cancelo la patente y listo?"):
+        assert not is_stop(text), text
 
 
 def test_a_person_is_asked_for_in_words_not_guessed_from_a_description():
@@ -75,6 +80,10 @@ def test_another_request_mid_form_needs_the_words_of_a_request():
         move(DESCRIPTION, "mejor quiero pedir la poda de un arbol", "iniciar_tramite", tramite="poda-arboles")
         == OTHER_REQUEST
     )
+    # Asked of the address of a tree, a switch in the first person plural, after a description of its own.
+    tree = FormField("direccion", "direccion", "¿En qué dirección está el árbol?")
+    said = "oye y aprovechando, tengo un sillon y una cama vieja q quiero botar, mejor pidamos eso primero"
+    assert move(tree, said, "iniciar_tramite", tramite="retiro-voluminosos") == OTHER_REQUEST
 
 
 def test_a_change_of_mind_that_is_no_answer_offers_the_procedure_it_names():
@@ -161,6 +170,7 @@ def test_corregir_on_the_summary_opens_the_field_picker():
         ("las ramas topan los cables, pidan q las corten", "consultar_estado", DO),
         ("quiero abrir un almacen en mi casa, q permiso se necesita", "iniciar_tramite", ASK),  # the question closes
         ("me pasaron un parte, hasta q hora atiende el juzgado", "iniciar_tramite", ASK),
+        ("ya, mejor pidelo por aca entonces", "afirmar", DO),  # asked of the assistant
     ],
 )
 def test_asking_about_a_procedure_or_asking_for_it(text, intent, expected):
@@ -171,6 +181,10 @@ def test_town_hall_questions_are_relabelled_whatever_was_guessed():
     assert asks_about_town_hall("a q hora cierra la muni los viernes")
     assert _cued_intent("en q calle esta la municipalidad", "listar_tramites") == "consultar_tramite"
     assert _cued_intent("hola", "saludar") == "saludar"
+    # Doing a procedure on the web site asks about the procedure; asking for the site is about the town hall.
+    assert not asks_about_town_hall("se puede pedir por la pagina?")
+    assert not asks_about_town_hall("lo puedo pagar en la web de la muni?")
+    assert asks_about_town_hall("tienen pagina web?")
 
 
 def test_a_kind_of_procedure_alone_is_ambiguous():
@@ -396,6 +410,9 @@ def test_a_follow_up_question_with_a_no_inside_is_no_no():
     assert _cued_intent("y si no puedo pagar?", "negar") == "consultar_tramite"
     assert _cued_intent("no", "negar") == "negar"
     assert _cued_intent("no, gracias", "negar") == "negar"
+    # Nor with a "sí" inside: "what if…" asks.
+    assert _cued_intent("y si se me pierde?", "afirmar") == "consultar_tramite"
+    assert _cued_intent("si?", "afirmar") == "afirmar"
 
 
 def test_words_of_a_new_topic():

@@ -128,6 +128,9 @@ def test_words_that_are_also_communes_need_context(communes, text):
         ("y sale al tiro?", ["plazo"]),
         ("se puede hacer por internet?", ["en_linea"]),
         ("permiso de circulacion", []),
+        # What the citizen's own place must be like: requirements, not where the office is.
+        ("y como tiene q ser el lugar donde guardo la lena?", ["requisitos"]),
+        ("se puede pedir por aca?", ["en_linea"]),
     ],
 )
 def test_aspects(text, aspects):

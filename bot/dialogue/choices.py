@@ -12,49 +12,17 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional,
 
 from rapidfuzz import fuzz, process
 
+from bot.answers.reply import intent_payload
 from bot.catalogue.model import Procedure
 from bot.domain_names import Intent
+from bot.matching.aspects import asked_aspects
 from bot.matching.procedures import matcher_for
-from bot.text import normalise
+from bot.text import FILLER_WORDS, normalise
 
 if TYPE_CHECKING:
     from bot.catalogue.catalogue import Catalogue
 
 PROCEDURE_INTENTS = (Intent.CONSULTAR_TRAMITE, Intent.INICIAR_TRAMITE)
-# Words that say nothing about which procedure ("el de…", "la del…").
-_FILLER = {
-    "el",
-    "la",
-    "los",
-    "las",
-    "de",
-    "del",
-    "al",
-    "a",
-    "un",
-    "una",
-    "mi",
-    "mis",
-    "en",
-    "y",
-    "o",
-    "para",
-    "por",
-    "con",
-    "que",
-    "ese",
-    "esa",
-    "eso",
-    "este",
-    "esta",
-    "lo",
-    "se",
-    "me",
-    "su",
-    "sus",
-    "es",
-    "no",
-}
 CLOSE_SPELLING = 85.0
 
 
@@ -77,13 +45,13 @@ def offered_procedures(buttons: Iterable[Dict[str, Any]]) -> List[Tuple[str, str
 def _words(proc: Procedure) -> Set[str]:
     words: Set[str] = set()
     for phrase in [proc.name, *proc.aliases]:
-        words.update(w for w in normalise(phrase).split() if w not in _FILLER and len(w) > 2)
+        words.update(w for w in normalise(phrase).split() if w not in FILLER_WORDS and len(w) > 2)
     return words
 
 
 def choose(text: str, candidates: Sequence[Procedure]) -> Optional[Procedure]:
     """The only candidate whose words the answer uses (exactly or closely spelt), if exactly one."""
-    said = [w for w in normalise(text).split() if w not in _FILLER and len(w) > 2]
+    said = [w for w in normalise(text).split() if w not in FILLER_WORDS and len(w) > 2]
     if not said or len(candidates) < 2:
         return None
     own = [_words(p) for p in candidates]
@@ -129,4 +97,7 @@ def choice_payload(catalogue: "Catalogue", text: str, buttons: List[Dict[str, An
     chosen = chosen_procedure(catalogue, text, buttons, catalogue.any_procedure)
     if chosen is None:
         return None
+    aspects = asked_aspects(text)
+    if chosen[0] == Intent.CONSULTAR_TRAMITE and aspects:  # "y la patente cuanto se demora?": that, of the one chosen
+        return intent_payload(chosen[0], tramite=chosen[1], aspecto=aspects[0])
     return next((str(b["payload"]) for b in buttons if (chosen[0], chosen[1]) in offered_procedures([b])), None)

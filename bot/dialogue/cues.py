@@ -43,6 +43,15 @@ _STOP_WORDS = re.compile(
     r"|no quiero seguir|ya no quiero (?:seguir|hacer|pedir|la solicitud|el tramite|nada))\b"
 )
 _MAX_STOP_WORDS = 8
+# In Chile to "cancel" a fee is to pay it: "¿dónde cancelo el permiso?" stops nothing.
+_PAYING = re.compile(
+    r"\b(?:donde|como|cuando|cuanto|cuanta|puedo|se puede) (?:\w+ )?cancel|\bcancel\w* (?:el|la|los|las|mi|un|una)"
+    r" (?:permiso|patente|derecho|derechos|cuota|cuotas|multa|multas|deuda|pago|valor|monto|cuenta)\b"
+)
+_NOT_STOPPING = re.compile(
+    r"\bno +(?:cancel|anul)", re.IGNORECASE
+)  # before punctuation is dropped: "mejor no, cancela"
+_CLAUSE_END = re.compile(r"[,;.!?:]")
 # Asking for a person, in words: a person named next to a verb of contact, or on its own
 # ("una persona"); "la persona del lado bota basura" describes a neighbour.
 _PERSON_NOUNS = re.compile(
@@ -60,7 +69,11 @@ def is_stop(text: str) -> bool:
     norm = normalise(text).strip(" .!")
     if norm in _STOP_MESSAGES:
         return True
-    return len(norm.split()) <= _MAX_STOP_WORDS and bool(_STOP_WORDS.search(norm))
+    if _PAYING.search(norm) or _NOT_STOPPING.search(text):
+        return False
+    # The whole message, or its first clause: "sabe q mejor cancelar, voy a sacar fotos primero…"
+    first = normalise(_CLAUSE_END.split(text.strip(), maxsplit=1)[0])
+    return any(len(part.split()) <= _MAX_STOP_WORDS and _STOP_WORDS.search(part) for part in (norm, first))
 
 
 def names_a_person(text: str) -> bool:
@@ -118,10 +131,20 @@ _CONTACT_REQUEST_START = (
 _OWN_DETAIL = re.compile(r"\b(?:mi|mis) (?:telefono|fono|celular|numero|correo|mail|email|direccion)\b")
 
 
+# Doing a procedure on line: "pedirlo por la página", "pagar por internet", "sacarlo en la web de la muni".
+_DONE_ONLINE = re.compile(
+    r"\b(?:pedir|pido|pedirlo|pedirla|hacer|hago|hacerlo|hacerla|pagar|pago|pagarlo|pagarla|sacar|saco|sacarlo"
+    r"|sacarla|tramitar|tramitarlo|solicitar|solicitarlo|postular|inscribir|inscribirme|renovar|renovarlo|reservar"
+    r"|agendar) (?:\w+ )?(?:por|en|desde) (?:la |el )?(?:pagina|web|internet|sitio|linea)\b"
+)
+
+
 def asks_about_town_hall(text: str) -> bool:
     """A question about the municipality itself: when it opens, where it is ("¿a q hora abre la muni?"),
     or how to reach it or one of its offices ("¿tienen página web?", "y el teléfono del juzgado")."""
     norm = normalise(text)
+    if _DONE_ONLINE.search(norm):
+        return False  # "¿se puede pedir por la página?" asks how the procedure is done, not for the web site
     if _TOWN_HALL.search(norm) and _OPEN_OR_WHERE.search(norm):
         return True
     if not _CONTACT.search(norm) or _OWN_DETAIL.search(norm):

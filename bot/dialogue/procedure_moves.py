@@ -19,7 +19,7 @@ DO = "solicitud"
 
 _WANT = r"(?:quiero|quisiera|queria|queremos|necesito|necesitamos|necesitaria|me gustaria|deseo|vengo a)"
 _ACT = (
-    r"(?:pedir|solicitar|hacer (?:un|una|el|la)|ingresar|postular|inscribir|inscribirme|reservar|agendar"
+    r"(?:pedir|solicitar|hacer (?:un|una|el|la)|ingresar|postular|inscribir|inscribirme|reservar|agendar|botar"
     r"|denunciar|reclamar|reportar|avisar|registrar|que (?:vengan|retiren|poden|saquen|arreglen|manden|vayan"
     r"|pasen|corten|limpien|revisen|fiscalicen|me))"
 )
@@ -93,7 +93,10 @@ def procedure_move(message: Message) -> str:
 # Asked of the town hall for oneself, as a command ("pídame la poda"): a request, even inside a description.
 _FOR_ME = re.compile(
     r"\b(?:pidame|pideme|pidanme|pidamela|pidamelo|solicitame|solicitenme|solicitemela|hagame|hazme|haganme"
-    r"|anotame|anoteme|anotenme|inscribame|inscribanme|agendame|agendeme|agendenme)\b"
+    r"|anotame|anoteme|anotenme|inscribame|inscribanme|agendame|agendeme|agendenme"
+    # Or of the assistant, or together: "mejor pídelo por acá", "pidamos eso primero", "hagámoslo".
+    r"|pidelo|pidela|pidalo|pidala|pidanlo|pidamos|pidamoslo|pidamosla|solicitalo|solicitala|solicitemos"
+    r"|solicitemoslo|hagamoslo|hagamosla|ingresalo|ingresala|ingresemos|ingresemoslo|tramitalo|tramitemos)\b"
 )
 _FIRST_PERSON = re.compile(f"{_WANT_TO_ACT}|{_OPENS_WITH_REQUEST}")
 _CHANGE_OF_MIND = re.compile(
@@ -108,7 +111,7 @@ def asks_to_switch(text: str) -> bool:
     norm = normalise(text)
     if _FIRST_PERSON.search(norm) or _FOR_ME.search(norm):
         return True
-    return bool(_CHANGE_OF_MIND.search(norm) and _REQUEST.search(norm))
+    return changes_mind(text) and bool(_REQUEST.search(norm))
 
 
 def changes_mind(text: str) -> bool:

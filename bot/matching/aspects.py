@@ -7,6 +7,14 @@ from typing import List
 
 from bot.text import normalise
 
+# Through this chat: on line for a procedure ("¿se puede pedir por acá?"), not for a list of them.
+_IN_THIS_CHAT = r"\b(por aca|por aqui)\b"
+# What something must be like: "¿cómo tiene q ser el lugar donde guardo la leña?" asks for requirements, and
+# the place it names is the citizen's, not the office's.
+_CONDITIONS = (
+    r"\bcomo (?:tiene|tienen|tendria|debe|deben|deberia|hay) (?:que |de )?(?:ser|estar|quedar)\b"
+    r"|\b(?:que|cuales) (?:condiciones|caracteristicas|exigencias)\b"
+)
 # Aspect -> regular expressions over the normalised message. Order is the order of answers.
 ASPECT_PATTERNS = {
     "costo": [
@@ -19,6 +27,7 @@ ASPECT_PATTERNS = {
         r"\b(requisito|requisitos|documento|documentos|papel|papeles|antecedentes|necesito|necesita|necesitan)\b",
         r"\bque (piden|pide|se pide|hay que llevar|debo llevar|tengo que llevar|llevo|se necesita)\b",
         r"\bque (hay que|tengo que|tenemos que|debo|debemos) (pedir|presentar|tener|reunir|juntar)\b",
+        _CONDITIONS,
     ],
     "lugar": [
         r"\b(donde|adonde|direccion|oficina|lugar|ubicacion|ubicada|ubicado|queda|dpto|departamento)\b",
@@ -33,8 +42,9 @@ ASPECT_PATTERNS = {
         r"\b(al tiro|altiro|inmediato|inmediata|inmediatamente|en el acto|el mismo dia|en el dia)\b",
     ],
     "en_linea": [
-        r"\b(online|on line|en linea|internet|web|pagina|link|enlace|sitio|virtual|remoto|por aca|por aqui"
-        r"|desde la casa|desde mi casa|sin ir)\b",
+        r"\b(online|on line|en linea|internet|web|pagina|link|enlace|sitio|virtual|remoto|desde la casa"
+        r"|desde mi casa|sin ir)\b",
+        _IN_THIS_CHAT,
     ],
     "pasos": [
         r"\bcomo (se|lo|la|hago|puedo|saco|pido|solicito|postulo|inscribo|tramito|es el)\b",
@@ -42,10 +52,25 @@ ASPECT_PATTERNS = {
         r"\b(pasos|etapas|proceso|procedimiento)\b",
     ],
 }
+_ASKS_CONDITIONS = re.compile(_CONDITIONS)
 _COMPILED = {aspect: [re.compile(p) for p in patterns] for aspect, patterns in ASPECT_PATTERNS.items()}
 
 
 def asked_aspects(text: str) -> List[str]:
     """The aspects the message asks about, in a stable order (may be empty)."""
     norm = normalise(text)
-    return [aspect for aspect, patterns in _COMPILED.items() if any(p.search(norm) for p in patterns)]
+    asked = [aspect for aspect, patterns in _COMPILED.items() if any(p.search(norm) for p in patterns)]
+    if "lugar" in asked and _ASKS_CONDITIONS.search(norm):
+        asked.remove("lugar")
+    return asked
+
+
+_ONLINE = re.compile(ASPECT_PATTERNS["en_linea"][0])
+
+
+def asks_online_only(text: str) -> bool:
+    """A list of procedures asked of the ones done on line ("¿qué trámites hay en línea?").
+
+    "¿qué trámites se pueden hacer por acá?" asks what this chat can do: all of them.
+    """
+    return bool(_ONLINE.search(normalise(text)))

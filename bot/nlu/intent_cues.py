@@ -123,8 +123,8 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         sounds_angry(text) and guessed == STATUS and "folio" not in entities
     ):
         return OUT_OF_SCOPE  # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint
-    if guessed == "negar" and "?" in text and opens_as_follow_up(text):
-        return ASKING  # "¿y si no puedo pagar?" after the fee is a question about it, not a "no"
+    if guessed in ("negar", AGREEING) and "?" in text and opens_as_follow_up(text) and len(text.split()) > 2:
+        return ASKING  # "¿y si no puedo pagar?", "y si se me pierde?": a question about it, not a "no" or a "yes"
     if guessed in GREETINGS and looks_like_question(text) and (asked_aspects(text) or asks_town_hall_detail(text)):
         return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
