@@ -451,6 +451,7 @@ async def test_how_to_do_an_online_procedure_gives_the_link_with_the_steps():
     )
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "Pasos:" in texts(messages) and "penalolen.cl/tramites/composteras" in texts(messages)
+    assert texts(messages).index("Pasos:") < texts(messages).index("Requisitos:")  # and what to bring
 
 
 async def test_a_message_that_says_it_is_about_something_else_leaves_the_procedure_in_focus():

@@ -91,6 +91,8 @@ def procedure_answer(
     ``answering``: catalogue sentences that answer what the citizen asked when no aspect does
     ("¿tiene q ir en ayuno?"), said first in the summary.
     """
+    if "pasos" in aspects and "requisitos" not in aspects and proc.requirements:
+        aspects = [*aspects, "requisitos"]  # "¿cómo me inscribo?": the steps, and what to bring
     if aspects:
         parts = []
         for aspect in aspects:
