@@ -1022,6 +1022,43 @@ async def test_taking_a_live_conversation(browsers, live, rasa):
         assert len(session.execute(select(HandoffRow).where(HandoffRow.sender_id == PEN_LIVE)).all()) == 1
 
 
+def _list_row(page: str, who: str) -> str:
+    """The row of the conversations list that shows ``who``."""
+    [found] = [r for r in page.split("<tr>") if f"<td>{who}</td>" in r]
+    return found
+
+
+async def test_the_list_shows_every_open_handoff_the_assistant_is_silent_for(browsers, live, rasa):
+    from bot.handoff import service
+
+    db, ana = live["db"], await browsers("ana")
+    # The assistant opened one (the citizen asked for a person): waiting, the list says so and offers to take it.
+    waiting = service.create_handoff(db, "penalolen", PEN_LIVE, "whatsapp", "hablar_con_funcionario")
+    _, text = await ana.get("/consola/conversaciones")
+    line = _list_row(text, "+56 9 **** 3344")
+    assert f'Sí: <a href="/consola/conversacion/{waiting}">n.º {waiting}</a> (esperando)' in line
+    assert ">Tomar conversación</button>" in line and "<td>No</td>" not in line
+    # Someone else attends it: who, and Reasignar.
+    service.assign_handoff(db, "penalolen", waiting, "jefa", "jefa")
+    _, text = await ana.get("/consola/conversaciones")
+    line = _list_row(text, "+56 9 **** 3344")
+    assert "(en atención, Marta Jefa)" in line and "Atiende: Marta Jefa" in line and ">Reasignar</button>" in line
+    # Handed back: no open handoff, the assistant answers again.
+    service.hand_back(db, "penalolen", waiting, "jefa")
+    _, text = await ana.get("/consola/conversaciones")
+    assert "<td>No</td>" in _list_row(text, "+56 9 **** 3344")
+    # The citizen wrote to Peñalolén's number but asked for Angol's staff: the assistant is silent for them, so
+    # the list does not say "No"; nothing of Angol's handoff is shown, and it cannot be taken a second time.
+    angol = service.create_handoff(db, "angol", PEN_TG_LIVE, "telegram", "hablar_con_funcionario")
+    _, text = await ana.get("/consola/conversaciones")
+    line = _list_row(text, "Telegram ···123")
+    assert "Sí, con otra municipalidad" in line and "La atiende otra municipalidad" in line
+    assert "<td>No</td>" not in line and f"n.º {angol}" not in line and "<button" not in line
+    response, text = await ana.post("/consola/conversaciones/tomar", {"sender_id": PEN_TG_LIVE})
+    assert response.status == 409 and "equipo de otra municipalidad" in text
+    assert service.open_handoff_id(db, "penalolen", PEN_TG_LIVE) is None and rasa.switches(PEN_TG_LIVE) == []
+
+
 async def test_taking_a_live_conversation_when_rasa_is_down(browsers, live, rasa):
     ana = await browsers("ana")
     rasa.fail_next(500)

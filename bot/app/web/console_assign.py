@@ -12,19 +12,22 @@ staffer's capacity lets the automatic assignment (``bot.handoff.auto_assign``) r
 from __future__ import annotations
 
 import asyncio
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from aiohttp import web
 
 from bot.app.web.console_auth import session_of, staff_only
 from bot.app.web.console_context import console
 from bot.app.web.console_handoffs import _back, _id, _switch
-from bot.app.web.console_pages import not_found, page
+from bot.app.web.console_pages import message_page, not_found, page
 from bot.app.web.console_render import fragment, join, render
 from bot.handoff import auto_assign, queries, service
 from bot.handoff.states import HandoffStatus
 from bot.staff import accounts
 from bot.staff.audit import record_audit
+
+
+ELSEWHERE: Any = object()  # take_live's answer when another municipality's staff have the conversation
 
 
 def _actual(request: web.Request) -> Optional[str]:
@@ -167,6 +170,9 @@ async def take_live(request: web.Request) -> web.StreamResponse:
         )
         if channel is None or queries.conversation_last_inbound(ctx.db, sender_id) is None:
             return None
+        elsewhere = service.open_handoffs_of(ctx.db, [sender_id]).get(sender_id)
+        if elsewhere is not None and elsewhere.municipality != staffer.municipality:
+            return ELSEWHERE
         previous_id = service.open_handoff_id(ctx.db, staffer.municipality, sender_id)
         previous = queries.get_handoff(ctx.db, staffer.municipality, previous_id) if previous_id else None
         handoff, created = service.take_conversation(
@@ -202,6 +208,16 @@ async def take_live(request: web.Request) -> web.StreamResponse:
         )
     if handoff is None:
         return not_found(request)
+    if handoff is ELSEWHERE:
+        return message_page(
+            request,
+            409,
+            "La atiende otra municipalidad",
+            "Esta conversación espera o está en atención con el equipo de otra municipalidad: el asistente no le "
+            "responde y no se puede tomar desde aquí.",
+            "/consola/conversaciones",
+            "Volver a las conversaciones",
+        )
     codes = ["tomada"]
     if not await _switch(ctx, sender_id, True):
         codes.append("sin_rasa")
