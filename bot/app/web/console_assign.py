@@ -26,7 +26,6 @@ from bot.handoff.states import HandoffStatus
 from bot.staff import accounts
 from bot.staff.audit import record_audit
 
-
 ELSEWHERE: Any = object()  # take_live's answer when another municipality's staff have the conversation
 
 
