@@ -101,9 +101,10 @@ def add_event(
     at: datetime,
     intent: Optional[str] = None,
     confidence: Optional[float] = None,
-    buttons: Optional[List[str]] = None,
+    buttons: Optional[List[Any]] = None,
 ) -> int:
-    """Store an event the way Rasa's SQL tracker store does; returns its id."""
+    """Store an event the way Rasa's SQL tracker store does; returns its id. A button is its title (payload
+    ``/<title>``) or ``(title, payload)``."""
     ts = at.timestamp()
     if kind == "user":
         data = {
@@ -125,7 +126,13 @@ def add_event(
             "timestamp": ts,
             "text": text,
             "metadata": {"utter_action": "utter_x"},
-            "data": {"buttons": [{"title": b, "payload": f"/{b}"} for b in buttons or []], "elements": None},
+            "data": {
+                "buttons": [
+                    {"title": b[0], "payload": b[1]} if isinstance(b, tuple) else {"title": b, "payload": f"/{b}"}
+                    for b in buttons or []
+                ],
+                "elements": None,
+            },
         }
     with reader.engine.begin() as conn:
         result = conn.execute(
@@ -683,6 +690,33 @@ async def test_search(browsers, world):
     assert "+56 9 **** 4321" in text and CITIZEN not in text and "12.***.***-5" in text
     response, text = await ana.get("/consola/buscar?desde=31-12-2024")
     assert response.status == 400 and "no es válida" in text
+
+
+COST_PAYLOAD = '/consultar_tramite{"tramite":"permiso-circulacion","aspecto":"costo"}'
+
+
+async def test_button_presses_read_as_the_options_text(browsers, world):
+    """A pressed button reaches the assistant as its payload; staff read the option they saw, in the page and
+    in the export, also for an option no stored message offered and for the satisfaction question."""
+    reader, ana = world["reader"], await browsers("ana")
+    start = ago(minutes=1)
+    add_event(
+        reader,
+        WA_SENDER,
+        "bot",
+        "¿Qué quieres saber del permiso?",
+        start,
+        buttons=[("Cuánto cuesta", COST_PAYLOAD), ("Hablar con una persona", "/hablar_con_funcionario")],
+    )
+    add_event(reader, WA_SENDER, "user", COST_PAYLOAD, start + timedelta(seconds=5), "consultar_tramite", 1.0)
+    add_event(reader, WA_SENDER, "user", "/listar_tramites", start + timedelta(seconds=10), "listar_tramites", 1.0)
+    add_event(reader, WA_SENDER, "user", '/informar{"puntaje":"4"}', start + timedelta(seconds=15), "informar", 1.0)
+    _, page = await ana.get(f"/consola/conversacion/{world['wa']}")
+    _, export = await ana.get(f"/consola/conversacion/{world['wa']}/exportar")
+    for text in (page, export):
+        assert "Cuánto cuesta" in text and "(eligió una opción del menú)" in text and "4 · Buena" in text
+        assert "/consultar_tramite" not in text and "/listar_tramites" not in text and "/informar" not in text
+        assert "{&#34;tramite&#34;" not in text and '{"tramite"' not in text and "puntaje" not in text
 
 
 async def test_transcript_export_is_audited(browsers, world):

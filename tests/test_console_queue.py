@@ -134,6 +134,28 @@ async def test_queue_json_is_scoped_to_the_municipality(browsers, world):
     assert "necesito hablar con alguien de angol" in row(data, world["tg"])["html"]
 
 
+async def test_the_last_message_of_a_button_press_is_the_options_text(browsers, world):
+    from tests.test_console import COST_PAYLOAD, add_event
+
+    ana = await browsers("ana")
+    add_event(
+        world["reader"],
+        WA_SENDER,
+        "bot",
+        "¿Qué quieres saber del permiso?",
+        utcnow(),
+        buttons=[("Cuánto cuesta", COST_PAYLOAD), ("Requisitos", "/consultar_tramite")],
+    )
+    say(world["reader"], WA_SENDER, COST_PAYLOAD, utcnow())
+    wa = row(await queue_json(ana), world["wa"])
+    assert wa["ultimo_mensaje"] == "Cuánto cuesta" and "Cuánto cuesta" in wa["html"]
+    _, page = await ana.get("/consola")
+    assert "Cuánto cuesta" in page and "/consultar_tramite" not in page and "aspecto" not in page
+    say(world["reader"], WA_SENDER, "/hablar_con_funcionario", utcnow())  # offered by no stored message
+    wa = row(await queue_json(ana), world["wa"])
+    assert wa["ultimo_mensaje"] == "(eligió una opción del menú)"
+
+
 async def test_queue_page_allows_its_own_script_only(browsers, world):
     ana = await browsers("ana")
     response, text = await ana.get("/consola")
