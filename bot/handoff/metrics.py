@@ -51,11 +51,11 @@ from bot.answers.channel import HAND_BACK_TEXT
 from bot.config import timezone_name
 from bot.conversation_id import ConversationId, prefixes_of
 from bot.domain_names import UNHELPED_INTENTS, Slot
+from bot.handoff.surveys import ANSWERED, SCORES
 from bot.handoff.transcript import TranscriptReader
 from bot.message_metadata import FULL_TEXT_KEY
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.storage.db import Database
-from bot.handoff.surveys import ANSWERED, SCORES
 from bot.storage.tables import HandoffRow, RequestRow, StaffMessageRow, SurveyRow, aware
 
 DEFAULT_DAYS = 30

@@ -25,12 +25,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.answers.survey import SCORE_NAMES
 from bot.app.web import console_charts as charts
 from bot.app.web.console_auth import session_of, staff_only
 from bot.app.web.console_context import ConsoleContext, console
 from bot.app.web.console_mask import mask_text
 from bot.app.web.console_pages import page
-from bot.answers.survey import SCORE_NAMES
 from bot.app.web.console_render import REASON_NAMES, Markup, duration, fragment, join, render, table
 from bot.app.web.console_tools import _day as parse_day
 from bot.config import timezone_name
