@@ -29,7 +29,7 @@ from bot.staff import accounts, sessions
 from bot.storage.tables import HandoffRow, SessionRow, StaffMessageRow, utcnow
 from channels.registry import ChannelRegistry
 from channels.whatsapp_api import TwilioSettings, WhatsAppSender
-from tests.test_console import PASSWORD, TG_SENDER, WA_SENDER, add_handoff, ago, audits, handoff
+from tests.test_console import CITIZEN, PASSWORD, TG_SENDER, WA_SENDER, add_handoff, ago, audits, handoff
 
 # The fixtures of the console over a real server (test_console.py), with a clock the tests can set.
 db, reader, twilio, rasa, world = (
@@ -348,6 +348,37 @@ async def test_take_and_the_warning_before_taking_another_staffers_conversation(
     # The confirmation needs the session's CSRF token like every form.
     assert (await ana.post(f"/consola/conversacion/{wa}/tomar", {"actual": "jefa"}, csrf=None))[0].status == 403
     assert handoff(db, wa).assigned_to == "jefa"
+
+
+async def test_the_warning_before_replying_to_a_conversation_another_staffer_attends(browsers, world, twilio, rasa):
+    db, wa = world["db"], world["wa"]
+    ana, jefa = await browsers("ana"), await browsers("jefa")
+    service.assign_handoff(db, "penalolen", wa, "jefa", "jefa")
+    draft = "Hola, le escribo de la <b>municipalidad</b>."
+    response, page = await ana.post(f"/consola/conversacion/{wa}/responder", {"texto": draft})
+    assert response.status == 409
+    assert "Marta Jefa está atendiendo esta conversación. ¿Enviar tu respuesta de todos modos?" in page
+    assert "junto a los de Marta Jefa, que sigue a cargo" in page and "deja de tenerla a su cargo" not in page
+    assert f'action="/consola/conversacion/{wa}/responder"' in page and 'name="actual" value="jefa"' in page
+    assert 'name="texto" value="Hola, le escribo de la &lt;b&gt;municipalidad&lt;/b&gt;."' in page  # kept
+    assert twilio.bodies_to(CITIZEN) == [] and audits(db, "responder") == []
+    # Confirmed: sent, and Marta still attends it.
+    response, _ = await ana.post(f"/consola/conversacion/{wa}/responder", {"texto": draft, "actual": "jefa"})
+    assert response.status == 303 and "aviso=enviado" in response.headers["Location"]
+    assert twilio.bodies_to(CITIZEN) == [draft]
+    assert handoff(db, wa).assigned_to == "jefa" and handoff(db, wa).status == "atendiendo"
+    assert [(a.staff, a.detail) for a in audits(db, "responder")] == [("ana", "la atiende jefa")]
+    # Whoever attends it replies without a warning, and a waiting conversation is simply taken.
+    response, _ = await jefa.post(f"/consola/conversacion/{wa}/responder", {"texto": "Sigo yo."})
+    assert response.status == 303 and twilio.bodies_to(CITIZEN) == [draft, "Sigo yo."]
+    # A confirmation naming someone who no longer attends it warns again, naming who does now.
+    service.assign_handoff(db, "penalolen", wa, "jefa", "ana", replacing="jefa")
+    luis = accounts.create_staff(db, "penalolen", "luis", "Luis Rojas", PASSWORD)
+    response, page = await (await browsers(luis.username)).post(
+        f"/consola/conversacion/{wa}/responder", {"texto": "Hola", "actual": "jefa"}
+    )
+    assert response.status == 409 and "Ana Pérez está atendiendo esta conversación" in page
+    assert twilio.bodies_to(CITIZEN) == [draft, "Sigo yo."]
 
 
 async def test_assign_to_a_named_agent(browsers, world, rasa):

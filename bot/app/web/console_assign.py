@@ -12,55 +12,21 @@ staffer's capacity lets the automatic assignment (``bot.handoff.auto_assign``) r
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from aiohttp import web
 
 from bot.app.web.console_auth import session_of, staff_only
 from bot.app.web.console_context import console
 from bot.app.web.console_handoffs import _back, _id, _switch
-from bot.app.web.console_pages import message_page, not_found, page
-from bot.app.web.console_render import fragment, join, render
+from bot.app.web.console_pages import message_page, not_found
+from bot.app.web.console_takeover import confirmed_holder, warning_page
 from bot.handoff import auto_assign, queries, service
 from bot.handoff.states import HandoffStatus
 from bot.staff import accounts
 from bot.staff.audit import record_audit
 
 ELSEWHERE: Any = object()  # take_live's answer when another municipality's staff have the conversation
-
-
-def _actual(request: web.Request) -> Optional[str]:
-    """The staffer the warning named, when the form confirms a takeover."""
-    value = str(request["console_form"].get("actual") or "").strip()
-    return value[:60] or None
-
-
-def _names(ctx, municipality: str) -> Dict[str, str]:
-    return {s.username: s.name for s in accounts.list_staff(ctx.db, municipality)}
-
-
-async def _warning(
-    request: web.Request, handoff_id: int, current: str, action: str, question: str, confirm: str, **hidden: str
-) -> web.Response:
-    """The confirmation page (409): ``current`` attends the conversation."""
-    ctx, session = console(request), session_of(request)
-    names = await asyncio.to_thread(_names, ctx, session.staffer.municipality)
-    who = names.get(current, current)
-    fields = join(
-        fragment('<input type="hidden" name="$name" value="$value">', name=k, value=v) for k, v in hidden.items()
-    )
-    content = render(
-        "takeover.html",
-        id=handoff_id,
-        current=who,
-        current_username=current,
-        question=question,
-        confirm=confirm,
-        action=action,
-        csrf=session.csrf_token,
-        fields=fields,
-    )
-    return page(request, "¿Tomar la conversación de otra persona?", content, status=409)
 
 
 def _audit_change(request: web.Request, handoff, previous: Optional[str], assignee: str, action: str) -> None:
@@ -86,10 +52,10 @@ async def take(request: web.Request) -> web.StreamResponse:
             handoff_id,
             staffer.username,
             staffer.username,
-            _actual(request),
+            confirmed_holder(request),
         )
     except service.AlreadyAttended as busy:
-        return await _warning(
+        return await warning_page(
             request,
             handoff_id,
             busy.assignee,
@@ -132,10 +98,10 @@ async def assign(request: web.Request) -> web.StreamResponse:
             handoff_id,
             staffer.username,
             agent.username,
-            _actual(request),
+            confirmed_holder(request),
         )
     except service.AlreadyAttended as busy:
-        return await _warning(
+        return await warning_page(
             request,
             handoff_id,
             busy.assignee,
@@ -161,7 +127,7 @@ async def take_live(request: web.Request) -> web.StreamResponse:
     after the warning when another staffer attends it."""
     ctx, staffer = console(request), session_of(request).staffer
     sender_id = str(request["console_form"].get("sender_id") or "").strip()
-    replacing = _actual(request)
+    replacing = confirmed_holder(request)
 
     def work():
         channel = queries.conversation_channel(
@@ -196,7 +162,7 @@ async def take_live(request: web.Request) -> web.StreamResponse:
         handoff = await asyncio.to_thread(work)
     except service.AlreadyAttended as busy:
         open_id = await asyncio.to_thread(service.open_handoff_id, ctx.db, staffer.municipality, sender_id)
-        return await _warning(
+        return await warning_page(
             request,
             open_id or 0,
             busy.assignee,
