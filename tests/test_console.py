@@ -1056,9 +1056,12 @@ async def test_taking_a_live_conversation(browsers, live, rasa):
         assert len(session.execute(select(HandoffRow).where(HandoffRow.sender_id == PEN_LIVE)).all()) == 1
 
 
+NO_HANDOFF = '<td data-etiqueta="Derivación abierta">No</td>'
+
+
 def _list_row(page: str, who: str) -> str:
     """The row of the conversations list that shows ``who``."""
-    [found] = [r for r in page.split("<tr>") if f"<td>{who}</td>" in r]
+    [found] = [r for r in page.split("<tr>") if f'<td data-etiqueta="Vecino o vecina">{who}</td>' in r]
     return found
 
 
@@ -1071,7 +1074,7 @@ async def test_the_list_shows_every_open_handoff_the_assistant_is_silent_for(bro
     _, text = await ana.get("/consola/conversaciones")
     line = _list_row(text, "+56 9 **** 3344")
     assert f'Sí: <a href="/consola/conversacion/{waiting}">n.º {waiting}</a> (esperando)' in line
-    assert ">Tomar conversación</button>" in line and "<td>No</td>" not in line
+    assert ">Tomar conversación</button>" in line and NO_HANDOFF not in line
     # Someone else attends it: who, and Reasignar.
     service.assign_handoff(db, "penalolen", waiting, "jefa", "jefa")
     _, text = await ana.get("/consola/conversaciones")
@@ -1080,14 +1083,14 @@ async def test_the_list_shows_every_open_handoff_the_assistant_is_silent_for(bro
     # Handed back: no open handoff, the assistant answers again.
     service.hand_back(db, "penalolen", waiting, "jefa")
     _, text = await ana.get("/consola/conversaciones")
-    assert "<td>No</td>" in _list_row(text, "+56 9 **** 3344")
+    assert NO_HANDOFF in _list_row(text, "+56 9 **** 3344")
     # The citizen wrote to Peñalolén's number but asked for Angol's staff: the assistant is silent for them, so
     # the list does not say "No"; nothing of Angol's handoff is shown, and it cannot be taken a second time.
     angol = service.create_handoff(db, "angol", PEN_TG_LIVE, "telegram", "hablar_con_funcionario")
     _, text = await ana.get("/consola/conversaciones")
     line = _list_row(text, "Telegram ···123")
     assert "Sí, con otra municipalidad" in line and "La atiende otra municipalidad" in line
-    assert "<td>No</td>" not in line and f"n.º {angol}" not in line and "<button" not in line
+    assert NO_HANDOFF not in line and f"n.º {angol}" not in line and "<button" not in line
     response, text = await ana.post("/consola/conversaciones/tomar", {"sender_id": PEN_TG_LIVE})
     assert response.status == 409 and "equipo de otra municipalidad" in text
     assert service.open_handoff_id(db, "penalolen", PEN_TG_LIVE) is None and rasa.switches(PEN_TG_LIVE) == []

@@ -90,8 +90,9 @@ async def live(request: web.Request) -> web.Response:
         who = masked_identity(r.sender_id, r.form_data)
         lines.append(
             fragment(
-                '<tr><td>$who</td><td>$channel</td><td><time datetime="$iso">$at</time></td><td>$handoff</td>'
-                "<td>$form</td></tr>",
+                '<tr><td data-etiqueta="Vecino o vecina">$who</td><td data-etiqueta="Canal">$channel</td>'
+                '<td data-etiqueta="Último mensaje"><time datetime="$iso">$at</time></td>'
+                '<td data-etiqueta="Derivación abierta">$handoff</td><td data-etiqueta="Acción">$form</td></tr>',
                 who=who,
                 channel=CHANNEL_NAMES.get(r.channel, r.channel),
                 iso=r.last_inbound_at.isoformat(),

@@ -88,8 +88,11 @@ def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]
 def _results_html(rows: Sequence[Any], names: Dict[str, str]) -> Markup:
     lines = [
         fragment(
-            '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$at</td>'
-            "<td>$procedure</td><td>$who</td><td>$status</td><td>$outcome</td><td>$channel</td><td>$assigned</td></tr>",
+            '<tr><td data-etiqueta="Conversación"><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a>'
+            '</td><td data-etiqueta="Fecha">$at</td><td data-etiqueta="Trámite">$procedure</td>'
+            '<td data-etiqueta="Vecino o vecina">$who</td><td data-etiqueta="Estado">$status</td>'
+            '<td data-etiqueta="Resultado">$outcome</td><td data-etiqueta="Canal">$channel</td>'
+            '<td data-etiqueta="Atendió">$assigned</td></tr>',
             at=local_time(r.created_at),
             status=STATUS_NAMES.get(r.status, r.status),
             procedure=names.get(r.procedure or "", r.procedure or "Sin trámite"),
@@ -104,7 +107,9 @@ def _results_html(rows: Sequence[Any], names: Dict[str, str]) -> Markup:
     if not lines:
         lines = [Markup('<tr><td colspan="8">No hay conversaciones con esos criterios.</td></tr>')]
     more = " (se muestran las más recientes)" if len(rows) >= SEARCH_LIMIT else ""
-    return table(f"Resultados: {len(rows)}{more}", RESULT_COLUMNS, lines)
+    return fragment(  # one card per result on a phone (consola.css)
+        '<div class="tarjetas">$table</div>', table=table(f"Resultados: {len(rows)}{more}", RESULT_COLUMNS, lines)
+    )
 
 
 @staff_only
