@@ -12,7 +12,7 @@ staffer's capacity lets the automatic assignment (``bot.handoff.auto_assign``) r
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+from typing import Any, List, Optional, Tuple, Union
 
 from aiohttp import web
 
@@ -25,6 +25,7 @@ from bot.handoff import auto_assign, queries, service
 from bot.handoff.states import HandoffStatus
 from bot.staff import accounts
 from bot.staff.audit import record_audit
+from bot.storage.tables import HandoffRow
 
 ELSEWHERE: Any = object()  # take_live's answer when another municipality's staff have the conversation
 
@@ -40,10 +41,18 @@ def _audit_change(request: web.Request, handoff, previous: Optional[str], assign
         auto_assign.assign_if_enabled(ctx.db, staffer.municipality)
 
 
-@staff_only
-async def take(request: web.Request) -> web.StreamResponse:
-    """POST /consola/conversacion/{id}/tomar: assign to me (after the warning if someone else attends it)."""
-    ctx, staffer, handoff_id = console(request), session_of(request).staffer, _id(request)
+async def _assign(
+    request: web.Request,
+    handoff_id: int,
+    assignee: str,
+    action: str,
+    warning: Tuple[str, str, str],
+    **hidden: str,
+) -> Union[web.Response, Tuple[HandoffRow, List[str]]]:
+    """Give the handoff to ``assignee`` (audited as ``action``) and silence the assistant: ``(handoff, notice
+    codes)``; the warning page when someone else attends it (``warning``: its form's action, question and
+    confirmation, ``hidden`` its extra fields); 404 when not found; back to the conversation when closed."""
+    ctx, staffer = console(request), session_of(request).staffer
     try:
         handoff, previous = await asyncio.to_thread(
             service.assign_handoff,
@@ -51,27 +60,32 @@ async def take(request: web.Request) -> web.StreamResponse:
             staffer.municipality,
             handoff_id,
             staffer.username,
-            staffer.username,
+            assignee,
             confirmed_holder(request),
         )
     except service.AlreadyAttended as busy:
-        return await warning_page(
-            request,
-            handoff_id,
-            busy.assignee,
-            f"/consola/conversacion/{handoff_id}/tomar",
-            "¿Tomarla de todos modos?",
-            "Sí, tomarla",
-        )
+        return await warning_page(request, handoff_id, busy.assignee, *warning, **hidden)
     except service.HandoffStateError:
         raise _back(handoff_id, "estado") from None
     if handoff is None:
         return not_found(request)
-    codes = ["tomada"]
+    codes = []
     if not await _switch(ctx, handoff.sender_id, True):
         codes.append("sin_rasa")
-    await asyncio.to_thread(_audit_change, request, handoff, previous, staffer.username, "tomar")
-    raise _back(handoff.id, *codes)
+    await asyncio.to_thread(_audit_change, request, handoff, previous, assignee, action)
+    return handoff, codes
+
+
+@staff_only
+async def take(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/tomar: assign to me (after the warning if someone else attends it)."""
+    handoff_id = _id(request)
+    warning = (f"/consola/conversacion/{handoff_id}/tomar", "¿Tomarla de todos modos?", "Sí, tomarla")
+    done = await _assign(request, handoff_id, session_of(request).staffer.username, "tomar", warning)
+    if isinstance(done, web.StreamResponse):
+        return done
+    handoff, codes = done
+    raise _back(handoff.id, "tomada", *codes)
 
 
 @staff_only
@@ -90,35 +104,16 @@ async def assign(request: web.Request) -> web.StreamResponse:
         return not_found(request)
     if agent is None:
         raise web.HTTPSeeOther("/consola?aviso=sin_agente")
-    try:
-        handoff, previous = await asyncio.to_thread(
-            service.assign_handoff,
-            ctx.db,
-            staffer.municipality,
-            handoff_id,
-            staffer.username,
-            agent.username,
-            confirmed_holder(request),
-        )
-    except service.AlreadyAttended as busy:
-        return await warning_page(
-            request,
-            handoff_id,
-            busy.assignee,
-            f"/consola/conversacion/{handoff_id}/asignar",
-            f"¿Asignarla a {agent.name} de todos modos?",
-            f"Sí, asignarla a {agent.name}",
-            agente=agent.username,
-        )
-    except service.HandoffStateError:
-        raise _back(handoff_id, "estado") from None
-    if handoff is None:
-        return not_found(request)
-    codes = ["asignada"]
-    if not await _switch(ctx, handoff.sender_id, True):
-        codes.append("sin_rasa")
-    await asyncio.to_thread(_audit_change, request, handoff, previous, agent.username, "asignar")
-    raise web.HTTPSeeOther("/consola?" + "&".join(f"aviso={c}" for c in codes))
+    warning = (
+        f"/consola/conversacion/{handoff_id}/asignar",
+        f"¿Asignarla a {agent.name} de todos modos?",
+        f"Sí, asignarla a {agent.name}",
+    )
+    done = await _assign(request, handoff_id, agent.username, "asignar", warning, agente=agent.username)
+    if isinstance(done, web.StreamResponse):
+        return done
+    _handoff, codes = done
+    raise web.HTTPSeeOther("/consola?" + "&".join(f"aviso={c}" for c in ["asignada", *codes]))
 
 
 @staff_only

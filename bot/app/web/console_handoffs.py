@@ -403,9 +403,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     def save() -> None:
         service.add_staff_message(ctx.db, handoff, staffer.username, text)
         beside = f"la atiende {holder}" if holder and holder != staffer.username else None
-        record_audit(
-            ctx.db, staffer.username, staffer.municipality, "responder", handoff.id, handoff.sender_id, beside
-        )
+        record_audit(ctx.db, staffer.username, staffer.municipality, "responder", handoff.id, handoff.sender_id, beside)
 
     await asyncio.to_thread(save)
     raise _back(handoff.id, "enviado", *codes)
