@@ -9,73 +9,26 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from functools import partial
 from typing import Any, Dict, List, Optional
 from zoneinfo import ZoneInfo
 
-import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import insert, update
 
-import tests.test_console as console_tests
-from bot.app.web.app import create_app
-from bot.app.web.console import add_console
 from bot.app.web.console_mask import masked_identity
 from bot.handoff import auto_assign, service
-from bot.handoff.with_staff import set_with_staff
 from bot.message_metadata import PROFILE_NAME_KEY, profile_name
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.staff import accounts, sessions
 from bot.storage.tables import HandoffRow, SessionRow, StaffMessageRow, utcnow
-from channels.registry import ChannelRegistry
-from channels.whatsapp_api import TwilioSettings, WhatsAppSender
+from tests import console_fixtures
 from tests.test_console import CITIZEN, PASSWORD, TG_SENDER, WA_SENDER, add_handoff, ago, audits, handoff
 
-# The fixtures of the console over a real server (test_console.py), with a clock the tests can set.
-db, reader, twilio, rasa, world = (
-    console_tests.db,
-    console_tests.reader,
-    console_tests.twilio,
-    console_tests.rasa,
-    console_tests.world,
-)
-browsers = console_tests.browsers
+# The fixtures of the console over a real server (tests/console_fixtures.py), with a clock the tests can set.
+db, reader, twilio, rasa, world, browsers, telegram, clock, server = console_fixtures.SHARED
 
 SANTIAGO = ZoneInfo("America/Santiago")
 NEW_SENDER = "whatsapp:+56229999999:+56911110000"
 ANGOL_SENDER = "telegram:angol:99990001"
-
-
-class Clock:
-    """The queue's now: the real time unless a test sets ``frozen``."""
-
-    def __init__(self) -> None:
-        self.frozen: Optional[datetime] = None
-
-    def __call__(self) -> datetime:
-        return self.frozen or utcnow()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def server(world, twilio, rasa, catalogue, clock):
-    app = create_app(world["db"], lambda: catalogue)
-    channels = ChannelRegistry([WhatsAppSender(TwilioSettings("ACprueba", "secreto", twilio.url))])
-    add_console(
-        app,
-        world["db"],
-        world["reader"],
-        channels,
-        set_with_staff=partial(set_with_staff, rasa_url=rasa.url),
-        catalogue_provider=lambda: catalogue,
-        clock=clock,
-    )
-    async with TestServer(app) as test_server:
-        yield test_server
 
 
 def local(*args: int) -> datetime:
@@ -212,7 +165,7 @@ async def test_name_last_message_and_unread_counts(browsers, world):
 # --- The SLA clock (Angol: lun-jue 08:30-13:30, 14:30-17:00; vie 08:30-13:30, 14:30-16:00) -------
 
 
-async def _angol_entry(pedro, clock: Clock, now: datetime, handoff_id: int) -> Dict[str, Any]:
+async def _angol_entry(pedro, clock: console_fixtures.Clock, now: datetime, handoff_id: int) -> Dict[str, Any]:
     clock.frozen = now
     data = await queue_json(pedro)
     return {**row(data, handoff_id), "horario": data["horario"], "titulo": data["titulo"]}
