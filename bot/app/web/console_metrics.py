@@ -32,7 +32,7 @@ from bot.app.web.console_context import ConsoleContext, console
 from bot.app.web.console_mask import mask_text
 from bot.app.web.console_pages import page
 from bot.app.web.console_render import REASON_NAMES, Markup, duration, fragment, join, render, table
-from bot.app.web.console_tools import _day as parse_day
+from bot.app.web.console_tools import parse_day
 from bot.config import timezone_name
 from bot.handoff import metrics
 from bot.handoff.metrics import Metrics, Period

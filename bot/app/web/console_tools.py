@@ -31,7 +31,9 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # search dates outsi
 # --- Search -------------------------------------------------------------------------------------
 
 
-def _day(value: str, label: str, problems: List[str]) -> Optional[date]:
+def parse_day(value: str, label: str, problems: List[str]) -> Optional[date]:
+    """The date of a form's ``AAAA-MM-DD`` field named ``label`` (``None`` when empty); a wrong or out-of-range
+    date adds its Spanish problem to ``problems`` and gives ``None``."""
     if not value:
         return None
     try:
@@ -55,8 +57,8 @@ def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]
     raw = {k: str(query.get(k, "")).strip()[:100] for k in SEARCH_PARAMS}
     problems: List[str] = []
     options_: Dict[str, Any] = {
-        "date_from": _day(raw["desde"], "desde", problems),
-        "date_to": _day(raw["hasta"], "hasta", problems),
+        "date_from": parse_day(raw["desde"], "desde", problems),
+        "date_to": parse_day(raw["hasta"], "hasta", problems),
     }
     if options_["date_from"] and options_["date_to"] and options_["date_from"] > options_["date_to"]:
         problems.append("'Desde' no puede ser posterior a 'hasta'.")
