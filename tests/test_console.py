@@ -101,9 +101,10 @@ def add_event(
     at: datetime,
     intent: Optional[str] = None,
     confidence: Optional[float] = None,
-    buttons: Optional[List[str]] = None,
+    buttons: Optional[List[Any]] = None,
 ) -> int:
-    """Store an event the way Rasa's SQL tracker store does; returns its id."""
+    """Store an event the way Rasa's SQL tracker store does; returns its id. A button is its title (payload
+    ``/<title>``) or ``(title, payload)``."""
     ts = at.timestamp()
     if kind == "user":
         data = {
@@ -125,7 +126,13 @@ def add_event(
             "timestamp": ts,
             "text": text,
             "metadata": {"utter_action": "utter_x"},
-            "data": {"buttons": [{"title": b, "payload": f"/{b}"} for b in buttons or []], "elements": None},
+            "data": {
+                "buttons": [
+                    {"title": b[0], "payload": b[1]} if isinstance(b, tuple) else {"title": b, "payload": f"/{b}"}
+                    for b in buttons or []
+                ],
+                "elements": None,
+            },
         }
     with reader.engine.begin() as conn:
         result = conn.execute(
@@ -685,6 +692,33 @@ async def test_search(browsers, world):
     assert response.status == 400 and "no es válida" in text
 
 
+COST_PAYLOAD = '/consultar_tramite{"tramite":"permiso-circulacion","aspecto":"costo"}'
+
+
+async def test_button_presses_read_as_the_options_text(browsers, world):
+    """A pressed button reaches the assistant as its payload; staff read the option they saw, in the page and
+    in the export, also for an option no stored message offered and for the satisfaction question."""
+    reader, ana = world["reader"], await browsers("ana")
+    start = ago(minutes=1)
+    add_event(
+        reader,
+        WA_SENDER,
+        "bot",
+        "¿Qué quieres saber del permiso?",
+        start,
+        buttons=[("Cuánto cuesta", COST_PAYLOAD), ("Hablar con una persona", "/hablar_con_funcionario")],
+    )
+    add_event(reader, WA_SENDER, "user", COST_PAYLOAD, start + timedelta(seconds=5), "consultar_tramite", 1.0)
+    add_event(reader, WA_SENDER, "user", "/listar_tramites", start + timedelta(seconds=10), "listar_tramites", 1.0)
+    add_event(reader, WA_SENDER, "user", '/informar{"puntaje":"4"}', start + timedelta(seconds=15), "informar", 1.0)
+    _, page = await ana.get(f"/consola/conversacion/{world['wa']}")
+    _, export = await ana.get(f"/consola/conversacion/{world['wa']}/exportar")
+    for text in (page, export):
+        assert "Cuánto cuesta" in text and "(eligió una opción del menú)" in text and "4 · Buena" in text
+        assert "/consultar_tramite" not in text and "/listar_tramites" not in text and "/informar" not in text
+        assert "{&#34;tramite&#34;" not in text and '{"tramite"' not in text and "puntaje" not in text
+
+
 async def test_transcript_export_is_audited(browsers, world):
     ana = await browsers("ana")
     response, text = await ana.get(f"/consola/conversacion/{world['wa']}/exportar")
@@ -1020,6 +1054,46 @@ async def test_taking_a_live_conversation(browsers, live, rasa):
     assert [(a.staff, a.handoff_id, a.detail) for a in audits(db, "reasignar")] == [("jefa", row.id, "de ana a jefa")]
     with db.session() as session:
         assert len(session.execute(select(HandoffRow).where(HandoffRow.sender_id == PEN_LIVE)).all()) == 1
+
+
+NO_HANDOFF = '<td data-etiqueta="Derivación abierta">No</td>'
+
+
+def _list_row(page: str, who: str) -> str:
+    """The row of the conversations list that shows ``who``."""
+    [found] = [r for r in page.split("<tr>") if f'<td data-etiqueta="Vecino o vecina">{who}</td>' in r]
+    return found
+
+
+async def test_the_list_shows_every_open_handoff_the_assistant_is_silent_for(browsers, live, rasa):
+    from bot.handoff import service
+
+    db, ana = live["db"], await browsers("ana")
+    # The assistant opened one (the citizen asked for a person): waiting, the list says so and offers to take it.
+    waiting = service.create_handoff(db, "penalolen", PEN_LIVE, "whatsapp", "hablar_con_funcionario")
+    _, text = await ana.get("/consola/conversaciones")
+    line = _list_row(text, "+56 9 **** 3344")
+    assert f'Sí: <a href="/consola/conversacion/{waiting}">n.º {waiting}</a> (esperando)' in line
+    assert ">Tomar conversación</button>" in line and NO_HANDOFF not in line
+    # Someone else attends it: who, and Reasignar.
+    service.assign_handoff(db, "penalolen", waiting, "jefa", "jefa")
+    _, text = await ana.get("/consola/conversaciones")
+    line = _list_row(text, "+56 9 **** 3344")
+    assert "(en atención, Marta Jefa)" in line and "Atiende: Marta Jefa" in line and ">Reasignar</button>" in line
+    # Handed back: no open handoff, the assistant answers again.
+    service.hand_back(db, "penalolen", waiting, "jefa")
+    _, text = await ana.get("/consola/conversaciones")
+    assert NO_HANDOFF in _list_row(text, "+56 9 **** 3344")
+    # The citizen wrote to Peñalolén's number but asked for Angol's staff: the assistant is silent for them, so
+    # the list does not say "No"; nothing of Angol's handoff is shown, and it cannot be taken a second time.
+    angol = service.create_handoff(db, "angol", PEN_TG_LIVE, "telegram", "hablar_con_funcionario")
+    _, text = await ana.get("/consola/conversaciones")
+    line = _list_row(text, "Telegram ···123")
+    assert "Sí, con otra municipalidad" in line and "La atiende otra municipalidad" in line
+    assert NO_HANDOFF not in line and f"n.º {angol}" not in line and "<button" not in line
+    response, text = await ana.post("/consola/conversaciones/tomar", {"sender_id": PEN_TG_LIVE})
+    assert response.status == 409 and "equipo de otra municipalidad" in text
+    assert service.open_handoff_id(db, "penalolen", PEN_TG_LIVE) is None and rasa.switches(PEN_TG_LIVE) == []
 
 
 async def test_taking_a_live_conversation_when_rasa_is_down(browsers, live, rasa):

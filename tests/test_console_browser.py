@@ -28,11 +28,13 @@ from typing import Iterator
 import pytest
 
 from bot.config import PROJECT_ROOT
+from bot.handoff import service
 from bot.handoff.transcript import TranscriptReader
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.staff import accounts
 from bot.storage.catalogue_store import load_catalogue_into
 from bot.storage.db import Database
+from bot.storage.tables import ConversationActivityRow
 from tests.conftest import require
 from tests.standins import TwilioStandIn, free_port
 from tests.test_console import PASSWORD, RasaStandIn, add_event, add_handoff, ago
@@ -323,7 +325,7 @@ def test_metrics_page_in_a_browser(site):
             widths = _charts_loaded(page)
             assert len(widths) == len(CHARTS) and all(w > 0 for w in widths), widths
             summary = page.locator("#resumen + dl").inner_text()
-            assert "55,6 %" in summary and "44,4 %" in summary and "sin datos" in summary
+            assert "55,6 %" in summary and "44,4 %" in summary and "3,8 de 5 (5 respuestas)" in summary
             alt = page.get_by_role("img", name="Conversaciones por día del 01-03-2025 al 31-03-2025: 9 en total")
             assert alt.count() == 1
             page.get_by_text("Ver los datos").first.click()
@@ -377,6 +379,17 @@ def test_queue_updates_live_and_fits_a_phone(site):
             _login(page, base, "ana", "Peñalolén")
             assert page.title() == "(1) Cola · Consola municipal"
             assert page.locator("#cola-filas > li").count() == 1
+            # The optional tone for a new conversation: off until the staffer turns it on, remembered.
+            sound = page.locator("#cola-sonido")
+            assert sound.inner_text() == "Sonido: desactivado" and sound.get_attribute("aria-pressed") == "false"
+            sound.click()
+            assert sound.inner_text() == "Sonido: activado" and sound.get_attribute("aria-pressed") == "true"
+            assert page.evaluate("localStorage.getItem('consola.cola.sonido')") == "1"
+            page.reload()
+            page.get_by_role("button", name="Sonido: activado").wait_for()
+            page.get_by_role("button", name="Sonido: activado").click()
+            page.get_by_role("button", name="Sonido: desactivado").click()  # on again, with a click to start audio
+            assert sound.get_attribute("data-sonidos") is None  # nothing new yet: silence
             marker = page.evaluate("window.__sin_recargar = 1")  # gone if the page reloads
             assert marker == 1
             # The citizen asks for a person (as the assistant stores the turn and opens the handoff).
@@ -399,14 +412,79 @@ def test_queue_updates_live_and_fits_a_phone(site):
             assert "necesito ayuda con mi patente" in new_row.inner_text()
             assert "A tiempo: menos de 1 min de horario sin respuesta (plazo 15 min)" in new_row.inner_text()
             assert "2 conversaciones abiertas" in page.locator("#cola-resumen").inner_text()
+            assert sound.get_attribute("data-sonidos") == "1"  # the new conversation sounded, once
             # A new citizen message shows up in its row too.
             add_event(reader, LATE_SENDER, "user", "hola? sigo aca", ago(seconds=0), "saludar", 0.9)
             _until(lambda: "sigo aca" in new_row.inner_text())
             assert "1 mensaje sin leer" in new_row.inner_text()
+            assert sound.get_attribute("data-sonidos") == "1"  # a message in a known conversation: no tone
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
             page.screenshot(path="/tmp/console-queue-phone.png", full_page=True)
             assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
             phone.close()
+        finally:
+            browser.close()
+
+
+def _fits_390(page) -> None:
+    """The page (and every box in it) needs no horizontal scrolling on a 390 px wide phone."""
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 390, f"{page.url}: {width} px de ancho en un teléfono de 390 px"
+    _no_horizontal_scrolling(page)
+
+
+def test_every_console_page_fits_a_phone(site):
+    """At 390 px wide the queue, a conversation, the live conversations, the metrics and the team pages need
+    no horizontal scrolling (screenshots: /tmp/console-<page>-390.png)."""
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    seed_month(site["db"], site["reader"])
+    base, handoff_id = site["base"], site["handoff"]
+    with site["db"].session() as session:  # two recent conversations in the live list (one has a handoff open)
+        for sender in ("whatsapp:+56924868000:+56911223344", "telegram:penalolen:7004"):
+            session.add(ConversationActivityRow(sender_id=sender, last_inbound_at=ago(minutes=3)))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            phone = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, locale="es-CL")
+            page = phone.new_page()
+            _login(page, base, "jefa", "Peñalolén")
+            for name, path, heading in (
+                ("cola", "/consola", "Conversaciones en espera"),
+                ("conversacion", f"/consola/conversacion/{handoff_id}", f"Conversación n.º {handoff_id}"),
+                ("conversaciones", "/consola/conversaciones", None),
+                ("metricas", f"/consola/metricas?{MARCH}", "Métricas del asistente"),
+                ("equipo", "/consola/equipo", "Equipo"),
+                ("busqueda", "/consola/buscar", None),
+            ):
+                response = page.goto(base + path)
+                assert response.status == 200, path
+                if heading:
+                    page.get_by_role("heading", name=heading, exact=True).wait_for()
+                if name == "metricas":
+                    assert all(w > 0 for w in _charts_loaded(page))
+                    for details in page.locator("details.datos-grafico").all():
+                        details.locator("summary").click()  # the data tables open, and fit too
+                if name == "conversaciones":
+                    assert page.get_by_role("button", name="Tomar conversación de +56 9 **** 3344").is_visible()
+                _fits_390(page)
+                page.screenshot(path=f"/tmp/console-{name}-390.png", full_page=True)
+            # Ana attends it: replying beside her asks first, and that page fits too; confirmed, it is sent.
+            service.assign_handoff(site["db"], "penalolen", handoff_id, "ana", "ana")
+            page.goto(f"{base}/consola/conversacion/{handoff_id}")
+            page.get_by_label("Mensaje para el vecino o vecina").fill("Hola, soy Marta, la jefa del equipo.")
+            page.get_by_role("button", name="Enviar respuesta").click()
+            page.get_by_text(
+                "Ana Pérez está atendiendo esta conversación. ¿Enviar tu respuesta de todos modos?"
+            ).wait_for()
+            _fits_390(page)
+            page.screenshot(path="/tmp/console-aviso-390.png", full_page=True)
+            page.get_by_role("button", name="Sí, enviar mi respuesta").click()
+            page.get_by_text("Mensaje enviado al vecino o vecina.").wait_for()
+            assert site["twilio"].wait_for(
+                lambda r: r.get("Body") == "Hola, soy Marta, la jefa del equipo.", timeout=20
+            )
         finally:
             browser.close()
 

@@ -3,7 +3,8 @@
 Every number the page, its charts and its CSV show is checked against the seeded data: conversations
 per day (one citizen's messages of one local day), containment and handoff rate, handoff reasons,
 median and p90 time to the first staff reply, top procedures (the ``tramite`` slot the actions set),
-messages not understood, and requests per procedure and status; Angol's data never shows in
+messages not understood, requests per procedure and status, and satisfaction (average, answers, 1–5
+distribution of the answered surveys); Angol's data never shows in
 Peñalolén's page and the other way round; the charts are SVG documents; bad dates answer a 400 page.
 """
 
@@ -14,7 +15,7 @@ import csv
 import io
 import json
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from bot.answers.channel import HAND_BACK_TEXT
 from bot.handoff import metrics
 from bot.handoff.transcript import TranscriptReader
 from bot.rasa_internals.events_table import RASA_EVENTS
-from bot.storage.tables import RequestRow, StaffMessageRow
+from bot.storage.tables import RequestRow, StaffMessageRow, SurveyRow
 from tests.test_console import add_event, add_handoff, audits
 
 # The fixtures of the console over a real server (test_console.py), used here as they are there.
@@ -43,7 +44,16 @@ NOT_OURS = f"whatsapp:{OTHER_WA}:+56933330001"  # a number of no municipality: n
 REST = "rest:local:vecina-9"
 ANGOL_SECRET = "texto de angol que no se entiende"
 FORMULA = '=HYPERLINK("http://malo")'
-CHARTS = ("conversaciones", "contencion", "derivaciones", "respuesta", "tramites", "no-entendidos", "solicitudes")
+CHARTS = (
+    "conversaciones",
+    "contencion",
+    "derivaciones",
+    "respuesta",
+    "tramites",
+    "no-entendidos",
+    "solicitudes",
+    "satisfaccion",
+)
 
 
 def local(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
@@ -91,6 +101,31 @@ def add_request(db, municipality: str, procedure: str, status: str, at: datetime
                 idempotency_key=f"metricas-{municipality}-{n}",
                 created_at=at,
                 updated_at=at,
+            )
+        )
+
+
+def add_survey(
+    db,
+    municipality: str,
+    handoff_id: Optional[int],
+    status: str,
+    asked: datetime,
+    score: Optional[int] = None,
+    answered: Optional[datetime] = None,
+) -> None:
+    with db.session() as session:
+        session.add(
+            SurveyRow(
+                handoff_id=handoff_id,
+                municipality=municipality,
+                sender_id=None,
+                channel="whatsapp",
+                status=status,
+                not_sent_reason="fuera de la ventana de 24 horas" if status == "no_enviada" else None,
+                score=score,
+                asked_at=asked.astimezone(timezone.utc),  # as utcnow() stores them
+                answered_at=answered.astimezone(timezone.utc) if answered else None,
             )
         )
 
@@ -174,6 +209,16 @@ def seed_month(db, reader: TranscriptReader) -> Dict[str, int]:
     add_request(db, "penalolen", "reporte-bache", "recibida", local(2, 12, month=4), 10)
     for n in range(5):
         add_request(db, "angol", "patente-comercial", "recibida", local(6, 12), 20 + n)
+
+    # Satisfaction answers of March: 5, 5, 4, 2 and a 3 late on the 31st (April in UTC) -> 19 / 5 = 3,8.
+    for handoff_id, score, day in ((h1, 5, 3), (h3, 5, 4), (h5, 4, 10), (h2, 2, 10)):
+        add_survey(db, "penalolen", handoff_id, "respondida", local(day, 18), score, local(day, 18, 5))
+    add_survey(db, "penalolen", hr, "respondida", local(31, 23, 0), 3, local(31, 23, 30))
+    # Not counted: asked in March but answered in April, never answered, not sent, and Angol's.
+    add_survey(db, "penalolen", h4, "respondida", local(31, 22), 1, local(1, 0, 30, month=4))
+    add_survey(db, "penalolen", h4, "enviada", local(20, 11))
+    add_survey(db, "penalolen", None, "no_enviada", local(21, 11))
+    add_survey(db, "angol", angol, "respondida", local(4, 16), 1, local(4, 16, 1))
     return {"h1": h1, "h2": h2, "h3": h3, "h4": h4, "h5": h5, "hr": hr}
 
 
@@ -224,7 +269,10 @@ def test_numbers_of_the_seeded_month(world, month):
         ("permiso-circulacion", "resuelta", 1),
         ("reporte-bache", "en_revision", 1),
     ]
-    assert found.satisfaction.summary == "sin datos"
+    sat = found.satisfaction
+    assert sat.distribution == (0, 1, 1, 1, 2) and sat.responses == 5 and sat.average == pytest.approx(3.8)
+    assert sat.summary == "3,8 de 5 (5 respuestas)"
+    assert metrics.Satisfaction().summary == "sin datos" and metrics.Satisfaction().average is None
 
 
 def test_median_of_an_even_count_and_nearest_rank_p90():
@@ -242,6 +290,7 @@ def test_angol_sees_only_angol(world, month):
     assert [(n.text, n.count) for n in found.not_understood] == [(ANGOL_SECRET, 3)]
     assert [(r.key, r.count) for r in found.reasons] == [("formulario", 1)]
     assert [(r.procedure, r.status, r.count) for r in found.requests] == [("patente-comercial", "recibida", 5)]
+    assert found.satisfaction.distribution == (1, 0, 0, 0, 0) and found.satisfaction.summary == "1,0 de 5 (1 respuesta)"
 
 
 def test_no_tracker_table_yet_means_no_conversations(world, tmp_path):
@@ -285,7 +334,7 @@ async def test_page_shows_every_number(browsers, month):
         "<dd>10 min</dd>",
         "1 h 00 min",
         "5 respondidas, 1 sin respuesta aún",
-        "<dd>sin datos</dd>",
+        "<dd>3,8 de 5 (5 respuestas)</dd>",
     ):
         assert text in summary, text
     assert _alt(page, "conversaciones") == (
@@ -316,6 +365,11 @@ async def test_page_shows_every_number(browsers, month):
         "Solicitudes por trámite y estado: Permiso de circulación: 3 (Recibida 2, Resuelta 1); "
         "Reporte de baches y veredas en mal estado: 1 (En revisión 1)."
     )
+    assert _alt(page, "satisfaccion") == (
+        "Satisfacción de los vecinos y vecinas: 3,8 de 5 (5 respuestas). Por puntaje: 5 · Muy buena: 2; "
+        "4 · Buena: 1; 3 · Regular: 1; 2 · Mala: 1; 1 · Muy mala: 0."
+    )
+    assert "<td>5 · Muy buena</td><td>2</td>" in page and "<td>1 · Muy mala</td><td>0</td>" in page
     # The data under each chart, in <details>; the not-understood ones link to where errors are marked.
     assert page.count('<details class="datos-grafico">') == len(CHARTS)
     assert "<td>10-03-2025</td><td>2</td><td>2</td><td>4</td>" in page
@@ -352,6 +406,8 @@ async def test_charts_are_svg_documents(browsers, month):
             assert "XKCD qwpz" in texts and "12.***.***-5" in texts and "12.345.678-5" not in texts
         if chart == "solicitudes":
             assert "Recibida" in texts and "En revisión" in texts
+        if chart == "satisfaccion":
+            assert "3,8 de 5" in texts and "5 · Muy buena" in texts and "1 · Muy mala" in texts
     response, _ = await ana.get(f"/consola/metricas/grafico/otro.svg?{MARCH}")
     assert response.status == 404
     nobody = await browsers()
@@ -408,7 +464,14 @@ async def test_csv_has_every_number(browsers, world, month):
         ("primera respuesta", "mediana (minutos)", ""): "10,0",
         ("primera respuesta", "p90 (minutos)", ""): "60,0",
         ("primera respuesta por tramo", "5 a 15 min", ""): "2",
-        ("satisfacción", "", ""): "sin datos",
+        ("satisfacción", "resumen", ""): "3,8 de 5 (5 respuestas)",
+        ("satisfacción", "respuestas", ""): "5",
+        ("satisfacción", "promedio (1 a 5)", ""): "3,80",
+        ("satisfacción por puntaje", "1 · Muy mala", ""): "0",
+        ("satisfacción por puntaje", "2 · Mala", ""): "1",
+        ("satisfacción por puntaje", "3 · Regular", ""): "1",
+        ("satisfacción por puntaje", "4 · Buena", ""): "1",
+        ("satisfacción por puntaje", "5 · Muy buena", ""): "2",
         ("trámites consultados", "Reporte de baches y veredas en mal estado", ""): "3",
         ("trámites consultados", "Permiso de circulación", ""): "2",
         ("trámites consultados", "Licencia de conducir (primera licencia o cambio de clase)", ""): "1",

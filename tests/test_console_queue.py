@@ -9,73 +9,26 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from functools import partial
 from typing import Any, Dict, List, Optional
 from zoneinfo import ZoneInfo
 
-import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import insert, update
 
-import tests.test_console as console_tests
-from bot.app.web.app import create_app
-from bot.app.web.console import add_console
 from bot.app.web.console_mask import masked_identity
 from bot.handoff import auto_assign, service
-from bot.handoff.with_staff import set_with_staff
 from bot.message_metadata import PROFILE_NAME_KEY, profile_name
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.staff import accounts, sessions
 from bot.storage.tables import HandoffRow, SessionRow, StaffMessageRow, utcnow
-from channels.registry import ChannelRegistry
-from channels.whatsapp_api import TwilioSettings, WhatsAppSender
-from tests.test_console import PASSWORD, TG_SENDER, WA_SENDER, add_handoff, ago, audits, handoff
+from tests import console_fixtures
+from tests.test_console import CITIZEN, PASSWORD, TG_SENDER, WA_SENDER, add_handoff, ago, audits, handoff
 
-# The fixtures of the console over a real server (test_console.py), with a clock the tests can set.
-db, reader, twilio, rasa, world = (
-    console_tests.db,
-    console_tests.reader,
-    console_tests.twilio,
-    console_tests.rasa,
-    console_tests.world,
-)
-browsers = console_tests.browsers
+# The fixtures of the console over a real server (tests/console_fixtures.py), with a clock the tests can set.
+db, reader, twilio, rasa, world, browsers, telegram, clock, server = console_fixtures.SHARED
 
 SANTIAGO = ZoneInfo("America/Santiago")
 NEW_SENDER = "whatsapp:+56229999999:+56911110000"
 ANGOL_SENDER = "telegram:angol:99990001"
-
-
-class Clock:
-    """The queue's now: the real time unless a test sets ``frozen``."""
-
-    def __init__(self) -> None:
-        self.frozen: Optional[datetime] = None
-
-    def __call__(self) -> datetime:
-        return self.frozen or utcnow()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def server(world, twilio, rasa, catalogue, clock):
-    app = create_app(world["db"], lambda: catalogue)
-    channels = ChannelRegistry([WhatsAppSender(TwilioSettings("ACprueba", "secreto", twilio.url))])
-    add_console(
-        app,
-        world["db"],
-        world["reader"],
-        channels,
-        set_with_staff=partial(set_with_staff, rasa_url=rasa.url),
-        catalogue_provider=lambda: catalogue,
-        clock=clock,
-    )
-    async with TestServer(app) as test_server:
-        yield test_server
 
 
 def local(*args: int) -> datetime:
@@ -134,6 +87,28 @@ async def test_queue_json_is_scoped_to_the_municipality(browsers, world):
     assert "necesito hablar con alguien de angol" in row(data, world["tg"])["html"]
 
 
+async def test_the_last_message_of_a_button_press_is_the_options_text(browsers, world):
+    from tests.test_console import COST_PAYLOAD, add_event
+
+    ana = await browsers("ana")
+    add_event(
+        world["reader"],
+        WA_SENDER,
+        "bot",
+        "¿Qué quieres saber del permiso?",
+        utcnow(),
+        buttons=[("Cuánto cuesta", COST_PAYLOAD), ("Requisitos", "/consultar_tramite")],
+    )
+    say(world["reader"], WA_SENDER, COST_PAYLOAD, utcnow())
+    wa = row(await queue_json(ana), world["wa"])
+    assert wa["ultimo_mensaje"] == "Cuánto cuesta" and "Cuánto cuesta" in wa["html"]
+    _, page = await ana.get("/consola")
+    assert "Cuánto cuesta" in page and "/consultar_tramite" not in page and "aspecto" not in page
+    say(world["reader"], WA_SENDER, "/hablar_con_funcionario", utcnow())  # offered by no stored message
+    wa = row(await queue_json(ana), world["wa"])
+    assert wa["ultimo_mensaje"] == "(eligió una opción del menú)"
+
+
 async def test_queue_page_allows_its_own_script_only(browsers, world):
     ana = await browsers("ana")
     response, text = await ana.get("/consola")
@@ -190,7 +165,7 @@ async def test_name_last_message_and_unread_counts(browsers, world):
 # --- The SLA clock (Angol: lun-jue 08:30-13:30, 14:30-17:00; vie 08:30-13:30, 14:30-16:00) -------
 
 
-async def _angol_entry(pedro, clock: Clock, now: datetime, handoff_id: int) -> Dict[str, Any]:
+async def _angol_entry(pedro, clock: console_fixtures.Clock, now: datetime, handoff_id: int) -> Dict[str, Any]:
     clock.frozen = now
     data = await queue_json(pedro)
     return {**row(data, handoff_id), "horario": data["horario"], "titulo": data["titulo"]}
@@ -326,6 +301,37 @@ async def test_take_and_the_warning_before_taking_another_staffers_conversation(
     # The confirmation needs the session's CSRF token like every form.
     assert (await ana.post(f"/consola/conversacion/{wa}/tomar", {"actual": "jefa"}, csrf=None))[0].status == 403
     assert handoff(db, wa).assigned_to == "jefa"
+
+
+async def test_the_warning_before_replying_to_a_conversation_another_staffer_attends(browsers, world, twilio, rasa):
+    db, wa = world["db"], world["wa"]
+    ana, jefa = await browsers("ana"), await browsers("jefa")
+    service.assign_handoff(db, "penalolen", wa, "jefa", "jefa")
+    draft = "Hola, le escribo de la <b>municipalidad</b>."
+    response, page = await ana.post(f"/consola/conversacion/{wa}/responder", {"texto": draft})
+    assert response.status == 409
+    assert "Marta Jefa está atendiendo esta conversación. ¿Enviar tu respuesta de todos modos?" in page
+    assert "junto a los de Marta Jefa, que sigue a cargo" in page and "deja de tenerla a su cargo" not in page
+    assert f'action="/consola/conversacion/{wa}/responder"' in page and 'name="actual" value="jefa"' in page
+    assert 'name="texto" value="Hola, le escribo de la &lt;b&gt;municipalidad&lt;/b&gt;."' in page  # kept
+    assert twilio.bodies_to(CITIZEN) == [] and audits(db, "responder") == []
+    # Confirmed: sent, and Marta still attends it.
+    response, _ = await ana.post(f"/consola/conversacion/{wa}/responder", {"texto": draft, "actual": "jefa"})
+    assert response.status == 303 and "aviso=enviado" in response.headers["Location"]
+    assert twilio.bodies_to(CITIZEN) == [draft]
+    assert handoff(db, wa).assigned_to == "jefa" and handoff(db, wa).status == "atendiendo"
+    assert [(a.staff, a.detail) for a in audits(db, "responder")] == [("ana", "la atiende jefa")]
+    # Whoever attends it replies without a warning, and a waiting conversation is simply taken.
+    response, _ = await jefa.post(f"/consola/conversacion/{wa}/responder", {"texto": "Sigo yo."})
+    assert response.status == 303 and twilio.bodies_to(CITIZEN) == [draft, "Sigo yo."]
+    # A confirmation naming someone who no longer attends it warns again, naming who does now.
+    service.assign_handoff(db, "penalolen", wa, "jefa", "ana", replacing="jefa")
+    luis = accounts.create_staff(db, "penalolen", "luis", "Luis Rojas", PASSWORD)
+    response, page = await (await browsers(luis.username)).post(
+        f"/consola/conversacion/{wa}/responder", {"texto": "Hola", "actual": "jefa"}
+    )
+    assert response.status == 409 and "Ana Pérez está atendiendo esta conversación" in page
+    assert twilio.bodies_to(CITIZEN) == [draft, "Sigo yo."]
 
 
 async def test_assign_to_a_named_agent(browsers, world, rasa):

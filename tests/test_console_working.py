@@ -6,66 +6,20 @@ from __future__ import annotations
 
 import json
 import re
-from functools import partial
 
-import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-import tests.test_console as console_tests
 from bot.answers.survey import CLOSING_TEXT, QUESTION_TEXT
-from bot.app.web.app import create_app
-from bot.app.web.console import add_console
 from bot.handoff import notes, queries, surveys
-from bot.handoff.with_staff import set_with_staff
 from bot.storage import personal_data
 from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, HandoffNoteRow, SurveyRow
-from channels.registry import ChannelRegistry
-from channels.telegram_api import TelegramSender, TelegramSettings
-from channels.whatsapp_api import TwilioSettings, WhatsAppSender
-from tests.standins import TelegramStandIn
+from tests import console_fixtures
 from tests.test_console import CITIZEN, WA_SENDER, ago, audits, handoff
 
-db, reader, twilio, rasa, world = (
-    console_tests.db,
-    console_tests.reader,
-    console_tests.twilio,
-    console_tests.rasa,
-    console_tests.world,
-)
+# The fixtures of the console over a real server, with both channels (tests/console_fixtures.py).
+db, reader, twilio, rasa, world, browsers, telegram, clock, server = console_fixtures.SHARED
 NOTE = "Llamó por teléfono: <b>prefiere</b> que la contactemos en la tarde."
 TG_CHAT = 55501234
-
-
-@pytest.fixture
-def telegram():
-    standin = TelegramStandIn().start()
-    yield standin
-    standin.stop()
-
-
-@pytest.fixture
-async def server(world, twilio, telegram, rasa, catalogue):
-    app = create_app(world["db"], lambda: catalogue)
-    channels = ChannelRegistry(
-        [
-            WhatsAppSender(TwilioSettings("ACprueba", "secreto", twilio.url)),
-            TelegramSender(TelegramSettings({"angol": "222:ANGOL"}, "s", telegram.url)),
-        ]
-    )
-    add_console(
-        app,
-        world["db"],
-        world["reader"],
-        channels,
-        set_with_staff=partial(set_with_staff, rasa_url=rasa.url),
-        catalogue_provider=lambda: catalogue,
-    )
-    async with TestServer(app) as test_server:
-        yield test_server
-
-
-browsers = console_tests.browsers
 
 
 def wrote_at(db, sender: str, **age: float) -> None:

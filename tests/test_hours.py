@@ -181,3 +181,92 @@ def test_working_minutes_want_local_times():
     aware = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
     with pytest.raises(ValueError):
         working_minutes_between(SPLIT, (), aware, aware + timedelta(hours=1))
+
+
+# --- The handoff message and the first-response clock with split hours and a municipality's own holidays ---
+
+OWN_HOLIDAY = date(2026, 12, 7)  # a Monday the municipality itself closes; 2026-12-08 is a national holiday
+SANTIAGO = "America/Santiago"
+
+
+def _town(office_key: str = "principal"):
+    """A municipality written as in its YAML file, with split hours, Saturday mornings and its own holiday."""
+    from bot.catalogue.model import Municipality
+
+    return Municipality.from_dict(
+        {
+            "slug": "penalolen",
+            "name": "Municipalidad de Peñalolén",
+            "comuna": "Peñalolén",
+            "code": "PEN",
+            "offices": [
+                {"key": office_key, "name": "Edificio Consistorial", "address": "Av. Grecia 8735", "hours": SPLIT}
+            ],
+            "feriados": [OWN_HOLIDAY],  # YAML reads the date as a date
+        }
+    )
+
+
+def _holidays(catalogue, town):
+    import dataclasses
+
+    return dataclasses.replace(catalogue, municipalities={**catalogue.municipalities, town.slug: town}).holidays_for(
+        town.slug
+    )
+
+
+WRITTEN = "lunes a viernes de 08:30 a 13:30 y de 14:30 a 17:30; sábado de 09:00 a 12:00"
+
+
+@pytest.mark.parametrize("office_key", ["principal", "tesoreria"])  # without a "principal", the first office
+def test_the_handoff_message_follows_split_hours_saturdays_and_holidays(catalogue, office_key):
+    from bot.answers.handoff import handed_over
+
+    town = _town(office_key)
+    holidays = _holidays(catalogue, town)
+    assert holidays[OWN_HOLIDAY] == "" and holidays[date(2026, 12, 8)] == "Inmaculada Concepción"
+
+    def said(moment: datetime) -> str:
+        return handed_over(town, moment, holidays).text
+
+    assert "en breve" in said(at(MONDAY, 10))
+    assert "en breve" in said(at(date(2026, 11, 28), 10))  # Saturday morning: open
+    lunch = said(at(MONDAY, 13, 45))
+    assert f"fuera de horario por la hora de colación (atiende {WRITTEN})" in lunch
+    assert "te responderá por aquí hoy desde las 14:30" in lunch and "en breve" not in lunch
+    saturday_noon = said(at(date(2026, 12, 5), 12, 30))
+    assert f"Ahora la Municipalidad de Peñalolén está fuera de horario (atiende {WRITTEN})" in saturday_noon
+    assert "el miércoles 09/12 desde las 08:30 (el lunes 07/12 y el martes 08/12 son feriados)" in saturday_noon
+    own = said(at(OWN_HOLIDAY, 10))
+    assert "Hoy es feriado y la Municipalidad de Peñalolén no atiende" in own
+    assert "el miércoles 09/12 desde las 08:30 (el martes 08/12 es feriado)" in own
+    assert "Hoy es feriado (Inmaculada Concepción)" in said(at(date(2026, 12, 8), 10))
+
+
+@pytest.mark.parametrize("office_key", ["principal", "tesoreria"])
+def test_the_first_response_clock_follows_split_hours_saturdays_and_holidays(catalogue, office_key):
+    from zoneinfo import ZoneInfo
+
+    from bot.handoff.sla import OfficeStatus, SlaClock, SlaState
+
+    zone = ZoneInfo(SANTIAGO)
+    town = _town(office_key)
+    clock = SlaClock.of(town, _holidays(catalogue, town), 15)
+    assert clock.hours == SPLIT
+
+    def moment(day: date, hour: int, minute: int = 0) -> datetime:
+        return at(day, hour, minute).replace(tzinfo=zone).astimezone(timezone.utc)
+
+    assert clock.minutes(moment(MONDAY, 13), moment(MONDAY, 15)) == 60  # the lunch break does not count
+    # Friday 17:00 to Wednesday 09:00: Friday's last 30 min, Saturday 09-12, nothing on Monday (its own
+    # holiday) nor Tuesday (national), Wednesday's first 30 min.
+    waited = clock.minutes(moment(date(2026, 12, 4), 17), moment(date(2026, 12, 9), 9))
+    assert waited == 30 + 180 + 30 and clock.state(waited, answered=False) == SlaState.LATE
+    assert clock.minutes(moment(OWN_HOLIDAY, 9), moment(OWN_HOLIDAY, 17)) == 0
+    assert clock.office(moment(MONDAY, 13, 45)).status == OfficeStatus.LUNCH
+    assert clock.office(moment(MONDAY, 13, 45)).reopens == at(MONDAY, 14, 30)
+    assert clock.office(moment(date(2026, 11, 28), 10)).status == OfficeStatus.OPEN
+    saturday = clock.office(moment(date(2026, 12, 5), 12, 30))
+    assert saturday.status == OfficeStatus.CLOSED and saturday.reopens == at(date(2026, 12, 9), 8, 30)
+    holiday = clock.office(moment(OWN_HOLIDAY, 10))
+    assert holiday.status == OfficeStatus.HOLIDAY and holiday.reopens == at(date(2026, 12, 9), 8, 30)

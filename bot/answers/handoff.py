@@ -40,8 +40,8 @@ def handed_over(town: Municipality, now: datetime, holidays: Optional[Mapping[da
     ``holidays`` are the days the municipality is closed (``Catalogue.holidays_for``), with their names.
     """
     holidays = holidays or {}
-    office = town.office("principal")
-    if office is None or is_open(office.hours, now, holidays):
+    office = town.main_office()  # the same hours as the staff's first-response clock (bot.handoff.sla)
+    if office is None or not office.hours or is_open(office.hours, now, holidays):
         return Reply(
             f"Te comunico con una persona de la {town.name}. Te responderá por aquí en breve; "
             f"mientras tanto, yo no responderé. {END_WAIT}"

@@ -189,9 +189,14 @@ class Municipality:
         """The office with this key, if any."""
         return next((o for o in self.offices if o.key == key), None)
 
+    def main_office(self) -> Optional[Office]:
+        """The office whose hours the handoff message and the staff's first-response clock use: ``principal``,
+        or the first one listed."""
+        return self.office("principal") or (self.offices[0] if self.offices else None)
+
     def office_for(self, procedure: Procedure) -> Optional[Office]:
         """Where this municipality does the procedure: its own choice, its department, or the main office."""
         if procedure.office and self.office(procedure.office):
             return self.office(procedure.office)
         serving = next((o for o in self.offices if procedure.category in o.departments), None)
-        return serving or self.office("principal") or (self.offices[0] if self.offices else None)
+        return serving or self.main_office()

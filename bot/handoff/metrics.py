@@ -28,7 +28,10 @@ comes from:
   FallbackClassifier's threshold in config.yml) or out of scope (``UNHELPED_INTENTS``), grouped by
   their text with case and spacing ignored, most frequent first.
 - **Requests**: the municipality's requests created in the period, by procedure and current status.
-- **Satisfaction**: no table holds it yet; ``satisfaction`` answers "sin datos".
+- **Satisfaction**: the scores (1–5) citizens gave to the question sent when staff closed a handoff
+  (``satisfaction_surveys``, ``bot.handoff.surveys``), answered within the period (``answered_at``, local
+  days); questions not answered or not sent do not count. Average (mean of the scores), how many answers,
+  and how many of each score.
 """
 
 from __future__ import annotations
@@ -48,11 +51,12 @@ from bot.answers.channel import HAND_BACK_TEXT
 from bot.config import timezone_name
 from bot.conversation_id import ConversationId, prefixes_of
 from bot.domain_names import UNHELPED_INTENTS, Slot
+from bot.handoff.surveys import ANSWERED, SCORES
 from bot.handoff.transcript import TranscriptReader
 from bot.message_metadata import FULL_TEXT_KEY
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.storage.db import Database
-from bot.storage.tables import HandoffRow, RequestRow, StaffMessageRow, aware
+from bot.storage.tables import HandoffRow, RequestRow, StaffMessageRow, SurveyRow, aware
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -421,21 +425,46 @@ def requests_by_status(db: Database, municipality: str, period: Period) -> Tuple
 
 @dataclass(frozen=True)
 class Satisfaction:
-    """Citizens' satisfaction (CSAT); no data until a table keeps their answers."""
+    """Citizens' satisfaction (CSAT): how many answered each score, 1 to 5."""
 
-    responses: int = 0
-    average: Optional[float] = None  # on the 1-5 scale
+    distribution: Tuple[int, ...] = (0,) * len(SCORES)  # answers of score 1, 2, 3, 4, 5
+
+    @property
+    def responses(self) -> int:
+        return sum(self.distribution)
+
+    @property
+    def average(self) -> Optional[float]:
+        """The mean score (1–5), ``None`` without answers."""
+        if not self.responses:
+            return None
+        return sum(score * n for score, n in zip(SCORES, self.distribution, strict=True)) / self.responses
 
     @property
     def summary(self) -> str:
-        if not self.responses or self.average is None:
+        if self.average is None:
             return NO_DATA
-        return f"{self.average:.1f} de 5 ({self.responses} respuestas)".replace(".", ",", 1)
+        answers = "1 respuesta" if self.responses == 1 else f"{self.responses} respuestas"
+        return f"{self.average:.1f} de 5 ({answers})".replace(".", ",", 1)
 
 
 def satisfaction(db: Database, municipality: str, period: Period) -> Satisfaction:
-    """Satisfaction answers of the period: none yet (no table keeps them), so "sin datos"."""
-    return Satisfaction()
+    """The scores citizens gave to the municipality's satisfaction question, answered in the period."""
+    start, end = period.bounds()
+    with db.session() as session:
+        rows = session.execute(
+            select(SurveyRow.score, func.count(SurveyRow.id))
+            .where(
+                SurveyRow.municipality == municipality,
+                SurveyRow.status == ANSWERED,
+                SurveyRow.score.is_not(None),
+                SurveyRow.answered_at >= start,
+                SurveyRow.answered_at < end,
+            )
+            .group_by(SurveyRow.score)
+        ).all()
+    counts = {score: n for score, n in rows}
+    return Satisfaction(tuple(counts.get(score, 0) for score in SCORES))
 
 
 # --- Everything at once -------------------------------------------------------------------------

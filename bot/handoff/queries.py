@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from bot.config import timezone_name
 from bot.conversation_id import ConversationId, prefixes_of
 from bot.handoff.labels import labelled
+from bot.handoff.service import open_handoffs_of
 from bot.handoff.states import OPEN
 from bot.storage.db import Database
 from bot.storage.tables import ConversationActivityRow, HandoffRow, RequestRow, aware, utcnow
@@ -172,6 +173,7 @@ class LiveConversation:
     handoff_status: Optional[str] = None
     assigned_to: Optional[str] = None
     form_data: Optional[Dict[str, Any]] = None
+    elsewhere: bool = False  # its open handoff is another municipality's: the assistant is silent, staff there
 
 
 def conversation_channel(sender_id: str, municipality: str, whatsapp_numbers: Any) -> Optional[str]:
@@ -183,24 +185,6 @@ def conversation_channel(sender_id: str, municipality: str, whatsapp_numbers: An
     return conversation.channel
 
 
-def _open_handoff_rows(session: Any, municipality: str, senders: List[str]) -> Dict[str, HandoffRow]:
-    """The newest open handoff of each sender, in this municipality."""
-    if not senders:
-        return {}
-    rows = (
-        session.execute(
-            select(HandoffRow)
-            .where(
-                HandoffRow.municipality == municipality, HandoffRow.sender_id.in_(senders), HandoffRow.status.in_(OPEN)
-            )
-            .order_by(HandoffRow.created_at, HandoffRow.id)
-        )
-        .scalars()
-        .all()
-    )
-    return {r.sender_id: r for r in rows}  # later (newer) rows win
-
-
 def recent_conversations(
     db: Database,
     municipality: str,
@@ -210,7 +194,8 @@ def recent_conversations(
     now: Optional[datetime] = None,
 ) -> List[LiveConversation]:
     """Conversations with this municipality (its WhatsApp numbers and its Telegram bot) that wrote within
-    ``max_age``, newest first, at most ``limit``, each with its open handoff if any."""
+    ``max_age``, newest first, at most ``limit``, each with its open handoff if any (``bot.handoff.service``'s,
+    the same the assistant's silence follows)."""
     since = (now or utcnow()) - max_age
     matches = or_(
         *[
@@ -234,19 +219,21 @@ def recent_conversations(
             channel = conversation_channel(row.sender_id, municipality, whatsapp_numbers)
             if channel:
                 found.append((row.sender_id, channel, aware(row.last_inbound_at)))
-        handoffs = _open_handoff_rows(session, municipality, [s for s, _, _ in found])
-        result = []
-        for sender, channel, at in found:
-            open_row = handoffs.get(sender)
+    handoffs = open_handoffs_of(db, [s for s, _, _ in found])
+    result = []
+    for sender, channel, at in found:
+        open_row = handoffs.get(sender)
+        if open_row is None:
+            result.append(LiveConversation(sender, channel, at))
+        elif open_row.municipality != municipality:  # nothing of it crosses: only that it exists
+            result.append(LiveConversation(sender, channel, at, elsewhere=True))
+        else:
             result.append(
                 LiveConversation(
-                    sender,
-                    channel,
-                    at,
-                    *((open_row.id, open_row.status, open_row.assigned_to, open_row.form_data) if open_row else ()),
+                    sender, channel, at, open_row.id, open_row.status, open_row.assigned_to, open_row.form_data
                 )
             )
-        return result
+    return result
 
 
 def conversation_last_inbound(db: Database, sender_id: str) -> Optional[datetime]:

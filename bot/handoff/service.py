@@ -7,7 +7,7 @@ Staff changes take the staffer's municipality and never touch another municipali
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Collection, Dict, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -53,6 +53,26 @@ def open_handoff_id(db: Database, municipality: str, sender_id: str) -> Optional
                 HandoffRow.municipality == municipality, HandoffRow.sender_id == sender_id, HandoffRow.status.in_(OPEN)
             )
         ).scalar()
+
+
+def open_handoffs_of(db: Database, sender_ids: Collection[str]) -> Dict[str, HandoffRow]:
+    """The newest open handoff of each of these conversations, in any municipality (the assistant is silent
+    for a conversation with one, whichever municipality's staff it waits for). Callers show another
+    municipality's handoff only as such, never its details."""
+    senders = sorted(set(sender_ids))
+    if not senders:
+        return {}
+    with db.session() as session:
+        rows = (
+            session.execute(
+                select(HandoffRow)
+                .where(HandoffRow.sender_id.in_(senders), HandoffRow.status.in_(OPEN))
+                .order_by(HandoffRow.created_at, HandoffRow.id)
+            )
+            .scalars()
+            .all()
+        )
+    return {r.sender_id: r for r in rows}  # later (newer) rows win
 
 
 def create_handoff(

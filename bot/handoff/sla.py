@@ -77,7 +77,7 @@ class SlaClock:
     @classmethod
     def of(cls, town: Optional[Municipality], holidays: Collection[date], limit_minutes: int) -> "SlaClock":
         """The clock of a municipality: its main office's hours (as the handoff message uses them)."""
-        office = (town.office("principal") or (town.offices[0] if town.offices else None)) if town else None
+        office = town.main_office() if town else None
         hours = office.hours if office else None
         if hours:
             try:

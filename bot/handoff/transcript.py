@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Collection, Dict, List, Optional
+from typing import Any, Collection, Dict, List, Mapping, Optional
 
 from sqlalchemy import create_engine, delete, func, or_, select
 from sqlalchemy.engine import Engine
 
+from bot.answers.survey import COMMENT_ENTITY, NO_COMMENT, SCORE_ENTITY, SCORE_NAMES
 from bot.config import Settings, settings
 from bot.message_metadata import FULL_TEXT_KEY, PROFILE_NAME_KEY
 from bot.rasa_internals.events_table import RASA_EVENTS
@@ -46,6 +47,48 @@ class CitizenMessage:
     name: Optional[str] = None  # the channel's display name of the citizen (PROFILE_NAME_KEY), if it sent one
 
 
+CHOSEN_OPTION_TEXT = "(eligió una opción del menú)"
+OFFERED_LOOKBACK = 50  # assistant messages searched back for the buttons of a press (the queue's preview)
+
+
+def offered_buttons(data: Dict[str, Any]) -> Dict[str, str]:
+    """Payload -> title of the buttons of one stored assistant event."""
+    buttons = (data.get("data") or {}).get("buttons") or []
+    return {
+        str(b["payload"]): str(b.get("title") or "")
+        for b in buttons
+        if isinstance(b, dict) and isinstance(b.get("payload"), str)
+    }
+
+
+def _survey_answer(payload: str) -> Optional[str]:
+    """``/informar{"puntaje":"4"}`` (the satisfaction question's buttons, sent by the console, so not in
+    the tracker) in words: ``4 · Buena``, and the comment typed with it."""
+    if not payload.startswith("/informar{"):
+        return None
+    try:
+        entities = json.loads(payload[len("/informar") :])
+    except ValueError:
+        return None
+    if not isinstance(entities, dict):
+        return None
+    score, comment = str(entities.get(SCORE_ENTITY) or ""), str(entities.get(COMMENT_ENTITY) or "")
+    if score.isdigit() and 1 <= int(score) <= len(SCORE_NAMES):
+        return f"{score} · {SCORE_NAMES[int(score) - 1]}" + (f" — {comment}" if comment else "")
+    if comment:
+        return "No, gracias" if comment == NO_COMMENT else comment
+    return None
+
+
+def shown_text(text: str, offered: Mapping[str, str]) -> str:
+    """What staff read for a citizen's message: a button press (``/intent{...}``, the payload the channel
+    passed on) is the option's text, from the assistant's buttons before it (``offered``: payload -> title);
+    never the payload itself."""
+    if not text.startswith("/"):
+        return text
+    return offered.get(text) or _survey_answer(text) or CHOSEN_OPTION_TEXT
+
+
 def tracker_url(env: Optional[Dict[str, str]] = None) -> str:
     """SQLAlchemy URL of Rasa's tracker store, from the same variables as endpoints.yml."""
     return (settings() if env is None else Settings.from_env(env)).tracker_url
@@ -70,6 +113,7 @@ class TranscriptReader:
                 rows = conn.execute(query).fetchall()
         except Exception:  # the tracker store does not exist yet: no conversations
             return []
+        offered: Dict[str, str] = {}  # the buttons offered so far, the latest title of each payload
         for row in rows:
             data = json.loads(row.data or "{}")
             at = datetime.fromtimestamp(row.timestamp or 0, tz=timezone.utc)
@@ -84,7 +128,7 @@ class TranscriptReader:
                     Turn(
                         at,
                         "vecino",
-                        str(full) if cut else read,
+                        str(full) if cut else shown_text(read, offered),
                         intent.get("name"),
                         intent.get("confidence"),
                         event_id=row.id,
@@ -93,6 +137,7 @@ class TranscriptReader:
                 )
             else:
                 buttons = [b.get("title") for b in (data.get("data") or {}).get("buttons") or []]
+                offered.update(offered_buttons(data))
                 turns.append(
                     Turn(
                         at,
@@ -113,7 +158,7 @@ class TranscriptReader:
         user = RASA_EVENTS.c.type_name == "user"
         last = select(func.max(RASA_EVENTS.c.id)).where(RASA_EVENTS.c.sender_id.in_(senders), user)
         query = (
-            select(RASA_EVENTS.c.sender_id, RASA_EVENTS.c.timestamp, RASA_EVENTS.c.data)
+            select(RASA_EVENTS.c.id, RASA_EVENTS.c.sender_id, RASA_EVENTS.c.timestamp, RASA_EVENTS.c.data)
             .where(
                 RASA_EVENTS.c.sender_id.in_(senders),
                 user,
@@ -127,6 +172,7 @@ class TranscriptReader:
         try:
             with self.engine.connect() as conn:
                 rows = conn.execute(query).fetchall()
+                presses = {r.id: self._offered_before(conn, r.sender_id, r.id) for r in rows if _pressed(r.data)}
         except Exception:  # the tracker store does not exist yet: no conversations
             return {}
         found: Dict[str, List[CitizenMessage]] = {}
@@ -135,12 +181,27 @@ class TranscriptReader:
             metadata = data.get("metadata") or {}
             full = metadata.get(FULL_TEXT_KEY)
             text = str(full) if isinstance(full, str) and full else str(data.get("text") or "")
+            if row.id in presses:
+                text = shown_text(text, presses[row.id])
             name = metadata.get(PROFILE_NAME_KEY)
             at = datetime.fromtimestamp(row.timestamp or 0, tz=timezone.utc)
             found.setdefault(row.sender_id, []).append(
                 CitizenMessage(at, text, name if isinstance(name, str) and name else None)
             )
         return found
+
+    def _offered_before(self, conn: Any, sender_id: str, event_id: int) -> Dict[str, str]:
+        """The buttons the assistant offered in the conversation before event ``event_id`` (latest win)."""
+        rows = conn.execute(
+            select(RASA_EVENTS.c.data)
+            .where(RASA_EVENTS.c.sender_id == sender_id, RASA_EVENTS.c.type_name == "bot", RASA_EVENTS.c.id < event_id)
+            .order_by(RASA_EVENTS.c.id.desc())
+            .limit(OFFERED_LOOKBACK)
+        ).fetchall()
+        offered: Dict[str, str] = {}
+        for row in reversed(rows):
+            offered.update(offered_buttons(json.loads(row.data or "{}")))
+        return offered
 
     def has_events_table(self) -> bool:
         """Whether Rasa has created its events table yet (not before its first conversation)."""
@@ -172,6 +233,11 @@ class TranscriptReader:
             for sender in senders:
                 total += conn.execute(delete(RASA_EVENTS).where(RASA_EVENTS.c.sender_id == sender)).rowcount
         return total
+
+
+def _pressed(raw: Optional[str]) -> bool:
+    """Whether a stored user event's text is a button payload."""
+    return str(json.loads(raw or "{}").get("text") or "").startswith("/")
 
 
 def transcript(reader: TranscriptReader, db: Database, sender_id: str) -> List[Turn]:

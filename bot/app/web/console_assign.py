@@ -12,53 +12,22 @@ staffer's capacity lets the automatic assignment (``bot.handoff.auto_assign``) r
 from __future__ import annotations
 
 import asyncio
-from typing import Dict, Optional
+from typing import Any, List, Optional, Tuple, Union
 
 from aiohttp import web
 
 from bot.app.web.console_auth import session_of, staff_only
 from bot.app.web.console_context import console
 from bot.app.web.console_handoffs import _back, _id, _switch
-from bot.app.web.console_pages import not_found, page
-from bot.app.web.console_render import fragment, join, render
+from bot.app.web.console_pages import message_page, not_found
+from bot.app.web.console_takeover import confirmed_holder, warning_page
 from bot.handoff import auto_assign, queries, service
 from bot.handoff.states import HandoffStatus
 from bot.staff import accounts
 from bot.staff.audit import record_audit
+from bot.storage.tables import HandoffRow
 
-
-def _actual(request: web.Request) -> Optional[str]:
-    """The staffer the warning named, when the form confirms a takeover."""
-    value = str(request["console_form"].get("actual") or "").strip()
-    return value[:60] or None
-
-
-def _names(ctx, municipality: str) -> Dict[str, str]:
-    return {s.username: s.name for s in accounts.list_staff(ctx.db, municipality)}
-
-
-async def _warning(
-    request: web.Request, handoff_id: int, current: str, action: str, question: str, confirm: str, **hidden: str
-) -> web.Response:
-    """The confirmation page (409): ``current`` attends the conversation."""
-    ctx, session = console(request), session_of(request)
-    names = await asyncio.to_thread(_names, ctx, session.staffer.municipality)
-    who = names.get(current, current)
-    fields = join(
-        fragment('<input type="hidden" name="$name" value="$value">', name=k, value=v) for k, v in hidden.items()
-    )
-    content = render(
-        "takeover.html",
-        id=handoff_id,
-        current=who,
-        current_username=current,
-        question=question,
-        confirm=confirm,
-        action=action,
-        csrf=session.csrf_token,
-        fields=fields,
-    )
-    return page(request, "¿Tomar la conversación de otra persona?", content, status=409)
+ELSEWHERE: Any = object()  # take_live's answer when another municipality's staff have the conversation
 
 
 def _audit_change(request: web.Request, handoff, previous: Optional[str], assignee: str, action: str) -> None:
@@ -72,10 +41,18 @@ def _audit_change(request: web.Request, handoff, previous: Optional[str], assign
         auto_assign.assign_if_enabled(ctx.db, staffer.municipality)
 
 
-@staff_only
-async def take(request: web.Request) -> web.StreamResponse:
-    """POST /consola/conversacion/{id}/tomar: assign to me (after the warning if someone else attends it)."""
-    ctx, staffer, handoff_id = console(request), session_of(request).staffer, _id(request)
+async def _assign(
+    request: web.Request,
+    handoff_id: int,
+    assignee: str,
+    action: str,
+    warning: Tuple[str, str, str],
+    **hidden: str,
+) -> Union[web.Response, Tuple[HandoffRow, List[str]]]:
+    """Give the handoff to ``assignee`` (audited as ``action``) and silence the assistant: ``(handoff, notice
+    codes)``; the warning page when someone else attends it (``warning``: its form's action, question and
+    confirmation, ``hidden`` its extra fields); 404 when not found; back to the conversation when closed."""
+    ctx, staffer = console(request), session_of(request).staffer
     try:
         handoff, previous = await asyncio.to_thread(
             service.assign_handoff,
@@ -83,27 +60,32 @@ async def take(request: web.Request) -> web.StreamResponse:
             staffer.municipality,
             handoff_id,
             staffer.username,
-            staffer.username,
-            _actual(request),
+            assignee,
+            confirmed_holder(request),
         )
     except service.AlreadyAttended as busy:
-        return await _warning(
-            request,
-            handoff_id,
-            busy.assignee,
-            f"/consola/conversacion/{handoff_id}/tomar",
-            "¿Tomarla de todos modos?",
-            "Sí, tomarla",
-        )
+        return await warning_page(request, handoff_id, busy.assignee, *warning, **hidden)
     except service.HandoffStateError:
         raise _back(handoff_id, "estado") from None
     if handoff is None:
         return not_found(request)
-    codes = ["tomada"]
+    codes = []
     if not await _switch(ctx, handoff.sender_id, True):
         codes.append("sin_rasa")
-    await asyncio.to_thread(_audit_change, request, handoff, previous, staffer.username, "tomar")
-    raise _back(handoff.id, *codes)
+    await asyncio.to_thread(_audit_change, request, handoff, previous, assignee, action)
+    return handoff, codes
+
+
+@staff_only
+async def take(request: web.Request) -> web.StreamResponse:
+    """POST /consola/conversacion/{id}/tomar: assign to me (after the warning if someone else attends it)."""
+    handoff_id = _id(request)
+    warning = (f"/consola/conversacion/{handoff_id}/tomar", "¿Tomarla de todos modos?", "Sí, tomarla")
+    done = await _assign(request, handoff_id, session_of(request).staffer.username, "tomar", warning)
+    if isinstance(done, web.StreamResponse):
+        return done
+    handoff, codes = done
+    raise _back(handoff.id, "tomada", *codes)
 
 
 @staff_only
@@ -122,35 +104,16 @@ async def assign(request: web.Request) -> web.StreamResponse:
         return not_found(request)
     if agent is None:
         raise web.HTTPSeeOther("/consola?aviso=sin_agente")
-    try:
-        handoff, previous = await asyncio.to_thread(
-            service.assign_handoff,
-            ctx.db,
-            staffer.municipality,
-            handoff_id,
-            staffer.username,
-            agent.username,
-            _actual(request),
-        )
-    except service.AlreadyAttended as busy:
-        return await _warning(
-            request,
-            handoff_id,
-            busy.assignee,
-            f"/consola/conversacion/{handoff_id}/asignar",
-            f"¿Asignarla a {agent.name} de todos modos?",
-            f"Sí, asignarla a {agent.name}",
-            agente=agent.username,
-        )
-    except service.HandoffStateError:
-        raise _back(handoff_id, "estado") from None
-    if handoff is None:
-        return not_found(request)
-    codes = ["asignada"]
-    if not await _switch(ctx, handoff.sender_id, True):
-        codes.append("sin_rasa")
-    await asyncio.to_thread(_audit_change, request, handoff, previous, agent.username, "asignar")
-    raise web.HTTPSeeOther("/consola?" + "&".join(f"aviso={c}" for c in codes))
+    warning = (
+        f"/consola/conversacion/{handoff_id}/asignar",
+        f"¿Asignarla a {agent.name} de todos modos?",
+        f"Sí, asignarla a {agent.name}",
+    )
+    done = await _assign(request, handoff_id, agent.username, "asignar", warning, agente=agent.username)
+    if isinstance(done, web.StreamResponse):
+        return done
+    _handoff, codes = done
+    raise web.HTTPSeeOther("/consola?" + "&".join(f"aviso={c}" for c in ["asignada", *codes]))
 
 
 @staff_only
@@ -159,7 +122,7 @@ async def take_live(request: web.Request) -> web.StreamResponse:
     after the warning when another staffer attends it."""
     ctx, staffer = console(request), session_of(request).staffer
     sender_id = str(request["console_form"].get("sender_id") or "").strip()
-    replacing = _actual(request)
+    replacing = confirmed_holder(request)
 
     def work():
         channel = queries.conversation_channel(
@@ -167,6 +130,9 @@ async def take_live(request: web.Request) -> web.StreamResponse:
         )
         if channel is None or queries.conversation_last_inbound(ctx.db, sender_id) is None:
             return None
+        elsewhere = service.open_handoffs_of(ctx.db, [sender_id]).get(sender_id)
+        if elsewhere is not None and elsewhere.municipality != staffer.municipality:
+            return ELSEWHERE
         previous_id = service.open_handoff_id(ctx.db, staffer.municipality, sender_id)
         previous = queries.get_handoff(ctx.db, staffer.municipality, previous_id) if previous_id else None
         handoff, created = service.take_conversation(
@@ -191,7 +157,7 @@ async def take_live(request: web.Request) -> web.StreamResponse:
         handoff = await asyncio.to_thread(work)
     except service.AlreadyAttended as busy:
         open_id = await asyncio.to_thread(service.open_handoff_id, ctx.db, staffer.municipality, sender_id)
-        return await _warning(
+        return await warning_page(
             request,
             open_id or 0,
             busy.assignee,
@@ -202,6 +168,16 @@ async def take_live(request: web.Request) -> web.StreamResponse:
         )
     if handoff is None:
         return not_found(request)
+    if handoff is ELSEWHERE:
+        return message_page(
+            request,
+            409,
+            "La atiende otra municipalidad",
+            "Esta conversación espera o está en atención con el equipo de otra municipalidad: el asistente no le "
+            "responde y no se puede tomar desde aquí.",
+            "/consola/conversaciones",
+            "Volver a las conversaciones",
+        )
     codes = ["tomada"]
     if not await _switch(ctx, sender_id, True):
         codes.append("sin_rasa")

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.app.web.console_auth import admin_only, session_of
 from bot.app.web.console_context import INSERTABLE_ASPECTS, console
-from bot.app.web.console_pages import Notice, message_page, not_found, notices_from, page
+from bot.app.web.console_pages import Notice, confirmation_page, message_page, not_found, notices_from, page
 from bot.app.web.console_render import Markup, fragment, local_time, options, render, table
 from bot.staff import canned
 from bot.staff.audit import record_audit
@@ -277,8 +277,17 @@ async def canned_delete(request: web.Request) -> web.StreamResponse:
     if item is None:
         return not_found(request)
     if form.get("confirmar") != "si":
-        content = render("canned_delete.html", csrf=session_of(request).csrf_token, **vars_of(item))
-        return page(request, "Eliminar respuesta predefinida", content)
+        return confirmation_page(
+            request,
+            "¿Eliminar esta respuesta predefinida?",
+            item.title,
+            "El equipo ya no podrá insertarla. Esta acción no se puede deshacer.",
+            f"/consola/respuestas/{item.id}/eliminar",
+            "Sí, eliminar",
+            f"/consola/respuestas/{item.id}",
+            details=fragment('<p class="texto">$body</p>', body=item.body),
+            title="Eliminar respuesta predefinida",
+        )
 
     def delete() -> bool:
         deleted = canned.delete_canned(ctx.db, staffer.municipality, canned_id)

@@ -29,11 +29,16 @@ CONVERSATION_COLUMNS = ("Vecino o vecina", "Canal", "Último mensaje", "Derivaci
 _TAKE_FORM = (
     '<form method="post" action="/consola/conversaciones/tomar"><input type="hidden" name="csrf" '
     'value="$csrf"><input type="hidden" name="sender_id" value="$sender"><button type="submit" '
-    'aria-label="$label conversación de $who">$label</button></form>'
+    'aria-label="$label conversación de $who">$text</button></form>'
 )
 
 
+ELSEWHERE_TEXT = "Sí, con otra municipalidad: el asistente no le responde mientras su equipo la atiende"
+
+
 def _handoff_cell(row: queries.LiveConversation, names: Dict[str, str]) -> Markup:
+    if row.elsewhere:
+        return Markup(ELSEWHERE_TEXT)
     if row.handoff_id is None:
         return Markup("No")
     status = STATUS_NAMES.get(row.handoff_status or "", row.handoff_status or "")
@@ -47,12 +52,20 @@ def _handoff_cell(row: queries.LiveConversation, names: Dict[str, str]) -> Marku
 
 
 def _action_cell(row: queries.LiveConversation, names: Dict[str, str], me: str, csrf: str, who: str) -> Markup:
-    """Take it; nothing when I attend it; who attends it and "Reasignar" (through the warning) otherwise."""
+    """Take it; nothing when I attend it; who attends it and "Reasignar" (through the warning) otherwise;
+    nothing when another municipality's staff have it (a second handoff would talk over theirs)."""
+    if row.elsewhere:
+        return Markup("La atiende otra municipalidad")
     attended = row.handoff_status == HandoffStatus.ATTENDED.value and row.assigned_to
     if attended and row.assigned_to == me:
         return Markup("La atiendes tú")
     form = fragment(
-        _TAKE_FORM, csrf=csrf, sender=row.sender_id, who=who, label="Reasignar" if attended else "Tomar conversación"
+        _TAKE_FORM,
+        csrf=csrf,
+        sender=row.sender_id,
+        who=who,
+        label="Reasignar" if attended else "Tomar",
+        text="Reasignar" if attended else "Tomar conversación",
     )
     if not attended:
         return form
@@ -77,8 +90,9 @@ async def live(request: web.Request) -> web.Response:
         who = masked_identity(r.sender_id, r.form_data)
         lines.append(
             fragment(
-                '<tr><td>$who</td><td>$channel</td><td><time datetime="$iso">$at</time></td><td>$handoff</td>'
-                "<td>$form</td></tr>",
+                '<tr><td data-etiqueta="Vecino o vecina">$who</td><td data-etiqueta="Canal">$channel</td>'
+                '<td data-etiqueta="Último mensaje"><time datetime="$iso">$at</time></td>'
+                '<td data-etiqueta="Derivación abierta">$handoff</td><td data-etiqueta="Acción">$form</td></tr>',
                 who=who,
                 channel=CHANNEL_NAMES.get(r.channel, r.channel),
                 iso=r.last_inbound_at.isoformat(),

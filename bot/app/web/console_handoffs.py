@@ -37,6 +37,7 @@ from bot.app.web.console_render import (
     options,
     render,
 )
+from bot.app.web.console_takeover import confirmed_holder, warning_page
 from bot.config import timezone_name
 from bot.handoff import auto_assign, labels, notes, queries, reviews, service, surveys
 from bot.handoff.labels import Label
@@ -68,6 +69,10 @@ NOT_DELIVERABLE_TEXT = (
 SEND_FAILED_TEXT = (
     "No se pudo enviar el mensaje: el servicio de WhatsApp o Telegram no respondió o lo rechazó. "
     "Tu texto sigue abajo; inténtalo de nuevo en unos minutos."
+)
+REPLY_CONSEQUENCE = (
+    "Si continúas, tu mensaje llega al vecino o vecina junto a los de $current, que sigue a cargo de la "
+    "conversación (para tomarla, usa «Reasignar»). El envío queda registrado en la auditoría."
 )
 _INTENT_RE = re.compile(r"[a-z][a-z0-9_]{0,79}")
 _PROCEDURE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
@@ -355,6 +360,18 @@ async def reply(request: web.Request) -> web.StreamResponse:
         problem = "La conversación ya no está abierta: no se pueden enviar mensajes."
     if problem:
         return await _show(request, handoff.id, [("error", problem)], draft=text, status=400)
+    holder = handoff.assigned_to if handoff.status == HandoffStatus.ATTENDED else None
+    if holder and holder != staffer.username and confirmed_holder(request) != holder:
+        return await warning_page(  # someone else attends it: ask before writing beside them
+            request,
+            handoff.id,
+            holder,
+            f"/consola/conversacion/{handoff.id}/responder",
+            "¿Enviar tu respuesta de todos modos?",
+            "Sí, enviar mi respuesta",
+            REPLY_CONSEQUENCE,
+            texto=text,
+        )
     codes: List[str] = []
     if handoff.status == HandoffStatus.WAITING:  # answering takes the conversation: the assistant goes silent
         handoff = (
@@ -385,7 +402,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
     def save() -> None:
         service.add_staff_message(ctx.db, handoff, staffer.username, text)
-        record_audit(ctx.db, staffer.username, staffer.municipality, "responder", handoff.id, handoff.sender_id)
+        beside = f"la atiende {holder}" if holder and holder != staffer.username else None
+        record_audit(ctx.db, staffer.username, staffer.municipality, "responder", handoff.id, handoff.sender_id, beside)
 
     await asyncio.to_thread(save)
     raise _back(handoff.id, "enviado", *codes)

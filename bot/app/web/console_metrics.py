@@ -25,13 +25,14 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.answers.survey import SCORE_NAMES
 from bot.app.web import console_charts as charts
 from bot.app.web.console_auth import session_of, staff_only
 from bot.app.web.console_context import ConsoleContext, console
 from bot.app.web.console_mask import mask_text
 from bot.app.web.console_pages import page
 from bot.app.web.console_render import REASON_NAMES, Markup, duration, fragment, join, render, table
-from bot.app.web.console_tools import _day as parse_day
+from bot.app.web.console_tools import parse_day
 from bot.config import timezone_name
 from bot.handoff import metrics
 from bot.handoff.metrics import Metrics, Period
@@ -226,6 +227,26 @@ def requests_chart(m: Metrics, names: Names) -> Tuple[str, Callable[[], str]]:
     )
 
 
+def score_name(score: int) -> str:
+    """``4 · Buena``."""
+    return f"{score} · {SCORE_NAMES[score - 1]}"
+
+
+def satisfaction_items(found: metrics.Satisfaction) -> List[Tuple[str, int]]:
+    """Answers per score, 5 (the best) first."""
+    return [(score_name(score), n) for score, n in reversed(list(enumerate(found.distribution, 1)))]
+
+
+def satisfaction_chart(m: Metrics, names: Names) -> Tuple[str, Callable[[], str]]:
+    s = m.satisfaction
+    items = satisfaction_items(s)
+    alt = f"Satisfacción de los vecinos y vecinas: {s.summary}." + (
+        f" Por puntaje: {_listing(items)}." if s.responses else ""
+    )
+    title = "Satisfacción: " + (s.summary if s.responses else "sin respuestas")
+    return alt, lambda: charts.horizontal_bars(title, items if s.responses else [], charts.GREEN)
+
+
 ChartBuilder = Callable[[Metrics, Names], Tuple[str, Callable[[], str]]]
 # name in the URL -> (heading, the part of the metrics it needs, builder of its alt text and drawing)
 CHARTS: Dict[str, Tuple[str, str, ChartBuilder]] = {
@@ -236,6 +257,7 @@ CHARTS: Dict[str, Tuple[str, str, ChartBuilder]] = {
     "tramites": ("Trámites más consultados", "procedures", procedures_chart),
     "no-entendidos": ("Mensajes que el asistente no entendió", "not_understood", not_understood_chart),
     "solicitudes": ("Solicitudes por trámite y estado", "requests", requests_chart),
+    "satisfaccion": ("Satisfacción con la atención del equipo", "satisfaction", satisfaction_chart),
 }
 
 
@@ -309,10 +331,18 @@ def _tables(m: Metrics, names: Names) -> Dict[str, Markup]:
             ],
             none,
         ),
+        "satisfaccion": _data_table(
+            "Respuestas a la encuesta de satisfacción",
+            ("Puntaje", "Respuestas"),
+            satisfaction_items(m.satisfaction) if m.satisfaction.responses else [],
+            none,
+        ),
     }
 
 
 NOTES = {
+    "satisfaccion": "Puntajes de 1 a 5 que dieron los vecinos y vecinas a la pregunta enviada al cerrar una "
+    "conversación, respondidas en el período.",
     "tramites": "Cuenta las conversaciones en que el asistente respondió sobre el trámite o inició su solicitud.",
     "no-entendidos": Markup(
         "Los errores se marcan en la página de cada conversación derivada (botón «Marcar como error»); "
@@ -462,7 +492,13 @@ def csv_rows(m: Metrics, names: Names, municipality_name: str) -> List[Tuple[Any
         ("primera respuesta", "p90 (minutos)", "", minutes(t.p90)),
     ]
     rows += [("primera respuesta por tramo", name, "", n) for name, n in reply_buckets(t)[:-1]]
-    rows += [("satisfacción", "", "", m.satisfaction.summary)]
+    sat = m.satisfaction
+    rows += [
+        ("satisfacción", "resumen", "", sat.summary),
+        ("satisfacción", "respuestas", "", sat.responses),
+        ("satisfacción", "promedio (1 a 5)", "", "" if sat.average is None else f"{sat.average:.2f}".replace(".", ",")),
+    ]
+    rows += [("satisfacción por puntaje", score_name(score), "", n) for score, n in enumerate(sat.distribution, 1)]
     rows += [("trámites consultados", names.get(p.key, p.key), "", p.count) for p in m.procedures]
     rows += [("mensajes no entendidos", mask_text(n.text), "", n.count) for n in m.not_understood]
     rows += [("solicitudes", names.get(r.procedure, r.procedure), status_name(r.status), r.count) for r in m.requests]

@@ -114,6 +114,40 @@ def page(
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
+def confirmation_page(
+    request: web.Request,
+    heading: str,
+    subject: str,
+    consequence: str,
+    action: str,
+    confirm: str,
+    back: str,
+    back_text: str = "No, volver",
+    details: Optional[Markup] = None,
+    fields: Optional[Markup] = None,
+    title: Optional[str] = None,
+    notices: Sequence[Notice] = (),
+    status: int = 200,
+) -> web.Response:
+    """The page before a destructive action: what it is about (``subject``, ``details``), what follows, and a
+    form that posts to ``action`` again with ``confirmar=si`` (and ``fields``), or a link ``back``."""
+    session: Optional[StaffSession] = request.get("console_session")
+    content = render(
+        "confirm.html",
+        heading=heading,
+        subject=subject,
+        details=details or Markup(""),
+        consequence=consequence,
+        action=action,
+        csrf=session.csrf_token if session else "",
+        fields=fields or Markup(""),
+        confirm=confirm,
+        back=back,
+        back_text=back_text,
+    )
+    return page(request, title or heading, content, status=status, notices=notices)
+
+
 def message_page(
     request: web.Request,
     status: int,

@@ -19,7 +19,7 @@ from aiohttp import web
 from bot.app.web.console_auth import COOKIE_PATH, LOGIN_PATH, SESSION_COOKIE, admin_only, session_of
 from bot.app.web.console_canned import parse_id
 from bot.app.web.console_context import console
-from bot.app.web.console_pages import Notice, forbidden, message_page, not_found, notices_from, page
+from bot.app.web.console_pages import Notice, confirmation_page, forbidden, message_page, not_found, notices_from, page
 from bot.app.web.console_render import Markup, fragment, join, render, table
 from bot.staff import accounts, passwords, team
 from bot.staff.accounts import Staffer
@@ -176,20 +176,19 @@ def _confirmation(
     notices: Sequence[Notice] = (),
     status: int = 200,
 ) -> web.Response:
-    content = render(
-        "team_confirm.html",
-        heading=heading,
-        username=member.username,
-        name=member.name,
-        role=ROLE_NAMES.get(member.role, member.role),
-        consequence=consequence,
-        confirm=confirm,
-        fields=fields or Markup(""),
-        action=action,
-        id=member.id,
-        csrf=session_of(request).csrf_token,
+    return confirmation_page(
+        request,
+        heading,
+        f"{member.name} ({member.username}) · {ROLE_NAMES.get(member.role, member.role)}",
+        consequence,
+        f"/consola/equipo/{member.id}/{action}",
+        confirm,
+        "/consola/equipo",
+        "No, volver al equipo",
+        fields=fields,
+        notices=notices,
+        status=status,
     )
-    return page(request, heading, content, status=status, notices=notices)
 
 
 def _audit(request: web.Request, action: str, member: Staffer, detail: Optional[str] = None) -> None:

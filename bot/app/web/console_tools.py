@@ -31,7 +31,9 @@ FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)  # search dates outsi
 # --- Search -------------------------------------------------------------------------------------
 
 
-def _day(value: str, label: str, problems: List[str]) -> Optional[date]:
+def parse_day(value: str, label: str, problems: List[str]) -> Optional[date]:
+    """The date of a form's ``AAAA-MM-DD`` field named ``label`` (``None`` when empty); a wrong or out-of-range
+    date adds its Spanish problem to ``problems`` and gives ``None``."""
     if not value:
         return None
     try:
@@ -55,8 +57,8 @@ def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]
     raw = {k: str(query.get(k, "")).strip()[:100] for k in SEARCH_PARAMS}
     problems: List[str] = []
     options_: Dict[str, Any] = {
-        "date_from": _day(raw["desde"], "desde", problems),
-        "date_to": _day(raw["hasta"], "hasta", problems),
+        "date_from": parse_day(raw["desde"], "desde", problems),
+        "date_to": parse_day(raw["hasta"], "hasta", problems),
     }
     if options_["date_from"] and options_["date_to"] and options_["date_from"] > options_["date_to"]:
         problems.append("'Desde' no puede ser posterior a 'hasta'.")
@@ -88,8 +90,11 @@ def parse_search(query: Any) -> Tuple[Dict[str, Any], Dict[str, str], List[str]]
 def _results_html(rows: Sequence[Any], names: Dict[str, str]) -> Markup:
     lines = [
         fragment(
-            '<tr><td><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a></td><td>$at</td>'
-            "<td>$procedure</td><td>$who</td><td>$status</td><td>$outcome</td><td>$channel</td><td>$assigned</td></tr>",
+            '<tr><td data-etiqueta="Conversación"><a href="/consola/conversacion/$id">Abrir conversación n.º $id</a>'
+            '</td><td data-etiqueta="Fecha">$at</td><td data-etiqueta="Trámite">$procedure</td>'
+            '<td data-etiqueta="Vecino o vecina">$who</td><td data-etiqueta="Estado">$status</td>'
+            '<td data-etiqueta="Resultado">$outcome</td><td data-etiqueta="Canal">$channel</td>'
+            '<td data-etiqueta="Atendió">$assigned</td></tr>',
             at=local_time(r.created_at),
             status=STATUS_NAMES.get(r.status, r.status),
             procedure=names.get(r.procedure or "", r.procedure or "Sin trámite"),
@@ -104,7 +109,9 @@ def _results_html(rows: Sequence[Any], names: Dict[str, str]) -> Markup:
     if not lines:
         lines = [Markup('<tr><td colspan="8">No hay conversaciones con esos criterios.</td></tr>')]
     more = " (se muestran las más recientes)" if len(rows) >= SEARCH_LIMIT else ""
-    return table(f"Resultados: {len(rows)}{more}", RESULT_COLUMNS, lines)
+    return fragment(  # one card per result on a phone (consola.css)
+        '<div class="tarjetas">$table</div>', table=table(f"Resultados: {len(rows)}{more}", RESULT_COLUMNS, lines)
+    )
 
 
 @staff_only
