@@ -62,7 +62,7 @@ class Settings:
     timezone: str = _setting("TZ_MUNICIPAL", "America/Santiago", "zona horaria de los horarios de atención")
     retention_days: int = _setting("RETENTION_DAYS", 180, "días que se guardan los datos personales", 1)
     catalogue_refresh_seconds: float = _setting(
-        "CATALOGUE_REFRESH_SECONDS", 30.0, "cada cuánto se relee el catálogo de la base", 0
+        "CATALOGUE_REFRESH_SECONDS", 5.0, "cada cuánto se revisa si se cargó otro catálogo en la base", 0
     )
     pseudonym_secret: str = _setting(
         "PSEUDONYM_SECRET", "", "clave de los seudónimos (por omisión, una generada por base de datos)"

@@ -159,7 +159,7 @@ def ent(name: str, value: str) -> Dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def nlu_agent():
+def nlu_agent(tmp_path_factory):
     """The trained model (``make train``), loaded once for the NLU tests."""
     if not MODEL_PATH.exists():
         pytest.fail(f"No hay modelo entrenado en {MODEL_PATH}: ejecuta 'make train' (make test lo hace).")
@@ -169,4 +169,13 @@ def nlu_agent():
     from rasa.utils.log_utils import configure_structlog
 
     configure_structlog(logging.WARNING)
-    return Agent.load(str(MODEL_PATH))
+    # The model as trained: no database catalogue to follow (bot/nlu/live_catalogue.py).
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('sin-catalogo') / 'municipal.db'}"
+    try:
+        return Agent.load(str(MODEL_PATH))
+    finally:
+        if previous is None:
+            os.environ.pop("DATABASE_URL")
+        else:
+            os.environ["DATABASE_URL"] = previous

@@ -7,36 +7,65 @@ captured by a local Twilio stand-in. Then the plain ``rasa init`` bot gets the s
 load through the same WhatsApp channel, and the ratio of both is printed. Figures go
 to stdout and to results/bench.json.
 
-``--nlu-only``: the NLU alone (the model loaded in-process): parse latency over the
-held-out messages and the process's peak memory.
+``--nlu-only``: the NLU alone (the model loaded in-process, following a scratch database):
+parse latency over the held-out messages with the repository's catalogue loaded and with a
+generated catalogue of all 345 municipalities (bot/app/devtools/country_catalogue.py), their
+p95 ratio, the NLU start-up and ``catalogue load`` times, how soon the running NLU recognises
+a procedure of the new load, and the process's peak memory.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
+import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from bot.app.devtools.loadgen import percentile
-from bot.config import PROJECT_ROOT, var_dir
+from bot.catalogue.files import load_catalogue
+from bot.config import PROJECT_ROOT, catalogue_dir, var_dir
 from bot.evaluation import load_heldout
 
+# A procedure of the last generated municipality: when a running NLU names it, it has picked up the load.
+PROBE_PROCEDURE = {
+    "slug": "arriendo-gimnasio",
+    "name": "Arriendo del gimnasio municipal",
+    "category": "Organizaciones Comunitarias",
+    "description": "Reserva del gimnasio municipal para clubes deportivos y organizaciones de la comuna.",
+    "requirements": ["Cédula de identidad del responsable."],
+    "steps": ["Pide la reserva en la Oficina de Deportes."],
+    "cost": "$15.000 la hora",
+    "place": "Oficina de Deportes",
+    "response_time": "3 días hábiles",
+    "aliases": ["arriendo del gimnasio", "reservar el gimnasio", "gimnasio municipal", "arrendar el gimnasio"],
+    "chat_request": False,
+}
+PROBE_TEXT = "cuanto sale el arriendo del gimnasio municipal"
+# Targets of issue 14: parse latency flat from 4 to 345 municipalities, a load of all of them fast.
+MAX_P95_RATIO = 1.2
+MAX_CATALOGUE_LOAD_SECONDS = 30.0
+MAX_LIVE_SECONDS = 30.0
 
-async def _measure(model: str, texts: List[str], rounds: int) -> List[float]:
+
+def _load_agent(model: str):
     from rasa.core.agent import Agent
     from rasa.model import get_local_model
-    from rasa.utils.log_utils import configure_structlog
 
-    configure_structlog(logging.WARNING)
-    agent = Agent.load(get_local_model(model))
+    return Agent.load(get_local_model(model))
+
+
+async def _latencies(agent, texts: List[str], rounds: int) -> List[float]:
     await agent.parse_message("hola")  # warm-up
     latencies = []
     for _ in range(rounds):
@@ -47,22 +76,167 @@ async def _measure(model: str, texts: List[str], rounds: int) -> List[float]:
     return latencies
 
 
-def run_nlu_benchmark(model: str = "models", heldout: str = "eval/heldout.yml", rounds: int = 3) -> int:
-    """Print NLU parse latency percentiles, throughput and peak memory."""
-    texts = [e["text"] for e in load_heldout(heldout)]
+async def _procedures(agent, text: str) -> List[str]:
+    parsed = await agent.parse_message(text)
+    return [e["value"] for e in parsed.get("entities", []) if e["entity"] == "tramite"]
+
+
+def catalogue_load_seconds(folder: Path, db_url: str) -> float:
+    """Wall time of ``python -m bot catalogue load --dir folder`` into ``db_url`` (validation included)."""
+    env = {**os.environ, "DATABASE_URL": db_url}
     started = time.perf_counter()
-    latencies = asyncio.run(_measure(model, texts, rounds))
-    elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"nlu_parse_count      {len(latencies)}")
-    print(f"nlu_parse_p50_ms     {percentile(latencies, 0.50):.1f}")
-    print(f"nlu_parse_p95_ms     {percentile(latencies, 0.95):.1f}")
-    print(f"nlu_parse_p99_ms     {percentile(latencies, 0.99):.1f}")
-    print(f"nlu_parse_mean_ms    {statistics.mean(latencies):.1f}")
-    print(f"nlu_parses_per_s     {len(latencies) / sum(latencies) * 1000:.1f}")
-    print(f"total_seconds        {elapsed:.1f}")
-    print(f"peak_rss_mb          {peak_mb:.0f}")
-    return 0
+    subprocess.run(
+        [sys.executable, "-m", "bot", "catalogue", "load", "--dir", str(folder)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def _summary(latencies: List[float]) -> Dict[str, float]:
+    return {
+        "count": len(latencies),
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "mean_ms": round(statistics.mean(latencies), 1),
+        "parses_per_s": round(len(latencies) / sum(latencies) * 1000, 1),
+    }
+
+
+async def _scale(model: str, texts: List[str], rounds: int, scratch: Path, db_url: str) -> Dict[str, Any]:
+    """The NLU with the repository's catalogue loaded, then with all 345 municipalities (see module doc)."""
+    from bot.app.devtools.country_catalogue import write_country_catalogue
+    from bot.storage.catalogue_store import CatalogueCache
+    from bot.storage.db import Database
+
+    figures: Dict[str, Any] = {}
+    small = catalogue_dir()
+    country = scratch / "country"
+    written = write_country_catalogue(country, small, PROBE_PROCEDURE)
+    figures["municipalities_small"] = len(load_catalogue(small).municipalities)
+    figures["municipalities_country"] = written["municipalities"]
+    loads: Dict[str, List[float]] = {"small": [], "country": []}
+    live: List[float] = []
+    latencies: Dict[str, List[float]] = {"small": [], "country": []}
+
+    async def switch_to(agent: Any, which: str, folder: Path) -> None:
+        loads[which].append(catalogue_load_seconds(folder, db_url))
+        loaded = time.perf_counter()
+        wanted = which == "country"
+        while (PROBE_PROCEDURE["slug"] in await _procedures(agent, PROBE_TEXT)) != wanted:
+            if time.perf_counter() - loaded > 120:
+                raise RuntimeError("el NLU no tomó el catálogo cargado en 120 s")
+            await asyncio.sleep(0.2)
+        live.append(time.perf_counter() - loaded)
+
+    loads["small"].append(catalogue_load_seconds(small, db_url))
+    started = time.perf_counter()
+    agent = _load_agent(model)
+    figures["nlu_startup_s_small"] = round(time.perf_counter() - started, 2)
+    await _latencies(agent, texts[:20], 1)  # warm-up
+    # Rounds alternate between both catalogues, so that what else the machine does weighs on both alike.
+    for number in range(rounds):
+        if number:
+            await switch_to(agent, "small", small)
+        latencies["small"] += await _latencies(agent, texts, 1)
+        await switch_to(agent, "country", country)
+        latencies["country"] += await _latencies(agent, texts, 1)
+    figures["parse_small"] = _summary(latencies["small"])
+    figures["parse_country"] = _summary(latencies["country"])
+    figures["catalogue_load_s_small"] = round(max(loads["small"]), 2)
+    figures["catalogue_load_s_country"] = round(max(loads["country"]), 2)
+    figures["nlu_live_after_load_s"] = round(max(live), 2)
+    del agent
+    gc.collect()
+
+    started = time.perf_counter()
+    agent = _load_agent(model)
+    figures["nlu_startup_s_country"] = round(time.perf_counter() - started, 2)
+    figures["probe_at_first_parse"] = PROBE_PROCEDURE["slug"] in await _procedures(agent, PROBE_TEXT)
+    del agent
+    db = Database(db_url)
+    try:
+        started = time.perf_counter()
+        CatalogueCache(db).get()
+        figures["actions_catalogue_read_s_country"] = round(time.perf_counter() - started, 2)
+    finally:
+        db.dispose()
+    return figures
+
+
+@contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    """This process's environment with ``values`` set, restored afterwards."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_nlu_benchmark(
+    model: str = "models", heldout: str = "eval/heldout.yml", rounds: int = 3, output: Optional[str] = None
+) -> int:
+    """Print NLU parse latency with the repository's catalogue and with all 345 municipalities loaded,
+    the NLU start-up and ``catalogue load`` times, how soon a load is recognised, and peak memory."""
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    texts = [e["text"] for e in load_heldout(heldout)]
+    base = var_dir() / "bench"
+    base.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="nlu-", dir=base))
+    db_url = f"sqlite:///{scratch / 'municipal.db'}"
+    started = time.perf_counter()
+    try:
+        with _environment(DATABASE_URL=db_url):  # the NLU follows this database's catalogue
+            figures = asyncio.run(_scale(model, texts, rounds, scratch, db_url))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    small, country = figures["parse_small"], figures["parse_country"]
+    ratio = round(country["p95_ms"] / small["p95_ms"], 2) if small["p95_ms"] else None
+    figures["p95_ratio_country_small"] = ratio
+    figures["targets"] = {
+        "p95_ratio_at_most_1_2": bool(ratio is not None and ratio <= MAX_P95_RATIO),
+        "catalogue_load_at_most_30_s": figures["catalogue_load_s_country"] <= MAX_CATALOGUE_LOAD_SECONDS,
+        "live_within_30_s": figures["nlu_live_after_load_s"] <= MAX_LIVE_SECONDS,
+    }
+    figures["total_seconds"] = round(time.perf_counter() - started, 1)
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    for label, summary in (("small", small), ("country", country)):
+        municipalities = figures[f"municipalities_{label}"]
+        print(f"== NLU con {municipalities} municipalidades cargadas")
+        for key in ("count", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "parses_per_s"):
+            print(f"{'nlu_parse_' + key:<32}{summary[key]}")
+        print(f"{'catalogue_load_s':<32}{figures['catalogue_load_s_' + label]}")
+        print(f"{'nlu_startup_s':<32}{figures['nlu_startup_s_' + label]}")
+    print("== 345 municipalidades")
+    for key in (
+        "p95_ratio_country_small",
+        "nlu_live_after_load_s",
+        "probe_at_first_parse",
+        "actions_catalogue_read_s_country",
+        "total_seconds",
+        "peak_rss_mb",
+    ):
+        print(f"{key:<32}{figures[key]}")
+    print("== metas")
+    for key, met in figures["targets"].items():
+        print(f"{key:<32}{'sí' if met else 'NO'}")
+    if output:
+        path = PROJECT_ROOT / output if not Path(output).is_absolute() else Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
+        print(f"(resultados en {output})")
+    return 0 if all(figures["targets"].values()) else 1
 
 
 # ---------------------------------------------------------------- end to end
@@ -70,9 +244,6 @@ def run_nlu_benchmark(model: str = "models", heldout: str = "eval/heldout.yml", 
 
 def municipalities() -> List[tuple]:
     """(WhatsApp number, folio code) of every catalogue municipality with a WhatsApp number."""
-    from bot.catalogue.files import load_catalogue
-    from bot.config import catalogue_dir
-
     towns = load_catalogue(catalogue_dir()).municipalities
     return [(town.whatsapp_numbers[0], town.code) for _, town in sorted(towns.items()) if town.whatsapp_numbers]
 

@@ -307,7 +307,8 @@ def cmd_bench(args) -> int:
     from bot.app.benchmark import run_benchmark, run_nlu_benchmark
 
     if args.nlu_only:
-        return run_nlu_benchmark(args.model, args.heldout, args.rounds)
+        output = "results/bench_nlu.json" if args.output == "results/bench.json" else args.output
+        return run_nlu_benchmark(args.model, args.heldout, args.rounds, output)
     report = run_benchmark(args.conversations, args.rounds, args.skip_plain, args.think_ms, args.output, args.keep)
     return 0 if report["assistant"]["errors"] == 0 and report["assistant"]["lost_replies"] == 0 else 1
 

@@ -44,6 +44,11 @@ class ProcedureClassifier:
         self._model.fit(list(texts), list(labels), logisticregression__sample_weight=sample_weight)
         self._classes = list(self._model.classes_)
 
+    @property
+    def labels(self) -> List[str]:
+        """The labels it knows, in the order of ``probabilities``."""
+        return list(self._classes)
+
     def probabilities(self, text: str) -> np.ndarray:
         """The probability of each label, as ``predict_proba`` computes it (multinomial softmax).
 

@@ -9,7 +9,9 @@ names and aliases (precise when a known phrase is there, even misspelt), and a
 classifier trained on those phrases plus the training examples whose metadata
 names a ``tramite`` (for descriptions such as "el vecino martilla hasta las 2").
 The catalogue phrases and the examples are stored in the model, so a trained
-model answers the same whatever the catalogue folder holds later.
+model answers the same whatever the catalogue folder holds later. Once loaded, the
+names, aliases and communes follow the catalogue loaded in the database instead
+(bot/nlu/live_catalogue.py): a ``catalogue load`` is recognised without training.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from bot.matching.communes import CommuneMatcher
 from bot.matching.phrases import PhraseMatch
 from bot.matching.procedures import ProcedureMatcher
 from bot.nlu.entities import find_structured
+from bot.nlu.live_catalogue import LiveCatalogue, Recognisers
 from bot.text import words_with_spans
 
 logger = logging.getLogger(__name__)
@@ -251,14 +254,23 @@ class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self._data = data
-        self._resolver: Optional[ProcedureResolver] = None
-        self._communes: Optional[CommuneMatcher] = None
+        self._live: Optional[LiveCatalogue] = None
         if data:
             self._build(data)
 
-    def _build(self, data: Dict[str, Any]) -> None:
-        self._resolver = ProcedureResolver(data["phrases"], data["texts"], data["labels"], data.get("sentences"))
-        self._communes = CommuneMatcher([Commune(*c) for c in data["communes"]])
+    def _build(self, data: Dict[str, Any], follow_database: bool = False) -> None:
+        """The recognisers of ``data``; ``follow_database``: then those of the catalogue loaded in the database."""
+        trained = Recognisers(
+            ProcedureResolver(data["phrases"], data["texts"], data["labels"], data.get("sentences")),
+            CommuneMatcher([Commune(*c) for c in data["communes"]]),
+        )
+        if not follow_database:
+            self._live = LiveCatalogue(trained, data)
+            return
+        live = LiveCatalogue.following_database(trained, data, STRONG_ALIAS_SCORE)
+        live.poll_once()  # the first message already uses the loaded catalogue
+        live.start()
+        self._live = live
 
     @classmethod
     def create(
@@ -301,10 +313,13 @@ class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "MunicipalEntityExtractor":
-        """Rebuild the matchers and refit the classifier from the stored data."""
+        """Rebuild the matchers and refit the classifier from the stored data; then follow the database catalogue."""
         with model_storage.read_from(resource) as path:
             data = json.loads((path / MODEL_FILE).read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, data)
+        component = cls(config, model_storage, resource)
+        component._data = data
+        component._build(data, follow_database=True)
+        return component
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Training messages keep their annotations; nothing to add."""
@@ -320,19 +335,20 @@ class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     def extract(self, text: str, about_a_procedure: bool = False) -> List[Dict[str, Any]]:
         """The entities of one text, as Rasa entity dictionaries (``about_a_procedure``: see ``resolve``)."""
-        if self._resolver is None or self._communes is None:
+        if self._live is None:
             raise RuntimeError("MunicipalEntityExtractor is not trained")
+        recognisers = self._live.current()  # once: a swap meanwhile does not mix two catalogues
         entities = [self._entity(f.entity, f.value, f.start, f.end, f.confidence) for f in find_structured(text)]
         taken = [(e["start"], e["end"]) for e in entities]
-        procedures = self._resolver.resolve(text, about_a_procedure)
+        procedures = recognisers.resolver.resolve(text, about_a_procedure)
         for slug, confidence, start, end in procedures:
             entities.append(self._entity("tramite", slug, start, end, confidence))
             if (start, end) != (0, len(text)):  # a named procedure, not a whole-message guess
                 taken.append((start, end))
         if procedures:
-            for slug, confidence, start, end in self._resolver.later(text, [p[0] for p in procedures]):
+            for slug, confidence, start, end in recognisers.resolver.later(text, [p[0] for p in procedures]):
                 entities.append({**self._entity("tramite", slug, start, end, confidence), "role": LATER_ROLE})
-        for match in self._communes.find(text):
+        for match in recognisers.communes.find(text):
             # "certificado de nacimiento" names a procedure, not the commune Nacimiento.
             if not any(match.start < end and start < match.end for start, end in taken):
                 entities.append(self._entity("comuna", match.key, match.start, match.end, match.score / 100))

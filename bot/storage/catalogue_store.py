@@ -98,6 +98,14 @@ def read_catalogue(db: Database) -> Catalogue:
     )
 
 
+def newest_fingerprint(db: Database) -> Optional[str]:
+    """Fingerprint of the newest catalogue load (one indexed row), or ``None`` when nothing was loaded."""
+    with db.session() as session:
+        return session.execute(
+            select(CatalogueVersionRow.fingerprint).order_by(CatalogueVersionRow.id.desc()).limit(1)
+        ).scalar_one_or_none()
+
+
 def current_version(db: Database) -> Optional[int]:
     """Id of the newest catalogue load, or ``None`` when nothing was loaded."""
     with db.session() as session:
