@@ -320,3 +320,75 @@ def test_hours_are_taken_out_of_the_place(place, rest, hours):
 def test_the_online_column(cell, url, text):
     found = read_online(cell)
     assert (found.url, found.text) == (url, text)
+
+
+def test_a_messier_export_still_imports(catalogue):
+    """A title line, columns the importer does not use, the header repeated, '1.-' steps, wrapped items."""
+    rows = [
+        ["Trámites y requisitos de acceso a servicios"],
+        [
+            "Unidad responsable",
+            "Nombre del trámite o servicio",
+            "Enlace a la publicación",
+            "Requisitos y antecedentes",
+            "Trámites en línea",
+            "Trámites a realizar o etapas",
+            "Valor",
+            "Lugar donde se realiza",
+            "Fecha de publicación",
+        ],
+        [
+            "Dirección de Tránsito",
+            "Permiso de circulación",
+            "https://www.muni.cl/doc.pdf",
+            "- Padrón\n- Revisión técnica vigente,\nemitida por una planta autorizada\n- SOAP",
+            "No tiene",
+            "1.- Revisar documentos 2.- Pagar 3.- Retirar el sello",
+            "Según tasación",
+            "Tránsito",
+            "01/03/2026",
+        ],
+        [
+            "Unidad responsable",
+            "Nombre del trámite o servicio",
+            "Enlace a la publicación",
+            "Requisitos y antecedentes",
+            "Trámites en línea",
+            "Trámites a realizar o etapas",
+            "Valor",
+            "Lugar donde se realiza",
+            "Fecha de publicación",
+        ],
+        [
+            "Dirección de Desarrollo Comunitario",
+            "Ayuda para útiles escolares",
+            "",
+            "Requisitos:\n1. Cédula\n2. Registro Social de Hogares",
+            "No aplica",
+            "Etapa 1: Postular. Etapa 2: Evaluación social",
+            "Gratuito",
+            "Oficina 3",
+            "",
+        ],
+    ]
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(rows)
+    report = import_table(out.getvalue().encode("cp1252"), catalogue, "angol", filename="tramites.csv")
+    assert report.rows == 2 and report.errors == [] and report.warnings == []
+    circulation = report.overrides["permiso-circulacion"]
+    assert "online_url" not in circulation  # the publication's link is not the online procedure
+    assert circulation["requirements"] == [
+        "Padrón",
+        "Revisión técnica vigente, emitida por una planta autorizada",
+        "SOAP",
+    ]
+    assert circulation["steps"] == ["Revisar documentos", "Pagar", "Retirar el sello"]
+    supplies = next(r for r in report.review if r["tipo"] == "tramite")
+    assert supplies["propuesta"]["category"] == "DIDECO"  # from the responsible unit, the place says nothing
+    assert supplies["propuesta"]["requirements"] == ["Cédula", "Registro Social de Hogares"]
+    assert supplies["propuesta"]["steps"] == ["Postular", "Evaluación social"]
+
+
+def test_the_old_binary_excel_is_refused_with_a_way_out(catalogue):
+    with pytest.raises(ValueError, match="xlsx"):
+        import_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, catalogue, "angol", filename="tramites.xls")

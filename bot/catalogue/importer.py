@@ -25,7 +25,6 @@ from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.catalogue.proposals import (
     extra_procedure,
-    guess_category,
     names_department,
     office_key_for,
     slugify,
@@ -103,6 +102,8 @@ def _rows_of(raw: bytes, filename: str) -> List[_Row]:
         kind = "línea" if filename.lower().endswith((".csv", ".txt")) or len(tables) == 1 else "fila"
         prefix = f"tabla {number}, " if len(tables) > 1 else ""
         for offset, cells in enumerate(body, start=header_at + 2):
+            if is_header_row(cells):
+                continue  # the header repeated (on each printed page of the portal)
             values = {target: (cells[i] if i < len(cells) else "").strip() for i, target in columns.items()}
             rows.append(_Row(f"{prefix}{kind} {offset}", values))
     if not tables:
@@ -120,6 +121,8 @@ def _row_values(row: _Row, report: ImportReport) -> Dict[str, Any]:
     for key in ("name", "description", "cost", "additional_info"):
         if cells.get(key):
             values[key] = " ".join(cells[key].split()) if key != "additional_info" else cells[key].strip()
+    if cells.get("department"):
+        values["_department"] = " ".join(cells["department"].split())  # only to guess the category
     for key in LIST_FIELDS:
         items = split_items(cells.get(key, ""))
         if items:
@@ -167,6 +170,16 @@ def _match(matcher: ProcedureMatcher, name: str) -> Tuple[Optional[str], str, Li
     return best.key, "", []
 
 
+@dataclass
+class _Placed:
+    """A row whose place gave office hours: where it is, its values, its department and procedures."""
+
+    where: str
+    values: Dict[str, Any]
+    category: str
+    slugs: List[str]
+
+
 def import_table(raw: bytes, catalogue: Catalogue, municipality: str, filename: str = "") -> ImportReport:
     """Match every row of the table and build the municipality's overrides, review entries and warnings."""
     if municipality not in catalogue.municipalities:
@@ -178,8 +191,7 @@ def import_table(raw: bytes, catalogue: Catalogue, municipality: str, filename: 
     report = ImportReport(rows=len(rows))
     taken_slugs = set(catalogue.procedures) | {p.slug for m in catalogue.municipalities.values() for p in m.extra}
     taken_aliases = {normalise(a) for phrases in catalogue.names_and_aliases().values() for a in phrases}
-    hours_by_category: Dict[str, List[Tuple[str, Dict[str, Any], List[str]]]] = {}
-    pending: List[Tuple[_Row, Dict[str, Any], str, List[str]]] = []
+    placed: List[_Placed] = []
     for row in rows:
         if not any(row.cells.values()):
             report.errors.append(f"{row.where}: fila vacía")
@@ -192,69 +204,63 @@ def import_table(raw: bytes, catalogue: Catalogue, municipality: str, filename: 
         slug, reason, candidates = _match(matcher, name)
         if slug is not None and (slug in report.overrides or any(e["slug"] == slug for e in report.extra)):
             reason, candidates, slug = f"repite el trámite {slug}", [slug], None
-        target_category = (
-            catalogue.procedures[slug].category
-            if slug in catalogue.procedures
-            else (own[slug].category if slug in own else "")
-        )
+        fields = {k: v for k, v in values.items() if not k.startswith("_")}
         if slug is None:
-            pending.append((row, values, reason, candidates))
-            target_category = guess_category(values.get("place", ""), name, values.get("description", ""))[0]
+            entry = _new_procedure_entry(row, fields, values.get("_department", ""), reason, candidates)
+            slug = unique_slug(slugify(name), taken_slugs)
+            entry["propuesta"], missing = extra_procedure(fields, slug, taken_aliases, values.get("_department", ""))
+            if missing:
+                entry["completar"] = missing
+            taken_slugs.add(slug)
+            taken_aliases.update(entry["propuesta"]["aliases"])
+            report.review.append(entry)
+            category = entry["propuesta"]["category"]
         elif slug in own:
-            report.extra.append(_updated_own(own[slug], values))
+            report.extra.append(_updated_own(own[slug], fields))
+            category = own[slug].category
         else:
-            report.overrides[slug] = {k: v for k, v in values.items() if k != "name" and not k.startswith("_")}
+            report.overrides[slug] = {k: v for k, v in fields.items() if k != "name"}
+            category = catalogue.procedures[slug].category
         if values.get("_hours"):
-            hours_by_category.setdefault(target_category, []).append((row.where, values, [slug] if slug else []))
-    for row, values, reason, candidates in pending:
-        new_slug = unique_slug(slugify(values["name"]), taken_slugs)
-        taken_slugs.add(new_slug)
-        proposal, missing = extra_procedure(
-            {k: v for k, v in values.items() if not k.startswith("_")}, new_slug, taken_aliases
-        )
-        taken_aliases.update(proposal["aliases"])
-        entry: Dict[str, Any] = {
-            "tipo": "tramite",
-            "fila": row.where,
-            "nombre": values["name"],
-            "motivo": reason,
-            "propuesta": proposal,
-        }
-        if candidates:
-            entry["candidatos"] = candidates
-        if missing:
-            entry["completar"] = missing
-        report.review.append(entry)
-        if values.get("_hours"):
-            for group in hours_by_category.values():
-                for _where, seen, slugs in group:
-                    if seen is values:
-                        slugs.append(new_slug)
-    report.review += _office_entries(town, hours_by_category)
+            placed.append(_Placed(row.where, values, category, [slug]))
+    report.review += _office_entries(town, placed)
     report.review = [{"id": number, **entry} for number, entry in enumerate(report.review, start=1)]
     return report
+
+
+def _new_procedure_entry(
+    row: _Row, fields: Dict[str, Any], department: str, reason: str, candidates: List[str]
+) -> Dict[str, Any]:
+    entry: Dict[str, Any] = {"tipo": "tramite", "fila": row.where, "nombre": fields["name"], "motivo": reason}
+    if department:
+        entry["unidad"] = department
+    if candidates:
+        entry["candidatos"] = candidates
+    return entry
 
 
 def _updated_own(procedure: Procedure, values: Dict[str, Any]) -> Dict[str, Any]:
     """A municipality's own procedure with the table's newer values."""
     data = {k: v for k, v in procedure.to_dict().items() if v not in (None, [], "")}
-    data.update({k: v for k, v in values.items() if k != "name" and not k.startswith("_")})
+    data.update({k: v for k, v in values.items() if k != "name"})
     return data
 
 
-def _office_entries(
-    town: Municipality, hours_by_category: Dict[str, List[Tuple[str, Dict[str, Any], List[str]]]]
-) -> List[Dict[str, Any]]:
-    """One review entry per office whose hours the places gave (new office, or new hours for one)."""
+def _office_entries(town: Municipality, placed: List[_Placed]) -> List[Dict[str, Any]]:
+    """One review entry per place whose hours the table gave: a new office, or new hours for one."""
+    groups: Dict[str, List[_Placed]] = {}
+    for item in placed:
+        groups.setdefault(normalise(split_place(item.values["place"])[0]), []).append(item)
     entries: List[Dict[str, Any]] = []
     taken = {o.key for o in town.offices}
     principal = town.office("principal")
-    for category, seen in hours_by_category.items():
-        hours = Counter(values["_hours"] for _w, values, _s in seen).most_common(1)[0][0]
-        place = next(values["place"] for _w, values, _s in seen if values["_hours"] == hours)
+    for seen in groups.values():
+        hours = Counter(item.values["_hours"] for item in seen).most_common(1)[0][0]
+        place = next(item.values["place"] for item in seen if item.values["_hours"] == hours)
+        category = Counter(item.category for item in seen).most_common(1)[0][0]
         name, address = split_place(place)
-        on_principal = principal is not None and normalise(principal.name) in normalise(place)
-        key = "principal" if on_principal else office_key_for(town, category, name, taken)
+        named = next((o for o in town.offices if normalise(o.name) and normalise(o.name) in normalise(place)), None)
+        key = named.key if named else office_key_for(town, category, name, taken)
         taken.add(key)
         existing = town.office(key)
         if existing is not None and existing.hours == hours:
@@ -269,15 +275,14 @@ def _office_entries(
         }
         if not existing and names_department(name, category):
             office["departments"] = [category]  # it serves the department's other procedures too
-        rows = "; ".join(w for w, _v, _s in seen)
-        motive = f"horario en 'Lugar donde se realiza' ({rows})"
+        motive = f"horario en 'Lugar donde se realiza' ({'; '.join(item.where for item in seen)})"
         if existing:
             motive += f"; hoy dice {existing.hours!r}"
-        if any(values.get("_days_assumed") for _w, values, _s in seen):
+        if any(item.values.get("_days_assumed") for item in seen):
             motive += "; solo traía horas: se supuso de lunes a viernes"
         entry: Dict[str, Any] = {"tipo": "oficina", "fila": "", "nombre": office["name"], "motivo": motive}
         entry["propuesta"] = office
-        entry["tramites"] = sorted({s for _w, _v, slugs in seen for s in slugs})
+        entry["tramites"] = sorted({slug for item in seen for slug in item.slugs})
         if not office["address"]:
             entry["completar"] = ["address"]
         entries.append(entry)

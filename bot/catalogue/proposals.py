@@ -146,12 +146,13 @@ def make_aliases(name: str, taken: Set[str], minimum: int = 6) -> List[str]:
 
 
 def extra_procedure(
-    values: Dict[str, Any], slug: str, taken_aliases: Set[str], office: Optional[str] = None
+    values: Dict[str, Any], slug: str, taken_aliases: Set[str], department: str = ""
 ) -> tuple[Dict[str, Any], List[str]]:
     """A complete ``extra`` procedure (catalogue/SCHEMA.md) from an imported row's values, and the
     fields the table did not give (filled with a "consult the municipality" text, to complete)."""
     name = values["name"]
-    category, guessed = guess_category(values.get("place", ""), name, values.get("description", ""))
+    where = f"{department} {values.get('place', '')}"
+    category, guessed = guess_category(where, name, values.get("description", ""))
     pending: List[str] = [] if guessed else ["category"]
     procedure: Dict[str, Any] = {"slug": slug, "name": name, "category": category}
     defaults = {
@@ -172,8 +173,6 @@ def extra_procedure(
     for key in ("online_url", "additional_info"):
         if values.get(key):
             procedure[key] = values[key]
-    if office:
-        procedure["office"] = office
     procedure["aliases"] = make_aliases(name, taken_aliases)
     procedure["chat_request"] = False
     return procedure, pending

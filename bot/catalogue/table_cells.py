@@ -62,6 +62,11 @@ HEADERS: Dict[str, str] = {
     "informacion complementaria": "additional_info",
     "informacion adicional": "additional_info",
     "observaciones": "additional_info",
+    "unidad responsable": "department",
+    "unidad": "department",
+    "departamento": "department",
+    "direccion o departamento": "department",
+    "area": "department",
 }
 HEADER_SIMILARITY = 90.0
 # What the online column says when there is no link ("No tiene" is the portal's usual value).
@@ -99,30 +104,35 @@ def header_key(header: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9/ ]+", " ", fold(header)).split())
 
 
-def field_of_header(header: str) -> Optional[str]:
-    """The field a column holds, or ``None`` for a column the importer does not use."""
+def _header_match(header: str) -> Tuple[Optional[str], int]:
+    """The field a header names and how surely: 3 exact, 2 a known header and more words, 1 near."""
     key = header_key(header)
     if not key:
-        return None
+        return None, 0
     if key in HEADERS:
-        return HEADERS[key]
-    # "Lugar donde se realiza el trámite (dirección)" starts with a known header.
-    prefixed = [known for known in HEADERS if key.startswith(known + " ")]
+        return HEADERS[key], 3
+    # "Lugar donde se realiza el trámite (dirección)" starts with a known header; a short one
+    # ("enlace", "nombre") only counts alone: "Enlace a la publicación" is no online procedure.
+    prefixed = [known for known in HEADERS if len(known) > 8 and key.startswith(known + " ")]
     if prefixed:
-        return HEADERS[max(prefixed, key=len)]
-    scored = [(fuzz.ratio(key, known), known) for known in HEADERS if len(known) > 8]
-    score, best = max(scored)
-    return HEADERS[best] if score >= HEADER_SIMILARITY else None
+        return HEADERS[max(prefixed, key=len)], 2
+    score, best = max((fuzz.ratio(key, known), known) for known in HEADERS if len(known) > 8)
+    return (HEADERS[best], 1) if score >= HEADER_SIMILARITY else (None, 0)
+
+
+def field_of_header(header: str) -> Optional[str]:
+    """The field a column holds, or ``None`` for a column the importer does not use."""
+    return _header_match(header)[0]
 
 
 def header_fields(row: Sequence[str]) -> Dict[int, str]:
-    """Column index -> field for a header row (the first column of a field wins)."""
-    found: Dict[int, str] = {}
+    """Column index -> field for a header row: for each field the surest column, the first of equals."""
+    best: Dict[str, Tuple[int, int]] = {}
     for index, cell in enumerate(row):
-        target = field_of_header(cell)
-        if target and target not in found.values():
-            found[index] = target
-    return found
+        target, quality = _header_match(cell)
+        if target and (target not in best or quality > best[target][1]):
+            best[target] = (index, quality)
+    return {index: target for target, (index, _quality) in best.items()}
 
 
 def is_header_row(row: Sequence[str]) -> bool:
@@ -133,11 +143,14 @@ def is_header_row(row: Sequence[str]) -> bool:
 
 # ---- lists: requirements and steps ------------------------------------------------------------
 
-_BULLET_LINE = re.compile(r"^\s*(?:[•·▪●◦*‣–—-]|\d{1,2}\s*[.)°º:-](?!\d)|paso\s*\d{1,2}\s*[:.)-]?|[a-h]\))\s*", re.I)
+_BULLET_LINE = re.compile(
+    r"^\s*(?:[•·▪●◦*‣–—-]|\d{1,2}\s*[.)°º:-]{1,2}(?!\d)|(?:paso|etapa)\s*\d{1,2}\s*[:.)-]{0,2}|[a-h]\))\s*", re.I
+)
 # A number that starts an item: "1." "2)" "3 -" "Paso 4:" at the start or after a space or
 # sentence mark, followed by a space and a letter; "1.5" and "20.285" are numbers, not items.
 _NUMBER_MARK = re.compile(
-    r"(?:^|(?<=[\s.;:,]))(?P<paso>paso\s*)?(?P<n>\d{1,2})\s*(?:[.)°º:-]|(?(paso)|(?!)))\s+(?=[^\W\d_])",
+    r"(?:^|(?<=[\s.;:,]))(?P<paso>(?:paso|etapa)\s*)?(?P<n>\d{1,2})"
+    r"(?:\s*[.)°º:-]{1,2}\s*|(?(paso)\s+|(?!)))(?=[^\W\d_])",
     re.IGNORECASE,
 )
 _LETTER_MARK = re.compile(r"(?:^|(?<=[\s.;:,]))(?P<n>[a-h])\)\s+(?=[^\W\d_])", re.IGNORECASE)
@@ -155,7 +168,7 @@ def _sequential_marks(text: str) -> List[Tuple[int, int]]:
                 marks.append((match.start(), match.end()))
                 expected = str(int(expected) + 1) if expected.isdigit() else chr(ord(expected) + 1)
         starts_item = bool(marks) and not text[: marks[0][0]].strip(_TRIM)
-        if len(marks) >= 2 or (marks and starts_item and re.match(r"\s*paso", text, re.I)):
+        if len(marks) >= 2 or (marks and starts_item and re.match(r"\s*(paso|etapa)", text, re.I)):
             return marks
     return []
 
@@ -176,15 +189,18 @@ def split_items(text: str) -> List[str]:
         pieces = [text[: marks[0][0]]] + [
             text[start:end] for (_, start), end in zip(marks, [m[0] for m in marks[1:]] + [len(text)], strict=True)
         ]
-        items = [_clean_item(p) for p in pieces]
-        return [i for i in items if i]
-    items = []
-    for line in text.split("\n"):
-        for part in _SEPARATORS.split(line):
-            cleaned = _clean_item(part)
-            if cleaned:
-                items.append(cleaned)
-    return items
+        if pieces[0].strip().endswith(":"):
+            pieces = pieces[1:]  # a heading such as "Requisitos:" before the numbered items
+        return [item for item in (_clean_item(p) for p in pieces) if item]
+    lines = [line for line in text.split("\n") if line.strip()]
+    marked = any(_BULLET_LINE.match(line) for line in lines)
+    raw: List[str] = []
+    for line in lines:
+        if marked and raw and not _BULLET_LINE.match(line):
+            raw[-1] = f"{raw[-1]} {line.strip()}"  # an item written over two lines
+            continue
+        raw += _SEPARATORS.split(line)
+    return [item for item in (_clean_item(part) for part in raw) if item]
 
 
 # ---- the online column -----------------------------------------------------------------------
@@ -258,9 +274,8 @@ _SPAN_RE = re.compile(
     + r"\s*(?:-|–)\s*"
     + _CLOCK.format("d")
 )
-_HOURS_LEAD = re.compile(
-    r"(?:horarios?(?:\s+de\s+atencion(?:\s+al\s+publico)?)?|atencion(?:\s+al\s+publico)?)\s*:?\s*$"
-)
+# "Horario de atención:", "Horario continuado de", "Atención al público" just before the hours.
+_HOURS_LEAD = re.compile(r"\b(?:horarios?|atencion)\b[^\d.;]{0,40}$")
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from pathlib import Path
 from typing import List
 
 Table = List[List[str]]
 
 XLSX_MAGIC = b"PK\x03\x04"
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary Excel format (.xls)
+DELIMITERS = (",", ";", "\t")
 _HTML_START = re.compile(rb"^\s*(<!doctype html|<html|<table|<head|<body|<meta|<!--)", re.IGNORECASE)
 # Elements that start a new line inside a cell (a <br>, a paragraph, an item of a list).
 _BLOCKS = ("p", "div", "li", "tr", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6")
@@ -32,6 +35,8 @@ class TableFileError(ValueError):
 def read_tables(raw: bytes, filename: str = "") -> List[Table]:
     """Every table in the file, by its content (the file name's extension only breaks ties)."""
     suffix = Path(filename).suffix.lower()
+    if raw.startswith(XLS_MAGIC) or suffix == ".xls":
+        raise TableFileError("el formato .xls antiguo no se lee: ábralo en Excel y guárdelo como .xlsx o .csv")
     if raw.startswith(XLSX_MAGIC) or suffix in (".xlsx", ".xlsm"):
         return _xlsx_tables(raw)
     if suffix in (".html", ".htm") or _HTML_START.match(raw[:2048]):
@@ -52,17 +57,22 @@ def decode_text(raw: bytes) -> str:
 
 
 def _csv_table(text: str) -> Table:
-    sample = text[:8192]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        first_line = sample.splitlines()[0] if sample else ""
-        dialect = _Semicolon if first_line.count(";") > first_line.count(",") else csv.excel
-    return [[cell.replace("\r\n", "\n") for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    """The table read with the delimiter that gives the most rows of one same width (3 columns or more).
 
-
-class _Semicolon(csv.excel):
-    delimiter = ";"
+    csv.Sniffer guesses from a sample and is misled by quoted cells over several lines with
+    commas inside, which this table is full of; reading the whole text each way is sure and cheap.
+    """
+    best: Table = []
+    best_score = -1
+    for delimiter in DELIMITERS:
+        rows = [
+            [cell.replace("\r\n", "\n") for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
+        ]
+        widths = Counter(len(row) for row in rows if len(row) >= 3)
+        score = widths.most_common(1)[0][1] if widths else 0
+        if score > best_score:
+            best, best_score = rows, score
+    return best
 
 
 def _xlsx_tables(raw: bytes) -> List[Table]:
