@@ -392,3 +392,26 @@ def test_a_messier_export_still_imports(catalogue):
 def test_the_old_binary_excel_is_refused_with_a_way_out(catalogue):
     with pytest.raises(ValueError, match="xlsx"):
         import_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, catalogue, "angol", filename="tramites.xls")
+
+
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("Renovación de Licencia de Conducir", "renovacion-licencia"),  # the chat matcher finds two here
+        ("Licencia de Conducir", "licencia-conducir"),
+        ("Permiso para Eventos en Espacio Público", "permiso-evento"),
+        ("Constitución de Organizaciones Comunitarias", "organizacion-comunitaria"),
+        ("Denuncia de Microbasurales", "denuncia-microbasural"),
+        ("Certificado de Antigüedad", None),
+        ("Taller de Cerámica del Centro Cultural", None),
+    ],
+)
+def test_a_procedure_named_as_the_portal_names_it(catalogue, name, slug):
+    rows = [["Nombre del trámite o servicio", "Valor"], [name, "Gratuito"]]
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    report = import_table(out.getvalue().encode(), catalogue, "penalolen", filename="t.csv")
+    if slug is None:
+        assert report.overrides == {} and report.review[0]["nombre"] == name
+    else:
+        assert list(report.overrides) == [slug]

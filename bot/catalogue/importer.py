@@ -14,12 +14,14 @@ overlays on the municipality's own file; ``python -m bot catalogue review`` deci
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import yaml
+from rapidfuzz import fuzz
 
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
@@ -152,22 +154,63 @@ def _row_values(row: _Row, report: ImportReport) -> Dict[str, Any]:
     return values
 
 
-def _matcher(catalogue: Catalogue, town: Municipality) -> ProcedureMatcher:
-    phrases = {s: [p.name, *p.aliases] for s, p in catalogue.procedures.items() if s not in town.exclude}
-    phrases.update({p.slug: [p.name, *p.aliases] for p in town.extra})
-    return ProcedureMatcher(phrases)
+# A table's name is a procedure's official name, worded a little differently: the same words
+# (plural or singular, a few more or fewer) name it even where the chat matcher finds two.
+NAME_SIMILARITY = 90.0
+NAME_MARGIN = 5.0
+SHARED_WORDS = 3
+_NAME_STOP = {"de", "del", "la", "las", "el", "los", "para", "en", "y", "o", "a", "al", "por", "con", "e", "u"}
 
 
-def _match(matcher: ProcedureMatcher, name: str) -> Tuple[Optional[str], str, List[str]]:
-    rivals = matcher.ambiguous(name)
-    if len(rivals) > 1:
-        keys = [r.key for r in rivals]
-        return None, "calza con varios trámites: " + ", ".join(keys), keys
-    best = matcher.best(name)
-    if best is None:
-        hints = [m.key for m in matcher.suggestions(name)]
-        return None, "sin coincidencia" + (f" (¿{', '.join(hints)}?)" if hints else ""), hints
-    return best.key, "", []
+def _stems(text: str) -> Set[str]:
+    words = (w for w in normalise(re.sub(r"\([^)]*\)", " ", text)).split() if w not in _NAME_STOP)
+    return {
+        w[:-2] if w.endswith("es") and len(w) > 5 else w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words
+    }
+
+
+class _RowMatcher:
+    """Which procedure a row's name is: first by the whole name, then as the chat matcher would."""
+
+    def __init__(self, catalogue: Catalogue, town: Municipality) -> None:
+        self.phrases = {s: [p.name, *p.aliases] for s, p in catalogue.procedures.items() if s not in town.exclude}
+        self.phrases.update({p.slug: [p.name, *p.aliases] for p in town.extra})
+        self.chat = ProcedureMatcher(self.phrases)
+        self._stemmed = {
+            slug: [(normalise(ph), _stems(ph)) for ph in phrases] for slug, phrases in self.phrases.items()
+        }
+
+    def _by_whole_name(self, name: str) -> Optional[str]:
+        plain, stems = normalise(name), _stems(name)
+        scores: Dict[str, float] = {}
+        for slug, phrases in self._stemmed.items():
+            for phrase, phrase_stems in phrases:
+                score = max(fuzz.ratio(plain, phrase), fuzz.token_sort_ratio(plain, phrase))
+                shared = stems & phrase_stems
+                if len(shared) >= SHARED_WORDS and (stems <= phrase_stems or phrase_stems <= stems):
+                    score = max(score, NAME_SIMILARITY + 2)
+                scores[slug] = max(scores.get(slug, 0.0), score)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < NAME_SIMILARITY:
+            return None
+        if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < NAME_MARGIN:
+            return None
+        return ranked[0][0]
+
+    def match(self, name: str) -> Tuple[Optional[str], str, List[str]]:
+        """(slug, "", []) or (None, why, candidates)."""
+        whole = self._by_whole_name(name)
+        if whole is not None:
+            return whole, "", []
+        rivals = self.chat.ambiguous(name)
+        if len(rivals) > 1:
+            keys = [r.key for r in rivals]
+            return None, "calza con varios trámites: " + ", ".join(keys), keys
+        best = self.chat.best(name)
+        if best is None:
+            hints = [m.key for m in self.chat.suggestions(name)]
+            return None, "sin coincidencia" + (f" (¿{', '.join(hints)}?)" if hints else ""), hints
+        return best.key, "", []
 
 
 @dataclass
@@ -186,7 +229,7 @@ def import_table(raw: bytes, catalogue: Catalogue, municipality: str, filename: 
         raise KeyError(f"municipalidad desconocida: {municipality!r}")
     town = catalogue.municipalities[municipality]
     rows = _rows_of(raw, filename)
-    matcher = _matcher(catalogue, town)
+    matcher = _RowMatcher(catalogue, town)
     own = {p.slug: p for p in town.extra}
     report = ImportReport(rows=len(rows))
     taken_slugs = set(catalogue.procedures) | {p.slug for m in catalogue.municipalities.values() for p in m.extra}
@@ -201,7 +244,7 @@ def import_table(raw: bytes, catalogue: Catalogue, municipality: str, filename: 
         if not name:
             report.errors.append(f"{row.where}: falta el nombre del trámite")
             continue
-        slug, reason, candidates = _match(matcher, name)
+        slug, reason, candidates = matcher.match(name)
         if slug is not None and (slug in report.overrides or any(e["slug"] == slug for e in report.extra)):
             reason, candidates, slug = f"repite el trámite {slug}", [slug], None
         fields = {k: v for k, v in values.items() if not k.startswith("_")}
