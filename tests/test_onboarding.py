@@ -1,5 +1,6 @@
 """``python -m bot municipality new <comuna>``: a new municipality's file in one command, then review and load."""
 
+import io
 import os
 import shutil
 import subprocess
@@ -146,3 +147,31 @@ def test_the_command_runs_as_a_program(folder):
     assert "Dirección de la oficina principal" in done.stdout and "Teléfono general" in done.stdout
     assert (folder / "municipalities" / "pencahue.yml").exists()
     assert (folder / "imports" / "pencahue.yml").exists()
+
+
+class _Terminal(io.StringIO):
+    """What a person types at the terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_contact_data_is_asked_at_the_terminal_until_valid(folder, monkeypatch, capsys):
+    typed = [
+        "123",
+        "+56 2 2378 8000",
+        "mal",
+        "oirs@nunoa.cl",
+        "",
+        "Av. Irarrázaval 3550",
+        "lunes a viernes",
+        "lun-vie 08:30-13:30",
+    ]
+    monkeypatch.setattr("sys.stdin", _Terminal("\n".join(typed) + "\n"))
+    assert main(["municipality", "new", "nunoa"]) == 0
+    out = capsys.readouterr().out
+    assert "teléfono inválido '123'" in out and "correo inválido 'mal'" in out and "horario inválido" in out
+    data = yaml.safe_load((folder / "municipalities" / "nunoa.yml").read_text(encoding="utf-8"))
+    assert (data["phone"], data["email"], data["website"]) == ("+56223788000", "oirs@nunoa.cl", "")
+    assert data["offices"][0]["hours"] == "lun-vie 08:30-13:30"
+    assert "Sitio web" in out.split("Falta:")[1]

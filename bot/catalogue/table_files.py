@@ -57,21 +57,21 @@ def decode_text(raw: bytes) -> str:
 
 
 def _csv_table(text: str) -> Table:
-    """The table read with the delimiter that gives the most rows of one same width (3 columns or more).
+    """The table read with the delimiter that gives the most rows of one same width (and then the widest).
 
     csv.Sniffer guesses from a sample and is misled by quoted cells over several lines with
     commas inside, which this table is full of; reading the whole text each way is sure and cheap.
     """
     best: Table = []
-    best_score = -1
+    best_score = (-1, -1)
     for delimiter in DELIMITERS:
         rows = [
             [cell.replace("\r\n", "\n") for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)
         ]
-        widths = Counter(len(row) for row in rows if len(row) >= 3)
-        score = widths.most_common(1)[0][1] if widths else 0
-        if score > best_score:
-            best, best_score = rows, score
+        widths = Counter(len(row) for row in rows if len(row) >= 2)
+        width, count = widths.most_common(1)[0] if widths else (0, 0)
+        if (count, width) > best_score:
+            best, best_score = rows, (count, width)
     return best
 
 
