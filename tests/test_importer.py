@@ -415,3 +415,13 @@ def test_a_procedure_named_as_the_portal_names_it(catalogue, name, slug):
         assert report.overrides == {} and report.review[0]["nombre"] == name
     else:
         assert list(report.overrides) == [slug]
+
+
+def test_a_name_another_municipality_uses_is_flagged_before_it_clashes(folder, catalogue):
+    write_import(import_table(PORTAL_CSV.read_bytes(), catalogue, "angol", PORTAL_CSV.name), folder, "angol")
+    accept(folder, "angol", next(e["id"] for e in pending_entries(folder, "angol") if e["nombre"] == NEW_PROCEDURE))
+    report = import_table(PORTAL_CSV.read_bytes(), load_catalogue(folder), "providencia", PORTAL_CSV.name)
+    entry = next(r for r in report.review if r["tipo"] == "tramite")
+    assert entry["propuesta"]["slug"] == NEW_SLUG + "-2"
+    assert entry["completar"][0] == "name" and "cambie 'name'" in entry["motivo"]
+    assert not set(entry["propuesta"]["aliases"]) & set(load_catalogue(folder).procedure_for("angol", NEW_SLUG).aliases)

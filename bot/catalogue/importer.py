@@ -252,6 +252,9 @@ def import_table(raw: bytes, catalogue: Catalogue, municipality: str, filename: 
             entry = _new_procedure_entry(row, fields, values.get("_department", ""), reason, candidates)
             slug = unique_slug(slugify(name), taken_slugs)
             entry["propuesta"], missing = extra_procedure(fields, slug, taken_aliases, values.get("_department", ""))
+            if normalise(name) in taken_aliases:  # another municipality's own procedure has this name
+                entry["motivo"] += "; otro trámite ya se llama así: cambie 'name' antes de aceptar"
+                missing = ["name", *missing]
             if missing:
                 entry["completar"] = missing
             taken_slugs.add(slug)
