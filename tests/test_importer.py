@@ -224,6 +224,8 @@ def test_command_line_import_and_review(folder, capsys):
     assert main(["catalogue", "review", "angol", "--accept", str(number), "--dir", str(folder)]) == 0
     assert "agregado" in capsys.readouterr().out
     assert main(["catalogue", "review", "angol", "--reject", "999", "--dir", str(folder)]) == 1
+    assert main(["catalogue", "review", "angol", "--accept", "2", "--tramite", "no-existe", "--dir", str(folder)]) == 1
+    assert main(["catalogue", "review", "narnia", "--dir", str(folder)]) == 1
     assert main(["catalogue", "validate", "--dir", str(folder)]) == 0
 
 

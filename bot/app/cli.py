@@ -190,11 +190,15 @@ def cmd_catalogue_import(args) -> int:
 def cmd_catalogue_review(args) -> int:
     from pathlib import Path
 
+    from bot.catalogue.files import load_catalogue
     from bot.catalogue.importer import describe_entry
     from bot.catalogue.review import ReviewError, accept, pending_entries, reject
 
     folder = Path(args.dir or catalogue_dir())
     if not _known_municipality(args.municipio, folder):
+        return 1
+    if args.tramite and (args.accept is None or args.tramite not in load_catalogue(folder).procedures):
+        print(f"ERROR --tramite va con --accept N y un trámite del catálogo base: {args.tramite!r}", file=sys.stderr)
         return 1
     try:
         if args.accept is not None:
