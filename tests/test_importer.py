@@ -427,3 +427,16 @@ def test_a_name_another_municipality_uses_is_flagged_before_it_clashes(folder, c
     assert entry["propuesta"]["slug"] == NEW_SLUG + "-2"
     assert entry["completar"][0] == "name" and "cambie 'name'" in entry["motivo"]
     assert not set(entry["propuesta"]["aliases"]) & set(load_catalogue(folder).procedure_for("angol", NEW_SLUG).aliases)
+
+
+def test_excel_hint_line_and_responsive_html_tables(catalogue):
+    hinted = "sep=;\nNombre del trámite o servicio;Valor\nPermiso de circulación;Según tasación, en caja\n"
+    report = import_table(hinted.encode("utf-8"), catalogue, "angol", filename="t.csv")
+    assert report.overrides["permiso-circulacion"]["cost"] == "Según tasación, en caja"
+    cells = '<td data-label="Nombre del trámite o servicio">{}</td><td data-label="Trámites en línea">{}</td>'
+    link = '<a href="https://www.angol.cl/pc">Pagar</a>'
+    first, second = cells.format("Permiso de circulación", link), cells.format("Certificado de residencia", "No tiene")
+    page = f"<html><body><table><tbody><tr>{first}</tr><tr>{second}</tr></tbody></table></body></html>"
+    report = import_table(page.encode("utf-8"), catalogue, "angol", filename="t.html")
+    assert report.overrides["permiso-circulacion"]["online_url"] == "https://www.angol.cl/pc"
+    assert "online_url" not in report.overrides["certificado-residencia"]

@@ -62,6 +62,9 @@ def _csv_table(text: str) -> Table:
     csv.Sniffer guesses from a sample and is misled by quoted cells over several lines with
     commas inside, which this table is full of; reading the whole text each way is sure and cheap.
     """
+    first, _, rest = text.partition("\n")
+    if first.strip().lower().startswith("sep=") and len(first.strip()) == 5:
+        return _csv_rows(rest, first.strip()[4])  # Excel's hint line: "sep=;"
     best: Table = []
     best_score = (-1, -1)
     for delimiter in DELIMITERS:
@@ -73,6 +76,10 @@ def _csv_table(text: str) -> Table:
         if (count, width) > best_score:
             best, best_score = rows, (count, width)
     return best
+
+
+def _csv_rows(text: str, delimiter: str) -> Table:
+    return [[cell.replace("\r\n", "\n") for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def _xlsx_tables(raw: bytes) -> List[Table]:
@@ -139,6 +146,12 @@ def _html_tables(text: str) -> List[Table]:
                 span = str(cell.get("colspan") or "1")
                 cells.extend([""] * (int(span) - 1 if span.isdigit() and 1 < int(span) < 50 else 0))
             rows.append(cells)
+            labels = [
+                str(c.get("data-label") or c.get("data-title") or "")
+                for c in tr.find_all(["td", "th"], recursive=False)
+            ]
+            if len(rows) == 1 and sum(1 for label in labels if label) >= 2:
+                rows.insert(0, labels)  # a responsive table names each cell's column instead of a header row
         tables.append(rows)
     return tables
 
