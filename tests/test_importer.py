@@ -189,7 +189,9 @@ def test_a_row_can_be_accepted_as_a_base_procedure(folder, catalogue):
     assert "licencia-conducir" in licence["motivo"]
     accept(folder, "angol", licence["id"], as_override="licencia-conducir")
     assert validate_catalogue(folder) == []
-    assert load_catalogue(folder).procedure_for("angol", "licencia-conducir").requirements == ["Examen"]
+    licence_now = load_catalogue(folder).procedure_for("angol", "licencia-conducir")
+    assert licence_now.requirements == ["Examen"]
+    assert licence_now.steps == catalogue.procedure_for("angol", "licencia-conducir").steps  # the row had none
 
 
 def test_the_old_plain_csv_still_imports(catalogue):

@@ -38,7 +38,8 @@ def accept(folder: Path, municipality: str, number: int, as_override: Optional[s
     if entry["tipo"] == "oficina":
         done = _accept_office(data, entry)
     elif as_override:
-        values = {k: v for k, v in entry["propuesta"].items() if k in _ROW_FIELDS and k != "name"}
+        made_up = set(entry.get("completar") or [])  # filled in for a new procedure, not said by the table
+        values = {k: v for k, v in entry["propuesta"].items() if k in _ROW_FIELDS and k != "name" and k not in made_up}
         data["overrides"][as_override] = {**data["overrides"].get(as_override, {}), **values}
         done = f"'{entry['nombre']}' queda como los datos propios de {as_override}"
     else:
