@@ -100,6 +100,7 @@ def test_every_format_imports_the_same_table(table_file, catalogue):
     ]
     assert circulation["online_url"] == "https://www.angol.cl/permiso-de-circulacion"
     assert circulation["place"] == "Dirección de Tránsito, Lautaro 55, Angol"  # the hours were taken out
+    assert circulation["office"] == "transito" and report.overrides["multas-jpl"]["office"] == "jpl"  # Angol's own
     licence = report.overrides["licencia-conducir"]
     assert "online_url" not in licence  # "No tiene"
     assert licence["steps"] == [

@@ -269,7 +269,14 @@ def import_table(raw: bytes, catalogue: Catalogue, municipality: str, filename: 
             category = catalogue.procedures[slug].category
         if values.get("_hours"):
             placed.append(_Placed(row.where, values, category, [slug]))
-    report.review += _office_entries(town, placed)
+    offices, located = _office_entries(town, placed)
+    report.review += offices
+    for slug, key in located.items():  # the place names an office the municipality has
+        if slug in report.overrides:
+            report.overrides[slug]["office"] = key
+        for entry in report.review:
+            if entry["tipo"] == "tramite" and entry["propuesta"]["slug"] == slug:
+                entry["propuesta"]["office"] = key
     report.review = [{"id": number, **entry} for number, entry in enumerate(report.review, start=1)]
     return report
 
@@ -292,8 +299,10 @@ def _updated_own(procedure: Procedure, values: Dict[str, Any]) -> Dict[str, Any]
     return data
 
 
-def _office_entries(town: Municipality, placed: List[_Placed]) -> List[Dict[str, Any]]:
-    """One review entry per place whose hours the table gave: a new office, or new hours for one."""
+def _office_entries(town: Municipality, placed: List[_Placed]) -> Tuple[List[Dict[str, Any]], Dict[str, str]]:
+    """One review entry per place whose hours the table gave (a new office, or new hours for one), and
+    the procedures done at an office the municipality already has (slug -> office key)."""
+    located: Dict[str, str] = {}
     groups: Dict[str, List[_Placed]] = {}
     for item in placed:
         groups.setdefault(normalise(split_place(item.values["place"])[0]), []).append(item)
@@ -309,8 +318,10 @@ def _office_entries(town: Municipality, placed: List[_Placed]) -> List[Dict[str,
         key = named.key if named else office_key_for(town, category, name, taken)
         taken.add(key)
         existing = town.office(key)
-        if existing is not None and existing.hours == hours:
-            continue
+        if existing is not None:
+            located.update({slug: key for item in seen for slug in item.slugs})
+            if existing.hours == hours:
+                continue
         office = {
             "key": key,
             "name": existing.name if existing else name,
@@ -332,7 +343,7 @@ def _office_entries(town: Municipality, placed: List[_Placed]) -> List[Dict[str,
         if not office["address"]:
             entry["completar"] = ["address"]
         entries.append(entry)
-    return entries
+    return entries, located
 
 
 def read_import(folder: Path, municipality: str) -> Dict[str, Any]:
