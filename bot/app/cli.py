@@ -8,7 +8,9 @@ db current [--check]         the database's migration revision
 db revision -m MESSAGE       write a new migration for the table changes
 catalogue validate           check catalogue/ and exit non-zero on problems
 catalogue load               validate and load catalogue/ into the database
-catalogue import M FILE      import municipality M's Transparencia "Trámites" CSV
+catalogue import M FILE      import municipality M's Transparencia "Trámites" table (CSV, XLSX, HTML)
+catalogue review M           list, accept or reject what an import left for review
+municipality new COMUNA      create a municipality's file (contact flags, --tabla FILE to import)
 eval [--heldout FILE]        NLU report on the held-out set, then the multi-turn scenarios
 web                          back-office API and notifications (started by run)
 token create|revoke M NAME   back-office API tokens of municipality M
@@ -38,11 +40,11 @@ def _db():
     return db
 
 
-def _known_municipality(slug: str) -> bool:
+def _known_municipality(slug: str, folder=None) -> bool:
     """Whether the catalogue has this municipality (prints an error when not)."""
     from bot.catalogue.files import load_catalogue
 
-    if slug in load_catalogue(catalogue_dir()).municipalities:
+    if slug in load_catalogue(folder or catalogue_dir()).municipalities:
         return True
     print(f"ERROR municipalidad desconocida: {slug}", file=sys.stderr)
     return False
@@ -152,23 +154,152 @@ def cmd_catalogue_load(args) -> int:
     return 0
 
 
-def cmd_catalogue_import(args) -> int:
+def _import_into(folder, municipality: str, table: str) -> int:
+    """Import a table file into ``imports/<municipality>.yml`` and print the summary."""
     from pathlib import Path
 
     from bot.catalogue.files import load_catalogue
     from bot.catalogue.importer import import_table, write_import
+    from bot.catalogue.table_files import TableFileError
 
-    folder = Path(args.dir or catalogue_dir())
     try:
-        raw = Path(args.csv).read_bytes()
-        report = import_table(raw, load_catalogue(folder), args.municipio)
-    except (OSError, KeyError, ValueError) as exc:
+        raw = Path(table).read_bytes()
+        report = import_table(raw, load_catalogue(folder), municipality, filename=table)
+    except (OSError, KeyError, ValueError, TableFileError) as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 1
-    path = write_import(report, folder, args.municipio)
+    path = write_import(report, folder, municipality)
     print(report.summary())
-    print(f"Escrito {path}. Revise el archivo y luego ejecute: python -m bot catalogue load")
+    print(f"Escrito {path}.")
     return 0
+
+
+def cmd_catalogue_import(args) -> int:
+    from pathlib import Path
+
+    folder = Path(args.dir or catalogue_dir())
+    code = _import_into(folder, args.municipio, args.csv)
+    if code == 0:
+        print(
+            f"Revise lo pendiente con: python -m bot catalogue review {args.municipio} --list; "
+            "luego: python -m bot catalogue load"
+        )
+    return code
+
+
+def cmd_catalogue_review(args) -> int:
+    from pathlib import Path
+
+    from bot.catalogue.files import load_catalogue
+    from bot.catalogue.importer import describe_entry
+    from bot.catalogue.review import ReviewError, accept, pending_entries, reject
+
+    folder = Path(args.dir or catalogue_dir())
+    if not _known_municipality(args.municipio, folder):
+        return 1
+    if args.tramite and (args.accept is None or args.tramite not in load_catalogue(folder).procedures):
+        print(f"ERROR --tramite va con --accept N y un trámite del catálogo base: {args.tramite!r}", file=sys.stderr)
+        return 1
+    try:
+        if args.accept is not None:
+            print(f"Aceptado: {accept(folder, args.municipio, args.accept, args.tramite)}")
+        elif args.reject is not None:
+            print(f"Descartado: {reject(folder, args.municipio, args.reject)}")
+    except ReviewError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    entries = pending_entries(folder, args.municipio)
+    if not entries:
+        print("No quedan entradas por revisar. Valide y cargue: python -m bot catalogue load")
+        return 0
+    print(f"Por revisar ({len(entries)}):")
+    for entry in entries:
+        print(f"  {describe_entry(entry)}")
+        proposal = entry.get("propuesta") or {}
+        if entry["tipo"] == "tramite":
+            print(
+                f"      propuesta: {proposal.get('slug')} ({proposal.get('category')}), alias: "
+                + ", ".join(proposal.get("aliases", [])[:3])
+            )
+        else:
+            print(f"      propuesta: oficina {proposal.get('key')}, horario {proposal.get('hours')!r}")
+        if entry.get("completar"):
+            print(f"      por completar: {', '.join(entry['completar'])}")
+    print(
+        f"Acepte con --accept N (o --accept N --tramite SLUG para usarla en un trámite del catálogo), "
+        f"descarte con --reject N. Archivo: imports/{args.municipio}.yml"
+    )
+    return 0
+
+
+def _ask(label: str, given: Optional[str], check) -> str:
+    """A flag's value checked, or (in a terminal, when not given) asked until valid; '' skips."""
+    from bot.catalogue.onboarding import OnboardingError
+
+    if given is not None:
+        return check(given) if given.strip() else ""
+    if not sys.stdin.isatty():
+        return ""
+    while True:
+        answer = input(f"{label} (Enter para omitir): ").strip()
+        if not answer:
+            return ""
+        try:
+            return check(answer)
+        except OnboardingError as exc:
+            print(f"  {exc}")
+
+
+def cmd_municipality_new(args) -> int:
+    from pathlib import Path
+
+    from bot.catalogue import onboarding as ob
+    from bot.catalogue.files import load_catalogue
+    from bot.catalogue.review import pending_entries
+    from bot.catalogue.validate import validate_catalogue
+
+    folder = Path(args.dir or catalogue_dir())
+    catalogue = load_catalogue(folder)
+    try:
+        commune = ob.find_commune(args.comuna, catalogue.communes)
+        served = ob.existing_for(catalogue, commune)
+        slug = args.slug or served or ob.propose_slug(commune, catalogue.municipalities)
+        if served and not args.force:
+            raise ob.OnboardingError(
+                f"{commune.name} ya tiene su archivo: municipalities/{served}.yml (use --force para reemplazarlo)"
+            )
+        taken_codes = [m.code for m in catalogue.municipalities.values() if m.slug != slug]
+        code = ob.check_code(args.codigo, taken_codes) if args.codigo else ob.propose_code(commune.name, taken_codes)
+        new = ob.NewMunicipality(commune=commune, slug=slug, code=code)
+        new.office_name = " ".join((args.oficina or ob.DEFAULT_OFFICE_NAME).split())
+        new.phone = _ask("Teléfono general", args.telefono, ob.check_phone)
+        new.email = _ask("Correo de contacto (OIRS)", args.email, ob.check_email)
+        new.website = _ask("Sitio web", args.web, ob.check_website)
+        new.address = _ask("Dirección de la oficina principal", args.direccion, lambda v: " ".join(v.split()))
+        hours = _ask(f"Horario de atención (p. ej. {ob.DEFAULT_HOURS})", args.horario, ob.check_hours)
+        if hours:
+            new.hours, new.hours_assumed = hours, False
+        if args.whatsapp:
+            new.whatsapp = [ob.check_phone(n) for n in args.whatsapp]
+        new.telegram_bot = (args.telegram or "").lstrip("@")
+        path = ob.write_municipality(new, folder, force=args.force)
+    except ob.OnboardingError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return 1
+    print(f"Creado {path}: {commune.name} ({commune.region}), slug {slug}, código de folio {code}.")
+    if args.tabla and _import_into(folder, slug, args.tabla) != 0:
+        return 1
+    problems = validate_catalogue(folder)
+    for problem in problems:
+        print(f"ERROR {problem}", file=sys.stderr)
+    print("Catálogo válido." if not problems else f"El catálogo tiene {len(problems)} problema(s).")
+    missing = ob.still_missing(load_catalogue(folder), slug, len(pending_entries(folder, slug)), new.hours_assumed)
+    if missing:
+        print("Falta:")
+        for item in missing:
+            print(f"  - {item}")
+    print(f"Siguientes pasos: python -m bot catalogue review {slug} --list; luego python -m bot catalogue load")
+    return 1 if problems else 0
 
 
 def cmd_run(_args) -> int:
@@ -345,11 +476,41 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--dir", default=None, help="carpeta del catálogo (por defecto catalogue/)")
         p.set_defaults(func=func)
 
-    imp = cat.add_parser("import", help="importa la tabla de Trámites de Transparencia Activa (CSV)")
+    imp = cat.add_parser("import", help="importa la tabla de Trámites de Transparencia Activa (CSV, XLSX o HTML)")
     imp.add_argument("municipio", help="slug de la municipalidad, p. ej. angol")
-    imp.add_argument("csv", help="archivo CSV exportado")
+    imp.add_argument("csv", metavar="archivo", help="la tabla: CSV, XLSX o la página HTML guardada del portal")
     imp.add_argument("--dir", default=None, help="carpeta del catálogo (por defecto catalogue/)")
     imp.set_defaults(func=cmd_catalogue_import)
+
+    rev = cat.add_parser("review", help="lista, acepta o descarta lo que la importación dejó por revisar")
+    rev.add_argument("municipio", help="slug de la municipalidad")
+    decision = rev.add_mutually_exclusive_group()
+    decision.add_argument("--list", action="store_true", help="muestra lo pendiente (lo que hace sin opciones)")
+    decision.add_argument("--accept", type=int, metavar="N", help="acepta la entrada N")
+    decision.add_argument("--reject", type=int, metavar="N", help="descarta la entrada N")
+    rev.add_argument("--tramite", metavar="SLUG", help="con --accept: usa la fila como datos propios de ese trámite")
+    rev.add_argument("--dir", default=None, help="carpeta del catálogo (por defecto catalogue/)")
+    rev.set_defaults(func=cmd_catalogue_review)
+
+    muni = sub.add_parser("municipality", help="municipalidades").add_subparsers(dest="muni_command", required=True)
+    new = muni.add_parser("new", help="crea el archivo de una municipalidad nueva")
+    new.add_argument("comuna", help="nombre de la comuna, como se escriba (p. ej. nunoa)")
+    new.add_argument("--slug", default=None, help="identificador (por defecto, el nombre sin tildes)")
+    new.add_argument("--codigo", default=None, help="código de folio de tres letras (por defecto, uno libre)")
+    new.add_argument("--telefono", default=None, help="teléfono general")
+    new.add_argument("--email", default=None, help="correo de contacto")
+    new.add_argument("--web", default=None, help="sitio web")
+    new.add_argument("--direccion", default=None, help="dirección de la oficina principal")
+    new.add_argument(
+        "--oficina", default=None, help="nombre de la oficina principal (por defecto Edificio Consistorial)"
+    )
+    new.add_argument("--horario", default=None, help="horario de la oficina principal, p. ej. 'lun-vie 08:30-14:00'")
+    new.add_argument("--whatsapp", action="append", default=None, help="número de WhatsApp (se puede repetir)")
+    new.add_argument("--telegram", default=None, help="usuario del bot de Telegram")
+    new.add_argument("--tabla", default=None, help="tabla de Trámites de Transparencia (CSV, XLSX o HTML) a importar")
+    new.add_argument("--force", action="store_true", help="reemplaza el archivo si ya existe")
+    new.add_argument("--dir", default=None, help="carpeta del catálogo (por defecto catalogue/)")
+    new.set_defaults(func=cmd_municipality_new)
 
     ev = sub.add_parser("eval", help="evalúa el NLU en el conjunto reservado")
     ev.add_argument(

@@ -94,7 +94,10 @@ def read_national_holidays(folder: Path) -> List[Holiday]:
 
 
 def _merge_import(municipality: Dict[str, Any], imported: Dict[str, Any]) -> Dict[str, Any]:
-    """Overlay an importer file (overrides and extra procedures) on a municipality mapping."""
+    """Overlay an importer file (overrides, extra procedures, accepted offices) on a municipality mapping."""
+    offices = {o["key"]: o for o in municipality.get("offices") or []}
+    for office in imported.get("offices") or []:
+        offices[office["key"]] = {**offices.get(office["key"], {}), **office}
     procedures = dict(municipality.get("procedures") or {})
     overrides = dict(procedures.get("overrides") or {})
     for slug, values in (imported.get("overrides") or {}).items():
@@ -102,7 +105,7 @@ def _merge_import(municipality: Dict[str, Any], imported: Dict[str, Any]) -> Dic
     extra = {p["slug"]: p for p in procedures.get("extra") or []}
     extra.update({p["slug"]: p for p in imported.get("extra") or []})
     procedures.update(overrides=overrides, extra=list(extra.values()))
-    return {**municipality, "procedures": procedures}
+    return {**municipality, "offices": list(offices.values()), "procedures": procedures}
 
 
 def _procedure(data: Dict[str, Any]) -> Procedure:
