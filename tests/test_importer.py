@@ -301,6 +301,11 @@ def test_lists_are_split_where_the_municipality_numbered_them(cell, items):
             "lun-vie 08:30-13:30, 15:00-17:00",
         ),
         ("Calle 5 Norte 1234", "Calle 5 Norte 1234", None),
+        (  # a saved page's <br> lines: office, address, hours
+            "Dirección de Tránsito\nAv. O'Higgins 1305, Curacaví\nLunes a viernes 8:30 a 13:30",
+            "Dirección de Tránsito, Av. O'Higgins 1305, Curacaví",
+            "lun-vie 08:30-13:30",
+        ),
     ],
 )
 def test_hours_are_taken_out_of_the_place(place, rest, hours):
@@ -443,3 +448,28 @@ def test_excel_hint_line_and_responsive_html_tables(catalogue):
     report = import_table(page.encode("utf-8"), catalogue, "angol", filename="t.html")
     assert report.overrides["permiso-circulacion"]["online_url"] == "https://www.angol.cl/pc"
     assert "online_url" not in report.overrides["certificado-residencia"]
+
+
+def test_an_amount_typed_in_excel_stays_in_pesos(catalogue, tmp_path):
+    """Spanish Excel stores "$3.500" as the number 3500 with a currency format: the citizen must read "$3.500"."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Nombre del trámite o servicio", "Valor"])
+    sheet.append(["Certificado de residencia", 3500])
+    sheet.append(["Permiso de circulación", 2.5])
+    sheet.cell(row=2, column=2).number_format = '"$"#,##0'
+    path = tmp_path / "montos.xlsx"
+    workbook.save(path)
+    report = import_table(path.read_bytes(), catalogue, "angol", filename=path.name)
+    assert report.overrides["certificado-residencia"]["cost"] == "$3.500"
+    assert report.overrides["permiso-circulacion"]["cost"] == "2.5"
+
+
+def test_proposed_aliases_never_repeat_a_word_at_the_end(catalogue):
+    from bot.catalogue.proposals import make_aliases
+
+    aliases = make_aliases("Arriendo de Gimnasio Municipal", set())
+    assert "gimnasio municipal" in aliases
+    assert not [a for a in aliases if a.endswith("municipal municipal")]

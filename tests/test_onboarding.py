@@ -175,3 +175,13 @@ def test_contact_data_is_asked_at_the_terminal_until_valid(folder, monkeypatch, 
     assert (data["phone"], data["email"], data["website"]) == ("+56223788000", "oirs@nunoa.cl", "")
     assert data["offices"][0]["hours"] == "lun-vie 08:30-13:30"
     assert "Sitio web" in out.split("Falta:")[1]
+
+
+def test_an_empty_whatsapp_flag_means_not_yet(folder, capsys):
+    """A deployment script passes --whatsapp "" before the Twilio number exists: no error, still listed as missing."""
+    code = main(["municipality", "new", "nunoa", *CONTACT, "--direccion", "Av. Irarrázaval 3550", "--whatsapp", ""])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    data = yaml.safe_load((folder / "municipalities" / "nunoa.yml").read_text(encoding="utf-8"))
+    assert data["channels"]["whatsapp"] == []
+    assert "WhatsApp" in out.split("Falta:")[1]

@@ -280,7 +280,7 @@ def cmd_municipality_new(args) -> int:
         if hours:
             new.hours, new.hours_assumed = hours, False
         if args.whatsapp:
-            new.whatsapp = [ob.check_phone(n) for n in args.whatsapp]
+            new.whatsapp = [ob.check_phone(n) for n in args.whatsapp if n.strip()]  # "" = not yet
         new.telegram_bot = (args.telegram or "").lstrip("@")
         path = ob.write_municipality(new, folder, force=args.force)
     except ob.OnboardingError as exc:

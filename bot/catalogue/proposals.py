@@ -139,10 +139,18 @@ def make_aliases(name: str, taken: Set[str], minimum: int = 6) -> List[str]:
     ]
     aliases: List[str] = []
     for candidate in candidates:
-        candidate = " ".join(candidate.split())
+        candidate = _without_repeats(" ".join(candidate.split()))
         if candidate and candidate not in taken and candidate not in aliases and len(candidate.split()) >= 2:
             aliases.append(candidate)
     return aliases[: max(minimum, 8)]
+
+
+def _without_repeats(text: str) -> str:
+    """ "gimnasio municipal municipal" -> "gimnasio municipal": a suffix the name already ends with."""
+    words = text.split()
+    while len(words) > 1 and words[-1] == words[-2]:
+        words.pop()
+    return " ".join(words)
 
 
 def extra_procedure(

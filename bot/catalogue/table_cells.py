@@ -349,6 +349,7 @@ def extract_hours(place: str) -> PlaceHours:
     if lead:
         start = lead.start()
     rest = (place[:start] + " " + place[end:]).strip()
+    rest = re.sub(r"\s*\n\s*", ", ", rest)  # lines of the cell (<br> in a saved page) are parts of the place
     rest = re.sub(r"\s*[,.;:(\-–]+\s*$", "", re.sub(r"^\s*[,.;:)\-–]+\s*", "", rest))
     rest = re.sub(r"\(\s*\)", "", " ".join(rest.split())).strip(" ,.;:-–")
     return PlaceHours(place=rest, hours=hours, days_assumed=assumed)

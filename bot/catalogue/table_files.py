@@ -95,7 +95,7 @@ def _xlsx_tables(raw: bytes) -> List[Table]:
         for row in sheet.iter_rows():
             cells = []
             for cell in row:
-                text = "" if cell.value is None else _excel_text(cell.value)
+                text = "" if cell.value is None else _excel_text(cell.value, cell.number_format)
                 link = cell.hyperlink.target if cell.hyperlink is not None else None
                 if link and link not in text:
                     text = f"{text} {link}".strip()
@@ -106,9 +106,15 @@ def _xlsx_tables(raw: bytes) -> List[Table]:
     return tables
 
 
-def _excel_text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+def _excel_text(value: object, number_format: str = "General") -> str:
+    """The cell as the spreadsheet shows it: a number typed as "$3.500" is stored as 3500 with a
+    currency format, and must stay an amount in pesos."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "$" in (number_format or "") and float(value).is_integer():
+            return "$" + f"{int(value):,}".replace(",", ".")
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
     return str(value).replace("\r\n", "\n").replace("_x000D_", "")
 
 
