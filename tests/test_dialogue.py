@@ -94,6 +94,15 @@ def test_a_change_of_mind_that_is_no_answer_offers_the_procedure_it_names():
     assert move(phone, "el foco de mi pasaje tb esta apagado", "informar", tramite="reporte-luminaria") != OTHER_REQUEST
     # A change of mind that answers is the answer.
     assert move(phone, "mejor al 9 8765 4321", "informar", tramite="reporte-luminaria") == ANSWER
+    # Asked for an address, the change of mind reads like one ("…en mi pasaje") but asks for the other request.
+    address = FormField("direccion", "direccion", "¿Dónde está el hoyo?")
+    said = "oye sabes q, mejor reporto primero el poste de luz q esta apagado en mi pasaje, eso es mas urgente"
+    assert move(address, said, "iniciar_tramite", tramite="reporte-luminaria") == OTHER_REQUEST
+    assert move(address, "prefiero pedir la poda del arbol de la esquina", "informar", tramite="poda-arboles") == (
+        OTHER_REQUEST
+    )
+    # An address with "mejor" in it stays an address.
+    assert move(address, "mejor en la esquina de Lautaro con Prat", "informar") == ANSWER
 
 
 def test_naming_the_request_being_filled_answers_nothing():

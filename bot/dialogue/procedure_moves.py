@@ -109,7 +109,7 @@ def asks_to_switch(text: str) -> bool:
     """The words ask for another request in one's own name ("sabe q mejor pídame la poda", "quiero pedir…"),
     not the third-person wish a description may hold ("…los juegos están rotos, queremos q la arreglen")."""
     norm = normalise(text)
-    if _FIRST_PERSON.search(norm) or _FOR_ME.search(norm):
+    if _FIRST_PERSON.search(norm) or _FOR_ME.search(norm) or _MIND_THEN_ACT.search(norm):
         return True
     return changes_mind(text) and bool(_REQUEST.search(norm))
 
@@ -123,3 +123,11 @@ def explicit_request(text: str) -> bool:
     """The words ask for something to be done ("quiero pedir…", "en realidad quiero reportar…", "vengan a…")."""
     norm = normalise(text)
     return bool(_REQUEST.search(norm) or _FOR_ME.search(norm))
+
+
+# A change of mind followed by a request verb, anywhere in the message: "oye sabes q, mejor reporto primero
+# el poste…", "prefiero pedir la poda", "mejor primero hago lo del hoyo".
+_MIND_THEN_ACT = re.compile(
+    r"\b(?:mejor|prefiero|mas bien|en realidad)(?: primero| ahora| altiro)? (?:solicito|pido|reporto|denuncio"
+    r"|reclamo|hago|hagamos|pidamos|veamos|pedir|solicitar|reportar|denunciar|hacer|avisar|aviso|ingreso|ingresar)\b"
+)
