@@ -96,6 +96,19 @@ async def test_a_question_no_aspect_covers_is_answered_by_the_catalogue_sentence
     assert "Sobre lo que preguntas" not in messages[0]["text"]
 
 
+async def test_what_happens_if_i_dont_is_answered_by_what_the_catalogue_says_follows():
+    tracker = make_tracker(
+        "y si no voy a la audiencia q pasa?",
+        "consultar_tramite",
+        [],
+        slots={"municipio": "penalolen", "tramite": "multas-jpl"},
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    text = messages[0]["text"]
+    assert "Sobre lo que preguntas:" in text and "resolver sin escucharte" in text
+    assert text.index("resolver sin escucharte") < text.index("Costo:")
+
+
 async def test_unknown_commune_asks_and_keeps_the_question():
     tracker = make_tracker(
         "cuanto cuesta el permiso de circulacion", "consultar_tramite", [ent("tramite", "permiso-circulacion")]

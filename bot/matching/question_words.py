@@ -7,6 +7,7 @@ requirements, steps or notes ("Ayuno de 12 horas…"), that sentence is what the
 
 from __future__ import annotations
 
+import re
 from typing import List, Set
 
 from bot.catalogue.catalogue import sentences_of
@@ -15,6 +16,8 @@ from bot.text import normalise, same_word
 
 MIN_WORD_LETTERS = 4
 MAX_SENTENCES = 2
+# "¿y si no voy?" is answered by what the catalogue says happens "si no…", more than by a shared word.
+HYPOTHETICAL_WEIGHT = 1.5  # wins over one shared word, not over two
 # Words of questions in general, not of what they ask about.
 _QUESTION_WORDS = {
     "tiene", "tienen", "tengo", "puedo", "puede", "pueden", "como", "donde", "cuando", "cuanto", "cuanta",
@@ -26,6 +29,15 @@ _QUESTION_WORDS = {
     "datos", "detalle", "detalles", "consulta", "pregunta", "preguntar", "duda", "dudas", "casa", "vecino",
     "vecina", "comuna",
 }  # fmt: skip
+
+
+_WHAT_IF_NOT = re.compile(r"(?:^|\by |\bque pasa |\bpasa algo )si no\b|\bsi no (?:\w+ ){1,6}que pasa\b")
+_WHAT_IF_NOT_SAID = re.compile(r"(?:^|[^\w])si no\b|\bque no se\b|\bsi (?:\w+ ){0,2}no (?:se |te |lo |la )?\w+")
+
+
+def asks_what_if_not(question: str) -> bool:
+    """The citizen asks what happens if they don't ("¿y si no voy a la audiencia q pasa?", "q pasa si no pago")."""
+    return bool(_WHAT_IF_NOT.search(normalise(question)))
 
 
 def _content_words(text: str) -> Set[str]:
@@ -40,12 +52,15 @@ def sentences_answering(proc: Procedure, question: str) -> List[str]:
     """
     own = set().union(*(_content_words(phrase) for phrase in [proc.name, *proc.aliases]))
     asked = {w for w in _content_words(question) if not any(same_word(w, o) for o in own)}
-    if not asked:
+    hypothetical = asks_what_if_not(question)
+    if not asked and not hypothetical:
         return []
     scored = []
     for sentence in [*proc.requirements, *proc.steps, *sentences_of(proc.additional_info or "")]:
         written = _content_words(sentence)
-        shared = sum(any(same_word(w, x) for x in written) for w in asked)
+        shared: float = sum(any(same_word(w, x) for x in written) for w in asked)
+        if hypothetical and _WHAT_IF_NOT_SAID.search(normalise(sentence)):
+            shared += HYPOTHETICAL_WEIGHT  # "Si no te presentas, el juez puede resolver sin escucharte."
         if shared:
             scored.append((shared, sentence))
     best = max((score for score, _ in scored), default=0)
