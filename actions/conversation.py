@@ -14,7 +14,7 @@ from actions.services import current_catalogue
 from bot.answers import conversation as replies
 from bot.answers.municipality import ask_commune, office_named
 from bot.config import settings
-from bot.dialogue.cues import asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up
+from bot.dialogue.cues import accepts, asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
 
@@ -203,7 +203,10 @@ class ActionAfirmar(Action):
         town = municipality(tracker, catalogue)
         offered = offered_request(tracker)
         if offered and town:
-            turn = procedure_request(catalogue, town, "", offered, None, tracker)
+            # More than a yes ("una sujerencia" to the complaint form's offer) answers its first question ahead.
+            said = latest_text(tracker)
+            ahead = said if said and not said.startswith("/") and not accepts(said) else ""
+            turn = procedure_request(catalogue, town, "", offered, None, tracker, ahead)
             send(dispatcher, turn.replies)
             return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
         suggested = tracker.get_slot(Slot.TRAMITE_SUGERIDO)

@@ -30,7 +30,7 @@ from bot.dialogue.cues import (
 )
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
-from bot.matching.generic import generic_candidates, told_apart, with_elided_kind
+from bot.matching.generic import generic_candidates, told_apart, with_elided_kind, with_kind_of
 from bot.matching.procedures import matcher_for
 from bot.matching.question_words import sentences_answering
 
@@ -65,6 +65,12 @@ def _resolve(
     """
     typed = bool(text) and not text.startswith("/")
     matcher = matcher_for(catalogue)
+    if typed and remembered:
+        focus = catalogue.procedures_for(town.slug).get(remembered)
+        restored = with_kind_of(text, focus.name) if focus else None
+        found = matcher.best(restored) if restored else None
+        if found:
+            return found.key, None  # "el de numero…" after the residence certificate: the number certificate
     if typed:
         generic = generic_candidates(text, catalogue.procedures_for(town.slug).values())
         exact = matcher.best(text)

@@ -52,6 +52,19 @@ CHAT_WORDS: Dict[str, str] = {
     "ta": "esta",
     "toy": "estoy",
     "tan": "estan",
+    # "k" for "qu", as many type it: "kiero", "kisiera", "aki".
+    "kiero": "quiero",
+    "kieres": "quieres",
+    "kiere": "quiere",
+    "kieren": "quieren",
+    "keria": "queria",
+    "kisiera": "quisiera",
+    "kien": "quien",
+    "porke": "porque",
+    "aki": "aqui",
+    "aka": "aca",
+    "kedo": "quedo",
+    "keda": "queda",
 }
 
 # Words that say nothing about which option or procedure is meant ("el de…", "la del…", "los de…").

@@ -18,6 +18,7 @@ PUBLIC_URL = "https://asistente.ejemplo.cl/webhooks/whatsapp/webhook"  # as Twil
 _CATALOGUE = load_catalogue(PROJECT_ROOT / "catalogue")
 PENALOLEN_WA = _CATALOGUE.municipalities["penalolen"].whatsapp_numbers[0]
 ANGOL_WA = _CATALOGUE.municipalities["angol"].whatsapp_numbers[0]
+PROVIDENCIA_WA = _CATALOGUE.municipalities["providencia"].whatsapp_numbers[0]
 TOKENS = {"penalolen": "111:PENALOLEN", "angol": "222:ANGOL"}
 TG_SECRET = "secreto-de-webhook-de-prueba"
 

@@ -513,6 +513,32 @@ async def test_a_datum_given_to_an_offered_request_takes_it_up_and_answers_its_f
     assert state["current"] == "rut" and slots["formulario_listo"] is True and slots["consulta_lista"] is False
 
 
+async def test_taking_up_an_offer_with_an_option_answers_the_first_question():
+    asked = make_tracker(
+        "hola, kiero dejar algo en la oirs pa la muni",
+        "consultar_tramite",
+        [ent("tramite", "reclamo-oirs")],
+        slots={"municipio": "angol"},
+    )
+    offer, _ = await run(ActionResponderTramite(), asked)
+    shown = [{"event": "bot", "text": m.get("text"), "data": {"buttons": m.get("buttons")}} for m in offer]
+    chosen = make_tracker(
+        "una sujerencia",
+        "afirmar",
+        [ent("tramite", "reclamo-oirs")],
+        slots={"municipio": "angol", "tramite": "reclamo-oirs"},
+        events=shown,
+    )
+    messages, slots = await run(ActionAfirmar(), chosen)
+    assert "Te ayudo a pedir «Reclamos, sugerencias y felicitaciones" in texts(messages)
+    state = slots["solicitud"]
+    assert state["values"]["tipo"] == "Sugerencia" and state["current"] != "tipo"
+    # A plain yes answers nothing ahead.
+    yes = make_tracker("ya dale", "afirmar", slots={"municipio": "angol", "tramite": "reclamo-oirs"}, events=shown)
+    _, slots = await run(ActionAfirmar(), yes)
+    assert slots["solicitud"]["values"] == {} and slots["solicitud"]["current"] == "tipo"
+
+
 async def test_a_request_told_with_its_data_asks_only_what_is_missing():
     said = "quiero denunciar ruidos molestos, es en pasaje los quillayes 5540, son fiestas con musica a todo volumen"
     tracker = make_tracker(

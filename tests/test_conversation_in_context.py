@@ -13,7 +13,16 @@ import pytest
 
 from bot.answers.status import NOT_FOUND
 from tests.assistant_process import start_assistant, stop_assistant
-from tests.channel_clients import ANGOL_WA, channel_env, citizen, new_chat, tg_message, tg_post, whatsapp
+from tests.channel_clients import (
+    ANGOL_WA,
+    PROVIDENCIA_WA,
+    channel_env,
+    citizen,
+    new_chat,
+    tg_message,
+    tg_post,
+    whatsapp,
+)
 
 FOLIO = re.compile(r"\b[A-Z]{3}-[0-9A-Z]{6}\b")
 
@@ -246,3 +255,21 @@ def test_procedures_named_with_typos_an_elided_kind_or_one_word(chat):
     assert "Certificado de residencia en Peñalolén" in both and "Certificado de número domiciliario en" in both
     aseo = chat.say("buenas, cuanto es el aseo al año?")
     assert "Derechos de aseo domiciliario en Peñalolén" in aseo and "¿Te refieres" not in aseo
+
+
+def test_a_vague_question_answered_by_describing_the_case_keeps_what_was_asked(chat):
+    """ "¿Qué piden para un permiso?" -> which one; "pa un bingo…, pa juntar plata" chooses it, still about
+    the requirements."""
+    which = chat.say("hola soy de penalolen, q piden pa un permiso?")
+    assert "¿Sobre cuál" in which and "Permiso para eventos" in which
+    answer = chat.say("pa un bingo en la plaza, es pa juntar plata pa una vecina enferma")
+    assert "Permiso para eventos" in answer
+    assert "Requisitos" in answer and "20 días" in answer
+
+
+def test_after_two_certificates_the_one_named_without_its_kind_is_the_one_answered(assistant, standins):
+    chat = WhatsAppChat(assistant, standins[0], to=PROVIDENCIA_WA)
+    both = chat.say("cuanto sale el certificado de numero y el de residencia?")
+    assert "Certificado de número" in both and "Certificado de residencia" in both
+    online = chat.say("el de numero se puede sacar por internet?")
+    assert "providencia.cl/provi/tramites/certificado-de-numero" in online

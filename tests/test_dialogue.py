@@ -186,6 +186,13 @@ def test_asking_about_a_procedure_or_asking_for_it(text, intent, expected):
     assert procedure_move(Message(text, intent, 0.9)) == expected
 
 
+def test_asking_them_to_come_is_a_request_not_a_status_question():
+    assert _cued_intent("ya, q vengan a buscarlos entonces", "consultar_estado") == "iniciar_tramite"
+    assert _cued_intent("cuando vienen a buscar lo q pedi?", "consultar_estado") == "consultar_estado"
+    assert _cued_intent("ya vinieron a buscar los cachureos q pedi?", "consultar_estado") == "consultar_estado"
+    assert _cued_intent("hola kiero dejar un reclamo", "consultar_tramite", {"tramite"}) == "iniciar_tramite"
+
+
 def test_town_hall_questions_are_relabelled_whatever_was_guessed():
     assert asks_about_town_hall("a q hora cierra la muni los viernes")
     assert _cued_intent("en q calle esta la municipalidad", "listar_tramites") == "consultar_tramite"
@@ -307,6 +314,19 @@ def test_a_kind_left_out_after_a_named_procedure_names_another_of_that_kind():
         "permiso-edificacion",
     ]
     assert named_procedures(catalogue, "cuanto cuesta el certificado de residencia") == ["certificado-residencia"]
+
+
+def test_a_follow_up_that_leaves_out_the_kind_in_focus_names_another_of_that_kind():
+    from bot.matching.generic import with_kind_of
+
+    assert (
+        with_kind_of("el de numero se puede sacar por internet?", "Certificado de residencia")
+        == "el certificado de numero se puede sacar por internet"
+    )
+    assert with_kind_of("y el de la moto?", "Permiso de circulación") == "y el permiso de la moto"
+    assert with_kind_of("y el certificado de numero?", "Certificado de residencia") is None  # its kind is said
+    assert with_kind_of("y eso se puede por internet?", "Certificado de residencia") is None  # nothing left out
+    assert with_kind_of("y el de numero?", "Poda de árboles") is None  # no kind in focus
 
 
 @pytest.mark.parametrize(

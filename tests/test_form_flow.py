@@ -4,7 +4,8 @@ from datetime import date
 
 import pytest
 
-from bot.forms.fields import AnswerContext
+from bot.catalogue.model import FormField
+from bot.forms.fields import AnswerContext, validate_answer
 from bot.forms.flow import handle_message
 from bot.forms.state import CHOOSING, CONFIRMING, CORRECTING, DONE, FormState
 
@@ -151,6 +152,30 @@ def test_an_opening_message_gives_the_address_and_the_option_it_holds():
     assert opening_answers(_form("retiro-voluminosos"), "retiro de un sofa, vivo en Maruri 1450") == {
         "direccion": "Maruri 1450"
     }
+
+
+def test_an_opening_message_with_all_the_data_gives_the_name_and_an_address_that_ends_where_it_ends():
+    from bot.forms.opening import opening_answers
+
+    said = (
+        "hola quiero pedir q retiren unos cachureos, me llamo Rosa Amelia Figueroa Parra rut 9.876.543-3 vivo en "
+        "Pasaje Los Copihues 418 Angol mi cel es 9 6234 1187 y son un colchon de 2 plazas y un ropero desarmado"
+    )
+    assert opening_answers(_form("retiro-voluminosos"), said) == {
+        "nombre": "Rosa Amelia Figueroa Parra",
+        "direccion": "Pasaje Los Copihues 418 Angol",
+    }
+    told = "quiero botar un sillon, mi nombre es María de los Ángeles Soto, vivo en calle Prat 123"
+    assert opening_answers(_form("retiro-voluminosos"), told)["nombre"] == "María de los Ángeles Soto"
+    # One word after "me llamo" is no full name: asked.
+    assert "nombre" not in opening_answers(_form("retiro-voluminosos"), "me llamo juan y quiero botar un sillon")
+
+
+def test_a_decline_typed_where_the_name_was_asked_is_no_name():
+    name = FormField("nombre", "nombre", "¿Cuál es tu nombre completo?")
+    for said in ("no tengo correo", "no se", "cual rut?"):
+        assert not validate_answer(name, said, AnswerContext(date(2026, 12, 1))).ok, said
+    assert validate_answer(name, "Nadia Notario", AnswerContext(date(2026, 12, 1))).value == "Nadia Notario"
 
 
 @pytest.mark.parametrize(

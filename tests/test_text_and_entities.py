@@ -13,6 +13,7 @@ from bot.text import normalise, words_with_spans
         ("q necesito pa sacar patente", "que necesito para sacar patente"),
         ("holaaaaa, PEÑALOLÉN po", "holaa penalolen po"),
         ("xq la muni no responde", "porque la municipalidad no responde"),
+        ("kiero sacar la licencia, kien atiende aki?", "quiero sacar la licencia quien atiende aqui"),
     ],
 )
 def test_normalise_chat_spanish(raw, expected):

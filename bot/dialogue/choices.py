@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 
 from bot.answers.reply import intent_payload
 from bot.catalogue.model import Procedure
+from bot.dialogue.cues import looks_like_question
 from bot.domain_names import Intent
 from bot.matching.aspects import asked_aspects
 from bot.matching.procedures import matcher_for
@@ -97,7 +98,8 @@ def choice_payload(catalogue: "Catalogue", text: str, buttons: List[Dict[str, An
     chosen = chosen_procedure(catalogue, text, buttons, catalogue.any_procedure)
     if chosen is None:
         return None
-    aspects = asked_aspects(text)
+    # Only a question asks its own aspect: "pa un bingo, es pa juntar plata" chooses, and keeps what was asked.
+    aspects = asked_aspects(text) if looks_like_question(text) else []
     if chosen[0] == Intent.CONSULTAR_TRAMITE and aspects:  # "y la patente cuanto se demora?": that, of the one chosen
         return intent_payload(chosen[0], tramite=chosen[1], aspecto=aspects[0])
     return next((str(b["payload"]) for b in buttons if (chosen[0], chosen[1]) in offered_procedures([b])), None)

@@ -19,7 +19,8 @@ DO = "solicitud"
 
 _WANT = r"(?:quiero|quisiera|queria|queremos|necesito|necesitamos|necesitaria|me gustaria|deseo|vengo a)"
 _ACT = (
-    r"(?:pedir|solicitar|hacer (?:un|una|el|la)|ingresar|postular|inscribir|inscribirme|reservar|agendar|botar"
+    r"(?:pedir|solicitar|hacer (?:un|una|el|la)|dejar (?:un|una|mi|algo)|ingresar|postular|inscribir|inscribirme"
+    r"|reservar|agendar|botar"
     r"|denunciar|reclamar|reportar|avisar|registrar|que (?:vengan|retiren|poden|saquen|arreglen|manden|vayan"
     r"|pasen|corten|limpien|revisen|fiscalicen|me))"
 )

@@ -43,6 +43,12 @@ NO = {"no", "nop", "no po", "nopo", "negativo", "para nada", "no gracias"}
 NAME_PREFIX = re.compile(r"^\s*(me llamo|mi nombre es|mi nombre|soy|nombre:?)\s+", re.IGNORECASE)
 COORDINATES = re.compile(r"(-?\d{1,2}\.\d{3,})\s*[,; ]\s*(-?\d{1,3}\.\d{3,})")
 MAX_DAYS_AHEAD = 365
+# Words no Chilean name holds: "no tengo correo" or "no se" typed where the name was asked is no name.
+NOT_IN_A_NAME = {
+    "no", "tengo", "tiene", "correo", "mail", "email", "telefono", "celular", "rut", "quiero", "necesito",
+    "que", "porque", "gracias", "hola", "omitir", "nada", "numero", "direccion", "cual", "como", "donde",
+    "si", "ya", "ok", "dale", "bueno", "porfa", "favor", "listo",
+}  # fmt: skip
 OTHER_OPTIONS = {"otro", "otra", "otros", "otras"}
 
 
@@ -119,7 +125,7 @@ def _name(text: str, _f: FormField, _c: AnswerContext) -> FieldResult:
     letters = sum(ch.isalpha() for ch in name)
     if letters < 2 or any(ch.isdigit() for ch in name) or len(name) > 80:
         return _fail("Necesito tu nombre, sin números. Por ejemplo: María José Soto.")
-    if not re.fullmatch(r"[\w .'\-]+", name, re.UNICODE):
+    if not re.fullmatch(r"[\w .'\-]+", name, re.UNICODE) or set(normalise(name).split()) & NOT_IN_A_NAME:
         return _fail("Escribe solo tu nombre y apellido, por ejemplo: María José Soto.")
     pretty = " ".join(w[:1].upper() + w[1:] for w in name.split())
     return _ok(pretty)

@@ -2,7 +2,7 @@
 
 "quiero denunciar ruidos molestos, es en pasaje los quillayes 5540, son fiestas con música…"
 names the address and the kind of noise: the form keeps them and asks only what is missing.
-Only answers that can be told apart with certainty are taken: an address (a street word and
+Only answers that can be told apart with certainty are taken: a name after "me llamo", an address (a street word and
 a number, or "en <a few words> <number>" closing a clause: "hay un poste sin luz en manuel
 montt 1820", in one clause only), an option named by exactly one clause, and the days and
 hours of a ``horario`` field ("todos los viernes desde las 11 de la noche"). Other free text is never
@@ -18,7 +18,7 @@ from typing import Dict, List, Optional
 from bot.catalogue.model import FormField
 from bot.text import normalise
 
-_CLAUSES = re.compile(r"[,.;:\n]+")
+_CLAUSES = re.compile(r"(?:[,;:\n]|\.(?!\d))+")  # not the dots of "9.876.543-3"
 _STREET = re.compile(
     r"\b(?:pasaje|psje|pje|calle|avenida|av|camino|villa|poblacion|block|esquina|condominio|callejon|diagonal)\b"
 )
@@ -38,7 +38,7 @@ _EN_PLACE_NUMBER = re.compile(
 _NOT_A_PLACE = re.compile(
     r"\b(?:semana|semanas|dia|dias|mes|meses|ano|anos|hora|horas|minutos|cuotas|lucas|pesos|utm|piso|numero)\b"
 )
-_STREET_START = re.compile(r"\ben\s+(?=(?:la\s+|el\s+)?" + _STREET.pattern + ")")
+_STREET_START = re.compile(r"\ben\s+(?=(?:la\s+|el\s+)?" + _STREET.pattern + ")", re.IGNORECASE)
 # "Maruri 1450 y quiero botar un sofá": after the number, a new clause starts with "y", "porque"...
 _AFTER_THE_NUMBER = re.compile(r"(?<=\d)(\s+\w{1,5})??\s+(?:y|e|pero|porque|pq|xq|que|q)\s.*$", re.IGNORECASE)
 MIN_CLAUSES = 2
@@ -82,6 +82,7 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
         found = placed.group(1).strip() if placed else None
     if not found or not re.search(r"\d", found) or _NOT_A_PLACE.search(normalise(found)):
         return None
+    found = _ADDRESS_END.sub("", found)
     return _AFTER_THE_NUMBER.sub("", re.sub(r"^(?:el|la)\s+", "", found, flags=re.IGNORECASE))
 
 
@@ -102,13 +103,48 @@ def _titled(clause: str, options: List[str]) -> Optional[str]:
     return named[0] if len(named) == 1 else None
 
 
+# "me llamo Rosa Amelia Figueroa rut 9.876.543-3…": the name is what follows, up to the next datum or clause.
+_NAME_CUE = re.compile(r"\b(?:me llamo|mi nombre es|mi nombre)\s+", re.IGNORECASE)
+_NAME_WORD = re.compile(r"[^\W\d_][\w'\-]*\.?$", re.UNICODE)
+_AFTER_A_NAME = {
+    "rut", "run", "vivo", "mi", "y", "con", "cel", "celular", "fono", "telefono", "correo", "mail", "email",
+    "soy", "tengo", "en", "para", "pa", "porque", "que", "q", "quiero", "necesito", "numero", "direccion",
+}  # fmt: skip
+MIN_NAME_WORDS, MAX_NAME_WORDS = 2, 6
+# Where an address told with other data ends: "Pasaje Los Copihues 418 Angol mi cel es 9 6234…".
+_ADDRESS_END = re.compile(
+    r"\s+(?:mi\s+)?(?:cel|celular|fono|telefono|whatsapp|wsp|rut|run|correo|mail|email|numero de contacto)\b.*$",
+    re.IGNORECASE,
+)
+
+
+def _told_name(text: str) -> Optional[str]:
+    """The name after "me llamo" / "mi nombre es": two to six words of letters, up to the next datum."""
+    cue = _NAME_CUE.search(text)
+    if not cue:
+        return None
+    words: List[str] = []
+    for raw in text[cue.end() :].split():
+        word = raw.strip(",.;:")
+        if normalise(word) in _AFTER_A_NAME or not _NAME_WORD.match(word):
+            break
+        words.append(word)
+        if raw != word:  # a comma or full stop closes the name
+            break
+    return " ".join(words) if MIN_NAME_WORDS <= len(words) <= MAX_NAME_WORDS else None
+
+
 def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
     """Field name -> the words of ``text`` that answer it, for the fields an opening message answers surely."""
     clauses = _clauses(text)
     found: Dict[str, str] = {}
     used: set[int] = set()
     for form_field in fields:
-        if form_field.type == "direccion":
+        if form_field.type == "nombre":
+            name = _told_name(text)
+            if name:
+                found[form_field.name] = name
+        elif form_field.type == "direccion":
             alone = len(clauses) < MIN_CLAUSES
             hits = [(i, a) for i, c in enumerate(clauses) if i not in used and (a := _address_in(c, alone))]
             if len(hits) == 1:

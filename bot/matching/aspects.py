@@ -50,6 +50,7 @@ ASPECT_PATTERNS = {
         r"\bcomo (se|lo|la|hago|puedo|saco|pido|solicito|postulo|inscribo|tramito|es el)\b",
         r"\bcomo (me|nos) (inscribo|inscribimos|anoto|anotamos|registro|postulo|postulamos)\b",
         r"\b(pasos|etapas|proceso|procedimiento)\b",
+        r"\bque (hay que|tengo que|tenemos que|debo|debemos|tendria que) hacer\b",
     ],
 }
 _ASKS_CONDITIONS = re.compile(_CONDITIONS)

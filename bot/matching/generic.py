@@ -177,3 +177,25 @@ def with_elided_kind(text: str) -> str:
             continue
         out.append(word)
     return " ".join(out)
+
+
+def with_kind_of(text: str, focus_name: str) -> Optional[str]:
+    """The message with the kind of the procedure in focus written back in, when it leaves its kind out.
+
+    After the residence certificate, "el de numero se puede sacar por internet?" ->
+    "el certificado de numero se puede…". None when the message names a kind, or leaves none out.
+    """
+    words = normalise(text).split()
+    if any(_head(w) in HEAD_WORDS for w in words):
+        return None
+    kind = next((_head(w) for w in normalise(focus_name).split() if _head(w) in HEAD_WORDS), "")
+    if not kind:
+        return None
+    for index, word in enumerate(words[:-1]):
+        if word in _ARTICLES and words[index + 1] in _LINKS and index <= MAX_WORDS_BEFORE_ELIDED_KIND:
+            return " ".join([*words[: index + 1], kind, *words[index + 1 :]])
+    return None
+
+
+# "y el de numero…", "oye y la de conducir…": the elided kind opens the message.
+MAX_WORDS_BEFORE_ELIDED_KIND = 2

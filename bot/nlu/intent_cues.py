@@ -154,6 +154,8 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         guessed = ASKING  # "q necesito pa vender leña" is no cancel: then question or request, by its words
     if guessed == STATUS and "tramite" in entities and "folio" not in entities and not asks_status(text):
         return ASKING  # "consulta por la licencia": a question about the licence, not about a request
+    if guessed == STATUS and "folio" not in entities and explicit_request(text) and not speaks_of_a_request_made(text):
+        return DOING  # "ya, q vengan a buscarlos entonces" after the pickup's answer asks for one, not about one
     if guessed in (ASKING, DOING):
         return DOING if procedure_move(Message(text=text, intent=guessed)) == DO else ASKING
     return guessed
