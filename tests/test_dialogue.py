@@ -71,6 +71,13 @@ def test_questions_interrupt_only_when_they_are_not_answers():
     )
 
 
+def test_a_wish_in_the_subjunctive_is_a_description_not_a_question():
+    said = "q pongan mas basureros en la plaza de armas porq los fines de semana queda todo lleno de botellas"
+    assert move(DESCRIPTION, said, "consultar_tramite", 0.8) == ANSWER
+    assert move(DESCRIPTION, "que arreglen la vereda", "consultar_tramite", 0.8) == ANSWER
+    assert move(RUT, "q piden pa esto?", "consultar_tramite", 0.8) == QUESTION
+
+
 def test_another_request_mid_form_needs_the_words_of_a_request():
     assert (
         move(RUT, "en realidad quiero reportar una luminaria apagada", "iniciar_tramite", tramite="reporte-luminaria")

@@ -45,6 +45,25 @@ def test_answers_in_order_then_confirmation(form):
     assert step.state.stage == DONE
 
 
+def test_declining_a_later_optional_field_by_name_keeps_the_question_asked(form):
+    state = FormState("retiro-voluminosos", "penalolen")
+    state.advance(form)
+    while state.current != "objetos":
+        handle_message(state, form, ANSWERS[state.current], ctx())
+    step = handle_message(state, form, "no tengo correo", ctx())
+    assert [r.text for r in step.replies] == ["Está bien, sin correo."]
+    assert state.current == "objetos" and "objetos" not in state.values and state.values["email"] is None
+    handle_message(state, form, "un ropero", ctx())
+    assert state.stage == CONFIRMING  # the e-mail is not asked any more
+    # An address without a number names no phone: it is the answer.
+    state = FormState("retiro-voluminosos", "penalolen")
+    state.advance(form)
+    handle_message(state, form, "Juan Pérez", ctx())
+    handle_message(state, form, "12.345.678-5", ctx())
+    handle_message(state, form, "no tengo numero de casa, es el sitio 4 de la parcela", ctx())
+    assert state.current == "telefono" and "direccion" in state.values
+
+
 def test_second_failure_explains_with_example_and_offers_a_person(form):
     state = FormState("retiro-voluminosos", "penalolen")
     state.advance(form)

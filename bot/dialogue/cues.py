@@ -306,11 +306,22 @@ _GREETING_START = re.compile(
 )
 
 
+# "que" and a verb in the subjunctive open a wish ("que arreglen la vereda"), not a question ("que piden").
+_WISH = re.compile(
+    r"^(?:y )?que (?:(?:lo|la|los|las|me|nos) )?(?:pongan|vengan|retiren|poden|saquen|arreglen|manden|vayan|pasen"
+    r"|corten|limpien|revisen|fiscalicen|hagan|instalen|coloquen|reparen|cambien|multen|prohiban|mejoren"
+    r"|construyan|habiliten|repongan|recojan|boten|pinten|iluminen|fumiguen|desratizen|desraticen|controlen"
+    r"|saquen|aumenten|agreguen|renueven|pavimenten|rellenen|tapen|quiten|retiren|atiendan|respondan|contesten)\b"
+)
+
+
 def looks_like_question(text: str) -> bool:
     """Whether a message asks something ("¿cuánto se demoran?", "y el viernes hasta q hora", "hola como saco
     un permiso") rather than answers."""
     norm = _GREETING_START.sub("", normalise(text))
     stripped = text.strip()
+    if _WISH.match(norm) and not stripped.endswith("?"):
+        return False  # "q pongan mas basureros en la plaza": a wish, in the subjunctive, not "¿qué…?"
     if stripped.endswith("?") or stripped.startswith("¿") or norm.startswith(QUESTION_START):
         return True
     rest = next((norm[len(start) :] for start in _FOLLOW_UP_START if norm.startswith(start)), None)

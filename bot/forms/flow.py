@@ -16,7 +16,15 @@ from rapidfuzz import fuzz, process
 from bot.answers.forms import give_value
 from bot.answers.reply import Reply
 from bot.catalogue.model import FormField
-from bot.forms.fields import AnswerContext, FieldResult, example_for, option_number, validate_answer, yes_no
+from bot.forms.fields import (
+    AnswerContext,
+    FieldResult,
+    example_for,
+    is_skip,
+    option_number,
+    validate_answer,
+    yes_no,
+)
 from bot.forms.state import CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
 from bot.text import normalise
 
@@ -59,12 +67,33 @@ def handle_message(
         return Step(state)
     if form_field.type in VALUE_TYPES and yes_no(text) is True:  # "sí" to "¿Quieres dejar tu correo?"
         return Step(state, [give_value(form_field)])
+    declined = _declined_ahead(state, fields, form_field, text)
+    if declined is not None:  # "no tengo correo" asked for the objects: no objects, and no e-mail to ask later
+        state.store(declined, None, "(no indicado)")
+        return Step(state, [Reply(f"Está bien, sin {label(declined).lower()}.")])
     result = validate_answer(form_field, text, context)
     if result.ok:
         state.store(form_field, result.value, result.display)
         state.advance(fields)
         return Step(state)
     return _failed(state, form_field, result)
+
+
+# The words that name a contact field a citizen may decline ahead ("no tengo correo"); not "numero", which an
+# address has too ("no tengo numero de casa").
+_DECLINABLE_WORDS = {"email": {"correo", "mail", "email"}, "telefono": {"telefono", "celular", "cel", "fono"}}
+
+
+def _declined_ahead(state: FormState, fields: List[FormField], asked: FormField, text: str) -> Optional[FormField]:
+    """A later optional field the message declines by name, while another field is asked."""
+    if not is_skip(text):
+        return None
+    words = set(normalise(text).split())
+    for form_field in fields:
+        named = words & _DECLINABLE_WORDS.get(form_field.type, set())
+        if named and form_field is not asked and not form_field.required and form_field.name not in state.values:
+            return form_field
+    return None
 
 
 def _failed(state: FormState, form_field: FormField, result: FieldResult) -> Step:
