@@ -82,7 +82,7 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
         found = placed.group(1).strip() if placed else None
     if not found or not re.search(r"\d", found) or _NOT_A_PLACE.search(normalise(found)):
         return None
-    found = _ADDRESS_END.sub("", found)
+    found = _ADDRESS_END.sub("", " ".join(found.split()))
     return _AFTER_THE_NUMBER.sub("", re.sub(r"^(?:el|la)\s+", "", found, flags=re.IGNORECASE))
 
 
@@ -113,7 +113,7 @@ _AFTER_A_NAME = {
 MIN_NAME_WORDS, MAX_NAME_WORDS = 2, 6
 # Where an address told with other data ends: "Pasaje Los Copihues 418 Angol mi cel es 9 6234…".
 _ADDRESS_END = re.compile(
-    r"\s+(?:mi\s+)?(?:cel|celular|fono|telefono|whatsapp|wsp|rut|run|correo|mail|email|numero de contacto)\b.*$",
+    r" (?:mi )?(?:cel|celular|fono|telefono|whatsapp|wsp|rut|run|correo|mail|email|numero de contacto)\b.*$",
     re.IGNORECASE,
 )
 
