@@ -9,10 +9,8 @@ import functools
 import time
 import uuid
 
-import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import (
     ANGOL_WA,
     AUTH_TOKEN,
@@ -20,7 +18,6 @@ from tests.channel_clients import (
     PUBLIC_URL,
     TG_SECRET,
     TOKENS,
-    channel_env,
     citizen,
     new_chat,
     post_form,
@@ -30,15 +27,6 @@ from tests.channel_clients import (
     wa_replies,
     whatsapp,
 )
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, standins):
-    twilio, telegram = standins
-    running = start_assistant(tmp_path_factory.mktemp("var"), channel_env(twilio, telegram))
-    yield running
-    stop_assistant(running)
-
 
 # ---------------- WhatsApp ----------------
 
