@@ -224,8 +224,9 @@ def test_a_whatsapp_handoff_worked_from_the_console(assistant, standins, console
 
 
 def test_a_telegram_handoff_worked_from_the_console(assistant, standins, console_site, chromium):
-    """The same path for a Telegram chat: live in the queue with the citizen's first name, taken, answered
-    (the Bot API stand-in gets it), silent while attended, answering again after the hand-back."""
+    """The same path for a Telegram chat: live in the queue with the citizen's first name, assigned to a
+    named agent, answered (the Bot API stand-in gets it), silent while attended, answering again after the
+    hand-back."""
     _, telegram = standins
     base, vecina = console_site["base"], TelegramCitizen(assistant, telegram, "Rosa")
     context = chromium.new_context(**DESK)
@@ -234,21 +235,34 @@ def test_a_telegram_handoff_worked_from_the_console(assistant, standins, console
 
     handoff_id = _open_with_live_queue(ana, vecina, base)
     assert "Telegram" in _row_of(ana, vecina.name).inner_text()
-    ana.get_by_role("button", name=f"Tomar conversación n.º {handoff_id}").click()
-    ana.get_by_text("Tomaste la conversación: el asistente no responderá mientras la atiendas.").wait_for()
+    # Ana gives it to Luis from the queue; the row says so, and the live list shows who attends it.
+    ana.get_by_label("Asignar a").select_option(label="Luis Toro")
+    ana.get_by_role("button", name=f"Asignar conversación n.º {handoff_id}").click()
+    ana.get_by_text("Conversación asignada: el asistente no responderá mientras esa persona la atienda.").wait_for()
     _no_error_notice(ana)
-    reply = "Hola Rosa, soy Ana de la municipalidad. Cuéntame."
-    ana.get_by_label("Mensaje para el vecino o vecina").fill(reply)
-    ana.get_by_role("button", name="Enviar respuesta").click()
-    ana.get_by_text("Mensaje enviado al vecino o vecina.").wait_for()
-    assert vecina.wait_for(lambda b: b == reply)
-    _stays_silent(ana, vecina, "hola? sigo esperando")
+    assert "Atiende: Luis Toro" in _row_of(ana, vecina.name).inner_text()
+    ana.get_by_role("link", name="Conversaciones", exact=True).click()
+    live = ana.locator("tbody tr", has_text="Telegram").filter(has_text=f"n.º {handoff_id}")
+    assert f"Sí: n.º {handoff_id} (en atención, Luis Toro)" in live.inner_text()
+    assert "Atiende: Luis Toro" in live.inner_text() and live.get_by_role("button").inner_text() == "Reasignar"
 
-    ana.get_by_role("button", name="Devolver al asistente").click()
-    ana.get_by_text("Conversación devuelta al asistente virtual.").wait_for()
-    _no_error_notice(ana)
+    luis_context = chromium.new_context(**DESK)
+    luis = luis_context.new_page()
+    login(luis, base, "luis", "Peñalolén")
+    luis.goto(f"{base}/consola/conversacion/{handoff_id}")
+    reply = "Hola Rosa, soy Luis de la municipalidad. Cuéntame."
+    luis.get_by_label("Mensaje para el vecino o vecina").fill(reply)
+    luis.get_by_role("button", name="Enviar respuesta").click()
+    luis.get_by_text("Mensaje enviado al vecino o vecina.").wait_for()
+    assert vecina.wait_for(lambda b: b == reply)
+    _stays_silent(luis, vecina, "hola? sigo esperando")
+
+    luis.get_by_role("button", name="Devolver al asistente").click()
+    luis.get_by_text("Conversación devuelta al asistente virtual.").wait_for()
+    _no_error_notice(luis)
     assert vecina.wait_for(lambda b: b == HAND_BACK_TEXT)
     before = len(vecina.received())
     vecina.say("cuanto cuesta el permiso de circulacion")
     assert vecina.wait_for(lambda b: "Permiso de circulación" in b, before)
     context.close()
+    luis_context.close()
