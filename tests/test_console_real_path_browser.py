@@ -44,8 +44,9 @@ def console_site(assistant) -> Iterator[Dict]:
 
 
 @pytest.fixture(scope="module")
-def chromium(console_site) -> Iterator:
-    """Debian's Chromium, headless, for the module (CI=true: fails when missing)."""
+def chromium() -> Iterator:
+    """Debian's Chromium, headless, for the module (CI=true: fails when missing). Tests ask for it first, so
+    that a missing browser is found before the assistant starts."""
     require_browser()
     from playwright.sync_api import sync_playwright
 
@@ -138,7 +139,7 @@ def _open_with_live_queue(page, citizen_, base: str) -> int:
     return int(row.get_attribute("data-id"))
 
 
-def test_a_whatsapp_handoff_worked_from_the_console(assistant, standins, console_site, chromium, catalogue):
+def test_a_whatsapp_handoff_worked_from_the_console(chromium, assistant, standins, console_site, catalogue):
     """Live queue, taking and the takeover warning, a reply, silence while attended, hand-back; then a
     second handoff answered with a canned response and a catalogue answer, closed with the survey, whose
     answer shows on the conversation and in the metrics."""
@@ -156,7 +157,7 @@ def test_a_whatsapp_handoff_worked_from_the_console(assistant, standins, console
 
     # Luis opens it too: Ana attends it, so taking it asks first and names her.
     luis.goto(f"{base}/consola/conversacion/{handoff_id}")
-    assert "Atiende\nana" in luis.locator("dl.datos").inner_text()
+    assert "Atiende\nAna Pérez" in luis.locator("dl.datos").inner_text()
     luis.get_by_role("button", name="Reasignar").click()
     luis.get_by_text("Ana Pérez está atendiendo esta conversación. ¿Tomarla de todos modos?").wait_for()
     luis.get_by_role("button", name="Sí, tomarla").click()
@@ -223,7 +224,7 @@ def test_a_whatsapp_handoff_worked_from_the_console(assistant, standins, console
     luis_context.close()
 
 
-def test_a_telegram_handoff_worked_from_the_console(assistant, standins, console_site, chromium):
+def test_a_telegram_handoff_worked_from_the_console(chromium, assistant, standins, console_site):
     """The same path for a Telegram chat: live in the queue with the citizen's first name, assigned to a
     named agent, answered (the Bot API stand-in gets it), silent while attended, answering again after the
     hand-back."""
