@@ -19,6 +19,7 @@ from bot.config import timezone_name
 from bot.domain_names import Slot
 from bot.forms.state import FormState
 from bot.handoff import auto_assign, service
+from bot.handoff.states import HandoffStatus
 
 DELIVERABLE_CHANNELS = {"whatsapp", "telegram"}
 
@@ -68,8 +69,22 @@ async def start_handoff(
     return events
 
 
+def _waits_for_a_person(sender_id: str) -> bool:
+    """Whether the conversation has a handoff nobody has taken yet (blocking)."""
+    row = service.open_handoffs_of(database(), [sender_id]).get(sender_id)
+    return row is not None and row.status == HandoffStatus.WAITING
+
+
+def _acknowledged(tracker: Tracker) -> bool:
+    """Whether the assistant's last words in the conversation were the waiting acknowledgement."""
+    last = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+    return last is not None and last.get("text") == replies.still_waiting().text
+
+
 class ActionConFuncionario(Action):
-    """While staff attends the conversation: say nothing (the message reaches the console)."""
+    """The conversation is in staff's hands: the message reaches the console. While a staffer attends it
+    the assistant says nothing; while nobody has taken it yet, it tells the citizen their message is kept,
+    once (not again until the assistant has said something else)."""
 
     def name(self) -> Text:
         return "action_con_funcionario"
@@ -77,6 +92,8 @@ class ActionConFuncionario(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if not _acknowledged(tracker) and await run_blocking(_waits_for_a_person, tracker.sender_id):
+            send(dispatcher, [replies.still_waiting()])
         return []
 
 

@@ -11,6 +11,7 @@ from actions.conversation import ActionFallback, ActionHablarConFuncionario
 from actions.forms import ValidateFormularioSolicitud
 from actions.handoff import ActionConFuncionario, ActionTerminarEspera
 from bot.forms.state import FormState
+from bot.handoff import service
 from bot.storage.tables import HandoffRow
 from tests.conftest import make_tracker, user_event
 
@@ -138,8 +139,26 @@ async def test_two_misunderstood_messages_hand_over(loaded_services):
     assert slots["con_funcionario"] is True and handoffs(loaded_services)[0].reason == "no_entendido"
 
 
+async def test_a_message_while_waiting_is_acknowledged_once_and_silence_while_attended(loaded_services):
+    from bot.answers.handoff import still_waiting
+
+    waiting = {"con_funcionario": True}
+    await run(ActionHablarConFuncionario(), tracker_for("persona", "hablar_con_funcionario"))
+    text, slots = await run(ActionConFuncionario(), tracker_for("hola?", "saludar", slots=waiting))
+    assert text == still_waiting().text and "ya no, gracias" in text and slots == {}
+    acknowledged = [user_event("hola?", "saludar"), {"event": "bot", "text": still_waiting().text}]
+    text, _ = await run(ActionConFuncionario(), tracker_for("hay alguien?", "saludar", waiting, acknowledged))
+    assert text == ""  # not again for every message of the same wait
+    [row] = handoffs(loaded_services)
+    service.take_handoff(loaded_services, "penalolen", row.id, "ana")
+    text, slots = await run(ActionConFuncionario(), tracker_for("hola?", "saludar", slots=waiting))
+    assert text == "" and slots == {}  # a staffer attends it: the assistant says nothing
+
+
 async def test_silent_while_with_staff_and_the_citizen_can_stop_waiting(loaded_services):
     await run(ActionHablarConFuncionario(), tracker_for("persona", "hablar_con_funcionario"))
+    [row] = handoffs(loaded_services)
+    service.take_handoff(loaded_services, "penalolen", row.id, "ana")
     text, slots = await run(ActionConFuncionario(), tracker_for("hola?", "saludar", slots={"con_funcionario": True}))
     assert text == "" and slots == {}
     text, slots = await run(ActionTerminarEspera(), tracker_for("ya no, gracias", "cancelar"))

@@ -257,7 +257,9 @@ def test_telegram_polling_mode_and_webhook_setup(assistant, standins):
     assert hook["secret_token"] == settings.secret_for("angol") and hook["url"].endswith("/webhooks/telegram/webhook")
 
 
-def test_handoff_keeps_the_assistant_silent_until_the_citizen_stops_waiting(assistant, standins):
+def test_while_waiting_for_a_person_messages_are_acknowledged_once_until_the_citizen_stops(assistant, standins):
+    from bot.answers.handoff import still_waiting
+
     twilio, _ = standins
     sender = citizen()
     whatsapp(assistant, sender, "quiero hablar con una persona")
@@ -266,13 +268,14 @@ def test_handoff_keeps_the_assistant_silent_until_the_citizen_stops_waiting(assi
     assert "ya no, gracias" in replies[-1] and any(words in replies[-1] for words in said_when)
     count = len(replies)
     whatsapp(assistant, sender, "hola? alguien?")
+    assert wa_replies(twilio, sender, count + 1)[-1] == still_waiting().text  # the message is kept for staff
     whatsapp(assistant, sender, "cuanto cuesta el permiso de circulacion")
     time.sleep(4)
-    assert len(twilio.bodies_to(sender)) == count  # silent: the messages are for the staff
+    assert len(twilio.bodies_to(sender)) == count + 1  # once: no answer to every message of the wait
     whatsapp(assistant, sender, "ya no, gracias")
-    assert "cancelé la espera" in wa_replies(twilio, sender, count + 1)[-1]
+    assert "cancelé la espera" in wa_replies(twilio, sender, count + 2)[-1]
     whatsapp(assistant, sender, "cuanto cuesta el permiso de circulacion")
-    assert any("Costo" in b for b in wa_replies(twilio, sender, count + 3))
+    assert any("Costo" in b for b in wa_replies(twilio, sender, count + 4))
 
 
 def test_fuzzed_webhook_payloads_never_get_a_5xx(assistant):

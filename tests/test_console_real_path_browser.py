@@ -16,7 +16,7 @@ from typing import Callable, Dict, Iterator, List
 import pytest
 
 from bot.answers.channel import HAND_BACK_TEXT
-from bot.answers.handoff import END_WAIT
+from bot.answers.handoff import END_WAIT, still_waiting
 from bot.answers.procedures import aspect_text
 from bot.answers.survey import CLOSING_TEXT, QUESTION_TEXT
 from bot.staff import accounts, canned
@@ -151,6 +151,12 @@ def test_a_whatsapp_handoff_worked_from_the_console(chromium, assistant, standin
     login(luis, base, "luis", "Peñalolén")
 
     handoff_id = _open_with_live_queue(ana, carla, base)
+    # Waiting: the citizen's next message is acknowledged, and shows in the queue as unread.
+    before = len(carla.received())
+    carla.say("hola? hay alguien?")
+    assert carla.wait_for(lambda b: b == still_waiting().text, before)
+    until(lambda: "1 mensaje sin leer" in _row_of(ana, carla.name).inner_text())
+    assert "hola? hay alguien?" in _row_of(ana, carla.name).inner_text()
     ana.get_by_role("button", name=f"Tomar conversación n.º {handoff_id}").click()
     ana.get_by_text("Tomaste la conversación: el asistente no responderá mientras la atiendas.").wait_for()
     _no_error_notice(ana)
