@@ -273,3 +273,23 @@ def test_a_telegram_handoff_worked_from_the_console(chromium, assistant, standin
     assert vecina.wait_for(lambda b: "Permiso de circulación" in b, before)
     context.close()
     luis_context.close()
+
+
+def test_delete_my_data_while_waiting_for_a_person(chromium, assistant, standins, console_site):
+    """«borra mis datos» while the conversation waits in the queue is not ignored: once confirmed, the data
+    and the handoff are gone, and the row leaves the open queue without reloading."""
+    twilio, _ = standins
+    base, pedro = console_site["base"], WhatsAppCitizen(assistant, twilio, "Pedro Díaz")
+    context = chromium.new_context(**DESK)
+    ana = context.new_page()
+    login(ana, base, "ana", "Peñalolén")
+    _open_with_live_queue(ana, pedro, base)
+    before = len(pedro.received())
+    pedro.say("borra mis datos")
+    assert pedro.wait_for(lambda b: "¿Quieres que borre tus datos?" in b, before)
+    before = len(pedro.received())
+    pedro.say("si")
+    assert pedro.wait_for(lambda b: "borré tus datos" in b, before)
+    until(lambda: ana.locator("#cola-filas > li", has_text=pedro.name).count() == 0)
+    assert ana.evaluate("window.__sin_recargar") == 1
+    context.close()
