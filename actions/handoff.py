@@ -16,9 +16,10 @@ from bot.answers import conversation
 from bot.answers import handoff as replies
 from bot.catalogue.model import Municipality
 from bot.config import timezone_name
-from bot.domain_names import Slot
+from bot.domain_names import Intent, Slot
 from bot.forms.state import FormState
 from bot.handoff import auto_assign, service
+from bot.handoff.states import HandoffStatus
 
 DELIVERABLE_CHANNELS = {"whatsapp", "telegram"}
 
@@ -68,8 +69,29 @@ async def start_handoff(
     return events
 
 
+def _waits_for_a_person(sender_id: str) -> bool:
+    """Whether the conversation has a handoff nobody has taken yet (blocking)."""
+    row = service.open_handoffs_of(database(), [sender_id]).get(sender_id)
+    return row is not None and row.status == HandoffStatus.WAITING
+
+
+def _last_words(tracker: Tracker) -> Optional[str]:
+    """The text of the assistant's last message in the conversation, if any."""
+    last = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+    return last.get("text") if last else None
+
+
+def _acknowledged(tracker: Tracker) -> bool:
+    """Whether the assistant's last words in the conversation were the waiting acknowledgement."""
+    return _last_words(tracker) == replies.still_waiting().text
+
+
 class ActionConFuncionario(Action):
-    """While staff attends the conversation: say nothing (the message reaches the console)."""
+    """The conversation is in staff's hands: the message reaches the console. While a staffer attends it
+    the assistant says nothing; while nobody has taken it yet, it tells the citizen their message is kept,
+    once (not again until the assistant has said something else). "borra mis datos" is never ignored: it
+    asks for confirmation, and only a yes or no right after that question answers it (a "sí" meant for the
+    staffer never deletes anything)."""
 
     def name(self) -> Text:
         return "action_con_funcionario"
@@ -77,6 +99,19 @@ class ActionConFuncionario(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == Intent.BORRAR_DATOS:
+            return await ActionBorrarDatos().run(dispatcher, tracker, domain)
+        if tracker.get_slot(Slot.CONFIRMAR_BORRADO):
+            asked = _last_words(tracker) == replies.confirm_deletion().text
+            if asked and intent == Intent.AFIRMAR:
+                return await delete_confirmed(dispatcher, tracker)
+            if asked and intent == Intent.NEGAR:
+                send(dispatcher, [replies.not_deleted()])
+                return [SlotSet(Slot.CONFIRMAR_BORRADO, False)]
+            return [SlotSet(Slot.CONFIRMAR_BORRADO, False)]  # the question is over: anything else is for staff
+        if not _acknowledged(tracker) and await run_blocking(_waits_for_a_person, tracker.sender_id):
+            send(dispatcher, [replies.still_waiting()])
         return []
 
 

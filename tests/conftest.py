@@ -102,6 +102,19 @@ def standins():
     telegram.stop()
 
 
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, standins):
+    """The whole assistant (``python -m bot run``: Rasa, action server, web process) for one test module,
+    its WhatsApp and Telegram channels pointed at the ``standins``."""
+    from tests.assistant_process import start_assistant, stop_assistant
+    from tests.channel_clients import channel_env
+
+    twilio, telegram = standins
+    running = start_assistant(tmp_path_factory.mktemp("var"), channel_env(twilio, telegram))
+    yield running
+    stop_assistant(running)
+
+
 @pytest.fixture
 def loaded_services(sqlite_db: Database, catalogue: Catalogue, monkeypatch) -> Database:
     """The action server's services pointed at a database with the catalogue loaded."""

@@ -11,6 +11,7 @@ from actions.conversation import ActionFallback, ActionHablarConFuncionario
 from actions.forms import ValidateFormularioSolicitud
 from actions.handoff import ActionConFuncionario, ActionTerminarEspera
 from bot.forms.state import FormState
+from bot.handoff import service
 from bot.storage.tables import HandoffRow
 from tests.conftest import make_tracker, user_event
 
@@ -138,8 +139,50 @@ async def test_two_misunderstood_messages_hand_over(loaded_services):
     assert slots["con_funcionario"] is True and handoffs(loaded_services)[0].reason == "no_entendido"
 
 
+async def test_a_message_while_waiting_is_acknowledged_once_and_silence_while_attended(loaded_services):
+    from bot.answers.handoff import still_waiting
+
+    waiting = {"con_funcionario": True}
+    await run(ActionHablarConFuncionario(), tracker_for("persona", "hablar_con_funcionario"))
+    text, slots = await run(ActionConFuncionario(), tracker_for("hola?", "saludar", slots=waiting))
+    assert text == still_waiting().text and "ya no, gracias" in text and slots == {}
+    acknowledged = [user_event("hola?", "saludar"), {"event": "bot", "text": still_waiting().text}]
+    text, _ = await run(ActionConFuncionario(), tracker_for("hay alguien?", "saludar", waiting, acknowledged))
+    assert text == ""  # not again for every message of the same wait
+    [row] = handoffs(loaded_services)
+    service.take_handoff(loaded_services, "penalolen", row.id, "ana")
+    text, slots = await run(ActionConFuncionario(), tracker_for("hola?", "saludar", slots=waiting))
+    assert text == "" and slots == {}  # a staffer attends it: the assistant says nothing
+
+
+async def test_delete_my_data_works_while_in_staff_hands_and_a_yes_for_staff_deletes_nothing(
+    loaded_services, tmp_path, monkeypatch
+):
+    from bot.answers.handoff import confirm_deletion
+
+    monkeypatch.setenv("TRACKER_DB_DIALECT", "sqlite")
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
+    await run(ActionHablarConFuncionario(), tracker_for("persona", "hablar_con_funcionario"))
+    with_staff = {"con_funcionario": True}
+    text, slots = await run(ActionConFuncionario(), tracker_for("borra mis datos", "borrar_datos", with_staff))
+    assert "¿Quieres que borre tus datos?" in text and slots == {"confirmar_borrado": True}
+    asked = [user_event("borra mis datos", "borrar_datos"), {"event": "bot", "text": confirm_deletion().text}]
+    pending = {**with_staff, "confirmar_borrado": True}
+    text, slots = await run(ActionConFuncionario(), tracker_for("no", "negar", pending, asked))
+    assert "no borré nada" in text and slots == {"confirmar_borrado": False} and len(handoffs(loaded_services)) == 1
+    # A yes after the staffer wrote (the question is no longer the last thing the assistant said) is for them.
+    later = asked + [user_event("y me llaman?", "consultar_bot"), {"event": "bot", "text": "otra cosa"}]
+    text, slots = await run(ActionConFuncionario(), tracker_for("si", "afirmar", pending, later))
+    assert "borré" not in text and slots == {"confirmar_borrado": False} and len(handoffs(loaded_services)) == 1
+    text, slots = await run(ActionConFuncionario(), tracker_for("si", "afirmar", pending, asked))
+    assert "borré tus datos" in text and slots == {"confirmar_borrado": False}
+    assert handoffs(loaded_services) == []  # gone from the console's queue too
+
+
 async def test_silent_while_with_staff_and_the_citizen_can_stop_waiting(loaded_services):
     await run(ActionHablarConFuncionario(), tracker_for("persona", "hablar_con_funcionario"))
+    [row] = handoffs(loaded_services)
+    service.take_handoff(loaded_services, "penalolen", row.id, "ana")
     text, slots = await run(ActionConFuncionario(), tracker_for("hola?", "saludar", slots={"con_funcionario": True}))
     assert text == "" and slots == {}
     text, slots = await run(ActionTerminarEspera(), tracker_for("ya no, gracias", "cancelar"))

@@ -9,10 +9,8 @@ import functools
 import time
 import uuid
 
-import pytest
 from twilio.request_validator import RequestValidator
 
-from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import (
     ANGOL_WA,
     AUTH_TOKEN,
@@ -20,7 +18,6 @@ from tests.channel_clients import (
     PUBLIC_URL,
     TG_SECRET,
     TOKENS,
-    channel_env,
     citizen,
     new_chat,
     post_form,
@@ -30,15 +27,6 @@ from tests.channel_clients import (
     wa_replies,
     whatsapp,
 )
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, standins):
-    twilio, telegram = standins
-    running = start_assistant(tmp_path_factory.mktemp("var"), channel_env(twilio, telegram))
-    yield running
-    stop_assistant(running)
-
 
 # ---------------- WhatsApp ----------------
 
@@ -269,7 +257,9 @@ def test_telegram_polling_mode_and_webhook_setup(assistant, standins):
     assert hook["secret_token"] == settings.secret_for("angol") and hook["url"].endswith("/webhooks/telegram/webhook")
 
 
-def test_handoff_keeps_the_assistant_silent_until_the_citizen_stops_waiting(assistant, standins):
+def test_while_waiting_for_a_person_messages_are_acknowledged_once_until_the_citizen_stops(assistant, standins):
+    from bot.answers.handoff import still_waiting
+
     twilio, _ = standins
     sender = citizen()
     whatsapp(assistant, sender, "quiero hablar con una persona")
@@ -278,13 +268,14 @@ def test_handoff_keeps_the_assistant_silent_until_the_citizen_stops_waiting(assi
     assert "ya no, gracias" in replies[-1] and any(words in replies[-1] for words in said_when)
     count = len(replies)
     whatsapp(assistant, sender, "hola? alguien?")
+    assert wa_replies(twilio, sender, count + 1)[-1] == still_waiting().text  # the message is kept for staff
     whatsapp(assistant, sender, "cuanto cuesta el permiso de circulacion")
     time.sleep(4)
-    assert len(twilio.bodies_to(sender)) == count  # silent: the messages are for the staff
+    assert len(twilio.bodies_to(sender)) == count + 1  # once: no answer to every message of the wait
     whatsapp(assistant, sender, "ya no, gracias")
-    assert "cancelé la espera" in wa_replies(twilio, sender, count + 1)[-1]
+    assert "cancelé la espera" in wa_replies(twilio, sender, count + 2)[-1]
     whatsapp(assistant, sender, "cuanto cuesta el permiso de circulacion")
-    assert any("Costo" in b for b in wa_replies(twilio, sender, count + 3))
+    assert any("Costo" in b for b in wa_replies(twilio, sender, count + 4))
 
 
 def test_fuzzed_webhook_payloads_never_get_a_5xx(assistant):

@@ -571,6 +571,7 @@ async def test_reply_reaches_citizen_and_transcript(browsers, world, twilio, ras
     _, text = await ana.get(response.headers["Location"])
     assert "Mensaje enviado" in text and "el permiso se paga en línea &lt;b&gt;hasta marzo&lt;/b&gt;." in text
     assert "Funcionario/a (ana)" in text
+    assert "<dt>Atiende</dt><dd>Ana Pérez</dd>" in text  # by name, as the queue and the warning say it
     assert len(audits(world["db"], "responder")) == 1
 
 

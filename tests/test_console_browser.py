@@ -16,7 +16,6 @@ citizen gets the closing message and the satisfaction question, never the note.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -35,22 +34,11 @@ from bot.staff import accounts
 from bot.storage.catalogue_store import load_catalogue_into
 from bot.storage.db import Database
 from bot.storage.tables import ConversationActivityRow
-from tests.conftest import require
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, login, require_browser, until
 from tests.standins import TwilioStandIn, free_port
 from tests.test_console import PASSWORD, RasaStandIn, add_event, add_handoff, ago
 from tests.test_console_metrics import CHARTS, MARCH, seed_month
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CITIZEN = "+56987654321"
 SENDER = f"whatsapp:+56229999999:{CITIZEN}"
 REPLY = "Hola, soy Ana de la municipalidad. El permiso de moto se paga en línea hasta el 31 de marzo."
@@ -170,23 +158,6 @@ def site(tmp_path: Path, catalogue) -> Iterator[dict]:
         db.dispose()
 
 
-def _login(page, base: str, username: str, municipality: str) -> None:
-    page.goto(base + "/consola/ingresar")
-    page.get_by_label("Municipalidad").select_option(label=f"Municipalidad de {municipality}")
-    page.get_by_label("Usuario").fill(username)
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Ingresar").click()
-    page.get_by_role("heading", name="Conversaciones en espera").wait_for()
-
-
-def _require_browser() -> None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        require(False, "falta el paquete playwright (pip install playwright)")
-    require(shutil.which(CHROMIUM) is not None, f"falta Chromium en {CHROMIUM} (apt-get install chromium)")
-
-
 NO_SIDEWAYS_SCROLL = """() => {
   const root = document.documentElement;
   const scrolls = e => ["auto", "scroll"].includes(getComputedStyle(e).overflowX);
@@ -201,7 +172,7 @@ def _no_horizontal_scrolling(page) -> None:
 
 
 def test_console_in_a_browser(site):
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     base, handoff_id, twilio, rasa = site["base"], site["handoff"], site["twilio"], site["rasa"]
@@ -210,13 +181,13 @@ def test_console_in_a_browser(site):
         try:
             phone = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, locale="es-CL")
             page = phone.new_page()
-            _login(page, base, "ana", "Peñalolén")
+            login(page, base, "ana", "Peñalolén")
             page.screenshot(path="/tmp/console-phone.png", full_page=True)
             phone.close()
 
             ana = browser.new_context(viewport={"width": 1100, "height": 900}, locale="es-CL")
             page = ana.new_page()
-            _login(page, base, "ana", "Peñalolén")
+            login(page, base, "ana", "Peñalolén")
             queue_text = page.locator("main").inner_text()
             assert "+56 9 **** 4321" in queue_text and CITIZEN not in queue_text and "Carla Rojas" not in queue_text
             page.get_by_role("link", name=f"Abrir conversación n.º {handoff_id}").click()
@@ -244,7 +215,7 @@ def test_console_in_a_browser(site):
 
             angol = browser.new_context()
             page = angol.new_page()
-            _login(page, base, "pedro", "Angol")
+            login(page, base, "pedro", "Angol")
             assert page.get_by_role("link", name=f"Abrir conversación n.º {handoff_id}").count() == 0
             assert "4321" not in page.locator("main").inner_text()
             response = page.goto(f"{base}/consola/conversacion/{handoff_id}")
@@ -257,7 +228,7 @@ def test_console_in_a_browser(site):
 
 
 def test_team_page_in_a_browser(site):
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     base = site["base"]
@@ -265,10 +236,10 @@ def test_team_page_in_a_browser(site):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             ana = browser.new_context(locale="es-CL").new_page()
-            _login(ana, base, "ana", "Peñalolén")
+            login(ana, base, "ana", "Peñalolén")
             phone = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, locale="es-CL")
             page = phone.new_page()
-            _login(page, base, "jefa", "Peñalolén")
+            login(page, base, "jefa", "Peñalolén")
             page.get_by_role("link", name="Equipo").click()
             page.get_by_role("heading", name="Equipo", exact=True).wait_for()
             _no_horizontal_scrolling(page)
@@ -289,7 +260,7 @@ def test_team_page_in_a_browser(site):
             page.get_by_text("Usuario reactivado").wait_for()
             assert "Activo" in page.locator("tbody tr", has_text="Ana Pérez").inner_text()
             _no_horizontal_scrolling(page)
-            _login(ana, base, "ana", "Peñalolén")  # she can log in again
+            login(ana, base, "ana", "Peñalolén")  # she can log in again
         finally:
             browser.close()
 
@@ -303,7 +274,7 @@ def _charts_loaded(page) -> list:
 
 
 def test_metrics_page_in_a_browser(site):
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     seed_month(site["db"], site["reader"])
@@ -315,7 +286,7 @@ def test_metrics_page_in_a_browser(site):
             page = desk.new_page()
             blocked: list = []
             page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
-            _login(page, base, "ana", "Peñalolén")
+            login(page, base, "ana", "Peñalolén")
             page.get_by_role("link", name="Métricas").click()
             page.get_by_role("heading", name="Métricas del asistente").wait_for()
             page.get_by_label("Desde", exact=True).fill("2025-03-01")
@@ -335,7 +306,7 @@ def test_metrics_page_in_a_browser(site):
 
             phone = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, locale="es-CL")
             page = phone.new_page()
-            _login(page, base, "ana", "Peñalolén")
+            login(page, base, "ana", "Peñalolén")
             page.goto(f"{base}/consola/metricas?{MARCH}")
             widths = _charts_loaded(page)
             assert len(widths) == len(CHARTS) and all(w > 0 for w in widths), widths
@@ -354,18 +325,10 @@ def test_metrics_page_in_a_browser(site):
 LATE_SENDER = "whatsapp:+56229999999:+56955554444"
 
 
-def _until(check, timeout: float = 20) -> None:
-    """Wait for ``check()`` to hold (the queue polls every few seconds)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "la cola no se actualizó a tiempo"
-        time.sleep(0.25)
-
-
 def test_queue_updates_live_and_fits_a_phone(site):
     """A handoff created while the queue is open appears without reloading, with the count in the title;
     at 390 px wide the queue needs no horizontal scrolling."""
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     base, db, reader = site["base"], site["db"], site["reader"]
@@ -376,7 +339,7 @@ def test_queue_updates_live_and_fits_a_phone(site):
             page = phone.new_page()
             errors: list = []
             page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-            _login(page, base, "ana", "Peñalolén")
+            login(page, base, "ana", "Peñalolén")
             assert page.title() == "(1) Cola · Consola municipal"
             assert page.locator("#cola-filas > li").count() == 1
             # The optional tone for a new conversation: off until the staffer turns it on, remembered.
@@ -407,7 +370,7 @@ def test_queue_updates_live_and_fits_a_phone(site):
             )
             page.get_by_role("link", name=f"Abrir conversación n.º {created}").wait_for(timeout=20000)
             assert page.evaluate("window.__sin_recargar") == 1  # no reload happened
-            _until(lambda: page.title() == "(2) Cola · Consola municipal")  # the page's CSP forbids eval
+            until(lambda: page.title() == "(2) Cola · Consola municipal")  # the page's CSP forbids eval
             new_row = page.locator(f'#cola-filas > li[data-id="{created}"]')
             assert "necesito ayuda con mi patente" in new_row.inner_text()
             assert "A tiempo: menos de 1 min de horario sin respuesta (plazo 15 min)" in new_row.inner_text()
@@ -415,7 +378,7 @@ def test_queue_updates_live_and_fits_a_phone(site):
             assert sound.get_attribute("data-sonidos") == "1"  # the new conversation sounded, once
             # A new citizen message shows up in its row too.
             add_event(reader, LATE_SENDER, "user", "hola? sigo aca", ago(seconds=0), "saludar", 0.9)
-            _until(lambda: "sigo aca" in new_row.inner_text())
+            until(lambda: "sigo aca" in new_row.inner_text())
             assert "1 mensaje sin leer" in new_row.inner_text()
             assert sound.get_attribute("data-sonidos") == "1"  # a message in a known conversation: no tone
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
@@ -436,7 +399,7 @@ def _fits_390(page) -> None:
 def test_every_console_page_fits_a_phone(site):
     """At 390 px wide the queue, a conversation, the live conversations, the metrics and the team pages need
     no horizontal scrolling (screenshots: /tmp/console-<page>-390.png)."""
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     seed_month(site["db"], site["reader"])
@@ -449,7 +412,7 @@ def test_every_console_page_fits_a_phone(site):
         try:
             phone = browser.new_context(viewport={"width": 390, "height": 800}, is_mobile=True, locale="es-CL")
             page = phone.new_page()
-            _login(page, base, "jefa", "Peñalolén")
+            login(page, base, "jefa", "Peñalolén")
             for name, path, heading in (
                 ("cola", "/consola", "Conversaciones en espera"),
                 ("conversacion", f"/consola/conversacion/{handoff_id}", f"Conversación n.º {handoff_id}"),
@@ -492,7 +455,7 @@ def test_every_console_page_fits_a_phone(site):
 def test_a_note_a_label_and_closing_with_the_survey_in_a_browser(site):
     """A staffer adds an internal note, attaches a label and closes: the citizen (inside WhatsApp's window)
     gets the closing message and the satisfaction question, never the note."""
-    _require_browser()
+    require_browser()
     from playwright.sync_api import sync_playwright
 
     from bot.answers.survey import CLOSING_TEXT, QUESTION_TEXT
@@ -506,7 +469,7 @@ def test_a_note_a_label_and_closing_with_the_survey_in_a_browser(site):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_context(viewport={"width": 1100, "height": 900}, locale="es-CL").new_page()
-            _login(page, base, "ana", "Peñalolén")
+            login(page, base, "ana", "Peñalolén")
             page.get_by_role("link", name=f"Abrir conversación n.º {handoff_id}").click()
             page.get_by_label("Nota para el equipo (el vecino o vecina no la ve)").fill(note)
             page.get_by_role("button", name="Guardar nota").click()

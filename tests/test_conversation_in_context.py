@@ -12,27 +12,9 @@ import time
 import pytest
 
 from bot.answers.status import NOT_FOUND
-from tests.assistant_process import start_assistant, stop_assistant
-from tests.channel_clients import (
-    ANGOL_WA,
-    PROVIDENCIA_WA,
-    channel_env,
-    citizen,
-    new_chat,
-    tg_message,
-    tg_post,
-    whatsapp,
-)
+from tests.channel_clients import ANGOL_WA, PROVIDENCIA_WA, citizen, new_chat, tg_message, tg_post, whatsapp
 
 FOLIO = re.compile(r"\b[A-Z]{3}-[0-9A-Z]{6}\b")
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, standins):
-    twilio, telegram = standins
-    running = start_assistant(tmp_path_factory.mktemp("var"), channel_env(twilio, telegram))
-    yield running
-    stop_assistant(running)
 
 
 class WhatsAppChat:

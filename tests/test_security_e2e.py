@@ -28,20 +28,11 @@ from bot.storage.lookups import FOLIO_MAX_FAILURES, SENDER_MAX_FAILURES
 from bot.storage.requests import submit_request
 from bot.storage.tables import RequestRow
 from bot.storage.tokens import create_token
-from tests.assistant_process import start_assistant, stop_assistant
-from tests.channel_clients import PENALOLEN_WA, channel_env, citizen, whatsapp
+from tests.channel_clients import PENALOLEN_WA, citizen, whatsapp
 
 FOLIO = re.compile(r"\b(PEN-[2-9A-Z]{6})\b")
 FORM_RUT = "15.678.901-1"
 ASK_RUT = "RUT"
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, standins):
-    twilio, telegram = standins
-    running = start_assistant(tmp_path_factory.mktemp("var"), channel_env(twilio, telegram))
-    yield running
-    stop_assistant(running)
 
 
 @pytest.fixture(scope="module")

@@ -66,6 +66,11 @@ def already_waiting() -> Reply:
     return Reply(f"Ya avisé a una persona de la municipalidad; te responderá por aquí. {END_WAIT}")
 
 
+def still_waiting() -> Reply:
+    """A message while the citizen waits for a person nobody has taken yet: it is kept for them."""
+    return Reply(f"Tu mensaje le llegará a la persona que te atenderá; te responderá por aquí. {END_WAIT}")
+
+
 def wait_ended() -> Reply:
     """The citizen no longer needs the person."""
     return Reply("Listo, cancelé la espera. ¿Te ayudo con algo más?")

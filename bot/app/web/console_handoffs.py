@@ -43,7 +43,7 @@ from bot.handoff import auto_assign, labels, notes, queries, reviews, service, s
 from bot.handoff.labels import Label
 from bot.handoff.states import OPEN, HandoffStatus
 from bot.handoff.transcript import Turn, transcript
-from bot.staff import canned
+from bot.staff import accounts, canned
 from bot.staff.accounts import Staffer
 from bot.staff.audit import record_audit
 from bot.staff.canned import CannedResponse
@@ -130,6 +130,7 @@ class Conversation:
     labels: List[Label] = field(default_factory=list)
     known_labels: List[Label] = field(default_factory=list)
     survey: Optional[surveys.Survey] = None
+    staff_names: Dict[str, str] = field(default_factory=dict)  # username -> name, of the municipality
 
 
 def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
@@ -150,6 +151,7 @@ def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -
         labels=labels.labels_of(ctx.db, staffer.municipality, [handoff.id]).get(handoff.id, []),
         known_labels=labels.list_labels(ctx.db, staffer.municipality),
         survey=surveys.survey_for(ctx.db, staffer.municipality, handoff.id),
+        staff_names={s.username: s.name for s in accounts.list_staff(ctx.db, staffer.municipality)},
     )
     for review in reviews.reviews_for(ctx.db, staffer.municipality, handoff.id):
         found.reviews.setdefault(review.event_id, []).append(review)
@@ -300,7 +302,7 @@ def _conversation_page(
         reason=REASON_NAMES.get(handoff.reason, handoff.reason),
         created=local_time(handoff.created_at),
         waiting=duration(queries.waiting_time(handoff)),
-        assigned=handoff.assigned_to or "Nadie",
+        assigned=conv.staff_names.get(handoff.assigned_to or "", handoff.assigned_to) or "Nadie",  # as the queue
         outcome=handoff.outcome or "—",
         folios=", ".join(conv.folios) or "—",
         labels=label_chips(conv.labels),
