@@ -44,7 +44,7 @@ def handed_over(town: Municipality, now: datetime, holidays: Optional[Mapping[da
     if office is None or not office.hours or is_open(office.hours, now, holidays):
         return Reply(
             f"Te comunico con una persona de la {town.name}. Te responderá por aquí en breve; "
-            f"mientras tanto, yo no responderé. {END_WAIT}"
+            f"lo que escribas le llegará a esa persona. {END_WAIT}"
         )
     opening = next_opening(office.hours, now, holidays)
     hours = describe_hours(office.hours).lower()
