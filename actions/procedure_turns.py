@@ -33,6 +33,7 @@ from bot.matching.aspects import asked_aspects
 from bot.matching.generic import generic_candidates, told_apart, with_elided_kind, with_kind_of
 from bot.matching.procedures import matcher_for
 from bot.matching.question_words import sentences_answering
+from bot.text import normalise
 
 SEVERAL_SCORE = 95.0  # a second procedure in the same message is answered only when named this clearly
 # The ``tema`` slot after an answer about the town hall or one of its offices holds the office's key
@@ -45,6 +46,21 @@ class Turn:
 
     replies: List[Reply] = field(default_factory=list)
     events: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def _words_of_the_focus(
+    catalogue: Catalogue, town: Municipality, focus: str, distinctive: Dict[str, str], named: str
+) -> bool:
+    """The words that name ``named`` are words the procedure in focus uses too: after the local police
+    court's answer, "y si no voy a la audiencia?" is about its hearing, not the mayor's audiencia."""
+    proc = catalogue.procedures_for(town.slug).get(focus)
+    if proc is None:
+        return False
+    own = set(
+        normalise(" ".join([proc.description, *proc.requirements, *proc.steps, proc.additional_info or ""])).split()
+    )
+    words = [w for w, key in distinctive.items() if key == named]
+    return bool(words) and all(w in own for w in words)
 
 
 def _resolve(
@@ -94,7 +110,10 @@ def _resolve(
             and is_follow_up(text)
             and not changes_topic(text)
             and matcher.best(text) is None
-            and matcher.by_distinctive_word(text) != named  # "buenas, cuanto es el aseo al año?" names it
+            and (
+                matcher.by_distinctive_word(text) != named  # "buenas, cuanto es el aseo al año?" names it
+                or _words_of_the_focus(catalogue, town, remembered, matcher.distinctive_words(text), named)
+            )
         ):
             return remembered, None
         return named, None

@@ -107,6 +107,15 @@ async def test_what_happens_if_i_dont_is_answered_by_what_the_catalogue_says_fol
     text = messages[0]["text"]
     assert "Sobre lo que preguntas:" in text and "resolver sin escucharte" in text
     assert text.index("resolver sin escucharte") < text.index("Costo:")
+    # The NLU heard the mayor's "audiencia"; the hearing is a word of the court's own steps: the court stays.
+    tracker = make_tracker(
+        "y si no voy a la audiencia q pasa?",
+        "consultar_tramite",
+        [ent("tramite", "audiencia-alcalde")],
+        slots={"municipio": "penalolen", "tramite": "multas-jpl"},
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "Juzgado de Policía Local" in messages[0]["text"] and "resolver sin escucharte" in messages[0]["text"]
 
 
 async def test_unknown_commune_asks_and_keeps_the_question():

@@ -50,6 +50,7 @@ def test_only_clear_words_cancel_a_form():
     assert not is_stop("el vecino cancela la fiesta siempre tarde y sigue la musica hasta las cuatro")
     # A stop in the first clause, then the reason: still a stop.
     assert move(DESCRIPTION, "sabe q mejor cancelar, voy a sacar fotos primero y despues lo hago") == CANCEL
+    assert move(RUT, "sabes q no, cancela eso, mejor lo llevo yo al punto limpio") == CANCEL
     # "Cancelar" a fee is paying it, and a "no" before the verb keeps going.
     for text in ("donde cancelo el permiso de circulacion?", "no, no cancele, sigamos", "cancelo la patente y listo?"):
         assert not is_stop(text), text

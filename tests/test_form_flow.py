@@ -64,6 +64,15 @@ def test_declining_a_later_optional_field_by_name_keeps_the_question_asked(form)
     assert state.current == "telefono" and "direccion" in state.values
 
 
+def test_a_yes_where_the_objects_are_asked_is_no_list_of_objects(form):
+    state = FormState("retiro-voluminosos", "penalolen")
+    state.advance(form)
+    while state.current != "objetos":
+        handle_message(state, form, ANSWERS[state.current], ctx())
+    step = handle_message(state, form, "si esta bien", ctx())
+    assert state.current == "objetos" and "objetos" not in state.values and step.replies
+
+
 def test_second_failure_explains_with_example_and_offers_a_person(form):
     state = FormState("retiro-voluminosos", "penalolen")
     state.advance(form)

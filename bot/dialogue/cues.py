@@ -71,9 +71,13 @@ def is_stop(text: str) -> bool:
         return True
     if _PAYING.search(norm) or _NOT_STOPPING.search(text):
         return False
-    # The whole message, or its first clause: "sabe q mejor cancelar, voy a sacar fotos primero…"
-    first = normalise(_CLAUSE_END.split(text.strip(), maxsplit=1)[0])
-    return any(len(part.split()) <= _MAX_STOP_WORDS and _STOP_WORDS.search(part) for part in (norm, first))
+    # The whole message, or one of its first clauses: "sabe q mejor cancelar, voy a sacar fotos primero…",
+    # "sabes q no, cancela eso, mejor lo llevo yo al punto limpio".
+    leading = [normalise(c) for c in _CLAUSE_END.split(text.strip(), maxsplit=_STOP_CLAUSES)[:_STOP_CLAUSES]]
+    return any(len(part.split()) <= _MAX_STOP_WORDS and _STOP_WORDS.search(part) for part in (norm, *leading))
+
+
+_STOP_CLAUSES = 2
 
 
 def names_a_person(text: str) -> bool:
@@ -395,6 +399,8 @@ _ACCEPT_CORE = {
     "hacer",
 }
 _ACCEPT_FILLER = {
+    "esta",  # "si esta bien"
+    "bien",
     "po",
     "pos",
     "pues",

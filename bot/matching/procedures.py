@@ -169,6 +169,10 @@ class ProcedureMatcher:
         named = {self._distinctive[w] for w in normalise(text).split() if w in self._distinctive}
         return next(iter(named)) if len(named) == 1 else None
 
+    def distinctive_words(self, text: str) -> Dict[str, str]:
+        """The message's words that belong to a single procedure's names, each with that procedure."""
+        return {w: self._distinctive[w] for w in normalise(text).split() if w in self._distinctive}
+
     def suggestions(self, text: str, limit: int = 3) -> List[PhraseMatch]:
         """Weak matches worth offering as "¿Te refieres a...?", best first."""
         return self._matcher.best_per_key(text, slack=SUGGESTION_SLACK)[:limit]
