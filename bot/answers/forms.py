@@ -147,7 +147,19 @@ def switched(dropped: str) -> Reply:
 
 def give_value(form_field: FormField) -> Reply:
     """A "sí" to a question that wants the value itself ("¿Quieres recibirla por correo? Escríbelo")."""
+    if form_field.type == "foto":
+        return Reply(f"¡Bien! Envíame la foto por aquí. {example_for(form_field)}")
     return Reply(f"¡Bien! Escríbeme tu {label(form_field).lower()} aquí. {example_for(form_field)}")
+
+
+def photo_attached() -> Reply:
+    """A photo sent while the request asks something else: it goes with the request."""
+    return Reply("Recibí tu foto y la adjunto a la solicitud.")
+
+
+def media_not_attached() -> Reply:
+    """A voice note, video or file sent during a request: staff will see it in the conversation, not in the form."""
+    return Reply("Recibí tu archivo; quedará en la conversación, pero para la solicitud necesito que me lo escribas.")
 
 
 def still_open() -> Reply:

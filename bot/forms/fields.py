@@ -65,6 +65,8 @@ class AnswerContext:
     location: Optional[Dict[str, float]] = None
     entities: Dict[str, str] = field(default_factory=dict)
     intent: str = ""
+    # What the message carries (bot/message_metadata.py, ``attachments_of``): a photo answers a ``foto`` field.
+    attachments: List[Dict[str, Any]] = field(default_factory=list)
 
 
 def _fail(message: str) -> FieldResult:
@@ -204,6 +206,23 @@ def _location(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
     return _fail("Comparte tu ubicación con el botón de adjuntar (📎 > Ubicación) o escribe la dirección.")
 
 
+PHOTO_TAKEN = "Foto recibida"
+
+
+def photos(context: AnswerContext) -> List[Dict[str, Any]]:
+    """The images the message carries."""
+    return [a for a in context.attachments if a.get("kind") == "image"]
+
+
+def _photo(_text: str, _f: FormField, context: AnswerContext) -> FieldResult:
+    found = photos(context)
+    if found:
+        return _ok(found[0], PHOTO_TAKEN)
+    if context.attachments:
+        return _fail("Eso no es una foto. Envía una foto desde tu teléfono, o escribe «omitir» para seguir sin ella.")
+    return _fail("Envía la foto desde tu teléfono (📎 o la cámara), o escribe «omitir» para seguir sin ella.")
+
+
 def _date(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
     parsed = parse_date(text, context.today)
     if parsed is None:
@@ -273,11 +292,14 @@ VALIDATORS = {
     "opcion": _choice,
     "si_no": _yes_no,
     "ubicacion": _location,
+    "foto": _photo,
 }
 
 
 def validate_answer(form_field: FormField, text: str, context: AnswerContext) -> FieldResult:
     """Validate ``text`` as the answer to ``form_field``; optional fields accept "omitir"."""
+    if form_field.type == "foto" and photos(context):  # a photo with a caption ("no se ve bien") is the photo
+        return _photo(text, form_field, context)
     if not form_field.required and form_field.type not in ("si_no",) and is_skip(text):
         return _ok(None, "(no indicado)")
     return VALIDATORS[form_field.type](text, form_field, context)
@@ -298,6 +320,7 @@ def example_for(form_field: FormField) -> str:
         "horario": "Por ejemplo: viernes y sábado desde las 23:00 hasta las 5:00.",
         "si_no": "Responde sí o no.",
         "ubicacion": "Usa 📎 > Ubicación en tu teléfono.",
+        "foto": "Toca 📎 o la cámara y envía la foto; si no tienes una, escribe «omitir».",
     }
     if form_field.type == "opcion":
         return "Responde con el número de la opción: " + ", ".join(
