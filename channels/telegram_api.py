@@ -144,6 +144,7 @@ class TelegramSender:
             kwargs: Dict[str, Any] = {"request": request}
             if self.settings.api_base_url:
                 kwargs["base_url"] = self.settings.api_base_url.rstrip("/") + "/bot"
+                kwargs["base_file_url"] = self.settings.api_base_url.rstrip("/") + "/file/bot"
             self._bots[municipality] = Bot(token, **kwargs)
         return self._bots[municipality]
 

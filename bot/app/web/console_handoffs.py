@@ -24,6 +24,7 @@ from bot.app.web.console_canned import insertion_controls, parse_id
 from bot.app.web.console_closing import closing_messages
 from bot.app.web.console_context import INSERTABLE_ASPECTS, ConsoleContext, console
 from bot.app.web.console_labels import label_chips, labels_section, note_form
+from bot.app.web.console_media import media_html
 from bot.app.web.console_pages import NOTICES, Notice, not_found, notices_from, page
 from bot.app.web.console_render import (
     CHANNEL_NAMES,
@@ -186,6 +187,8 @@ def _turn_html(turn: Turn, conv: Conversation, csrf: str) -> Markup:
     if turn.extra.get("buttons"):
         buttons = " · ".join(map(str, turn.extra["buttons"]))
         extra.append(fragment('<p class="meta">Botones: $buttons</p>', buttons=buttons))
+    if turn.who == "vecino":
+        extra.append(media_html(turn, conv.handoff.id))
     if turn.extra.get("leido"):
         extra.append(
             fragment(
