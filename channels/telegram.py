@@ -10,8 +10,9 @@ continues the conversation; a button of an older message gets "esa opción ya no
 disponible" and the pending question again, and never reaches the assistant
 (channels/menus.py says what is current). Photos, voice notes, documents and stickers get a
 clear reply; a shared location is passed to the conversation; an edited message
-is taken as the citizen's new message. No Bot API call is made that the update
-does not need.
+is taken as the citizen's new message. While a turn runs the chat shows "escribiendo…"
+(``sendChatAction``), and a question about a place comes with a "📍 Compartir ubicación" button.
+No other Bot API call is made that the update does not need.
 
 credentials.yml::
 
@@ -35,6 +36,7 @@ from sanic.response import HTTPResponse
 from telegram import Update
 
 from bot.answers.channel import CUT_NOTE, MEDIA_REPLIES, STALE_BUTTON
+from bot.answers.reply import ASKS_LOCATION_KEY
 from bot.conversation_id import ConversationId
 from bot.message_metadata import (
     ATTACHMENTS_KEY,
@@ -101,7 +103,8 @@ class TelegramOutput(ReplyOutput):
         parts = split_message(reply["text"], TELEGRAM_LIMIT)
         for part in parts[:-1]:
             await self._sender.send_text(recipient_id, part)
-        await self._sender.send_text(recipient_id, parts[-1], buttons or None, menu)
+        share = bool(reply.get(ASKS_LOCATION_KEY)) and not buttons  # "¿Dónde está…?": the location button
+        await self._sender.send_text(recipient_id, parts[-1], buttons or None, menu, share_location=share)
         if not buttons and is_question(reply):
             await record_question(recipient_id, reply["text"])
 
@@ -207,6 +210,7 @@ class TelegramInput(InputChannel):
         if text is None:
             return None
         await forget_menu(message.sender_id)
+        await self._sender.send_typing(message.sender_id)  # a turn starts: "escribiendo…" meanwhile
         return UserMessage(
             text, output, message.sender_id, input_channel=self.name(), message_id=message.message_id, metadata=metadata
         )

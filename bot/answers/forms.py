@@ -31,6 +31,9 @@ def introduction(proc: Procedure, remaining: int | None = None) -> Reply:
     return Reply(f"Te ayudo a pedir «{proc.name}». {questions} Puedes escribir «cancelar» en cualquier momento.")
 
 
+PLACE_TYPES = ("direccion", "ubicacion")  # questions about where: Telegram offers to share the location
+
+
 def question(form_field: FormField) -> Reply:
     """The question of one field, with buttons when there are choices."""
     text = form_field.question
@@ -45,7 +48,7 @@ def question(form_field: FormField) -> Reply:
         return Reply(text, [Button(o, str(i)) for i, o in enumerate(form_field.options, 1)])
     if form_field.type == "si_no":
         return Reply(text, [Button("Sí", "sí"), Button("No", "no")])
-    return Reply(text)
+    return Reply(text, asks_location=form_field.type in PLACE_TYPES)
 
 
 def summary(proc: Procedure, state: FormState) -> Reply:

@@ -62,7 +62,7 @@ class AnswerContext:
 
     today: date
     commune: str = ""
-    location: Optional[Dict[str, float]] = None
+    location: Optional[Dict[str, Any]] = None  # bot/message_metadata.py's shape (address too, if given)
     entities: Dict[str, str] = field(default_factory=dict)
     intent: str = ""
     # What the message carries (bot/message_metadata.py, ``attachments_of``): a photo answers a ``foto`` field.
@@ -190,10 +190,14 @@ def _in_commune(address: str, commune: str) -> bool:
     return False
 
 
-def _location_result(location: Dict[str, float]) -> FieldResult:
+def _location_result(location: Dict[str, Any]) -> FieldResult:
+    """A shared location as the answer; the address the channel gave with it (Twilio's ``Address``) is kept."""
     lat, lon = float(location["lat"]), float(location["lon"])
     if not (-56.0 <= lat <= -17.0 and -110.0 <= lon <= -66.0):
         return _fail("Esa ubicación no está en Chile. Comparte de nuevo tu ubicación o escribe la dirección.")
+    address = location.get("address")
+    if isinstance(address, str) and address:
+        return _ok({"lat": lat, "lon": lon, "address": address}, f"{address} (ubicación compartida)")
     return _ok({"lat": lat, "lon": lon}, f"Ubicación compartida ({lat:.5f}, {lon:.5f})")
 
 
