@@ -377,3 +377,19 @@ async def test_back_office_api_gives_the_photo_of_a_request(server, world):
                 assert response.status == status
         async with http.get(base + "/adjuntos/1") as response:
             assert response.status == 401
+
+
+async def test_staff_see_the_photo_kept_with_the_request(browsers, world):
+    ana = await browsers("ana")
+    wa, folio = world["wa"], world["folio"]
+    _, page = await ana.get(f"/consola/conversacion/{wa}")
+    src = f"/consola/conversacion/{wa}/solicitud/{folio}/adjunto/1"
+    assert f'<img src="{src}" alt="Foto 1 de la solicitud {folio}">' in page
+    async with ana.http.get(ana.base + src) as image:
+        assert image.status == 200 and image.content_type == "image/png" and await image.read() == PNG
+    # Not through another conversation's handoff, nor by another municipality's staff.
+    response, _ = await ana.get(f"/consola/conversacion/{world['tg']}/solicitud/{folio}/adjunto/1")
+    assert response.status == 404
+    pedro = await browsers("pedro")
+    response, _ = await pedro.get(src)
+    assert response.status == 404

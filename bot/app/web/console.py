@@ -195,6 +195,12 @@ def add_console(
         ("POST", PREFIX + "/conversaciones/tomar", console_assign.take_live, None),
         ("GET", conversation, console_handoffs.conversation, "consola-conversacion"),
         ("GET", conversation + r"/adjunto/{evento:\d{1,12}}/{n:\d{1,2}}", console_media.attachment, None),
+        (
+            "GET",
+            conversation + r"/solicitud/{folio:[A-Za-z0-9-]{1,20}}/adjunto/{n:\d{1,2}}",
+            console_media.request_attachment,
+            None,
+        ),
         ("POST", conversation + "/responder", console_handoffs.reply, None),
         ("POST", conversation + "/insertar", console_handoffs.insert, None),
         ("POST", conversation + "/tomar", console_assign.take, None),

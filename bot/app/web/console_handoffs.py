@@ -24,7 +24,7 @@ from bot.app.web.console_canned import insertion_controls, parse_id
 from bot.app.web.console_closing import closing_messages
 from bot.app.web.console_context import INSERTABLE_ASPECTS, ConsoleContext, console
 from bot.app.web.console_labels import label_chips, labels_section, note_form
-from bot.app.web.console_media import media_html
+from bot.app.web.console_media import folios_html, media_html
 from bot.app.web.console_pages import NOTICES, Notice, not_found, notices_from, page
 from bot.app.web.console_render import (
     CHANNEL_NAMES,
@@ -131,6 +131,7 @@ class Conversation:
     labels: List[Label] = field(default_factory=list)
     known_labels: List[Label] = field(default_factory=list)
     survey: Optional[surveys.Survey] = None
+    request_media: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)  # folio -> its photos
 
 
 def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
@@ -151,6 +152,7 @@ def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -
         labels=labels.labels_of(ctx.db, staffer.municipality, [handoff.id]).get(handoff.id, []),
         known_labels=labels.list_labels(ctx.db, staffer.municipality),
         survey=surveys.survey_for(ctx.db, staffer.municipality, handoff.id),
+        request_media=queries.request_attachments_for(ctx.db, staffer.municipality, handoff.sender_id),
     )
     for review in reviews.reviews_for(ctx.db, staffer.municipality, handoff.id):
         found.reviews.setdefault(review.event_id, []).append(review)
@@ -305,7 +307,7 @@ def _conversation_page(
         waiting=duration(queries.waiting_time(handoff)),
         assigned=handoff.assigned_to or "Nadie",
         outcome=handoff.outcome or "—",
-        folios=", ".join(conv.folios) or "—",
+        folios=folios_html(handoff.id, conv.folios, conv.request_media),
         labels=label_chips(conv.labels),
         survey=_survey_text(conv.survey),
         form_data=_form_data_html(handoff.form_data),

@@ -1,7 +1,8 @@
 """What citizens sent besides words, in the console: photos, voice notes, files and shared locations.
 
 ``GET /consola/conversacion/{id}/adjunto/{evento}/{n}`` serves attachment ``n`` (1 first) of the citizen
-message stored as event ``evento`` of that handoff's conversation, fetched from its channel
+message stored as event ``evento`` of that handoff's conversation, and ``…/solicitud/{folio}/adjunto/{n}``
+photo ``n`` kept with one of that conversation's requests, fetched from its channel
 (channels/media.py), only for staff of the conversation's municipality (another one's is the same 404 as
 none) and audited. Images are shown with ``<img>``, audio and video with ``<… controls>`` (the console's
 CSP: ``img-src 'self'; media-src 'self'``), other files are links to download; a shared location is a
@@ -24,6 +25,7 @@ from bot.handoff import queries
 from bot.handoff.transcript import Turn
 from bot.message_metadata import attachments_of, map_link
 from bot.staff.audit import record_audit
+from bot.storage import requests as requests_store
 from channels.media import Media, MediaTooLarge, MediaUnavailable
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,32 @@ def media_html(turn: Turn, handoff_id: int) -> Markup:
     return join(parts)
 
 
+def request_attachment_url(handoff_id: int, folio: str, n: int) -> str:
+    """The console's address of photo ``n`` (1 first) sent with request ``folio`` of the conversation."""
+    return f"/consola/conversacion/{handoff_id}/solicitud/{folio}/adjunto/{n}"
+
+
+def folios_html(handoff_id: int, folios: List[str], media: Dict[str, List[Dict[str, Any]]]) -> Markup:
+    """The conversation's folios, each with the photos sent with that request."""
+    if not folios:
+        return Markup("—")
+    parts = []
+    for folio in folios:
+        photos = [
+            fragment(
+                '<a class="adjunto-solicitud" href="$url"><img src="$url" alt="Foto $n de la solicitud $folio"></a>'
+                if str(item.get("kind")) in ("image", "sticker")
+                else '<a href="$url" download>Adjunto $n de la solicitud $folio</a>',
+                url=request_attachment_url(handoff_id, folio, n),
+                n=str(n),
+                folio=folio,
+            )
+            for n, item in enumerate(media.get(folio) or [], 1)
+        ]
+        parts.append(fragment("<span>$folio</span>$photos", folio=folio, photos=join(photos, " ")))
+    return join(parts, ", ")
+
+
 def served(media: Media, filename: str) -> web.Response:
     """The file as the browser gets it: inline only for images, audio and video."""
     disposition = "inline" if media.inline else f'attachment; filename="{filename}"'
@@ -132,28 +160,46 @@ def unavailable_page(request: web.Request, exc: MediaUnavailable) -> web.Respons
     )
 
 
-@staff_only
-async def attachment(request: web.Request) -> web.StreamResponse:
-    """GET /consola/conversacion/{id}/adjunto/{evento}/{n}: a citizen's photo, audio or file (audited)."""
+def _request_attachment(ctx: Any, municipality: str, handoff_id: int, folio: str, n: int) -> Optional[Tuple[Dict, str]]:
+    """Photo ``n`` of request ``folio`` if the request came from this handoff's conversation (blocking)."""
+    handoff = queries.get_handoff(ctx.db, municipality, handoff_id)
+    found = requests_store.request_attachment(ctx.db, municipality, folio, n) if handoff else None
+    if handoff is None or found is None or found[1] != handoff.sender_id:
+        return None
+    return found
+
+
+async def _serve(
+    request: web.Request, found: Optional[Tuple[Dict, str]], handoff_id: int, what: str
+) -> web.StreamResponse:
     ctx, staffer = console(request), session_of(request).staffer
-    handoff_id, event_id, n = (int(request.match_info[k]) for k in ("id", "evento", "n"))
-    found = await asyncio.to_thread(_attachment, ctx, staffer.municipality, handoff_id, event_id, n)
     if found is None or ctx.media is None:
         return not_found(request)
     item, sender_id = found
     try:
         media = await ctx.media.fetch(sender_id, item)
     except MediaUnavailable as exc:
-        log.warning("adjunto %s/%s de la derivación %s no disponible: %s", event_id, n, handoff_id, exc)
+        log.warning("adjunto %s de la derivación %s no disponible: %s", what, handoff_id, exc)
         return unavailable_page(request, exc)
     await asyncio.to_thread(
-        record_audit,
-        ctx.db,
-        staffer.username,
-        staffer.municipality,
-        "ver_adjunto",
-        handoff_id,
-        sender_id,
-        f"{event_id}/{n}",
+        record_audit, ctx.db, staffer.username, staffer.municipality, "ver_adjunto", handoff_id, sender_id, what
     )
-    return served(media, f"adjunto-{event_id}-{n}")
+    return served(media, "adjunto-" + what.replace("/", "-"))
+
+
+@staff_only
+async def request_attachment(request: web.Request) -> web.StreamResponse:
+    """GET /consola/conversacion/{id}/solicitud/{folio}/adjunto/{n}: a photo sent with one of its requests."""
+    ctx, staffer = console(request), session_of(request).staffer
+    handoff_id, folio, n = int(request.match_info["id"]), request.match_info["folio"], int(request.match_info["n"])
+    found = await asyncio.to_thread(_request_attachment, ctx, staffer.municipality, handoff_id, folio, n)
+    return await _serve(request, found, handoff_id, f"{folio}/{n}")
+
+
+@staff_only
+async def attachment(request: web.Request) -> web.StreamResponse:
+    """GET /consola/conversacion/{id}/adjunto/{evento}/{n}: a citizen's photo, audio or file (audited)."""
+    ctx, staffer = console(request), session_of(request).staffer
+    handoff_id, event_id, n = (int(request.match_info[k]) for k in ("id", "evento", "n"))
+    found = await asyncio.to_thread(_attachment, ctx, staffer.municipality, handoff_id, event_id, n)
+    return await _serve(request, found, handoff_id, f"{event_id}/{n}")
