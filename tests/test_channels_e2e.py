@@ -213,7 +213,11 @@ def test_telegram_buttons_and_callback(assistant, standins):
     transit = next(row[0] for row in keyboard if row[0]["text"].startswith("Tránsito"))
     assert tg_post(assistant, tg_callback(chat, transit["callback_data"], "cb-1")) == 200
     telegram.wait_for(lambda r: r.get("method") == "answerCallbackQuery" and r.get("callback_query_id") == "cb-1")
-    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "Permiso de circulación" in r.get("text", ""))
+    area = telegram.wait_for(
+        lambda r: str(r.get("chat_id")) == str(chat) and "Trámites de Tránsito" in r.get("text", "")
+    )
+    titles = [row[0]["text"] for row in area[-1]["reply_markup"]["inline_keyboard"]]
+    assert "Permiso de circulación (en línea)" in titles
 
 
 def test_telegram_media_location_edits_and_duplicates(assistant, standins):
@@ -439,7 +443,8 @@ def test_telegram_old_buttons_are_stale_and_the_pending_question_is_asked_again(
 
     asked = say(press(stale[-1], "Dirección"), seen)  # the re-sent picker works
     seen += len(asked)
-    assert "dirección" in asked[-1]["text"].lower() and not asked[-1].get("reply_markup")
+    # A question, no menu: only the keyboard's "share location" button (channels/telegram_api.py)
+    assert "dirección" in asked[-1]["text"].lower() and "inline_keyboard" not in asked[-1].get("reply_markup", {})
     # No menu is current now (a free-text question): an old button gets the note and that question.
     pending = say(press(picker[-1], "Nombre"), seen)
     seen += len(pending)
@@ -472,27 +477,33 @@ def _requests_of(assistant, sender_id):
         db.dispose()
 
 
+def _until(twilio, sender, needle, count=1):
+    """The bodies sent to ``sender`` once ``count`` of them hold ``needle``."""
+    twilio.wait_for(lambda r: r.get("To") == f"whatsapp:{sender}" and "sid" in r and needle in r["Body"], count)
+    return twilio.bodies_to(sender)
+
+
 def test_whatsapp_photos_during_a_pothole_report_go_with_the_request(assistant, standins):
     twilio, _ = standins
     sender = citizen()
     whatsapp(assistant, sender, "quiero reportar un bache")
-    asked = wa_replies(twilio, sender, 2)
-    assert "¿Dónde está el bache?" in asked[-1]
+    _until(twilio, sender, "¿Dónde está el bache?")
     whatsapp(assistant, sender, "los aromos 1234")
-    assert "Cuéntanos cómo es el daño" in wa_replies(twilio, sender, 3)[-1]
+    _until(twilio, sender, "Cuéntanos cómo es el daño")
     first = twilio.add_media(b"\xff\xd8foto-1", "image/jpeg")
     whatsapp(assistant, sender, "", NumMedia="1", MediaUrl0=first, MediaContentType0="image/jpeg")
-    replies = wa_replies(twilio, sender, 5)
-    assert "Recibí tu foto y la adjunto a la solicitud" in replies[-2] and "Cuéntanos cómo es el daño" in replies[-1]
+    replies = _until(twilio, sender, "Cuéntanos cómo es el daño", 2)  # noted, and the question again
+    assert "Recibí tu foto y la adjunto a la solicitud" in replies[-2]
     whatsapp(assistant, sender, "un hoyo de un metro frente al colegio")
+    _until(twilio, sender, "comparte la ubicación")
     whatsapp(assistant, sender, "omitir")  # the shared location
-    assert "¿Tienes una foto del bache?" in wa_replies(twilio, sender, 7)[-1]
+    _until(twilio, sender, "¿Tienes una foto del bache?")
     second = twilio.add_media(b"\xff\xd8foto-2", "image/jpeg")
     whatsapp(assistant, sender, "", NumMedia="1", MediaUrl0=second, MediaContentType0="image/jpeg")
-    summary = wa_replies(twilio, sender, 8)[-1]
-    assert "Revisa tu solicitud" in summary and "Foto: Foto recibida" in summary
+    summary = _until(twilio, sender, "Revisa tu solicitud")[-1]
+    assert "Foto: Foto recibida" in summary
     whatsapp(assistant, sender, "si")
-    assert "folio PEN-" in wa_replies(twilio, sender, 9)[-1]
+    assert "folio PEN-" in _until(twilio, sender, "folio PEN-")[-1]
     from bot.conversation_id import ConversationId
 
     conversation = str(ConversationId.whatsapp(f"whatsapp:{PENALOLEN_WA}", f"whatsapp:{sender}"))
@@ -505,12 +516,15 @@ def test_whatsapp_location_keeps_twilios_address(assistant, standins):
     twilio, _ = standins
     sender = citizen()
     whatsapp(assistant, sender, "quiero reportar un bache")
-    wa_replies(twilio, sender, 2)
+    _until(twilio, sender, "¿Dónde está el bache?")
     whatsapp(assistant, sender, "", Latitude="-33.4861", Longitude="-70.5453", Address="Av. Grecia 8735, Peñalolén")
+    _until(twilio, sender, "Cuéntanos cómo es el daño")
     whatsapp(assistant, sender, "un hoyo grande en la calzada")
+    _until(twilio, sender, "comparte la ubicación")
     whatsapp(assistant, sender, "omitir")
+    _until(twilio, sender, "¿Tienes una foto del bache?")
     whatsapp(assistant, sender, "no tengo")
-    summary = wa_replies(twilio, sender, 6)[-1]
+    summary = _until(twilio, sender, "Revisa tu solicitud")[-1]
     assert "Dirección: Av. Grecia 8735, Peñalolén (ubicación compartida)" in summary
 
 
