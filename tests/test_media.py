@@ -80,7 +80,8 @@ async def test_twilio_media_and_location_keep_what_twilio_sends(monkeypatch, cat
         {"kind": "image", "source": "twilio", "ref": form["MediaUrl0"], "content_type": "image/jpeg"},
         {"kind": "audio", "source": "twilio", "ref": form["MediaUrl1"], "content_type": "audio/ogg"},
     ]
-    assert twilio_media({"NumMedia": "x1"}) == [] and twilio_media({"NumMedia": "1", "MediaUrl0": "file:///etc"}) == []
+    assert twilio_media({"NumMedia": "x1"}) == [] and twilio_media({"NumMedia": "1" * 5000}) == []
+    assert twilio_media({"NumMedia": "²"}) == [] and twilio_media({"NumMedia": "1", "MediaUrl0": "file:///etc"}) == []
 
     async def current():
         return catalogue
