@@ -14,6 +14,7 @@ from bot.catalogue.model import Municipality
 from bot.config import default_municipality
 from bot.conversation_id import channel_of
 from bot.domain_names import UNHELPED_INTENTS, Slot
+from bot.message_metadata import attachments_of
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -38,6 +39,11 @@ def latest_intent(tracker: Tracker) -> str:
 def entity(tracker: Tracker, name: str) -> Optional[str]:
     """The first value of an entity in the last message."""
     return next(tracker.get_latest_entity_values(name), None)
+
+
+def attachments(tracker: Tracker) -> List[Dict[str, Any]]:
+    """What the citizen's last message carries (photos, voice notes, files: bot/message_metadata.py)."""
+    return attachments_of((tracker.latest_message or {}).get("metadata") or {})
 
 
 def _metadata(tracker: Tracker) -> Dict[str, Any]:

@@ -16,6 +16,7 @@ from bot.domain_names import Slot
 from bot.forms.fields import AnswerContext, known_values, validate_answer
 from bot.forms.opening import opening_answers
 from bot.forms.state import FormState
+from bot.message_metadata import attachments_of
 
 ANSWER_SLOT = "respuesta_formulario"
 
@@ -86,4 +87,5 @@ def answer_context(tracker: Tracker, town: Municipality) -> AnswerContext:
         location=metadata.get("location"),
         entities=_entities(tracker),
         intent=intent,
+        attachments=attachments_of(metadata),
     )

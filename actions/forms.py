@@ -33,9 +33,10 @@ from bot.dialogue.cues import wants_to_go_on
 from bot.dialogue.form_moves import ACKNOWLEDGED, CANCEL, OTHER_REQUEST, PERSON, QUESTION, UPSET, form_move
 from bot.dialogue.message import Message
 from bot.domain_names import Intent, Slot
-from bot.forms.fields import AnswerContext, validate_answer, yes_no
+from bot.forms.fields import AnswerContext, photos, validate_answer, yes_no
 from bot.forms.flow import handle_message
 from bot.forms.state import ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState
+from bot.message_metadata import MEDIA_ONLY_TEXT
 from bot.storage.requests import FolioExhausted, submit_request
 from bot.text import normalise
 
@@ -157,14 +158,44 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return {ANSWER_SLOT: None}
         message = replace(Message.from_parse(tracker.latest_message), text=str(value))
         context = answer_context(tracker, town)
+        attached = state.attach(photos(context))  # a photo sent during the request goes with it
+        media = self._media(proc, state, message, context, dispatcher)
+        if media is not None:
+            return media
         if not state.switch_to:
-            return await self._apply(catalogue, town, proc, state, message, context, dispatcher, tracker)
+            applied = await self._apply(catalogue, town, proc, state, message, context, dispatcher, tracker)
+            if attached and "solicitud" not in applied:
+                applied["solicitud"] = state.to_dict()
+            return applied
         switched = self._answer_to_switch(catalogue, town, proc, state, message, context, dispatcher)
         if switched is not None:
             return switched
         # Neither yes nor no: the offer is withdrawn (so the question is asked again) and the message applied.
         applied = await self._apply(catalogue, town, proc, state, message, context, dispatcher, tracker)
         return {"solicitud": state.to_dict(), **applied}
+
+    def _media(
+        self,
+        proc: Procedure,
+        state: FormState,
+        message: Message,
+        context: AnswerContext,
+        dispatcher: CollectingDispatcher,
+    ) -> Optional[Dict[Text, Any]]:
+        """A message of media without words: it answers the photo question, or is noted (a photo goes with the
+        request) and what was pending is asked again; ``None``: not such a message (words go the usual way)."""
+        if not context.attachments:
+            return None
+        asked = state.field(proc.form) if state.stage in (ASKING, CORRECTING) else None
+        answers = asked is not None and asked.type == "foto"
+        if message.text != MEDIA_ONLY_TEXT and not (answers and photos(context)):
+            return None
+        if answers:
+            step = handle_message(state, proc.form, "", context)
+            send(dispatcher, step.replies)
+            return {ANSWER_SLOT: "listo" if step.state.stage == DONE else None, "solicitud": step.state.to_dict()}
+        send(dispatcher, [form_replies.photo_attached() if photos(context) else form_replies.media_not_attached()])
+        return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
 
     async def _apply(
         self,
@@ -356,8 +387,9 @@ class ActionEnviarSolicitud(Action):
                 municipality=town.slug,
                 code=town.code,
                 procedure=proc.slug,
-                fields=state.values,
+                fields=state.submitted_values(proc.form),
                 rut=rut,
+                attachments=state.attachments,
                 channel=input_channel(tracker),
                 sender_id=tracker.sender_id,
             )

@@ -8,20 +8,23 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import entity, latest_intent, latest_text, municipality, offered_request, send
+from actions.context import attachments, entity, latest_intent, latest_text, municipality, offered_request, send
 from actions.conversation import follow_up
 from actions.procedure_turns import procedure_request
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
 from actions.requests import status_turn
 from actions.services import current_catalogue
 from actions.survey import answer_survey
+from bot.answers.channel import MEDIA_REPLIES
 from bot.answers.conversation import datum_without_request
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
+from bot.answers.reply import Reply
 from bot.dialogue.cues import asks_about_town_hall, looks_like_question
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, procedure_move
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
+from bot.message_metadata import MEDIA_ONLY_TEXT
 
 
 class ActionRecibirDato(Action):
@@ -37,6 +40,10 @@ class ActionRecibirDato(Action):
         rated = await answer_survey(dispatcher, tracker)  # the satisfaction question's buttons carry informar
         if rated is not None:
             return rated + no_form
+        media = attachments(tracker)
+        if media and latest_text(tracker) == MEDIA_ONLY_TEXT:  # a photo or a voice note, no words
+            send(dispatcher, [Reply(MEDIA_REPLIES[media[0]["kind"]])])
+            return no_form
         catalogue = await current_catalogue()
         commune = entity(tracker, "comuna")
         if commune is None:

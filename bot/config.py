@@ -106,6 +106,9 @@ class Settings:
     channel_timeout_seconds: float = _setting(
         "CHANNEL_TIMEOUT_SECONDS", 10.0, "plazo de cada llamada a Twilio o Telegram", 0.5
     )
+    media_max_bytes: int = _setting(
+        "MEDIA_MAX_BYTES", 10_000_000, "tamaño máximo de una foto, audio o archivo del vecino que muestra la consola", 1
+    )
     turn_timeout_seconds: float = _setting("TURN_TIMEOUT_SECONDS", 30.0, "plazo de un turno del asistente", 1)
     inbox_retry_seconds: float = _setting(
         "INBOX_RETRY_SECONDS", 20.0, "espera antes de reintentar un mensaje de la bandeja", 0.5

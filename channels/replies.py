@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Text
 
 from rasa.core.channels.channel import OutputChannel
 
+from bot.answers.reply import ASKS_LOCATION_KEY
 from bot.turn_state import turn_failed
 
 Reply = Dict[str, Any]  # {"text": str} or {"text": str, "buttons": [{"title": str, "payload": str}, ...]}
@@ -34,7 +35,10 @@ class ReplyOutput(OutputChannel):
         self.replies: List[Reply] = []
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._add(recipient_id, {"text": text})
+        reply: Reply = {"text": text}
+        if kwargs.get(ASKS_LOCATION_KEY):  # the question asks where: a channel may offer to share the location
+            reply[ASKS_LOCATION_KEY] = True
+        await self._add(recipient_id, reply)
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any

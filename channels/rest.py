@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.answers.channel import CUT_NOTE
+from bot.answers.reply import ASKS_LOCATION_KEY
 from bot.conversation_id import ConversationId
 from bot.message_metadata import FULL_TEXT_KEY
 from channels.common import last_buttons, remember_buttons
@@ -87,7 +88,8 @@ class RestOutput(ReplyOutput):
         self.delivered: List[Dict[str, Any]] = []
 
     async def deliver_one(self, recipient_id: Text, reply: Reply) -> None:
-        self.delivered.append({"recipient_id": recipient_id, **reply})
+        shown = {key: value for key, value in reply.items() if key != ASKS_LOCATION_KEY}  # a Telegram hint
+        self.delivered.append({"recipient_id": recipient_id, **shown})
 
 
 class RestInput(InputChannel):

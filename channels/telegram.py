@@ -10,8 +10,9 @@ continues the conversation; a button of an older message gets "esa opción ya no
 disponible" and the pending question again, and never reaches the assistant
 (channels/menus.py says what is current). Photos, voice notes, documents and stickers get a
 clear reply; a shared location is passed to the conversation; an edited message
-is taken as the citizen's new message. No Bot API call is made that the update
-does not need.
+is taken as the citizen's new message. While a turn runs the chat shows "escribiendo…"
+(``sendChatAction``), and a question about a place comes with a "📍 Compartir ubicación" button.
+No other Bot API call is made that the update does not need.
 
 credentials.yml::
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -35,8 +36,19 @@ from sanic.response import HTTPResponse
 from telegram import Update
 
 from bot.answers.channel import CUT_NOTE, MEDIA_REPLIES, STALE_BUTTON
+from bot.answers.reply import ASKS_LOCATION_KEY
 from bot.conversation_id import ConversationId
-from bot.message_metadata import FULL_TEXT_KEY, PROFILE_NAME_KEY, profile_name
+from bot.message_metadata import (
+    ATTACHMENTS_KEY,
+    FULL_TEXT_KEY,
+    LOCATION_KEY,
+    MEDIA_ONLY_TEXT,
+    PROFILE_NAME_KEY,
+    attachment,
+    location,
+    media_kind,
+    profile_name,
+)
 from channels.common import record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text
@@ -91,7 +103,8 @@ class TelegramOutput(ReplyOutput):
         parts = split_message(reply["text"], TELEGRAM_LIMIT)
         for part in parts[:-1]:
             await self._sender.send_text(recipient_id, part)
-        await self._sender.send_text(recipient_id, parts[-1], buttons or None, menu)
+        share = bool(reply.get(ASKS_LOCATION_KEY)) and not buttons  # "¿Dónde está…?": the location button
+        await self._sender.send_text(recipient_id, parts[-1], buttons or None, menu, share_location=share)
         if not buttons and is_question(reply):
             await record_question(recipient_id, reply["text"])
 
@@ -197,6 +210,7 @@ class TelegramInput(InputChannel):
         if text is None:
             return None
         await forget_menu(message.sender_id)
+        await self._sender.send_typing(message.sender_id)  # a turn starts: "escribiendo…" meanwhile
         return UserMessage(
             text, output, message.sender_id, input_channel=self.name(), message_id=message.message_id, metadata=metadata
         )
@@ -220,9 +234,13 @@ class TelegramInput(InputChannel):
         message = update.message or update.edited_message
         if message is None:
             return None, metadata
-        if message.location is not None:
-            metadata["location"] = {"lat": message.location.latitude, "lon": message.location.longitude}
+        place = shared_location(message)
+        if place is not None:
+            metadata[LOCATION_KEY] = place
             return "ubicacion", metadata
+        media = telegram_media(message)
+        if media:
+            metadata[ATTACHMENTS_KEY] = media
         text = (message.text or message.caption or "").strip()
         if text:
             capped, cut = cap_text(text, TELEGRAM_MAX_CHARS)
@@ -232,9 +250,43 @@ class TelegramInput(InputChannel):
             question = await pending_question(sender_id)
             chosen = await button_for_text(capped, question.buttons) if question and question.menu else None
             return chosen or typed_text(capped), metadata
+        if media:  # to the assistant all the same: the transcript keeps it and a form can take the photo
+            return MEDIA_ONLY_TEXT, metadata
         kind = next((kind for name, kind in MEDIA_FIELDS if getattr(message, name, None)), "other")
         await output.send_note(sender_id, MEDIA_REPLIES[kind])
         return None, metadata
+
+
+def shared_location(message: Any) -> Optional[Dict[str, Any]]:
+    """A shared location (a venue's title and address too), in the shape of ``bot.message_metadata.location``."""
+    venue = message.venue
+    point = venue.location if venue is not None else message.location
+    if point is None:
+        return None
+    return location(point.latitude, point.longitude, venue.address if venue else None, venue.title if venue else None)
+
+
+def telegram_media(message: Any) -> List[Dict[str, Any]]:
+    """The file a message carries (the largest size of a photo), as an attachment fetched by its ``file_id``."""
+    if message.photo:
+        largest = max(message.photo, key=lambda size: (size.width or 0) * (size.height or 0))
+        return [attachment("image", "telegram", largest.file_id, "image/jpeg", largest.file_size)]
+    for name, kind in (("voice", "audio"), ("audio", "audio"), ("video", "video"), ("video_note", "video")):
+        item = getattr(message, name, None)
+        if item is not None:
+            default = "audio/ogg" if name == "voice" else ("audio/mpeg" if kind == "audio" else "video/mp4")
+            content_type = getattr(item, "mime_type", None) or default
+            return [
+                attachment(
+                    kind, "telegram", item.file_id, content_type, item.file_size, getattr(item, "file_name", None)
+                )
+            ]
+    document = message.document
+    if document is not None:
+        content_type = document.mime_type or "application/octet-stream"
+        kind = media_kind(content_type)
+        return [attachment(kind, "telegram", document.file_id, content_type, document.file_size, document.file_name)]
+    return []
 
 
 _MAX_ID = 2**53  # Telegram's ids fit in 52 bits (and in our message id column)

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
@@ -122,6 +123,17 @@ def keyboard(buttons: List[Dict[str, Any]], menu: int) -> Optional[InlineKeyboar
     )
 
 
+SHARE_LOCATION = "📍 Compartir ubicación"
+TYPING_TIMEOUT_SECONDS = 2.0  # "escribiendo…" is a courtesy: it never holds the turn up longer
+
+
+def location_keyboard() -> ReplyKeyboardMarkup:
+    """A keyboard with one button that shares the phone's location (hidden once used)."""
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(SHARE_LOCATION, request_location=True)]], resize_keyboard=True, one_time_keyboard=True
+    )
+
+
 class TelegramSender:
     """One ``telegram.Bot`` per municipality, created once and reused (a ``ChannelAdapter``)."""
 
@@ -144,6 +156,7 @@ class TelegramSender:
             kwargs: Dict[str, Any] = {"request": request}
             if self.settings.api_base_url:
                 kwargs["base_url"] = self.settings.api_base_url.rstrip("/") + "/bot"
+                kwargs["base_file_url"] = self.settings.api_base_url.rstrip("/") + "/file/bot"
             self._bots[municipality] = Bot(token, **kwargs)
         return self._bots[municipality]
 
@@ -161,20 +174,35 @@ class TelegramSender:
         text: str,
         buttons: Optional[List[Dict[str, Any]]] = None,
         menu: Optional[int] = None,
+        share_location: bool = False,
     ) -> None:
         """Send one message (at most ``TELEGRAM_LIMIT`` characters), with buttons if any: they need the
-        message's ``menu`` id (channels/menus.py). ``TelegramSendError`` when Telegram does not take it."""
+        message's ``menu`` id (channels/menus.py); ``share_location`` (without buttons): the keyboard's
+        "📍 Compartir ubicación" button. ``TelegramSendError`` when Telegram does not take it."""
         if buttons and menu is None:
             raise ValueError("botones sin número de menú")
         target = ConversationId.of_channel(conversation, TELEGRAM)
         bot = self.bot(target.scope)
-        markup = keyboard(buttons or [], menu or 0)
+        markup: Any = keyboard(buttons or [], menu or 0)
+        if markup is None and share_location:
+            markup = location_keyboard()
         try:
             await with_retries(lambda: bot.send_message(chat_id=target.address, text=text, reply_markup=markup))
         except (Forbidden, BadRequest) as exc:  # blocked bot, unknown chat: retrying will not help
             raise TelegramSendError(f"Telegram rechazó el mensaje: {exc}", final=True) from exc
         except TelegramError as exc:
             raise TelegramSendError(f"error de Telegram: {exc}") from exc
+
+    async def send_typing(self, conversation: ConversationId | str) -> None:
+        """Show "escribiendo…" in the chat while the assistant works (best effort: a failure is only logged)."""
+        target = ConversationId.of_channel(conversation, TELEGRAM)
+        try:
+            bot = self.bot(target.scope)
+            await asyncio.wait_for(
+                bot.send_chat_action(chat_id=target.address, action=ChatAction.TYPING), TYPING_TIMEOUT_SECONDS
+            )
+        except (TelegramError, asyncio.TimeoutError, KeyError) as exc:
+            logger.info("Telegram: no se pudo mostrar «escribiendo…» (%s)", type(exc).__name__)
 
     async def send_media(self, conversation: ConversationId | str, url: str, caption: str = "") -> None:
         """Send a file Telegram fetches from ``url`` as a document, with ``caption`` under it."""

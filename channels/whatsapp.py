@@ -19,9 +19,8 @@ credentials.yml::
 from __future__ import annotations
 
 import logging
-import math
 import re
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -30,9 +29,20 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
-from bot.answers.channel import CUT_NOTE, MEDIA_REPLIES
+from bot.answers.channel import CUT_NOTE
 from bot.conversation_id import ConversationId
-from bot.message_metadata import FULL_TEXT_KEY, PROFILE_NAME_KEY, profile_name
+from bot.message_metadata import (
+    ATTACHMENTS_KEY,
+    FULL_TEXT_KEY,
+    LOCATION_KEY,
+    MAX_ATTACHMENTS,
+    MEDIA_ONLY_TEXT,
+    PROFILE_NAME_KEY,
+    attachment,
+    location,
+    media_kind,
+    profile_name,
+)
 from bot.runtime import current_catalogue
 from channels.common import (
     last_buttons,
@@ -53,21 +63,6 @@ logger = logging.getLogger(__name__)
 
 _SID = re.compile(r"[A-Za-z0-9]{2,64}")  # Twilio's MessageSid: "SM" + 32 hex characters
 _ADDRESS = re.compile(r"whatsapp:\+?\d{4,20}")  # "whatsapp:+56912345678"
-
-
-def media_kind(content_type: str) -> str:
-    """``audio``, ``image``, ``video``, ``document``, ``sticker`` or ``other`` for a MIME type."""
-    content_type = (content_type or "").lower()
-    if content_type == "image/webp":
-        return "sticker"
-    for kind in ("audio", "image", "video"):
-        if content_type.startswith(kind + "/"):
-            return kind
-    if content_type.startswith(("application/", "text/")):
-        return "document"
-    if "vcard" in content_type:
-        return "contact"
-    return "other"
 
 
 class WhatsAppOutput(ReplyOutput):
@@ -185,7 +180,7 @@ class WhatsAppInput(InputChannel):
         )
 
     async def _user_message(self, message: Message, output: "WhatsAppOutput") -> Optional[UserMessage]:
-        """The message for the assistant, or ``None`` when answered here (media) or empty."""
+        """The message for the assistant (media without words too, as ``MEDIA_ONLY_TEXT``), or ``None`` when empty."""
         form, sender_id = message.payload, message.sender_id
         await record_inbound(sender_id)
         metadata = await self._metadata(form)
@@ -193,12 +188,19 @@ class WhatsAppInput(InputChannel):
         if cut:
             metadata[FULL_TEXT_KEY] = (form.get("Body") or "").strip()
             await output.send_text_message(sender_id, CUT_NOTE)
-        if "location" in metadata and not text:
+        if LOCATION_KEY in metadata and not text:
             text = "ubicacion"
-        media = str(form.get("NumMedia") or "0")
-        if media.isascii() and media.isdigit() and media.strip("0") and not text:
-            await output.send_text_message(sender_id, MEDIA_REPLIES[media_kind(form.get("MediaContentType0", ""))])
-            return None
+        if metadata.get(ATTACHMENTS_KEY) and not text:
+            # Media without words: to the assistant all the same, so the transcript keeps it (staff see it),
+            # a form can take the photo and the assistant says what it can do with it.
+            return UserMessage(
+                MEDIA_ONLY_TEXT,
+                output,
+                sender_id,
+                input_channel=self.name(),
+                message_id=message.message_id,
+                metadata=metadata,
+            )
         if not text:
             return None
         buttons = await last_buttons(sender_id)
@@ -225,11 +227,26 @@ class WhatsAppInput(InputChannel):
         if name:
             metadata[PROFILE_NAME_KEY] = name
         if form.get("Latitude") and form.get("Longitude"):
-            try:
-                lat, lon = float(form["Latitude"]), float(form["Longitude"])
-                if not (math.isfinite(lat) and math.isfinite(lon)):
-                    raise ValueError("no es un número finito")
-                metadata["location"] = {"lat": lat, "lon": lon}
-            except ValueError:
+            place = location(form["Latitude"], form["Longitude"], form.get("Address"), form.get("Label"))
+            if place is None:
                 logger.warning("WhatsApp: ubicación inválida (se ignora)")  # the coordinates are personal data
+            else:
+                metadata[LOCATION_KEY] = place
+        media = twilio_media(form)
+        if media:
+            metadata[ATTACHMENTS_KEY] = media
         return metadata
+
+
+def twilio_media(form: Dict[str, str]) -> List[Dict[str, Any]]:
+    """The attachments of a Twilio webhook: ``NumMedia`` pairs of ``MediaUrl<n>`` and ``MediaContentType<n>``."""
+    count = str(form.get("NumMedia") or "0")
+    if not (count.isascii() and count.isdigit() and len(count) <= 3):  # "1" * 5000 is more than int() takes
+        return []
+    found = []
+    for n in range(min(int(count), MAX_ATTACHMENTS)):
+        url = str(form.get(f"MediaUrl{n}") or "")
+        content_type = str(form.get(f"MediaContentType{n}") or "")
+        if url.startswith(("https://", "http://")) and len(url) <= 500:
+            found.append(attachment(media_kind(content_type), "twilio", url, content_type))
+    return found

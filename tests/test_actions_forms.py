@@ -292,3 +292,89 @@ async def test_after_the_folio_the_second_request_is_offered_and_a_yes_starts_it
         accepted = make_tracker(yes, "afirmar", slots={"municipio": "penalolen"}, events=[offer])
         started, slots, _ = await run(ActionAfirmar(), accepted)
         assert "Te ayudo a pedir «Reporte de baches" in texts(started) and slots["formulario_listo"] is True
+
+
+# --- Photos sent during a request ---------------------------------------------------------------------------
+
+PHOTO = {"kind": "image", "source": "twilio", "ref": "https://api.twilio.com/x/Media/ME1", "content_type": "image/jpeg"}
+VOICE = {"kind": "audio", "source": "twilio", "ref": "https://api.twilio.com/x/Media/ME2", "content_type": "audio/ogg"}
+
+
+def bache_state(current, **values):
+    return FormState("reporte-bache", "penalolen", current=current, values=dict(values))
+
+
+async def test_a_photo_answers_the_photo_question_and_goes_with_the_request():
+    state = bache_state("foto", direccion="Los Aromos 12", descripcion="un hoyo grande", ubicacion=None)
+    messages, result = await validate(state, "/informar", metadata={"adjuntos": [PHOTO]})
+    new_state = FormState.from_dict(result["solicitud"])
+    assert new_state.stage == CONFIRMING and new_state.displays["foto"] == "Foto recibida"
+    assert new_state.attachments == [PHOTO] and new_state.values["foto"] == PHOTO
+    assert messages == []  # the summary comes next, from the ask action
+
+
+async def test_the_photo_question_can_be_skipped_and_a_voice_note_is_no_photo():
+    state = bache_state("foto", direccion="Los Aromos 12", descripcion="un hoyo grande", ubicacion=None)
+    for skip in ("omitir", "no tengo"):
+        _, result = await validate(state, skip)
+        skipped = FormState.from_dict(result["solicitud"])
+        assert skipped.stage == CONFIRMING and skipped.values["foto"] is None and skipped.attachments == []
+    messages, result = await validate(state, "/informar", metadata={"adjuntos": [VOICE]})
+    assert "Eso no es una foto" in texts(messages) and FormState.from_dict(result["solicitud"]).current == "foto"
+
+
+async def test_a_photo_sent_while_another_question_is_asked_is_attached_and_the_question_asked_again():
+    state = bache_state("descripcion", direccion="Los Aromos 12")
+    messages, result = await validate(state, "/informar", metadata={"adjuntos": [PHOTO]})
+    assert "Recibí tu foto y la adjunto a la solicitud" in texts(messages)
+    kept = FormState.from_dict(result["solicitud"])
+    assert kept.current == "descripcion" and kept.attachments == [PHOTO] and result["respuesta_formulario"] is None
+    # With a caption, the caption answers the question and the photo is attached as well.
+    messages, result = await validate(state, "hoyo de un metro frente al colegio", metadata={"adjuntos": [PHOTO]})
+    answered = FormState.from_dict(result["solicitud"])
+    assert answered.values["descripcion"] == "hoyo de un metro frente al colegio" and answered.attachments == [PHOTO]
+    assert answered.current == "ubicacion"
+    # A voice note is not a photo for the request (it stays in the conversation for staff).
+    messages, result = await validate(state, "/informar", metadata={"adjuntos": [VOICE]})
+    assert "quedará en la conversación" in texts(messages)
+    assert FormState.from_dict(result["solicitud"]).attachments == []
+
+
+async def test_the_request_stores_its_photos(loaded_services):
+    state = FormState(
+        "reporte-bache",
+        "penalolen",
+        key="clave-foto",
+        stage=DONE,
+        values={"direccion": "Los Aromos 12", "descripcion": "hoyo", "ubicacion": None, "foto": PHOTO},
+        attachments=[VOICE | {"kind": "image", "ref": "otra"}, PHOTO],
+    )
+    tracker = make_tracker("si", "afirmar", slots={"solicitud": state.to_dict()})
+    messages, _, _ = await run(ActionEnviarSolicitud(), tracker)
+    assert "folio PEN-" in messages[0]["text"]
+    with loaded_services.session() as session:
+        row = session.execute(select(RequestRow)).scalar_one()
+    assert row.fields["foto"] == "adjunto 2" and row.attachments == state.attachments
+
+
+async def test_media_outside_a_request_gets_the_channels_reply():
+    from actions.municipality import ActionRecibirDato
+
+    for item, said in ((PHOTO, "imagen"), (VOICE, "audios")):
+        tracker = make_tracker("/informar", "informar", metadata={"adjuntos": [item]}, slots={"municipio": "penalolen"})
+        messages, slots, _ = await run(ActionRecibirDato(), tracker)
+        assert said in texts(messages) and slots["formulario_listo"] is False
+
+
+async def test_a_place_question_asks_for_the_location_button_and_a_photo_question_says_how_to_skip():
+    state = bache_state("direccion")
+    messages, _, _ = await run(
+        ActionAskRespuestaFormulario(), make_tracker("x", "informar", slots={"solicitud": state.to_dict()})
+    )
+    assert messages[0]["pide_ubicacion"] is True
+    state = bache_state("foto", direccion="Los Aromos 12", descripcion="un hoyo grande", ubicacion=None)
+    messages, _, _ = await run(
+        ActionAskRespuestaFormulario(), make_tracker("x", "informar", slots={"solicitud": state.to_dict()})
+    )
+    assert "foto del bache" in messages[0]["text"] and "omitir" in messages[0]["text"]
+    assert "pide_ubicacion" not in messages[0]

@@ -246,8 +246,11 @@ async def test_list_by_area_then_procedures():
         slots={"municipio": "angol"},
     )
     messages, _ = await run(ActionListarTramites(), area)
-    assert "Permiso de circulación (en línea)" in messages[0]["text"]
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert "Permiso de circulación (en línea)" in titles
     assert all(b["payload"].startswith("/consultar_tramite") for b in messages[0]["buttons"])
+    # The buttons are the list: no procedure is named again in the text (WhatsApp numbers the buttons under it).
+    assert not any(title.split(" (")[0] in messages[0]["text"] for title in titles)
 
 
 async def test_online_list_only_online_procedures(catalogue):

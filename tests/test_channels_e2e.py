@@ -108,9 +108,10 @@ def test_voice_note_and_image_get_a_clear_reply(assistant, standins):
     twilio, _ = standins
     sender = citizen()
     whatsapp(assistant, sender, "", NumMedia="1", MediaContentType0="audio/ogg", MediaUrl0="https://x/y")
-    assert "escuchar audios" in wa_replies(twilio, sender, 1)[-1]
+    first = wa_replies(twilio, sender, 2)  # media reaches the assistant: the first contact's notice comes first
+    assert "Privacidad" in first[0] and "escuchar audios" in first[1]
     whatsapp(assistant, sender, "", NumMedia="1", MediaContentType0="image/jpeg", MediaUrl0="https://x/z")
-    assert "imagen" in wa_replies(twilio, sender, 2)[-1]
+    assert "imagen" in wa_replies(twilio, sender, 3)[-1]
 
 
 def test_shared_location_fills_an_address(assistant, standins):
@@ -121,7 +122,8 @@ def test_shared_location_fills_an_address(assistant, standins):
     whatsapp(assistant, sender, "", Latitude="-33.4861", Longitude="-70.5453")
     whatsapp(assistant, sender, "omitir")
     whatsapp(assistant, sender, "omitir")
-    replies = wa_replies(twilio, sender, 6)
+    whatsapp(assistant, sender, "omitir")  # the photo of the street light
+    replies = wa_replies(twilio, sender, 7)
     assert any("Ubicación compartida (-33.48610, -70.54530)" in r for r in replies)
 
 
@@ -199,7 +201,11 @@ def test_telegram_buttons_and_callback(assistant, standins):
     transit = next(row[0] for row in keyboard if row[0]["text"].startswith("Tránsito"))
     assert tg_post(assistant, tg_callback(chat, transit["callback_data"], "cb-1")) == 200
     telegram.wait_for(lambda r: r.get("method") == "answerCallbackQuery" and r.get("callback_query_id") == "cb-1")
-    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "Permiso de circulación" in r.get("text", ""))
+    area = telegram.wait_for(
+        lambda r: str(r.get("chat_id")) == str(chat) and "Trámites de Tránsito" in r.get("text", "")
+    )
+    titles = [row[0]["text"] for row in area[-1]["reply_markup"]["inline_keyboard"]]
+    assert "Permiso de circulación (en línea)" in titles
 
 
 def test_telegram_media_location_edits_and_duplicates(assistant, standins):
@@ -428,7 +434,8 @@ def test_telegram_old_buttons_are_stale_and_the_pending_question_is_asked_again(
 
     asked = say(press(stale[-1], "Dirección"), seen)  # the re-sent picker works
     seen += len(asked)
-    assert "dirección" in asked[-1]["text"].lower() and not asked[-1].get("reply_markup")
+    # A question, no menu: only the keyboard's "share location" button (channels/telegram_api.py)
+    assert "dirección" in asked[-1]["text"].lower() and "inline_keyboard" not in asked[-1].get("reply_markup", {})
     # No menu is current now (a free-text question): an old button gets the note and that question.
     pending = say(press(picker[-1], "Nombre"), seen)
     seen += len(pending)
@@ -441,3 +448,105 @@ def test_telegram_old_buttons_are_stale_and_the_pending_question_is_asked_again(
     assert not any("folio" in m["text"] for m in telegram.sent(chat))
     done = say(press(again[-1], "Sí, enviar"), seen)
     assert any("folio" in m["text"] for m in done)
+
+
+# ---------------- Media, locations and channel details ----------------
+
+
+def _requests_of(assistant, sender_id):
+    from sqlalchemy import select
+
+    from bot.storage.db import Database
+    from bot.storage.tables import RequestRow
+
+    db = Database(f"sqlite:///{assistant['var'] / 'municipal.db'}")
+    try:
+        with db.session() as session:
+            rows = session.execute(select(RequestRow).where(RequestRow.sender_id == sender_id)).scalars().all()
+            return [(row.folio, dict(row.fields), list(row.attachments or [])) for row in rows]
+    finally:
+        db.dispose()
+
+
+def _until(twilio, sender, needle, count=1):
+    """The bodies sent to ``sender`` once ``count`` of them hold ``needle``."""
+    twilio.wait_for(lambda r: r.get("To") == f"whatsapp:{sender}" and "sid" in r and needle in r["Body"], count)
+    return twilio.bodies_to(sender)
+
+
+def test_whatsapp_photos_during_a_pothole_report_go_with_the_request(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    whatsapp(assistant, sender, "quiero reportar un bache")
+    _until(twilio, sender, "¿Dónde está el bache?")
+    whatsapp(assistant, sender, "los aromos 1234")
+    _until(twilio, sender, "Cuéntanos cómo es el daño")
+    first = twilio.add_media(b"\xff\xd8foto-1", "image/jpeg")
+    whatsapp(assistant, sender, "", NumMedia="1", MediaUrl0=first, MediaContentType0="image/jpeg")
+    replies = _until(twilio, sender, "Cuéntanos cómo es el daño", 2)  # noted, and the question again
+    assert "Recibí tu foto y la adjunto a la solicitud" in replies[-2]
+    whatsapp(assistant, sender, "un hoyo de un metro frente al colegio")
+    _until(twilio, sender, "comparte la ubicación")
+    whatsapp(assistant, sender, "omitir")  # the shared location
+    _until(twilio, sender, "¿Tienes una foto del bache?")
+    second = twilio.add_media(b"\xff\xd8foto-2", "image/jpeg")
+    whatsapp(assistant, sender, "", NumMedia="1", MediaUrl0=second, MediaContentType0="image/jpeg")
+    summary = _until(twilio, sender, "Revisa tu solicitud")[-1]
+    assert "Foto: Foto recibida" in summary
+    whatsapp(assistant, sender, "si")
+    assert "folio PEN-" in _until(twilio, sender, "folio PEN-")[-1]
+    from bot.conversation_id import ConversationId
+
+    conversation = str(ConversationId.whatsapp(f"whatsapp:{PENALOLEN_WA}", f"whatsapp:{sender}"))
+    [(_folio, fields, attachments)] = _requests_of(assistant, conversation)
+    assert fields["foto"] == "adjunto 2" and [a["ref"] for a in attachments] == [first, second]
+    assert all(a["kind"] == "image" and a["source"] == "twilio" for a in attachments)
+
+
+def test_whatsapp_location_keeps_twilios_address(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    whatsapp(assistant, sender, "quiero reportar un bache")
+    _until(twilio, sender, "¿Dónde está el bache?")
+    whatsapp(assistant, sender, "", Latitude="-33.4861", Longitude="-70.5453", Address="Av. Grecia 8735, Peñalolén")
+    _until(twilio, sender, "Cuéntanos cómo es el daño")
+    whatsapp(assistant, sender, "un hoyo grande en la calzada")
+    _until(twilio, sender, "comparte la ubicación")
+    whatsapp(assistant, sender, "omitir")
+    _until(twilio, sender, "¿Tienes una foto del bache?")
+    whatsapp(assistant, sender, "no tengo")
+    summary = _until(twilio, sender, "Revisa tu solicitud")[-1]
+    assert "Dirección: Av. Grecia 8735, Peñalolén (ubicación compartida)" in summary
+
+
+def test_whatsapp_an_areas_procedures_are_listed_once(assistant, standins):
+    twilio, _ = standins
+    sender = citizen()
+    whatsapp(assistant, sender, "que tramites hay")
+    wa_replies(twilio, sender, 2)
+    whatsapp(assistant, sender, "los de transito")
+    replies = wa_replies(twilio, sender, 3)
+    time.sleep(2)
+    replies = twilio.bodies_to(sender)
+    assert len(replies) == 3  # one message for the area, not two
+    assert replies[-1].count("Permiso de circulación") == 1 and "1. " in replies[-1]
+
+
+def test_telegram_typing_and_the_share_location_button(assistant, standins):
+    _, telegram = standins
+    chat = new_chat()
+    tg_post(assistant, tg_message(chat, "quiero reportar un bache"))
+    question = telegram.wait_for(
+        lambda r: str(r.get("chat_id")) == str(chat) and "¿Dónde está el bache?" in r.get("text", "")
+    )[0]
+    assert question["reply_markup"]["keyboard"] == [[{"text": "📍 Compartir ubicación", "request_location": True}]]
+    typing = telegram.matching(lambda r: r.get("method") == "sendChatAction" and str(r.get("chat_id")) == str(chat))
+    assert typing and typing[0]["action"] == "typing" and typing[0]["received_at"] <= question["received_at"]
+    tg_post(assistant, tg_message(chat, location={"latitude": -33.4861, "longitude": -70.5453}))
+    asked = telegram.wait_for(
+        lambda r: str(r.get("chat_id")) == str(chat) and "Cuéntanos cómo es el daño" in r.get("text", "")
+    )[0]
+    assert "reply_markup" not in asked
+    file_id = telegram.add_file(TOKENS["penalolen"], b"\xff\xd8foto", "image/jpeg")
+    tg_post(assistant, tg_message(chat, photo=[{"file_id": file_id, "file_unique_id": "u", "width": 9, "height": 9}]))
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "adjunto a la solicitud" in r.get("text", ""))

@@ -66,7 +66,8 @@ def legacy_metadata() -> MetaData:
     instead of ``inbound_messages``, no index limiting open handoffs (0002), lookup failures per sender id,
     no login failures nor server secrets (0003), usernames unique across municipalities (0004),
     channel buttons without Telegram menus (0005), notices with only their text (0006) and no national
-    holidays (0007), no canned responses (0008) and no notes, labels nor surveys (0010)."""
+    holidays (0007), no canned responses (0008), no notes, labels nor surveys (0010) and requests without
+    attachments (0011)."""
     old = MetaData()
     for table in migrate.metadata().sorted_tables:
         if table.name not in (
@@ -85,6 +86,8 @@ def legacy_metadata() -> MetaData:
             "satisfaction_surveys",
         ):
             copy = table.to_metadata(old)
+            if table.name == "requests":  # no attachments before 0011
+                copy._columns.remove(copy.c.attachments)
             for index in [i for i in copy.indexes if i.name == "uq_handoffs_open_per_sender"]:
                 copy.indexes.discard(index)
     staff = migrate.metadata().tables["staff"]

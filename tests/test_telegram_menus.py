@@ -91,13 +91,19 @@ class FakeSender:
         self.sent: List[Dict[str, Any]] = []
 
     async def send_text(
-        self, sender_id: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None, menu: Optional[int] = None
+        self,
+        sender_id: str,
+        text: str,
+        buttons: Optional[List[Dict[str, Any]]] = None,
+        menu: Optional[int] = None,
+        share_location: bool = False,
     ) -> None:
         self.sent.append(
             {
                 "text": text,
                 "buttons": [b["title"] for b in buttons or []],
                 "data": [callback_data(menu, i) for i in range(1, len(buttons or []) + 1)],
+                **({"share_location": True} if share_location else {}),
             }
         )
 

@@ -31,6 +31,9 @@ def introduction(proc: Procedure, remaining: int | None = None) -> Reply:
     return Reply(f"Te ayudo a pedir «{proc.name}». {questions} Puedes escribir «cancelar» en cualquier momento.")
 
 
+PLACE_TYPES = ("direccion", "ubicacion")  # questions about where: Telegram offers to share the location
+
+
 def question(form_field: FormField) -> Reply:
     """The question of one field, with buttons when there are choices."""
     text = form_field.question
@@ -45,7 +48,7 @@ def question(form_field: FormField) -> Reply:
         return Reply(text, [Button(o, str(i)) for i, o in enumerate(form_field.options, 1)])
     if form_field.type == "si_no":
         return Reply(text, [Button("Sí", "sí"), Button("No", "no")])
-    return Reply(text)
+    return Reply(text, asks_location=form_field.type in PLACE_TYPES)
 
 
 def summary(proc: Procedure, state: FormState) -> Reply:
@@ -147,7 +150,19 @@ def switched(dropped: str) -> Reply:
 
 def give_value(form_field: FormField) -> Reply:
     """A "sí" to a question that wants the value itself ("¿Quieres recibirla por correo? Escríbelo")."""
+    if form_field.type == "foto":
+        return Reply(f"¡Bien! Envíame la foto por aquí. {example_for(form_field)}")
     return Reply(f"¡Bien! Escríbeme tu {label(form_field).lower()} aquí. {example_for(form_field)}")
+
+
+def photo_attached() -> Reply:
+    """A photo sent while the request asks something else: it goes with the request."""
+    return Reply("Recibí tu foto y la adjunto a la solicitud.")
+
+
+def media_not_attached() -> Reply:
+    """A voice note, video or file sent during a request: staff will see it in the conversation, not in the form."""
+    return Reply("Recibí tu archivo; quedará en la conversación, pero para la solicitud necesito que me lo escribas.")
 
 
 def still_open() -> Reply:

@@ -197,12 +197,18 @@ def categories_list(town: Municipality, offered: Dict[str, Procedure], online_on
 
 
 def category_procedures(town: Municipality, offered: Dict[str, Procedure], category: str) -> Reply:
-    """The procedures of one area, each a button that explains it."""
+    """The procedures of one area, each a button that explains it.
+
+    The buttons are the list (those done online say so): the text does not list the procedures again
+    (WhatsApp shows the buttons as a numbered list under the text, so names in the text came twice)."""
     procs = sorted((p for p in offered.values() if p.category == category), key=lambda p: p.name)
     if not procs:
         return Reply(f"No encontré trámites del área «{category}» en {town.comuna}.")
-    lines = [f"{category} en {town.comuna}:"]
-    lines += [f"• {p.name}" + (" (en línea)" if p.online_url else "") for p in procs]
-    lines.append("Elige uno o pregúntame directamente, por ejemplo «¿cuánto cuesta…?».")
-    buttons = [Button(p.name, intent_payload("consultar_tramite", tramite=p.slug)) for p in procs]
-    return Reply("\n".join(lines), buttons)
+    text = (
+        f"Trámites de {category} en {town.comuna}. Elige uno o pregúntame directamente, por ejemplo «¿cuánto cuesta…?»."
+    )
+    buttons = [
+        Button(p.name + (" (en línea)" if p.online_url else ""), intent_payload("consultar_tramite", tramite=p.slug))
+        for p in procs
+    ]
+    return Reply(text, buttons)

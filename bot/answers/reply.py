@@ -14,18 +14,26 @@ class Button:
     payload: str
 
 
+# A reply that asks for a place: Telegram adds a "share location" button (channels/telegram.py). Rasa passes
+# the key from the action's message to the output channel's ``send_text_message`` keyword arguments.
+ASKS_LOCATION_KEY = "pide_ubicacion"
+
+
 @dataclass(frozen=True)
 class Reply:
-    """One message: text and, optionally, buttons."""
+    """One message: text and, optionally, buttons; ``asks_location`` when it asks where something is."""
 
     text: str
     buttons: List[Button] = field(default_factory=list)
+    asks_location: bool = False
 
     def as_dispatch(self) -> Dict[str, Any]:
         """Keyword arguments for rasa-sdk's ``dispatcher.utter_message``."""
         result: Dict[str, Any] = {"text": self.text}
         if self.buttons:
             result["buttons"] = [{"title": b.title, "payload": b.payload} for b in self.buttons]
+        if self.asks_location:
+            result[ASKS_LOCATION_KEY] = True
         return result
 
 

@@ -21,6 +21,7 @@ FIELD_TYPES = (
     "opcion",
     "si_no",
     "ubicacion",
+    "foto",
 )
 
 CATEGORIES = (

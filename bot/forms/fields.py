@@ -68,9 +68,11 @@ class AnswerContext:
 
     today: date
     commune: str = ""
-    location: Optional[Dict[str, float]] = None
+    location: Optional[Dict[str, Any]] = None  # bot/message_metadata.py's shape (address too, if given)
     entities: Dict[str, str] = field(default_factory=dict)
     intent: str = ""
+    # What the message carries (bot/message_metadata.py, ``attachments_of``): a photo answers a ``foto`` field.
+    attachments: List[Dict[str, Any]] = field(default_factory=list)
 
 
 def _fail(message: str) -> FieldResult:
@@ -194,10 +196,14 @@ def _in_commune(address: str, commune: str) -> bool:
     return False
 
 
-def _location_result(location: Dict[str, float]) -> FieldResult:
+def _location_result(location: Dict[str, Any]) -> FieldResult:
+    """A shared location as the answer; the address the channel gave with it (Twilio's ``Address``) is kept."""
     lat, lon = float(location["lat"]), float(location["lon"])
     if not (-56.0 <= lat <= -17.0 and -110.0 <= lon <= -66.0):
         return _fail("Esa ubicación no está en Chile. Comparte de nuevo tu ubicación o escribe la dirección.")
+    address = location.get("address")
+    if isinstance(address, str) and address:
+        return _ok({"lat": lat, "lon": lon, "address": address}, f"{address} (ubicación compartida)")
     return _ok({"lat": lat, "lon": lon}, f"Ubicación compartida ({lat:.5f}, {lon:.5f})")
 
 
@@ -208,6 +214,23 @@ def _location(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
     if match:
         return _location_result({"lat": float(match.group(1)), "lon": float(match.group(2))})
     return _fail("Comparte tu ubicación con el botón de adjuntar (📎 > Ubicación) o escribe la dirección.")
+
+
+PHOTO_TAKEN = "Foto recibida"
+
+
+def photos(context: AnswerContext) -> List[Dict[str, Any]]:
+    """The images the message carries."""
+    return [a for a in context.attachments if a.get("kind") == "image"]
+
+
+def _photo(_text: str, _f: FormField, context: AnswerContext) -> FieldResult:
+    found = photos(context)
+    if found:
+        return _ok(found[0], PHOTO_TAKEN)
+    if context.attachments:
+        return _fail("Eso no es una foto. Envía una foto desde tu teléfono, o escribe «omitir» para seguir sin ella.")
+    return _fail("Envía la foto desde tu teléfono (📎 o la cámara), o escribe «omitir» para seguir sin ella.")
 
 
 def _date(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
@@ -279,11 +302,14 @@ VALIDATORS = {
     "opcion": _choice,
     "si_no": _yes_no,
     "ubicacion": _location,
+    "foto": _photo,
 }
 
 
 def validate_answer(form_field: FormField, text: str, context: AnswerContext) -> FieldResult:
     """Validate ``text`` as the answer to ``form_field``; optional fields accept "omitir"."""
+    if form_field.type == "foto" and photos(context):  # a photo with a caption ("no se ve bien") is the photo
+        return _photo(text, form_field, context)
     if not form_field.required and form_field.type not in ("si_no",) and is_skip(text):
         return _ok(None, "(no indicado)")
     return VALIDATORS[form_field.type](text, form_field, context)
@@ -304,6 +330,7 @@ def example_for(form_field: FormField) -> str:
         "horario": "Por ejemplo: viernes y sábado desde las 23:00 hasta las 5:00.",
         "si_no": "Responde sí o no.",
         "ubicacion": "Usa 📎 > Ubicación en tu teléfono.",
+        "foto": "Toca 📎 o la cámara y envía la foto; si no tienes una, escribe «omitir».",
     }
     if form_field.type == "opcion":
         return "Responde con el número de la opción: " + ", ".join(

@@ -40,7 +40,7 @@ FIELD_WORDS = {
 MAX_ATTEMPTS_BEFORE_HELP = 2
 # Fields whose answer is a value: a "sí" means the citizen is willing to give it, not the value.
 # A bare yes is no answer to these: "sí" to "¿Quieres dejar tu correo?" or "sí, envíalo" to "¿En qué horario…?".
-VALUE_TYPES = {"nombre", "rut", "email", "telefono", "direccion", "fecha", "ubicacion", "texto", "horario"}
+VALUE_TYPES = {"nombre", "rut", "email", "telefono", "direccion", "fecha", "ubicacion", "texto", "horario", "foto"}
 MAX_CORRECTION_WORDS = 6
 NOTHING_TO_CORRECT = {"ninguno", "ninguna", "nada", "ninguno gracias", "esta bien", "todo bien", "volver"}
 

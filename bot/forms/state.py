@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional
 from bot.catalogue.model import FormField
 
 ASKING, CONFIRMING, CORRECTING, DONE = "preguntando", "confirmando", "corrigiendo", "listo"
+MAX_REQUEST_ATTACHMENTS = 10
 CHOOSING = "eligiendo"  # "Corregir un dato" was chosen: the field picker is the question
 
 LABELS = {
@@ -34,6 +35,7 @@ LABELS = {
     "horario": "Horario",
     "especie": "Especie",
     "lugar": "Lugar",
+    "foto": "Foto",
 }
 
 
@@ -61,6 +63,8 @@ class FormState:
     switch_to: Optional[str] = None
     # The switch was offered to an upset citizen (a complaint): this request is offered again after its folio.
     upset: bool = False
+    # Photos the citizen sent during the request (bot/message_metadata.py's shape), stored with it.
+    attachments: List[Dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: Optional[Dict[str, Any]]) -> Optional["FormState"]:
@@ -87,6 +91,28 @@ class FormState:
         else:
             self.current, self.stage = None, CONFIRMING
         self.attempts = 0
+
+    def attach(self, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """Keep photos sent during the request (each once, at most ``MAX_REQUEST_ATTACHMENTS``); the new ones."""
+        known = {a.get("ref") for a in self.attachments}
+        added = []
+        for item in items:
+            if item.get("ref") not in known and len(self.attachments) < MAX_REQUEST_ATTACHMENTS:
+                self.attachments.append(dict(item))
+                known.add(item.get("ref"))
+                added.append(item)
+        return added
+
+    def submitted_values(self, fields: List[FormField]) -> Dict[str, Any]:
+        """The answers as the request stores them: a photo answer names its attachment ("adjunto 1")."""
+        values = dict(self.values)
+        refs = [a.get("ref") for a in self.attachments]
+        for form_field in fields:
+            value = values.get(form_field.name)
+            if form_field.type == "foto" and isinstance(value, dict):
+                ref = value.get("ref")
+                values[form_field.name] = f"adjunto {refs.index(ref) + 1}" if ref in refs else None
+        return values
 
     def field(self, fields: List[FormField], name: Optional[str] = None) -> Optional[FormField]:
         """The field definition named ``name`` (default: the one being asked)."""

@@ -97,6 +97,23 @@ def get_handoff(db: Database, municipality: str, handoff_id: int) -> Optional[Ha
         ).scalar_one_or_none()
 
 
+def request_attachments_for(db: Database, municipality: str, sender_id: str) -> Dict[str, List[Dict[str, Any]]]:
+    """Folio -> the attachments (kind, MIME type) of the requests this conversation made in this municipality."""
+    with db.session() as session:
+        rows = session.execute(
+            select(RequestRow.folio, RequestRow.attachments)
+            .where(RequestRow.municipality == municipality, RequestRow.sender_id == sender_id)
+            .order_by(RequestRow.id)
+        ).all()
+    return {
+        folio: [
+            {"kind": a.get("kind"), "content_type": a.get("content_type", "")} for a in items if isinstance(a, dict)
+        ]
+        for folio, items in rows
+        if items
+    }
+
+
 def folios_for(db: Database, municipality: str, sender_id: str) -> List[str]:
     """Folios of the requests this conversation made in this municipality."""
     with db.session() as session:

@@ -18,7 +18,14 @@ from sqlalchemy.engine import Engine
 
 from bot.answers.survey import COMMENT_ENTITY, NO_COMMENT, SCORE_ENTITY, SCORE_NAMES
 from bot.config import Settings, settings
-from bot.message_metadata import FULL_TEXT_KEY, PROFILE_NAME_KEY
+from bot.message_metadata import (
+    FULL_TEXT_KEY,
+    LOCATION_KEY,
+    MEDIA_ONLY_TEXT,
+    PROFILE_NAME_KEY,
+    attachments_of,
+    location,
+)
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.storage.db import Database
 from bot.storage.tables import StaffMessageRow
@@ -48,6 +55,16 @@ class CitizenMessage:
 
 
 CHOSEN_OPTION_TEXT = "(eligió una opción del menú)"
+# What staff read for a message of media without words, by the attachment's kind.
+MEDIA_TEXTS = {
+    "image": "(envió una foto)",
+    "audio": "(envió un audio)",
+    "video": "(envió un video)",
+    "document": "(envió un archivo)",
+    "sticker": "(envió un sticker)",
+    "contact": "(envió un contacto)",
+    "other": "(envió un adjunto)",
+}
 OFFERED_LOOKBACK = 50  # assistant messages searched back for the buttons of a press (the queue's preview)
 
 
@@ -122,18 +139,27 @@ class TranscriptReader:
                 read = data.get("text") or ""
                 # A message longer than its channel's limit reached the assistant cut; the channel
                 # kept the whole text in the metadata (channels/limits.py), and staff see all of it.
-                full = (data.get("metadata") or {}).get(FULL_TEXT_KEY)
+                metadata = data.get("metadata") or {}
+                full = metadata.get(FULL_TEXT_KEY)
                 cut = isinstance(full, str) and len(full) > len(read)
+                media = attachments_of(metadata)
+                extra: Dict[str, Any] = {"leido": len(read)} if cut else {}
+                if media:  # shown by the console, fetched through its attachment route
+                    extra["adjuntos"] = [{"kind": a["kind"], "content_type": a.get("content_type", "")} for a in media]
+                place = metadata.get(LOCATION_KEY)
+                place = (
+                    location(place.get("lat"), place.get("lon"), place.get("address"), place.get("label"))
+                    if isinstance(place, dict)
+                    else None
+                )
+                if place:
+                    extra["ubicacion"] = place
+                if media and read == MEDIA_ONLY_TEXT:
+                    text = MEDIA_TEXTS[media[0]["kind"]]
+                else:
+                    text = str(full) if cut else shown_text(read, offered)
                 turns.append(
-                    Turn(
-                        at,
-                        "vecino",
-                        str(full) if cut else shown_text(read, offered),
-                        intent.get("name"),
-                        intent.get("confidence"),
-                        event_id=row.id,
-                        extra={"leido": len(read)} if cut else {},
-                    )
+                    Turn(at, "vecino", text, intent.get("name"), intent.get("confidence"), event_id=row.id, extra=extra)
                 )
             else:
                 buttons = [b.get("title") for b in (data.get("data") or {}).get("buttons") or []]
@@ -148,6 +174,21 @@ class TranscriptReader:
                     )
                 )
         return turns
+
+    def user_metadata(self, sender_id: str, event_id: int) -> Optional[Dict[str, Any]]:
+        """The metadata of one citizen message (event ``event_id`` of this conversation only), or ``None``."""
+        query = select(RASA_EVENTS.c.data).where(
+            RASA_EVENTS.c.id == event_id, RASA_EVENTS.c.sender_id == sender_id, RASA_EVENTS.c.type_name == "user"
+        )
+        try:
+            with self.engine.connect() as conn:
+                raw = conn.execute(query).scalar_one_or_none()
+        except Exception:  # the tracker store does not exist yet
+            return None
+        if raw is None:
+            return None
+        metadata = json.loads(raw or "{}").get("metadata")
+        return metadata if isinstance(metadata, dict) else {}
 
     def citizen_messages(self, sender_ids: Collection[str], since: datetime) -> Dict[str, List[CitizenMessage]]:
         """The citizen messages of these conversations, oldest first: all from ``since`` on, and the last one
@@ -181,7 +222,10 @@ class TranscriptReader:
             metadata = data.get("metadata") or {}
             full = metadata.get(FULL_TEXT_KEY)
             text = str(full) if isinstance(full, str) and full else str(data.get("text") or "")
-            if row.id in presses:
+            media = attachments_of(metadata)
+            if media and text == MEDIA_ONLY_TEXT:
+                text = MEDIA_TEXTS[media[0]["kind"]]
+            elif row.id in presses:
                 text = shown_text(text, presses[row.id])
             name = metadata.get(PROFILE_NAME_KEY)
             at = datetime.fromtimestamp(row.timestamp or 0, tz=timezone.utc)

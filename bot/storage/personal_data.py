@@ -104,7 +104,7 @@ def _old_handoffs(cutoff: datetime):
 
 def _anonymous_request() -> Dict[str, Any]:
     # updated_at stays: erasing personal data is not a change of the request
-    return {"fields": {}, "rut": None, "sender_id": ERASED, "updated_at": RequestRow.updated_at}
+    return {"fields": {}, "attachments": None, "rut": None, "sender_id": ERASED, "updated_at": RequestRow.updated_at}
 
 
 def _anonymous_history() -> Dict[str, Any]:
@@ -269,7 +269,7 @@ POLICIES: Tuple[TablePolicy, ...] = (
     ),
     TablePolicy(
         RequestRow,
-        personal=("fields", "rut", "sender_id"),
+        personal=("fields", "attachments", "rut", "sender_id"),
         other=(
             "id",
             "folio",
@@ -346,7 +346,7 @@ def delete_citizen_data(db: Database, reader: Any, sender_id: str) -> Dict[str, 
     """Erase what we keep of one conversation (the citizen asked); returns counts by kind.
 
     Handoffs, their reviews and staff messages, buttons, activity, inbox rows and notices are
-    deleted; requests keep folio, procedure and status but lose form data, RUT and sender id, and
+    deleted; requests keep folio, procedure and status but lose form data, photos, RUT and sender id, and
     their history loses notes and authors; audit entries keep the action but lose the sender id.
     """
     counts = _apply(db, "on_deletion", sender_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -60,8 +60,11 @@ def submit_request(
     rut: Optional[str],
     channel: str,
     sender_id: str,
+    attachments: Optional[List[Dict[str, Any]]] = None,
 ) -> Submitted:
-    """Store the request with status "recibida" and its first history entry; returns its folio."""
+    """Store the request with status "recibida" and its first history entry; returns its folio.
+
+    ``attachments``: photos sent with it (bot/message_metadata.py's shape)."""
     folio = _existing(db, key)
     if folio:
         return Submitted(folio, False)
@@ -74,6 +77,7 @@ def submit_request(
                     municipality=municipality,
                     procedure=procedure,
                     fields=fields,
+                    attachments=list(attachments or []) or None,
                     rut=rut,
                     channel=channel,
                     sender_id=sender_id,
@@ -155,7 +159,22 @@ def _summary(row: RequestRow) -> Dict[str, Any]:
         "created_at": _iso(row.created_at),
         "updated_at": _iso(row.updated_at),
         "fields": fields,
+        "attachments": [
+            {"n": n, "kind": item.get("kind"), "content_type": item.get("content_type") or ""}
+            for n, item in enumerate(row.attachments or [], 1)
+        ],
     }
+
+
+def request_attachment(db: Database, municipality: str, folio: str, n: int) -> Optional[Tuple[Dict[str, Any], str]]:
+    """Attachment ``n`` (1 first) of one of the municipality's requests and the conversation it came from
+    (to fetch it through its channel); ``None`` if there is no such request or attachment."""
+    with db.session() as session:
+        row = _find(session, municipality, folio)
+        items = list(row.attachments or []) if row else []
+        if row is None or not 1 <= n <= len(items) or not isinstance(items[n - 1], dict):
+            return None
+        return dict(items[n - 1]), row.sender_id
 
 
 def _history(session: Session, request_id: int) -> List[Dict[str, Any]]:

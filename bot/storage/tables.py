@@ -114,6 +114,8 @@ class RequestRow(Base):
     municipality = Column(String(80), nullable=False, index=True)
     procedure = Column(String(80), nullable=False)
     fields = Column(JSON, nullable=False)
+    # Photos sent with the request (bot/message_metadata.py's shape); NULL for older requests.
+    attachments = Column(JSON, nullable=True)
     rut = Column(String(12), nullable=True, index=True)
     channel = Column(String(40), nullable=False)
     sender_id = Column(String(200), nullable=False, index=True)

@@ -15,9 +15,9 @@ import json
 import socket
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from aiohttp import web
+from aiohttp import BasicAuth, web
 
 HANG = -1  # a "failure" that hangs instead of answering at once
 
@@ -118,16 +118,50 @@ class StandIn:
 
 
 class TwilioStandIn(StandIn):
-    """Twilio's Messages API: POST /2010-04-01/Accounts/{sid}/Messages.json."""
+    """Twilio's Messages API: POST /2010-04-01/Accounts/{sid}/Messages.json; and the media of incoming
+    messages: GET /2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media} with the account's Basic
+    credentials answers a redirect to the file (as Twilio does), served without credentials."""
 
-    def __init__(self) -> None:
+    def __init__(self, account_sid: str = "ACprueba", auth_token: str = "token-de-prueba-twilio") -> None:
         super().__init__()
         self._ids = itertools.count(1)
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.media: Dict[str, Tuple[bytes, str]] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create_message)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}", self.media_redirect)
+        app.router.add_get("/archivos/{media}", self.media_file)
         return app
+
+    def add_media(self, content: bytes, content_type: str) -> str:
+        """Keep a file as the media of an incoming message; returns its ``MediaUrl``."""
+        media = f"ME{next(self._ids):032d}"
+        with self._lock:
+            self.media[media] = (content, content_type)
+        return f"{self.url}/2010-04-01/Accounts/{self.account_sid}/Messages/MM{media[2:]}/Media/{media}"
+
+    async def media_redirect(self, request: web.Request) -> web.StreamResponse:
+        expected = BasicAuth(self.account_sid, self.auth_token).encode()
+        failure = await self.failure_status()
+        if failure:
+            self.record({"failed": failure, "media": request.match_info["media"]})
+            return web.json_response({"code": 20500, "message": "falla simulada", "status": failure}, status=failure)
+        self.record({"media": request.match_info["media"], "authorization": request.headers.get("Authorization")})
+        if request.headers.get("Authorization") != expected or request.match_info["sid"] != self.account_sid:
+            return web.json_response({"code": 20003, "message": "Authenticate", "status": 401}, status=401)
+        if request.match_info["media"] not in self.media:
+            return web.json_response({"code": 20404, "message": "not found", "status": 404}, status=404)
+        # To another origin, as Twilio's redirect to its file storage: the credentials must not follow.
+        raise web.HTTPTemporaryRedirect(f"http://localhost:{self.port}/archivos/{request.match_info['media']}")
+
+    async def media_file(self, request: web.Request) -> web.StreamResponse:
+        self.record({"file": request.match_info["media"], "authorization": request.headers.get("Authorization")})
+        found = self.media.get(request.match_info["media"])
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=found[0], content_type=found[1])
 
     async def create_message(self, request: web.Request) -> web.Response:
         form = dict(await request.post())
@@ -156,11 +190,29 @@ class TelegramStandIn(StandIn):
         super().__init__()
         self._ids = itertools.count(1)
         self.pending_updates: Dict[str, List[Dict[str, Any]]] = {}
+        self.files: Dict[str, Tuple[str, bytes, str]] = {}  # file_id -> (token, content, content type)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self.call)
+        app.router.add_get("/file/bot{token}/{path:.+}", self.file)
         return app
+
+    def add_file(self, token: str, content: bytes, content_type: str) -> str:
+        """Keep a file that a chat of the bot with ``token`` sent; returns its ``file_id``."""
+        file_id = f"file-{next(self._ids)}"
+        with self._lock:
+            self.files[file_id] = (token, content, content_type)
+        return file_id
+
+    async def file(self, request: web.Request) -> web.StreamResponse:
+        """GET /file/bot{token}/{file_path}: the download link ``getFile`` gave."""
+        token, path = request.match_info["token"], request.match_info["path"]
+        self.record({"token": token, "file_path": path})
+        found = self.files.get(path.split("/", 1)[-1])
+        if found is None or found[0] != token:
+            raise web.HTTPNotFound()
+        return web.Response(body=found[1], content_type=found[2])
 
     async def call(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"]
@@ -190,6 +242,18 @@ class TelegramStandIn(StandIn):
         elif method == "getUpdates":
             with self._lock:
                 result = self.pending_updates.pop(token, [])
+        elif method == "getFile":
+            found = self.files.get(str(params.get("file_id")))
+            if found is None or found[0] != token:
+                return web.json_response(
+                    {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}, status=400
+                )
+            result = {
+                "file_id": params["file_id"],
+                "file_unique_id": f"u-{params['file_id']}",
+                "file_size": len(found[1]),
+                "file_path": f"documents/{params['file_id']}",
+            }
         elif method == "getMe":
             result = {"id": 1, "is_bot": True, "first_name": "Asistente", "username": "AsistenteBot"}
         else:

@@ -26,6 +26,7 @@ from bot.config import database_url, settings
 from bot.handoff.transcript import TranscriptReader, tracker_url
 from bot.storage.catalogue_store import CatalogueCache
 from bot.storage.db import Database
+from channels.media import MediaFetcher
 from channels.registry import ChannelRegistry
 
 MAX_BODY_BYTES = 64 * 1024
@@ -64,15 +65,19 @@ def _notifier_worker(notifier: Notifier) -> Callable[[web.Application], AsyncIte
 
 
 def create_app(
-    db: Database, catalogue_provider: Optional[Callable[[], Catalogue]] = None, notifier: Optional[Notifier] = None
+    db: Database,
+    catalogue_provider: Optional[Callable[[], Catalogue]] = None,
+    notifier: Optional[Notifier] = None,
+    media: Optional[MediaFetcher] = None,
 ) -> web.Application:
-    """The web application over ``db``; ``catalogue_provider`` gives procedure names for citizens' notices.
+    """The web application over ``db``; ``catalogue_provider`` gives procedure names for citizens' notices;
+    ``media`` fetches the photos sent with requests (default: from the environment).
 
     With a ``notifier``, it sends the queued notices in the background while the application runs.
     """
     app = web.Application(client_max_size=MAX_BODY_BYTES)  # applies to every mounted part
     app.router.add_get("/health", health, name="health")
-    add_backoffice(app, db, catalogue_provider)
+    add_backoffice(app, db, catalogue_provider, media)
     if notifier is not None:
         app[NOTIFIER_KEY] = notifier
         app.cleanup_ctx.append(_notifier_worker(notifier))

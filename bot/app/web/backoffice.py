@@ -33,6 +33,7 @@ from bot.config import timezone_name
 from bot.storage import requests as store
 from bot.storage.db import Database
 from bot.storage.tokens import is_well_formed, municipality_for_token
+from channels.media import MediaFetcher, MediaTooLarge, MediaUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 DB_KEY = web.AppKey("backoffice_db", Database)  # keys of the main application
 CATALOGUE_KEY = web.AppKey("backoffice_catalogue", object)  # Optional[CatalogueProvider]
+MEDIA_KEY = web.AppKey("backoffice_media", MediaFetcher)
 
 TOKEN_MAX_LENGTH = 512
 FOLIO_MAX_LENGTH = 32
@@ -275,17 +277,60 @@ async def change_status_handler(request: web.Request) -> web.Response:
     return json_ok(updated)
 
 
+@authenticated
+async def attachment_handler(request: web.Request) -> web.StreamResponse:
+    """GET /solicitudes/{folio}/adjuntos/{n}: a photo sent with the request, fetched from the citizen's channel."""
+    folio, number = request.match_info["folio"], request.match_info["n"]
+    if len(folio) > FOLIO_MAX_LENGTH or not (number.isascii() and number.isdigit() and len(number) <= 3):
+        return _not_found(folio)
+    found = await asyncio.to_thread(
+        store.request_attachment, request.app[DB_KEY], request["municipality"], folio, int(number)
+    )
+    if found is None:
+        return json_error(404, f"La solicitud '{folio[:FOLIO_MAX_LENGTH]}' no tiene el adjunto {number}.")
+    item, sender_id = found
+    try:
+        media = await request.app[MEDIA_KEY].fetch(sender_id, item)
+    except MediaTooLarge:
+        return json_error(413, "El adjunto supera el tamaño máximo que se entrega (MEDIA_MAX_BYTES).")
+    except MediaUnavailable as exc:
+        log.warning("adjunto %s de %s no disponible: %s", number, folio, exc)
+        return json_error(502, "No se pudo traer el adjunto desde WhatsApp o Telegram. Intente más tarde.")
+    return web.Response(
+        body=media.content,
+        content_type=media.served_type(),
+        headers={
+            "Content-Disposition": f'attachment; filename="{folio[:FOLIO_MAX_LENGTH]}-{number}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 async def openapi_handler(_request: web.Request) -> web.Response:
     """GET /openapi.json (no token)"""
     return json_ok(openapi_document())
 
 
-def add_backoffice(app: web.Application, db: Database, catalogue_provider: Optional[CatalogueProvider] = None) -> None:
-    """Add the back-office API under ``/api/v1`` to ``app`` (before it starts)."""
+def add_backoffice(
+    app: web.Application,
+    db: Database,
+    catalogue_provider: Optional[CatalogueProvider] = None,
+    media: Optional[MediaFetcher] = None,
+) -> None:
+    """Add the back-office API under ``/api/v1`` to ``app`` (before it starts); ``media`` fetches the photos
+    sent with requests (default: from the channels' settings in the environment)."""
     app[DB_KEY] = db
     app[CATALOGUE_KEY] = catalogue_provider
+    fetcher = app[MEDIA_KEY] = media or MediaFetcher.from_env()
+
+    async def close_media(_app: web.Application) -> None:
+        await fetcher.close()
+
+    app.on_cleanup.append(close_media)  # type: ignore[arg-type]  # aiohttp 3.8 types Signal wrongly
     app.middlewares.append(json_errors)
     app.router.add_get(f"{API_PREFIX}/solicitudes", list_handler, name="api-solicitudes")
     app.router.add_get(f"{API_PREFIX}/solicitudes/{{folio}}", detail_handler, name="api-solicitud")
     app.router.add_post(f"{API_PREFIX}/solicitudes/{{folio}}/estado", change_status_handler, name="api-estado")
+    app.router.add_get(f"{API_PREFIX}/solicitudes/{{folio}}/adjuntos/{{n}}", attachment_handler, name="api-adjunto")
     app.router.add_get(f"{API_PREFIX}/openapi.json", openapi_handler, name="api-openapi")

@@ -31,6 +31,7 @@ from bot.app.web import (
     console_canned,
     console_conversations,
     console_handoffs,
+    console_media,
     console_metrics,
     console_password,
     console_queue,
@@ -47,6 +48,7 @@ from bot.handoff.transcript import TranscriptReader
 from bot.handoff.with_staff import set_with_staff as rasa_set_with_staff
 from bot.storage.db import Database
 from bot.storage.tables import utcnow
+from channels.media import MediaFetcher
 from channels.registry import ChannelRegistry
 
 log = logging.getLogger(__name__)
@@ -54,7 +56,7 @@ log = logging.getLogger(__name__)
 PREFIX = "/consola"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; "
-    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "img-src 'self'; media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -136,6 +138,7 @@ def add_console(
     catalogue_provider: Optional[Callable[[], Catalogue]] = None,
     secure_cookies: Optional[bool] = None,
     clock: Optional[Callable[[], datetime]] = None,
+    media: Optional[MediaFetcher] = None,
 ) -> None:
     """Add the staff console under ``/consola`` to ``app`` (before it starts).
 
@@ -143,7 +146,8 @@ def add_console(
     (default: Rasa's HTTP API from ``RASA_URL``); ``channels`` reach citizens (``None``: replies
     cannot be sent). Secure cookies follow ``CONSOLE_SECURE_COOKIES=1`` unless told; failed logins are
     counted per client address, taken from ``X-Forwarded-For`` only behind ``CONSOLE_TRUSTED_PROXIES``.
-    ``clock`` is the queue's current time (default: the real one; tests freeze it).
+    ``clock`` is the queue's current time (default: the real one; tests freeze it); ``media`` fetches
+    citizens' photos and voice notes (default: from the channels' settings in the environment).
     """
     db.create_schema()  # our tables, the staff console's included (migrations; idempotent)
     if secure_cookies is None:
@@ -158,8 +162,17 @@ def add_console(
         domain_intents(),
         trusted_proxies(),
         clock or utcnow,
+        media or MediaFetcher.from_env(),
     )
     app.middlewares.append(console_errors)
+
+    fetcher = app[CONSOLE_KEY].media
+
+    async def close_media(_app: web.Application) -> None:
+        if fetcher is not None:
+            await fetcher.close()
+
+    app.on_cleanup.append(close_media)  # type: ignore[arg-type]  # aiohttp 3.8 types Signal wrongly
     if channels is not None:
 
         async def close_channels(_app: web.Application) -> None:
@@ -181,6 +194,13 @@ def add_console(
         ("GET", PREFIX + "/conversaciones", console_conversations.live, "consola-conversaciones"),
         ("POST", PREFIX + "/conversaciones/tomar", console_assign.take_live, None),
         ("GET", conversation, console_handoffs.conversation, "consola-conversacion"),
+        ("GET", conversation + r"/adjunto/{evento:\d{1,12}}/{n:\d{1,2}}", console_media.attachment, None),
+        (
+            "GET",
+            conversation + r"/solicitud/{folio:[A-Za-z0-9-]{1,20}}/adjunto/{n:\d{1,2}}",
+            console_media.request_attachment,
+            None,
+        ),
         ("POST", conversation + "/responder", console_handoffs.reply, None),
         ("POST", conversation + "/insertar", console_handoffs.insert, None),
         ("POST", conversation + "/tomar", console_assign.take, None),

@@ -17,6 +17,7 @@ from bot.handoff.sla import SlaClock
 from bot.handoff.transcript import TranscriptReader
 from bot.storage.db import Database
 from bot.storage.tables import utcnow
+from channels.media import MediaFetcher
 from channels.registry import ChannelRegistry
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class ConsoleContext:
     intents: Tuple[str, ...] = field(default_factory=tuple)
     trusted_proxies: List[Any] = field(default_factory=list)  # networks, see bot.app.web.client_address
     clock: Callable[[], datetime] = utcnow  # the queue's "now" (tests freeze it)
+    media: Optional[MediaFetcher] = None  # citizens' photos and voice notes (channels/media.py)
 
     def _catalogue(self) -> Optional[Catalogue]:
         if self.catalogue_provider is None:

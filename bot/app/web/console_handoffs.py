@@ -24,6 +24,7 @@ from bot.app.web.console_canned import insertion_controls, parse_id
 from bot.app.web.console_closing import closing_messages
 from bot.app.web.console_context import INSERTABLE_ASPECTS, ConsoleContext, console
 from bot.app.web.console_labels import label_chips, labels_section, note_form
+from bot.app.web.console_media import folios_html, media_html
 from bot.app.web.console_pages import NOTICES, Notice, not_found, notices_from, page
 from bot.app.web.console_render import (
     CHANNEL_NAMES,
@@ -131,6 +132,7 @@ class Conversation:
     known_labels: List[Label] = field(default_factory=list)
     survey: Optional[surveys.Survey] = None
     staff_names: Dict[str, str] = field(default_factory=dict)  # username -> name, of the municipality
+    request_media: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)  # folio -> its photos
 
 
 def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -> Optional[Conversation]:
@@ -152,6 +154,7 @@ def _load(ctx: ConsoleContext, staffer: Staffer, handoff_id: int, action: str) -
         known_labels=labels.list_labels(ctx.db, staffer.municipality),
         survey=surveys.survey_for(ctx.db, staffer.municipality, handoff.id),
         staff_names={s.username: s.name for s in accounts.list_staff(ctx.db, staffer.municipality)},
+        request_media=queries.request_attachments_for(ctx.db, staffer.municipality, handoff.sender_id),
     )
     for review in reviews.reviews_for(ctx.db, staffer.municipality, handoff.id):
         found.reviews.setdefault(review.event_id, []).append(review)
@@ -188,6 +191,8 @@ def _turn_html(turn: Turn, conv: Conversation, csrf: str) -> Markup:
     if turn.extra.get("buttons"):
         buttons = " · ".join(map(str, turn.extra["buttons"]))
         extra.append(fragment('<p class="meta">Botones: $buttons</p>', buttons=buttons))
+    if turn.who == "vecino":
+        extra.append(media_html(turn, conv.handoff.id))
     if turn.extra.get("leido"):
         extra.append(
             fragment(
@@ -304,7 +309,7 @@ def _conversation_page(
         waiting=duration(queries.waiting_time(handoff)),
         assigned=conv.staff_names.get(handoff.assigned_to or "", handoff.assigned_to) or "Nadie",  # as the queue
         outcome=handoff.outcome or "—",
-        folios=", ".join(conv.folios) or "—",
+        folios=folios_html(handoff.id, conv.folios, conv.request_media),
         labels=label_chips(conv.labels),
         survey=_survey_text(conv.survey),
         form_data=_form_data_html(handoff.form_data),

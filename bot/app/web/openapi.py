@@ -129,6 +129,32 @@ def openapi_document() -> Dict[str, Any]:
                     },
                 },
             },
+            f"{API_PREFIX}/solicitudes/{{folio}}/adjuntos/{{n}}": {
+                "get": {
+                    "operationId": "verAdjunto",
+                    "summary": "Una foto enviada con la solicitud (traída de WhatsApp o Telegram)",
+                    "parameters": [
+                        _FOLIO_PARAM,
+                        {
+                            "name": "n",
+                            "in": "path",
+                            "required": True,
+                            "description": "Número del adjunto, desde 1 (ver `attachments` de la solicitud).",
+                            "schema": {"type": "integer", "minimum": 1},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "El archivo, con su tipo (por ejemplo image/jpeg).",
+                            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                        },
+                        "401": unauthorized,
+                        "404": _error("No existe esa solicitud en esta municipalidad, o no tiene ese adjunto."),
+                        "413": _error("El archivo supera MEDIA_MAX_BYTES."),
+                        "502": _error("WhatsApp o Telegram no entregaron el archivo."),
+                    },
+                },
+            },
             f"{API_PREFIX}/solicitudes/{{folio}}/estado": {
                 "post": {
                     "operationId": "cambiarEstado",
@@ -216,6 +242,18 @@ def openapi_document() -> Dict[str, Any]:
                             "type": "object",
                             "additionalProperties": True,
                             "description": "Datos del formulario. En la lista se omite el RUT.",
+                        },
+                        "attachments": {
+                            "type": "array",
+                            "description": "Fotos enviadas con la solicitud: /solicitudes/{folio}/adjuntos/{n}.",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "n": {"type": "integer"},
+                                    "kind": {"type": "string", "example": "image"},
+                                    "content_type": {"type": "string", "example": "image/jpeg"},
+                                },
+                            },
                         },
                     },
                 },
