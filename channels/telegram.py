@@ -37,6 +37,7 @@ from telegram import Update
 from bot.answers.channel import CUT_NOTE, MEDIA_REPLIES, STALE_BUTTON
 from bot.conversation_id import ConversationId
 from bot.message_metadata import FULL_TEXT_KEY, PROFILE_NAME_KEY, profile_name
+from channels import voice
 from channels.common import record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text
@@ -232,6 +233,16 @@ class TelegramInput(InputChannel):
             question = await pending_question(sender_id)
             chosen = await button_for_text(capped, question.buttons) if question and question.menu else None
             return chosen or typed_text(capped), metadata
+        note = message.voice or message.audio
+        if note is not None and voice.enabled():
+            heard, said = await voice.hear(
+                lambda limit: self._sender.fetch_file(municipality, note.file_id, note.file_size, limit),
+                municipality,
+                metadata,
+                TELEGRAM_MAX_CHARS,
+            )
+            await output.send_note(sender_id, said)
+            return (typed_text(heard) if heard is not None else None), metadata
         kind = next((kind for name, kind in MEDIA_FIELDS if getattr(message, name, None)), "other")
         await output.send_note(sender_id, MEDIA_REPLIES[kind])
         return None, metadata

@@ -34,6 +34,7 @@ from bot.answers.channel import CUT_NOTE, MEDIA_REPLIES
 from bot.conversation_id import ConversationId
 from bot.message_metadata import FULL_TEXT_KEY, PROFILE_NAME_KEY, profile_name
 from bot.runtime import current_catalogue
+from channels import voice
 from channels.common import (
     last_buttons,
     numbered_list,
@@ -197,8 +198,21 @@ class WhatsAppInput(InputChannel):
             text = "ubicacion"
         media = str(form.get("NumMedia") or "0")
         if media.isascii() and media.isdigit() and media.strip("0") and not text:
-            await output.send_text_message(sender_id, MEDIA_REPLIES[media_kind(form.get("MediaContentType0", ""))])
-            return None
+            kind = media_kind(form.get("MediaContentType0", ""))
+            if kind != "audio" or not voice.enabled():
+                await output.send_text_message(sender_id, MEDIA_REPLIES[kind])
+                return None
+            url = str(form.get("MediaUrl0") or "")
+            heard, note = await voice.hear(
+                lambda limit: self._sender.fetch_media(url, limit),
+                metadata.get("municipio"),
+                metadata,
+                WHATSAPP_MAX_CHARS,
+            )
+            await output.send_text_message(sender_id, note)
+            if heard is None:
+                return None
+            text = heard
         if not text:
             return None
         buttons = await last_buttons(sender_id)

@@ -118,16 +118,36 @@ class StandIn:
 
 
 class TwilioStandIn(StandIn):
-    """Twilio's Messages API: POST /2010-04-01/Accounts/{sid}/Messages.json."""
+    """Twilio's Messages API: POST /2010-04-01/Accounts/{sid}/Messages.json, and the files of incoming
+    messages (``add_media``) at GET /2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media},
+    with the account's Basic credentials (401 without)."""
 
     def __init__(self) -> None:
         super().__init__()
         self._ids = itertools.count(1)
+        self.media: Dict[str, tuple] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create_message)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}", self.get_media)
         return app
+
+    def add_media(self, data: bytes, content_type: str = "audio/ogg", account: str = "ACprueba") -> str:
+        """Serve ``data`` as an incoming message's file; returns its ``MediaUrl0``."""
+        media = f"ME{next(self._ids):032d}"
+        with self._lock:
+            self.media[media] = (data, content_type)
+        return f"{self.url}/2010-04-01/Accounts/{account}/Messages/MM{media[2:]}/Media/{media}"
+
+    async def get_media(self, request: web.Request) -> web.Response:
+        self.record({"media": request.match_info["media"], "authorized": bool(request.headers.get("Authorization"))})
+        if not request.headers.get("Authorization", "").startswith("Basic "):
+            return web.json_response({"code": 20003, "message": "Authenticate"}, status=401)
+        found = self.media.get(request.match_info["media"])
+        if found is None:
+            return web.json_response({"code": 20404, "message": "not found"}, status=404)
+        return web.Response(body=found[0], content_type=found[1])
 
     async def create_message(self, request: web.Request) -> web.Response:
         form = dict(await request.post())
@@ -156,11 +176,25 @@ class TelegramStandIn(StandIn):
         super().__init__()
         self._ids = itertools.count(1)
         self.pending_updates: Dict[str, List[Dict[str, Any]]] = {}
+        self.files: Dict[str, bytes] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self.call)
+        app.router.add_get("/file/bot{token}/voice/{file_id}.oga", self.get_file)
         return app
+
+    def add_file(self, data: bytes) -> str:
+        """Keep ``data`` as a file users sent (a voice note); returns its ``file_id``."""
+        file_id = f"voz{next(self._ids)}"
+        with self._lock:
+            self.files[file_id] = data
+        return file_id
+
+    async def get_file(self, request: web.Request) -> web.Response:
+        self.record({"token": request.match_info["token"], "download": request.match_info["file_id"]})
+        data = self.files.get(request.match_info["file_id"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
 
     async def call(self, request: web.Request) -> web.Response:
         token, method = request.match_info["token"], request.match_info["method"]
@@ -190,6 +224,16 @@ class TelegramStandIn(StandIn):
         elif method == "getUpdates":
             with self._lock:
                 result = self.pending_updates.pop(token, [])
+        elif method == "getFile" and params.get("file_id") in self.files:
+            file_id = params["file_id"]
+            result = {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_size": len(self.files[file_id]),
+                "file_path": f"voice/{file_id}.oga",
+            }
+        elif method == "getFile":
+            return web.json_response({"ok": False, "error_code": 400, "description": "file not found"}, status=400)
         elif method == "getMe":
             result = {"id": 1, "is_bot": True, "first_name": "Asistente", "username": "AsistenteBot"}
         else:
