@@ -14,6 +14,9 @@ from typing import Any, Optional
 from bot.voice.audio import SAMPLE_RATE
 
 LANGUAGE = "es"
+# One retry at a higher temperature when the first pass looks wrong (faster-whisper's default tries
+# six, which on noise costs five times the audio's length).
+TEMPERATURES = (0.0, 0.5)
 MIN_AVG_LOGPROB = -1.0  # below: Whisper was guessing
 MAX_NO_SPEECH = 0.6  # above: most likely noise, not words
 # Words the recogniser should expect: the assistant's domain (Whisper's "initial prompt").
@@ -60,7 +63,8 @@ class Transcriber:
             beam_size=5,
             condition_on_previous_text=False,
             initial_prompt=prompt,
-            vad_filter=False,
+            vad_filter=True,  # Silero VAD, shipped with faster-whisper: noise and silence are skipped
+            temperature=TEMPERATURES,
         )
         texts, weight, logprob, no_speech = [], 0.0, 0.0, 0.0
         for segment in segments:
