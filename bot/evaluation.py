@@ -129,7 +129,7 @@ def evaluate_voice(clips: str, model: str, report: str) -> int:
     finally:
         worker.close()
     parses = asyncio.run(_parse_all(model, [h["text"] for h in heard] + [e["say"] for e in examples]))
-    result = score_voice(examples, heard, parses[: len(examples)], parses[len(examples) :])
+    result = score_voice(examples, heard, parses[: len(examples)], parses[len(examples) :], main_procedure)
     Path(report).parent.mkdir(parents=True, exist_ok=True)
     Path(report).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print_voice_report(result, clips, report)

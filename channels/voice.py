@@ -19,6 +19,7 @@ from bot.config import settings
 from bot.message_metadata import VOICE_NOTE_KEY
 from bot.runtime import current_catalogue
 from bot.voice.audio import TOO_LONG
+from bot.voice.spoken_numbers import join_spoken_digits
 from bot.voice.transcriber import prompt_for
 from bot.voice.worker import FAILED, enabled, shared_worker
 
@@ -77,7 +78,7 @@ async def hear(
     )
     if not transcript.confident:
         return None, _refusal(UNSURE)
-    text, _cut = cap_text(transcript.text, max_chars)
+    text, _cut = cap_text(join_spoken_digits(transcript.text), max_chars)
     metadata[VOICE_NOTE_KEY] = {
         "duracion_s": round(transcript.seconds, 1),
         "logprob_medio": round(transcript.avg_logprob, 3),

@@ -118,6 +118,30 @@ def test_voice_notes_setting(monkeypatch):
     assert enabled() is model_files.installed()
 
 
+def test_a_recogniser_stuck_in_a_loop_is_not_trusted():
+    from bot.voice.transcriber import Transcript
+
+    looped = Transcript("Ayú, " + "¡ahú, " * 60, seconds=3, avg_logprob=-0.4, no_speech_prob=0.1)
+    fine = Transcript("Hay un hoyo muy grande en la calle frente a mi casa.", 3, -0.4, 0.1)
+    assert not looped.confident and fine.confident
+    assert not Transcript("Gracias.", 3, -0.4, 0.9).confident  # most likely no speech
+    assert not Transcript("", 3, 0, 0).confident
+
+
+def test_dictated_digits_become_a_rut_or_a_phone():
+    from bot.voice.spoken_numbers import join_spoken_digits
+
+    assert (
+        join_spoken_digits("mi rut es uno dos tres cuatro cinco seis siete ocho guion cinco") == "mi rut es 12345678-5"
+    )
+    assert join_spoken_digits("Mi RUT es 1,5, 6, 7, 8, 2, 3, 4, guión, 3.") == "Mi RUT es 15678234-3."
+    assert join_spoken_digits("rut nueve ocho siete seis cinco cuatro tres guion ka") == "rut 9876543-k"
+    assert (
+        join_spoken_digits("mi celular es nueve ocho siete seis cinco cuatro tres dos uno") == "mi celular es 987654321"
+    )
+    assert join_spoken_digits("quiero dos certificados y tres permisos") == "quiero dos certificados y tres permisos"
+
+
 def test_word_error_rate():
     assert word_errors("mi rut es uno dos tres guion cinco", "Mi RUT es 1.2.3-5.") == (0, 8)
     assert word_errors("cuánto cuesta el permiso", "Cuanto cuesta el premiso") == (1, 4)

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, List
 import yaml
 
 from bot.voice.speech import long_note, speak, word_errors
+from bot.voice.spoken_numbers import join_spoken_digits
 from bot.voice.transcriber import prompt_for
 from bot.voice.worker import VoiceWorker
 
@@ -37,7 +38,7 @@ def transcribe_clips(examples: List[Dict[str, Any]], worker: VoiceWorker) -> Lis
         transcript = heard.transcript
         out.append(
             {
-                "text": transcript.text if transcript else "",
+                "text": join_spoken_digits(transcript.text) if transcript else "",  # as channels/voice.py
                 "seconds": transcript.seconds if transcript else 0.0,
                 "elapsed": transcript.elapsed if transcript else 0.0,
                 "confident": bool(transcript and transcript.confident),
@@ -47,13 +48,11 @@ def transcribe_clips(examples: List[Dict[str, Any]], worker: VoiceWorker) -> Lis
     return out
 
 
-def _right(example: Dict[str, Any], parse: Dict[str, Any]) -> Dict[str, bool]:
+def _right(example: Dict[str, Any], parse: Dict[str, Any], procedure_of: Callable) -> Dict[str, bool]:
     """Which of intent, procedure (and RUT, commune when the clip names one) the parse got right."""
-    from bot.evaluation import main_procedure
-
     checks = {
         "intent": (parse.get("intent") or {}).get("name") == example["intent"],
-        "tramite": main_procedure(parse) == example.get("tramite"),
+        "tramite": procedure_of(parse) == example.get("tramite"),
     }
     for extra in ("rut", "comuna"):
         if example.get(extra):
@@ -62,17 +61,21 @@ def _right(example: Dict[str, Any], parse: Dict[str, Any]) -> Dict[str, bool]:
 
 
 def score_voice(
-    examples: List[Dict[str, Any]], heard: List[Dict[str, Any]], parses: List[Dict[str, Any]], written: List[Dict]
+    examples: List[Dict[str, Any]],
+    heard: List[Dict[str, Any]],
+    parses: List[Dict[str, Any]],
+    written: List[Dict],
+    procedure_of: Callable,
 ) -> Dict[str, Any]:
-    """WER and the share of clips whose intent, procedure (and RUT, commune) come out right, next to
-    the same NLU on the written sentence (what a perfect recogniser would give)."""
+    """WER and the share of clips whose intent, procedure (``procedure_of(parse)``) and RUT or commune
+    come out right, next to the same NLU on the written sentence (what a perfect recogniser would give)."""
     errors = words = 0
     rows = []
     for example, said, parse, text_parse in zip(examples, heard, parses, written, strict=True):
         wrong, total = word_errors(example["say"], said["text"])
         errors, words = errors + wrong, words + total
 
-        ok, ok_written = _right(example, parse), _right(example, text_parse)
+        ok, ok_written = _right(example, parse, procedure_of), _right(example, text_parse, procedure_of)
         rows.append({"say": example["say"], "heard": said["text"], "confident": said["confident"], **ok})
         rows[-1]["written"] = ok_written
 

@@ -8,6 +8,7 @@ and its probability that there was no speech at all, weighted by each segment's 
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -19,6 +20,7 @@ LANGUAGE = "es"
 TEMPERATURES = (0.0, 0.5)
 MIN_AVG_LOGPROB = -1.0  # below: Whisper was guessing
 MAX_NO_SPEECH = 0.6  # above: most likely noise, not words
+MAX_COMPRESSION_RATIO = 2.4  # above: the same words over and over (Whisper's own hallucination test)
 # Words the recogniser should expect: the assistant's domain (Whisper's "initial prompt").
 PROMPT = "Consulta a la municipalidad sobre un trámite: permiso de circulación, patente, licencia de conducir."
 
@@ -41,7 +43,18 @@ class Transcript:
     @property
     def confident(self) -> bool:
         """Whether the words are worth acting on (else: ask to repeat or write)."""
-        return bool(self.text) and self.avg_logprob >= MIN_AVG_LOGPROB and self.no_speech_prob <= MAX_NO_SPEECH
+        return (
+            bool(self.text)
+            and self.avg_logprob >= MIN_AVG_LOGPROB
+            and self.no_speech_prob <= MAX_NO_SPEECH
+            and not repetitive(self.text)
+        )
+
+
+def repetitive(text: str) -> bool:
+    """Whether a transcript repeats itself like a recogniser stuck in a loop ("¡ahú, ¡ahú, ¡ahú…")."""
+    data = text.encode("utf-8")
+    return len(data) > 40 and len(data) / len(zlib.compress(data)) > MAX_COMPRESSION_RATIO
 
 
 class Transcriber:
