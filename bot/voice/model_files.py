@@ -10,6 +10,7 @@ downloaded at run time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import os
@@ -42,8 +43,10 @@ def _package_data(package: str) -> Optional[Path]:
     return Path(list(spec.submodule_search_locations)[0]) / "data"
 
 
+@functools.lru_cache(maxsize=1)
 def installed() -> bool:
-    """Whether both model packages and faster-whisper are installed (without importing them)."""
+    """Whether both model packages and faster-whisper are installed (without importing them; looked
+    up once per process, so the channels can ask on the event loop)."""
     if importlib.util.find_spec("faster_whisper") is None:
         return False
     return all(_package_data(p) is not None for p in PART_PACKAGES)
