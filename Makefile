@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install browser train run shell test lint test-python test-data test-stories eval bench lock clean
+.PHONY: help install browser voice-tools train run shell test lint test-python test-data test-stories eval bench lock clean
 
 help:
 	@echo "make run     instala, entrena si hace falta e inicia el asistente (REST en :5005)"
@@ -51,13 +51,19 @@ run: $(MODEL_STAMP)
 shell: $(MODEL_STAMP)
 	$(PY) -m bot shell
 
-test: lint $(MODEL_STAMP) browser test-data test-python test-stories
+test: lint $(MODEL_STAMP) browser voice-tools test-data test-python test-stories
 
 # Browser tests drive Debian's Chromium with Playwright (no browser download).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Instalando Chromium de Debian para las pruebas de navegador…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Voice note tests, `make eval` and `make bench` speak Spanish offline with Debian's espeak-ng.
+voice-tools:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+		echo "Instalando espeak-ng de Debian para las pruebas de notas de voz…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; }
 
 # Lint, format and types: configuration in pyproject.toml.
 lint: $(INSTALLED)
@@ -76,10 +82,10 @@ test-stories: $(MODEL_STAMP)
 	$(PY) -m rasa test core --stories tests/conversations --model models/asistente.tar.gz \
 		--endpoints endpoints.yml --fail-on-prediction-errors --out results/stories --no-plot
 
-eval: $(MODEL_STAMP)
+eval: $(MODEL_STAMP) voice-tools
 	$(PY) -m bot eval
 
-bench: $(MODEL_STAMP)
+bench: $(MODEL_STAMP) voice-tools
 	$(PY) -m bot bench
 
 lock: $(INSTALLED)

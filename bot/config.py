@@ -116,6 +116,17 @@ class Settings:
     inbox_lock_lease_seconds: float = _setting(
         "INBOX_LOCK_LEASE_SECONDS", 120.0, "duración del candado de una conversación", 1
     )
+    # Voice notes (bot/voice/)
+    voice_notes: bool = _setting(
+        "VOICE_NOTES", True, "0: no transcribir notas de voz (sí, si el modelo está instalado)"
+    )
+    voice_max_seconds: float = _setting("VOICE_MAX_SECONDS", 120.0, "duración máxima de una nota de voz", 1)
+    voice_max_bytes: int = _setting("VOICE_MAX_BYTES", 10_000_000, "tamaño máximo de una nota de voz, en bytes", 1000)
+    voice_workers: int = _setting("VOICE_WORKERS", 1, "procesos que transcriben notas de voz", 1)
+    voice_cpu_threads: int = _setting("VOICE_CPU_THREADS", 2, "hilos de CPU de cada proceso de voz", 1)
+    voice_timeout_seconds: float = _setting(
+        "VOICE_TIMEOUT_SECONDS", 120.0, "plazo de una transcripción, incluida la espera en la cola", 1
+    )
     # Status notices
     notify_disabled: bool = _setting("NOTIFY_DISABLED", False, "1: no enviar avisos de cambio de estado")
     notify_max_attempts: int = _setting("NOTIFY_MAX_ATTEMPTS", 6, "intentos de cada aviso", 1)

@@ -111,6 +111,31 @@ def evaluate(heldout: str, model: str, report: str) -> int:
     return 0
 
 
+def evaluate_voice(clips: str, model: str, report: str) -> int:
+    """The voice section: synthetic voice notes transcribed in the worker, then parsed by the NLU.
+
+    Without the model or espeak-ng it says so and returns 1 (``make eval`` installs espeak-ng)."""
+    from bot.voice import model_files, speech
+    from bot.voice.measure import load_clips, print_voice_report, score_voice, transcribe_clips
+    from bot.voice.worker import VoiceWorker
+
+    if not model_files.installed() or not speech.espeak_available():
+        print("Notas de voz: falta el modelo de voz o espeak-ng (apt-get install espeak-ng); no se evaluaron")
+        return 1
+    examples = load_clips(clips)
+    worker = VoiceWorker()
+    try:
+        heard = transcribe_clips(examples, worker)
+    finally:
+        worker.close()
+    parses = asyncio.run(_parse_all(model, [h["text"] for h in heard] + [e["say"] for e in examples]))
+    result = score_voice(examples, heard, parses[: len(examples)], parses[len(examples) :], main_procedure)
+    Path(report).parent.mkdir(parents=True, exist_ok=True)
+    Path(report).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print_voice_report(result, clips, report)
+    return 0
+
+
 def _report(heldout: str, result: Dict[str, Any], report: str) -> None:
     Path(report).parent.mkdir(parents=True, exist_ok=True)
     Path(report).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

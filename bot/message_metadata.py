@@ -9,6 +9,9 @@ FULL_TEXT_KEY = "texto_completo"  # what the citizen wrote, uncut, when the chan
 # The name the citizen shows on the channel (WhatsApp ProfileName, Telegram first_name).
 PROFILE_NAME_KEY = "nombre_perfil"
 PROFILE_NAME_MAX_LENGTH = 60
+# Set when the message is the transcript of a voice note (channels/voice.py): its length in seconds
+# ("duracion_s") and the recogniser's confidence ("logprob_medio", "prob_sin_voz").
+VOICE_NOTE_KEY = "nota_de_voz"
 
 
 def profile_name(raw: Any) -> Optional[str]:

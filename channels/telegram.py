@@ -49,6 +49,7 @@ from bot.message_metadata import (
     media_kind,
     profile_name,
 )
+from channels import voice
 from channels.common import record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text
@@ -250,6 +251,16 @@ class TelegramInput(InputChannel):
             question = await pending_question(sender_id)
             chosen = await button_for_text(capped, question.buttons) if question and question.menu else None
             return chosen or typed_text(capped), metadata
+        note = message.voice or message.audio
+        if note is not None and voice.enabled():
+            heard, said = await voice.hear(
+                lambda limit: self._sender.fetch_file(municipality, note.file_id, note.file_size, limit),
+                municipality,
+                metadata,
+                TELEGRAM_MAX_CHARS,
+            )
+            await output.send_note(sender_id, said)
+            return (typed_text(heard) if heard is not None else None), metadata
         if media:  # to the assistant all the same: the transcript keeps it and a form can take the photo
             return MEDIA_ONLY_TEXT, metadata
         kind = next((kind for name, kind in MEDIA_FIELDS if getattr(message, name, None)), "other")

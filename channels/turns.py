@@ -77,11 +77,13 @@ async def run_turn(
     """
     limit = timeout or turn_timeout()
     timed_out = False
+    notes = len(output.replies)  # what the channel said before the turn (a long message cut, «Entendí: …»)
     state, token = begin_turn()
     try:
         await asyncio.wait_for(on_new_message(message), limit)
         failure = state.failure
-        if not failure and not output.replies and not await _silence_expected(agent, message.sender_id):
+        answered = len(output.replies) > notes
+        if not failure and not answered and not await _silence_expected(agent, message.sender_id):
             failure = "sin respuesta"
     except asyncio.TimeoutError:
         failure, timed_out = f"más de {limit:.0f} s", True

@@ -44,6 +44,7 @@ from bot.message_metadata import (
     profile_name,
 )
 from bot.runtime import current_catalogue
+from channels import voice
 from channels.common import (
     last_buttons,
     numbered_list,
@@ -190,7 +191,22 @@ class WhatsAppInput(InputChannel):
             await output.send_text_message(sender_id, CUT_NOTE)
         if LOCATION_KEY in metadata and not text:
             text = "ubicacion"
-        if metadata.get(ATTACHMENTS_KEY) and not text:
+        attachments = metadata.get(ATTACHMENTS_KEY) or []
+        audio = next((a for a in attachments if a.get("kind") == "audio"), None)
+        if audio is not None and not text and voice.enabled():
+            # A voice note: what the citizen said, transcribed here, is the message (the audio stays attached).
+            url = str(audio.get("ref") or "")
+            heard, note = await voice.hear(
+                lambda limit: self._sender.fetch_media(url, limit),
+                metadata.get("municipio"),
+                metadata,
+                WHATSAPP_MAX_CHARS,
+            )
+            await output.send_text_message(sender_id, note)
+            if heard is None:
+                return None
+            text = heard
+        elif attachments and not text:
             # Media without words: to the assistant all the same, so the transcript keeps it (staff see it),
             # a form can take the photo and the assistant says what it can do with it.
             return UserMessage(

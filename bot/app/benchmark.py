@@ -407,3 +407,25 @@ def run_benchmark(
         twilio.stop()
         if not keep:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def run_voice_benchmark(output: Optional[str] = "results/bench_voice.json") -> int:
+    """Voice notes: transcription time per second of audio (short notes and one of a minute), the
+    worker's start (model check and load) and its peak memory, with ``VOICE_CPU_THREADS`` threads."""
+    from bot.config import settings
+    from bot.voice import model_files, speech
+    from bot.voice.measure import bench_voice
+
+    print("== notas de voz")
+    if not model_files.installed() or not speech.espeak_available():
+        print("falta el modelo de voz o espeak-ng (apt-get install espeak-ng): no se midió")
+        return 1
+    figures = bench_voice(threads=settings().voice_cpu_threads)
+    for key, value in figures.items():
+        print(f"{key:<32}{value}")
+    if output:
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
+        print(f"(resultados en {output})")
+    return 0

@@ -318,6 +318,11 @@ def cmd_eval(args) -> int:
     from bot.evaluation import evaluate
 
     code = evaluate(args.heldout, args.model, args.report)
+    if args.voice:
+        from bot.evaluation import evaluate_voice
+
+        print()
+        code = max(code, evaluate_voice(args.voice, args.model, args.voice_report))
     if args.scenarios and not args.nlu_only:
         from pathlib import Path
 
@@ -440,7 +445,15 @@ def cmd_bench(args) -> int:
     if args.nlu_only:
         output = "results/bench_nlu.json" if args.output == "results/bench.json" else args.output
         return run_nlu_benchmark(args.model, args.heldout, args.rounds, output)
+    if args.voice_only:
+        from bot.app.benchmark import run_voice_benchmark
+
+        return run_voice_benchmark("results/bench_voice.json" if args.output == "results/bench.json" else args.output)
     report = run_benchmark(args.conversations, args.rounds, args.skip_plain, args.think_ms, args.output, args.keep)
+    if not args.skip_voice:
+        from bot.app.benchmark import run_voice_benchmark
+
+        run_voice_benchmark("results/bench_voice.json")
     return 0 if report["assistant"]["errors"] == 0 and report["assistant"]["lost_replies"] == 0 else 1
 
 
@@ -535,6 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--scenarios-report", default="results/scenarios.json")
     ev.add_argument("--workers", type=int, default=4, help="escenarios a la vez")
     ev.add_argument("--nlu-only", action="store_true", help="solo el conjunto reservado de mensajes")
+    ev.add_argument("--voice", default="eval/voice.yml", help="notas de voz sintéticas ('' para omitirlas)")
+    ev.add_argument("--voice-report", default="results/voice.json")
     ev.set_defaults(func=cmd_eval)
 
     web = sub.add_parser("web", help="API de la municipalidad y avisos (lo inicia 'run')")
@@ -590,6 +605,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--think-ms", type=int, default=0, help="pausa del vecino entre mensajes")
     bench.add_argument("--skip-plain", action="store_true", help="sin el bot de 'rasa init'")
     bench.add_argument("--nlu-only", action="store_true", help="solo el NLU, en este proceso")
+    bench.add_argument("--voice-only", action="store_true", help="solo la transcripción de notas de voz")
+    bench.add_argument("--skip-voice", action="store_true", help="sin la transcripción de notas de voz")
     bench.add_argument("--output", default="results/bench.json")
     bench.add_argument("--keep", action="store_true", help="conserva las bases y registros de la corrida")
     bench.add_argument("--model", default="models")
