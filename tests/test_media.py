@@ -135,7 +135,8 @@ def test_telegram_media_the_largest_photo_a_voice_note_a_document():
     assert telegram_media(tg_update(text="hola").message) == []
 
 
-async def test_telegram_media_without_words_reaches_the_assistant_with_its_attachment():
+async def test_telegram_media_without_words_reaches_the_assistant_with_its_attachment(monkeypatch):
+    monkeypatch.setenv("VOICE_NOTES", "0")  # transcribed voice notes: tests/test_voice_e2e.py
     channel = TelegramInput(TelegramSettings({}))
     update = tg_update(
         photo=[{"file_id": "big", "file_unique_id": "b", "width": 10, "height": 10}], caption="  el hoyo  "
