@@ -9,9 +9,21 @@ import time
 
 import pytest
 
+from bot.conversation_id import ConversationId
+from bot.handoff.transcript import TranscriptReader
 from bot.voice.speech import long_note, video_file
 from tests.assistant_process import start_assistant, stop_assistant
-from tests.channel_clients import TOKENS, channel_env, citizen, new_chat, tg_message, tg_post, wa_replies, whatsapp
+from tests.channel_clients import (
+    PENALOLEN_WA,
+    TOKENS,
+    channel_env,
+    citizen,
+    new_chat,
+    tg_message,
+    tg_post,
+    wa_replies,
+    whatsapp,
+)
 from tests.voice_clips import clip, require_voice
 
 
@@ -39,6 +51,12 @@ def test_whatsapp_voice_note_is_understood_and_answered(assistant, standins):
     assert "Permiso de circulación" in replies[2] and "Costo" in replies[2]
     fetched = twilio.matching(lambda r: "media" in r)
     assert fetched and all(str(r.get("authorization", "")).startswith("Basic ") for r in fetched)  # credentials
+    # Staff read the transcript as the citizen's message, with the voice note attached to play it.
+    reader = TranscriptReader(f"sqlite:///{assistant['var'] / 'rasa_tracker.db'}")
+    said = [t for t in reader.rasa_turns(str(ConversationId.whatsapp(PENALOLEN_WA, sender))) if t.who == "vecino"]
+    reader.engine.dispose()
+    assert said and "permiso de circulación" in said[0].text.lower()
+    assert said[0].extra["adjuntos"][0]["kind"] == "audio"
 
 
 def test_voice_note_keeps_its_place_among_text_messages(assistant, standins):
