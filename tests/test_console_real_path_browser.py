@@ -10,6 +10,7 @@ received. Nothing is seeded but the staff accounts and one canned response.
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Callable, Dict, Iterator, List
 
@@ -24,12 +25,17 @@ from bot.storage.db import Database
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, login, require_browser, until
 from tests.channel_clients import TOKENS, citizen, new_chat, tg_message, tg_post, whatsapp
 from tests.test_console import PASSWORD
+from tests.voice_clips import clip, require_voice
 
 ASK_FOR_A_PERSON = "quiero hablar con una persona"
 CANNED_TITLE = "Saludo de atención"
 CANNED_BODY = "Hola, te atiende el equipo de la Municipalidad de Peñalolén. ¿En qué te podemos ayudar?"
 SILENT_SECONDS = 4  # after the citizen's message is stored: time the assistant would have had to answer
 DESK = {"viewport": {"width": 1100, "height": 900}, "locale": "es-CL"}
+# A real 1×1 image, so that the browser decodes what the console serves.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture(scope="module")
@@ -292,4 +298,42 @@ def test_delete_my_data_while_waiting_for_a_person(chromium, assistant, standins
     assert pedro.wait_for(lambda b: "borré tus datos" in b, before)
     until(lambda: ana.locator("#cola-filas > li", has_text=pedro.name).count() == 0)
     assert ana.evaluate("window.__sin_recargar") == 1
+    context.close()
+
+
+def test_a_photo_and_a_voice_note_are_visible_to_staff(chromium, assistant, standins, console_site):
+    """A citizen sends a photo and a voice note over the signed webhook, then asks for a person: the staffer
+    sees the photo (loaded through the console, from Twilio with the account's credentials), the voice
+    note's transcript and a player that the console serves the audio to."""
+    require_voice()
+    twilio, _ = standins
+    base, rosa = console_site["base"], WhatsAppCitizen(assistant, twilio, "Rosa Mella")
+    photo = twilio.add_media(PNG, "image/png")
+    before = len(rosa.received())
+    status, _ = whatsapp(
+        assistant, rosa.number, "", ProfileName=rosa.name, NumMedia="1", MediaContentType0="image/png", MediaUrl0=photo
+    )
+    assert status == 200
+    rosa.wait_for(lambda b: "imagen" in b.lower() or "foto" in b.lower(), before)
+    note = twilio.add_media(clip("cuanto cuesta el permiso de circulacion"), "audio/ogg")
+    before = len(rosa.received())
+    status, _ = whatsapp(
+        assistant, rosa.number, "", ProfileName=rosa.name, NumMedia="1", MediaContentType0="audio/ogg", MediaUrl0=note
+    )
+    assert status == 200
+    rosa.wait_for(lambda b: b.startswith("Entendí: «"), before)
+    context = chromium.new_context(**DESK)
+    ana = context.new_page()
+    login(ana, base, "ana", "Peñalolén")
+    handoff_id = _open_with_live_queue(ana, rosa, base)
+    ana.goto(f"{base}/consola/conversacion/{handoff_id}")
+    image = ana.locator(".turno.vecino figure.adjunto img").first
+    image.wait_for()
+    until(lambda: ana.evaluate("(img) => img.complete && img.naturalWidth > 0", image.element_handle()), 20)
+    spoken = ana.locator(".turno.vecino", has_text="permiso de circulación")
+    assert spoken.count() == 1 and spoken.locator("audio[controls]").count() == 1
+    audio_url = spoken.locator("audio").get_attribute("src")
+    served = ana.request.get(base + audio_url if audio_url.startswith("/") else audio_url)
+    assert served.status == 200 and served.headers["content-type"].startswith("audio/ogg")
+    assert served.body()[:4] == b"OggS"
     context.close()
