@@ -133,7 +133,8 @@ class ActionResponderTramite(NeedsMunicipality):
             town,
             latest_text(tracker),
             entity(tracker, "tramite"),
-            tracker.get_slot(Slot.TRAMITE),
+            # "¿Te refieres a la compostera?" then "cuanto cuesta": the suggestion, taken up by asking about it
+            tracker.get_slot(Slot.TRAMITE_SUGERIDO) or tracker.get_slot(Slot.TRAMITE),
             entity(tracker, "aspecto"),
             tracker.get_slot(Slot.TEMA),
             told_in_order(tracker),

@@ -118,6 +118,18 @@ async def test_what_happens_if_i_dont_is_answered_by_what_the_catalogue_says_fol
     assert "Juzgado de Policía Local" in messages[0]["text"] and "resolver sin escucharte" in messages[0]["text"]
 
 
+async def test_asking_about_a_suggested_procedure_takes_the_suggestion_up():
+    tracker = make_tracker(
+        "cuanto cuesta",
+        "consultar_tramite",
+        [],
+        slots={"municipio": "penalolen", "tramite_sugerido": "compostera-domiciliaria"},
+    )
+    messages, slots = await run(ActionResponderTramite(), tracker)
+    assert "compostera" in messages[0]["text"].lower() and "Costo:" in messages[0]["text"]
+    assert slots["tramite"] == "compostera-domiciliaria" and slots["tramite_sugerido"] is None
+
+
 async def test_unknown_commune_asks_and_keeps_the_question():
     tracker = make_tracker(
         "cuanto cuesta el permiso de circulacion", "consultar_tramite", [ent("tramite", "permiso-circulacion")]

@@ -188,10 +188,29 @@ def test_corregir_on_the_summary_opens_the_field_picker():
         ("quiero abrir un almacen en mi casa, q permiso se necesita", "iniciar_tramite", ASK),  # the question closes
         ("me pasaron un parte, hasta q hora atiende el juzgado", "iniciar_tramite", ASK),
         ("ya, mejor pidelo por aca entonces", "afirmar", DO),  # asked of the assistant
+        (
+            "hay un arbol seco en la vereda de mi casa q se puede caer, quiero q lo vengan a ver",
+            "consultar_tramite",
+            DO,
+        ),
+        ("quiero q vengan a ver el arbol, cuanto se demoran", "iniciar_tramite", ASK),
     ],
 )
 def test_asking_about_a_procedure_or_asking_for_it(text, intent, expected):
     assert procedure_move(Message(text, intent, 0.9)) == expected
+
+
+def test_a_short_aspect_question_the_classifier_missed_is_a_follow_up():
+    assert _cued_intent("cuesta algo?", "nlu_fallback") == "consultar_tramite"
+    assert _cued_intent("cuanto cuesta", "fuera_de_alcance") == "consultar_tramite"
+    assert _cued_intent("quien gano el partido ayer?", "fuera_de_alcance") == "fuera_de_alcance"
+
+
+def test_a_folio_corrected_after_a_miss_is_a_status_question():
+    said = "ah capaz q lo anote mal, es ang 7kq2n9"
+    assert _cued_intent(said, "fuera_de_alcance", {"folio"}) == "consultar_estado"
+    assert _cued_intent(said, "informar", {"folio"}) == "consultar_estado"
+    assert _cued_intent("hola", "saludar", set()) == "saludar"
 
 
 def test_asking_them_to_come_is_a_request_not_a_status_question():

@@ -80,6 +80,14 @@ def test_choice_by_number_text_or_typo():
     assert not bad.ok and "1) Perro" in bad.error
 
 
+def test_an_amount_with_its_unit_chooses_the_range_it_falls_in():
+    volume = field("opcion", options=["Menos de 1 m³", "Entre 1 y 3 m³", "Más de 3 m³"])
+    assert validate_answer(volume, "como 2 metros cubicos", ctx()).value == "Entre 1 y 3 m³"
+    assert validate_answer(volume, "medio metro, 0,5 m", ctx()).value == "Menos de 1 m³"
+    assert validate_answer(volume, "unos 5 m3", ctx()).value == "Más de 3 m³"
+    assert validate_answer(volume, "3", ctx()).value == "Más de 3 m³"  # a bare number is the option's
+
+
 def test_location_shared_from_the_phone():
     loc = field("ubicacion")
     result = validate_answer(loc, "", ctx(location={"lat": -33.48, "lon": -70.54}))
@@ -101,6 +109,7 @@ def test_address_can_be_a_shared_location_and_must_be_in_the_commune():
         ("pasaje rio palena 6231, lo hermida", "Palena"),
         ("esquina condell con rancagua", "Rancagua"),
         ("San Luis de Macul 5420, Penalolen", "Macul"),  # the served commune is named too
+        ("Pasaje Lientur 231, poblacion Pedro Aguirre Cerda", "Pedro Aguirre Cerda"),  # a neighbourhood's name
     ],
 )
 def test_a_street_named_after_another_commune_is_an_address_here(address, commune):

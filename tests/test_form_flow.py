@@ -199,6 +199,25 @@ def test_an_opening_message_with_all_the_data_gives_the_name_and_an_address_that
     assert "nombre" not in opening_answers(_form("retiro-voluminosos"), "me llamo juan y quiero botar un sillon")
 
 
+def test_a_name_told_with_other_data_is_the_name():
+    from bot.forms.opening import opening_answers
+
+    said = (
+        "hola, necesito q retiren un colchon y un somier. soy Tomas Vergara Silva rut 16.420.981-4, "
+        "vivo en Av. Italia 1450 depto 12 y mi cel es 9 7788 1123"
+    )
+    assert opening_answers(_form("retiro-voluminosos"), said) == {
+        "nombre": "Tomas Vergara Silva",
+        "direccion": "Av. Italia 1450 depto 12",
+    }
+    told = "quiero pedir una audiencia. mis datos: Jorge Antonio Cifuentes Paredes, rut 10.934.567-9, cel 9 7345 1298"
+    assert opening_answers(_form("audiencia-alcalde"), told)["nombre"] == "Jorge Antonio Cifuentes Paredes"
+    assert "nombre" not in opening_answers(_form("retiro-voluminosos"), "hola soy de penalolen, quiero botar un sofa")
+    name = FormField("nombre", "nombre", "¿Cuál es tu nombre completo?")
+    answer = validate_answer(name, "Valentina Ortiz Bravo, rut 12.908.734-K", AnswerContext(date(2026, 12, 1)))
+    assert answer.value == "Valentina Ortiz Bravo"
+
+
 def test_a_decline_typed_where_the_name_was_asked_is_no_name():
     name = FormField("nombre", "nombre", "¿Cuál es tu nombre completo?")
     for said in ("no tengo correo", "no se", "cual rut?"):

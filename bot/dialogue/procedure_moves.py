@@ -80,6 +80,8 @@ def procedure_move(message: Message) -> str:
     asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or bool(_ASKS.search(rest))
     if (request or reports) and not asks:
         return DO
+    if request and _WANTS_IT_DONE.search(norm) and "?" not in message.text and not _ASKS_FOR_FACTS.search(rest):
+        return DO  # "hay un arbol seco q se puede caer, quiero q lo vengan a ver": "se puede" asks nothing
     if _POLITE_REQUEST.search(norm) or _COME_AND_ACT.search(norm):
         beside = _COME_AND_ACT.sub(" ", _POLITE_REQUEST.sub(" ", norm))
         if not _ASKS.search(beside) and not _INFORMATION.search(beside):
@@ -131,4 +133,11 @@ def explicit_request(text: str) -> bool:
 _MIND_THEN_ACT = re.compile(
     r"\b(?:mejor|prefiero|mas bien|en realidad)(?: primero| ahora| altiro)? (?:solicito|pido|reporto|denuncio"
     r"|reclamo|hago|hagamos|pidamos|veamos|pedir|solicitar|reportar|denunciar|hacer|avisar|aviso|ingreso|ingresar)\b"
+)
+# "quiero que lo vengan a ver": a wish in one's own name that the town hall acts, stronger than a loose "se puede".
+_WANTS_IT_DONE = re.compile(rf"\b{_WANT} que (?:(?:lo|la|los|las|me|nos) )?\w+")
+# What only a question asks: a fact of the procedure, not a possibility ("se puede caer").
+_ASKS_FOR_FACTS = re.compile(
+    r"\b(?:cuanto|cuanta|cuantos|cuantas|donde|adonde|cuando|que (?:piden|pide|necesito|se necesita|documentos"
+    r"|papeles|requisitos)|como (?:se|lo|la|hago|puedo|saco|pido)|requisitos|horario)\b"
 )

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from bot.catalogue.model import FormField
 from bot.dialogue.cues import accepts
 from bot.forms.dates import parse_date
-from bot.forms.option_words import option_named
+from bot.forms.option_words import option_for_amount, option_named
 from bot.nlu.entities import find_emails, find_phones, first_rut, format_phone
 from bot.text import normalise
 
@@ -47,7 +47,7 @@ MAX_DAYS_AHEAD = 365
 NOT_IN_A_NAME = {
     "no", "tengo", "tiene", "correo", "mail", "email", "telefono", "celular", "rut", "quiero", "necesito",
     "que", "porque", "gracias", "hola", "omitir", "nada", "numero", "direccion", "cual", "como", "donde",
-    "si", "ya", "ok", "dale", "bueno", "porfa", "favor", "listo",
+    "si", "ya", "ok", "dale", "bueno", "porfa", "favor", "listo", "vecina", "vecino", "dueno", "duena",
 }  # fmt: skip
 OTHER_OPTIONS = {"otro", "otra", "otros", "otras"}
 
@@ -122,8 +122,33 @@ def yes_no(text: str, intent: str = "") -> Optional[bool]:
     return None
 
 
+# Where a name told with other data ends: "Valentina Ortiz Bravo, rut 12.908.734-K".
+_AFTER_A_NAME = {
+    "rut", "run", "vivo", "mi", "mis", "y", "con", "cel", "celular", "fono", "telefono", "correo", "mail",
+    "email", "soy", "tengo", "en", "para", "pa", "porque", "que", "q", "quiero", "necesito", "numero",
+    "direccion", "whatsapp", "wsp",
+}  # fmt: skip
+_NAME_WORD = re.compile(r"[^\W\d_][\w'\-]*\.?$", re.UNICODE)
+MIN_NAME_WORDS, MAX_NAME_WORDS = 2, 6
+
+
+def name_before_data(text: str) -> Optional[str]:
+    """The two to six words of a name that open ``text``, up to the first comma, datum or clause word."""
+    words: List[str] = []
+    for raw in text.split():
+        word = raw.strip(",.;:")
+        if normalise(word) in _AFTER_A_NAME or not _NAME_WORD.match(word):
+            break
+        words.append(word)
+        if raw != word:  # a comma or full stop closes the name
+            break
+    return " ".join(words) if MIN_NAME_WORDS <= len(words) <= MAX_NAME_WORDS else None
+
+
 def _name(text: str, _f: FormField, _c: AnswerContext) -> FieldResult:
     name = NAME_PREFIX.sub("", text).strip(" .,")
+    if any(ch.isdigit() for ch in name) or "," in name:
+        name = name_before_data(name) or name  # the rest (RUT, phone) is taken from the entities
     letters = sum(ch.isalpha() for ch in name)
     if letters < 2 or any(ch.isdigit() for ch in name) or len(name) > 80:
         return _fail("Necesito tu nombre, sin números. Por ejemplo: María José Soto.")
@@ -180,6 +205,20 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
 
 
 _COMMUNE_CUES = {"en", "comuna", "de"}
+# A neighbourhood or street named after a commune: "población Pedro Aguirre Cerda", "villa Macul".
+_PLACE_WORDS = {
+    "poblacion",
+    "pobl",
+    "villa",
+    "barrio",
+    "conjunto",
+    "sector",
+    "condominio",
+    "calle",
+    "pasaje",
+    "avenida",
+    "av",
+}
 
 
 def _in_commune(address: str, commune: str) -> bool:
@@ -187,8 +226,14 @@ def _in_commune(address: str, commune: str) -> bool:
     to a street named after it ("pasaje Río Palena 6231", "Condell con Rancagua")."""
     name = normalise(commune).split()
     parts = [normalise(part).split() for part in address.split(",")]
-    if any(part[-len(name) :] == name and len(part) <= len(name) + 2 for part in parts[1:] if part):
-        return True  # after a comma: "…, Maipú", "…, comuna de Maipú"
+    if any(
+        part[-len(name) :] == name
+        and len(part) <= len(name) + 2
+        and not (len(part) > len(name) and part[-len(name) - 1] in _PLACE_WORDS)
+        for part in parts[1:]
+        if part
+    ):
+        return True  # after a comma: "…, Maipú", "…, comuna de Maipú"; not "…, población Pedro Aguirre Cerda"
     words = [w for part in parts for w in part]
     for i in range(1, len(words) - len(name) + 1):
         if words[i : i + len(name)] == name and (words[i - 1] in _COMMUNE_CUES or words[i - 1].isdigit()):
@@ -269,6 +314,9 @@ def _choice(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
     number = option_number(text, len(options))
     if number:
         return _ok(options[number - 1])
+    amount = option_for_amount(text, options)  # "como 2 metros cubicos": the range, not a look-alike title
+    if amount:
+        return _ok(amount)
     best = process.extractOne(normalised, [normalise(o) for o in options], scorer=fuzz.WRatio, score_cutoff=80)
     if best:
         return _ok(options[best[2]])

@@ -16,6 +16,7 @@ import re
 from typing import Dict, List, Optional
 
 from bot.catalogue.model import FormField
+from bot.forms.fields import NOT_IN_A_NAME, name_before_data
 from bot.text import normalise
 
 _CLAUSES = re.compile(r"(?:[,;:\n]|\.(?!\d))+")  # not the dots of "9.876.543-3"
@@ -54,8 +55,25 @@ _AT_TIME = re.compile(
 )
 
 
+# "Av. Italia 1450": the full stop of an abbreviation closes no clause.
+_ABBREVIATION_END = re.compile(r"\b(?:av|avda|pje|psje|dpto|depto|nro|sta|sto|gral|pob|pobl)$", re.IGNORECASE)
+
+
 def _clauses(text: str) -> List[str]:
-    return [clause.strip() for clause in _CLAUSES.split(text) if clause.strip()]
+    clauses: List[str] = []
+    glued = False
+    for part in re.split(f"({_CLAUSES.pattern})", text):
+        if _CLAUSES.fullmatch(part or " "):
+            glued = part.strip() == "." and bool(clauses) and bool(_ABBREVIATION_END.search(clauses[-1]))
+            if glued:
+                clauses[-1] += "."
+            continue
+        if glued:
+            clauses[-1] += " " + part.strip()
+        elif part.strip():
+            clauses.append(part.strip())
+        glued = False
+    return [clause for clause in clauses if clause]
 
 
 def _address_in(clause: str, alone: bool) -> Optional[str]:
@@ -82,7 +100,7 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
         found = placed.group(1).strip() if placed else None
     if not found or not re.search(r"\d", found) or _NOT_A_PLACE.search(normalise(found)):
         return None
-    found = _ADDRESS_END.sub("", " ".join(found.split()))
+    found = re.sub(r" (?:y|e|pero|que|q)$", "", _ADDRESS_END.sub("", " ".join(found.split())), flags=re.IGNORECASE)
     return _AFTER_THE_NUMBER.sub("", re.sub(r"^(?:el|la)\s+", "", found, flags=re.IGNORECASE))
 
 
@@ -103,14 +121,10 @@ def _titled(clause: str, options: List[str]) -> Optional[str]:
     return named[0] if len(named) == 1 else None
 
 
-# "me llamo Rosa Amelia Figueroa rut 9.876.543-3…": the name is what follows, up to the next datum or clause.
-_NAME_CUE = re.compile(r"\b(?:me llamo|mi nombre es|mi nombre)\s+", re.IGNORECASE)
-_NAME_WORD = re.compile(r"[^\W\d_][\w'\-]*\.?$", re.UNICODE)
-_AFTER_A_NAME = {
-    "rut", "run", "vivo", "mi", "y", "con", "cel", "celular", "fono", "telefono", "correo", "mail", "email",
-    "soy", "tengo", "en", "para", "pa", "porque", "que", "q", "quiero", "necesito", "numero", "direccion",
-}  # fmt: skip
-MIN_NAME_WORDS, MAX_NAME_WORDS = 2, 6
+# "me llamo Rosa Amelia Figueroa rut 9.876.543-3…", "mis datos: Jorge Cifuentes, rut…": the name follows.
+_NAME_CUE = re.compile(r"\b(?:me llamo|mi nombre es|mi nombre|mis datos son|mis datos)\s*:?\s+", re.IGNORECASE)
+# "soy Tomas Vergara Silva rut …": after "soy", only a name written with capitals ("soy de peñalolén" is none).
+_SOY_CUE = re.compile(r"\bsoy\s+(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+\s+[A-ZÁÉÍÓÚÑ])")
 # Where an address told with other data ends: "Pasaje Los Copihues 418 Angol mi cel es 9 6234…".
 _ADDRESS_END = re.compile(
     r" (?:mi )?(?:cel|celular|fono|telefono|whatsapp|wsp|rut|run|correo|mail|email|numero de contacto)\b.*$",
@@ -119,19 +133,10 @@ _ADDRESS_END = re.compile(
 
 
 def _told_name(text: str) -> Optional[str]:
-    """The name after "me llamo" / "mi nombre es": two to six words of letters, up to the next datum."""
-    cue = _NAME_CUE.search(text)
-    if not cue:
-        return None
-    words: List[str] = []
-    for raw in text[cue.end() :].split():
-        word = raw.strip(",.;:")
-        if normalise(word) in _AFTER_A_NAME or not _NAME_WORD.match(word):
-            break
-        words.append(word)
-        if raw != word:  # a comma or full stop closes the name
-            break
-    return " ".join(words) if MIN_NAME_WORDS <= len(words) <= MAX_NAME_WORDS else None
+    """The name after "me llamo" / "mi nombre es" / "mis datos:" / "soy" (capitalised), up to the next datum."""
+    cue = _NAME_CUE.search(text) or _SOY_CUE.search(text)
+    name = name_before_data(text[cue.end() :]) if cue else None
+    return name if name and not set(normalise(name).split()) & NOT_IN_A_NAME else None
 
 
 def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:

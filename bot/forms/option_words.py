@@ -7,9 +7,10 @@ themselves live in the catalogue's forms.
 
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Set
 
-from bot.text import close_spelling, normalise
+from bot.text import close_spelling, normalise, strip_accents
 
 SYNONYMS: Dict[str, Set[str]] = {
     "trabajo": {"pega", "laboral", "empleo", "empresa", "contrato", "trabajar"},
@@ -60,3 +61,34 @@ def option_named(text: str, options: List[str]) -> Optional[str]:
         return None
     close = [option for option in options if any(close_spelling(w, own) for w in content for own in _words(option))]
     return close[0] if len(close) == 1 else None
+
+
+# Options that are ranges of an amount: "Menos de 1 m³", "Entre 1 y 3 m³", "Más de 3 m³".
+_BELOW = re.compile(r"^(?:menos de|hasta) (\d+(?:[.,]\d+)?)\b")
+_BETWEEN = re.compile(r"^(?:entre|de) (\d+(?:[.,]\d+)?) (?:y|a) (\d+(?:[.,]\d+)?)\b")
+_ABOVE = re.compile(r"^(?:mas de|sobre) (\d+(?:[.,]\d+)?)\b")
+# An amount said with its unit ("como 2 metros cubicos", "unos 5 m3"): a bare "2" picks the second option.
+_AMOUNT = re.compile(r"\b(\d+(?:[.,]\d+)?) ?(?:m3|m|mts|metros?|cubicos?|kilos?|kg|anos?|meses|dias|personas|horas)\b")
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def option_for_amount(text: str, options: List[str]) -> Optional[str]:
+    """The range option an amount falls in ("como 2 metros cubicos" -> «Entre 1 y 3 m³»), if exactly one."""
+    said = _AMOUNT.search(strip_accents(text.lower()).replace("m³", "m3"))  # "0,5 m": the comma kept
+    if not said:
+        return None
+    amount = _number(said.group(1))
+    fitting = []
+    for option in options:
+        title = normalise(option).replace("m³", "m3")
+        below, between, above = _BELOW.match(title), _BETWEEN.match(title), _ABOVE.match(title)
+        if (
+            (below and amount < _number(below.group(1)))
+            or (between and _number(between.group(1)) <= amount <= _number(between.group(2)))
+            or (above and amount > _number(above.group(1)))
+        ):
+            fitting.append(option)
+    return fitting[0] if len(fitting) == 1 else None

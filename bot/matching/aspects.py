@@ -20,7 +20,7 @@ ASPECT_PATTERNS = {
     "costo": [
         r"\bcuanto (cuesta|sale|vale|cobran|es|hay que pagar|pago|seria|saldria|costaria)",
         r"\b(valor|precio|costo|cobro|cobran|cobra|tarifa|arancel|gratis|gratuito|se paga|pagar|pago|plata|lucas"
-        r"|utm)\b",
+        r"|utm|cuesta|cuestan|costara)\b",
         r"\bcuanto (?!tiempo|demora)(?:\w+ ){0,4}(?:sale|saldria|salir|cuesta|costar|cobran|cobrar|pagar|pago)\b",
     ],
     "requisitos": [

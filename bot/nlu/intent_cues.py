@@ -58,6 +58,8 @@ TOWN_HALL_GUESSES = {"listar_tramites", "fuera_de_alcance", "consultar_bot", "sa
 # A relabelled message is not sent to the fallback for the classifier's low confidence.
 CUED_CONFIDENCE = 0.5
 CUED_MARGIN = 0.1
+# A message this short that asks an aspect and names nothing ("cuesta algo?") is a follow-up question.
+MAX_ASPECT_ONLY_WORDS = 4
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -125,6 +127,13 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return OUT_OF_SCOPE  # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint
     if guessed in ("negar", AGREEING) and "?" in text and opens_as_follow_up(text) and len(text.split()) > 2:
         return ASKING  # "¿y si no puedo pagar?", "y si se me pierde?": a question about it, not a "no" or a "yes"
+    if (
+        guessed in (OUT_OF_SCOPE, "nlu_fallback")
+        and len(text.split()) <= MAX_ASPECT_ONLY_WORDS
+        and asked_aspects(text)
+        and not sounds_upset(text)
+    ):
+        return ASKING  # "cuesta algo?", "cuanto cuesta": about the procedure in focus, no off-topic question
     if guessed in GREETINGS and looks_like_question(text) and (asked_aspects(text) or asks_town_hall_detail(text)):
         return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
@@ -152,6 +161,12 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return ASKING  # "¿entregan composteras?": about that procedure, not the list of all
     if guessed == STOPPING and not is_stop(text) and ("tramite" in entities or looks_like_question(text)):
         guessed = ASKING  # "q necesito pa vender leña" is no cancel: then question or request, by its words
+    if "folio" in entities and guessed in (SMALL_TALK - {AGREEING, "negar"}) | {
+        OUT_OF_SCOPE,
+        "informar",
+        "nlu_fallback",
+    }:
+        return STATUS  # "ah capaz q lo anote mal, es ang 7kq2n9": a folio, so the request it names
     if guessed == STATUS and "tramite" in entities and "folio" not in entities and not asks_status(text):
         return ASKING  # "consulta por la licencia": a question about the licence, not about a request
     if guessed == STATUS and "folio" not in entities and explicit_request(text) and not speaks_of_a_request_made(text):
