@@ -31,6 +31,8 @@ def field(kind, **kwargs):
         ("direccion", "Pasaje Los Aromos 1234, depto 21", "Pasaje Los Aromos 1234, depto 21"),
         ("fecha", "15 de diciembre", "2026-12-15"),
         ("fecha", "mañana", "2026-11-26"),
+        ("fecha", "el proximo jueves si se puede, en la mañana", "2026-11-26"),  # the morning, not tomorrow
+        ("fecha", "el lunes en la mañana", "2026-11-30"),
         ("texto", "un colchón de dos plazas", "un colchón de dos plazas"),
         ("si_no", "si po", True),
         ("si_no", "no", False),

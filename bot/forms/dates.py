@@ -42,6 +42,10 @@ def parse_date(text: str, today: date) -> Optional[date]:
         return None
     if "pasado manana" in norm:
         return today + timedelta(days=2)
+    norm = re.sub(r"\b(?:en|por|de|a) la manana\b", " ", norm)  # "en la mañana" is the morning, not tomorrow
+    weekday = _weekday_only(norm)
+    if weekday is not None:  # "el proximo jueves si se puede": the coming Thursday, whatever else is said
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
     base = datetime.combine(today, datetime.min.time()).replace(hour=9)
     settings = {"PREFER_DATES_FROM": "future", "DATE_ORDER": "DMY", "RELATIVE_BASE": base}
     candidates = [text, norm]
@@ -63,3 +67,15 @@ def parse_date(text: str, today: date) -> Optional[date]:
             result = result + relativedelta(months=1)  # "el 20" said on the 25th means next month
         return result
     return None
+
+
+_WEEKDAYS = ["lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo"]
+_WEEKDAY = re.compile(r"\b(lunes|martes|miercoles|jueves|viernes|sabados?|domingos?)\b")
+
+
+def _weekday_only(norm: str) -> Optional[int]:
+    """The one weekday a message names without a day number ("el proximo jueves"), or ``None``."""
+    if re.search(r"\d", norm) or "semana" in norm:
+        return None  # "el jueves 15", "el jueves de la otra semana": for dateparser
+    named = {_WEEKDAYS.index(m.rstrip("s") if m.rstrip("s") in _WEEKDAYS else m) for m in _WEEKDAY.findall(norm)}
+    return next(iter(named)) if len(named) == 1 else None
