@@ -204,8 +204,10 @@ def test_list_requests_is_per_municipality_newest_first_and_filtered(db):
             "created_at",
             "updated_at",
             "fields",
+            "attachments",
         }
         assert "rut" not in item["fields"] and item["fields"]["nombre"] == "Ana Soto"
+        assert all(set(a) == {"n", "kind", "content_type"} for a in item["attachments"])  # never the media URL
     assert listed[2]["created_at"] == "2024-03-01T15:00:00+00:00"
     with pytest.raises(ValueError):
         store.list_requests(db, "penalolen", status="cerrada")

@@ -97,7 +97,7 @@ def test_telegram_voice_update_is_understood_and_answered(assistant, standins):
     file_id = telegram.add_file(TOKENS["penalolen"], data, "audio/ogg")
     voice = {"file_id": file_id, "file_unique_id": "u" + file_id, "duration": 3, "mime_type": "audio/ogg"}
     assert tg_post(assistant, tg_message(chat, voice={**voice, "file_size": len(data)})) == 200
-    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat), 3, timeout=90)
+    telegram.wait_for(lambda r: r.get("method") == "sendMessage" and str(r.get("chat_id")) == str(chat), 3, timeout=90)
     texts = [r["text"] for r in telegram.sent(chat)]
     assert texts[0].startswith("Entendí: «") and "hoyo" in texts[0].lower()
     assert any("bache" in t.lower() for t in texts[1:]), texts
