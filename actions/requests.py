@@ -55,7 +55,7 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker, town: 
             dispatcher.utter_message(text=replies.blocked(reason))
             return done
         # The lookup form asks the RUT, unless it came with the folio ("folio ang zzz997 rut 11.111.111-1").
-        rut = entity(tracker, "rut") or first_rut(latest_text(tracker)) or tracker.get_slot(Slot.RUT_CONSULTA)
+        rut = entity(tracker, "rut") or first_rut(latest_text(tracker))
         return [
             SlotSet(Slot.MUNICIPIO, town.slug),
             SlotSet(Slot.FOLIO_CONSULTA, folio),
@@ -189,8 +189,6 @@ class ActionResultadoConsulta(Action):
         if found is None:
             await run_blocking(record_failure, db, town.slug, tracker.sender_id, folio)
             dispatcher.utter_message(text=replies.NOT_FOUND)
-            # "ah, lo anoté mal, es ang 7kq2n9": the folio is retried with the RUT just given (the lookup
-            # limit counts every try).
-            return [e for e in reset if e["name"] != Slot.RUT_CONSULTA]
+            return reset
         send(dispatcher, [replies.request_detail(found, catalogue.display_name)])
         return reset

@@ -101,24 +101,6 @@ async def test_mismatch_and_unknown_get_the_same_neutral_answer(loaded_services,
     assert text == "No encontré una solicitud con esos datos. Revisa el folio y el RUT, y vuelve a intentarlo."
 
 
-async def test_a_folio_corrected_after_a_miss_is_looked_up_with_the_rut_given(loaded_services):
-    folio = make_request(loaded_services, "a", sender="alguien-mas")
-    missed = tracker_for(
-        "x", "informar", slots={"folio_consulta": "PEN-ZZZZZZ", "rut_consulta": "12345678-5"}, sender="otro"
-    )
-    text, slots = await run(ActionResultadoConsulta(), missed)
-    assert "No encontré" in text and slots["folio_consulta"] is None and "rut_consulta" not in slots
-    retried = tracker_for(
-        f"ah lo anote mal, es {folio.lower()}",
-        "consultar_estado",
-        [ent("folio", folio)],
-        slots={"rut_consulta": "12345678-5"},
-        sender="otro",
-    )
-    _, slots = await run(ActionConsultarEstado(), retried)
-    assert slots["folio_consulta"] == folio and slots["rut_consulta"] == "12345678-5"  # not asked again
-
-
 async def test_failed_lookups_are_limited_per_sender(loaded_services):
     folio = make_request(loaded_services, "a", sender="alguien-mas")
     for _ in range(5):
