@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, NamedTuple, Optional, TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
@@ -145,6 +152,9 @@ class TelegramSender:
     def __init__(self, settings: TelegramSettings) -> None:
         self.settings = settings
         self._bots: Dict[str, Bot] = {}
+        # Chats shown the "📍 Compartir ubicación" keyboard: a citizen who types the address instead
+        # keeps it on screen, so the next message without buttons takes it away.
+        self._location_keyboard_shown: set[ConversationId] = set()
 
     def bot(self, municipality: str) -> Bot:
         """The bot of a municipality (``KeyError`` when it has none)."""
@@ -187,12 +197,18 @@ class TelegramSender:
         markup: Any = keyboard(buttons or [], menu or 0)
         if markup is None and share_location:
             markup = location_keyboard()
+        elif markup is None and target in self._location_keyboard_shown:
+            markup = ReplyKeyboardRemove()
         try:
             await with_retries(lambda: bot.send_message(chat_id=target.address, text=text, reply_markup=markup))
         except (Forbidden, BadRequest) as exc:  # blocked bot, unknown chat: retrying will not help
             raise TelegramSendError(f"Telegram rechazó el mensaje: {exc}", final=True) from exc
         except TelegramError as exc:
             raise TelegramSendError(f"error de Telegram: {exc}") from exc
+        if isinstance(markup, ReplyKeyboardMarkup):
+            self._location_keyboard_shown.add(target)
+        elif isinstance(markup, ReplyKeyboardRemove):
+            self._location_keyboard_shown.discard(target)
 
     async def send_typing(self, conversation: ConversationId | str) -> None:
         """Show "escribiendo…" in the chat while the assistant works (best effort: a failure is only logged)."""

@@ -8,6 +8,7 @@ twilio's RequestValidator; Telegram requests are real update JSON.
 import functools
 import time
 import uuid
+from typing import Any, Dict
 
 from twilio.request_validator import RequestValidator
 
@@ -531,6 +532,26 @@ def test_whatsapp_an_areas_procedures_are_listed_once(assistant, standins):
     assert replies[-1].count("Permiso de circulación") == 1 and "1. " in replies[-1]
 
 
+def test_telegram_a_typed_address_takes_the_location_button_away(assistant, standins):
+    _, telegram = standins
+    chat = new_chat()
+    tg_post(assistant, tg_message(chat, "quiero reportar un bache"))
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "¿Dónde está el bache?" in r.get("text", ""))
+    tg_post(assistant, tg_message(chat, "Av. Grecia 8735"))
+    asked = telegram.wait_for(
+        lambda r: str(r.get("chat_id")) == str(chat) and "Cuéntanos cómo es el daño" in r.get("text", "")
+    )[0]
+    assert asked["reply_markup"] == {"remove_keyboard": True}
+
+    def to_chat(record: Dict[str, Any]) -> bool:
+        return str(record.get("chat_id")) == str(chat) and record.get("method") == "sendMessage"
+
+    sent = len(telegram.matching(to_chat))
+    tg_post(assistant, tg_message(chat, "un hoyo grande al medio de la calle"))
+    following = telegram.wait_for(to_chat, sent + 1)[sent]
+    assert "remove_keyboard" not in (following.get("reply_markup") or {})  # taken away once, not on every message
+
+
 def test_telegram_typing_and_the_share_location_button(assistant, standins):
     _, telegram = standins
     chat = new_chat()
@@ -545,7 +566,7 @@ def test_telegram_typing_and_the_share_location_button(assistant, standins):
     asked = telegram.wait_for(
         lambda r: str(r.get("chat_id")) == str(chat) and "Cuéntanos cómo es el daño" in r.get("text", "")
     )[0]
-    assert "reply_markup" not in asked
+    assert asked["reply_markup"] == {"remove_keyboard": True}  # the location button is gone from the screen
     file_id = telegram.add_file(TOKENS["penalolen"], b"\xff\xd8foto", "image/jpeg")
     tg_post(assistant, tg_message(chat, photo=[{"file_id": file_id, "file_unique_id": "u", "width": 9, "height": 9}]))
     telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and "adjunto a la solicitud" in r.get("text", ""))
