@@ -82,7 +82,7 @@ async def test_telegram_offers_to_share_the_location_when_asked_where(process_db
         "resize_keyboard": True,
         "one_time_keyboard": True,
     }
-    assert "reply_markup" not in sent[1]
+    assert sent[1]["reply_markup"] == {"remove_keyboard": True}  # the address typed: the button goes away
     assert "inline_keyboard" in sent[2]["reply_markup"]  # buttons win: one keyboard per message
 
 
