@@ -27,6 +27,7 @@ from bot.dialogue.cues import (
     is_short_follow_up,
     names_town_hall,
     opens_as_follow_up,
+    town_hall_only_as_place,
 )
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
@@ -160,8 +161,12 @@ def procedure_question(
     is about it. ``told``: the procedures the NLU found in clauses of their own, in the order told
     (``told_in_order``): "cuánto es el aseo al año y cuánto sale la patente" answers both.
     """
-    named_office = office_named(text, town) or (town.office("principal") if names_town_hall(text) else None)
-    about_town_hall = (
+    # "¿y en la muni dónde es?" right after a procedure asks where that procedure is done.
+    town_hall_as_place = bool(remembered) and town_hall_only_as_place(text)
+    named_office = office_named(text, town) or (
+        town.office("principal") if names_town_hall(text) and not town_hall_as_place else None
+    )
+    about_town_hall = not town_hall_as_place and (
         asks_about_town_hall(text)
         or (bool(topic) and asks_town_hall_detail(text))
         or (named_office is not None and asks_open_or_where(text))

@@ -54,6 +54,28 @@ async def test_follow_up_keeps_the_procedure():
     assert "Dónde:" in messages[0]["text"] and "Horario:" in messages[0]["text"]
 
 
+async def test_where_at_the_town_hall_after_a_procedure_is_where_that_procedure_is_done():
+    tracker = make_tracker(
+        "y en la muni donde es?",
+        "consultar_tramite",
+        [],
+        slots={"municipio": "penalolen", "tramite": "certificado-residencia"},
+    )
+    messages, slots = await run(ActionResponderTramite(), tracker)
+    assert messages[0]["text"].startswith("Certificado de residencia en Peñalolén")
+    assert "Av. Consistorial 3450" in messages[0]["text"]  # DIDECO, where it is done; not the town hall's address
+    assert slots.get("tramite", "certificado-residencia") == "certificado-residencia"
+    # Asked about the town hall itself, the town hall answers.
+    tracker = make_tracker(
+        "y donde queda la muni?",
+        "consultar_tramite",
+        [],
+        slots={"municipio": "penalolen", "tramite": "certificado-residencia"},
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "Av. Grecia 8735" in messages[0]["text"]
+
+
 async def test_follow_up_without_context_asks_which_procedure():
     tracker = make_tracker("y cuanto cuesta?", "consultar_tramite", [], slots={"municipio": "penalolen"})
     messages, _ = await run(ActionResponderTramite(), tracker)

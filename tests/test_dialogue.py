@@ -7,7 +7,7 @@ import pytest
 from bot.catalogue.files import load_catalogue
 from bot.catalogue.model import FormField
 from bot.config import catalogue_dir
-from bot.dialogue.cues import asks_about_town_hall, is_stop, sounds_upset
+from bot.dialogue.cues import asks_about_town_hall, is_stop, sounds_upset, town_hall_only_as_place
 from bot.dialogue.form_moves import ACKNOWLEDGED, ANSWER, CANCEL, OTHER_REQUEST, PERSON, QUESTION, form_move
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import ASK, DO, procedure_move
@@ -210,6 +210,9 @@ def test_a_folio_corrected_after_a_miss_is_a_status_question():
     said = "ah capaz q lo anote mal, es ang 7kq2n9"
     assert _cued_intent(said, "fuera_de_alcance", {"folio"}) == "consultar_estado"
     assert _cued_intent(said, "informar", {"folio"}) == "consultar_estado"
+    # A correction that opens with "no" or "sí" is still the folio, not an answer to nothing.
+    assert _cued_intent("uy no, es ANG-Q4M8T3, me equivoque", "negar", {"folio"}) == "consultar_estado"
+    assert _cued_intent("si, es el ANG-Q4M8T3", "afirmar", {"folio"}) == "consultar_estado"
     assert _cued_intent("hola", "saludar", set()) == "saludar"
 
 
@@ -227,6 +230,11 @@ def test_town_hall_questions_are_relabelled_whatever_was_guessed():
     # Doing a procedure on the web site asks about the procedure; asking for the site is about the town hall.
     assert not asks_about_town_hall("se puede pedir por la pagina?")
     assert not asks_about_town_hall("lo puedo pagar en la web de la muni?")
+    assert town_hall_only_as_place("y en la muni donde es?")
+    assert town_hall_only_as_place("hay q ir a la municipalidad?")
+    assert not town_hall_only_as_place("y donde queda la muni?")
+    assert not town_hall_only_as_place("a q hora abre la muni el sabado")
+    assert not town_hall_only_as_place("en la muni a q hora atienden")  # "muni ... atienden": the town hall itself
     assert asks_about_town_hall("tienen pagina web?")
 
 

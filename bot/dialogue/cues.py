@@ -161,6 +161,22 @@ def names_town_hall(text: str) -> bool:
     return bool(_TOWN_HALL.search(normalise(text)))
 
 
+# The town hall as where something is done ("¿y en la muni dónde es?"), not as what is asked about.
+_AT_TOWN_HALL = re.compile(r"\b(?:en|a) (?:la |el )?(?:muni|municipalidad|municipio)\b")
+_TOWN_HALL_ITSELF = re.compile(
+    r"\b(?:muni|municipalidad|municipio)\b.{0,12}\b(?:queda|esta|abre|abren|cierra|cierran|atiende|atienden)\b"
+    r"|\b(?:queda|esta|abre|cierra|atiende|llego|llegar|direccion|horario|telefono|fono|correo) (?:de |a )?"
+    r"(?:la |el )?(?:muni|municipalidad|municipio)\b"
+)
+
+
+def town_hall_only_as_place(text: str) -> bool:
+    """The municipality is named only as the place something is done: "¿y en la muni dónde es?",
+    "¿se puede hacer en la municipalidad?" (about the procedure), not "¿dónde queda la muni?"."""
+    norm = normalise(text)
+    return bool(_AT_TOWN_HALL.search(norm)) and not _TOWN_HALL_ITSELF.search(norm)
+
+
 _UPSET = re.compile(
     r"\b(?:no (?:me )?sirve|no sirven|no funciona|no me ayuda|no ayuda|nadie (?:contesta|responde|me responde|atiende)"
     r"|pesim[oa]|malisim[oa]|una porqueria|una mierda|estoy chat[oa]|chato|harto|aburrid[oa]|indignad[oa]"

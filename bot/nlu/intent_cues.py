@@ -161,12 +161,9 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return ASKING  # "¿entregan composteras?": about that procedure, not the list of all
     if guessed == STOPPING and not is_stop(text) and ("tramite" in entities or looks_like_question(text)):
         guessed = ASKING  # "q necesito pa vender leña" is no cancel: then question or request, by its words
-    if "folio" in entities and guessed in (SMALL_TALK - {AGREEING, "negar"}) | {
-        OUT_OF_SCOPE,
-        "informar",
-        "nlu_fallback",
-    }:
-        return STATUS  # "ah capaz q lo anote mal, es ang 7kq2n9": a folio, so the request it names
+    if "folio" in entities and guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar", "nlu_fallback"}:
+        # "ah capaz q lo anote mal, es ang 7kq2n9", "uy no, es ANG-Q4M8T3": a folio, so the request it names
+        return STATUS
     if guessed == STATUS and "tramite" in entities and "folio" not in entities and not asks_status(text):
         return ASKING  # "consulta por la licencia": a question about the licence, not about a request
     if guessed == STATUS and "folio" not in entities and explicit_request(text) and not speaks_of_a_request_made(text):
