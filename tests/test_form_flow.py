@@ -268,3 +268,14 @@ def test_a_bare_yes_is_no_answer_to_a_free_text_question():
     state = FormState("denuncia-ruidos", "penalolen", current="horario")
     step = handle_message(state, [schedule], "si, envialo", ctx())
     assert "horario" not in step.state.values and "Escríbeme" in step.replies[0].text
+
+
+def test_an_address_followed_by_another_clause_is_still_the_address():
+    from bot.forms.opening import opening_answers
+
+    said = "hola, hay un hoyo enorme en la calle Maruri 1300 y tb el poste de al frente esta apagado hace dias"
+    assert opening_answers(_form("reporte-bache"), said)["direccion"] == "calle Maruri 1300"
+    # A number of days or weeks is still no street number.
+    assert "direccion" not in opening_answers(
+        _form("reporte-luminaria"), "hola, el poste de la esquina esta apagado hace 2 semanas"
+    )

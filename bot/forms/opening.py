@@ -98,10 +98,14 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
     else:
         placed = _EN_PLACE_NUMBER.search(clause)
         found = placed.group(1).strip() if placed else None
-    if not found or not re.search(r"\d", found) or _NOT_A_PLACE.search(normalise(found)):
+    if not found:
         return None
     found = re.sub(r" (?:y|e|pero|que|q)$", "", _ADDRESS_END.sub("", " ".join(found.split())), flags=re.IGNORECASE)
-    return _AFTER_THE_NUMBER.sub("", re.sub(r"^(?:el|la)\s+", "", found, flags=re.IGNORECASE))
+    # What follows the number is another clause ("Maruri 1300 y tb el poste … hace dias"): its days are no address.
+    found = _AFTER_THE_NUMBER.sub("", re.sub(r"^(?:el|la)\s+", "", found, flags=re.IGNORECASE))
+    if not re.search(r"\d", found) or _NOT_A_PLACE.search(normalise(found)):
+        return None
+    return found
 
 
 def _is_schedule(clause: str) -> bool:
