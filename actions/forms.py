@@ -34,8 +34,8 @@ from bot.dialogue.form_moves import ACKNOWLEDGED, CANCEL, OTHER_REQUEST, PERSON,
 from bot.dialogue.message import Message
 from bot.domain_names import Intent, Slot
 from bot.forms.fields import AnswerContext, photos, validate_answer, yes_no
-from bot.forms.flow import handle_message
-from bot.forms.state import ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState
+from bot.forms.flow import detail_field, handle_message
+from bot.forms.state import ADDING, ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState
 from bot.message_metadata import MEDIA_ONLY_TEXT
 from bot.storage.requests import FolioExhausted, submit_request
 from bot.text import normalise
@@ -352,6 +352,10 @@ class ActionAskRespuestaFormulario(Action):
             send(dispatcher, [form_replies.summary(proc, state)])
         elif state.stage == CHOOSING:
             send(dispatcher, [form_replies.field_picker(proc)])
+        elif state.stage == ADDING:
+            target = detail_field(proc.form)
+            if target is not None:
+                send(dispatcher, [form_replies.add_detail(target, state.addition or "")])
         elif not state.switch_to:  # else "¿dejamos esta solicitud?" was just asked
             form_field = state.field(proc.form)
             if form_field is not None:

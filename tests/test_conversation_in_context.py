@@ -255,3 +255,20 @@ def test_after_two_certificates_the_one_named_without_its_kind_is_the_one_answer
     assert "Certificado de número" in both and "Certificado de residencia" in both
     online = chat.say("el de numero se puede sacar por internet?")
     assert "providencia.cl/provi/tramites/certificado-de-numero" in online
+
+
+def test_a_detail_told_on_the_summary_is_kept_if_the_citizen_wants_it(assistant, standins):
+    chat = WhatsAppChat(assistant, standins[0], to=PROVIDENCIA_WA)
+    chat.say("hay un arbol seco en la vereda de mi casa q se puede caer, quiero q lo vengan a ver")
+    chat.say("Valentina Ortiz Bravo, rut 12.908.734-K")
+    chat.say("Av. Los Leones 1820")
+    asked = chat.say("9 6655 4433")  # the tree's place was in the first message: «Vereda / bandejón»
+    assert "¿Por qué hay que podar o revisar el árbol?" in asked
+    summary = chat.say("en el bandejon")
+    assert "Revisa tu solicitud" in summary
+    offered = chat.say("esta seco entero y se le caen ramas encima de los autos estacionados")
+    assert "¿Agrego esto a «Motivo»?" in offered and "1. Sí, agregar" in offered and not FOLIO.search(offered)
+    summary = chat.say("1")
+    assert "lo agregué a «Motivo»" in summary and "se le caen ramas encima de los autos" in summary
+    assert "Revisa tu solicitud" in summary and not FOLIO.search(summary)
+    assert FOLIO.search(chat.say("si, enviala"))

@@ -279,3 +279,47 @@ def test_an_address_followed_by_another_clause_is_still_the_address():
     assert "direccion" not in opening_answers(
         _form("reporte-luminaria"), "hola, el poste de la esquina esta apagado hace 2 semanas"
     )
+
+
+def test_a_detail_told_on_the_summary_is_added_to_the_description_only_when_the_citizen_says_so():
+    from bot.answers.forms import add_detail
+    from bot.forms.flow import detail_field
+    from bot.forms.state import ADDING
+
+    form = _form("poda-arboles")
+    answers = {
+        "nombre": "Valentina Ortiz Bravo",
+        "rut": "12.908.734-K",
+        "direccion": "Av. Los Leones 1820",
+        "telefono": "9 6655 4433",
+        "ubicacion_arbol": "1",
+        "motivo": "en el bandejon",
+    }
+    state = FormState("poda-arboles", "providencia")
+    state.advance(form)
+    while state.stage != CONFIRMING:
+        handle_message(state, form, answers[state.current], ctx())
+    detail = "esta seco entero y se le caen ramas encima de los autos"
+    handle_message(state, form, detail, ctx(intent="informar"))
+    assert state.stage == ADDING and state.addition == detail  # nothing the citizen typed is lost
+    question = add_detail(detail_field(form), state.addition)
+    assert "«Motivo»" in question.text and detail in question.text
+    assert [b.title for b in question.buttons] == ["Sí, agregar", "No"]
+    step = handle_message(state, form, "sí", ctx(intent="afirmar"))
+    assert state.stage == CONFIRMING and "agregué" in step.replies[0].text
+    assert state.values["motivo"] == f"en el bandejon. {detail}" and state.displays["motivo"] == state.values["motivo"]
+    # Declined, nothing changes; the summary is still the question and nothing was sent.
+    handle_message(state, form, "tambien tiene un nido de pajaros arriba", ctx())
+    step = handle_message(state, form, "no", ctx(intent="negar"))
+    assert state.stage == CONFIRMING and state.values["motivo"] == f"en el bandejon. {detail}"
+    assert "no lo agregué" in step.replies[0].text
+    # A yes to the summary while the detail is asked is still no submission: it answers the detail question.
+    handle_message(state, form, "se ven las raices levantando la vereda", ctx())
+    handle_message(state, form, "si", ctx(intent="afirmar"))
+    assert state.stage == CONFIRMING
+    # Short or unclear words are no detail; a form without a description field asks for a yes as before.
+    assert "«sí»" in handle_message(state, form, "mmm ya", ctx()).replies[0].text
+    retiro = _form("retiro-voluminosos")
+    assert detail_field(retiro) is None
+    state = filled(retiro)
+    assert "«sí»" in handle_message(state, retiro, "son cosas que estan en el patio", ctx()).replies[0].text

@@ -61,6 +61,28 @@ def summary(proc: Procedure, state: FormState) -> Reply:
     return Reply("\n".join(lines), [Button("Sí, enviar", "sí"), Button("Corregir un dato", "no")])
 
 
+def add_detail(form_field: FormField, detail: str) -> Reply:
+    """A detail told on the summary: added to the field describing the case only if the citizen says so."""
+    shown = detail if len(detail) <= DETAIL_SHOWN else detail[: DETAIL_SHOWN - 1].rstrip() + "…"
+    return Reply(
+        f"¿Agrego esto a «{label(form_field)}»?\n«{shown}»",
+        [Button("Sí, agregar", "sí"), Button("No", "no")],
+    )
+
+
+DETAIL_SHOWN = 200  # characters of the detail repeated in the question
+
+
+def added_detail(form_field: FormField) -> Reply:
+    """The detail was added; the summary follows."""
+    return Reply(f"Listo, lo agregué a «{label(form_field)}».")
+
+
+def not_added_detail() -> Reply:
+    """The detail was not added; the summary follows."""
+    return Reply("Está bien, no lo agregué.")
+
+
 def field_picker(proc: Procedure) -> Reply:
     """The question after "Corregir un dato": one option per field."""
     return Reply(

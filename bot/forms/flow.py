@@ -13,7 +13,7 @@ from typing import List, Optional
 
 from rapidfuzz import fuzz, process
 
-from bot.answers.forms import give_value
+from bot.answers.forms import added_detail, give_value, not_added_detail
 from bot.answers.reply import Reply
 from bot.catalogue.model import FormField
 from bot.forms.fields import (
@@ -25,7 +25,7 @@ from bot.forms.fields import (
     validate_answer,
     yes_no,
 )
-from bot.forms.state import CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
+from bot.forms.state import ADDING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
 from bot.text import normalise
 
 # Words that name a field type when the citizen corrects a value: "no, mi correo es ...".
@@ -61,6 +61,8 @@ def handle_message(
         return _confirmation(state, fields, text, context, chosen_field)
     if state.stage == CHOOSING:
         return _choice_of_field(state, fields, text, context, chosen_field)
+    if state.stage == ADDING:
+        return _addition(state, fields, text, context, chosen_field)
     form_field = state.field(fields)
     if form_field is None:  # fields changed in the catalogue meanwhile
         state.advance(fields)
@@ -203,7 +205,38 @@ def _confirmation(
     if answer is False:  # the field picker is asked next, as the only question (its buttons are the current ones)
         state.stage = CHOOSING
         return Step(state)
+    if detail_field(fields) is not None and len(normalise(text).split()) >= MIN_DETAIL_WORDS and not is_skip(text):
+        state.stage, state.addition = ADDING, text.strip()  # "¿Lo agrego a «Motivo»?" is asked next
+        return Step(state)
     return Step(state, [Reply("Responde «sí» para enviar la solicitud, o dime qué dato quieres corregir.")])
+
+
+# Free-text fields that describe the case: a detail told on the summary belongs there, if the citizen says so.
+DETAIL_FIELDS = ("descripcion", "motivo", "materia", "referencia")
+MIN_DETAIL_WORDS = 4  # "esta seco entero y se le caen ramas": a detail; "mmm ya" is none
+
+
+def detail_field(fields: List[FormField]) -> Optional[FormField]:
+    """The form's one field describing the case ("Motivo", "Descripción"), if it has exactly one."""
+    found = [f for f in fields if f.type == "texto" and f.name in DETAIL_FIELDS]
+    return found[0] if len(found) == 1 else None
+
+
+def _addition(
+    state: FormState, fields: List[FormField], text: str, context: AnswerContext, chosen_field: Optional[str]
+) -> Step:
+    """The answer to "¿Lo agrego a «Motivo»?": yes adds the detail, no drops it; anything else is for the summary."""
+    detail, target = state.addition or "", detail_field(fields)
+    state.stage, state.addition = CONFIRMING, None
+    answer = yes_no(text, context.intent) if not chosen_field else None
+    if target is None or answer is None:
+        return _confirmation(state, fields, text, context, chosen_field)
+    if not answer:
+        return Step(state, [not_added_detail()])
+    before = state.values.get(target.name)
+    value = f"{str(before).rstrip('. ')}. {detail}" if before else detail
+    state.store(target, value, value)
+    return Step(state, [added_detail(target)])
 
 
 def _choice_of_field(

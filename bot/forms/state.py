@@ -15,6 +15,7 @@ from bot.catalogue.model import FormField
 ASKING, CONFIRMING, CORRECTING, DONE = "preguntando", "confirmando", "corrigiendo", "listo"
 MAX_REQUEST_ATTACHMENTS = 10
 CHOOSING = "eligiendo"  # "Corregir un dato" was chosen: the field picker is the question
+ADDING = "agregando"  # a detail told on the summary: "¿Lo agrego a «Motivo»?" is the question
 
 LABELS = {
     "nombre": "Nombre",
@@ -63,6 +64,8 @@ class FormState:
     switch_to: Optional[str] = None
     # The switch was offered to an upset citizen (a complaint): this request is offered again after its folio.
     upset: bool = False
+    # A detail the citizen told on the summary, waiting for "¿Lo agrego a …?" (stage ADDING).
+    addition: Optional[str] = None
     # Photos the citizen sent during the request (bot/message_metadata.py's shape), stored with it.
     attachments: List[Dict[str, Any]] = field(default_factory=list)
 
