@@ -1,4 +1,5 @@
-"""A citizen's photo, voice note or file, fetched from its channel for staff (console, back-office API).
+"""A citizen's photo, voice note or file, fetched from its channel: for staff (console, back-office API)
+and for the voice worker (channels/voice.py), the one way an incoming file is downloaded.
 
 Files stay with the channel: a WhatsApp attachment is Twilio's media URL, fetched with the account's
 credentials (HTTP Basic; Twilio answers with a redirect to the file, followed without the credentials);
@@ -30,6 +31,7 @@ TWILIO_API = "https://api.twilio.com"
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
 INLINE_KINDS = ("image/", "audio/", "video/")
+VOICE_FETCH_TIMEOUTS = 3  # a voice note (up to VOICE_MAX_BYTES) may take this many channel timeouts to download
 UNSAFE_TYPES = ("image/svg", "text/html", "application/xhtml", "application/xml", "text/xml")
 
 
@@ -38,7 +40,7 @@ class MediaUnavailable(RuntimeError):
 
 
 class MediaTooLarge(MediaUnavailable):
-    """The file is larger than ``MEDIA_MAX_BYTES``."""
+    """The file is larger than the limit of the fetch (``MEDIA_MAX_BYTES``, ``VOICE_MAX_BYTES``)."""
 
 
 @dataclass(frozen=True)
@@ -69,12 +71,13 @@ class MediaFetcher:
     def __init__(
         self,
         twilio: TwilioSettings,
-        telegram: TelegramSettings,
+        telegram: TelegramSettings | TelegramSender,
         max_bytes: Optional[int] = None,
         timeout: Optional[float] = None,
     ) -> None:
+        """``telegram``: the bots' settings, or a channel's own ``TelegramSender`` (its bots are reused)."""
         self._twilio = twilio
-        self._telegram = TelegramSender(telegram)
+        self._telegram = telegram if isinstance(telegram, TelegramSender) else TelegramSender(telegram)
         self.max_bytes = max_bytes if max_bytes is not None else media_max_bytes()
         self.timeout = timeout if timeout is not None else channel_timeout()
 
@@ -83,8 +86,18 @@ class MediaFetcher:
         """With the channels' settings from the environment."""
         return cls(TwilioSettings.from_env(), TelegramSettings.from_env())
 
-    async def fetch(self, conversation: ConversationId | str, item: Dict[str, Any]) -> Media:
-        """The file of attachment ``item`` (bot/message_metadata.py's shape) that came in ``conversation``."""
+    async def fetch(
+        self, conversation: ConversationId | str, item: Dict[str, Any], max_bytes: Optional[int] = None
+    ) -> Media:
+        """The file of attachment ``item`` (bot/message_metadata.py's shape) that came in ``conversation``.
+
+        ``MediaTooLarge`` past ``max_bytes`` (default ``self.max_bytes``), checked against the size the
+        channel declares before anything is downloaded; ``MediaUnavailable`` when it cannot be had.
+        """
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        declared_size = item.get("size")
+        if isinstance(declared_size, int) and declared_size > limit:
+            raise MediaTooLarge(f"el archivo pesa {declared_size} bytes (límite {limit})")
         parsed = ConversationId.parse_or_none(str(conversation))
         if parsed is None:
             raise MediaUnavailable("no es una conversación de un canal conocido")
@@ -92,13 +105,17 @@ class MediaFetcher:
         declared = str(item.get("content_type") or "")
         if parsed.channel == WHATSAPP and source == "twilio":
             url, auth = self._twilio_url(ref), aiohttp.BasicAuth(self._twilio.account_sid, self._twilio.auth_token)
-            return await self._download(url, auth, declared)
+            return await self._download(url, auth, declared, limit)
         if parsed.channel == TELEGRAM and source == "telegram":
             url, size = await self._telegram_url(parsed.scope, ref)
-            if size is not None and size > self.max_bytes:
-                raise MediaTooLarge(f"el archivo pesa {size} bytes (límite {self.max_bytes})")
-            return await self._download(url, None, declared)
+            if size is not None and size > limit:
+                raise MediaTooLarge(f"el archivo pesa {size} bytes (límite {limit})")
+            return await self._download(url, None, declared, limit)
         raise MediaUnavailable("el adjunto no corresponde al canal de la conversación")
+
+    async def fetch_bytes(self, conversation: ConversationId | str, item: Dict[str, Any], max_bytes: int) -> bytes:
+        """Only the content of ``fetch`` (a voice note for the transcriber)."""
+        return (await self.fetch(conversation, item, max_bytes)).content
 
     def _twilio_url(self, url: str) -> str:
         if not self._twilio.configured:
@@ -119,20 +136,20 @@ class MediaFetcher:
             raise MediaUnavailable("Telegram no dio la dirección del archivo")
         return str(found.file_path), found.file_size
 
-    async def _download(self, url: str, auth: Optional[aiohttp.BasicAuth], declared: str) -> Media:
+    async def _download(self, url: str, auth: Optional[aiohttp.BasicAuth], declared: str, limit: int) -> Media:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session:
                 async with session.get(url, auth=auth, allow_redirects=True, max_redirects=MAX_REDIRECTS) as answer:
                     if answer.status != 200:
                         raise MediaUnavailable(f"el canal respondió {answer.status}")
-                    if (answer.content_length or 0) > self.max_bytes:
-                        raise MediaTooLarge(f"el archivo pesa {answer.content_length} bytes (límite {self.max_bytes})")
+                    if (answer.content_length or 0) > limit:
+                        raise MediaTooLarge(f"el archivo pesa {answer.content_length} bytes (límite {limit})")
                     content = bytearray()
                     async for chunk in answer.content.iter_chunked(CHUNK_BYTES):
                         content.extend(chunk)
-                        if len(content) > self.max_bytes:
-                            raise MediaTooLarge(f"el archivo pesa más de {self.max_bytes} bytes")
+                        if len(content) > limit:
+                            raise MediaTooLarge(f"el archivo pesa más de {limit} bytes")
                     content_type = answer.content_type if answer.content_type != "application/octet-stream" else ""
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:  # the URL holds the bot's token: never logged
             raise MediaUnavailable(f"no se pudo traer el archivo ({type(exc).__name__})") from None

@@ -53,6 +53,7 @@ from channels import voice
 from channels.common import record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text
+from channels.media import VOICE_FETCH_TIMEOUTS, MediaFetcher
 from channels.menus import (
     MENU_KEY,
     Question,
@@ -65,8 +66,10 @@ from channels.menus import (
 )
 from channels.replies import Reply, ReplyOutput
 from channels.telegram_api import TELEGRAM_LIMIT, TelegramSender, TelegramSettings
+from channels.timeouts import channel_timeout
 from channels.turns import handle_stored
 from channels.typed import button_for_text, typed_text
+from channels.whatsapp_api import TwilioSettings
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +144,10 @@ class TelegramInput(InputChannel):
     def __init__(self, settings: TelegramSettings) -> None:
         self.settings = settings
         self._sender = TelegramSender(settings)
+        # Voice notes are fetched like staff's attachments (channels/media.py), with this channel's bots.
+        self._media = MediaFetcher(
+            TwilioSettings("", ""), self._sender, timeout=channel_timeout() * VOICE_FETCH_TIMEOUTS
+        )
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.inbox = Inbox(self.name(), self._handle)
 
@@ -251,10 +258,10 @@ class TelegramInput(InputChannel):
             question = await pending_question(sender_id)
             chosen = await button_for_text(capped, question.buttons) if question and question.menu else None
             return chosen or typed_text(capped), metadata
-        note = message.voice or message.audio
+        note = next((item for item in media if item.get("kind") == "audio"), None)
         if note is not None and voice.enabled():
             heard, said = await voice.hear(
-                lambda limit: self._sender.fetch_file(municipality, note.file_id, note.file_size, limit),
+                lambda limit: self._media.fetch_bytes(sender_id, note, limit),
                 municipality,
                 metadata,
                 TELEGRAM_MAX_CHARS,

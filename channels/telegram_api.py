@@ -40,7 +40,6 @@ from bot.conversation_id import TELEGRAM, ConversationId
 from bot.telegram_secrets import parse_tokens, webhook_secret_for
 from channels.adapter import SendError
 from channels.timeouts import channel_timeout
-from channels.voice import MediaTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -231,20 +230,6 @@ class TelegramSender:
             raise TelegramSendError(f"Telegram rechazó el archivo: {exc}", final=True) from exc
         except TelegramError as exc:
             raise TelegramSendError(f"error de Telegram: {exc}") from exc
-
-    async def fetch_file(self, municipality: str, file_id: str, declared_size: Optional[int], max_bytes: int) -> bytes:
-        """An incoming file (a voice note): ``getFile``, then its URL; ``MediaTooLarge`` past ``max_bytes``
-        (checked against what the update and ``getFile`` declare before downloading anything)."""
-        if (declared_size or 0) > max_bytes:
-            raise MediaTooLarge(f"{declared_size} bytes")
-        bot = self.bot(municipality)
-        found = await with_retries(lambda: bot.get_file(file_id))
-        if (found.file_size or 0) > max_bytes:
-            raise MediaTooLarge(f"{found.file_size} bytes")
-        data = await with_retries(lambda: found.download_as_bytearray())
-        if len(data) > max_bytes:
-            raise MediaTooLarge(f"más de {max_bytes} bytes")
-        return bytes(data)
 
     async def send_template(self, conversation: ConversationId | str, template: str, variables: Dict[str, str]) -> None:
         """Telegram has no templates (and no window that needs them)."""

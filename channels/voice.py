@@ -22,17 +22,14 @@ from bot.voice.audio import TOO_LONG
 from bot.voice.spoken_numbers import join_spoken_digits
 from bot.voice.transcriber import prompt_for
 from bot.voice.worker import FAILED, enabled, shared_worker
-
-__all__ = ["MediaTooLarge", "enabled", "hear"]
 from channels.limits import cap_text
+from channels.media import MediaTooLarge
+
+__all__ = ["enabled", "hear"]
 
 logger = logging.getLogger(__name__)
 
 UNSURE = "inseguro"
-
-
-class MediaTooLarge(ValueError):
-    """The file is bigger than ``VOICE_MAX_BYTES`` (said by the provider or found while reading it)."""
 
 
 def _refusal(reason: str) -> str:
@@ -55,7 +52,7 @@ async def hear(
 ) -> Tuple[Optional[str], str]:
     """``(text for the assistant or None, what to tell the citizen first)`` for one voice note.
 
-    ``fetch(max_bytes)`` downloads it (``MediaTooLarge`` past the limit); ``metadata`` gets the
+    ``fetch(max_bytes)`` downloads it (channels/media.py; ``MediaTooLarge`` past the limit); ``metadata`` gets the
     voice-note entry when there is a transcript.
     """
     try:

@@ -55,7 +55,10 @@ from channels.common import (
 )
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import WHATSAPP_MAX_BODY_BYTES, WHATSAPP_MAX_CHARS, body_too_large, cap_text
+from channels.media import VOICE_FETCH_TIMEOUTS, MediaFetcher
 from channels.replies import Reply, ReplyOutput
+from channels.telegram_api import TelegramSettings
+from channels.timeouts import channel_timeout
 from channels.turns import handle_stored
 from channels.typed import button_for_text, typed_text
 from channels.whatsapp_api import WHATSAPP_LIMIT, TwilioSettings, WhatsAppSender
@@ -108,6 +111,8 @@ class WhatsAppInput(InputChannel):
         self._settings = settings
         self._public_url = public_url
         self._sender = WhatsAppSender(settings)
+        # Voice notes are fetched like staff's attachments (channels/media.py), with the voice limits.
+        self._media = MediaFetcher(settings, TelegramSettings({}), timeout=channel_timeout() * VOICE_FETCH_TIMEOUTS)
         self._validator = RequestValidator(settings.auth_token) if settings.auth_token else None
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self.inbox = Inbox(self.name(), self._handle)
@@ -195,9 +200,8 @@ class WhatsAppInput(InputChannel):
         audio = next((a for a in attachments if a.get("kind") == "audio"), None)
         if audio is not None and not text and voice.enabled():
             # A voice note: what the citizen said, transcribed here, is the message (the audio stays attached).
-            url = str(audio.get("ref") or "")
             heard, note = await voice.hear(
-                lambda limit: self._sender.fetch_media(url, limit),
+                lambda limit: self._media.fetch_bytes(sender_id, audio, limit),
                 metadata.get("municipio"),
                 metadata,
                 WHATSAPP_MAX_CHARS,

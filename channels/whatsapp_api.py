@@ -23,7 +23,6 @@ from bot.config import settings
 from bot.conversation_id import WHATSAPP, ConversationId
 from channels.adapter import SendError
 from channels.timeouts import channel_timeout
-from channels.voice import MediaTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -114,31 +113,6 @@ class WhatsAppSender:
     def _api_origin(self) -> str:
         parts = urlsplit(self._settings.api_base_url.rstrip("/") or TWILIO_API)
         return f"{parts.scheme}://{parts.netloc}"
-
-    async def fetch_media(self, url: str, max_bytes: int) -> bytes:
-        """The file of an incoming message (``MediaUrl0``), fetched with the account's credentials.
-
-        Only from Twilio's API (the credentials go nowhere else; Twilio then redirects to its storage,
-        and aiohttp drops them on the way); ``MediaTooLarge`` past ``max_bytes``.
-        """
-        if not self._settings.configured:
-            raise WhatsAppNotConfigured("Faltan TWILIO_ACCOUNT_SID y TWILIO_AUTH_TOKEN")
-        parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}" != self._api_origin():
-            raise ValueError("la URL del archivo no es de la API de Twilio")
-        auth = aiohttp.BasicAuth(self._settings.account_sid, self._settings.auth_token)
-        timeout = aiohttp.ClientTimeout(total=channel_timeout() * 3)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            async with http.get(url, auth=auth) as answer:
-                answer.raise_for_status()
-                if (answer.content_length or 0) > max_bytes:
-                    raise MediaTooLarge(f"{answer.content_length} bytes")
-                data = bytearray()
-                async for chunk in answer.content.iter_chunked(1 << 16):
-                    data += chunk
-                    if len(data) > max_bytes:
-                        raise MediaTooLarge(f"más de {max_bytes} bytes")
-        return bytes(data)
 
     async def _create(self, **params: Any) -> str:
         """``messages.create`` with retries on 429, 5xx and network errors; returns the message SID."""
