@@ -210,6 +210,11 @@ def test_a_folio_corrected_after_a_miss_is_a_status_question():
     said = "ah capaz q lo anote mal, es ang 7kq2n9"
     assert _cued_intent(said, "fuera_de_alcance", {"folio"}) == "consultar_estado"
     assert _cued_intent(said, "informar", {"folio"}) == "consultar_estado"
+    # Asking for a person while upset is a handoff; a commune said alone is a datum, not a greeting.
+    assert _cued_intent("no entiendes nada, quiero un humano", "fuera_de_alcance") == "hablar_con_funcionario"
+    assert _cued_intent("eres una persona?", "consultar_bot") == "consultar_bot"
+    assert _cued_intent("peñalolen", "saludar", {"comuna"}) == "informar"
+    assert _cued_intent("hola peñalolen", "saludar", {"comuna"}) == "saludar"
     # A correction that opens with "no" or "sí" is still the folio, not an answer to nothing.
     assert _cued_intent("uy no, es ANG-Q4M8T3, me equivoque", "negar", {"folio"}) == "consultar_estado"
     assert _cued_intent("si, es el ANG-Q4M8T3", "afirmar", {"folio"}) == "consultar_estado"
@@ -521,6 +526,20 @@ def test_a_yes_the_classifier_hesitated_on_is_made_sure_so_it_does_not_fall_back
     ],
 )
 def test_a_request_put_as_a_question_is_a_request(text, expected):
+    assert procedure_move(Message(text, "consultar_tramite", 0.8)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("tengo un sofa viejo q quiero botar, vengan a buscarlo el jueves si se puede", DO),  # a courtesy
+        ("en el pasaje donde vivo hay un poste sin luz hace dos semanas, q alguien venga", DO),  # "donde" tells
+        ("a quien se avisa cuando un poste de la calle esta apagado", ASK),
+        ("hay un poste apagado, donde aviso", ASK),
+        ("se puede pedir la poda", ASK),
+    ],
+)
+def test_courtesies_and_a_where_that_tells_ask_nothing(text, expected):
     assert procedure_move(Message(text, "consultar_tramite", 0.8)) == expected
 
 

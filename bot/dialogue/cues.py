@@ -62,6 +62,11 @@ _CONTACT_VERBS = re.compile(
     r"|pasar|derivar|derivame|llame|llamen|llamar|responda|escriba)\b"
 )
 MAX_BARE_PERSON_WORDS = 4
+# Asking for a person with "want": "QUIERO UN HUMANO", "necesito una persona q me atienda".
+_WANTS_A_PERSON = re.compile(
+    r"\b(?:quiero|quisiera|necesito|exijo|pasenme|dame|deme|denme) (?:a |con )?(?:un|una) "
+    r"(?:persona|humano|humana|funcionari[oa]|ejecutiv[oa]|operador[a]?)\b"
+)
 
 
 def is_stop(text: str) -> bool:
@@ -85,7 +90,9 @@ def names_a_person(text: str) -> bool:
     norm = normalise(text)
     if not _PERSON_NOUNS.search(norm):
         return False
-    return bool(_CONTACT_VERBS.search(norm)) or len(norm.split()) <= MAX_BARE_PERSON_WORDS
+    return (
+        bool(_CONTACT_VERBS.search(norm) or _WANTS_A_PERSON.search(norm)) or len(norm.split()) <= MAX_BARE_PERSON_WORDS
+    )
 
 
 _TOWN_HALL = re.compile(r"\b(?:muni|municipalidad|municipio|alcaldia|consistorial)\b")

@@ -56,8 +56,22 @@ _ASKS = re.compile(
     r"|que (?:piden|pide|necesito|se necesita|hay que|documentos|papeles|requisitos|tengo que llevar)"
     r"|como (?:se|lo|la|hago|puedo|saco|pido|es|funciona"
     r"|registro|inscribo|postulo|pago|obtengo)|se puede|puedo|hay que|tiene costo|es gratis|cobran|requisitos"
-    r"|quien(?:es)? (?:puede|pueden|se encarga|corta|retira|hace|ve|atiende)|sirve)\b"
+    r"|quien(?:es)? (?:puede|pueden|se encarga|corta|retira|hace|ve|atiende)|a quien(?:es)?|sirve)\b"
 )
+# Words that only look like asking: a courtesy ("vengan el jueves si se puede") or "donde" after a place
+# ("el pasaje donde vivo"), which says where, it does not ask it.
+_COURTESY = re.compile(r"\bsi (?:se puede|es posible|fuera posible|pueden|puede|no es molestia)\b")
+_PLACE_THEN_WHERE = re.compile(
+    r"\b(pasaje|casa|calle|villa|sector|lugar|esquina|poblacion|block|departamento|depto|edificio|condominio"
+    r"|barrio|plaza|parque|parte|patio|terreno|sitio|cuadra|local|avenida|pieza) donde\b"
+)
+
+
+def _asking_words(norm: str) -> bool:
+    """Words that ask, beside courtesies and a "donde" that tells where."""
+    return bool(_ASKS.search(_PLACE_THEN_WHERE.sub(r"\1", _COURTESY.sub(" ", norm))))
+
+
 # A report of something broken or dirty in the street is a request for the municipality to act.
 _REPORT_START = re.compile(r"\b(?:hay|tengo|esta|estan|se cayo|se quemo|se rompio|llevan?)\b")
 _REPORT_WORDS = re.compile(
@@ -77,7 +91,7 @@ def procedure_move(message: Message) -> str:
     reports = bool(_REPORT_WORDS.search(norm)) and (
         bool(_REPORT_START.search(norm)) or len(norm.split()) <= MAX_BARE_WORDS
     )
-    asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or bool(_ASKS.search(rest))
+    asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or _asking_words(rest)
     if (request or reports) and not asks:
         return DO
     if request and _WANTS_IT_DONE.search(norm) and "?" not in message.text and not _ASKS_FOR_FACTS.search(rest):

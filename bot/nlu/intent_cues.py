@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import AbstractSet, Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -46,6 +47,7 @@ from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, MAX_BARE_WORDS, explicit_request, procedure_move
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_a_kind
+from bot.text import normalise
 
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
 AGREEING = "afirmar"
@@ -119,6 +121,16 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
     if accepts(text) and "tramite" not in entities and guessed != DOING:
         return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
+    # "NO ENTIENDES NADA, QUIERO UN HUMANO": upset, and asking for a person in words (but "¿eres una persona?"
+    # asks about the assistant).
+    if (
+        guessed in (SMALL_TALK - {"consultar_bot"}) | {OUT_OF_SCOPE, "nlu_fallback"}
+        and names_a_person(text)
+        and not is_stop(text)
+    ):
+        return PERSON
+    if "comuna" in entities and guessed in {"saludar", OUT_OF_SCOPE, "nlu_fallback"} and _only_a_name(text):
+        return "informar"  # "peñalolen" alone answers "¿De qué comuna eres?", it greets nobody
     if angry_at_the_asking(text) and guessed != STATUS and "folio" not in entities:
         return OUT_OF_SCOPE  # "q lata tanta pregunta, pa q quieren tanto dato": no question about a procedure
     if (sounds_upset(text) and guessed in SMALL_TALK) or (
@@ -171,6 +183,17 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     if guessed in (ASKING, DOING):
         return DOING if procedure_move(Message(text=text, intent=guessed)) == DO else ASKING
     return guessed
+
+
+# Words of a greeting, which a commune's name may come with ("hola, peñalolen").
+_GREETING_WORDS = re.compile(r"\b(?:hola|holi|holas|buenas|buenos|buen dia|wena|wenas|alo|saludos)\b")
+MAX_NAME_WORDS = 3  # "pedro aguirre cerda": a commune named alone
+
+
+def _only_a_name(text: str) -> bool:
+    """A few words and no greeting: a name said alone."""
+    norm = normalise(text)
+    return 0 < len(norm.split()) <= MAX_NAME_WORDS and not _GREETING_WORDS.search(norm)
 
 
 def _swapped(ranking: List[Dict[str, Any]], old: str, new: str) -> List[Dict[str, Any]]:
