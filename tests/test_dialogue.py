@@ -212,7 +212,10 @@ def test_a_folio_corrected_after_a_miss_is_a_status_question():
     assert _cued_intent(said, "informar", {"folio"}) == "consultar_estado"
     # Asking for a person while upset is a handoff; a commune said alone is a datum, not a greeting.
     assert _cued_intent("no entiendes nada, quiero un humano", "fuera_de_alcance") == "hablar_con_funcionario"
+    assert _cued_intent("no entiendes nada, pasame con alguien altiro", "consultar_bot") == "hablar_con_funcionario"
+    assert _cued_intent("no quiero hablar con una maquina, quiero una persona", "negar") == "hablar_con_funcionario"
     assert _cued_intent("eres una persona?", "consultar_bot") == "consultar_bot"
+    assert _cued_intent("hola hay alguien?", "saludar") == "saludar"
     assert _cued_intent("peñalolen", "saludar", {"comuna"}) == "informar"
     assert _cued_intent("hola peñalolen", "saludar", {"comuna"}) == "saludar"
     # A correction that opens with "no" or "sí" is still the folio, not an answer to nothing.
@@ -235,6 +238,8 @@ def test_town_hall_questions_are_relabelled_whatever_was_guessed():
     # Doing a procedure on the web site asks about the procedure; asking for the site is about the town hall.
     assert not asks_about_town_hall("se puede pedir por la pagina?")
     assert not asks_about_town_hall("lo puedo pagar en la web de la muni?")
+    assert asks_about_town_hall("ya y a q numero puedo llamar pa preguntar?")
+    assert asks_about_town_hall("y a q correo puedo escribir pa reclamar?")
     assert town_hall_only_as_place("y en la muni donde es?")
     assert town_hall_only_as_place("hay q ir a la municipalidad?")
     assert not town_hall_only_as_place("y donde queda la muni?")

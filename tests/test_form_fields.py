@@ -29,6 +29,9 @@ def field(kind, **kwargs):
         ("telefono", "9 8765 4321", "+56987654321"),
         ("telefono", "+56 2 2654 3000", "+56226543000"),
         ("direccion", "Pasaje Los Aromos 1234, depto 21", "Pasaje Los Aromos 1234, depto 21"),
+        ("direccion", "Maruri con Rivera", "Maruri con Rivera"),  # a corner
+        ("direccion", "Los Copihues s/n", "Los Copihues s/n"),
+        ("direccion", "al frente del almacen de la villa", "al frente del almacen de la villa"),
         ("fecha", "15 de diciembre", "2026-12-15"),
         ("fecha", "mañana", "2026-11-26"),
         ("fecha", "el proximo jueves si se puede, en la mañana", "2026-11-26"),  # the morning, not tomorrow
@@ -54,6 +57,10 @@ def test_good_answers(kind, text, value):
         ("telefono", "123", "9 dígitos"),
         ("direccion", "ahi", "calle y número"),
         ("direccion", "x" * 200, "muy larga"),
+        # Answers to another question, asked for an address: nothing on a map, so asked again.
+        ("direccion", "musica fuerte, tipo fiesta con gritos", "calle y número"),
+        ("direccion", "bolsas de basura, 2 colchones y escombros, hace como un mes", "calle y número"),
+        ("direccion", "en la calzada, como de 1 metro de ancho", "calle y número"),
         ("fecha", "cuando puedan", "No entendí la fecha"),
         ("fecha", "1 de enero de 2020", "ya pasó"),
         ("fecha", "1 de enero de 2030", "muy lejos"),

@@ -323,3 +323,10 @@ def test_a_detail_told_on_the_summary_is_added_to_the_description_only_when_the_
     assert detail_field(retiro) is None
     state = filled(retiro)
     assert "«sí»" in handle_message(state, retiro, "son cosas que estan en el patio", ctx()).replies[0].text
+
+
+def test_where_the_neighbour_lives_is_the_address_of_a_noise_report():
+    from bot.forms.opening import opening_answers
+
+    said = "buenas noches, quiero denunciar a un vecino por ruidos, vive en caupolican 870 y ya no aguanto mas"
+    assert opening_answers(_form("denuncia-ruidos"), said)["direccion"] == "caupolican 870"

@@ -530,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--heldout",
         default=(
             "eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml,eval/heldout_e.yml,"
-            "eval/heldout_f.yml,eval/heldout_g.yml,eval/heldout_h.yml"
+            "eval/heldout_f.yml,eval/heldout_g.yml,eval/heldout_h.yml,eval/heldout_i.yml"
         ),
         help="conjuntos reservados, separados por comas",
     )

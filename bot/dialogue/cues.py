@@ -119,7 +119,11 @@ def asks_open_or_where(text: str) -> bool:
     return bool(_OPEN_OR_WHERE.search(normalise(text)))
 
 
-_CONTACT = re.compile(r"\b(?:pagina web|pagina|sitio web|web|correo|mail|email|telefono|fono|numero de telefono)\b")
+_CONTACT = re.compile(
+    r"\b(?:pagina web|pagina|sitio web|web|correo|mail|email|telefono|fono|numero de telefono)\b"
+    # "¿a q número puedo llamar?", "¿a qué correo escribo pa reclamar?"
+    r"|\ba (?:que|cual|cuál) (?:numero|correo|mail|whatsapp)\b"
+)
 
 
 # Asking for a contact detail without a question mark: "y el telefono del juzgado", "pasame el correo".

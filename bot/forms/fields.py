@@ -193,6 +193,8 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
         return _fail("Necesito la dirección con calle y número, o la esquina. Por ejemplo: Pasaje Los Aromos 1234.")
     if len(address) > 150:
         return _fail("Esa dirección es muy larga: escribe solo calle, número y alguna referencia breve.")
+    if not looks_like_a_place(address):
+        return _fail("Necesito la dirección con calle y número, o la esquina. Por ejemplo: Pasaje Los Aromos 1234.")
     other = context.entities.get("comuna")
     # "San Luis de Macul 5420, Peñalolén": a street named after another commune, in the served one.
     here = context.commune
@@ -202,6 +204,35 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
                 f"Esa dirección parece estar en {other}. Solo puedo recibir solicitudes para direcciones de {here}."
             )
     return _ok(address)
+
+
+# A number that counts or measures ("2 colchones", "hace 2 semanas", "1 metro de ancho") is no street number.
+_COUNTED = re.compile(
+    r"\b\d{1,5} (?:(?!las\b|los\b)[a-z]{3,}s|metro|metros|cm|centimetros|kilo|kilos|kg|litro|litros|dia|mes|hora"
+    r"|ano|minuto|cuadra|piso|vez|lucas|luca|pesos|utm)\b"
+)
+_STREET_NUMBER = re.compile(r"\b\d{1,5}\b|\bsin numero\b")
+_NO_NUMBER = re.compile(r"\bs/n\b|\bs/n°|\bs/nro\b")
+# Words that place an answer on a map without a number: a street word, a corner, a landmark beside it.
+_WHERE_WORDS = re.compile(
+    r"\b(?:calle|pasaje|psje|pje|avenida|camino|villa|poblacion|pobl|block|esquina|condominio|callejon|diagonal"
+    r"|sector|barrio|plaza|plazoleta|parque|cancha|frente|lado|altura|entre|interior|paradero|cruce|ruta|km"
+    r"|kilometro|parcela|lote|manzana|sede|colegio|escuela|liceo|consultorio|cesfam|iglesia|capilla|almacen"
+    r"|supermercado|feria|bandejon|costanera|rotonda|puente|estacion)\b"
+)
+# "Maruri con Rivera": two streets, a few words each, before any comma.
+_CORNER = re.compile(r"^(?:\S+ ){1,4}con(?: \S+){1,4}$")
+
+
+def looks_like_a_place(text: str) -> bool:
+    """Words that can be found on a map: a street number, a street or landmark word, or two streets' corner.
+
+    "musica fuerte, tipo fiesta con gritos" or "bolsas de basura, 2 colchones" answer another question.
+    """
+    norm = normalise(text)
+    if _STREET_NUMBER.search(_COUNTED.sub(" ", norm)) or _WHERE_WORDS.search(norm) or _NO_NUMBER.search(text.lower()):
+        return True
+    return bool(_CORNER.match(normalise(re.split(r"[,;.]", text)[0])))
 
 
 _COMMUNE_CUES = {"en", "comuna", "de"}

@@ -23,9 +23,9 @@ _CLAUSES = re.compile(r"(?:[,;:\n]|\.(?!\d))+")  # not the dots of "9.876.543-3"
 _STREET = re.compile(
     r"\b(?:pasaje|psje|pje|calle|avenida|av|camino|villa|poblacion|block|esquina|condominio|callejon|diagonal)\b"
 )
-_ADDRESS_CUE = re.compile(r"^(?:vivo en|mi direccion es|mi direccion|direccion|queda en|es en)\b")
+_ADDRESS_CUE = re.compile(r"^(?:vivo en|vive en|viven en|mi direccion es|mi direccion|direccion|queda en|es en)\b")
 _LEAD = re.compile(
-    r"^\s*(?:mi direcci[oó]n es\s+|direcci[oó]n:?\s+|(?:(?:es|queda|esta|estan|vivo|ocurre|pasa|sucede|fue)\s+)?"
+    r"^\s*(?:mi direcci[oó]n es\s+|direcci[oó]n:?\s+|(?:(?:es|queda|esta|estan|vivo|vive|viven|ocurre|pasa|sucede|fue)\s+)?"
     r"(?:en\s+(?:la\s+|el\s+)?)?)",
     re.IGNORECASE,
 )

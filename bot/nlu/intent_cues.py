@@ -121,22 +121,19 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
     if accepts(text) and "tramite" not in entities and guessed != DOING:
         return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
-    # "NO ENTIENDES NADA, QUIERO UN HUMANO": upset, and asking for a person in words (but "¿eres una persona?"
-    # asks about the assistant).
-    if (
-        guessed in (SMALL_TALK - {"consultar_bot"}) | {OUT_OF_SCOPE, "nlu_fallback"}
-        and names_a_person(text)
-        and not is_stop(text)
-    ):
-        return PERSON
+    if guessed in (OUT_OF_SCOPE, "nlu_fallback", "negar") and names_a_person(text):
+        return PERSON  # "no quiero hablar con una maquina, quiero una persona"
     if "comuna" in entities and guessed in {"saludar", OUT_OF_SCOPE, "nlu_fallback"} and _only_a_name(text):
         return "informar"  # "peñalolen" alone answers "¿De qué comuna eres?", it greets nobody
     if angry_at_the_asking(text) and guessed != STATUS and "folio" not in entities:
-        return OUT_OF_SCOPE  # "q lata tanta pregunta, pa q quieren tanto dato": no question about a procedure
+        # "q lata tanta pregunta, pa q quieren tanto dato": no question about a procedure
+        return PERSON if names_a_person(text) else OUT_OF_SCOPE
     if (sounds_upset(text) and guessed in SMALL_TALK) or (
         sounds_angry(text) and guessed == STATUS and "folio" not in entities
     ):
-        return OUT_OF_SCOPE  # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint
+        # "NO ME SIRVE NADA DE ESTO" is no "no": its reply offers a person or a complaint; "no entiendes nada,
+        # pasame con alguien" asks for the person.
+        return PERSON if names_a_person(text) else OUT_OF_SCOPE
     if guessed in ("negar", AGREEING) and "?" in text and opens_as_follow_up(text) and len(text.split()) > 2:
         return ASKING  # "¿y si no puedo pagar?", "y si se me pierde?": a question about it, not a "no" or a "yes"
     if (
