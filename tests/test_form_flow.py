@@ -330,3 +330,40 @@ def test_where_the_neighbour_lives_is_the_address_of_a_noise_report():
 
     said = "buenas noches, quiero denunciar a un vecino por ruidos, vive en caupolican 870 y ya no aguanto mas"
     assert opening_answers(_form("denuncia-ruidos"), said)["direccion"] == "caupolican 870"
+
+
+def test_a_correction_in_words_on_the_summary_changes_the_one_field_it_fits():
+    from bot.forms.state import ADDING
+
+    form = _form("certificado-residencia")
+    values = {"nombre": "Rodrigo Paredes Lagos", "rut": "9.876.543-3", "direccion": "Holanda 2150 depto 45"}
+    state = FormState("certificado-residencia", "providencia")
+    state.advance(form)
+    while state.stage != CONFIRMING:
+        field = state.field(form)
+        said = values.get(field.name) or ("rodrigo@hotmail.com" if field.type == "email" else "pa la pega")
+        handle_message(state, form, said, ctx())
+    assert state.values["motivo"] == "Trabajo"
+    step = handle_message(state, form, "no espera, en verdad es pa la universidad, no pa la pega", ctx())
+    assert state.stage == CONFIRMING and state.values["motivo"] == "Estudios"
+    assert step.replies[0].text == "Listo, corregí: motivo."
+    # A change of mind that fits no field asks which one; it is never added to a description nor sent.
+    step = handle_message(state, form, "no espera, mejor otra cosa", ctx())
+    assert state.stage == CHOOSING
+    audiencia = _form("audiencia-alcalde")
+    state = FormState("audiencia-alcalde", "penalolen")
+    state.advance(audiencia)
+    answers = {
+        "nombre": "Gloria Inostroza Pino",
+        "rut": "11.222.333-9",
+        "telefono": "9 5555 1234",
+        "email": "gloria@gmail.com",
+        "materia": "la seguridad en la villa",
+        "fecha_preferida": "el lunes 30 de noviembre",
+    }
+    while state.stage != CONFIRMING:
+        handle_message(state, audiencia, answers[state.current], ctx())
+    before = state.values["fecha_preferida"]
+    step = handle_message(state, audiencia, "no espera, mejor el martes, el lunes tengo hora al medico", ctx())
+    assert state.stage != ADDING and state.values["fecha_preferida"] != before
+    assert "fecha" in step.replies[0].text and state.values["materia"] == "la seguridad en la villa"

@@ -26,7 +26,7 @@ from bot.forms.fields import (
     yes_no,
 )
 from bot.forms.state import ADDING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
-from bot.text import normalise
+from bot.text import normalise, strip_accents
 
 # Words that name a field type when the citizen corrects a value: "no, mi correo es ...".
 FIELD_WORDS = {
@@ -198,6 +198,12 @@ def _confirmation(
     if wants_to_correct(text):  # "corregir", "quiero cambiar algo": the field picker comes next
         state.stage = CHOOSING
         return Step(state)
+    told = _new_value_told(state, fields, text, context)
+    if told is not None:  # "no espera, mejor el martes": the date, though no field was named
+        return Step(state, [Reply(f"Listo, corregí: {label(told).lower()}.")])
+    if changes_mind(text):  # "no espera, mejor otra cosa": which one, then
+        state.stage = CHOOSING
+        return Step(state)
     answer = yes_no(text, context.intent)
     if answer is True:
         state.stage = DONE
@@ -205,10 +211,66 @@ def _confirmation(
     if answer is False:  # the field picker is asked next, as the only question (its buttons are the current ones)
         state.stage = CHOOSING
         return Step(state)
-    if detail_field(fields) is not None and len(normalise(text).split()) >= MIN_DETAIL_WORDS and not is_skip(text):
+    if (
+        detail_field(fields) is not None
+        and len(normalise(text).split()) >= MIN_DETAIL_WORDS
+        and not is_skip(text)
+        and not changes_mind(text)
+    ):
         state.stage, state.addition = ADDING, text.strip()  # "¿Lo agrego a «Motivo»?" is asked next
         return Step(state)
     return Step(state, [Reply("Responde «sí» para enviar la solicitud, o dime qué dato quieres corregir.")])
+
+
+# "no espera, mejor el martes", "en verdad es pa la universidad": what follows is the new value.
+_CHANGE_OF_MIND = re.compile(
+    r"\b(?:mejor|en verdad|en realidad|mas bien|perdon|me equivoque|me confundi|quise decir|no espera|espera)\b"
+    r"(?:\s+(?:es|era|seria|para el|el|la))?\s*"
+)
+# Fields whose value a few words settle beyond doubt (never free text: a name, an address, a description).
+_SETTLED_TYPES = ("opcion", "fecha", "si_no", "email", "telefono", "rut")
+MAX_TOLD_VALUE_WORDS = 6
+
+
+def changes_mind(text: str) -> bool:
+    """The words take back an answer ("no espera…", "mejor…", "en verdad…")."""
+    return bool(_CHANGE_OF_MIND.search(normalise(text)))
+
+
+def _new_value_told(
+    state: FormState, fields: List[FormField], text: str, context: AnswerContext
+) -> Optional[FormField]:
+    """The one field a correction in words gives a new value ("mejor el martes" -> the date), stored; or ``None``.
+
+    The value is the words after the change of mind up to the next comma, or a short message alone; only fields
+    whose answer cannot be mistaken (an option named by its words, a date...) are tried, and exactly one must
+    take it with a value other than the stored one.
+    """
+    norm = strip_accents(text.lower())  # punctuation kept: the value ends at the next comma
+    cues = list(_CHANGE_OF_MIND.finditer(norm))
+    if cues:
+        said = re.split(r"[,;.]", norm[cues[-1].end() :])[0].strip()
+    elif len(normalise(text).split()) <= MAX_TOLD_VALUE_WORDS:
+        said = text.strip()
+    else:
+        return None
+    if not said:
+        return None
+    taken = []
+    for form_field in fields:
+        if form_field.type not in _SETTLED_TYPES or form_field.name not in state.values:
+            continue
+        result = validate_answer(form_field, said, context)
+        if not result.ok or result.value in (None, state.values.get(form_field.name)):
+            continue
+        if form_field.type == "opcion" and str(result.value).startswith(tuple(f"{o}:" for o in form_field.options)):
+            continue  # «Otro: …» takes any words: no sign that this field was meant
+        taken.append((form_field, result))
+    if len(taken) != 1:
+        return None
+    form_field, result = taken[0]
+    state.store(form_field, result.value, result.display)
+    return form_field
 
 
 # Free-text fields that describe the case: a detail told on the summary belongs there, if the citizen says so.
