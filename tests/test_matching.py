@@ -111,6 +111,11 @@ def test_communes_misspelt_or_not(communes, text, official):
         "tome una foto del bache",
         "calle independencia 123",
         "hay un bache en la calle",
+        # Streets named after communes: after a street word, at a corner, before a number.
+        "el foco de la esquina de ercilla con lautaro esta apagado",
+        "vivo en pasaje rio palena 6231",
+        "en san luis de macul 5420",
+        "maruri con ercilla",
     ],
 )
 def test_words_that_are_also_communes_need_context(communes, text):

@@ -25,7 +25,8 @@ _STREET = re.compile(
 )
 _ADDRESS_CUE = re.compile(r"^(?:vivo en|vive en|viven en|mi direccion es|mi direccion|direccion|queda en|es en)\b")
 _LEAD = re.compile(
-    r"^\s*(?:mi direcci[oó]n es\s+|direcci[oó]n:?\s+|(?:(?:es|queda|esta|estan|vivo|vive|viven|ocurre|pasa|sucede|fue)\s+)?"
+    r"^\s*(?:mi direcci[oó]n es\s+|direcci[oó]n:?\s+"
+    r"|(?:(?:es|queda|esta|estan|vivo|vive|viven|ocurre|pasa|sucede|fue)\s+)?"
     r"(?:en\s+(?:la\s+|el\s+)?)?)",
     re.IGNORECASE,
 )

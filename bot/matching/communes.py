@@ -139,6 +139,22 @@ CUE_WORDS = {"de", "en", "del", "desde", "comuna", "vivo", "soy", "municipalidad
 FILLER_WORDS = CUE_WORDS | {"po", "pues", "la", "el", "mi", "es", "hola", "yo", "aca", "ahi", "la comuna", "si", "ya"}
 
 
+# Words a street's name follows ("calle Ercilla", "la esquina de Ercilla", "pasaje Río Palena", "Maruri con
+# Ercilla"): the name of a commune there is a street's.
+STREET_WORDS = {
+    "calle", "pasaje", "psje", "pje", "avenida", "camino", "esquina", "villa", "poblacion", "pobl", "barrio",
+    "condominio", "callejon", "diagonal", "con", "costanera", "block",
+}  # fmt: skip
+STREET_LOOKBACK = 2  # "esquina de Ercilla": the street word may stand one word before
+
+
+def names_a_street(words: Sequence[tuple], first: int, last: int) -> bool:
+    """The words ``first``..``last`` name a street: after a street word, before "con" (a corner) or a number."""
+    before = [w for w, _, _ in words[max(0, first - STREET_LOOKBACK) : first]]
+    after = words[last + 1][0] if last + 1 < len(words) else ""
+    return bool(set(before) & STREET_WORDS) or after == "con" or after.isdigit()
+
+
 class CommuneMatcher:
     """Finds the official name of the communes a message names."""
 
@@ -154,6 +170,8 @@ class CommuneMatcher:
             if not match.exact and match.score < FUZZY_MIN_SCORE:
                 continue
             exact_plain = match.exact and match.phrase not in WORDLIKE
+            if names_a_street(words, match.first_word, match.last_word):
+                continue  # "la esquina de ercilla con lautaro": streets of Angol named after communes
             if exact_plain or self._has_cue(words, match) or self._is_whole_message(words, match):
                 found.append(match)
         return found
