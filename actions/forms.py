@@ -33,7 +33,7 @@ from bot.dialogue.cues import wants_to_go_on
 from bot.dialogue.form_moves import ACKNOWLEDGED, CANCEL, OTHER_REQUEST, PERSON, QUESTION, UPSET, form_move
 from bot.dialogue.message import Message
 from bot.domain_names import Intent, Slot
-from bot.forms.fields import AnswerContext, photos, validate_answer, yes_no
+from bot.forms.fields import AnswerContext, name_before_data, photos, validate_answer, yes_no
 from bot.forms.flow import detail_field, handle_message
 from bot.forms.state import ADDING, ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState
 from bot.message_metadata import MEDIA_ONLY_TEXT
@@ -100,9 +100,36 @@ def _store_other_data(
             stored.append(target.name)
     if not taken:
         return [], ""
+    name = name_before_data(text)
+    named = next((f for f in fields if f.type == "nombre" and f.name not in state.values), None)
+    if name and named is not None and asked is not None and asked.type not in ("nombre", "texto", "direccion"):
+        # "Juan Carlos Pizarro Lagos, 14.789.632-8" asked for the kind of request: the name too
+        result = validate_answer(named, name, context)
+        if result.ok and text.startswith(name):
+            state.store(named, result.value, result.display)
+            taken.append((0, len(name)))
+            stored.insert(0, named.name)
     words = _words_without(text, taken)
     meaningful = [w for w in words if normalise(w) not in DATA_WORDS]
     return stored, " ".join(words).strip(" .;-") if meaningful else ""
+
+
+MIN_DETAIL_WORDS_ASIDE = 8  # "el camion no pasa por mi calle hace 2 semanas…": a description, not a choice
+
+
+def _detail_aside(state: FormState, fields: List[Any], text: str, context: AnswerContext) -> Optional[str]:
+    """A description told while a choice is asked ("el camión no pasa por calle Gamero hace 2 semanas…" asked
+    «¿Qué quieres ingresar?»): kept as the case's description, not lost; the choice is asked again.
+
+    Returns the field it was stored in, or ``None``.
+    """
+    asked, target = state.field(fields), detail_field(fields)
+    if asked is None or asked.type not in ("opcion", "si_no") or target is None or target.name in state.values:
+        return None
+    if len(normalise(text).split()) < MIN_DETAIL_WORDS_ASIDE or validate_answer(asked, text, context).ok:
+        return None
+    state.store(target, text.strip(), text.strip())
+    return target.name
 
 
 def _words_without(text: str, spans: List[Tuple[int, int]]) -> List[str]:
@@ -238,6 +265,9 @@ class ValidateFormularioSolicitud(FormValidationAction):
         text = message.typed
         if state.stage in (ASKING, CORRECTING):  # "Ana Soto, 12.345.678-5, ana@gmail.com": every datum to its field
             stored, rest = _store_other_data(state, proc.form, tracker, context)
+            aside = None if stored else _detail_aside(state, proc.form, text, context)
+            if aside:
+                stored, rest = [aside], ""
             if stored and not rest:  # only data for other questions: noted, and the pending one is asked again
                 send(dispatcher, [form_replies.noted([f for f in proc.form if f.name in stored])])
                 return {ANSWER_SLOT: None, "solicitud": state.to_dict()}

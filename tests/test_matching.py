@@ -69,6 +69,7 @@ def test_phrase_words_need_a_counterpart_in_the_window():
     assert not words_agree("cuanto cobra la muni", "cuanto gasto la municipalidad")
     assert not words_agree("permiso para el evento", "permiso para demoler")
     assert not words_agree("ampliacion con permiso", "ampliacion sin permiso")
+    assert not words_agree("pasa por", "pasaporte")  # "el camion no pasa por mi calle": a word more abbreviates nothing
     assert not words_agree("la fecha", "la ficha")
     assert not words_agree("de la calle", "luz de la calle")  # a short word that matters is missing
     assert not words_agree("basura", "basural", vocabulary={"basura", "basural"})

@@ -66,11 +66,15 @@ _FUNCTION_WORDS = {
 }  # fmt: skip
 
 
-def _has_counterpart(word: str, window_words: Sequence[str], vocabulary: AbstractSet[str]) -> bool:
+def _has_counterpart(
+    word: str, window_words: Sequence[str], vocabulary: AbstractSet[str], abbreviations: bool = True
+) -> bool:
     if len(word) < MIN_CONTENT_LETTERS:
         return word in _FUNCTION_WORDS or word in window_words
     return any(
-        said == word or _abbreviates(said, word) or (said not in vocabulary and same_word(said, word))
+        said == word
+        or (abbreviations and _abbreviates(said, word))
+        or (said not in vocabulary and same_word(said, word))
         for said in window_words
     )
 
@@ -88,8 +92,10 @@ def words_agree(window: str, phrase: str, vocabulary: AbstractSet[str] = frozens
     A word of ``vocabulary`` (the words of every phrase) is itself, no misspelling of another:
     "basura" is not "basural", "licitacion" not "felicitacion".
     """
-    said = window.split()
-    return all(_has_counterpart(word, said, vocabulary) for word in phrase.split())
+    said, wanted = window.split(), phrase.split()
+    # A window with a word more than the phrase abbreviates nothing: "pasa por" is no "pasaporte".
+    abbreviations = len(said) <= len(wanted)
+    return all(_has_counterpart(word, said, vocabulary, abbreviations) for word in wanted)
 
 
 class PhraseMatcher:
