@@ -272,3 +272,19 @@ def test_a_detail_told_on_the_summary_is_kept_if_the_citizen_wants_it(assistant,
     assert "lo agregué a «Motivo»" in summary and "se le caen ramas encima de los autos" in summary
     assert "Revisa tu solicitud" in summary and not FOLIO.search(summary)
     assert FOLIO.search(chat.say("si, enviala"))
+
+
+def test_data_told_while_a_choice_is_asked_are_kept_and_a_correction_in_words_is_made(chat):
+    asked = chat.say("QUIERO PONER UN RECLAMO POR QUE EL CAMION DE LA BASURA NO PASA HACE 2 SEMANAS POR MI CALLE")
+    assert "¿Qué quieres ingresar?" in asked and "1. Reclamo" in asked
+    noted = chat.say("Juan Carlos Pizarro Lagos, 14.789.632-8")
+    assert "anoté: nombre y RUT" in noted and "¿Qué quieres ingresar?" in noted
+    told = "el camion no pasa por calle gamero desde hace 2 semanas y la basura se acumula en la vereda"
+    noted = chat.say(told)
+    assert "anoté: descripción" in noted and "Pasaporte" not in noted and "¿Qué quieres ingresar?" in noted
+    assert "correo" in chat.say("1")
+    summary = chat.say("jc.pizarro@gmail.com")
+    assert "Revisa tu solicitud" in summary and "Juan Carlos Pizarro Lagos" in summary and "calle gamero" in summary
+    corrected = chat.say("no espera, mejor es una sugerencia")
+    assert "corregí: tipo" in corrected and "Tipo: Sugerencia" in corrected and not FOLIO.search(corrected)
+    assert FOLIO.search(chat.say("si"))

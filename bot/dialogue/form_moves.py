@@ -15,7 +15,7 @@ from typing import Optional
 from bot.catalogue.model import FormField
 from bot.dialogue.cues import angry_at_the_asking, is_stop, looks_like_question, names_a_person, sounds_upset
 from bot.dialogue.message import Message
-from bot.dialogue.procedure_moves import asks_to_switch, changes_mind, explicit_request
+from bot.dialogue.procedure_moves import asks_to_switch, changes_mind, explicit_request, reports_a_problem
 from bot.domain_names import Intent
 from bot.forms.fields import AnswerContext, validate_answer, yes_no
 from bot.forms.flow import wants_to_correct
@@ -37,6 +37,9 @@ FREE_TEXT_TYPES = {"nombre", "direccion", "texto", "horario"}
 # angry or ask something: it is kept).
 DATUM_TEXT_TYPES = {"nombre", "direccion"}
 QUESTION_INTENTS = {Intent.CONSULTAR_TRAMITE, Intent.LISTAR_TRAMITES, Intent.CONSULTAR_ESTADO, Intent.CONSULTAR_BOT}
+
+
+MIN_STORY_WORDS = 8
 
 
 def form_move(
@@ -82,10 +85,15 @@ def form_move(
     # primero el poste…" asked for a phone.
     requested = asks_to_switch(text) if free_text and accepted else explicit_request(text)
     requested = requested or (not accepted and changes_mind(text))
+    # A long story that names another procedure's word ("…la basura se acumula en la vereda") asks for it only
+    # with a request or a report in its words, whatever the classifier guessed.
+    guessed_request = message.means(Intent.INICIAR_TRAMITE) and (
+        len(text.split()) < MIN_STORY_WORDS or explicit_request(text) or reports_a_problem(text)
+    )
     if (
         other
         and other != current_procedure
-        and (requested or (message.means(Intent.INICIAR_TRAMITE) and not accepted))
+        and (requested or (guessed_request and not accepted))
         and (not accepted or free_text)
     ):
         return OTHER_REQUEST

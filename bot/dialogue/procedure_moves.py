@@ -87,10 +87,7 @@ def procedure_move(message: Message) -> str:
     norm = normalise(message.text)
     request = _REQUEST.search(norm) or _FOR_ME.search(norm)
     rest = norm[: request.start()] + " " + norm[request.end() :] if request else norm
-    # "hay un poste apagado", or just "poste apagado"
-    reports = bool(_REPORT_WORDS.search(norm)) and (
-        bool(_REPORT_START.search(norm)) or len(norm.split()) <= MAX_BARE_WORDS
-    )
+    reports = reports_a_problem(message.text)  # "hay un poste apagado", or just "poste apagado"
     asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or _asking_words(rest)
     if (request or reports) and not asks:
         return DO
@@ -134,6 +131,14 @@ def asks_to_switch(text: str) -> bool:
 def changes_mind(text: str) -> bool:
     """The words take back what was being done ("sabes q, mejor…", "en realidad…", "olvídalo")."""
     return bool(_CHANGE_OF_MIND.search(normalise(text)))
+
+
+def reports_a_problem(text: str) -> bool:
+    """The words report something broken or dirty ("hay un poste apagado", "poste apagado")."""
+    norm = normalise(text)
+    return bool(_REPORT_WORDS.search(norm)) and (
+        bool(_REPORT_START.search(norm)) or len(norm.split()) <= MAX_BARE_WORDS
+    )
 
 
 def explicit_request(text: str) -> bool:
