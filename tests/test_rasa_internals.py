@@ -149,11 +149,21 @@ def test_unknown_event_names_behave_as_in_rasa(patched):
 
 
 def test_rasa_speedups_0_leaves_rasa_untouched(monkeypatch):
-    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
-    before = RemoteAction._validate_action_result
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.utils.endpoints import EndpointConfig
+
+    targets = [
+        (RemoteAction, "_validate_action_result"),
+        (Event, "resolve_by_type"),
+        (EndpointConfig, "session"),
+        (LogisticRegressionClassifier, "_create_X"),
+    ]
+    before = [vars(owner)[name] for owner, name in targets]
+    for owner, name in targets:
+        monkeypatch.setattr(owner, name, vars(owner)[name])
     monkeypatch.setenv("RASA_SPEEDUPS", "0")
     speedups.apply_speedups()
-    assert RemoteAction._validate_action_result is before
+    assert [vars(owner)[name] for owner, name in targets] == before
 
 
 def test_action_server_calls_carry_the_same_request_over_one_kept_connection(monkeypatch):
