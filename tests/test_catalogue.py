@@ -247,3 +247,35 @@ def test_examples_in_form_help_pass_their_own_validation(catalogue):
                 assert result.ok, f"{proc.slug}.{form_field.name}: {example!r}"
                 checked += 1
     assert checked >= 10
+
+
+def _by_round_trip(proc, overrides):
+    """``with_overrides`` as it was written first: through ``to_dict`` and ``from_dict``."""
+    from bot.catalogue.model import Procedure
+
+    return Procedure.from_dict({**proc.to_dict(), **overrides}) if overrides else proc
+
+
+def test_overrides_apply_as_a_round_trip_through_a_dict_would(catalogue, tmp_path):
+    from bot.app.devtools.country_catalogue import write_country_catalogue
+
+    write_country_catalogue(tmp_path / "country", PROJECT_ROOT / "catalogue")
+    country = load_catalogue(tmp_path / "country")
+    seen = 0
+    for loaded in (catalogue, country):
+        for town in loaded.municipalities.values():
+            for slug, overrides in town.overrides.items():
+                if slug in loaded.procedures:
+                    base = loaded.procedures[slug]
+                    assert base.with_overrides(overrides) == _by_round_trip(base, overrides), (town.slug, slug)
+                    seen += 1
+    assert seen > 100
+    base = catalogue.procedures["retiro-voluminosos"]
+    for overrides in (
+        {"form": {"fields": [{"name": "x", "type": "texto", "question": "¿x?"}]}, "requirements": None},
+        {"form": None, "aliases": ("uno", "dos"), "cost": "Gratis", "unknown": 1},
+        {"form": [{"name": "y", "type": "opcion", "question": "¿y?", "options": ["a", "b"]}], "steps": []},
+    ):
+        changed = base.with_overrides(overrides)
+        assert changed == _by_round_trip(base, overrides)
+        assert changed.aliases is not base.aliases and changed.requirements is not base.requirements

@@ -144,8 +144,9 @@ def test_aspects(text, aspects):
 
 
 def test_classifier_probabilities_are_scikit_learns(catalogue):
-    """The classifier's own product gives predict_proba's numbers (it only avoids a copy)."""
+    """The classifier's own product gives predict_proba's numbers (it only avoids a copy and joblib)."""
     import numpy as np
+    from scipy import sparse
 
     from bot.matching.classifier import NONE, ProcedureClassifier
 
@@ -158,3 +159,6 @@ def test_classifier_probabilities_are_scikit_learns(catalogue):
         expected = classifier._model.predict_proba([text])[0]
         assert np.allclose(classifier.probabilities(text), expected, atol=1e-9)
         assert classifier.ranked(text, 1)[0][0] == classifier._classes[int(np.argmax(expected))]
+        union = classifier._model.steps[0][1]
+        stacked = [vectorizer.transform([text]) for _, vectorizer in union.transformer_list]
+        assert (union.transform([text]) != sparse.hstack(stacked).tocsr()).nnz == 0  # the row it multiplies

@@ -76,12 +76,17 @@ RESPONSES = [
 @pytest.fixture
 def patched(monkeypatch):
     """Apply the speed-ups for one test and undo them afterwards; returns Rasa's originals."""
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.utils.endpoints import EndpointConfig
+
     original_validate = RemoteAction._validate_action_result
     original_resolve = Event.resolve_by_type
     assert not getattr(original_validate, "_cached_validator", False)
     assert not getattr(original_resolve, "_cached", False)
     monkeypatch.setattr(RemoteAction, "_validate_action_result", original_validate)
     monkeypatch.setattr(Event, "resolve_by_type", original_resolve)
+    monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
+    monkeypatch.setattr(LogisticRegressionClassifier, "_create_X", LogisticRegressionClassifier._create_X)
     monkeypatch.delenv("RASA_SPEEDUPS", raising=False)
     speedups.apply_speedups()
     return original_validate, original_resolve
@@ -144,11 +149,86 @@ def test_unknown_event_names_behave_as_in_rasa(patched):
 
 
 def test_rasa_speedups_0_leaves_rasa_untouched(monkeypatch):
-    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
-    before = RemoteAction._validate_action_result
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.utils.endpoints import EndpointConfig
+
+    targets = [
+        (RemoteAction, "_validate_action_result"),
+        (Event, "resolve_by_type"),
+        (EndpointConfig, "session"),
+        (LogisticRegressionClassifier, "_create_X"),
+    ]
+    before = [vars(owner)[name] for owner, name in targets]
+    for owner, name in targets:
+        monkeypatch.setattr(owner, name, vars(owner)[name])
     monkeypatch.setenv("RASA_SPEEDUPS", "0")
     speedups.apply_speedups()
-    assert RemoteAction._validate_action_result is before
+    assert [vars(owner)[name] for owner, name in targets] == before
+
+
+def test_action_server_calls_carry_the_same_request_over_one_kept_connection(monkeypatch):
+    """What the action server receives (method, path, query, headers, body) with and without the speed-up;
+    with it, consecutive calls share one TCP connection, and a connection idle too long is not reused."""
+    import asyncio
+
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.app.devtools.standins import free_port
+
+    monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
+    monkeypatch.setattr(speedups, "KEEPALIVE_SECONDS", 0.3)
+    port = free_port()
+    received = []
+
+    async def webhook(request):
+        received.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": dict(request.query),
+                "headers": {k: request.headers.get(k) for k in ("Content-Type", "X-Actions-Token", "Authorization")},
+                "body": await request.json(),
+                "connection": request.transport.get_extra_info("peername")[1],
+            }
+        )
+        return web.json_response({"events": [], "responses": [{"text": "hola"}]})
+
+    body = {"next_action": "action_saludar", "sender_id": "whatsapp:+56911111111", "tracker": {"events": []}}
+
+    async def calls(pause: float = 0.0):
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        endpoint = EndpointConfig(
+            f"http://127.0.0.1:{port}/webhook",
+            headers={"X-Actions-Token": "secreto"},
+            basic_auth={"username": "u", "password": "p"},
+            params={"a": "1"},
+        )
+        answers = []
+        try:
+            for _ in range(2):
+                answers.append(await endpoint.request(json=body, method="post", timeout=5))
+                await asyncio.sleep(pause)
+        finally:
+            await runner.cleanup()
+        return answers
+
+    rasas = asyncio.run(calls())
+    by_rasa, received[:] = list(received), []
+    speedups.speed_up_endpoint_connections()
+    assert asyncio.run(calls()) == rasas == [{"events": [], "responses": [{"text": "hola"}]}] * 2
+    kept, received[:] = list(received), []
+    strip = [{k: v for k, v in r.items() if k != "connection"} for r in by_rasa]
+    assert [{k: v for k, v in r.items() if k != "connection"} for r in kept] == strip
+    assert strip[0]["headers"]["X-Actions-Token"] == "secreto" and strip[0]["query"] == {"a": "1"}
+    assert by_rasa[0]["connection"] != by_rasa[1]["connection"]  # Rasa: a new connection per call
+    assert kept[0]["connection"] == kept[1]["connection"]  # kept
+    asyncio.run(calls(pause=0.5))  # idle longer than KEEPALIVE_SECONDS: a new connection
+    assert received[0]["connection"] != received[1]["connection"]
 
 
 def test_a_patch_whose_target_rasa_renamed_fails_loudly():
@@ -311,3 +391,40 @@ async def test_the_engine_is_replaced_with_the_same_url(store):
     store.replace_engine(pool_pre_ping=True)
     assert store.engine.url == url and store.engine.pool._pre_ping
     assert await store.read_stored_version("nadie") == (0, None)
+
+
+def test_intent_rows_and_parses_are_the_ones_rasa_builds(nlu_agent, monkeypatch):
+    """Held-out messages: the classifier's feature rows and the whole parse, with and without the speed-up."""
+    import asyncio
+
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from scipy.sparse import csr_matrix
+
+    from bot.evaluation import load_heldout
+
+    original = LogisticRegressionClassifier._create_X
+    assert not getattr(original, "_sentence_only", False)
+    seen = []  # the messages as the classifier gets them, features included
+    monkeypatch.setattr(
+        LogisticRegressionClassifier, "_create_X", lambda self, ms: original(self, seen.extend(ms) or ms)
+    )
+    texts = [e["text"] for e in load_heldout(str(PROJECT_ROOT / "eval" / "heldout.yml"))][:150] + ["", "xkcd qwpz"]
+
+    async def parse_all():
+        return [await nlu_agent.parse_message(text) for text in texts]
+
+    before = asyncio.run(parse_all())
+    speedups.speed_up_intent_features()
+    assert LogisticRegressionClassifier._create_X is not original
+    after = asyncio.run(parse_all())
+    assert after == before
+    assert len({p["intent"]["name"] for p in before}) > 5
+
+    messages = list({id(m): m for m in seen if m.get("text")}.values())
+    assert len(messages) > 100
+    for message in messages:
+        fast, rasa = LogisticRegressionClassifier._create_X(None, [message]), original(None, [message])
+        assert type(fast) is type(rasa) and fast.dtype == rasa.dtype and fast.shape == rasa.shape
+        assert (csr_matrix(fast) != csr_matrix(rasa)).nnz == 0
+    both = LogisticRegressionClassifier._create_X(None, messages[:5]), original(None, messages[:5])
+    assert both[0].shape == both[1].shape and (csr_matrix(both[0]) != csr_matrix(both[1])).nnz == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, make_pipeline
@@ -53,13 +54,16 @@ class ProcedureClassifier:
         """The probability of each label, as ``predict_proba`` computes it (multinomial softmax).
 
         Computed here with the weights laid out once for the product: scikit-learn multiplies by
-        the transposed coefficient matrix, which it copies on every call (a tenth of a turn's CPU).
+        the transposed coefficient matrix, which it copies on every call (a tenth of a turn's CPU);
+        and the two vectorizers' rows stacked directly, as ``FeatureUnion.transform`` does but
+        without its ``joblib`` dispatch (half of this call's CPU).
         """
         features, regression = self._model.steps[0][1], self._model.steps[-1][1]
         weights = getattr(self, "_weights", None)
         if weights is None:  # also for classifiers pickled before this existed
             weights = self._weights = (np.ascontiguousarray(regression.coef_.T), regression.intercept_)
-        scores = np.asarray(features.transform([text]) @ weights[0]).ravel() + weights[1]
+        row = sparse.hstack([vectorizer.transform([text]) for _, vectorizer in features.transformer_list]).tocsr()
+        scores = np.asarray(row @ weights[0]).ravel() + weights[1]
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
 

@@ -4,8 +4,9 @@ Importing this package (any of its modules) checks the installed Rasa version an
 refuses to start with another one: each module below leans on something Rasa does
 not promise to keep, and must be re-checked before upgrading.
 
-- ``speedups``: the Rasa server's patches of ``RemoteAction._validate_action_result``
-  and ``Event.resolve_by_type``;
+- ``speedups``: the Rasa server's patches of ``RemoteAction._validate_action_result``,
+  ``Event.resolve_by_type``, ``EndpointConfig.session`` and
+  ``LogisticRegressionClassifier._create_X``;
 - ``action_failures``: the text ``rasa.core.processor`` logs when an action failed;
 - ``tracker_store``: ``SQLTrackerStore``'s engine, sessions, event query and the
   hook that picks the events ``save`` adds;

@@ -14,11 +14,22 @@
   (recursively, with ``inspect.isabstract``) for *each* event: ~1,700 calls per
   turn here. The class found for a type name is remembered; unknown names still go
   through Rasa's own lookup (same default, same error).
+- Every call to the action server (two or more per turn) opened a new ``aiohttp``
+  session and TCP connection, on both sides. An endpoint now keeps one session per event
+  loop, with Rasa's same headers, authentication and timeout, whose connections are reused
+  while idle less than ``KEEPALIVE_SECONDS`` (below the action server's 5 s keep-alive,
+  so the client always drops an idle connection before the server may close it).
+- The logistic regression intent classifier builds a message's row with
+  ``get_sparse_features``, which also combines (deep copy, one ``hstack`` per
+  featurizer) the *sequence* features it then throws away, for every message, twice
+  (once more in ``bot.rasa_internals.nlu.fits_model``). The row is now stacked once from
+  the same sentence features in the same order: the same matrix, the same parse.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import asyncio
+from typing import Any, Dict, List
 
 import bot.rasa_internals  # noqa: F401  (checks the Rasa version)
 from bot.config import settings
@@ -87,9 +98,88 @@ def speed_up_event_type_lookup() -> None:
     _replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
+# Idle connections to an endpoint are reused for this long; Sanic (the action server) closes them after 5 s.
+KEEPALIVE_SECONDS = 2.0
+
+
+class _KeptSession:
+    """``async with`` on it gives the endpoint's kept ``aiohttp`` session and leaves it open."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None
+
+
+def speed_up_endpoint_connections() -> None:
+    """``EndpointConfig.session()`` hands out one kept session per endpoint and event loop (see module doc)."""
+    import aiohttp
+    from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+    from rasa.utils.endpoints import EndpointConfig
+
+    if getattr(EndpointConfig.session, "_kept", False):
+        return
+
+    def session(self: EndpointConfig) -> Any:
+        kept: Dict[Any, Any] = self.__dict__.setdefault("_kept_sessions", {})
+        loop = asyncio.get_running_loop()
+        current = kept.get(loop)
+        if current is None or current.closed:
+            # As Rasa's ``EndpointConfig.session``, plus the connector that keeps connections.
+            auth = None
+            if self.basic_auth:
+                auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+            current = kept[loop] = aiohttp.ClientSession(
+                headers=self.headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+            )
+        return _KeptSession(current)
+
+    session._kept = True  # type: ignore[attr-defined]
+    _replace(EndpointConfig, "session", session)
+
+
+def speed_up_intent_features() -> None:
+    """``LogisticRegressionClassifier._create_X`` from the sentence features alone (see module doc)."""
+    import numpy as np
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    if getattr(LogisticRegressionClassifier._create_X, "_sentence_only", False):
+        return
+
+    def _create_X(self: LogisticRegressionClassifier, messages: List[Any]) -> Any:
+        rows = []
+        for message in messages:
+            sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+            sparse = [f.features for f in sentence if f.is_sparse()]
+            dense = [f.features for f in sentence if f.is_dense()]
+            rows.append(
+                hstack(
+                    [
+                        csr_matrix((hstack(sparse) if len(sparse) > 1 else sparse[0]) if sparse else []),
+                        csr_matrix((np.concatenate(dense, axis=-1) if len(dense) > 1 else dense[0]) if dense else []),
+                    ]
+                )
+            )
+        return vstack(rows)
+
+    _create_X._sentence_only = True  # type: ignore[attr-defined]
+    _replace(LogisticRegressionClassifier, "_create_X", _create_X)
+
+
 def apply_speedups() -> None:
     """Every speed-up of this module, unless ``RASA_SPEEDUPS=0``."""
     if not settings().rasa_speedups:
         return
     speed_up_action_response_validation()
     speed_up_event_type_lookup()
+    speed_up_endpoint_connections()
+    speed_up_intent_features()

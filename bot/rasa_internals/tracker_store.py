@@ -19,6 +19,7 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 import bot.rasa_internals  # noqa: F401  (checks the Rasa version)
+from bot.storage.db import sqlite_pool_options
 
 StoredVersion = Tuple[int, Optional[int]]  # (events of the latest session, newest event id)
 
@@ -30,9 +31,11 @@ class RasaSQLTrackerStore(SQLTrackerStore):
     sessionmaker: Any
 
     def replace_engine(self, **options: Any) -> None:
-        """Rebuild the engine and session factory on the same URL with Rasa's options plus ``options``."""
+        """Rebuild the engine and session factory on the same URL with Rasa's options plus ``options``
+        (a SQLite file: its connections kept in a pool, ``bot.storage.db.sqlite_pool_options``)."""
         url = self.engine.url
         self.engine.dispose()
+        options = {**sqlite_pool_options(url), **options}
         self.engine = sa.create_engine(url, **options, **create_engine_kwargs(url))
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
