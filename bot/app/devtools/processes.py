@@ -2,7 +2,8 @@
 
 Both get the same WhatsApp channel (channels.whatsapp.WhatsAppInput) pointed at a
 local Twilio stand-in, on free ports, with throwaway SQLite databases. Peak memory
-of each process is its ``VmHWM`` in /proc/<pid>/status.
+of each process is its ``VmHWM`` in /proc/<pid>/status; the Rasa workers of ``RASA_WORKERS``
+are ``rasa_1``, ``rasa_2``… (their ``RASA_WORKER``).
 """
 
 from __future__ import annotations
@@ -74,6 +75,19 @@ def command_line(pid: int) -> str:
         return ""
 
 
+def worker_of(pid: int) -> str:
+    """The ``RASA_WORKER`` a process was started with ("" if none)."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            variables = handle.read().split(b"\0")
+    except OSError:
+        return ""
+    for variable in variables:
+        if variable.startswith(b"RASA_WORKER="):
+            return variable.split(b"=", 1)[1].decode()
+    return ""
+
+
 def role_of(cmdline: str) -> str:
     """A short name for one of our processes from its command line."""
     if "rasa_sdk" in cmdline or "bot.app.action_server" in cmdline:
@@ -119,6 +133,8 @@ class Running:
             role = role_of(command_line(pid))
             if value is None or role == "launcher":
                 continue
+            if role == "rasa" and worker_of(pid):
+                role = f"rasa_{worker_of(pid)}"
             figures[role if role not in figures else f"{role}_{pid}"] = round(value, 2)
         return figures
 
