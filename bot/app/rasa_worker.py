@@ -30,14 +30,17 @@ def health_socket(var: Path, worker: int) -> Path:
     return Path(var) / "run" / f"rasa-worker-{worker}.sock"
 
 
-def bind_shared(host: str, port: int, backlog: int = 100) -> socket.socket:
-    """A listening socket on ``host:port`` that the other workers can bind too (``SO_REUSEPORT``)."""
+def bind_shared(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` that the other workers can bind too (``SO_REUSEPORT``).
+
+    Not listening yet: Sanic listens once the model is loaded, so the kernel sends no connection
+    to a worker that is still starting (they would wait in its queue for the whole load).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    sock.listen(backlog)
     return sock
 
 
@@ -48,7 +51,7 @@ def serve_on_shared_port(worker: int, var: Path) -> None:
     original = Sanic.run
 
     def run(app: Any, host: Optional[str] = None, port: Optional[int] = None, **options: Any) -> Any:
-        options["sock"] = bind_shared(host or "127.0.0.1", int(port or 5005), options.get("backlog", 100))
+        options["sock"] = bind_shared(host or "127.0.0.1", int(port or 5005))
         app.register_listener(partial(_start_health, worker, health_socket(var, worker)), "after_server_start")
         return original(app, **options)
 
