@@ -60,7 +60,7 @@ def test_two_processes_never_hold_a_conversation_at_once(tmp_path, which):
     lines = log.read_text().splitlines()
     assert len(lines) == 2 * 2 * 3 * 15
     assert len({line.split()[1].split("-")[0] for line in lines}) == 2  # both processes took turns
-    for enter, leave in zip(lines[::2], lines[1::2]):
+    for enter, leave in zip(lines[::2], lines[1::2], strict=True):
         assert enter.startswith("in ") and leave == "out " + enter[3:], (enter, leave)
 
 

@@ -39,7 +39,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 from bot.app.devtools.loadgen import percentile
 from bot.catalogue.files import load_catalogue
-from bot.config import PROJECT_ROOT, catalogue_dir, var_dir
+from bot.config import PROJECT_ROOT, catalogue_dir, settings, var_dir
 from bot.evaluation import load_heldout
 
 # A procedure of the last generated municipality: when a running NLU names it, it has picked up the load.
@@ -455,7 +455,7 @@ def production_env(municipal_url: str, tracker_url: str, redis: str, workers: in
         "REDIS_HOST": host,
         "REDIS_PORT": port or "6379",
         "REDIS_LOCK_DB": "1",
-        "REDIS_PASSWORD": os.environ.get("REDIS_PASSWORD", ""),  # deploy/endpoints.prod.yml names it
+        "REDIS_PASSWORD": settings().redis_password,  # deploy/endpoints.prod.yml names it
     }
 
 
@@ -518,7 +518,6 @@ def run_production_benchmark(
 def run_voice_benchmark(output: Optional[str] = "results/bench_voice.json") -> int:
     """Voice notes: transcription time per second of audio (short notes and one of a minute), the
     worker's start (model check and load) and its peak memory, with ``VOICE_CPU_THREADS`` threads."""
-    from bot.config import settings
     from bot.voice import model_files, speech
     from bot.voice.measure import bench_voice
 
