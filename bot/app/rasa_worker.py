@@ -4,7 +4,8 @@ With ``RASA_WORKERS`` > 1 the launcher starts that many ``bot.app.rasa_server`` 
 with ``RASA_WORKER`` = 1…N. Each binds RASA_HOST:RASA_PORT with ``SO_REUSEPORT``: the kernel
 spreads new connections over the workers listening (a dead worker's share goes to the others
 until it is back). Each answers its own health on a Unix socket, VAR_DIR/run/rasa-worker-<n>.sock,
-from its event loop, so the launcher probes, and restarts, each worker on its own (a frozen
+from its event loop (a shorter path under the temporary folder if VAR_DIR's is too long for a
+Unix socket), so the launcher probes, and restarts, each worker on its own (a frozen
 loop does not answer). The health tells the worker's number, pid and how many messages it
 handled per channel.
 
@@ -16,18 +17,27 @@ trackers it caches (bot/storage/tracker_store.py).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import http.client
 import json
 import os
 import socket
+import tempfile
 from functools import partial
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+MAX_SOCKET_PATH = 100  # bytes; Linux takes 107
+
 
 def health_socket(var: Path, worker: int) -> Path:
-    """Where worker ``worker`` answers its health."""
-    return Path(var) / "run" / f"rasa-worker-{worker}.sock"
+    """Where worker ``worker`` answers its health: under ``var``, or under the temporary folder when
+    that path is too long for a Unix socket (108 bytes)."""
+    path = Path(var).resolve() / "run" / f"rasa-worker-{worker}.sock"
+    if len(str(path).encode()) <= MAX_SOCKET_PATH:
+        return path
+    digest = hashlib.blake2b(str(path.parent).encode(), digest_size=6).hexdigest()
+    return Path(tempfile.gettempdir()) / f"asistente-{digest}" / path.name
 
 
 def bind_shared(host: str, port: int) -> socket.socket:
@@ -81,7 +91,7 @@ async def _start_health(worker: int, path: Path, app: Any, _loop: Any) -> None:
         finally:
             writer.close()
 
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.unlink(missing_ok=True)  # left by this worker's previous process
     app.ctx.worker_health = await asyncio.start_unix_server(answer, path=str(path))
     os.chmod(path, 0o600)
