@@ -299,6 +299,10 @@ def load_bot(
     return summary
 
 
+def _processes(count: int) -> str:
+    return f"{count} proceso" if count == 1 else f"{count} procesos"
+
+
 def print_block(title: str, figures: Dict[str, Any]) -> None:
     print(f"== {title}")
     for key in (
@@ -371,7 +375,7 @@ def run_benchmark(
         finally:
             running.stop()
         report["assistant"] = ours
-        print_block(f"asistente (python -m bot run, {workers} procesos de Rasa, SQLite, WhatsApp firmado)", ours)
+        print_block(f"asistente (python -m bot run, {_processes(workers)} de Rasa, SQLite, WhatsApp firmado)", ours)
         if not skip_plain:
             project = plain_project(base / "plain")
             print("Iniciando el bot de 'rasa init' con el mismo canal de WhatsApp…", flush=True)
@@ -488,7 +492,7 @@ def run_production_benchmark(
     try:
         for count in range(1, replicas + 1):
             municipal, tracker = _fresh_databases(postgres_admin_url or POSTGRES_ADMIN_URL, PRODUCTION_DATABASES)
-            print(f"Iniciando el asistente de producción con {count} proceso(s) de Rasa…", flush=True)
+            print(f"Iniciando el asistente de producción con {_processes(count)} de Rasa…", flush=True)
             env = production_env(municipal, tracker, redis or REDIS_ADDRESS, count)
             running = start_assistant(scratch / f"replicas-{count}", twilio.url, env)
             try:
@@ -496,7 +500,7 @@ def run_production_benchmark(
             finally:
                 running.stop()
             report["replicas"][count] = figures
-            print_block(f"producción (PostgreSQL, Redis), {count} proceso(s) de Rasa", figures)
+            print_block(f"producción (PostgreSQL, Redis), {_processes(count)} de Rasa", figures)
         one = report["replicas"][1]
         print("== escalamiento (réplicas: turnos/s, p95 ms, turnos/s respecto de 1 réplica)")
         for count, figures in report["replicas"].items():
