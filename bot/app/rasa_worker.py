@@ -3,11 +3,13 @@
 With ``RASA_WORKERS`` > 1 the launcher starts that many ``bot.app.rasa_server`` processes, each
 with ``RASA_WORKER`` = 1…N. Each binds RASA_HOST:RASA_PORT with ``SO_REUSEPORT``: the kernel
 spreads new connections over the workers listening (a dead worker's share goes to the others
-until it is back). Each answers its own health on a Unix socket, VAR_DIR/run/rasa-worker-<n>.sock,
-from its event loop (a shorter path under the temporary folder if VAR_DIR's is too long for a
-Unix socket), so the launcher probes, and restarts, each worker on its own (a frozen
-loop does not answer). The health tells the worker's number, pid and how many messages it
-handled per channel.
+until it is back; a worker listens only once its model is loaded). A worker closes each
+connection after its response, so requests, not just the connections a client keeps, are spread.
+
+Each answers its own health on a Unix socket, VAR_DIR/run/rasa-worker-<n>.sock (a shorter path
+under the temporary folder if that one is too long for a Unix socket), from its event loop, so
+the launcher probes, and restarts, each worker on its own (a frozen loop does not answer). The
+health tells the worker's number, pid and how many messages it handled per channel.
 
 The workers share the conversations safely: the inbox and Rasa lock each conversation in files
 under VAR_DIR (bot/storage/file_locks.py) or in Redis, and the tracker store revalidates the
@@ -62,10 +64,18 @@ def serve_on_shared_port(worker: int, var: Path) -> None:
 
     def run(app: Any, host: Optional[str] = None, port: Optional[int] = None, **options: Any) -> Any:
         options["sock"] = bind_shared(host or "127.0.0.1", int(port or 5005))
+        app.register_middleware(_close_after_response, "request")
         app.register_listener(partial(_start_health, worker, health_socket(var, worker)), "after_server_start")
         return original(app, **options)
 
     Sanic.run = run
+
+
+async def _close_after_response(request: Any) -> None:
+    """``Connection: close``: a webhook is handled by the worker that accepted it, so each request
+    gets a new connection and the kernel spreads requests, not just the connections a client keeps
+    (Sanic 21.12 ignores its ``KEEP_ALIVE`` setting; ``request.stream`` is the connection's ``Http``)."""
+    request.stream.keep_alive = False
 
 
 def health(worker: int) -> Dict[str, Any]:

@@ -20,7 +20,8 @@ from typing import Dict, List, Optional
 
 from bot.app.devtools.standins import free_port
 from bot.app.launcher import wait_until_up
-from bot.config import PROJECT_ROOT
+from bot.app.rasa_worker import health_socket
+from bot.config import PROJECT_ROOT, Settings
 
 ACCOUNT_SID = "ACbench00000000000000000000000000"
 AUTH_TOKEN = "token-del-benchmark"
@@ -197,6 +198,9 @@ def start_assistant(var: Path, twilio_url: Optional[str], extra_env: Optional[Di
     )
     base = f"http://127.0.0.1:{env['RASA_PORT']}"
     _wait(base, process, log)
+    # The port answers once one Rasa worker listens: wait for every worker (each with its model loaded).
+    for worker in range(1, Settings.from_env(env).rasa_workers + 1):
+        _wait(f"unix:{health_socket(var, worker)}", process, log)
     return Running("asistente", base, process, var, log, extra_env or {}, env)
 
 
@@ -275,7 +279,7 @@ def start_plain(project: Path, var: Path, twilio_url: str, extra_env: Optional[D
 
 def _wait(base: str, process: subprocess.Popen, log: Path) -> None:
     try:
-        wait_until_up(base + "/", process, timeout=300)
+        wait_until_up(base if base.startswith("unix:") else base + "/", process, timeout=300)
     except Exception as exc:
         process.kill()
         raise RuntimeError(f"no inició ({exc}):\n" + log.read_text()[-3000:]) from exc
