@@ -199,7 +199,8 @@ def start_assistant(var: Path, twilio_url: Optional[str], extra_env: Optional[Di
     base = f"http://127.0.0.1:{env['RASA_PORT']}"
     _wait(base, process, log)
     # The port answers once one Rasa worker listens: wait for every worker (each with its model loaded).
-    for worker in range(1, Settings.from_env(env).rasa_workers + 1):
+    workers = Settings.from_env(env).rasa_workers
+    for worker in range(1, workers + 1) if workers > 1 else ():
         _wait(f"unix:{health_socket(var, worker)}", process, log)
     return Running("asistente", base, process, var, log, extra_env or {}, env)
 
