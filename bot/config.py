@@ -83,6 +83,12 @@ class Settings:
     rasa_host: str = _setting("RASA_HOST", "127.0.0.1", "interfaz donde escucha Rasa")
     rasa_port: int = _setting("RASA_PORT", 5005, "puerto de Rasa", 1)
     rasa_api_token: str = _setting("RASA_API_TOKEN", "", "token de la API de Rasa")
+    rasa_workers: int = _setting(
+        "RASA_WORKERS", 1, "procesos de Rasa que atienden el mismo puerto (uno por núcleo; 2 en el benchmark)", 1
+    )
+    rasa_worker: int = _setting(
+        "RASA_WORKER", 0, "número de este proceso de Rasa (lo fija python -m bot run; 0: el único)", 0
+    )
     actions_host: str = _setting("ACTIONS_HOST", "127.0.0.1", "interfaz del servidor de acciones")
     actions_port: int = _setting("ACTIONS_PORT", 5055, "puerto del servidor de acciones", 1)
     actions_token: str = _setting("ACTIONS_TOKEN", "", "token del servidor de acciones")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
@@ -52,6 +53,8 @@ GIVEN_UP = "abandonado"  # payload flag: the message is given up, its pending re
 # (replies kept for later, the model loading) is retried until GIVE_UP_AFTER.
 MAX_ATTEMPTS = 3
 OPEN = ("pendiente", "procesando")
+# Messages this process finished, by channel (a Rasa worker's health shows them: bot/app/rasa_worker.py).
+HANDLED: Counter = Counter()
 
 
 class NotReady(RuntimeError):
@@ -226,6 +229,7 @@ class Inbox:
                 )
             return gave_up
         await run_blocking(_mark_failed if message.given_up else _mark_done, message.id)
+        HANDLED[self.channel] += 1
         return True
 
     # ---- recovery --------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """One lock per conversation, so only one worker handles a conversation's messages at a time.
 
-Embedded mode (one Rasa process) uses in-process asyncio locks. With several Rasa
-replicas the lock lives in Redis, the same server as Rasa's lock store (the
+Embedded mode (no Redis) locks files under VAR_DIR/locks/inbox (bot/storage/file_locks.py),
+shared by the ``RASA_WORKERS`` processes of one machine. With several Rasa replicas on
+several machines the lock lives in Redis, the same server as Rasa's lock store (the
 ``REDIS_HOST``, ``REDIS_PORT``, ``REDIS_PASSWORD`` and ``REDIS_LOCK_DB`` variables of
 deploy/endpoints.prod.yml). A Redis lock has a lease: if its replica dies, the lock
-frees itself after ``INBOX_LOCK_LEASE_SECONDS`` (120 by default).
+frees itself after ``INBOX_LOCK_LEASE_SECONDS`` (120 by default); a file lock is freed by
+the kernel when its process dies.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Dict, Optional
 
 from bot.config import Settings, settings
+from bot.storage.file_locks import FileLocks
 
 logger = logging.getLogger(__name__)
 
@@ -23,20 +26,27 @@ KEY_PREFIX = "asistente:conversacion:"
 
 
 class ConversationLocks:
-    """Mutual exclusion per conversation key, in this process or across replicas through Redis."""
+    """Mutual exclusion per conversation key: in this process, across the processes of one machine
+    (``files``) or across replicas through Redis (``redis_client``)."""
 
-    def __init__(self, redis_client: Optional[Any] = None, lease_seconds: float = LEASE_SECONDS) -> None:
+    def __init__(
+        self,
+        redis_client: Optional[Any] = None,
+        lease_seconds: float = LEASE_SECONDS,
+        files: Optional[FileLocks] = None,
+    ) -> None:
         self._redis = redis_client
+        self._files = files
         self._lease = lease_seconds
         self._local: Dict[str, asyncio.Lock] = {}
         self._users: Dict[str, int] = {}
 
     @classmethod
     def from_env(cls, env: Optional[Dict[str, str]] = None) -> "ConversationLocks":
-        """Redis locks when ``REDIS_HOST`` is set, in-process locks otherwise."""
+        """Redis locks when ``REDIS_HOST`` is set, file locks under VAR_DIR otherwise."""
         values = settings() if env is None else Settings.from_env(env)
         if not values.redis_host:
-            return cls()
+            return cls(files=FileLocks(values.var_path / "locks" / "inbox"))
         import redis.asyncio
 
         client = redis.asyncio.Redis(
@@ -52,6 +62,10 @@ class ConversationLocks:
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
         """Hold the lock of ``key`` for the duration of the block."""
+        if self._files is not None:
+            async with self._files.hold(key):
+                yield
+            return
         if self._redis is None:
             async with self._local_lock(key):
                 yield

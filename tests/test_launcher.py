@@ -1,10 +1,14 @@
 """The launcher's settings: tokens made when the operator set none, refusals when a port would be exposed."""
 
+import socket
 import stat
+import subprocess
+import sys
 
 import pytest
 
 from bot.app.launcher import Child, UnsafeSettings, embedded_environment
+from bot.config import PROJECT_ROOT
 from channels.rest import parse_tokens
 
 
@@ -55,3 +59,22 @@ def test_restart_waits_grow_for_a_process_that_keeps_dying():
         child.failures = failures
         waits.append(child.backoff())
     assert waits == [1, 2, 4, 8, 16, 30, 30]
+
+
+def test_several_rasa_workers_refuse_a_port_another_server_listens_on(tmp_path):
+    # The workers share their port (SO_REUSEPORT): a forgotten server there must not get half the messages.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "VAR_DIR": str(tmp_path),
+            "RASA_WORKERS": "2",
+            "RASA_PORT": str(taken.getsockname()[1]),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+        )
+    assert done.returncode == 2
+    assert f"el puerto {env['RASA_PORT']} de Rasa ya está en uso" in done.stderr

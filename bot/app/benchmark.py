@@ -5,7 +5,12 @@ through the signed WhatsApp webhook of the assistant started as ``python -m bot 
 (bot/app/devtools/loadgen.py explains the script and when a turn ends); the replies are
 captured by a local Twilio stand-in. Then the plain ``rasa init`` bot gets the same
 load through the same WhatsApp channel, and the ratio of both is printed. Figures go
-to stdout and to results/bench.json.
+to stdout and to results/bench.json. The assistant runs ``--workers`` (2) Rasa processes
+(``RASA_WORKERS``); memory is printed per process, and CPU per turn summed over the workers too.
+
+``--production --replicas N``: the production layout (deploy/endpoints.prod.yml: PostgreSQL for
+our tables and Rasa's tracker, Redis for the locks) on this machine, with 1, 2… N Rasa worker
+processes in turn, fresh databases each time; prints each block and the scaling from 1 to N.
 
 ``--nlu-only``: the NLU alone (the model loaded in-process, following a scratch database):
 parse latency over the held-out messages with the repository's catalogue loaded and with a
@@ -34,7 +39,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 from bot.app.devtools.loadgen import percentile
 from bot.catalogue.files import load_catalogue
-from bot.config import PROJECT_ROOT, catalogue_dir, var_dir
+from bot.config import PROJECT_ROOT, catalogue_dir, settings, var_dir
 from bot.evaluation import load_heldout
 
 # A procedure of the last generated municipality: when a running NLU names it, it has picked up the load.
@@ -279,6 +284,10 @@ def load_bot(
         )
     )
     cpu_after = running.cpu()
+    workers = [role for role in cpu_after if role.startswith("rasa_")]
+    if len(workers) > 1:  # the Rasa workers together
+        cpu_after["rasa_total"] = sum(cpu_after[role] for role in workers)
+        cpu_before["rasa_total"] = sum(cpu_before.get(role, 0.0) for role in workers)
     summary = result.summary()
     summary["expected_replies_per_turn"] = result.expected_replies
     summary["peak_memory_mb"] = running.memory()
@@ -288,6 +297,10 @@ def load_bot(
         role: round((cpu_after[role] - cpu_before.get(role, 0.0)) * 1000 / turns, 1) for role in cpu_after if turns
     }
     return summary
+
+
+def _processes(count: int) -> str:
+    return f"{count} proceso" if count == 1 else f"{count} procesos"
 
 
 def print_block(title: str, figures: Dict[str, Any]) -> None:
@@ -330,8 +343,10 @@ def run_benchmark(
     output: Optional[str] = "results/bench.json",
     keep: bool = False,
     extra_env: Optional[Dict[str, str]] = None,
+    workers: int = 2,
 ) -> Dict[str, Any]:
-    """The end-to-end benchmark; prints both result blocks and the ratio, writes ``output``."""
+    """The end-to-end benchmark with ``workers`` Rasa processes; prints both result blocks and the
+    ratio, writes ``output``."""
     from bot.app.devtools.processes import plain_project, start_assistant, start_plain
     from bot.app.devtools.standins import TwilioStandIn
 
@@ -346,18 +361,21 @@ def run_benchmark(
             "conversations": total,
             "turns_per_conversation": 11,
             "think_ms": think_ms,
+            "rasa_workers": workers,
         },
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     try:
         print(f"Iniciando el asistente (python -m bot run) en {scratch / 'assistant'}…", flush=True)
-        running = start_assistant(scratch / "assistant", twilio.url, extra_env)
+        running = start_assistant(
+            scratch / "assistant", twilio.url, {"RASA_WORKERS": str(workers), **(extra_env or {})}
+        )
         try:
             ours = load_bot(running, twilio, conversations, total, think_ms / 1000, 0)
         finally:
             running.stop()
         report["assistant"] = ours
-        print_block("asistente (python -m bot run, SQLite, WhatsApp firmado)", ours)
+        print_block(f"asistente (python -m bot run, {_processes(workers)} de Rasa, SQLite, WhatsApp firmado)", ours)
         if not skip_plain:
             project = plain_project(base / "plain")
             print("Iniciando el bot de 'rasa init' con el mismo canal de WhatsApp…", flush=True)
@@ -409,10 +427,101 @@ def run_benchmark(
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # trust on localhost, as in the tests
+REDIS_ADDRESS = "127.0.0.1:6379"
+PRODUCTION_DATABASES = ("bench_asistente", "bench_asistente_tracker")  # ours, Rasa's tracker
+
+
+def _fresh_databases(admin_url: str, names: tuple) -> List[str]:
+    """Empty PostgreSQL databases ``names`` (dropped first if they exist); their URLs."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return [admin_url.rsplit("/", 1)[0] + f"/{name}" for name in names]
+
+
+def production_env(municipal_url: str, tracker_url: str, redis: str, workers: int) -> Dict[str, str]:
+    """The environment of the production layout: PostgreSQL, Redis locks, ``workers`` Rasa processes."""
+    host, _, port = redis.partition(":")
+    return {
+        "RASA_ENDPOINTS": "deploy/endpoints.prod.yml",
+        "RASA_WORKERS": str(workers),
+        "DATABASE_URL": municipal_url,
+        "TRACKER_DB_URL": tracker_url,
+        "TRACKER_DB": tracker_url.rsplit("/", 1)[1],
+        "REDIS_HOST": host,
+        "REDIS_PORT": port or "6379",
+        "REDIS_LOCK_DB": "1",
+        "REDIS_PASSWORD": settings().redis_password,  # deploy/endpoints.prod.yml names it
+    }
+
+
+def run_production_benchmark(
+    replicas: int = 2,
+    conversations: int = 20,
+    rounds: int = 3,
+    think_ms: int = 0,
+    output: Optional[str] = "results/bench_production.json",
+    keep: bool = False,
+    postgres_admin_url: Optional[str] = None,
+    redis: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The end-to-end load on the production layout with 1…``replicas`` Rasa processes; prints each
+    block and the scaling (turns per second and p95 against one replica), writes ``output``."""
+    from bot.app.devtools.processes import start_assistant
+    from bot.app.devtools.standins import TwilioStandIn
+
+    base = var_dir() / "bench"
+    base.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="prod-", dir=base))
+    twilio = TwilioStandIn().start()
+    total = conversations * rounds
+    report: Dict[str, Any] = {
+        "load": {"concurrent_conversations": conversations, "conversations": total, "think_ms": think_ms},
+        "layout": "deploy/endpoints.prod.yml (PostgreSQL, Redis)",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "replicas": {},
+    }
+    try:
+        for count in range(1, replicas + 1):
+            municipal, tracker = _fresh_databases(postgres_admin_url or POSTGRES_ADMIN_URL, PRODUCTION_DATABASES)
+            print(f"Iniciando el asistente de producción con {_processes(count)} de Rasa…", flush=True)
+            env = production_env(municipal, tracker, redis or REDIS_ADDRESS, count)
+            running = start_assistant(scratch / f"replicas-{count}", twilio.url, env)
+            try:
+                figures = load_bot(running, twilio, conversations, total, think_ms / 1000, 0)
+            finally:
+                running.stop()
+            report["replicas"][count] = figures
+            print_block(f"producción (PostgreSQL, Redis), {_processes(count)} de Rasa", figures)
+        one = report["replicas"][1]
+        print("== escalamiento (réplicas: turnos/s, p95 ms, turnos/s respecto de 1 réplica)")
+        for count, figures in report["replicas"].items():
+            speedup = figures["turns_per_second"] / one["turns_per_second"] if one["turns_per_second"] else 0
+            figures["speedup"] = round(speedup, 2)
+            print(f"{count:<8}{figures['turns_per_second']:<10}{figures['latency_p95_ms']:<10}{speedup:.2f}")
+        if output:
+            path = PROJECT_ROOT / output if not Path(output).is_absolute() else Path(output)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+            print(f"(resultados en {output})")
+        return report
+    finally:
+        twilio.stop()
+        if not keep:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
 def run_voice_benchmark(output: Optional[str] = "results/bench_voice.json") -> int:
     """Voice notes: transcription time per second of audio (short notes and one of a minute), the
     worker's start (model check and load) and its peak memory, with ``VOICE_CPU_THREADS`` threads."""
-    from bot.config import settings
     from bot.voice import model_files, speech
     from bot.voice.measure import bench_voice
 

@@ -19,7 +19,7 @@ retention [--dias N]         delete conversations older than RETENTION_DAYS (dai
 forget SENDER_ID             delete one conversation's personal data
 telegram set-webhook URL     point every municipality's bot at the public webhook
 telegram poll                development: read Telegram with getUpdates, no public URL
-bench [--conversations N] [--skip-plain] [--nlu-only]   end-to-end load, speed and memory figures
+bench [--workers N] [--skip-plain] [--production --replicas N] [--nlu-only]   load, speed, memory
 """
 
 from __future__ import annotations
@@ -449,7 +449,18 @@ def cmd_bench(args) -> int:
         from bot.app.benchmark import run_voice_benchmark
 
         return run_voice_benchmark("results/bench_voice.json" if args.output == "results/bench.json" else args.output)
-    report = run_benchmark(args.conversations, args.rounds, args.skip_plain, args.think_ms, args.output, args.keep)
+    if args.production:
+        from bot.app.benchmark import run_production_benchmark
+
+        output = "results/bench_production.json" if args.output == "results/bench.json" else args.output
+        report = run_production_benchmark(
+            args.replicas, args.conversations, args.rounds, args.think_ms, output, args.keep, args.postgres, args.redis
+        )
+        failed = [f for f in report["replicas"].values() if f["errors"] or f["lost_replies"]]
+        return 1 if failed else 0
+    report = run_benchmark(
+        args.conversations, args.rounds, args.skip_plain, args.think_ms, args.output, args.keep, workers=args.workers
+    )
     if not args.skip_voice:
         from bot.app.benchmark import run_voice_benchmark
 
@@ -604,6 +615,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--think-ms", type=int, default=0, help="pausa del vecino entre mensajes")
     bench.add_argument("--skip-plain", action="store_true", help="sin el bot de 'rasa init'")
+    bench.add_argument("--workers", type=int, default=2, help="procesos de Rasa del asistente (RASA_WORKERS)")
+    bench.add_argument(
+        "--production", action="store_true", help="disposición de producción (PostgreSQL y Redis), de 1 a --replicas"
+    )
+    bench.add_argument("--replicas", type=int, default=2, help="con --production: hasta cuántos procesos de Rasa")
+    bench.add_argument("--postgres", default=None, help="con --production: URL de administración de PostgreSQL")
+    bench.add_argument("--redis", default=None, help="con --production: Redis, host:puerto (127.0.0.1:6379)")
     bench.add_argument("--nlu-only", action="store_true", help="solo el NLU, en este proceso")
     bench.add_argument("--voice-only", action="store_true", help="solo la transcripción de notas de voz")
     bench.add_argument("--skip-voice", action="store_true", help="sin la transcripción de notas de voz")

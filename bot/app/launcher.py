@@ -7,21 +7,25 @@ that dies is restarted with growing waits (1, 2, 4… 30 s) while the others kee
 serving: the inbox keeps taking WhatsApp and Telegram messages while the action
 server is restarted, and processes them when it is back. A process that is alive
 but does not answer its health URL for WATCHDOG_SECONDS (60) is killed and restarted.
+With ``RASA_WORKERS`` = N > 1, Rasa is N processes on the same port, each supervised on its
+own through its health socket (bot/app/rasa_worker.py).
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.app.rasa_worker import health_socket, read_health
 from bot.config import PROJECT_ROOT, Settings, SettingsError, settings, var_dir
 from bot.local_secrets import local_secrets
 from channels.limits import SERVER_MAX_REQUEST_BYTES, SERVER_MAX_REQUEST_ENV
@@ -143,7 +147,9 @@ def rasa_server_command(env: Dict[str, str]) -> List[str]:
 
 
 def answers(url: str, timeout: float = 2) -> bool:
-    """Whether ``url`` answers 200 within ``timeout`` seconds."""
+    """Whether ``url`` answers 200 within ``timeout`` seconds (``unix:<path>``: a Rasa worker's health)."""
+    if url.startswith("unix:"):
+        return read_health(Path(url[len("unix:") :]), timeout) is not None
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status == 200
@@ -190,6 +196,7 @@ class Child:
     command: List[str]
     health_url: str
     start_timeout: float
+    extra_env: Dict[str, str] = field(default_factory=dict)  # on top of the common environment
     process: Optional[subprocess.Popen] = None
     started_at: float = 0.0
     failures: int = 0  # consecutive deaths soon after starting: the backoff grows with them
@@ -198,7 +205,7 @@ class Child:
     probed_at: float = 0.0
 
     def start(self, env: Dict[str, str]) -> None:
-        self.process = subprocess.Popen(self.command, env=env, cwd=PROJECT_ROOT)
+        self.process = subprocess.Popen(self.command, env={**env, **self.extra_env}, cwd=PROJECT_ROOT)
         self.started_at, self.restart_at, self.answered_at = time.monotonic(), None, 0.0
 
     def frozen(self, now: float, watchdog_seconds: float) -> bool:
@@ -212,8 +219,36 @@ class Child:
         return min(MAX_BACKOFF_SECONDS, 2.0 ** max(0, self.failures - 1))
 
 
+def rasa_children(env: Dict[str, str]) -> List[Child]:
+    """Rasa: one process answering on its port, or ``RASA_WORKERS`` sharing it, each with its health socket."""
+    values = Settings.from_env(env)
+    if values.rasa_workers == 1:
+        return [Child("Rasa", rasa_server_command(env), f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/", 300)]
+    return [
+        Child(
+            f"Rasa {n}",
+            rasa_server_command(env),
+            f"unix:{health_socket(values.var_path, n)}",
+            300,
+            {"RASA_WORKER": str(n)},
+        )
+        for n in range(1, values.rasa_workers + 1)
+    ]
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether nobody listens on ``host:port`` (workers share it with SO_REUSEPORT: a stale server must not)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # connections of a past run do not count
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def children_of(env: Dict[str, str]) -> List[Child]:
-    """The action server, the web process and Rasa, in start order."""
+    """The action server, the web process and Rasa (one or several processes), in start order."""
     return [
         Child(
             "action server",
@@ -222,7 +257,7 @@ def children_of(env: Dict[str, str]) -> List[Child]:
             120,
         ),
         Child("proceso web", web_server_command(env), f"http://{env['WEB_HOST']}:{env['WEB_PORT']}/health", 60),
-        Child("Rasa", rasa_server_command(env), f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/", 300),
+        *rasa_children(env),
     ]
 
 
@@ -278,6 +313,9 @@ def run() -> int:
     except UnsafeSettings as exc:
         print(f"No se inicia el asistente: {exc}", file=sys.stderr)
         return 2
+    if Settings.from_env(env).rasa_workers > 1 and not port_is_free(env["RASA_HOST"], int(env["RASA_PORT"])):
+        print(f"No se inicia el asistente: el puerto {env['RASA_PORT']} de Rasa ya está en uso.", file=sys.stderr)
+        return 2
     prepare(env)
     children = children_of(env)
 
@@ -286,8 +324,8 @@ def run() -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        *services, rasa = children  # Rasa calls the action server: it starts once the others answer
-        for group in (services, [rasa]):
+        services, rasa = children[:2], children[2:]  # Rasa calls the action server: it starts once they answer
+        for group in (services, rasa):
             for child in group:
                 child.start(env)
             for child in group:

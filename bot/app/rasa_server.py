@@ -1,7 +1,8 @@
 """The Rasa server as ``python -m bot run`` starts it: ``python -m bot.app.rasa_server run …`` = ``rasa run …``.
 
 Same arguments and behaviour as ``rasa run``, with the measured speed-ups of
-bot/rasa_internals/speedups.py applied first (``RASA_SPEEDUPS=0`` turns them off).
+bot/rasa_internals/speedups.py applied first (``RASA_SPEEDUPS=0`` turns them off). Started as
+worker ``RASA_WORKER`` of several, it shares its port with the others (bot/app/rasa_worker.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ def main() -> None:
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
-    token = settings().rasa_api_token
+    values = settings()
+    if values.rasa_worker:
+        from bot.app.rasa_worker import serve_on_shared_port
+
+        serve_on_shared_port(values.rasa_worker, values.var_path)
+    token = values.rasa_api_token
     if sys.argv[1:2] == ["run"] and token and "--auth-token" not in sys.argv:
         # From the environment, so the token never shows in the process list.
         sys.argv.append(f"--auth-token={token}")  # "=": a token may start with "-"

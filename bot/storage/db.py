@@ -46,7 +46,7 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", sqlite_pragmas)
         self._sessions = sessionmaker(bind=self.engine, future=True, expire_on_commit=False)
 
     def create_schema(self) -> None:
@@ -77,7 +77,9 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(connection, _record) -> None:
+def sqlite_pragmas(connection, _record) -> None:
+    """On each new SQLite connection: WAL (readers and writers of several processes side by side),
+    foreign keys, and waiting up to 15 s for a lock held by another connection."""
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

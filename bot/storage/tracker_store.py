@@ -35,11 +35,13 @@ import weakref
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Optional, Text, Tuple
 
+import sqlalchemy as sa
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import settings
 from bot.rasa_internals.tracker_store import RasaSQLTrackerStore, StoredVersion
+from bot.storage.db import sqlite_pragmas
 from bot.turn_state import mark_failed, turn_failed
 
 logger = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ class SafeSQLTrackerStore(RasaSQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.replace_engine(pool_pre_ping=True)
+        if self.engine.url.get_backend_name() == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            # Several Rasa workers (RASA_WORKERS) write this file at once.
+            sa.event.listen(self.engine, "connect", sqlite_pragmas)
         self._cache: "OrderedDict[str, Tuple[DialogueStateTracker, StoredVersion]]" = OrderedDict()
         self._cache_size = settings().tracker_cache_size
         # id(tracker) -> events of its latest session stored when it was read or last saved.

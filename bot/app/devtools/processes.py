@@ -2,7 +2,8 @@
 
 Both get the same WhatsApp channel (channels.whatsapp.WhatsAppInput) pointed at a
 local Twilio stand-in, on free ports, with throwaway SQLite databases. Peak memory
-of each process is its ``VmHWM`` in /proc/<pid>/status.
+of each process is its ``VmHWM`` in /proc/<pid>/status; the Rasa workers of ``RASA_WORKERS``
+are ``rasa_1``, ``rasa_2``… (their ``RASA_WORKER``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Dict, List, Optional
 
 from bot.app.devtools.standins import free_port
 from bot.app.launcher import wait_until_up
-from bot.config import PROJECT_ROOT
+from bot.app.rasa_worker import health_socket
+from bot.config import PROJECT_ROOT, Settings
 
 ACCOUNT_SID = "ACbench00000000000000000000000000"
 AUTH_TOKEN = "token-del-benchmark"
@@ -74,6 +76,19 @@ def command_line(pid: int) -> str:
         return ""
 
 
+def worker_of(pid: int) -> str:
+    """The ``RASA_WORKER`` a process was started with ("" if none)."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as handle:
+            variables = handle.read().split(b"\0")
+    except OSError:
+        return ""
+    for variable in variables:
+        if variable.startswith(b"RASA_WORKER="):
+            return variable.split(b"=", 1)[1].decode()
+    return ""
+
+
 def role_of(cmdline: str) -> str:
     """A short name for one of our processes from its command line."""
     if "rasa_sdk" in cmdline or "bot.app.action_server" in cmdline:
@@ -119,6 +134,8 @@ class Running:
             role = role_of(command_line(pid))
             if value is None or role == "launcher":
                 continue
+            if role == "rasa" and worker_of(pid):
+                role = f"rasa_{worker_of(pid)}"
             figures[role if role not in figures else f"{role}_{pid}"] = round(value, 2)
         return figures
 
@@ -181,6 +198,10 @@ def start_assistant(var: Path, twilio_url: Optional[str], extra_env: Optional[Di
     )
     base = f"http://127.0.0.1:{env['RASA_PORT']}"
     _wait(base, process, log)
+    # The port answers once one Rasa worker listens: wait for every worker (each with its model loaded).
+    workers = Settings.from_env(env).rasa_workers
+    for worker in range(1, workers + 1) if workers > 1 else ():
+        _wait(f"unix:{health_socket(var, worker)}", process, log)
     return Running("asistente", base, process, var, log, extra_env or {}, env)
 
 
@@ -259,7 +280,7 @@ def start_plain(project: Path, var: Path, twilio_url: str, extra_env: Optional[D
 
 def _wait(base: str, process: subprocess.Popen, log: Path) -> None:
     try:
-        wait_until_up(base + "/", process, timeout=300)
+        wait_until_up(base if base.startswith("unix:") else base + "/", process, timeout=300)
     except Exception as exc:
         process.kill()
         raise RuntimeError(f"no inició ({exc}):\n" + log.read_text()[-3000:]) from exc
