@@ -68,7 +68,7 @@ def serve_on_shared_port(worker: int, var: Path) -> None:
         app.register_listener(partial(_start_health, worker, health_socket(var, worker)), "after_server_start")
         return original(app, **options)
 
-    Sanic.run = run
+    Sanic.run = run  # type: ignore[method-assign,assignment]  # Sanic 21.12: the socket reaches app.run only here
 
 
 async def _close_after_response(request: Any) -> None:
