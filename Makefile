@@ -75,8 +75,11 @@ test-data: $(INSTALLED)
 	$(PY) -m bot catalogue validate
 	$(PY) -m rasa data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings
 
+# pytest on 2 workers (pytest-xdist); --dist loadfile keeps each test file in one worker, with its
+# module fixtures (a whole assistant, the stand-ins). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 test-python: $(MODEL_STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 test-stories: $(MODEL_STAMP)
 	$(PY) -m rasa test core --stories tests/conversations --model models/asistente.tar.gz \

@@ -29,6 +29,17 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_var_dir(tmp_path_factory) -> Iterator[Path]:
+    """Runtime files of code run in the test process (``VAR_DIR``: its default SQLite database, the
+    joined voice model) go to a folder of this session, one per pytest-xdist worker: the tests never
+    write the repository's var/, and two workers never share it."""
+    with pytest.MonkeyPatch.context() as patch:
+        var = tmp_path_factory.mktemp("var-de-la-sesion")
+        patch.setenv("VAR_DIR", str(var))
+        yield var
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     """The repository's catalogue, read from the files."""

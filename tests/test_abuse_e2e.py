@@ -246,46 +246,48 @@ def _tg_raw(assistant, raw):
     )
 
 
-@pytest.mark.parametrize(
-    "name, raw",
-    [
-        ("date 1e20", json.dumps(tg_message(1234, "hola", date=1e20)).encode()),
-        ("date as text", json.dumps(tg_message(1234, "hola", date="ayer")).encode()),
-        ("30,000 nested arrays", b'{"update_id": 5, "message": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"),
-        (
-            "nesting inside the message",
-            json.dumps(tg_message(1234, "hola")).encode()[:-2] + b', "x": ' + b"[" * 30_000 + b"]" * 30_000 + b"}}",
-        ),
-        ("NaN", b'{"update_id": 5, "message": {"message_id": 1, "date": NaN, "chat": {"id": 1, "type": "private"}}}'),
-        ("1e400", json.dumps(tg_message(1234, "hola")).encode().replace(b'"chat"', b'"n": 1e400, "chat"', 1)),
-        ("huge update_id", json.dumps({**tg_message(1234, "hola"), "update_id": 10**40}).encode()),
-        ("chat id as text", json.dumps(tg_message("no-es-numero", "hola")).encode()),
-        ("chat id huge", json.dumps(tg_message(10**30, "hola")).encode()),
-        ("text as a number", json.dumps(tg_message(1234, 12345)).encode()),
-        ("text as an object", json.dumps(tg_message(1234, {"a": 1})).encode()),
-        ("chat as a list", json.dumps({"update_id": 7, "message": {"message_id": 1, "date": 1, "chat": [1]}}).encode()),
-        (
-            "location without numbers",
-            json.dumps(tg_message(1234, location={"latitude": "x", "longitude": []})).encode(),
-        ),
-        (
-            "callback data as a list",
-            json.dumps(
-                {
-                    "update_id": 8,
-                    "callback_query": {
-                        "id": "1",
-                        "from": {"id": 1, "is_bot": False, "first_name": "A"},
-                        "chat_instance": "1",
-                        "data": [1],
-                        "message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}},
-                    },
-                }
-            ).encode(),
-        ),
-        ("invalid utf-8", b'{"update_id": 5, "message": "\xff\xfe"}'),
-    ],
-)
+MALFORMED_TELEGRAM_UPDATES = [
+    ("date 1e20", json.dumps(tg_message(1234, "hola", date=1e20)).encode()),
+    ("date as text", json.dumps(tg_message(1234, "hola", date="ayer")).encode()),
+    ("30,000 nested arrays", b'{"update_id": 5, "message": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"),
+    (
+        "nesting inside the message",
+        json.dumps(tg_message(1234, "hola")).encode()[:-2] + b', "x": ' + b"[" * 30_000 + b"]" * 30_000 + b"}}",
+    ),
+    ("NaN", b'{"update_id": 5, "message": {"message_id": 1, "date": NaN, "chat": {"id": 1, "type": "private"}}}'),
+    ("1e400", json.dumps(tg_message(1234, "hola")).encode().replace(b'"chat"', b'"n": 1e400, "chat"', 1)),
+    ("huge update_id", json.dumps({**tg_message(1234, "hola"), "update_id": 10**40}).encode()),
+    ("chat id as text", json.dumps(tg_message("no-es-numero", "hola")).encode()),
+    ("chat id huge", json.dumps(tg_message(10**30, "hola")).encode()),
+    ("text as a number", json.dumps(tg_message(1234, 12345)).encode()),
+    ("text as an object", json.dumps(tg_message(1234, {"a": 1})).encode()),
+    ("chat as a list", json.dumps({"update_id": 7, "message": {"message_id": 1, "date": 1, "chat": [1]}}).encode()),
+    (
+        "location without numbers",
+        json.dumps(tg_message(1234, location={"latitude": "x", "longitude": []})).encode(),
+    ),
+    (
+        "callback data as a list",
+        json.dumps(
+            {
+                "update_id": 8,
+                "callback_query": {
+                    "id": "1",
+                    "from": {"id": 1, "is_bot": False, "first_name": "A"},
+                    "chat_instance": "1",
+                    "data": [1],
+                    "message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}},
+                },
+            }
+        ).encode(),
+    ),
+    ("invalid utf-8", b'{"update_id": 5, "message": "\xff\xfe"}'),
+]
+
+
+# Named by their description: the payloads carry random update ids, and pytest-xdist's workers
+# must collect the same test names.
+@pytest.mark.parametrize("name, raw", [pytest.param(name, raw, id=name) for name, raw in MALFORMED_TELEGRAM_UPDATES])
 def test_malformed_telegram_updates_get_a_400_with_a_reason(assistant, name, raw):
     status, body = _tg_raw(assistant, raw)
     assert status == 400, (name, status, body)

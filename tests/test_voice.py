@@ -70,7 +70,6 @@ def test_the_recogniser_hears_procedure_names(worker):
         assert heard.transcript is not None, heard
         assert heard.transcript.confident, heard.transcript
         assert set(expected) <= set(words(heard.transcript.text)), heard.transcript.text
-        assert heard.transcript.elapsed < 3 * heard.transcript.seconds  # far from real time on 2 threads
         assert heard.peak_mb > 50
 
 

@@ -12,21 +12,59 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import random
 import socket
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from aiohttp import BasicAuth, web
 
 HANG = -1  # a "failure" that hangs instead of answering at once
 
 
+# Under pytest-xdist each worker (PYTEST_XDIST_WORKER=gw0, gw1...) takes its ports from a block of
+# its own, below the kernel's ephemeral range (32768 and up on Linux).
+WORKER_PORTS_FROM = 20_000
+WORKER_BLOCK = 1_000
+WORKER_BLOCKS = 12
+_given: Set[int] = set()
+_given_lock = threading.Lock()
+
+
+def _wanted_ports() -> Iterator[int]:
+    """Ports to try: this xdist worker's block (from a random point), then whatever the kernel gives."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        first = WORKER_PORTS_FROM + int(worker[2:]) % WORKER_BLOCKS * WORKER_BLOCK
+        offset = random.randrange(WORKER_BLOCK)
+        for step in range(WORKER_BLOCK):
+            yield first + (offset + step) % WORKER_BLOCK
+    while True:
+        yield 0
+
+
 def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free TCP port on the loopback interface, never one this process handed out before.
+
+    The port is only free when asked: whoever gets it binds it later. So it is never given twice
+    here, and two pytest-xdist workers (each starting whole assistants) take theirs from separate
+    blocks outside the ephemeral range, where neither the other worker nor an outgoing connection
+    can be handed it meanwhile.
+    """
+    with _given_lock:
+        for wanted in _wanted_ports():
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", wanted))
+                except OSError:
+                    continue
+                port = sock.getsockname()[1]
+            if port not in _given:
+                _given.add(port)
+                return port
+    raise RuntimeError("no free port")  # pragma: no cover - the kernel always has one
 
 
 class StandIn:
