@@ -415,16 +415,22 @@ def run_benchmark(
         print("== metas")
         for key, met in targets.items():
             print(f"{key:<32}{'sí' if met else 'NO'}")
-        if output:
-            path = PROJECT_ROOT / output if not Path(output).is_absolute() else Path(output)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(report, ensure_ascii=False, indent=2))
-            print(f"(resultados en {output})")
+        write_report(report, output)
         return report
     finally:
         twilio.stop()
         if not keep:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def write_report(report: Dict[str, Any], output: Optional[str]) -> None:
+    """Save ``report`` as JSON at ``output`` (relative to the project), if given, and say where."""
+    if not output:
+        return
+    path = PROJECT_ROOT / output if not Path(output).is_absolute() else Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    print(f"(resultados en {output})")
 
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"  # trust on localhost, as in the tests
@@ -507,11 +513,7 @@ def run_production_benchmark(
             speedup = figures["turns_per_second"] / one["turns_per_second"] if one["turns_per_second"] else 0
             figures["speedup"] = round(speedup, 2)
             print(f"{count:<8}{figures['turns_per_second']:<10}{figures['latency_p95_ms']:<10}{speedup:.2f}")
-        if output:
-            path = PROJECT_ROOT / output if not Path(output).is_absolute() else Path(output)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(report, ensure_ascii=False, indent=2))
-            print(f"(resultados en {output})")
+        write_report(report, output)
         return report
     finally:
         twilio.stop()
