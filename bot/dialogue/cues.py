@@ -222,11 +222,20 @@ def angry_at_the_asking(text: str) -> bool:
     return bool(_AT_THE_ASKING.search(normalise(text)))
 
 
+_NEGATION = re.compile(r"\b(?:no|nada|nunca|nadie|ni|jamas)\b")
+
+
 def sounds_angry(text: str) -> bool:
     """Anger at the service or the assistant ("NO ME SIRVE NADA DE ESTO", "esto es una burla")."""
     letters = [ch for ch in text if ch.isalpha()]
-    shouting = len(letters) >= MIN_SHOUTED_LETTERS and all(ch.isupper() for ch in letters)
-    return shouting or bool(_UPSET.search(normalise(text))) or angry_at_the_asking(text)
+    norm = normalise(text)
+    # Capitals with a negation or exclamations are shouting; "MIL GRACIAS" in capitals is only loud thanks.
+    shouting = (
+        len(letters) >= MIN_SHOUTED_LETTERS
+        and all(ch.isupper() for ch in letters)
+        and bool("!" in text or _NEGATION.search(norm))
+    )
+    return shouting or bool(_UPSET.search(norm)) or angry_at_the_asking(text)
 
 
 def sounds_upset(text: str) -> bool:
