@@ -9,6 +9,7 @@ the same field is asked again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -115,20 +116,36 @@ def _store_other_data(
 
 
 MIN_DETAIL_WORDS_ASIDE = 8  # "el camion no pasa por mi calle hace 2 semanas…": a description, not a choice
+# Asked fields whose answer is short and checked: a long story or a date told instead belongs elsewhere.
+CHECKED_TYPES = ("opcion", "si_no", "telefono", "email", "rut")
+# A day named surely: a weekday, a month or a numeric date (not "mañana te lo mando").
+_A_DAY = re.compile(
+    r"\b(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
+    r"|septiembre|octubre|noviembre|diciembre)\b|\b\d{1,2}[/-]\d{1,2}\b"
+)
 
 
-def _detail_aside(state: FormState, fields: List[Any], text: str, context: AnswerContext) -> Optional[str]:
-    """A description told while a choice is asked ("el camión no pasa por calle Gamero hace 2 semanas…" asked
-    «¿Qué quieres ingresar?»): kept as the case's description, not lost; the choice is asked again.
+def _answer_aside(state: FormState, fields: List[Any], text: str, context: AnswerContext) -> Optional[str]:
+    """An answer to another question told while a checked one is asked, kept in its field, not lost: a
+    description ("el camión no pasa por calle Gamero hace 2 semanas…" asked «¿Qué quieres ingresar?») or a
+    day ("el próximo martes en la mañana" asked the phone). The question asked is asked again.
 
     Returns the field it was stored in, or ``None``.
     """
-    asked, target = state.field(fields), detail_field(fields)
-    if asked is None or asked.type not in ("opcion", "si_no") or target is None or target.name in state.values:
+    asked = state.field(fields)
+    if asked is None or asked.type not in CHECKED_TYPES or validate_answer(asked, text, context).ok:
         return None
-    if len(normalise(text).split()) < MIN_DETAIL_WORDS_ASIDE or validate_answer(asked, text, context).ok:
+    target = detail_field(fields)
+    if len(normalise(text).split()) < MIN_DETAIL_WORDS_ASIDE:
+        target = next((f for f in fields if f.type == "fecha"), None) if _A_DAY.search(normalise(text)) else None
+        if target is not None and not validate_answer(target, text, context).ok:
+            return None
+    if target is None or target.name in state.values:
         return None
-    state.store(target, text.strip(), text.strip())
+    result = validate_answer(target, text.strip(), context)
+    if not result.ok:
+        return None
+    state.store(target, result.value, result.display)
     return target.name
 
 
@@ -265,7 +282,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
         text = message.typed
         if state.stage in (ASKING, CORRECTING):  # "Ana Soto, 12.345.678-5, ana@gmail.com": every datum to its field
             stored, rest = _store_other_data(state, proc.form, tracker, context)
-            aside = None if stored else _detail_aside(state, proc.form, text, context)
+            aside = None if stored else _answer_aside(state, proc.form, text, context)
             if aside:
                 stored, rest = [aside], ""
             if stored and not rest:  # only data for other questions: noted, and the pending one is asked again

@@ -30,8 +30,8 @@ from bot.dialogue.cues import (
     town_hall_only_as_place,
 )
 from bot.domain_names import Intent, Slot
-from bot.matching.aspects import asked_aspects
-from bot.matching.generic import generic_candidates, told_apart, with_elided_kind, with_kind_of
+from bot.matching.aspects import asked_aspects, asks_online_only
+from bot.matching.generic import asks_for_any_procedure, generic_candidates, told_apart, with_elided_kind, with_kind_of
 from bot.matching.procedures import matcher_for
 from bot.matching.question_words import sentences_answering
 from bot.text import normalise
@@ -82,6 +82,9 @@ def _resolve(
     """
     typed = bool(text) and not text.startswith("/")
     matcher = matcher_for(catalogue)
+    if typed and named is None and asks_for_any_procedure(text):  # "quiero hacer un trámite": which? the areas
+        offered = catalogue.procedures_for(town.slug)
+        return None, Turn([answers.categories_list(town, offered, asks_online_only(text))])
     if typed and remembered:
         focus = catalogue.procedures_for(town.slug).get(remembered)
         restored = with_kind_of(text, focus.name) if focus else None
@@ -337,5 +340,6 @@ def _answer(catalogue: Catalogue, town: Municipality, slug: str, aspects: List[s
     proc = catalogue.procedure_for(town.slug, slug)
     if proc is None:
         return Turn([answers.not_offered(town, catalogue.display_name(slug))], [SlotSet(Slot.TRAMITE, None)])
-    answering = sentences_answering(proc, question) if question and not aspects else []
+    # What the aspects asked do not say: "¿se puede pagar en cuotas?" is the cost, and the step about the cuotas.
+    answering = sentences_answering(proc, question, beyond_aspects=bool(aspects)) if question else []
     return Turn(answers.procedure_answer(town, proc, aspects, answering), events)

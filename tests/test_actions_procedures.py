@@ -611,3 +611,54 @@ async def test_an_office_named_in_everyday_words_is_that_office():
     )
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "CESFAM" in texts(messages) and "13:00" in texts(messages)
+
+
+async def test_a_contact_question_about_a_procedure_gives_its_office_phone_and_the_town_hall_email():
+    tracker = make_tracker(
+        "y a q correo puedo escribir pa reclamar?",
+        "consultar_tramite",
+        [ent("tramite", "reclamo-oirs")],
+        slots={"municipio": "independencia"},
+    )
+    messages, slots = await run(ActionResponderTramite(), tracker)
+    first = messages[0]["text"]
+    assert first.startswith("Reclamos, sugerencias y felicitaciones (OIRS) en Independencia")
+    assert "Correo: oirs@independencia.cl" in first and "Teléfono:" in first
+    assert "Costo:" not in first  # only what was asked
+    assert slots["tramite"] == "reclamo-oirs"
+
+
+async def test_paying_on_line_asks_how_not_how_much():
+    tracker = make_tracker(
+        "y el permiso se puede pagar por internet?",
+        "consultar_tramite",
+        [ent("tramite", "permiso-circulacion")],
+        slots={"municipio": "angol", "tramite": "permiso-circulacion"},
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "angol.cl/permiso-de-circulacion" in messages[0]["text"] and "Costo:" not in messages[0]["text"]
+
+
+async def test_a_request_for_any_procedure_lists_the_areas():
+    tracker = make_tracker("hola quiero hacer un tramite", "iniciar_tramite", [], slots={"municipio": "independencia"})
+    messages, _ = await run(ActionIniciarTramite(), tracker)
+    assert "Elige un área" in messages[0]["text"]
+    assert any(b["title"].startswith("Tránsito") for b in messages[0]["buttons"])
+
+
+async def test_an_aspect_question_also_gets_the_catalogue_sentence_about_what_else_it_asks():
+    tracker = make_tracker(
+        "y el aseo se puede pagar en cuotas?",
+        "consultar_tramite",
+        [ent("tramite", "derechos-aseo")],
+        slots={"municipio": "independencia"},
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    first = messages[0]["text"]
+    assert "Costo: 1,5 UTM" in first and "cuotas que fije la municipalidad" in first
+    # A plain cost question gets the cost alone.
+    tracker = make_tracker(
+        "cuanto cuesta el aseo", "consultar_tramite", [ent("tramite", "derechos-aseo")], slots={"municipio": "angol"}
+    )
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "Sobre lo que preguntas" not in messages[0]["text"]

@@ -275,7 +275,7 @@ def test_a_detail_told_on_the_summary_is_kept_if_the_citizen_wants_it(assistant,
 
 
 def test_data_told_while_a_choice_is_asked_are_kept_and_a_correction_in_words_is_made(chat):
-    asked = chat.say("QUIERO PONER UN RECLAMO POR QUE EL CAMION DE LA BASURA NO PASA HACE 2 SEMANAS POR MI CALLE")
+    asked = chat.say("hola, quiero ingresar algo a la OIRS")
     assert "¿Qué quieres ingresar?" in asked and "1. Reclamo" in asked
     noted = chat.say("Juan Carlos Pizarro Lagos, 14.789.632-8")
     assert "anoté: nombre y RUT" in noted and "¿Qué quieres ingresar?" in noted
@@ -288,3 +288,23 @@ def test_data_told_while_a_choice_is_asked_are_kept_and_a_correction_in_words_is
     corrected = chat.say("no espera, mejor es una sugerencia")
     assert "corregí: tipo" in corrected and "Tipo: Sugerencia" in corrected and not FOLIO.search(corrected)
     assert FOLIO.search(chat.say("si"))
+
+
+def test_the_kind_of_complaint_named_in_the_first_message_is_not_asked(chat):
+    asked = chat.say("QUIERO PONER UN RECLAMO POR QUE EL CAMION DE LA BASURA NO PASA HACE 2 SEMANAS POR MI CALLE")
+    assert "¿Qué quieres ingresar?" not in asked and "nombre" in asked
+
+
+def test_answers_to_other_questions_told_while_the_phone_is_asked_are_kept(assistant, standins):
+    chat = WhatsAppChat(assistant, standins[0], to=PROVIDENCIA_WA)
+    chat.say("Buenas tardes, quisiera solicitar una audiencia con la alcaldesa.")
+    asked = chat.say("Andrés Poblete Saavedra, RUT 16.790.123-9")
+    assert "teléfono" in asked
+    assert "anoté: correo" in chat.say("apoblete@gmail.com")
+    noted = chat.say("El problema de seguridad en la plaza del barrio, en la noche se juntan a tomar y hay peleas.")
+    assert "no parece válido" not in noted and "teléfono" in noted
+    noted = chat.say("el próximo martes en la mañana")
+    assert "no parece válido" not in noted and "teléfono" in noted
+    summary = chat.say("912345678")  # any mobile number: the library's table of ranges lags
+    assert "Revisa tu solicitud" in summary and "seguridad en la plaza" in summary and "apoblete@gmail.com" in summary
+    assert "+56912345678" in summary and FOLIO.search(chat.say("Sí, confirmo"))

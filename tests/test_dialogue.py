@@ -260,6 +260,15 @@ def test_a_kind_of_procedure_alone_is_ambiguous():
 def test_upset_messages():
     assert sounds_upset("NO ME SIRVE NADA DE ESTO") and sounds_upset("nadie contesta el telefono")
     assert not sounds_upset("hola, cuanto cuesta la patente")
+    # Shouted thanks are thanks, whatever the exclamation marks.
+    assert sounds_upset("NO ME ATIENDEN NUNCA!!") and not sounds_upset("TE PASASTE, GRACIAS!!")
+    assert _cued_intent("TE PASASTE, GRACIAS!!", "agradecer") == "agradecer"
+
+
+def test_a_report_with_an_address_is_a_request_not_a_datum():
+    said = "hay un foco apagado en el pasaje los copihues frente al 2140"
+    assert _cued_intent(said, "informar", {"tramite"}) == "iniciar_tramite"
+    assert _cued_intent("pasaje los copihues 2140", "informar", {"tramite"}) == "informar"
 
 
 def test_typed_slash_is_text_and_telegram_commands_are_words():

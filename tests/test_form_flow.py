@@ -213,6 +213,13 @@ def test_a_name_told_with_other_data_is_the_name():
     told = "quiero pedir una audiencia. mis datos: Jorge Antonio Cifuentes Paredes, rut 10.934.567-9, cel 9 7345 1298"
     assert opening_answers(_form("audiencia-alcalde"), told)["nombre"] == "Jorge Antonio Cifuentes Paredes"
     assert "nombre" not in opening_answers(_form("retiro-voluminosos"), "hola soy de penalolen, quiero botar un sofa")
+    # "Soy" opening a sentence; in lower case, a name only when the RUT follows it.
+    told = "tengo ratas en el patio. Soy Marcela Pino Araya, rut 14.839.201-3, vivo en Santa Laura 1122"
+    assert opening_answers(_form("desratizacion"), told)["nombre"] == "Marcela Pino Araya"
+    told = "soy marcela pino araya, rut 14.839.201-3, tengo ratas en el patio"
+    assert opening_answers(_form("desratizacion"), told)["nombre"] == "marcela pino araya"
+    told = "hola soy de la villa los aromos 14.839.201-3, tengo ratas"
+    assert "nombre" not in opening_answers(_form("desratizacion"), told)
     name = FormField("nombre", "nombre", "¿Cuál es tu nombre completo?")
     answer = validate_answer(name, "Valentina Ortiz Bravo, rut 12.908.734-K", AnswerContext(date(2026, 12, 1)))
     assert answer.value == "Valentina Ortiz Bravo"
@@ -243,6 +250,49 @@ def test_an_opening_message_gives_the_address_without_the_words_around_it(slug, 
 
 
 @pytest.mark.parametrize(
+    "slug, said, corner",
+    [
+        (
+            "denuncia-microbasural",
+            "en el sitio eriazo de av jose arrieta con tobalaba estan botando basura de todo, quiero denunciarlo",
+            "av jose arrieta con tobalaba",
+        ),
+        (
+            "reporte-luminaria",
+            "hace una semana q el foco de la esquina de ercilla con lautaro esta apagado y en la noche no se ve nada",
+            "esquina de ercilla con lautaro",
+        ),
+        (
+            "reporte-bache",
+            "hay un hoyo en la esquina de pedro de valdivia con providencia",
+            "esquina de pedro de valdivia con providencia",
+        ),
+    ],
+)
+def test_an_opening_message_gives_a_corner_without_a_number(slug, said, corner):
+    from bot.forms.opening import opening_answers
+
+    found = opening_answers(_form(slug), said).get("direccion")
+    assert found == corner
+    address = next(f for f in _form(slug) if f.name == "direccion")
+    assert validate_answer(address, found, ctx()).ok
+
+
+@pytest.mark.parametrize(
+    "slug, said, field, option",
+    [
+        ("reclamo-oirs", "QUIERO PONER UN RECLAMO POR QUE EL CAMION DE LA BASURA NO PASA", "tipo", "Reclamo"),
+        ("reclamo-oirs", "quiero dejar una sugerencia", "tipo", "Sugerencia"),
+        ("esterilizacion-mascotas", "quiero esterilizar a mi gato", "especie", "Gato"),
+    ],
+)
+def test_a_one_clause_opening_gives_the_option_it_names(slug, said, field, option):
+    from bot.forms.opening import opening_answers
+
+    assert opening_answers(_form(slug), said)[field] == option
+
+
+@pytest.mark.parametrize(
     "slug, said",
     [
         ("reporte-luminaria", "hay una luminaria apagada en mi pasaje, hace dias q esta oscuro"),  # no free text
@@ -251,6 +301,9 @@ def test_an_opening_message_gives_the_address_without_the_words_around_it(slug, 
         ("reporte-luminaria", "el poste de la esquina esta apagado hace 2 semanas"),  # a number of weeks
         ("retiro-voluminosos", "quiero q retiren un sofa, lo puedo pagar en 3 cuotas"),  # a number of payments
         ("reporte-bache", "quiero reportar un bache pasaje los olmos 455"),  # one clause, no "en": the request
+        ("reporte-bache", "hay un hoyo en la calle llena de hoyos con agua"),  # no street's name holds "llena"
+        # "otro", "un trámite": words of an option's title that name nothing told unasked
+        ("certificado-residencia", "hola, necesito un certificado de residencia para otro tramite"),
         # "mi casa" would answer «Dentro de mi propiedad» when asked; told unasked, "afuera de mi casa" is not it
         ("poda-arboles", "buenas, el arbol de afuera de mi casa tiene las ramas en los cables, q vengan a podarlo"),
     ],
@@ -367,3 +420,20 @@ def test_a_correction_in_words_on_the_summary_changes_the_one_field_it_fits():
     step = handle_message(state, audiencia, "no espera, mejor el martes, el lunes tengo hora al medico", ctx())
     assert state.stage != ADDING and state.values["fecha_preferida"] != before
     assert "fecha" in step.replies[0].text and state.values["materia"] == "la seguridad en la villa"
+
+
+def test_a_plain_yes_on_the_summary_sends_it_and_never_names_an_option():
+    form = _form("desratizacion")
+    state = FormState("desratizacion", "penalolen")
+    state.advance(form)
+    answers = {"nombre": "Hector Munoz Araya", "rut": "8.345.612-4", "direccion": "pasaje el tranque 456"}
+    while state.stage != CONFIRMING:
+        field = state.field(form)
+        said = answers.get(field.name) or ("987651234" if field.type == "telefono" else "en el patio de atras")
+        handle_message(state, form, said, ctx())
+    assert state.values["lugar"] == "Patio o jardín"
+    # "si" opens «Sitio eriazo», but it is the yes to the summary.
+    step = handle_message(state, form, "si", ctx())
+    assert state.stage == DONE and state.values["lugar"] == "Patio o jardín", step.replies
+    # Asked the place, "sí" names none of the places.
+    assert not validate_answer(state.field(form, "lugar"), "sí", ctx()).ok

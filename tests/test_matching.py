@@ -137,6 +137,9 @@ def test_words_that_are_also_communes_need_context(communes, text):
         # What the citizen's own place must be like: requirements, not where the office is.
         ("y como tiene q ser el lugar donde guardo la lena?", ["requisitos"]),
         ("se puede pedir por aca?", ["en_linea"]),
+        # How to pay, not how much; unless an amount is asked too.
+        ("y el permiso se puede pagar por internet?", ["en_linea"]),
+        ("cuanto sale y se puede pagar por internet?", ["costo", "en_linea"]),
     ],
 )
 def test_aspects(text, aspects):
@@ -162,3 +165,14 @@ def test_classifier_probabilities_are_scikit_learns(catalogue):
         union = classifier._model.steps[0][1]
         stacked = [vectorizer.transform([text]) for _, vectorizer in union.transformer_list]
         assert (union.transform([text]) != sparse.hstack(stacked).tocsr()).nnz == 0  # the row it multiplies
+
+
+def test_a_procedure_already_had_is_the_story_not_what_is_asked(procedures):
+    told = (
+        "tenemos el permiso de edificacion aprobado y todo, pero ahora pa venderla nos piden la recepcion final, "
+        "q documentos hay q presentar?"
+    )
+    assert [m.key for m in procedures.find(told)] == ["recepcion-final", "permiso-edificacion"]
+    # "tengo que sacar…" is an obligation, not a procedure already had.
+    said = "tengo q sacar la recepcion final y tambien el permiso de edificacion"
+    assert procedures.find(said)[0].key == procedures.find("la recepcion final y el permiso de edificacion")[0].key

@@ -141,3 +141,20 @@ def test_a_change_of_mind_before_a_comma_does_not_hide_the_procedure_after_it(re
     assert said[found[0][2] : found[0][3]].startswith("yo lo q queria")
     # A refusal alone, in clauses, names nothing.
     assert resolver.resolve("no, mejor no, gracias igual, eso seria todo") == []
+
+
+def test_a_procedure_already_had_is_not_what_a_story_asks_about(resolver):
+    said = (
+        "terminamos de construir la casa, tenemos el permiso de edificacion aprobado y todo, pero ahora pa "
+        "venderla nos piden la recepcion final, q documentos hay q presentar y cuanto cobran??"
+    )
+    assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True)][:1] == ["recepcion-final"]
+
+
+def test_a_word_of_one_procedure_names_it_in_a_long_report(resolver):
+    # No alias is whole ("foco … apagado"), and the story drowns the classifier: "foco" is the lamps' own word.
+    said = (
+        "hola buenas tardes, fijese q hace como una semana q el foco de la esquina de ercilla con lautaro esta "
+        "apagado y en la noche no se ve nada, los cabros chicos pasan por ahi pa ir al colegio y da miedo"
+    )
+    assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True)][:1] == ["reporte-luminaria"]

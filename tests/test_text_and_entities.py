@@ -58,6 +58,9 @@ def test_format_rut_rejects_garbage():
         ("+56 9 8765 4321", "+56987654321"),
         ("llamame al 987654321", "+56987654321"),
         ("fono fijo 22 654 3000", "+56226543000"),
+        # Any mobile: the library's table of allotted ranges lags behind ("912345678" is refused by it).
+        ("mi cel es 912345678", "+56912345678"),
+        ("+56 9 1111 2222", "+56911112222"),
     ],
 )
 def test_chilean_phones_in_e164(text, value):
@@ -67,6 +70,8 @@ def test_chilean_phones_in_e164(text, value):
 def test_format_phone_single_value():
     assert format_phone("987654321") == "+56987654321"
     assert format_phone("123") is None
+    assert format_phone("912345678") == "+56912345678"
+    assert format_phone("8123456") is None and format_phone("22345678") is None
 
 
 def test_email_and_folio():

@@ -36,6 +36,22 @@ def _where(town: Municipality, proc: Procedure) -> str:
     return "\n".join(lines)
 
 
+def _contact(town: Municipality, proc: Procedure) -> str:
+    """How to reach the office that does the procedure: its phone, and the town hall's e-mail and web site."""
+    office = town.office_for(proc)
+    lines = [f"Contacto: {office.name}, {office.address}." if office else "Contacto:"]
+    phone = (office.phone if office else "") or town.phone
+    if phone:
+        lines.append(f"Teléfono: {phone}")
+    if town.email:
+        lines.append(f"Correo: {town.email}")
+    if town.website:
+        lines.append(f"Sitio web: {town.website}")
+    if proc.online_url:
+        lines.append(f"En línea: {proc.online_url}")
+    return "\n".join(lines)
+
+
 def _online(town: Municipality, proc: Procedure) -> str:
     if proc.online_url:
         return f"Se puede hacer en línea: {proc.online_url}"
@@ -58,6 +74,8 @@ def aspect_text(town: Municipality, proc: Procedure, aspect: str) -> str:
         return f"Plazo: {proc.response_time}"
     if aspect == "en_linea":
         return _online(town, proc)
+    if aspect == "contacto":
+        return _contact(town, proc)
     if aspect == "pasos":  # how to do it: the steps, and the online way when there is one
         steps = "Pasos:\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(proc.steps, 1))
         return f"{steps}\n\n{_online(town, proc)}" if proc.online_url else steps
@@ -88,8 +106,8 @@ def procedure_answer(
 ) -> List[Reply]:
     """Answer the asked aspects first, or give a short summary, then offer the rest.
 
-    ``answering``: catalogue sentences that answer what the citizen asked when no aspect does
-    ("¿tiene q ir en ayuno?"), said first in the summary.
+    ``answering``: catalogue sentences that answer what the citizen asked beyond the aspects
+    ("¿tiene q ir en ayuno?"), said first in the summary, or after the aspects asked.
     """
     if "pasos" in aspects and "requisitos" not in aspects and proc.requirements:
         aspects = [*aspects, "requisitos"]  # "¿cómo me inscribo?": the steps, and what to bring
@@ -99,6 +117,9 @@ def procedure_answer(
             text = aspect_text(town, proc, aspect)
             if text not in parts:
                 parts.append(text)
+        beyond = [sentence for sentence in answering if not any(sentence in part for part in parts)]
+        if beyond:
+            parts.append(f"Sobre lo que preguntas:\n{_bullets(beyond)}")
         body = f"{proc.name} en {town.comuna}\n\n" + "\n\n".join(parts)
         return [
             Reply(body),

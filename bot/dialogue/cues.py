@@ -223,6 +223,8 @@ def angry_at_the_asking(text: str) -> bool:
 
 
 _NEGATION = re.compile(r"\b(?:no|nada|nunca|nadie|ni|jamas)\b")
+# Loud thanks or praise: "TE PASASTE, GRACIAS!!", "NO GRACIAS!" shout no anger.
+_THANKS = re.compile(r"\b(?:gracias|grax|graciass|muchas gracias|genial|bacan|buenisimo|excelente|te pasaste)\b")
 
 
 def sounds_angry(text: str) -> bool:
@@ -234,6 +236,7 @@ def sounds_angry(text: str) -> bool:
         len(letters) >= MIN_SHOUTED_LETTERS
         and all(ch.isupper() for ch in letters)
         and bool("!" in text or _NEGATION.search(norm))
+        and not _THANKS.search(norm)
     )
     return shouting or bool(_UPSET.search(norm)) or angry_at_the_asking(text)
 

@@ -339,6 +339,9 @@ def option_number(text: str, count: int) -> Optional[int]:
     return None
 
 
+MIN_FUZZY_OPTION_LETTERS = 3
+
+
 def _choice(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
     options = form_field.options
     normalised = normalise(text)
@@ -348,7 +351,11 @@ def _choice(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
     amount = option_for_amount(text, options)  # "como 2 metros cubicos": the range, not a look-alike title
     if amount:
         return _ok(amount)
-    best = process.extractOne(normalised, [normalise(o) for o in options], scorer=fuzz.WRatio, score_cutoff=80)
+    # A bare "sí" or "ok" names no option, though it opens one's title («Sitio eriazo»).
+    looks_alike = yes_no(text) is None and len(normalised) >= MIN_FUZZY_OPTION_LETTERS
+    best = looks_alike and process.extractOne(
+        normalised, [normalise(o) for o in options], scorer=fuzz.WRatio, score_cutoff=80
+    )
     if best:
         return _ok(options[best[2]])
     named = option_named(text, options)

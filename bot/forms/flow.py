@@ -198,13 +198,14 @@ def _confirmation(
     if wants_to_correct(text):  # "corregir", "quiero cambiar algo": the field picker comes next
         state.stage = CHOOSING
         return Step(state)
-    told = _new_value_told(state, fields, text, context)
+    answer = yes_no(text, context.intent)
+    # A plain "sí" confirms, even where it would answer a yes/no field anew; "no espera, mejor el martes" corrects.
+    told = None if answer is not None and not changes_mind(text) else _new_value_told(state, fields, text, context)
     if told is not None:  # "no espera, mejor el martes": the date, though no field was named
         return Step(state, [Reply(f"Listo, corregí: {label(told).lower()}.")])
     if changes_mind(text):  # "no espera, mejor otra cosa": which one, then
         state.stage = CHOOSING
         return Step(state)
-    answer = yes_no(text, context.intent)
     if answer is True:
         state.stage = DONE
         return Step(state)

@@ -56,6 +56,21 @@ _AT_TIME = re.compile(
 )
 
 
+# Two streets' corner, from its street word: "…de av jose arrieta con tobalaba estan botando…", "el foco de la
+# esquina de ercilla con lautaro esta apagado". The second street ends where a verb or a link word starts.
+_STOP_AFTER_CORNER = (
+    r"(?:esta|estan|estaba|hay|habia|y|e|o|que|q|se|hace|donde|desde|porque|pero|lleno|llena|tiene|tienen|son|es"
+    r"|por|pa|para|a|en|de|del|al|frente|hasta|cerca|no|ya|lleva|llevan|quedo|quedaron|sin)"
+)
+# A street's name holds no verb nor link but "de" ("pedro de valdivia"): "la calle llena de hoyos con agua" is none.
+_STOP_IN_A_STREET = _STOP_AFTER_CORNER.replace("|de|del|", "|")
+_CORNER_IN = re.compile(
+    r"\b(?:esquina(?: de)?|av|avda|avenida|calle|pasaje|psje|pje)\.?\s+"
+    rf"(?:(?!con\b|{_STOP_IN_A_STREET}\b)[^\W\d]+\.?\s+){{1,4}}con\s+(?:(?:la|el|av|avenida|calle|pasaje)\.?\s+)?[^\W\d]+"
+    rf"(?:\s+(?!{_STOP_AFTER_CORNER}\b)[^\W\d]+){{0,2}}",
+    re.IGNORECASE,
+)
+
 # "Av. Italia 1450": the full stop of an abbreviation closes no clause.
 _ABBREVIATION_END = re.compile(r"\b(?:av|avda|pje|psje|dpto|depto|nro|sta|sto|gral|pob|pobl)$", re.IGNORECASE)
 
@@ -87,7 +102,8 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
     """
     norm = normalise(clause)
     if not re.search(r"\d", clause):
-        return None
+        corner = _CORNER_IN.search(clause)
+        return " ".join(corner.group(0).split()) if corner else None
     found: Optional[str] = None
     cued = bool(_ADDRESS_CUE.search(norm))
     if cued or _STREET.search(norm):
@@ -115,6 +131,10 @@ def _is_schedule(clause: str) -> bool:
     return bool(_WHEN.search(norm) and _AT_TIME.search(norm))
 
 
+# Words of an option's title that say nothing told unasked: "otro sofá", "un trámite", "entre las ramas".
+_GENERIC_TITLE_WORDS = frozenset({"otro", "otra", "tramite", "entre", "menos", "dentro"})
+
+
 def _titled(clause: str, options: List[str]) -> Optional[str]:
     """The only option a word of whose own title the clause uses ("fiestas con música": «Fiesta o música»).
 
@@ -122,14 +142,18 @@ def _titled(clause: str, options: List[str]) -> Optional[str]:
     «Dentro de mi propiedad».
     """
     said = set(normalise(clause).split())
-    named = [o for o in options if {w for w in normalise(o).split() if len(w) > 3} & said]
+    named = [o for o in options if {w for w in normalise(o).split() if len(w) > 3} - _GENERIC_TITLE_WORDS & said]
     return named[0] if len(named) == 1 else None
 
 
 # "me llamo Rosa Amelia Figueroa rut 9.876.543-3…", "mis datos: Jorge Cifuentes, rut…": the name follows.
 _NAME_CUE = re.compile(r"\b(?:me llamo|mi nombre es|mi nombre|mis datos son|mis datos)\s*:?\s+", re.IGNORECASE)
 # "soy Tomas Vergara Silva rut …": after "soy", only a name written with capitals ("soy de peñalolén" is none).
-_SOY_CUE = re.compile(r"\bsoy\s+(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+\s+[A-ZÁÉÍÓÚÑ])")
+# In lower case, a name only when the RUT follows it ("soy marcela pino araya, rut 14.839.201-3").
+_SOY_CUE = re.compile(
+    r"\b[Ss]oy\s+(?=[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+\s+[A-ZÁÉÍÓÚÑ])"
+    r"|\b(?i:soy)\s+(?=(?:[^\W\d]+\s+){1,5}[^\W\d]+,?\s+(?i:(?:rut|run)\s*:?\s*)?\d{1,2}\.?\d{3}\.?\d{3}-?[\dkK]\b)"
+)
 # Where an address told with other data ends: "Pasaje Los Copihues 418 Angol mi cel es 9 6234…".
 _ADDRESS_END = re.compile(
     r" (?:mi )?(?:cel|celular|fono|telefono|whatsapp|wsp|rut|run|correo|mail|email|numero de contacto)\b.*$",
@@ -137,11 +161,18 @@ _ADDRESS_END = re.compile(
 )
 
 
+_NO_NAME_START = {"de", "del", "la", "el", "los", "las", "un", "una", "su", "mi"}
+_PLACE_WORDS = {"villa", "poblacion", "pasaje", "calle", "avenida", "condominio", "sector", "junta", "comuna", "block"}
+
+
 def _told_name(text: str) -> Optional[str]:
     """The name after "me llamo" / "mi nombre es" / "mis datos:" / "soy" (capitalised), up to the next datum."""
     cue = _NAME_CUE.search(text) or _SOY_CUE.search(text)
     name = name_before_data(text[cue.end() :]) if cue else None
-    return name if name and not set(normalise(name).split()) & NOT_IN_A_NAME else None
+    words = normalise(name).split() if name else []
+    if not words or words[0] in _NO_NAME_START or set(words) & (NOT_IN_A_NAME | _PLACE_WORDS):
+        return None  # "soy de la villa los aromos…" says where, not who
+    return name
 
 
 def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
@@ -165,8 +196,8 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
             if len(schedules) == 1:
                 found[form_field.name] = clauses[schedules[0]]
                 used.add(schedules[0])
-        elif form_field.type == "opcion" and form_field.options and len(clauses) >= MIN_CLAUSES:
-            # Of one clause, the message is the request itself: its words name the procedure, not an option.
+        elif form_field.type == "opcion" and form_field.options:
+            # Even of one clause: "quiero poner un reclamo" is a «Reclamo», "esterilizar a mi gato" a «Gato».
             named = [(i, _titled(c, form_field.options)) for i, c in enumerate(clauses) if i not in used]
             chosen = [(i, option) for i, option in named if option]
             if chosen and len({option for _, option in chosen}) == 1:

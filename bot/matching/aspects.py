@@ -46,6 +46,11 @@ ASPECT_PATTERNS = {
         r"|desde mi casa|sin ir)\b",
         _IN_THIS_CHAT,
     ],
+    # How to reach the office that does it: "¿a q correo escribo pa reclamar?", "y el telefono de la oirs?".
+    "contacto": [
+        r"\b(correo|mail|email|telefono|fono|whatsapp|contacto)\b",
+        r"\ba (?:que|cual) (?:numero|correo|mail)\b",
+    ],
     "pasos": [
         r"\bcomo (se|lo|la|hago|puedo|saco|pido|solicito|postulo|inscribo|tramito|es el)\b",
         r"\bcomo (me|nos) (inscribo|inscribimos|anoto|anotamos|registro|postulo|postulamos)\b",
@@ -54,6 +59,13 @@ ASPECT_PATTERNS = {
     ],
 }
 _ASKS_CONDITIONS = re.compile(_CONDITIONS)
+# The citizen's own contact detail ("mi telefono es…", "no tengo correo") asks for none.
+OWN_DETAIL = re.compile(r"\b(?:mi|mis|tengo|tiene) (?:telefono|fono|celular|numero|correo|mail|email|direccion)\b")
+# "¿se puede pagar por internet?" asks how to pay, not how much: no word of an amount.
+_AMOUNT = re.compile(
+    r"\b(?:cuanto|cuanta|valor|precio|costo|cuesta|cuestan|sale|vale|tarifa|arancel|gratis|gratuito|utm|lucas"
+    r"|plata|cobran|cobra|cobro)\b"
+)
 _COMPILED = {aspect: [re.compile(p) for p in patterns] for aspect, patterns in ASPECT_PATTERNS.items()}
 
 
@@ -63,6 +75,10 @@ def asked_aspects(text: str) -> List[str]:
     asked = [aspect for aspect, patterns in _COMPILED.items() if any(p.search(norm) for p in patterns)]
     if "lugar" in asked and _ASKS_CONDITIONS.search(norm):
         asked.remove("lugar")
+    if "contacto" in asked and OWN_DETAIL.search(norm):
+        asked.remove("contacto")
+    if "costo" in asked and "en_linea" in asked and not _AMOUNT.search(norm):
+        asked.remove("costo")
     return asked
 
 

@@ -114,6 +114,21 @@ def _kinds_named(text: str) -> Set[str]:
     }
 
 
+# "quiero hacer un trámite": a procedure, any one; only greetings and such around it.
+_ANY_PROCEDURE = {"tramite", "tramites", "gestion", "gestiones"}
+_AROUND_ANY = {
+    "hola", "holi", "buenas", "buenos", "dias", "tardes", "noches", "wena", "wenas", "oiga", "oye", "porfa",
+    "favor", "xfa", "realizar", "ingresar", "empezar", "iniciar", "algun", "alguno", "unos", "unas", "aca", "aqui",
+    "quisiera", "queria", "necesitaba", "podria", "puedo", "ayuda", "ayudar", "ayudarme", "ayudame",
+}  # fmt: skip
+
+
+def asks_for_any_procedure(text: str) -> bool:
+    """The message wants or asks about a procedure without naming any ("hola quiero hacer un tramite")."""
+    words = normalise(text).split()
+    return bool(set(words) & _ANY_PROCEDURE) and all(w in _ANY_PROCEDURE | _AROUND_ANY | _FILLER for w in words)
+
+
 def names_a_kind(text: str) -> bool:
     """The message names a kind of procedure ("un certificado", "los permisos")."""
     return bool(_kinds_named(text))

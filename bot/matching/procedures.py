@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Set
 
 from bot.matching.generic import kinds_in_name
 from bot.matching.phrases import PhraseMatch, PhraseMatcher
-from bot.text import normalise
+from bot.text import normalise, words_with_spans
 
 if TYPE_CHECKING:
     from bot.catalogue.catalogue import Catalogue
@@ -102,6 +102,21 @@ _COMMON = {
 }
 
 
+# "tengo el permiso…", "ya sacamos la patente…", "el permiso … aprobado": a procedure already done.
+_HAVE = {"tengo", "tenemos", "tiene", "tienen", "tenia", "teniamos", "saque", "sacamos", "sacaron", "obtuve"}
+_ARTICLES = {"el", "la", "los", "las", "mi", "mis", "un", "una", "nuestro", "nuestra", "su"}
+_DONE = {"aprobado", "aprobada", "vigente", "aprobados", "listo", "lista"}
+_DONE_REACH = 2  # words after the name
+
+
+def _already_had(words: List[str], match: PhraseMatch) -> bool:
+    """The words around ``match`` say the procedure is already had or done (not "tengo que sacar…")."""
+    before = words[max(0, match.first_word - 2) : match.first_word]
+    if before and (before[-1] in _HAVE or (len(before) == 2 and before[0] in _HAVE and before[1] in _ARTICLES)):
+        return True
+    return bool(set(words[match.last_word + 1 : match.last_word + 1 + _DONE_REACH]) & _DONE)
+
+
 class ProcedureMatcher:
     """Fuzzy matching of a message against every procedure's name and aliases."""
 
@@ -127,8 +142,26 @@ class ProcedureMatcher:
         }
 
     def find(self, text: str) -> List[PhraseMatch]:
-        """Procedures named confidently in ``text``, best first, one per span."""
-        return self._matcher.find(text)
+        """Procedures named confidently in ``text``, best first, one per span.
+
+        A procedure the citizen says they already have ("tenemos el permiso de edificación aprobado, pero
+        nos piden la recepción final") comes after the others: it is the story, not what is asked.
+        """
+        found = self._matcher.find(text)
+        had = self._had(text, found)
+        return [m for m in found if m not in had] + had if had else found
+
+    def already_had(self, text: str) -> Set[str]:
+        """The procedures ``text`` names as already had, beside another it names ("tenemos el permiso…")."""
+        return {m.key for m in self._had(text, self._matcher.find(text))}
+
+    @staticmethod
+    def _had(text: str, found: List[PhraseMatch]) -> List[PhraseMatch]:
+        if len(found) < 2:
+            return []
+        words = [word for word, _, _ in words_with_spans(text)]
+        had = [match for match in found if _already_had(words, match)]
+        return had if len(had) < len(found) else []
 
     def best(self, text: str) -> PhraseMatch | None:
         """The procedure named most confidently, if any."""

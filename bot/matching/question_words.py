@@ -31,6 +31,16 @@ _QUESTION_WORDS = {
 }  # fmt: skip
 
 
+# Words that only say which aspect is asked: answered by the aspect itself.
+_ASPECT_WORDS = {
+    "pagar", "pago", "paga", "pagan", "cuesta", "cuestan", "costo", "precio", "valor", "cobran", "cobra", "plata",
+    "lucas", "gratis", "requisitos", "requisito", "documentos", "documento", "papeles", "papel", "piden", "llevar",
+    "horario", "horarios", "hora", "horas", "atienden", "atencion", "abren", "cierran", "demora", "demoran", "tarda",
+    "tardan", "plazo", "dias", "tiempo", "internet", "online", "linea", "pagina", "link", "direccion", "queda",
+    "oficina", "lugar", "ubicacion", "pasos", "proceso", "correo", "telefono", "fono", "contacto",
+}  # fmt: skip
+
+
 _WHAT_IF_NOT = re.compile(r"(?:^|\by |\bque pasa |\bpasa algo )si no\b|\bsi no (?:\w+ ){1,6}que pasa\b")
 _WHAT_IF_NOT_SAID = re.compile(r"(?:^|[^\w])si no\b|\bque no se\b|\bsi (?:\w+ ){0,2}no (?:se |te |lo |la )?\w+")
 
@@ -44,14 +54,17 @@ def _content_words(text: str) -> Set[str]:
     return {w for w in normalise(text).split() if len(w) >= MIN_WORD_LETTERS and w not in _QUESTION_WORDS}
 
 
-def sentences_answering(proc: Procedure, question: str) -> List[str]:
+def sentences_answering(proc: Procedure, question: str, beyond_aspects: bool = False) -> List[str]:
     """The requirements, steps or notes of ``proc`` that share the most words with ``question`` (two at most).
 
     Words of the procedure's own names ("mascota" for the pets' sterilisation) tell nothing: every
-    sentence of it is about them.
+    sentence of it is about them. ``beyond_aspects``: the aspects asked are answered apart, so the words
+    that only name one ("pagar", "requisitos") tell nothing either: "¿se puede pagar en cuotas?" asks "cuotas".
     """
     own = set().union(*(_content_words(phrase) for phrase in [proc.name, *proc.aliases]))
     asked = {w for w in _content_words(question) if not any(same_word(w, o) for o in own)}
+    if beyond_aspects:
+        asked = {w for w in asked if w not in _ASPECT_WORDS and not w.isdigit()}
     hypothetical = asks_what_if_not(question)
     if not asked and not hypothetical:
         return []

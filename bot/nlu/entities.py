@@ -80,8 +80,10 @@ def find_phones(text: str) -> List[Found]:
     """Chilean (or international) phone numbers in E.164, e.g. ``+56987654321``."""
     found = []
     for match in phonenumbers.PhoneNumberMatcher(
-        text, "CL", leniency=phonenumbers.Leniency.VALID, max_tries=MAX_PHONE_CANDIDATES
+        text, "CL", leniency=phonenumbers.Leniency.POSSIBLE, max_tries=MAX_PHONE_CANDIDATES
     ):
+        if not _acceptable(match.number):
+            continue
         value = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         found.append(Found("telefono", value, match.start, match.end))
     return found
@@ -93,9 +95,24 @@ def format_phone(raw: str) -> str | None:
         number = phonenumbers.parse(raw, "CL")
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    if not _acceptable(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+CHILE = 56
+MOBILE_DIGITS = 9
+
+
+def _acceptable(number: phonenumbers.PhoneNumber) -> bool:
+    """A valid number, or any Chilean mobile: 9 and eight digits ("9 1234 5678").
+
+    The library's table of allotted mobile ranges lags behind the operators': a citizen's own
+    number must never be refused for it.
+    """
+    national = str(number.national_number)
+    chilean_mobile = number.country_code == CHILE and len(national) == MOBILE_DIGITS and national.startswith("9")
+    return chilean_mobile or phonenumbers.is_valid_number(number)
 
 
 def find_folios(text: str) -> List[Found]:

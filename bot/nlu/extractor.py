@@ -70,6 +70,8 @@ SENTENCE_WEIGHT = 0.5
 AMONG_PROCEDURES_SHARE = 0.3
 AMONG_PROCEDURES_RATIO = 2.0
 AMONG_PROCEDURES_MIN_PROBABILITY = 0.1
+# A procedure named only by a word of its own (see ``_distinctive_word``): sure enough to ask about it.
+DISTINCTIVE_WORD_CONFIDENCE = 0.6
 PROCEDURE_INTENTS = frozenset({Intent.CONSULTAR_TRAMITE, Intent.INICIAR_TRAMITE})
 CLAUSE_PROBABILITY = 0.6
 MIN_CLAUSE_WORDS = 3
@@ -119,8 +121,11 @@ class ProcedureResolver:
         if alias and alias.score >= STRONG_ALIAS_SCORE:
             alias_probability = dict(ranking).get(alias.key, 0.0)
             disagrees = probability >= CLASSIFIER_DISAGREES and probability >= DISAGREEMENT_RATIO * alias_probability
-            sibling = self._family_member(alias, ranking)
-            if top not in (NONE, alias.key) and (probability >= CLASSIFIER_OVERRIDES_ALIAS or disagrees):
+            # Never a procedure the message names as already had: "tenemos el permiso … aprobado" is the story.
+            had = self.matcher.already_had(text)
+            sibling = self._family_member(alias, [(slug, p) for slug, p in ranking if slug not in had])
+            overrides = top not in had and (probability >= CLASSIFIER_OVERRIDES_ALIAS or disagrees)
+            if top not in (NONE, alias.key) and overrides:
                 chosen = (top, probability, 0, len(text))
             elif sibling is not None:
                 chosen = (sibling[0], sibling[1], alias.start, alias.end)
@@ -133,7 +138,9 @@ class ProcedureResolver:
         if chosen is None:
             chosen = self._clause_procedure(text)
         if chosen is None and about_a_procedure:
-            chosen = self._likeliest_procedure(text, ranking)
+            # "…el foco de la esquina de ercilla con lautaro esta apagado y…": a word of one procedure's names
+            # only, in a long story whose whole the classifier cannot place.
+            chosen = self._distinctive_word(text) or self._likeliest_procedure(text, ranking)
         if chosen is None:
             return []
         others = [
@@ -157,6 +164,15 @@ class ProcedureResolver:
         if best is None or best[0] == alias.key:
             return None
         return best
+
+    def _distinctive_word(self, text: str) -> Optional[Tuple[str, float, int, int]]:
+        """The one procedure whose own word the message uses, with that word's span, if only one."""
+        slug = self.matcher.by_distinctive_word(text)
+        if slug is None:
+            return None
+        own = self.matcher.distinctive_words(text)
+        spans = [(start, end) for word, start, end in words_with_spans(text) if own.get(word) == slug]
+        return (slug, DISTINCTIVE_WORD_CONFIDENCE, spans[0][0], spans[0][1]) if spans else None
 
     def _likeliest_procedure(
         self, text: str, ranking: List[Tuple[str, float]]

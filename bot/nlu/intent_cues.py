@@ -44,7 +44,7 @@ from bot.dialogue.cues import (
     speaks_of_a_request_made,
 )
 from bot.dialogue.message import Message
-from bot.dialogue.procedure_moves import DO, MAX_BARE_WORDS, explicit_request, procedure_move
+from bot.dialogue.procedure_moves import DO, MAX_BARE_WORDS, explicit_request, procedure_move, reports_a_problem
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_a_kind
 from bot.text import normalise
@@ -152,9 +152,11 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     if (
         guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar"}
         and "tramite" in entities
-        and (looks_like_question(text) or explicit_request(text))
+        and (looks_like_question(text) or explicit_request(text) or reports_a_problem(text))
     ):
-        guessed = ASKING  # "buenas, vivo en pealolen. ¿cómo pido una compostera?": then question or request
+        # "buenas, vivo en pealolen. ¿cómo pido una compostera?", "hay un foco apagado en el pasaje … 2140" (no
+        # address told alone): then question or request
+        guessed = ASKING
     if (
         "tramite" in entities
         and len(text.split()) <= MAX_BARE_WORDS
