@@ -157,4 +157,7 @@ def test_a_word_of_one_procedure_names_it_in_a_long_report(resolver):
         "hola buenas tardes, fijese q hace como una semana q el foco de la esquina de ercilla con lautaro esta "
         "apagado y en la noche no se ve nada, los cabros chicos pasan por ahi pa ir al colegio y da miedo"
     )
-    assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True)][:1] == ["reporte-luminaria"]
+    assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True, requested=True)][:1] == ["reporte-luminaria"]
+    # A question's loose word names nothing: "suelo" is the land-use certificate's, not this cable's.
+    asked = "y si hay un cable cortao en el suelo q hago"
+    assert "certificado-informaciones-previas" not in [s for s, *_ in resolver.resolve(asked, about_a_procedure=True)]

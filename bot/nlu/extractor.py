@@ -107,11 +107,15 @@ class ProcedureResolver:
             [text for _, text, _ in every], [label for label, _, _ in every], [w for _, _, w in every]
         )
 
-    def resolve(self, text: str, about_a_procedure: bool = False) -> List[Tuple[str, float, int, int]]:
+    def resolve(
+        self, text: str, about_a_procedure: bool = False, requested: bool = False
+    ) -> List[Tuple[str, float, int, int]]:
         """``(slug, confidence, start, end)`` for the procedures named in ``text``, main first.
 
         ``about_a_procedure``: the intent says the message asks about or for a procedure, so the likeliest
-        one is taken when clear among procedures, even if "no procedure" seemed likelier.
+        one is taken when clear among procedures, even if "no procedure" seemed likelier. ``requested``: the
+        intent says it asks for one: a word of one procedure only names it (a question's loose word does not:
+        "¿y si hay un cable en el suelo?" is no land-use certificate).
         """
         aliases = self.matcher.find(text)
         alias: Optional[PhraseMatch] = aliases[0] if aliases else None
@@ -140,7 +144,7 @@ class ProcedureResolver:
         if chosen is None and about_a_procedure:
             # "…el foco de la esquina de ercilla con lautaro esta apagado y…": a word of one procedure's names
             # only, in a long story whose whole the classifier cannot place.
-            chosen = self._distinctive_word(text) or self._likeliest_procedure(text, ranking)
+            chosen = (self._distinctive_word(text) if requested else None) or self._likeliest_procedure(text, ranking)
         if chosen is None:
             return []
         others = [
@@ -345,18 +349,23 @@ class MunicipalEntityExtractor(GraphComponent, EntityExtractorMixin):
         """Add the entities found in each message to its parse result."""
         for message in messages:
             intent = (message.get(INTENT) or {}).get("name")
-            found = self.extract(message.get(TEXT) or "", about_a_procedure=intent in PROCEDURE_INTENTS)
+            found = self.extract(
+                message.get(TEXT) or "",
+                about_a_procedure=intent in PROCEDURE_INTENTS,
+                requested=intent == Intent.INICIAR_TRAMITE,
+            )
             message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
 
-    def extract(self, text: str, about_a_procedure: bool = False) -> List[Dict[str, Any]]:
-        """The entities of one text, as Rasa entity dictionaries (``about_a_procedure``: see ``resolve``)."""
+    def extract(self, text: str, about_a_procedure: bool = False, requested: bool = False) -> List[Dict[str, Any]]:
+        """The entities of one text, as Rasa entity dictionaries (``about_a_procedure``, ``requested``: see
+        ``resolve``)."""
         if self._live is None:
             raise RuntimeError("MunicipalEntityExtractor is not trained")
         recognisers = self._live.current()  # once: a swap meanwhile does not mix two catalogues
         entities = [self._entity(f.entity, f.value, f.start, f.end, f.confidence) for f in find_structured(text)]
         taken = [(e["start"], e["end"]) for e in entities]
-        procedures = recognisers.resolver.resolve(text, about_a_procedure)
+        procedures = recognisers.resolver.resolve(text, about_a_procedure, requested)
         for slug, confidence, start, end in procedures:
             entities.append(self._entity("tramite", slug, start, end, confidence))
             if (start, end) != (0, len(text)):  # a named procedure, not a whole-message guess
