@@ -87,6 +87,10 @@ class ActionRecibirDato(Action):
         send(dispatcher, [commune_set(town)])
         events: List[Dict[Text, Any]] = [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.PENDIENTE, None), *no_form]
         waiting = tracker.get_slot(Slot.PENDIENTE)
+        focus, before = tracker.get_slot(Slot.TRAMITE), tracker.get_slot(Slot.MUNICIPIO)
+        if not waiting and focus and before and before != town.slug and not _says_more(tracker):
+            # "en verdad vivo en providencia" right after an answer for Peñalolén: that answer, for Providencia.
+            waiting = {"intent": Intent.CONSULTAR_TRAMITE, "text": _previous_text(tracker), "tramite": focus}
         if waiting:
             if waiting.get("intent") == Intent.HABLAR_CON_FUNCIONARIO:
                 from actions.handoff import start_handoff
@@ -115,6 +119,12 @@ class ActionRecibirDato(Action):
             send(dispatcher, turn.replies)
             events += turn.events
         return events
+
+
+def _previous_text(tracker: Tracker) -> str:
+    """What the citizen wrote before the latest message ("" if nothing)."""
+    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return said[-2] if len(said) > 1 else ""
 
 
 def _says_more(tracker: Tracker) -> bool:

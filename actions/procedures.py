@@ -13,7 +13,7 @@ from actions.context import entity, last_buttons, latest_text, municipality, pen
 from actions.procedure_turns import Turn, chosen_offer, procedure_question, procedure_request, told_in_order
 from actions.services import current_catalogue
 from bot.answers import procedures as answers
-from bot.answers.municipality import ask_commune, commune_not_served
+from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.domain_names import Intent, Slot
@@ -48,6 +48,10 @@ def chosen_turn(
     return procedure_question(catalogue, town, "", slug, None, aspects[0] if aspects else None)
 
 
+# Questions kept while the commune is asked, answered once it is known.
+_PROCEDURE_QUESTIONS = (Intent.CONSULTAR_TRAMITE, Intent.INICIAR_TRAMITE, Intent.LISTAR_TRAMITES)
+
+
 class NeedsMunicipality(Action, abc.ABC):
     """Base for actions that answer with a municipality's data: asks the commune first."""
 
@@ -77,6 +81,13 @@ class NeedsMunicipality(Action, abc.ABC):
             else:
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
             return [SlotSet(Slot.PENDIENTE, waiting), SlotSet(Slot.FORMULARIO_LISTO, False)]
+        waiting = tracker.get_slot(Slot.PENDIENTE)
+        if named and waiting and not entity(tracker, "tramite") and waiting.get("intent") in _PROCEDURE_QUESTIONS:
+            # "soy de ñuñoa, ¿dónde pago el permiso?", then "ah pero trabajo en providencia, ¿puedo pagarlo allá?":
+            # the question kept for the commune, answered for the one now named.
+            turn = answer_pending(catalogue, town, waiting, tracker.get_slot(Slot.TRAMITE), tracker)
+            send(dispatcher, [commune_set(town), *turn.replies])
+            return [SlotSet(Slot.MUNICIPIO, town.slug), SlotSet(Slot.PENDIENTE, None), *turn.events]
         chosen = chosen_offer(catalogue, town, latest_text(tracker), last_buttons(tracker))
         if chosen is not None:  # "el del auto": the answer to "¿Cuál de estos trámites…?"
             turn = chosen_turn(

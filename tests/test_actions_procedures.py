@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import ActionAfirmar, ActionNegar
 from actions.municipality import ActionRecibirDato
 from actions.procedures import ActionIniciarTramite, ActionListarTramites, ActionResponderTramite
-from tests.conftest import ent, make_tracker
+from tests.conftest import ent, make_tracker, user_event
 
 pytestmark = pytest.mark.usefixtures("loaded_services")
 
@@ -662,3 +662,36 @@ async def test_an_aspect_question_also_gets_the_catalogue_sentence_about_what_el
     )
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "Sobre lo que preguntas" not in messages[0]["text"]
+
+
+async def test_a_question_kept_for_an_unserved_commune_is_answered_when_a_follow_up_names_a_served_one():
+    tracker = make_tracker(
+        "buenas, soy de ñuñoa, donde pago el permiso de circulacion?",
+        "consultar_tramite",
+        [ent("comuna", "Ñuñoa"), ent("tramite", "permiso-circulacion")],
+    )
+    _, slots = await run(ActionResponderTramite(), tracker)
+    follow_up = make_tracker(
+        "ah pero trabajo en providencia, puedo pagarlo alla?",
+        "consultar_tramite",
+        [ent("comuna", "Providencia")],
+        slots={"pendiente": slots["pendiente"]},
+    )
+    messages, slots = await run(ActionResponderTramite(), follow_up)
+    assert "Permiso de circulación en Providencia" in texts(messages) and "Pedro de Valdivia 963" in texts(messages)
+    assert slots["municipio"] == "providencia" and slots["pendiente"] is None
+
+
+async def test_a_change_of_commune_right_after_an_answer_gives_that_answer_for_the_new_one():
+    before = [user_event("cuanto cobran por retirar un sofa viejo?", "consultar_tramite")]
+    tracker = make_tracker(
+        "ah no espera, en verdad ahora vivo en providencia, me cambie hace poco",
+        "informar",
+        [ent("comuna", "Providencia")],
+        slots={"municipio": "penalolen", "tramite": "retiro-voluminosos"},
+        events=before,
+    )
+    messages, slots = await run(ActionRecibirDato(), tracker)
+    said = texts(messages)
+    assert "Providencia" in said and "Retiro de residuos voluminosos (cachureos) en Providencia" in said
+    assert "Costo: Gratuito, hasta 2 retiros al año" in said and slots["municipio"] == "providencia"

@@ -608,3 +608,25 @@ def test_a_question_after_a_greeting_is_a_question(text):
 
     assert looks_like_question(text)
     assert not looks_like_question("hola buenas tardes")
+
+
+def test_as_i_said_is_no_question_and_a_short_follow_up_is_about_the_focus():
+    from bot.dialogue.cues import looks_like_question
+
+    told = "Como le comenté, las ramas tocan los cables y cuando hay viento se ven chispas."
+    assert not looks_like_question(told) and looks_like_question("como saco la licencia")
+    # Unsure off-topic or a fallback: a short follow-up question is about the procedure in focus.
+    assert _cued_intent("y en cuantas cuotas", "fuera_de_alcance", unsure=True) == "consultar_tramite"
+    assert _cued_intent("y q cosas no se llevan?", "nlu_fallback") == "consultar_tramite"
+    assert _cued_intent("y quien gano el partido?", "fuera_de_alcance") == "fuera_de_alcance"
+    # A commune told with a change of mind is the commune, not a request.
+    said = "ah no espera, en verdad ahora vivo en providencia, me cambie hace poco"
+    assert _cued_intent(said, "iniciar_tramite", {"comuna"}) == "informar"
+
+
+def test_a_mistake_owned_then_another_request_is_a_switch():
+    from bot.dialogue.procedure_moves import asks_to_switch
+
+    said = "no perdon me equivoque, no es un bache, lo q quiero denunciar es un microbasural q hay ahi"
+    assert asks_to_switch(said)
+    assert not asks_to_switch("el bache es grande y esta lleno de agua, queremos q lo arreglen")

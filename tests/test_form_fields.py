@@ -156,3 +156,9 @@ def test_a_long_answer_with_the_datum_is_not_a_skip():
 def test_known_values_reuse_data_given_before():
     fields = [field("rut"), field("email"), field("nombre")]
     assert known_values(fields, {"rut": "12345678-5", "telefono": "+56987654321"}) == {"rut": "12345678-5"}
+
+
+def test_a_location_may_be_written_as_the_question_offers():
+    place = FormField("ubicacion", "ubicacion", "¿Puedes compartir la ubicación?", required=False)
+    assert validate_answer(place, "Marchant Pereira 550, en la vereda del frente", ctx()).ok
+    assert not validate_answer(place, "bolsas de basura y cajas, hace unas dos semanas", ctx()).ok

@@ -173,6 +173,19 @@ def test_a_procedure_already_had_is_the_story_not_what_is_asked(procedures):
         "q documentos hay q presentar?"
     )
     assert [m.key for m in procedures.find(told)] == ["recepcion-final", "permiso-edificacion"]
+    # Nor one the message says it is not about.
+    said = "no perdon me equivoque, no es un bache, lo q quiero denunciar es un microbasural q hay ahi"
+    assert [m.key for m in procedures.find(said)] == ["denuncia-microbasural", "reporte-bache"]
     # "tengo que sacar…" is an obligation, not a procedure already had.
     said = "tengo q sacar la recepcion final y tambien el permiso de edificacion"
     assert procedures.find(said)[0].key == procedures.find("la recepcion final y el permiso de edificacion")[0].key
+
+
+def test_the_catalogue_sentence_that_answers_a_question_in_the_citizens_words(catalogue):
+    from bot.matching.question_words import sentences_answering
+
+    pets = catalogue.procedures["esterilizacion-mascotas"]
+    assert any("ayuno" in s for s in sentences_answering(pets, "¿la mascota tiene que ir sin comer ese día?"))
+    # A word of one alias still asks ("permiso de circulacion en cuotas").
+    permit = catalogue.procedure_for("independencia", "permiso-circulacion")
+    assert any("dos cuotas" in s for s in sentences_answering(permit, "y en cuantas cuotas"))

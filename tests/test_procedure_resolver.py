@@ -148,7 +148,11 @@ def test_a_procedure_already_had_is_not_what_a_story_asks_about(resolver):
         "terminamos de construir la casa, tenemos el permiso de edificacion aprobado y todo, pero ahora pa "
         "venderla nos piden la recepcion final, q documentos hay q presentar y cuanto cobran??"
     )
-    assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True)][:1] == ["recepcion-final"]
+    assert [s for s, *_ in resolver.resolve(said, about_a_procedure=True)] == ["recepcion-final"]
+    # Nor one it says is not meant.
+    said = "no perdon me equivoque, no es un bache, lo q quiero denunciar es un microbasural q hay ahi"
+    found = [s for s, *_ in resolver.resolve(said, about_a_procedure=True, requested=True)]
+    assert found == ["denuncia-microbasural"] and resolver.later(said, found) == []
 
 
 def test_a_word_of_one_procedure_names_it_in_a_long_report(resolver):

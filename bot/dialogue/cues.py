@@ -313,6 +313,7 @@ def is_short_follow_up(text: str) -> bool:
 
 QUESTION_START = (
     "cuanto",
+    "cuanta",
     "cuando",
     "donde",
     "que ",
@@ -335,6 +336,7 @@ QUESTION_START = (
 
 
 _FOLLOW_UP_START = ("y ", "e ", "pero ", "entonces ")
+_PREPOSITION = re.compile(r"^(?:en|de|a|por|para|pa|con|desde|hasta) ")
 # Asks wherever it is: "y el viernes hasta q hora" (never "hasta luego" nor "hasta el viernes").
 _ASKING_ANYWHERE = re.compile(r"\b(?:a|hasta|desde) que hora\b")
 
@@ -358,6 +360,13 @@ _WISH = re.compile(
 )
 
 
+# "como le comenté", "como te dije", "como ya conte": as said before, then the answer.
+_AS_SAID = re.compile(
+    r"^(?:y )?(?:tal )?como (?:ya )?(?:le|te|les|se lo|se los|les he|le he|te he|lo|la)? ?"
+    r"(?:comente|comentaba|dije|decia|conte|contaba|mencione|explique|escribi|indique|puse|he dicho|dicho)\b"
+)
+
+
 def looks_like_question(text: str) -> bool:
     """Whether a message asks something ("¿cuánto se demoran?", "y el viernes hasta q hora", "hola como saco
     un permiso") rather than answers."""
@@ -365,11 +374,13 @@ def looks_like_question(text: str) -> bool:
     stripped = text.strip()
     if _WISH.match(norm) and not stripped.endswith("?"):
         return False  # "q pongan mas basureros en la plaza": a wish, in the subjunctive, not "¿qué…?"
+    if _AS_SAID.match(norm) and "?" not in stripped:
+        return False  # "como le comenté, las ramas tocan los cables…": "as I said", not "how"
     if stripped.endswith("?") or stripped.startswith("¿") or norm.startswith(QUESTION_START):
         return True
     rest = next((norm[len(start) :] for start in _FOLLOW_UP_START if norm.startswith(start)), None)
-    if rest is not None and rest.startswith(QUESTION_START):
-        return True
+    if rest is not None and _PREPOSITION.sub("", rest, count=1).startswith(QUESTION_START):
+        return True  # "y en cuantas cuotas", "y de q se trata"
     return bool(_ASKING_ANYWHERE.search(norm))
 
 

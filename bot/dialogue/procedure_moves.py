@@ -115,7 +115,7 @@ _FOR_ME = re.compile(
 _FIRST_PERSON = re.compile(f"{_WANT_TO_ACT}|{_OPENS_WITH_REQUEST}")
 _CHANGE_OF_MIND = re.compile(
     r"\b(?:mejor|en realidad|sabe que|sabes que|prefiero|olvida|olvidalo|olvidate|cambie de idea|mas bien"
-    r"|pensandolo bien|no importa)\b"
+    r"|pensandolo bien|no importa|me equivoque|me confundi|quise decir)\b"
 )
 
 

@@ -283,12 +283,18 @@ def _location_result(location: Dict[str, Any]) -> FieldResult:
     return _ok({"lat": lat, "lon": lon}, f"Ubicación compartida ({lat:.5f}, {lon:.5f})")
 
 
+MIN_TYPED_PLACE_LETTERS, MAX_TYPED_PLACE_LETTERS = 5, 150
+
+
 def _location(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
     if context.location:
         return _location_result(context.location)
     match = COORDINATES.search(text)
     if match:
         return _location_result({"lat": float(match.group(1)), "lon": float(match.group(2))})
+    typed = " ".join(text.split()).strip(" .,")
+    if MIN_TYPED_PLACE_LETTERS <= len(typed) <= MAX_TYPED_PLACE_LETTERS and looks_like_a_place(typed):
+        return _ok(typed)  # "Marchant Pereira 550, en la vereda del frente": written, as the question offers
     return _fail("Comparte tu ubicación con el botón de adjuntar (📎 > Ubicación) o escribe la dirección.")
 
 

@@ -102,7 +102,8 @@ _COMMON = {
 }
 
 
-# "tengo el permiso…", "ya sacamos la patente…", "el permiso … aprobado": a procedure already done.
+# "tengo el permiso…", "ya sacamos la patente…", "el permiso … aprobado": a procedure already done;
+# "no es un bache": one that is not meant.
 _HAVE = {"tengo", "tenemos", "tiene", "tienen", "tenia", "teniamos", "saque", "sacamos", "sacaron", "obtuve"}
 _ARTICLES = {"el", "la", "los", "las", "mi", "mis", "un", "una", "nuestro", "nuestra", "su"}
 _DONE = {"aprobado", "aprobada", "vigente", "aprobados", "listo", "lista"}
@@ -110,9 +111,15 @@ _DONE_REACH = 2  # words after the name
 
 
 def _already_had(words: List[str], match: PhraseMatch) -> bool:
-    """The words around ``match`` say the procedure is already had or done (not "tengo que sacar…")."""
+    """The words around ``match`` say the procedure is already had or done (not "tengo que sacar…"), or is
+    what the message is not about ("no es un bache, lo q quiero denunciar es un microbasural")."""
     before = words[max(0, match.first_word - 2) : match.first_word]
     if before and (before[-1] in _HAVE or (len(before) == 2 and before[0] in _HAVE and before[1] in _ARTICLES)):
+        return True
+    denied = words[max(0, match.first_word - 3) : match.first_word]
+    if denied and denied[-1] in _ARTICLES:
+        denied = denied[:-1]
+    if denied[-2:] in (["no", "es"], ["no", "era"], ["no", "son"]):
         return True
     return bool(set(words[match.last_word + 1 : match.last_word + 1 + _DONE_REACH]) & _DONE)
 

@@ -8,7 +8,7 @@ requirements, steps or notes ("Ayuno de 12 horas…"), that sentence is what the
 from __future__ import annotations
 
 import re
-from typing import List, Set
+from typing import Dict, List, Set
 
 from bot.catalogue.catalogue import sentences_of
 from bot.catalogue.model import Procedure
@@ -16,6 +16,7 @@ from bot.text import normalise, same_word
 
 MIN_WORD_LETTERS = 4
 MAX_SENTENCES = 2
+MIN_ALIASES_OWNING = 2
 # "¿y si no voy?" is answered by what the catalogue says happens "si no…", more than by a shared word.
 HYPOTHETICAL_WEIGHT = 1.5  # wins over one shared word, not over two
 # Words of questions in general, not of what they ask about.
@@ -41,6 +42,13 @@ _ASPECT_WORDS = {
 }  # fmt: skip
 
 
+# A citizen's words for what the catalogue says otherwise: "¿tiene q ir sin comer?" asks about the «ayuno».
+_SAID_AS = {
+    "comer": "ayuno", "comido": "ayuno", "comida": "ayuno", "ayunas": "ayuno", "vacuna": "vacunas",
+    "vacunado": "vacunas", "vacunada": "vacunas", "perrita": "perro", "gatita": "gato", "carnet": "cedula",
+}  # fmt: skip
+
+
 _WHAT_IF_NOT = re.compile(r"(?:^|\by |\bque pasa |\bpasa algo )si no\b|\bsi no (?:\w+ ){1,6}que pasa\b")
 _WHAT_IF_NOT_SAID = re.compile(r"(?:^|[^\w])si no\b|\bque no se\b|\bsi (?:\w+ ){0,2}no (?:se |te |lo |la )?\w+")
 
@@ -48,6 +56,16 @@ _WHAT_IF_NOT_SAID = re.compile(r"(?:^|[^\w])si no\b|\bque no se\b|\bsi (?:\w+ ){
 def asks_what_if_not(question: str) -> bool:
     """The citizen asks what happens if they don't ("¿y si no voy a la audiencia q pasa?", "q pasa si no pago")."""
     return bool(_WHAT_IF_NOT.search(normalise(question)))
+
+
+def _own_words(proc: Procedure) -> Set[str]:
+    """Words that name the procedure: of its name, or of two of its aliases at least ("cuotas" of one alias of
+    the circulation permit still asks about them)."""
+    counts: Dict[str, int] = {}
+    for alias in proc.aliases:
+        for word in _content_words(alias):
+            counts[word] = counts.get(word, 0) + 1
+    return _content_words(proc.name) | {w for w, n in counts.items() if n >= MIN_ALIASES_OWNING}
 
 
 def _content_words(text: str) -> Set[str]:
@@ -61,10 +79,11 @@ def sentences_answering(proc: Procedure, question: str, beyond_aspects: bool = F
     sentence of it is about them. ``beyond_aspects``: the aspects asked are answered apart, so the words
     that only name one ("pagar", "requisitos") tell nothing either: "¿se puede pagar en cuotas?" asks "cuotas".
     """
-    own = set().union(*(_content_words(phrase) for phrase in [proc.name, *proc.aliases]))
+    own = _own_words(proc)
     asked = {w for w in _content_words(question) if not any(same_word(w, o) for o in own)}
     if beyond_aspects:
         asked = {w for w in asked if w not in _ASPECT_WORDS and not w.isdigit()}
+    asked |= {_SAID_AS[w] for w in asked if w in _SAID_AS}
     hypothetical = asks_what_if_not(question)
     if not asked and not hypothetical:
         return []

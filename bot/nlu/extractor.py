@@ -121,12 +121,12 @@ class ProcedureResolver:
         alias: Optional[PhraseMatch] = aliases[0] if aliases else None
         ranking = self.classifier.ranked(text, limit=None)  # every label: "no procedure" is ruled out below
         top, probability = ranking[0]
+        # Named as already had, or as not meant ("no es un bache"): the story, never what is asked.
+        had = self.matcher.already_had(text)
         chosen: Optional[Tuple[str, float, int, int]] = None
         if alias and alias.score >= STRONG_ALIAS_SCORE:
             alias_probability = dict(ranking).get(alias.key, 0.0)
             disagrees = probability >= CLASSIFIER_DISAGREES and probability >= DISAGREEMENT_RATIO * alias_probability
-            # Never a procedure the message names as already had: "tenemos el permiso … aprobado" is the story.
-            had = self.matcher.already_had(text)
             sibling = self._family_member(alias, [(slug, p) for slug, p in ranking if slug not in had])
             overrides = top not in had and (probability >= CLASSIFIER_OVERRIDES_ALIAS or disagrees)
             if top not in (NONE, alias.key) and overrides:
@@ -150,7 +150,7 @@ class ProcedureResolver:
         others = [
             (m.key, m.score / 100, m.start, m.end)
             for m in aliases[1:]
-            if m.score >= SECOND_PROCEDURE_SCORE and m.key != chosen[0]
+            if m.score >= SECOND_PROCEDURE_SCORE and m.key != chosen[0] and m.key not in had
         ]
         return [chosen, *others]
 
@@ -217,6 +217,7 @@ class ProcedureResolver:
         names a procedure by a strong alias or a sure classifier. ``named`` are those already found.
         """
         found: List[Tuple[str, float, int, int]] = []
+        named = [*named, *self.matcher.already_had(text)]  # "no es un bache, …": no request for it
         for start, end in _clauses(text):
             clause = text[start:end]
             aliases = [m for m in self.matcher.find(clause) if m.score >= STRONG_ALIAS_SCORE]

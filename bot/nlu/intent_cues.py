@@ -60,6 +60,8 @@ TOWN_HALL_GUESSES = {"listar_tramites", "fuera_de_alcance", "consultar_bot", "sa
 # A relabelled message is not sent to the fallback for the classifier's low confidence.
 CUED_CONFIDENCE = 0.5
 CUED_MARGIN = 0.1
+# Below this the classifier's guess is a coin toss with the runner-up ("y en cuantas cuotas": off-topic 0.54).
+UNSURE_CONFIDENCE = 0.6
 # A message this short that asks an aspect and names nothing ("cuesta algo?") is a follow-up question.
 MAX_ASPECT_ONLY_WORDS = 4
 
@@ -89,13 +91,15 @@ class IntentCues(GraphComponent):
             named = {e.get("entity") for e in message.get(ENTITIES) or []}
             if names_a_kind(text):  # "necesito un permiso": a procedure, of a kind the dialogue asks about
                 named.add("tramite")
-            wanted = _cued_intent(text, intent["name"], named)
+            unsure = (intent.get("confidence") or 0.0) < UNSURE_CONFIDENCE
+            wanted = _cued_intent(text, intent["name"], named, unsure)
             # Words that say the intent make it sure, even when the classifier guessed the same but hesitated
             # ("ya, quiero pedirlo": afirmar 0.36 against cancelar 0.33 would fall back).
             settled = (
                 accepts(text)
                 and wanted in (ASKING, DOING, AGREEING)
                 or (wanted in (ASKING, DOING) and "tramite" in named)
+                or (wanted == ASKING and _asks_a_follow_up(text))  # "y q cosas no se llevan?": no fallback
             )
             if wanted == intent["name"] and not settled:
                 continue
@@ -117,14 +121,24 @@ class IntentCues(GraphComponent):
         return training_data
 
 
-def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset()) -> str:
-    """The intent the words of ``text`` say, given the classifier's guess and the entities found."""
+def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset(), unsure: bool = False) -> str:
+    """The intent the words of ``text`` say, given the classifier's guess and the entities found.
+
+    ``unsure``: the classifier's confidence in its guess is low (below ``UNSURE_CONFIDENCE``)."""
     if accepts(text) and "tramite" not in entities and guessed != DOING:
         return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
     if guessed in (OUT_OF_SCOPE, "nlu_fallback", "negar") and names_a_person(text):
         return PERSON  # "no quiero hablar con una maquina, quiero una persona"
     if "comuna" in entities and guessed in {"saludar", OUT_OF_SCOPE, "nlu_fallback"} and _only_a_name(text):
         return "informar"  # "peñalolen" alone answers "¿De qué comuna eres?", it greets nobody
+    if (
+        "comuna" in entities
+        and "tramite" not in entities
+        and guessed in (DOING, STATUS)
+        and not looks_like_question(text)
+        and not explicit_request(text)
+    ):
+        return "informar"  # "ah no espera, en verdad ahora vivo en providencia, me cambie hace poco": the commune
     if angry_at_the_asking(text) and guessed != STATUS and "folio" not in entities:
         # "q lata tanta pregunta, pa q quieren tanto dato": no question about a procedure
         return PERSON if names_a_person(text) else OUT_OF_SCOPE
@@ -143,6 +157,15 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         and not sounds_upset(text)
     ):
         return ASKING  # "cuesta algo?", "cuanto cuesta": about the procedure in focus, no off-topic question
+    if (
+        (guessed == "nlu_fallback" or (guessed == OUT_OF_SCOPE and unsure))
+        and _asks_a_follow_up(text)
+        and not sounds_upset(text)
+        and not names_a_person(text)
+    ):
+        # "y en cuantas cuotas", "y q cosas no se llevan?": about the procedure in focus ("y quien gano el
+        # partido?" is surely off-topic)
+        return ASKING
     if guessed in GREETINGS and looks_like_question(text) and (asked_aspects(text) or asks_town_hall_detail(text)):
         return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
@@ -187,6 +210,14 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
 # Words of a greeting, which a commune's name may come with ("hola, peñalolen").
 _GREETING_WORDS = re.compile(r"\b(?:hola|holi|holas|buenas|buenos|buen dia|wena|wenas|alo|saludos)\b")
 MAX_NAME_WORDS = 3  # "pedro aguirre cerda": a commune named alone
+
+
+MAX_FOLLOW_UP_WORDS = 8
+
+
+def _asks_a_follow_up(text: str) -> bool:
+    """A short question that continues what was said ("y en cuantas cuotas", "y q cosas no se llevan?")."""
+    return opens_as_follow_up(text) and looks_like_question(text) and len(text.split()) <= MAX_FOLLOW_UP_WORDS
 
 
 def _only_a_name(text: str) -> bool:
