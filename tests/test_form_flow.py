@@ -302,6 +302,9 @@ def test_a_one_clause_opening_gives_the_option_it_names(slug, said, field, optio
         ("retiro-voluminosos", "quiero q retiren un sofa, lo puedo pagar en 3 cuotas"),  # a number of payments
         ("reporte-bache", "quiero reportar un bache pasaje los olmos 455"),  # one clause, no "en": the request
         ("reporte-bache", "hay un hoyo en la calle llena de hoyos con agua"),  # no street's name holds "llena"
+        # The number counts days: no street number
+        ("reporte-luminaria", "hola, hay un foco de la calle apagado hace como 5 dias y la cuadra queda oscura"),
+        ("reporte-luminaria", "el poste de la calle los aromos esta apagado como 3 semanas"),
         # "otro", "un trámite": words of an option's title that name nothing told unasked
         ("certificado-residencia", "hola, necesito un certificado de residencia para otro tramite"),
         # "mi casa" would answer «Dentro de mi propiedad» when asked; told unasked, "afuera de mi casa" is not it
@@ -437,3 +440,22 @@ def test_a_plain_yes_on_the_summary_sends_it_and_never_names_an_option():
     assert state.stage == DONE and state.values["lugar"] == "Patio o jardín", step.replies
     # Asked the place, "sí" names none of the places.
     assert not validate_answer(state.field(form, "lugar"), "sí", ctx()).ok
+
+
+def test_corregir_before_the_summary_opens_the_field_list_and_comes_back_to_the_question_left():
+    form = _form("reporte-bache")
+    state = FormState("reporte-bache", "penalolen")
+    state.advance(form)
+    handle_message(state, form, "Av. Jose Arrieta con Las Parcelas", ctx())
+    asked = state.current
+    handle_message(state, form, "corregir", ctx())
+    assert state.stage == CHOOSING
+    handle_message(state, form, "", ctx(), chosen_field="direccion")
+    assert state.stage == CORRECTING
+    handle_message(state, form, "Av. Jose Arrieta con Tobalaba", ctx())
+    assert state.values["direccion"] == "Av. Jose Arrieta con Tobalaba"
+    assert state.stage != CONFIRMING and state.current == asked  # the description is still to be told
+    # "ninguno" goes back to the question too, never to a summary with answers missing.
+    handle_message(state, form, "corregir", ctx())
+    handle_message(state, form, "ninguno", ctx())
+    assert state.stage != CONFIRMING and state.current == asked

@@ -42,6 +42,7 @@ MAX_ATTEMPTS_BEFORE_HELP = 2
 # A bare yes is no answer to these: "sí" to "¿Quieres dejar tu correo?" or "sí, envíalo" to "¿En qué horario…?".
 VALUE_TYPES = {"nombre", "rut", "email", "telefono", "direccion", "fecha", "ubicacion", "texto", "horario", "foto"}
 MAX_CORRECTION_WORDS = 6
+MAX_BARE_CORRECTION_WORDS = 3  # "corregir", "quiero corregir algo": no description, though a text field takes it
 NOTHING_TO_CORRECT = {"ninguno", "ninguna", "nada", "ninguno gracias", "esta bien", "todo bien", "volver"}
 
 
@@ -69,6 +70,16 @@ def handle_message(
         return Step(state)
     if form_field.type in VALUE_TYPES and yes_no(text) is True:  # "sí" to "¿Quieres dejar tu correo?"
         return Step(state, [give_value(form_field)])
+    if (
+        state.values
+        and wants_to_correct(text)
+        and (
+            len(normalise(text).split()) <= MAX_BARE_CORRECTION_WORDS
+            or not validate_answer(form_field, text, context).ok
+        )
+    ):
+        state.stage = CHOOSING  # "corregir" before the summary: which answer, then back to this question
+        return Step(state)
     declined = _declined_ahead(state, fields, form_field, text)
     if declined is not None:  # "no tengo correo" asked for the objects: no objects, and no e-mail to ask later
         state.store(declined, None, "(no indicado)")
@@ -314,9 +325,12 @@ def _choice_of_field(
         return Step(state)
     if _field_named(fields, text) or _correct_from_entities(state, fields, context):
         state.stage = CONFIRMING  # "el correo es …" or "el rut": as on the summary
-        return _confirmation(state, fields, text, context, None)
+        step = _confirmation(state, fields, text, context, None)
+        if state.stage == CONFIRMING:
+            state.advance(fields)  # asked before the summary: back to the question left pending
+        return step
     if yes_no(text, context.intent) is not None or normalise(text) in NOTHING_TO_CORRECT:
-        state.stage = CONFIRMING  # changed their mind: back to the summary
+        state.advance(fields)  # changed their mind: back to the summary, or to the question left pending
         return Step(state)
     return Step(
         state, [Reply("No reconocí ese dato. Elige uno de la lista, o escribe «ninguno» para volver al resumen.")]

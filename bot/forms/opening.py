@@ -120,9 +120,27 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
     found = re.sub(r" (?:y|e|pero|que|q)$", "", _ADDRESS_END.sub("", " ".join(found.split())), flags=re.IGNORECASE)
     # What follows the number is another clause ("Maruri 1300 y tb el poste … hace dias"): its days are no address.
     found = _AFTER_THE_NUMBER.sub("", re.sub(r"^(?:el|la)\s+", "", found, flags=re.IGNORECASE))
-    if not re.search(r"\d", found) or _NOT_A_PLACE.search(normalise(found)):
+    found = _SINCE.sub("", found)  # "Av Jose Arrieta 5540 hace 2 dias": the address ends before the time
+    if not re.search(r"\d", found) or _NOT_A_PLACE.search(normalise(found)) or _counts_time(norm, found):
         return None
     return found
+
+
+_SINCE = re.compile(r"\s+(?:desde hace|hace)\s.*$", re.IGNORECASE)
+# "… apagado hace como 5 dias": the number counts days, it is no street number.
+_TIME_BEFORE = re.compile(r"\b(?:hace|hace como|desde hace|lleva|llevo|llevamos|unos|unas|como)\s*$")
+_TIME_AFTER = re.compile(r"^\s*(?:dias|dia|semanas|semana|meses|mes|anos|ano|horas|hora|minutos|veces)\b")
+
+
+def _counts_time(clause_norm: str, found: str) -> bool:
+    """The street number the address ends with counts time in the clause ("hace como 5 dias")."""
+    numbers = re.findall(r"\d+", found)
+    if not numbers:
+        return False
+    at = clause_norm.rfind(numbers[-1])
+    return at >= 0 and bool(
+        _TIME_BEFORE.search(clause_norm[:at]) or _TIME_AFTER.match(clause_norm[at + len(numbers[-1]) :])
+    )
 
 
 def _is_schedule(clause: str) -> bool:
