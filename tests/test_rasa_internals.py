@@ -386,6 +386,54 @@ async def test_the_stored_version_counts_the_latest_session_and_is_read_off_the_
     assert threads and threads[0] is not threading.main_thread()
 
 
+def _rasas_version(store, sender):
+    """(count, newest id) of Rasa's own ``_event_query`` for the latest session."""
+    with store.session_scope() as session:
+        query = store._event_query(session, sender, fetch_events_from_all_sessions=False)
+        ids = [event.id for event in query]
+        assert query.count() == len(ids)
+    return len(ids), max(ids) if ids else None
+
+
+async def test_the_latest_session_count_is_the_one_of_rasas_query(store, monkeypatch):
+    """The Core count equals Rasa's ORM query: no session, one, several (the same timestamp too), other senders."""
+    monkeypatch.delenv("RASA_SPEEDUPS", raising=False)
+    senders = ["vecino", "otro", "sin_sesion", "dos_sesiones", "mismo_instante", "nadie"]
+    await store.save(conversation("vecino"))
+    await store.save(conversation("otro"))
+    plain = DialogueStateTracker("sin_sesion", [])
+    for event in (ActionExecuted("action_listen"), UserUttered("hola", {"name": "saludo", "confidence": 1.0})):
+        plain.update(event)
+    await store.save(plain)
+    twice = conversation("dos_sesiones")
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        twice.update(event)
+    await store.save(twice)
+    same = conversation("mismo_instante")
+    stamp = same.events[-1].timestamp
+    for event in (SessionStarted(timestamp=stamp), ActionExecuted("action_listen", timestamp=stamp - 1)):
+        same.update(event)
+    await store.save(same)
+    for sender in senders:
+        ours = store.stored_version(sender)
+        assert ours == _rasas_version(store, sender), sender
+        with store.session_scope() as session:
+            assert store.latest_session_version(session, sender) == ours
+    assert store.stored_version("dos_sesiones")[0] == 2 and store.stored_version("sin_sesion")[0] == 2
+    assert store.stored_version("nadie") == (0, None)
+    monkeypatch.setenv("RASA_SPEEDUPS", "0")  # Rasa's query itself: the same figures
+    assert [store.stored_version(s) for s in senders] == [_rasas_version(store, s) for s in senders]
+
+
+def test_the_latest_session_count_does_not_build_rasas_query_per_call(store, monkeypatch):
+    monkeypatch.delenv("RASA_SPEEDUPS", raising=False)
+    monkeypatch.setattr(store, "_event_query", lambda *a, **k: pytest.fail("built Rasa's ORM query"))
+    tracker = conversation()
+    with store.session_scope() as session:
+        assert list(store._additional_events(session, tracker)) == list(tracker.events)
+    assert store.stored_version("vecino") == (0, None)
+
+
 async def test_the_engine_is_replaced_with_the_same_url(store):
     url = store.engine.url
     store.replace_engine(pool_pre_ping=True)
