@@ -113,6 +113,86 @@ def test_action_responses_are_validated_as_rasa_does(patched):
             action._validate_action_result(invalid)
 
 
+def every_kind_of_event():
+    """One realistic event of each kind Rasa knows, as an action server sends it."""
+    from rasa.shared.core import events as rasa_events
+
+    made = [
+        UserUttered(
+            "hola",
+            {"name": "saludo", "confidence": 0.9},
+            [{"entity": "comuna", "value": "Maipú", "start": 0, "end": 5, "extractor": None}],
+            {"intent": {"name": "saludo", "confidence": 0.9}, "intent_ranking": [], "text": "hola"},
+            input_channel="whatsapp",
+            message_id="m1",
+        ),
+        ActionExecuted("action_saludar", policy="RulePolicy", confidence=1.0),
+        SlotSet("municipio", "maipu"),
+        SlotSet("lista", ["a", 1, None]),
+        rasa_events.EntitiesAdded([{"entity": "rut", "value": "1-9"}]),
+        rasa_events.UserUtteranceReverted(),
+        rasa_events.ActionReverted(),
+        rasa_events.Restarted(),
+        rasa_events.AllSlotsReset(),
+        rasa_events.ActiveLoop("formulario_tramite"),
+        rasa_events.ActiveLoop(None),
+        rasa_events.LoopInterrupted(True),
+        rasa_events.ActionExecutionRejected("accion", policy="RulePolicy"),
+        rasa_events.FollowupAction("action_listen"),
+        rasa_events.ConversationPaused(),
+        rasa_events.ConversationResumed(),
+        rasa_events.BotUttered("¿Sí?", {"buttons": [{"title": "Sí", "payload": "/afirmar"}]}, {"m": 1}),
+        rasa_events.SessionStarted(),
+        rasa_events.StoryExported(),
+        rasa_events.AgentUttered("texto"),
+        rasa_events.ReminderCancelled("recordatorio"),
+    ]
+    return [event.as_dict() for event in made]
+
+
+def mutated(event):
+    """Variants of ``event`` that Rasa's schema may or may not accept: wrong types, missing keys."""
+    yield {key: value for key, value in event.items() if key != "event"}
+    yield {**event, "event": "no_existe"}
+    yield {**event, "event": 7}
+    yield {**event, "timestamp": "ayer"}
+    yield {**event, "metadata": []}
+    for key, value in event.items():
+        if key in ("event", "timestamp", "metadata"):
+            continue
+        yield {key2: v for key2, v in event.items() if key2 != key}
+        for wrong in (3, "texto", None, [], {}, True):
+            if wrong != value:
+                yield {**event, key: wrong}
+
+
+def test_every_event_kind_and_its_variants_validate_as_in_rasa(patched):
+    """The per-kind check never accepts what Rasa's whole schema rejects, nor the reverse."""
+    original_validate, _ = patched
+    action = RemoteAction("accion_prueba", None)
+    events = every_kind_of_event()
+    responses = [{"events": [event]} for event in events]
+    responses += [{"events": events, "responses": [{"text": "hola", "buttons": []}]}]
+    responses += [{"events": [variant]} for event in events for variant in mutated(event)]
+    responses += [{"events": [events[0], variant]} for variant in mutated(events[2])]
+    responses += [[], "texto", None, {"events": None}, {"responses": [1]}, {"events": [None]}, {"events": [[]]}]
+    accepted = 0
+    for response in responses:
+        ours = outcome(RemoteAction._validate_action_result, action, response)
+        assert ours == outcome(original_validate, action, response), response
+        accepted += ours is True
+    assert 40 < accepted < len(responses) - 100  # both kinds of answer are well represented
+
+
+def test_a_valid_response_is_not_checked_against_every_event_kind(patched, monkeypatch):
+    from jsonschema import exceptions
+
+    action = RemoteAction("accion_prueba", None)
+    action._validate_action_result(RESPONSES[0])  # builds the validators
+    monkeypatch.setattr(exceptions, "best_match", lambda errors: pytest.fail("went through the whole schema"))
+    assert action._validate_action_result({"events": every_kind_of_event(), "responses": [{"text": "hola"}]})
+
+
 def test_the_patched_validation_no_longer_calls_jsonschema_validate(patched, monkeypatch):
     import jsonschema
 
