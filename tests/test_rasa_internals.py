@@ -550,9 +550,17 @@ def test_intent_rows_and_parses_are_the_ones_rasa_builds(nlu_agent, monkeypatch)
 
     messages = list({id(m): m for m in seen if m.get("text")}.values())
     assert len(messages) > 100
-    for message in messages:
-        fast, rasa = LogisticRegressionClassifier._create_X(None, [message]), original(None, [message])
+
+    def same(fast, rasa):
+        """The same matrix, stored alike: scikit-learn then sums each row's entries in the same order."""
         assert type(fast) is type(rasa) and fast.dtype == rasa.dtype and fast.shape == rasa.shape
         assert (csr_matrix(fast) != csr_matrix(rasa)).nnz == 0
-    both = LogisticRegressionClassifier._create_X(None, messages[:5]), original(None, messages[:5])
-    assert both[0].shape == both[1].shape and (csr_matrix(both[0]) != csr_matrix(both[1])).nnz == 0
+        for part in ("data", "indices", "indptr"):
+            mine, theirs = getattr(fast, part), getattr(rasa, part)
+            assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), part
+
+    for message in messages + [m for m in seen if not m.get("text")]:
+        same(LogisticRegressionClassifier._create_X(None, [message]), original(None, [message]))
+    same(LogisticRegressionClassifier._create_X(None, messages[:5]), original(None, messages[:5]))
+    sentences = [[f for f in m.features if f.type == "sentence" and f.attribute == "text"] for m in messages]
+    assert all(speedups._sparse_sentence_rows([sentence]) is not None for sentence in sentences)  # the fast path
