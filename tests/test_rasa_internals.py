@@ -76,6 +76,7 @@ RESPONSES = [
 @pytest.fixture
 def patched(monkeypatch):
     """Apply the speed-ups for one test and undo them afterwards; returns Rasa's originals."""
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
     from rasa.utils.endpoints import EndpointConfig
 
@@ -87,6 +88,7 @@ def patched(monkeypatch):
     monkeypatch.setattr(Event, "resolve_by_type", original_resolve)
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
     monkeypatch.setattr(LogisticRegressionClassifier, "_create_X", LogisticRegressionClassifier._create_X)
+    monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.run)
     monkeypatch.delenv("RASA_SPEEDUPS", raising=False)
     speedups.apply_speedups()
     return original_validate, original_resolve
@@ -229,6 +231,7 @@ def test_unknown_event_names_behave_as_in_rasa(patched):
 
 
 def test_rasa_speedups_0_leaves_rasa_untouched(monkeypatch):
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
     from rasa.utils.endpoints import EndpointConfig
 
@@ -237,6 +240,7 @@ def test_rasa_speedups_0_leaves_rasa_untouched(monkeypatch):
         (Event, "resolve_by_type"),
         (EndpointConfig, "session"),
         (LogisticRegressionClassifier, "_create_X"),
+        (DaskGraphRunner, "run"),
     ]
     before = [vars(owner)[name] for owner, name in targets]
     for owner, name in targets:
@@ -564,3 +568,75 @@ def test_intent_rows_and_parses_are_the_ones_rasa_builds(nlu_agent, monkeypatch)
     same(LogisticRegressionClassifier._create_X(None, messages[:5]), original(None, messages[:5]))
     sentences = [[f for f in m.features if f.type == "sentence" and f.attribute == "text"] for m in messages]
     assert all(speedups._sparse_sentence_rows([sentence]) is not None for sentence in sentences)  # the fast path
+
+
+# --- The graph runner ----------------------------------------------------------------------------------
+
+
+def test_graph_runs_give_rasas_parses_and_predictions_without_dask(nlu_agent, monkeypatch):
+    """Held-out messages and next-action predictions after every intent: the same with Rasa's dask
+    runner and with ours, which no longer calls ``dask.get``."""
+    import asyncio
+
+    import dask
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    from bot.evaluation import load_heldout
+
+    monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.run)
+    assert not getattr(DaskGraphRunner.run, "_sequential", False)
+    processor = nlu_agent.processor
+    texts = [e["text"] for e in load_heldout(str(PROJECT_ROOT / "eval" / "heldout.yml"))][:60] + ["", "/saludo"]
+    domain = processor.domain
+
+    def trackers():
+        for intent in domain.intents:
+            tracker = DialogueStateTracker.from_events(
+                "vecino",
+                [
+                    ActionExecuted(ACTION_LISTEN_NAME),
+                    UserUttered("texto", {INTENT_NAME_KEY: intent, "confidence": 1.0}),
+                ],
+                domain.slots,
+            )
+            yield tracker
+            after = tracker.copy()
+            after.update(ActionExecuted(domain.user_actions[0] if domain.user_actions else "action_saludar"))
+            yield after
+
+    def predictions():
+        found = []
+        for tracker in trackers():
+            prediction = processor._predict_next_with_tracker(tracker)
+            found.append((prediction.policy_name, prediction.probabilities, prediction.events))
+        return found
+
+    async def parse_all():
+        return [await nlu_agent.parse_message(text) for text in texts]
+
+    rasas = asyncio.run(parse_all()), predictions()
+    speedups.speed_up_graph_runs()
+    assert DaskGraphRunner.run._sequential
+    monkeypatch.setattr(dask, "get", lambda *a, **k: pytest.fail("ran the graph through dask"))
+    ours = asyncio.run(parse_all()), predictions()
+    assert ours == rasas
+    assert len(rasas[1]) > 20 and len({p[0] for p in rasas[1]}) >= 1
+
+
+def test_graph_inputs_that_clash_with_a_node_fail_as_in_rasa(nlu_agent, monkeypatch):
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.run)
+    runner = nlu_agent.processor.graph_runner
+    target = nlu_agent.processor.model_metadata.nlu_target
+    errors = []
+    for patched in (False, True):
+        if patched:
+            speedups.speed_up_graph_runs()
+        with pytest.raises(GraphRunError) as raised:
+            runner.run(inputs={"__message__": "domain_provider"}, targets=[target])
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1]

@@ -31,6 +31,11 @@
   sentence feature is a one-row sparse matrix (the usual message), the row's entries are joined
   directly instead of through scipy's ``hstack``/``vstack`` (~0.45 -> 0.04 ms per call): the same
   arrays, in the same order.
+- Every NLU parse and every action prediction runs Rasa's graph through ``dask.get``, which
+  orders and schedules the graph's tasks anew each time (~7 % of Rasa's CPU for ~7 nodes). The
+  graph runner now computes the same nodes of the same minimal graph (remembered per targets)
+  itself, each after the nodes it needs, in the order it names them, with the same inputs and
+  the same ``GraphRunError``.
 """
 
 from __future__ import annotations
@@ -277,6 +282,53 @@ def speed_up_intent_features() -> None:
     _replace(LogisticRegressionClassifier, "_create_X", _create_X)
 
 
+def speed_up_graph_runs() -> None:
+    """``DaskGraphRunner.run`` without ``dask.get``: the same nodes, each once, after what it needs."""
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    if getattr(DaskGraphRunner.run, "_sequential", False):
+        return
+
+    def run(
+        self: DaskGraphRunner, inputs: Optional[Dict[str, Any]] = None, targets: Optional[List[str]] = None
+    ) -> Dict[str, Any]:
+        run_targets = targets if targets else self._graph_schema.target_names
+        schemas: Dict[Any, Any] = self.__dict__.setdefault("_minimal_schemas", {})
+        schema = schemas.get(tuple(run_targets))
+        if schema is None:
+            schema = schemas[tuple(run_targets)] = self._graph_schema.minimal_graph_schema(run_targets)
+        results: Dict[str, Any] = {}
+        for name, value in (inputs or {}).items():  # as Rasa's ``_add_inputs_to_graph``
+            if isinstance(value, str) and (value in schema.nodes or value in results):
+                raise GraphRunError(
+                    f"Input value '{value}' clashes with a node name. Make sure "
+                    f"that none of the input names passed to the `run` method are the "
+                    f"same as node names in the graph schema."
+                )
+            results[name] = (name, value)  # an input replaces a node of its name, as in the dask graph
+
+        def compute(name: str) -> Any:
+            if name in results:
+                return results[name]
+            node = schema.nodes.get(name)
+            if node is None:  # dask hands over a name that is no key as the string itself
+                return name
+            needed = [compute(need) for need in node.needs.values()]
+            results[name] = self._instantiated_nodes[name](*needed)
+            return results[name]
+
+        try:
+            for name in schema.nodes:  # dask runs every task of the minimal graph
+                compute(name)
+            return dict(results[name] for name in run_targets)
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+
+    run._sequential = True  # type: ignore[attr-defined]
+    _replace(DaskGraphRunner, "run", run)
+
+
 def apply_speedups() -> None:
     """Every speed-up of this module, unless ``RASA_SPEEDUPS=0``."""
     if not settings().rasa_speedups:
@@ -285,3 +337,4 @@ def apply_speedups() -> None:
     speed_up_event_type_lookup()
     speed_up_endpoint_connections()
     speed_up_intent_features()
+    speed_up_graph_runs()
