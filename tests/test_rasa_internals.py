@@ -278,7 +278,8 @@ def test_action_server_calls_carry_the_same_request_over_one_kept_connection(mon
         )
         return web.json_response({"events": [], "responses": [{"text": "hola"}]})
 
-    body = {"next_action": "action_saludar", "sender_id": "whatsapp:+56911111111", "tracker": {"events": []}}
+    tracker = {"events": every_kind_of_event(), "slots": {"municipio": "maipú/ñuñoa", "lista": [1.5, None, True]}}
+    body = {"next_action": "action_saludar", "sender_id": "whatsapp:+56911111111", "tracker": tracker}
 
     async def calls(pause: float = 0.0):
         app = web.Application()
@@ -313,6 +314,31 @@ def test_action_server_calls_carry_the_same_request_over_one_kept_connection(mon
     assert kept[0]["connection"] == kept[1]["connection"]  # kept
     asyncio.run(calls(pause=0.5))  # idle longer than KEEPALIVE_SECONDS: a new connection
     assert received[0]["connection"] != received[1]["connection"]
+
+
+def test_request_bodies_are_the_json_values_rasa_writes():
+    """``request_json`` and ``json.dumps`` read back alike; what ujson refuses gets json's output or error."""
+    import json
+
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker = conversation()
+    for event in every_kind_of_event():
+        tracker.update(Event.from_parameters(event))
+    values = [
+        {"next_action": "accion", "tracker": tracker.current_state(EventVerbosity.ALL), "domain": None},
+        {"texto": 'é/\u2028😀 "comillas"', "n": [0.1 + 0.2, -0.0, 1e300, 2**70, float("inf"), float("nan")]},
+        {1: "a", None: True, 2.5: False, "t": (1, 2)},
+    ]
+    for value in values:
+        text = speedups.request_json(value)
+        assert repr(json.loads(text)) == repr(json.loads(json.dumps(value)))  # repr: NaN compares unequal
+    assert speedups.request_json(2**70 * 2**70) == json.dumps(2**70 * 2**70)  # too big for ujson: json's
+    for refused in ({"a": {1, 2}}, b"x"):
+        with pytest.raises(TypeError):
+            json.dumps(refused)
+        with pytest.raises(TypeError):
+            speedups.request_json(refused)
 
 
 def test_a_patch_whose_target_rasa_renamed_fails_loudly():

@@ -22,7 +22,10 @@
   session and TCP connection, on both sides. An endpoint now keeps one session per event
   loop, with Rasa's same headers, authentication and timeout, whose connections are reused
   while idle less than ``KEEPALIVE_SECONDS`` (below the action server's 5 s keep-alive,
-  so the client always drops an idle connection before the server may close it).
+  so the client always drops an idle connection before the server may close it). Its request
+  bodies (the whole conversation, tens of kB by the end of one) are written with ``ujson``
+  (``request_json``: the same JSON values, without the spaces; ~2x faster than ``json``);
+  anything ``ujson`` refuses goes through ``json.dumps``, with its output or its error.
 - The logistic regression intent classifier builds a message's row with
   ``get_sparse_features``, which also combines (deep copy, one ``hstack`` per
   featurizer) the *sequence* features it then throws away, for every message, twice
@@ -183,6 +186,18 @@ class _KeptSession:
         return None
 
 
+def request_json(value: Any) -> str:
+    """``value`` as JSON, as ``json.dumps`` writes it but for the spaces (see module doc)."""
+    import json
+
+    import ujson
+
+    try:
+        return ujson.dumps(value, escape_forward_slashes=False)
+    except (TypeError, ValueError, OverflowError):
+        return json.dumps(value)
+
+
 def speed_up_endpoint_connections() -> None:
     """``EndpointConfig.session()`` hands out one kept session per endpoint and event loop (see module doc)."""
     import aiohttp
@@ -206,6 +221,7 @@ def speed_up_endpoint_connections() -> None:
                 auth=auth,
                 timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
                 connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+                json_serialize=request_json,
             )
         return _KeptSession(current)
 
