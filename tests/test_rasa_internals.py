@@ -76,6 +76,7 @@ RESPONSES = [
 @pytest.fixture
 def patched(monkeypatch):
     """Apply the speed-ups for one test and undo them afterwards; returns Rasa's originals."""
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
     from rasa.utils.endpoints import EndpointConfig
 
@@ -87,6 +88,7 @@ def patched(monkeypatch):
     monkeypatch.setattr(Event, "resolve_by_type", original_resolve)
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
     monkeypatch.setattr(LogisticRegressionClassifier, "_create_X", LogisticRegressionClassifier._create_X)
+    monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.run)
     monkeypatch.delenv("RASA_SPEEDUPS", raising=False)
     speedups.apply_speedups()
     return original_validate, original_resolve
@@ -111,6 +113,86 @@ def test_action_responses_are_validated_as_rasa_does(patched):
     for invalid in RESPONSES[3:5]:
         with pytest.raises(ValidationError, match="Failed to validate Action server response"):
             action._validate_action_result(invalid)
+
+
+def every_kind_of_event():
+    """One realistic event of each kind Rasa knows, as an action server sends it."""
+    from rasa.shared.core import events as rasa_events
+
+    made = [
+        UserUttered(
+            "hola",
+            {"name": "saludo", "confidence": 0.9},
+            [{"entity": "comuna", "value": "Maipú", "start": 0, "end": 5, "extractor": None}],
+            {"intent": {"name": "saludo", "confidence": 0.9}, "intent_ranking": [], "text": "hola"},
+            input_channel="whatsapp",
+            message_id="m1",
+        ),
+        ActionExecuted("action_saludar", policy="RulePolicy", confidence=1.0),
+        SlotSet("municipio", "maipu"),
+        SlotSet("lista", ["a", 1, None]),
+        rasa_events.EntitiesAdded([{"entity": "rut", "value": "1-9"}]),
+        rasa_events.UserUtteranceReverted(),
+        rasa_events.ActionReverted(),
+        rasa_events.Restarted(),
+        rasa_events.AllSlotsReset(),
+        rasa_events.ActiveLoop("formulario_tramite"),
+        rasa_events.ActiveLoop(None),
+        rasa_events.LoopInterrupted(True),
+        rasa_events.ActionExecutionRejected("accion", policy="RulePolicy"),
+        rasa_events.FollowupAction("action_listen"),
+        rasa_events.ConversationPaused(),
+        rasa_events.ConversationResumed(),
+        rasa_events.BotUttered("¿Sí?", {"buttons": [{"title": "Sí", "payload": "/afirmar"}]}, {"m": 1}),
+        rasa_events.SessionStarted(),
+        rasa_events.StoryExported(),
+        rasa_events.AgentUttered("texto"),
+        rasa_events.ReminderCancelled("recordatorio"),
+    ]
+    return [event.as_dict() for event in made]
+
+
+def mutated(event):
+    """Variants of ``event`` that Rasa's schema may or may not accept: wrong types, missing keys."""
+    yield {key: value for key, value in event.items() if key != "event"}
+    yield {**event, "event": "no_existe"}
+    yield {**event, "event": 7}
+    yield {**event, "timestamp": "ayer"}
+    yield {**event, "metadata": []}
+    for key, value in event.items():
+        if key in ("event", "timestamp", "metadata"):
+            continue
+        yield {key2: v for key2, v in event.items() if key2 != key}
+        for wrong in (3, "texto", None, [], {}, True):
+            if wrong != value:
+                yield {**event, key: wrong}
+
+
+def test_every_event_kind_and_its_variants_validate_as_in_rasa(patched):
+    """The per-kind check never accepts what Rasa's whole schema rejects, nor the reverse."""
+    original_validate, _ = patched
+    action = RemoteAction("accion_prueba", None)
+    events = every_kind_of_event()
+    responses = [{"events": [event]} for event in events]
+    responses += [{"events": events, "responses": [{"text": "hola", "buttons": []}]}]
+    responses += [{"events": [variant]} for event in events for variant in mutated(event)]
+    responses += [{"events": [events[0], variant]} for variant in mutated(events[2])]
+    responses += [[], "texto", None, {"events": None}, {"responses": [1]}, {"events": [None]}, {"events": [[]]}]
+    accepted = 0
+    for response in responses:
+        ours = outcome(RemoteAction._validate_action_result, action, response)
+        assert ours == outcome(original_validate, action, response), response
+        accepted += ours is True
+    assert 40 < accepted < len(responses) - 100  # both kinds of answer are well represented
+
+
+def test_a_valid_response_is_not_checked_against_every_event_kind(patched, monkeypatch):
+    from jsonschema import exceptions
+
+    action = RemoteAction("accion_prueba", None)
+    action._validate_action_result(RESPONSES[0])  # builds the validators
+    monkeypatch.setattr(exceptions, "best_match", lambda errors: pytest.fail("went through the whole schema"))
+    assert action._validate_action_result({"events": every_kind_of_event(), "responses": [{"text": "hola"}]})
 
 
 def test_the_patched_validation_no_longer_calls_jsonschema_validate(patched, monkeypatch):
@@ -149,6 +231,7 @@ def test_unknown_event_names_behave_as_in_rasa(patched):
 
 
 def test_rasa_speedups_0_leaves_rasa_untouched(monkeypatch):
+    from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
     from rasa.utils.endpoints import EndpointConfig
 
@@ -157,6 +240,7 @@ def test_rasa_speedups_0_leaves_rasa_untouched(monkeypatch):
         (Event, "resolve_by_type"),
         (EndpointConfig, "session"),
         (LogisticRegressionClassifier, "_create_X"),
+        (DaskGraphRunner, "run"),
     ]
     before = [vars(owner)[name] for owner, name in targets]
     for owner, name in targets:
@@ -194,7 +278,8 @@ def test_action_server_calls_carry_the_same_request_over_one_kept_connection(mon
         )
         return web.json_response({"events": [], "responses": [{"text": "hola"}]})
 
-    body = {"next_action": "action_saludar", "sender_id": "whatsapp:+56911111111", "tracker": {"events": []}}
+    tracker = {"events": every_kind_of_event(), "slots": {"municipio": "maipú/ñuñoa", "lista": [1.5, None, True]}}
+    body = {"next_action": "action_saludar", "sender_id": "whatsapp:+56911111111", "tracker": tracker}
 
     async def calls(pause: float = 0.0):
         app = web.Application()
@@ -229,6 +314,31 @@ def test_action_server_calls_carry_the_same_request_over_one_kept_connection(mon
     assert kept[0]["connection"] == kept[1]["connection"]  # kept
     asyncio.run(calls(pause=0.5))  # idle longer than KEEPALIVE_SECONDS: a new connection
     assert received[0]["connection"] != received[1]["connection"]
+
+
+def test_request_bodies_are_the_json_values_rasa_writes():
+    """``request_json`` and ``json.dumps`` read back alike; what ujson refuses gets json's output or error."""
+    import json
+
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker = conversation()
+    for event in every_kind_of_event():
+        tracker.update(Event.from_parameters(event))
+    values = [
+        {"next_action": "accion", "tracker": tracker.current_state(EventVerbosity.ALL), "domain": None},
+        {"texto": 'é/\u2028😀 "comillas"', "n": [0.1 + 0.2, -0.0, 1e300, 2**70, float("inf"), float("nan")]},
+        {1: "a", None: True, 2.5: False, "t": (1, 2)},
+    ]
+    for value in values:
+        text = speedups.request_json(value)
+        assert repr(json.loads(text)) == repr(json.loads(json.dumps(value)))  # repr: NaN compares unequal
+    assert speedups.request_json(2**70 * 2**70) == json.dumps(2**70 * 2**70)  # too big for ujson: json's
+    for refused in ({"a": {1, 2}}, b"x"):
+        with pytest.raises(TypeError):
+            json.dumps(refused)
+        with pytest.raises(TypeError):
+            speedups.request_json(refused)
 
 
 def test_a_patch_whose_target_rasa_renamed_fails_loudly():
@@ -386,6 +496,54 @@ async def test_the_stored_version_counts_the_latest_session_and_is_read_off_the_
     assert threads and threads[0] is not threading.main_thread()
 
 
+def _rasas_version(store, sender):
+    """(count, newest id) of Rasa's own ``_event_query`` for the latest session."""
+    with store.session_scope() as session:
+        query = store._event_query(session, sender, fetch_events_from_all_sessions=False)
+        ids = [event.id for event in query]
+        assert query.count() == len(ids)
+    return len(ids), max(ids) if ids else None
+
+
+async def test_the_latest_session_count_is_the_one_of_rasas_query(store, monkeypatch):
+    """The Core count equals Rasa's ORM query: no session, one, several (the same timestamp too), other senders."""
+    monkeypatch.delenv("RASA_SPEEDUPS", raising=False)
+    senders = ["vecino", "otro", "sin_sesion", "dos_sesiones", "mismo_instante", "nadie"]
+    await store.save(conversation("vecino"))
+    await store.save(conversation("otro"))
+    plain = DialogueStateTracker("sin_sesion", [])
+    for event in (ActionExecuted("action_listen"), UserUttered("hola", {"name": "saludo", "confidence": 1.0})):
+        plain.update(event)
+    await store.save(plain)
+    twice = conversation("dos_sesiones")
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        twice.update(event)
+    await store.save(twice)
+    same = conversation("mismo_instante")
+    stamp = same.events[-1].timestamp
+    for event in (SessionStarted(timestamp=stamp), ActionExecuted("action_listen", timestamp=stamp - 1)):
+        same.update(event)
+    await store.save(same)
+    for sender in senders:
+        ours = store.stored_version(sender)
+        assert ours == _rasas_version(store, sender), sender
+        with store.session_scope() as session:
+            assert store.latest_session_version(session, sender) == ours
+    assert store.stored_version("dos_sesiones")[0] == 2 and store.stored_version("sin_sesion")[0] == 2
+    assert store.stored_version("nadie") == (0, None)
+    monkeypatch.setenv("RASA_SPEEDUPS", "0")  # Rasa's query itself: the same figures
+    assert [store.stored_version(s) for s in senders] == [_rasas_version(store, s) for s in senders]
+
+
+def test_the_latest_session_count_does_not_build_rasas_query_per_call(store, monkeypatch):
+    monkeypatch.delenv("RASA_SPEEDUPS", raising=False)
+    monkeypatch.setattr(store, "_event_query", lambda *a, **k: pytest.fail("built Rasa's ORM query"))
+    tracker = conversation()
+    with store.session_scope() as session:
+        assert list(store._additional_events(session, tracker)) == list(tracker.events)
+    assert store.stored_version("vecino") == (0, None)
+
+
 async def test_the_engine_is_replaced_with_the_same_url(store):
     url = store.engine.url
     store.replace_engine(pool_pre_ping=True)
@@ -422,9 +580,89 @@ def test_intent_rows_and_parses_are_the_ones_rasa_builds(nlu_agent, monkeypatch)
 
     messages = list({id(m): m for m in seen if m.get("text")}.values())
     assert len(messages) > 100
-    for message in messages:
-        fast, rasa = LogisticRegressionClassifier._create_X(None, [message]), original(None, [message])
+
+    def same(fast, rasa):
+        """The same matrix, stored alike: scikit-learn then sums each row's entries in the same order."""
         assert type(fast) is type(rasa) and fast.dtype == rasa.dtype and fast.shape == rasa.shape
         assert (csr_matrix(fast) != csr_matrix(rasa)).nnz == 0
-    both = LogisticRegressionClassifier._create_X(None, messages[:5]), original(None, messages[:5])
-    assert both[0].shape == both[1].shape and (csr_matrix(both[0]) != csr_matrix(both[1])).nnz == 0
+        for part in ("data", "indices", "indptr"):
+            mine, theirs = getattr(fast, part), getattr(rasa, part)
+            assert mine.dtype == theirs.dtype and np.array_equal(mine, theirs), part
+
+    for message in messages + [m for m in seen if not m.get("text")]:
+        same(LogisticRegressionClassifier._create_X(None, [message]), original(None, [message]))
+    same(LogisticRegressionClassifier._create_X(None, messages[:5]), original(None, messages[:5]))
+    sentences = [[f for f in m.features if f.type == "sentence" and f.attribute == "text"] for m in messages]
+    assert all(speedups._sparse_sentence_rows([sentence]) is not None for sentence in sentences)  # the fast path
+
+
+# --- The graph runner ----------------------------------------------------------------------------------
+
+
+def test_graph_runs_give_rasas_parses_and_predictions_without_dask(nlu_agent, monkeypatch):
+    """Held-out messages and next-action predictions after every intent: the same with Rasa's dask
+    runner and with ours, which no longer calls ``dask.get``."""
+    import asyncio
+
+    import dask
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    from bot.evaluation import load_heldout
+
+    monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.run)
+    assert not getattr(DaskGraphRunner.run, "_sequential", False)
+    processor = nlu_agent.processor
+    texts = [e["text"] for e in load_heldout(str(PROJECT_ROOT / "eval" / "heldout.yml"))][:60] + ["", "/saludo"]
+    domain = processor.domain
+
+    def trackers():
+        for intent in domain.intents:
+            tracker = DialogueStateTracker.from_events(
+                "vecino",
+                [
+                    ActionExecuted(ACTION_LISTEN_NAME),
+                    UserUttered("texto", {INTENT_NAME_KEY: intent, "confidence": 1.0}),
+                ],
+                domain.slots,
+            )
+            yield tracker
+            after = tracker.copy()
+            after.update(ActionExecuted(domain.user_actions[0] if domain.user_actions else "action_saludar"))
+            yield after
+
+    def predictions():
+        found = []
+        for tracker in trackers():
+            prediction = processor._predict_next_with_tracker(tracker)
+            found.append((prediction.policy_name, prediction.probabilities, prediction.events))
+        return found
+
+    async def parse_all():
+        return [await nlu_agent.parse_message(text) for text in texts]
+
+    rasas = asyncio.run(parse_all()), predictions()
+    speedups.speed_up_graph_runs()
+    assert DaskGraphRunner.run._sequential
+    monkeypatch.setattr(dask, "get", lambda *a, **k: pytest.fail("ran the graph through dask"))
+    ours = asyncio.run(parse_all()), predictions()
+    assert ours == rasas
+    assert len(rasas[1]) > 20 and len({p[0] for p in rasas[1]}) >= 1
+
+
+def test_graph_inputs_that_clash_with_a_node_fail_as_in_rasa(nlu_agent, monkeypatch):
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    monkeypatch.setattr(DaskGraphRunner, "run", DaskGraphRunner.run)
+    runner = nlu_agent.processor.graph_runner
+    target = nlu_agent.processor.model_metadata.nlu_target
+    errors = []
+    for patched in (False, True):
+        if patched:
+            speedups.speed_up_graph_runs()
+        with pytest.raises(GraphRunError) as raised:
+            runner.run(inputs={"__message__": "domain_provider"}, targets=[target])
+        errors.append(str(raised.value))
+    assert errors[0] == errors[1]

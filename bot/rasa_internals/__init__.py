@@ -4,12 +4,14 @@ Importing this package (any of its modules) checks the installed Rasa version an
 refuses to start with another one: each module below leans on something Rasa does
 not promise to keep, and must be re-checked before upgrading.
 
-- ``speedups``: the Rasa server's patches of ``RemoteAction._validate_action_result``,
-  ``Event.resolve_by_type``, ``EndpointConfig.session`` and
-  ``LogisticRegressionClassifier._create_X``;
+- ``speedups``: the Rasa server's patches of ``RemoteAction._validate_action_result``
+  (and the layout of Rasa's action response schema), ``Event.resolve_by_type``,
+  ``EndpointConfig.session``, ``LogisticRegressionClassifier._create_X`` and
+  ``DaskGraphRunner.run``;
 - ``action_failures``: the text ``rasa.core.processor`` logs when an action failed;
-- ``tracker_store``: ``SQLTrackerStore``'s engine, sessions, event query and the
-  hook that picks the events ``save`` adds;
+- ``tracker_store``: ``SQLTrackerStore``'s engine, sessions, event query (and the SQL
+  conditions of its latest session, written again as one statement) and the hook that
+  picks the events ``save`` adds;
 - ``events_table``: Rasa's SQL ``events`` table, declared again (read without Rasa);
 - ``nlu``: ``LogisticRegressionClassifier``'s feature matrix and scikit-learn model;
 - ``server``: where Rasa's Sanic app keeps its agent.
