@@ -38,3 +38,35 @@ def test_two_conversations_end_to_end(tmp_path, monkeypatch):
     assert all(counts and min(counts) >= 1 for counts in figures["expected_replies_per_turn"].values())
     assert {"rasa_1", "rasa_2", "action_server", "web"} <= set(figures["peak_memory_mb"])  # 2 Rasa workers
     assert figures["cpu_ms_per_turn"]["rasa_total"] > 0
+
+
+def test_the_plain_bots_unanswered_turns_are_counted_apart_with_their_reason(tmp_path):
+    from bot.app.benchmark import failed_turns_by_reason, with_silent_turns_apart
+
+    log = tmp_path / "plain.log"
+    log.write_text(
+        "2026-12-03 15:54:20 ERROR    channels.turns  - turno fallido de whatsapp:+56945299050:+56960100000 "
+        "(sin respuesta): se envía una disculpa\n"
+        "2026-12-03 15:54:21 INFO     otra cosa\n"
+        "2026-12-03 15:54:22 ERROR    channels.turns  - turno fallido de whatsapp:+56928378000:+56960100001 "
+        "(sin respuesta): se envía una disculpa\n",
+        encoding="utf-8",
+    )
+    reasons = failed_turns_by_reason(log)
+    assert reasons == {"sin respuesta": 2}
+    figures = {"errors": 1, "warmup_errors": 1, "turns_completed": 10, "wall_seconds": 2.0, "turns_per_second": 5.0}
+    apart = with_silent_turns_apart(figures, reasons)
+    assert apart["errors"] == 0 and apart["turns_without_answer"] == 1
+    assert apart["turns_completed"] == 11 and apart["turns_per_second"] == 5.5
+    # Any other failure stays an error.
+    other = with_silent_turns_apart(figures, {"sin respuesta": 1, "error": 1})
+    assert other["errors"] == 1 and "turns_without_answer" not in other
+    assert failed_turns_by_reason(tmp_path / "missing.log") == {}
+
+
+def test_the_cpu_ratio_adds_every_process_of_the_assistant_once():
+    from bot.app.benchmark import cpu_per_turn_ratio
+
+    ours = {"cpu_ms_per_turn": {"rasa_1": 16.0, "rasa_2": 16.0, "rasa_total": 32.0, "action_server": 5.0, "web": 0.0}}
+    assert cpu_per_turn_ratio(ours, {"cpu_ms_per_turn": {"rasa": 74.0}}) == 0.5
+    assert cpu_per_turn_ratio(ours, {}) is None
