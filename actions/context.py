@@ -22,6 +22,12 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def previous_text(tracker: Tracker) -> str:
+    """What the citizen wrote before the latest message ("" if nothing)."""
+    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return said[-2] if len(said) > 1 else ""
+
+
 def input_channel(tracker: Tracker) -> str:
     """The conversation's channel ("whatsapp", "telegram", "rest" or "desconocido").
 

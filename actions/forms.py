@@ -138,8 +138,6 @@ def _answer_aside(state: FormState, fields: List[Any], text: str, context: Answe
     target = detail_field(fields)
     if len(normalise(text).split()) < MIN_DETAIL_WORDS_ASIDE:
         target = next((f for f in fields if f.type == "fecha"), None) if _A_DAY.search(normalise(text)) else None
-        if target is not None and not validate_answer(target, text, context).ok:
-            return None
     if target is None or target.name in state.values:
         return None
     result = validate_answer(target, text.strip(), context)

@@ -8,7 +8,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import attachments, entity, latest_intent, latest_text, municipality, offered_request, send
+from actions.context import (
+    attachments,
+    entity,
+    latest_intent,
+    latest_text,
+    municipality,
+    offered_request,
+    pending,
+    previous_text,
+    send,
+)
 from actions.conversation import follow_up
 from actions.procedure_turns import procedure_request
 from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
@@ -90,7 +100,7 @@ class ActionRecibirDato(Action):
         focus, before = tracker.get_slot(Slot.TRAMITE), tracker.get_slot(Slot.MUNICIPIO)
         if not waiting and focus and before and before != town.slug and not _says_more(tracker):
             # "en verdad vivo en providencia" right after an answer for Peñalolén: that answer, for Providencia.
-            waiting = {"intent": Intent.CONSULTAR_TRAMITE, "text": _previous_text(tracker), "tramite": focus}
+            waiting = pending(Intent.CONSULTAR_TRAMITE, previous_text(tracker), focus)
         if waiting:
             if waiting.get("intent") == Intent.HABLAR_CON_FUNCIONARIO:
                 from actions.handoff import start_handoff
@@ -119,12 +129,6 @@ class ActionRecibirDato(Action):
             send(dispatcher, turn.replies)
             events += turn.events
         return events
-
-
-def _previous_text(tracker: Tracker) -> str:
-    """What the citizen wrote before the latest message ("" if nothing)."""
-    said = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
-    return said[-2] if len(said) > 1 else ""
 
 
 def _says_more(tracker: Tracker) -> bool:

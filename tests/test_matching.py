@@ -140,6 +140,9 @@ def test_words_that_are_also_communes_need_context(communes, text):
         # How to pay, not how much; unless an amount is asked too.
         ("y el permiso se puede pagar por internet?", ["en_linea"]),
         ("cuanto sale y se puede pagar por internet?", ["costo", "en_linea"]),
+        # The office's phone is asked; the citizen's own is told.
+        ("tiene telefono la oirs?", ["contacto"]),
+        ("no tengo correo", []),
     ],
 )
 def test_aspects(text, aspects):

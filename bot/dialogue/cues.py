@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from bot.matching.aspects import OWN_DETAIL
 from bot.text import normalise
 
 # Phrases that stop a request, on their own or inside a short message ("ya no quiero seguir").
@@ -143,7 +144,6 @@ _CONTACT_REQUEST_START = (
     "tiene ",
 )
 # The citizen's own data ("mi correo es…"), not the town hall's.
-_OWN_DETAIL = re.compile(r"\b(?:mi|mis) (?:telefono|fono|celular|numero|correo|mail|email|direccion)\b")
 
 
 # Doing a procedure on line: "pedirlo por la página", "pagar por internet", "sacarlo en la web de la muni".
@@ -162,7 +162,7 @@ def asks_about_town_hall(text: str) -> bool:
         return False  # "¿se puede pedir por la página?" asks how the procedure is done, not for the web site
     if _TOWN_HALL.search(norm) and _OPEN_OR_WHERE.search(norm):
         return True
-    if not _CONTACT.search(norm) or _OWN_DETAIL.search(norm):
+    if not _CONTACT.search(norm) or OWN_DETAIL.search(norm):
         return False
     return "?" in text or looks_like_question(text) or norm.startswith(_CONTACT_REQUEST_START)
 

@@ -58,12 +58,14 @@ _AT_TIME = re.compile(
 
 # Two streets' corner, from its street word: "…de av jose arrieta con tobalaba estan botando…", "el foco de la
 # esquina de ercilla con lautaro esta apagado". The second street ends where a verb or a link word starts.
-_STOP_AFTER_CORNER = (
-    r"(?:esta|estan|estaba|hay|habia|y|e|o|que|q|se|hace|donde|desde|porque|pero|lleno|llena|tiene|tienen|son|es"
-    r"|por|pa|para|a|en|de|del|al|frente|hasta|cerca|no|ya|lleva|llevan|quedo|quedaron|sin)"
-)
+_VERBS_AND_LINKS = (
+    "esta", "estan", "estaba", "hay", "habia", "y", "e", "o", "que", "q", "se", "hace", "donde", "desde", "porque",
+    "pero", "lleno", "llena", "tiene", "tienen", "son", "es", "por", "pa", "para", "a", "en", "de", "del", "al",
+    "frente", "hasta", "cerca", "no", "ya", "lleva", "llevan", "quedo", "quedaron", "sin",
+)  # fmt: skip
+_STOP_AFTER_CORNER = "(?:" + "|".join(_VERBS_AND_LINKS) + ")"
 # A street's name holds no verb nor link but "de" ("pedro de valdivia"): "la calle llena de hoyos con agua" is none.
-_STOP_IN_A_STREET = _STOP_AFTER_CORNER.replace("|de|del|", "|")
+_STOP_IN_A_STREET = "(?:" + "|".join(w for w in _VERBS_AND_LINKS if w not in ("de", "del")) + ")"
 _CORNER_IN = re.compile(
     r"\b(?:esquina(?: de)?|av|avda|avenida|calle|pasaje|psje|pje)\.?\s+"
     rf"(?:(?!con\b|{_STOP_IN_A_STREET}\b)[^\W\d]+\.?\s+){{1,4}}con\s+(?:(?:la|el|av|avenida|calle|pasaje)\.?\s+)?[^\W\d]+"

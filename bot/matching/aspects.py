@@ -59,8 +59,9 @@ ASPECT_PATTERNS = {
     ],
 }
 _ASKS_CONDITIONS = re.compile(_CONDITIONS)
-# The citizen's own contact detail ("mi telefono es…", "no tengo correo") asks for none.
-OWN_DETAIL = re.compile(r"\b(?:mi|mis|tengo|tiene) (?:telefono|fono|celular|numero|correo|mail|email|direccion)\b")
+# The citizen's own contact detail ("mi telefono es…", "no tengo correo") asks for none ("¿tiene telefono la
+# oirs?" does).
+OWN_DETAIL = re.compile(r"\b(?:mi|mis|tengo) (?:telefono|fono|celular|numero|correo|mail|email|direccion)\b")
 # "¿se puede pagar por internet?" asks how to pay, not how much: no word of an amount.
 _AMOUNT = re.compile(
     r"\b(?:cuanto|cuanta|valor|precio|costo|cuesta|cuestan|sale|vale|tarifa|arancel|gratis|gratuito|utm|lucas"

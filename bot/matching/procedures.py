@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Set
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
 from bot.matching.generic import kinds_in_name
 from bot.matching.phrases import PhraseMatch, PhraseMatcher
@@ -154,13 +154,18 @@ class ProcedureMatcher:
         A procedure the citizen says they already have ("tenemos el permiso de edificación aprobado, pero
         nos piden la recepción final") comes after the others: it is the story, not what is asked.
         """
-        found = self._matcher.find(text)
-        had = self._had(text, found)
-        return [m for m in found if m not in had] + had if had else found
+        return self.find_with_had(text)[0]
 
     def already_had(self, text: str) -> Set[str]:
         """The procedures ``text`` names as already had, beside another it names ("tenemos el permiso…")."""
-        return {m.key for m in self._had(text, self._matcher.find(text))}
+        return self.find_with_had(text)[1]
+
+    def find_with_had(self, text: str) -> Tuple[List[PhraseMatch], Set[str]]:
+        """``find`` and ``already_had`` of one text, from one pass of the matcher."""
+        found = self._matcher.find(text)
+        had = self._had(text, found)
+        ordered = [m for m in found if m not in had] + had if had else found
+        return ordered, {m.key for m in had}
 
     @staticmethod
     def _had(text: str, found: List[PhraseMatch]) -> List[PhraseMatch]:

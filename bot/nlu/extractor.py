@@ -117,12 +117,11 @@ class ProcedureResolver:
         intent says it asks for one: a word of one procedure only names it (a question's loose word does not:
         "¿y si hay un cable en el suelo?" is no land-use certificate).
         """
-        aliases = self.matcher.find(text)
+        # ``had``: named as already had, or as not meant ("no es un bache"): the story, never what is asked.
+        aliases, had = self.matcher.find_with_had(text)
         alias: Optional[PhraseMatch] = aliases[0] if aliases else None
         ranking = self.classifier.ranked(text, limit=None)  # every label: "no procedure" is ruled out below
         top, probability = ranking[0]
-        # Named as already had, or as not meant ("no es un bache"): the story, never what is asked.
-        had = self.matcher.already_had(text)
         chosen: Optional[Tuple[str, float, int, int]] = None
         if alias and alias.score >= STRONG_ALIAS_SCORE:
             alias_probability = dict(ranking).get(alias.key, 0.0)
