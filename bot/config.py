@@ -79,6 +79,9 @@ class Settings:
     redis_password: str = _setting("REDIS_PASSWORD", "", "contraseña de Redis")
     # Rasa and the action server
     rasa_speedups: bool = _setting("RASA_SPEEDUPS", True, "0: sin las aceleraciones de Rasa (para comparar)")
+    rasa_without_tensorflow: bool = _setting(
+        "RASA_WITHOUT_TENSORFLOW", True, "0: Rasa carga TensorFlow aunque el modelo no lo use"
+    )
     rasa_url: str = _setting("RASA_URL", "", "dirección de la API de Rasa (por omisión http://RASA_HOST:RASA_PORT)")
     rasa_host: str = _setting("RASA_HOST", "127.0.0.1", "interfaz donde escucha Rasa")
     rasa_port: int = _setting("RASA_PORT", 5005, "puerto de Rasa", 1)

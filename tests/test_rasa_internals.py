@@ -5,7 +5,9 @@ renames or changes what a module leans on, or when one of our patches stops appl
 """
 
 import inspect
+import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from jsonschema import ValidationError
 from rasa.core.actions.action import Action, RemoteAction
 from rasa.core.tracker_store import SQLTrackerStore
@@ -23,10 +26,11 @@ from rasa.shared.utils.common import all_subclasses
 
 import bot.rasa_internals as rasa_internals
 from bot.config import PROJECT_ROOT
-from bot.rasa_internals import speedups
+from bot.rasa_internals import speedups, without_tensorflow
 from bot.rasa_internals.action_failures import ACTION_FAILURE_LOG, PROCESSOR_LOGGER, watch_failed_actions
 from bot.rasa_internals.events_table import RASA_EVENTS
 from bot.rasa_internals.tracker_store import RasaSQLTrackerStore
+from tests.conftest import MODEL_PATH
 
 # --- The version --------------------------------------------------------------------------------------
 
@@ -666,3 +670,109 @@ def test_graph_inputs_that_clash_with_a_node_fail_as_in_rasa(nlu_agent, monkeypa
             runner.run(inputs={"__message__": "domain_provider"}, targets=[target])
         errors.append(str(raised.value))
     assert errors[0] == errors[1]
+
+
+# --- Rasa without TensorFlow ------------------------------------------------------------------------
+
+# A process that loads the trained model with the stand-ins, as bot/app/rasa_server.py does, and prints
+# what Rasa makes of each message (its parse) and of a conversation (the next action's scores).
+_PARSE_WITHOUT_TENSORFLOW = """
+import asyncio, json, sys
+from pathlib import Path
+from bot.rasa_internals import without_tensorflow
+installed = without_tensorflow.install_if_unused(Path(sys.argv[1]))
+from bot.rasa_internals.speedups import apply_speedups
+apply_speedups()
+from rasa.core.agent import Agent
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.events import ActionExecuted, UserUttered
+agent = Agent.load(sys.argv[1])
+texts = json.loads(sys.stdin.read())
+parses = [asyncio.run(agent.parse_message(text)) for text in texts]
+first = parses[0]
+events = [ActionExecuted("action_listen"), UserUttered(texts[0], first["intent"], first["entities"], first)]
+tracker = DialogueStateTracker.from_events("vecino", events)
+prediction = agent.predict_next_with_tracker(tracker)
+tensorflow = sys.modules.get("tensorflow")
+print(json.dumps({"installed": installed, "real_tensorflow": bool(getattr(tensorflow, "__file__", None)),
+                  "maps_tensorflow": "tensorflow" in open("/proc/self/maps").read(),
+                  "parses": parses, "prediction": prediction}))
+"""
+
+
+def _without_tensorflow_run(model: Path, texts: list, var: Path) -> dict:
+    """The stand-in process's output; like ``nlu_agent``, the model as trained (no database catalogue)."""
+    run = subprocess.run(
+        [sys.executable, "-c", _PARSE_WITHOUT_TENSORFLOW, str(model)],
+        input=json.dumps(texts),
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": f"sqlite:///{var / 'municipal.db'}"},
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_our_model_needs_no_tensorflow_and_others_do():
+    ours = without_tensorflow.model_components(MODEL_PATH)
+    assert "rasa.core.policies.rule_policy.RulePolicy" in ours
+    assert not without_tensorflow.uses_tensorflow(ours)
+    diet = "rasa.nlu.classifiers.diet_classifier.DIETClassifier"
+    assert without_tensorflow.uses_tensorflow(ours | {diet})
+    assert without_tensorflow.uses_tensorflow(ours | {"rasa.core.policies.ted_policy.TEDPolicy"})
+    assert without_tensorflow.uses_tensorflow(ours | {"otra_empresa.componentes.Clasificador"})
+
+
+def test_a_model_that_cannot_be_read_keeps_tensorflow(tmp_path: Path):
+    broken = tmp_path / "modelo.tar.gz"
+    broken.write_bytes(b"no es un tar")
+    assert without_tensorflow.install_if_unused(broken) is False
+    assert without_tensorflow.install_if_unused(tmp_path / "no-existe.tar.gz") is False
+    assert without_tensorflow.install_if_unused(None) is False
+
+
+def test_without_tensorflow_rasa_parses_and_predicts_exactly_as_with_it(nlu_agent, tmp_path: Path):
+    """The held-out messages of a whole set, parsed by a process that never loads TensorFlow, give
+    Rasa's own parse (intent, ranking, entities) and the same next action as this process (which has it)."""
+    import asyncio
+
+    examples = yaml.safe_load((PROJECT_ROOT / "eval" / "heldout_j.yml").read_text())["examples"]
+    texts = ["hola, cuanto cuesta el permiso de circulacion en angol?", ""] + [e["text"] for e in examples]
+    without = _without_tensorflow_run(MODEL_PATH, texts, tmp_path)
+    assert without["installed"] and not without["real_tensorflow"] and not without["maps_tensorflow"]
+    assert "tensorflow" in sys.modules  # this process loaded the real one: the comparison is with it
+    expected = [asyncio.run(nlu_agent.parse_message(text)) for text in texts]
+    assert without["parses"] == json.loads(json.dumps(expected))
+    tracker = DialogueStateTracker.from_events(
+        "vecino",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered(texts[0], expected[0]["intent"], expected[0]["entities"], expected[0]),
+        ],
+    )
+    prediction = json.loads(json.dumps(nlu_agent.predict_next_with_tracker(tracker)))
+    prediction.pop("tracker")  # the same events, with this process's timestamps
+    without["prediction"].pop("tracker")
+    assert without["prediction"] == prediction
+    assert prediction["policy"] == "RulePolicy" and max(s["score"] for s in prediction["scores"]) == 1.0
+
+
+def test_the_stand_ins_refuse_to_go_in_after_tensorflow():
+    """Installed late, the stand-ins would mix with the real library: that is refused, loudly."""
+    assert "tensorflow" in sys.modules
+    with pytest.raises(RuntimeError, match="already imported"):
+        without_tensorflow.install()
+
+
+def test_the_rasa_server_loads_the_model_rasa_run_would(tmp_path: Path):
+    from bot.app.rasa_server import served_model
+
+    older, newer = tmp_path / "a.tar.gz", tmp_path / "b.tar.gz"
+    older.write_bytes(b"1")
+    newer.write_bytes(b"2")
+    os.utime(older, (1, 1))
+    assert served_model(["run", "--model", str(tmp_path)]) == newer
+    assert served_model(["run", f"--model={older}"]) == older
+    assert served_model(["run", "--model", str(tmp_path / "no-hay")]) is None

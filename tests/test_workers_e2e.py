@@ -152,6 +152,17 @@ def test_many_conversations_at_once_are_answered_completely_in_order_by_both_wor
     assert sum(handled) == (CONVERSATIONS + 1) * len(MESSAGES), handled  # each message handled once
 
 
+def test_the_workers_answered_without_loading_tensorflow(workers):
+    """The model uses no TensorFlow, so no worker loads it (bot/rasa_internals/without_tensorflow.py)."""
+    running, _ = workers
+    for worker in (1, 2):
+        pid = _health(running, worker)["pid"]
+        with open(f"/proc/{pid}/maps") as handle:
+            libraries = {line.split()[-1] for line in handle if line.rstrip().endswith(".so") or ".so." in line}
+        assert any("sklearn" in library for library in libraries), "a worker with the model loaded"
+        assert not [library for library in libraries if "tensorflow" in library]
+
+
 def test_a_killed_worker_is_restarted_while_the_other_answers(workers):
     running, twilio = workers
     before = _health(running, 2)

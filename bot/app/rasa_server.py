@@ -1,15 +1,33 @@
 """The Rasa server as ``python -m bot run`` starts it: ``python -m bot.app.rasa_server run …`` = ``rasa run …``.
 
 Same arguments and behaviour as ``rasa run``, with the measured speed-ups of
-bot/rasa_internals/speedups.py applied first (``RASA_SPEEDUPS=0`` turns them off). Started as
+bot/rasa_internals/speedups.py applied first (``RASA_SPEEDUPS=0`` turns them off), and without
+TensorFlow when the model uses none (bot/rasa_internals/without_tensorflow.py). Started as
 worker ``RASA_WORKER`` of several, it shares its port with the others (bot/app/rasa_worker.py).
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import List, Optional
 
 from bot.config import settings
+
+
+def served_model(argv: List[str]) -> Optional[Path]:
+    """The model archive ``rasa run`` will load: ``--model`` (a file, or its newest archive), else ``models/``."""
+    given = "models"
+    for index, argument in enumerate(argv):
+        if argument in ("--model", "-m") and index + 1 < len(argv):
+            given = argv[index + 1]
+        elif argument.startswith("--model="):
+            given = argument.split("=", 1)[1]
+    path = Path(given)
+    if path.is_dir():
+        archives = sorted(path.glob("*.tar.gz"), key=lambda archive: archive.stat().st_mtime)
+        return archives[-1] if archives else None
+    return path if path.is_file() else None
 
 
 def main() -> None:
@@ -17,6 +35,10 @@ def main() -> None:
     from bot import log_safety
 
     log_safety.install()  # before Rasa logs anything: no tokens nor personal data in its log
+    if settings().rasa_without_tensorflow:
+        from bot.rasa_internals.without_tensorflow import install_if_unused
+
+        install_if_unused(served_model(sys.argv[1:]))  # before Rasa imports anything
     from bot.rasa_internals.speedups import apply_speedups  # refuses another Rasa version
 
     apply_speedups()
