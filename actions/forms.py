@@ -31,7 +31,16 @@ from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.dialogue.cues import wants_to_go_on
-from bot.dialogue.form_moves import ACKNOWLEDGED, CANCEL, OTHER_REQUEST, PERSON, QUESTION, UPSET, form_move
+from bot.dialogue.form_moves import (
+    ACKNOWLEDGED,
+    CANCEL,
+    OTHER_REQUEST,
+    PERSON,
+    QUESTION,
+    UPSET,
+    form_move,
+    other_procedure,
+)
 from bot.dialogue.message import Message
 from bot.domain_names import Intent, Slot
 from bot.forms.fields import AnswerContext, name_before_data, photos, validate_answer, yes_no
@@ -263,9 +272,8 @@ class ValidateFormularioSolicitud(FormValidationAction):
         if move == PERSON:
             return await self._hand_over(dispatcher, tracker, town, state, "hablar_con_funcionario")
         if move == OTHER_REQUEST:
-            other = catalogue.display_name(message.entities["tramite"])
-            state.switch_to = message.entities["tramite"]
-            send(dispatcher, [form_replies.offer_switch(proc.name, other)])
+            state.switch_to = other_procedure(message, proc.slug)
+            send(dispatcher, [form_replies.offer_switch(proc.name, catalogue.display_name(state.switch_to or ""))])
             return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
         if move == UPSET:
             return self._upset(catalogue, town, proc, state, dispatcher)

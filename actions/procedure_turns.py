@@ -184,8 +184,14 @@ def procedure_question(
     office_beats = best is None or (named_office is not None and not best.exact)
     if other_office or ((about_town_hall or a_day) and office_beats):
         office = named_office or office_in_focus(catalogue, town, topic, remembered)
-        # The procedure stays in focus when its own office was described ("¿y cuánto cuesta?" comes next).
-        keeps = named_office is None and not town.office(topic or "") and bool(remembered)
+        # The procedure stays in focus when its own office was described ("¿y cuánto cuesta?" comes next), by
+        # name too: "¿y dónde queda tránsito?" after the driving licence.
+        in_focus = catalogue.procedure_for(town.slug, remembered) if remembered else None
+        own_office = town.office_for(in_focus) if in_focus else None
+        keeps = bool(remembered) and (
+            (named_office is None and not town.office(topic or ""))
+            or (office is not None and own_office is not None and office.key == own_office.key)
+        )
         return Turn(
             [town_hall(town, text, office)],
             [SlotSet(Slot.TEMA, office.key if office else None)] + ([] if keeps else [SlotSet(Slot.TRAMITE, None)]),

@@ -695,3 +695,28 @@ async def test_a_change_of_commune_right_after_an_answer_gives_that_answer_for_t
     said = texts(messages)
     assert "Providencia" in said and "Retiro de residuos voluminosos (cachureos) en Providencia" in said
     assert "Costo: Gratuito, hasta 2 retiros al año" in said and slots["municipio"] == "providencia"
+
+
+async def test_the_office_of_the_procedure_in_focus_keeps_it_in_focus():
+    """"¿y dónde queda tránsito?" after the driving licence: the licence stays, so "¿cuánto cuesta?" is its fee."""
+    slots = {"municipio": "providencia", "tramite": "licencia-conducir"}
+    messages, set_slots = await run(
+        ActionResponderTramite(), make_tracker("y donde queda transito?", "consultar_tramite", [], slots=slots)
+    )
+    assert "Tránsito" in messages[0]["text"] and "Pedro de Valdivia 963" in messages[0]["text"]
+    assert set_slots.get("tramite", "licencia-conducir") == "licencia-conducir"
+    slots["tema"] = set_slots["tema"]
+    messages, set_slots = await run(
+        ActionResponderTramite(), make_tracker("a q hora atienden?", "consultar_tramite", [], slots=slots)
+    )
+    assert "08:30 a 14:00" in messages[0]["text"]
+    assert set_slots.get("tramite", "licencia-conducir") == "licencia-conducir"
+    messages, _ = await run(
+        ActionResponderTramite(), make_tracker("cuanto cuesta mas o menos?", "consultar_tramite", [], slots=slots)
+    )
+    assert "Licencia de conducir" in messages[0]["text"] and "0,5 UTM" in messages[0]["text"]
+    # Another office named (the town hall) after the licence lets go of it.
+    _, set_slots = await run(
+        ActionResponderTramite(), make_tracker("y donde queda el cesfam?", "consultar_tramite", [], slots=slots)
+    )
+    assert set_slots.get("tramite") is None

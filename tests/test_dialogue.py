@@ -630,3 +630,45 @@ def test_a_mistake_owned_then_another_request_is_a_switch():
     said = "no perdon me equivoque, no es un bache, lo q quiero denunciar es un microbasural q hay ahi"
     assert asks_to_switch(said)
     assert not asks_to_switch("el bache es grande y esta lleno de agua, queremos q lo arreglen")
+
+
+def test_the_procedure_named_besides_the_one_being_filled_is_the_one_offered():
+    """Asked where the rats are, the citizen names them again and then the dump they come from."""
+    from bot.dialogue.form_moves import other_procedure
+
+    address = FormField("direccion", "direccion", "¿En qué dirección están las ratas?")
+    said = (
+        "oiga pensandolo bien las ratas vienen del basural q hay en el sitio eriazo del lado, "
+        "mejor denuncio ese microbasural"
+    )
+    message = Message(
+        said,
+        "iniciar_tramite",
+        0.99,
+        {"tramite": "desratizacion"},
+        ("desratizacion", "denuncia-microbasural"),
+    )
+    assert form_move("preguntando", address, message, CONTEXT, "desratizacion") == OTHER_REQUEST
+    assert other_procedure(message, "desratizacion") == "denuncia-microbasural"
+    # Naming only the procedure being filled, in a description, is no switch.
+    only_rats = Message("las ratas salen del patio de atras", "informar", 0.9, {"tramite": "desratizacion"})
+    assert form_move("preguntando", address, only_rats, CONTEXT, "desratizacion") == ANSWER
+
+
+def test_what_one_really_needs_told_instead_of_an_email_is_a_switch():
+    email = FormField("email", "email", "¿A qué correo te enviamos la respuesta?")
+    said = "pucha, en verdad lo q necesito es reportar un bache enorme q hay en mi calle"
+    assert move(email, said, "consultar_tramite", 0.9, tramite="reporte-bache") == OTHER_REQUEST
+    assert move(email, "en realidad lo q quiero es reportar un hoyo", "informar", 0.9, tramite="reporte-bache") == (
+        OTHER_REQUEST
+    )
+    # A question about another procedure stays a question.
+    assert move(email, "y cuanto se demoran en tapar un bache?", "consultar_tramite", tramite="reporte-bache") == (
+        QUESTION
+    )
+
+
+def test_a_polite_cancel_stops_the_form():
+    assert is_stop("sabe q mejor cancele, mi vecino ya lo reporto")
+    assert is_stop("anulelo por favor")
+    assert not is_stop("donde cancelo el permiso de circulacion")

@@ -180,6 +180,10 @@ def test_an_opening_message_gives_the_address_and_the_option_it_holds():
     assert opening_answers(_form("retiro-voluminosos"), "retiro de un sofa, vivo en Maruri 1450") == {
         "direccion": "Maruri 1450"
     }
+    # A street's name in capitals and its number, after "de", in the middle of the clause.
+    said = "quiero denunciar ruidos molestos: el vecino de Santos Dumont 1456 pone musica a todo volumen"
+    assert opening_answers(_form("denuncia-ruidos"), said)["direccion"] == "Santos Dumont 1456"
+    assert "direccion" not in opening_answers(_form("denuncia-ruidos"), "ruidos molestos, una multa de 3 lucas")
 
 
 def test_an_opening_message_with_all_the_data_gives_the_name_and_an_address_that_ends_where_it_ends():

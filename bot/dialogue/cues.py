@@ -40,7 +40,7 @@ _STOP_MESSAGES = {
     "cancelar todo",
 }
 _STOP_WORDS = re.compile(
-    r"\b(?:cancel(?:ar|a|o|alo|emos|en|ala)|anul(?:ar|a|alo|emos)|olvid(?:alo|ate|emoslo)|dejemoslo"
+    r"\b(?:cancel(?:ar|a|o|alo|emos|en|ala|e|elo|ela|amos)|anul(?:ar|a|alo|emos|e|elo|amos)|olvid(?:alo|ate|emoslo)|dejemoslo"
     r"|no quiero seguir|ya no quiero (?:seguir|hacer|pedir|la solicitud|el tramite|nada))\b"
 )
 _MAX_STOP_WORDS = 8

@@ -59,7 +59,7 @@ def form_move(
     wants_person = message.means(Intent.HABLAR_CON_FUNCIONARIO)
     if wants_person and (not accepted or names_a_person(text)):
         return PERSON
-    other = message.entities.get("tramite")
+    other = other_procedure(message, current_procedure)
     free_text = form_field is not None and form_field.type in FREE_TEXT_TYPES
     if sounds_upset(text) and (
         not accepted
@@ -105,6 +105,12 @@ def form_move(
     if not accepted and looks_like_question(text):
         return QUESTION
     return ANSWER
+
+
+def other_procedure(message: Message, current_procedure: str) -> Optional[str]:
+    """The procedure a message names besides the one being requested ("las ratas vienen del basural…, mejor
+    denuncio ese microbasural"), else the first it names."""
+    return next((p for p in message.procedures if p != current_procedure), message.entities.get("tramite"))
 
 
 def _taken_as_any_text(form_field: FormField, text: str, context: AnswerContext) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 # Below this confidence the intent is only a hint: the dialogue state decides.
 CONFIDENT = 0.6
@@ -17,6 +17,8 @@ class Message:
     intent: str = ""
     confidence: float = 0.0
     entities: Dict[str, str] = field(default_factory=dict)
+    # Every procedure the message names, in the order said (``entities`` holds the first).
+    procedures: Tuple[str, ...] = ()
 
     @classmethod
     def from_parse(cls, parse: Optional[Dict[str, Any]]) -> "Message":
@@ -24,16 +26,20 @@ class Message:
         parse = parse or {}
         intent = parse.get("intent") or {}
         entities: Dict[str, str] = {}
+        procedures: list = []
         for item in parse.get("entities") or []:
             if item.get("role"):  # a second procedure told apart ("siguiente"), not the one the message is about
                 continue
             if item.get("entity") and item.get("value") is not None:
                 entities.setdefault(str(item["entity"]), str(item["value"]))
+                if item["entity"] == "tramite" and str(item["value"]) not in procedures:
+                    procedures.append(str(item["value"]))
         return cls(
             text=str(parse.get("text") or ""),
             intent=str(intent.get("name") or ""),
             confidence=float(intent.get("confidence") or 0.0),
             entities=entities,
+            procedures=tuple(procedures),
         )
 
     @property

@@ -25,7 +25,8 @@ _ACT = (
     r"|pasen|corten|limpien|revisen|fiscalicen|me))"
 )
 # In one's own name: "quiero pedir…", or a message that opens with the request ("solicito…").
-_WANT_TO_ACT = rf"\b{_WANT} {_ACT}\b"
+# "lo q necesito es reportar…": the want and the act may be joined by "es".
+_WANT_TO_ACT = rf"\b{_WANT} (?:es )?{_ACT}\b"
 _OPENS_WITH_REQUEST = r"^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclamar|quiero denunciar)\b"
 _REQUEST = re.compile(
     _WANT_TO_ACT
@@ -114,7 +115,7 @@ _FOR_ME = re.compile(
 )
 _FIRST_PERSON = re.compile(f"{_WANT_TO_ACT}|{_OPENS_WITH_REQUEST}")
 _CHANGE_OF_MIND = re.compile(
-    r"\b(?:mejor|en realidad|sabe que|sabes que|prefiero|olvida|olvidalo|olvidate|cambie de idea|mas bien"
+    r"\b(?:mejor|en realidad|en verdad|sabe que|sabes que|prefiero|olvida|olvidalo|olvidate|cambie de idea|mas bien"
     r"|pensandolo bien|no importa|me equivoque|me confundi|quise decir)\b"
 )
 

@@ -36,6 +36,11 @@ _EN_PLACE_NUMBER = re.compile(
     r"(?:\s+(?:depto|dpto|departamento|casa|block|torre)\.?\s*\w{1,5})?)\s*$",
     re.IGNORECASE,
 )
+# "el vecino de Santos Dumont 1456 pone música…": a street's name written with capitals and its number, after
+# "en" or "de", anywhere in the clause (lower-case words need the number to close the clause, above).
+_NAMED_PLACE_NUMBER = re.compile(
+    r"\b(?:en|de|del)\s+((?:(?:[A-ZÁÉÍÓÚÑ][^\W\d]*\.?|de|del|la|los|las)\s+){0,3}[A-ZÁÉÍÓÚÑ][^\W\d]*\.?\s+\d{1,5})\b"
+)
 # Words after which a number is a time or an amount, not a street number ("en la semana 2").
 _NOT_A_PLACE = re.compile(
     r"\b(?:semana|semanas|dia|dias|mes|meses|ano|anos|hora|horas|minutos|cuotas|lucas|pesos|utm|piso|numero)\b"
@@ -115,7 +120,7 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
         elif not alone or cued:
             found = _LEAD.sub("", clause, count=1).strip()
     else:
-        placed = _EN_PLACE_NUMBER.search(clause)
+        placed = _EN_PLACE_NUMBER.search(clause) or _NAMED_PLACE_NUMBER.search(clause)
         found = placed.group(1).strip() if placed else None
     if not found:
         return None
