@@ -698,7 +698,7 @@ async def test_a_change_of_commune_right_after_an_answer_gives_that_answer_for_t
 
 
 async def test_the_office_of_the_procedure_in_focus_keeps_it_in_focus():
-    """"¿y dónde queda tránsito?" after the driving licence: the licence stays, so "¿cuánto cuesta?" is its fee."""
+    """After the driving licence, "¿y dónde queda tránsito?" keeps it in focus: "¿cuánto cuesta?" is its fee."""
     slots = {"municipio": "providencia", "tramite": "licencia-conducir"}
     messages, set_slots = await run(
         ActionResponderTramite(), make_tracker("y donde queda transito?", "consultar_tramite", [], slots=slots)
