@@ -182,7 +182,10 @@ def test_an_opening_message_gives_the_address_and_the_option_it_holds():
     }
     # A street's name in capitals and its number, after "de", in the middle of the clause.
     said = "quiero denunciar ruidos molestos: el vecino de Santos Dumont 1456 pone musica a todo volumen"
-    assert opening_answers(_form("denuncia-ruidos"), said)["direccion"] == "Santos Dumont 1456"
+    assert opening_answers(_form("denuncia-ruidos"), said) == {
+        "direccion": "Santos Dumont 1456",
+        "tipo_ruido": "Fiesta o música",  # named in the same clause, beside the address
+    }
     assert "direccion" not in opening_answers(_form("denuncia-ruidos"), "ruidos molestos, una multa de 3 lucas")
 
 

@@ -205,6 +205,8 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
     clauses = _clauses(text)
     found: Dict[str, str] = {}
     used: set[int] = set()
+    # The words of a clause beside the address it gave: "el vecino de Santos Dumont 1456 pone música" names its noise.
+    beside_address: Dict[int, str] = {}
     for form_field in fields:
         if form_field.type == "nombre":
             name = _told_name(text)
@@ -216,6 +218,7 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
             if len(hits) == 1:
                 found[form_field.name] = hits[0][1]
                 used.add(hits[0][0])
+                beside_address[hits[0][0]] = clauses[hits[0][0]].replace(hits[0][1], " ")
         elif form_field.type == "horario" and len(clauses) >= MIN_CLAUSES:
             schedules = [i for i, c in enumerate(clauses) if i not in used and _is_schedule(c)]
             if len(schedules) == 1:
@@ -223,7 +226,11 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
                 used.add(schedules[0])
         elif form_field.type == "opcion" and form_field.options:
             # Even of one clause: "quiero poner un reclamo" is a «Reclamo», "esterilizar a mi gato" a «Gato».
-            named = [(i, _titled(c, form_field.options)) for i, c in enumerate(clauses) if i not in used]
+            named = [
+                (i, _titled(beside_address.get(i, c), form_field.options))
+                for i, c in enumerate(clauses)
+                if i not in used or i in beside_address
+            ]
             chosen = [(i, option) for i, option in named if option]
             if chosen and len({option for _, option in chosen}) == 1:
                 found[form_field.name] = str(chosen[0][1])
