@@ -211,10 +211,12 @@ def _confirmation(
         return Step(state)
     answer = yes_no(text, context.intent)
     # A plain "sí" confirms, even where it would answer a yes/no field anew; "no espera, mejor el martes" corrects.
-    told = None if answer is not None and not changes_mind(text) else _new_value_told(state, fields, text, context)
+    told = (
+        None if answer is not None and not takes_back_an_answer(text) else _new_value_told(state, fields, text, context)
+    )
     if told is not None:  # "no espera, mejor el martes": the date, though no field was named
         return Step(state, [Reply(f"Listo, corregí: {label(told).lower()}.")])
-    if changes_mind(text):  # "no espera, mejor otra cosa": which one, then
+    if takes_back_an_answer(text):  # "no espera, mejor otra cosa": which one, then
         state.stage = CHOOSING
         return Step(state)
     if answer is True:
@@ -227,15 +229,16 @@ def _confirmation(
         detail_field(fields) is not None
         and len(normalise(text).split()) >= MIN_DETAIL_WORDS
         and not is_skip(text)
-        and not changes_mind(text)
+        and not takes_back_an_answer(text)
     ):
         state.stage, state.addition = ADDING, text.strip()  # "¿Lo agrego a «Motivo»?" is asked next
         return Step(state)
     return Step(state, [Reply("Responde «sí» para enviar la solicitud, o dime qué dato quieres corregir.")])
 
 
-# "no espera, mejor el martes", "en verdad es pa la universidad": what follows is the new value.
-_CHANGE_OF_MIND = re.compile(
+# "no espera, mejor el martes", "en verdad es pa la universidad": an answer taken back, and what follows is the
+# new value (taking back a whole request is procedure_moves.changes_mind).
+_TAKES_BACK = re.compile(
     r"\b(?:mejor|en verdad|en realidad|mas bien|perdon|me equivoque|me confundi|quise decir|no espera|espera)\b"
     r"(?:\s+(?:es|era|seria|para el|el|la))?\s*"
 )
@@ -244,9 +247,9 @@ _SETTLED_TYPES = ("opcion", "fecha", "si_no", "email", "telefono", "rut")
 MAX_TOLD_VALUE_WORDS = 6
 
 
-def changes_mind(text: str) -> bool:
+def takes_back_an_answer(text: str) -> bool:
     """The words take back an answer ("no espera…", "mejor…", "en verdad…")."""
-    return bool(_CHANGE_OF_MIND.search(normalise(text)))
+    return bool(_TAKES_BACK.search(normalise(text)))
 
 
 def _new_value_told(
@@ -259,7 +262,7 @@ def _new_value_told(
     take it with a value other than the stored one.
     """
     norm = strip_accents(text.lower())  # punctuation kept: the value ends at the next comma
-    cues = list(_CHANGE_OF_MIND.finditer(norm))
+    cues = list(_TAKES_BACK.finditer(norm))
     if cues:
         said = re.split(r"[,;.]", norm[cues[-1].end() :])[0].strip()
     elif len(normalise(text).split()) <= MAX_TOLD_VALUE_WORDS:
