@@ -29,6 +29,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message as RasaMessage
 
 from bot.dialogue.cues import (
+    MAX_FOLLOW_UP_WORDS,
     accepts,
     angry_at_the_asking,
     asks_about_town_hall,
@@ -210,9 +211,6 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
 # Words of a greeting, which a commune's name may come with ("hola, peñalolen").
 _GREETING_WORDS = re.compile(r"\b(?:hola|holi|holas|buenas|buenos|buen dia|wena|wenas|alo|saludos)\b")
 MAX_NAME_WORDS = 3  # "pedro aguirre cerda": a commune named alone
-
-
-MAX_FOLLOW_UP_WORDS = 8
 
 
 def _asks_a_follow_up(text: str) -> bool:
