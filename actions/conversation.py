@@ -8,13 +8,28 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import consecutive_fallbacks, last_buttons, latest_text, municipality, offered_request, send
+from actions.context import (
+    consecutive_fallbacks,
+    entity,
+    last_buttons,
+    latest_text,
+    municipality,
+    offered_request,
+    send,
+)
 from actions.procedure_turns import chosen_offer, procedure_question, procedure_request
 from actions.services import current_catalogue
 from bot.answers import conversation as replies
 from bot.answers.municipality import ask_commune, office_named
 from bot.config import settings
-from bot.dialogue.cues import accepts, asks_about_town_hall, asks_open_or_where, asks_town_hall_detail, is_follow_up
+from bot.dialogue.cues import (
+    accepts,
+    asks_about_town_hall,
+    asks_open_or_where,
+    asks_town_hall_detail,
+    is_follow_up,
+    opens_as_follow_up,
+)
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
 
@@ -109,11 +124,19 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
         or asks_about_town_hall(text)
         or (office_named(text, town) is not None and asks_open_or_where(text))
     )  # "y el telefono del juzgado"
-    if not about_town_hall and (not focus or not is_follow_up(text) or not asked_aspects(text)):
+    # A question that goes on from the answer just given asks about the procedure in focus, whatever it asks:
+    # "¿a q hora?" (an aspect), or "y pa los jubilados?" after the fee of the waste collection.
+    goes_on = is_follow_up(text) and bool(asked_aspects(text)) or (opens_as_follow_up(text) and "?" in text)
+    if not about_town_hall and (not focus or not goes_on or _carries_a_datum(tracker)):
         return None
     turn = procedure_question(catalogue, town, text, None, focus, None, topic)
     send(dispatcher, turn.replies)
     return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
+
+
+def _carries_a_datum(tracker: Tracker) -> bool:
+    """The message gives a datum of a request (a RUT, a phone, an e-mail, a folio), not a question."""
+    return any(entity(tracker, name) for name in ("rut", "telefono", "email", "folio"))
 
 
 class ActionFallback(Action):

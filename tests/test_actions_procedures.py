@@ -720,3 +720,18 @@ async def test_the_office_of_the_procedure_in_focus_keeps_it_in_focus():
         ActionResponderTramite(), make_tracker("y donde queda el cesfam?", "consultar_tramite", [], slots=slots)
     )
     assert set_slots.get("tramite") is None
+
+
+async def test_a_question_going_on_from_an_answer_read_as_a_datum_is_about_the_procedure_in_focus():
+    """"y pa los jubilados?" right after the fee of the waste collection: no datum, a question about it."""
+    slots = {"municipio": "independencia", "tramite": "derechos-aseo"}
+    tracker = make_tracker("y pa los jubilados? mi mama tiene 80 y vive sola", "informar", [], slots=slots)
+    messages, _ = await run(ActionRecibirDato(), tracker)
+    assert messages[0]["text"].startswith("Derechos de aseo domiciliario en Independencia")
+    assert "exentas" in messages[0]["text"]
+    # A datum stays a datum: "y mi rut es…?" gives no procedure answer.
+    tracker = make_tracker(
+        "y mi rut 12.345.678-5?", "informar", [ent("rut", "12345678-5")], slots={"municipio": "independencia"}
+    )
+    messages, _ = await run(ActionRecibirDato(), tracker)
+    assert not messages[0]["text"].startswith("Derechos de aseo")

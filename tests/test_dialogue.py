@@ -672,3 +672,23 @@ def test_a_polite_cancel_stops_the_form():
     assert is_stop("sabe q mejor cancele, mi vecino ya lo reporto")
     assert is_stop("anulelo por favor")
     assert not is_stop("donde cancelo el permiso de circulacion")
+
+
+def test_a_formal_letter_that_reports_is_a_request():
+    letter = (
+        "Buenas noches señores de la Municipalidad de Angol. Me dirijo a ustedes para denunciar los ruidos molestos "
+        "que provienen de la casa ubicada en calle Covadonga 745, donde todos los viernes y sabados hacen fiestas. "
+        "Soy una persona de edad y no puedo descansar. Agradeceria su pronta intervencion."
+    )
+    assert procedure_move(Message(letter, "consultar_tramite", 0.8)) == DO
+    # "no puedo" tells; a question stays a question.
+    assert procedure_move(Message("quiero pedir la poda pero no puedo estar en la semana", "iniciar_tramite")) == DO
+    assert procedure_move(Message("como pido la poda si no puedo estar?", "iniciar_tramite")) == ASK
+    assert procedure_move(Message("le escribo para saber donde se pide la poda", "consultar_tramite")) == ASK
+
+
+def test_a_yes_with_courtesy_accepts():
+    from bot.dialogue.cues import accepts
+
+    assert accepts("Si, muy amable") and accepts("Sí, está todo correcto. Muchas gracias.")
+    assert not accepts("muchas gracias") and not accepts("no, muchas gracias")

@@ -187,6 +187,9 @@ def test_an_opening_message_gives_the_address_and_the_option_it_holds():
         "tipo_ruido": "Fiesta o música",  # named in the same clause, beside the address
     }
     assert "direccion" not in opening_answers(_form("denuncia-ruidos"), "ruidos molestos, una multa de 3 lucas")
+    # Two requests in one clause: the address ends where the second starts.
+    said = "hola, hay un hoyo gigante en maruri 1300 y tb quiero denunciar un microbasural q se formo en la plaza"
+    assert opening_answers(_form("reporte-bache"), said)["direccion"] == "maruri 1300"
 
 
 def test_an_opening_message_with_all_the_data_gives_the_name_and_an_address_that_ends_where_it_ends():

@@ -480,6 +480,10 @@ _ACCEPT_FILLER = {
     "me",
     "porfa",
 }
+# Courtesy around a plain yes ("Sí, está todo correcto. Muchas gracias.", "si, muy amable"); "bueno gracias"
+# closes a conversation, it accepts nothing.
+_COURTESY_WORDS = {"todo", "correcto", "muchas", "gracias", "muy", "amable"}
+_PLAIN_YES = {"si", "sip", "sipo", "claro", "dale", "ok", "okey", "perfecto", "confirmo"}
 MAX_ACCEPT_WORDS = 6
 
 
@@ -488,7 +492,11 @@ def accepts(text: str) -> bool:
     words = re.sub(r"\bno mas\b", "nomas", normalise(text)).split()  # "pídalo no más" is no "no"
     if not words or len(words) > MAX_ACCEPT_WORDS:
         return False
-    return all(w in _ACCEPT_CORE or w in _ACCEPT_FILLER for w in words) and any(w in _ACCEPT_CORE for w in words)
+    courteous = any(w in _COURTESY_WORDS for w in words)
+    if courteous and not any(w in _PLAIN_YES for w in words):
+        return False
+    allowed = _ACCEPT_FILLER | _COURTESY_WORDS if courteous else _ACCEPT_FILLER
+    return all(w in _ACCEPT_CORE or w in allowed for w in words) and any(w in _ACCEPT_CORE for w in words)
 
 
 _GO_ON = re.compile(r"\b(?:sigamos|seguir|sigo|siga|continuar|continuemos|continua|continuo|con esta|con esa)\b")

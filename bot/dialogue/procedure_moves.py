@@ -28,10 +28,14 @@ _ACT = (
 # "lo q necesito es reportar…": the want and the act may be joined by "es".
 _WANT_TO_ACT = rf"\b{_WANT} (?:es )?{_ACT}\b"
 _OPENS_WITH_REQUEST = r"^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclamar|quiero denunciar)\b"
+# A letter's opening: "Me dirijo a ustedes para denunciar…", "le escribo para solicitar…".
+_WRITES_TO_ACT = (
+    rf"\b(?:me dirijo|me comunico|escribo|le escribo|les escribo)\b(?:\s+\w+){{0,4}}?\s+(?:para|pa) {_ACT}\b"
+)
 _REQUEST = re.compile(
     _WANT_TO_ACT
     + r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|despejen|fumiguen|pidan que|inscribanme|anotenme"
-    r"|agendenme|necesito que)\b|" + _OPENS_WITH_REQUEST
+    r"|agendenme|necesito que)\b|" + _OPENS_WITH_REQUEST + "|" + _WRITES_TO_ACT
 )
 # A message of this many words or fewer, with no other signal, only names what it is about.
 MAX_BARE_WORDS = 3
@@ -59,12 +63,17 @@ _ASKS = re.compile(
     r"|registro|inscribo|postulo|pago|obtengo)|se puede|puedo|hay que|tiene costo|es gratis|cobran|requisitos"
     r"|quien(?:es)? (?:puede|pueden|se encarga|corta|retira|hace|ve|atiende)|a quien(?:es)?|sirve)\b"
 )
-# Words that only look like asking: a courtesy ("vengan el jueves si se puede") or "donde" after a place
+# Words that only look like asking: a courtesy ("vengan el jueves si se puede"), a "no puedo", or "donde" after a place
 # ("el pasaje donde vivo"), which says where, it does not ask it.
-_COURTESY = re.compile(r"\bsi (?:se puede|es posible|fuera posible|pueden|puede|no es molestia)\b")
+_COURTESY = re.compile(
+    r"\bsi (?:se puede|es posible|fuera posible|pueden|puede|no es molestia)\b"
+    r"|\bno (?:puedo|podemos|se puede)\b"  # "no puedo descansar" tells, it does not ask
+)
 _PLACE_THEN_WHERE = re.compile(
     r"\b(pasaje|casa|calle|villa|sector|lugar|esquina|poblacion|block|departamento|depto|edificio|condominio"
-    r"|barrio|plaza|parque|parte|patio|terreno|sitio|cuadra|local|avenida|pieza) donde\b"
+    r"|barrio|plaza|parque|parte|patio|terreno|sitio|cuadra|local|avenida|pieza"
+    # After a street number: "…en calle Covadonga 745, donde todos los viernes hacen fiestas".
+    r"|\d+) donde\b"
 )
 
 

@@ -33,7 +33,9 @@ _LEAD = re.compile(
 # "... en manuel montt 1820": a place of one to four words and its number, closing the clause.
 _EN_PLACE_NUMBER = re.compile(
     r"\ben\s+((?:(?!en\b)[^\W\d]+\.?\s+){1,4}\d{1,5}(?:\s*-?\s*[a-z]\b)?"
-    r"(?:\s+(?:depto|dpto|departamento|casa|block|torre)\.?\s*\w{1,5})?)\s*$",
+    r"(?:\s+(?:depto|dpto|departamento|casa|block|torre)\.?\s*\w{1,5})?)"
+    # …or before what starts another clause: "hay un hoyo en maruri 1300 y tb quiero denunciar…".
+    r"\s*(?:$|(?=\s+(?:y|e|pero|porque|pq|xq)\s))",
     re.IGNORECASE,
 )
 # "el vecino de Santos Dumont 1456 pone música…": a street's name written with capitals and its number, after
