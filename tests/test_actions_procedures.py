@@ -723,7 +723,7 @@ async def test_the_office_of_the_procedure_in_focus_keeps_it_in_focus():
 
 
 async def test_a_question_going_on_from_an_answer_read_as_a_datum_is_about_the_procedure_in_focus():
-    """"y pa los jubilados?" right after the fee of the waste collection: no datum, a question about it."""
+    """ "y pa los jubilados?" right after the fee of the waste collection: no datum, a question about it."""
     slots = {"municipio": "independencia", "tramite": "derechos-aseo"}
     tracker = make_tracker("y pa los jubilados? mi mama tiene 80 y vive sola", "informar", [], slots=slots)
     messages, _ = await run(ActionRecibirDato(), tracker)
