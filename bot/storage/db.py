@@ -40,7 +40,13 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         # hide_parameters: a database error logged with its traceback must not quote what a citizen wrote.
-        kwargs: Dict[str, Any] = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
+        # A pooled connection to a server may have dropped: pinged before use. A SQLite file's cannot (no server),
+        # and the ping is a statement more per session, about ten a turn.
+        kwargs: Dict[str, Any] = {
+            "future": True,
+            "pool_pre_ping": not url.startswith("sqlite"),
+            "hide_parameters": True,
+        }
         if url.startswith("sqlite"):
             kwargs.update(sqlite_pool_options(url))
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}

@@ -52,7 +52,7 @@ class SafeSQLTrackerStore(RasaSQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.replace_engine(pool_pre_ping=True)
+        self.replace_engine(pool_pre_ping=self.engine.url.get_backend_name() != "sqlite")  # see bot.storage.db
         if self.engine.url.get_backend_name() == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             # Several Rasa workers (RASA_WORKERS) write this file at once.
             sa.event.listen(self.engine, "connect", sqlite_pragmas)
