@@ -16,8 +16,10 @@ from bot.answers import procedures as answers
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
+from bot.dialogue.choices import offered_procedures
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects, asks_online_only
+from bot.matching.generic import generic_candidates
 from bot.text import normalise
 
 
@@ -145,11 +147,27 @@ class ActionResponderTramite(NeedsMunicipality):
             latest_text(tracker),
             entity(tracker, "tramite"),
             # "¿Te refieres a la compostera?" then "cuanto cuesta": the suggestion, taken up by asking about it
-            tracker.get_slot(Slot.TRAMITE_SUGERIDO) or tracker.get_slot(Slot.TRAMITE),
+            tracker.get_slot(Slot.TRAMITE_SUGERIDO)
+            or _offered_of_its_kind(catalogue, town, tracker)
+            or tracker.get_slot(Slot.TRAMITE),
             entity(tracker, "aspecto"),
             tracker.get_slot(Slot.TEMA),
             told_in_order(tracker),
         )
+
+
+def _offered_of_its_kind(catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Optional[str]:
+    """The one procedure the last message offered that the kind named now fits: "y la patente cuanto se
+    demoran?" right after «Patente comercial» and «Permiso de circulación» is the commercial licence."""
+    offered = {slug for _, slug in offered_procedures(last_buttons(tracker))}
+    if len(offered) < 2:
+        return None
+    fitting = [
+        p.slug
+        for p in generic_candidates(latest_text(tracker), catalogue.procedures_for(town.slug).values())
+        if p.slug in offered
+    ]
+    return fitting[0] if len(fitting) == 1 else None
 
 
 class ActionIniciarTramite(NeedsMunicipality):

@@ -735,3 +735,27 @@ async def test_a_question_going_on_from_an_answer_read_as_a_datum_is_about_the_p
     )
     messages, _ = await run(ActionRecibirDato(), tracker)
     assert not messages[0]["text"].startswith("Derechos de aseo")
+
+
+async def test_a_kind_named_after_a_choice_of_procedures_is_the_offered_one_of_that_kind():
+    """Two procedures answered with a choice of which, then "y la patente…": the offered licence, not a new
+    question between both licences."""
+    from actions.procedure_turns import procedure_question
+    from bot.catalogue.files import load_catalogue
+    from bot.config import catalogue_dir
+
+    catalogue = load_catalogue(catalogue_dir())
+    town = catalogue.municipalities["penalolen"]
+    turn = procedure_question(
+        catalogue, town, "cuanto sale la patente comercial y el permiso de circulacion?", None, None, None
+    )
+    choice = turn.replies[-1].as_dispatch()
+    shown = {"event": "bot", "text": choice["text"], "data": {"buttons": choice["buttons"]}}
+    slots = {"municipio": "penalolen", "tramite": "permiso-circulacion"}
+    tracker = make_tracker("y la patente cuanto se demoran en darla?", "consultar_tramite", [], slots, [shown])
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert messages[0]["text"].startswith("Patente comercial en Peñalolén"), messages[0]["text"]
+    # Without that choice just shown, the kind alone still asks which licence.
+    tracker = make_tracker("y la patente cuanto se demoran en darla?", "consultar_tramite", [], slots)
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "Patente de alcoholes" in str(messages[0]) and "Patente comercial" in str(messages[0])
