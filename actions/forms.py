@@ -34,6 +34,7 @@ from bot.dialogue.cues import wants_to_go_on
 from bot.dialogue.form_moves import (
     ACKNOWLEDGED,
     CANCEL,
+    COURTESY,
     OTHER_REQUEST,
     PERSON,
     QUESTION,
@@ -279,6 +280,9 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return self._upset(catalogue, town, proc, state, dispatcher)
         if move == ACKNOWLEDGED:
             send(dispatcher, [form_replies.going_on()])
+            return {ANSWER_SLOT: None}
+        if move == COURTESY:
+            send(dispatcher, [form_replies.welcome_and_go_on()])
             return {ANSWER_SLOT: None}
         if move == QUESTION:
             send(

@@ -98,6 +98,15 @@ async def test_question_in_the_middle_is_answered_and_form_resumes():
     assert result == {"respuesta_formulario": None}  # state untouched: the same field is asked again
 
 
+async def test_thanks_while_the_noise_schedule_is_asked_is_welcomed_and_nothing_stored():
+    state = FormState("denuncia-ruidos", "angol", current="horario")
+    messages, result = await validate(state, "Muy amable, que tenga buenas noches.", intent="despedirse")
+    assert texts(messages).startswith("¡De nada!")
+    assert result == {"respuesta_formulario": None}  # the schedule is asked again, nothing stored in it
+    messages, result = await validate(state, "todos los viernes desde las once de la noche", intent="informar")
+    assert FormState.from_dict(result["solicitud"]).values["horario"] == "todos los viernes desde las once de la noche"
+
+
 async def test_question_about_another_procedure_in_the_middle():
     state = FormState("retiro-voluminosos", "penalolen", current="objetos")
     messages, result = await validate(

@@ -692,3 +692,31 @@ def test_a_yes_with_courtesy_accepts():
 
     assert accepts("Si, muy amable") and accepts("Sí, está todo correcto. Muchas gracias.")
     assert not accepts("muchas gracias") and not accepts("no, muchas gracias")
+
+
+def test_a_question_asked_at_an_option_is_no_other_option():
+    reason = FormField(
+        "motivo", "opcion", "¿Para qué necesitas el certificado?", options=["Trabajo", "Estudios", "Otro"]
+    )
+    assert move(reason, "y cuanto se demora en llegar?", "consultar_tramite", 0.9) == QUESTION
+    assert move(reason, "pa la pega", "informar", 0.9) == ANSWER
+    assert move(reason, "para postular a un arriendo", "informar", 0.9) == ANSWER  # «Otro: …», no question
+
+
+def test_thanks_or_a_goodbye_is_no_free_text_answer():
+    schedule = FormField("horario", "horario", "¿En qué días y horario ocurre el ruido?")
+    from bot.dialogue.form_moves import COURTESY
+
+    assert move(schedule, "Muy amable, que tenga buenas noches.", "despedirse", 0.94) == COURTESY
+    assert move(DESCRIPTION, "muchas gracias", "agradecer", 0.95) == COURTESY
+    # Days and hours said with thanks are the schedule.
+    assert move(schedule, "gracias, todos los viernes desde las once", "agradecer", 0.9) == ANSWER
+    assert move(schedule, "todas las noches desde las 11", "informar", 0.9) == ANSWER
+
+
+def test_an_opening_schedule_may_give_its_hours_in_words():
+    from bot.forms.schedule import is_schedule
+
+    assert is_schedule("todos los viernes y sabados desde las once de la noche hasta las cinco de la madrugada")
+    assert is_schedule("de lunes a sabado desde las siete de la manana")
+    assert not is_schedule("los viernes")  # a day alone: no hour

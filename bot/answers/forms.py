@@ -204,6 +204,11 @@ def going_on() -> Reply:
     return Reply("¡Vamos con esa!")
 
 
+def welcome_and_go_on() -> Reply:
+    """Thanks or a goodbye in the middle of a request: the question is asked again after this."""
+    return Reply("¡De nada! Para terminar tu solicitud me falta este dato:")
+
+
 def nothing_to_cancel() -> Reply:
     """«cancelar» with no request in progress."""
     return Reply("Listo, lo dejamos hasta aquí. ¿Te ayudo con otra cosa?")

@@ -19,6 +19,7 @@ from bot.dialogue.procedure_moves import asks_to_switch, changes_mind, explicit_
 from bot.domain_names import Intent
 from bot.forms.fields import AnswerContext, validate_answer, yes_no
 from bot.forms.flow import wants_to_correct
+from bot.forms.schedule import is_schedule
 from bot.forms.state import ASKING, CORRECTING
 from bot.matching.aspects import asked_aspects
 
@@ -28,6 +29,7 @@ PERSON = "persona"
 QUESTION = "pregunta"
 OTHER_REQUEST = "otro_tramite"
 ACKNOWLEDGED = "de_acuerdo"  # names the procedure being filled in, answers nothing: ask the question again
+COURTESY = "cortesia"  # thanks or a goodbye while a free-text question waits: welcome, and ask it again
 UPSET = "molestia"  # angry, and no answer: acknowledge it and offer a complaint, a person or to go on
 MAX_ACKNOWLEDGING_WORDS = 4
 
@@ -45,7 +47,7 @@ MIN_STORY_WORDS = 8
 def form_move(
     stage: str, form_field: Optional[FormField], message: Message, context: AnswerContext, current_procedure: str
 ) -> str:
-    """ANSWER, CANCEL, PERSON, UPSET, QUESTION, OTHER_REQUEST or ACKNOWLEDGED for a message during the form."""
+    """ANSWER, CANCEL, PERSON, UPSET, QUESTION, OTHER_REQUEST, ACKNOWLEDGED or COURTESY for a message in the form."""
     if message.is_button:
         if message.intent == Intent.CANCELAR:
             return CANCEL
@@ -68,7 +70,11 @@ def form_move(
     ):
         return UPSET  # "q lata tanta pregunta, llevo 3 meses pidiendo…" asked for the RUT
     if accepted and not free_text:
+        if form_field is not None and looks_like_question(text) and _taken_as_any_text(form_field, text, context):
+            return QUESTION  # "y cuanto se demora en llegar?" asked «¿Para qué…?»: no «Otro: …»
         return ANSWER
+    if accepted and free_text and _only_courtesy(form_field, message):
+        return COURTESY  # "Muy amable, que tenga buenas noches" asked when the noise happens: no schedule
     if form_field is not None and form_field.type in DATUM_TEXT_TYPES and _asks_without_data(text):
         return QUESTION  # "cuanto sale" or "y esto cuanto me va a salir?" is no name nor address
     # Only for an address: a description may well name its own procedure ("un hoyo grande").
@@ -111,6 +117,22 @@ def other_procedure(message: Message, current_procedure: str) -> Optional[str]:
     """The procedure a message names besides the one being requested ("las ratas vienen del basural…, mejor
     denuncio ese microbasural"), else the first it names."""
     return next((p for p in message.procedures if p != current_procedure), message.entities.get("tramite"))
+
+
+MAX_COURTESY_WORDS = 10
+
+
+def _only_courtesy(form_field: Optional[FormField], message: Message) -> bool:
+    """Thanks or a goodbye, confidently, in a few words that say nothing of when: no free-text answer."""
+    return (
+        (message.means(Intent.DESPEDIRSE) or message.means(Intent.AGRADECER))
+        and message.confidence >= COURTESY_CONFIDENCE
+        and len(message.text.split()) <= MAX_COURTESY_WORDS
+        and not (form_field is not None and form_field.type == "horario" and is_schedule(message.text))
+    )
+
+
+COURTESY_CONFIDENCE = 0.8
 
 
 def _taken_as_any_text(form_field: FormField, text: str, context: AnswerContext) -> bool:

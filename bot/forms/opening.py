@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 
 from bot.catalogue.model import FormField
 from bot.forms.fields import NOT_IN_A_NAME, name_before_data
+from bot.forms.schedule import is_schedule
 from bot.text import normalise
 
 _CLAUSES = re.compile(r"(?:[,;:\n]|\.(?!\d))+")  # not the dots of "9.876.543-3"
@@ -52,16 +53,6 @@ _STREET_START = re.compile(r"\ben\s+(?=(?:la\s+|el\s+)?" + _STREET.pattern + ")"
 _AFTER_THE_NUMBER = re.compile(r"(?<=\d)(\s+\w{1,5})??\s+(?:y|e|pero|porque|pq|xq|que|q)\s.*$", re.IGNORECASE)
 MIN_CLAUSES = 2
 # A schedule: when ("los viernes", "todas las noches", "fines de semana") and at what time ("desde las 11").
-_WHEN = re.compile(
-    r"\b(?:lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|fin(?:es)? de semana|todos los dias"
-    r"|todas las (?:noches|tardes|mananas|madrugadas)|diario|a diario|cada dia|en la noche|en las noches"
-    r"|de noche|en la madrugada)\b"
-)
-_AT_TIME = re.compile(
-    r"\b(?:(?:desde|hasta|a|de|entre) las? \d{1,2}|\d{1,2}(?::\d{2})? ?(?:hrs?|horas|am|pm)\b|\d{1,2}:\d{2}"
-    r"|toda la noche|todo el dia|toda la tarde)"
-)
-
 
 # Two streets' corner, from its street word: "…de av jose arrieta con tobalaba estan botando…", "el foco de la
 # esquina de ercilla con lautaro esta apagado". The second street ends where a verb or a link word starts.
@@ -152,12 +143,6 @@ def _counts_time(clause_norm: str, found: str) -> bool:
     )
 
 
-def _is_schedule(clause: str) -> bool:
-    """The clause says on which days or at what time of day, and at what hour ("los viernes desde las 11")."""
-    norm = normalise(clause)
-    return bool(_WHEN.search(norm) and _AT_TIME.search(norm))
-
-
 # Words of an option's title that say nothing told unasked: "otro sofá", "un trámite", "entre las ramas".
 _GENERIC_TITLE_WORDS = frozenset({"otro", "otra", "tramite", "entre", "menos", "dentro"})
 
@@ -222,7 +207,7 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
                 used.add(hits[0][0])
                 beside_address[hits[0][0]] = clauses[hits[0][0]].replace(hits[0][1], " ")
         elif form_field.type == "horario" and len(clauses) >= MIN_CLAUSES:
-            schedules = [i for i, c in enumerate(clauses) if i not in used and _is_schedule(c)]
+            schedules = [i for i, c in enumerate(clauses) if i not in used and is_schedule(c)]
             if len(schedules) == 1:
                 found[form_field.name] = clauses[schedules[0]]
                 used.add(schedules[0])
