@@ -131,6 +131,16 @@ def test_validator_reports_colliding_aliases(broken_catalogue):
     assert any("luminaria apagada" in p and "reporte-bache" in p and "reporte-luminaria" in p for p in problems)
 
 
+def test_validator_reports_a_skip_if_that_names_no_earlier_field_or_a_required_question(broken_catalogue):
+    def change(d):
+        d["form"]["fields"][0]["skip_if"] = {"no_existe": True}  # the first question: nothing before it
+
+    _edit(broken_catalogue / "procedures/denuncia-microbasural.yml", change)
+    problems = validate_catalogue(broken_catalogue)
+    assert any("skip_if nombra 'no_existe'" in p for p in problems)
+    assert any("con skip_if debe ser opcional" in p for p in problems)
+
+
 def test_validator_reports_bad_override_and_hours(broken_catalogue):
     def change(d):
         d["procedures"]["overrides"]["no-existe"] = {"cost": "1 UTM"}

@@ -469,3 +469,21 @@ def test_corregir_before_the_summary_opens_the_field_list_and_comes_back_to_the_
     handle_message(state, form, "corregir", ctx())
     handle_message(state, form, "ninguno", ctx())
     assert state.stage != CONFIRMING and state.current == asked
+
+
+def test_an_anonymous_report_is_not_asked_the_name():
+    from bot.forms.fields import AnswerContext
+    from bot.forms.flow import handle_message
+    from bot.forms.state import FormState
+
+    form = _form("denuncia-microbasural")
+    context = AnswerContext(today=date(2026, 12, 3), commune="Angol")
+    state = FormState("denuncia-microbasural", "angol", current="anonima")
+    state.values.update({"direccion": "caupolican con prat", "descripcion": "escombros hace 3 semanas"})
+    step = handle_message(state, form, "sip", context)
+    assert step.state.values["anonima"] is True
+    assert step.state.current == "foto"  # not «¿Cuál es tu nombre?»
+    named = FormState("denuncia-microbasural", "angol", current="anonima")
+    named.values.update(state.values)
+    named.values.pop("anonima")
+    assert handle_message(named, form, "no", context).state.current == "nombre"

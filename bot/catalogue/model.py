@@ -52,6 +52,12 @@ class FormField:
     help: str = ""
     options: List[str] = field(default_factory=list)
     max_length: int = 500
+    # Not asked when an earlier answer has one of these values: {"anonima": true} for the name of an anonymous report.
+    skip_if: Dict[str, Any] = field(default_factory=dict)
+
+    def skipped(self, values: Dict[str, Any]) -> bool:
+        """Whether the answers given so far make this question moot."""
+        return any(name in values and values[name] == value for name, value in self.skip_if.items())
 
 
 @dataclass(frozen=True)

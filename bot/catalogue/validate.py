@@ -64,6 +64,11 @@ def _check_procedure(proc: Procedure, where: str) -> List[str]:
             problems.append(f"{where}: campo {field.name!r} de tipo opcion sin options")
         if field.name in names:
             problems.append(f"{where}: campo {field.name!r} repetido")
+        for other in field.skip_if:
+            if other not in names:
+                problems.append(f"{where}: campo {field.name!r}: skip_if nombra {other!r}, que no es un campo anterior")
+        if field.skip_if and field.required:
+            problems.append(f"{where}: campo {field.name!r} con skip_if debe ser opcional (required: false)")
         names.add(field.name)
     return problems
 

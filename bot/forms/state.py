@@ -88,7 +88,7 @@ class FormState:
 
     def advance(self, fields: List[FormField]) -> None:
         """Move to the next unanswered field, or to the confirmation."""
-        missing = [f.name for f in fields if f.name not in self.values]
+        missing = [f.name for f in fields if f.name not in self.values and not f.skipped(self.values)]
         if missing:
             self.current, self.stage = missing[0], ASKING
         else:
