@@ -720,3 +720,11 @@ def test_an_opening_schedule_may_give_its_hours_in_words():
     assert is_schedule("todos los viernes y sabados desde las once de la noche hasta las cinco de la madrugada")
     assert is_schedule("de lunes a sabado desde las siete de la manana")
     assert not is_schedule("los viernes")  # a day alone: no hour
+
+
+def test_thanks_in_a_letters_words_are_thanks():
+    said = "Le agradezco mucho su atención, que tenga buen día."
+    assert _cued_intent(said, "consultar_tramite", unsure=True) == "agradecer"
+    # A question with thanks is still the question; a sure guess is left alone.
+    assert _cued_intent("gracias, y cuanto cuesta?", "consultar_tramite", unsure=True) == "consultar_tramite"
+    assert _cued_intent(said, "consultar_tramite", unsure=False) == "consultar_tramite"

@@ -227,6 +227,15 @@ _NEGATION = re.compile(r"\b(?:no|nada|nunca|nadie|ni|jamas)\b")
 _THANKS = re.compile(r"\b(?:gracias|grax|graciass|muchas gracias|genial|bacan|buenisimo|excelente|te pasaste)\b")
 
 
+# Thanks in a letter's words too: "Le agradezco mucho su atención, que tenga buen día."
+_GRATITUDE = re.compile(r"\b(?:gracias|grax|agradezco|agradecemos|agradecid[oa]s?|muy amable|muy amables)\b")
+
+
+def gives_thanks(text: str) -> bool:
+    """The words thank ("mil gracias", "le agradezco mucho su atención")."""
+    return bool(_GRATITUDE.search(normalise(text)))
+
+
 def sounds_angry(text: str) -> bool:
     """Anger at the service or the assistant ("NO ME SIRVE NADA DE ESTO", "esto es una burla")."""
     letters = [ch for ch in text if ch.isalpha()]

@@ -36,6 +36,7 @@ from bot.dialogue.cues import (
     asks_for_list,
     asks_status,
     asks_town_hall_detail,
+    gives_thanks,
     is_stop,
     looks_like_question,
     names_a_person,
@@ -51,7 +52,7 @@ from bot.matching.generic import names_a_kind
 from bot.text import normalise
 
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
-AGREEING = "afirmar"
+AGREEING, THANKING = "afirmar", "agradecer"
 LISTING, STOPPING, OUT_OF_SCOPE = "listar_tramites", "cancelar", "fuera_de_alcance"
 PERSON = "hablar_con_funcionario"
 SMALL_TALK = {"saludar", "despedirse", "agradecer", "afirmar", "negar", "consultar_bot"}
@@ -171,6 +172,15 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
         return ASKING
+    if (
+        unsure
+        and guessed in (ASKING, DOING, OUT_OF_SCOPE, "nlu_fallback")
+        and "tramite" not in entities
+        and gives_thanks(text)
+        and not looks_like_question(text)
+        and not explicit_request(text)
+    ):
+        return THANKING  # "Le agradezco mucho su atención, que tenga buen día.": no question about a procedure
     if guessed in (ASKING, DOING) and speaks_of_a_request_made(text):
         return STATUS  # "quiero saber el estado de un trámite"
     if (
