@@ -728,3 +728,17 @@ def test_thanks_in_a_letters_words_are_thanks():
     # A question with thanks is still the question; a sure guess is left alone.
     assert _cued_intent("gracias, y cuanto cuesta?", "consultar_tramite", unsure=True) == "consultar_tramite"
     assert _cued_intent(said, "consultar_tramite", unsure=False) == "consultar_tramite"
+
+
+def test_asking_to_pass_it_on_is_a_request():
+    said = "hundimiento en la pista de bajada en los alerces 455, avisen xfa a quien corresponda"
+    assert procedure_move(Message(said, "consultar_tramite", 0.7)) == DO
+    assert procedure_move(Message("a quien le aviso si hay un hoyo?", "consultar_tramite", 0.7)) == ASK
+
+
+def test_a_folio_named_as_such_is_one_whatever_its_characters():
+    from bot.folio import folios_in
+
+    assert [f for f, _, _ in folios_in("folio pen 330871")] == ["PEN-330871"]
+    assert [f for f, _, _ in folios_in("mi folio es ANG 482913")] == ["ANG-482913"]
+    assert list(folios_in("cel 987 654")) == [] and list(folios_in("pen 330871")) == []  # digits alone: a phone

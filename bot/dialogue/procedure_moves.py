@@ -35,6 +35,7 @@ _WRITES_TO_ACT = (
 _REQUEST = re.compile(
     _WANT_TO_ACT
     + r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|despejen|fumiguen|pidan que|inscribanme|anotenme"
+    r"|avisen|avisenle|avisele"
     r"|agendenme|necesito que)\b|" + _OPENS_WITH_REQUEST + "|" + _WRITES_TO_ACT
 )
 # A message of this many words or fewer, with no other signal, only names what it is about.
@@ -68,6 +69,7 @@ _ASKS = re.compile(
 _COURTESY = re.compile(
     r"\bsi (?:se puede|es posible|fuera posible|pueden|puede|no es molestia)\b"
     r"|\bno (?:puedo|podemos|se puede)\b"  # "no puedo descansar" tells, it does not ask
+    r"|\ba quien corresponda\b"  # "avisen xfa a quien corresponda"
 )
 _PLACE_THEN_WHERE = re.compile(
     r"\b(pasaje|casa|calle|villa|sector|lugar|esquina|poblacion|block|departamento|depto|edificio|condominio"
