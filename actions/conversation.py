@@ -27,6 +27,7 @@ from bot.dialogue.cues import (
     asks_about_town_hall,
     asks_open_or_where,
     asks_town_hall_detail,
+    gives_thanks,
     is_follow_up,
     opens_as_follow_up,
 )
@@ -237,7 +238,7 @@ class ActionAfirmar(Action):
             turn = procedure_question(catalogue, town, "", suggested, None, None)
             send(dispatcher, turn.replies)
             return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]
-        send(dispatcher, [replies.anything_else(after_yes=True)])
+        send(dispatcher, [replies.anything_else(after_yes=True, thanked=gives_thanks(latest_text(tracker)))])
         return []
 
 

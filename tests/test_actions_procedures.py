@@ -759,3 +759,10 @@ async def test_a_kind_named_after_a_choice_of_procedures_is_the_offered_one_of_t
     tracker = make_tracker("y la patente cuanto se demoran en darla?", "consultar_tramite", [], slots)
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert "Patente de alcoholes" in str(messages[0]) and "Patente comercial" in str(messages[0])
+
+
+async def test_ok_thanks_with_nothing_offered_is_welcomed():
+    messages, _ = await run(ActionAfirmar(), make_tracker("ok gracias", "afirmar", [], slots={"municipio": "angol"}))
+    assert messages[0]["text"] == "¡De nada! ¿En qué más te ayudo?"
+    messages, _ = await run(ActionAfirmar(), make_tracker("ok", "afirmar", [], slots={"municipio": "angol"}))
+    assert messages[0]["text"] == "¡Bien! ¿En qué más te ayudo?"

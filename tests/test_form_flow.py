@@ -487,3 +487,10 @@ def test_an_anonymous_report_is_not_asked_the_name():
     named.values.update(state.values)
     named.values.pop("anonima")
     assert handle_message(named, form, "no", context).state.current == "nombre"
+
+
+def test_a_no_in_chat_spelling_skips_an_optional_question():
+    from bot.forms.fields import is_skip
+
+    assert all(is_skip(no) for no in ("nop", "nopo", "no po", "negativo"))
+    assert not is_skip("sip")

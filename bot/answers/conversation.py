@@ -119,8 +119,10 @@ def human_contact(town: Optional[Municipality]) -> Reply:
     return Reply("\n".join(lines))
 
 
-def anything_else(after_yes: bool = False) -> Reply:
-    """Nothing was pending: ask what else ("¡Bien!" after a yes, "Ok." after a no)."""
+def anything_else(after_yes: bool = False, thanked: bool = False) -> Reply:
+    """Nothing was pending: ask what else ("¡Bien!" after a yes, "Ok." after a no, "¡De nada!" after thanks)."""
+    if thanked:
+        return Reply("¡De nada! ¿En qué más te ayudo?")
     return Reply("¡Bien! ¿En qué más te ayudo?" if after_yes else "Ok. ¿En qué más te ayudo?")
 
 

@@ -105,7 +105,7 @@ def is_skip(text: str) -> bool:
     """Whether the citizen declines an optional field."""
     norm = normalise(text)
     words = len(norm.split())
-    if norm in SKIP_WORDS or (words <= MAX_SKIP_WORDS and norm.startswith(SKIP_STARTS)):
+    if norm in SKIP_WORDS or norm in NO or (words <= MAX_SKIP_WORDS and norm.startswith(SKIP_STARTS)):
         return True
     if words <= MAX_DECLINE_WORDS and _CANNOT.match(norm):
         return True
