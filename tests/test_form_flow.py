@@ -187,6 +187,15 @@ def test_an_opening_message_gives_the_address_and_the_option_it_holds():
         "tipo_ruido": "Fiesta o música",  # named in the same clause, beside the address
     }
     assert "direccion" not in opening_answers(_form("denuncia-ruidos"), "ruidos molestos, una multa de 3 lucas")
+    # A letter: the clause that names the noise tells when it happens too, hours in words.
+    said = (
+        "Me dirijo a ustedes para denunciar los ruidos molestos de la casa ubicada en calle Covadonga 745, donde "
+        "todos los viernes y sabados hacen fiestas con musica a todo volumen desde las once de la noche hasta las "
+        "cinco de la madrugada. Soy una persona de edad y no puedo descansar."
+    )
+    told = opening_answers(_form("denuncia-ruidos"), said)
+    assert told["direccion"] == "calle Covadonga 745" and told["tipo_ruido"] == "Fiesta o música"
+    assert told["horario"].startswith("donde todos los viernes y sabados") and "cinco de la madrugada" in told["horario"]
     # Two requests in one clause: the address ends where the second starts.
     said = "hola, hay un hoyo gigante en maruri 1300 y tb quiero denunciar un microbasural q se formo en la plaza"
     assert opening_answers(_form("reporte-bache"), said)["direccion"] == "maruri 1300"

@@ -194,6 +194,7 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
     used: set[int] = set()
     # The words of a clause beside the address it gave: "el vecino de Santos Dumont 1456 pone música" names its noise.
     beside_address: Dict[int, str] = {}
+    named_option: set[int] = set()  # clauses that gave an option, which a schedule may share
     for form_field in fields:
         if form_field.type == "nombre":
             name = _told_name(text)
@@ -207,7 +208,8 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
                 used.add(hits[0][0])
                 beside_address[hits[0][0]] = clauses[hits[0][0]].replace(hits[0][1], " ")
         elif form_field.type == "horario" and len(clauses) >= MIN_CLAUSES:
-            schedules = [i for i, c in enumerate(clauses) if i not in used and is_schedule(c)]
+            # A clause that named an option may hold the schedule too ("…hacen fiestas … desde las once").
+            schedules = [i for i, c in enumerate(clauses) if (i not in used or i in named_option) and is_schedule(c)]
             if len(schedules) == 1:
                 found[form_field.name] = clauses[schedules[0]]
                 used.add(schedules[0])
@@ -222,4 +224,5 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
             if chosen and len({option for _, option in chosen}) == 1:
                 found[form_field.name] = str(chosen[0][1])
                 used.update(i for i, _ in chosen)
+                named_option.update(i for i, _ in chosen)
     return found
