@@ -195,7 +195,9 @@ def test_an_opening_message_gives_the_address_and_the_option_it_holds():
     )
     told = opening_answers(_form("denuncia-ruidos"), said)
     assert told["direccion"] == "calle Covadonga 745" and told["tipo_ruido"] == "Fiesta o música"
-    assert told["horario"].startswith("donde todos los viernes y sabados") and "cinco de la madrugada" in told["horario"]
+    assert (
+        told["horario"].startswith("donde todos los viernes y sabados") and "cinco de la madrugada" in told["horario"]
+    )
     # Two requests in one clause: the address ends where the second starts.
     said = "hola, hay un hoyo gigante en maruri 1300 y tb quiero denunciar un microbasural q se formo en la plaza"
     assert opening_answers(_form("reporte-bache"), said)["direccion"] == "maruri 1300"
