@@ -54,8 +54,9 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker, town: 
         if reason:
             dispatcher.utter_message(text=replies.blocked(reason))
             return done
-        # The lookup form asks the RUT, unless it came with the folio ("folio ang zzz997 rut 11.111.111-1").
-        rut = entity(tracker, "rut") or first_rut(latest_text(tracker))
+        # The lookup form asks the RUT, unless it came with the folio ("folio ang zzz997 rut 11.111.111-1") or the
+        # folio corrects the lookup just not found ("ah capaz q lo anote mal, es ang 7kq2n9"): its RUT again.
+        rut = entity(tracker, "rut") or first_rut(latest_text(tracker)) or rut_of_the_lookup_not_found(tracker)
         return [
             SlotSet(Slot.MUNICIPIO, town.slug),
             SlotSet(Slot.FOLIO_CONSULTA, folio),
@@ -76,6 +77,21 @@ async def status_turn(dispatcher: CollectingDispatcher, tracker: Tracker, town: 
         SlotSet(Slot.RUT_CONSULTA, None),
         SlotSet(Slot.CONSULTA_LISTA, True),
     ]
+
+
+def rut_of_the_lookup_not_found(tracker: Tracker) -> Optional[str]:
+    """The RUT this citizen gave for the lookup the assistant's last message did not find, if that was it."""
+    said_last = next((e for e in reversed(tracker.events) if e.get("event") == "bot"), None)
+    if said_last is None or said_last.get("text") != replies.NOT_FOUND:
+        return None
+    return next(
+        (
+            str(e["value"])
+            for e in reversed(tracker.events)
+            if e.get("event") == "slot" and e.get("name") == Slot.RUT_CONSULTA and e.get("value")
+        ),
+        None,
+    )
 
 
 class ActionConsultarEstado(Action):

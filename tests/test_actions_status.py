@@ -234,3 +234,30 @@ async def test_deleting_my_data_does_not_reset_the_limit_and_counters_hold_no_pe
         rows = session.execute(select(LookupFailureRow)).scalars().all()
     stored = " ".join(f"{r.municipality} {r.folio} {r.sender_key}" for r in rows)
     assert len(rows) == 5 and "56912345678" not in stored and "12345678" not in stored and sender not in stored
+
+
+async def test_a_folio_corrected_right_after_not_found_is_looked_up_with_the_rut_given():
+    from bot.answers.status import NOT_FOUND
+
+    before = [
+        {"event": "slot", "name": "rut_consulta", "value": "17654321-3"},
+        {"event": "bot", "text": NOT_FOUND, "data": {}},
+        {"event": "slot", "name": "rut_consulta", "value": None},
+    ]
+    corrected = make_tracker(
+        "ah capaz q lo anote mal, es pen 7kq2n9",
+        "consultar_estado",
+        [ent("folio", "PEN-7KQ2N9")],
+        slots={"municipio": "penalolen"},
+        events=before,
+        sender=conversation(SENDER),
+    )
+    _, slots = await run(ActionConsultarEstado(), corrected)
+    assert slots["folio_consulta"] == "PEN-7KQ2N9" and slots["rut_consulta"] == "17654321-3"
+    # Once the conversation moved on, a new folio asks its RUT again.
+    later = before + [{"event": "bot", "text": "¡De nada! ¿En qué más te ayudo?", "data": {}}]
+    moved_on = make_tracker(
+        "y el pen 7kq2n9?", "consultar_estado", [ent("folio", "PEN-7KQ2N9")], {"municipio": "penalolen"}, later
+    )
+    _, slots = await run(ActionConsultarEstado(), moved_on)
+    assert slots["rut_consulta"] is None
