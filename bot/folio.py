@@ -23,6 +23,7 @@ _BODY = "|".join(
 _BODY += f"|[A-Za-z0-9]{{{LENGTH}}}"
 FOLIO_RE = re.compile(rf"\b([A-Za-z]{{3}})(\s*-\s*|\s+)({_BODY})\b")
 # Named as a folio ("folio pen 330871", "mi folio es ANG 482913"): meant as one, like a folio with its dash.
+_NAMED_WINDOW = 24  # "folio numero: " and the like fit in it
 _NAMED_AS_FOLIO = re.compile(r"\bfolio\s*(?:es\s+|n[°º.]?\s*|numero\s+|nro\.?\s*|#\s*)?:?\s*$", re.IGNORECASE)
 
 
@@ -37,7 +38,8 @@ def folios_in(text: str) -> Iterator[Tuple[str, int, int]]:
     for match in FOLIO_RE.finditer(text):
         code, separator, written = match.groups()
         body = written.replace(" ", "").replace("-", "")
-        dashed = ("-" in separator and body == written) or bool(_NAMED_AS_FOLIO.search(text[: match.start()]))
+        before = text[max(0, match.start() - _NAMED_WINDOW) : match.start()]  # a window: linear in the text
+        dashed = ("-" in separator and body == written) or bool(_NAMED_AS_FOLIO.search(before))
         if not dashed and (any(ch.upper() not in ALPHABET for ch in body) or body.isdigit()):
             continue  # look-alikes only next to a dash ("mas 10dias"), and digits alone are a phone ("cel 987 654")
         # Written with a space ("ang zzz997") or in groups, a folio must show a digit, or "que muchas" would be one.
