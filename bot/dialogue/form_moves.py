@@ -120,6 +120,7 @@ def other_procedure(message: Message, current_procedure: str) -> Optional[str]:
 
 
 MAX_COURTESY_WORDS = 10
+COURTESY_CONFIDENCE = 0.8  # above Message.means's CONFIDENT: a free-text answer is not set aside lightly
 
 
 def _only_courtesy(form_field: Optional[FormField], message: Message) -> bool:
@@ -130,9 +131,6 @@ def _only_courtesy(form_field: Optional[FormField], message: Message) -> bool:
         and len(message.text.split()) <= MAX_COURTESY_WORDS
         and not (form_field is not None and form_field.type == "horario" and is_schedule(message.text))
     )
-
-
-COURTESY_CONFIDENCE = 0.8
 
 
 def _taken_as_any_text(form_field: FormField, text: str, context: AnswerContext) -> bool:

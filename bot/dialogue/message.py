@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 # Below this confidence the intent is only a hint: the dialogue state decides.
 CONFIDENT = 0.6
@@ -26,7 +26,7 @@ class Message:
         parse = parse or {}
         intent = parse.get("intent") or {}
         entities: Dict[str, str] = {}
-        procedures: list = []
+        procedures: List[str] = []
         for item in parse.get("entities") or []:
             if item.get("role"):  # a second procedure told apart ("siguiente"), not the one the message is about
                 continue
