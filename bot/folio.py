@@ -24,6 +24,13 @@ _BODY += f"|[A-Za-z0-9]{{{LENGTH}}}"
 FOLIO_RE = re.compile(rf"\b([A-Za-z]{{3}})(\s*-\s*|\s+)({_BODY})\b")
 # Named as a folio ("folio pen 330871", "mi folio es ANG 482913"): meant as one, like a folio with its dash.
 _NAMED_WINDOW = 24  # "folio numero: " and the like fit in it
+# Short Spanish words a street number is told with ("afuera del 2233 de san martin"): in a folio read out in
+# groups without its dash, a group that is one of them (or a code that is one, before a group) makes no folio.
+_SHORT_WORDS = frozenset(
+    "de la el en es un se me te lo su al ya mi tu le si ha he va da ve yo ni "
+    "del que los las por con una uno mas sin hay muy son sus mis les nos dia mes ver voy van esa ese eso era fue "
+    "tan ahi aca asi hoy".split()
+)
 _NAMED_AS_FOLIO = re.compile(r"\bfolio\s*(?:es\s+|n[°º.]?\s*|numero\s+|nro\.?\s*|#\s*)?:?\s*$", re.IGNORECASE)
 
 
@@ -42,6 +49,9 @@ def folios_in(text: str) -> Iterator[Tuple[str, int, int]]:
         dashed = ("-" in separator and body == written) or bool(_NAMED_AS_FOLIO.search(before))
         if not dashed and (any(ch.upper() not in ALPHABET for ch in body) or body.isdigit()):
             continue  # look-alikes only next to a dash ("mas 10dias"), and digits alone are a phone ("cel 987 654")
+        groups = re.split(r"[ -]", written)
+        if not dashed and len(groups) > 1 and {code.lower(), *(g.lower() for g in groups)} & _SHORT_WORDS:
+            continue  # "del 2233 de san martin" is an address
         # Written with a space ("ang zzz997") or in groups, a folio must show a digit, or "que muchas" would be one.
         if dashed or any(ch.isdigit() for ch in body):
             yield f"{code.upper()}-{body.upper()}", match.start(), match.end()

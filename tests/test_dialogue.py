@@ -224,6 +224,34 @@ def test_a_folio_corrected_after_a_miss_is_a_status_question():
     assert _cued_intent("hola", "saludar", set()) == "saludar"
 
 
+def test_a_report_or_a_request_in_first_person_is_a_request():
+    assert _cued_intent("poste apagado afuera del 2233 de san martin", "consultar_estado", {"tramite"}) == (
+        "iniciar_tramite"
+    )
+    said = "solicito evaluacion de un arbol inclinado q se puede caer encima de mi casa con el viento"
+    assert _cued_intent(said, "consultar_tramite", {"tramite"}) == "iniciar_tramite"  # "se puede caer" asks nothing
+    said = "necesito hora pa operar a mi perrita pa q no tenga mas cachorros"
+    assert _cued_intent(said, "consultar_tramite", {"tramite"}) == "iniciar_tramite"
+    said = "necesito ayuda con pañales y mercaderia, estoy sin trabajo"
+    assert _cued_intent(said, "consultar_tramite", {"tramite"}) == "iniciar_tramite"
+    # Still questions:
+    assert _cued_intent("solicito informacion, cuanto cuesta la poda", "iniciar_tramite", {"tramite"}) == (
+        "consultar_tramite"
+    )
+    assert _cued_intent("necesito hora pa esterilizar, donde se pide?", "iniciar_tramite", {"tramite"}) == (
+        "consultar_tramite"
+    )
+
+
+def test_declining_the_request_thanking_and_a_real_person():
+    assert _cued_intent("para para, no quiero hacer la solicitud", "iniciar_tramite") == "cancelar"
+    assert _cued_intent("no quiero hacer el reclamo todavia", "iniciar_tramite", {"tramite"}) == "cancelar"
+    assert _cued_intent("no quiero nada mas", "negar") == "negar"  # an answer, no cancel
+    assert _cued_intent("se agradece harto", "fuera_de_alcance") == "agradecer"
+    assert _cued_intent("hay alguien de verdad q me pueda ayudar?", "consultar_bot") == "hablar_con_funcionario"
+    assert _cued_intent("eres una persona de verdad?", "consultar_bot") == "consultar_bot"
+
+
 def test_asking_them_to_come_is_a_request_not_a_status_question():
     assert _cued_intent("ya, q vengan a buscarlos entonces", "consultar_estado") == "iniciar_tramite"
     assert _cued_intent("cuando vienen a buscar lo q pedi?", "consultar_estado") == "consultar_estado"

@@ -99,7 +99,16 @@ def test_a_folio_written_in_groups_or_lower_case_is_found(text, folio):
 
 @pytest.mark.parametrize(
     "text",
-    ["son 2 casas", "que muchas", "hay 3 hoyos grandes", "tengo 2 perros 3 gatos", "cel 987 654 321", "mas 10dias"],
+    [
+        "son 2 casas",
+        "que muchas",
+        "hay 3 hoyos grandes",
+        "tengo 2 perros 3 gatos",
+        "cel 987 654 321",
+        "mas 10dias",
+        "poste apagado afuera del 2233 de san martin",  # an address, told with "del … de"
+        "vivo en los 4455 al fondo",
+    ],
 )
 def test_words_and_numbers_are_not_read_as_a_folio(text):
     assert find_folios(text) == []

@@ -41,7 +41,10 @@ _STOP_MESSAGES = {
 }
 _STOP_WORDS = re.compile(
     r"\b(?:cancel(?:ar|a|o|alo|emos|en|ala|e|elo|ela|amos)|anul(?:ar|a|alo|emos|e|elo|amos)|olvid(?:alo|ate|emoslo)|dejemoslo"
-    r"|no quiero seguir|ya no quiero (?:seguir|hacer|pedir|la solicitud|el tramite|nada))\b"
+    r"|no quiero seguir|ya no quiero (?:seguir|hacer|pedir|la solicitud|el tramite|nada)"
+    # "para para, no quiero hacer la solicitud": the request itself declined ("no quiero nada mas" answers a question)
+    r"|no quiero (?:hacer|seguir con|pedir|mandar|enviar) (?:la|el|esta|este|esa|ese|una|un|mi) (?:solicitud|tramite"
+    r"|formulario|reclamo|pedido|denuncia))\b"
 )
 _MAX_STOP_WORDS = 8
 # In Chile to "cancel" a fee is to pay it: "¿dónde cancelo el permiso?" stops nothing.
@@ -64,6 +67,11 @@ _CONTACT_VERBS = re.compile(
 )
 MAX_BARE_PERSON_WORDS = 4
 # Asking for a person with "want": "QUIERO UN HUMANO", "necesito una persona q me atienda".
+# A real person asked for, not asked about ("hay alguien de verdad q me ayude?"; "¿eres una persona real?" is not).
+_WANTS_A_REAL_PERSON = re.compile(
+    r"\b(?:hay|quiero|quisiera|necesito|hablar con|pasame con|pasenme con|dame|deme)\s+(?:a\s+|con\s+)?"
+    r"(?:alguien|una persona|un humano|una humana|un funcionario|una funcionaria)\s+(?:de verdad|real|de carne y hueso)\b"
+)
 _WANTS_A_PERSON = re.compile(
     r"\b(?:quiero|quisiera|necesito|exijo|pasenme|dame|deme|denme) (?:a |con )?(?:un|una) "
     r"(?:persona|humano|humana|funcionari[oa]|ejecutiv[oa]|operador[a]?)\b"
@@ -86,11 +94,18 @@ def is_stop(text: str) -> bool:
 _STOP_CLAUSES = 2
 
 
+def wants_a_real_person(text: str) -> bool:
+    """A real person asked for ("hay alguien de verdad q me pueda ayudar?"), not asked about ("¿eres real?")."""
+    return bool(_WANTS_A_REAL_PERSON.search(normalise(text)))
+
+
 def names_a_person(text: str) -> bool:
     """The message asks for a person in words ("con una persona", "un funcionario")."""
     norm = normalise(text)
     if not _PERSON_NOUNS.search(norm):
         return False
+    if wants_a_real_person(text):
+        return True
     return (
         bool(_CONTACT_VERBS.search(norm) or _WANTS_A_PERSON.search(norm)) or len(norm.split()) <= MAX_BARE_PERSON_WORDS
     )
@@ -228,7 +243,9 @@ _THANKS = re.compile(r"\b(?:gracias|grax|graciass|muchas gracias|genial|bacan|bu
 
 
 # Thanks in a letter's words too: "Le agradezco mucho su atención, que tenga buen día."
-_GRATITUDE = re.compile(r"\b(?:gracias|grax|agradezco|agradecemos|agradecid[oa]s?|muy amable|muy amables)\b")
+_GRATITUDE = re.compile(
+    r"\b(?:gracias|grax|agradezco|agradecemos|agradecid[oa]s?|se agradece|muy amable|muy amables)\b"
+)
 
 
 def gives_thanks(text: str) -> bool:

@@ -20,7 +20,7 @@ DO = "solicitud"
 _WANT = r"(?:quiero|quisiera|queria|queremos|necesito|necesitamos|necesitaria|me gustaria|deseo|vengo a)"
 _ACT = (
     r"(?:pedir|solicitar|hacer (?:un|una|el|la)|dejar (?:un|una|mi|algo)|ingresar|postular|inscribir|inscribirme"
-    r"|reservar|agendar|botar"
+    r"|reservar|agendar|botar|(?:una )?hora (?:pa|para|con)|ayuda (?:con|para|pa|economica|social|municipal)"
     r"|denunciar|reclamar|reportar|avisar|registrar|que (?:vengan|retiren|poden|saquen|arreglen|manden|vayan"
     r"|pasen|corten|limpien|revisen|fiscalicen|me))"
 )
@@ -32,6 +32,7 @@ _OPENS_WITH_REQUEST = r"^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclam
 _WRITES_TO_ACT = (
     rf"\b(?:me dirijo|me comunico|escribo|le escribo|les escribo)\b(?:\s+\w+){{0,4}}?\s+(?:para|pa) {_ACT}\b"
 )
+_OPENS_WITH_REQUEST_RE = re.compile(_OPENS_WITH_REQUEST)
 _REQUEST = re.compile(
     _WANT_TO_ACT
     + r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|despejen|fumiguen|pidan que|inscribanme|anotenme"
@@ -103,8 +104,15 @@ def procedure_move(message: Message) -> str:
     asks = "?" in message.text or "¿" in message.text or norm.startswith("cuando ") or _asking_words(rest)
     if (request or reports) and not asks:
         return DO
-    if request and _WANTS_IT_DONE.search(norm) and "?" not in message.text and not _ASKS_FOR_FACTS.search(rest):
-        return DO  # "hay un arbol seco q se puede caer, quiero q lo vengan a ver": "se puede" asks nothing
+    if (
+        request
+        and (_WANTS_IT_DONE.search(norm) or _OPENS_WITH_REQUEST_RE.search(norm))
+        and "?" not in message.text
+        and not _ASKS_FOR_FACTS.search(rest)
+    ):
+        # "hay un arbol seco q se puede caer, quiero q lo vengan a ver", "solicito evaluacion de un arbol q se puede
+        # caer": "se puede" asks nothing
+        return DO
     if _POLITE_REQUEST.search(norm) or _COME_AND_ACT.search(norm):
         beside = _COME_AND_ACT.sub(" ", _POLITE_REQUEST.sub(" ", norm))
         if not _ASKS.search(beside) and not _INFORMATION.search(beside):
@@ -149,7 +157,10 @@ def reports_a_problem(text: str) -> bool:
     """The words report something broken or dirty ("hay un poste apagado", "poste apagado")."""
     norm = normalise(text)
     return bool(_REPORT_WORDS.search(norm)) and (
-        bool(_REPORT_START.search(norm)) or len(norm.split()) <= MAX_BARE_WORDS
+        bool(_REPORT_START.search(norm))
+        or len(norm.split()) <= MAX_BARE_WORDS
+        # "poste apagado afuera del 2233 de san martin": the thing and its state open the message
+        or bool(_REPORT_WORDS.search(" ".join(norm.split()[:MAX_BARE_WORDS])))
     )
 
 

@@ -44,6 +44,7 @@ from bot.dialogue.cues import (
     sounds_angry,
     sounds_upset,
     speaks_of_a_request_made,
+    wants_a_real_person,
 )
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, MAX_BARE_WORDS, explicit_request, procedure_move, reports_a_problem
@@ -129,8 +130,10 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     ``unsure``: the classifier's confidence in its guess is low (below ``UNSURE_CONFIDENCE``)."""
     if accepts(text) and "tramite" not in entities and guessed != DOING:
         return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
-    if guessed in (OUT_OF_SCOPE, "nlu_fallback", "negar") and names_a_person(text):
-        return PERSON  # "no quiero hablar con una maquina, quiero una persona"
+    if (guessed in (OUT_OF_SCOPE, "nlu_fallback", "negar") and names_a_person(text)) or wants_a_real_person(text):
+        return PERSON  # "no quiero hablar con una maquina, quiero una persona", "hay alguien de verdad q me ayude?"
+    if guessed in (ASKING, DOING) and is_stop(text) and not looks_like_question(text):
+        return STOPPING  # "para para, no quiero hacer la solicitud": declined, whatever procedure it names
     if "comuna" in entities and guessed in {"saludar", OUT_OF_SCOPE, "nlu_fallback"} and _only_a_name(text):
         return "informar"  # "peñalolen" alone answers "¿De qué comuna eres?", it greets nobody
     if (
@@ -173,7 +176,7 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
         return ASKING
     if (
-        unsure
+        (unsure or len(text.split()) <= MAX_BARE_WORDS)  # "se agradece harto": thanks, however sure the guess
         and guessed in (ASKING, DOING, OUT_OF_SCOPE, "nlu_fallback")
         and "tramite" not in entities
         and gives_thanks(text)
@@ -209,10 +212,17 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     if "folio" in entities and guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar", "nlu_fallback"}:
         # "ah capaz q lo anote mal, es ang 7kq2n9", "uy no, es ANG-Q4M8T3": a folio, so the request it names
         return STATUS
+    if (
+        guessed == STATUS
+        and "folio" not in entities
+        and (explicit_request(text) or reports_a_problem(text))
+        and not speaks_of_a_request_made(text)
+    ):
+        # "ya, q vengan a buscarlos entonces" after the pickup's answer asks for one, not about one; "poste apagado
+        # afuera del 2233" reports one
+        return DOING
     if guessed == STATUS and "tramite" in entities and "folio" not in entities and not asks_status(text):
         return ASKING  # "consulta por la licencia": a question about the licence, not about a request
-    if guessed == STATUS and "folio" not in entities and explicit_request(text) and not speaks_of_a_request_made(text):
-        return DOING  # "ya, q vengan a buscarlos entonces" after the pickup's answer asks for one, not about one
     if guessed in (ASKING, DOING):
         return DOING if procedure_move(Message(text=text, intent=guessed)) == DO else ASKING
     return guessed
