@@ -250,6 +250,14 @@ def test_declining_the_request_thanking_and_a_real_person():
     assert _cued_intent("se agradece harto", "fuera_de_alcance") == "agradecer"
     assert _cued_intent("hay alguien de verdad q me pueda ayudar?", "consultar_bot") == "hablar_con_funcionario"
     assert _cued_intent("eres una persona de verdad?", "consultar_bot") == "consultar_bot"
+    said = "gracias, y puedo hablar con alguien de la muni pa confirmar la hora?"
+    assert _cued_intent(said, "consultar_tramite") == "hablar_con_funcionario"
+
+
+def test_a_no_that_opens_a_clause_is_no_anger():
+    assert not sounds_upset("ah no, puede ser IND-K4M9P3?")
+    assert sounds_upset("no puede ser, otra vez lo mismo")
+    assert sounds_upset("NO, NO ME SIRVE")
 
 
 def test_asking_them_to_come_is_a_request_not_a_status_question():

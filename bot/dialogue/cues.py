@@ -94,6 +94,18 @@ def is_stop(text: str) -> bool:
 _STOP_CLAUSES = 2
 
 
+# Asking to talk to someone ("puedo hablar con alguien de la muni?", "me comunica con una persona?").
+_TALK_TO_A_PERSON = re.compile(
+    r"\b(?:hablar|conversar|comunicarme|comunica|comunique|contactarme)\s+con\s+(?:alguien|una persona|un humano"
+    r"|una humana|un funcionario|una funcionaria|un ejecutivo|una ejecutiva)\b"
+)
+
+
+def asks_to_talk_to_a_person(text: str) -> bool:
+    """The message asks to talk to someone of the municipality ("puedo hablar con alguien de la muni?")."""
+    return bool(_TALK_TO_A_PERSON.search(normalise(text)))
+
+
 def wants_a_real_person(text: str) -> bool:
     """A real person asked for ("hay alguien de verdad q me pueda ayudar?"), not asked about ("¿eres real?")."""
     return bool(_WANTS_A_REAL_PERSON.search(normalise(text)))
@@ -221,6 +233,7 @@ _FED_UP = re.compile(
     r"|llamando|tratando|intentando))\b"
 )
 MIN_SHOUTED_LETTERS = 10
+_NO_THEN_CLAUSE = re.compile(r"\bno\s*[,;:.]+\s*", re.IGNORECASE)
 
 
 # Anger at being asked, or at the assistant itself: never the description a free-text question asks for.
@@ -264,7 +277,9 @@ def sounds_angry(text: str) -> bool:
         and bool("!" in text or _NEGATION.search(norm))
         and not _THANKS.search(norm)
     )
-    return shouting or bool(_UPSET.search(norm)) or angry_at_the_asking(text)
+    # "ah no, puede ser IND-K4M9P3?": a "no," that opens a clause is no "no puede ser"
+    upset = _UPSET.search(normalise(_NO_THEN_CLAUSE.sub(" ", text)))
+    return shouting or bool(upset) or angry_at_the_asking(text)
 
 
 def sounds_upset(text: str) -> bool:

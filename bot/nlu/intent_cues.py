@@ -32,6 +32,7 @@ from bot.dialogue.cues import (
     MAX_FOLLOW_UP_WORDS,
     accepts,
     angry_at_the_asking,
+    asks_to_talk_to_a_person,
     asks_about_town_hall,
     asks_for_list,
     asks_status,
@@ -132,6 +133,8 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
     if (guessed in (OUT_OF_SCOPE, "nlu_fallback", "negar") and names_a_person(text)) or wants_a_real_person(text):
         return PERSON  # "no quiero hablar con una maquina, quiero una persona", "hay alguien de verdad q me ayude?"
+    if guessed in SMALL_TALK | {ASKING} and "tramite" not in entities and asks_to_talk_to_a_person(text):
+        return PERSON  # "gracias, y puedo hablar con alguien de la muni pa confirmar la hora?"
     if guessed in (ASKING, DOING) and is_stop(text) and not looks_like_question(text):
         return STOPPING  # "para para, no quiero hacer la solicitud": declined, whatever procedure it names
     if "comuna" in entities and guessed in {"saludar", OUT_OF_SCOPE, "nlu_fallback"} and _only_a_name(text):
