@@ -70,7 +70,8 @@ MAX_BARE_PERSON_WORDS = 4
 # A real person asked for, not asked about ("hay alguien de verdad q me ayude?"; "¿eres una persona real?" is not).
 _WANTS_A_REAL_PERSON = re.compile(
     r"\b(?:hay|quiero|quisiera|necesito|hablar con|pasame con|pasenme con|dame|deme)\s+(?:a\s+|con\s+)?"
-    r"(?:alguien|una persona|un humano|una humana|un funcionario|una funcionaria)\s+(?:de verdad|real|de carne y hueso)\b"
+    r"(?:alguien|una persona|un humano|una humana|un funcionario|una funcionaria)"
+    r"\s+(?:de verdad|real|de carne y hueso)\b"
 )
 _WANTS_A_PERSON = re.compile(
     r"\b(?:quiero|quisiera|necesito|exijo|pasenme|dame|deme|denme) (?:a |con )?(?:un|una) "

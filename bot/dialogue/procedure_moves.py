@@ -156,12 +156,11 @@ def changes_mind(text: str) -> bool:
 def reports_a_problem(text: str) -> bool:
     """The words report something broken or dirty ("hay un poste apagado", "poste apagado")."""
     norm = normalise(text)
-    return bool(_REPORT_WORDS.search(norm)) and (
-        bool(_REPORT_START.search(norm))
-        or len(norm.split()) <= MAX_BARE_WORDS
-        # "poste apagado afuera del 2233 de san martin": the thing and its state open the message
-        or bool(_REPORT_WORDS.search(" ".join(norm.split()[:MAX_BARE_WORDS])))
-    )
+    if not _REPORT_WORDS.search(norm):
+        return False
+    # "hay un poste apagado…", or the thing and its state open the message: "poste apagado afuera del 2233…"
+    opening = " ".join(norm.split()[:MAX_BARE_WORDS])
+    return bool(_REPORT_START.search(norm) or _REPORT_WORDS.search(opening))
 
 
 def explicit_request(text: str) -> bool:
