@@ -92,6 +92,11 @@ class Settings:
     rasa_worker: int = _setting(
         "RASA_WORKER", 0, "número de este proceso de Rasa (lo fija python -m bot run; 0: el único)", 0
     )
+    actions_in_process: bool = _setting(
+        "ACTIONS_IN_PROCESS",
+        True,
+        "0: las acciones corren en un servidor de acciones aparte (ACTIONS_HOST:ACTIONS_PORT, con ACTIONS_TOKEN)",
+    )
     actions_host: str = _setting("ACTIONS_HOST", "127.0.0.1", "interfaz del servidor de acciones")
     actions_port: int = _setting("ACTIONS_PORT", 5055, "puerto del servidor de acciones", 1)
     actions_token: str = _setting("ACTIONS_TOKEN", "", "token del servidor de acciones")

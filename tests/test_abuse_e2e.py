@@ -58,7 +58,13 @@ def assistant(tmp_path_factory, standins):
     var = tmp_path_factory.mktemp("var")
     running = start_assistant(
         var,
-        {**channel_env(twilio, telegram), **ENV, "ACTIONS_PORT": str(actions_port), "ACTION_ENDPOINT_URL": proxy.url},
+        {
+            **channel_env(twilio, telegram),
+            **ENV,
+            "ACTIONS_PORT": str(actions_port),
+            "ACTION_ENDPOINT_URL": proxy.url,
+            "ACTIONS_IN_PROCESS": "0",
+        },
     )
     db = create_engine(running["env"]["DATABASE_URL"], future=True)
     yield {**running, "twilio": twilio, "telegram": telegram, "proxy": proxy, "db": db}

@@ -1,8 +1,8 @@
 """The whole assistant as ``make run`` starts it, driven over HTTP like an integrator would.
 
-One assistant (action server + Rasa server on free ports, SQLite in a temporary
-folder) serves every test in this module; stopping it checks that SIGTERM (what
-Ctrl-C does for the launcher) stops both processes.
+One assistant (Rasa server with its actions, and the web process, on free ports, SQLite
+in a temporary folder) serves every test in this module; stopping it checks that SIGTERM
+(what Ctrl-C does for the launcher) stops every process.
 """
 
 import json
@@ -236,11 +236,13 @@ def test_cancelled_request_sends_nothing(assistant):
     assert "Permiso de circulación en Angol" in after  # back to normal conversation
 
 
-def test_sigterm_stops_both_processes(assistant):
+def test_sigterm_stops_every_process(assistant):
     process = assistant["process"]
-    actions_url = f"http://127.0.0.1:{assistant['env']['ACTIONS_PORT']}/health"
+    web_url = f"http://127.0.0.1:{assistant['env']['WEB_PORT']}/health"
+    for url in (assistant["base"] + "/", web_url):
+        urllib.request.urlopen(url, timeout=10)  # both answer before
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
-    for url in (assistant["base"] + "/", actions_url):
+    for url in (assistant["base"] + "/", web_url):
         with pytest.raises(OSError):
             urllib.request.urlopen(url, timeout=2)

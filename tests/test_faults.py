@@ -55,6 +55,7 @@ def faulty(tmp_path_factory, standins, databases):
             **FAST_RECOVERY,
             "ACTIONS_PORT": str(actions_port),
             "ACTION_ENDPOINT_URL": proxy.url,
+            "ACTIONS_IN_PROCESS": "0",  # the proxy stands between Rasa and an action server
             "DATABASE_URL": str(through_cutter[municipal]),
             "TRACKER_DB_URL": str(through_cutter[tracker]),
             "TRACKER_DB": make_url(tracker).database,
@@ -259,6 +260,7 @@ def test_a_message_in_flight_when_rasa_is_killed_is_answered_after_the_restart(t
         "TURN_TIMEOUT_SECONDS": "30",
         "ACTIONS_PORT": str(actions_port),
         "ACTION_ENDPOINT_URL": proxy.url,
+        "ACTIONS_IN_PROCESS": "0",  # the proxy stands between Rasa and an action server
     }
     assistant = start_assistant(tmp_path, env)
     sender = citizen()

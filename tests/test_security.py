@@ -45,6 +45,23 @@ def assistant(tmp_path_factory, standins):
     stop_assistant(running)
 
 
+@pytest.fixture(scope="module")
+def apart(tmp_path_factory, standins):
+    """The assistant with its actions in an action server of their own (``ACTIONS_IN_PROCESS=0``)."""
+    twilio, telegram = standins
+    env = {
+        **channel_env(twilio, telegram),
+        "ACTIONS_IN_PROCESS": "0",
+        "WATCHDOG_SECONDS": "10",
+        "RASA_API_TOKEN": "",
+        "ACTIONS_TOKEN": "",
+        "REST_CHANNEL_TOKENS": "",
+    }
+    running = start_assistant(tmp_path_factory.mktemp("var"), env)
+    yield running
+    stop_assistant(running)
+
+
 def secrets_of(assistant) -> dict:
     return json.loads((assistant["var"] / "secrets.json").read_text())
 
@@ -226,20 +243,26 @@ def test_rasa_api_needs_the_token(assistant, victim):
     assert json.loads(json.dumps(events))["sender_id"] == victim["sender_id"]
 
 
-def test_internal_ports_listen_on_localhost_only(assistant):
+def test_internal_ports_listen_on_localhost_only(assistant, apart):
     env = assistant["env"]
-    for port in (env["ACTIONS_PORT"], env["RASA_PORT"], env["WEB_PORT"]):
+    for port in (env["RASA_PORT"], env["WEB_PORT"]):
         assert listening_addresses(int(port)) == {"127.0.0.1"}, port
+    # The actions run inside Rasa: no action server, no port of its own.
+    assert listening_addresses(int(env["ACTIONS_PORT"])) == set()
+    assert not [pid for pid in children(assistant["process"].pid) if role_of(command_line(pid)) == "action_server"]
+    assert listening_addresses(int(apart["env"]["ACTIONS_PORT"])) == {"127.0.0.1"}  # when apart, localhost only
 
 
-def test_the_action_server_refuses_calls_without_its_token(assistant, victim):
+def test_the_action_server_refuses_calls_without_its_token(apart):
+    assistant = apart
+    sender_id = f"whatsapp:{PENALOLEN_WA}:{citizen()}"
     base = f"http://127.0.0.1:{assistant['env']['ACTIONS_PORT']}"
     call = {
         "next_action": "action_consultar_estado",
-        "sender_id": victim["sender_id"],
+        "sender_id": sender_id,
         "version": "3.6.2",
         "tracker": {
-            "sender_id": victim["sender_id"],
+            "sender_id": sender_id,
             "slots": {"municipio": "penalolen"},
             "events": [],
             "latest_message": {},
@@ -286,8 +309,9 @@ def test_the_launcher_refuses_an_exposed_port_without_a_chosen_token(tmp_path, h
 # ---------------- one process dying ----------------
 
 
-def test_a_dead_action_server_is_restarted_and_webhooks_keep_working(assistant, standins):
+def test_a_dead_action_server_is_restarted_and_webhooks_keep_working(apart, standins):
     twilio, _ = standins
+    assistant = apart
     first = pid_of(assistant, "action_server")
     os.kill(first, signal.SIGKILL)
     number = citizen()

@@ -1,11 +1,13 @@
-"""Starts the whole assistant: action server, web app and Rasa server, stopped together.
+"""Starts the whole assistant: web app and Rasa server (and the action server if apart), stopped together.
 
-``python -m bot run`` prepares the database, loads the catalogue, starts the action
-server and the web app (back-office API, notifications), waits until they answer,
-then starts Rasa with its channels. Ctrl-C (or SIGTERM) stops them all. A process
-that dies is restarted with growing waits (1, 2, 4… 30 s) while the others keep
-serving: the inbox keeps taking WhatsApp and Telegram messages while the action
-server is restarted, and processes them when it is back. A process that is alive
+``python -m bot run`` prepares the database, loads the catalogue, starts the web app
+(back-office API, notifications), waits until it answers, then starts Rasa with its
+channels and, in the same process, the custom actions (``ACTIONS_IN_PROCESS=0``: in an
+action server started before Rasa, on ACTIONS_HOST:ACTIONS_PORT with ACTIONS_TOKEN).
+Ctrl-C (or SIGTERM) stops them all. A process that dies is restarted with growing waits
+(1, 2, 4… 30 s) while the others keep serving: the inbox keeps taking WhatsApp and Telegram
+messages while a Rasa worker or the action server is restarted, and processes them when it
+is back. A process that is alive
 but does not answer its health URL for WATCHDOG_SECONDS (60) is killed and restarted.
 With ``RASA_WORKERS`` = N > 1, Rasa is N processes on the same port, each supervised on its
 own through its health socket (bot/app/rasa_worker.py).
@@ -38,6 +40,7 @@ PROBE_TIMEOUT_SECONDS = 3
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+RASA_CHILD_NAME = "Rasa"  # "Rasa", or "Rasa 1", "Rasa 2"… with several workers
 
 
 class UnsafeSettings(RuntimeError):
@@ -223,10 +226,10 @@ def rasa_children(env: Dict[str, str]) -> List[Child]:
     """Rasa: one process answering on its port, or ``RASA_WORKERS`` sharing it, each with its health socket."""
     values = Settings.from_env(env)
     if values.rasa_workers == 1:
-        return [Child("Rasa", rasa_server_command(env), f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/", 300)]
+        return [Child(RASA_CHILD_NAME, rasa_server_command(env), f"http://{env['RASA_HOST']}:{env['RASA_PORT']}/", 300)]
     return [
         Child(
-            f"Rasa {n}",
+            f"{RASA_CHILD_NAME} {n}",
             rasa_server_command(env),
             f"unix:{health_socket(values.var_path, n)}",
             300,
@@ -248,14 +251,17 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def children_of(env: Dict[str, str]) -> List[Child]:
-    """The action server, the web process and Rasa (one or several processes), in start order."""
-    return [
+    """The action server (only with ``ACTIONS_IN_PROCESS=0``), the web process and Rasa, in start order."""
+    actions = [
         Child(
             "action server",
             action_server_command(env),
             f"http://{env['ACTIONS_HOST']}:{env['ACTIONS_PORT']}/health",
             120,
-        ),
+        )
+    ]
+    return [
+        *([] if Settings.from_env(env).actions_in_process else actions),
         Child("proceso web", web_server_command(env), f"http://{env['WEB_HOST']}:{env['WEB_PORT']}/health", 60),
         *rasa_children(env),
     ]
@@ -324,7 +330,9 @@ def run() -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        services, rasa = children[:2], children[2:]  # Rasa calls the action server: it starts once they answer
+        # Rasa calls the action server (if there is one) and the web process: it starts once they answer.
+        services = [child for child in children if not child.name.startswith(RASA_CHILD_NAME)]
+        rasa = [child for child in children if child.name.startswith(RASA_CHILD_NAME)]
         for group in (services, rasa):
             for child in group:
                 child.start(env)

@@ -1,8 +1,10 @@
 """The Rasa server as ``python -m bot run`` starts it: ``python -m bot.app.rasa_server run …`` = ``rasa run …``.
 
 Same arguments and behaviour as ``rasa run``, with the measured speed-ups of
-bot/rasa_internals/speedups.py applied first (``RASA_SPEEDUPS=0`` turns them off), and without
-TensorFlow when the model uses none (bot/rasa_internals/without_tensorflow.py). Started as
+bot/rasa_internals/speedups.py applied first (``RASA_SPEEDUPS=0`` turns them off), without
+TensorFlow when the model uses none (bot/rasa_internals/without_tensorflow.py), and running the
+custom actions of ``actions/`` in this process unless ``ACTIONS_IN_PROCESS=0``
+(bot/rasa_internals/in_process_actions.py). Started as
 worker ``RASA_WORKER`` of several, it shares its port with the others (bot/app/rasa_worker.py).
 """
 
@@ -30,6 +32,21 @@ def served_model(argv: List[str]) -> Optional[Path]:
     return path if path.is_file() else None
 
 
+ACTIONS_PACKAGE = "actions"
+
+
+def run_actions_here(log_level: str) -> None:
+    """Serve ``actions/`` inside this process (bot/rasa_internals/in_process_actions.py), logging at ``log_level``."""
+    import logging
+
+    from rasa_sdk.constants import APPLICATION_ROOT_LOGGER_NAME
+
+    from bot.rasa_internals.in_process_actions import run_actions_in_process
+
+    logging.getLogger(APPLICATION_ROOT_LOGGER_NAME).setLevel(log_level)
+    run_actions_in_process(ACTIONS_PACKAGE)
+
+
 def main() -> None:
     """Run Rasa's command line with our log redaction and speed-ups in place."""
     from bot import log_safety
@@ -42,10 +59,12 @@ def main() -> None:
     from bot.rasa_internals.speedups import apply_speedups  # refuses another Rasa version
 
     apply_speedups()
+    values = settings()
+    if values.actions_in_process and sys.argv[1:2] == ["run"]:
+        run_actions_here(values.actions_log_level)
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"
-    values = settings()
     if values.rasa_worker:
         from bot.app.rasa_worker import serve_on_shared_port
 
