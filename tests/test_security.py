@@ -29,18 +29,24 @@ from tests.assistant_process import start_assistant, stop_assistant
 from tests.channel_clients import PENALOLEN_WA, channel_env, citizen, wa_replies, whatsapp
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory, standins):
+def _fresh_assistant(tmp_path_factory, standins, **extra):
+    """The assistant with no tokens, as on a fresh machine: the launcher makes them (an empty value counts as
+    unset); ``extra``: more settings."""
     twilio, telegram = standins
-    # No tokens, as on a fresh machine: the launcher makes them (an empty value counts as unset).
     env = {
         **channel_env(twilio, telegram),
         "WATCHDOG_SECONDS": "10",
         "RASA_API_TOKEN": "",
         "ACTIONS_TOKEN": "",
         "REST_CHANNEL_TOKENS": "",
+        **extra,
     }
-    running = start_assistant(tmp_path_factory.mktemp("var"), env)
+    return start_assistant(tmp_path_factory.mktemp("var"), env)
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, standins):
+    running = _fresh_assistant(tmp_path_factory, standins)
     yield running
     stop_assistant(running)
 
@@ -48,16 +54,7 @@ def assistant(tmp_path_factory, standins):
 @pytest.fixture(scope="module")
 def apart(tmp_path_factory, standins):
     """The assistant with its actions in an action server of their own (``ACTIONS_IN_PROCESS=0``)."""
-    twilio, telegram = standins
-    env = {
-        **channel_env(twilio, telegram),
-        "ACTIONS_IN_PROCESS": "0",
-        "WATCHDOG_SECONDS": "10",
-        "RASA_API_TOKEN": "",
-        "ACTIONS_TOKEN": "",
-        "REST_CHANNEL_TOKENS": "",
-    }
-    running = start_assistant(tmp_path_factory.mktemp("var"), env)
+    running = _fresh_assistant(tmp_path_factory, standins, ACTIONS_IN_PROCESS="0")
     yield running
     stop_assistant(running)
 
