@@ -181,7 +181,8 @@ class Inbox:
             logger.exception("%s: no se pudo procesar la conversación %s; se reintentará", self.channel, sender_id)
 
     async def _process(self, message: Message) -> bool:
-        """Handle one claimed message; ``False`` when it must wait for a later attempt."""
+        """Handle one claimed message; whether to go on with the conversation's next one (``False``: this one
+        must wait for a later attempt, or nothing else is open)."""
         if message.newly_given_up:
             logger.error(
                 "%s: el mensaje %s quedó fallido: se tomó %d veces sin terminar; se envía una disculpa",
@@ -228,9 +229,14 @@ class Inbox:
                     message.attempts,
                 )
             return gave_up
-        await run_blocking(_mark_failed if message.given_up else _mark_done, message.id)
+        if message.given_up:
+            await run_blocking(_mark_failed, message.id)
+            more = True
+        else:
+            more = await run_blocking(_mark_done, message.id, self.channel, message.sender_id)
         HANDLED[self.channel] += 1
-        return True
+        # Nothing else open: stop here (a message stored from now on schedules a drain of its own).
+        return more
 
     # ---- recovery --------------------------------------------------------------------
 
@@ -337,14 +343,32 @@ def _give_up(row_id: int) -> Optional[Message]:
         return Message.from_row(row)
 
 
-def _mark_done(row_id: int) -> None:
-    """``listo``, without the payload (what the citizen wrote is not kept)."""
+def _mark_done(row_id: int, channel: str, sender_id: str) -> bool:
+    """``listo``, without the payload (what the citizen wrote is not kept); whether the conversation has
+    another open message (one transaction: the usual turn needs no other query to know it is the last)."""
     with database().session() as session:
         session.execute(
             update(InboundMessageRow)
             .where(InboundMessageRow.id == row_id)
             .values(status="listo", payload=None, updated_at=utcnow())
         )
+        return _has_open(session, channel, sender_id)
+
+
+def _has_open(session: Any, channel: str, sender_id: str) -> bool:
+    """Whether the conversation has a message still to handle."""
+    return (
+        session.execute(
+            select(InboundMessageRow.id)
+            .where(
+                InboundMessageRow.channel == channel,
+                InboundMessageRow.sender_id == sender_id,
+                InboundMessageRow.status.in_(OPEN),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _mark_failed(row_id: int) -> None:
