@@ -18,7 +18,14 @@ def require_voice() -> None:
     require(espeak_available(), "falta espeak-ng: apt-get install espeak-ng (make test lo instala)")
 
 
+# espeak-ng's robot voice at its usual 130 words a minute is at the edge of what Whisper base hears:
+# "permiso de circulación" came out as "permiso de securación" on one CI machine's CPU (int8 kernels
+# differ by CPU) with an average log-probability of -0.78 on another. At 110 it is heard at about -0.45,
+# so these tests check the assistant, not the synthesiser's worst case (`make bench` measures that).
+CLEAR_SPEED = 110
+
+
 @functools.lru_cache(maxsize=None)
 def clip(text: str) -> bytes:
-    """``text`` as an OGG/Opus voice note."""
-    return speak(text)
+    """``text`` as an OGG/Opus voice note, said clearly."""
+    return speak(text, CLEAR_SPEED)
