@@ -778,3 +778,21 @@ def test_a_folio_named_as_such_is_one_whatever_its_characters():
     assert [f for f, _, _ in folios_in("folio pen 330871")] == ["PEN-330871"]
     assert [f for f, _, _ in folios_in("mi folio es ANG 482913")] == ["ANG-482913"]
     assert list(folios_in("cel 987 654")) == [] and list(folios_in("pen 330871")) == []  # digits alone: a phone
+
+
+def test_sending_someone_despair_after_a_report_and_a_plural_se_pueden():
+    def move(text: str, intent: str = "consultar_tramite") -> str:
+        return procedure_move(Message(text=text, intent=intent))
+
+    assert move("la plaza esta a oscuras, pueden mandar a alguien a cambiar las ampolletas?") == DO
+    assert move("pueden mandar la info del permiso por correo?") == ASK  # information, nobody sent
+    assert move("el poste lleva una semana apagado, ya no se a quien recurrir") == DO
+    assert move("se pueden llevar un refrigerador y un sillon en el mismo retiro", "iniciar_tramite") == ASK
+
+
+def test_deleting_ones_data_and_a_status_needs_a_request_not_any_mi():
+    assert _cued_intent("como hago pa q borren lo q les di en este chat", "consultar_tramite") == "borrar_datos"
+    assert _cued_intent("eliminen la basura del sitio eriazo", "iniciar_tramite", {"tramite"}) == "iniciar_tramite"
+    said = "y si el arbol esta adentro de mi patio igual lo van a ver?"
+    assert _cued_intent(said, "consultar_estado", {"tramite"}) == "consultar_tramite"
+    assert _cued_intent("como va mi reclamo", "consultar_estado", {"tramite"}) == "consultar_estado"

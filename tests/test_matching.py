@@ -192,3 +192,12 @@ def test_the_catalogue_sentence_that_answers_a_question_in_the_citizens_words(ca
     # A word of one alias still asks ("permiso de circulacion en cuotas").
     permit = catalogue.procedure_for("independencia", "permiso-circulacion")
     assert any("dos cuotas" in s for s in sentences_answering(permit, "y en cuantas cuotas"))
+
+
+def test_a_document_offered_for_another_procedure_is_not_what_is_asked(procedures):
+    asked = "me sirve el pasaporte pa sacar el certificado de residencia?"
+    assert procedures.find(asked)[0].key == "certificado-residencia"
+    # Wanting the first for the second is still wanting the first.
+    wanted = "necesito el certificado de residencia para sacar la licencia de conducir"
+    assert procedures.already_had(wanted) == set()
+    assert procedures.already_had(asked) == {"pasaporte"}

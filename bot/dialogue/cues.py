@@ -292,8 +292,23 @@ _STATUS_WORDS = re.compile(
     r"\b(?:estado|solicitud|solicitudes|folio|pedido|va mi|van mis|como va|en que va|quedo|avance|avanza|respuesta"
     r"|respondieron|contestaron|resolvieron|hice|hicimos|pedi|ingrese|reclame|reporte|denuncie|mande|postule"
     r"|aprobaron|aprobado|aprobada|listo|lista|revisaron|paso|pasa|llaman|llamaron|actualizaron|todavia|aun|ya"
-    r"|mi|mis|nuestra|nuestro)\b"
+    # "mi reclamo", not any "mi" ("y si el arbol esta en mi patio?" asks about the pruning)
+    r"|(?:mi|mis|nuestra|nuestro|nuestras|nuestros) (?:reclamos?|denuncias?|reportes?|tramites?|postulacion|caso"
+    r"|requerimientos?|peticion|numero))\b"
 )
+
+
+# "como hago pa q borren lo q les di en este chat": one's own data, or this conversation, to be deleted.
+_DELETE_MY_DATA = re.compile(
+    r"\b(?:borr|elimin|suprim)\w* (?:\w+ ){0,3}?(?:mis datos|mi informacion|mi info|toda mi info\w*|mis mensajes"
+    r"|mi conversacion|este chat|esta conversacion|la conversacion|lo que (?:les |le |te )?(?:di|entregue|escribi|mande"
+    r"|conte|dije)|todo lo mio|mi historial|mis registros|de (?:la|su|sus) bases?)\b"
+)
+
+
+def asks_to_delete_data(text: str) -> bool:
+    """The message asks for the citizen's own data to be deleted ("q borren lo q les di en este chat")."""
+    return bool(_DELETE_MY_DATA.search(normalise(text)))
 
 
 _LIST_WORDS = re.compile(

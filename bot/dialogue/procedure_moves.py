@@ -52,6 +52,9 @@ _POLITE_REQUEST = re.compile(
 _COME_AND_ACT = re.compile(
     r"\b(?:pueden|puede|podrian|podria|vendrian|vienen|pasan) (?:venir|pasar) a \w+"
     r"|\b(?:vienen|vendrian|pasan|pasarian) a (?:buscar|retirar|sacar|llevar|ver|revisar|podar|arreglar)\w*"
+    # "¿pueden mandar a alguien a cambiar las ampolletas?": someone sent to act
+    r"|\b(?:pueden|puede|podrian|podria) (?:mandar|enviar) (?:a )?(?:alguien|un funcionario|una cuadrilla|personal"
+    r"|un inspector|gente)\b"
 )
 # What a polite question may ask to be sent that is no request: information.
 _INFORMATION = re.compile(r"\b(?:info|informacion|datos|detalles?|requisitos|horarios?|link|enlace|direccion)\b")
@@ -62,7 +65,7 @@ _ASKS = re.compile(
     r"|piden|se pide|hay que|tengo que|debo|corresponde)"
     r"|que (?:piden|pide|necesito|se necesita|hay que|documentos|papeles|requisitos|tengo que llevar)"
     r"|como (?:se|lo|la|hago|puedo|saco|pido|es|funciona"
-    r"|registro|inscribo|postulo|pago|obtengo)|se puede|puedo|hay que|tiene costo|es gratis|cobran|requisitos"
+    r"|registro|inscribo|postulo|pago|obtengo)|se puede|se pueden|puedo|hay que|tiene costo|es gratis|cobran|requisitos"
     r"|quien(?:es)? (?:puede|pueden|se encarga|corta|retira|hace|ve|atiende)|a quien(?:es)?|sirve)\b"
 )
 # Words that only look like asking: a courtesy ("vengan el jueves si se puede"), a "no puedo", or "donde" after a place
@@ -71,6 +74,8 @@ _COURTESY = re.compile(
     r"\bsi (?:se puede|es posible|fuera posible|pueden|puede|no es molestia)\b"
     r"|\bno (?:puedo|podemos|se puede)\b"  # "no puedo descansar" tells, it does not ask
     r"|\ba quien corresponda\b"  # "avisen xfa a quien corresponda"
+    # "ya no se a quien recurrir": despair after a report, not a question
+    r"|\bno se (?:a|con) quien (?:mas )?(?:recurrir|acudir|avisar|reclamar|llamar)\b|\bno se que (?:mas )?hacer\b"
 )
 _PLACE_THEN_WHERE = re.compile(
     r"\b(pasaje|casa|calle|villa|sector|lugar|esquina|poblacion|block|departamento|depto|edificio|condominio"

@@ -124,6 +124,24 @@ def _already_had(words: List[str], match: PhraseMatch) -> bool:
     return bool(set(words[match.last_word + 1 : match.last_word + 1 + _DONE_REACH]) & _DONE)
 
 
+# "me sirve el pasaporte pa sacar el certificado…": a document used for another procedure, named after "pa".
+_MEANS = {"sirve", "sirven", "vale", "valen", "usar", "uso", "ocupar", "presentar", "presento"}
+_PURPOSE = {"pa", "para"}
+
+
+def _a_means_to_another(words: List[str], match: PhraseMatch, found: List[PhraseMatch]) -> bool:
+    """``match`` is offered as a means ("¿me sirve el pasaporte…") for a procedure named after a "pa"/"para"."""
+    before = words[max(0, match.first_word - 2) : match.first_word]
+    if before and before[-1] in _ARTICLES:
+        before = before[:-1]
+    if not before or before[-1] not in _MEANS:
+        return False
+    return any(
+        other.first_word > match.last_word and _PURPOSE & set(words[match.last_word + 1 : other.first_word])
+        for other in found
+    )
+
+
 class ProcedureMatcher:
     """Fuzzy matching of a message against every procedure's name and aliases."""
 
@@ -172,7 +190,7 @@ class ProcedureMatcher:
         if len(found) < 2:
             return []
         words = [word for word, _, _ in words_with_spans(text)]
-        had = [match for match in found if _already_had(words, match)]
+        had = [match for match in found if _already_had(words, match) or _a_means_to_another(words, match, found)]
         return had if len(had) < len(found) else []
 
     def best(self, text: str) -> PhraseMatch | None:

@@ -12,6 +12,7 @@
 - A question about the town hall itself ("¿a q hora abre la muni el sábado?") or a contact
   detail of one of its offices ("y el teléfono del juzgado") is ``consultar_tramite`` (answered
   with that office), whatever else was guessed.
+- Asking for one's own data to be deleted ("como hago pa q borren lo q les di") is ``borrar_datos``.
 - Only words of assent ("ya, pídelo entonces", "bueno hazlo", "dale po") are ``afirmar``: the
   yes to the offer just made.
 """
@@ -35,6 +36,7 @@ from bot.dialogue.cues import (
     asks_about_town_hall,
     asks_for_list,
     asks_status,
+    asks_to_delete_data,
     asks_to_talk_to_a_person,
     asks_town_hall_detail,
     gives_thanks,
@@ -57,6 +59,7 @@ ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estad
 AGREEING, THANKING = "afirmar", "agradecer"
 LISTING, STOPPING, OUT_OF_SCOPE = "listar_tramites", "cancelar", "fuera_de_alcance"
 PERSON = "hablar_con_funcionario"
+DELETING = "borrar_datos"
 SMALL_TALK = {"saludar", "despedirse", "agradecer", "afirmar", "negar", "consultar_bot"}
 GREETINGS = {"saludar", "despedirse", "agradecer"}
 # Guesses a town-hall question is often given ("¿a q hora cierra la muni?" read as the list of procedures).
@@ -135,6 +138,8 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return PERSON  # "no quiero hablar con una maquina, quiero una persona", "hay alguien de verdad q me ayude?"
     if guessed in SMALL_TALK | {ASKING} and "tramite" not in entities and asks_to_talk_to_a_person(text):
         return PERSON  # "gracias, y puedo hablar con alguien de la muni pa confirmar la hora?"
+    if guessed in {ASKING, DOING, OUT_OF_SCOPE, STOPPING, "nlu_fallback"} and asks_to_delete_data(text):
+        return DELETING  # "como hago pa q borren lo q les di en este chat": deletion, however it is asked
     if guessed in (ASKING, DOING) and is_stop(text) and not looks_like_question(text):
         return STOPPING  # "para para, no quiero hacer la solicitud": declined, whatever procedure it names
     if "comuna" in entities and guessed in {"saludar", OUT_OF_SCOPE, "nlu_fallback"} and _only_a_name(text):
