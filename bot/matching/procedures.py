@@ -110,11 +110,18 @@ _DONE = {"aprobado", "aprobada", "vigente", "aprobados", "listo", "lista"}
 _DONE_REACH = 2  # words after the name
 
 
+def _word_before(words: List[str], match: PhraseMatch) -> str | None:
+    """The word just before ``match``, past one article ("tengo *el* permiso": "tengo")."""
+    before = words[max(0, match.first_word - 2) : match.first_word]
+    if before and before[-1] in _ARTICLES:
+        before = before[:-1]
+    return before[-1] if before else None
+
+
 def _already_had(words: List[str], match: PhraseMatch) -> bool:
     """The words around ``match`` say the procedure is already had or done (not "tengo que sacar…"), or is
     what the message is not about ("no es un bache, lo q quiero denunciar es un microbasural")."""
-    before = words[max(0, match.first_word - 2) : match.first_word]
-    if before and (before[-1] in _HAVE or (len(before) == 2 and before[0] in _HAVE and before[1] in _ARTICLES)):
+    if _word_before(words, match) in _HAVE:
         return True
     denied = words[max(0, match.first_word - 3) : match.first_word]
     if denied and denied[-1] in _ARTICLES:
@@ -131,10 +138,7 @@ _PURPOSE = {"pa", "para"}
 
 def _a_means_to_another(words: List[str], match: PhraseMatch, found: List[PhraseMatch]) -> bool:
     """``match`` is offered as a means ("¿me sirve el pasaporte…") for a procedure named after a "pa"/"para"."""
-    before = words[max(0, match.first_word - 2) : match.first_word]
-    if before and before[-1] in _ARTICLES:
-        before = before[:-1]
-    if not before or before[-1] not in _MEANS:
+    if _word_before(words, match) not in _MEANS:
         return False
     return any(
         other.first_word > match.last_word and _PURPOSE & set(words[match.last_word + 1 : other.first_word])
