@@ -31,7 +31,14 @@ from bot.dialogue.cues import (
 )
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects, asks_online_only
-from bot.matching.generic import asks_for_any_procedure, generic_candidates, told_apart, with_elided_kind, with_kind_of
+from bot.matching.generic import (
+    asks_for_any_procedure,
+    generic_candidates,
+    names_the_request_in_focus,
+    told_apart,
+    with_elided_kind,
+    with_kind_of,
+)
 from bot.matching.procedures import matcher_for
 from bot.matching.question_words import sentences_answering
 from bot.text import normalise
@@ -98,6 +105,8 @@ def _resolve(
             generic = []  # "la licencia de conducir" is that procedure's own name, not only its kind
         if generic and remembered in {p.slug for p in generic} and named in (None, remembered):
             return remembered, None  # "quiero pedir el retiro" right after the bulky-waste pickup's answer
+        if generic and remembered and named is None and names_the_request_in_focus(text):
+            return remembered, None  # "¿dónde se entrega la solicitud?" right after the event permit's answer
         if generic and (named is None or named in {p.slug for p in generic}):
             return None, Turn([answers.ask_which(generic, intent, aspect=aspect)])
         rivals = matcher.ambiguous(text)

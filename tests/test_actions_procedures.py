@@ -486,6 +486,18 @@ async def test_the_kind_named_while_one_of_its_procedures_is_in_focus_is_that_on
     assert "¿Cuál de estos trámites quieres hacer?" in texts(messages)
 
 
+async def test_the_request_spoken_of_after_a_procedures_answer_is_that_procedures():
+    # After the event permit's requirements, "¿dónde se entrega la solicitud?" asks where that permit is asked for.
+    slots = {"municipio": "penalolen", "tramite": "permiso-evento"}
+    tracker = make_tracker("donde se entrega la solicitud?", "consultar_tramite", [], slots=slots)
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert messages[0]["text"].startswith("Permiso para eventos") and "Grecia 8735" in messages[0]["text"]
+    # With nothing in focus, a request of some kind still asks which.
+    tracker = make_tracker("donde se entrega la solicitud?", "consultar_tramite", [], slots={"municipio": "penalolen"})
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert "¿Sobre cuál de estos trámites me preguntas?" in texts(messages)
+
+
 async def test_a_question_no_aspect_answers_gets_the_complementary_information():
     slots = {"municipio": "angol", "tramite": "reporte-luminaria"}
     tracker = make_tracker("y si hay un cable cortao en el suelo q hago", "consultar_tramite", [], slots=slots)

@@ -796,3 +796,17 @@ def test_deleting_ones_data_and_a_status_needs_a_request_not_any_mi():
     said = "y si el arbol esta adentro de mi patio igual lo van a ver?"
     assert _cued_intent(said, "consultar_estado", {"tramite"}) == "consultar_tramite"
     assert _cued_intent("como va mi reclamo", "consultar_estado", {"tramite"}) == "consultar_estado"
+
+
+def test_harto_is_a_lot_a_lack_told_asks_nothing_and_an_own_detail_answers():
+    assert _cued_intent("se agradece harto", "agradecer") == "agradecer"  # thanks a lot, not fed up
+    assert _cued_intent("estoy harto de esperar", "agradecer") == "fuera_de_alcance"
+    said = "vengan a buscar el sillon y la lavadora mala q tengo en el patio porfa ya no tengo donde ponerlos"
+    assert _cued_intent(said, "consultar_tramite", {"tramite"}) == "iniciar_tramite"
+    assert _cued_intent("no tengo donde dejar el sillon, donde lo llevo?", "consultar_tramite") == "consultar_tramite"
+    said = "hay alguna señorita q me pueda atender? necesito explicar mi caso y es largo"
+    assert _cued_intent(said, "consultar_tramite") == "hablar_con_funcionario"
+    said = "la direccion es pasaje Los Copihues 1447, poblacion San Luis"
+    assert _cued_intent(said, "consultar_tramite") == "informar"
+    assert _cued_intent("mi direccion es la misma de antes?", "consultar_tramite") == "consultar_tramite"
+    assert _cued_intent("me llamo Rosa y quiero pedir la poda", "iniciar_tramite", {"tramite"}) == "iniciar_tramite"

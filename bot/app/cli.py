@@ -542,7 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=(
             "eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml,eval/heldout_e.yml,"
             "eval/heldout_f.yml,eval/heldout_g.yml,eval/heldout_h.yml,eval/heldout_i.yml,eval/heldout_j.yml,"
-            "eval/heldout_k.yml,eval/heldout_l.yml,eval/heldout_m.yml"
+            "eval/heldout_k.yml,eval/heldout_l.yml,eval/heldout_m.yml,eval/heldout_n.yml"
         ),
         help="conjuntos reservados, separados por comas",
     )
@@ -555,7 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
             "eval/scenarios_e.yml,eval/scenarios_f.yml,eval/scenarios_g.yml,eval/scenarios_h.yml,"
             "eval/scenarios_i.yml,eval/scenarios_j.yml,eval/scenarios_k.yml,eval/scenarios_l.yml,eval/scenarios_m.yml,"
             "eval/scenarios_n.yml,eval/scenarios_o.yml,eval/scenarios_p.yml,eval/scenarios_q.yml,eval/scenarios_r.yml,"
-            "eval/scenarios_s.yml,eval/scenarios_t.yml"
+            "eval/scenarios_s.yml,eval/scenarios_t.yml,eval/scenarios_u.yml"
         ),
         help="escenarios de varias vueltas, archivos separados por comas",
     )

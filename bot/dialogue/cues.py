@@ -99,6 +99,10 @@ _STOP_CLAUSES = 2
 _TALK_TO_A_PERSON = re.compile(
     r"\b(?:hablar|conversar|comunicarme|comunica|comunique|contactarme)\s+con\s+(?:alguien|una persona|un humano"
     r"|una humana|un funcionario|una funcionaria|un ejecutivo|una ejecutiva)\b"
+    # "hay alguna señorita q me pueda atender?", "habrá alguien q me ayude?"
+    r"|\b(?:hay|habra|habria|esta|existe)\s+(?:alguien|alguna persona|alguna senorita|algun caballero|algun funcionario"
+    r"|alguna funcionaria|algun ejecutivo|alguna ejecutiva)\s+(?:que|quien)\s+(?:me|nos)\s+(?:pueda\s+|podria\s+)?"
+    r"(?:atender|atienda|ayudar|ayude|responder|responda)\b"
 )
 
 
@@ -218,7 +222,9 @@ def town_hall_only_as_place(text: str) -> bool:
 
 _UPSET = re.compile(
     r"\b(?:no (?:me )?sirve|no sirven|no funciona|no me ayuda|no ayuda|nadie (?:contesta|responde|me responde|atiende)"
-    r"|pesim[oa]|malisim[oa]|una porqueria|una mierda|estoy chat[oa]|chato|harto|aburrid[oa]|indignad[oa]"
+    r"|pesim[oa]|malisim[oa]|una porqueria|una mierda|estoy chat[oa]|chato|aburrid[oa]|indignad[oa]"
+    # "estoy harto", "harta de esperar"; "se agradece harto", "harto tiempo" say a lot, not fed up
+    r"|(?:estoy|estamos|ando|andamos) hart[oa]s?|hart[oa]s? de (?!tiempo\b)"
     r"|una verguenza|que rabia|me tienen|inutil|inutiles|flojos|desastre|sinverguenzas|ladrones|ya pero que hago"
     r"|y ahora que hago|no entiendes|que lata|una lata|burla|el colmo|indignante|un abuso|no puede ser"
     r"|tantas? preguntas?|demasiadas preguntas|ya me canse|estoy cansad[oa]|me aburri|no sirve pa(?:ra)? na(?:da)?"
@@ -260,6 +266,18 @@ _THANKS = re.compile(r"\b(?:gracias|grax|graciass|muchas gracias|genial|bacan|bu
 _GRATITUDE = re.compile(
     r"\b(?:gracias|grax|agradezco|agradecemos|agradecid[oa]s?|se agradece|muy amable|muy amables)\b"
 )
+
+
+# One's own detail told ("la direccion es pasaje Los Copihues 1447", "ya, mi rut es…", "me llamo Rosa"): an answer.
+_TELLS_OWN_DETAIL = re.compile(
+    r"^(?:\w+ )?(?:mi|la|el) (?:direccion|dire|domicilio|rut|telefono|fono|celular|cel|correo|mail|email|nombre)"
+    r" (?:es|seria|queda en)\b|^(?:\w+ )?me llamo\b"
+)
+
+
+def tells_own_detail(text: str) -> bool:
+    """The message opens by telling one of the citizen's own details (address, RUT, phone, e-mail, name)."""
+    return bool(_TELLS_OWN_DETAIL.search(normalise(text)))
 
 
 def gives_thanks(text: str) -> bool:

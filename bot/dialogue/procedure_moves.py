@@ -76,6 +76,8 @@ _COURTESY = re.compile(
     r"|\ba quien corresponda\b"  # "avisen xfa a quien corresponda"
     # "ya no se a quien recurrir": despair after a report, not a question
     r"|\bno se (?:a|con) quien (?:mas )?(?:recurrir|acudir|avisar|reclamar|llamar)\b|\bno se que (?:mas )?hacer\b"
+    # "ya no tengo donde ponerlos", "no hay donde dejarlo": a lack told, not a place asked
+    r"|\b(?:no|nada) (?:tengo|tenemos|hay|tiene|tienen) (?:donde|adonde|como|con que)\b"
 )
 _PLACE_THEN_WHERE = re.compile(
     r"\b(pasaje|casa|calle|villa|sector|lugar|esquina|poblacion|block|departamento|depto|edificio|condominio"

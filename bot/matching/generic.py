@@ -129,6 +129,18 @@ def asks_for_any_procedure(text: str) -> bool:
     return bool(set(words) & _ANY_PROCEDURE) and all(w in _ANY_PROCEDURE | _AROUND_ANY | _FILLER for w in words)
 
 
+# "¿dónde se entrega la solicitud?": every procedure is asked for with one, so "the" request is the one in focus.
+_ANY_REQUEST = {"solicitud", "formulario"}
+_DEFINITE = {"la", "el", "esa", "ese", "esta", "este"}
+
+
+def names_the_request_in_focus(text: str) -> bool:
+    """The message speaks of "the" request or form ("la solicitud", "ese formulario") and names no other kind."""
+    words = normalise(text).split()
+    definite = any(w in _ANY_REQUEST and i > 0 and words[i - 1] in _DEFINITE for i, w in enumerate(words))
+    return definite and _kinds_named(text) <= _ANY_REQUEST
+
+
 def names_a_kind(text: str) -> bool:
     """The message names a kind of procedure ("un certificado", "los permisos")."""
     return bool(_kinds_named(text))

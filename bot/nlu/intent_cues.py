@@ -47,6 +47,7 @@ from bot.dialogue.cues import (
     sounds_angry,
     sounds_upset,
     speaks_of_a_request_made,
+    tells_own_detail,
     wants_a_real_person,
 )
 from bot.dialogue.message import Message
@@ -152,6 +153,14 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         and not explicit_request(text)
     ):
         return "informar"  # "ah no espera, en verdad ahora vivo en providencia, me cambie hace poco": the commune
+    if (
+        guessed in (ASKING, DOING, OUT_OF_SCOPE, "nlu_fallback")
+        and not entities & {"tramite", "folio"}
+        and tells_own_detail(text)
+        and not looks_like_question(text)
+        and not explicit_request(text)
+    ):
+        return "informar"  # "la direccion es pasaje Los Copihues 1447, poblacion San Luis": an answer, no question
     if angry_at_the_asking(text) and guessed != STATUS and "folio" not in entities:
         # "q lata tanta pregunta, pa q quieren tanto dato": no question about a procedure
         return PERSON if names_a_person(text) else OUT_OF_SCOPE
