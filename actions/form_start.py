@@ -16,6 +16,7 @@ from bot.domain_names import Slot
 from bot.forms.fields import AnswerContext, known_values, validate_answer
 from bot.forms.opening import opening_answers
 from bot.forms.state import FormState
+from bot.forms.told import told_field, told_in_opening
 from bot.message_metadata import attachments_of
 
 ANSWER_SLOT = "respuesta_formulario"
@@ -31,11 +32,12 @@ def prefilled_state(town: Municipality, proc: Procedure, tracker: Tracker, first
     entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
     context = answer_context(tracker, town)
     opening = str((tracker.latest_message or {}).get("text") or "")
-    known = {
-        **(opening_answers(proc.form, opening) if not opening.startswith("/") else {}),
-        **known_values(proc.form, entities),
-    }
-    state = new_form_state(town, proc, known, context)
+    answered = opening_answers(proc.form, opening) if not opening.startswith("/") else {}
+    state = new_form_state(town, proc, {**answered, **known_values(proc.form, entities)}, context)
+    described = told_field(proc.form)
+    told = told_in_opening(proc.name, opening, answered) if described and not opening.startswith("/") else ""
+    if described and told and described.name not in state.values and validate_answer(described, told, context).ok:
+        state.told[described.name] = told  # quoted when its question comes: "Me contaste: «…»"
     first = state.field(proc.form)
     if first_answer and first is not None:
         result = validate_answer(first, first_answer, context)

@@ -416,7 +416,7 @@ class ActionAskRespuestaFormulario(Action):
         elif not state.switch_to:  # else "¿dejamos esta solicitud?" was just asked
             form_field = state.field(proc.form)
             if form_field is not None:
-                send(dispatcher, [form_replies.question(form_field)])
+                send(dispatcher, [form_replies.question(form_field, state.told.get(form_field.name, ""))])
         return []
 
 

@@ -505,3 +505,32 @@ def test_a_no_in_chat_spelling_skips_an_optional_question():
 
     assert all(is_skip(no) for no in ("nop", "nopo", "no po", "negativo"))
     assert not is_skip("sip")
+
+
+def test_what_the_opening_told_of_the_case_is_offered_back_and_a_yes_keeps_it(catalogue):
+    from bot.answers.forms import question
+    from bot.forms.told import told_field, told_in_opening
+
+    reclamo = catalogue.procedures["reclamo-oirs"]
+    said = "hola, quiero reclamar porque en la oficina de rentas me atendieron pesimo el lunes, rut 12.345.678-5"
+    told = told_in_opening(reclamo.name, said, {})
+    assert told == "quiero reclamar porque en la oficina de rentas me atendieron pesimo el lunes"
+    assert told_in_opening(reclamo.name, "quiero hacer un reclamo", {}) == ""  # only the request: nothing told
+    poda = catalogue.procedures["poda-arboles"]
+    said = "hay un arbol seco q se puede caer en pasaje los olmos 123, quiero q lo vengan a ver"
+    assert told_in_opening(poda.name, said, {"direccion": "pasaje los olmos 123"}) == (
+        "hay un arbol seco q se puede caer, quiero q lo vengan a ver"
+    )
+    assert told_in_opening(poda.name, "quiero pedir la poda de un arbol", {}) == ""
+
+    field = told_field(reclamo.form)
+    assert field is not None and field.name == "descripcion"
+    asked = question(field, told)
+    assert f"Me contaste: «{told}»" in asked.text and [b.title for b in asked.buttons] == ["Sí, es eso"]
+    assert "Me contaste" not in question(field).text
+
+    for answer, kept in (("si", told), ("eso", told), ("lo que te dije", told), ("fue en el juzgado", None)):
+        state = FormState("reclamo-oirs", "penalolen", current="descripcion")
+        state.told["descripcion"] = told
+        handle_message(state, reclamo.form, answer, ctx(intent="afirmar" if answer == "si" else ""))
+        assert state.values["descripcion"] == (kept or answer) and "descripcion" not in state.told

@@ -30,8 +30,9 @@ from bot.forms import flow
 from bot.forms.fields import COORDINATES, NAME_PREFIX, VALIDATORS, AnswerContext, validate_answer
 from bot.forms.opening import opening_answers
 from bot.forms.option_words import option_named
+from bot.forms.told import takes_what_was_told, told_in_opening
 from bot.matching.aspects import asked_aspects
-from bot.matching.generic import with_kind_of
+from bot.matching.generic import names_the_request_in_focus, with_kind_of
 from bot.matching.question_words import asks_what_if_not
 from bot.nlu import entities
 from bot.text import normalise, words_with_spans
@@ -179,6 +180,10 @@ ENTRY_POINTS: Dict[str, Callable[[str], object]] = {
     "asks_what_if_not": asks_what_if_not,
     "with_kind_of": lambda text: with_kind_of(text, "Certificado de residencia"),
     "opening_answers": lambda text: opening_answers(VOLUMINOSOS_FORM, text),
+    "told_in_opening": lambda text: told_in_opening("Reclamo o sugerencia (OIRS)", text, {"direccion": "Maruri 1300"}),
+    "takes_what_was_told": takes_what_was_told,
+    "tells_own_detail": cues.tells_own_detail,
+    "names_the_request_in_focus": names_the_request_in_focus,
     # Every form field type except dates (dateparser, not our patterns; fed at most 4,096 characters).
     **{f"field {kind}": _field(kind) for kind in sorted(VALIDATORS) if kind != "fecha"},
 }

@@ -34,9 +34,15 @@ def introduction(proc: Procedure, remaining: int | None = None) -> Reply:
 PLACE_TYPES = ("direccion", "ubicacion")  # questions about where: Telegram offers to share the location
 
 
-def question(form_field: FormField) -> Reply:
-    """The question of one field, with buttons when there are choices."""
+def question(form_field: FormField, told: str = "") -> Reply:
+    """The question of one field, with buttons when there are choices.
+
+    ``told``: what the opening message told of this field, quoted so that a yes keeps it (bot/forms/told.py).
+    """
     text = form_field.question
+    if told:
+        text += f"\nMe contaste: «{_shown(told)}». Si es eso, responde «sí»; si no, escríbelo con tus palabras."
+        return Reply(text, [Button("Sí, es eso", "sí")])
     if not form_field.required:
         already_says = "opcional" in normalise(text)
         text += (
@@ -63,14 +69,18 @@ def summary(proc: Procedure, state: FormState) -> Reply:
 
 def add_detail(form_field: FormField, detail: str) -> Reply:
     """A detail told on the summary: added to the field describing the case only if the citizen says so."""
-    shown = detail if len(detail) <= DETAIL_SHOWN else detail[: DETAIL_SHOWN - 1].rstrip() + "…"
     return Reply(
-        f"¿Agrego esto a «{label(form_field)}»?\n«{shown}»",
+        f"¿Agrego esto a «{label(form_field)}»?\n«{_shown(detail)}»",
         [Button("Sí, agregar", "sí"), Button("No", "no")],
     )
 
 
 DETAIL_SHOWN = 200  # characters of the detail repeated in the question
+
+
+def _shown(detail: str) -> str:
+    """The citizen's words quoted back, cut to ``DETAIL_SHOWN`` characters."""
+    return detail if len(detail) <= DETAIL_SHOWN else detail[: DETAIL_SHOWN - 1].rstrip() + "…"
 
 
 def added_detail(form_field: FormField) -> Reply:

@@ -26,6 +26,7 @@ from bot.forms.fields import (
     yes_no,
 )
 from bot.forms.state import ADDING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
+from bot.forms.told import takes_what_was_told
 from bot.text import normalise, strip_accents
 
 # Words that name a field type when the citizen corrects a value: "no, mi correo es ...".
@@ -68,6 +69,13 @@ def handle_message(
     if form_field is None:  # fields changed in the catalogue meanwhile
         state.advance(fields)
         return Step(state)
+    told = state.told.get(form_field.name)
+    if told and (yes_no(text, context.intent) is True or takes_what_was_told(text)):
+        result = validate_answer(form_field, told, context)  # "sí" to "Me contaste: «…». Si es eso, responde «sí»"
+        if result.ok:
+            state.store(form_field, result.value, result.display)
+            state.advance(fields)
+            return Step(state)
     if form_field.type in VALUE_TYPES and yes_no(text) is True:  # "sí" to "¿Quieres dejar tu correo?"
         return Step(state, [give_value(form_field)])
     if (

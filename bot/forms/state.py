@@ -68,6 +68,8 @@ class FormState:
     addition: Optional[str] = None
     # Photos the citizen sent during the request (bot/message_metadata.py's shape), stored with it.
     attachments: List[Dict[str, Any]] = field(default_factory=list)
+    # Field name -> what the opening message told of it (bot/forms/told.py): quoted in its question, kept on a yes.
+    told: Dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Optional[Dict[str, Any]]) -> Optional["FormState"]:
@@ -84,6 +86,7 @@ class FormState:
         """Keep a valid answer and reset the attempt counter."""
         self.values[form_field.name] = value
         self.displays[form_field.name] = display
+        self.told.pop(form_field.name, None)
         self.attempts = 0
 
     def advance(self, fields: List[FormField]) -> None:
