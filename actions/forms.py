@@ -32,6 +32,7 @@ from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.dialogue.cues import wants_to_go_on
 from bot.dialogue.form_moves import (
+    ABOUT_THE_QUESTION,
     ACKNOWLEDGED,
     CANCEL,
     COURTESY,
@@ -283,6 +284,11 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return {ANSWER_SLOT: None}
         if move == COURTESY:
             send(dispatcher, [form_replies.welcome_and_go_on()])
+            return {ANSWER_SLOT: None}
+        if move == ABOUT_THE_QUESTION:
+            form_field = state.field(proc.form)
+            if form_field is not None:
+                send(dispatcher, [form_replies.about_the_question(form_field)])
             return {ANSWER_SLOT: None}
         if move == QUESTION:
             send(

@@ -21,7 +21,8 @@ _BODY = "|".join(
 # Written with its dash, a folio mistyped with a look-alike ("ang-7qx2lm") is still meant as one: looked up
 # (and not found) rather than refused as "not a folio".
 _BODY += f"|[A-Za-z0-9]{{{LENGTH}}}"
-FOLIO_RE = re.compile(rf"\b([A-Za-z]{{3}})(\s*-\s*|\s+)({_BODY})\b")
+# Or glued to its code ("pro3k9x7m"): then only when named as a folio.
+FOLIO_RE = re.compile(rf"\b([A-Za-z]{{3}})(\s*-\s*|\s+|)({_BODY})\b")
 # Named as a folio ("folio pen 330871", "mi folio es ANG 482913"): meant as one, like a folio with its dash.
 _NAMED_WINDOW = 24  # "folio numero: " and the like fit in it
 # Short Spanish words a street number is told with ("afuera del 2233 de san martin"): in a folio read out in
@@ -46,7 +47,10 @@ def folios_in(text: str) -> Iterator[Tuple[str, int, int]]:
         code, separator, written = match.groups()
         body = written.replace(" ", "").replace("-", "")
         before = text[max(0, match.start() - _NAMED_WINDOW) : match.start()]  # a window: linear in the text
-        dashed = ("-" in separator and body == written) or bool(_NAMED_AS_FOLIO.search(before))
+        named = bool(_NAMED_AS_FOLIO.search(before))
+        if not separator and not named:
+            continue  # "ayudarles", "abril2026": a word; glued to its code only after "folio" ("folio pro3k9x7m")
+        dashed = ("-" in separator and body == written) or named
         if not dashed and (any(ch.upper() not in ALPHABET for ch in body) or body.isdigit()):
             continue  # look-alikes only next to a dash ("mas 10dias"), and digits alone are a phone ("cel 987 654")
         groups = re.split(r"[ -]", written)

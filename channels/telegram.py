@@ -50,7 +50,7 @@ from bot.message_metadata import (
     profile_name,
 )
 from channels import voice
-from channels.common import record_inbound, split_message
+from channels.common import payload_for_reply, record_inbound, split_message
 from channels.inbox import Inbox, InboxUnavailable, Message
 from channels.limits import TELEGRAM_MAX_BODY_BYTES, TELEGRAM_MAX_CHARS, body_too_large, cap_text
 from channels.media import VOICE_FETCH_TIMEOUTS, MediaFetcher
@@ -256,7 +256,12 @@ class TelegramInput(InputChannel):
                 metadata[FULL_TEXT_KEY] = text
                 await output.send_note(sender_id, CUT_NOTE)
             question = await pending_question(sender_id)
-            chosen = await button_for_text(capped, question.buttons) if question and question.menu else None
+            # An option typed as on WhatsApp ("los de aseo y ornato", "2") or by its procedure's words ("el del auto").
+            chosen = (
+                payload_for_reply(capped, question.buttons) or await button_for_text(capped, question.buttons)
+                if question and question.menu
+                else None
+            )
             return chosen or typed_text(capped), metadata
         note = next((item for item in media if item.get("kind") == "audio"), None)
         if note is not None and voice.enabled():

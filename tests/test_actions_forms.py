@@ -387,3 +387,24 @@ async def test_a_place_question_asks_for_the_location_button_and_a_photo_questio
     )
     assert "foto del bache" in messages[0]["text"] and "omitir" in messages[0]["text"]
     assert "pide_ubicacion" not in messages[0]
+
+
+async def test_asking_whether_or_why_a_datum_is_needed_is_answered_and_the_question_stays():
+    state = FormState("retiro-voluminosos", "penalolen", current="email")
+    messages, result = await validate(state, "es obligatorio el correo?", "consultar_tramite")
+    said = texts(messages)
+    assert "Es opcional" in said and "«omitir»" in said and "confirmación" in said
+    assert result["respuesta_formulario"] is None and "email" not in state.values
+    state = FormState("retiro-voluminosos", "penalolen", current="rut")
+    messages, result = await validate(state, "pa q necesitan mi rut?", "consultar_estado")
+    assert "El RUT identifica a quien hace la solicitud" in texts(messages) and "Es necesario" in texts(messages)
+
+
+async def test_a_status_question_with_its_folio_is_no_address():
+    state = FormState("retiro-voluminosos", "penalolen", current="direccion")
+    said = "ya gracias, consulto el estado: PEN 4XK7M2 rut 12876543-3"
+    messages, result = await validate(
+        state, said, "consultar_estado", [ent("folio", "PEN-4XK7M2"), ent("rut", "12876543-3")]
+    )
+    assert "direccion" not in FormState.from_dict(result.get("solicitud") or state.to_dict()).values
+    assert "Sigamos con tu solicitud" in texts(messages)

@@ -208,6 +208,18 @@ def test_telegram_buttons_and_callback(assistant, standins):
     assert "Permiso de circulación (en línea)" in titles
 
 
+def test_telegram_an_area_typed_by_its_title_is_that_area_though_a_procedure_shares_its_words(assistant, standins):
+    _, telegram = standins
+    chat = new_chat()
+    tg_post(assistant, tg_message(chat, "que tramites hay"))
+    telegram.wait_for(lambda r: str(r.get("chat_id")) == str(chat) and r.get("reply_markup"), 1)
+    tg_post(assistant, tg_message(chat, "los de aseo y ornato"))  # not «Derechos de aseo domiciliario»
+    area = telegram.wait_for(
+        lambda r: str(r.get("chat_id")) == str(chat) and "Trámites de Aseo y Ornato" in r.get("text", "")
+    )
+    assert "Retiro de residuos voluminosos" in str(area[-1]["reply_markup"])
+
+
 def test_telegram_media_location_edits_and_duplicates(assistant, standins):
     _, telegram = standins
     chat = new_chat()

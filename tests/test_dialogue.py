@@ -810,3 +810,25 @@ def test_harto_is_a_lot_a_lack_told_asks_nothing_and_an_own_detail_answers():
     assert _cued_intent(said, "consultar_tramite") == "informar"
     assert _cued_intent("mi direccion es la misma de antes?", "consultar_tramite") == "consultar_tramite"
     assert _cued_intent("me llamo Rosa y quiero pedir la poda", "iniciar_tramite", {"tramite"}) == "iniciar_tramite"
+
+
+def test_a_no_is_no_person_a_command_is_a_request_and_data_given_ask_for_it_done():
+    said = "no, ahora no, primero voy a ver si alguien lo quiere"
+    assert _cued_intent(said, "hablar_con_funcionario", unsure=True) == "negar"
+    assert _cued_intent("no, quiero hablar con alguien", "hablar_con_funcionario", unsure=True) != "negar"
+    assert _cued_intent("buena, pero mejor pidelo por aca", "cancelar") == "iniciar_tramite"
+    said = "ah tiene 5 meses ya, entonces si, inscribela"
+    assert _cued_intent(said, "nlu_fallback") == _cued_intent(said, "informar", unsure=True) == "iniciar_tramite"
+    said = "necesito sacar el certificado de residencia, me lo pidieron. Me llamo Camila Rojas Tapia, rut 17.654.321-3"
+    assert _cued_intent(said, "informar", {"tramite", "rut"}) == "iniciar_tramite"
+    said = "mi rut es 12.345.678-5, cuanto cuesta el permiso de circulacion?"
+    assert _cued_intent(said, "consultar_tramite", {"tramite", "rut"}) == "consultar_tramite"
+
+
+def test_how_long_to_come_out_what_it_spares_and_what_one_has_to_bring():
+    from bot.matching.aspects import asked_aspects
+
+    assert asked_aspects("y la licencia por primera vez cuanto se demora en salir?") == ["plazo"]
+    assert asked_aspects("la tarjeta pa estacionar frente a mi casa sin pagar parquimetro q piden?") == ["requisitos"]
+    assert asked_aspects("y pa inscribirla en el consultorio de aca q tiene q llevar?") == ["requisitos"]
+    assert asked_aspects("cuanto me va a salir?") == ["costo"]

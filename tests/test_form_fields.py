@@ -162,3 +162,16 @@ def test_a_location_may_be_written_as_the_question_offers():
     place = FormField("ubicacion", "ubicacion", "¿Puedes compartir la ubicación?", required=False)
     assert validate_answer(place, "Marchant Pereira 550, en la vereda del frente", ctx()).ok
     assert not validate_answer(place, "bolsas de basura y cajas, hace unas dos semanas", ctx()).ok
+
+
+def test_a_bound_said_is_outside_the_range_and_none_tells_no_data():
+    from bot.forms.fields import is_skip
+
+    volume = FormField(
+        name="volumen", type="opcion", question="?", options=["Menos de 1 m³", "Entre 1 y 3 m³", "Más de 3 m³"]
+    )
+    context = AnswerContext(today=date(2026, 11, 25), commune="Peñalolén")
+    assert validate_answer(volume, "menos de 1 metro cubico, son unos 15 sacos", context).value == "Menos de 1 m³"
+    assert validate_answer(volume, "mas de 3 metros", context).value == "Más de 3 m³"
+    assert validate_answer(volume, "como 2 metros cubicos", context).value == "Entre 1 y 3 m³"
+    assert is_skip("ah ya entonces no, no tengo correo")

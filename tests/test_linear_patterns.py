@@ -23,13 +23,14 @@ from bot import log_safety
 from bot.app.web.console_mask import mask_text
 from bot.catalogue.model import FormField
 from bot.dialogue import cues
+from bot.dialogue.form_moves import asks_about_the_question
 from bot.dialogue.message import Message
-from bot.dialogue.procedure_moves import asks_to_switch, procedure_move
+from bot.dialogue.procedure_moves import asks_it_done, asks_to_switch, procedure_move
 from bot.folio import FOLIO_RE
 from bot.forms import flow
 from bot.forms.fields import COORDINATES, NAME_PREFIX, VALIDATORS, AnswerContext, validate_answer
 from bot.forms.opening import opening_answers
-from bot.forms.option_words import option_named
+from bot.forms.option_words import option_for_amount, option_named
 from bot.forms.told import takes_what_was_told, told_in_opening
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_the_request_in_focus, with_kind_of
@@ -183,6 +184,10 @@ ENTRY_POINTS: Dict[str, Callable[[str], object]] = {
     "told_in_opening": lambda text: told_in_opening("Reclamo o sugerencia (OIRS)", text, {"direccion": "Maruri 1300"}),
     "takes_what_was_told": takes_what_was_told,
     "tells_own_detail": cues.tells_own_detail,
+    "gives_own_data": cues.gives_own_data,
+    "asks_it_done": asks_it_done,
+    "asks_about_the_question": asks_about_the_question,
+    "option_for_amount": lambda text: option_for_amount(text, ["Menos de 1 m³", "Entre 1 y 3 m³", "Más de 3 m³"]),
     "names_the_request_in_focus": names_the_request_in_focus,
     # Every form field type except dates (dateparser, not our patterns; fed at most 4,096 characters).
     **{f"field {kind}": _field(kind) for kind in sorted(VALIDATORS) if kind != "fecha"},

@@ -117,3 +117,10 @@ def test_words_and_numbers_are_not_read_as_a_folio(text):
 def test_rut_digits_are_not_read_as_a_phone():
     found = find_structured("rut 12.345.678-5 y cel 987654321")
     assert [(f.entity, f.value) for f in found] == [("rut", "12345678-5"), ("telefono", "+56987654321")]
+
+
+def test_a_folio_glued_to_its_code_counts_only_named_as_one():
+    from bot.folio import folios_in
+
+    assert [f for f, _, _ in folios_in("gracias. y el estado? folio pro3k9x7m rut 18234567-9")] == ["PRO-3K9X7M"]
+    assert list(folios_in("quiero ayudarles con esto")) == [] and list(folios_in("abril2026")) == []

@@ -57,6 +57,28 @@ def question(form_field: FormField, told: str = "") -> Reply:
     return Reply(text, asks_location=form_field.type in PLACE_TYPES)
 
 
+# What each datum is for, told when a citizen asks "¿pa q necesitan mi rut?".
+_WHAT_FOR = {
+    "rut": "El RUT identifica a quien hace la solicitud: con él la municipalidad la registra y solo tú puedes "
+    "consultar cómo va.",
+    "email": "El correo es para enviarte la confirmación y la respuesta.",
+    "telefono": "El teléfono es para que la municipalidad pueda coordinar contigo.",
+    "direccion": "La dirección es para saber dónde hay que ir.",
+    "ubicacion": "La ubicación es para saber dónde hay que ir.",
+    "nombre": "El nombre es para registrar quién hace la solicitud.",
+}
+
+
+def about_the_question(form_field: FormField) -> Reply:
+    """Whether the pending question must be answered and what for ("es obligatorio el correo?")."""
+    what_for = _WHAT_FOR.get(form_field.type, "Lo pedimos para tramitar tu solicitud.")
+    if form_field.required:
+        need = "Es necesario para esta solicitud; tus datos solo se usan para atenderla."
+    else:
+        need = "Es opcional: si prefieres no responder, escribe «omitir»."
+    return Reply(f"{what_for} {need}")
+
+
 def summary(proc: Procedure, state: FormState) -> Reply:
     """All answers, and the question that sends the request."""
     lines = [f"Revisa tu solicitud de {proc.name}:"]

@@ -275,6 +275,15 @@ _TELLS_OWN_DETAIL = re.compile(
 )
 
 
+# The data a request needs, given unasked: "me llamo…", "mis datos: …", "rut 17.654.321-3".
+_GIVES_OWN_DATA = re.compile(r"\b(?:me llamo|mi nombre es|mis datos|mi rut|rut|run)\b")
+
+
+def gives_own_data(text: str) -> bool:
+    """The message hands over the citizen's name or RUT, as one does to have a request made."""
+    return bool(_GIVES_OWN_DATA.search(normalise(text)))
+
+
 def tells_own_detail(text: str) -> bool:
     """The message opens by telling one of the citizen's own details (address, RUT, phone, e-mail, name)."""
     return bool(_TELLS_OWN_DETAIL.search(normalise(text)))

@@ -10,6 +10,7 @@ asked. Pure: no Rasa objects, no I/O.
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 from bot.catalogue.model import FormField
@@ -22,6 +23,7 @@ from bot.forms.flow import wants_to_correct
 from bot.forms.schedule import is_schedule
 from bot.forms.state import ASKING, CORRECTING
 from bot.matching.aspects import asked_aspects
+from bot.text import normalise
 
 ANSWER = "respuesta"
 CANCEL = "cancelar"
@@ -31,6 +33,7 @@ OTHER_REQUEST = "otro_tramite"
 ACKNOWLEDGED = "de_acuerdo"  # names the procedure being filled in, answers nothing: ask the question again
 COURTESY = "cortesia"  # thanks or a goodbye while a free-text question waits: welcome, and ask it again
 UPSET = "molestia"  # angry, and no answer: acknowledge it and offer a complaint, a person or to go on
+ABOUT_THE_QUESTION = "sobre_la_pregunta"  # "es obligatorio el correo?", "pa q necesitan mi rut?": why, and if needed
 MAX_ACKNOWLEDGING_WORDS = 4
 
 # Types whose validation accepts almost any text: a question must look like one to interrupt them.
@@ -57,7 +60,13 @@ def form_move(
         return CANCEL
     if stage not in (ASKING, CORRECTING):
         return _summary_move(text, message)
+    if form_field is not None and asks_about_the_question(text):
+        return ABOUT_THE_QUESTION
     accepted = form_field is not None and validate_answer(form_field, text, context).ok
+    if message.entities.get("folio") and (
+        not accepted or (form_field is not None and _taken_as_any_text(form_field, text, context))
+    ):
+        return QUESTION  # "gracias. y el estado? folio pro3k9x7m…": about a request made, no «Otro: …» nor a name
     wants_person = message.means(Intent.HABLAR_CON_FUNCIONARIO)
     if wants_person and (not accepted or names_a_person(text)):
         return PERSON
@@ -111,6 +120,27 @@ def form_move(
     if not accepted and looks_like_question(text):
         return QUESTION
     return ANSWER
+
+
+# Asking whether the pending question must be answered, or what for: "es obligatorio el correo?", "pa q necesitan
+# mi rut?", "tengo q dar el telefono?".
+_ABOUT_THE_QUESTION = re.compile(
+    r"\b(?:es|sera) (?:obligatori[oa]|necesari[oa]|opcional)(?:$| (?:el|la|los|las|mi|mis|dar|poner|dejar|darlo"
+    r"|darla|responder|contestar|eso|esto|este|esta)\b)|\b(?:tengo|tenemos|hay) que (?:dar|poner|dejar|darlo|darla"
+    r"|darles|ponerlo|ponerla)\b|\b(?:para|por) que (?:lo |la |los |las )?(?:necesitan|necesita|quieren|quiere|piden"
+    r"|pide|sirve|ocupan)\b"
+)
+MAX_ABOUT_THE_QUESTION_WORDS = 10
+
+
+def asks_about_the_question(text: str) -> bool:
+    """A short question about the pending question itself: must it be answered, and what for."""
+    norm = normalise(text)
+    return (
+        looks_like_question(text)
+        and len(norm.split()) <= MAX_ABOUT_THE_QUESTION_WORDS
+        and bool(_ABOUT_THE_QUESTION.search(norm))
+    )
 
 
 def other_procedure(message: Message, current_procedure: str) -> Optional[str]:

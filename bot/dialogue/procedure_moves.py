@@ -137,7 +137,10 @@ _FOR_ME = re.compile(
     r"|anotame|anoteme|anotenme|inscribame|inscribanme|agendame|agendeme|agendenme"
     # Or of the assistant, or together: "mejor pídelo por acá", "pidamos eso primero", "hagámoslo".
     r"|pidelo|pidela|pidalo|pidala|pidanlo|pidamos|pidamoslo|pidamosla|solicitalo|solicitala|solicitemos"
-    r"|solicitemoslo|hagamoslo|hagamosla|ingresalo|ingresala|ingresemos|ingresemoslo|tramitalo|tramitemos)\b"
+    r"|solicitemoslo|hagamoslo|hagamosla|ingresalo|ingresala|ingresemos|ingresemoslo|tramitalo|tramitemos"
+    # "entonces si, inscribela": the pet, the child… signed up
+    r"|inscribela|inscribelo|inscribanla|inscribanlo|anotala|anotalo|anotenla|anotenlo|agendala|agendalo"
+    r"|registrala|registralo|registrenla|registrenlo)\b"
 )
 _FIRST_PERSON = re.compile(f"{_WANT_TO_ACT}|{_OPENS_WITH_REQUEST}")
 _CHANGE_OF_MIND = re.compile(
@@ -174,6 +177,11 @@ def explicit_request(text: str) -> bool:
     """The words ask for something to be done ("quiero pedir…", "en realidad quiero reportar…", "vengan a…")."""
     norm = normalise(text)
     return bool(_REQUEST.search(norm) or _FOR_ME.search(norm))
+
+
+def asks_it_done(text: str) -> bool:
+    """A command to do it for me, not asked as a question ("mejor pidelo por aca", "entonces si, inscribela")."""
+    return bool(_FOR_ME.search(normalise(text))) and "?" not in text and "¿" not in text
 
 
 # A change of mind followed by a request verb, anywhere in the message: "oye sabes q, mejor reporto primero

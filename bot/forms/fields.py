@@ -17,7 +17,7 @@ from bot.catalogue.model import FormField
 from bot.dialogue.cues import accepts
 from bot.forms.dates import parse_date
 from bot.forms.option_words import option_for_amount, option_named
-from bot.nlu.entities import find_emails, find_phones, first_rut, format_phone
+from bot.nlu.entities import find_emails, find_folios, find_phones, find_ruts, first_rut, format_phone
 from bot.text import normalise
 
 SKIP_WORDS = {"no", "omitir", "saltar", "paso", "no tengo", "no se", "ninguno", "ninguna", "nada", "sin", "no quiero"}
@@ -91,7 +91,9 @@ MAX_SKIP_WORDS = 5
 # "no, no es necesario q me llamen": a longer message that says it is not needed, and holds no number.
 _DECLINES = re.compile(
     r"\b(?:no es necesario|no hace falta|no importa|no gracias|no necesito|no me llamen|no me llames"
-    r"|no quiero (?:dar|darlo|darla|dejar|dejarlo|dejarla|que me llamen|q me llamen)|prefiero no|mejor no)\b"
+    r"|no quiero (?:dar|darlo|darla|dejar|dejarlo|dejarla|que me llamen|q me llamen)|prefiero no|mejor no"
+    # "ah ya entonces no, no tengo correo": none to give
+    r"|no tengo (?:correo|mail|email|e mail|telefono|fono|celular|cel|foto|fotos))\b"
 )
 MAX_DECLINE_WORDS = 12
 # "no puedo, estoy en la pega", "ahora no puedo": cannot give it now (but "no puedo abrir el portón" describes).
@@ -193,7 +195,8 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
         return _fail("Necesito la dirección con calle y número, o la esquina. Por ejemplo: Pasaje Los Aromos 1234.")
     if len(address) > 150:
         return _fail("Esa dirección es muy larga: escribe solo calle, número y alguna referencia breve.")
-    if not looks_like_a_place(address):
+    if not looks_like_a_place(_without_ruts_nor_folios(address)):
+        # "consulto el estado: PEN 4XK7M2 rut 12876543-3": a RUT's check digit is no street number
         return _fail("Necesito la dirección con calle y número, o la esquina. Por ejemplo: Pasaje Los Aromos 1234.")
     other = context.entities.get("comuna")
     # "San Luis de Macul 5420, Peñalolén": a street named after another commune, in the served one.
@@ -204,6 +207,13 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
                 f"Esa dirección parece estar en {other}. Solo puedo recibir solicitudes para direcciones de {here}."
             )
     return _ok(address)
+
+
+def _without_ruts_nor_folios(text: str) -> str:
+    """``text`` with its RUTs and folios blanked out: their digits are no street number."""
+    for found in sorted([*find_ruts(text), *find_folios(text)], key=lambda f: -f.start):
+        text = text[: found.start] + " " + text[found.end :]
+    return text
 
 
 # A number that counts or measures ("2 colchones", "hace 2 semanas", "1 metro de ancho") is no street number.

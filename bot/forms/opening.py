@@ -24,9 +24,11 @@ _CLAUSES = re.compile(r"(?:[,;:\n]|\.(?!\d))+")  # not the dots of "9.876.543-3"
 _STREET = re.compile(
     r"\b(?:pasaje|psje|pje|calle|avenida|av|camino|villa|poblacion|block|esquina|condominio|callejon|diagonal)\b"
 )
-_ADDRESS_CUE = re.compile(r"^(?:vivo en|vive en|viven en|mi direccion es|mi direccion|direccion|queda en|es en)\b")
+_ADDRESS_CUE = re.compile(
+    r"^(?:vivo en|vive en|viven en|(?:mi|la) direccion es|mi direccion|direccion|queda en|es en|(?:mi|la) dire es)\b"
+)
 _LEAD = re.compile(
-    r"^\s*(?:mi direcci[oó]n es\s+|direcci[oó]n:?\s+"
+    r"^\s*(?:(?:mi|la) direcci[oó]n es\s+|(?:mi|la) dire es\s+|direcci[oó]n:?\s+"
     r"|(?:(?:es|queda|esta|estan|vivo|vive|viven|ocurre|pasa|sucede|fue)\s+)?"
     r"(?:en\s+(?:la\s+|el\s+)?)?)",
     re.IGNORECASE,
@@ -101,8 +103,9 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
     of days or of pesos makes no address ("el poste de la esquina está apagado hace 2 semanas").
     """
     norm = normalise(clause)
-    if not re.search(r"\d", clause):
-        corner = _CORNER_IN.search(clause)
+    corner = _CORNER_IN.search(clause)
+    if not re.search(r"\d", clause) or (corner and _counts_time(norm, clause)):
+        # "el poste de la esquina de Maruri con Gamero esta apagado hace como 2 semanas": its number counts days
         return " ".join(corner.group(0).split()) if corner else None
     found: Optional[str] = None
     cued = bool(_ADDRESS_CUE.search(norm))
@@ -154,8 +157,18 @@ def _titled(clause: str, options: List[str]) -> Optional[str]:
     «Dentro de mi propiedad».
     """
     said = set(normalise(clause).split())
-    named = [o for o in options if {w for w in normalise(o).split() if len(w) > 3} - _GENERIC_TITLE_WORDS & said]
+    stems = {w[:TITLE_STEM] for w in said if len(w) >= MIN_STEMMED_LETTERS}
+
+    def names(option: str) -> bool:
+        own = {w for w in normalise(option).split() if len(w) > 3} - _GENERIC_TITLE_WORDS
+        # "pa la pega… para el banco": «Trámite bancario», a word of the title by its stem
+        return bool(own & said) or any(len(w) >= MIN_STEMMED_LETTERS and w[:TITLE_STEM] in stems for w in own)
+
+    named = [o for o in options if names(o)]
     return named[0] if len(named) == 1 else None
+
+
+TITLE_STEM, MIN_STEMMED_LETTERS = 4, 5  # "banco" and «bancario», "reclamar" and «Reclamo»
 
 
 # "me llamo Rosa Amelia Figueroa rut 9.876.543-3…", "mis datos: Jorge Cifuentes, rut…": the name follows.
@@ -168,7 +181,7 @@ _SOY_CUE = re.compile(
 )
 # Where an address told with other data ends: "Pasaje Los Copihues 418 Angol mi cel es 9 6234…".
 _ADDRESS_END = re.compile(
-    r" (?:mi )?(?:cel|celular|fono|telefono|whatsapp|wsp|rut|run|correo|mail|email|numero de contacto)\b.*$",
+    r" (?:mi )?(?:cel|celu|celular|fono|telefono|whatsapp|wsp|rut|run|correo|mail|email|numero de contacto)\b.*$",
     re.IGNORECASE,
 )
 

@@ -71,6 +71,11 @@ _ABOVE = re.compile(r"^(?:mas de|sobre) (\d+(?:[.,]\d+)?)\b")
 _AMOUNT = re.compile(r"\b(\d+(?:[.,]\d+)?) ?(?:m3|m|mts|metros?|cubicos?|kilos?|kg|anos?|meses|dias|personas|horas)\b")
 
 
+_UNDER = re.compile(r"\b(?:menos de|menor a|menor que|bajo|no alcanza a|ni)\s*$")
+_OVER = re.compile(r"\b(?:mas de|mayor a|mayor que|sobre|pasado de|arriba de)\s*$")
+_NUDGE = 0.01
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", "."))
 
@@ -81,6 +86,12 @@ def option_for_amount(text: str, options: List[str]) -> Optional[str]:
     if not said:
         return None
     amount = _number(said.group(1))
+    # "menos de 1 metro cubico" is under 1, "mas de 3 metros" over 3: the amount said is the bound, not inside.
+    before = strip_accents(text.lower())[: said.start()]
+    if _UNDER.search(before):
+        amount -= _NUDGE
+    elif _OVER.search(before):
+        amount += _NUDGE
     fitting = []
     for option in options:
         title = normalise(option).replace("m³", "m3")

@@ -10,14 +10,14 @@ what was told ("Me contaste: «…». Si es eso, responde «sí»"), and a yes k
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from bot.catalogue.model import FormField
 from bot.nlu.entities import find_structured
 from bot.text import normalise
 
 # The fields a first message may describe: the case ("Motivo", "Descripción"…) or the objects to take away.
-TOLD_FIELDS = ("descripcion", "motivo", "materia", "referencia", "objetos")
+TOLD_FIELDS = ("descripcion", "motivo", "materia", "objetos")  # not "referencia": a post's number, told apart
 # Content words beyond the request and the procedure's name that make an opening tell something.
 MIN_TOLD_WORDS = 2
 STEM = 4  # "podar" and "poda", "reclamar" and "reclamo" share their first letters: the same word here
@@ -35,10 +35,19 @@ _FUNCTION_WORDS = frozenset(
     gustaria saber consulta consultar solicitud tramite favor municipalidad muni municipio
     """.split()
 )
-# The cue words of data told with the case (the data themselves are found by bot/nlu/entities.py).
+# Clauses that hand over data, stored in their own fields: "me llamo…", "rut…", "mi celu es…", "vivo en…".
 _DATUM_WORDS = re.compile(
-    r"\b(?:mi\s+|el\s+)?(?:rut|run|cel|celular|fono|telefono|correo|mail|email)\b(?:\s+es\b)?:?", re.IGNORECASE
+    r"\b(?:rut|run|cel|celu|celular|fono|telefono|correo|mail|email|me llamo|mi nombre|mis datos|vivo en"
+    r"|mi direccion|la direccion|direccion es)\b"
 )
+_GREETING = re.compile(
+    r"^\s*(?:(?:hola|holi|buenas|buenos dias|buen dia|wena|wenas|saludos)(?:\s+(?:tardes|noches|dias))?[\s,.!]*)+",
+    re.IGNORECASE,
+)
+_MARK = "\x00"
+# Link words left at a clause's end once its datum is gone: "…se puede caer en ◆".
+_DANGLING = frozenset("en de del el la los las y e a al es mi soy queda ubicado ubicada".split())
+_CLAUSE = re.compile(r"[,;:.!?\n]+")
 
 
 def told_field(fields: List[FormField]) -> Optional[FormField]:
@@ -47,38 +56,49 @@ def told_field(fields: List[FormField]) -> Optional[FormField]:
 
 
 def told_in_opening(procedure_name: str, text: str, answered: Dict[str, str]) -> str:
-    """The words of ``text`` that describe the case, or "" when it only asked for the procedure.
+    """The clauses of ``text`` that describe the case, or "" when it only asked for the procedure.
 
-    ``answered``: the opening's answers already taken for other fields (its address, its name), left out.
+    ``answered``: the opening's answers already taken for other fields (its address, its name): their clauses go,
+    as do those holding a RUT, a phone, an e-mail or their cue words ("me llamo…", "mi cel es…").
     """
-    rest = text
-    for value in answered.values():  # "… en pasaje los olmos 123, quiero…": the place and its "en" go
-        rest = re.sub(_BEFORE_AN_ANSWER + re.escape(value), " ", rest, flags=re.IGNORECASE)
-    rest = _GREETING.sub("", _DATUM_WORDS.sub(" ", _without_data(rest)))
-    rest = re.sub(r"\s+([,.;:])", r"\1", " ".join(rest.split()))
-    rest = re.sub(r"([,.;:])(?:\s*[,.;:])+", r"\1", rest).strip(" ,.;:")
     own = {w[:STEM] for w in normalise(procedure_name).split() if len(w) >= STEM}
-    content = [
-        w
-        for w in normalise(rest).split()
-        if len(w) > 2 and w.isalpha() and w not in _FUNCTION_WORDS and w[:STEM] not in own
-    ]
-    return rest if len(content) >= MIN_TOLD_WORDS else ""
+
+    def content(words: str) -> List[str]:
+        return [
+            w
+            for w in normalise(words).split()
+            if len(w) > 2 and w.isalpha() and w not in _FUNCTION_WORDS and w[:STEM] not in own
+        ]
+
+    kept = []
+    for clause in _CLAUSE.split(_marked_data(text, answered.values())):
+        # "vivo en ◆ y mi cel es ◆" hands over data only; "hay un arbol seco… en ◆" tells the case
+        words = _without_dangling(_DATUM_WORDS.sub(" ", clause.replace(_MARK, " ")))
+        if _MARK not in clause or content(words):
+            kept.append(words if _MARK in clause else " ".join(clause.split()))
+    rest = _GREETING.sub("", ", ".join(k for k in kept if k)).strip(" ,.;:")
+    return rest if len(content(rest)) >= MIN_TOLD_WORDS else ""
 
 
-def _without_data(text: str) -> str:
-    """``text`` without its RUTs, e-mails, folios and phones."""
-    for found in sorted(find_structured(text), key=lambda f: -f.start):
-        text = text[: found.start] + " " + text[found.end :]
+def _without_dangling(clause: str) -> str:
+    """The clause's words without the link words left at its end."""
+    words = clause.split()
+    while words and normalise(words[-1]) in _DANGLING:
+        words.pop()
+    return " ".join(words)
+
+
+def _marked_data(text: str, answers: Iterable[str]) -> str:
+    """``text`` with its answers, RUTs, e-mails, folios and phones replaced by a mark (their dots split nothing)."""
+    spans = [(f.start, f.end) for f in find_structured(text)]
+    for value in answers:
+        at = text.lower().find(value.lower()) if value else -1
+        if at >= 0:
+            spans.append((at, at + len(value)))
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + _MARK + text[end:]
     return text
 
-
-# What introduced an answer taken for its own field: "en" a place, "me llamo" a name.
-_BEFORE_AN_ANSWER = r"(?:\b(?:en|de|del|me llamo|mi nombre es|soy)\s+(?:la\s+|el\s+)?)?"
-_GREETING = re.compile(
-    r"^\s*(?:(?:hola|holi|buenas|buenos dias|buen dia|wena|wenas|saludos)(?:\s+(?:tardes|noches|dias))?[\s,.!]*)+",
-    re.IGNORECASE,
-)
 
 # Taking what was told: a yes, or "eso", "lo que te dije", "lo mismo".
 _AS_TOLD = re.compile(

@@ -19,14 +19,19 @@ _CONDITIONS = (
 ASPECT_PATTERNS = {
     "costo": [
         r"\bcuanto (cuesta|sale|vale|cobran|es|hay que pagar|pago|seria|saldria|costaria)",
-        r"\b(valor|precio|costo|cobro|cobran|cobra|tarifa|arancel|gratis|gratuito|se paga|pagar|pago|plata|lucas"
-        r"|utm|cuesta|cuestan|costara)\b",
-        r"\bcuanto (?!tiempo|demora)(?:\w+ ){0,4}(?:sale|saldria|salir|cuesta|costar|cobran|cobrar|pagar|pago)\b",
+        # "sin pagar parquimetro" tells what the procedure spares, it asks no price
+        r"\b(valor|precio|costo|cobro|cobran|cobra|tarifa|arancel|gratis|gratuito|se paga|(?<!\bsin )pagar|pago|plata"
+        r"|lucas|utm|cuesta|cuestan|costara)\b",
+        # "cuanto se demora en salir?" asks how long: no price
+        r"\bcuanto (?:(?!(?:tiempo|demora|demoran|tarda|tardan)\b)\w+ ){0,4}"
+        r"(?:sale|saldria|salir|cuesta|costar|cobran|cobrar|pagar|pago)\b",
     ],
     "requisitos": [
         r"\b(requisito|requisitos|documento|documentos|papel|papeles|antecedentes|necesito|necesita|necesitan)\b",
-        r"\bque (piden|pide|se pide|hay que llevar|debo llevar|tengo que llevar|llevo|se necesita)\b",
-        r"\bque (hay que|tengo que|tenemos que|debo|debemos) (pedir|presentar|tener|reunir|juntar)\b",
+        r"\bque (piden|pide|se pide|hay que llevar|debo llevar|tengo que llevar|tiene que llevar|tienen que llevar"
+        r"|llevo|se necesita)\b",
+        r"\bque (hay que|tengo que|tenemos que|tiene que|tienen que|debo|debemos|debe) (pedir|presentar|tener|reunir"
+        r"|juntar)\b",
         _CONDITIONS,
     ],
     "lugar": [

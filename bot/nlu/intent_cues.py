@@ -39,6 +39,7 @@ from bot.dialogue.cues import (
     asks_to_delete_data,
     asks_to_talk_to_a_person,
     asks_town_hall_detail,
+    gives_own_data,
     gives_thanks,
     is_stop,
     looks_like_question,
@@ -51,7 +52,14 @@ from bot.dialogue.cues import (
     wants_a_real_person,
 )
 from bot.dialogue.message import Message
-from bot.dialogue.procedure_moves import DO, MAX_BARE_WORDS, explicit_request, procedure_move, reports_a_problem
+from bot.dialogue.procedure_moves import (
+    DO,
+    MAX_BARE_WORDS,
+    asks_it_done,
+    explicit_request,
+    procedure_move,
+    reports_a_problem,
+)
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_a_kind
 from bot.text import normalise
@@ -204,6 +212,17 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     if guessed in (ASKING, DOING) and speaks_of_a_request_made(text):
         return STATUS  # "quiero saber el estado de un trámite"
     if (
+        guessed in SMALL_TALK | {ASKING, DOING, OUT_OF_SCOPE, "informar"}
+        and "tramite" in entities
+        and "folio" not in entities
+        and ("rut" in entities or gives_own_data(text))
+        and not looks_like_question(text)
+        and not speaks_of_a_request_made(text)
+    ):
+        # "necesito sacar el certificado de residencia… Me llamo Camila…, rut 17.654.321-3, vivo en…": nobody gives
+        # their RUT to ask what a procedure needs
+        return DOING
+    if (
         guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar"}
         and "tramite" in entities
         and (looks_like_question(text) or explicit_request(text) or reports_a_problem(text))
@@ -220,10 +239,19 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         guessed = ASKING  # "la poda", "escombros": a procedure's name alone; then question or request
     if guessed == LISTING and asked_aspects(text) and not asks_for_list(text):
         return ASKING  # "q papeles hay q tener" right after an answer: the procedure in focus, not the list
+    if (
+        guessed == PERSON
+        and unsure
+        and _NO_FIRST.match(normalise(text))
+        and not (names_a_person(text) or asks_to_talk_to_a_person(text) or wants_a_real_person(text))
+    ):
+        return "negar"  # "no, ahora no, primero voy a ver si alguien lo quiere": no to the offer, nobody asked for
     if guessed == PERSON and asks_town_hall_detail(text) and not names_a_person(text):
         return ASKING  # "tienen algun fono pa llamar?": the phone number, not a handoff
     if guessed == LISTING and "tramite" in entities and not asks_for_list(text):
         return ASKING  # "¿entregan composteras?": about that procedure, not the list of all
+    if guessed in (STOPPING, "nlu_fallback", OUT_OF_SCOPE, "informar") and not is_stop(text) and asks_it_done(text):
+        return DOING  # "buena, pero mejor pidelo por aca", "entonces si, inscribela": the request, asked for now
     if guessed == STOPPING and not is_stop(text) and ("tramite" in entities or looks_like_question(text)):
         guessed = ASKING  # "q necesito pa vender leña" is no cancel: then question or request, by its words
     if "folio" in entities and guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar", "nlu_fallback"}:
@@ -244,6 +272,9 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return DOING if procedure_move(Message(text=text, intent=guessed)) == DO else ASKING
     return guessed
 
+
+# A message that opens with "no" ("no, ahora no…", "nop, gracias").
+_NO_FIRST = re.compile(r"^(?:no|nop|nope|noo+|nel|na)\b")
 
 # Words of a greeting, which a commune's name may come with ("hola, peñalolen").
 _GREETING_WORDS = re.compile(r"\b(?:hola|holi|holas|buenas|buenos|buen dia|wena|wenas|alo|saludos)\b")
