@@ -59,3 +59,12 @@ def test_whatsapp_options_are_the_numbered_list_and_telegram_the_keyboard():
     assert _chosen(tg, "si")["answer"] == "b1" and _chosen(tg, "Tal vez") is None
     # A number is the option's place, on either channel: "2" presses the second button.
     assert _chosen(tg, "2")["answer"] == "b2" and _chosen(wa, "1")["answer"] == "1" and _chosen(tg, "3") is None
+
+
+def test_the_folio_given_earlier_is_written_where_the_citizen_says_it():
+    from bot.app.devtools.scenarios import with_folio
+
+    assert with_folio("como va el {folio}?", "PEN-4XK7M2") == "como va el PEN-4XK7M2?"
+    assert with_folio("folio {folio_suelto} porfa", "PEN-4XK7M2") == "folio pen 4xk7m2 porfa"
+    assert with_folio("como va el {folio}?", "") == "como va el {folio}?"  # none given yet: said as written
+    assert with_folio(None, "PEN-4XK7M2") is None  # a button press

@@ -3,7 +3,8 @@
 A scenario (eval/scenarios.yml, written apart from the training data and never used
 for training) says which channel and municipality the citizen writes to, what they
 type or which option they press at each turn, and facts the reply must (or must not)
-hold. The runner starts the assistant as ``python -m bot run`` with WhatsApp and
+hold. What the citizen types may hold "{folio}" (or "{folio_suelto}", as typed: "pen 4xk7m2"): the last
+folio the assistant gave in that scenario, to ask how that very request goes. The runner starts the assistant as ``python -m bot run`` with WhatsApp and
 Telegram pointed at local stand-ins (bot/app/devtools/standins.py), writes through the
 signed webhooks as Twilio and Telegram would, and reads the replies the stand-ins
 receive: the path a citizen's message really takes.
@@ -202,15 +203,24 @@ def _chosen(reply: Optional[Reply], title: str) -> Optional[Dict[str, str]]:
     )
 
 
+def with_folio(said: Optional[str], folio: str) -> Optional[str]:
+    """What the citizen says with the folio given earlier written in: "{folio}" as given ("PEN-4XK7M2"),
+    "{folio_suelto}" as a citizen may type it ("pen 4xk7m2"); unchanged when no folio was given yet."""
+    if said is None or not folio:
+        return said
+    return said.replace("{folio}", folio).replace("{folio_suelto}", folio.lower().replace("-", " "))
+
+
 def run_scenario(channels: Channels, scenario: Dict[str, Any]) -> Dict[str, Any]:
     """Play one scenario; returns its turns with the replies and the problems found."""
     municipio, canal = scenario["municipio"], scenario["canal"]
     citizen = "+5699" + str(uuid.uuid4().int)[:7]
     chat = int(uuid.uuid4().int % 10**9) + 10**9
     previous: Optional[Reply] = None
+    folio = ""  # the last folio the assistant gave in this scenario: "{folio}" in what the citizen says
     turns = []
     for number, turn in enumerate(scenario.get("turnos") or [], 1):
-        said = turn.get("dice")
+        said = with_folio(turn.get("dice"), folio)
         problems: List[str] = []
         if canal == "whatsapp":
             seen = len(channels.sent_whatsapp(citizen))
@@ -248,11 +258,13 @@ def run_scenario(channels: Channels, scenario: Dict[str, Any]) -> Dict[str, Any]
                     }
             channels.telegram_update(municipio, update)
             reply = _telegram_reply(_replies_after(lambda: channels.sent_telegram(municipio, chat), seen))
+        given = FOLIO.findall(reply.text)
+        folio = given[-1] if given else folio
         if "espera" in turn:
             problems += check(turn.get("espera") or {}, reply)
         turns.append(
             {
-                "dice": turn.get("dice"),
+                "dice": said if turn.get("dice") is not None else None,
                 "boton": turn.get("boton"),
                 "respuesta": reply.text,
                 "opciones": [o["title"] for o in reply.options],
