@@ -3,11 +3,11 @@
 A scenario (eval/scenarios.yml, written apart from the training data and never used
 for training) says which channel and municipality the citizen writes to, what they
 type or which option they press at each turn, and facts the reply must (or must not)
-hold. What the citizen types may hold "{folio}" (or "{folio_suelto}", as typed: "pen 4xk7m2"): the last
-folio the assistant gave in that scenario, to ask how that very request goes. The runner starts the assistant as ``python -m bot run`` with WhatsApp and
-Telegram pointed at local stand-ins (bot/app/devtools/standins.py), writes through the
-signed webhooks as Twilio and Telegram would, and reads the replies the stand-ins
-receive: the path a citizen's message really takes.
+hold. What the citizen types may hold "{folio}" (or "{folio_suelto}", as typed: "pen 4xk7m2"): the
+last folio the assistant gave in that scenario, to ask how that very request goes. The runner starts
+the assistant as ``python -m bot run`` with WhatsApp and Telegram pointed at local stand-ins
+(bot/app/devtools/standins.py), writes through the signed webhooks as Twilio and Telegram would, and
+reads the replies the stand-ins receive: the path a citizen's message really takes.
 """
 
 from __future__ import annotations
