@@ -30,7 +30,7 @@ from bot.answers.procedures import categories_list
 from bot.answers.reply import Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
-from bot.dialogue.cues import wants_to_go_on
+from bot.dialogue.cues import asks_how_it_goes, wants_to_go_on
 from bot.dialogue.form_moves import (
     ABOUT_THE_QUESTION,
     ACKNOWLEDGED,
@@ -385,8 +385,11 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return [categories_list(town, catalogue.procedures_for(town.slug))]
         if message.intent == Intent.CONSULTAR_BOT:
             return [conversation.capabilities(town, catalogue.procedures_for(town.slug).values())]
-        if message.intent == Intent.CONSULTAR_ESTADO:
+        if message.intent == Intent.CONSULTAR_ESTADO and (
+            message.entities.get("folio") or asks_how_it_goes(message.text)
+        ):
             return [Reply("Cuando terminemos esta solicitud te ayudo con eso.")]
+        # Else a question about this request's procedure: "mi denuncia es anonima o el vecino va a saber q fui yo?"
         turn = procedure_question(
             catalogue, town, message.text, message.entities.get("tramite"), proc.slug, message.entities.get("aspecto")
         )

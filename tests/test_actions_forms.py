@@ -408,3 +408,12 @@ async def test_a_status_question_with_its_folio_is_no_address():
     )
     assert "direccion" not in FormState.from_dict(result.get("solicitud") or state.to_dict()).values
     assert "Sigamos con tu solicitud" in texts(messages)
+
+
+async def test_a_question_about_the_request_being_made_is_answered_not_left_for_later():
+    state = FormState("denuncia-ruidos", "penalolen", current="direccion")
+    said = "mi denuncia es anonima o el vecino va a saber q fui yo?"
+    messages, _ = await validate(state, said, "consultar_estado", [ent("tramite", "denuncia-ruidos")])
+    assert "Tu denuncia es reservada" in texts(messages) and "Cuando terminemos" not in texts(messages)
+    messages, _ = await validate(state, "como va mi solicitud de poda?", "consultar_estado")
+    assert "Cuando terminemos esta solicitud te ayudo con eso." in texts(messages)

@@ -7,7 +7,7 @@ import pytest
 from bot.catalogue.files import load_catalogue
 from bot.catalogue.model import FormField
 from bot.config import catalogue_dir
-from bot.dialogue.cues import asks_about_town_hall, is_stop, sounds_upset, town_hall_only_as_place
+from bot.dialogue.cues import asks_about_town_hall, is_stop, names_a_person, sounds_upset, town_hall_only_as_place
 from bot.dialogue.form_moves import ACKNOWLEDGED, ANSWER, CANCEL, OTHER_REQUEST, PERSON, QUESTION, form_move
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import ASK, DO, procedure_move
@@ -832,3 +832,12 @@ def test_how_long_to_come_out_what_it_spares_and_what_one_has_to_bring():
     assert asked_aspects("la tarjeta pa estacionar frente a mi casa sin pagar parquimetro q piden?") == ["requisitos"]
     assert asked_aspects("y pa inscribirla en el consultorio de aca q tiene q llevar?") == ["requisitos"]
     assert asked_aspects("cuanto me va a salir?") == ["costo"]
+
+
+def test_a_folio_asked_how_it_goes_a_what_if_and_when_they_come():
+    assert _cued_intent("PEN-7SADQ5 como va?", "consultar_tramite", {"folio"}) == "consultar_estado"
+    assert _cued_intent("y si no me responden en 10 dias q hago?", "consultar_estado") == "consultar_tramite"
+    assert _cued_intent("y cuando vienen?", "consultar_estado") == "consultar_tramite"  # the response time
+    assert _cued_intent("cuando pasan a buscarlo?", "fuera_de_alcance") == "consultar_tramite"
+    assert _cued_intent("como va mi solicitud?", "consultar_estado") == "consultar_estado"
+    assert names_a_person("una persona") and not names_a_person("QUIERO FELICITAR A ALGUIEN")

@@ -534,3 +534,28 @@ def test_what_the_opening_told_of_the_case_is_offered_back_and_a_yes_keeps_it(ca
         state.told["descripcion"] = told
         handle_message(state, reclamo.form, answer, ctx(intent="afirmar" if answer == "si" else ""))
         assert state.values["descripcion"] == (kept or answer) and "descripcion" not in state.told
+
+
+def test_a_correction_in_words_on_the_summary_takes_the_value_after_each_change_of_mind(catalogue):
+    pets = catalogue.procedures["esterilizacion-mascotas"].form
+    state = FormState("esterilizacion-mascotas", "independencia", stage=CONFIRMING)
+    for name, value in (("nombre", "Daniela Rojas"), ("especie", "Perro"), ("sexo_mascota", "Macho")):
+        state.values[name], state.displays[name] = value, value
+    step = handle_message(state, pets, "NO ESPERA ES HEMBRA, ME CONFUNDI CON EL OTRO PERRO", ctx())
+    assert state.values["sexo_mascota"] == "Hembra" and state.values["especie"] == "Perro"
+    assert step.replies[0].text == "Listo, corregí: sexo mascota." and state.stage == CONFIRMING
+    dump = catalogue.procedures["denuncia-microbasural"].form
+    state = FormState("denuncia-microbasural", "penalolen", stage=CONFIRMING)
+    state.values["direccion"] = state.displays["direccion"] = "Diagonal Las Torres 2500"
+    handle_message(state, dump, "me equivoque, es Diagonal Las Torres 2050", ctx())
+    assert state.values["direccion"] == "Diagonal Las Torres 2050"
+
+
+def test_a_yes_or_no_opening_the_answer_and_an_option_named_by_its_stem(catalogue):
+    from bot.catalogue.model import FormField
+
+    anonymous = FormField(name="anonima", type="si_no", question="?")
+    assert validate_answer(anonymous, "si porfa, no quiero problemas con los vecinos", ctx()).value is True
+    assert validate_answer(anonymous, "no, prefiero dar mi nombre", ctx()).value is False
+    kind = FormField(name="tipo", type="opcion", question="?", options=["Reclamo", "Sugerencia", "Felicitación"])
+    assert validate_answer(kind, "QUIERO FELICITAR A ALGUIEN", ctx()).value == "Felicitación"

@@ -185,6 +185,7 @@ ENTRY_POINTS: Dict[str, Callable[[str], object]] = {
     "takes_what_was_told": takes_what_was_told,
     "tells_own_detail": cues.tells_own_detail,
     "gives_own_data": cues.gives_own_data,
+    "asks_how_it_goes": cues.asks_how_it_goes,
     "asks_it_done": asks_it_done,
     "asks_about_the_question": asks_about_the_question,
     "option_for_amount": lambda text: option_for_amount(text, ["Menos de 1 m³", "Entre 1 y 3 m³", "Más de 3 m³"]),

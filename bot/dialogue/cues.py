@@ -66,6 +66,11 @@ _CONTACT_VERBS = re.compile(
     r"|pasar|derivar|derivame|llame|llamen|llamar|responda|escriba)\b"
 )
 MAX_BARE_PERSON_WORDS = 4
+# "una persona", "con alguien porfa": a person asked for in so few words; "quiero felicitar a alguien" is no such.
+_BARE_PERSON_WORDS = frozenset(
+    "persona humano humana funcionario funcionaria ejecutivo ejecutiva operador operadora alguien atencion"
+    " quiero necesito con a un una por favor porfa xfa ya real de verdad la muni oiga hola".split()
+)
 # Asking for a person with "want": "QUIERO UN HUMANO", "necesito una persona q me atienda".
 # A real person asked for, not asked about ("hay alguien de verdad q me ayude?"; "¿eres una persona real?" is not).
 _WANTS_A_REAL_PERSON = re.compile(
@@ -123,9 +128,8 @@ def names_a_person(text: str) -> bool:
         return False
     if wants_a_real_person(text):
         return True
-    return (
-        bool(_CONTACT_VERBS.search(norm) or _WANTS_A_PERSON.search(norm)) or len(norm.split()) <= MAX_BARE_PERSON_WORDS
-    )
+    bare = len(norm.split()) <= MAX_BARE_PERSON_WORDS and set(norm.split()) <= _BARE_PERSON_WORDS
+    return bool(_CONTACT_VERBS.search(norm) or _WANTS_A_PERSON.search(norm)) or bare
 
 
 _TOWN_HALL = re.compile(r"\b(?:muni|municipalidad|municipio|alcaldia|consistorial)\b")
@@ -352,6 +356,18 @@ _STATUS_PHRASES = re.compile(
     r"\b(?:estado de (?:mi|mis|la|el|un|una)|en que va|en que van|como va|como van|folio|mi solicitud"
     r"|mis solicitudes|mi reclamo|mi denuncia|mi reporte|mi pedido|lo que pedi)\b"
 )
+
+
+# How a request goes, in so many words: while another request is being made, "mi denuncia" may be this one.
+_HOW_IT_GOES = re.compile(
+    r"\b(?:estado|en que va|en que van|como va|como van|avance|avanza|lo que pedi|mis solicitudes|otra solicitud"
+    r"|ya (?:me )?(?:respondieron|contestaron|resolvieron))\b"
+)
+
+
+def asks_how_it_goes(text: str) -> bool:
+    """The message asks how a request goes ("¿cómo va mi solicitud?"), not about one being made."""
+    return bool(_HOW_IT_GOES.search(normalise(text)))
 
 
 def speaks_of_a_request_made(text: str) -> bool:

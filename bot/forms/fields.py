@@ -387,6 +387,8 @@ def _choice(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
 
 def _yes_no(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
     answer = yes_no(text, context.intent)
+    if answer is None:  # "si porfa, no quiero problemas con los vecinos": the first clause answers
+        answer = yes_no(re.split(r"[,;.!]", text.strip(), maxsplit=1)[0])
     if answer is None:
         return _fail("Responde sí o no, por favor.")
     return _ok(answer, "Sí" if answer else "No")

@@ -272,28 +272,40 @@ def _new_value_told(
     norm = strip_accents(text.lower())  # punctuation kept: the value ends at the next comma
     cues = list(_TAKES_BACK.finditer(norm))
     if cues:
-        said = re.split(r"[,;.]", norm[cues[-1].end() :])[0].strip()
+        # After each change of mind, the words up to the next comma: "NO ESPERA ES HEMBRA, ME CONFUNDI…" names
+        # «Hembra» after the first; "me equivoque, es Diagonal Las Torres 2050" gives the address after its comma.
+        written = text if len(text) == len(norm) else norm  # the citizen's capitals, where the offsets agree
+        told = [_AFTER_THE_CUE.sub("", written[cue.end() :]) for cue in cues]
+        candidates = [re.split(r"[,;.]", said)[0].strip() for said in told]
     elif len(normalise(text).split()) <= MAX_TOLD_VALUE_WORDS:
-        said = text.strip()
+        candidates = [text.strip()]
     else:
         return None
-    if not said:
-        return None
-    taken = []
-    for form_field in fields:
-        if form_field.type not in _SETTLED_TYPES or form_field.name not in state.values:
-            continue
-        result = validate_answer(form_field, said, context)
-        if not result.ok or result.value in (None, state.values.get(form_field.name)):
-            continue
-        if form_field.type == "opcion" and str(result.value).startswith(tuple(f"{o}:" for o in form_field.options)):
-            continue  # «Otro: …» takes any words: no sign that this field was meant
-        taken.append((form_field, result))
-    if len(taken) != 1:
-        return None
-    form_field, result = taken[0]
-    state.store(form_field, result.value, result.display)
-    return form_field
+    for said in (c for c in candidates if c):
+        taken = []
+        for form_field in fields:
+            if form_field.name not in state.values or not _settled_by(form_field, said):
+                continue
+            result = validate_answer(form_field, said, context)
+            if not result.ok or result.value in (None, state.values.get(form_field.name)):
+                continue
+            if form_field.type == "opcion" and str(result.value).startswith(tuple(f"{o}:" for o in form_field.options)):
+                continue  # «Otro: …» takes any words: no sign that this field was meant
+            taken.append((form_field, result))
+        if len(taken) == 1:
+            form_field, result = taken[0]
+            state.store(form_field, result.value, result.display)
+            return form_field
+    return None
+
+
+# What may open the new value after a change of mind: "…, es Diagonal Las Torres 2050".
+_AFTER_THE_CUE = re.compile(r"^[\s,;:]*(?:(?:es|era|seria|son)\s+)?", re.IGNORECASE)
+
+
+def _settled_by(form_field: FormField, said: str) -> bool:
+    """Words that settle this field beyond doubt: a value of a settled type, or an address with its number."""
+    return form_field.type in _SETTLED_TYPES or (form_field.type == "direccion" and bool(re.search(r"\d", said)))
 
 
 # Free-text fields that describe the case: a detail told on the summary belongs there, if the citizen says so.

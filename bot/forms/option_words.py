@@ -46,6 +46,9 @@ def _words(option: str) -> Set[str]:
     return own | set().union(*(SYNONYMS.get(w, set()) for w in own))
 
 
+OPTION_STEM, MIN_STEMMED_LETTERS = 5, 6  # "felicitar" and «Felicitación»: the same word for a choice
+
+
 def option_named(text: str, options: List[str]) -> Optional[str]:
     """The only option whose words (or their everyday synonyms) the answer uses, if exactly one.
 
@@ -56,6 +59,11 @@ def option_named(text: str, options: List[str]) -> Optional[str]:
     named = [option for option in options if _words(option) & said]
     if named:
         return named[0] if len(named) == 1 else None
+    # "quiero felicitar a alguien" is a «Felicitación», "reclamar" a «Reclamo»: a title word by its stem
+    stems = {w[:OPTION_STEM] for w in said if len(w) >= MIN_STEMMED_LETTERS}
+    stemmed = [o for o in options if any(len(w) >= MIN_STEMMED_LETTERS and w[:OPTION_STEM] in stems for w in _words(o))]
+    if len(stemmed) == 1:
+        return stemmed[0]
     content = [w for w in said if w not in _FILLER]
     if len(content) > MAX_CLOSE_WORDS:  # an answer to a choice is a few words, not a story
         return None

@@ -43,7 +43,8 @@ ASPECT_PATTERNS = {
     "plazo": [
         r"\b(demora|demoran|demoran|tarda|tardan|plazo|cuanto tiempo|cuantos dias|hasta cuando|vence|vencimiento"
         r"|fecha)\b",
-        r"\bcuando (esta|estaria|sale|me lo|me la|lo entregan|la entregan)\b",
+        r"\bcuando (esta|estaria|sale|me lo|me la|lo entregan|la entregan|pasan|vienen|viene|llegan|van a venir"
+        r"|van a pasar|lo retiran|los retiran|lo vienen|la vienen)\b",
         r"\b(al tiro|altiro|inmediato|inmediata|inmediatamente|en el acto|el mismo dia|en el dia)\b",
     ],
     "en_linea": [

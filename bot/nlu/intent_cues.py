@@ -62,6 +62,7 @@ from bot.dialogue.procedure_moves import (
 )
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_a_kind
+from bot.matching.question_words import asks_what_if_not
 from bot.text import normalise
 
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
@@ -254,7 +255,10 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return DOING  # "buena, pero mejor pidelo por aca", "entonces si, inscribela": the request, asked for now
     if guessed == STOPPING and not is_stop(text) and ("tramite" in entities or looks_like_question(text)):
         guessed = ASKING  # "q necesito pa vender leña" is no cancel: then question or request, by its words
-    if "folio" in entities and guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar", "nlu_fallback"}:
+    if "folio" in entities and (
+        guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar", "nlu_fallback"}
+        or (guessed in (ASKING, DOING) and "tramite" not in entities)
+    ):
         # "ah capaz q lo anote mal, es ang 7kq2n9", "uy no, es ANG-Q4M8T3": a folio, so the request it names
         return STATUS
     if (
@@ -266,6 +270,16 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         # "ya, q vengan a buscarlos entonces" after the pickup's answer asks for one, not about one; "poste apagado
         # afuera del 2233" reports one
         return DOING
+    if guessed == STATUS and "folio" not in entities and (asks_what_if_not(text) or _WHAT_IF.match(normalise(text))):
+        return ASKING  # "y si no me responden en 10 dias q hago?": what then, not how a request goes
+    if (
+        guessed == STATUS
+        and "folio" not in entities
+        and _asks_a_follow_up(text)
+        and asked_aspects(text) == ["plazo"]
+        and not speaks_of_a_request_made(text)
+    ):
+        return ASKING  # "y cuando vienen?" right after the folio: the response time of that procedure
     if guessed == STATUS and "tramite" in entities and "folio" not in entities and not asks_status(text):
         return ASKING  # "consulta por la licencia": a question about the licence, not about a request
     if guessed in (ASKING, DOING):
@@ -273,6 +287,8 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     return guessed
 
 
+# "y si no me responden…", "y si me rechazan": a what-if about the procedure.
+_WHAT_IF = re.compile(r"^(?:y )?si (?:no|me|nos|lo|la|ya)\b")
 # A message that opens with "no" ("no, ahora no…", "nop, gracias").
 _NO_FIRST = re.compile(r"^(?:no|nop|nope|noo+|nel|na)\b")
 
