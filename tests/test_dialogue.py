@@ -841,3 +841,23 @@ def test_a_folio_asked_how_it_goes_a_what_if_and_when_they_come():
     assert _cued_intent("cuando pasan a buscarlo?", "fuera_de_alcance") == "consultar_tramite"
     assert _cued_intent("como va mi solicitud?", "consultar_estado") == "consultar_estado"
     assert names_a_person("una persona") and not names_a_person("QUIERO FELICITAR A ALGUIEN")
+
+
+def test_a_folio_with_how_it_goes_is_made_sure_so_it_does_not_fall_back():
+    from rasa.shared.nlu.training_data.message import Message as RasaMessage
+
+    from bot.nlu.intent_cues import IntentCues
+
+    tied = RasaMessage(
+        data={
+            "text": "PEN-59H356 como va?",
+            "intent": {"name": "consultar_estado", "confidence": 0.37},
+            "intent_ranking": [
+                {"name": "consultar_estado", "confidence": 0.37},
+                {"name": "informar", "confidence": 0.37},
+            ],
+            "entities": [{"entity": "folio", "value": "PEN-59H356"}],
+        }
+    )
+    [cued] = IntentCues().process([tied])
+    assert cued.get("intent")["name"] == "consultar_estado" and cued.get("intent")["confidence"] >= 0.47

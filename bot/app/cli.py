@@ -555,7 +555,8 @@ def build_parser() -> argparse.ArgumentParser:
             "eval/scenarios_e.yml,eval/scenarios_f.yml,eval/scenarios_g.yml,eval/scenarios_h.yml,"
             "eval/scenarios_i.yml,eval/scenarios_j.yml,eval/scenarios_k.yml,eval/scenarios_l.yml,eval/scenarios_m.yml,"
             "eval/scenarios_n.yml,eval/scenarios_o.yml,eval/scenarios_p.yml,eval/scenarios_q.yml,eval/scenarios_r.yml,"
-            "eval/scenarios_s.yml,eval/scenarios_t.yml,eval/scenarios_u.yml,eval/scenarios_v.yml"
+            "eval/scenarios_s.yml,eval/scenarios_t.yml,eval/scenarios_u.yml,eval/scenarios_v.yml,"
+            "eval/scenarios_w.yml"
         ),
         help="escenarios de varias vueltas, archivos separados por comas",
     )
