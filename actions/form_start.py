@@ -32,10 +32,11 @@ def prefilled_state(town: Municipality, proc: Procedure, tracker: Tracker, first
     entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
     context = answer_context(tracker, town)
     opening = str((tracker.latest_message or {}).get("text") or "")
-    answered = opening_answers(proc.form, opening) if not opening.startswith("/") else {}
+    typed = not opening.startswith("/")  # a button's payload tells nothing of the case
+    answered = opening_answers(proc.form, opening) if typed else {}
     state = new_form_state(town, proc, {**answered, **known_values(proc.form, entities)}, context)
     described = told_field(proc.form)
-    told = told_in_opening(proc.name, opening, answered) if described and not opening.startswith("/") else ""
+    told = told_in_opening(proc.name, opening, answered) if described and typed else ""
     if described and told and described.name not in state.values and validate_answer(described, told, context).ok:
         state.told[described.name] = told  # quoted when its question comes: "Me contaste: «…»"
     first = state.field(proc.form)

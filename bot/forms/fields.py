@@ -17,7 +17,7 @@ from bot.catalogue.model import FormField
 from bot.dialogue.cues import accepts
 from bot.forms.dates import parse_date
 from bot.forms.option_words import option_for_amount, option_named
-from bot.nlu.entities import find_emails, find_folios, find_phones, find_ruts, first_rut, format_phone
+from bot.nlu.entities import blank_spans, find_emails, find_folios, find_phones, find_ruts, first_rut, format_phone
 from bot.text import normalise
 
 SKIP_WORDS = {"no", "omitir", "saltar", "paso", "no tengo", "no se", "ninguno", "ninguna", "nada", "sin", "no quiero"}
@@ -211,9 +211,7 @@ def _address(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
 
 def _without_ruts_nor_folios(text: str) -> str:
     """``text`` with its RUTs and folios blanked out: their digits are no street number."""
-    for found in sorted([*find_ruts(text), *find_folios(text)], key=lambda f: -f.start):
-        text = text[: found.start] + " " + text[found.end :]
-    return text
+    return blank_spans(text, ((f.start, f.end) for f in [*find_ruts(text), *find_folios(text)]))
 
 
 # A number that counts or measures ("2 colchones", "hace 2 semanas", "1 metro de ancho") is no street number.

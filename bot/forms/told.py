@@ -13,7 +13,7 @@ import re
 from typing import Dict, Iterable, List, Optional
 
 from bot.catalogue.model import FormField
-from bot.nlu.entities import find_structured
+from bot.nlu.entities import blank_spans, find_structured
 from bot.text import normalise
 
 # The fields a first message may describe: the case ("Motivo", "Descripción"…) or the objects to take away.
@@ -95,9 +95,7 @@ def _marked_data(text: str, answers: Iterable[str]) -> str:
         at = text.lower().find(value.lower()) if value else -1
         if at >= 0:
             spans.append((at, at + len(value)))
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + _MARK + text[end:]
-    return text
+    return blank_spans(text, spans, _MARK)
 
 
 # Taking what was told: a yes, or "eso", "lo que te dije", "lo mismo".

@@ -58,6 +58,15 @@ def asks_what_if_not(question: str) -> bool:
     return bool(_WHAT_IF_NOT.search(normalise(question)))
 
 
+# "y si no me responden…", "y si me rechazan": any what-if about the procedure, beside the "what if I don't" above.
+_WHAT_IF = re.compile(r"^(?:y )?si (?:no|me|nos|lo|la|ya)\b")
+
+
+def asks_what_if(question: str) -> bool:
+    """The citizen asks what happens then ("y si no me responden en 10 dias q hago?", "q pasa si no pago")."""
+    return asks_what_if_not(question) or bool(_WHAT_IF.match(normalise(question)))
+
+
 def _own_words(proc: Procedure) -> Set[str]:
     """Words that name the procedure: of its name, or of two of its aliases at least ("cuotas" of one alias of
     the circulation permit still asks about them)."""

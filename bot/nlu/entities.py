@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from typing import List
+from typing import Iterable, List, Tuple
 
 import phonenumbers
 from stdnum.cl import rut as stdnum_rut
@@ -118,6 +118,13 @@ def _acceptable(number: phonenumbers.PhoneNumber) -> bool:
 def find_folios(text: str) -> List[Found]:
     """Folios such as ``PEN-7KX4M2`` (any case), upper-cased."""
     return [Found("folio", folio, start, end) for folio, start, end in folios_in(text)]
+
+
+def blank_spans(text: str, spans: Iterable[Tuple[int, int]], mark: str = " ") -> str:
+    """``text`` with each ``(start, end)`` span replaced by ``mark`` (spans of the original text, any order)."""
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + mark + text[end:]
+    return text
 
 
 def find_structured(text: str) -> List[Found]:

@@ -62,7 +62,7 @@ from bot.dialogue.procedure_moves import (
 )
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_a_kind
-from bot.matching.question_words import asks_what_if_not
+from bot.matching.question_words import asks_what_if
 from bot.text import normalise
 
 ASKING, DOING, STATUS = "consultar_tramite", "iniciar_tramite", "consultar_estado"
@@ -271,7 +271,7 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         # "ya, q vengan a buscarlos entonces" after the pickup's answer asks for one, not about one; "poste apagado
         # afuera del 2233" reports one
         return DOING
-    if guessed == STATUS and "folio" not in entities and (asks_what_if_not(text) or _WHAT_IF.match(normalise(text))):
+    if guessed == STATUS and "folio" not in entities and asks_what_if(text):
         return ASKING  # "y si no me responden en 10 dias q hago?": what then, not how a request goes
     if (
         guessed == STATUS
@@ -288,8 +288,6 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     return guessed
 
 
-# "y si no me responden…", "y si me rechazan": a what-if about the procedure.
-_WHAT_IF = re.compile(r"^(?:y )?si (?:no|me|nos|lo|la|ya)\b")
 # A message that opens with "no" ("no, ahora no…", "nop, gracias").
 _NO_FIRST = re.compile(r"^(?:no|nop|nope|noo+|nel|na)\b")
 
