@@ -39,6 +39,7 @@ from bot.dialogue.form_moves import (
     OTHER_REQUEST,
     PERSON,
     QUESTION,
+    REPEAT,
     UPSET,
     form_move,
     other_procedure,
@@ -46,7 +47,7 @@ from bot.dialogue.form_moves import (
 from bot.dialogue.message import Message
 from bot.domain_names import Intent, Slot
 from bot.forms.fields import AnswerContext, name_before_data, photos, validate_answer, yes_no
-from bot.forms.flow import detail_field, handle_message
+from bot.forms.flow import correction_while_asking, detail_field, handle_message
 from bot.forms.state import ADDING, ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState
 from bot.message_metadata import MEDIA_ONLY_TEXT
 from bot.storage.requests import FolioExhausted, submit_request
@@ -262,6 +263,11 @@ class ValidateFormularioSolicitud(FormValidationAction):
         tracker: Tracker,
     ) -> Dict[Text, Any]:
         """What the message does to the request, as ``form_move`` reads it."""
+        if state.stage in (ASKING, CORRECTING) and not message.is_button:
+            corrected = correction_while_asking(state, proc.form, message.typed, context)
+            if corrected is not None:  # "perdon, el rut q le pase esta malo, el mio es …": fixed, then go on
+                send(dispatcher, corrected.replies)
+                return {ANSWER_SLOT: None, "solicitud": corrected.state.to_dict()}
         move = form_move(state.stage, state.field(proc.form), message, context, proc.slug)
         if move == CANCEL:
             send(dispatcher, [form_replies.cancelled(proc.name)])
@@ -281,6 +287,9 @@ class ValidateFormularioSolicitud(FormValidationAction):
             return self._upset(catalogue, town, proc, state, dispatcher)
         if move == ACKNOWLEDGED:
             send(dispatcher, [form_replies.going_on()])
+            return {ANSWER_SLOT: None}
+        if move == REPEAT:
+            send(dispatcher, [form_replies.repeating()])
             return {ANSWER_SLOT: None}
         if move == COURTESY:
             send(dispatcher, [form_replies.welcome_and_go_on()])

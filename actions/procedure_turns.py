@@ -34,6 +34,8 @@ from bot.matching.aspects import asked_aspects, asks_online_only
 from bot.matching.generic import (
     asks_for_any_procedure,
     generic_candidates,
+    kinds_in_name,
+    kinds_named,
     names_the_request_in_focus,
     told_apart,
     with_elided_kind,
@@ -69,6 +71,16 @@ def _words_of_the_focus(
     )
     words = [w for w, key in distinctive.items() if key == named]
     return bool(words) and all(w in own for w in words)
+
+
+def _names_its_kind(catalogue: Catalogue, text: str, named: str, focus: str) -> bool:
+    """The message names a kind of procedure that ``named`` is and the one in focus is not: after the
+    illegal dumping, "y pa hacer una fiesta en la plaza q permiso necesito?" asks about the events permit."""
+    kinds = kinds_named(text)
+    named_proc, focus_proc = catalogue.procedures.get(named), catalogue.procedures.get(focus)
+    if not kinds or named_proc is None or focus_proc is None:
+        return False
+    return bool(kinds & kinds_in_name(named_proc.name) - kinds_in_name(focus_proc.name))
 
 
 def _resolve(
@@ -123,6 +135,7 @@ def _resolve(
             and is_follow_up(text)
             and not changes_topic(text)
             and matcher.best(text) is None
+            and not _names_its_kind(catalogue, text, named, remembered)
             and (
                 matcher.by_distinctive_word(text) != named  # "buenas, cuanto es el aseo al año?" names it
                 or _words_of_the_focus(catalogue, town, remembered, matcher.distinctive_words(text), named)

@@ -778,3 +778,59 @@ async def test_ok_thanks_with_nothing_offered_is_welcomed():
     assert messages[0]["text"] == "¡De nada! ¿En qué más te ayudo?"
     messages, _ = await run(ActionAfirmar(), make_tracker("ok", "afirmar", [], slots={"municipio": "angol"}))
     assert messages[0]["text"] == "¡Bien! ¿En qué más te ayudo?"
+
+
+def test_a_question_beyond_a_choice_is_read_whole_and_another_kind_chooses_nothing():
+    """After "¿De cuál quieres saber más?" (the aseo or the cachureos): a word of one chooses it, a question that
+    asks more than an aspect ("en cuotas") goes to the NLU whole, and "la patente" is neither."""
+    from bot.catalogue.files import load_catalogue
+    from bot.config import catalogue_dir
+    from bot.dialogue.choices import choice_payload
+
+    catalogue = load_catalogue(catalogue_dir())
+    buttons = [
+        {"title": "Derechos de aseo domiciliario", "payload": '/consultar_tramite{"tramite": "derechos-aseo"}'},
+        {"title": "Retiro de voluminosos", "payload": '/consultar_tramite{"tramite": "retiro-voluminosos"}'},
+    ]
+    assert "derechos-aseo" in str(choice_payload(catalogue, "el aseo", buttons))
+    assert '"aspecto":"plazo"' in str(choice_payload(catalogue, "y el aseo cuanto demora?", buttons))
+    assert choice_payload(catalogue, "el aseo se puede pagar en cuotas?", buttons) is None
+    assert choice_payload(catalogue, "y la patente cuanto se demora?", buttons) is None
+
+
+def test_a_follow_up_that_names_another_kind_or_asks_how_it_is_done_online():
+    """ "y pa una fiesta en la plaza q permiso necesito?" after the dumping leaves it for the events permit; "¿hay q
+    inscribirse en alguna página?" during the mayor's audience is about that audience (its leylobby link), not the
+    CESFAM the NLU guessed from "inscribirse" nor the town hall's web site."""
+    from actions.procedure_turns import procedure_question
+    from bot.catalogue.files import load_catalogue
+    from bot.config import catalogue_dir
+
+    catalogue = load_catalogue(catalogue_dir())
+    party = "y pa hacer una fiesta en la plaza del pasaje q permiso necesito?"
+    turn = procedure_question(
+        catalogue, catalogue.municipalities["penalolen"], party, "permiso-evento", "denuncia-microbasural", None
+    )
+    assert turn.replies[0].text.startswith("Permiso para eventos"), turn.replies[0].text
+    page = "hay q inscribirse en alguna pagina?"
+    turn = procedure_question(
+        catalogue, catalogue.municipalities["providencia"], page, "inscripcion-cesfam", "audiencia-alcalde", None
+    )
+    assert "leylobby" in turn.replies[0].text and "providencia.cl" not in turn.replies[0].text
+
+
+def test_when_they_open_with_nothing_in_focus_is_the_town_hall():
+    from actions.procedure_turns import procedure_question
+    from bot.catalogue.files import load_catalogue
+    from bot.config import catalogue_dir
+    from bot.nlu.intent_cues import _cued_intent
+
+    catalogue = load_catalogue(catalogue_dir())
+    town = catalogue.municipalities["providencia"]
+    for text in ("hasta q hora atienden los lunes?", "a q hora cierran el jueves?"):
+        assert _cued_intent(text, "fuera_de_alcance") == "consultar_tramite"
+        reply = procedure_question(catalogue, town, text, None, None, None).replies[0].text
+        assert "Pedro de Valdivia 963" in reply and "17:30" in reply, reply
+    # With a procedure named, its own office and hours.
+    licence = procedure_question(catalogue, town, "a q hora atienden pa la licencia de conducir?", None, None, None)
+    assert licence.replies[0].text.startswith("Licencia de conducir"), licence.replies[0].text

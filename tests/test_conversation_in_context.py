@@ -319,3 +319,22 @@ def test_what_a_complaint_told_at_first_is_offered_back_not_asked_blind(chat):
     assert "Cuéntanos qué pasó" in asked and f"Me contaste: «{said}»" in asked
     summary = chat.say("si")
     assert "Revisa tu solicitud" in summary and "Tipo: Reclamo" in summary and f"Descripción: {said}" in summary
+
+
+def test_an_earlier_answer_corrected_mid_form_and_a_question_missed_are_handled(chat):
+    asked = chat.say("quiero pedir el retiro de voluminosos")
+    assert "¿Cuál es tu nombre" in asked
+    again = chat.say("q me pediste? no cache")
+    assert "te repito" in again and "¿Cuál es tu nombre" in again and "Costo" not in again
+    assert "RUT" in chat.say("ah, Jorge Alvarado Reyes")
+    assert "dirección" in chat.say("10.043.823-2")
+    assert "teléfono" in chat.say("Antupiren 9100")
+    fixed = chat.say("perdon me equivoque en la direccion, es Antupiren 9010 no 9100")
+    assert "corregí: dirección" in fixed and "teléfono" in fixed and "no parece válido" not in fixed
+    assert "objetos" in chat.say("9 4127 6653")
+    kept = chat.say("el fono ya se lo di: 9 4127 6653")
+    assert "ya lo tengo" in kept and "objetos" in kept and "anoté" not in kept
+    assert "correo" in chat.say("una cama de dos plazas y un velador")
+    summary = chat.say("no se cual es mi correo, mi hija me lo hizo y no me acuerdo")
+    assert "Revisa tu solicitud" in summary and "Antupiren 9010" in summary and "9100" not in summary
+    assert "Jorge Alvarado Reyes" in summary and "velador" in summary and not FOLIO.search(summary)

@@ -861,3 +861,28 @@ def test_a_folio_with_how_it_goes_is_made_sure_so_it_does_not_fall_back():
     )
     [cued] = IntentCues().process([tied])
     assert cued.get("intent")["name"] == "consultar_estado" and cued.get("intent")["confidence"] >= 0.47
+
+
+def test_a_contact_detail_asked_short_a_status_with_the_rut_and_a_request_asked_straight():
+    assert _cued_intent("y correo?", "afirmar", unsure=True) == "consultar_tramite"
+    assert _cued_intent("si po", "afirmar", unsure=True) == "afirmar"
+    assert _cued_intent("en q va mi tramite 🙏 mi rut es 20.113.457-9", "informar", {"rut"}) == "consultar_estado"
+    asked = "oli necesito el certificado de residencia pa la pega, me lo sacas? 🙏"
+    assert _cued_intent(asked, "consultar_tramite", {"tramite"}) == "iniciar_tramite"
+    told = "necesito el certificado de residencia, me lo piden en la pega, cuanto cuesta?"
+    assert _cued_intent(told, "consultar_tramite", {"tramite"}) == "consultar_tramite"
+    assert asks_about_town_hall("que horario tienen?") and not asks_about_town_hall(
+        "hay q inscribirse en alguna pagina?"
+    )
+
+
+def test_asked_to_repeat_the_question_is_asked_again_and_a_long_answer_is_no_question():
+    from bot.dialogue.form_moves import REPEAT
+
+    for text in ("q me preguntaste? no lo lei bien", "q me pediste? no cache", "no entendi", "me lo repites?"):
+        assert move(DESCRIPTION, text) == REPEAT and move(RUT, text, "consultar_tramite") == REPEAT
+    assert move(DESCRIPTION, "no entendi nada de lo q me dijeron en la oficina, me mandaron de vuelta") == ANSWER
+    age = FormField("edad", "texto", "¿Qué edad tiene?", max_length=50)
+    long_answer = "no se bien la verdad, la recogi de la calle, debe tener como un año"
+    assert move(age, long_answer, "consultar_tramite", 0.65) == ANSWER  # told to make it shorter, not answered
+    assert move(age, "cuanto cuesta la vacuna antirrabica que le ponen despues?", "consultar_tramite") == QUESTION

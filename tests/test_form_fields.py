@@ -175,3 +175,19 @@ def test_a_bound_said_is_outside_the_range_and_none_tells_no_data():
     assert validate_answer(volume, "mas de 3 metros", context).value == "Más de 3 m³"
     assert validate_answer(volume, "como 2 metros cubicos", context).value == "Entre 1 y 3 m³"
     assert is_skip("ah ya entonces no, no tengo correo")
+
+
+def test_a_sound_before_the_name_and_an_unknown_email_or_phone():
+    from bot.catalogue.model import FormField
+    from bot.forms.fields import AnswerContext, validate_answer
+
+    context = AnswerContext(today=date(2026, 12, 1), commune="Peñalolén")
+    name = FormField("nombre", "nombre", "¿Cuál es tu nombre?")
+    assert validate_answer(name, "ah, Felipe Arancibia Toro", context).value == "Felipe Arancibia Toro"
+    assert validate_answer(name, "ya, me llamo Ana Soto", context).value == "Ana Soto"
+    email = FormField("email", "email", "¿Tu correo?", required=False)
+    unknown = validate_answer(email, "no se cual es mi correo, mi hija me lo hizo y no me acuerdo", context)
+    assert unknown.ok and unknown.value is None
+    reference = FormField("referencia", "texto", "¿Alguna referencia?", required=False, max_length=300)
+    told = "no se el numero del poste, esta frente a una farmacia"
+    assert validate_answer(reference, told, context).value == told  # a reference, though it starts "no se"

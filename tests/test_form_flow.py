@@ -559,3 +559,37 @@ def test_a_yes_or_no_opening_the_answer_and_an_option_named_by_its_stem(catalogu
     assert validate_answer(anonymous, "no, prefiero dar mi nombre", ctx()).value is False
     kind = FormField(name="tipo", type="opcion", question="?", options=["Reclamo", "Sugerencia", "Felicitación"])
     assert validate_answer(kind, "QUIERO FELICITAR A ALGUIEN", ctx()).value == "Felicitación"
+
+
+def _answered_until(form, field_name):
+    """The pickup's request with every field before ``field_name`` answered, ``field_name`` asked."""
+    state = FormState("retiro-voluminosos", "penalolen")
+    state.advance(form)
+    while state.current != field_name:
+        handle_message(state, form, ANSWERS[state.current], ctx())
+    return state
+
+
+def test_an_earlier_answer_corrected_while_another_is_asked_is_fixed_and_the_question_stays():
+    from bot.catalogue.files import load_catalogue
+    from bot.config import catalogue_dir
+    from bot.forms.flow import correction_while_asking
+
+    form = load_catalogue(catalogue_dir()).procedures["retiro-voluminosos"].form
+    state = _answered_until(form, "objetos")
+    step = correction_while_asking(state, form, "perdon el rut q le di es de mi marido, el mio es 8.946.120-0", ctx())
+    assert step.replies[0].text == "Listo, corregí: RUT." and state.values["rut"] == "8946120-0"
+    assert state.current == "objetos" and state.stage == "preguntando"
+    step = correction_while_asking(state, form, "espera, me equivoque en la direccion, es Maruri 1320 no 1230", ctx())
+    assert "dirección" in step.replies[0].text and state.values["direccion"] == "Maruri 1320"
+    # Given again: nothing changes, and the citizen is told it is kept.
+    step = correction_while_asking(state, form, "el fono ya se lo di antes: 9 8765 4321", ctx())
+    assert "ya lo tengo" in step.replies[0].text and state.values["telefono"] == "+56987654321"
+    # Named without a value: that field is asked now, then the one that was pending.
+    step = correction_while_asking(state, form, "me equivoque en la direccion", ctx())
+    assert state.stage == CORRECTING and state.current == "direccion"
+    handle_message(state, form, "Maruri 1302", ctx())
+    assert state.values["direccion"] == "Maruri 1302" and state.current == "objetos"
+    # A description that only tells of a mistake, or a correction of nothing given, is no correction.
+    assert correction_while_asking(state, form, "me equivoque de calle al ir a dejar el colchon", ctx()) is None
+    assert correction_while_asking(state, form, "perdon, un colchon y una silla", ctx()) is None

@@ -31,6 +31,7 @@ from bot.forms import flow
 from bot.forms.fields import COORDINATES, NAME_PREFIX, VALIDATORS, AnswerContext, validate_answer
 from bot.forms.opening import opening_answers
 from bot.forms.option_words import option_for_amount, option_named
+from bot.forms.state import FormState
 from bot.forms.told import takes_what_was_told, told_in_opening
 from bot.matching.aspects import asked_aspects
 from bot.matching.generic import names_the_request_in_focus, with_kind_of
@@ -190,6 +191,15 @@ ENTRY_POINTS: Dict[str, Callable[[str], object]] = {
     "asks_about_the_question": asks_about_the_question,
     "option_for_amount": lambda text: option_for_amount(text, ["Menos de 1 m³", "Entre 1 y 3 m³", "Más de 3 m³"]),
     "names_the_request_in_focus": names_the_request_in_focus,
+    "asks_to_repeat": cues.asks_to_repeat,
+    "correction_while_asking": lambda text: flow.correction_while_asking(
+        FormState(
+            "retiro-voluminosos", "penalolen", values={"nombre": "Ana Soto", "direccion": "Maruri 1"}, current="horario"
+        ),
+        VOLUMINOSOS_FORM,
+        "perdon, me equivoque en la direccion, es " + text,
+        CONTEXT,
+    ),
     # Every form field type except dates (dateparser, not our patterns; fed at most 4,096 characters).
     **{f"field {kind}": _field(kind) for kind in sorted(VALIDATORS) if kind != "fecha"},
 }

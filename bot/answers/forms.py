@@ -206,7 +206,13 @@ def give_value(form_field: FormField) -> Reply:
     """A "sí" to a question that wants the value itself ("¿Quieres recibirla por correo? Escríbelo")."""
     if form_field.type == "foto":
         return Reply(f"¡Bien! Envíame la foto por aquí. {example_for(form_field)}")
-    return Reply(f"¡Bien! Escríbeme tu {label(form_field).lower()} aquí. {example_for(form_field)}")
+    if form_field.type in PERSONAL_TYPES:  # "¡Bien! Escríbeme tu correo aquí."
+        return Reply(f"¡Bien! Escríbeme tu {label(form_field).lower()} aquí. {example_for(form_field)}")
+    return Reply(f"¡Bien! Escríbemelo aquí. {example_for(form_field)}")
+
+
+# Fields that are the citizen's own data: "tu correo", "tu teléfono" (not "tu edad mascota").
+PERSONAL_TYPES = ("nombre", "rut", "email", "telefono", "direccion")
 
 
 def photo_attached() -> Reply:
@@ -234,6 +240,11 @@ def no_longer_offered(sent: bool) -> Reply:
 def going_on() -> Reply:
     """The citizen chose to go on with this request ("primero el poste")."""
     return Reply("¡Vamos con esa!")
+
+
+def repeating() -> Reply:
+    """The citizen missed the question: it is asked again after this."""
+    return Reply("Claro, te repito:")
 
 
 def welcome_and_go_on() -> Reply:

@@ -17,7 +17,9 @@ from bot.catalogue.model import Procedure
 from bot.dialogue.cues import looks_like_question
 from bot.domain_names import Intent
 from bot.matching.aspects import asked_aspects
+from bot.matching.generic import kinds_in_name, kinds_named
 from bot.matching.procedures import matcher_for
+from bot.matching.question_words import is_question_word, sentences_answering
 from bot.text import FILLER_WORDS, normalise
 
 if TYPE_CHECKING:
@@ -52,9 +54,11 @@ def _words(proc: Procedure) -> Set[str]:
 
 def choose(text: str, candidates: Sequence[Procedure]) -> Optional[Procedure]:
     """The only candidate whose words the answer uses (exactly or closely spelt), if exactly one."""
-    said = [w for w in normalise(text).split() if w not in FILLER_WORDS and len(w) > 2]
+    said = [w for w in normalise(text).split() if w not in FILLER_WORDS and len(w) > 2 and not is_question_word(w)]
     if not said or len(candidates) < 2:
         return None
+    if kinds_named(text) - set().union(*(kinds_in_name(p.name) for p in candidates)):
+        return None  # "y la patente cuanto se demora?" beside the aseo and the cachureos: another kind, no choice
     own = [_words(p) for p in candidates]
     shared = set.intersection(*own)
     scores = []
@@ -101,5 +105,8 @@ def choice_payload(catalogue: "Catalogue", text: str, buttons: List[Dict[str, An
     # Only a question asks its own aspect: "pa un bingo, es pa juntar plata" chooses, and keeps what was asked.
     aspects = asked_aspects(text) if looks_like_question(text) else []
     if chosen[0] == Intent.CONSULTAR_TRAMITE and aspects:  # "y la patente cuanto se demora?": that, of the one chosen
+        proc = catalogue.any_procedure(chosen[1])
+        if proc is not None and sentences_answering(proc, text, beyond_aspects=True):
+            return None  # "el aseo se puede pagar en cuotas?" asks more than the cost: read whole by the NLU
         return intent_payload(chosen[0], tramite=chosen[1], aspecto=aspects[0])
     return next((str(b["payload"]) for b in buttons if (chosen[0], chosen[1]) in offered_procedures([b])), None)

@@ -185,18 +185,29 @@ _CONTACT_REQUEST_START = (
 # Doing a procedure on line: "pedirlo por la página", "pagar por internet", "sacarlo en la web de la muni".
 _DONE_ONLINE = re.compile(
     r"\b(?:pedir|pido|pedirlo|pedirla|hacer|hago|hacerlo|hacerla|pagar|pago|pagarlo|pagarla|sacar|saco|sacarlo"
-    r"|sacarla|tramitar|tramitarlo|solicitar|solicitarlo|postular|inscribir|inscribirme|renovar|renovarlo|reservar"
-    r"|agendar) (?:\w+ )?(?:por|en|desde) (?:la |el )?(?:pagina|web|internet|sitio|linea)\b"
+    r"|sacarla|tramitar|tramitarlo|solicitar|solicitarlo|postular|inscribir|inscribirme|inscribirse|inscribirte"
+    r"|registrarse|registrarme|renovar|renovarlo|reservar|agendar) (?:\w+ )?(?:por|en|desde)"
+    # "¿hay q inscribirse en alguna página?": how it is done, not the town hall's own site
+    r" (?:la |el |alguna |algun |una |un )?(?:pagina|web|internet|sitio|linea)\b"
+)
+
+
+# When "you" (the town hall written to) open: "a q hora cierran el jueves?", "atienden el sabado?".
+_WHEN_YOU_OPEN = re.compile(
+    r"\b(?:a|hasta|desde) que hora (?:abren|cierran|atienden|trabajan|estan abiertos)\b"
+    r"|^(?:y |oiga |hola |buenas )?(?:abren|atienden|cierran|trabajan) (?:el|los|hoy|manana|mañana|en la tarde)\b"
+    r"|\bque (?:horario|dias) (?:tienen|atienden)\b"
 )
 
 
 def asks_about_town_hall(text: str) -> bool:
-    """A question about the municipality itself: when it opens, where it is ("¿a q hora abre la muni?"),
-    or how to reach it or one of its offices ("¿tienen página web?", "y el teléfono del juzgado")."""
+    """A question about the municipality itself: when it opens, where it is ("¿a q hora abre la muni?",
+    "¿hasta q hora atienden los lunes?"), or how to reach it or one of its offices ("¿tienen página web?",
+    "y el teléfono del juzgado")."""
     norm = normalise(text)
     if _DONE_ONLINE.search(norm):
         return False  # "¿se puede pedir por la página?" asks how the procedure is done, not for the web site
-    if _TOWN_HALL.search(norm) and _OPEN_OR_WHERE.search(norm):
+    if (_TOWN_HALL.search(norm) and _OPEN_OR_WHERE.search(norm)) or _WHEN_YOU_OPEN.search(norm):
         return True
     if not _CONTACT.search(norm) or OWN_DETAIL.search(norm):
         return False
@@ -465,6 +476,25 @@ _AS_SAID = re.compile(
     r"^(?:y )?(?:tal )?como (?:ya )?(?:le|te|les|se lo|se los|les he|le he|te he|lo|la)? ?"
     r"(?:comente|comentaba|dije|decia|conte|contaba|mencione|explique|escribi|indique|puse|he dicho|dicho)\b"
 )
+
+
+# Asking to hear the last question again: "q me preguntaste? no lo lei bien", "no cache", "me lo repites?".
+_REPEAT = re.compile(
+    r"\b(?:que|cual) (?:me )?(?:preguntaste|pregunto|preguntas|pregunta|pediste|pidio|pides|dijiste|dijo)\b"
+    r"|\bcual (?:era|es) la pregunta\b"
+    r"|^(?:perdon |disculpa |oye |oiga |eh |ah )?(?:no (?:te |le )?(?:entendi|entiendo|cache|cacho|lei bien"
+    r"|alcance a leer|lo lei|la lei|vi)|(?:me )?(?:lo |la )?(?:repites|repite|repetis|puedes repetir|podria repetir"
+    r"|podrias repetir)|como dijiste|que)(?: bien| la pregunta| eso| lo que me preguntaste)?$"
+)
+MAX_REPEAT_WORDS = 8
+
+
+def asks_to_repeat(text: str) -> bool:
+    """The citizen asks for the question again, having missed it ("q me preguntaste?", "no cache")."""
+    norm = normalise(text)
+    if len(norm.split()) > MAX_REPEAT_WORDS:
+        return False
+    return any(_REPEAT.search(normalise(part)) for part in re.split(r"[?¿!.,;]+", text) if normalise(part))
 
 
 def looks_like_question(text: str) -> bool:

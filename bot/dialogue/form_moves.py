@@ -14,7 +14,14 @@ import re
 from typing import Optional
 
 from bot.catalogue.model import FormField
-from bot.dialogue.cues import angry_at_the_asking, is_stop, looks_like_question, names_a_person, sounds_upset
+from bot.dialogue.cues import (
+    angry_at_the_asking,
+    asks_to_repeat,
+    is_stop,
+    looks_like_question,
+    names_a_person,
+    sounds_upset,
+)
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import asks_to_switch, changes_mind, explicit_request, reports_a_problem
 from bot.domain_names import Intent
@@ -34,6 +41,7 @@ ACKNOWLEDGED = "de_acuerdo"  # names the procedure being filled in, answers noth
 COURTESY = "cortesia"  # thanks or a goodbye while a free-text question waits: welcome, and ask it again
 UPSET = "molestia"  # angry, and no answer: acknowledge it and offer a complaint, a person or to go on
 ABOUT_THE_QUESTION = "sobre_la_pregunta"  # "es obligatorio el correo?", "pa q necesitan mi rut?": why, and if needed
+REPEAT = "repetir"  # "q me preguntaste? no lo lei bien": the pending question (or the summary) again
 MAX_ACKNOWLEDGING_WORDS = 4
 
 # Types whose validation accepts almost any text: a question must look like one to interrupt them.
@@ -50,7 +58,8 @@ MIN_STORY_WORDS = 8
 def form_move(
     stage: str, form_field: Optional[FormField], message: Message, context: AnswerContext, current_procedure: str
 ) -> str:
-    """ANSWER, CANCEL, PERSON, UPSET, QUESTION, OTHER_REQUEST, ACKNOWLEDGED or COURTESY for a message in the form."""
+    """ANSWER, CANCEL, PERSON, UPSET, QUESTION, OTHER_REQUEST, ACKNOWLEDGED, COURTESY, ABOUT_THE_QUESTION or REPEAT
+    for a message in the form."""
     if message.is_button:
         if message.intent == Intent.CANCELAR:
             return CANCEL
@@ -58,6 +67,8 @@ def form_move(
     text = message.text
     if is_stop(text):
         return CANCEL
+    if asks_to_repeat(text):
+        return REPEAT
     if stage not in (ASKING, CORRECTING):
         return _summary_move(text, message)
     if form_field is not None and asks_about_the_question(text):
@@ -115,7 +126,10 @@ def form_move(
     if accepted and free_text and "?" in text and asked_aspects(text):
         return QUESTION  # "¿y en cuánto tiempo lo arreglan?" asked for a reference: no reference
     asks = message.intent in QUESTION_INTENTS and message.confidence >= 0.5
-    if asks and (not accepted or looks_like_question(text)):
+    # A description refused only for its length asks nothing: "no se bien, la recogi de la calle, debe tener como
+    # un año" asked the pet's age is told to be shorter, not answered as a question about the procedure.
+    only_too_long = form_field is not None and form_field.type == "texto" and not accepted
+    if asks and (looks_like_question(text) or (not accepted and not only_too_long)):
         return QUESTION
     if not accepted and looks_like_question(text):
         return QUESTION

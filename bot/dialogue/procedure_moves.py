@@ -47,6 +47,8 @@ _POLITE_REQUEST = re.compile(
     r"\b(?:me|nos) (?:lo |la |los |las )?(?:(?:pueden|puede|podrian|podria|puedes|podrias) (?:ayudar a )?"
     r"|ayudan a |ayudas a )(?:mandar|enviar|tramitar|agendar|inscribir|anotar|emitir|sacar|pedir|solicitar|hacer)"
     r"(?:lo|la|los|las|me)?\b"
+    # Or asked straight ("me lo sacas?", "nos la hacen?"): what the town hall would ask back is no request.
+    r"|\b(?:me|nos) (?:lo|la|los|las) (?:sacas|sacan|haces|hacen|tramitas|tramitan|mandas|envias|emiten|agendas)\b"
 )
 # Asked to come and act ("¿pueden venir a buscarlo?", "¿me lo pueden pasar a retirar?"): a request.
 _COME_AND_ACT = re.compile(

@@ -40,7 +40,12 @@ YES = {
     "si gracias",
 }
 NO = {"no", "nop", "no po", "nopo", "negativo", "para nada", "no gracias"}
-NAME_PREFIX = re.compile(r"^\s*(me llamo|mi nombre es|mi nombre|soy|nombre:?)\s+", re.IGNORECASE)
+NAME_PREFIX = re.compile(
+    # "ah, Felipe Arancibia Toro", "ya, me llamo…": a sound of assent or surprise before the name is no part of it
+    r"^\s*(?:(?:ah+|aa+h*|oh+|eh+|ya|ok|okay|bueno|weno|listo|perdon|perdón|disculpe|ups)\s*[,.!:;]*\s+)?"
+    r"(?:(?:me llamo|mi nombre es|mi nombre|soy|nombre:?)\s+)?",
+    re.IGNORECASE,
+)
 COORDINATES = re.compile(r"(-?\d{1,2}\.\d{3,})\s*[,; ]\s*(-?\d{1,3}\.\d{3,})")
 MAX_DAYS_AHEAD = 365
 # Words no Chilean name holds: "no tengo correo" or "no se" typed where the name was asked is no name.
@@ -103,6 +108,13 @@ _CANNOT = re.compile(
 )
 
 
+# "no se cual es mi correo, mi hija me lo hizo y no me acuerdo": a datum the citizen does not know.
+_UNKNOWN = re.compile(r"^(?:no (?:lo |la )?se|no (?:me )?(?:acuerdo|recuerdo)|no (?:lo|la) tengo)\b")
+MAX_UNKNOWN_WORDS = 20
+# Optional data that words cannot hold besides "I don't know" (a description may: "no se, frente a la plaza").
+_DATUM_TYPES = ("email", "telefono", "rut", "fecha", "ubicacion", "foto")
+
+
 def is_skip(text: str) -> bool:
     """Whether the citizen declines an optional field."""
     norm = normalise(text)
@@ -112,6 +124,12 @@ def is_skip(text: str) -> bool:
     if words <= MAX_DECLINE_WORDS and _CANNOT.match(norm):
         return True
     return words <= MAX_DECLINE_WORDS and not re.search(r"\d|@", text) and bool(_DECLINES.search(norm))
+
+
+def _unknown(text: str) -> bool:
+    """The citizen does not know the datum ("no se cual es mi correo…"), and gives none (no digit nor "@")."""
+    norm = normalise(text)
+    return len(norm.split()) <= MAX_UNKNOWN_WORDS and not re.search(r"\d|@", text) and bool(_UNKNOWN.match(norm))
 
 
 def yes_no(text: str, intent: str = "") -> Optional[bool]:
@@ -413,6 +431,8 @@ def validate_answer(form_field: FormField, text: str, context: AnswerContext) ->
     if form_field.type == "foto" and photos(context):  # a photo with a caption ("no se ve bien") is the photo
         return _photo(text, form_field, context)
     if not form_field.required and form_field.type not in ("si_no",) and is_skip(text):
+        return _ok(None, "(no indicado)")
+    if not form_field.required and form_field.type in _DATUM_TYPES and _unknown(text):
         return _ok(None, "(no indicado)")
     return VALIDATORS[form_field.type](text, form_field, context)
 

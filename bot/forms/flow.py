@@ -27,6 +27,7 @@ from bot.forms.fields import (
 )
 from bot.forms.state import ADDING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
 from bot.forms.told import takes_what_was_told
+from bot.nlu.entities import find_emails, find_phones, find_ruts
 from bot.text import normalise, strip_accents
 
 # Words that name a field type when the citizen corrects a value: "no, mi correo es ...".
@@ -103,6 +104,61 @@ def handle_message(
 # The words that name a contact field a citizen may decline ahead ("no tengo correo"); not "numero", which an
 # address has too ("no tengo numero de casa").
 _DECLINABLE_WORDS = {"email": {"correo", "mail", "email"}, "telefono": {"telefono", "celular", "cel", "fono"}}
+
+
+# An answer given before, said to be wrong or given again: "el rut q le pase esta malo, el mio es …", "me equivoque
+# en la direccion, es Maruri 1320 no 1230", "el fono ya se lo di antes: 9 4471 2036".
+_GIVEN_WRONG = re.compile(
+    r"\b(?:esta|estaba|era|iba) (?:malo|mala|mal|equivocado|equivocada|erroneo|erronea)\b"
+    r"|\b(?:el|la) (?:mio|mia|correcto|correcta|bueno|buena|verdadero|verdadera) es\b|\bera otro\b|\bera otra\b"
+)
+_GIVEN_BEFORE = re.compile(r"\bya (?:se |te |le |les )?(?:lo|la|los|las) (?:di|dije|mande|pase|escribi|puse)\b")
+# "Maruri 1320 no 1230": the old value, negated after the new one, is no part of it.
+_OLD_VALUE_AFTER = re.compile(r"(?<![\s,;])[\s,;]+(?:y )?no(?: es| era)?\s+\S.*$", re.IGNORECASE)
+# Fields whose value one message holds unmistakably, looked for in the whole message.
+_FOUND_BY_TYPE = {"rut": find_ruts, "email": find_emails, "telefono": find_phones}
+MAX_UNVALUED_CORRECTION_WORDS = 8  # "me equivoque en la direccion": that one, asked next
+
+
+def correction_while_asking(
+    state: FormState, fields: List[FormField], text: str, context: AnswerContext
+) -> Optional[Step]:
+    """An earlier answer corrected, or given again, while another question is asked; ``None`` when not so.
+
+    The corrected field is named ("el rut", "la direccion") or its value is of a kind found surely in a message (a
+    RUT, an e-mail, a phone); the words say the earlier one was wrong ("perdon", "me equivoque", "esta malo", "el
+    mio es") or was given already ("ya se lo di"). The new value is stored and the pending question asked again;
+    named without a value, that field is asked now, then the pending one.
+    """
+    asked = state.field(fields)
+    norm = normalise(text)
+    if asked is None or not (takes_back_an_answer(text) or _GIVEN_WRONG.search(norm) or _GIVEN_BEFORE.search(norm)):
+        return None
+    answered = [f for f in fields if f.name in state.values and f.name != asked.name]
+    named = _field_named(answered, text)
+    found = {f.name: [v.value for v in _FOUND_BY_TYPE[f.type](text)] for f in answered if f.type in _FOUND_BY_TYPE}
+    target = named or next((f for f in answered if found.get(f.name)), None)
+    if target is None:
+        return None
+    values = found.get(target.name) or ([_OLD_VALUE_AFTER.sub("", _new_value_after(text))] if named else [])
+    results = [validate_answer(target, value, context) for value in values if value]
+    results = [r for r in results if r.ok and r.value is not None]
+    new = next((r for r in reversed(results) if r.value != state.values.get(target.name)), None)
+    if new is not None:
+        state.store(target, new.value, new.display)
+        return Step(state, [Reply(f"Listo, corregí: {_as_named(target)}.")])
+    if results:  # the same value again: nothing to change
+        shown = state.displays.get(target.name) or str(state.values.get(target.name))
+        return Step(state, [Reply(f"Sí, ese dato ya lo tengo: {shown}.")])
+    if named and len(norm.split()) <= MAX_UNVALUED_CORRECTION_WORDS:
+        state.current, state.stage, state.attempts = target.name, CORRECTING, 0  # "me equivoque en la direccion"
+        return Step(state)
+    return None
+
+
+def _as_named(form_field: FormField) -> str:
+    """A field's label inside a sentence: "RUT", "dirección"."""
+    return label(form_field) if label(form_field).isupper() else label(form_field).lower()
 
 
 def _declined_ahead(state: FormState, fields: List[FormField], asked: FormField, text: str) -> Optional[FormField]:

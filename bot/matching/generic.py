@@ -141,6 +141,11 @@ def names_the_request_in_focus(text: str) -> bool:
     return definite and _kinds_named(text) <= _ANY_REQUEST
 
 
+def kinds_named(text: str) -> Set[str]:
+    """The kinds of procedure the message names as nouns ("la patente" -> {"patente"})."""
+    return _kinds_named(text)
+
+
 def names_a_kind(text: str) -> bool:
     """The message names a kind of procedure ("un certificado", "los permisos")."""
     return bool(_kinds_named(text))

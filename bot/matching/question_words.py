@@ -32,6 +32,11 @@ _QUESTION_WORDS = {
 }  # fmt: skip
 
 
+def is_question_word(word: str) -> bool:
+    """A word of questions in general ("cuanto", "donde", "tiene"), which tells no procedure apart."""
+    return word in _QUESTION_WORDS
+
+
 # Words that only say which aspect is asked: answered by the aspect itself.
 _ASPECT_WORDS = {
     "pagar", "pago", "paga", "pagan", "cuesta", "cuestan", "costo", "precio", "valor", "cobran", "cobra", "plata",

@@ -198,8 +198,10 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         # "y en cuantas cuotas", "y q cosas no se llevan?": about the procedure in focus ("y quien gano el
         # partido?" is surely off-topic)
         return ASKING
-    if guessed in GREETINGS and looks_like_question(text) and (asked_aspects(text) or asks_town_hall_detail(text)):
-        return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye
+    if (guessed in GREETINGS or (guessed in (AGREEING, "negar") and unsure)) and (
+        looks_like_question(text) and (asked_aspects(text) or asks_town_hall_detail(text))
+    ):
+        return ASKING  # "¿y el viernes hasta q hora?" is a follow-up, not a goodbye; "y correo?" no "yes"
     if guessed in TOWN_HALL_GUESSES and asks_about_town_hall(text):
         return ASKING
     if (
@@ -211,8 +213,8 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         and not explicit_request(text)
     ):
         return THANKING  # "Le agradezco mucho su atención, que tenga buen día.": no question about a procedure
-    if guessed in (ASKING, DOING) and speaks_of_a_request_made(text):
-        return STATUS  # "quiero saber el estado de un trámite"
+    if (guessed in (ASKING, DOING) or (guessed == "informar" and "rut" in entities)) and speaks_of_a_request_made(text):
+        return STATUS  # "quiero saber el estado de un trámite", "en q va mi tramite, mi rut es 20.113.457-9"
     if (
         guessed in SMALL_TALK | {ASKING, DOING, OUT_OF_SCOPE, "informar"}
         and "tramite" in entities
