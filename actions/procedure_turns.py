@@ -360,6 +360,13 @@ def _requestable(proc: Optional[Procedure]) -> bool:
     return proc is not None and proc.chat_request and bool(proc.form)
 
 
+def answer_chosen(catalogue: Catalogue, town: Municipality, slug: str, question: str) -> Turn:
+    """The answer about a procedure chosen among those offered, to what the words that chose it ask: "el aseo se
+    puede pagar en cuotas?" gives its cost and the step about the cuotas."""
+    aspects = asked_aspects(question)
+    return _answer(catalogue, town, slug, aspects[:1], question=question)
+
+
 def _answer(catalogue: Catalogue, town: Municipality, slug: str, aspects: List[str], question: str = "") -> Turn:
     """The answer about one procedure; ``question``: the citizen's words, for what no aspect covers."""
     events = [SlotSet(Slot.TRAMITE, slug), SlotSet(Slot.TRAMITE_SUGERIDO, None), SlotSet(Slot.TEMA, None)]

@@ -10,7 +10,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import entity, last_buttons, latest_text, municipality, pending, send
-from actions.procedure_turns import Turn, chosen_offer, procedure_question, procedure_request, told_in_order
+from actions.procedure_turns import (
+    Turn,
+    answer_chosen,
+    chosen_offer,
+    procedure_question,
+    procedure_request,
+    told_in_order,
+)
 from actions.services import current_catalogue
 from bot.answers import procedures as answers
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
@@ -18,7 +25,7 @@ from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality, Procedure
 from bot.dialogue.choices import offered_procedures
 from bot.domain_names import Intent, Slot
-from bot.matching.aspects import asked_aspects, asks_online_only
+from bot.matching.aspects import asks_online_only
 from bot.matching.generic import generic_candidates
 from bot.text import normalise
 
@@ -46,8 +53,7 @@ def chosen_turn(
     intent, slug = chosen
     if intent == Intent.INICIAR_TRAMITE and tracker is not None:
         return procedure_request(catalogue, town, "", slug, None, tracker)
-    aspects = asked_aspects(text)
-    return procedure_question(catalogue, town, "", slug, None, aspects[0] if aspects else None)
+    return answer_chosen(catalogue, town, slug, text)
 
 
 # Questions kept while the commune is asked, answered once it is known.

@@ -27,11 +27,10 @@ def load_heldout(path: str | Path) -> List[Dict[str, Any]]:
 
 
 def main_procedure(parse: Dict[str, Any]) -> Optional[str]:
-    """The most confident ``tramite`` entity of a parse result."""
-    found = [e for e in parse.get("entities") or [] if e.get("entity") == "tramite"]
-    if not found:
-        return None
-    return max(found, key=lambda e: e.get("confidence_entity") or 0)["value"]
+    """The procedure a parse result is about, as the dialogue reads it: the first ``tramite`` entity without a
+    role (the resolver gives the main one first; others, named by loose aliases, may score higher)."""
+    found = [e for e in parse.get("entities") or [] if e.get("entity") == "tramite" and not e.get("role")]
+    return found[0]["value"] if found else None
 
 
 def score(examples: List[Dict[str, Any]], parses: List[Dict[str, Any]]) -> Dict[str, Any]:

@@ -159,3 +159,23 @@ def _touch(sender_id: str) -> None:
 async def record_inbound(sender_id: str) -> None:
     """Note that the citizen just wrote (for WhatsApp's 24-hour window)."""
     await run_blocking(_touch, sender_id)
+
+
+def _touch_and_take_buttons(sender_id: str, forget: bool) -> List[Dict[str, Any]]:
+    with database().session() as session:
+        activity = session.get(ConversationActivityRow, sender_id)
+        if activity is None:
+            session.add(ConversationActivityRow(sender_id=sender_id, last_inbound_at=utcnow()))
+        else:
+            activity.last_inbound_at = utcnow()
+        row = session.get(ChannelButtonsRow, sender_id)
+        buttons = list(row.buttons) if row else []
+        if forget and row is not None and row.buttons:
+            row.buttons = []
+        return buttons
+
+
+async def inbound_with_buttons(sender_id: str, forget: bool) -> List[Dict[str, Any]]:
+    """``record_inbound`` and ``last_buttons`` in one transaction; ``forget``: the buttons are answered now (a
+    typed reply), so they are forgotten too (an old number then means nothing)."""
+    return await run_blocking(_touch_and_take_buttons, sender_id, forget)

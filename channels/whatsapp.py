@@ -46,10 +46,9 @@ from bot.message_metadata import (
 from bot.runtime import current_catalogue
 from channels import voice
 from channels.common import (
-    last_buttons,
+    inbound_with_buttons,
     numbered_list,
     payload_for_reply,
-    record_inbound,
     remember_buttons,
     split_message,
 )
@@ -188,9 +187,10 @@ class WhatsAppInput(InputChannel):
     async def _user_message(self, message: Message, output: "WhatsAppOutput") -> Optional[UserMessage]:
         """The message for the assistant (media without words too, as ``MEDIA_ONLY_TEXT``), or ``None`` when empty."""
         form, sender_id = message.payload, message.sender_id
-        await record_inbound(sender_id)
-        metadata = await self._metadata(form)
         text, cut = cap_text((form.get("Body") or "").strip(), WHATSAPP_MAX_CHARS)
+        # The citizen wrote (the 24-hour window), and the options last offered, which typed words answer.
+        buttons = await inbound_with_buttons(sender_id, forget=bool(text))
+        metadata = await self._metadata(form)
         if cut:
             metadata[FULL_TEXT_KEY] = (form.get("Body") or "").strip()
             await output.send_text_message(sender_id, CUT_NOTE)
@@ -210,6 +210,7 @@ class WhatsAppInput(InputChannel):
             if heard is None:
                 return None
             text = heard
+            await remember_buttons(sender_id, [])  # answered by voice: forgotten, as a typed answer's are
         elif attachments and not text:
             # Media without words: to the assistant all the same, so the transcript keeps it (staff see it),
             # a form can take the photo and the assistant says what it can do with it.
@@ -223,9 +224,7 @@ class WhatsAppInput(InputChannel):
             )
         if not text:
             return None
-        buttons = await last_buttons(sender_id)
         payload = payload_for_reply(text, buttons) or await button_for_text(text, buttons)
-        await remember_buttons(sender_id, [])
         return UserMessage(
             payload or typed_text(text),
             output,

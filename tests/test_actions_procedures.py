@@ -834,3 +834,19 @@ def test_when_they_open_with_nothing_in_focus_is_the_town_hall():
     # With a procedure named, its own office and hours.
     licence = procedure_question(catalogue, town, "a q hora atienden pa la licencia de conducir?", None, None, None)
     assert licence.replies[0].text.startswith("Licencia de conducir"), licence.replies[0].text
+
+
+async def test_a_procedure_chosen_by_a_question_that_asks_more_than_an_aspect_gets_that_too():
+    from actions.procedure_turns import procedure_question
+    from bot.catalogue.files import load_catalogue
+    from bot.config import catalogue_dir
+
+    catalogue = load_catalogue(catalogue_dir())
+    town = catalogue.municipalities["independencia"]
+    asked = "cuanto es el derecho de aseo y cuanto cuesta el retiro de cachureos?"
+    choice = procedure_question(catalogue, town, asked, None, None, None).replies[-1].as_dispatch()
+    shown = {"event": "bot", "text": choice["text"], "data": {"buttons": choice["buttons"]}}
+    slots = {"municipio": "independencia", "tramite": "retiro-voluminosos"}
+    tracker = make_tracker("el aseo se puede pagar en cuotas?", "consultar_tramite", [], slots, [shown])
+    messages, _ = await run(ActionResponderTramite(), tracker)
+    assert messages[0]["text"].startswith("Derechos de aseo domiciliario") and "cuotas" in messages[0]["text"]

@@ -886,3 +886,13 @@ def test_asked_to_repeat_the_question_is_asked_again_and_a_long_answer_is_no_que
     long_answer = "no se bien la verdad, la recogi de la calle, debe tener como un año"
     assert move(age, long_answer, "consultar_tramite", 0.65) == ANSWER  # told to make it shorter, not answered
     assert move(age, "cuanto cuesta la vacuna antirrabica que le ponen despues?", "consultar_tramite") == QUESTION
+
+
+def test_a_problem_told_at_a_house_number_is_a_request_and_its_street_no_commune(catalogue):
+    from bot.matching.communes import CommuneMatcher
+
+    said = "ramas en los cables frente al 567 de ercilla"
+    assert _cued_intent(said, "informar", {"tramite"}) == "iniciar_tramite"
+    assert _cued_intent("pasaje los aromos 1234", "informar") == "informar"
+    communes = CommuneMatcher(catalogue.communes)
+    assert communes.find(said) == [] and [m.key for m in communes.find("soy de ercilla")] == ["Ercilla"]

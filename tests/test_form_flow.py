@@ -585,6 +585,11 @@ def test_an_earlier_answer_corrected_while_another_is_asked_is_fixed_and_the_que
     # Given again: nothing changes, and the citizen is told it is kept.
     step = correction_while_asking(state, form, "el fono ya se lo di antes: 9 8765 4321", ctx())
     assert "ya lo tengo" in step.replies[0].text and state.values["telefono"] == "+56987654321"
+    # The answer to the question asked, in the same message, is kept as well.
+    at_email = _answered_until(form, "email")
+    step = correction_while_asking(at_email, form, "el cel ya se lo di, 987654321. y el correo es ana@gmail.com", ctx())
+    assert "ya lo tengo" in step.replies[0].text and at_email.values["email"] == "ana@gmail.com"
+    assert at_email.stage == CONFIRMING
     # Named without a value: that field is asked now, then the one that was pending.
     step = correction_while_asking(state, form, "me equivoque en la direccion", ctx())
     assert state.stage == CORRECTING and state.current == "direccion"

@@ -68,3 +68,20 @@ def test_the_folio_given_earlier_is_written_where_the_citizen_says_it():
     assert with_folio("folio {folio_suelto} porfa", "PEN-4XK7M2") == "folio pen 4xk7m2 porfa"
     assert with_folio("como va el {folio}?", "") == "como va el {folio}?"  # none given yet: said as written
     assert with_folio(None, "PEN-4XK7M2") is None  # a button press
+
+
+def test_the_held_out_score_reads_the_procedure_as_the_dialogue_does():
+    """The main procedure is the first ``tramite`` without a role, as ``Message.from_parse`` takes it, though a
+    loose alias named after it scores higher."""
+    from bot.evaluation import score
+
+    parse = {
+        "intent": {"name": "iniciar_tramite"},
+        "entities": [
+            {"entity": "tramite", "value": "esterilizacion-mascotas", "confidence_entity": 0.99},
+            {"entity": "tramite", "value": "registro-mascotas", "confidence_entity": 1.0},
+        ],
+    }
+    example = {"text": "quiero inscribir a mi perrita pa la esterilizacion", "intent": "iniciar_tramite"}
+    assert score([{**example, "tramite": "esterilizacion-mascotas"}], [parse])["procedure_accuracy"] == 1.0
+    assert score([{**example, "tramite": "registro-mascotas"}], [parse])["procedure_accuracy"] == 0.0

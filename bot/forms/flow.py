@@ -146,14 +146,29 @@ def correction_while_asking(
     new = next((r for r in reversed(results) if r.value != state.values.get(target.name)), None)
     if new is not None:
         state.store(target, new.value, new.display)
-        return Step(state, [Reply(f"Listo, corregí: {_as_named(target)}.")])
+        return _with_the_answer_too(state, fields, asked, text, context, f"Listo, corregí: {_as_named(target)}.")
     if results:  # the same value again: nothing to change
         shown = state.displays.get(target.name) or str(state.values.get(target.name))
-        return Step(state, [Reply(f"Sí, ese dato ya lo tengo: {shown}.")])
+        return _with_the_answer_too(state, fields, asked, text, context, f"Sí, ese dato ya lo tengo: {shown}.")
     if named and len(norm.split()) <= MAX_UNVALUED_CORRECTION_WORDS:
         state.current, state.stage, state.attempts = target.name, CORRECTING, 0  # "me equivoque en la direccion"
         return Step(state)
     return None
+
+
+def _with_the_answer_too(
+    state: FormState, fields: List[FormField], asked: FormField, text: str, context: AnswerContext, said: str
+) -> Step:
+    """After a correction: the answer to the question asked, when the message holds one of a kind found surely ("el
+    rut ya lo mande, y mi celu es 9 5512 0348" asked the phone), stored too; else that question is asked again."""
+    if asked.type in _FOUND_BY_TYPE:
+        for found in _FOUND_BY_TYPE[asked.type](text):
+            result = validate_answer(asked, found.value, context)
+            if result.ok and result.value is not None:
+                state.store(asked, result.value, result.display)
+                state.advance(fields)
+                break
+    return Step(state, [Reply(said)])
 
 
 def _as_named(form_field: FormField) -> str:

@@ -149,10 +149,12 @@ STREET_LOOKBACK = 2  # "esquina de Ercilla": the street word may stand one word 
 
 
 def names_a_street(words: Sequence[tuple], first: int, last: int) -> bool:
-    """The words ``first``..``last`` name a street: after a street word, before "con" (a corner) or a number."""
+    """The words ``first``..``last`` name a street: after a street word or a house number ("frente al 567 de
+    ercilla"), before "con" (a corner) or a number."""
     before = [w for w, _, _ in words[max(0, first - STREET_LOOKBACK) : first]]
     after = words[last + 1][0] if last + 1 < len(words) else ""
-    return bool(set(before) & STREET_WORDS) or after == "con" or after.isdigit()
+    numbered = len(before) == STREET_LOOKBACK and before[0].isdigit() and before[1] in ("de", "del")
+    return bool(set(before) & STREET_WORDS) or numbered or after == "con" or after.isdigit()
 
 
 class CommuneMatcher:

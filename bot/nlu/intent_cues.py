@@ -227,6 +227,13 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         # their RUT to ask what a procedure needs
         return DOING
     if (
+        guessed == "informar"
+        and "tramite" in entities
+        and not looks_like_question(text)
+        and _tells_what_and_where(text)
+    ):
+        return DOING  # "ramas en los cables frente al 567 de ercilla": where to come and see it, no datum alone
+    if (
         guessed in SMALL_TALK | {OUT_OF_SCOPE, "informar"}
         and "tramite" in entities
         and (looks_like_question(text) or explicit_request(text) or reports_a_problem(text))
@@ -288,6 +295,23 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     if guessed in (ASKING, DOING):
         return DOING if procedure_move(Message(text=text, intent=guessed)) == DO else ASKING
     return guessed
+
+
+# A house the problem is at: "frente al 567", "afuera del 2233", "en pasaje los aromos 1234".
+_AT_A_HOUSE = re.compile(
+    r"\b(?:frente al|al frente del|al lado del|afuera del|fuera del|cerca del|atras del) \d{1,5}\b"
+    r"|\b(?:calle|pasaje|pje|psje|avenida|av) (?:\w+ ){1,3}\d{1,5}\b"
+)
+MIN_WORDS_BESIDE_THE_HOUSE = 2
+
+
+def _tells_what_and_where(text: str) -> bool:
+    """A problem told with the house it is at ("ramas en los cables frente al 567"), not an address alone."""
+    norm = normalise(text)
+    if not _AT_A_HOUSE.search(norm):
+        return False
+    beside = [w for w in _AT_A_HOUSE.sub(" ", norm).split() if len(w) > 3]
+    return len(beside) >= MIN_WORDS_BESIDE_THE_HOUSE
 
 
 # A message that opens with "no" ("no, ahora no…", "nop, gracias").
