@@ -31,6 +31,7 @@ from bot.dialogue.cues import (
     is_follow_up,
     opens_as_follow_up,
 )
+from bot.dialogue.procedure_moves import explicit_request
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
 
@@ -229,7 +230,9 @@ class ActionAfirmar(Action):
         if offered and town:
             # More than a yes ("una sujerencia" to the complaint form's offer) answers its first question ahead.
             said = latest_text(tracker)
-            ahead = said if said and not said.startswith("/") and not accepts(said) else ""
+            # "ya, pídanlo entonces" only says yes, in words: no answer ahead (it is nobody's name).
+            only_yes = said.startswith("/") or accepts(said) or explicit_request(said)
+            ahead = said if said and not only_yes else ""
             turn = procedure_request(catalogue, town, "", offered, None, tracker, ahead)
             send(dispatcher, turn.replies)
             return [SlotSet(Slot.MUNICIPIO, town.slug), *turn.events]

@@ -12,6 +12,8 @@ from rasa_sdk.events import SlotSet
 from actions.context import latest_intent
 from bot.catalogue.model import Municipality, Procedure
 from bot.config import timezone_name
+from bot.dialogue.cues import accepts
+from bot.dialogue.procedure_moves import asks_it_done
 from bot.domain_names import Slot
 from bot.forms.fields import AnswerContext, known_values, validate_answer
 from bot.forms.opening import opening_answers
@@ -32,7 +34,8 @@ def prefilled_state(town: Municipality, proc: Procedure, tracker: Tracker, first
     entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
     context = answer_context(tracker, town)
     opening = str((tracker.latest_message or {}).get("text") or "")
-    typed = not opening.startswith("/")  # a button's payload tells nothing of the case
+    # A button's payload tells nothing of the case, nor does the yes that took up an offer ("ya, pídanlo entonces").
+    typed = not opening.startswith("/") and not accepts(opening) and not asks_it_done(opening)
     answered = opening_answers(proc.form, opening) if typed else {}
     state = new_form_state(town, proc, {**answered, **known_values(proc.form, entities)}, context)
     described = told_field(proc.form)

@@ -101,7 +101,9 @@ def _resolve(
     """
     typed = bool(text) and not text.startswith("/")
     matcher = matcher_for(catalogue)
-    if typed and named is None and asks_for_any_procedure(text):  # "quiero hacer un trámite": which? the areas
+    # "quiero hacer un trámite", "necesito ayuda con algo de la muni": which? the areas (a procedure guessed from
+    # a loose word of such a message, "ayuda", is no procedure named)
+    if typed and asks_for_any_procedure(text):
         offered = catalogue.procedures_for(town.slug)
         return None, Turn([answers.categories_list(town, offered, asks_online_only(text))])
     if typed and remembered:

@@ -14,12 +14,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.context import entity, input_channel, latest_text, municipality, send
+from actions.handoff import start_handoff
 from actions.services import current_catalogue, database, run_blocking
 from bot.answers import status as replies
 from bot.answers.conversation import upset
 from bot.answers.municipality import ask_commune
 from bot.catalogue.model import Municipality
-from bot.dialogue.cues import sounds_upset
+from bot.dialogue.cues import names_a_person, sounds_upset
+from bot.dialogue.message import Message
 from bot.domain_names import Intent, Slot
 from bot.folio import normalise_folio
 from bot.nlu.entities import first_rut
@@ -128,9 +130,12 @@ class ValidateFormularioConsulta(FormValidationAction):
         """The folio; a RUT written next to it ("PEN-7KX4M2 12.345.678-5") is taken too."""
         text = str(value or "")
         folio = entity(tracker, "folio") or normalise_folio(text)
+        if folio is None and _was_asked(tracker, "folio_consulta"):
+            left = await _leaves_the_lookup(dispatcher, tracker, text)
+            if left is not None:
+                return left
+            send(dispatcher, [replies.bad_folio(await _folio_code(tracker))])
         if folio is None:
-            if _was_asked(tracker, "folio_consulta"):  # an upset citizen is offered a person, not a format
-                send(dispatcher, [upset() if sounds_upset(text) else replies.bad_folio(await _folio_code(tracker))])
             return {"folio_consulta": None}
         rut = entity(tracker, "rut") or first_rut(text)
         return {"folio_consulta": folio, **({"rut_consulta": rut} if rut else {})}
@@ -141,8 +146,31 @@ class ValidateFormularioConsulta(FormValidationAction):
         text = str(value or "")
         rut = entity(tracker, "rut") or first_rut(text)
         if rut is None and _was_asked(tracker, "rut_consulta"):
+            left = await _leaves_the_lookup(dispatcher, tracker, text)
+            if left is not None:
+                return left
             send(dispatcher, [replies.bad_rut()])
         return {"rut_consulta": rut}
+
+
+# The lookup ends: no folio, no RUT, no question pending (the form is done, and its result says nothing).
+_LOOKUP_LEFT = {"folio_consulta": None, "rut_consulta": None, Slot.REQUESTED_SLOT: None}
+
+
+async def _leaves_the_lookup(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+) -> Optional[Dict[Text, Any]]:
+    """A person asked for ("si, con una persona") or anger ("ustedes nunca responden nada") instead of the folio or
+    the RUT: the lookup ends, with the handoff or with the way out offered (never the format asked again)."""
+    if Message.from_parse(tracker.latest_message).means(Intent.HABLAR_CON_FUNCIONARIO) or names_a_person(text):
+        town = municipality(tracker, await current_catalogue())
+        if town is not None:
+            events = await start_handoff(dispatcher, tracker, town, "hablar_con_funcionario")
+            return {**{e["name"]: e["value"] for e in events if e.get("event") == "slot"}, **_LOOKUP_LEFT}
+    if sounds_upset(text):
+        send(dispatcher, [upset()])
+        return dict(_LOOKUP_LEFT)
+    return None
 
 
 async def _folio_code(tracker: Tracker) -> str:

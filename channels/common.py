@@ -147,13 +147,17 @@ def _split_piece(piece: str, limit: int) -> List[str]:
 # ---------- activity ---------------------------------------------------------------
 
 
+def _touch_in(session: Any, sender_id: str) -> None:
+    row = session.get(ConversationActivityRow, sender_id)
+    if row is None:
+        session.add(ConversationActivityRow(sender_id=sender_id, last_inbound_at=utcnow()))
+    else:
+        row.last_inbound_at = utcnow()
+
+
 def _touch(sender_id: str) -> None:
     with database().session() as session:
-        row = session.get(ConversationActivityRow, sender_id)
-        if row is None:
-            session.add(ConversationActivityRow(sender_id=sender_id, last_inbound_at=utcnow()))
-        else:
-            row.last_inbound_at = utcnow()
+        _touch_in(session, sender_id)
 
 
 async def record_inbound(sender_id: str) -> None:
@@ -163,11 +167,7 @@ async def record_inbound(sender_id: str) -> None:
 
 def _touch_and_take_buttons(sender_id: str, forget: bool) -> List[Dict[str, Any]]:
     with database().session() as session:
-        activity = session.get(ConversationActivityRow, sender_id)
-        if activity is None:
-            session.add(ConversationActivityRow(sender_id=sender_id, last_inbound_at=utcnow()))
-        else:
-            activity.last_inbound_at = utcnow()
+        _touch_in(session, sender_id)
         row = session.get(ChannelButtonsRow, sender_id)
         buttons = list(row.buttons) if row else []
         if forget and row is not None and row.buttons:

@@ -338,3 +338,29 @@ def test_an_earlier_answer_corrected_mid_form_and_a_question_missed_are_handled(
     summary = chat.say("no se cual es mi correo, mi hija me lo hizo y no me acuerdo")
     assert "Revisa tu solicitud" in summary and "Antupiren 9010" in summary and "9100" not in summary
     assert "Jorge Alvarado Reyes" in summary and "velador" in summary and not FOLIO.search(summary)
+
+
+def test_a_yes_in_words_to_an_offer_is_nobodys_name_nor_the_case(chat):
+    assert "¿Quieres hacer la solicitud ahora" in chat.say("cuanto cobran por retirar cachureos?")
+    started = chat.say("ya, pidanlo entonces")
+    assert "¿Cuál es tu nombre" in started and "Ya tengo parte" not in started
+    assert "RUT" in chat.say("Luis Alberto Fuentes Muñoz")
+    chat.say("11.483.267-7")
+    chat.say("Colipi 845")
+    asked = chat.say("9 4561 2378")
+    assert "objetos" in asked and "Me contaste" not in asked
+
+
+def test_a_person_asked_for_or_anger_while_a_lookup_asks_the_folio_ends_the_lookup(chat):
+    assert "folio" in chat.say("en que va mi solicitud?")
+    handed = chat.say("si, con una persona")
+    assert "persona" in handed and "no parece un folio" not in handed and "folio" not in handed.lower()
+    other = WhatsAppChat(chat.assistant, chat.twilio)
+    assert "folio" in other.say("como va mi tramite?")
+    way_out = other.say("no quiero otro formulario, ustedes nunca responden nada")
+    assert "Hablar con una persona" in way_out and "folio" not in way_out.lower()
+
+
+def test_a_vague_call_for_help_gets_the_areas_not_a_procedure(chat):
+    areas = chat.say("hola necesito ayuda con algo de la muni")
+    assert "Elige un área" in areas and "Ayuda social municipal en" not in areas

@@ -896,3 +896,29 @@ def test_a_problem_told_at_a_house_number_is_a_request_and_its_street_no_commune
     assert _cued_intent("pasaje los aromos 1234", "informar") == "informar"
     communes = CommuneMatcher(catalogue.communes)
     assert communes.find(said) == [] and [m.key for m in communes.find("soy de ercilla")] == ["Ercilla"]
+
+
+def test_thanks_a_goodbye_a_person_outright_what_can_be_done_and_anger_without_a_request():
+    assert _cued_intent("muchas gracias mijito, que dios lo bendiga", "despedirse", unsure=True) == "agradecer"
+    assert _cued_intent("no eso era, buenas noches", "negar") == "despedirse"
+    assert _cued_intent("no gracias", "negar") == "negar"
+    assert _cued_intent("hola, q cosas se pueden hacer por aca?", "consultar_tramite") == "consultar_bot"
+    assert _cued_intent("que puedo hacer con el perro del vecino?", "consultar_tramite") == "consultar_tramite"
+    outright = "mejor quiero hablar con un funcionario, mi calle no aparece como zona regulada y me cobran igual"
+    assert _cued_intent(outright, "consultar_tramite", {"tramite"}) == "hablar_con_funcionario"
+    attended = "esta muy enredado, me puede atender un funcionario de obras?"
+    assert _cued_intent(attended, "consultar_tramite") == "hablar_con_funcionario"
+    assert _cued_intent("quiero hablar con el alcalde", "iniciar_tramite", {"tramite"}) == "iniciar_tramite"
+    done_here = "no me funciona la pagina, me lo pueden hacer por aqui?"
+    assert _cued_intent(done_here, "hablar_con_funcionario") == "iniciar_tramite"
+    assert names_a_person("si, con una persona")
+    angry = "ya van 3 veces q les escribo y nadie da solucion, los perros de la plaza mordieron a mi hijo"
+    assert _cued_intent(angry, "consultar_estado") == "fuera_de_alcance"
+    assert _cued_intent("hace 2 semanas pedi el retiro y nunca vinieron", "consultar_estado") == "consultar_estado"
+
+
+def test_a_vague_call_for_help_with_the_town_hall_names_no_procedure():
+    from bot.matching.generic import asks_for_any_procedure
+
+    assert asks_for_any_procedure("hola necesito ayuda con algo de la muni")
+    assert not asks_for_any_procedure("necesito ayuda social")

@@ -69,7 +69,7 @@ MAX_BARE_PERSON_WORDS = 4
 # "una persona", "con alguien porfa": a person asked for in so few words; "quiero felicitar a alguien" is no such.
 _BARE_PERSON_WORDS = frozenset(
     "persona humano humana funcionario funcionaria ejecutivo ejecutiva operador operadora alguien atencion"
-    " quiero necesito con a un una por favor porfa xfa ya real de verdad la muni oiga hola".split()
+    " quiero necesito con a un una por favor porfa xfa ya real de verdad la muni oiga hola si mejor".split()
 )
 # Asking for a person with "want": "QUIERO UN HUMANO", "necesito una persona q me atienda".
 # A real person asked for, not asked about ("hay alguien de verdad q me ayude?"; "¿eres una persona real?" is not).
@@ -104,6 +104,9 @@ _STOP_CLAUSES = 2
 _TALK_TO_A_PERSON = re.compile(
     r"\b(?:hablar|conversar|comunicarme|comunica|comunique|contactarme)\s+con\s+(?:alguien|una persona|un humano"
     r"|una humana|un funcionario|una funcionaria|un ejecutivo|una ejecutiva)\b"
+    # "¿me puede atender un funcionario de obras?": attended by someone
+    r"|\b(?:me|nos)\s+(?:puede|pueden|podria|podrian)\s+atender\s+(?:un|una|alguna|algun)\s+(?:persona|funcionari[oa]"
+    r"|ejecutiv[oa]|senorita|caballero)\b"
     # "hay alguna señorita q me pueda atender?", "habrá alguien q me ayude?"
     r"|\b(?:hay|habra|habria|esta|existe)\s+(?:alguien|alguna persona|alguna senorita|algun caballero|algun funcionario"
     r"|alguna funcionaria|algun ejecutivo|alguna ejecutiva)\s+(?:que|quien)\s+(?:me|nos)\s+(?:pueda\s+|podria\s+)?"
@@ -114,6 +117,18 @@ _TALK_TO_A_PERSON = re.compile(
 def asks_to_talk_to_a_person(text: str) -> bool:
     """The message asks to talk to someone of the municipality ("puedo hablar con alguien de la muni?")."""
     return bool(_TALK_TO_A_PERSON.search(normalise(text)))
+
+
+# "mejor quiero hablar con un funcionario, …": a person asked for outright, whatever procedure the rest names.
+_TALK_TO_ONE_OUTRIGHT = re.compile(
+    r"\b(?:quiero|quisiera|necesito|prefiero|me gustaria) (?:hablar|conversar) con (?:un|una|alguna|algun) "
+    r"(?:persona|humano|humana|funcionari[oa]|ejecutiv[oa]|operador[a]?)\b"
+)
+
+
+def asks_for_a_person_outright(text: str) -> bool:
+    """The citizen says they want to talk to a person ("mejor quiero hablar con un funcionario…")."""
+    return bool(_TALK_TO_ONE_OUTRIGHT.search(normalise(text)))
 
 
 def wants_a_real_person(text: str) -> bool:
@@ -247,7 +262,8 @@ _UPSET = re.compile(
 )
 # Fed up with waiting: upset too, though often asking how a request goes ("todavía nadie viene, ¿qué pasó?").
 _FED_UP = re.compile(
-    r"\b(?:nadie (?:viene|vino|hace nada|pesca|me pesca|soluciona|resuelve|hace caso|se hace cargo)"
+    r"\b(?:nadie (?:viene|vino|hace nada|pesca|me pesca|soluciona|resuelve|hace caso|se hace cargo"
+    r"|(?:me |nos )?da (?:una )?(?:solucion|respuesta))|no hace nada|(?:ya )?van \d+ veces que"
     r"|nunca (?:vienen|viene|vinieron|responden|contestan|hacen nada|solucionan)|no hacen nada|no pescan"
     r"|hace (?:\w+ )?(?:meses|semanas|anos|mucho tiempo|harto tiempo) que (?:pedi|espero|estoy esperando"
     r"|reclamo|llamo|pido|vengo)"
@@ -495,6 +511,32 @@ def asks_to_repeat(text: str) -> bool:
     if len(norm.split()) > MAX_REPEAT_WORDS:
         return False
     return any(_REPEAT.search(normalise(part)) for part in re.split(r"[?¿!.,;]+", text) if normalise(part))
+
+
+# "hola, q cosas se pueden hacer por aca?", "en q me puedes ayudar?": what the assistant does.
+_WHAT_CAN_BE_DONE_HERE = re.compile(
+    r"^(?:(?:hola|buenas|oye|oiga|y) )*(?:que|en que) (?:cosas |tramites )?(?:se (?:puede|pueden)|puedo"
+    r"|me (?:puedes|puede)|puedes|pueden)(?: \w+)? (?:hacer|ayudar|consultar|preguntar|pedir)(?: (?:por aca|por aqui"
+    r"|aca|aqui|contigo"
+    r"|con usted|en este chat|por este medio|por esta via|por whatsapp|por telegram))?$"
+)
+
+
+def asks_what_can_be_done_here(text: str) -> bool:
+    """The citizen asks what can be done in this chat ("q cosas se pueden hacer por aca?")."""
+    return bool(_WHAT_CAN_BE_DONE_HERE.match(normalise(text)))
+
+
+# A goodbye at the end: "no eso era, buenas noches", "no nada mas, chao".
+_GOODBYE_END = re.compile(
+    r"\b(?:chao|chau|adios|hasta luego|hasta pronto|buenas noches|nos vemos|que este bien"
+    r"|que estes bien|que tenga buen dia|cuidese|bendiciones)$"
+)
+
+
+def ends_with_goodbye(text: str) -> bool:
+    """The message closes with a goodbye ("no eso era, buenas noches")."""
+    return bool(_GOODBYE_END.search(normalise(text)))
 
 
 def looks_like_question(text: str) -> bool:

@@ -181,6 +181,12 @@ def explicit_request(text: str) -> bool:
     return bool(_REQUEST.search(norm) or _FOR_ME.search(norm))
 
 
+def asks_politely_to_do(text: str) -> bool:
+    """A polite request that the town hall do it ("¿me lo pueden hacer por aquí?", "¿pueden venir a buscarlo?")."""
+    norm = normalise(text)
+    return bool(_POLITE_REQUEST.search(norm) or _COME_AND_ACT.search(norm))
+
+
 def asks_it_done(text: str) -> bool:
     """A command to do it for me, not asked as a question ("mejor pidelo por aca", "entonces si, inscribela")."""
     return bool(_FOR_ME.search(normalise(text))) and "?" not in text and "¿" not in text

@@ -115,11 +115,12 @@ def _kinds_named(text: str) -> Set[str]:
 
 
 # "quiero hacer un trámite": a procedure, any one; only greetings and such around it.
-_ANY_PROCEDURE = {"tramite", "tramites", "gestion", "gestiones"}
+_ANY_PROCEDURE = {"tramite", "tramites", "gestion", "gestiones", "algo"}  # "necesito ayuda con algo de la muni"
 _AROUND_ANY = {
     "hola", "holi", "buenas", "buenos", "dias", "tardes", "noches", "wena", "wenas", "oiga", "oye", "porfa",
     "favor", "xfa", "realizar", "ingresar", "empezar", "iniciar", "algun", "alguno", "unos", "unas", "aca", "aqui",
     "quisiera", "queria", "necesitaba", "podria", "puedo", "ayuda", "ayudar", "ayudarme", "ayudame",
+    "necesito", "quiero", "muni", "municipalidad", "municipio", "consultar", "preguntar", "hacerles", "pedirles",
 }  # fmt: skip
 
 

@@ -34,11 +34,14 @@ from bot.dialogue.cues import (
     accepts,
     angry_at_the_asking,
     asks_about_town_hall,
+    asks_for_a_person_outright,
     asks_for_list,
     asks_status,
     asks_to_delete_data,
     asks_to_talk_to_a_person,
     asks_town_hall_detail,
+    asks_what_can_be_done_here,
+    ends_with_goodbye,
     gives_own_data,
     gives_thanks,
     is_stop,
@@ -56,6 +59,7 @@ from bot.dialogue.procedure_moves import (
     DO,
     MAX_BARE_WORDS,
     asks_it_done,
+    asks_politely_to_do,
     explicit_request,
     procedure_move,
     reports_a_problem,
@@ -145,8 +149,22 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
     ``unsure``: the classifier's confidence in its guess is low (below ``UNSURE_CONFIDENCE``)."""
     if accepts(text) and "tramite" not in entities and guessed != DOING:
         return AGREEING  # "ya, pidelo entonces" after "¿Quieres hacer la solicitud?" is a yes, not a miss
-    if (guessed in (OUT_OF_SCOPE, "nlu_fallback", "negar") and names_a_person(text)) or wants_a_real_person(text):
-        return PERSON  # "no quiero hablar con una maquina, quiero una persona", "hay alguien de verdad q me ayude?"
+    if (
+        (guessed in (OUT_OF_SCOPE, "nlu_fallback", "negar") and names_a_person(text))
+        or wants_a_real_person(text)
+        or (guessed != STATUS and asks_for_a_person_outright(text))
+    ):
+        # "no quiero hablar con una maquina, quiero una persona", "hay alguien de verdad q me ayude?", "mejor quiero
+        # hablar con un funcionario, mi calle no aparece como zona regulada…" (whatever procedure it names)
+        return PERSON
+    if guessed == PERSON and not names_a_person(text) and asks_politely_to_do(text):
+        return DOING  # "no me funciona la pagina, me lo pueden hacer por aqui?": the request, not a handoff
+    if guessed in GREETINGS and unsure and gives_thanks(text) and not looks_like_question(text):
+        return THANKING  # "muchas gracias mijito, que dios lo bendiga": thanks, not a goodbye tied with them
+    if guessed == "negar" and ends_with_goodbye(text) and not looks_like_question(text):
+        return "despedirse"  # "no eso era, buenas noches": nothing more, and goodbye
+    if guessed in (ASKING, DOING, LISTING) and "tramite" not in entities and asks_what_can_be_done_here(text):
+        return "consultar_bot"  # "hola, q cosas se pueden hacer por aca?": what the assistant does
     if guessed in SMALL_TALK | {ASKING} and "tramite" not in entities and asks_to_talk_to_a_person(text):
         return PERSON  # "gracias, y puedo hablar con alguien de la muni pa confirmar la hora?"
     if guessed in {ASKING, DOING, OUT_OF_SCOPE, STOPPING, "nlu_fallback"} and asks_to_delete_data(text):
@@ -280,6 +298,15 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         # "ya, q vengan a buscarlos entonces" after the pickup's answer asks for one, not about one; "poste apagado
         # afuera del 2233" reports one
         return DOING
+    if (
+        guessed == STATUS
+        and "folio" not in entities
+        and sounds_upset(text)
+        and not speaks_of_a_request_made(text)
+        and not _MADE_A_REQUEST.search(normalise(text))
+    ):
+        # "ya van 3 veces q les escribo y nadie da solucion, los perros de la plaza…": anger, not a request's status
+        return PERSON if names_a_person(text) else OUT_OF_SCOPE
     if guessed == STATUS and "folio" not in entities and asks_what_if(text):
         return ASKING  # "y si no me responden en 10 dias q hago?": what then, not how a request goes
     if (
@@ -301,6 +328,13 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
 _AT_A_HOUSE = re.compile(
     r"\b(?:frente al|al frente del|al lado del|afuera del|fuera del|cerca del|atras del) \d{1,5}\b"
     r"|\b(?:calle|pasaje|pje|psje|avenida|av) (?:\w+ ){1,3}\d{1,5}\b"
+)
+# A request the citizen made ("hace 2 semanas pedí el retiro", "mi reclamo"): a fed-up message about it asks how
+# it goes; one about nothing made ("ya van 3 veces q les escribo y nadie da solución") is anger to attend to.
+_MADE_A_REQUEST = re.compile(
+    r"\b(?:pedi|pedimos|solicite|solicitamos|reclame|reclamamos|reporte|reportamos|denuncie|denunciamos|ingrese"
+    r"|ingresamos|postule|postulamos|hice|hicimos)\b|\b(?:mi|mis|nuestra|nuestro|nuestras|nuestros|el|la) (?:solicitud"
+    r"|reclamo|denuncia|reporte|tramite|postulacion|pedido)(?:es|s)?\b"
 )
 MIN_WORDS_BESIDE_THE_HOUSE = 2
 
