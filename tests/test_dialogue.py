@@ -922,3 +922,7 @@ def test_a_vague_call_for_help_with_the_town_hall_names_no_procedure():
 
     assert asks_for_any_procedure("hola necesito ayuda con algo de la muni")
     assert not asks_for_any_procedure("necesito ayuda social")
+
+
+def test_writing_to_an_office_is_a_request():
+    assert _cued_intent("hola, quiero escribirle a la oirs", "saludar", {"tramite"}, unsure=True) == "iniciar_tramite"

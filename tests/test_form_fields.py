@@ -191,3 +191,15 @@ def test_a_sound_before_the_name_and_an_unknown_email_or_phone():
     reference = FormField("referencia", "texto", "¿Alguna referencia?", required=False, max_length=300)
     told = "no se el numero del poste, esta frente a una farmacia"
     assert validate_answer(reference, told, context).value == told  # a reference, though it starts "no se"
+
+
+def test_a_required_description_cannot_be_passed_and_an_optional_one_can():
+    from bot.catalogue.model import FormField
+    from bot.forms.fields import AnswerContext, validate_answer
+
+    context = AnswerContext(today=date(2026, 12, 1), commune="Angol")
+    required = FormField("descripcion", "texto", "¿Cómo es el daño?", max_length=300)
+    passed = validate_answer(required, "paso", context)
+    assert not passed.ok and "no se puede saltar" in passed.error
+    optional = FormField("referencia", "texto", "¿Alguna referencia?", required=False, max_length=300)
+    assert validate_answer(optional, "paso", context).ok and validate_answer(optional, "paso", context).value is None

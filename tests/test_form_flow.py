@@ -598,3 +598,22 @@ def test_an_earlier_answer_corrected_while_another_is_asked_is_fixed_and_the_que
     # A description that only tells of a mistake, or a correction of nothing given, is no correction.
     assert correction_while_asking(state, form, "me equivoque de calle al ir a dejar el colchon", ctx()) is None
     assert correction_while_asking(state, form, "perdon, un colchon y una silla", ctx()) is None
+
+
+def test_two_streets_corner_in_the_opening_and_a_field_named_in_everyday_words(catalogue):
+    from bot.forms.flow import _field_named
+    from bot.forms.opening import opening_answers
+    from bot.forms.option_words import option_for_amount
+
+    pothole = catalogue.procedures["reporte-bache"].form
+    assert opening_answers(pothole, "quiero reportar un bache en Caupolican esquina Covadonga") == {
+        "direccion": "Caupolican esquina Covadonga"
+    }
+    assert opening_answers(pothole, "hay un hoyo en maruri esq. gamero hace dias") == {
+        "direccion": "maruri esq. gamero"
+    }
+    assert opening_answers(pothole, "hay un hoyo en la casa con mi mama") == {}
+    audience = catalogue.procedures["audiencia-alcalde"].form
+    assert _field_named(audience, "el tema").name == "materia"
+    volumes = ["Menos de 1 m³", "Entre 1 y 3 m³", "Más de 3 m³"]
+    assert option_for_amount("menos d 1 m3, son unos sacos no mas", volumes) == "Menos de 1 m³"

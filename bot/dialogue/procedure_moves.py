@@ -22,7 +22,9 @@ _ACT = (
     r"(?:pedir|solicitar|hacer (?:un|una|el|la)|dejar (?:un|una|mi|algo)|ingresar|postular|inscribir|inscribirme"
     r"|reservar|agendar|botar|(?:una )?hora (?:pa|para|con)|ayuda (?:con|para|pa|economica|social|municipal)"
     r"|denunciar|reclamar|reportar|avisar|registrar|que (?:vengan|retiren|poden|saquen|arreglen|manden|vayan"
-    r"|pasen|corten|limpien|revisen|fiscalicen|me))"
+    r"|pasen|corten|limpien|revisen|fiscalicen|me)"
+    # "quiero escribirle a la oirs": a message to an office, written now
+    r"|(?:escribir|escribirle|escribirles|mandarle|enviarle) (?:algo |un mensaje )?a (?:la|el|los))"
 )
 # In one's own name: "quiero pedir…", or a message that opens with the request ("solicito…").
 # "lo q necesito es reportar…": the want and the act may be joined by "es".

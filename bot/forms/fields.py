@@ -352,8 +352,14 @@ def _date(text: str, _f: FormField, context: AnswerContext) -> FieldResult:
     return _ok(parsed.isoformat(), parsed.strftime("%d/%m/%Y"))
 
 
+# Words that pass a question: no answer to one that must be answered ("paso" asked what the pothole is like).
+_PASSING = {"omitir", "saltar", "paso", "siguiente", "skip"}
+
+
 def _text(text: str, form_field: FormField, _c: AnswerContext) -> FieldResult:
     value = " ".join(text.split())
+    if normalise(value) in _PASSING:  # an optional field took it as a skip before coming here
+        return _fail("Esta pregunta no se puede saltar: la necesitamos para tu solicitud. Cuéntalo en pocas palabras.")
     if len(value) < 3 or not re.search(r"\w", value):
         return _fail("Cuéntame un poco más, con al menos algunas palabras.")
     if len(value) > form_field.max_length:

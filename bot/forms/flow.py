@@ -38,6 +38,17 @@ FIELD_WORDS = {
     "nombre": {"nombre", "llamo"},
     "direccion": {"direccion", "calle", "domicilio"},
     "fecha": {"fecha", "dia"},
+    # By field name: the words a citizen uses for what the summary calls «Materia», «Descripción»…
+    "materia": {"tema", "asunto", "materia"},
+    "descripcion": {"descripcion", "detalle", "relato"},
+    "motivo": {"motivo", "razon"},
+    "objetos": {"objetos", "cosas"},
+    "volumen": {"volumen", "cantidad"},
+    "especie": {"especie", "animal"},
+    "sexo_mascota": {"sexo"},
+    "edad_mascota": {"edad"},
+    "tipo_ruido": {"ruido"},
+    "fecha_preferida": {"fecha", "dia"},
 }
 MAX_ATTEMPTS_BEFORE_HELP = 2
 # Fields whose answer is a value: a "sí" means the citizen is willing to give it, not the value.
@@ -134,7 +145,8 @@ def correction_while_asking(
     norm = normalise(text)
     if asked is None or not (takes_back_an_answer(text) or _GIVEN_WRONG.search(norm) or _GIVEN_BEFORE.search(norm)):
         return None
-    answered = [f for f in fields if f.name in state.values and f.name != asked.name]
+    # Free text is corrected on the summary ("son mas cosas: una silla" is no new list of objects).
+    answered = [f for f in fields if f.name in state.values and f.name != asked.name and f.type != "texto"]
     named = _field_named(answered, text)
     found = {f.name: [v.value for v in _FOUND_BY_TYPE[f.type](text)] for f in answered if f.type in _FOUND_BY_TYPE}
     target = named or next((f for f in answered if found.get(f.name)), None)

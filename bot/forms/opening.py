@@ -73,8 +73,18 @@ _CORNER_IN = re.compile(
     re.IGNORECASE,
 )
 
+# Two streets' corner after "en", without a street word before: "en Caupolican esquina Covadonga", "en Caupolican
+# con Covadonga" (named, with capitals), "en maruri esq gamero".
+_NAMED_STREET = r"[A-ZÁÉÍÓÚÑ][^\W\d]*\.?"
+_PLAIN_STREET_WORD = rf"(?!{_STOP_AFTER_CORNER}\b)[^\W\d]+"
+_STREETS_CORNER = re.compile(
+    rf"(?<=\b[Ee]n\s)(?:{_NAMED_STREET}\s+){{1,4}}(?i:con|esquina|esq\.?)\s+{_NAMED_STREET}(?:\s+{_NAMED_STREET}){{0,3}}"
+    rf"|(?<=\b[Ee]n\s)(?i:(?!(?:la|el|los|las|mi|su|una|un)\b){_PLAIN_STREET_WORD}(?:\s+{_PLAIN_STREET_WORD}){{0,2}}"
+    rf"\s+(?:esquina|esq\.?)\s+(?!(?:de|del|la|el|mi|su)\b){_PLAIN_STREET_WORD}(?:\s+{_PLAIN_STREET_WORD}){{0,2}})"
+)
+
 # "Av. Italia 1450": the full stop of an abbreviation closes no clause.
-_ABBREVIATION_END = re.compile(r"\b(?:av|avda|pje|psje|dpto|depto|nro|sta|sto|gral|pob|pobl)$", re.IGNORECASE)
+_ABBREVIATION_END = re.compile(r"\b(?:av|avda|pje|psje|dpto|depto|nro|sta|sto|gral|pob|pobl|esq)$", re.IGNORECASE)
 
 
 def _clauses(text: str) -> List[str]:
@@ -103,7 +113,7 @@ def _address_in(clause: str, alone: bool) -> Optional[str]:
     of days or of pesos makes no address ("el poste de la esquina está apagado hace 2 semanas").
     """
     norm = normalise(clause)
-    corner = _CORNER_IN.search(clause)
+    corner = _CORNER_IN.search(clause) or _STREETS_CORNER.search(clause)
     if not re.search(r"\d", clause) or (corner and _counts_time(norm, clause)):
         # "el poste de la esquina de Maruri con Gamero esta apagado hace como 2 semanas": its number counts days
         return " ".join(corner.group(0).split()) if corner else None

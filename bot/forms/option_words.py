@@ -79,8 +79,9 @@ _ABOVE = re.compile(r"^(?:mas de|sobre) (\d+(?:[.,]\d+)?)\b")
 _AMOUNT = re.compile(r"\b(\d+(?:[.,]\d+)?) ?(?:m3|m|mts|metros?|cubicos?|kilos?|kg|anos?|meses|dias|personas|horas)\b")
 
 
-_UNDER = re.compile(r"\b(?:menos de|menor a|menor que|bajo|no alcanza a|ni)\s*$")
-_OVER = re.compile(r"\b(?:mas de|mayor a|mayor que|sobre|pasado de|arriba de)\s*$")
+# "menos d 1 m3" typed fast: the "de" shortened.
+_UNDER = re.compile(r"\b(?:menos de|menos d|menor a|menor que|bajo|no alcanza a|ni)\s*$")
+_OVER = re.compile(r"\b(?:mas de|mas d|mayor a|mayor que|sobre|pasado de|arriba de)\s*$")
 _NUDGE = 0.01
 
 
