@@ -904,6 +904,7 @@ def test_thanks_a_goodbye_a_person_outright_what_can_be_done_and_anger_without_a
     assert _cued_intent("no gracias", "negar") == "negar"
     assert _cued_intent("hola, q cosas se pueden hacer por aca?", "consultar_tramite") == "consultar_bot"
     assert _cued_intent("que puedo hacer con el perro del vecino?", "consultar_tramite") == "consultar_tramite"
+    assert _cued_intent("q tramites puedo hacer aca?", "listar_tramites") == "listar_tramites"  # the list
     outright = "mejor quiero hablar con un funcionario, mi calle no aparece como zona regulada y me cobran igual"
     assert _cued_intent(outright, "consultar_tramite", {"tramite"}) == "hablar_con_funcionario"
     attended = "esta muy enredado, me puede atender un funcionario de obras?"

@@ -515,7 +515,7 @@ def asks_to_repeat(text: str) -> bool:
 
 # "hola, q cosas se pueden hacer por aca?", "en q me puedes ayudar?": what the assistant does.
 _WHAT_CAN_BE_DONE_HERE = re.compile(
-    r"^(?:(?:hola|buenas|oye|oiga|y) )*(?:que|en que) (?:cosas |tramites )?(?:se (?:puede|pueden)|puedo"
+    r"^(?:(?:hola|buenas|oye|oiga|y) )*(?:que|en que) (?:cosas )?(?:se (?:puede|pueden)|puedo"
     r"|me (?:puedes|puede)|puedes|pueden)(?: \w+)? (?:hacer|ayudar|consultar|preguntar|pedir)(?: (?:por aca|por aqui"
     r"|aca|aqui|contigo"
     r"|con usted|en este chat|por este medio|por esta via|por whatsapp|por telegram))?$"
