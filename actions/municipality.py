@@ -21,13 +21,14 @@ from actions.context import (
 )
 from actions.conversation import follow_up
 from actions.procedure_turns import procedure_request
-from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending
+from actions.procedures import ActionIniciarTramite, ActionResponderTramite, answer_pending, category_named
 from actions.requests import status_turn
 from actions.services import current_catalogue
 from actions.survey import answer_survey
 from bot.answers.channel import MEDIA_REPLIES
 from bot.answers.conversation import datum_without_request
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
+from bot.answers.procedures import category_procedures
 from bot.answers.reply import Reply
 from bot.dialogue.cues import asks_about_town_hall, looks_like_question
 from bot.dialogue.message import Message
@@ -35,6 +36,8 @@ from bot.dialogue.procedure_moves import DO, procedure_move
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
 from bot.message_metadata import MEDIA_ONLY_TEXT
+
+MAX_AREA_WORDS = 6  # "los de medio ambiente": an area named, not a story that holds its name
 
 
 class ActionRecibirDato(Action):
@@ -83,8 +86,13 @@ class ActionRecibirDato(Action):
                 send(dispatcher, turn.replies)
                 given = {e.get("name") for e in turn.events}
                 return turn.events + [e for e in no_form if e["name"] not in given]
+            procedures = catalogue.procedures_for(town.slug) if town else {}
+            area = category_named(latest_text(tracker), procedures.values())
             if tracker.get_slot(Slot.PENDIENTE):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
+            elif town and area and len(latest_text(tracker).split()) <= MAX_AREA_WORDS:
+                # "los de medio ambiente" after the areas were named in words: that area's procedures
+                send(dispatcher, [category_procedures(town, procedures, area)])
             else:
                 send(dispatcher, [datum_without_request()])
             return no_form

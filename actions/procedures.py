@@ -125,14 +125,14 @@ class ActionListarTramites(NeedsMunicipality):
 
     def answer(self, catalogue: Catalogue, town: Municipality, tracker: Tracker) -> Turn:
         offered = catalogue.procedures_for(town.slug)
-        category = entity(tracker, "categoria") or _category_named(latest_text(tracker), offered.values())
+        category = entity(tracker, "categoria") or category_named(latest_text(tracker), offered.values())
         if category:
             return Turn([answers.category_procedures(town, offered, category)])
         online = asks_online_only(latest_text(tracker))
         return Turn([answers.categories_list(town, offered, online)])
 
 
-def _category_named(text: str, offered: Iterable[Procedure]) -> Optional[str]:
+def category_named(text: str, offered: Iterable[Procedure]) -> Optional[str]:
     """The area of procedures a typed message names ("ver los trámites de tránsito" -> "Tránsito")."""
     said = f" {normalise(text)} "
     return next((c for c in sorted({p.category for p in offered}) if f" {normalise(c)} " in said), None)

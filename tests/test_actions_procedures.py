@@ -850,3 +850,13 @@ async def test_a_procedure_chosen_by_a_question_that_asks_more_than_an_aspect_ge
     tracker = make_tracker("el aseo se puede pagar en cuotas?", "consultar_tramite", [], slots, [shown])
     messages, _ = await run(ActionResponderTramite(), tracker)
     assert messages[0]["text"].startswith("Derechos de aseo domiciliario") and "cuotas" in messages[0]["text"]
+
+
+async def test_an_area_named_in_words_without_its_buttons_lists_its_procedures():
+    tracker = make_tracker("los de medio ambiente", "informar", [], slots={"municipio": "angol"})
+    messages, _ = await run(ActionRecibirDato(), tracker)
+    assert "Trámites de Medio Ambiente en Angol" in texts(messages)
+    assert any("leña" in b["title"].lower() for b in messages[0]["buttons"])
+    tracker = make_tracker("Juan Perez", "informar", [], slots={"municipio": "angol"})
+    messages, _ = await run(ActionRecibirDato(), tracker)
+    assert "¿Para qué trámite" in texts(messages)
