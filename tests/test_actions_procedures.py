@@ -860,3 +860,14 @@ async def test_an_area_named_in_words_without_its_buttons_lists_its_procedures()
     tracker = make_tracker("Juan Perez", "informar", [], slots={"municipio": "angol"})
     messages, _ = await run(ActionRecibirDato(), tracker)
     assert "¿Para qué trámite" in texts(messages)
+
+
+def test_what_a_question_asks_beyond_any_aspect_matches_words_of_another_gender_or_number():
+    from bot.catalogue.files import load_catalogue
+    from bot.config import catalogue_dir
+    from bot.matching.question_words import sentences_answering
+
+    catalogue = load_catalogue(catalogue_dir())
+    cesfam = catalogue.procedure_for("penalolen", "inscripcion-cesfam")
+    asked = "y a los niños los puedo inscribir en el consultorio de aca? antes estaban inscritos en otra comuna"
+    assert sentences_answering(cesfam, asked) == ["Certificado de traslado, si viene inscrito en otro CESFAM"]

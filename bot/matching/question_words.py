@@ -86,6 +86,19 @@ def _content_words(text: str) -> Set[str]:
     return {w for w in normalise(text).split() if len(w) >= MIN_WORD_LETTERS and w not in _QUESTION_WORDS}
 
 
+def _inflected_alike(said: str, written: str) -> bool:
+    """The same word but for gender or number ("otra" and "otro", "niños" and "niño")."""
+
+    def root(word: str) -> str:
+        word = word[:-1] if word.endswith("s") else word
+        return word[:-1] if word.endswith(("a", "o")) else word
+
+    return len(root(said)) >= MIN_ROOT_LETTERS and root(said) == root(written)
+
+
+MIN_ROOT_LETTERS = 3
+
+
 def sentences_answering(proc: Procedure, question: str, beyond_aspects: bool = False) -> List[str]:
     """The requirements, steps or notes of ``proc`` that share the most words with ``question`` (two at most).
 
@@ -104,7 +117,7 @@ def sentences_answering(proc: Procedure, question: str, beyond_aspects: bool = F
     scored = []
     for sentence in [*proc.requirements, *proc.steps, *sentences_of(proc.additional_info or "")]:
         written = _content_words(sentence)
-        shared: float = sum(any(same_word(w, x) for x in written) for w in asked)
+        shared: float = sum(any(same_word(w, x) or _inflected_alike(w, x) for x in written) for w in asked)
         if hypothetical and _WHAT_IF_NOT_SAID.search(normalise(sentence)):
             shared += HYPOTHETICAL_WEIGHT  # "Si no te presentas, el juez puede resolver sin escucharte."
         if shared:
