@@ -38,17 +38,11 @@ FIELD_WORDS = {
     "nombre": {"nombre", "llamo"},
     "direccion": {"direccion", "calle", "domicilio"},
     "fecha": {"fecha", "dia"},
-    # By field name: the words a citizen uses for what the summary calls «Materia», «Descripción»…
+    # By field name: the words a citizen uses for what the summary calls «Materia» or «Sexo mascota» (only words
+    # that name the field and nothing else: "son cosas que están en el patio" corrects no «Objetos»).
     "materia": {"tema", "asunto", "materia"},
-    "descripcion": {"descripcion", "detalle", "relato"},
-    "motivo": {"motivo", "razon"},
-    "objetos": {"objetos", "cosas"},
-    "volumen": {"volumen", "cantidad"},
-    "especie": {"especie", "animal"},
     "sexo_mascota": {"sexo"},
     "edad_mascota": {"edad"},
-    "tipo_ruido": {"ruido"},
-    "fecha_preferida": {"fecha", "dia"},
 }
 MAX_ATTEMPTS_BEFORE_HELP = 2
 # Fields whose answer is a value: a "sí" means the citizen is willing to give it, not the value.
