@@ -927,3 +927,14 @@ def test_a_vague_call_for_help_with_the_town_hall_names_no_procedure():
 
 def test_writing_to_an_office_is_a_request():
     assert _cued_intent("hola, quiero escribirle a la oirs", "saludar", {"tramite"}, unsure=True) == "iniciar_tramite"
+
+
+def test_a_stop_word_followed_by_another_request_is_a_switch_and_wanting_it_done_is_no_cancel():
+    from bot.dialogue.form_moves import form_move
+
+    said = "espera, mejor olvidalo, lo q necesito es el retiro de un colchon"
+    message = Message(said, "cancelar", 0.52, {"tramite": "retiro-voluminosos"})
+    assert form_move("preguntando", PET, message, CONTEXT, "denuncia-ruidos") == OTHER_REQUEST
+    assert form_move("preguntando", PET, Message("ya no quiero seguir", "cancelar", 0.9), CONTEXT, "x") == CANCEL
+    assert _cued_intent("ya, quiero denunciarlo", "cancelar") == "iniciar_tramite"
+    assert _cued_intent("ya no quiero", "cancelar") == "cancelar"

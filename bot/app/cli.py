@@ -556,7 +556,8 @@ def build_parser() -> argparse.ArgumentParser:
             "eval/scenarios_i.yml,eval/scenarios_j.yml,eval/scenarios_k.yml,eval/scenarios_l.yml,eval/scenarios_m.yml,"
             "eval/scenarios_n.yml,eval/scenarios_o.yml,eval/scenarios_p.yml,eval/scenarios_q.yml,eval/scenarios_r.yml,"
             "eval/scenarios_s.yml,eval/scenarios_t.yml,eval/scenarios_u.yml,eval/scenarios_v.yml,"
-            "eval/scenarios_w.yml,eval/scenarios_x.yml,eval/scenarios_y.yml,eval/scenarios_z.yml,eval/scenarios_aa.yml"
+            "eval/scenarios_w.yml,eval/scenarios_x.yml,eval/scenarios_y.yml,eval/scenarios_z.yml,eval/scenarios_aa.yml,"
+            "eval/scenarios_ab.yml"
         ),
         help="escenarios de varias vueltas, archivos separados por comas",
     )

@@ -66,7 +66,10 @@ def form_move(
         return PERSON if message.intent == Intent.HABLAR_CON_FUNCIONARIO else ANSWER
     text = message.text
     if is_stop(text):
-        return CANCEL
+        # "espera, mejor olvídalo, lo q necesito es el retiro de un colchón": not a cancel but another request
+        other = other_procedure(message, current_procedure)
+        changed_to = other and other != current_procedure and (explicit_request(text) or changes_mind(text))
+        return OTHER_REQUEST if changed_to and stage in (ASKING, CORRECTING) else CANCEL
     if asks_to_repeat(text):
         return REPEAT
     if stage not in (ASKING, CORRECTING):

@@ -28,7 +28,7 @@ _ACT = (
 )
 # In one's own name: "quiero pedir…", or a message that opens with the request ("solicito…").
 # "lo q necesito es reportar…": the want and the act may be joined by "es".
-_WANT_TO_ACT = rf"\b{_WANT} (?:es )?{_ACT}\b"
+_WANT_TO_ACT = rf"\b{_WANT} (?:es )?{_ACT}(?:lo|la|los|las)?\b"  # "ya, quiero denunciarlo"
 _OPENS_WITH_REQUEST = r"^(?:solicito|pido|reporto|denuncio|reclamo|quiero reclamar|quiero denunciar)\b"
 # A letter's opening: "Me dirijo a ustedes para denunciar…", "le escribo para solicitar…".
 _WRITES_TO_ACT = (

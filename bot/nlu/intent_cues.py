@@ -279,7 +279,11 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return ASKING  # "tienen algun fono pa llamar?": the phone number, not a handoff
     if guessed == LISTING and "tramite" in entities and not asks_for_list(text):
         return ASKING  # "¿entregan composteras?": about that procedure, not the list of all
-    if guessed in (STOPPING, "nlu_fallback", OUT_OF_SCOPE, "informar") and not is_stop(text) and asks_it_done(text):
+    if (
+        guessed in (STOPPING, "nlu_fallback", OUT_OF_SCOPE, "informar")
+        and not is_stop(text)
+        and (asks_it_done(text) or (guessed == STOPPING and explicit_request(text)))
+    ):
         return DOING  # "buena, pero mejor pidelo por aca", "entonces si, inscribela": the request, asked for now
     if guessed == STOPPING and not is_stop(text) and ("tramite" in entities or looks_like_question(text)):
         guessed = ASKING  # "q necesito pa vender leña" is no cancel: then question or request, by its words
