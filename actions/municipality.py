@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -30,6 +30,8 @@ from bot.answers.conversation import datum_without_request
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 from bot.answers.procedures import category_procedures
 from bot.answers.reply import Reply
+from bot.catalogue.catalogue import Catalogue
+from bot.catalogue.model import Municipality
 from bot.dialogue.cues import asks_about_town_hall, looks_like_question
 from bot.dialogue.message import Message
 from bot.dialogue.procedure_moves import DO, procedure_move
@@ -38,6 +40,15 @@ from bot.matching.aspects import asked_aspects
 from bot.message_metadata import MEDIA_ONLY_TEXT
 
 MAX_AREA_WORDS = 6  # "los de medio ambiente": an area named, not a story that holds its name
+
+
+def _area_named(catalogue: Catalogue, town: Optional[Municipality], text: str) -> Optional[Reply]:
+    """ "los de medio ambiente" after the areas were named in words: that area's procedures, if it names one."""
+    if town is None or len(text.split()) > MAX_AREA_WORDS:
+        return None
+    procedures = catalogue.procedures_for(town.slug)
+    area = category_named(text, procedures.values())
+    return category_procedures(town, procedures, area) if area else None
 
 
 class ActionRecibirDato(Action):
@@ -86,15 +97,10 @@ class ActionRecibirDato(Action):
                 send(dispatcher, turn.replies)
                 given = {e.get("name") for e in turn.events}
                 return turn.events + [e for e in no_form if e["name"] not in given]
-            procedures = catalogue.procedures_for(town.slug) if town else {}
-            area = category_named(latest_text(tracker), procedures.values())
             if tracker.get_slot(Slot.PENDIENTE):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
-            elif town and area and len(latest_text(tracker).split()) <= MAX_AREA_WORDS:
-                # "los de medio ambiente" after the areas were named in words: that area's procedures
-                send(dispatcher, [category_procedures(town, procedures, area)])
             else:
-                send(dispatcher, [datum_without_request()])
+                send(dispatcher, [_area_named(catalogue, town, latest_text(tracker)) or datum_without_request()])
             return no_form
         town = catalogue.municipality_for_commune(commune)
         if town is None:

@@ -7,13 +7,13 @@ from typing import Sequence
 from bot.answers.reply import Button, Reply, intent_payload
 from bot.catalogue.model import FormField, Procedure
 from bot.forms.fields import example_for
-from bot.forms.state import FormState, label
+from bot.forms.state import FormState, label, label_in_sentence
 from bot.text import normalise
 
 
 def noted(fields: Sequence[FormField]) -> Reply:
     """Data for later questions, given while another was asked: kept (the pending one is asked again)."""
-    names = [label(f) if label(f).isupper() else label(f).lower() for f in fields]
+    names = [label_in_sentence(f) for f in fields]
     listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " y " + names[-1]
     return Reply(f"Gracias, anoté: {listed}.")
 

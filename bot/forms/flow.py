@@ -25,9 +25,9 @@ from bot.forms.fields import (
     validate_answer,
     yes_no,
 )
-from bot.forms.state import ADDING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label
+from bot.forms.state import ADDING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState, label, label_in_sentence
 from bot.forms.told import takes_what_was_told
-from bot.nlu.entities import find_emails, find_phones, find_ruts
+from bot.nlu.entities import Found, find_structured
 from bot.text import normalise, strip_accents
 
 # Words that name a field type when the citizen corrects a value: "no, mi correo es ...".
@@ -120,8 +120,8 @@ _GIVEN_WRONG = re.compile(
 _GIVEN_BEFORE = re.compile(r"\bya (?:se |te |le |les )?(?:lo|la|los|las) (?:di|dije|mande|pase|escribi|puse)\b")
 # "Maruri 1320 no 1230": the old value, negated after the new one, is no part of it.
 _OLD_VALUE_AFTER = re.compile(r"(?<![\s,;])[\s,;]+(?:y )?no(?: es| era)?\s+\S.*$", re.IGNORECASE)
-# Fields whose value one message holds unmistakably, looked for in the whole message.
-_FOUND_BY_TYPE = {"rut": find_ruts, "email": find_emails, "telefono": find_phones}
+# Fields whose value one message holds unmistakably, looked for in the whole message (``find_structured``).
+_FOUND_TYPES = ("rut", "email", "telefono")
 MAX_UNVALUED_CORRECTION_WORDS = 8  # "me equivoque en la direccion": that one, asked next
 
 
@@ -142,7 +142,8 @@ def correction_while_asking(
     # Free text is corrected on the summary ("son mas cosas: una silla" is no new list of objects).
     answered = [f for f in fields if f.name in state.values and f.name != asked.name and f.type != "texto"]
     named = _field_named(answered, text)
-    found = {f.name: [v.value for v in _FOUND_BY_TYPE[f.type](text)] for f in answered if f.type in _FOUND_BY_TYPE}
+    structured = find_structured(text)
+    found = {f.name: [v.value for v in structured if v.entity == f.type] for f in answered if f.type in _FOUND_TYPES}
     target = named or next((f for f in answered if found.get(f.name)), None)
     if target is None:
         return None
@@ -152,10 +153,11 @@ def correction_while_asking(
     new = next((r for r in reversed(results) if r.value != state.values.get(target.name)), None)
     if new is not None:
         state.store(target, new.value, new.display)
-        return _with_the_answer_too(state, fields, asked, text, context, f"Listo, corregí: {_as_named(target)}.")
+        said = f"Listo, corregí: {label_in_sentence(target)}."
+        return _with_the_answer_too(state, fields, asked, structured, context, said)
     if results:  # the same value again: nothing to change
         shown = state.displays.get(target.name) or str(state.values.get(target.name))
-        return _with_the_answer_too(state, fields, asked, text, context, f"Sí, ese dato ya lo tengo: {shown}.")
+        return _with_the_answer_too(state, fields, asked, structured, context, f"Sí, ese dato ya lo tengo: {shown}.")
     if named and len(norm.split()) <= MAX_UNVALUED_CORRECTION_WORDS:
         state.current, state.stage, state.attempts = target.name, CORRECTING, 0  # "me equivoque en la direccion"
         return Step(state)
@@ -163,23 +165,22 @@ def correction_while_asking(
 
 
 def _with_the_answer_too(
-    state: FormState, fields: List[FormField], asked: FormField, text: str, context: AnswerContext, said: str
+    state: FormState,
+    fields: List[FormField],
+    asked: FormField,
+    structured: List[Found],
+    context: AnswerContext,
+    said: str,
 ) -> Step:
     """After a correction: the answer to the question asked, when the message holds one of a kind found surely ("el
     rut ya lo mande, y mi celu es 9 5512 0348" asked the phone), stored too; else that question is asked again."""
-    if asked.type in _FOUND_BY_TYPE:
-        for found in _FOUND_BY_TYPE[asked.type](text):
-            result = validate_answer(asked, found.value, context)
-            if result.ok and result.value is not None:
-                state.store(asked, result.value, result.display)
-                state.advance(fields)
-                break
+    for found in (f for f in structured if f.entity == asked.type and asked.type in _FOUND_TYPES):
+        result = validate_answer(asked, found.value, context)
+        if result.ok and result.value is not None:
+            state.store(asked, result.value, result.display)
+            state.advance(fields)
+            break
     return Step(state, [Reply(said)])
-
-
-def _as_named(form_field: FormField) -> str:
-    """A field's label inside a sentence: "RUT", "dirección"."""
-    return label(form_field) if label(form_field).isupper() else label(form_field).lower()
 
 
 def _declined_ahead(state: FormState, fields: List[FormField], asked: FormField, text: str) -> Optional[FormField]:

@@ -48,6 +48,11 @@ def label(form_field: FormField) -> str:
     return text[:1].upper() + text[1:]
 
 
+def label_in_sentence(form_field: FormField) -> str:
+    """A field's label inside a sentence: "RUT" stays, "Dirección" is "dirección"."""
+    return label(form_field) if label(form_field).isupper() else label(form_field).lower()
+
+
 @dataclass
 class FormState:
     """Answers so far, the field being asked, failed attempts and the stage."""

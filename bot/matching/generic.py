@@ -104,8 +104,9 @@ _ALSO_VERBS = {"certificado", "permiso", "retiro", "reporte", "registro"}
 _PRONOUNS = {"la", "las", "lo", "los", "le", "les", "me", "te", "se", "nos"}
 
 
-def _kinds_named(text: str) -> Set[str]:
-    """The kinds of procedure the message names as nouns (not "¿dónde la retiro?", where it is a verb)."""
+def kinds_named(text: str) -> Set[str]:
+    """The kinds of procedure the message names as nouns ("la patente" -> {"patente"}; not "¿dónde la retiro?",
+    where it is a verb)."""
     words = normalise(text).split()
     return {
         _head(word)
@@ -139,23 +140,18 @@ def names_the_request_in_focus(text: str) -> bool:
     """The message speaks of "the" request or form ("la solicitud", "ese formulario") and names no other kind."""
     words = normalise(text).split()
     definite = any(w in _ANY_REQUEST and i > 0 and words[i - 1] in _DEFINITE for i, w in enumerate(words))
-    return definite and _kinds_named(text) <= _ANY_REQUEST
-
-
-def kinds_named(text: str) -> Set[str]:
-    """The kinds of procedure the message names as nouns ("la patente" -> {"patente"})."""
-    return _kinds_named(text)
+    return definite and kinds_named(text) <= _ANY_REQUEST
 
 
 def names_a_kind(text: str) -> bool:
     """The message names a kind of procedure ("un certificado", "los permisos")."""
-    return bool(_kinds_named(text))
+    return bool(kinds_named(text))
 
 
 def _kind_and_telling(text: str, offered: Iterable[Procedure]):
     """The words said, the procedures of the one kind named, and the words of each that tell them apart."""
     said = {_head(w) for w in normalise(text).split()}
-    heads = _kinds_named(text)
+    heads = kinds_named(text)
     if len(heads) != 1:
         return said, [], []
     head = next(iter(heads))
