@@ -24,16 +24,20 @@ from bot.message_metadata import attachments_of
 ANSWER_SLOT = "respuesta_formulario"
 
 
-def prefilled_state(town: Municipality, proc: Procedure, tracker: Tracker, first_answer: str = "") -> FormState:
+def prefilled_state(
+    town: Municipality, proc: Procedure, tracker: Tracker, first_answer: str = "", opening: Optional[str] = None
+) -> FormState:
     """A new request for ``proc``, with the data already given stored: RUT, e-mail and phone from the slots,
     what its opening message surely holds, and ``first_answer``.
 
     ``first_answer``: a message that took up the offer by answering ahead ("Camila Vidal" to "¿Quieres
-    hacer la solicitud?"): kept as the answer to the first question when it is a valid one.
+    hacer la solicitud?"): kept as the answer to the first question when it is a valid one. ``opening``: the
+    words of the last message about this request (default: all of it).
     """
     entities = {name: tracker.get_slot(name) for name in ("rut", "email", "telefono") if tracker.get_slot(name)}
     context = answer_context(tracker, town)
-    opening = str((tracker.latest_message or {}).get("text") or "")
+    if opening is None:
+        opening = str((tracker.latest_message or {}).get("text") or "")
     # A button's payload tells nothing of the case, nor does the yes that took up an offer ("ya, pídanlo entonces").
     typed = not opening.startswith("/") and not accepts(opening) and not asks_it_done(opening)
     answered = opening_answers(proc.form, opening) if typed else {}

@@ -326,7 +326,9 @@ def procedure_request(
             for other in dict.fromkeys(told)
             if other != slug and _requestable(catalogue.procedure_for(town.slug, other))
         ]
-        state = prefilled_state(town, proc, tracker, first_answer)
+        # "hay un poste sin luz en X 12 y un hoyo en Y 34": only this request's part tells its data.
+        opening = request_part(tracker, slug) if later else None
+        state = prefilled_state(town, proc, tracker, first_answer, opening=opening)
         intro = [introduction(proc, len(proc.form) - len(state.values))]
         if later:  # "hay un poste sin luz y un hoyo": this one first, the other is offered after the folio
             intro.insert(0, two_requests(proc.name, catalogue.display_name(later[0])))
@@ -344,6 +346,29 @@ def later_requests(tracker: Any) -> List[str]:
         for e in latest.get("entities") or []
         if e.get("entity") == "tramite" and e.get("role") == "siguiente" and e.get("value")
     ]
+
+
+def request_part(tracker: Any, slug: str) -> Optional[str]:
+    """The part of the last message about ``slug`` when it told other procedures too: from the end of the
+    procedure told before it to the start of the one told after it. ``None`` when the NLU gave no positions."""
+    latest = getattr(tracker, "latest_message", None) or {}
+    text = str(latest.get("text") or "")
+    told = sorted(
+        (
+            e
+            for e in latest.get("entities") or []
+            if e.get("entity") == "tramite" and e.get("value") and isinstance(e.get("start"), int)
+        ),
+        key=lambda e: int(e["start"]),
+    )
+    own = [e for e in told if e["value"] == slug]
+    others = [e for e in told if e["value"] != slug]
+    if not own or not others:
+        return None
+    start = max((int(e["end"]) for e in others if int(e["end"]) <= own[0]["start"]), default=0)
+    end = min((int(e["start"]) for e in others if int(e["start"]) >= own[0]["end"]), default=len(text))
+    part = text[start:end]
+    return part if part.strip() else None
 
 
 def told_in_order(tracker: Any) -> List[str]:

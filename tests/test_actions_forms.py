@@ -57,6 +57,25 @@ async def test_start_prefills_data_given_in_the_first_message():
     assert slots["formulario_listo"] is True
 
 
+async def test_two_requests_in_one_message_each_keeps_its_own_address():
+    """ "poste sin luz en X y un hoyo en Y": the light's request is prefilled with X, never with Y."""
+    text = "hay un poste sin luz en Los Aromos 1234 y ademas un hoyo enorme en Pasaje Pinto 45"
+    light, hole = text.index("poste sin luz"), text.index("hoyo")
+    tracker = make_tracker(
+        text,
+        "iniciar_tramite",
+        [
+            {"entity": "tramite", "value": "reporte-luminaria", "start": light, "end": light + 13},
+            {"entity": "tramite", "value": "reporte-bache", "role": "siguiente", "start": hole, "end": hole + 4},
+        ],
+        slots={"municipio": "penalolen"},
+    )
+    messages, slots, _ = await run(ActionIniciarTramite(), tracker)
+    state = FormState.from_dict(slots["solicitud"])
+    assert state.procedure == "reporte-luminaria" and slots["tramite_siguiente"] == "reporte-bache"
+    assert "Los Aromos 1234" in str(state.values.get("direccion")) and "Pinto" not in str(state.values)
+
+
 async def test_procedure_not_taken_in_chat_does_not_start_a_form():
     tracker = make_tracker(
         "quiero sacar licencia",
