@@ -29,6 +29,7 @@ from bot.dialogue.cues import (
     asks_town_hall_detail,
     gives_thanks,
     is_follow_up,
+    is_short_follow_up,
     opens_as_follow_up,
 )
 from bot.dialogue.procedure_moves import explicit_request
@@ -125,6 +126,8 @@ async def follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optio
         (bool(topic) and asks_town_hall_detail(text))
         or asks_about_town_hall(text)
         or (office_named(text, town) is not None and asks_open_or_where(text))
+        # "y la dideco?" just after the town hall or an office was described: that office.
+        or (bool(topic) and office_named(text, town) is not None and is_short_follow_up(text))
     )  # "y el telefono del juzgado"
     # A question that goes on from the answer just given asks about the procedure in focus, whatever it asks:
     # "¿a q hora?" (an aspect), or "y pa los jubilados?" after the fee of the waste collection.

@@ -38,20 +38,29 @@ def prefilled_state(
     context = answer_context(tracker, town)
     if opening is None:
         opening = str((tracker.latest_message or {}).get("text") or "")
-    # A button's payload tells nothing of the case, nor does the yes that took up an offer ("ya, pídanlo entonces").
-    typed = not opening.startswith("/") and not accepts(opening) and not asks_it_done(opening)
-    answered = opening_answers(proc.form, opening) if typed else {}
-    state = new_form_state(town, proc, {**answered, **known_values(proc.form, entities)}, context)
-    described = told_field(proc.form)
-    told = told_in_opening(proc.name, opening, answered) if described and typed else ""
-    if described and told and described.name not in state.values and validate_answer(described, told, context).ok:
-        state.told[described.name] = told  # quoted when its question comes: "Me contaste: «…»"
+    state = opening_state(town, proc, opening, known_values(proc.form, entities), context)
     first = state.field(proc.form)
     if first_answer and first is not None:
         result = validate_answer(first, first_answer, context)
         if result.ok:
             state.store(first, result.value, result.display)
             state.advance(proc.form)
+    return state
+
+
+def opening_state(
+    town: Municipality, proc: Procedure, opening: str, known: Dict[str, Any], context: AnswerContext
+) -> FormState:
+    """A new request for ``proc`` with the ``known`` values and what the words that asked for it surely tell
+    (``opening``: "quiero poner un reclamo porque…" is a «Reclamo», and its case is quoted when asked)."""
+    # A button's payload tells nothing of the case, nor does the yes that took up an offer ("ya, pídanlo entonces").
+    typed = not opening.startswith("/") and not accepts(opening) and not asks_it_done(opening)
+    answered = opening_answers(proc.form, opening) if typed else {}
+    state = new_form_state(town, proc, {**answered, **known}, context)
+    described = told_field(proc.form)
+    told = told_in_opening(proc.name, opening, answered) if described and typed else ""
+    if described and told and described.name not in state.values and validate_answer(described, told, context).ok:
+        state.told[described.name] = told  # quoted when its question comes: "Me contaste: «…»"
     return state
 
 

@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import input_channel, send
-from actions.form_start import ANSWER_SLOT, answer_context, new_form_state
+from actions.form_start import ANSWER_SLOT, answer_context, opening_state
 from actions.handoff import staff_can_reach, start_handoff
 from actions.procedure_turns import procedure_question, procedure_request
 from actions.services import current_catalogue, database, run_blocking
@@ -45,9 +45,11 @@ from bot.dialogue.form_moves import (
     other_procedure,
 )
 from bot.dialogue.message import Message
+from bot.dialogue.procedure_moves import asks_to_switch
 from bot.domain_names import Intent, Slot
 from bot.forms.fields import AnswerContext, name_before_data, photos, validate_answer, yes_no
 from bot.forms.flow import correction_while_asking, detail_field, handle_message
+from bot.forms.opening import cued_data
 from bot.forms.state import ADDING, ASKING, CHOOSING, CONFIRMING, CORRECTING, DONE, FormState
 from bot.message_metadata import MEDIA_ONLY_TEXT
 from bot.storage.requests import FolioExhausted, submit_request
@@ -125,6 +127,21 @@ def _store_other_data(
     words = _words_without(text, taken)
     meaningful = [w for w in words if normalise(w) not in DATA_WORDS]
     return stored, " ".join(words).strip(" .;-") if meaningful else ""
+
+
+def _told_aside(state: FormState, fields: List[Any], text: str, context: AnswerContext) -> List[str]:
+    """A name or an address told as such ("me llamo …", "vivo en …") while another question is asked, stored in
+    its unanswered field; the names of the fields filled."""
+    asked = state.field(fields)
+    open_fields = [f for f in fields if f.name not in state.values and (asked is None or f.name != asked.name)]
+    stored = []
+    for name, value in cued_data(open_fields, text).items():
+        form_field = state.field(fields, name)
+        result = validate_answer(form_field, value, context) if form_field else None
+        if form_field is not None and result is not None and result.ok:
+            state.store(form_field, result.value, result.display)
+            stored.append(name)
+    return stored
 
 
 MIN_DETAIL_WORDS_ASIDE = 8  # "el camion no pasa por mi calle hace 2 semanas…": a description, not a choice
@@ -263,7 +280,10 @@ class ValidateFormularioSolicitud(FormValidationAction):
         tracker: Tracker,
     ) -> Dict[Text, Any]:
         """What the message does to the request, as ``form_move`` reads it."""
-        if state.stage in (ASKING, CORRECTING) and not message.is_button:
+        # "no espera, en realidad lo q quiero reportar es un hoyo en la calle" asks for another request: no correction.
+        other = other_procedure(message, proc.slug)
+        switching = other not in (None, proc.slug) and asks_to_switch(message.typed)
+        if state.stage in (ASKING, CORRECTING) and not message.is_button and not switching:
             corrected = correction_while_asking(state, proc.form, message.typed, context)
             if corrected is not None:  # "perdon, el rut q le pase esta malo, el mio es …": fixed, then go on
                 send(dispatcher, corrected.replies)
@@ -280,7 +300,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
         if move == PERSON:
             return await self._hand_over(dispatcher, tracker, town, state, "hablar_con_funcionario")
         if move == OTHER_REQUEST:
-            state.switch_to = other_procedure(message, proc.slug)
+            state.switch_to, state.switch_said = other_procedure(message, proc.slug), message.text
             send(dispatcher, [form_replies.offer_switch(proc.name, catalogue.display_name(state.switch_to or ""))])
             return {ANSWER_SLOT: None, "solicitud": state.to_dict()}
         if move == UPSET:
@@ -307,6 +327,12 @@ class ValidateFormularioSolicitud(FormValidationAction):
         text = message.typed
         if state.stage in (ASKING, CORRECTING):  # "Ana Soto, 12.345.678-5, ana@gmail.com": every datum to its field
             stored, rest = _store_other_data(state, proc.form, tracker, context)
+            told = _told_aside(state, proc.form, rest or text, context)
+            if told:  # "me llamo Verónica Paz" asked «¿Qué quieres ingresar?»: the name kept
+                stored += told
+                asked = state.field(proc.form)
+                answers_too = asked is not None and validate_answer(asked, rest or text, context).ok
+                rest = (rest or text) if answers_too else ""
             aside = None if stored else _answer_aside(state, proc.form, text, context)
             if aside:
                 stored, rest = [aside], ""
@@ -362,7 +388,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
         dispatcher: CollectingDispatcher,
     ) -> Optional[Dict[Text, Any]]:
         """The reply to "¿dejamos esta solicitud y pedimos la otra?"; ``None``: not a yes or no."""
-        target, state.switch_to = state.switch_to, None
+        target, said, state.switch_to, state.switch_said = state.switch_to, state.switch_said, None, ""
         upset, state.upset = state.upset, False
         typed = message.typed or message.text
         answer = False if wants_to_go_on(typed) else yes_no(typed, message.intent)
@@ -377,7 +403,7 @@ class ValidateFormularioSolicitud(FormValidationAction):
             turn = procedure_request(catalogue, town, "", target, None)
             send(dispatcher, turn.replies)
             return {ANSWER_SLOT: "cancelado", "solicitud": None, "tramite": target}
-        new_state = new_form_state(town, other, carried_values(proc, state, other), context)
+        new_state = opening_state(town, other, said, carried_values(proc, state, other), context)
         slots = {ANSWER_SLOT: None, "solicitud": new_state.to_dict(), "tramite": other.slug}
         replies = [form_replies.switched(proc.name), form_replies.introduction(other)]
         if upset:  # the complaint first; the dropped request is offered again after its folio

@@ -79,6 +79,14 @@ async def test_fallback_offers_a_person_after_two_misses():
     assert any(b["payload"] == "/hablar_con_funcionario" for b in messages[0]["buttons"])
 
 
+async def test_an_office_named_alone_right_after_the_town_hall_gets_its_address():
+    """ "y la dideco?" just after the town hall's hours: the NLU gives up on two words, the context does not."""
+    tracker = make_tracker("y la dideco?", "nlu_fallback", slots={"municipio": "penalolen", "tema": "principal"})
+    messages, events = await run(ActionFallback(), tracker)
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert "Av. Consistorial 3450" in messages[0]["text"] and slots["tema"] == "dideco"
+
+
 async def test_person_contact_of_own_municipality():
     messages, _ = await run(
         ActionHablarConFuncionario(),

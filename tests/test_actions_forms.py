@@ -256,6 +256,23 @@ async def test_only_data_for_other_questions_is_noted_and_the_question_asked_aga
     assert "anoté: RUT." in texts(messages) and new_state.current == "nombre" and "nombre" not in new_state.values
 
 
+async def test_a_switch_fills_the_new_request_with_what_the_words_that_asked_for_it_tell():
+    """ "mejor quiero poner un reclamo…" mid-form, then "sí": the complaint starts as a «Reclamo»."""
+    state = FormState(
+        "audiencia-alcalde", "angol", current="telefono", values={"nombre": "Carmen Huenchual"},
+        displays={"nombre": "Carmen Huenchual"},
+    )  # fmt: skip
+    said = "no sabe q mejor quiero poner un reclamo en la oirs nomas, es mas rapido"
+    messages, result = await validate(state, said, intent="iniciar_tramite", entities=[ent("tramite", "reclamo-oirs")])
+    offered = FormState.from_dict(result["solicitud"])
+    assert offered.switch_to == "reclamo-oirs" and not FormState.from_dict(result["solicitud"]).values.get("tipo")
+    messages, result = await validate(offered, "si", intent="afirmar")
+    complaint = FormState.from_dict(result["solicitud"])
+    assert complaint.procedure == "reclamo-oirs" and complaint.values.get("tipo") == "Reclamo"
+    assert complaint.values.get("nombre") == "Carmen Huenchual" and complaint.current != "tipo"
+    assert "¿Qué quieres ingresar?" not in texts(messages)
+
+
 ANGRY = "q lata tanta pregunta!! esto es una burla, llevo 3 meses pidiendo q poden ese arbol y nadie viene"
 
 
@@ -436,3 +453,45 @@ async def test_a_question_about_the_request_being_made_is_answered_not_left_for_
     assert "Tu denuncia es reservada" in texts(messages) and "Cuando terminemos" not in texts(messages)
     messages, _ = await validate(state, "como va mi solicitud de poda?", "consultar_estado")
     assert "Cuando terminemos esta solicitud te ayudo con eso." in texts(messages)
+
+
+async def test_a_name_or_an_address_told_as_such_while_another_question_is_asked_is_kept():
+    state = FormState("reclamo-oirs", "angol", current="tipo")
+    messages, result = await validate(state, "me llamo veronica paz lincoqueo")
+    kept = FormState.from_dict(result["solicitud"])
+    assert kept.values.get("nombre") == "Veronica Paz Lincoqueo" and kept.current == "tipo"
+    assert "anoté: nombre" in texts(messages)
+    # Asked the name, told the address too: both kept.
+    state = FormState("retiro-voluminosos", "independencia", current="nombre")
+    _, result = await validate(state, "me llamo oscar ignacio henriquez pino y vivo en los olivos 1120")
+    kept = FormState.from_dict(result["solicitud"])
+    assert kept.values.get("nombre") == "Oscar Ignacio Henriquez Pino"
+    assert kept.values.get("direccion") == "los olivos 1120" and kept.current == "rut"
+
+
+async def test_a_rut_with_a_space_before_its_check_digit_is_a_rut():
+    state = FormState("reclamo-oirs", "angol", current="rut", values={"tipo": "Reclamo", "nombre": "Vero Paz"})
+    _, result = await validate(state, "18270483 0", entities=[ent("rut", "18270483-0")])
+    assert FormState.from_dict(result["solicitud"]).values.get("rut") == "18270483-0"
+
+
+async def test_asking_for_another_request_mid_form_is_never_stored_as_an_answer_or_a_correction():
+    # A schedule takes any words, yet "mejor quiero poner un reclamo…" asks for the complaint.
+    state = FormState(
+        "denuncia-ruidos", "providencia", current="horario",
+        values={"direccion": "marchant pereira 250", "tipo_ruido": "Construcción"},
+    )  # fmt: skip
+    said = "no sabe q mejor quiero poner un reclamo en la oirs, ya los he denunciado mil veces y no pasa nada"
+    messages, result = await validate(state, said, intent="consultar_estado", entities=[ent("tramite", "reclamo-oirs")])
+    kept = FormState.from_dict(result["solicitud"])
+    assert kept.switch_to == "reclamo-oirs" and "horario" not in kept.values
+    # "no espera, en realidad…" names no correction when it asks for another request.
+    state = FormState(
+        "reporte-luminaria", "penalolen", current="referencia", values={"direccion": "quilin con tobalaba"},
+        displays={"direccion": "quilin con tobalaba"},
+    )  # fmt: skip
+    said = "no espera, en realidad lo q quiero reportar es un hoyo en la calle ahi mismo, el foco ya lo arreglaron"
+    messages, result = await validate(state, said, intent="iniciar_tramite", entities=[ent("tramite", "reporte-bache")])
+    kept = FormState.from_dict(result["solicitud"])
+    assert kept.switch_to == "reporte-bache" and kept.values["direccion"] == "quilin con tobalaba"
+    assert "corregí" not in texts(messages)

@@ -265,6 +265,10 @@ def test_asking_them_to_come_is_a_request_not_a_status_question():
     assert _cued_intent("cuando vienen a buscar lo q pedi?", "consultar_estado") == "consultar_estado"
     assert _cued_intent("ya vinieron a buscar los cachureos q pedi?", "consultar_estado") == "consultar_estado"
     assert _cued_intent("hola kiero dejar un reclamo", "consultar_tramite", {"tramite"}) == "iniciar_tramite"
+    # Told to come and act, the rest of a long description asks nothing ("se puede caer" is no question).
+    told = "el arbol de afuera de mi casa tiene una rama quebrada que se puede caer encima de alguien vengan a podarlo"
+    assert _cued_intent(told, "consultar_tramite", {"tramite"}) == "iniciar_tramite"
+    assert _cued_intent("se puede pedir que vengan a podar?", "consultar_tramite", {"tramite"}) == "consultar_tramite"
 
 
 def test_town_hall_questions_are_relabelled_whatever_was_guessed():
@@ -282,6 +286,11 @@ def test_town_hall_questions_are_relabelled_whatever_was_guessed():
     assert not town_hall_only_as_place("a q hora abre la muni el sabado")
     assert not town_hall_only_as_place("en la muni a q hora atienden")  # "muni ... atienden": the town hall itself
     assert asks_about_town_hall("tienen pagina web?")
+    # Delivered to the citizen's own e-mail: when, not the town hall's address.
+    assert not asks_about_town_hall("y cuando me llega al correo?") and asks_about_town_hall("y el correo?")
+    from bot.matching.aspects import asked_aspects
+
+    assert asked_aspects("y cuando me llega al correo?") == ["plazo"]
 
 
 def test_a_kind_of_procedure_alone_is_ambiguous():
@@ -905,6 +914,12 @@ def test_thanks_a_goodbye_a_person_outright_what_can_be_done_and_anger_without_a
     assert _cued_intent("hola, q cosas se pueden hacer por aca?", "consultar_tramite") == "consultar_bot"
     assert _cued_intent("que puedo hacer con el perro del vecino?", "consultar_tramite") == "consultar_tramite"
     assert _cued_intent("q tramites puedo hacer aca?", "listar_tramites") == "listar_tramites"  # the list
+    assert _cued_intent("que puede hacer usted", "listar_tramites") == "consultar_bot"
+    senorita = "yo soy viejo y no le entiendo nada a esta maquina no me puede comunicar con una señorita"
+    assert _cued_intent(senorita, "consultar_estado") == "hablar_con_funcionario"
+    called = "me puede llamar alguien de la municipalidad por telefono es que no se escribir bien"
+    assert _cued_intent(called, "consultar_tramite") == "hablar_con_funcionario"
+    assert _cued_intent("dejelo asi no mas no quiero hacer la solicitud", "iniciar_tramite") == "cancelar"
     outright = "mejor quiero hablar con un funcionario, mi calle no aparece como zona regulada y me cobran igual"
     assert _cued_intent(outright, "consultar_tramite", {"tramite"}) == "hablar_con_funcionario"
     attended = "esta muy enredado, me puede atender un funcionario de obras?"

@@ -241,6 +241,8 @@ def test_a_name_told_with_other_data_is_the_name():
     assert opening_answers(_form("desratizacion"), told)["nombre"] == "marcela pino araya"
     told = "hola soy de la villa los aromos 14.839.201-3, tengo ratas"
     assert "nombre" not in opening_answers(_form("desratizacion"), told)
+    told = "soy de la villa los aromos y el poste 12 esta apagado"  # who writes, not where the light is
+    assert "direccion" not in opening_answers(_form("reporte-luminaria"), told)
     name = FormField("nombre", "nombre", "¿Cuál es tu nombre completo?")
     answer = validate_answer(name, "Valentina Ortiz Bravo, rut 12.908.734-K", AnswerContext(date(2026, 12, 1)))
     assert answer.value == "Valentina Ortiz Bravo"
@@ -248,7 +250,7 @@ def test_a_name_told_with_other_data_is_the_name():
 
 def test_a_decline_typed_where_the_name_was_asked_is_no_name():
     name = FormField("nombre", "nombre", "¿Cuál es tu nombre completo?")
-    for said in ("no tengo correo", "no se", "cual rut?"):
+    for said in ("no tengo correo", "no se", "cual rut?", "ya, inscribeme entonces", "hagala nomas", "registrame po"):
         assert not validate_answer(name, said, AnswerContext(date(2026, 12, 1))).ok, said
     assert validate_answer(name, "Nadia Notario", AnswerContext(date(2026, 12, 1))).value == "Nadia Notario"
 
@@ -262,6 +264,13 @@ def test_a_decline_typed_where_the_name_was_asked_is_no_name():
         ("retiro-voluminosos", "necesito retiro de un colchon en los aromos 233 depto 5", "los aromos 233 depto 5"),
         ("retiro-voluminosos", "vivo en Maruri 1450 y quiero botar un sofa", "Maruri 1450"),
         ("reporte-bache", "hay un hoyo en la calle desde hace 3 semanas, en el pasaje 3", "pasaje 3"),
+        # The street after "de" ("la luminaria de Av. …"), ending before what happens there.
+        ("reporte-luminaria", "la luminaria de Av. Condell 1020 esta apagada", "Av. Condell 1020"),
+        ("reporte-luminaria", "hay una luminaria en Av. Condell 1020 no prende hace dias", "Av. Condell 1020"),
+        ("reporte-bache", "el hoyo de la calle Pinto 45 es enorme", "calle Pinto 45"),
+        ("reporte-luminaria", "hay un foco apagado afuera de los leones 1340", "los leones 1340"),
+        ("reporte-luminaria", "la luminaria de suecia 1870 esta apagada hace dias", "suecia 1870"),
+        ("reporte-luminaria", "un foco apagado en lautaro con covadonga hace una semana", "lautaro con covadonga"),
     ],
 )
 def test_an_opening_message_gives_the_address_without_the_words_around_it(slug, said, address):

@@ -41,6 +41,7 @@ _STOP_MESSAGES = {
 }
 _STOP_WORDS = re.compile(
     r"\b(?:cancel(?:ar|a|o|alo|emos|en|ala|e|elo|ela|amos)|anul(?:ar|a|alo|emos|e|elo|amos)|olvid(?:alo|ate|emoslo)|dejemoslo"
+    r"|(?:dejalo|dejelo|dejala|dejela) (?:asi|hasta ahi|hasta aqui)"
     r"|no quiero seguir|ya no quiero (?:seguir|hacer|pedir|la solicitud|el tramite|nada)"
     # "para para, no quiero hacer la solicitud": the request itself declined ("no quiero nada mas" answers a question)
     r"|no quiero (?:hacer|seguir con|pedir|mandar|enviar) (?:la|el|esta|este|esa|ese|una|un|mi) (?:solicitud|tramite"
@@ -94,16 +95,25 @@ def is_stop(text: str) -> bool:
     # The whole message, or one of its first clauses: "sabe q mejor cancelar, voy a sacar fotos primero…",
     # "sabes q no, cancela eso, mejor lo llevo yo al punto limpio".
     leading = [normalise(c) for c in _CLAUSE_END.split(text.strip(), maxsplit=_STOP_CLAUSES)[:_STOP_CLAUSES]]
-    return any(len(part.split()) <= _MAX_STOP_WORDS and _STOP_WORDS.search(part) for part in (norm, *leading))
+    if any(len(part.split()) <= _MAX_STOP_WORDS and _STOP_WORDS.search(part) for part in (norm, *leading)):
+        return True
+    # Or how it opens, unpunctuated: "dejelo asi no mas no quiero hacer la solicitud" ("el vecino cancela la
+    # fiesta…" tells of someone else).
+    opening = _STOP_WORDS.search(" ".join(norm.split()[:_MAX_STOP_WORDS]))
+    return opening is not None and len(norm[: opening.start()].split()) <= _STOP_OPENING_WORDS
 
 
 _STOP_CLAUSES = 2
+_STOP_OPENING_WORDS = 1  # "ya dejelo asi…": a word before the stop phrase at most
 
 
 # Asking to talk to someone ("puedo hablar con alguien de la muni?", "me comunica con una persona?").
 _TALK_TO_A_PERSON = re.compile(
-    r"\b(?:hablar|conversar|comunicarme|comunica|comunique|contactarme)\s+con\s+(?:alguien|una persona|un humano"
-    r"|una humana|un funcionario|una funcionaria|un ejecutivo|una ejecutiva)\b"
+    r"\b(?:hablar|conversar|comunicarme|comunicar|comunica|comunique|contactarme)\s+con\s+(?:alguien|una persona"
+    r"|un humano|una humana|un funcionario|una funcionaria|un ejecutivo|una ejecutiva|una senorita|un caballero)\b"
+    # "¿me puede llamar alguien de la municipalidad?": called by someone
+    r"|\b(?:me|nos)\s+(?:puede|pueden|podria|podrian)\s+llamar\s+(?:alguien|una persona|un funcionario"
+    r"|una funcionaria)\b"
     # "¿me puede atender un funcionario de obras?": attended by someone
     r"|\b(?:me|nos)\s+(?:puede|pueden|podria|podrian)\s+atender\s+(?:un|una|alguna|algun)\s+(?:persona|funcionari[oa]"
     r"|ejecutiv[oa]|senorita|caballero)\b"
@@ -162,8 +172,10 @@ _TOWN_HALL_DETAILS = re.compile(
 
 
 def asks_town_hall_detail(text: str) -> bool:
-    """A follow-up about the town hall just described ("¿y el lunes?", "¿y el correo?")."""
-    return is_follow_up(text) and bool(_TOWN_HALL_DETAILS.search(normalise(text)))
+    """A follow-up about the town hall just described ("¿y el lunes?", "¿y el correo?"), not about the citizen's
+    own ("¿y cuándo me llega al correo?")."""
+    norm = normalise(text)
+    return is_follow_up(text) and bool(_TOWN_HALL_DETAILS.search(norm)) and not OWN_DETAIL.search(norm)
 
 
 def asks_open_or_where(text: str) -> bool:
@@ -516,8 +528,8 @@ def asks_to_repeat(text: str) -> bool:
 # "hola, q cosas se pueden hacer por aca?", "en q me puedes ayudar?": what the assistant does.
 _WHAT_CAN_BE_DONE_HERE = re.compile(
     r"^(?:(?:hola|buenas|oye|oiga|y) )*(?:que|en que) (?:cosas )?(?:se (?:puede|pueden)|puedo"
-    r"|me (?:puedes|puede)|puedes|pueden)(?: \w+)? (?:hacer|ayudar|consultar|preguntar|pedir)(?: (?:por aca|por aqui"
-    r"|aca|aqui|contigo"
+    r"|me (?:puedes|puede)|puedes|puede|pueden)(?: \w+)? (?:hacer|ayudar|consultar|preguntar|pedir)"
+    r"(?: (?:por aca|por aqui|aca|aqui|contigo|usted|tu|ud"
     r"|con usted|en este chat|por este medio|por esta via|por whatsapp|por telegram))?$"
 )
 

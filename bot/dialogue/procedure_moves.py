@@ -20,6 +20,8 @@ DO = "solicitud"
 _WANT = r"(?:quiero|quisiera|queria|queremos|necesito|necesitamos|necesitaria|me gustaria|deseo|vengo a)"
 _ACT = (
     r"(?:pedir|solicitar|hacer (?:un|una|el|la)|dejar (?:un|una|mi|algo)|ingresar|postular|inscribir|inscribirme"
+    # "quiero poner un reclamo en la oirs", "queremos presentar una denuncia"
+    r"|(?:poner|presentar|levantar|meter) (?:un|una) (?:reclamo|denuncia|queja|sugerencia|solicitud|reporte)"
     r"|reservar|agendar|botar|(?:una )?hora (?:pa|para|con)|ayuda (?:con|para|pa|economica|social|municipal)"
     r"|denunciar|reclamar|reportar|avisar|registrar|que (?:vengan|retiren|poden|saquen|arreglen|manden|vayan"
     r"|pasen|corten|limpien|revisen|fiscalicen|me)"
@@ -35,9 +37,10 @@ _WRITES_TO_ACT = (
     rf"\b(?:me dirijo|me comunico|escribo|le escribo|les escribo)\b(?:\s+\w+){{0,4}}?\s+(?:para|pa) {_ACT}\b"
 )
 _OPENS_WITH_REQUEST_RE = re.compile(_OPENS_WITH_REQUEST)
+# Told to the town hall to act, in the imperative: "vengan a podarlo", "retiren el sofa".
+_ACT_NOW = r"\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|despejen|fumiguen)\b"
 _REQUEST = re.compile(
-    _WANT_TO_ACT
-    + r"|\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|despejen|fumiguen|pidan que|inscribanme|anotenme"
+    _WANT_TO_ACT + "|" + _ACT_NOW + r"|\b(?:pidan que|inscribanme|anotenme"
     r"|avisen|avisenle|avisele"
     r"|agendenme|necesito que)\b|" + _OPENS_WITH_REQUEST + "|" + _WRITES_TO_ACT
 )
@@ -117,12 +120,12 @@ def procedure_move(message: Message) -> str:
         return DO
     if (
         request
-        and (_WANTS_IT_DONE.search(norm) or _OPENS_WITH_REQUEST_RE.search(norm))
+        and (_WANTS_IT_DONE.search(norm) or _OPENS_WITH_REQUEST_RE.search(norm) or _ACT_NOW_RE.search(norm))
         and "?" not in message.text
         and not _ASKS_FOR_FACTS.search(rest)
     ):
         # "hay un arbol seco q se puede caer, quiero q lo vengan a ver", "solicito evaluacion de un arbol q se puede
-        # caer": "se puede" asks nothing
+        # caer", "…una rama que se puede caer encima de alguien, vengan a podarlo": "se puede" asks nothing
         return DO
     if _POLITE_REQUEST.search(norm) or _COME_AND_ACT.search(norm):
         beside = _COME_AND_ACT.sub(" ", _POLITE_REQUEST.sub(" ", norm))
@@ -135,16 +138,14 @@ def procedure_move(message: Message) -> str:
     return DO if message.intent == Intent.INICIAR_TRAMITE else ASK
 
 
-# Asked of the town hall for oneself, as a command ("pídame la poda"): a request, even inside a description.
+# Asked of the town hall for oneself, as a command ("pídame la poda", "inscríbeme"), or of the assistant, or together
+# ("mejor pídelo por acá", "pidamos eso primero", "hagámoslo", "entonces sí, inscríbela": the pet, the child…):
+# a request verb in the imperative with its pronoun, even inside a description.
+_COMMANDED = r"(?:pid(?:e|a|an)|solicit(?:a|e|en)|haz|haga|hagan|anot(?:a|e|en)|inscrib(?:e|a|an)|agend(?:a|e|en)"
+_COMMANDED += r"|ingres(?:a|e|en)|tramit(?:a|e|en)|registr(?:a|e|en)|reserv(?:a|e|en))"
 _FOR_ME = re.compile(
-    r"\b(?:pidame|pideme|pidanme|pidamela|pidamelo|solicitame|solicitenme|solicitemela|hagame|hazme|haganme"
-    r"|anotame|anoteme|anotenme|inscribame|inscribanme|agendame|agendeme|agendenme"
-    # Or of the assistant, or together: "mejor pídelo por acá", "pidamos eso primero", "hagámoslo".
-    r"|pidelo|pidela|pidalo|pidala|pidanlo|pidamos|pidamoslo|pidamosla|solicitalo|solicitala|solicitemos"
-    r"|solicitemoslo|hagamoslo|hagamosla|ingresalo|ingresala|ingresemos|ingresemoslo|tramitalo|tramitemos"
-    # "entonces si, inscribela": the pet, the child… signed up
-    r"|inscribela|inscribelo|inscribanla|inscribanlo|anotala|anotalo|anotenla|anotenlo|agendala|agendalo"
-    r"|registrala|registralo|registrenla|registrenlo)\b"
+    rf"\b(?:{_COMMANDED}(?:me|nos|lo|la|los|las|melo|mela|noslo|nosla)"
+    r"|(?:pid|solicit|hag|anot|inscrib|agend|ingres|tramit|registr|reserv)[ae]mos(?:lo|la|los|las)?)\b"
 )
 _FIRST_PERSON = re.compile(f"{_WANT_TO_ACT}|{_OPENS_WITH_REQUEST}")
 _CHANGE_OF_MIND = re.compile(
@@ -200,6 +201,7 @@ _MIND_THEN_ACT = re.compile(
     r"\b(?:mejor|prefiero|mas bien|en realidad)(?: primero| ahora| altiro)? (?:solicito|pido|reporto|denuncio"
     r"|reclamo|hago|hagamos|pidamos|veamos|pedir|solicitar|reportar|denunciar|hacer|avisar|aviso|ingreso|ingresar)\b"
 )
+_ACT_NOW_RE = re.compile(_ACT_NOW)
 # "quiero que lo vengan a ver": a wish in one's own name that the town hall acts, stronger than a loose "se puede".
 _WANTS_IT_DONE = re.compile(rf"\b{_WANT} que (?:(?:lo|la|los|las|me|nos) )?\w+")
 # What only a question asks: a fact of the procedure, not a possibility ("se puede caer").

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue.model import FormField
 from bot.dialogue.cues import accepts
+from bot.dialogue.procedure_moves import asks_it_done
 from bot.forms.dates import parse_date
 from bot.forms.option_words import option_for_amount, option_named
 from bot.nlu.entities import blank_spans, find_emails, find_folios, find_phones, find_ruts, first_rut, format_phone
@@ -53,6 +54,7 @@ NOT_IN_A_NAME = {
     "no", "tengo", "tiene", "correo", "mail", "email", "telefono", "celular", "rut", "quiero", "necesito",
     "que", "porque", "gracias", "hola", "omitir", "nada", "numero", "direccion", "cual", "como", "donde",
     "si", "ya", "ok", "dale", "bueno", "porfa", "favor", "listo", "vecina", "vecino", "dueno", "duena",
+    "entonces", "nomas", "po", "altiro",
 }  # fmt: skip
 OTHER_OPTIONS = {"otro", "otra", "otros", "otras"}
 
@@ -172,7 +174,12 @@ def _name(text: str, _f: FormField, _c: AnswerContext) -> FieldResult:
     letters = sum(ch.isalpha() for ch in name)
     if letters < 2 or any(ch.isdigit() for ch in name) or len(name) > 80:
         return _fail("Necesito tu nombre, sin números. Por ejemplo: María José Soto.")
-    if not re.fullmatch(r"[\w .'\-]+", name, re.UNICODE) or set(normalise(name).split()) & NOT_IN_A_NAME:
+    # "inscribeme entonces", "hagalo nomas": a command to do it is nobody's name.
+    if (
+        not re.fullmatch(r"[\w .'\-]+", name, re.UNICODE)
+        or set(normalise(name).split()) & NOT_IN_A_NAME
+        or asks_it_done(name)
+    ):
         return _fail("Escribe solo tu nombre y apellido, por ejemplo: María José Soto.")
     pretty = " ".join(w[:1].upper() + w[1:] for w in name.split())
     return _ok(pretty)

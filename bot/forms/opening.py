@@ -33,12 +33,21 @@ _LEAD = re.compile(
     r"(?:en\s+(?:la\s+|el\s+)?)?)",
     re.IGNORECASE,
 )
+# What starts another clause after a street number: "Maruri 1450 y quiero botar un sofá", "Av. Condell 1020 esta
+# apagada" (the verb of what happens there).
+_CLAUSE_GOES_ON = (
+    r"(?:y|e|pero|porque|pq|xq|que|q|esta|estan|estaba|no|es|son|hay|se|tiene|tienen|pone|ponen|lleva|llevan"
+    r"|quedo|quedaron|sin|ya|desde|hace)"
+)
 # "... en manuel montt 1820": a place of one to four words and its number, closing the clause.
 _EN_PLACE_NUMBER = re.compile(
-    r"\ben\s+((?:(?!en\b)[^\W\d]+\.?\s+){1,4}\d{1,5}(?:\s*-?\s*[a-z]\b)?"
+    # "en" the place, or beside it ("hay un foco apagado afuera de los leones 1340"), or the place of the thing
+    # ("la luminaria de suecia 1870 esta apagada").
+    r"\b(?:en|de|del|afuera de|afuera del|fuera de|frente a|frente al|al lado de)\s+"
+    r"((?:(?!en\b)[^\W\d]+\.?\s+){1,4}\d{1,5}(?:\s*-?\s*[a-z]\b)?"
     r"(?:\s+(?:depto|dpto|departamento|casa|block|torre)\.?\s*\w{1,5})?)"
     # …or before what starts another clause: "hay un hoyo en maruri 1300 y tb quiero denunciar…".
-    r"\s*(?:$|(?=\s+(?:y|e|pero|porque|pq|xq)\s))",
+    rf"\s*(?:$|(?=\s+{_CLAUSE_GOES_ON}\s))",
     re.IGNORECASE,
 )
 # "el vecino de Santos Dumont 1456 pone música…": a street's name written with capitals and its number, after
@@ -50,9 +59,15 @@ _NAMED_PLACE_NUMBER = re.compile(
 _NOT_A_PLACE = re.compile(
     r"\b(?:semana|semanas|dia|dias|mes|meses|ano|anos|hora|horas|minutos|cuotas|lucas|pesos|utm|piso|numero)\b"
 )
-_STREET_START = re.compile(r"\ben\s+(?=(?:la\s+|el\s+)?" + _STREET.pattern + ")", re.IGNORECASE)
-# "Maruri 1450 y quiero botar un sofá": after the number, a new clause starts with "y", "porque"...
-_AFTER_THE_NUMBER = re.compile(r"(?<=\d)(\s+\w{1,5})??\s+(?:y|e|pero|porque|pq|xq|que|q)\s.*$", re.IGNORECASE)
+# Where the street starts: "hay un hoyo en la calle…", "la luminaria de Av. Condell 1020…" ("soy de la villa…" says
+# who is writing, not where the case is).
+_STREET_START = re.compile(
+    r"\b(?:en|(?<!soy )(?<!somos )(?:de|del)|frente a|frente al|afuera de)\s+"
+    r"(?=(?:la\s+|el\s+)?" + _STREET.pattern + ")",
+    re.IGNORECASE,
+)
+# After the number, another clause: cut there.
+_AFTER_THE_NUMBER = re.compile(rf"(?<=\d)(\s+\w{{1,5}})??\s+{_CLAUSE_GOES_ON}\s.*$", re.IGNORECASE)
 MIN_CLAUSES = 2
 # A schedule: when ("los viernes", "todas las noches", "fines de semana") and at what time ("desde las 11").
 
@@ -74,13 +89,15 @@ _CORNER_IN = re.compile(
 )
 
 # Two streets' corner after "en", without a street word before: "en Caupolican esquina Covadonga", "en Caupolican
-# con Covadonga" (named, with capitals), "en maruri esq gamero".
+# con Covadonga" (named, with capitals), "en maruri esq gamero", "en lautaro con covadonga" (not "en casa con mi
+# mama").
 _NAMED_STREET = r"[A-ZÁÉÍÓÚÑ][^\W\d]*\.?"
 _PLAIN_STREET_WORD = rf"(?!{_STOP_AFTER_CORNER}\b)[^\W\d]+"
 _STREETS_CORNER = re.compile(
     rf"(?<=\b[Ee]n\s)(?:{_NAMED_STREET}\s+){{1,4}}(?i:con|esquina|esq\.?)\s+{_NAMED_STREET}(?:\s+{_NAMED_STREET}){{0,3}}"
     rf"|(?<=\b[Ee]n\s)(?i:(?!(?:la|el|los|las|mi|su|una|un)\b){_PLAIN_STREET_WORD}(?:\s+{_PLAIN_STREET_WORD}){{0,2}}"
-    rf"\s+(?:esquina|esq\.?)\s+(?!(?:de|del|la|el|mi|su)\b){_PLAIN_STREET_WORD}(?:\s+{_PLAIN_STREET_WORD}){{0,2}})"
+    rf"\s+(?:esquina|esq\.?|con)\s+(?!(?:de|del|la|el|mi|su|los|las|un|una|unos|unas|tu|sus|mis)\b)"
+    rf"{_PLAIN_STREET_WORD}(?:\s+{_PLAIN_STREET_WORD}){{0,2}})"
 )
 
 # "Av. Italia 1450": the full stop of an abbreviation closes no clause.
@@ -169,12 +186,15 @@ def _titled(clause: str, options: List[str]) -> Optional[str]:
     said = set(normalise(clause).split())
     stems = {w[:TITLE_STEM] for w in said if len(w) >= MIN_STEMMED_LETTERS}
 
-    def names(option: str) -> bool:
-        own = {w for w in normalise(option).split() if len(w) > 3} - _GENERIC_TITLE_WORDS
-        # "pa la pega… para el banco": «Trámite bancario», a word of the title by its stem
-        return bool(own & said) or any(len(w) >= MIN_STEMMED_LETTERS and w[:TITLE_STEM] in stems for w in own)
+    def own(option: str) -> set[str]:
+        return {w for w in normalise(option).split() if len(w) > 3} - _GENERIC_TITLE_WORDS
 
-    named = [o for o in options if names(o)]
+    # A word of the title itself first: "un reclamo porque en el consultorio…" is a «Reclamo», though
+    # "consultorio" shares its stem with «Consulta».
+    named = [o for o in options if own(o) & said]
+    if not named:
+        # "pa la pega… para el banco": «Trámite bancario», a word of the title by its stem
+        named = [o for o in options if any(len(w) >= MIN_STEMMED_LETTERS and w[:TITLE_STEM] in stems for w in own(o))]
     return named[0] if len(named) == 1 else None
 
 
@@ -248,4 +268,27 @@ def opening_answers(fields: List[FormField], text: str) -> Dict[str, str]:
                 found[form_field.name] = str(chosen[0][1])
                 used.update(i for i, _ in chosen)
                 named_option.update(i for i, _ in chosen)
+    return found
+
+
+# One's own address, told as such: "…y vivo en Los Olivos 1120".
+_OWN_ADDRESS_CUE = re.compile(
+    r"\b(?:vivo en|vivimos en|mi direcci[oó]n es|mi direcci[oó]n|mi dire es|mi domicilio es)\b", re.IGNORECASE
+)
+
+
+def cued_data(fields: List[FormField], text: str) -> Dict[str, str]:
+    """Field name -> the words of ``text`` that answer it, for a name and an address told as such ("me llamo …",
+    "vivo en …"), whatever question is asked: they are kept, not lost in another field."""
+    found: Dict[str, str] = {}
+    for form_field in fields:
+        if form_field.type == "nombre":
+            name = _told_name(text)
+            if name:
+                found[form_field.name] = name
+        elif form_field.type == "direccion":
+            told = [c[cue.start() :] for c in _clauses(text) if (cue := _OWN_ADDRESS_CUE.search(c))]
+            address = _address_in(told[0], False) if len(told) == 1 else None
+            if address:
+                found[form_field.name] = address
     return found

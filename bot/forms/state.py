@@ -67,6 +67,8 @@ class FormState:
     stage: str = ASKING
     # Another procedure the citizen asked for mid-form: "¿dejamos esta y pedimos esa?" is pending.
     switch_to: Optional[str] = None
+    # The words that asked for it ("mejor quiero poner un reclamo"): what they tell fills the new request.
+    switch_said: str = ""
     # The switch was offered to an upset citizen (a complaint): this request is offered again after its folio.
     upset: bool = False
     # A detail the citizen told on the summary, waiting for "¿Lo agrego a …?" (stage ADDING).

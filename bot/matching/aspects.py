@@ -43,7 +43,8 @@ ASPECT_PATTERNS = {
     "plazo": [
         r"\b(demora|demoran|demoran|tarda|tardan|plazo|cuanto tiempo|cuantos dias|hasta cuando|vence|vencimiento"
         r"|fecha)\b",
-        r"\bcuando (esta|estaria|sale|me lo|me la|lo entregan|la entregan|pasan|vienen|viene|llegan|van a venir"
+        r"\bcuando (esta|estaria|sale|me lo|me la|me llega|llega|llegara|lo entregan|la entregan|pasan|vienen|viene"
+        r"|llegan|van a venir"
         r"|van a pasar|lo retiran|los retiran|lo vienen|la vienen)\b",
         r"\b(al tiro|altiro|inmediato|inmediata|inmediatamente|en el acto|el mismo dia|en el dia)\b",
     ],
@@ -67,7 +68,12 @@ ASPECT_PATTERNS = {
 _ASKS_CONDITIONS = re.compile(_CONDITIONS)
 # The citizen's own contact detail ("mi telefono es…", "no tengo correo") asks for none ("¿tiene telefono la
 # oirs?" does).
-OWN_DETAIL = re.compile(r"\b(?:mi|mis|tengo) (?:telefono|fono|celular|numero|correo|mail|email|direccion)\b")
+# Nor does a delivery to the citizen's e-mail: "¿cuándo me llega al correo?", "¿me lo mandan por mail?".
+OWN_DETAIL = re.compile(
+    r"\b(?:mi|mis|tengo) (?:telefono|fono|celular|numero|correo|mail|email|direccion)\b"
+    r"|\b(?:llega|llegue|llegara|llegan|mandan|manda|envian|envia|mandaran|enviaran|recibo|recibire)\b(?: \w+){0,3}"
+    r" (?:al|por|a mi|en mi|por el) (?:correo|mail|email)\b"
+)
 # "¿se puede pagar por internet?" asks how to pay, not how much: no word of an amount.
 _AMOUNT = re.compile(
     r"\b(?:cuanto|cuanta|valor|precio|costo|cuesta|cuestan|sale|vale|tarifa|arancel|gratis|gratuito|utm|lucas"

@@ -28,8 +28,8 @@ class Found:
     confidence: float = 1.0
 
 
-# 12.345.678-5, 12345678-5, 12345678 - k, 1.234.567-4
-_RUT_RE = re.compile(r"(?<![\w.])(\d{1,2}\.\d{3}\.\d{3}|\d{7,8})\s?-\s?([\dkK])(?![\w])")
+# 12.345.678-5, 12345678-5, 12345678 - k, 1.234.567-4, or its check digit after a space: 18270483 0
+_RUT_RE = re.compile(r"(?<![\w.])(\d{1,2}\.\d{3}\.\d{3}|\d{7,8})(?:\s?-\s?|\s)([\dkK])(?![\w])")
 # 123456785 right after the word "rut"
 _BARE_RUT_RE = re.compile(r"\brut\b\D{0,12}?(?<!\d)(\d{8,9}|\d{7,8}[kK])(?![\w])", re.IGNORECASE)
 # An address starts where a run of address characters starts: without the look-behind the engine

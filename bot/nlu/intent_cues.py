@@ -163,9 +163,13 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return THANKING  # "muchas gracias mijito, que dios lo bendiga": thanks, not a goodbye tied with them
     if guessed == "negar" and ends_with_goodbye(text) and not looks_like_question(text):
         return "despedirse"  # "no eso era, buenas noches": nothing more, and goodbye
-    if guessed in (ASKING, DOING) and "tramite" not in entities and asks_what_can_be_done_here(text):
+    if guessed in (ASKING, DOING, LISTING) and "tramite" not in entities and asks_what_can_be_done_here(text):
         return "consultar_bot"  # "hola, q cosas se pueden hacer por aca?": what the assistant does
-    if guessed in SMALL_TALK | {ASKING} and "tramite" not in entities and asks_to_talk_to_a_person(text):
+    if (
+        (guessed in SMALL_TALK | {ASKING} or (guessed == STATUS and "folio" not in entities))
+        and "tramite" not in entities
+        and asks_to_talk_to_a_person(text)
+    ):
         return PERSON  # "gracias, y puedo hablar con alguien de la muni pa confirmar la hora?"
     if guessed in {ASKING, DOING, OUT_OF_SCOPE, STOPPING, "nlu_fallback"} and asks_to_delete_data(text):
         return DELETING  # "como hago pa q borren lo q les di en este chat": deletion, however it is asked
