@@ -271,6 +271,7 @@ def test_a_decline_typed_where_the_name_was_asked_is_no_name():
         ("reporte-luminaria", "hay un foco apagado afuera de los leones 1340", "los leones 1340"),
         ("reporte-luminaria", "la luminaria de suecia 1870 esta apagada hace dias", "suecia 1870"),
         ("reporte-luminaria", "un foco apagado en lautaro con covadonga hace una semana", "lautaro con covadonga"),
+        ("reporte-bache", "quiero avisar de un bache grande en gamero llegando a maruri", "gamero llegando a maruri"),
     ],
 )
 def test_an_opening_message_gives_the_address_without_the_words_around_it(slug, said, address):

@@ -254,7 +254,8 @@ _WHERE_WORDS = re.compile(
     r"|supermercado|feria|bandejon|costanera|rotonda|puente|estacion)\b"
 )
 # "Maruri con Rivera": two streets, a few words each, before any comma.
-_CORNER = re.compile(r"^(?:\S+ ){1,4}con(?: \S+){1,4}$")
+# "maruri con gamero", "gamero llegando a maruri", "gamero casi esquina maruri"
+_CORNER = re.compile(r"^(?:\S+ ){1,4}(?:con|llegando a|casi llegando a|casi esquina|casi esquina con)(?: \S+){1,4}$")
 
 
 def looks_like_a_place(text: str) -> bool:

@@ -90,13 +90,14 @@ _CORNER_IN = re.compile(
 
 # Two streets' corner after "en", without a street word before: "en Caupolican esquina Covadonga", "en Caupolican
 # con Covadonga" (named, with capitals), "en maruri esq gamero", "en lautaro con covadonga" (not "en casa con mi
-# mama").
+# mama"), "en gamero llegando a maruri".
 _NAMED_STREET = r"[A-ZÁÉÍÓÚÑ][^\W\d]*\.?"
 _PLAIN_STREET_WORD = rf"(?!{_STOP_AFTER_CORNER}\b)[^\W\d]+"
 _STREETS_CORNER = re.compile(
     rf"(?<=\b[Ee]n\s)(?:{_NAMED_STREET}\s+){{1,4}}(?i:con|esquina|esq\.?)\s+{_NAMED_STREET}(?:\s+{_NAMED_STREET}){{0,3}}"
     rf"|(?<=\b[Ee]n\s)(?i:(?!(?:la|el|los|las|mi|su|una|un)\b){_PLAIN_STREET_WORD}(?:\s+{_PLAIN_STREET_WORD}){{0,2}}"
-    rf"\s+(?:esquina|esq\.?|con)\s+(?!(?:de|del|la|el|mi|su|los|las|un|una|unos|unas|tu|sus|mis)\b)"
+    rf"\s+(?:esquina|esq\.?|con|llegando a|casi llegando a|casi esquina(?: con)?)\s+"
+    rf"(?!(?:de|del|la|el|mi|su|los|las|un|una|unos|unas|tu|sus|mis)\b)"
     rf"{_PLAIN_STREET_WORD}(?:\s+{_PLAIN_STREET_WORD}){{0,2}})"
 )
 
