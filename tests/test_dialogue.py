@@ -269,6 +269,11 @@ def test_asking_them_to_come_is_a_request_not_a_status_question():
     told = "el arbol de afuera de mi casa tiene una rama quebrada que se puede caer encima de alguien vengan a podarlo"
     assert _cued_intent(told, "consultar_tramite", {"tramite"}) == "iniciar_tramite"
     assert _cued_intent("se puede pedir que vengan a podar?", "consultar_tramite", {"tramite"}) == "consultar_tramite"
+    # Whether it is needed, asked without a question mark.
+    needed = "queremos botarla pa hacer otra ase falta permizo de la muni pa demoler"
+    assert _cued_intent(needed, "iniciar_tramite", {"tramite"}) == "consultar_tramite"
+    needed = "quiero poner un taller de costura en mi casa nesesito patente o no"
+    assert _cued_intent(needed, "iniciar_tramite", {"tramite"}) == "consultar_tramite"
 
 
 def test_town_hall_questions_are_relabelled_whatever_was_guessed():

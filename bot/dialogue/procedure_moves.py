@@ -73,7 +73,9 @@ _ASKS = re.compile(
     r"|que (?:piden|pide|necesito|se necesita|hay que|documentos|papeles|requisitos|tengo que llevar)"
     r"|como (?:se|lo|la|hago|puedo|saco|pido|es|funciona"
     r"|registro|inscribo|postulo|pago|obtengo)|se puede|se pueden|puedo|hay que|tiene costo|es gratis|cobran|requisitos"
-    r"|quien(?:es)? (?:puede|pueden|se encarga|corta|retira|hace|ve|atiende)|a quien(?:es)?|sirve)\b"
+    r"|quien(?:es)? (?:puede|pueden|se encarga|corta|retira|hace|ve|atiende)|a quien(?:es)?|sirve"
+    # "ase falta permizo pa demoler", "nesesito patente o no": whether it is needed
+    r"|hace falta|ase falta|o no$)\b"
 )
 # Words that only look like asking: a courtesy ("vengan el jueves si se puede"), a "no puedo", or "donde" after a place
 # ("el pasaje donde vivo"), which says where, it does not ask it.
