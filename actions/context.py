@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.answers.reply import Reply
+from bot.answers.reply import Button, Reply
 from bot.catalogue.catalogue import Catalogue
 from bot.catalogue.model import Municipality
 from bot.config import default_municipality
@@ -120,6 +120,20 @@ def last_buttons(tracker: Tracker) -> List[Dict[str, Any]]:
         if event.get("event") == "bot":
             return list((event.get("data") or {}).get("buttons") or [])
     return []
+
+
+def last_choice(tracker: Tracker) -> Optional[Reply]:
+    """The assistant's last message when it offered options, to be asked again; else ``None``."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            continue
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            if not buttons:
+                return None
+            offered = [Button(str(b.get("title")), str(b.get("payload"))) for b in buttons]
+            return Reply(str(event.get("text") or ""), offered)
+    return None
 
 
 def offered_request(tracker: Tracker) -> Optional[str]:

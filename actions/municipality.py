@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -11,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import (
     attachments,
     entity,
+    last_choice,
     latest_intent,
     latest_text,
     municipality,
@@ -26,7 +28,7 @@ from actions.requests import status_turn
 from actions.services import current_catalogue
 from actions.survey import answer_survey
 from bot.answers.channel import MEDIA_REPLIES
-from bot.answers.conversation import datum_without_request
+from bot.answers.conversation import datum_without_request, option_not_offered
 from bot.answers.municipality import ask_commune, commune_not_served, commune_set
 from bot.answers.procedures import category_procedures
 from bot.answers.reply import Reply
@@ -49,6 +51,10 @@ def _area_named(catalogue: Catalogue, town: Optional[Municipality], text: str) -
     procedures = catalogue.procedures_for(town.slug)
     area = category_named(text, procedures.values())
     return category_procedures(town, procedures, area) if area else None
+
+
+# A number typed alone: the choice of an option by its place.
+_BARE_NUMBER = re.compile(r"\s*\d{1,2}\s*[.)]?\s*")
 
 
 class ActionRecibirDato(Action):
@@ -97,8 +103,12 @@ class ActionRecibirDato(Action):
                 send(dispatcher, turn.replies)
                 given = {e.get("name") for e in turn.events}
                 return turn.events + [e for e in no_form if e["name"] not in given]
+            choice = last_choice(tracker)
             if tracker.get_slot(Slot.PENDIENTE):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
+            elif choice is not None and _BARE_NUMBER.fullmatch(latest_text(tracker)):
+                # "7" to two options: that option is not there; the question again, with its options.
+                send(dispatcher, [option_not_offered(len(choice.buttons)), choice])
             else:
                 send(dispatcher, [_area_named(catalogue, town, latest_text(tracker)) or datum_without_request()])
             return no_form

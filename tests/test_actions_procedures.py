@@ -871,3 +871,28 @@ def test_what_a_question_asks_beyond_any_aspect_matches_words_of_another_gender_
     cesfam = catalogue.procedure_for("penalolen", "inscripcion-cesfam")
     asked = "y a los niños los puedo inscribir en el consultorio de aca? antes estaban inscritos en otra comuna"
     assert sentences_answering(cesfam, asked) == ["Certificado de traslado, si viene inscrito en otro CESFAM"]
+
+
+async def test_a_number_beyond_the_options_offered_says_so_and_asks_again():
+    """ "7" to «¿Sobre cuál de estos trámites…?» with two options: no "¿para qué trámite es ese dato?"."""
+    asked = {
+        "event": "bot",
+        "text": "¿Sobre cuál de estos trámites me preguntas?",
+        "data": {
+            "buttons": [
+                {"title": "Patente de alcoholes", "payload": '/consultar_tramite{"tramite": "patente-alcoholes"}'},
+                {"title": "Patente comercial", "payload": '/consultar_tramite{"tramite": "patente-comercial"}'},
+            ]
+        },
+    }
+    events = [user_event("cuanto cuesta la patente?", "consultar_tramite"), asked]
+    tracker = make_tracker("7", "informar", slots={"municipio": "angol"}, events=events)
+    messages, _ = await run(ActionRecibirDato(), tracker)
+    assert "no está disponible" in messages[0]["text"] and "del 1 al 2" in messages[0]["text"]
+    assert messages[1]["text"] == asked["text"] and [b["title"] for b in messages[1]["buttons"]] == [
+        "Patente de alcoholes",
+        "Patente comercial",
+    ]
+    # Without options pending, a number is still a datum without a request.
+    messages, _ = await run(ActionRecibirDato(), make_tracker("7", "informar", slots={"municipio": "angol"}))
+    assert "¿Para qué trámite es ese dato?" in messages[0]["text"]

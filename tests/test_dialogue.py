@@ -925,6 +925,9 @@ def test_thanks_a_goodbye_a_person_outright_what_can_be_done_and_anger_without_a
     called = "me puede llamar alguien de la municipalidad por telefono es que no se escribir bien"
     assert _cued_intent(called, "consultar_tramite") == "hablar_con_funcionario"
     assert _cued_intent("dejelo asi no mas no quiero hacer la solicitud", "iniciar_tramite") == "cancelar"
+    # A greeting or a "weno" before a kind of procedure: about it, not small talk.
+    assert _cued_intent("hola buenas, necesito sacar un certificado", "saludar", {"tramite"}) == "consultar_tramite"
+    assert _cued_intent("weno necesito un permiso", "afirmar", {"tramite"}, unsure=True) == "consultar_tramite"
     outright = "mejor quiero hablar con un funcionario, mi calle no aparece como zona regulada y me cobran igual"
     assert _cued_intent(outright, "consultar_tramite", {"tramite"}) == "hablar_con_funcionario"
     attended = "esta muy enredado, me puede atender un funcionario de obras?"

@@ -117,6 +117,7 @@ def test_communes_misspelt_or_not(communes, text, official):
         "vivo en pasaje rio palena 6231",
         "en san luis de macul 5420",
         "maruri con ercilla",
+        "quiero saber del retiro",  # the pickup, not the commune Retiro
     ],
 )
 def test_words_that_are_also_communes_need_context(communes, text):

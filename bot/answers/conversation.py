@@ -134,6 +134,11 @@ def other_words() -> Reply:
     )
 
 
+def option_not_offered(count: int) -> Reply:
+    """A number typed beyond the options just offered ("7" to two)."""
+    return Reply(f"Esa opción no está disponible: responde con un número del 1 al {count}.")
+
+
 def datum_without_request() -> Reply:
     """A RUT, phone or e-mail given while no request asks for it."""
     return Reply("Gracias. ¿Para qué trámite es ese dato? Cuéntame qué necesitas hacer.")

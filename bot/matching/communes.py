@@ -135,6 +135,7 @@ WORDLIKE = {
 # A misspelt commune needs at least this score (exact names always count).
 FUZZY_MIN_SCORE = 88.0
 CUE_WORDS = {"de", "en", "del", "desde", "comuna", "vivo", "soy", "municipalidad", "somos"}
+ARTICLE_CUES = {"del"}  # "de" + "el": before a word-like name, the word itself
 # Words that may surround a commune typed almost alone: "de providencia po".
 FILLER_WORDS = CUE_WORDS | {"po", "pues", "la", "el", "mi", "es", "hola", "yo", "aca", "ahi", "la comuna", "si", "ya"}
 
@@ -180,7 +181,11 @@ class CommuneMatcher:
 
     @staticmethod
     def _has_cue(words, match: PhraseMatch) -> bool:
-        return match.first_word > 0 and words[match.first_word - 1][0] in CUE_WORDS
+        before = words[match.first_word - 1][0] if match.first_word > 0 else ""
+        # "quiero saber del retiro": after an article, a word-like name is the word ("soy de retiro" is the commune).
+        if match.phrase in WORDLIKE and before in ARTICLE_CUES:
+            return False
+        return before in CUE_WORDS
 
     @staticmethod
     def _is_whole_message(words, match: PhraseMatch) -> bool:

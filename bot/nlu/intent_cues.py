@@ -327,6 +327,14 @@ def _cued_intent(text: str, guessed: str, entities: AbstractSet[str] = frozenset
         return ASKING  # "y cuando vienen?" right after the folio: the response time of that procedure
     if guessed == STATUS and "tramite" in entities and "folio" not in entities and not asks_status(text):
         return ASKING  # "consulta por la licencia": a question about the licence, not about a request
+    if (
+        "tramite" in entities
+        and guessed in ("saludar", AGREEING)
+        and len(text.split()) > MAX_BARE_WORDS
+        and not is_stop(text)
+        and not gives_thanks(text)
+    ):
+        guessed = ASKING  # "hola buenas, necesito sacar un certificado", "weno necesito un permiso": then by its words
     if guessed in (ASKING, DOING):
         return DOING if procedure_move(Message(text=text, intent=guessed)) == DO else ASKING
     return guessed
