@@ -542,7 +542,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=(
             "eval/heldout.yml,eval/heldout_b.yml,eval/heldout_c.yml,eval/heldout_d.yml,eval/heldout_e.yml,"
             "eval/heldout_f.yml,eval/heldout_g.yml,eval/heldout_h.yml,eval/heldout_i.yml,eval/heldout_j.yml,"
-            "eval/heldout_k.yml,eval/heldout_l.yml,eval/heldout_m.yml,eval/heldout_n.yml,eval/heldout_o.yml"
+            "eval/heldout_k.yml,eval/heldout_l.yml,eval/heldout_m.yml,eval/heldout_n.yml,eval/heldout_o.yml,"
+            "eval/heldout_p.yml"
         ),
         help="conjuntos reservados, separados por comas",
     )
@@ -557,7 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
             "eval/scenarios_n.yml,eval/scenarios_o.yml,eval/scenarios_p.yml,eval/scenarios_q.yml,eval/scenarios_r.yml,"
             "eval/scenarios_s.yml,eval/scenarios_t.yml,eval/scenarios_u.yml,eval/scenarios_v.yml,"
             "eval/scenarios_w.yml,eval/scenarios_x.yml,eval/scenarios_y.yml,eval/scenarios_z.yml,eval/scenarios_aa.yml,"
-            "eval/scenarios_ab.yml"
+            "eval/scenarios_ab.yml,eval/scenarios_ac.yml,eval/scenarios_ad.yml,eval/scenarios_ae.yml,eval/scenarios_af.yml"
         ),
         help="escenarios de varias vueltas, archivos separados por comas",
     )

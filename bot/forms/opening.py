@@ -281,15 +281,6 @@ _OWN_ADDRESS_CUE = re.compile(
 def cued_data(fields: List[FormField], text: str) -> Dict[str, str]:
     """Field name -> the words of ``text`` that answer it, for a name and an address told as such ("me llamo …",
     "vivo en …"), whatever question is asked: they are kept, not lost in another field."""
-    found: Dict[str, str] = {}
-    for form_field in fields:
-        if form_field.type == "nombre":
-            name = _told_name(text)
-            if name:
-                found[form_field.name] = name
-        elif form_field.type == "direccion":
-            told = [c[cue.start() :] for c in _clauses(text) if (cue := _OWN_ADDRESS_CUE.search(c))]
-            address = _address_in(told[0], False) if len(told) == 1 else None
-            if address:
-                found[form_field.name] = address
-    return found
+    told = [c[cue.start() :] for c in _clauses(text) if (cue := _OWN_ADDRESS_CUE.search(c))]
+    cued = {"nombre": _told_name(text), "direccion": _address_in(told[0], False) if len(told) == 1 else None}
+    return {f.name: str(cued[f.type]) for f in fields if cued.get(f.type)}
