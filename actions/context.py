@@ -112,28 +112,28 @@ def as_list(value: Any) -> List[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def last_buttons(tracker: Tracker) -> List[Dict[str, Any]]:
-    """The buttons of the assistant's last message: what a "sí" or a number answers."""
+def _last_bot_event(tracker: Tracker) -> Dict[str, Any]:
+    """The assistant's last message since the citizen's last words (``{}`` when none)."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             continue
         if event.get("event") == "bot":
-            return list((event.get("data") or {}).get("buttons") or [])
-    return []
+            return event
+    return {}
+
+
+def last_buttons(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The buttons of the assistant's last message: what a "sí" or a number answers."""
+    return list((_last_bot_event(tracker).get("data") or {}).get("buttons") or [])
 
 
 def last_choice(tracker: Tracker) -> Optional[Reply]:
     """The assistant's last message when it offered options, to be asked again; else ``None``."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            continue
-        if event.get("event") == "bot":
-            buttons = (event.get("data") or {}).get("buttons") or []
-            if not buttons:
-                return None
-            offered = [Button(str(b.get("title")), str(b.get("payload"))) for b in buttons]
-            return Reply(str(event.get("text") or ""), offered)
-    return None
+    buttons = last_buttons(tracker)
+    if not buttons:
+        return None
+    offered = [Button(str(b.get("title")), str(b.get("payload"))) for b in buttons]
+    return Reply(str(_last_bot_event(tracker).get("text") or ""), offered)
 
 
 def offered_request(tracker: Tracker) -> Optional[str]:

@@ -134,13 +134,13 @@ def _told_aside(state: FormState, fields: List[Any], text: str, context: AnswerC
     its unanswered field; the names of the fields filled."""
     asked = state.field(fields)
     open_fields = [f for f in fields if f.name not in state.values and (asked is None or f.name != asked.name)]
+    cued = cued_data(open_fields, text)
     stored = []
-    for name, value in cued_data(open_fields, text).items():
-        form_field = state.field(fields, name)
-        result = validate_answer(form_field, value, context) if form_field else None
-        if form_field is not None and result is not None and result.ok:
+    for form_field in (f for f in open_fields if f.name in cued):
+        result = validate_answer(form_field, cued[form_field.name], context)
+        if result.ok:
             state.store(form_field, result.value, result.display)
-            stored.append(name)
+            stored.append(form_field.name)
     return stored
 
 

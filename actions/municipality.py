@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -40,6 +39,7 @@ from bot.dialogue.procedure_moves import DO, procedure_move
 from bot.domain_names import Intent, Slot
 from bot.matching.aspects import asked_aspects
 from bot.message_metadata import MEDIA_ONLY_TEXT
+from bot.text import typed_number
 
 MAX_AREA_WORDS = 6  # "los de medio ambiente": an area named, not a story that holds its name
 
@@ -51,10 +51,6 @@ def _area_named(catalogue: Catalogue, town: Optional[Municipality], text: str) -
     procedures = catalogue.procedures_for(town.slug)
     area = category_named(text, procedures.values())
     return category_procedures(town, procedures, area) if area else None
-
-
-# A number typed alone: the choice of an option by its place.
-_BARE_NUMBER = re.compile(r"\s*\d{1,2}\s*[.)]?\s*")
 
 
 class ActionRecibirDato(Action):
@@ -106,7 +102,7 @@ class ActionRecibirDato(Action):
             choice = last_choice(tracker)
             if tracker.get_slot(Slot.PENDIENTE):
                 send(dispatcher, [ask_commune(catalogue.municipalities.values())])
-            elif choice is not None and _BARE_NUMBER.fullmatch(latest_text(tracker)):
+            elif choice is not None and typed_number(latest_text(tracker)) is not None:
                 # "7" to two options: that option is not there; the question again, with its options.
                 send(dispatcher, [option_not_offered(len(choice.buttons)), choice])
             else:

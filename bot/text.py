@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 # Chat spellings and abbreviations -> the word they stand for.
 CHAT_WORDS: Dict[str, str] = {
@@ -183,3 +183,13 @@ STEM_LETTERS = 5
 def same_word(said: str, known: str) -> bool:
     """Whether ``said`` is ``known`` misspelt or in another form of it (a stem of five letters in common)."""
     return close_spelling(said, known) or (len(said) >= STEM_LETTERS and said[:STEM_LETTERS] == known[:STEM_LETTERS])
+
+
+# An option chosen by its place, typed: "2", "la 2", "opción 2.", "#3".
+_TYPED_NUMBER = re.compile(r"^(?:la|el|opcion|opción|numero|número|n°|#)?\s*(\d{1,2})\s*[.)]?$", re.IGNORECASE)
+
+
+def typed_number(text: str) -> Optional[int]:
+    """The number of an option typed alone ("2", "la 2", "opción 2"), or ``None``."""
+    match = _TYPED_NUMBER.match(text.strip())
+    return int(match.group(1)) if match else None

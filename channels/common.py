@@ -21,13 +21,12 @@ from bot.answers.channel import how_to_answer
 from bot.runtime import database, run_blocking
 from bot.storage.db import Database
 from bot.storage.tables import ChannelButtonsRow, ConversationActivityRow, utcnow
-from bot.text import FILLER_WORDS, normalise
+from bot.text import FILLER_WORDS, normalise, typed_number
 
 logger = logging.getLogger(__name__)
 
 MAX_OPTION_WORDS = 4  # a longer message says more than which option
 _COUNT = re.compile(r"\(\d+\)")  # "Tránsito (1)": how many procedures the area has
-_NUMBER_REPLY = re.compile(r"^(?:la|el|opcion|opción|numero|número|n°|#)?\s*(\d{1,2})\s*[.)]?$", re.IGNORECASE)
 
 
 # ---------- buttons ----------------------------------------------------------------
@@ -46,9 +45,8 @@ def payload_for_reply(text: str, buttons: List[Dict[str, Any]]) -> Optional[str]
     """The payload of the button the citizen chose by number or by its text, if any."""
     if not buttons:
         return None
-    match = _NUMBER_REPLY.match(text.strip())
-    if match:
-        index = int(match.group(1))
+    index = typed_number(text)
+    if index is not None:
         return buttons[index - 1]["payload"] if 1 <= index <= len(buttons) else None
     titles = [normalise(b["title"]) for b in buttons]
     best = process.extractOne(normalise(text), titles, scorer=fuzz.ratio, score_cutoff=85)

@@ -39,6 +39,7 @@ _WRITES_TO_ACT = (
 _OPENS_WITH_REQUEST_RE = re.compile(_OPENS_WITH_REQUEST)
 # Told to the town hall to act, in the imperative: "vengan a podarlo", "retiren el sofa".
 _ACT_NOW = r"\b(?:vengan|manden|retiren|saquen|poden|arreglen|reparen|despejen|fumiguen)\b"
+_ACT_NOW_RE = re.compile(_ACT_NOW)
 _REQUEST = re.compile(
     _WANT_TO_ACT + "|" + _ACT_NOW + r"|\b(?:pidan que|inscribanme|anotenme"
     r"|avisen|avisenle|avisele"
@@ -203,7 +204,6 @@ _MIND_THEN_ACT = re.compile(
     r"\b(?:mejor|prefiero|mas bien|en realidad)(?: primero| ahora| altiro)? (?:solicito|pido|reporto|denuncio"
     r"|reclamo|hago|hagamos|pidamos|veamos|pedir|solicitar|reportar|denunciar|hacer|avisar|aviso|ingreso|ingresar)\b"
 )
-_ACT_NOW_RE = re.compile(_ACT_NOW)
 # "quiero que lo vengan a ver": a wish in one's own name that the town hall acts, stronger than a loose "se puede".
 _WANTS_IT_DONE = re.compile(rf"\b{_WANT} que (?:(?:lo|la|los|las|me|nos) )?\w+")
 # What only a question asks: a fact of the procedure, not a possibility ("se puede caer").
